@@ -1,0 +1,16 @@
+//! lowp's microkernels: every line of `std::arch` code in lowp, and nothing else.
+//!
+//! The split is BLIS's: this crate holds microkernels with fixed contracts
+//! (documented on each function, under `# Safety`); the `lowp` crate owns the
+//! loops, packing, threading and edge handling, and calls a kernel only after
+//! it has detected every CPU feature the kernel was compiled for.
+//!
+//! Layout: `scalar/` (portable kernels, any target), `x86_64/<isa>/` (one
+//! file per kernel, named after what it computes, its tile and its ISA).
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub mod detect;
+pub mod scalar;
+#[cfg(target_arch = "x86_64")]
+pub mod x86_64;

@@ -1,0 +1,1 @@
+//! Portable kernels: the `Scalar` ISA level, on every target.

@@ -1,0 +1,29 @@
+//! The kernel table: one entry per op family, chosen once when a
+//! [`crate::Context`] is built so the hot loops pay no detection cost.
+//!
+//! Each op module exposes `select(isa)` returning its own table of kernel
+//! descriptors; this struct gathers them. A kernel whose ISA the CPU lacks is
+//! never placed in a table (the `Context` only builds tables for levels that
+//! [`crate::Isa::is_available`] accepts).
+
+use crate::Isa;
+
+/// Every kernel one ISA level uses, by op family.
+#[derive(Clone, Debug)]
+pub struct Kernels {
+    /// The level these kernels were chosen for.
+    pub isa: Isa,
+}
+
+impl Kernels {
+    /// The table for `isa`. Callers must have checked `isa.is_available()`.
+    pub(crate) fn for_isa(isa: Isa) -> Kernels {
+        debug_assert!(isa.is_available());
+        Kernels { isa }
+    }
+
+    /// `(op, kernel name)` for every op family, for `lowp info`.
+    pub fn names(&self) -> Vec<(&'static str, &'static str)> {
+        Vec::new()
+    }
+}

@@ -1,0 +1,273 @@
+//! ISA levels, detection (once, cached) and the `LOWP_MAX_ISA` cap.
+
+use crate::error::{Error, Result};
+use lowp_kernels::detect::CpuFeatures;
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+/// An instruction-set level: the set of CPU features one family of kernels uses.
+///
+/// Ordered `Scalar < Avx2 < Avx2Vnni < Avx512 < Avx512Vnni`. The order is a
+/// preference, not an inclusion: an AVX-512 CPU may lack AVX-VNNI (Zen 4,
+/// Ice Lake), so availability is decided per level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Isa {
+    /// Portable Rust, any target.
+    Scalar,
+    /// AVX2 + FMA + F16C (Haswell, Zen 1 and later).
+    Avx2,
+    /// AVX2 level plus AVX-VNNI (VEX `vpdpbusd` ymm: Alder Lake, Sapphire Rapids).
+    Avx2Vnni,
+    /// AVX2 level plus AVX-512 F, BW, VL and DQ (Skylake-X, Zen 4).
+    Avx512,
+    /// AVX-512 level plus AVX-512 VNNI (`vpdpbusd` zmm: Cascade Lake, Ice Lake, Zen 4).
+    Avx512Vnni,
+}
+
+impl Isa {
+    /// Every level, lowest first.
+    pub const ALL: [Isa; 5] = [
+        Isa::Scalar,
+        Isa::Avx2,
+        Isa::Avx2Vnni,
+        Isa::Avx512,
+        Isa::Avx512Vnni,
+    ];
+
+    /// The name used by `LOWP_MAX_ISA`, `lowp info` and the JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Isa::Scalar => "scalar",
+            Isa::Avx2 => "avx2",
+            Isa::Avx2Vnni => "avx2vnni",
+            Isa::Avx512 => "avx512",
+            Isa::Avx512Vnni => "avx512vnni",
+        }
+    }
+
+    /// The CPU features every kernel of this level relies on (names as in
+    /// [`CpuFeatures::list`]).
+    pub fn required_features(self) -> &'static [&'static str] {
+        const AVX2: &[&str] = &["avx", "avx2", "fma", "f16c"];
+        match self {
+            Isa::Scalar => &[],
+            Isa::Avx2 => AVX2,
+            Isa::Avx2Vnni => &["avx", "avx2", "fma", "f16c", "avxvnni"],
+            Isa::Avx512 => &[
+                "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512dq",
+            ],
+            Isa::Avx512Vnni => &[
+                "avx",
+                "avx2",
+                "fma",
+                "f16c",
+                "avx512f",
+                "avx512bw",
+                "avx512vl",
+                "avx512dq",
+                "avx512vnni",
+            ],
+        }
+    }
+
+    /// Whether a CPU with `features` can run every kernel of this level.
+    pub fn supported_by(self, features: &CpuFeatures) -> bool {
+        if self != Isa::Scalar && !cfg!(target_arch = "x86_64") {
+            return false;
+        }
+        let list = features.list();
+        self.required_features()
+            .iter()
+            .all(|req| list.iter().any(|(name, present)| name == req && *present))
+    }
+
+    /// Whether this CPU can run this level.
+    pub fn is_available(self) -> bool {
+        self.supported_by(cpu_features())
+    }
+
+    /// Every level this CPU can run, lowest first. Tests and benches loop over it.
+    ///
+    /// ```
+    /// let levels = lowp::Isa::available();
+    /// assert_eq!(levels[0], lowp::Isa::Scalar);
+    /// ```
+    pub fn available() -> Vec<Isa> {
+        Isa::ALL.into_iter().filter(|i| i.is_available()).collect()
+    }
+
+    /// The best level this CPU can run.
+    pub fn best() -> Isa {
+        *Isa::available().last().unwrap_or(&Isa::Scalar)
+    }
+
+    /// The best available level not above `cap`. `Err` if `cap` itself is not
+    /// available: asking for a level the CPU lacks is refused, not downgraded.
+    pub fn best_up_to(cap: Isa) -> Result<Isa> {
+        if !cap.is_available() {
+            return Err(Error::UnsupportedIsa {
+                msg: format!(
+                    "this CPU cannot run {} (it lacks {}); available: {}",
+                    cap.name(),
+                    missing_features(cap).join(", "),
+                    available_names()
+                ),
+            });
+        }
+        Ok(cap)
+    }
+}
+
+fn missing_features(isa: Isa) -> Vec<&'static str> {
+    let list = cpu_features().list();
+    isa.required_features()
+        .iter()
+        .copied()
+        .filter(|req| !list.iter().any(|(name, present)| name == req && *present))
+        .collect()
+}
+
+fn available_names() -> String {
+    Isa::available()
+        .iter()
+        .map(|i| i.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for Isa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Isa {
+    type Err = Error;
+    /// Parses a level name (case-insensitive; `-` and `_` ignored).
+    fn from_str(s: &str) -> Result<Isa> {
+        let norm: String = s
+            .trim()
+            .chars()
+            .filter(|c| *c != '-' && *c != '_')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        Isa::ALL
+            .into_iter()
+            .find(|i| i.name() == norm)
+            .ok_or_else(|| Error::UnsupportedIsa {
+                msg: format!(
+                    "unknown ISA level {s:?}; known: {}; available on this CPU: {}",
+                    Isa::ALL.iter().map(|i| i.name()).collect::<Vec<_>>().join(", "),
+                    available_names()
+                ),
+            })
+    }
+}
+
+/// The CPU's features, detected on first use and cached for the process.
+pub fn cpu_features() -> &'static CpuFeatures {
+    static FEATURES: OnceLock<CpuFeatures> = OnceLock::new();
+    FEATURES.get_or_init(lowp_kernels::detect::detect)
+}
+
+/// How the ISA level of a [`crate::Context`] was chosen, for `lowp info`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IsaChoice {
+    /// The best level the CPU offers.
+    Best,
+    /// Capped by the `LOWP_MAX_ISA` environment variable (its value).
+    Env(String),
+    /// Capped by the builder's `max_isa`.
+    Builder,
+}
+
+impl fmt::Display for IsaChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IsaChoice::Best => f.write_str("best level this CPU offers"),
+            IsaChoice::Env(v) => write!(f, "capped by LOWP_MAX_ISA={v}"),
+            IsaChoice::Builder => f.write_str("capped by ContextBuilder::max_isa"),
+        }
+    }
+}
+
+/// Reads `LOWP_MAX_ISA`: `Ok(None)` when unset or empty.
+pub fn env_max_isa() -> Result<Option<(Isa, String)>> {
+    match std::env::var("LOWP_MAX_ISA") {
+        Ok(v) if !v.trim().is_empty() => {
+            let isa: Isa = v.parse().map_err(|e| match e {
+                Error::UnsupportedIsa { msg } => Error::UnsupportedIsa {
+                    msg: format!("LOWP_MAX_ISA: {msg}"),
+                },
+                e => e,
+            })?;
+            Ok(Some((isa, v)))
+        }
+        _ => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for isa in Isa::ALL {
+            assert_eq!(isa.name().parse::<Isa>().unwrap(), isa);
+        }
+        assert_eq!("AVX512-VNNI".parse::<Isa>().unwrap(), Isa::Avx512Vnni);
+        let e = "bogus".parse::<Isa>().unwrap_err().to_string();
+        assert!(e.contains("bogus") && e.contains("scalar"), "{e}");
+    }
+
+    #[test]
+    fn order_is_preference() {
+        assert!(Isa::Scalar < Isa::Avx2 && Isa::Avx2 < Isa::Avx2Vnni);
+        assert!(Isa::Avx2Vnni < Isa::Avx512 && Isa::Avx512 < Isa::Avx512Vnni);
+    }
+
+    #[test]
+    fn a_level_needs_every_feature() {
+        // Skylake-X: AVX-512 F/BW/VL/DQ but no VNNI must not select Avx512Vnni.
+        let skx = CpuFeatures {
+            avx: true,
+            avx2: true,
+            fma: true,
+            f16c: true,
+            avx512f: true,
+            avx512bw: true,
+            avx512vl: true,
+            avx512dq: true,
+            ..Default::default()
+        };
+        if cfg!(target_arch = "x86_64") {
+            assert!(Isa::Avx512.supported_by(&skx));
+        }
+        assert!(!Isa::Avx512Vnni.supported_by(&skx));
+        assert!(!Isa::Avx2Vnni.supported_by(&skx));
+        // avx512f alone is not the Avx512 level.
+        let knl = CpuFeatures {
+            avx512f: true,
+            avx512vnni: true,
+            ..skx
+        };
+        let knl = CpuFeatures {
+            avx512bw: false,
+            ..knl
+        };
+        assert!(!Isa::Avx512.supported_by(&knl) && !Isa::Avx512Vnni.supported_by(&knl));
+        assert!(Isa::Scalar.supported_by(&CpuFeatures::default()));
+    }
+
+    #[test]
+    fn available_starts_with_scalar_and_caps_are_checked() {
+        let avail = Isa::available();
+        assert_eq!(avail[0], Isa::Scalar);
+        for isa in Isa::ALL {
+            assert_eq!(Isa::best_up_to(isa).is_ok(), avail.contains(&isa));
+        }
+        assert!(avail.contains(&Isa::best()));
+    }
+}

@@ -1,0 +1,395 @@
+//! Checked matrix views over slices: rows, columns, row and column strides.
+//!
+//! A view is validated once, at construction: every element it can address
+//! lies inside the slice (overflow-checked), and a mutable view never
+//! addresses one element twice. Kernels then index without checks.
+//! Transposing swaps the strides and costs nothing.
+
+use crate::error::{Error, Result};
+
+/// Largest index addressed by a `rows × cols` view with strides `rs`, `cs`,
+/// plus one: the slice length the view needs. `Ok(0)` for an empty view.
+pub(crate) fn needed_len(arg: &'static str, rows: usize, cols: usize, rs: usize, cs: usize) -> Result<usize> {
+    if rows == 0 || cols == 0 {
+        return Ok(0);
+    }
+    let last = (rows - 1)
+        .checked_mul(rs)
+        .and_then(|r| (cols - 1).checked_mul(cs).and_then(|c| r.checked_add(c)))
+        .and_then(|x| x.checked_add(1))
+        .ok_or_else(|| {
+            Error::overflow(
+                arg,
+                format!("a {rows}x{cols} view with strides ({rs}, {cs}) addresses past usize::MAX"),
+            )
+        })?;
+    if last > isize::MAX as usize || rs > isize::MAX as usize || cs > isize::MAX as usize {
+        return Err(Error::InvalidStride {
+            arg,
+            msg: format!("a {rows}x{cols} view with strides ({rs}, {cs}) addresses past isize::MAX"),
+        });
+    }
+    Ok(last)
+}
+
+/// Refuses strides under which two elements of a `rows × cols` view share an
+/// address. Conservative like BLAS's `ldc ≥ m`: the smaller stride must be
+/// ≥ 1 and the larger ≥ (extent of the smaller dimension) × smaller stride.
+pub(crate) fn check_no_self_overlap(
+    arg: &'static str,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+) -> Result<()> {
+    // A dimension of extent <= 1 makes its stride irrelevant.
+    let dims: Vec<(usize, usize)> = [(rows, rs), (cols, cs)]
+        .into_iter()
+        .filter(|&(d, _)| d > 1)
+        .collect();
+    match dims.as_slice() {
+        [] => Ok(()),
+        [(_, s)] => {
+            if *s == 0 {
+                Err(Error::InvalidStride {
+                    arg,
+                    msg: format!(
+                        "stride 0 over a dimension of extent > 1 makes {arg} ({rows}x{cols}) overlap itself"
+                    ),
+                })
+            } else {
+                Ok(())
+            }
+        }
+        [a, b] => {
+            let (small, large) = if a.1 <= b.1 { (a, b) } else { (b, a) };
+            let span = small.0.checked_mul(small.1);
+            if small.1 == 0 || span.is_none_or(|span| large.1 < span) {
+                Err(Error::InvalidStride {
+                    arg,
+                    msg: format!(
+                        "strides ({rs}, {cs}) make the {rows}x{cols} output overlap itself \
+                         (need the larger stride >= extent x smaller stride, and the smaller >= 1)"
+                    ),
+                })
+            } else {
+                Ok(())
+            }
+        }
+        _ => unreachable!("two dimensions at most"),
+    }
+}
+
+/// A read-only, validated view of a `rows × cols` matrix inside a slice:
+/// element `(i, j)` is `data[i * row_stride + j * col_stride]`.
+///
+/// ```
+/// use lowp::MatRef;
+/// let data = [1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0];
+/// let a = MatRef::row_major(&data, 2, 3)?;
+/// assert_eq!(a.get(1, 2), Some(&6.0));
+/// assert_eq!(a.t().get(2, 1), Some(&6.0)); // transpose: swapped strides
+/// # Ok::<(), lowp::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct MatRef<'a, T> {
+    data: &'a [T],
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+}
+
+/// A mutable, validated view of a `rows × cols` matrix inside a slice, whose
+/// elements are pairwise distinct (no self-overlap).
+#[derive(Debug)]
+pub struct MatMut<'a, T> {
+    data: &'a mut [T],
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+}
+
+impl<'a, T> MatRef<'a, T> {
+    /// A view with explicit strides. `Err` when an addressed element lies
+    /// outside `data` or the index arithmetic overflows.
+    pub fn new(
+        data: &'a [T],
+        rows: usize,
+        cols: usize,
+        row_stride: usize,
+        col_stride: usize,
+    ) -> Result<Self> {
+        Self::named("matrix", data, rows, cols, row_stride, col_stride)
+    }
+
+    /// Like [`MatRef::new`], naming the argument in errors (`"a"`, `"b"`...).
+    pub fn named(
+        arg: &'static str,
+        data: &'a [T],
+        rows: usize,
+        cols: usize,
+        row_stride: usize,
+        col_stride: usize,
+    ) -> Result<Self> {
+        let needed = needed_len(arg, rows, cols, row_stride, col_stride)?;
+        if needed > data.len() {
+            return Err(Error::BufferTooSmall {
+                arg,
+                needed,
+                len: data.len(),
+            });
+        }
+        Ok(MatRef {
+            data,
+            rows,
+            cols,
+            rs: row_stride,
+            cs: col_stride,
+        })
+    }
+
+    /// A dense row-major view (`row_stride = cols`, `col_stride = 1`).
+    pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self> {
+        Self::new(data, rows, cols, cols, 1)
+    }
+
+    /// A dense column-major view (`row_stride = 1`, `col_stride = rows`).
+    pub fn col_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self> {
+        Self::new(data, rows, cols, 1, rows)
+    }
+
+    /// The transpose: a `cols × rows` view of the same elements.
+    pub fn t(self) -> Self {
+        MatRef {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+        }
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+    /// Distance between rows, in elements.
+    pub fn row_stride(&self) -> usize {
+        self.rs
+    }
+    /// Distance between columns, in elements.
+    pub fn col_stride(&self) -> usize {
+        self.cs
+    }
+    /// The underlying slice.
+    pub fn as_slice(&self) -> &'a [T] {
+        self.data
+    }
+    /// Element `(i, j)`, or `None` outside the view.
+    pub fn get(&self, i: usize, j: usize) -> Option<&'a T> {
+        (i < self.rows && j < self.cols).then(|| &self.data[i * self.rs + j * self.cs])
+    }
+    /// Element `(i, j)`. Panics outside the view (a programming error in lowp itself).
+    #[inline]
+    pub(crate) fn at(&self, i: usize, j: usize) -> &'a T {
+        &self.data[i * self.rs + j * self.cs]
+    }
+    /// Whether rows are contiguous (`col_stride == 1`).
+    pub fn is_row_contiguous(&self) -> bool {
+        self.cs == 1 || self.cols <= 1
+    }
+}
+
+impl<'a, T> MatMut<'a, T> {
+    /// A mutable view with explicit strides. `Err` when an addressed element
+    /// lies outside `data`, the arithmetic overflows, or two elements share
+    /// an address.
+    pub fn new(
+        data: &'a mut [T],
+        rows: usize,
+        cols: usize,
+        row_stride: usize,
+        col_stride: usize,
+    ) -> Result<Self> {
+        Self::named("matrix", data, rows, cols, row_stride, col_stride)
+    }
+
+    /// Like [`MatMut::new`], naming the argument in errors (`"c"`...).
+    pub fn named(
+        arg: &'static str,
+        data: &'a mut [T],
+        rows: usize,
+        cols: usize,
+        row_stride: usize,
+        col_stride: usize,
+    ) -> Result<Self> {
+        let needed = needed_len(arg, rows, cols, row_stride, col_stride)?;
+        if needed > data.len() {
+            return Err(Error::BufferTooSmall {
+                arg,
+                needed,
+                len: data.len(),
+            });
+        }
+        check_no_self_overlap(arg, rows, cols, row_stride, col_stride)?;
+        Ok(MatMut {
+            data,
+            rows,
+            cols,
+            rs: row_stride,
+            cs: col_stride,
+        })
+    }
+
+    /// A dense row-major mutable view.
+    pub fn row_major(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self> {
+        Self::new(data, rows, cols, cols, 1)
+    }
+
+    /// A dense column-major mutable view.
+    pub fn col_major(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self> {
+        Self::new(data, rows, cols, 1, rows)
+    }
+
+    /// The transpose: a `cols × rows` mutable view of the same elements.
+    pub fn t(self) -> Self {
+        MatMut {
+            data: self.data,
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+        }
+    }
+
+    /// A shorter-lived mutable view of the same elements.
+    pub fn rb_mut(&mut self) -> MatMut<'_, T> {
+        MatMut {
+            data: self.data,
+            rows: self.rows,
+            cols: self.cols,
+            rs: self.rs,
+            cs: self.cs,
+        }
+    }
+
+    /// A read-only view of the same elements.
+    pub fn as_ref(&self) -> MatRef<'_, T> {
+        MatRef {
+            data: self.data,
+            rows: self.rows,
+            cols: self.cols,
+            rs: self.rs,
+            cs: self.cs,
+        }
+    }
+
+    /// Number of rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+    /// Number of columns.
+    pub fn cols(&self) -> usize {
+        self.cols
+    }
+    /// Distance between rows, in elements.
+    pub fn row_stride(&self) -> usize {
+        self.rs
+    }
+    /// Distance between columns, in elements.
+    pub fn col_stride(&self) -> usize {
+        self.cs
+    }
+    /// Element `(i, j)`, or `None` outside the view.
+    pub fn get(&self, i: usize, j: usize) -> Option<&T> {
+        (i < self.rows && j < self.cols).then(|| &self.data[i * self.rs + j * self.cs])
+    }
+    /// Mutable element `(i, j)`, or `None` outside the view.
+    pub fn get_mut(&mut self, i: usize, j: usize) -> Option<&mut T> {
+        (i < self.rows && j < self.cols).then(|| &mut self.data[i * self.rs + j * self.cs])
+    }
+    /// Mutable element `(i, j)`. Panics outside the view (a bug in lowp itself).
+    #[inline]
+    pub(crate) fn at_mut(&mut self, i: usize, j: usize) -> &mut T {
+        &mut self.data[i * self.rs + j * self.cs]
+    }
+    /// Raw pointer to element (0, 0) for kernel calls; valid for every
+    /// in-view index by construction.
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut T {
+        self.data.as_mut_ptr()
+    }
+    /// Whether rows are contiguous (`col_stride == 1`).
+    pub fn is_row_contiguous(&self) -> bool {
+        self.cs == 1 || self.cols <= 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounds_are_checked() {
+        let v = vec![0f32; 6];
+        assert!(MatRef::row_major(&v, 2, 3).is_ok());
+        let e = MatRef::named("b", &v, 2, 4, 4, 1).unwrap_err();
+        assert_eq!(
+            e,
+            Error::BufferTooSmall {
+                arg: "b",
+                needed: 8,
+                len: 6
+            }
+        );
+        assert!(e.to_string().contains("b is too short"));
+        // Empty views need nothing.
+        assert!(MatRef::<f32>::row_major(&[], 0, 5).is_ok());
+        assert!(MatRef::<f32>::new(&[], 5, 0, 0, 0).is_ok());
+    }
+
+    #[test]
+    fn stride_overflow_is_an_error() {
+        let v = vec![0u8; 4];
+        let e = MatRef::named("a", &v, 3, 3, usize::MAX / 2, 1).unwrap_err();
+        assert!(matches!(e, Error::Overflow { arg: "a", .. }), "{e}");
+        let e = MatRef::named("a", &v, 2, 1, isize::MAX as usize + 1, 1).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidStride { arg: "a", .. } | Error::Overflow { .. }),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn transpose_swaps_strides() {
+        let v: Vec<i32> = (0..6).collect();
+        let a = MatRef::row_major(&v, 2, 3).unwrap();
+        let t = a.t();
+        assert_eq!((t.rows(), t.cols(), t.row_stride(), t.col_stride()), (3, 2, 1, 3));
+        for i in 0..2 {
+            for j in 0..3 {
+                assert_eq!(a.get(i, j), t.get(j, i));
+            }
+        }
+        assert_eq!(a.get(2, 0), None);
+    }
+
+    #[test]
+    fn self_overlap_is_refused() {
+        let mut v = vec![0f32; 100];
+        assert!(MatMut::named("c", &mut v, 4, 4, 4, 1).is_ok());
+        assert!(MatMut::named("c", &mut v, 4, 4, 1, 4).is_ok());
+        let e = MatMut::named("c", &mut v, 4, 4, 2, 1).unwrap_err();
+        assert!(matches!(e, Error::InvalidStride { arg: "c", .. }), "{e}");
+        assert!(MatMut::named("c", &mut v, 4, 4, 0, 1).is_err());
+        assert!(MatMut::named("c", &mut v, 4, 1, 0, 1).is_err());
+        // Strides over an extent-1 dimension do not matter.
+        assert!(MatMut::named("c", &mut v, 1, 4, 0, 1).is_ok());
+        assert!(MatMut::named("c", &mut v, 4, 1, 1, 0).is_ok());
+    }
+}
