@@ -29,3 +29,8 @@ mod context;
 mod dispatch;
 pub use context::{CacheSizes, Context, ContextBuilder};
 pub use dispatch::Kernels;
+
+// The README's example runs as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctest;
