@@ -29,3 +29,7 @@ mod context;
 mod dispatch;
 pub use context::{CacheSizes, Context, ContextBuilder};
 pub use dispatch::Kernels;
+pub mod threading;
+pub mod topology;
+pub use threading::{Affinity, NumaHint};
+pub use topology::Topology;
