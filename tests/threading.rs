@@ -6,7 +6,6 @@ use lowp::topology::{parse_cpu_list, CacheSizes, Topology};
 use lowp::{Context, Error};
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::Mutex;
 
 fn xeon() -> Topology {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sysfs/xeon-2s-smt");
@@ -349,6 +348,7 @@ fn check_pool(plan: &ThreadPlan) {
 #[cfg(target_os = "linux")]
 fn cpus_used(ctx: &Context, n: usize) -> BTreeSet<usize> {
     use lowp::threading::{current_affinity, current_cpu};
+    use std::sync::Mutex;
     let seen = Mutex::new(vec![0usize; n]);
     let cpus = Mutex::new(BTreeSet::new());
     let planned: BTreeSet<usize> = ctx.worker_cpus().unwrap().iter().copied().collect();
