@@ -73,8 +73,9 @@ impl ContextBuilder {
 
     /// Number of worker threads (1 = run on the calling thread). Overrides
     /// `LOWP_NUM_THREADS`. Default: one per physical core in the process
-    /// affinity mask (of the [`NumaHint::Node`] if one is given), or one per
-    /// CPU of an [`Affinity::Cores`] list.
+    /// affinity mask (of the [`NumaHint::Node`] if one is given), capped by
+    /// a CPU quota (`std::thread::available_parallelism`) when the topology
+    /// is detected, or one per CPU of an [`Affinity::Cores`] list.
     pub fn threads(mut self, n: usize) -> Self {
         self.threads = Some(n);
         self
@@ -138,6 +139,7 @@ impl ContextBuilder {
             },
             (None, true) => (Isa::best(), IsaChoice::Best),
         };
+        let detected = self.topology.is_none();
         let topology = self.topology.unwrap_or_else(detect_topology);
         let affinity = self.affinity.unwrap_or_default();
         let numa = self.numa.unwrap_or_default();
@@ -160,7 +162,16 @@ impl ContextBuilder {
                     None if !self.ignore_env => threading::env_num_threads()?,
                     None => None,
                 };
-                let plan = ThreadPlan::new(&topology, threads, &affinity, &numa)?;
+                let mut plan = ThreadPlan::new(&topology, threads, &affinity, &numa)?;
+                // A CPU quota (cgroup cpu.max, `docker --cpus`) is not in the
+                // affinity mask; std's available_parallelism sees it. Cap the
+                // default so a 2-CPU container on a 64-core host runs 2 workers.
+                if threads.is_none() && detected && !matches!(affinity, Affinity::Cores(_)) {
+                    let quota = std::thread::available_parallelism().map_or(usize::MAX, |n| n.get());
+                    if plan.threads() > quota {
+                        plan = ThreadPlan::new(&topology, Some(quota), &affinity, &numa)?;
+                    }
+                }
                 let cpus = plan.worker_cpus().map(<[usize]>::to_vec);
                 match plan.threads() {
                     1 => (1, Pool::Inline, cpus),

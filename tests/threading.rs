@@ -454,3 +454,22 @@ fn instances_are_disjoint_and_pin_their_thread() {
     let (arg, _) = param_err(Context::builder().ignore_env().instances(cores.len() + 1));
     assert_eq!(arg, "instances");
 }
+
+#[test]
+fn default_context_uses_the_detected_physical_cores() {
+    let ctx = Context::builder().ignore_env().build().unwrap();
+    let cores = Topology::detect().unwrap().physical_cores().len();
+    let quota = std::thread::available_parallelism().map_or(cores, |n| n.get());
+    assert_eq!(ctx.num_threads(), cores.min(quota));
+    assert_eq!(ctx.worker_cpus(), None);
+    assert_eq!(ctx.cache_sizes(), ctx.topology().cache_sizes());
+    // Compact on the detected machine: one worker per core, each pinned.
+    let c = Context::builder()
+        .ignore_env()
+        .affinity(Affinity::Compact)
+        .build()
+        .unwrap();
+    let cpus = c.worker_cpus().unwrap();
+    assert_eq!(cpus.len(), c.num_threads());
+    assert!(cpus.iter().all(|&x| c.topology().is_allowed(x)));
+}
