@@ -4,29 +4,11 @@
 use crate::dispatch::Kernels;
 use crate::error::{Error, Result};
 use crate::isa::{env_max_isa, Isa, IsaChoice};
+use crate::threading::{self, Affinity, NumaHint, ThreadPlan};
+use crate::topology::Topology;
 use std::sync::Arc;
 
-/// Cache sizes used to derive block sizes, in bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct CacheSizes {
-    /// L1 data cache per core.
-    pub l1d: usize,
-    /// L2 per core.
-    pub l2: usize,
-    /// L3 visible to this CPU (the slice shared by its core complex).
-    pub l3: usize,
-}
-
-impl Default for CacheSizes {
-    /// Conservative sizes for when nothing can be read: 32 KiB, 1 MiB, 8 MiB.
-    fn default() -> Self {
-        CacheSizes {
-            l1d: 32 << 10,
-            l2: 1 << 20,
-            l3: 8 << 20,
-        }
-    }
-}
+pub use crate::topology::CacheSizes;
 
 /// How work is spread over threads.
 #[derive(Debug)]
@@ -47,6 +29,10 @@ struct Inner {
     n_threads: usize,
     pool: Pool,
     caches: CacheSizes,
+    topology: Topology,
+    affinity: Affinity,
+    numa: NumaHint,
+    worker_cpus: Option<Vec<usize>>,
 }
 
 /// The handle every lowp call takes: ISA level, kernel table, threads, caches.
@@ -65,13 +51,16 @@ pub struct Context {
 
 /// Builds a [`Context`]. Unset fields come from the environment
 /// (`LOWP_MAX_ISA`, `LOWP_NUM_THREADS`) and then from the machine.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ContextBuilder {
     max_isa: Option<Isa>,
     threads: Option<usize>,
     pool: Option<Arc<rayon::ThreadPool>>,
     caches: Option<CacheSizes>,
     ignore_env: bool,
+    affinity: Option<Affinity>,
+    numa: Option<NumaHint>,
+    topology: Option<Topology>,
 }
 
 impl ContextBuilder {
@@ -83,20 +72,25 @@ impl ContextBuilder {
     }
 
     /// Number of worker threads (1 = run on the calling thread). Overrides
-    /// `LOWP_NUM_THREADS`.
+    /// `LOWP_NUM_THREADS`. Default: one per physical core in the process
+    /// affinity mask (of the [`NumaHint::Node`] if one is given), capped by
+    /// a CPU quota (`std::thread::available_parallelism`) when the topology
+    /// is detected, or one per CPU of an [`Affinity::Cores`] list.
     pub fn threads(mut self, n: usize) -> Self {
         self.threads = Some(n);
         self
     }
 
     /// Runs parallel work on the caller's own rayon pool instead of one
-    /// lowp builds; the thread count is the pool's.
+    /// lowp builds; the thread count is the pool's. Cannot be combined with
+    /// an [`Affinity`] or [`NumaHint`] (lowp does not re-pin a borrowed pool).
     pub fn pool(mut self, pool: Arc<rayon::ThreadPool>) -> Self {
         self.pool = Some(pool);
         self
     }
 
-    /// Overrides the cache sizes used for blocking (tests, tuning).
+    /// Overrides the cache sizes used for blocking (tests, tuning). Default:
+    /// from the topology, over the workers' CPUs.
     pub fn cache_sizes(mut self, caches: CacheSizes) -> Self {
         self.caches = Some(caches);
         self
@@ -108,7 +102,34 @@ impl ContextBuilder {
         self
     }
 
-    /// Builds the context: detects (cached) features, applies caps, builds the pool.
+    /// Pins the workers ([`Affinity::None`] by default: unpinned). See
+    /// [`ThreadPlan::new`] for the placement rules.
+    pub fn affinity(mut self, affinity: Affinity) -> Self {
+        self.affinity = Some(affinity);
+        self
+    }
+
+    /// Keeps the workers on one NUMA node (pinned there), so the buffers
+    /// they first touch live there. [`NumaHint::Any`] by default.
+    pub fn numa(mut self, numa: NumaHint) -> Self {
+        self.numa = Some(numa);
+        self
+    }
+
+    /// Uses this topology instead of detecting the machine's (tests, or a
+    /// deliberately restricted view via [`Topology::restrict`]).
+    pub fn topology(mut self, topology: Topology) -> Self {
+        self.topology = Some(topology);
+        self
+    }
+
+    /// Builds the context: detects (cached) features, applies caps, plans
+    /// the threads and builds (and pins) the pool.
+    ///
+    /// `Err` naming `threads`, `affinity` or `numa` for a bad thread count,
+    /// core list or node (see [`ThreadPlan::new`]), or `pool` when a borrowed
+    /// pool is combined with pinning; `Err(Error::Threading)` when the pool
+    /// cannot be built or pinned.
     pub fn build(self) -> Result<Context> {
         let (isa, isa_choice) = match (self.max_isa, self.ignore_env) {
             (Some(cap), _) => (Isa::best_up_to(cap)?, IsaChoice::Builder),
@@ -118,30 +139,50 @@ impl ContextBuilder {
             },
             (None, true) => (Isa::best(), IsaChoice::Best),
         };
-        let caches = self.caches.unwrap_or_else(detect_caches);
-        let (n_threads, pool) = match self.pool {
-            Some(p) => (p.current_num_threads().max(1), Pool::Borrowed(p)),
+        let detected = self.topology.is_none();
+        let topology = self.topology.unwrap_or_else(detect_topology);
+        let affinity = self.affinity.unwrap_or_default();
+        let numa = self.numa.unwrap_or_default();
+        let (n_threads, pool, worker_cpus) = match self.pool {
+            Some(p) => {
+                if affinity != Affinity::None || numa != NumaHint::Any {
+                    return Err(Error::param(
+                        "pool",
+                        format!(
+                            "a borrowed pool is not re-pinned: use affinity none and numa any \
+                             with it (got affinity {affinity}, numa {numa})"
+                        ),
+                    ));
+                }
+                (p.current_num_threads().max(1), Pool::Borrowed(p), None)
+            }
             None => {
-                let n = match self.threads {
-                    Some(0) => return Err(Error::param("threads", "the thread count must be at least 1")),
-                    Some(n) => n,
-                    None if !self.ignore_env => env_threads()?.unwrap_or_else(default_threads),
-                    None => default_threads(),
+                let threads = match self.threads {
+                    Some(n) => Some(n),
+                    None if !self.ignore_env => threading::env_num_threads()?,
+                    None => None,
                 };
-                if n == 1 {
-                    (1, Pool::Inline)
-                } else {
-                    let pool = rayon::ThreadPoolBuilder::new()
-                        .num_threads(n)
-                        .thread_name(|i| format!("lowp-worker-{i}"))
-                        .build()
-                        .map_err(|e| Error::Threading {
-                            msg: format!("could not build a pool of {n} threads: {e}"),
-                        })?;
-                    (n, Pool::Owned(pool))
+                let mut plan = ThreadPlan::new(&topology, threads, &affinity, &numa)?;
+                // A CPU quota (cgroup cpu.max, `docker --cpus`) is not in the
+                // affinity mask; std's available_parallelism sees it. Cap the
+                // default so a 2-CPU container on a 64-core host runs 2 workers.
+                if threads.is_none() && detected && !matches!(affinity, Affinity::Cores(_)) {
+                    let quota = std::thread::available_parallelism().map_or(usize::MAX, |n| n.get());
+                    if plan.threads() > quota {
+                        plan = ThreadPlan::new(&topology, Some(quota), &affinity, &numa)?;
+                    }
+                }
+                let cpus = plan.worker_cpus().map(<[usize]>::to_vec);
+                match plan.threads() {
+                    1 => (1, Pool::Inline, cpus),
+                    n => (n, Pool::Owned(plan.build_pool()?), cpus),
                 }
             }
         };
+        let caches = self.caches.unwrap_or_else(|| match &worker_cpus {
+            Some(cpus) => topology.cache_sizes_of(cpus),
+            None => topology.cache_sizes(),
+        });
         Ok(Context {
             inner: Arc::new(Inner {
                 isa,
@@ -150,8 +191,53 @@ impl ContextBuilder {
                 n_threads,
                 pool,
                 caches,
+                topology,
+                affinity,
+                numa,
+                worker_cpus,
             }),
         })
+    }
+
+    /// Builds `n` contexts on disjoint sets of cores, each pinned to its own
+    /// set with one thread per core: the batch-1 serving recipe (one
+    /// instance per request stream). The cores split are the allowed
+    /// physical cores (of the [`NumaHint::Node`] if set), or the CPUs of an
+    /// [`Affinity::Cores`] list; see [`threading::split_cores`]. The other
+    /// settings (ISA cap, cache sizes, topology) apply to every instance;
+    /// `LOWP_NUM_THREADS` does not.
+    ///
+    /// A one-core instance runs on the calling thread: call
+    /// [`Context::pin_current_thread`] from the thread that serves it.
+    ///
+    /// `Err` naming `instances` when `n` is 0 or exceeds the cores, `threads`
+    /// or `pool` if either was set (instances size and own their pools).
+    pub fn instances(self, n: usize) -> Result<Vec<Context>> {
+        if self.threads.is_some() {
+            return Err(Error::param(
+                "threads",
+                "instances() gives each instance one thread per core of its share; do not set threads",
+            ));
+        }
+        if self.pool.is_some() {
+            return Err(Error::param(
+                "pool",
+                "instances() builds one pinned pool per instance; a borrowed pool cannot be split",
+            ));
+        }
+        let topology = self.topology.clone().unwrap_or_else(detect_topology);
+        let affinity = self.affinity.clone().unwrap_or_default();
+        let numa = self.numa.unwrap_or_default();
+        let sets = threading::split_cores(&topology, n, &affinity, &numa)?;
+        sets.into_iter()
+            .map(|set| {
+                let mut b = self.clone();
+                b.threads = Some(set.len());
+                b.affinity = Some(Affinity::Cores(set));
+                b.topology = Some(topology.clone());
+                b.build()
+            })
+            .collect()
     }
 }
 
@@ -164,25 +250,18 @@ fn prefix_env(e: Error) -> Error {
     }
 }
 
-fn env_threads() -> Result<Option<usize>> {
-    match std::env::var("LOWP_NUM_THREADS") {
-        Ok(v) if !v.trim().is_empty() => match v.trim().parse::<usize>() {
-            Ok(n) if n >= 1 => Ok(Some(n)),
-            _ => Err(Error::param(
-                "LOWP_NUM_THREADS",
-                format!("{v:?} is not a thread count (a whole number >= 1)"),
-            )),
-        },
-        _ => Ok(None),
-    }
-}
-
-fn default_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-}
-
-fn detect_caches() -> CacheSizes {
-    CacheSizes::default()
+/// The machine's topology; where sysfs cannot be read, a flat one over the
+/// affinity mask (or `available_parallelism` CPUs).
+fn detect_topology() -> Topology {
+    Topology::detect().unwrap_or_else(|_| {
+        let cpus = threading::current_affinity()
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| {
+                let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+                (0..n).collect()
+            });
+        Topology::flat_nonempty(&cpus)
+    })
 }
 
 impl Context {
@@ -220,6 +299,48 @@ impl Context {
     /// Cache sizes used for blocking.
     pub fn cache_sizes(&self) -> CacheSizes {
         self.inner.caches
+    }
+
+    /// The machine topology this context planned its threads on.
+    pub fn topology(&self) -> &Topology {
+        &self.inner.topology
+    }
+
+    /// The affinity the workers were placed with.
+    pub fn affinity(&self) -> &Affinity {
+        &self.inner.affinity
+    }
+
+    /// The NUMA hint the workers were placed with.
+    pub fn numa(&self) -> NumaHint {
+        self.inner.numa
+    }
+
+    /// The CPU each worker is pinned to (`[i]` for worker `i`), `None` when
+    /// unpinned. A one-thread context runs on the calling thread, which lowp
+    /// does not pin by itself: see [`Context::pin_current_thread`].
+    pub fn worker_cpus(&self) -> Option<&[usize]> {
+        self.inner.worker_cpus.as_deref()
+    }
+
+    /// Pins the calling thread to the CPUs of [`Context::worker_cpus`] (for
+    /// a one-thread context: its single CPU), e.g. from the thread serving
+    /// one of [`Context::instances`]. `Err` naming `affinity` when the
+    /// context is unpinned; `Err(Error::Threading)` when the OS refuses.
+    pub fn pin_current_thread(&self) -> Result<()> {
+        match self.worker_cpus() {
+            Some(cpus) => threading::pin_current_thread(cpus),
+            None => Err(Error::param(
+                "affinity",
+                "this context is not pinned (affinity none, numa any): nothing to pin to",
+            )),
+        }
+    }
+
+    /// `n` contexts on disjoint sets of cores with the default settings:
+    /// `Context::builder().instances(n)` (see [`ContextBuilder::instances`]).
+    pub fn instances(n: usize) -> Result<Vec<Context>> {
+        Context::builder().instances(n)
     }
 
     /// Runs `f(i)` for every `i` in `0..n_tasks`, spread over the context's

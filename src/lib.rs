@@ -15,22 +15,26 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
-mod build_info;
-mod error;
-mod isa;
-mod mat;
-
-pub use build_info::{build_info, BuildInfo};
-pub use error::{Error, Result};
-pub use isa::{cpu_features, env_max_isa, Isa, IsaChoice};
-pub use lowp_kernels::detect::CpuFeatures;
-pub use mat::{MatMut, MatRef};
-mod context;
-mod dispatch;
-pub use context::{CacheSizes, Context, ContextBuilder};
-pub use dispatch::Kernels;
-
 // The README's example runs as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
+
+mod build_info;
+mod context;
+mod dispatch;
+mod error;
+mod isa;
+mod mat;
+pub mod threading;
+pub mod topology;
+
+pub use build_info::{build_info, BuildInfo};
+pub use context::{CacheSizes, Context, ContextBuilder};
+pub use dispatch::Kernels;
+pub use error::{Error, Result};
+pub use isa::{cpu_features, env_max_isa, Isa, IsaChoice};
+pub use lowp_kernels::detect::CpuFeatures;
+pub use mat::{MatMut, MatRef};
+pub use threading::{Affinity, NumaHint};
+pub use topology::Topology;

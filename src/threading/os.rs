@@ -1,0 +1,94 @@
+//! The few Linux calls threading needs: read and set the calling thread's
+//! CPU affinity, and ask which CPU it runs on. The only `unsafe` in the
+//! framework outside kernel calls; every other target gets a fallback that
+//! reports "unknown" or "unsupported".
+
+#[cfg(target_os = "linux")]
+mod linux {
+    use std::mem::size_of;
+
+    type Word = libc::c_ulong;
+    const WORD_BITS: usize = Word::BITS as usize;
+    /// Largest mask tried for `sched_getaffinity` (CPUs), far above any machine.
+    const MAX_CPUS: usize = 1 << 16;
+
+    /// The calling thread's affinity mask as CPU numbers, ascending.
+    pub fn affinity() -> Option<Vec<usize>> {
+        // Start at glibc's cpu_set_t size and grow while the kernel's mask is
+        // larger (EINVAL), so machines with more than 1024 CPUs work too.
+        let mut n_cpus = 1024;
+        while n_cpus <= MAX_CPUS {
+            let mut words: Vec<Word> = vec![0; n_cpus / WORD_BITS];
+            let bytes = words.len() * size_of::<Word>();
+            // SAFETY: `words` is a live, writable buffer of exactly `bytes`
+            // bytes; the kernel writes at most `bytes` bytes into it. A
+            // `cpu_set_t` is an array of unsigned longs, so the layout matches.
+            let rc =
+                unsafe { libc::sched_getaffinity(0, bytes, words.as_mut_ptr().cast::<libc::cpu_set_t>()) };
+            if rc == 0 {
+                let mut cpus = Vec::new();
+                for (w, &bits) in words.iter().enumerate() {
+                    for b in 0..WORD_BITS {
+                        if bits & (1 << b) != 0 {
+                            cpus.push(w * WORD_BITS + b);
+                        }
+                    }
+                }
+                return Some(cpus);
+            }
+            if std::io::Error::last_os_error().raw_os_error() != Some(libc::EINVAL) {
+                return None;
+            }
+            n_cpus *= 2;
+        }
+        None
+    }
+
+    /// Restricts the calling thread to `cpus` (non-empty, each below 2^16).
+    pub fn set_affinity(cpus: &[usize]) -> Result<(), String> {
+        let max = cpus.iter().copied().max().ok_or("no CPU given")?;
+        if max >= MAX_CPUS {
+            return Err(format!("CPU {max} is beyond {MAX_CPUS}"));
+        }
+        let n_words = (max / WORD_BITS + 1).max(1024 / WORD_BITS);
+        let mut words: Vec<Word> = vec![0; n_words];
+        for &c in cpus {
+            words[c / WORD_BITS] |= 1 << (c % WORD_BITS);
+        }
+        let bytes = words.len() * size_of::<Word>();
+        // SAFETY: `words` is a live buffer of exactly `bytes` bytes laid out
+        // like a `cpu_set_t` (unsigned longs); the kernel only reads it.
+        // pid 0 means the calling thread.
+        let rc = unsafe { libc::sched_setaffinity(0, bytes, words.as_ptr().cast::<libc::cpu_set_t>()) };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error().to_string())
+        }
+    }
+
+    /// The CPU the calling thread runs on right now.
+    pub fn current_cpu() -> Option<usize> {
+        // SAFETY: sched_getcpu takes no arguments and touches no memory of ours.
+        let c = unsafe { libc::sched_getcpu() };
+        usize::try_from(c).ok()
+    }
+}
+
+#[cfg(target_os = "linux")]
+pub(crate) use linux::{affinity, current_cpu, set_affinity};
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn affinity() -> Option<Vec<usize>> {
+    None
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn set_affinity(_cpus: &[usize]) -> Result<(), String> {
+    Err("pinning threads to CPUs is only implemented on Linux".into())
+}
+
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn current_cpu() -> Option<usize> {
+    None
+}
