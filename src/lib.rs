@@ -29,6 +29,8 @@ mod context;
 mod dispatch;
 pub use context::{CacheSizes, Context, ContextBuilder};
 pub use dispatch::Kernels;
+pub mod conv;
+pub mod reference;
 
 // The README's example runs as a doctest.
 #[cfg(doctest)]
