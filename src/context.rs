@@ -124,6 +124,15 @@ impl ContextBuilder {
             None => {
                 let n = match self.threads {
                     Some(0) => return Err(Error::param("threads", "the thread count must be at least 1")),
+                    Some(n) if n > rayon::max_num_threads() => {
+                        return Err(Error::param(
+                            "threads",
+                            format!(
+                                "{n} threads is more than rayon's maximum of {}",
+                                rayon::max_num_threads()
+                            ),
+                        ))
+                    }
                     Some(n) => n,
                     None if !self.ignore_env => env_threads()?.unwrap_or_else(default_threads),
                     None => default_threads(),
@@ -167,10 +176,13 @@ fn prefix_env(e: Error) -> Error {
 fn env_threads() -> Result<Option<usize>> {
     match std::env::var("LOWP_NUM_THREADS") {
         Ok(v) if !v.trim().is_empty() => match v.trim().parse::<usize>() {
-            Ok(n) if n >= 1 => Ok(Some(n)),
+            Ok(n) if (1..=rayon::max_num_threads()).contains(&n) => Ok(Some(n)),
             _ => Err(Error::param(
                 "LOWP_NUM_THREADS",
-                format!("{v:?} is not a thread count (a whole number >= 1)"),
+                format!(
+                    "{v:?} is not a thread count (a whole number from 1 to {})",
+                    rayon::max_num_threads()
+                ),
             )),
         },
         _ => Ok(None),
@@ -256,5 +268,34 @@ impl Default for Context {
                     .expect("inline context")
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (found writing the fuzz spec): a thread count above rayon's
+    /// maximum used to build a smaller pool (or spawn 65,535 threads) while
+    /// `num_threads()` reported the count asked for. Refused now, before any
+    /// thread is spawned.
+    #[test]
+    fn thread_counts_above_rayons_maximum_are_refused() {
+        for n in [rayon::max_num_threads() + 1, usize::MAX] {
+            let e = Context::builder().ignore_env().threads(n).build().unwrap_err();
+            assert!(matches!(e, Error::InvalidParameter { arg: "threads", .. }), "{e}");
+            assert!(e.to_string().contains(&n.to_string()), "{e}");
+        }
+        let e = Context::builder().ignore_env().threads(0).build().unwrap_err();
+        assert!(matches!(e, Error::InvalidParameter { arg: "threads", .. }), "{e}");
+        assert_eq!(
+            Context::builder()
+                .ignore_env()
+                .threads(2)
+                .build()
+                .unwrap()
+                .num_threads(),
+            2
+        );
     }
 }

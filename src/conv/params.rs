@@ -289,7 +289,12 @@ impl ConvGeometry {
     }
 }
 
+/// The product of `factors`: 0 when any is 0 (even if the others' product
+/// would overflow), else checked.
 fn product(arg: &'static str, what: &str, factors: &[usize]) -> Result<usize> {
+    if factors.contains(&0) {
+        return Ok(0);
+    }
     factors
         .iter()
         .try_fold(1usize, |acc, &f| acc.checked_mul(f))
@@ -344,13 +349,15 @@ fn geometry(n: usize, c: usize, k: usize, groups: usize, axes: [Axis; 3]) -> Res
         "the output length n * od * oh * ow * k",
         &[n, output[0], output[1], output[2], k],
     )?;
-    let ops = [
+    let op_factors = [
         n, output[0], output[1], output[2], k, cg, kernel[0], kernel[1], kernel[2],
-    ]
-    .iter()
-    .try_fold(2u64, |acc, &f| {
-        u64::try_from(f).ok().and_then(|f| acc.checked_mul(f))
-    })
+    ];
+    let ops = match op_factors.contains(&0) {
+        true => Some(0),
+        false => op_factors.iter().try_fold(2u64, |acc, &f| {
+            u64::try_from(f).ok().and_then(|f| acc.checked_mul(f))
+        }),
+    }
     .ok_or_else(|| {
         Error::overflow(
             "ops",
@@ -804,6 +811,18 @@ mod tests {
             .validate()
             .unwrap_err();
         assert!(matches!(e, Error::Overflow { arg: "ops", .. }), "{e}");
+        // Regression (found by fuzz/conv_params): a zero factor makes a length
+        // 0 even when the factors before it overflow; such empty problems are valid.
+        let p = Conv2dParams::new(big - 255, 1 << 62, 5, 0, 0, 1, 1);
+        assert_eq!(
+            (
+                p.input_len().unwrap(),
+                p.weights_len().unwrap(),
+                p.output_len().unwrap(),
+                p.ops().unwrap()
+            ),
+            (0, 0, 0, 0)
+        );
         // 3-D depth sizes overflow too.
         let e = Conv3dParams::new(1, big, 2, 2, 1, 1, 1, 1, 1)
             .validate()

@@ -85,6 +85,11 @@ fn conv_loops<X: Copy, W: Copy, Acc, O>(
             len: output.len(),
         });
     }
+    // Nothing to compute. (Also keeps the work proportional to the output:
+    // with k = 0 the loops over a huge n, od, oh, ow would run empty for ever.)
+    if g.output_len == 0 {
+        return Ok(());
+    }
     let [id, ih, iw] = g.input;
     let [kt, kr, ks] = g.kernel;
     let [od, oh, ow] = g.output;
@@ -106,7 +111,10 @@ fn conv_loops<X: Copy, W: Copy, Acc, O>(
                     for kk in 0..k {
                         let group = kk / kg;
                         let mut acc = init(kk);
-                        for t in 0..kt {
+                        // With no channels per group there are no taps: skip the
+                        // (possibly huge) kernel loops rather than run them empty.
+                        let taps = if cg == 0 { 0 } else { kt };
+                        for t in 0..taps {
                             for r in 0..kr {
                                 for s in 0..ks {
                                     let iz = unpad(z, sd, t, dd, pd, id);
@@ -624,6 +632,38 @@ mod tests {
         // Invalid parameters come first.
         let e = conv2d_f32(&p.with_groups(0), &x, &w, None, &mut o).unwrap_err();
         assert!(matches!(e, Error::InvalidParameter { arg: "groups", .. }), "{e}");
+    }
+
+    /// Regression (found by fuzz/conv_params): empty problems with huge
+    /// extents return at once instead of running empty loops for ever.
+    #[test]
+    fn empty_problems_with_huge_extents_finish() {
+        // k = 0 (and c = 0): no output, but n·oh·ow is 2^60.
+        let p = Conv2dParams::new(1 << 40, 1 << 20, 1, 0, 0, 1, 1);
+        assert_eq!(p.output_len().unwrap(), 0);
+        conv2d_f32(&p, &[], &[], None, &mut []).unwrap();
+        // c = 0: one output, but its filter has 2^40 (empty) taps: only the bias.
+        let pad = Padding2d {
+            top: (1 << 40) - 1,
+            ..Default::default()
+        };
+        let p = Conv2dParams::new(1, 1, 1, 0, 1, 1 << 40, 1).with_padding(pad);
+        assert_eq!((p.output_len().unwrap(), p.weights_len().unwrap()), (1, 0));
+        let mut out = [0.0f32];
+        conv2d_f32(&p, &[], &[], Some(&[3.0]), &mut out).unwrap();
+        assert_eq!(out, [3.0]);
+        let mut out = [0i32];
+        conv2d_int8(
+            &p,
+            &[0u8; 0],
+            0,
+            &[0i8; 0],
+            WeightZeroPoint::PerTensor(0),
+            Some(&[-7]),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, [-7]);
     }
 
     /// A second, independent formulation: materialise the zero-padded input,
