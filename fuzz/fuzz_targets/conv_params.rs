@@ -62,7 +62,7 @@ struct Spec {
 
 fn spec(p: &Conv3dParams) -> Option<Spec> {
     let g = p.groups as u128;
-    if g == 0 || p.c as u128 % g != 0 || p.k as u128 % g != 0 {
+    if g == 0 || !(p.c as u128).is_multiple_of(g) || !(p.k as u128).is_multiple_of(g) {
         return None;
     }
     let pad = p.padding;

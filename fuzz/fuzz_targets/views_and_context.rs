@@ -267,7 +267,6 @@ fn check_mut(case: &ViewCase) {
         (t.rows(), t.cols(), t.row_stride(), t.col_stride()),
         (cols, rows, cs, rs)
     );
-    drop(v);
     for (n, (i, j)) in positions(rows, cols).enumerate() {
         assert_eq!(data[index(i, j, rs, cs) as usize], n as u32);
     }
