@@ -158,6 +158,15 @@ impl ContextBuilder {
             }
             None => {
                 let threads = match self.threads {
+                    Some(n) if n > rayon::max_num_threads() => {
+                        return Err(Error::param(
+                            "threads",
+                            format!(
+                                "{n} threads is more than rayon's maximum of {}",
+                                rayon::max_num_threads()
+                            ),
+                        ))
+                    }
                     Some(n) => Some(n),
                     None if !self.ignore_env => threading::env_num_threads()?,
                     None => None,
@@ -377,5 +386,34 @@ impl Default for Context {
                     .expect("inline context")
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (found writing the fuzz spec): a thread count above rayon's
+    /// maximum used to build a smaller pool (or spawn 65,535 threads) while
+    /// `num_threads()` reported the count asked for. Refused now, before any
+    /// thread is spawned.
+    #[test]
+    fn thread_counts_above_rayons_maximum_are_refused() {
+        for n in [rayon::max_num_threads() + 1, usize::MAX] {
+            let e = Context::builder().ignore_env().threads(n).build().unwrap_err();
+            assert!(matches!(e, Error::InvalidParameter { arg: "threads", .. }), "{e}");
+            assert!(e.to_string().contains(&n.to_string()), "{e}");
+        }
+        let e = Context::builder().ignore_env().threads(0).build().unwrap_err();
+        assert!(matches!(e, Error::InvalidParameter { arg: "threads", .. }), "{e}");
+        assert_eq!(
+            Context::builder()
+                .ignore_env()
+                .threads(2)
+                .build()
+                .unwrap()
+                .num_threads(),
+            2
+        );
     }
 }

@@ -20,6 +20,9 @@
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctest;
 
+pub mod conv;
+pub mod reference;
+
 mod build_info;
 mod context;
 mod dispatch;

@@ -154,10 +154,13 @@ pub fn parse_num_threads(raw: &str) -> Result<Option<usize>> {
         return Ok(None);
     }
     match v.parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(Some(n)),
+        Ok(n) if (1..=rayon::max_num_threads()).contains(&n) => Ok(Some(n)),
         _ => Err(Error::param(
             NUM_THREADS_ENV,
-            format!("{raw:?} is not a thread count (a whole number >= 1)"),
+            format!(
+                "{raw:?} is not a thread count (a whole number from 1 to {})",
+                rayon::max_num_threads()
+            ),
         )),
     }
 }

@@ -1,0 +1,798 @@
+//! Reference 2-D and 3-D convolution: f32, and 8-bit integers to s32.
+//!
+//! Layouts are those of [`crate::conv`]: input NHWC / NDHWC, weights
+//! `[K][R][S][C/groups]` / `[K][T][R][S][C/groups]`, output NHWC / NDHWC.
+//! The 2-D functions are the 3-D ones with depth 1.
+//!
+//! Every output element is the plain sum over its filter's taps, taken in the
+//! order `t, r, s, c` in a wide accumulator (f64 for f32 data, i128 for
+//! integers), so the oracle itself neither rounds along the way nor overflows.
+//!
+//! **Padding and zero points.** A padding tap reads the *activation zero
+//! point*: in `Σ (x − zx)(w − zw)` it contributes `(zx − zx)(w − zw) = 0`.
+//! This is what TF-lite and oneDNN do (the zero point is the quantized value
+//! of real 0.0, and padding pads with real zeros). For f32, padding is 0.0.
+//!
+//! On `Err` the output may be partly written.
+
+use crate::conv::{Conv2dParams, Conv3dParams, ConvGeometry};
+use crate::error::{Error, Result};
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for u8 {}
+    impl Sealed for i8 {}
+}
+
+/// An 8-bit integer element type the integer oracle accepts: `u8` or `i8`.
+pub trait Int8: Copy + sealed::Sealed + std::fmt::Debug {
+    /// The value, widened.
+    fn widen(self) -> i32;
+}
+
+impl Int8 for u8 {
+    fn widen(self) -> i32 {
+        i32::from(self)
+    }
+}
+
+impl Int8 for i8 {
+    fn widen(self) -> i32 {
+        i32::from(self)
+    }
+}
+
+/// The weights' zero point: one for the whole tensor, or one per output
+/// channel (a slice of `K` values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightZeroPoint<'a, W> {
+    /// The same zero point for every weight.
+    PerTensor(W),
+    /// `zero_points[k]` for the weights of output channel `k`.
+    PerChannel(&'a [W]),
+}
+
+/// The shared loop nest. For every output element `o` (output channel `kk`)
+/// it starts from `init(kk)`, calls `tap(&mut acc, x, w, kk)` for each filter
+/// tap (`x` is `None` for a padding tap), and stores `finish(acc, o)`.
+fn conv_loops<X: Copy, W: Copy, Acc, O>(
+    g: &ConvGeometry,
+    input: &[X],
+    weights: &[W],
+    output: &mut [O],
+    init: impl Fn(usize) -> Acc,
+    tap: impl Fn(&mut Acc, Option<X>, W, usize),
+    finish: impl Fn(Acc, usize) -> Result<O>,
+) -> Result<()> {
+    if input.len() < g.input_len {
+        return Err(Error::BufferTooSmall {
+            arg: "input",
+            needed: g.input_len,
+            len: input.len(),
+        });
+    }
+    if weights.len() < g.weights_len {
+        return Err(Error::BufferTooSmall {
+            arg: "weights",
+            needed: g.weights_len,
+            len: weights.len(),
+        });
+    }
+    if output.len() < g.output_len {
+        return Err(Error::BufferTooSmall {
+            arg: "output",
+            needed: g.output_len,
+            len: output.len(),
+        });
+    }
+    // Nothing to compute. (Also keeps the work proportional to the output:
+    // with k = 0 the loops over a huge n, od, oh, ow would run empty for ever.)
+    if g.output_len == 0 {
+        return Ok(());
+    }
+    let [id, ih, iw] = g.input;
+    let [kt, kr, ks] = g.kernel;
+    let [od, oh, ow] = g.output;
+    let [sd, sh, sw] = g.stride;
+    let [pd, ph, pw] = g.pad_lo;
+    let [dd, dh, dw] = g.dilation;
+    let (c, k) = (g.c, g.k);
+    let (cg, kg) = (g.c_per_group(), g.k_per_group());
+    // Coordinate `o * stride + tap * dilation` in the padded input, mapped to
+    // the input coordinate, or `None` in the padding.
+    let unpad = |out: usize, stride: usize, tap: usize, dil: usize, pad: usize, size: usize| {
+        let padded = out * stride + tap * dil;
+        padded.checked_sub(pad).filter(|&x| x < size)
+    };
+    for n in 0..g.n {
+        for z in 0..od {
+            for y in 0..oh {
+                for x in 0..ow {
+                    for kk in 0..k {
+                        let group = kk / kg;
+                        let mut acc = init(kk);
+                        // With no channels per group there are no taps: skip the
+                        // (possibly huge) kernel loops rather than run them empty.
+                        let taps = if cg == 0 { 0 } else { kt };
+                        for t in 0..taps {
+                            for r in 0..kr {
+                                for s in 0..ks {
+                                    let iz = unpad(z, sd, t, dd, pd, id);
+                                    let iy = unpad(y, sh, r, dh, ph, ih);
+                                    let ix = unpad(x, sw, s, dw, pw, iw);
+                                    for ci in 0..cg {
+                                        let wv = weights[(((kk * kt + t) * kr + r) * ks + s) * cg + ci];
+                                        let xv = match (iz, iy, ix) {
+                                            (Some(iz), Some(iy), Some(ix)) => Some(
+                                                input[(((n * id + iz) * ih + iy) * iw + ix) * c
+                                                    + group * cg
+                                                    + ci],
+                                            ),
+                                            _ => None,
+                                        };
+                                        tap(&mut acc, xv, wv, kk);
+                                    }
+                                }
+                            }
+                        }
+                        let o = (((n * od + z) * oh + y) * ow + x) * k + kk;
+                        output[o] = finish(acc, o)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_bias<T>(bias: Option<&[T]>, k: usize) -> Result<()> {
+    match bias {
+        Some(b) if b.len() < k => Err(Error::BufferTooSmall {
+            arg: "bias",
+            needed: k,
+            len: b.len(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+fn f32_conv(
+    g: &ConvGeometry,
+    input: &[f32],
+    weights: &[f32],
+    bias: Option<&[f32]>,
+    output: &mut [f32],
+    magnitude: bool,
+) -> Result<()> {
+    check_bias(bias, g.k)?;
+    let mag = |v: f64| if magnitude { v.abs() } else { v };
+    conv_loops(
+        g,
+        input,
+        weights,
+        output,
+        |kk| bias.map_or(0.0, |b| mag(f64::from(b[kk]))),
+        |acc: &mut f64, x, w, _| *acc += mag(f64::from(x.unwrap_or(0.0))) * mag(f64::from(w)),
+        |acc, _| Ok(acc as f32),
+    )
+}
+
+/// f32 2-D convolution: `output[n][oh][ow][k] = bias[k] + Σ input · weights`
+/// over the filter's taps (padding taps read 0.0), accumulated in f64 and
+/// rounded once. `bias`, when given, has `K` elements.
+///
+/// `Err` for invalid parameters ([`Conv2dParams::validate`]) or a buffer
+/// shorter than its length ([`Conv2dParams::input_len`] and so on).
+///
+/// ```
+/// use lowp::conv::Conv2dParams;
+/// use lowp::reference::conv::conv2d_f32;
+/// // 1x2x2x1 input, one 2x2 filter: a single dot product.
+/// let p = Conv2dParams::new(1, 2, 2, 1, 1, 2, 2);
+/// let mut out = [0.0f32];
+/// conv2d_f32(&p, &[1.0, 2.0, 3.0, 4.0], &[1.0, 0.5, 0.25, 2.0], Some(&[10.0]), &mut out)?;
+/// assert_eq!(out, [10.0 + 1.0 + 1.0 + 0.75 + 8.0]);
+/// # Ok::<(), lowp::Error>(())
+/// ```
+pub fn conv2d_f32(
+    p: &Conv2dParams,
+    input: &[f32],
+    weights: &[f32],
+    bias: Option<&[f32]>,
+    output: &mut [f32],
+) -> Result<()> {
+    f32_conv(&p.geometry()?, input, weights, bias, output, false)
+}
+
+/// f32 3-D convolution; see [`conv2d_f32`].
+pub fn conv3d_f32(
+    p: &Conv3dParams,
+    input: &[f32],
+    weights: &[f32],
+    bias: Option<&[f32]>,
+    output: &mut [f32],
+) -> Result<()> {
+    f32_conv(&p.geometry()?, input, weights, bias, output, false)
+}
+
+/// The magnitude of each output of [`conv2d_f32`]: `|bias[k]| + Σ |input|·|weights|`,
+/// the scale against which f32 kernels' error bounds are stated.
+pub fn conv2d_f32_magnitude(
+    p: &Conv2dParams,
+    input: &[f32],
+    weights: &[f32],
+    bias: Option<&[f32]>,
+    output: &mut [f32],
+) -> Result<()> {
+    f32_conv(&p.geometry()?, input, weights, bias, output, true)
+}
+
+/// The magnitude of each output of [`conv3d_f32`]; see [`conv2d_f32_magnitude`].
+pub fn conv3d_f32_magnitude(
+    p: &Conv3dParams,
+    input: &[f32],
+    weights: &[f32],
+    bias: Option<&[f32]>,
+    output: &mut [f32],
+) -> Result<()> {
+    f32_conv(&p.geometry()?, input, weights, bias, output, true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn int8_conv<A: Int8, W: Int8>(
+    g: &ConvGeometry,
+    input: &[A],
+    input_zero_point: A,
+    weights: &[W],
+    weight_zero_point: WeightZeroPoint<'_, W>,
+    bias: Option<&[i32]>,
+    output: &mut [i32],
+) -> Result<()> {
+    check_bias(bias, g.k)?;
+    if let WeightZeroPoint::PerChannel(z) = weight_zero_point {
+        if z.len() < g.k {
+            return Err(Error::BufferTooSmall {
+                arg: "weight_zero_point",
+                needed: g.k,
+                len: z.len(),
+            });
+        }
+    }
+    let za = input_zero_point.widen();
+    let zw = |kk: usize| match weight_zero_point {
+        WeightZeroPoint::PerTensor(z) => z.widen(),
+        WeightZeroPoint::PerChannel(z) => z[kk].widen(),
+    };
+    conv_loops(
+        g,
+        input,
+        weights,
+        output,
+        |kk| bias.map_or(0i128, |b| i128::from(b[kk])),
+        |acc: &mut i128, x, w, kk| {
+            let x = x.unwrap_or(input_zero_point).widen();
+            *acc += i128::from(x - za) * i128::from(w.widen() - zw(kk));
+        },
+        |acc, o| {
+            i32::try_from(acc).map_err(|_| {
+                Error::overflow(
+                    "output",
+                    format!("output element {o} is {acc}, which does not fit the s32 accumulator"),
+                )
+            })
+        },
+    )
+}
+
+/// 8-bit integer 2-D convolution to s32, with zero points:
+/// `output[n][oh][ow][k] = bias[k] + Σ (x − input_zero_point)·(w − zw[k])`
+/// over the filter's taps, where a padding tap's `x` is `input_zero_point`
+/// (so it contributes 0; see the module docs). Activations `A` and weights `W`
+/// are each `u8` or `i8`; `bias`, when given, has `K` elements.
+///
+/// `Err` for invalid parameters, a short buffer (naming `input`, `weights`,
+/// `bias`, `weight_zero_point` or `output`), or an output element that does
+/// not fit `i32` (`Error::Overflow` naming `output`): the oracle never wraps.
+///
+/// ```
+/// use lowp::conv::{Conv2dParams, Padding2d};
+/// use lowp::reference::conv::{conv2d_int8, WeightZeroPoint};
+/// // 1x1x1x1 input 130 (zero point 128), 1x3 filter, padding 1 left and right.
+/// let p = Conv2dParams::new(1, 1, 1, 1, 1, 1, 3)
+///     .with_padding(Padding2d { left: 1, right: 1, ..Default::default() });
+/// let mut out = [0i32];
+/// conv2d_int8(&p, &[130u8], 128, &[5i8, 7, 9], WeightZeroPoint::PerTensor(1), None, &mut out)?;
+/// assert_eq!(out, [(130 - 128) * (7 - 1)]); // padding taps add nothing
+/// # Ok::<(), lowp::Error>(())
+/// ```
+pub fn conv2d_int8<A: Int8, W: Int8>(
+    p: &Conv2dParams,
+    input: &[A],
+    input_zero_point: A,
+    weights: &[W],
+    weight_zero_point: WeightZeroPoint<'_, W>,
+    bias: Option<&[i32]>,
+    output: &mut [i32],
+) -> Result<()> {
+    int8_conv(
+        &p.geometry()?,
+        input,
+        input_zero_point,
+        weights,
+        weight_zero_point,
+        bias,
+        output,
+    )
+}
+
+/// 8-bit integer 3-D convolution to s32; see [`conv2d_int8`].
+pub fn conv3d_int8<A: Int8, W: Int8>(
+    p: &Conv3dParams,
+    input: &[A],
+    input_zero_point: A,
+    weights: &[W],
+    weight_zero_point: WeightZeroPoint<'_, W>,
+    bias: Option<&[i32]>,
+    output: &mut [i32],
+) -> Result<()> {
+    int8_conv(
+        &p.geometry()?,
+        input,
+        input_zero_point,
+        weights,
+        weight_zero_point,
+        bias,
+        output,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conv::{Padding2d, Padding3d};
+    use proptest::prelude::*;
+
+    fn run2(p: &Conv2dParams, input: &[f32], weights: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
+        let mut out = vec![f32::NAN; p.output_len().unwrap()];
+        conv2d_f32(p, input, weights, bias, &mut out).unwrap();
+        out
+    }
+
+    fn run3(p: &Conv3dParams, input: &[f32], weights: &[f32]) -> Vec<f32> {
+        let mut out = vec![f32::NAN; p.output_len().unwrap()];
+        conv3d_f32(p, input, weights, None, &mut out).unwrap();
+        out
+    }
+
+    fn seq(n: usize) -> Vec<f32> {
+        (1..=n).map(|v| v as f32).collect()
+    }
+
+    #[test]
+    fn plain_3x3_input_2x2_kernel() {
+        // in = [1 2 3; 4 5 6; 7 8 9], w = [1 2; 3 4], bias 0.5:
+        // (0,0) = 1·1 + 2·2 + 4·3 + 5·4 = 37    (0,1) = 2 + 6 + 15 + 24 = 47
+        // (1,0) = 4 + 10 + 21 + 32 = 67         (1,1) = 5 + 12 + 24 + 36 = 77
+        let p = Conv2dParams::new(1, 3, 3, 1, 1, 2, 2);
+        let out = run2(&p, &seq(9), &[1.0, 2.0, 3.0, 4.0], Some(&[0.5]));
+        assert_eq!(out, [37.5, 47.5, 67.5, 77.5]);
+    }
+
+    #[test]
+    fn stride_2() {
+        // in = 1..16 as 4x4, 2x2 ones, stride 2: sums of the four 2x2 blocks.
+        // 1+2+5+6 = 14, 3+4+7+8 = 22, 9+10+13+14 = 46, 11+12+15+16 = 54.
+        let p = Conv2dParams::new(1, 4, 4, 1, 1, 2, 2).with_stride(2, 2);
+        assert_eq!(run2(&p, &seq(16), &[1.0; 4], None), [14.0, 22.0, 46.0, 54.0]);
+        // Stride (1, 3) on a 2x4 input (1..8) with a 1x1 kernel of 2: columns 0 and 3.
+        let p = Conv2dParams::new(1, 2, 4, 1, 1, 1, 1).with_stride(1, 3);
+        assert_eq!(run2(&p, &seq(8), &[2.0], None), [2.0, 8.0, 10.0, 16.0]);
+    }
+
+    #[test]
+    fn asymmetric_padding() {
+        // in = [1 2; 3 4], pad top 1, right 1:   padded = [0 0 0; 1 2 0; 3 4 0]
+        // w = [1 2; 3 4]:
+        // (0,0) = [0 0; 1 2]·w = 3 + 8 = 11     (0,1) = [0 0; 2 0]·w = 6
+        // (1,0) = [1 2; 3 4]·w = 30             (1,1) = [2 0; 4 0]·w = 2 + 12 = 14
+        let pad = Padding2d {
+            top: 1,
+            left: 0,
+            bottom: 0,
+            right: 1,
+        };
+        let p = Conv2dParams::new(1, 2, 2, 1, 1, 2, 2).with_padding(pad);
+        assert_eq!(
+            run2(&p, &seq(4), &[1.0, 2.0, 3.0, 4.0], None),
+            [11.0, 6.0, 30.0, 14.0]
+        );
+    }
+
+    #[test]
+    fn dilation_2() {
+        // in(y, x) = v = 5y + x + 1 on 5x5; w = [1 2; 3 4] dilated by 2 reads
+        // v, v + 2, v + 10, v + 12: out = v + 2(v+2) + 3(v+10) + 4(v+12) = 10v + 82.
+        // E.g. (0,0) = 1·1 + 3·2 + 11·3 + 13·4 = 92.
+        let p = Conv2dParams::new(1, 5, 5, 1, 1, 2, 2).with_dilation(2, 2);
+        let out = run2(&p, &seq(25), &[1.0, 2.0, 3.0, 4.0], None);
+        let want: Vec<f32> = (0..3)
+            .flat_map(|y| (0..3).map(move |x| (10 * (5 * y + x + 1) + 82) as f32))
+            .collect();
+        assert_eq!(out[0], 92.0);
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn groups_2() {
+        // One pixel, c = 4 = [1 2 3 4], k = 4, groups 2: k0, k1 read channels
+        // 0-1 ([1 2]); k2, k3 read channels 2-3 ([3 4]).
+        // k0 = [1 0] -> 1, k1 = [0 1] -> 2, k2 = [1 1] -> 7, k3 = [1 -1] -> -1.
+        let p = Conv2dParams::new(1, 1, 1, 4, 4, 1, 1).with_groups(2);
+        let w = [1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, -1.0];
+        assert_eq!(run2(&p, &seq(4), &w, None), [1.0, 2.0, 7.0, -1.0]);
+        // Two groups over a 1x2 image, 1x2 kernel: c = 2 (pixels [1 10], [2 20]),
+        // k = 2: k0 = [1 1] on channel 0 -> 1 + 2 = 3; k1 = [1 2] on channel 1 -> 10 + 40 = 50.
+        let p = Conv2dParams::new(1, 1, 2, 2, 2, 1, 2).with_groups(2);
+        let out = run2(&p, &[1.0, 10.0, 2.0, 20.0], &[1.0, 1.0, 1.0, 2.0], None);
+        assert_eq!(out, [3.0, 50.0]);
+    }
+
+    #[test]
+    fn depthwise_3x3_pad_1() {
+        // c = k = groups = 2 on a 2x2 image. Channel 0 = [1 2; 3 4],
+        // channel 1 = [10 20; 30 40] (NHWC: [1 10 2 20 3 30 4 40]).
+        // k0: 3x3 ones -> every window covers the whole image: 10 everywhere.
+        // k1: only the top-left tap = 1 -> out(y, x) = ch1(y-1, x-1): 0 except (1,1) = 10.
+        let p = Conv2dParams::new(1, 2, 2, 2, 2, 3, 3)
+            .with_groups(2)
+            .with_padding(Padding2d::uniform(1));
+        let mut w = vec![0.0; 18];
+        w[..9].fill(1.0);
+        w[9] = 1.0;
+        let out = run2(&p, &[1.0, 10.0, 2.0, 20.0, 3.0, 30.0, 4.0, 40.0], &w, None);
+        assert_eq!(out, [10.0, 0.0, 10.0, 0.0, 10.0, 0.0, 10.0, 10.0]);
+    }
+
+    #[test]
+    fn three_d() {
+        // 2x2x2 input 1..8 (plane 0 sums to 10, plane 1 to 26), 2x2x2 kernel,
+        // ones at t = 0 and twos at t = 1, front padding 1 -> OD = 2:
+        // z = 0: padding·1 + plane0·2 = 20;  z = 1: plane0·1 + plane1·2 = 10 + 52 = 62.
+        let p = Conv3dParams::new(1, 2, 2, 2, 1, 1, 2, 2, 2).with_padding(Padding3d {
+            front: 1,
+            ..Default::default()
+        });
+        let w = [1.0, 1.0, 1.0, 1.0, 2.0, 2.0, 2.0, 2.0];
+        assert_eq!(run3(&p, &seq(8), &w), [20.0, 62.0]);
+        // Depth stride 2 and dilation 2: v = [1 2 3 4 5], w = [1 10]:
+        // z = 0: v0 + 10·v2 = 31;  z = 1: v2 + 10·v4 = 53.
+        let p = Conv3dParams::new(1, 5, 1, 1, 1, 1, 2, 1, 1)
+            .with_stride(2, 1, 1)
+            .with_dilation(2, 1, 1);
+        assert_eq!(run3(&p, &seq(5), &[1.0, 10.0]), [31.0, 53.0]);
+        // Batch 2, two output channels, 3-D depthwise-free 1x1x1 kernel.
+        let p = Conv3dParams::new(2, 1, 1, 1, 2, 2, 1, 1, 1);
+        // n0 = [1 2], n1 = [3 4]; k0 = [1 1], k1 = [1 -1].
+        assert_eq!(run3(&p, &seq(4), &[1.0, 1.0, 1.0, -1.0]), [3.0, -1.0, 7.0, -1.0]);
+    }
+
+    #[test]
+    fn magnitude_sums_absolute_values() {
+        // in = [1 -2], w = [-3 4], bias -5: value -3 - 8 - 5 = -16; magnitude 3 + 8 + 5 = 16.
+        let p = Conv2dParams::new(1, 1, 2, 1, 1, 1, 2);
+        let mut v = [0.0];
+        let mut m = [0.0];
+        conv2d_f32(&p, &[1.0, -2.0], &[-3.0, 4.0], Some(&[-5.0]), &mut v).unwrap();
+        conv2d_f32_magnitude(&p, &[1.0, -2.0], &[-3.0, 4.0], Some(&[-5.0]), &mut m).unwrap();
+        assert_eq!((v, m), ([-16.0], [16.0]));
+        let p3 = Conv3dParams::new(1, 1, 1, 2, 1, 1, 1, 1, 2);
+        conv3d_f32_magnitude(&p3, &[1.0, -2.0], &[-3.0, 4.0], None, &mut m).unwrap();
+        assert_eq!(m, [11.0]);
+    }
+
+    #[test]
+    fn u8_s8_zero_points_and_padding() {
+        // in = [129 130 125], zero point 128 -> centred [1 2 -3]; 1x3 kernel,
+        // padding 1 left and right (padding taps contribute 0).
+        // k0 = [1 1 1], zw 0 -> [1 1 1]; k1 = [4 5 6], zw 5 -> [-1 0 1]; bias [100, -100].
+        // k0: x0 = 0 + 1 + 2 = 3, x1 = 1 + 2 - 3 = 0, x2 = 2 - 3 + 0 = -1
+        // k1: x0 = 0 + 0 + 2 = 2, x1 = -1 + 0 - 3 = -4, x2 = -2 + 0 + 0 = -2
+        let p = Conv2dParams::new(1, 1, 3, 1, 2, 1, 3).with_padding(Padding2d::symmetric(0, 1));
+        let w: [i8; 6] = [1, 1, 1, 4, 5, 6];
+        let mut out = [0i32; 6];
+        let zw = WeightZeroPoint::PerChannel(&[0i8, 5]);
+        conv2d_int8(&p, &[129u8, 130, 125], 128, &w, zw, Some(&[100, -100]), &mut out).unwrap();
+        assert_eq!(out, [103, -98, 100, -104, 99, -102]);
+        // Per tensor: zw = 1 for both -> k0 = [0 0 0] gives 0; k1 = [3 4 5]:
+        // x0 = 4 + 10 = 14, x1 = 3 + 8 - 15 = -4, x2 = 6 - 12 = -6.
+        conv2d_int8(
+            &p,
+            &[129u8, 130, 125],
+            128,
+            &w,
+            WeightZeroPoint::PerTensor(1),
+            None,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, [0, 14, 0, -4, 0, -6]);
+    }
+
+    #[test]
+    fn s8_u8_and_extremes() {
+        // s8 activations (zero point -3): [-2 -1 0 1] -> [1 2 3 4];
+        // u8 weights (zero point 128): [129 130 131 132] -> [1 2 3 4]; sum of squares 30.
+        let p = Conv2dParams::new(1, 2, 2, 1, 1, 2, 2);
+        let mut out = [0i32];
+        let w = [129u8, 130, 131, 132];
+        conv2d_int8(
+            &p,
+            &[-2i8, -1, 0, 1],
+            -3,
+            &w,
+            WeightZeroPoint::PerTensor(128),
+            None,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, [30]);
+        // Extremes, zero points 0: 4 · (-128 · 255) = -130560; s8 x s8: 4 · (-128 · -128) = 65536.
+        conv2d_int8(
+            &p,
+            &[-128i8; 4],
+            0,
+            &[255u8; 4],
+            WeightZeroPoint::PerTensor(0),
+            None,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, [-130_560]);
+        conv2d_int8(
+            &p,
+            &[-128i8; 4],
+            0,
+            &[-128i8; 4],
+            WeightZeroPoint::PerTensor(0),
+            None,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, [65_536]);
+        // u8 x u8 with zero points: (0 - 255) · (255 - 0) per tap.
+        conv2d_int8(
+            &p,
+            &[0u8; 4],
+            255,
+            &[255u8; 4],
+            WeightZeroPoint::PerTensor(0),
+            None,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, [4 * -65_025]);
+    }
+
+    #[test]
+    fn three_d_int8_with_padding() {
+        // D = 1, H = W = 1, value 7 (zero point 5 -> 2); 3x1x1 kernel [1 2 3] (zw 0)
+        // padded front and back: only the middle tap reads data -> 2 · 2 = 4.
+        let p = Conv3dParams::new(1, 1, 1, 1, 1, 1, 3, 1, 1).with_padding(Padding3d {
+            front: 1,
+            back: 1,
+            ..Default::default()
+        });
+        let mut out = [0i32];
+        conv3d_int8(
+            &p,
+            &[7u8],
+            5,
+            &[1i8, 2, 3],
+            WeightZeroPoint::PerTensor(0),
+            None,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, [4]);
+    }
+
+    #[test]
+    fn s32_overflow_is_refused_at_the_exact_boundary() {
+        // 33025 taps of 255 · 255 = 2_147_450_625; i32::MAX is 33_022 more.
+        let c = 33_025;
+        let p = Conv2dParams::new(1, 1, 1, c, 1, 1, 1);
+        let (x, w) = (vec![255u8; c], vec![255u8; c]);
+        let mut out = [0i32];
+        let zw = WeightZeroPoint::PerTensor(0);
+        conv2d_int8(&p, &x, 0, &w, zw, Some(&[33_022]), &mut out).unwrap();
+        assert_eq!(out, [i32::MAX]);
+        let e = conv2d_int8(&p, &x, 0, &w, zw, Some(&[33_023]), &mut out).unwrap_err();
+        assert!(matches!(e, Error::Overflow { arg: "output", .. }), "{e}");
+    }
+
+    #[test]
+    fn short_buffers_are_named() {
+        let p = Conv2dParams::new(1, 2, 2, 2, 3, 1, 1);
+        let (x, w, mut o) = (vec![0.0f32; 8], vec![0.0f32; 6], vec![0.0f32; 12]);
+        let arg = |r: Result<()>| match r {
+            Err(Error::BufferTooSmall { arg, .. }) => arg,
+            other => panic!("expected BufferTooSmall, got {other:?}"),
+        };
+        assert_eq!(arg(conv2d_f32(&p, &x[..7], &w, None, &mut o)), "input");
+        assert_eq!(arg(conv2d_f32(&p, &x, &w[..5], None, &mut o)), "weights");
+        assert_eq!(arg(conv2d_f32(&p, &x, &w, Some(&[0.0; 2]), &mut o)), "bias");
+        assert_eq!(arg(conv2d_f32(&p, &x, &w, None, &mut o[..11])), "output");
+        assert!(conv2d_f32(&p, &x, &w, Some(&[0.0; 3]), &mut o).is_ok());
+        let (xq, wq, mut oq) = (vec![0u8; 8], vec![0i8; 6], vec![0i32; 12]);
+        let zw = WeightZeroPoint::PerChannel(&[0i8; 2]);
+        assert_eq!(
+            arg(conv2d_int8(&p, &xq, 0, &wq, zw, None, &mut oq)),
+            "weight_zero_point"
+        );
+        // Invalid parameters come first.
+        let e = conv2d_f32(&p.with_groups(0), &x, &w, None, &mut o).unwrap_err();
+        assert!(matches!(e, Error::InvalidParameter { arg: "groups", .. }), "{e}");
+    }
+
+    /// Regression (found by fuzz/conv_params): empty problems with huge
+    /// extents return at once instead of running empty loops for ever.
+    #[test]
+    fn empty_problems_with_huge_extents_finish() {
+        // k = 0 (and c = 0): no output, but n·oh·ow is 2^60.
+        let p = Conv2dParams::new(1 << 40, 1 << 20, 1, 0, 0, 1, 1);
+        assert_eq!(p.output_len().unwrap(), 0);
+        conv2d_f32(&p, &[], &[], None, &mut []).unwrap();
+        // c = 0: one output, but its filter has 2^40 (empty) taps: only the bias.
+        let pad = Padding2d {
+            top: (1 << 40) - 1,
+            ..Default::default()
+        };
+        let p = Conv2dParams::new(1, 1, 1, 0, 1, 1 << 40, 1).with_padding(pad);
+        assert_eq!((p.output_len().unwrap(), p.weights_len().unwrap()), (1, 0));
+        let mut out = [0.0f32];
+        conv2d_f32(&p, &[], &[], Some(&[3.0]), &mut out).unwrap();
+        assert_eq!(out, [3.0]);
+        let mut out = [0i32];
+        conv2d_int8(
+            &p,
+            &[0u8; 0],
+            0,
+            &[0i8; 0],
+            WeightZeroPoint::PerTensor(0),
+            Some(&[-7]),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, [-7]);
+    }
+
+    /// A second, independent formulation: materialise the zero-padded input,
+    /// then take every (dilated) window's dot product with a fresh loop nest.
+    fn padded_oracle(p: &Conv3dParams, x: &[f32], w: &[f32]) -> Vec<f32> {
+        let pad = p.padding;
+        let (pd, ph, pw) = (
+            p.d + pad.front + pad.back,
+            p.h + pad.top + pad.bottom,
+            p.w + pad.left + pad.right,
+        );
+        let mut xp = vec![0.0f32; p.n * pd * ph * pw * p.c];
+        for n in 0..p.n {
+            for z in 0..p.d {
+                for y in 0..p.h {
+                    for xx in 0..p.w {
+                        for c in 0..p.c {
+                            let dst = (((n * pd + z + pad.front) * ph + y + pad.top) * pw + xx + pad.left)
+                                * p.c
+                                + c;
+                            xp[dst] = x[(((n * p.d + z) * p.h + y) * p.w + xx) * p.c + c];
+                        }
+                    }
+                }
+            }
+        }
+        let (od, oh, ow) = p.output_dims().unwrap();
+        let (cg, kg) = (p.c / p.groups, p.k / p.groups);
+        let mut out = Vec::new();
+        for n in 0..p.n {
+            for z in 0..od {
+                for y in 0..oh {
+                    for xx in 0..ow {
+                        for k in 0..p.k {
+                            let mut acc = 0.0f64;
+                            for (i, wv) in w[k * p.t * p.r * p.s * cg..][..p.t * p.r * p.s * cg]
+                                .iter()
+                                .enumerate()
+                            {
+                                let (c, tap) = (i % cg, i / cg);
+                                let (t, r, s) = (tap / (p.r * p.s), (tap / p.s) % p.r, tap % p.s);
+                                let zz = z * p.stride.0 + t * p.dilation.0;
+                                let yy = y * p.stride.1 + r * p.dilation.1;
+                                let xw = xx * p.stride.2 + s * p.dilation.2;
+                                let src = (((n * pd + zz) * ph + yy) * pw + xw) * p.c + (k / kg) * cg + c;
+                                acc += f64::from(xp[src]) * f64::from(*wv);
+                            }
+                            out.push(acc as f32);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn small_conv3d() -> impl Strategy<Value = Conv3dParams> {
+        (
+            (1usize..3, 1usize..4, 1usize..5, 1usize..5, 1usize..4, 1usize..4),
+            (1usize..3, 1usize..4, 1usize..4),
+            (
+                (1usize..3, 1usize..3, 1usize..4),
+                (1usize..3, 1usize..3, 1usize..3),
+            ),
+            (0usize..2, 0usize..3, 0usize..3, 0usize..2, 0usize..3, 0usize..3),
+        )
+            .prop_map(|((n, d, h, w, cg, kg), (t, r, s), (stride, dilation), pad)| {
+                let groups = 1 + (cg + kg) % 3;
+                Conv3dParams {
+                    n,
+                    d,
+                    h,
+                    w,
+                    c: cg * groups,
+                    k: kg * groups,
+                    t,
+                    r,
+                    s,
+                    stride,
+                    padding: Padding3d {
+                        front: pad.0,
+                        top: pad.1,
+                        left: pad.2,
+                        back: pad.3,
+                        bottom: pad.4,
+                        right: pad.5,
+                    },
+                    dilation,
+                    groups,
+                }
+            })
+            .prop_filter("kernel must fit the padded input", |p| p.validate().is_ok())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Integer-valued f32 data keeps every sum exact, so the two
+        /// formulations must agree exactly.
+        #[test]
+        fn matches_the_padded_formulation(p in small_conv3d(), seed in any::<u64>()) {
+            let mut s = seed;
+            let mut next = move || { s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); ((s >> 33) % 17) as f32 - 8.0 };
+            let x: Vec<f32> = (0..p.input_len().unwrap()).map(|_| next()).collect();
+            let w: Vec<f32> = (0..p.weights_len().unwrap()).map(|_| next()).collect();
+            prop_assert_eq!(run3(&p, &x, &w), padded_oracle(&p, &x, &w));
+        }
+
+        /// The integer oracle equals the f32 one on centred values, including
+        /// padding taps (zero point vs 0.0), for per-channel weight zero points.
+        #[test]
+        fn int8_equals_f32_on_centred_values(
+            p in small_conv3d(),
+            za in any::<u8>(),
+            zw in proptest::collection::vec(any::<i8>(), 9),
+            seed in any::<u64>(),
+        ) {
+            let mut s = seed;
+            let mut next = move || { s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407); (s >> 40) as u8 };
+            let x: Vec<u8> = (0..p.input_len().unwrap()).map(|_| next()).collect();
+            let w: Vec<i8> = (0..p.weights_len().unwrap()).map(|_| next() as i8).collect();
+            let zw = &zw[..p.k];
+            let kpt = w.len() / p.k.max(1);
+            let xf: Vec<f32> = x.iter().map(|&v| f32::from(v) - f32::from(za)).collect();
+            let wf: Vec<f32> = w.iter().enumerate().map(|(i, &v)| f32::from(v) - f32::from(zw[i / kpt])).collect();
+            let mut out = vec![0i32; p.output_len().unwrap()];
+            conv3d_int8(&p, &x, za, &w, WeightZeroPoint::PerChannel(zw), None, &mut out).unwrap();
+            let want: Vec<i32> = run3(&p, &xf, &wf).iter().map(|&v| v as i32).collect();
+            prop_assert_eq!(out, want);
+        }
+    }
+}
