@@ -1,0 +1,100 @@
+//! The INT8 GEMM driver: M-block × N-panel loops over prepacked weights,
+//! spread over a 2-D partition of tasks.
+//!
+//! This file is the only place with loop and threading logic; it talks to
+//! the rest through two interfaces:
+//!
+//! * microkernels ([`IgemmUkernel`]): `(m ≤ MR, kg, a, lda, b_panel, tile,
+//!   ldt)` writes an `m × NR` s32 tile (see `kernels.rs`);
+//! * the epilogue: `epi(tile, ldt, i0, j0, m, n)` turns the tile (rows
+//!   `i0..i0+m`, columns `j0..j0+n`, `n ≤ NR`) into its part of C.
+//!
+//! With the weights packed over all of K, no K blocking is needed: a panel
+//! is `4·⌈K/4⌉·NR` bytes (128 KiB for K = 4096), which streams from L2,
+//! while the activation block (`MC` rows) stays in L2 across the panels.
+
+use super::kernels::{IgemmKernels, IgemmUkernel};
+use super::{KernelPreference, PackedA, PackedI8Weights};
+use crate::Context;
+
+/// Largest tile any kernel writes: 14 rows × 32 columns.
+pub(crate) const TILE_ELEMS: usize = 14 * 32;
+
+/// The kernel for panel `p` of `b`.
+fn panel_kernel<'k>(kernels: &'k IgemmKernels, b: &PackedI8Weights, p: usize) -> &'k IgemmUkernel {
+    match (b.use_main[p], b.preference, &kernels.alt, &kernels.exact) {
+        (true, KernelPreference::Ymm, Some(alt), _) => alt,
+        (true, _, _, _) => &kernels.main,
+        (false, _, _, Some(exact)) => exact,
+        (false, _, _, None) => &kernels.main,
+    }
+}
+
+/// Runs `C[i][j] = epi(Σ_k a'[i][k]·b'[k][j])` for all `m` rows of `a`.
+pub(crate) fn run<F>(ctx: &Context, kernels: &IgemmKernels, m: usize, a: &PackedA, b: &PackedI8Weights, epi: F)
+where
+    F: Fn(&mut [i32], usize, usize, usize, usize, usize) + Sync,
+{
+    let n = b.n;
+    if m == 0 || n == 0 {
+        return;
+    }
+    debug_assert_eq!(kernels.nr, b.nr);
+    debug_assert!(kernels.nr * kernels.main.mr <= TILE_ELEMS);
+    let nr = b.nr;
+    let lda = a.lda;
+    let n_panels = n.div_ceil(nr);
+    // Rows of A kept in L2 across all panels: half of L2, in multiples of
+    // every kernel's MR (2·3·4·7·8 = 336 covers 2, 4, 6, 8, 14... use 168).
+    let l2 = ctx.cache_sizes().l2.max(64 << 10);
+    let mc = ((l2 / 2) / lda.max(1) / 168 * 168).max(168).min(m);
+    let m_blocks = m.div_ceil(mc);
+    let threads = ctx.num_threads();
+    // 2-D partition: enough N chunks that every thread gets work.
+    let n_chunks = if threads <= 1 {
+        1
+    } else {
+        (4 * threads).div_ceil(m_blocks).clamp(1, n_panels)
+    };
+    let panels_per_chunk = n_panels.div_ceil(n_chunks);
+    let n_chunks = n_panels.div_ceil(panels_per_chunk);
+    let panel_bytes = b.panel_bytes();
+    let a_data = a.data.as_slice();
+    let b_data = b.data.as_slice();
+    ctx.run_parallel(m_blocks * n_chunks, |task| {
+        let (mb, nc) = (task / n_chunks, task % n_chunks);
+        let rows = mb * mc..((mb + 1) * mc).min(m);
+        let panels = nc * panels_per_chunk..((nc + 1) * panels_per_chunk).min(n_panels);
+        let mut tile = [0i32; TILE_ELEMS];
+        for p in panels {
+            let ukr = panel_kernel(kernels, b, p);
+            let b_panel = &b_data[p * panel_bytes..(p + 1) * panel_bytes];
+            let j0 = p * nr;
+            let nn = nr.min(n - j0);
+            let mut i = rows.start;
+            while i < rows.end {
+                let mm = ukr.mr.min(rows.end - i);
+                let a_rows = &a_data[i * lda..(i + mm) * lda];
+                // SAFETY: `ukr` comes from the context's table, which holds
+                // only kernels of ISA levels this CPU runs, and `b` was packed
+                // for that level (checked by the caller). 1 ≤ mm ≤ MR;
+                // `a_rows` holds mm rows of lda = 4·kg bytes; `b_panel` holds
+                // kg·NR·4 bytes; `tile` holds MR·NR ≤ TILE_ELEMS i32 at
+                // stride NR.
+                unsafe {
+                    (ukr.f)(
+                        mm,
+                        b.kg,
+                        a_rows.as_ptr(),
+                        lda,
+                        b_panel.as_ptr() as *const i8,
+                        tile.as_mut_ptr(),
+                        nr,
+                    )
+                };
+                epi(&mut tile[..mm * nr], nr, i, j0, mm, nn);
+                i += mm;
+            }
+        }
+    });
+}
