@@ -4,7 +4,7 @@
 //! This file is the only place with loop and threading logic; it talks to
 //! the rest through two interfaces:
 //!
-//! * microkernels ([`IgemmUkernel`]): `(m ≤ MR, kg, a, lda, b_panel, tile,
+//! * microkernels ([`IgemmUkernel`]): `(m ≤ MR, kg, a_tile, gs, b_panel, tile,
 //!   ldt)` writes an `m × NR` s32 tile (see `kernels.rs`);
 //! * the epilogue: `epi(tile, ldt, i0, j0, m, n)` turns the tile (rows
 //!   `i0..i0+m`, columns `j0..j0+n`, `n ≤ NR`) into its part of C.
@@ -42,12 +42,16 @@ where
     debug_assert_eq!(kernels.nr, b.nr);
     debug_assert!(kernels.nr * kernels.main.mr <= TILE_ELEMS);
     let nr = b.nr;
-    let lda = a.lda;
+    let ph = a.ph;
+    debug_assert_eq!(ph, kernels.a_panel_rows);
+    debug_assert_eq!(168 % ph, 0);
+    let gs = ph * 4;
+    let a_panel_bytes = gs * b.kg;
     let n_panels = n.div_ceil(nr);
     // Rows of A kept in L2 across all panels: half of L2, in multiples of
     // every kernel's MR (2·3·4·7·8 = 336 covers 2, 4, 6, 8, 14... use 168).
     let l2 = ctx.cache_sizes().l2.max(64 << 10);
-    let mc = ((l2 / 2) / lda.max(1) / 168 * 168).max(168).min(m);
+    let mc = ((l2 / 2) / (4 * b.kg).max(1) / 168 * 168).max(168).min(m);
     let m_blocks = m.div_ceil(mc);
     let threads = ctx.num_threads();
     // 2-D partition: enough N chunks that every thread gets work.
@@ -74,19 +78,25 @@ where
             let mut i = rows.start;
             while i < rows.end {
                 let mm = ukr.mr.min(rows.end - i);
-                let a_rows = &a_data[i * lda..(i + mm) * lda];
+                // Tiles never straddle two A panels: blocks start at
+                // multiples of 168, tiles step by MR, and MR | ph | 168.
+                let a_tile = match b.kg {
+                    0 => &a_data[..0],
+                    _ => &a_data[(i / ph) * a_panel_bytes + (i % ph) * 4..(i / ph + 1) * a_panel_bytes],
+                };
                 // SAFETY: `ukr` comes from the context's table, which holds
                 // only kernels of ISA levels this CPU runs, and `b` was packed
                 // for that level (checked by the caller). 1 ≤ mm ≤ MR;
-                // `a_rows` holds mm rows of lda = 4·kg bytes; `b_panel` holds
+                // `a_tile` covers groups g < kg of rows r < mm at g·gs + 4r
+                // (i % ph + mm ≤ ph, the panel's end); `b_panel` holds
                 // kg·NR·4 bytes; `tile` holds MR·NR ≤ TILE_ELEMS i32 at
                 // stride NR.
                 unsafe {
                     (ukr.f)(
                         mm,
                         b.kg,
-                        a_rows.as_ptr(),
-                        lda,
+                        a_tile.as_ptr(),
+                        gs,
                         b_panel.as_ptr() as *const i8,
                         tile.as_mut_ptr(),
                         nr,

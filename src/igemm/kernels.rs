@@ -4,10 +4,11 @@
 use crate::Isa;
 
 /// Signature of every igemm microkernel:
-/// `(m, kg, a, lda, b, c, ldc)` computes the `m × NR` s32 tile
-/// `c[r·ldc + j] = Σ_{k < 4·kg} a[r·lda + k] · b[k][j]` (overwriting `c`),
-/// where `a` is `m ≤ MR` rows of u8 (K zero-padded to `4·kg`), and `b` is
-/// one packed panel: `kg` groups × `NR` columns × 4 k of s8.
+/// `(m, kg, a, gs, b, c, ldc)` computes the `m × NR` s32 tile
+/// `c[r·ldc + j] = Σ_g Σ_t a[g·gs + 4r + t] · b[g·NR·4 + 4j + t]`
+/// (overwriting `c`), where `a` is `m ≤ MR` rows of u8 interleaved by k-group
+/// (K zero-padded to `4·kg`; `gs` = 4 × the packed panel's rows), and `b` is
+/// one packed weight panel: `kg` groups × `NR` columns × 4 k of s8.
 pub(crate) type UkernelFn = unsafe fn(usize, usize, *const u8, usize, *const i8, *mut i32, usize);
 
 /// One microkernel: its name, tile and entry point.
@@ -31,6 +32,9 @@ pub struct IgemmKernels {
     pub isa: Isa,
     /// Width of the packed weight panels at this level.
     pub nr: usize,
+    /// Rows per packed activation panel: a multiple of every kernel's MR
+    /// at this level (and a divisor of 168, the driver's M-block unit).
+    pub a_panel_rows: usize,
     /// The main kernel: `vpdpbusd` on VNNI levels (exact), the
     /// `vpmaddubsw` chain elsewhere (exact only on safe panels).
     pub main: IgemmUkernel,
@@ -62,6 +66,7 @@ impl IgemmKernels {
         let scalar = IgemmKernels {
             isa,
             nr: 16,
+            a_panel_rows: 8,
             main: ukr!(lowp_kernels::scalar, igemm_u8s8s32_chain_8x16_scalar, 8, 16, true),
             exact: Some(ukr!(lowp_kernels::scalar, igemm_u8s8s32_8x16_scalar, 8, 16, false)),
             alt: None,
@@ -74,6 +79,7 @@ impl IgemmKernels {
                 Isa::Avx2 => IgemmKernels {
                     isa,
                     nr: 16,
+                    a_panel_rows: 4,
                     main: ukr!(k::avx2, igemm_u8s8s32_chain_4x16_avx2, 4, 16, true),
                     exact: Some(ukr!(k::avx2, igemm_u8s8s32_exact_2x16_avx2, 2, 16, false)),
                     alt: None,
@@ -81,6 +87,7 @@ impl IgemmKernels {
                 Isa::Avx2Vnni => IgemmKernels {
                     isa,
                     nr: 16,
+                    a_panel_rows: 6,
                     main: ukr!(k::avx2vnni, igemm_u8s8s32_6x16_avx2vnni, 6, 16, false),
                     exact: None,
                     alt: None,
@@ -88,6 +95,7 @@ impl IgemmKernels {
                 Isa::Avx512 => IgemmKernels {
                     isa,
                     nr: 32,
+                    a_panel_rows: 24,
                     main: ukr!(k::avx512, igemm_u8s8s32_chain_8x32_avx512, 8, 32, true),
                     exact: Some(ukr!(k::avx512, igemm_u8s8s32_exact_6x32_avx512, 6, 32, false)),
                     alt: None,
@@ -95,6 +103,7 @@ impl IgemmKernels {
                 Isa::Avx512Vnni => IgemmKernels {
                     isa,
                     nr: 32,
+                    a_panel_rows: 42,
                     main: ukr!(k::avx512vnni, igemm_u8s8s32_14x32_avx512vnni, 14, 32, false),
                     exact: None,
                     alt: Some(ukr!(k::avx512vnni, igemm_u8s8s32_6x32_avx512vnni_ymm, 6, 32, false)),

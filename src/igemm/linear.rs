@@ -181,7 +181,7 @@ impl QuantizedLinear {
             params.push((s, z));
         }
         let qa = MatRef::named("x", &q, m, k, k, 1)?;
-        let mut pa = PackedA::new(qa, 0, self.weights.kg);
+        let mut pa = PackedA::new(qa, 0, self.weights.kg, ctx.kernels().igemm.a_panel_rows);
         for (i, &(s, z)) in params.iter().enumerate() {
             pa.za[i] = z;
             pa.rowfix[i] = pa.rowfix[i].wrapping_sub((k as i32).wrapping_mul(z));

@@ -157,7 +157,8 @@ pub enum WeightZeroPoint<'a> {
 /// Packed activations: u8 rows with their zero points and sum corrections.
 pub(crate) struct PackedA {
     pub(crate) data: AlignedBytes,
-    pub(crate) lda: usize,
+    /// Rows per interleaved panel.
+    pub(crate) ph: usize,
     /// za'_i (per row; all equal for a per-tensor zero point).
     pub(crate) za: Vec<i32>,
     /// rowsum'_i − K·za'_i (wrapping).
@@ -172,11 +173,10 @@ pub(crate) struct PackedA {
 
 impl PackedA {
     /// Packs `a` with one zero point for all rows.
-    pub(crate) fn new<A: Int8>(a: MatRef<'_, A>, za: i32, kg: usize) -> PackedA {
+    pub(crate) fn new<A: Int8>(a: MatRef<'_, A>, za: i32, kg: usize, ph: usize) -> PackedA {
         let m = a.rows();
         let k = a.cols();
-        let lda = kg * 4;
-        let (data, sums) = pack::pack_a(a, lda);
+        let (data, sums) = pack::pack_a(a, kg, ph);
         let zap = za + A::U8_SHIFT;
         let rowfix = sums
             .iter()
@@ -185,7 +185,7 @@ impl PackedA {
         let zapl = zap as i64;
         PackedA {
             data,
-            lda,
+            ph,
             za: vec![zap; m],
             rowfix,
             row_scale: vec![1.0; m],
@@ -228,7 +228,7 @@ pub fn igemm<A: Int8>(
         )));
     }
     check_zero_point::<A>("a_zero_point", a_zero_point)?;
-    let pa = PackedA::new(a, a_zero_point, b.kg);
+    let pa = PackedA::new(a, a_zero_point, b.kg, ctx.kernels().igemm.a_panel_rows);
     igemm_checked_run(ctx, a.rows(), &pa, b, out)
 }
 

@@ -242,23 +242,32 @@ fn panel_is_chain_safe(panel: &[u8]) -> bool {
     })
 }
 
-/// Packs activation rows `a` (`M × K`) to u8 (`a' = a + 128` for s8), each
-/// row `lda ≥ K` bytes, zero-padded; returns the rows and `Σ_k a'`.
-pub(crate) fn pack_a<A: Int8>(a: MatRef<'_, A>, lda: usize) -> (AlignedBytes, Vec<i32>) {
+/// Packs activations `a` (`M × K`) to u8 (`a' = a + 128` for s8) in
+/// panels of `ph` rows interleaved by k-group: row `i = q·ph + r`, group `g`
+/// at `q·ph·4·kg + g·ph·4 + 4·r` (K and the last panel zero-padded). Returns
+/// the panels and `Σ_k a'` per row.
+pub(crate) fn pack_a<A: Int8>(a: MatRef<'_, A>, kg: usize, ph: usize) -> (AlignedBytes, Vec<i32>) {
     let (m, k) = (a.rows(), a.cols());
-    let mut buf = AlignedBytes::zeroed(m * lda);
+    let gs = ph * 4;
+    let panel = gs * kg;
+    let mut buf = AlignedBytes::zeroed(m.div_ceil(ph) * panel);
     let mut sums = vec![0i32; m];
+    let mut row = vec![0u8; kg * 4];
     let dst = buf.as_mut_slice();
     for (i, s) in sums.iter_mut().enumerate() {
-        let row = &mut dst[i * lda..i * lda + k];
+        let src = &mut row[..k];
         if a.is_row_contiguous() && k > 0 {
             let start = i * a.row_stride();
-            *s = A::pack_row(&a.as_slice()[start..start + k], row);
+            *s = A::pack_row(&a.as_slice()[start..start + k], src);
         } else {
-            for (kk, d) in row.iter_mut().enumerate() {
+            for (kk, d) in src.iter_mut().enumerate() {
                 *d = a.at(i, kk).to_u8_shifted();
             }
-            *s = row.iter().map(|&x| x as i32).sum();
+            *s = src.iter().map(|&x| x as i32).sum();
+        }
+        let base = (i / ph) * panel + (i % ph) * 4;
+        for (g, chunk) in row.chunks_exact(4).enumerate() {
+            dst[base + g * gs..base + g * gs + 4].copy_from_slice(chunk);
         }
     }
     (buf, sums)

@@ -15,7 +15,7 @@ pub unsafe fn igemm_u8s8s32_chain_8x16_scalar(
     m: usize,
     kg: usize,
     a: *const u8,
-    lda: usize,
+    gs: usize,
     b: *const i8,
     c: *mut i32,
     ldc: usize,
@@ -24,11 +24,12 @@ pub unsafe fn igemm_u8s8s32_chain_8x16_scalar(
     // SAFETY: the caller guarantees these extents.
     let bs = unsafe { core::slice::from_raw_parts(b, kg * NR * 4) };
     for r in 0..m {
-        // SAFETY: row r of `a` has 4·kg readable bytes.
-        let ar = unsafe { core::slice::from_raw_parts(a.add(r * lda), kg * 4) };
+        // SAFETY: the caller guarantees a + g·gs + 4r + t is readable for
+        // every g < kg, t < 4; the slice spans exactly those groups.
+        let ar = unsafe { core::slice::from_raw_parts(a.add(r * 4), if kg == 0 { 0 } else { (kg - 1) * gs + 4 }) };
         let mut acc = [0i32; NR];
         for (g, bg) in bs.chunks_exact(NR * 4).enumerate() {
-            let ag = &ar[g * 4..g * 4 + 4];
+            let ag = &ar[g * gs..g * gs + 4];
             for (j, bj) in bg.chunks_exact(4).enumerate() {
                 let p0 = ag[0] as i32 * bj[0] as i32 + ag[1] as i32 * bj[1] as i32;
                 let p1 = ag[2] as i32 * bj[2] as i32 + ag[3] as i32 * bj[3] as i32;

@@ -3,11 +3,13 @@
 //! Every igemm microkernel (these and the scalar ones) has one contract:
 //!
 //! ```text
-//! unsafe fn(m, kg, a, lda, b, c, ldc)
+//! unsafe fn(m, kg, a, gs, b, c, ldc)
 //! ```
 //!
-//! * `a`: `m` rows of packed activations, row `r` at `a + r·lda`, each row
-//!   `4·kg` bytes of u8 (K zero-padded to a multiple of 4);
+//! * `a`: `m` rows of packed u8 activations (K zero-padded to `4·kg`),
+//!   interleaved by k-group: the 4 bytes of row `r`, group `g` are at
+//!   `a + g·gs + 4·r` (`gs ≥ 4·m`, the packed panel's height × 4), so one
+//!   tile reads a single stream;
 //! * `b`: one packed weight panel of `NR` columns: for each k-group `g`
 //!   (4 consecutive k), `NR` columns × 4 bytes of s8 (`b[g·NR·4 + j·4 + t]`
 //!   is `B[4g + t][j]`), so one 64-byte load feeds one `vpdpbusd` zmm;
@@ -49,15 +51,15 @@ macro_rules! igemm_dot_kernel {
         ///
         /// The CPU must support the features this kernel is compiled for
         #[doc = concat!("(`", $feat, "`).")]
-        /// `1 <= m <= MR`; `a` must be readable for `m` rows of `4·kg` bytes
-        /// at stride `lda`; `b` for `kg·NR·4` bytes; `c` writable for `m`
+        /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
+        /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; `c` writable for `m`
         /// rows of `NR` i32 at stride `ldc` (elements). No alignment needed.
         #[target_feature(enable = $feat)]
         pub unsafe fn $name(
             m: usize,
             kg: usize,
             a: *const u8,
-            lda: usize,
+            gs: usize,
             b: *const i8,
             c: *mut i32,
             ldc: usize,
@@ -73,7 +75,7 @@ macro_rules! igemm_dot_kernel {
             unsafe fn tile<const M: usize, const S: usize>(
                 kg: usize,
                 a: *const u8,
-                lda: usize,
+                gs: usize,
                 b: *const i8,
                 c: *mut i32,
                 ldc: usize,
@@ -82,9 +84,9 @@ macro_rules! igemm_dot_kernel {
                 let mut accs = [[[$zero; NV]; M]; S];
                 let full = kg / S * S;
                 let mut g = 0;
-                // SAFETY: every pointer offset stays inside the m rows of
-                // 4·kg bytes of `a` and the kg·NR·4 bytes of `b` that the
-                // caller guarantees (g < kg, r < M = m, v < NV).
+                // SAFETY: every pointer offset stays inside the m rows × kg
+                // groups of `a` and the kg·NR·4 bytes of `b` that the caller
+                // guarantees (g < kg, r < M = m, v < NV).
                 unsafe {
                     while g < full {
                         for s in 0..S {
@@ -95,7 +97,7 @@ macro_rules! igemm_dot_kernel {
                                 *x = $load;
                             }
                             for r in 0..M {
-                                let $bp = a.add(r * lda + (g + s) * 4) as *const i32;
+                                let $bp = a.add((g + s) * gs + r * 4) as *const i32;
                                 let $a: $V = $bcast;
                                 for v in 0..NV {
                                     let $acc = accs[s][r][v];
@@ -114,7 +116,7 @@ macro_rules! igemm_dot_kernel {
                             *x = $load;
                         }
                         for r in 0..M {
-                            let $bp = a.add(r * lda + g * 4) as *const i32;
+                            let $bp = a.add(g * gs + r * 4) as *const i32;
                             let $a: $V = $bcast;
                             for v in 0..NV {
                                 let $acc = accs[0][r][v];
@@ -146,7 +148,7 @@ macro_rules! igemm_dot_kernel {
             // SAFETY: the caller's contract is the tile's, with M = m.
             unsafe {
                 match m {
-                    $($m => tile::<$m, $s>(kg, a, lda, b, c, ldc),)*
+                    $($m => tile::<$m, $s>(kg, a, gs, b, c, ldc),)*
                     _ => {}
                 }
             }
@@ -184,15 +186,15 @@ macro_rules! igemm_exact_kernel {
         ///
         /// The CPU must support the features this kernel is compiled for
         #[doc = concat!("(`", $feat, "`).")]
-        /// `1 <= m <= MR`; `a` must be readable for `m` rows of `4·kg` bytes
-        /// at stride `lda`; `b` for `kg·NR·4` bytes; `c` writable for `m`
+        /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
+        /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; `c` writable for `m`
         /// rows of `NR` i32 at stride `ldc` (elements). No alignment needed.
         #[target_feature(enable = $feat)]
         pub unsafe fn $name(
             m: usize,
             kg: usize,
             a: *const u8,
-            lda: usize,
+            gs: usize,
             b: *const i8,
             c: *mut i32,
             ldc: usize,
@@ -207,13 +209,13 @@ macro_rules! igemm_exact_kernel {
             unsafe fn tile<const M: usize>(
                 kg: usize,
                 a: *const u8,
-                lda: usize,
+                gs: usize,
                 b: *const i8,
                 c: *mut i32,
                 ldc: usize,
             ) {
                 let mut accs = [[$zero; NE]; M];
-                // SAFETY: every offset stays inside the m rows of 4·kg bytes
+                // SAFETY: every offset stays inside the m rows × kg groups
                 // of `a`, the kg·NR·4 bytes of `b` and the m × NR tile of `c`
                 // that the caller guarantees.
                 unsafe {
@@ -225,7 +227,7 @@ macro_rules! igemm_exact_kernel {
                             *x = $load;
                         }
                         for r in 0..M {
-                            let $bp = a.add(r * lda + g * 4) as *const i32;
+                            let $bp = a.add(g * gs + r * 4) as *const i32;
                             let av: $V = $bcast;
                             for e in 0..NE {
                                 accs[r][e] = $add(accs[r][e], $madd(av, bv[e]));
@@ -248,7 +250,7 @@ macro_rules! igemm_exact_kernel {
             // SAFETY: the caller's contract is the tile's, with M = m.
             unsafe {
                 match m {
-                    $($m => tile::<$m>(kg, a, lda, b, c, ldc),)*
+                    $($m => tile::<$m>(kg, a, gs, b, c, ldc),)*
                     _ => {}
                 }
             }
