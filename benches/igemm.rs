@@ -8,7 +8,9 @@
 //! `cargo bench -p lowp --bench igemm -- 'igemm/1t/1024'` selects a subset.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lowp::igemm::{igemm, KernelPreference, Output, PackOptions, PackedI8Weights, Requantize, Scale, WeightZeroPoint};
+use lowp::igemm::{
+    igemm, KernelPreference, Output, PackOptions, PackedI8Weights, Requantize, Scale, WeightZeroPoint,
+};
 use lowp::{Context, Isa, MatMut, MatRef};
 use rten_gemm::{GemmExecutor, GemmInputA, GemmInputB};
 use rten_tensor::NdTensorView;
@@ -48,7 +50,10 @@ fn data(m: usize, n: usize, k: usize, small_weights: bool) -> (Vec<u8>, Vec<i8>)
 
 fn lowp_run(ctx: &Context, a: &[u8], m: usize, k: usize, p: &PackedI8Weights, c: &mut [i32]) {
     let a = MatRef::row_major(a, m, k).unwrap();
-    let out = Output::S32 { c: MatMut::row_major(c, m, p.n()).unwrap(), accumulate: false };
+    let out = Output::S32 {
+        c: MatMut::row_major(c, m, p.n()).unwrap(),
+        accumulate: false,
+    };
     igemm(ctx, a, 0, p, out).unwrap();
 }
 
@@ -60,7 +65,9 @@ fn bench_shapes(cr: &mut Criterion) {
     }
     for &t in &thread_counts {
         let mut g = cr.benchmark_group(format!("igemm/{t}t"));
-        g.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+        g.sample_size(10)
+            .warm_up_time(Duration::from_millis(300))
+            .measurement_time(Duration::from_secs(2));
         let ctx = Context::builder().threads(t).ignore_env().build().unwrap();
         let pool = rayon::ThreadPoolBuilder::new().num_threads(t).build().unwrap();
         for &(m, n, k) in &SHAPES {
@@ -68,34 +75,50 @@ fn bench_shapes(cr: &mut Criterion) {
             g.throughput(Throughput::Elements((2 * m * n * k) as u64));
             let (a, b) = data(m, n, k, false);
             let bm = MatRef::row_major(&b, k, n).unwrap();
-            let p = PackedI8Weights::pack(&ctx, bm, WeightZeroPoint::PerTensor(0), PackOptions::default()).unwrap();
+            let p = PackedI8Weights::pack(&ctx, bm, WeightZeroPoint::PerTensor(0), PackOptions::default())
+                .unwrap();
             let mut c = vec![0i32; m * n];
-            g.bench_function(BenchmarkId::new(format!("lowp_s32_{}", ctx.isa()), &shape), |bch| {
-                bch.iter(|| lowp_run(&ctx, black_box(&a), m, k, &p, &mut c))
-            });
+            g.bench_function(
+                BenchmarkId::new(format!("lowp_s32_{}", ctx.isa()), &shape),
+                |bch| bch.iter(|| lowp_run(&ctx, black_box(&a), m, k, &p, &mut c)),
+            );
             let mut q = vec![0u8; m * n];
-            g.bench_function(BenchmarkId::new(format!("lowp_requant_u8_{}", ctx.isa()), &shape), |bch| {
-                bch.iter(|| {
-                    let am = MatRef::row_major(black_box(&a), m, k).unwrap();
-                    let out = Output::U8 {
-                        c: MatMut::row_major(&mut q, m, n).unwrap(),
-                        requantize: Requantize { relu: true, ..Requantize::new(Scale::PerTensor(1e-4), 3) },
-                    };
-                    igemm(&ctx, am, 0, &p, out).unwrap();
-                })
-            });
+            g.bench_function(
+                BenchmarkId::new(format!("lowp_requant_u8_{}", ctx.isa()), &shape),
+                |bch| {
+                    bch.iter(|| {
+                        let am = MatRef::row_major(black_box(&a), m, k).unwrap();
+                        let out = Output::U8 {
+                            c: MatMut::row_major(&mut q, m, n).unwrap(),
+                            requantize: Requantize {
+                                relu: true,
+                                ..Requantize::new(Scale::PerTensor(1e-4), 3)
+                            },
+                        };
+                        igemm(&ctx, am, 0, &p, out).unwrap();
+                    })
+                },
+            );
             let ex = GemmExecutor::<u8, i8, i32>::default();
             let rb = ex.prepack_b(NdTensorView::from_data([k, n], &b[..]));
             let mut rc = vec![0i32; m * n];
-            g.bench_function(BenchmarkId::new(format!("rten_{}", ex.kernel_name()), &shape), |bch| {
-                bch.iter(|| {
-                    pool.install(|| {
-                        let av = NdTensorView::from_data([m, k], black_box(&a[..]));
-                        ex.gemm(&mut rc, GemmInputA::Unpacked(av), GemmInputB::Packed(&rb), Default::default())
+            g.bench_function(
+                BenchmarkId::new(format!("rten_{}", ex.kernel_name()), &shape),
+                |bch| {
+                    bch.iter(|| {
+                        pool.install(|| {
+                            let av = NdTensorView::from_data([m, k], black_box(&a[..]));
+                            ex.gemm(
+                                &mut rc,
+                                GemmInputA::Unpacked(av),
+                                GemmInputB::Packed(&rb),
+                                Default::default(),
+                            )
                             .unwrap()
+                        })
                     })
-                })
-            });
+                },
+            );
         }
         g.finish();
     }
@@ -111,14 +134,26 @@ fn chain_vs_vnni(cr: &mut Criterion) {
     g.finish();
 }
 
-fn chain_vs_vnni_shape(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>, m: usize, n: usize, k: usize) {
+fn chain_vs_vnni_shape(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    m: usize,
+    n: usize,
+    k: usize,
+) {
     let (a, b) = data(m, n, k, true);
     let bm = MatRef::row_major(&b, k, n).unwrap();
-    g.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(2));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2));
     g.throughput(Throughput::Elements((2 * m * n * k) as u64));
     let mut c = vec![0i32; m * n];
     for isa in Isa::available() {
-        let ctx = Context::builder().max_isa(isa).threads(1).ignore_env().build().unwrap();
+        let ctx = Context::builder()
+            .max_isa(isa)
+            .threads(1)
+            .ignore_env()
+            .build()
+            .unwrap();
         let t = ctx.kernels().igemm;
         let mut variants = vec![(KernelPreference::Auto, t.main.name)];
         if let Some(alt) = t.alt {
@@ -133,7 +168,10 @@ fn chain_vs_vnni_shape(g: &mut criterion::BenchmarkGroup<'_, criterion::measurem
             continue;
         }
         for (pref, name) in variants {
-            let opts = PackOptions { preference: pref, ..Default::default() };
+            let opts = PackOptions {
+                preference: pref,
+                ..Default::default()
+            };
             let p = PackedI8Weights::pack(&ctx, bm, WeightZeroPoint::PerTensor(0), opts).unwrap();
             g.bench_function(BenchmarkId::new(name, format!("{m}x{n}x{k}")), |bch| {
                 bch.iter(|| lowp_run(&ctx, black_box(&a), m, k, &p, &mut c))

@@ -26,7 +26,12 @@ fn cm_mut<T>(d: &mut [T], r: usize, c: usize) -> MatMut<'_, T> {
 }
 
 fn ctx(isa: Isa, threads: usize) -> Context {
-    Context::builder().max_isa(isa).threads(threads).ignore_env().build().unwrap()
+    Context::builder()
+        .max_isa(isa)
+        .threads(threads)
+        .ignore_env()
+        .build()
+        .unwrap()
 }
 
 /// Levels whose main kernel is the `vpmaddubsw` chain (or its scalar model).
@@ -165,7 +170,11 @@ fn run_case<A: FromByte, B: FromByte>(case: &Case) {
         _ => Activation::Clamp { min: -3.0, max: 5.5 },
     };
     let relu = rng.next() & 1 == 0;
-    let clamp = if rng.next() & 1 == 0 { Some((-100, 120)) } else { None };
+    let clamp = if rng.next() & 1 == 0 {
+        Some((-100, 120))
+    } else {
+        None
+    };
     let out_zp = |rng: &mut Rng, lo: i32, hi: i32| rng.range(lo, hi);
     let zp_u8 = out_zp(&mut rng, 0, 255);
     let zp_s8 = out_zp(&mut rng, -128, 127);
@@ -174,7 +183,10 @@ fn run_case<A: FromByte, B: FromByte>(case: &Case) {
     for isa in Isa::available() {
         let c = ctx(isa, case.threads);
         for sat in [Saturation::Exact, Saturation::Allow] {
-            let opts = PackOptions { saturation: sat, ..Default::default() };
+            let opts = PackOptions {
+                saturation: sat,
+                ..Default::default()
+            };
             let packed = PackedI8Weights::pack(&c, b, zb, opts).unwrap();
             let model = if chain_level(&c) { sat } else { Saturation::Exact };
             let want = oracle::igemm_s32(a, za, b, &zb, model);
@@ -184,7 +196,17 @@ fn run_case<A: FromByte, B: FromByte>(case: &Case) {
                     let acc = matches!(case.out, OutKind::S32Acc);
                     let mut got = if acc { init.clone() } else { vec![7; m * n] };
                     let cm = rm_mut(&mut got, m, n);
-                    igemm(&c, a, za, &packed, Output::S32 { c: cm, accumulate: acc }).unwrap();
+                    igemm(
+                        &c,
+                        a,
+                        za,
+                        &packed,
+                        Output::S32 {
+                            c: cm,
+                            accumulate: acc,
+                        },
+                    )
+                    .unwrap();
                     let want: Vec<i32> = if acc {
                         want.iter().zip(&init).map(|(w, i)| w.wrapping_add(*i)).collect()
                     } else {
@@ -193,11 +215,25 @@ fn run_case<A: FromByte, B: FromByte>(case: &Case) {
                     assert_eq!(got, want, "{ctxt}");
                 }
                 OutKind::F32 => {
-                    let dq = Dequantize { scale, bias: Some(&fbias), activation: act };
+                    let dq = Dequantize {
+                        scale,
+                        bias: Some(&fbias),
+                        activation: act,
+                    };
                     // Column-major output: the store handles any strides.
                     let mut got = vec![f32::NAN; m * n];
                     let cm = cm_mut(&mut got, m, n);
-                    igemm(&c, a, za, &packed, Output::F32 { c: cm, dequantize: dq }).unwrap();
+                    igemm(
+                        &c,
+                        a,
+                        za,
+                        &packed,
+                        Output::F32 {
+                            c: cm,
+                            dequantize: dq,
+                        },
+                    )
+                    .unwrap();
                     for i in 0..m {
                         for j in 0..n {
                             let w = oracle::dequantize_one(want[i * n + j], j, &scale, Some(&fbias), act);
@@ -207,15 +243,30 @@ fn run_case<A: FromByte, B: FromByte>(case: &Case) {
                 }
                 OutKind::U8 | OutKind::S8 => {
                     let signed = matches!(case.out, OutKind::S8);
-                    let (qmin, qmax, zp) = if signed { (-128, 127, zp_s8) } else { (0, 255, zp_u8) };
-                    let rq = Requantize { bias: Some(&ibias), relu, clamp, ..Requantize::new(scale, zp) };
+                    let (qmin, qmax, zp) = if signed {
+                        (-128, 127, zp_s8)
+                    } else {
+                        (0, 255, zp_u8)
+                    };
+                    let rq = Requantize {
+                        bias: Some(&ibias),
+                        relu,
+                        clamp,
+                        ..Requantize::new(scale, zp)
+                    };
                     let (lo, hi) = oracle::bounds(&rq, qmin, qmax);
                     let got: Vec<i32> = if signed {
                         let mut g = vec![0i8; m * n];
-                        let r = igemm(&c, a, za, &packed, Output::S8 {
-                            c: rm_mut(&mut g, m, n),
-                            requantize: rq,
-                        });
+                        let r = igemm(
+                            &c,
+                            a,
+                            za,
+                            &packed,
+                            Output::S8 {
+                                c: rm_mut(&mut g, m, n),
+                                requantize: rq,
+                            },
+                        );
                         if lo > hi {
                             assert!(matches!(r, Err(Error::InvalidParameter { .. })), "{ctxt}");
                             continue;
@@ -224,10 +275,16 @@ fn run_case<A: FromByte, B: FromByte>(case: &Case) {
                         g.iter().map(|&x| x as i32).collect()
                     } else {
                         let mut g = vec![0u8; m * n];
-                        let r = igemm(&c, a, za, &packed, Output::U8 {
-                            c: rm_mut(&mut g, m, n),
-                            requantize: rq,
-                        });
+                        let r = igemm(
+                            &c,
+                            a,
+                            za,
+                            &packed,
+                            Output::U8 {
+                                c: rm_mut(&mut g, m, n),
+                                requantize: rq,
+                            },
+                        );
                         if lo > hi {
                             assert!(matches!(r, Err(Error::InvalidParameter { .. })), "{ctxt}");
                             continue;
@@ -253,8 +310,19 @@ fn dims() -> impl Strategy<Value = usize> {
 
 fn case() -> impl Strategy<Value = Case> {
     (
-        (dims(), dims(), prop_oneof![Just(0usize), Just(1), 1usize..90, Just(131)]),
-        (any::<bool>(), any::<bool>(), 0u8..4, 0u8..4, 0u8..3, any::<bool>()),
+        (
+            dims(),
+            dims(),
+            prop_oneof![Just(0usize), Just(1), 1usize..90, Just(131)],
+        ),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            0u8..4,
+            0u8..4,
+            0u8..3,
+            any::<bool>(),
+        ),
         (0u8..5, 1usize..3, any::<u64>()),
     )
         .prop_map(|((m, n, k), (acm, bcm, am, bm, zpm, pc), (o, t, seed))| Case {
@@ -267,7 +335,13 @@ fn case() -> impl Strategy<Value = Case> {
             b_mode: bm,
             zp_mode: zpm,
             per_col: pc,
-            out: [OutKind::S32, OutKind::S32Acc, OutKind::F32, OutKind::U8, OutKind::S8][o as usize],
+            out: [
+                OutKind::S32,
+                OutKind::S32Acc,
+                OutKind::F32,
+                OutKind::U8,
+                OutKind::S8,
+            ][o as usize],
             threads: t,
             seed,
         })
@@ -300,7 +374,9 @@ fn adversarial_values_saturate_only_when_allowed() {
             "alternating",
             (0..m * k).map(|i| if i % 5 == 0 { 0 } else { 255 }).collect(),
             // Pairs along k share a sign; the sign alternates along k and j.
-            (0..k * n).map(|i| if ((i / n) / 2 + i % n) % 2 == 0 { 127 } else { -128 }).collect(),
+            (0..k * n)
+                .map(|i| if ((i / n) / 2 + i % n) % 2 == 0 { 127 } else { -128 })
+                .collect(),
         ),
     ];
     for (name, av, bv) in &patterns {
@@ -314,11 +390,28 @@ fn adversarial_values_saturate_only_when_allowed() {
             for threads in [1, 2] {
                 let c = ctx(isa, threads);
                 for sat in [Saturation::Exact, Saturation::Allow] {
-                    let p = PackedI8Weights::pack(&c, b, zb, PackOptions { saturation: sat, ..Default::default() })
-                        .unwrap();
+                    let p = PackedI8Weights::pack(
+                        &c,
+                        b,
+                        zb,
+                        PackOptions {
+                            saturation: sat,
+                            ..Default::default()
+                        },
+                    )
+                    .unwrap();
                     let mut got = vec![0i32; m * n];
-                    igemm(&c, a, 0, &p, Output::S32 { c: MatMut::row_major(&mut got, m, n).unwrap(), accumulate: false })
-                        .unwrap();
+                    igemm(
+                        &c,
+                        a,
+                        0,
+                        &p,
+                        Output::S32 {
+                            c: MatMut::row_major(&mut got, m, n).unwrap(),
+                            accumulate: false,
+                        },
+                    )
+                    .unwrap();
                     let (main, ex) = p.panel_paths();
                     if chain_level(&c) && sat == Saturation::Allow {
                         assert_eq!(got, model, "{name} {isa} Allow");
@@ -326,7 +419,11 @@ fn adversarial_values_saturate_only_when_allowed() {
                     } else {
                         assert_eq!(got, exact, "{name} {isa} {sat:?}");
                         if chain_level(&c) {
-                            assert_eq!((main, ex), (0, n.div_ceil(p.panel_width())), "{name} {isa}: every panel is unsafe");
+                            assert_eq!(
+                                (main, ex),
+                                (0, n.div_ceil(p.panel_width())),
+                                "{name} {isa}: every panel is unsafe"
+                            );
                         }
                     }
                 }
@@ -345,7 +442,13 @@ fn panel_verdicts_mix_paths() {
         let av: Vec<u8> = (0..m * k).map(|i| (i * 37 % 256) as u8).collect();
         // Panel 1 holds one unsafe pair (127, 127); panels 0 and 2 are small.
         let bv: Vec<i8> = (0..k * n)
-            .map(|i| if i % n == nr + 3 && i / n < 2 { 127 } else { (i % 61) as i8 - 30 })
+            .map(|i| {
+                if i % n == nr + 3 && i / n < 2 {
+                    127
+                } else {
+                    (i % 61) as i8 - 30
+                }
+            })
             .collect();
         let a = MatRef::row_major(&av, m, k).unwrap();
         let b = MatRef::row_major(&bv, k, n).unwrap();
@@ -357,7 +460,17 @@ fn panel_verdicts_mix_paths() {
             assert_eq!(p.panel_paths(), (3, 0), "{isa}");
         }
         let mut got = vec![0i32; m * n];
-        igemm(&c, a, 0, &p, Output::S32 { c: MatMut::row_major(&mut got, m, n).unwrap(), accumulate: false }).unwrap();
+        igemm(
+            &c,
+            a,
+            0,
+            &p,
+            Output::S32 {
+                c: MatMut::row_major(&mut got, m, n).unwrap(),
+                accumulate: false,
+            },
+        )
+        .unwrap();
         assert_eq!(got, oracle::igemm_s32(a, 0, b, &zb, Saturation::Exact), "{isa}");
     }
 }
@@ -384,15 +497,50 @@ fn every_kernel_variant_matches() {
         }
         for pref in [KernelPreference::Ymm, KernelPreference::ExactS16] {
             if !prefs.contains(&pref) {
-                let r = PackedI8Weights::pack(&c, b, zb, PackOptions { preference: pref, ..Default::default() });
-                assert!(matches!(r, Err(Error::InvalidParameter { arg: "options.preference", .. })), "{isa}");
+                let r = PackedI8Weights::pack(
+                    &c,
+                    b,
+                    zb,
+                    PackOptions {
+                        preference: pref,
+                        ..Default::default()
+                    },
+                );
+                assert!(
+                    matches!(
+                        r,
+                        Err(Error::InvalidParameter {
+                            arg: "options.preference",
+                            ..
+                        })
+                    ),
+                    "{isa}"
+                );
             }
         }
         for pref in prefs {
-            let p = PackedI8Weights::pack(&c, b, zb, PackOptions { preference: pref, ..Default::default() }).unwrap();
+            let p = PackedI8Weights::pack(
+                &c,
+                b,
+                zb,
+                PackOptions {
+                    preference: pref,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
             let mut got = vec![0i32; m * n];
-            igemm(&c, a, -7, &p, Output::S32 { c: MatMut::row_major(&mut got, m, n).unwrap(), accumulate: false })
-                .unwrap();
+            igemm(
+                &c,
+                a,
+                -7,
+                &p,
+                Output::S32 {
+                    c: MatMut::row_major(&mut got, m, n).unwrap(),
+                    accumulate: false,
+                },
+            )
+            .unwrap();
             assert_eq!(got, want, "{isa} {pref:?}");
         }
     }
@@ -417,7 +565,17 @@ fn avx_vnni_level() {
     let zb = WeightZeroPoint::PerTensor(0);
     let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
     let mut got = vec![0i32; m * n];
-    igemm(&c, a, 0, &p, Output::S32 { c: MatMut::row_major(&mut got, m, n).unwrap(), accumulate: false }).unwrap();
+    igemm(
+        &c,
+        a,
+        0,
+        &p,
+        Output::S32 {
+            c: MatMut::row_major(&mut got, m, n).unwrap(),
+            accumulate: false,
+        },
+    )
+    .unwrap();
     assert_eq!(got, oracle::igemm_s32(a, 0, b, &zb, Saturation::Exact));
 }
 
@@ -431,43 +589,95 @@ fn bad_input_is_refused() {
     let a = MatRef::row_major(&av, 2, 8).unwrap();
     let mut out = vec![0i32; 8];
     fn s32(o: &mut [i32], r: usize, cc: usize) -> Output<'_> {
-        Output::S32 { c: MatMut::row_major(o, r, cc).unwrap(), accumulate: false }
+        Output::S32 {
+            c: MatMut::row_major(o, r, cc).unwrap(),
+            accumulate: false,
+        }
     }
     // Shape mismatches.
     let a7 = MatRef::row_major(&av[..14], 2, 7).unwrap();
-    assert!(matches!(igemm(&c, a7, 0, &p, s32(&mut out, 2, 4)), Err(Error::ShapeMismatch { .. })));
-    assert!(matches!(igemm(&c, a, 0, &p, s32(&mut out[..6], 2, 3)), Err(Error::ShapeMismatch { .. })));
+    assert!(matches!(
+        igemm(&c, a7, 0, &p, s32(&mut out, 2, 4)),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        igemm(&c, a, 0, &p, s32(&mut out[..6], 2, 3)),
+        Err(Error::ShapeMismatch { .. })
+    ));
     // Zero points outside the type.
     let e = igemm(&c, a, 256, &p, s32(&mut out, 2, 4)).unwrap_err();
-    assert!(e.to_string().contains("a_zero_point") && e.to_string().contains("256"), "{e}");
-    let e = PackedI8Weights::pack(&c, b, WeightZeroPoint::PerTensor(128), PackOptions::default()).unwrap_err();
+    assert!(
+        e.to_string().contains("a_zero_point") && e.to_string().contains("256"),
+        "{e}"
+    );
+    let e =
+        PackedI8Weights::pack(&c, b, WeightZeroPoint::PerTensor(128), PackOptions::default()).unwrap_err();
     assert!(e.to_string().contains("zero_point"), "{e}");
-    let e = PackedI8Weights::pack(&c, b, WeightZeroPoint::PerColumn(&[0, 0, 0]), PackOptions::default()).unwrap_err();
+    let e = PackedI8Weights::pack(
+        &c,
+        b,
+        WeightZeroPoint::PerColumn(&[0, 0, 0]),
+        PackOptions::default(),
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
     // Bad scales, bias, clamp.
     let mut f = vec![0f32; 8];
     for s in [0.0, -1.0, f32::NAN, f32::INFINITY] {
-        let r = igemm(&c, a, 0, &p, Output::F32 {
-            c: MatMut::row_major(&mut f, 2, 4).unwrap(),
-            dequantize: Dequantize::new(Scale::PerTensor(s)),
-        });
-        assert!(matches!(r, Err(Error::InvalidParameter { arg: "scale", .. })), "{s}: {r:?}");
+        let r = igemm(
+            &c,
+            a,
+            0,
+            &p,
+            Output::F32 {
+                c: MatMut::row_major(&mut f, 2, 4).unwrap(),
+                dequantize: Dequantize::new(Scale::PerTensor(s)),
+            },
+        );
+        assert!(
+            matches!(r, Err(Error::InvalidParameter { arg: "scale", .. })),
+            "{s}: {r:?}"
+        );
     }
-    let r = igemm(&c, a, 0, &p, Output::F32 {
-        c: MatMut::row_major(&mut f, 2, 4).unwrap(),
-        dequantize: Dequantize { bias: Some(&[0.0; 3]), ..Dequantize::new(Scale::PerTensor(1.0)) },
-    });
+    let r = igemm(
+        &c,
+        a,
+        0,
+        &p,
+        Output::F32 {
+            c: MatMut::row_major(&mut f, 2, 4).unwrap(),
+            dequantize: Dequantize {
+                bias: Some(&[0.0; 3]),
+                ..Dequantize::new(Scale::PerTensor(1.0))
+            },
+        },
+    );
     assert!(matches!(r, Err(Error::ShapeMismatch { .. })), "{r:?}");
     let mut q = vec![0u8; 8];
-    let r = igemm(&c, a, 0, &p, Output::U8 {
-        c: MatMut::row_major(&mut q, 2, 4).unwrap(),
-        requantize: Requantize { clamp: Some((10, 5)), ..Requantize::new(Scale::PerTensor(1.0), 0) },
-    });
+    let r = igemm(
+        &c,
+        a,
+        0,
+        &p,
+        Output::U8 {
+            c: MatMut::row_major(&mut q, 2, 4).unwrap(),
+            requantize: Requantize {
+                clamp: Some((10, 5)),
+                ..Requantize::new(Scale::PerTensor(1.0), 0)
+            },
+        },
+    );
     assert!(matches!(r, Err(Error::InvalidParameter { .. })), "{r:?}");
-    let r = igemm(&c, a, 0, &p, Output::U8 {
-        c: MatMut::row_major(&mut q, 2, 4).unwrap(),
-        requantize: Requantize::new(Scale::PerTensor(1.0), -1),
-    });
+    let r = igemm(
+        &c,
+        a,
+        0,
+        &p,
+        Output::U8 {
+            c: MatMut::row_major(&mut q, 2, 4).unwrap(),
+            requantize: Requantize::new(Scale::PerTensor(1.0), -1),
+        },
+    );
     assert!(matches!(r, Err(Error::InvalidParameter { .. })), "{r:?}");
 }
 
@@ -477,29 +687,56 @@ fn k_bound_is_enforced() {
     // K past 65793: refused at packing.
     let k = lowp::igemm::MAX_K + 1;
     let w = vec![0i8; k];
-    let e = PackedI8Weights::pack(&c, MatRef::row_major(&w, k, 1).unwrap(), WeightZeroPoint::PerTensor(0), PackOptions::default())
-        .unwrap_err();
+    let e = PackedI8Weights::pack(
+        &c,
+        MatRef::row_major(&w, k, 1).unwrap(),
+        WeightZeroPoint::PerTensor(0),
+        PackOptions::default(),
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::Overflow { arg: "b", .. }), "{e}");
     // u8 × u8 at 255: 255·255·K must fit i32, so K = 40000 is refused per call...
     let k = 40_000;
     let w = vec![255u8; k];
-    let p = PackedI8Weights::pack(&c, MatRef::row_major(&w, k, 1).unwrap(), WeightZeroPoint::PerTensor(0), PackOptions::default())
-        .unwrap();
+    let p = PackedI8Weights::pack(
+        &c,
+        MatRef::row_major(&w, k, 1).unwrap(),
+        WeightZeroPoint::PerTensor(0),
+        PackOptions::default(),
+    )
+    .unwrap();
     let a = vec![255u8; k];
     let mut out = [0i32; 1];
-    let r = igemm(&c, MatRef::row_major(&a, 1, k).unwrap(), 0, &p, Output::S32 {
-        c: MatMut::row_major(&mut out, 1, 1).unwrap(),
-        accumulate: false,
-    });
+    let r = igemm(
+        &c,
+        MatRef::row_major(&a, 1, k).unwrap(),
+        0,
+        &p,
+        Output::S32 {
+            c: MatMut::row_major(&mut out, 1, 1).unwrap(),
+            accumulate: false,
+        },
+    );
     assert!(matches!(r, Err(Error::Overflow { arg: "a", .. })), "{r:?}");
     // ...while K = 33025 (the largest that fits) runs and is exact.
     let k = 33_025;
-    let p = PackedI8Weights::pack(&c, MatRef::row_major(&w[..k], k, 1).unwrap(), WeightZeroPoint::PerTensor(0), PackOptions::default())
-        .unwrap();
-    igemm(&c, MatRef::row_major(&a[..k], 1, k).unwrap(), 0, &p, Output::S32 {
-        c: MatMut::row_major(&mut out, 1, 1).unwrap(),
-        accumulate: false,
-    })
+    let p = PackedI8Weights::pack(
+        &c,
+        MatRef::row_major(&w[..k], k, 1).unwrap(),
+        WeightZeroPoint::PerTensor(0),
+        PackOptions::default(),
+    )
+    .unwrap();
+    igemm(
+        &c,
+        MatRef::row_major(&a[..k], 1, k).unwrap(),
+        0,
+        &p,
+        Output::S32 {
+            c: MatMut::row_major(&mut out, 1, 1).unwrap(),
+            accumulate: false,
+        },
+    )
     .unwrap();
     assert_eq!(out[0] as i64, 255 * 255 * k as i64);
 }
@@ -518,24 +755,37 @@ fn packed_layout_mismatch_is_an_error() {
     let p = PackedI8Weights::pack(&packer, b, WeightZeroPoint::PerTensor(0), PackOptions::default()).unwrap();
     let av = vec![1u8; 6];
     let mut out = vec![0i32; 5];
-    let r = igemm(&user, MatRef::row_major(&av, 1, 6).unwrap(), 0, &p, Output::S32 {
-        c: MatMut::row_major(&mut out, 1, 5).unwrap(),
-        accumulate: false,
-    });
+    let r = igemm(
+        &user,
+        MatRef::row_major(&av, 1, 6).unwrap(),
+        0,
+        &p,
+        Output::S32 {
+            c: MatMut::row_major(&mut out, 1, 5).unwrap(),
+            accumulate: false,
+        },
+    );
     assert!(matches!(r, Err(Error::LayoutMismatch { arg: "b", .. })), "{r:?}");
 }
 
 fn qlinear_case(m: usize, n: usize, k: usize, seed: u64, mode: ActivationQuantization, threads: usize) {
     let mut rng = Rng(seed | 1);
     let mut f = |s: f32| (rng.range(-100_000, 100_000) as f32 / 100_000.0) * s;
-    let x: Vec<f32> = (0..m * k).map(|i| f(if i % 7 == 0 { 8.0 } else { 1.5 })).collect();
+    let x: Vec<f32> = (0..m * k)
+        .map(|i| f(if i % 7 == 0 { 8.0 } else { 1.5 }))
+        .collect();
     let w: Vec<f32> = (0..n * k).map(|_| f(0.3)).collect();
     let bias: Vec<f32> = (0..n).map(|_| f(2.0)).collect();
     for isa in Isa::available() {
         let c = ctx(isa, threads);
         let lin = QuantizedLinear::new(&c, MatRef::row_major(&w, n, k).unwrap(), Some(&bias), mode).unwrap();
         let mut y = vec![0f32; m * n];
-        lin.forward(&c, MatRef::row_major(&x, m, k).unwrap(), MatMut::row_major(&mut y, m, n).unwrap()).unwrap();
+        lin.forward(
+            &c,
+            MatRef::row_major(&x, m, k).unwrap(),
+            MatMut::row_major(&mut y, m, n).unwrap(),
+        )
+        .unwrap();
         let all_scale = {
             let (lo, hi) = x.iter().fold((0f32, 0f32), |(l, h), &v| (l.min(v), h.max(v)));
             (hi - lo) / 255.0
@@ -552,20 +802,37 @@ fn qlinear_case(m: usize, n: usize, k: usize, seed: u64, mode: ActivationQuantiz
             for j in 0..n {
                 let wr = &w[j * k..(j + 1) * k];
                 let sw = lin.weight_scales()[j];
-                let exact: f64 = row.iter().zip(wr).map(|(&a, &b)| a as f64 * b as f64).sum::<f64>() + bias[j] as f64;
+                let exact: f64 = row
+                    .iter()
+                    .zip(wr)
+                    .map(|(&a, &b)| a as f64 * b as f64)
+                    .sum::<f64>()
+                    + bias[j] as f64;
                 // Quantization bound: |Δx| ≤ sx/2, |Δw| ≤ sw/2 per element,
                 // plus f32 rounding (relative to Σ|x||w|).
-                let abs: f64 = row.iter().zip(wr).map(|(&a, &b)| (a as f64 * b as f64).abs()).sum();
+                let abs: f64 = row
+                    .iter()
+                    .zip(wr)
+                    .map(|(&a, &b)| (a as f64 * b as f64).abs())
+                    .sum();
                 let bound: f64 = row
                     .iter()
                     .zip(wr)
-                    .map(|(&a, &b)| a.abs() as f64 * sw as f64 / 2.0 + b.abs() as f64 * sx as f64 / 2.0 + sx as f64 * sw as f64 / 4.0)
+                    .map(|(&a, &b)| {
+                        a.abs() as f64 * sw as f64 / 2.0
+                            + b.abs() as f64 * sx as f64 / 2.0
+                            + sx as f64 * sw as f64 / 4.0
+                    })
                     .sum::<f64>()
                     * 1.001
                     + 1e-5 * (abs + bias[j].abs() as f64)
                     + 1e-6;
                 let err = (y[i * n + j] as f64 - exact).abs();
-                assert!(err <= bound, "{isa} {mode:?} ({i},{j}): |{} - {exact}| = {err} > {bound}", y[i * n + j]);
+                assert!(
+                    err <= bound,
+                    "{isa} {mode:?} ({i},{j}): |{} - {exact}| = {err} > {bound}",
+                    y[i * n + j]
+                );
             }
         }
     }
@@ -588,14 +855,37 @@ fn quantized_linear_larger_and_refusals() {
     qlinear_case(33, 130, 515, 42, ActivationQuantization::PerRow, 2);
     let c = ctx(Isa::best(), 1);
     let w = vec![1.0f32, f32::NAN];
-    assert!(QuantizedLinear::new(&c, MatRef::row_major(&w, 1, 2).unwrap(), None, ActivationQuantization::PerRow).is_err());
+    assert!(QuantizedLinear::new(
+        &c,
+        MatRef::row_major(&w, 1, 2).unwrap(),
+        None,
+        ActivationQuantization::PerRow
+    )
+    .is_err());
     let w = vec![1.0f32; 4];
-    let lin = QuantizedLinear::new(&c, MatRef::row_major(&w, 2, 2).unwrap(), None, ActivationQuantization::PerRow).unwrap();
+    let lin = QuantizedLinear::new(
+        &c,
+        MatRef::row_major(&w, 2, 2).unwrap(),
+        None,
+        ActivationQuantization::PerRow,
+    )
+    .unwrap();
     let mut y = vec![0f32; 2];
     let x = [1.0f32, f32::INFINITY];
-    let r = lin.forward(&c, MatRef::row_major(&x, 1, 2).unwrap(), MatMut::row_major(&mut y, 1, 2).unwrap());
-    assert!(matches!(r, Err(Error::InvalidParameter { arg: "x", .. })), "{r:?}");
+    let r = lin.forward(
+        &c,
+        MatRef::row_major(&x, 1, 2).unwrap(),
+        MatMut::row_major(&mut y, 1, 2).unwrap(),
+    );
+    assert!(
+        matches!(r, Err(Error::InvalidParameter { arg: "x", .. })),
+        "{r:?}"
+    );
     let x = [1.0f32; 3];
-    let r = lin.forward(&c, MatRef::row_major(&x, 1, 3).unwrap(), MatMut::row_major(&mut y, 1, 2).unwrap());
+    let r = lin.forward(
+        &c,
+        MatRef::row_major(&x, 1, 3).unwrap(),
+        MatMut::row_major(&mut y, 1, 2).unwrap(),
+    );
     assert!(matches!(r, Err(Error::ShapeMismatch { .. })), "{r:?}");
 }

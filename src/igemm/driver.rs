@@ -30,9 +30,33 @@ fn panel_kernel<'k>(kernels: &'k IgemmKernels, b: &PackedI8Weights, p: usize) ->
     }
 }
 
+/// Rows of the tile starting at row `i` (block ends at `end`): the rows
+/// left in `i`'s A panel are split into `⌈rows/MR⌉` tiles of near-equal
+/// height (16 rows run as 8 + 8, not 14 + 2), so no tile straddles panels.
+fn tile_rows(i: usize, end: usize, ph: usize, mr: usize) -> usize {
+    let panel_start = i / ph * ph;
+    let in_panel = (panel_start + ph).min(end) - panel_start;
+    let tiles = in_panel.div_ceil(mr);
+    let (base, extra) = (in_panel / tiles, in_panel % tiles);
+    // Tile t covers base + (t < extra) rows; find t from the offset of i.
+    let off = i - panel_start;
+    let t = if off < extra * (base + 1) {
+        off / (base + 1)
+    } else {
+        extra + (off - extra * (base + 1)) / base
+    };
+    base + usize::from(t < extra)
+}
+
 /// Runs `C[i][j] = epi(Σ_k a'[i][k]·b'[k][j])` for all `m` rows of `a`.
-pub(crate) fn run<F>(ctx: &Context, kernels: &IgemmKernels, m: usize, a: &PackedA, b: &PackedI8Weights, epi: F)
-where
+pub(crate) fn run<F>(
+    ctx: &Context,
+    kernels: &IgemmKernels,
+    m: usize,
+    a: &PackedA,
+    b: &PackedI8Weights,
+    epi: F,
+) where
     F: Fn(&mut [i32], usize, usize, usize, usize, usize) + Sync,
 {
     let n = b.n;
@@ -77,9 +101,10 @@ where
             let nn = nr.min(n - j0);
             let mut i = rows.start;
             while i < rows.end {
-                let mm = ukr.mr.min(rows.end - i);
+                let mm = tile_rows(i, rows.end, ph, ukr.mr);
                 // Tiles never straddle two A panels: blocks start at
-                // multiples of 168, tiles step by MR, and MR | ph | 168.
+                // multiples of 168, ph | 168, and `tile_rows` splits within
+                // a panel.
                 let a_tile = match b.kg {
                     0 => &a_data[..0],
                     _ => &a_data[(i / ph) * a_panel_bytes + (i % ph) * 4..(i / ph + 1) * a_panel_bytes],
@@ -107,4 +132,39 @@ where
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tile_rows;
+
+    fn split(start: usize, end: usize, ph: usize, mr: usize) -> Vec<usize> {
+        let mut v = Vec::new();
+        let mut i = start;
+        while i < end {
+            let m = tile_rows(i, end, ph, mr);
+            assert!(m >= 1 && m <= mr && (i % ph) + m <= ph, "{i} {m}");
+            v.push(m);
+            i += m;
+        }
+        v
+    }
+
+    #[test]
+    fn tiles_are_balanced_and_stay_in_their_panel() {
+        assert_eq!(split(0, 16, 42, 14), vec![8, 8]);
+        assert_eq!(split(0, 1, 42, 14), vec![1]);
+        assert_eq!(split(0, 42, 42, 14), vec![14, 14, 14]);
+        assert_eq!(split(0, 50, 42, 14), vec![14, 14, 14, 8]);
+        assert_eq!(split(0, 29, 24, 8), vec![8, 8, 8, 5]);
+        assert_eq!(split(168, 200, 42, 14), vec![11, 11, 10]);
+        assert_eq!(split(0, 20, 24, 6), vec![5, 5, 5, 5]);
+        for mr in 1..15 {
+            for ph in [mr, 2 * mr, 3 * mr] {
+                for end in 1..100 {
+                    assert_eq!(split(0, end, ph, mr).iter().sum::<usize>(), end);
+                }
+            }
+        }
+    }
 }

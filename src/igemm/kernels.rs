@@ -68,7 +68,13 @@ impl IgemmKernels {
             nr: 16,
             a_panel_rows: 8,
             main: ukr!(lowp_kernels::scalar, igemm_u8s8s32_chain_8x16_scalar, 8, 16, true),
-            exact: Some(ukr!(lowp_kernels::scalar, igemm_u8s8s32_8x16_scalar, 8, 16, false)),
+            exact: Some(ukr!(
+                lowp_kernels::scalar,
+                igemm_u8s8s32_8x16_scalar,
+                8,
+                16,
+                false
+            )),
             alt: None,
         };
         #[cfg(target_arch = "x86_64")]
@@ -106,7 +112,13 @@ impl IgemmKernels {
                     a_panel_rows: 42,
                     main: ukr!(k::avx512vnni, igemm_u8s8s32_14x32_avx512vnni, 14, 32, false),
                     exact: None,
-                    alt: Some(ukr!(k::avx512vnni, igemm_u8s8s32_6x32_avx512vnni_ymm, 6, 32, false)),
+                    alt: Some(ukr!(
+                        k::avx512vnni,
+                        igemm_u8s8s32_6x32_avx512vnni_ymm,
+                        6,
+                        32,
+                        false
+                    )),
                 },
             }
         }

@@ -1,6 +1,8 @@
 //! Dynamic quantized linear layer: f32 in, f32 out, INT8 GEMM inside.
 
-use super::{igemm_checked_run, Dequantize, Output, PackOptions, PackedA, PackedI8Weights, Scale, WeightZeroPoint};
+use super::{
+    igemm_checked_run, Dequantize, Output, PackOptions, PackedA, PackedI8Weights, Scale, WeightZeroPoint,
+};
 use crate::error::{Error, Result};
 use crate::{Context, MatMut, MatRef};
 use multiversion::multiversion;
@@ -77,7 +79,8 @@ fn quantize_row(x: &[f32], scale: f32, zp: i32, q: &mut [u8]) {
 
 #[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
 fn min_max(x: &[f32]) -> (f32, f32) {
-    x.iter().fold((0.0f32, 0.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)))
+    x.iter()
+        .fold((0.0f32, 0.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)))
 }
 
 impl QuantizedLinear {
@@ -93,10 +96,16 @@ impl QuantizedLinear {
         let (n, k) = (weight.rows(), weight.cols());
         if let Some(b) = bias {
             if b.len() != n {
-                return Err(Error::shape(format!("bias has {} entries but weight has {n} rows", b.len())));
+                return Err(Error::shape(format!(
+                    "bias has {} entries but weight has {n} rows",
+                    b.len()
+                )));
             }
             if let Some(j) = b.iter().position(|x| !x.is_finite()) {
-                return Err(Error::param("bias", format!("bias[{j}] = {} is not finite", b[j])));
+                return Err(Error::param(
+                    "bias",
+                    format!("bias[{j}] = {} is not finite", b[j]),
+                ));
             }
         }
         let mut q = vec![0i8; n * k];
@@ -107,7 +116,10 @@ impl QuantizedLinear {
                 *r = *weight.at(j, kk);
             }
             if let Some(kk) = row.iter().position(|x| !x.is_finite()) {
-                return Err(Error::param("weight", format!("weight[{j}][{kk}] = {} is not finite", row[kk])));
+                return Err(Error::param(
+                    "weight",
+                    format!("weight[{j}][{kk}] = {} is not finite", row[kk]),
+                ));
             }
             scales.push(quantize_weight_row(&row, &mut q[j * k..(j + 1) * k]));
         }
@@ -156,7 +168,10 @@ impl QuantizedLinear {
                 *r = *x.at(i, kk);
             }
             match row.iter().position(|v| !v.is_finite()) {
-                Some(kk) => Err(Error::param("x", format!("x[{i}][{kk}] = {} is not finite", row[kk]))),
+                Some(kk) => Err(Error::param(
+                    "x",
+                    format!("x[{i}][{kk}] = {} is not finite", row[kk]),
+                )),
                 None => Ok(()),
             }
         };

@@ -189,7 +189,9 @@ impl PackedA {
             za: vec![zap; m],
             rowfix,
             row_scale: vec![1.0; m],
-            max_abs_a: (A::MIN as i64 - za as i64).abs().max((A::MAX as i64 - za as i64).abs()),
+            max_abs_a: (A::MIN as i64 - za as i64)
+                .abs()
+                .max((A::MAX as i64 - za as i64).abs()),
             max_abs_za: zapl.abs(),
         }
     }
@@ -256,7 +258,8 @@ fn check_k_bound(pa: &PackedA, b: &PackedI8Weights) -> Result<()> {
         // The saturating model: each pair at most 32768 in size, plus the
         // compensation terms.
         Saturation::Allow => exact.max(
-            (k + 1) / 2 * 32768 + k * (b.max_abs_zb * 255 + pa.max_abs_za * 128 + pa.max_abs_za * b.max_abs_zb),
+            (k + 1) / 2 * 32768
+                + k * (b.max_abs_zb * 255 + pa.max_abs_za * 128 + pa.max_abs_za * b.max_abs_zb),
         ),
     };
     if bound > i32::MAX as i64 {
@@ -274,13 +277,18 @@ fn check_k_bound(pa: &PackedA, b: &PackedI8Weights) -> Result<()> {
 fn check_scale(scale: &Scale<'_>, n: usize) -> Result<()> {
     let ok = |s: f32| s.is_finite() && s > 0.0;
     match scale {
-        Scale::PerTensor(s) if !ok(*s) => Err(Error::param("scale", format!("scale {s} is not finite and > 0"))),
+        Scale::PerTensor(s) if !ok(*s) => {
+            Err(Error::param("scale", format!("scale {s} is not finite and > 0")))
+        }
         Scale::PerColumn(v) if v.len() != n => Err(Error::shape(format!(
             "scale has {} entries but the output has {n} columns",
             v.len()
         ))),
         Scale::PerColumn(v) => match v.iter().position(|&s| !ok(s)) {
-            Some(j) => Err(Error::param("scale", format!("scale[{j}] = {} is not finite and > 0", v[j]))),
+            Some(j) => Err(Error::param(
+                "scale",
+                format!("scale[{j}] = {} is not finite and > 0", v[j]),
+            )),
             None => Ok(()),
         },
         _ => Ok(()),
@@ -309,7 +317,10 @@ fn requant_bounds<T: Int8>(p: &Requantize<'_>) -> Result<(i32, i32)> {
     if lo > hi {
         return Err(Error::param(
             "requantize.clamp",
-            format!("the output range [{lo}, {hi}] is empty (clamp {:?}, relu {})", p.clamp, p.relu),
+            format!(
+                "the output range [{lo}, {hi}] is empty (clamp {:?}, relu {})",
+                p.clamp, p.relu
+            ),
         ));
     }
     Ok((lo, hi))
@@ -338,6 +349,7 @@ impl<T: Copy> Sink<T> {
     }
 
     /// Writes (or combines with `f`) the `m × n` block at `(i0, j0)`.
+    #[allow(clippy::too_many_arguments)]
     fn store(&self, i0: usize, j0: usize, m: usize, n: usize, src: &[T], ldt: usize, f: impl Fn(T, T) -> T) {
         for r in 0..m {
             let row = &src[r * ldt..r * ldt + n];
@@ -355,8 +367,17 @@ impl<T: Copy> Sink<T> {
     }
 }
 
+/// A per-tile step: `(tile, ldt, i0, j0, m, n)`.
+type TileFn<'a> = dyn Fn(&mut [i32], usize, usize, usize, usize, usize) + Sync + 'a;
+
 /// Runs the GEMM on packed activations with any output.
-pub(crate) fn igemm_checked_run(ctx: &Context, m: usize, pa: &PackedA, b: &PackedI8Weights, out: Output<'_>) -> Result<()> {
+pub(crate) fn igemm_checked_run(
+    ctx: &Context,
+    m: usize,
+    pa: &PackedA,
+    b: &PackedI8Weights,
+    out: Output<'_>,
+) -> Result<()> {
     check_layout(ctx, b)?;
     let n = b.n;
     let (rows, cols) = match &out {
@@ -366,9 +387,7 @@ pub(crate) fn igemm_checked_run(ctx: &Context, m: usize, pa: &PackedA, b: &Packe
         Output::S8 { c, .. } => (c.rows(), c.cols()),
     };
     if (rows, cols) != (m, n) {
-        return Err(Error::shape(format!(
-            "c is {rows}x{cols} but a·b is {m}x{n}"
-        )));
+        return Err(Error::shape(format!("c is {rows}x{cols} but a·b is {m}x{n}")));
     }
     check_k_bound(pa, b)?;
     let kernels = ctx.kernels().igemm;
@@ -399,7 +418,10 @@ pub(crate) fn igemm_checked_run(ctx: &Context, m: usize, pa: &PackedA, b: &Packe
             if let Some(bias) = dequantize.bias {
                 check_bias_len(bias.len(), n)?;
                 if let Some(j) = bias.iter().position(|x| !x.is_finite()) {
-                    return Err(Error::param("bias", format!("bias[{j}] = {} is not finite", bias[j])));
+                    return Err(Error::param(
+                        "bias",
+                        format!("bias[{j}] = {} is not finite", bias[j]),
+                    ));
                 }
             }
             let (lo, hi) = match dequantize.activation {
@@ -433,11 +455,35 @@ pub(crate) fn igemm_checked_run(ctx: &Context, m: usize, pa: &PackedA, b: &Packe
         }
         Output::U8 { mut c, requantize } => {
             let (lo, hi) = requant_bounds::<u8>(&requantize)?;
-            requant_out(ctx, &kernels, m, pa, b, &requantize, lo, hi, Sink::new(&mut c), &compensate, |v| v as u8)?;
+            requant_out(
+                ctx,
+                &kernels,
+                m,
+                pa,
+                b,
+                &requantize,
+                lo,
+                hi,
+                Sink::new(&mut c),
+                &compensate,
+                |v| v as u8,
+            )?;
         }
         Output::S8 { mut c, requantize } => {
             let (lo, hi) = requant_bounds::<i8>(&requantize)?;
-            requant_out(ctx, &kernels, m, pa, b, &requantize, lo, hi, Sink::new(&mut c), &compensate, |v| v as i8)?;
+            requant_out(
+                ctx,
+                &kernels,
+                m,
+                pa,
+                b,
+                &requantize,
+                lo,
+                hi,
+                Sink::new(&mut c),
+                &compensate,
+                |v| v as i8,
+            )?;
         }
     }
     Ok(())
@@ -454,7 +500,7 @@ fn requant_out<T: Copy + Default + Send>(
     lo: i32,
     hi: i32,
     sink: Sink<T>,
-    compensate: &(dyn Fn(&mut [i32], usize, usize, usize, usize, usize) + Sync),
+    compensate: &TileFn<'_>,
     conv: impl Fn(i32) -> T + Sync,
 ) -> Result<()> {
     let n = b.n;

@@ -103,7 +103,9 @@ impl PackedI8Weights {
                 )));
             }
         }
-        let zps: Vec<i32> = (0..n).map(|j| crate::reference::igemm::zero_point_of(&zero_point, j)).collect();
+        let zps: Vec<i32> = (0..n)
+            .map(|j| crate::reference::igemm::zero_point_of(&zero_point, j))
+            .collect();
         if let Some(z) = zps.iter().find(|&&z| z < B::MIN || z > B::MAX) {
             return Err(Error::param(
                 "zero_point",
@@ -133,7 +135,9 @@ impl PackedI8Weights {
         let total = panel_bytes
             .checked_mul(n_panels)
             .filter(|&t| t <= isize::MAX as usize / 2)
-            .ok_or_else(|| Error::overflow("b", format!("a {k}x{n} packed matrix exceeds the address space")))?;
+            .ok_or_else(|| {
+                Error::overflow("b", format!("a {k}x{n} packed matrix exceeds the address space"))
+            })?;
         // The raw accumulator Σ a'·b' with a' ≤ 255, |b'| ≤ 128 must not
         // wrap past what the compensation can repair: the result bound is
         // checked per call; here refuse a K no call could use.
@@ -165,13 +169,15 @@ impl PackedI8Weights {
         }
         let max_abs_zb = zb.iter().map(|&z| (z as i64).abs()).max().unwrap_or(0);
         let use_main = (0..n_panels)
-            .map(|p| match (options.preference, kernels.main.saturates, options.saturation) {
-                (KernelPreference::ExactS16, _, _) => false,
-                (_, false, _) | (_, true, Saturation::Allow) => true,
-                (_, true, Saturation::Exact) => {
-                    panel_is_chain_safe(&dst[p * panel_bytes..(p + 1) * panel_bytes])
-                }
-            })
+            .map(
+                |p| match (options.preference, kernels.main.saturates, options.saturation) {
+                    (KernelPreference::ExactS16, _, _) => false,
+                    (_, false, _) | (_, true, Saturation::Allow) => true,
+                    (_, true, Saturation::Exact) => {
+                        panel_is_chain_safe(&dst[p * panel_bytes..(p + 1) * panel_bytes])
+                    }
+                },
+            )
             .collect();
         Ok(PackedI8Weights {
             isa,

@@ -123,10 +123,7 @@ pub enum Output<'a> {
 /// Zero-point compensation of one tile, in place, wrapping i32:
 /// `v = acc − za'_i·colsum_j − zb'_j·rowfix_i` where
 /// `rowfix_i = rowsum'_i − K·za'_i` (see [`crate::igemm`] docs).
-#[multiversion(targets(
-    "x86_64+avx512f+avx512bw+avx512vl+avx512dq",
-    "x86_64+avx2+fma",
-))]
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma",))]
 pub(crate) fn compensate(
     tile: &mut [i32],
     ldt: usize,
@@ -139,7 +136,9 @@ pub(crate) fn compensate(
     for (r, (&zar, &rfr)) in za.iter().zip(rowfix).enumerate() {
         let row = &mut tile[r * ldt..r * ldt + n];
         for ((v, &cs), &z) in row.iter_mut().zip(colsum).zip(zb) {
-            *v = v.wrapping_sub(zar.wrapping_mul(cs)).wrapping_sub(z.wrapping_mul(rfr));
+            *v = v
+                .wrapping_sub(zar.wrapping_mul(cs))
+                .wrapping_sub(z.wrapping_mul(rfr));
         }
     }
 }
@@ -148,10 +147,7 @@ pub(crate) fn compensate(
 /// `y = (v as f32)·(rs_i·scale_j) + bias_j`, then the activation.
 /// `row_scale` is all ones for the public GEMM (then `rs_i·scale_j = scale_j`
 /// exactly) and the per-row activation scale for dynamic quantization.
-#[multiversion(targets(
-    "x86_64+avx512f+avx512bw+avx512vl+avx512dq",
-    "x86_64+avx2+fma",
-))]
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma",))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn dequantize_tile(
     tile: &[i32],
@@ -185,10 +181,8 @@ pub(crate) fn dequantize_tile(
 /// Requantizes an `m × n` tile in place (`n = scale.len()`): `t = v + bias_j`
 /// (wrapping), `y = round_half_even((t as f32)·scale_j)`, clamped to
 /// `[lo − zp, hi − zp]`, plus `zp`.
-#[multiversion(targets(
-    "x86_64+avx512f+avx512bw+avx512vl+avx512dq",
-    "x86_64+avx2+fma",
-))]
+#[allow(clippy::too_many_arguments)]
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma",))]
 pub(crate) fn requantize_tile(
     tile: &mut [i32],
     ldt: usize,

@@ -138,23 +138,41 @@ mod tests {
         let a = [1u8, 2, 3];
         let b = [4i8, 5, 6];
         let z = WeightZeroPoint::PerTensor(0);
-        assert_eq!(igemm_s32(mat(&a, 1, 3), 0, mat(&b, 3, 1), &z, Saturation::Exact), vec![32]);
+        assert_eq!(
+            igemm_s32(mat(&a, 1, 3), 0, mat(&b, 3, 1), &z, Saturation::Exact),
+            vec![32]
+        );
         // Zero points: (1-1)(4-2) + (2-1)(5-2) + (3-1)(6-2) = 0 + 3 + 8 = 11.
         let z2 = WeightZeroPoint::PerTensor(2);
-        assert_eq!(igemm_s32(mat(&a, 1, 3), 1, mat(&b, 3, 1), &z2, Saturation::Exact), vec![11]);
+        assert_eq!(
+            igemm_s32(mat(&a, 1, 3), 1, mat(&b, 3, 1), &z2, Saturation::Exact),
+            vec![11]
+        );
         // s8 × s8: (-1)(-2) + (127)(-128) = 2 - 16256.
         let a = [-1i8, 127];
         let b = [-2i8, -128];
-        assert_eq!(igemm_s32(mat(&a, 1, 2), 0, mat(&b, 2, 1), &z, Saturation::Exact), vec![-16254]);
+        assert_eq!(
+            igemm_s32(mat(&a, 1, 2), 0, mat(&b, 2, 1), &z, Saturation::Exact),
+            vec![-16254]
+        );
         // u8 × u8: 255·255·2.
         let a = [255u8, 255];
         let b = [255u8, 255];
-        assert_eq!(igemm_s32(mat(&a, 1, 2), 0, mat(&b, 2, 1), &z, Saturation::Exact), vec![130050]);
+        assert_eq!(
+            igemm_s32(mat(&a, 1, 2), 0, mat(&b, 2, 1), &z, Saturation::Exact),
+            vec![130050]
+        );
         // s8 × u8 with per-column zero points: columns zb = 10, 0.
         let a = [-3i8, 4];
         let b = [10u8, 7, 12, 9];
         let zc = [10, 0];
-        let r = igemm_s32(mat(&a, 1, 2), -1, mat(&b, 2, 2), &WeightZeroPoint::PerColumn(&zc), Saturation::Exact);
+        let r = igemm_s32(
+            mat(&a, 1, 2),
+            -1,
+            mat(&b, 2, 2),
+            &WeightZeroPoint::PerColumn(&zc),
+            Saturation::Exact,
+        );
         // col0: (-3+1)(10-10) + (4+1)(12-10) = 10; col1: (-2)(7) + 5·9 = 31.
         assert_eq!(r, vec![10, 31]);
     }
@@ -170,8 +188,14 @@ mod tests {
         let a = [255u8; 4];
         let b = [127i8; 4];
         let z = WeightZeroPoint::PerTensor(0);
-        assert_eq!(igemm_s32(mat(&a, 1, 4), 0, mat(&b, 4, 1), &z, Saturation::Allow), vec![65534]);
-        assert_eq!(igemm_s32(mat(&a, 1, 4), 0, mat(&b, 4, 1), &z, Saturation::Exact), vec![129540]);
+        assert_eq!(
+            igemm_s32(mat(&a, 1, 4), 0, mat(&b, 4, 1), &z, Saturation::Allow),
+            vec![65534]
+        );
+        assert_eq!(
+            igemm_s32(mat(&a, 1, 4), 0, mat(&b, 4, 1), &z, Saturation::Exact),
+            vec![129540]
+        );
         // K = 3: pairs (0,1) saturates, (2, pad) = 255·127 = 32385.
         assert_eq!(
             igemm_s32(mat(&a[..3], 1, 3), 0, mat(&b[..3], 3, 1), &z, Saturation::Allow),
@@ -180,13 +204,28 @@ mod tests {
         // s8 activations move to u8 (+128): a = 127 → 255; the compensation
         // za' = 128 takes 128·Σb back out: 2·32767 − 128·508 = 534.
         let a = [127i8; 4];
-        assert_eq!(igemm_s32(mat(&a, 1, 4), 0, mat(&b, 4, 1), &z, Saturation::Allow), vec![65534 - 128 * 508]);
+        assert_eq!(
+            igemm_s32(mat(&a, 1, 4), 0, mat(&b, 4, 1), &z, Saturation::Allow),
+            vec![65534 - 128 * 508]
+        );
         // Small values never saturate: the model equals the exact result.
         let a = [3u8, 200, 17, 90, 4];
         let b = [5i8, -7, 100, -128, 1];
         assert_eq!(
-            igemm_s32(mat(&a, 1, 5), 3, mat(&b, 5, 1), &WeightZeroPoint::PerTensor(-4), Saturation::Allow),
-            igemm_s32(mat(&a, 1, 5), 3, mat(&b, 5, 1), &WeightZeroPoint::PerTensor(-4), Saturation::Exact)
+            igemm_s32(
+                mat(&a, 1, 5),
+                3,
+                mat(&b, 5, 1),
+                &WeightZeroPoint::PerTensor(-4),
+                Saturation::Allow
+            ),
+            igemm_s32(
+                mat(&a, 1, 5),
+                3,
+                mat(&b, 5, 1),
+                &WeightZeroPoint::PerTensor(-4),
+                Saturation::Exact
+            )
         );
     }
 
@@ -195,9 +234,15 @@ mod tests {
         let s = Scale::PerTensor(0.5);
         assert_eq!(dequantize_one(-7, 0, &s, None, Activation::Identity), -3.5);
         assert_eq!(dequantize_one(-7, 0, &s, Some(&[1.0]), Activation::Relu), 0.0);
-        assert_eq!(dequantize_one(40, 0, &s, Some(&[1.0]), Activation::Clamp { min: -1.0, max: 6.0 }), 6.0);
+        assert_eq!(
+            dequantize_one(40, 0, &s, Some(&[1.0]), Activation::Clamp { min: -1.0, max: 6.0 }),
+            6.0
+        );
         let cols = [1.0f32, 0.25];
-        assert_eq!(dequantize_one(8, 1, &Scale::PerColumn(&cols), None, Activation::Identity), 2.0);
+        assert_eq!(
+            dequantize_one(8, 1, &Scale::PerColumn(&cols), None, Activation::Identity),
+            2.0
+        );
         // Round half to even: 5·0.5 = 2.5 → 2, 7·0.5 = 3.5 → 4, -5·0.5 → -2.
         let p = Requantize::new(Scale::PerTensor(0.5), 0);
         assert_eq!(requantize_one(5, 0, &p, 0, 255), 2);
@@ -210,10 +255,17 @@ mod tests {
         assert_eq!(requantize_one(-30, 0, &p, 0, 255), 70);
         // ReLU in the quantized domain clamps at the zero point; bias is s32.
         let bias = [10i32];
-        let p = Requantize { bias: Some(&bias), relu: true, ..Requantize::new(Scale::PerTensor(1.0), 100) };
+        let p = Requantize {
+            bias: Some(&bias),
+            relu: true,
+            ..Requantize::new(Scale::PerTensor(1.0), 100)
+        };
         assert_eq!(requantize_one(-30, 0, &p, 0, 255), 100);
         assert_eq!(requantize_one(-5, 0, &p, 0, 255), 105);
-        let p = Requantize { clamp: Some((-10, 10)), ..Requantize::new(Scale::PerTensor(1.0), 0) };
+        let p = Requantize {
+            clamp: Some((-10, 10)),
+            ..Requantize::new(Scale::PerTensor(1.0), 0)
+        };
         assert_eq!(requantize_one(50, 0, &p, -128, 127), 10);
     }
 }

@@ -26,7 +26,8 @@ pub unsafe fn igemm_u8s8s32_chain_8x16_scalar(
     for r in 0..m {
         // SAFETY: the caller guarantees a + g·gs + 4r + t is readable for
         // every g < kg, t < 4; the slice spans exactly those groups.
-        let ar = unsafe { core::slice::from_raw_parts(a.add(r * 4), if kg == 0 { 0 } else { (kg - 1) * gs + 4 }) };
+        let ar =
+            unsafe { core::slice::from_raw_parts(a.add(r * 4), if kg == 0 { 0 } else { (kg - 1) * gs + 4 }) };
         let mut acc = [0i32; NR];
         for (g, bg) in bs.chunks_exact(NR * 4).enumerate() {
             let ag = &ar[g * gs..g * gs + 4];

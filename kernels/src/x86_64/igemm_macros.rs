@@ -156,7 +156,6 @@ macro_rules! igemm_dot_kernel {
     };
 }
 
-
 /// Stamps an exact kernel: A zero-extended to s16 (`vpmovzxbw`), B
 /// sign-extended to s16 (`vpmovsxbw`), `vpmaddwd` (u8·s8 + u8·s8 always fits
 /// s32), `vpaddd`. Each extended B vector holds `HB/4` columns × 4 k; the
@@ -257,4 +256,3 @@ macro_rules! igemm_exact_kernel {
         }
     };
 }
-
