@@ -365,6 +365,24 @@ impl<T: Copy> Sink<T> {
             }
         }
     }
+
+    /// Overwrites the `m × n` block at `(i0, j0)`; rows are one copy each
+    /// when C's rows are contiguous.
+    fn write(&self, i0: usize, j0: usize, m: usize, n: usize, src: &[T], ldt: usize) {
+        if self.cs != 1 {
+            return self.store(i0, j0, m, n, src, ldt, |_, v| v);
+        }
+        for r in 0..m {
+            let row = &src[r * ldt..r * ldt + n];
+            // SAFETY: as in `store`: the row segment (i0 + r, j0..j0 + n)
+            // lies inside C, is contiguous (col stride 1), belongs to this
+            // task alone, and cannot overlap `src` (a local buffer).
+            unsafe {
+                let p = self.ptr.add((i0 + r) * self.rs + j0);
+                std::ptr::copy_nonoverlapping(row.as_ptr(), p, n);
+            }
+        }
+    }
 }
 
 /// A per-tile step: `(tile, ldt, i0, j0, m, n)`.
@@ -391,7 +409,13 @@ pub(crate) fn igemm_checked_run(
     }
     check_k_bound(pa, b)?;
     let kernels = ctx.kernels().igemm;
+    // With no zero-point terms (u8 activations and s8 weights, both with
+    // zero points 0) the raw sums are the results.
+    let needs_compensation = pa.max_abs_za != 0 || b.max_abs_zb != 0;
     let compensate = |tile: &mut [i32], ldt: usize, i0: usize, j0: usize, mm: usize, nn: usize| {
+        if !needs_compensation {
+            return;
+        }
         pipeline::compensate(
             tile,
             ldt,
@@ -409,7 +433,7 @@ pub(crate) fn igemm_checked_run(
                 if accumulate {
                     sink.store(i0, j0, mm, nn, tile, ldt, |old, v| old.wrapping_add(v));
                 } else {
-                    sink.store(i0, j0, mm, nn, tile, ldt, |_, v| v);
+                    sink.write(i0, j0, mm, nn, tile, ldt);
                 }
             });
         }
@@ -450,7 +474,7 @@ pub(crate) fn igemm_checked_run(
                     hi,
                     &mut out[..],
                 );
-                sink.store(i0, j0, mm, nn, &out, ldt, |_, v| v);
+                sink.write(i0, j0, mm, nn, &out, ldt);
             });
         }
         Output::U8 { mut c, requantize } => {
@@ -466,7 +490,7 @@ pub(crate) fn igemm_checked_run(
                 hi,
                 Sink::new(&mut c),
                 &compensate,
-                |v| v as u8,
+                pipeline::narrow_u8,
             )?;
         }
         Output::S8 { mut c, requantize } => {
@@ -482,7 +506,7 @@ pub(crate) fn igemm_checked_run(
                 hi,
                 Sink::new(&mut c),
                 &compensate,
-                |v| v as i8,
+                pipeline::narrow_i8,
             )?;
         }
     }
@@ -501,7 +525,7 @@ fn requant_out<T: Copy + Default + Send>(
     hi: i32,
     sink: Sink<T>,
     compensate: &TileFn<'_>,
-    conv: impl Fn(i32) -> T + Sync,
+    conv: impl Fn(&[i32], &mut [T]) + Sync,
 ) -> Result<()> {
     let n = b.n;
     check_scale(&p.scale, n)?;
@@ -522,10 +546,8 @@ fn requant_out<T: Copy + Default + Send>(
             hi,
         );
         let mut out = [T::default(); driver::TILE_ELEMS];
-        for (o, &v) in out.iter_mut().zip(tile.iter()).take(mm * ldt) {
-            *o = conv(v);
-        }
-        sink.store(i0, j0, mm, nn, &out, ldt, |_, v| v);
+        conv(tile, &mut out[..mm * ldt]);
+        sink.write(i0, j0, mm, nn, &out, ldt);
     });
     Ok(())
 }

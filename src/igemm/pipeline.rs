@@ -178,6 +178,11 @@ pub(crate) fn dequantize_tile(
     }
 }
 
+/// 1.5·2^23: adding it to |y| < 2^22 leaves round_half_even(y) in the
+/// mantissa.
+const MAGIC: f32 = 12_582_912.0;
+const MAGIC_BITS: i32 = 0x4B40_0000;
+
 /// Requantizes an `m × n` tile in place (`n = scale.len()`): `t = v + bias_j`
 /// (wrapping), `y = round_half_even((t as f32)·scale_j)`, clamped to
 /// `[lo − zp, hi − zp]`, plus `zp`.
@@ -204,8 +209,58 @@ pub(crate) fn requantize_tile(
             }
         }
         for (v, &s) in row.iter_mut().zip(scale) {
-            let y = (*v as f32 * s).round_ties_even().max(flo).min(fhi);
-            *v = y as i32 + zp;
+            // Clamping before rounding is the same as after (the bounds are
+            // integers). |y| ≤ 510 < 2^22, so adding 1.5·2^23 rounds y to an
+            // integer, half to even (f32 addition rounds to nearest even),
+            // and leaves it in the low mantissa bits: a vectorizable
+            // `round_ties_even` + exact conversion.
+            let y = (*v as f32 * s).max(flo).min(fhi);
+            *v = ((y + MAGIC).to_bits() as i32 - MAGIC_BITS) + zp;
+        }
+    }
+}
+
+/// Narrows requantized values (already within `[0, 255]`) to u8.
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
+pub(crate) fn narrow_u8(src: &[i32], dst: &mut [u8]) {
+    for (d, &v) in dst.iter_mut().zip(src) {
+        *d = v as u8;
+    }
+}
+
+/// Narrows requantized values (already within `[-128, 127]`) to i8.
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
+pub(crate) fn narrow_i8(src: &[i32], dst: &mut [i8]) {
+    for (d, &v) in dst.iter_mut().zip(src) {
+        *d = v as i8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_rounding_is_round_half_even() {
+        for i in -2000..=2000 {
+            let y = i as f32 * 0.25;
+            let r = ((y + MAGIC).to_bits() as i32) - MAGIC_BITS;
+            assert_eq!(r, y.round_ties_even() as i32, "{y}");
+        }
+        for y in [
+            0.5f32,
+            1.5,
+            2.5,
+            -0.5,
+            -1.5,
+            -2.5,
+            509.5,
+            -509.5,
+            0.49999997,
+            -0.49999997,
+        ] {
+            let r = ((y + MAGIC).to_bits() as i32) - MAGIC_BITS;
+            assert_eq!(r, y.round_ties_even() as i32, "{y}");
         }
     }
 }
