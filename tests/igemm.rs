@@ -889,3 +889,46 @@ fn quantized_linear_larger_and_refusals() {
     );
     assert!(matches!(r, Err(Error::ShapeMismatch { .. })), "{r:?}");
 }
+
+/// Many M-blocks and N-chunks (a tiny L2 forces small blocks), several
+/// thread counts: the results do not depend on the partition.
+#[test]
+fn blocked_partition_matches_oracle() {
+    let (m, n, k) = (203, 150, 1001);
+    let av: Vec<i8> = (0..m * k).map(|i| (i * 131 % 256) as u8 as i8).collect();
+    let bv: Vec<i8> = (0..k * n).map(|i| (i * 29 % 256) as u8 as i8).collect();
+    let a = MatRef::row_major(&av, m, k).unwrap();
+    let b = MatRef::row_major(&bv, k, n).unwrap();
+    let zb = WeightZeroPoint::PerTensor(-2);
+    let want = oracle::igemm_s32(a, 5, b, &zb, Saturation::Exact);
+    for isa in Isa::available() {
+        for threads in [1, 2, 3] {
+            let caches = lowp::CacheSizes {
+                l1d: 32 << 10,
+                l2: 64 << 10,
+                l3: 1 << 20,
+            };
+            let c = Context::builder()
+                .max_isa(isa)
+                .threads(threads)
+                .cache_sizes(caches)
+                .ignore_env()
+                .build()
+                .unwrap();
+            let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
+            let mut got = vec![0i32; m * n];
+            igemm(
+                &c,
+                a,
+                5,
+                &p,
+                Output::S32 {
+                    c: MatMut::row_major(&mut got, m, n).unwrap(),
+                    accumulate: false,
+                },
+            )
+            .unwrap();
+            assert_eq!(got, want, "{isa} threads={threads}");
+        }
+    }
+}

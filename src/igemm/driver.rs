@@ -68,21 +68,28 @@ pub(crate) fn run<F>(
     let nr = b.nr;
     let ph = a.ph;
     debug_assert_eq!(ph, kernels.a_panel_rows);
-    debug_assert_eq!(168 % ph, 0);
     let gs = ph * 4;
     let a_panel_bytes = gs * b.kg;
     let n_panels = n.div_ceil(nr);
-    // Rows of A kept in L2 across all panels: half of L2, in multiples of
-    // every kernel's MR (2·3·4·7·8 = 336 covers 2, 4, 6, 8, 14... use 168).
+    // Rows of A kept in L2 across all panels (half of L2), in whole A
+    // panels, then evened out over the blocks (1024 rows: 378+378+268, not
+    // 504+504+16).
     let l2 = ctx.cache_sizes().l2.max(64 << 10);
-    let mc = ((l2 / 2) / (4 * b.kg).max(1) / 168 * 168).max(168).min(m);
+    let mc_max = ((l2 / 2) / (4 * b.kg).max(1) / ph * ph).max(ph);
+    let m_blocks = m.div_ceil(mc_max);
+    let mc = m.div_ceil(m_blocks).next_multiple_of(ph);
     let m_blocks = m.div_ceil(mc);
     let threads = ctx.num_threads();
-    // 2-D partition: enough N chunks that every thread gets work.
+    // 2-D partition: at least two tasks per thread, a whole number of tasks
+    // per thread when the panels allow it.
     let n_chunks = if threads <= 1 {
         1
     } else {
-        (4 * threads).div_ceil(m_blocks).clamp(1, n_panels)
+        let mut c = (2 * threads).div_ceil(m_blocks).max(1);
+        while !(m_blocks * c).is_multiple_of(threads) && c < n_panels {
+            c += 1;
+        }
+        c.min(n_panels)
     };
     let panels_per_chunk = n_panels.div_ceil(n_chunks);
     let n_chunks = n_panels.div_ceil(panels_per_chunk);
@@ -103,8 +110,7 @@ pub(crate) fn run<F>(
             while i < rows.end {
                 let mm = tile_rows(i, rows.end, ph, ukr.mr);
                 // Tiles never straddle two A panels: blocks start at
-                // multiples of 168, ph | 168, and `tile_rows` splits within
-                // a panel.
+                // multiples of ph and `tile_rows` splits within a panel.
                 let a_tile = match b.kg {
                     0 => &a_data[..0],
                     _ => &a_data[(i / ph) * a_panel_bytes + (i % ph) * 4..(i / ph + 1) * a_panel_bytes],

@@ -33,7 +33,7 @@ pub struct IgemmKernels {
     /// Width of the packed weight panels at this level.
     pub nr: usize,
     /// Rows per packed activation panel: a multiple of every kernel's MR
-    /// at this level (and a divisor of 168, the driver's M-block unit).
+    /// at this level; M-blocks start at multiples of it.
     pub a_panel_rows: usize,
     /// The main kernel: `vpdpbusd` on VNNI levels (exact), the
     /// `vpmaddubsw` chain elsewhere (exact only on safe panels).
