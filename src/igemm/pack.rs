@@ -13,19 +13,63 @@ pub(crate) struct AlignedBytes {
     buf: Vec<u8>,
     off: usize,
     len: usize,
+    /// Returned to this thread's scratch slot on drop.
+    scratch: bool,
+}
+
+thread_local! {
+    /// One reusable activation buffer per thread: packing A allocates (and
+    /// page-faults) only when a call needs more than any before it.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl AlignedBytes {
     pub(crate) fn zeroed(len: usize) -> AlignedBytes {
         let buf = vec![0u8; len + 64];
         let off = buf.as_ptr().align_offset(64).min(63);
-        AlignedBytes { buf, off, len }
+        AlignedBytes {
+            buf,
+            off,
+            len,
+            scratch: false,
+        }
+    }
+
+    /// A buffer of `len` initialized (not necessarily zero) bytes, reusing
+    /// this thread's scratch allocation when it is large enough.
+    pub(crate) fn scratch(len: usize) -> AlignedBytes {
+        let mut buf = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        if buf.len() < len + 64 {
+            buf = vec![0u8; len + 64];
+        }
+        let off = buf.as_ptr().align_offset(64).min(63);
+        AlignedBytes {
+            buf,
+            off,
+            len,
+            scratch: true,
+        }
     }
     pub(crate) fn as_slice(&self) -> &[u8] {
         &self.buf[self.off..self.off + self.len]
     }
     pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
         &mut self.buf[self.off..self.off + self.len]
+    }
+}
+
+impl Drop for AlignedBytes {
+    fn drop(&mut self) {
+        if self.scratch {
+            let buf = std::mem::take(&mut self.buf);
+            // Keep the larger of the returned and the cached buffer.
+            let _ = SCRATCH.try_with(|s| {
+                let mut s = s.borrow_mut();
+                if buf.len() > s.len() {
+                    *s = buf;
+                }
+            });
+        }
     }
 }
 
@@ -256,24 +300,41 @@ pub(crate) fn pack_a<A: Int8>(a: MatRef<'_, A>, kg: usize, ph: usize) -> (Aligne
     let (m, k) = (a.rows(), a.cols());
     let gs = ph * 4;
     let panel = gs * kg;
-    let mut buf = AlignedBytes::zeroed(m.div_ceil(ph) * panel);
+    // Rows past M in the last panel are never read (tiles stop at M), so
+    // stale bytes there are harmless; every byte of rows < M is written.
+    let mut buf = AlignedBytes::scratch(m.div_ceil(ph) * panel);
     let mut sums = vec![0i32; m];
+    // One panel's rows, converted, as u32 k-groups (row-major), then
+    // transposed into the interleaved layout with sequential stores.
+    let mut rows = vec![0u32; ph * kg];
     let mut row = vec![0u8; kg * 4];
     let dst = buf.as_mut_slice();
-    for (i, s) in sums.iter_mut().enumerate() {
-        let src = &mut row[..k];
-        if a.is_row_contiguous() && k > 0 {
-            let start = i * a.row_stride();
-            *s = A::pack_row(&a.as_slice()[start..start + k], src);
-        } else {
-            for (kk, d) in src.iter_mut().enumerate() {
-                *d = a.at(i, kk).to_u8_shifted();
+    if kg == 0 {
+        return (buf, sums);
+    }
+    for (q, panel_dst) in dst.chunks_exact_mut(panel).enumerate() {
+        let i0 = q * ph;
+        let n_rows = ph.min(m - i0);
+        for r in 0..n_rows {
+            let i = i0 + r;
+            let src = &mut row[..k];
+            sums[i] = if a.is_row_contiguous() {
+                let start = i * a.row_stride();
+                A::pack_row(&a.as_slice()[start..start + k], src)
+            } else {
+                for (kk, d) in src.iter_mut().enumerate() {
+                    *d = a.at(i, kk).to_u8_shifted();
+                }
+                src.iter().map(|&x| x as i32).sum()
+            };
+            for (w, c) in rows[r * kg..(r + 1) * kg].iter_mut().zip(row.chunks_exact(4)) {
+                *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
             }
-            *s = src.iter().map(|&x| x as i32).sum();
         }
-        let base = (i / ph) * panel + (i % ph) * 4;
-        for (g, chunk) in row.chunks_exact(4).enumerate() {
-            dst[base + g * gs..base + g * gs + 4].copy_from_slice(chunk);
+        for (g, group) in panel_dst.chunks_exact_mut(gs).enumerate() {
+            for (r, out) in group.chunks_exact_mut(4).take(n_rows).enumerate() {
+                out.copy_from_slice(&rows[r * kg + g].to_le_bytes());
+            }
         }
     }
     (buf, sums)
