@@ -113,6 +113,10 @@ fn main() {
             }
         }
     }
+    // `IGEMM_MIN_ONLY=substring` keeps only the matching implementations.
+    if let Ok(only) = std::env::var("IGEMM_MIN_ONLY") {
+        jobs.retain(|(name, _)| name.contains(&only));
+    }
     let mut best = vec![f64::MAX; jobs.len()];
     for _ in 0..reps {
         for (j, (_, f)) in jobs.iter_mut().enumerate() {
