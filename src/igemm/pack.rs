@@ -304,9 +304,6 @@ pub(crate) fn pack_a<A: Int8>(a: MatRef<'_, A>, kg: usize, ph: usize) -> (Aligne
     // stale bytes there are harmless; every byte of rows < M is written.
     let mut buf = AlignedBytes::scratch(m.div_ceil(ph) * panel);
     let mut sums = vec![0i32; m];
-    // One panel's rows, converted, as u32 k-groups (row-major), then
-    // transposed into the interleaved layout with sequential stores.
-    let mut rows = vec![0u32; ph * kg];
     let mut row = vec![0u8; kg * 4];
     let dst = buf.as_mut_slice();
     if kg == 0 {
@@ -314,8 +311,7 @@ pub(crate) fn pack_a<A: Int8>(a: MatRef<'_, A>, kg: usize, ph: usize) -> (Aligne
     }
     for (q, panel_dst) in dst.chunks_exact_mut(panel).enumerate() {
         let i0 = q * ph;
-        let n_rows = ph.min(m - i0);
-        for r in 0..n_rows {
+        for r in 0..ph.min(m - i0) {
             let i = i0 + r;
             let src = &mut row[..k];
             sums[i] = if a.is_row_contiguous() {
@@ -327,13 +323,9 @@ pub(crate) fn pack_a<A: Int8>(a: MatRef<'_, A>, kg: usize, ph: usize) -> (Aligne
                 }
                 src.iter().map(|&x| x as i32).sum()
             };
-            for (w, c) in rows[r * kg..(r + 1) * kg].iter_mut().zip(row.chunks_exact(4)) {
-                *w = u32::from_le_bytes([c[0], c[1], c[2], c[3]]);
-            }
-        }
-        for (g, group) in panel_dst.chunks_exact_mut(gs).enumerate() {
-            for (r, out) in group.chunks_exact_mut(4).take(n_rows).enumerate() {
-                out.copy_from_slice(&rows[r * kg + g].to_le_bytes());
+            // Row r's k-groups go to offset 4r of each group of the panel.
+            for (group, c) in panel_dst.chunks_exact_mut(gs).zip(row.chunks_exact(4)) {
+                group[4 * r..4 * r + 4].copy_from_slice(c);
             }
         }
     }
