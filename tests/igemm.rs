@@ -348,7 +348,7 @@ fn case() -> impl Strategy<Value = Case> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn u8_s8_matches_oracle(c in case()) { run_case::<u8, i8>(&c); }
@@ -839,7 +839,7 @@ fn qlinear_case(m: usize, n: usize, k: usize, seed: u64, mode: ActivationQuantiz
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
 
     #[test]
     fn quantized_linear_within_quantization_bound(
