@@ -6,7 +6,8 @@
 //! With `kernels`, every kernel family of every available level runs too.
 
 use lowp::igemm::{
-    igemm, KernelPreference, Output, PackOptions, PackedI8Weights, Requantize, Scale, WeightZeroPoint,
+    igemm, Activation, Dequantize, KernelPreference, Output, PackOptions, PackedI8Weights, Requantize, Scale,
+    WeightZeroPoint,
 };
 use lowp::{Context, Isa, MatMut, MatRef};
 use rten_gemm::{GemmExecutor, GemmInputA, GemmInputB};
@@ -58,6 +59,24 @@ fn main() {
                 },
             };
             igemm(&ctx2, MatRef::row_major(a1, m, k).unwrap(), 0, &p2, out).unwrap();
+        }),
+    ));
+    let (ctx3, p3) = (ctx.clone(), p.clone());
+    let mut f = vec![0f32; m * n];
+    let bias = vec![0.5f32; n];
+    let scales = vec![1e-3f32; n];
+    jobs.push((
+        "lowp_dequant_f32_bias_relu".to_string(),
+        Box::new(move || {
+            let out = Output::F32 {
+                c: MatMut::row_major(&mut f, m, n).unwrap(),
+                dequantize: Dequantize {
+                    scale: Scale::PerColumn(&scales),
+                    bias: Some(&bias),
+                    activation: Activation::Relu,
+                },
+            };
+            igemm(&ctx3, MatRef::row_major(a1, m, k).unwrap(), 0, &p3, out).unwrap();
         }),
     ));
     let ex = GemmExecutor::<u8, i8, i32>::default();
