@@ -8,7 +8,7 @@ use crate::{Context, Isa, MatRef};
 use multiversion::multiversion;
 
 /// A byte buffer whose start is 64-byte aligned (one cache line, one zmm).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct AlignedBytes {
     buf: Vec<u8>,
     off: usize,
@@ -55,6 +55,13 @@ impl AlignedBytes {
     }
     pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
         &mut self.buf[self.off..self.off + self.len]
+    }
+}
+
+impl std::fmt::Debug for AlignedBytes {
+    /// The length, not the (possibly megabytes of) contents.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "AlignedBytes({} bytes)", self.len)
     }
 }
 
