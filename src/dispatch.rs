@@ -13,17 +13,24 @@ use crate::Isa;
 pub struct Kernels {
     /// The level these kernels were chosen for.
     pub isa: Isa,
+    /// INT8 GEMM microkernels.
+    pub igemm: crate::igemm::IgemmKernels,
 }
 
 impl Kernels {
     /// The table for `isa`. Callers must have checked `isa.is_available()`.
     pub(crate) fn for_isa(isa: Isa) -> Kernels {
         debug_assert!(isa.is_available());
-        Kernels { isa }
+        Kernels {
+            isa,
+            igemm: crate::igemm::IgemmKernels::select(isa),
+        }
     }
 
     /// `(op, kernel name)` for every op family, for `lowp info`.
     pub fn names(&self) -> Vec<(&'static str, &'static str)> {
-        Vec::new()
+        let mut v = Vec::new();
+        v.extend(self.igemm.names());
+        v
     }
 }

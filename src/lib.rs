@@ -21,6 +21,7 @@
 struct ReadmeDoctest;
 
 pub mod conv;
+pub mod igemm;
 pub mod reference;
 
 mod build_info;

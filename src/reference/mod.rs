@@ -7,3 +7,4 @@
 //! bound their tests state, relative to Σ|a||b|.
 
 pub mod conv;
+pub mod igemm;

@@ -1,0 +1,153 @@
+//! Min-of-N timing of the INT8 GEMM against rten-gemm, for machines too
+//! busy for criterion's means: implementations are interleaved rep by rep,
+//! and the fastest rep of each is reported (GOP/s, 2·M·N·K operations).
+//!
+//! `cargo run --release --example igemm_min -- M N K REPS [THREADS] [kernels]`
+//! With `kernels`, every kernel family of every available level runs too.
+
+use lowp::igemm::{
+    igemm, Activation, Dequantize, KernelPreference, Output, PackOptions, PackedI8Weights, Requantize, Scale,
+    WeightZeroPoint,
+};
+use lowp::{Context, Isa, MatMut, MatRef};
+use rten_gemm::{GemmExecutor, GemmInputA, GemmInputB};
+use rten_tensor::NdTensorView;
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let arg = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
+    let (m, n, k, reps, threads) = (arg(1, 256), arg(2, 1024), arg(3, 1024), arg(4, 20), arg(5, 1));
+    let kernels = args.iter().any(|a| a == "kernels");
+    let a: Vec<u8> = (0..m * k).map(|i| (i * 7 % 251) as u8).collect();
+    // |w| ≤ 42: every chain panel is safe, so the chain kernels run.
+    let b: Vec<i8> = (0..k * n).map(|i| ((i * 13 % 85) as i32 - 42) as i8).collect();
+    let bm = MatRef::row_major(&b, k, n).unwrap();
+    let ops = 2.0 * (m * n * k) as f64;
+    let ctx = Context::builder().threads(threads).ignore_env().build().unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+
+    type Job<'a> = (String, Box<dyn FnMut() + 'a>);
+    let mut jobs: Vec<Job<'_>> = Vec::new();
+    let p = PackedI8Weights::pack(&ctx, bm, WeightZeroPoint::PerTensor(0), PackOptions::default()).unwrap();
+    let mut c = vec![0i32; m * n];
+    let mut q = vec![0u8; m * n];
+    let (ctx1, p1) = (ctx.clone(), p.clone());
+    let a1 = &a;
+    jobs.push((
+        format!("lowp_s32 {}", ctx.kernels().igemm.main.name),
+        Box::new(move || {
+            let out = Output::S32 {
+                c: MatMut::row_major(&mut c, m, n).unwrap(),
+                accumulate: false,
+            };
+            igemm(&ctx1, MatRef::row_major(a1, m, k).unwrap(), 0, &p1, out).unwrap();
+        }),
+    ));
+    let (ctx2, p2) = (ctx.clone(), p.clone());
+    jobs.push((
+        "lowp_requant_u8_relu".to_string(),
+        Box::new(move || {
+            let out = Output::U8 {
+                c: MatMut::row_major(&mut q, m, n).unwrap(),
+                requantize: Requantize {
+                    relu: true,
+                    ..Requantize::new(Scale::PerTensor(1e-4), 3)
+                },
+            };
+            igemm(&ctx2, MatRef::row_major(a1, m, k).unwrap(), 0, &p2, out).unwrap();
+        }),
+    ));
+    let (ctx3, p3) = (ctx.clone(), p.clone());
+    let mut f = vec![0f32; m * n];
+    let bias = vec![0.5f32; n];
+    let scales = vec![1e-3f32; n];
+    jobs.push((
+        "lowp_dequant_f32_bias_relu".to_string(),
+        Box::new(move || {
+            let out = Output::F32 {
+                c: MatMut::row_major(&mut f, m, n).unwrap(),
+                dequantize: Dequantize {
+                    scale: Scale::PerColumn(&scales),
+                    bias: Some(&bias),
+                    activation: Activation::Relu,
+                },
+            };
+            igemm(&ctx3, MatRef::row_major(a1, m, k).unwrap(), 0, &p3, out).unwrap();
+        }),
+    ));
+    let ex = GemmExecutor::<u8, i8, i32>::default();
+    let rb = ex.prepack_b(NdTensorView::from_data([k, n], &b[..]));
+    let mut rc = vec![0i32; m * n];
+    let name = format!("rten {}", ex.kernel_name());
+    let pool_ref = &pool;
+    jobs.push((
+        name,
+        Box::new(move || {
+            pool_ref.install(|| {
+                let av = NdTensorView::from_data([m, k], &a1[..]);
+                ex.gemm(
+                    &mut rc,
+                    GemmInputA::Unpacked(av),
+                    GemmInputB::Packed(&rb),
+                    Default::default(),
+                )
+                .unwrap()
+            })
+        }),
+    ));
+    if kernels {
+        for isa in Isa::available().into_iter().filter(|&i| i != Isa::Scalar) {
+            let kctx = Context::builder()
+                .max_isa(isa)
+                .threads(threads)
+                .ignore_env()
+                .build()
+                .unwrap();
+            let t = kctx.kernels().igemm;
+            let mut v = vec![(KernelPreference::Auto, t.main.name)];
+            v.extend(t.alt.map(|x| (KernelPreference::Ymm, x.name)));
+            v.extend(t.exact.map(|x| (KernelPreference::ExactS16, x.name)));
+            for (pref, kname) in v {
+                let opts = PackOptions {
+                    preference: pref,
+                    ..Default::default()
+                };
+                let kp = PackedI8Weights::pack(&kctx, bm, WeightZeroPoint::PerTensor(0), opts).unwrap();
+                let kctx = kctx.clone();
+                let mut kc = vec![0i32; m * n];
+                jobs.push((
+                    format!("kernel {kname}"),
+                    Box::new(move || {
+                        let out = Output::S32 {
+                            c: MatMut::row_major(&mut kc, m, n).unwrap(),
+                            accumulate: false,
+                        };
+                        igemm(&kctx, MatRef::row_major(a1, m, k).unwrap(), 0, &kp, out).unwrap();
+                    }),
+                ));
+            }
+        }
+    }
+    // `IGEMM_MIN_ONLY=substring` keeps only the matching implementations.
+    if let Ok(only) = std::env::var("IGEMM_MIN_ONLY") {
+        jobs.retain(|(name, _)| name.contains(&only));
+    }
+    let mut best = vec![f64::MAX; jobs.len()];
+    for _ in 0..reps {
+        for (j, (_, f)) in jobs.iter_mut().enumerate() {
+            let t0 = Instant::now();
+            f();
+            best[j] = best[j].min(t0.elapsed().as_secs_f64());
+        }
+    }
+    for ((name, _), t) in jobs.iter().zip(&best) {
+        println!(
+            "{m}x{n}x{k} threads={threads} {name:48} {:8.1} GOP/s",
+            ops / t / 1e9
+        );
+    }
+}

@@ -1,0 +1,25 @@
+//! `vpdpbusd` zmm: 14 rows × 32 columns, 28 zmm accumulators, A broadcast
+//! as 32-bit groups (embedded broadcast), 64 MACs per instruction.
+
+use core::arch::x86_64::*;
+
+igemm_dot_kernel! {
+    /// u8 × s8 → s32 GEMM microkernel, up to 14×32, AVX-512 VNNI `vpdpbusd` zmm.
+    /// Exact (no saturation). Contract: as
+    /// [`crate::scalar::igemm_u8s8s32_8x16_scalar`] with this tile.
+    name: igemm_u8s8s32_14x32_avx512vnni,
+    features: "avx512f,avx512bw,avx512vl,avx512vnni",
+    mr: 14,
+    nr: 32,
+    vec: __m512i,
+    bytes: 64,
+    zero: _mm512_setzero_si512(),
+    load: |p| _mm512_loadu_si512(p as *const __m512i),
+    bcast: |p| _mm512_set1_epi32(p.read_unaligned()),
+    store: |p, v| _mm512_storeu_si512(p as *mut __m512i, v),
+    add: _mm512_add_epi32,
+    rows: [1 => 4, 2 => 2, 3 => 2, 4 => 2, 5 => 1, 6 => 1, 7 => 1, 8 => 1, 9 => 1, 10 => 1,
+           11 => 1, 12 => 1, 13 => 1, 14 => 1],
+    setup: {},
+    dot: |acc, a, b| _mm512_dpbusd_epi32(acc, a, b),
+}

@@ -1,0 +1,24 @@
+//! `vpdpbusd` ymm (EVEX, AVX-512VL): 6 rows × 32 columns, 24 ymm
+//! accumulators, on the same 32-column panels as the zmm kernel.
+
+use core::arch::x86_64::*;
+
+igemm_dot_kernel! {
+    /// u8 × s8 → s32 GEMM microkernel, up to 6×32, AVX-512 VNNI `vpdpbusd` ymm
+    /// (EVEX, 32 registers). Exact. Contract: as
+    /// [`crate::scalar::igemm_u8s8s32_8x16_scalar`] with this tile.
+    name: igemm_u8s8s32_6x32_avx512vnni_ymm,
+    features: "avx512f,avx512bw,avx512vl,avx512vnni",
+    mr: 6,
+    nr: 32,
+    vec: __m256i,
+    bytes: 32,
+    zero: _mm256_setzero_si256(),
+    load: |p| _mm256_loadu_si256(p as *const __m256i),
+    bcast: |p| _mm256_set1_epi32(p.read_unaligned()),
+    store: |p, v| _mm256_storeu_si256(p as *mut __m256i, v),
+    add: _mm256_add_epi32,
+    rows: [1 => 2, 2 => 1, 3 => 1, 4 => 1, 5 => 1, 6 => 1],
+    setup: {},
+    dot: |acc, a, b| _mm256_dpbusd_epi32(acc, a, b),
+}

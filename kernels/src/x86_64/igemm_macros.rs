@@ -1,0 +1,258 @@
+//! Macros that stamp the INT8 GEMM microkernels for each ISA variant.
+//!
+//! Every igemm microkernel (these and the scalar ones) has one contract:
+//!
+//! ```text
+//! unsafe fn(m, kg, a, gs, b, c, ldc)
+//! ```
+//!
+//! * `a`: `m` rows of packed u8 activations (K zero-padded to `4·kg`),
+//!   interleaved by k-group: the 4 bytes of row `r`, group `g` are at
+//!   `a + g·gs + 4·r` (`gs ≥ 4·m`, the packed panel's height × 4), so one
+//!   tile reads a single stream;
+//! * `b`: one packed weight panel of `NR` columns: for each k-group `g`
+//!   (4 consecutive k), `NR` columns × 4 bytes of s8 (`b[g·NR·4 + j·4 + t]`
+//!   is `B[4g + t][j]`), so one 64-byte load feeds one `vpdpbusd` zmm;
+//! * `c`: the `m × NR` s32 tile, row `r` at `c + r·ldc`, overwritten with
+//!   `Σ_k a[r][k]·b[k][j]` (wrapping; the chain kernels saturate each pair
+//!   of products to s16 as `vpmaddubsw` does).
+//!
+//! `1 ≤ m ≤ MR`. The kernel never allocates and never reads past the
+//! `m` rows × `4·kg` bytes of `a` or the `kg·NR·4` bytes of `b`.
+
+/// Stamps a kernel whose inner step is "one broadcast 32-bit A group times
+/// one vector of B, added into one accumulator": the `vpdpbusd` kernels
+/// (zmm, ymm EVEX, ymm VEX) and the `vpmaddubsw`+`vpmaddwd`+`vpaddd` chains.
+///
+/// `S` (chosen per `m`) is the number of accumulator sets kept over
+/// consecutive k-groups, so small `m` still has enough independent chains
+/// to hide the instruction latency.
+macro_rules! igemm_dot_kernel {
+    (
+        $(#[$doc:meta])*
+        name: $name:ident,
+        features: $feat:literal,
+        mr: $mr:literal,
+        nr: $nr:literal,
+        vec: $V:ty,
+        bytes: $vb:literal,
+        zero: $zero:expr,
+        load: |$lp:ident| $load:expr,
+        bcast: |$bp:ident| $bcast:expr,
+        store: |$sp:ident, $sv:ident| $store:expr,
+        add: $add:path,
+        rows: [$($m:literal => $s:literal),* $(,)?],
+        setup: { $($setup:tt)* },
+        dot: |$acc:ident, $a:ident, $b:ident| $dot:expr $(,)?
+    ) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        ///
+        /// The CPU must support the features this kernel is compiled for
+        #[doc = concat!("(`", $feat, "`).")]
+        /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
+        /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; `c` writable for `m`
+        /// rows of `NR` i32 at stride `ldc` (elements). No alignment needed.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn $name(
+            m: usize,
+            kg: usize,
+            a: *const u8,
+            gs: usize,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+        ) {
+            /// Rows of the full tile.
+            const MR: usize = $mr;
+            /// Columns of the tile (the packed panel width).
+            const NR: usize = $nr;
+            const NV: usize = $nr * 4 / $vb;
+
+            #[target_feature(enable = $feat)]
+            #[inline]
+            unsafe fn tile<const M: usize, const S: usize>(
+                kg: usize,
+                a: *const u8,
+                gs: usize,
+                b: *const i8,
+                c: *mut i32,
+                ldc: usize,
+            ) {
+                $($setup)*
+                let mut accs = [[[$zero; NV]; M]; S];
+                let full = kg / S * S;
+                let mut g = 0;
+                // SAFETY: every pointer offset stays inside the m rows × kg
+                // groups of `a` and the kg·NR·4 bytes of `b` that the caller
+                // guarantees (g < kg, r < M = m, v < NV).
+                unsafe {
+                    while g < full {
+                        for s in 0..S {
+                            let gb = b.add((g + s) * NR * 4);
+                            let mut bv = [$zero; NV];
+                            for (v, x) in bv.iter_mut().enumerate() {
+                                let $lp = gb.add(v * $vb);
+                                *x = $load;
+                            }
+                            for r in 0..M {
+                                let $bp = a.add((g + s) * gs + r * 4) as *const i32;
+                                let $a: $V = $bcast;
+                                for v in 0..NV {
+                                    let $acc = accs[s][r][v];
+                                    let $b = bv[v];
+                                    accs[s][r][v] = $dot;
+                                }
+                            }
+                        }
+                        g += S;
+                    }
+                    while g < kg {
+                        let gb = b.add(g * NR * 4);
+                        let mut bv = [$zero; NV];
+                        for (v, x) in bv.iter_mut().enumerate() {
+                            let $lp = gb.add(v * $vb);
+                            *x = $load;
+                        }
+                        for r in 0..M {
+                            let $bp = a.add(g * gs + r * 4) as *const i32;
+                            let $a: $V = $bcast;
+                            for v in 0..NV {
+                                let $acc = accs[0][r][v];
+                                let $b = bv[v];
+                                accs[0][r][v] = $dot;
+                            }
+                        }
+                        g += 1;
+                    }
+                    for r in 0..M {
+                        for v in 0..NV {
+                            let mut sum = accs[0][r][v];
+                            for set in accs.iter().skip(1) {
+                                let $acc = sum;
+                                let $b = set[r][v];
+                                sum = $add($acc, $b);
+                            }
+                            let $sp = c.add(r * ldc + v * ($vb / 4));
+                            let $sv = sum;
+                            $store;
+                        }
+                    }
+                }
+            }
+
+            debug_assert!((1..=MR).contains(&m));
+            // One instantiation per row count; small m keeps several
+            // accumulator sets over k.
+            // SAFETY: the caller's contract is the tile's, with M = m.
+            unsafe {
+                match m {
+                    $($m => tile::<$m, $s>(kg, a, gs, b, c, ldc),)*
+                    _ => {}
+                }
+            }
+        }
+    };
+}
+
+/// Stamps an exact kernel: A zero-extended to s16 (`vpmovzxbw`), B
+/// sign-extended to s16 (`vpmovsxbw`), `vpmaddwd` (u8·s8 + u8·s8 always fits
+/// s32), `vpaddd`. Each extended B vector holds `HB/4` columns × 4 k; the
+/// accumulators keep two partial sums per column (k-pairs 01 and 23) and are
+/// folded once, at the store.
+macro_rules! igemm_exact_kernel {
+    (
+        $(#[$doc:meta])*
+        name: $name:ident,
+        features: $feat:literal,
+        mr: $mr:literal,
+        nr: $nr:literal,
+        vec: $V:ty,
+        half_bytes: $hb:literal,
+        zero: $zero:expr,
+        load_ext: |$lp:ident| $load:expr,
+        bcast_ext: |$bp:ident| $bcast:expr,
+        madd: $madd:path,
+        add: $add:path,
+        fold: |$fx:ident, $fy:ident| $fold:expr,
+        store: |$sp:ident, $sv:ident| $store:expr,
+        rows: [$($m:literal),* $(,)?] $(,)?
+    ) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        ///
+        /// The CPU must support the features this kernel is compiled for
+        #[doc = concat!("(`", $feat, "`).")]
+        /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
+        /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; `c` writable for `m`
+        /// rows of `NR` i32 at stride `ldc` (elements). No alignment needed.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn $name(
+            m: usize,
+            kg: usize,
+            a: *const u8,
+            gs: usize,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+        ) {
+            const MR: usize = $mr;
+            const NR: usize = $nr;
+            // Extended B vectors per k-group.
+            const NE: usize = $nr * 4 / $hb;
+
+            #[target_feature(enable = $feat)]
+            #[inline]
+            unsafe fn tile<const M: usize>(
+                kg: usize,
+                a: *const u8,
+                gs: usize,
+                b: *const i8,
+                c: *mut i32,
+                ldc: usize,
+            ) {
+                let mut accs = [[$zero; NE]; M];
+                // SAFETY: every offset stays inside the m rows × kg groups
+                // of `a`, the kg·NR·4 bytes of `b` and the m × NR tile of `c`
+                // that the caller guarantees.
+                unsafe {
+                    for g in 0..kg {
+                        let gb = b.add(g * NR * 4);
+                        let mut bv = [$zero; NE];
+                        for (e, x) in bv.iter_mut().enumerate() {
+                            let $lp = gb.add(e * $hb);
+                            *x = $load;
+                        }
+                        for r in 0..M {
+                            let $bp = a.add(g * gs + r * 4) as *const i32;
+                            let av: $V = $bcast;
+                            for e in 0..NE {
+                                accs[r][e] = $add(accs[r][e], $madd(av, bv[e]));
+                            }
+                        }
+                    }
+                    for r in 0..M {
+                        for q in 0..NE / 2 {
+                            let $fx = accs[r][2 * q];
+                            let $fy = accs[r][2 * q + 1];
+                            let $sv: $V = $fold;
+                            let $sp = c.add(r * ldc + q * ($hb / 2));
+                            $store;
+                        }
+                    }
+                }
+            }
+
+            debug_assert!((1..=MR).contains(&m));
+            // SAFETY: the caller's contract is the tile's, with M = m.
+            unsafe {
+                match m {
+                    $($m => tile::<$m>(kg, a, gs, b, c, ldc),)*
+                    _ => {}
+                }
+            }
+        }
+    };
+}

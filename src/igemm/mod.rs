@@ -1,0 +1,553 @@
+//! INT8 GEMM: `C = op((A − za)·(B − zb))` with u8 or s8 activations `A`
+//! (`M × K`), weights `B` (`K × N`, s8 or u8) packed once into
+//! [`PackedI8Weights`], and an output pipeline fused into the store of each
+//! tile ([`Output`]: raw s32, dequantized f32, requantized u8/s8).
+//!
+//! # How every sign combination runs at full speed
+//!
+//! Kernels multiply u8 by s8 (`vpdpbusd`, `vpmaddubsw`). Activations are
+//! moved to u8 (`a' = a + 128` for s8) and weights to s8 (`b' = b − 128` for
+//! u8); the zero points move with them (`za' = za + 128`, `zb' = zb − 128`),
+//! so `Σ(a − za)(b − zb) = Σ(a' − za')(b' − zb')`
+//! `= Σa'b' − zb'·rowsum(a') − za'·colsum(b') + K·za'·zb'`. The column sums
+//! live in the packed weights, the row sums come out of packing A, and the
+//! correction is applied (wrapping i32, exact whenever the result fits) in
+//! the tile epilogue.
+//!
+//! # Exact on every ISA
+//!
+//! Without VNNI, `vpmaddubsw` saturates each pair of products to s16. When
+//! the weights are packed, each panel of `nr` columns is checked; panels
+//! where no pair can saturate use the chain, the others an exact s16 path
+//! ([`PackedI8Weights::panel_paths`]). [`Saturation::Allow`] opts into the
+//! chain everywhere; its results then equal
+//! [`crate::reference::igemm::igemm_s32`] with `Saturation::Allow`.
+//!
+//! ```
+//! use lowp::igemm::{igemm, Output, PackOptions, PackedI8Weights, WeightZeroPoint};
+//! use lowp::{Context, MatMut, MatRef};
+//! let ctx = Context::builder().threads(1).build()?;
+//! let a = [1u8, 2, 3, 4, 5, 6]; // 2 x 3
+//! let w = [1i8, -1, 2, 0, 3, 1]; // 3 x 2
+//! let b = PackedI8Weights::pack(&ctx, MatRef::row_major(&w, 3, 2)?, WeightZeroPoint::PerTensor(0), PackOptions::default())?;
+//! let mut c = [0i32; 4];
+//! igemm(&ctx, MatRef::row_major(&a, 2, 3)?, 0, &b, Output::S32 { c: MatMut::row_major(&mut c, 2, 2)?, accumulate: false })?;
+//! assert_eq!(c, [1 + 4 + 9, -1 + 3, 4 + 10 + 18, -4 + 6]);
+//! # Ok::<(), lowp::Error>(())
+//! ```
+
+mod driver;
+mod kernels;
+mod linear;
+mod pack;
+mod pipeline;
+
+pub use kernels::{IgemmKernels, IgemmUkernel};
+pub use linear::{ActivationQuantization, QuantizedLinear};
+pub use pack::{PackOptions, PackedI8Weights, MAX_K};
+pub use pipeline::{Activation, Dequantize, Output, Requantize, Scale};
+
+use crate::error::{Error, Result};
+use crate::{Context, MatMut, MatRef};
+use pack::AlignedBytes;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for u8 {}
+    impl Sealed for i8 {}
+}
+
+/// An 8-bit integer element: `u8` or `i8`.
+pub trait Int8: Copy + Send + Sync + sealed::Sealed + 'static {
+    /// Whether the type is signed.
+    const SIGNED: bool;
+    /// Smallest value, as i32.
+    const MIN: i32;
+    /// Largest value, as i32.
+    const MAX: i32;
+    /// What moving the value to u8 adds (128 for i8, 0 for u8).
+    const U8_SHIFT: i32;
+    /// What moving the value to s8 subtracts (128 for u8, 0 for i8).
+    const S8_SHIFT: i32;
+    /// The value.
+    fn to_i32(self) -> i32;
+    /// `self + U8_SHIFT` as u8.
+    fn to_u8_shifted(self) -> u8;
+    /// `self − S8_SHIFT` as i8.
+    fn to_s8_shifted(self) -> i8;
+    /// Packs a contiguous row to u8, returning the sum of the packed bytes.
+    #[doc(hidden)]
+    fn pack_row(src: &[Self], dst: &mut [u8]) -> i32;
+}
+
+impl Int8 for u8 {
+    const SIGNED: bool = false;
+    const MIN: i32 = 0;
+    const MAX: i32 = 255;
+    const U8_SHIFT: i32 = 0;
+    const S8_SHIFT: i32 = 128;
+    fn to_i32(self) -> i32 {
+        self as i32
+    }
+    fn to_u8_shifted(self) -> u8 {
+        self
+    }
+    fn to_s8_shifted(self) -> i8 {
+        (self ^ 0x80) as i8
+    }
+    fn pack_row(src: &[u8], dst: &mut [u8]) -> i32 {
+        pack::pack_row_u8(src, dst)
+    }
+}
+
+impl Int8 for i8 {
+    const SIGNED: bool = true;
+    const MIN: i32 = -128;
+    const MAX: i32 = 127;
+    const U8_SHIFT: i32 = 128;
+    const S8_SHIFT: i32 = 0;
+    fn to_i32(self) -> i32 {
+        self as i32
+    }
+    fn to_u8_shifted(self) -> u8 {
+        (self as u8) ^ 0x80
+    }
+    fn to_s8_shifted(self) -> i8 {
+        self
+    }
+    fn pack_row(src: &[i8], dst: &mut [u8]) -> i32 {
+        pack::pack_row_s8(src, dst)
+    }
+}
+
+/// Whether the `vpmaddubsw` chain may saturate (levels without VNNI).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Saturation {
+    /// Exact results on every level (default): panels where a pair of
+    /// weights could saturate the chain take the exact s16 path.
+    #[default]
+    Exact,
+    /// The chain on every panel: faster on adversarial weights, but each
+    /// pair of u8·s8 products saturates to s16 (as MKL, FBGEMM and MLAS do).
+    /// Results equal the oracle's saturation model. VNNI levels stay exact.
+    Allow,
+}
+
+/// Which kernel family to run (for comparisons and benches).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KernelPreference {
+    /// The level's best kernels.
+    #[default]
+    Auto,
+    /// The ymm (AVX-512VL) `vpdpbusd` kernel; only on `avx512vnni`.
+    Ymm,
+    /// The exact s16 path on every panel; only on levels without VNNI.
+    ExactS16,
+}
+
+/// Zero point(s) of the weights.
+#[derive(Clone, Copy, Debug)]
+pub enum WeightZeroPoint<'a> {
+    /// One for all columns.
+    PerTensor(i32),
+    /// One per output column (length N).
+    PerColumn(&'a [i32]),
+}
+
+/// Packed activations: u8 rows with their zero points and sum corrections.
+pub(crate) struct PackedA {
+    pub(crate) data: AlignedBytes,
+    /// Rows per interleaved panel.
+    pub(crate) ph: usize,
+    /// za'_i (per row; all equal for a per-tensor zero point).
+    pub(crate) za: Vec<i32>,
+    /// rowsum'_i − K·za'_i (wrapping).
+    pub(crate) rowfix: Vec<i32>,
+    /// Per-row dequantization factor (dynamic quantization), else ones.
+    pub(crate) row_scale: Vec<f32>,
+    /// max |a' − za'| over the rows (for the K bound).
+    pub(crate) max_abs_a: i64,
+    /// max |za'|.
+    pub(crate) max_abs_za: i64,
+}
+
+impl PackedA {
+    /// Packs `a` with one zero point for all rows.
+    pub(crate) fn new<A: Int8>(a: MatRef<'_, A>, za: i32, kg: usize, ph: usize) -> PackedA {
+        let m = a.rows();
+        let k = a.cols();
+        let (data, sums) = pack::pack_a(a, kg, ph);
+        let zap = za + A::U8_SHIFT;
+        let rowfix = sums
+            .iter()
+            .map(|&s| s.wrapping_sub((k as i32).wrapping_mul(zap)))
+            .collect();
+        let zapl = zap as i64;
+        PackedA {
+            data,
+            ph,
+            za: vec![zap; m],
+            rowfix,
+            row_scale: vec![1.0; m],
+            max_abs_a: (A::MIN as i64 - za as i64)
+                .abs()
+                .max((A::MAX as i64 - za as i64).abs()),
+            max_abs_za: zapl.abs(),
+        }
+    }
+}
+
+fn check_zero_point<T: Int8>(arg: &'static str, z: i32) -> Result<()> {
+    if z < T::MIN || z > T::MAX {
+        return Err(Error::param(
+            arg,
+            format!("zero point {z} is outside [{}, {}]", T::MIN, T::MAX),
+        ));
+    }
+    Ok(())
+}
+
+/// `C = pipeline((A − a_zero_point)·(B − zb))` for activations `a`
+/// (`M × K`, u8 or s8, any strides) and packed weights `b`.
+///
+/// `Err` when shapes disagree, `b` was packed for another ISA level than
+/// `ctx`'s, a zero point is outside its type's range, a scale is not finite
+/// and positive, a bias is not finite or has the wrong length, or K is so
+/// large that a result could overflow s32.
+pub fn igemm<A: Int8>(
+    ctx: &Context,
+    a: MatRef<'_, A>,
+    a_zero_point: i32,
+    b: &PackedI8Weights,
+    out: Output<'_>,
+) -> Result<()> {
+    check_layout(ctx, b)?;
+    if a.cols() != b.k {
+        return Err(Error::shape(format!(
+            "a has {} columns but b has {} rows (K)",
+            a.cols(),
+            b.k
+        )));
+    }
+    check_zero_point::<A>("a_zero_point", a_zero_point)?;
+    let pa = PackedA::new(a, a_zero_point, b.kg, ctx.kernels().igemm.a_panel_rows);
+    igemm_checked_run(ctx, a.rows(), &pa, b, out)
+}
+
+fn check_layout(ctx: &Context, b: &PackedI8Weights) -> Result<()> {
+    if b.isa != ctx.isa() {
+        return Err(Error::LayoutMismatch {
+            arg: "b",
+            msg: format!(
+                "b was packed for {} ({}-column panels) but the context runs {}; repack it with this context",
+                b.isa,
+                b.nr,
+                ctx.isa()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// The K bound: every term of the result must fit i32.
+fn check_k_bound(pa: &PackedA, b: &PackedI8Weights) -> Result<()> {
+    let k = b.k as i64;
+    let exact = k * pa.max_abs_a * b.max_abs_b;
+    let bound = match b.saturation {
+        Saturation::Exact => exact,
+        // The saturating model: each pair at most 32768 in size, plus the
+        // compensation terms.
+        Saturation::Allow => exact.max(
+            (k + 1) / 2 * 32768
+                + k * (b.max_abs_zb * 255 + pa.max_abs_za * 128 + pa.max_abs_za * b.max_abs_zb),
+        ),
+    };
+    if bound > i32::MAX as i64 {
+        return Err(Error::overflow(
+            "a",
+            format!(
+                "K = {} with |a − za| up to {} and |b − zb| up to {} can reach {bound}, past i32",
+                b.k, pa.max_abs_a, b.max_abs_b
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn check_scale(scale: &Scale<'_>, n: usize) -> Result<()> {
+    let ok = |s: f32| s.is_finite() && s > 0.0;
+    match scale {
+        Scale::PerTensor(s) if !ok(*s) => {
+            Err(Error::param("scale", format!("scale {s} is not finite and > 0")))
+        }
+        Scale::PerColumn(v) if v.len() != n => Err(Error::shape(format!(
+            "scale has {} entries but the output has {n} columns",
+            v.len()
+        ))),
+        Scale::PerColumn(v) => match v.iter().position(|&s| !ok(s)) {
+            Some(j) => Err(Error::param(
+                "scale",
+                format!("scale[{j}] = {} is not finite and > 0", v[j]),
+            )),
+            None => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+fn check_bias_len(len: usize, n: usize) -> Result<()> {
+    if len != n {
+        return Err(Error::shape(format!(
+            "bias has {len} entries but the output has {n} columns"
+        )));
+    }
+    Ok(())
+}
+
+fn expand_scale(scale: &Scale<'_>, n: usize) -> Vec<f32> {
+    match scale {
+        Scale::PerTensor(s) => vec![*s; n],
+        Scale::PerColumn(v) => v.to_vec(),
+    }
+}
+
+fn requant_bounds<T: Int8>(p: &Requantize<'_>) -> Result<(i32, i32)> {
+    check_zero_point::<T>("requantize.zero_point", p.zero_point)?;
+    let (lo, hi) = crate::reference::igemm::bounds(p, T::MIN, T::MAX);
+    if lo > hi {
+        return Err(Error::param(
+            "requantize.clamp",
+            format!(
+                "the output range [{lo}, {hi}] is empty (clamp {:?}, relu {})",
+                p.clamp, p.relu
+            ),
+        ));
+    }
+    Ok((lo, hi))
+}
+
+/// A raw pointer to C shared by the tasks of one call; each task writes
+/// only its own tiles.
+#[derive(Clone, Copy)]
+struct Sink<T> {
+    ptr: *mut T,
+    rs: usize,
+    cs: usize,
+}
+// SAFETY: tasks write disjoint tiles of one validated view (see `store`).
+unsafe impl<T: Send> Send for Sink<T> {}
+// SAFETY: as above: no two tasks touch the same element.
+unsafe impl<T: Send> Sync for Sink<T> {}
+
+impl<T: Copy> Sink<T> {
+    fn new(c: &mut MatMut<'_, T>) -> Sink<T> {
+        Sink {
+            ptr: c.as_mut_ptr(),
+            rs: c.row_stride(),
+            cs: c.col_stride(),
+        }
+    }
+
+    /// Writes (or combines with `f`) the `m × n` block at `(i0, j0)`.
+    #[allow(clippy::too_many_arguments)]
+    fn store(&self, i0: usize, j0: usize, m: usize, n: usize, src: &[T], ldt: usize, f: impl Fn(T, T) -> T) {
+        for r in 0..m {
+            let row = &src[r * ldt..r * ldt + n];
+            for (jj, &v) in row.iter().enumerate() {
+                // SAFETY: (i0 + r, j0 + jj) lies inside the validated,
+                // non-self-overlapping view C (the driver only hands out
+                // tiles within M × N), and the driver gives each tile to
+                // exactly one task, so no other thread touches this element.
+                unsafe {
+                    let p = self.ptr.add((i0 + r) * self.rs + (j0 + jj) * self.cs);
+                    *p = f(*p, v);
+                }
+            }
+        }
+    }
+
+    /// Overwrites the `m × n` block at `(i0, j0)`; rows are one copy each
+    /// when C's rows are contiguous.
+    fn write(&self, i0: usize, j0: usize, m: usize, n: usize, src: &[T], ldt: usize) {
+        if self.cs != 1 {
+            return self.store(i0, j0, m, n, src, ldt, |_, v| v);
+        }
+        for r in 0..m {
+            let row = &src[r * ldt..r * ldt + n];
+            // SAFETY: as in `store`: the row segment (i0 + r, j0..j0 + n)
+            // lies inside C, is contiguous (col stride 1), belongs to this
+            // task alone, and cannot overlap `src` (a local buffer).
+            unsafe {
+                let p = self.ptr.add((i0 + r) * self.rs + j0);
+                std::ptr::copy_nonoverlapping(row.as_ptr(), p, n);
+            }
+        }
+    }
+}
+
+/// A per-tile step: `(tile, ldt, i0, j0, m, n)`.
+type TileFn<'a> = dyn Fn(&mut [i32], usize, usize, usize, usize, usize) + Sync + 'a;
+
+/// Runs the GEMM on packed activations with any output.
+pub(crate) fn igemm_checked_run(
+    ctx: &Context,
+    m: usize,
+    pa: &PackedA,
+    b: &PackedI8Weights,
+    out: Output<'_>,
+) -> Result<()> {
+    check_layout(ctx, b)?;
+    let n = b.n;
+    let (rows, cols) = match &out {
+        Output::S32 { c, .. } => (c.rows(), c.cols()),
+        Output::F32 { c, .. } => (c.rows(), c.cols()),
+        Output::U8 { c, .. } => (c.rows(), c.cols()),
+        Output::S8 { c, .. } => (c.rows(), c.cols()),
+    };
+    if (rows, cols) != (m, n) {
+        return Err(Error::shape(format!("c is {rows}x{cols} but a·b is {m}x{n}")));
+    }
+    check_k_bound(pa, b)?;
+    let kernels = ctx.kernels().igemm;
+    // With no zero-point terms (u8 activations and s8 weights, both with
+    // zero points 0) the raw sums are the results.
+    let needs_compensation = pa.max_abs_za != 0 || b.max_abs_zb != 0;
+    let compensate = |tile: &mut [i32], ldt: usize, i0: usize, j0: usize, mm: usize, nn: usize| {
+        if !needs_compensation {
+            return;
+        }
+        pipeline::compensate(
+            tile,
+            ldt,
+            &pa.za[i0..i0 + mm],
+            &pa.rowfix[i0..i0 + mm],
+            &b.colsum[j0..j0 + nn],
+            &b.zb[j0..j0 + nn],
+        );
+    };
+    match out {
+        Output::S32 { mut c, accumulate } => {
+            let sink = Sink::new(&mut c);
+            driver::run(ctx, &kernels, m, pa, b, |tile, ldt, i0, j0, mm, nn| {
+                compensate(tile, ldt, i0, j0, mm, nn);
+                if accumulate {
+                    sink.store(i0, j0, mm, nn, tile, ldt, |old, v| old.wrapping_add(v));
+                } else {
+                    sink.write(i0, j0, mm, nn, tile, ldt);
+                }
+            });
+        }
+        Output::F32 { mut c, dequantize } => {
+            check_scale(&dequantize.scale, n)?;
+            if let Some(bias) = dequantize.bias {
+                check_bias_len(bias.len(), n)?;
+                if let Some(j) = bias.iter().position(|x| !x.is_finite()) {
+                    return Err(Error::param(
+                        "bias",
+                        format!("bias[{j}] = {} is not finite", bias[j]),
+                    ));
+                }
+            }
+            let (lo, hi) = match dequantize.activation {
+                Activation::Identity => (f32::NEG_INFINITY, f32::INFINITY),
+                Activation::Relu => (0.0, f32::INFINITY),
+                Activation::Clamp { min, max } if min <= max => (min, max),
+                Activation::Clamp { min, max } => {
+                    return Err(Error::param(
+                        "activation",
+                        format!("clamp bounds min = {min}, max = {max} are not ordered"),
+                    ))
+                }
+            };
+            let scale = expand_scale(&dequantize.scale, n);
+            let sink = Sink::new(&mut c);
+            driver::run(ctx, &kernels, m, pa, b, |tile, ldt, i0, j0, mm, nn| {
+                compensate(tile, ldt, i0, j0, mm, nn);
+                let mut out = [0f32; driver::TILE_ELEMS];
+                pipeline::dequantize_tile(
+                    tile,
+                    ldt,
+                    &pa.row_scale[i0..i0 + mm],
+                    &scale[j0..j0 + nn],
+                    dequantize.bias.map(|bb| &bb[j0..j0 + nn]),
+                    lo,
+                    hi,
+                    &mut out[..],
+                );
+                sink.write(i0, j0, mm, nn, &out, ldt);
+            });
+        }
+        Output::U8 { mut c, requantize } => {
+            let (lo, hi) = requant_bounds::<u8>(&requantize)?;
+            requant_out(
+                ctx,
+                &kernels,
+                m,
+                pa,
+                b,
+                &requantize,
+                lo,
+                hi,
+                Sink::new(&mut c),
+                &compensate,
+                pipeline::narrow_u8,
+            )?;
+        }
+        Output::S8 { mut c, requantize } => {
+            let (lo, hi) = requant_bounds::<i8>(&requantize)?;
+            requant_out(
+                ctx,
+                &kernels,
+                m,
+                pa,
+                b,
+                &requantize,
+                lo,
+                hi,
+                Sink::new(&mut c),
+                &compensate,
+                pipeline::narrow_i8,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn requant_out<T: Copy + Default + Send>(
+    ctx: &Context,
+    kernels: &IgemmKernels,
+    m: usize,
+    pa: &PackedA,
+    b: &PackedI8Weights,
+    p: &Requantize<'_>,
+    lo: i32,
+    hi: i32,
+    sink: Sink<T>,
+    compensate: &TileFn<'_>,
+    conv: impl Fn(&[i32], &mut [T]) + Sync,
+) -> Result<()> {
+    let n = b.n;
+    check_scale(&p.scale, n)?;
+    if let Some(bias) = p.bias {
+        check_bias_len(bias.len(), n)?;
+    }
+    let scale = expand_scale(&p.scale, n);
+    driver::run(ctx, kernels, m, pa, b, |tile, ldt, i0, j0, mm, nn| {
+        compensate(tile, ldt, i0, j0, mm, nn);
+        pipeline::requantize_tile(
+            tile,
+            ldt,
+            mm,
+            &scale[j0..j0 + nn],
+            p.bias.map(|bb| &bb[j0..j0 + nn]),
+            p.zero_point,
+            lo,
+            hi,
+        );
+        let mut out = [T::default(); driver::TILE_ELEMS];
+        conv(tile, &mut out[..mm * ldt]);
+        sink.write(i0, j0, mm, nn, &out, ldt);
+    });
+    Ok(())
+}

@@ -1,0 +1,266 @@
+//! Output pipelines of the INT8 GEMM, fused into the store of each tile:
+//! one pass over C, no separate s32 matrix.
+//!
+//! The kernels write an `m × NR` s32 tile into a small buffer (L1); the
+//! functions here apply the zero-point compensation and the pipeline to it
+//! and the driver stores the result into C. Plain loops, vectorized by
+//! `multiversion`; no intrinsics.
+
+use crate::MatMut;
+use multiversion::multiversion;
+
+/// A scale: one for the whole tensor, or one per output column (channel).
+#[derive(Clone, Copy, Debug)]
+pub enum Scale<'a> {
+    /// One scale for every column.
+    PerTensor(f32),
+    /// One scale per output column (length N).
+    PerColumn(&'a [f32]),
+}
+
+/// An activation applied to dequantized (f32) outputs.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Activation {
+    /// `y`.
+    #[default]
+    Identity,
+    /// `max(y, 0)`.
+    Relu,
+    /// `min(max(y, min), max)`.
+    Clamp {
+        /// Lower bound.
+        min: f32,
+        /// Upper bound.
+        max: f32,
+    },
+}
+
+/// Dequantize to f32: `y = (v as f32)·scale_j + bias_j`, then the activation.
+#[derive(Clone, Copy, Debug)]
+pub struct Dequantize<'a> {
+    /// Scale per tensor or per output column (usually `scale_a · scale_b`).
+    pub scale: Scale<'a>,
+    /// Optional f32 bias per output column (length N).
+    pub bias: Option<&'a [f32]>,
+    /// Activation after the bias.
+    pub activation: Activation,
+}
+
+impl<'a> Dequantize<'a> {
+    /// Scale only: no bias, no activation.
+    pub fn new(scale: Scale<'a>) -> Self {
+        Dequantize {
+            scale,
+            bias: None,
+            activation: Activation::Identity,
+        }
+    }
+}
+
+/// Requantize to u8 or s8: `y = round_half_even(((v + bias_j) as f32)·scale_j)
+/// + zero_point`, saturated to the output type and clamped to `[lo, hi]`
+/// (`relu` raises `lo` to the zero point: ReLU in the quantized domain).
+#[derive(Clone, Copy, Debug)]
+pub struct Requantize<'a> {
+    /// Scale per tensor or per output column (usually `scale_a·scale_b/scale_out`).
+    pub scale: Scale<'a>,
+    /// Optional s32 bias per output column (length N), added before scaling.
+    pub bias: Option<&'a [i32]>,
+    /// Output zero point (within the output type's range).
+    pub zero_point: i32,
+    /// ReLU: clamp below at the zero point.
+    pub relu: bool,
+    /// Optional `(lo, hi)` clamp in output units.
+    pub clamp: Option<(i32, i32)>,
+}
+
+impl<'a> Requantize<'a> {
+    /// Scale and zero point only.
+    pub fn new(scale: Scale<'a>, zero_point: i32) -> Self {
+        Requantize {
+            scale,
+            bias: None,
+            zero_point,
+            relu: false,
+            clamp: None,
+        }
+    }
+}
+
+/// Where an INT8 GEMM writes, and how.
+#[derive(Debug)]
+pub enum Output<'a> {
+    /// Raw s32 results; with `accumulate`, `C += result` (wrapping).
+    S32 {
+        /// `M × N` output.
+        c: MatMut<'a, i32>,
+        /// Add into C instead of overwriting it.
+        accumulate: bool,
+    },
+    /// Dequantized f32.
+    F32 {
+        /// `M × N` output.
+        c: MatMut<'a, f32>,
+        /// The pipeline.
+        dequantize: Dequantize<'a>,
+    },
+    /// Requantized u8.
+    U8 {
+        /// `M × N` output.
+        c: MatMut<'a, u8>,
+        /// The pipeline.
+        requantize: Requantize<'a>,
+    },
+    /// Requantized s8.
+    S8 {
+        /// `M × N` output.
+        c: MatMut<'a, i8>,
+        /// The pipeline.
+        requantize: Requantize<'a>,
+    },
+}
+
+/// Zero-point compensation of one tile, in place, wrapping i32:
+/// `v = acc − za'_i·colsum_j − zb'_j·rowfix_i` where
+/// `rowfix_i = rowsum'_i − K·za'_i` (see [`crate::igemm`] docs).
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma",))]
+pub(crate) fn compensate(
+    tile: &mut [i32],
+    ldt: usize,
+    za: &[i32],
+    rowfix: &[i32],
+    colsum: &[i32],
+    zb: &[i32],
+) {
+    let n = colsum.len();
+    for (r, (&zar, &rfr)) in za.iter().zip(rowfix).enumerate() {
+        let row = &mut tile[r * ldt..r * ldt + n];
+        for ((v, &cs), &z) in row.iter_mut().zip(colsum).zip(zb) {
+            *v = v
+                .wrapping_sub(zar.wrapping_mul(cs))
+                .wrapping_sub(z.wrapping_mul(rfr));
+        }
+    }
+}
+
+/// Dequantizes an `m × n` tile (`n = scale.len()`) into `out` (same stride):
+/// `y = (v as f32)·(rs_i·scale_j) + bias_j`, then the activation.
+/// `row_scale` is all ones for the public GEMM (then `rs_i·scale_j = scale_j`
+/// exactly) and the per-row activation scale for dynamic quantization.
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma",))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn dequantize_tile(
+    tile: &[i32],
+    ldt: usize,
+    row_scale: &[f32],
+    scale: &[f32],
+    bias: Option<&[f32]>,
+    lo: f32,
+    hi: f32,
+    out: &mut [f32],
+) {
+    let n = scale.len();
+    for (r, &rs) in row_scale.iter().enumerate() {
+        let src = &tile[r * ldt..r * ldt + n];
+        let dst = &mut out[r * ldt..r * ldt + n];
+        match bias {
+            Some(b) => {
+                for (((d, &v), &s), &bj) in dst.iter_mut().zip(src).zip(scale).zip(b) {
+                    *d = (v as f32 * (rs * s) + bj).max(lo).min(hi);
+                }
+            }
+            None => {
+                for ((d, &v), &s) in dst.iter_mut().zip(src).zip(scale) {
+                    *d = (v as f32 * (rs * s)).max(lo).min(hi);
+                }
+            }
+        }
+    }
+}
+
+/// 1.5·2^23: adding it to |y| < 2^22 leaves round_half_even(y) in the
+/// mantissa.
+const MAGIC: f32 = 12_582_912.0;
+const MAGIC_BITS: i32 = 0x4B40_0000;
+
+/// Requantizes an `m × n` tile in place (`n = scale.len()`): `t = v + bias_j`
+/// (wrapping), `y = round_half_even((t as f32)·scale_j)`, clamped to
+/// `[lo − zp, hi − zp]`, plus `zp`.
+#[allow(clippy::too_many_arguments)]
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma",))]
+pub(crate) fn requantize_tile(
+    tile: &mut [i32],
+    ldt: usize,
+    m: usize,
+    scale: &[f32],
+    bias: Option<&[i32]>,
+    zp: i32,
+    lo: i32,
+    hi: i32,
+) {
+    let n = scale.len();
+    let flo = (lo - zp) as f32;
+    let fhi = (hi - zp) as f32;
+    for r in 0..m {
+        let row = &mut tile[r * ldt..r * ldt + n];
+        if let Some(b) = bias {
+            for (v, &bj) in row.iter_mut().zip(b) {
+                *v = v.wrapping_add(bj);
+            }
+        }
+        for (v, &s) in row.iter_mut().zip(scale) {
+            // Clamping before rounding is the same as after (the bounds are
+            // integers). |y| ≤ 510 < 2^22, so adding 1.5·2^23 rounds y to an
+            // integer, half to even (f32 addition rounds to nearest even),
+            // and leaves it in the low mantissa bits: a vectorizable
+            // `round_ties_even` + exact conversion.
+            let y = (*v as f32 * s).max(flo).min(fhi);
+            *v = ((y + MAGIC).to_bits() as i32 - MAGIC_BITS) + zp;
+        }
+    }
+}
+
+/// Narrows requantized values (already within `[0, 255]`) to u8.
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
+pub(crate) fn narrow_u8(src: &[i32], dst: &mut [u8]) {
+    for (d, &v) in dst.iter_mut().zip(src) {
+        *d = v as u8;
+    }
+}
+
+/// Narrows requantized values (already within `[-128, 127]`) to i8.
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
+pub(crate) fn narrow_i8(src: &[i32], dst: &mut [i8]) {
+    for (d, &v) in dst.iter_mut().zip(src) {
+        *d = v as i8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_rounding_is_round_half_even() {
+        for i in -2000..=2000 {
+            let y = i as f32 * 0.25;
+            let r = ((y + MAGIC).to_bits() as i32) - MAGIC_BITS;
+            assert_eq!(r, y.round_ties_even() as i32, "{y}");
+        }
+        for y in [
+            0.5f32,
+            1.5,
+            2.5,
+            -0.5,
+            -1.5,
+            -2.5,
+            509.5,
+            -509.5,
+            0.49999997,
+            -0.49999997,
+        ] {
+            let r = ((y + MAGIC).to_bits() as i32) - MAGIC_BITS;
+            assert_eq!(r, y.round_ties_even() as i32, "{y}");
+        }
+    }
+}
