@@ -13,17 +13,24 @@ use crate::Isa;
 pub struct Kernels {
     /// The level these kernels were chosen for.
     pub isa: Isa,
+    /// Dot products, distances, scans.
+    pub dot: crate::dot::DotKernels,
 }
 
 impl Kernels {
     /// The table for `isa`. Callers must have checked `isa.is_available()`.
     pub(crate) fn for_isa(isa: Isa) -> Kernels {
         debug_assert!(isa.is_available());
-        Kernels { isa }
+        Kernels {
+            isa,
+            dot: crate::dot::DotKernels::select(isa),
+        }
     }
 
     /// `(op, kernel name)` for every op family, for `lowp info`.
     pub fn names(&self) -> Vec<(&'static str, &'static str)> {
-        Vec::new()
+        let mut v = Vec::new();
+        v.extend(self.dot.names());
+        v
     }
 }

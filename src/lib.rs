@@ -29,3 +29,5 @@ mod context;
 mod dispatch;
 pub use context::{CacheSizes, Context, ContextBuilder};
 pub use dispatch::Kernels;
+pub mod dot;
+pub mod reference;

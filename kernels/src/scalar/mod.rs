@@ -1,1 +1,19 @@
 //! Portable kernels: the `Scalar` ISA level, on every target.
+
+#[macro_use]
+mod dot_common;
+pub mod cos_bf16;
+pub mod cos_f16;
+pub mod cos_f32;
+pub mod dot_bf16;
+pub mod dot_f16;
+pub mod dot_f32;
+pub mod dot_s8;
+pub mod dot_u8;
+pub mod dot_u8s8;
+pub mod l2sq_bf16;
+pub mod l2sq_f16;
+pub mod l2sq_f32;
+pub mod l2sq_s8;
+pub mod l2sq_u8;
+pub mod sum_u64;

@@ -1,0 +1,18 @@
+//! AVX2 + FMA + F16C kernels.
+
+pub mod cos_bf16;
+pub mod cos_f16;
+pub mod cos_f32;
+pub mod dot_bf16;
+pub mod dot_f16;
+pub mod dot_f32;
+pub mod dot_s8;
+pub mod dot_u8;
+pub mod dot_u8s8;
+pub mod l2sq_bf16;
+pub mod l2sq_f16;
+pub mod l2sq_f32;
+pub mod l2sq_s8;
+pub mod l2sq_u8;
+pub mod scan_f32_ip;
+pub mod sum_u64;
