@@ -1,1 +1,137 @@
-fn main() {}
+//! Dot products and scans: lowp against simsimd, and scans against the read
+//! bandwidth measured in the same run.
+//!
+//! Groups (filter with `cargo bench --bench dot -- <group>`):
+//! - `dot_pair_f32`, `dot_pair_s8`: one pair at d = 128, 768, 1536, vectors in
+//!   L1, many calls (ns per call; GOP/s = 2·d / ns).
+//! - `scan_s8_1Mx128`, `scan_f32_1Mx128`: top-10 inner-product scan of
+//!   1,000,000 × 128 rows, 1 thread and all threads, next to `read_bw` (a
+//!   plain sum over a buffer of the same size through lowp's
+//!   `dot::sum_u64`) and to a simsimd per-row scan with the same heap.
+//!   Criterion prints each as GiB/s; scan ÷ read_bw is the fraction of the
+//!   read bandwidth reached.
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use lowp::dot::{self, Metric};
+use lowp::{Context, MatRef};
+use simsimd::SpatialSimilarity;
+use std::hint::black_box;
+use std::time::Duration;
+
+fn data_f32(n: usize, seed: u32) -> Vec<f32> {
+    (0..n)
+        .map(|i| {
+            ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8) as f32 / (1 << 24) as f32 - 0.5
+        })
+        .collect()
+}
+
+fn data_s8(n: usize, seed: u32) -> Vec<i8> {
+    (0..n)
+        .map(|i| ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 13) as i8)
+        .collect()
+}
+
+fn ctx(threads: usize) -> Context {
+    Context::builder().threads(threads).build().expect("context")
+}
+
+fn all_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+fn pair(c: &mut Criterion) {
+    let one = ctx(1);
+    let mut g = c.benchmark_group("dot_pair_f32");
+    g.warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    for d in [128usize, 768, 1536] {
+        let (a, b) = (data_f32(d, 1), data_f32(d, 2));
+        g.throughput(Throughput::Elements(2 * d as u64));
+        g.bench_with_input(BenchmarkId::new("lowp", d), &d, |bn, _| {
+            bn.iter(|| dot::dot_f32(&one, black_box(&a), black_box(&b)).unwrap())
+        });
+        g.bench_with_input(BenchmarkId::new("simsimd", d), &d, |bn, _| {
+            bn.iter(|| <f32 as SpatialSimilarity>::dot(black_box(&a), black_box(&b)).unwrap())
+        });
+    }
+    g.finish();
+    let mut g = c.benchmark_group("dot_pair_s8");
+    g.warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    for d in [128usize, 768, 1536] {
+        let (a, b) = (data_s8(d, 1), data_s8(d, 2));
+        g.throughput(Throughput::Elements(2 * d as u64));
+        g.bench_with_input(BenchmarkId::new("lowp", d), &d, |bn, _| {
+            bn.iter(|| dot::dot_s8(&one, black_box(&a), black_box(&b)).unwrap())
+        });
+        g.bench_with_input(BenchmarkId::new("simsimd", d), &d, |bn, _| {
+            bn.iter(|| <i8 as SpatialSimilarity>::dot(black_box(&a), black_box(&b)).unwrap())
+        });
+    }
+    g.finish();
+}
+
+const ROWS: usize = 1_000_000;
+const DIM: usize = 128;
+
+/// Top-10 by inner product with simsimd's pair kernel per row (one thread),
+/// same tie rule as lowp: larger score first, then lower index.
+fn simsimd_scan<T: SpatialSimilarity>(q: &[T], db: &[T], d: usize) -> Vec<(usize, f64)> {
+    let mut top: Vec<(usize, f64)> = Vec::with_capacity(11);
+    for (i, row) in db.chunks_exact(d).enumerate() {
+        let s = T::dot(q, row).unwrap();
+        if top.len() < 10 || s > top[top.len() - 1].1 {
+            let at = top.partition_point(|&(_, t)| t >= s);
+            top.insert(at, (i, s));
+            top.truncate(10);
+        }
+    }
+    top
+}
+
+fn scan_group<T, F>(c: &mut Criterion, name: &str, db: &[T], q: &[T], simsimd: F)
+where
+    T: dot::ScanElem + SpatialSimilarity,
+    F: Fn(&[T], &[T]) -> Vec<(usize, f64)>,
+{
+    let bytes = std::mem::size_of_val(db);
+    let words: Vec<u64> = (0..bytes / 8).map(|i| i as u64).collect();
+    let view = MatRef::row_major(db, ROWS, DIM).unwrap();
+    let mut g = c.benchmark_group(name);
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .throughput(Throughput::Bytes(bytes as u64));
+    let threads: Vec<usize> = if all_threads() > 1 {
+        vec![1, all_threads()]
+    } else {
+        vec![1]
+    };
+    for &t in &threads {
+        let cx = ctx(t);
+        g.bench_function(BenchmarkId::new("read_bw", format!("{t}t")), |b| {
+            b.iter(|| dot::sum_u64(&cx, black_box(&words)))
+        });
+        g.bench_function(BenchmarkId::new("lowp_top10", format!("{t}t")), |b| {
+            b.iter(|| dot::scan_top_k(&cx, black_box(q), view, Metric::InnerProduct, 10).unwrap())
+        });
+    }
+    g.bench_function(BenchmarkId::new("simsimd_top10", "1t"), |b| {
+        b.iter(|| simsimd(black_box(q), black_box(db)))
+    });
+    g.finish();
+}
+
+fn scans(c: &mut Criterion) {
+    let db = data_s8(ROWS * DIM, 3);
+    let q = data_s8(DIM, 4);
+    scan_group(c, "scan_s8_1Mx128", &db, &q, |q, db| simsimd_scan(q, db, DIM));
+    drop(db);
+    let db = data_f32(ROWS * DIM, 3);
+    let q = data_f32(DIM, 4);
+    scan_group(c, "scan_f32_1Mx128", &db, &q, |q, db| simsimd_scan(q, db, DIM));
+}
+
+criterion_group!(benches, pair, scans);
+criterion_main!(benches);

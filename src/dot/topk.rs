@@ -92,10 +92,33 @@ impl<S: Score> TopK<S> {
         }
     }
 
-    /// Offers `scores[j]` as row `first + j`, for every `j`.
+    /// Offers `scores[j]` as row `first + j`, for every `j`. Rows must come in
+    /// increasing index order (each call after every earlier row): then, once
+    /// the heap is full, a score that is not strictly better than the worst
+    /// kept can be rejected with one comparison (on a tie the kept row has the
+    /// lower index and wins).
+    #[inline]
     pub(crate) fn push_all(&mut self, first: usize, scores: &[S]) {
-        for (j, s) in scores.iter().enumerate() {
-            self.push(first + j, *s);
+        match self.metric {
+            Metric::InnerProduct => self.push_all_by(first, scores, |s, w| s > w),
+            Metric::L2Squared => self.push_all_by(first, scores, |s, w| s < w),
+        }
+    }
+
+    #[inline(always)]
+    fn push_all_by(&mut self, first: usize, scores: &[S], better: impl Fn(S, S) -> bool) {
+        if self.k == 0 {
+            return;
+        }
+        for (j, &s) in scores.iter().enumerate() {
+            if self.heap.len() == self.k {
+                let w = self.heap[0].score;
+                // NaN never passes `better`; a number does beat a kept NaN.
+                if !(better(s, w) || (w.is_nan() && !s.is_nan())) {
+                    continue;
+                }
+            }
+            self.push(first + j, s);
         }
     }
 
