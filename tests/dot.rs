@@ -479,6 +479,24 @@ fn bad_scan_input_is_refused() {
     assert!(dot::scan_top_k(&ctx, &[1i8; 4], v, Metric::InnerProduct, 0)
         .unwrap()
         .is_empty());
+    // Zero-length rows (the slice may be empty whatever the stride): all scores 0.
+    let empty: [i8; 0] = [];
+    let ev = MatRef::new(&empty, 5, 0, 3, 1).unwrap();
+    let top = dot::scan_top_k(&ctx, &[], ev, Metric::InnerProduct, 2).unwrap();
+    assert_eq!(pairs(&top), vec![(0, 0), (1, 0)]);
+    let mut z = [7i32; 5];
+    dot::scan_scores(&ctx, &[], ev, Metric::L2Squared, &mut z).unwrap();
+    assert_eq!(z, [0; 5]);
+    let many = dot::scan_many_top_k(
+        &ctx,
+        MatRef::new(&empty, 2, 0, 9, 1).unwrap(),
+        ev,
+        Metric::L2Squared,
+        1,
+    )
+    .unwrap();
+    assert_eq!(many.len(), 2);
+    assert_eq!(pairs(&many[1]), vec![(0, 0)]);
     let big = vec![0u8; dot::MAX_LEN_U8 + 1];
     let bv = MatRef::row_major(&big, 1, big.len()).unwrap();
     assert!(matches!(

@@ -9,7 +9,7 @@
 //! [`super::scan_top_k`]) and the per-query heaps are merged at the end, so
 //! the result equals `scan_top_k` for each query, for every thread count.
 
-use super::scan::{check_db, split, Metric, ScanElem, Score};
+use super::scan::{check_db, rows_from, split, Metric, ScanElem, Score};
 use super::topk::{merge, Neighbor, TopK};
 use crate::error::{Error, Result};
 use crate::{Context, MatRef};
@@ -58,8 +58,8 @@ pub fn scan_many_top_k<T: ScanElem>(
         while b0 < r1 {
             let n = block.min(r1 - b0);
             for (qi, heap) in heaps.iter_mut().enumerate() {
-                let q = &qdata[qi * qrs..qi * qrs + d];
-                T::score_rows(kern, metric, q, &data[b0 * rs..], rs, n, &mut buf[..n]);
+                let q = &rows_from(qdata, qi, qrs, d)[..d];
+                T::score_rows(kern, metric, q, rows_from(data, b0, rs, d), rs, n, &mut buf[..n]);
                 heap.push_all(b0, &buf[..n]);
             }
             b0 += n;

@@ -140,12 +140,12 @@ macro_rules! scan_elem {
                 if rows == 0 {
                     return;
                 }
-                assert_rows(d, db, row_stride, rows, out);
-                let out = &mut out[..rows];
                 if d == 0 {
-                    out.fill(<$s as Score>::ZERO);
+                    out[..rows].fill(<$s as Score>::ZERO);
                     return;
                 }
+                assert_rows(d, db, row_stride, rows, out);
+                let out = &mut out[..rows];
                 let (qp, dbp) = (q.as_ptr() as *const $u, db.as_ptr() as *const $u);
                 let block: Option<Kern<ScanRows<$u, $s>>> = ($block)(k);
                 match (metric, block) {
@@ -252,6 +252,16 @@ pub(crate) fn split(ctx: &Context, rows: usize, row_bytes: usize) -> (usize, usi
     (rows.div_ceil(chunk).max(1), chunk)
 }
 
+/// The database from row `r` on (empty for zero-length rows, whose slice
+/// may be empty whatever the stride).
+pub(crate) fn rows_from<T>(data: &[T], r: usize, row_stride: usize, d: usize) -> &[T] {
+    if d == 0 {
+        &data[..0]
+    } else {
+        &data[r * row_stride..]
+    }
+}
+
 /// Rows scored per block inside a worker (the scores buffer stays in L1).
 pub(crate) const BLOCK_ROWS: usize = 1024;
 
@@ -299,7 +309,15 @@ pub fn scan_scores<T: ScanElem>(
     ctx.run_parallel(tasks, |t| {
         let mut o = lock(&slots[t]);
         let n = o.len();
-        T::score_rows(k, metric, query, &data[t * chunk * rs..], rs, n, &mut o);
+        T::score_rows(
+            k,
+            metric,
+            query,
+            rows_from(data, t * chunk, rs, query.len()),
+            rs,
+            n,
+            &mut o,
+        );
     });
     Ok(())
 }
@@ -343,7 +361,15 @@ pub fn scan_top_k<T: ScanElem>(
         let mut b0 = r0;
         while b0 < r1 {
             let n = BLOCK_ROWS.min(r1 - b0);
-            T::score_rows(kern, metric, query, &data[b0 * rs..], rs, n, &mut buf[..n]);
+            T::score_rows(
+                kern,
+                metric,
+                query,
+                rows_from(data, b0, rs, query.len()),
+                rs,
+                n,
+                &mut buf[..n],
+            );
             heap.push_all(b0, &buf[..n]);
             b0 += n;
         }
