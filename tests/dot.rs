@@ -581,6 +581,29 @@ proptest! {
         }
     }
 
+    /// Awkward lengths and offsets with extreme float values (huge, tiny,
+    /// subnormal, zero), f32/bf16/f16, every ISA, against the stated bound.
+    #[test]
+    fn prop_float_pairs(n in 0usize..700, off in 0usize..32, seed in any::<u64>()) {
+        let mut rng = Rng(seed);
+        let a = float_vals(&mut rng, n + off, true);
+        let b = float_vals(&mut rng, n + off, true);
+        let (a, b) = (&a[off..], &b[off..]);
+        let ab: Vec<bf16> = a.iter().map(|x| bf16::from_f32(*x)).collect();
+        let bb: Vec<bf16> = b.iter().map(|x| bf16::from_f32(*x)).collect();
+        let ah: Vec<f16> = a.iter().map(|x| f16::from_f32(x.clamp(-6e4, 6e4))).collect();
+        let bh: Vec<f16> = b.iter().map(|x| f16::from_f32(x.clamp(-6e4, 6e4))).collect();
+        for ctx in ctxs(1) {
+            let f32s = (dot::dot_f32 as fn(&_, &_, &_) -> _, dot::l2_squared_f32 as _, dot::cosine_f32 as _);
+            check_float_pairs(&ctx, a, b, 0.0, f32s, false);
+            let extra = if uses_dpbf16(&ctx) { subnormal_mass(&ab, &bb) } else { 0.0 };
+            let bfs = (dot::dot_bf16 as fn(&_, &_, &_) -> _, dot::l2_squared_bf16 as _, dot::cosine_bf16 as _);
+            check_float_pairs(&ctx, &ab, &bb, extra, bfs, false);
+            let hs = (dot::dot_f16 as fn(&_, &_, &_) -> _, dot::l2_squared_f16 as _, dot::cosine_f16 as _);
+            check_float_pairs(&ctx, &ah, &bh, 0.0, hs, false);
+        }
+    }
+
     /// Awkward shapes for the threaded s8 scan: rows, d, stride padding, k.
     #[test]
     fn prop_s8_scan(rows in 0usize..600, d in 1usize..200, pad in 0usize..5, k in 0usize..40, seed in any::<u64>()) {
