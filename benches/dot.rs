@@ -6,8 +6,8 @@
 //!   L1, many calls (ns per call; GOP/s = 2·d / ns).
 //! - `scan_s8_1Mx128`, `scan_f32_1Mx128`: top-10 inner-product scan of
 //!   1,000,000 × 128 rows, 1 thread and all threads, next to `read_bw` (a
-//!   plain sum over a buffer of the same size through lowp's
-//!   `dot::sum_u64`) and to a simsimd per-row scan with the same heap.
+//!   plain sum, through lowp's `dot::sum_u64`, over the very bytes the scan
+//!   reads) and to a simsimd per-row scan with the same heap.
 //!   Criterion prints each as GiB/s; scan ÷ read_bw is the fraction of the
 //!   read bandwidth reached. Because the load of a shared machine changes
 //!   between criterion's back-to-back measurements, each scan group first
@@ -21,18 +21,20 @@ use simsimd::SpatialSimilarity;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+fn elem_f32(i: usize, seed: u32) -> f32 {
+    ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8) as f32 / (1 << 24) as f32 - 0.5
+}
+
+fn elem_s8(i: usize, seed: u32) -> i8 {
+    ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 13) as i8
+}
+
 fn data_f32(n: usize, seed: u32) -> Vec<f32> {
-    (0..n)
-        .map(|i| {
-            ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 8) as f32 / (1 << 24) as f32 - 0.5
-        })
-        .collect()
+    (0..n).map(|i| elem_f32(i, seed)).collect()
 }
 
 fn data_s8(n: usize, seed: u32) -> Vec<i8> {
-    (0..n)
-        .map(|i| ((i as u32).wrapping_mul(2_654_435_761).wrapping_add(seed) >> 13) as i8)
-        .collect()
+    (0..n).map(|i| elem_s8(i, seed)).collect()
 }
 
 /// Whether a criterion filter given on the command line (the first argument
@@ -192,13 +194,27 @@ fn interleaved<T: dot::ScanElem>(op: &str, db: &[T], q: &[T], words: &[u64]) {
     }
 }
 
-fn scan_group<T, F>(c: &mut Criterion, name: &str, db: &[T], q: &[T], simsimd: F)
+/// `n` elements `f(i)` stored in a u64 buffer, so the read-bandwidth probe
+/// can read exactly the bytes the scan reads (same pages, same placement).
+fn storage<T: bytemuck::Pod>(n: usize, f: impl Fn(usize) -> T) -> Vec<u64> {
+    let mut w = vec![0u64; (n * std::mem::size_of::<T>()).div_ceil(8)];
+    for (i, x) in bytemuck::cast_slice_mut::<u64, T>(&mut w)[..n]
+        .iter_mut()
+        .enumerate()
+    {
+        *x = f(i);
+    }
+    w
+}
+
+fn scan_group<T, F>(c: &mut Criterion, name: &str, words: &[u64], q: &[T], simsimd: F)
 where
-    T: dot::ScanElem + SpatialSimilarity,
+    T: dot::ScanElem + SpatialSimilarity + bytemuck::Pod,
     F: Fn(&[T], &[T]) -> Vec<(usize, f64)>,
 {
+    let db: &[T] = &bytemuck::cast_slice::<u64, T>(words)[..ROWS * DIM];
     let bytes = std::mem::size_of_val(db);
-    let words: Vec<u64> = (0..bytes / 8).map(|i| i as u64).collect();
+    let words = &words[..bytes / 8];
     let view = MatRef::row_major(db, ROWS, DIM).unwrap();
     interleaved(
         if name.contains("s8") {
@@ -208,7 +224,7 @@ where
         },
         db,
         q,
-        &words,
+        words,
     );
     let mut g = c.benchmark_group(name);
     g.sample_size(10)
@@ -223,7 +239,7 @@ where
     for &t in &threads {
         let cx = ctx(t);
         g.bench_function(BenchmarkId::new("read_bw", format!("{t}t")), |b| {
-            b.iter(|| dot::sum_u64(&cx, black_box(&words)))
+            b.iter(|| dot::sum_u64(&cx, black_box(words)))
         });
         g.bench_function(BenchmarkId::new("lowp_top10", format!("{t}t")), |b| {
             b.iter(|| dot::scan_top_k(&cx, black_box(q), view, Metric::InnerProduct, 10).unwrap())
@@ -237,14 +253,14 @@ where
 
 fn scans(c: &mut Criterion) {
     if wanted("scan_s8_1Mx128") {
-        let db = data_s8(ROWS * DIM, 3);
+        let w = storage(ROWS * DIM, |i| elem_s8(i, 3));
         let q = data_s8(DIM, 4);
-        scan_group(c, "scan_s8_1Mx128", &db, &q, |q, db| simsimd_scan(q, db, DIM));
+        scan_group(c, "scan_s8_1Mx128", &w, &q, |q, db| simsimd_scan(q, db, DIM));
     }
     if wanted("scan_f32_1Mx128") {
-        let db = data_f32(ROWS * DIM, 3);
+        let w = storage(ROWS * DIM, |i| elem_f32(i, 3));
         let q = data_f32(DIM, 4);
-        scan_group(c, "scan_f32_1Mx128", &db, &q, |q, db| simsimd_scan(q, db, DIM));
+        scan_group(c, "scan_f32_1Mx128", &w, &q, |q, db| simsimd_scan(q, db, DIM));
     }
 }
 

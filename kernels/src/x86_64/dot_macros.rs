@@ -182,6 +182,19 @@ macro_rules! scan_f32_ip_kernel {
                 let l = v::F_LANES;
                 let mut acc = [v::fzero(); R];
                 let mut j = 0usize;
+                // Unrolled by four (fewer loop uops per byte, so the core runs
+                // further ahead of the memory stream); same single chain per row.
+                while j + 4 * l <= d {
+                    for u in 0..4 {
+                        // SAFETY: j + 4l <= d: inside the query and inside each row.
+                        let x = unsafe { v::load_f32(q.add(j + u * l)) };
+                        for (r, a) in acc.iter_mut().enumerate() {
+                            // SAFETY: as above, row r of the group.
+                            *a = v::fmadd(x, unsafe { v::load_f32(db.add(r * rs + j + u * l)) }, *a);
+                        }
+                    }
+                    j += 4 * l;
+                }
                 while j + l <= d {
                     // SAFETY: j + l <= d: inside the query and inside each row.
                     let x = unsafe { v::load_f32(q.add(j)) };
