@@ -9,7 +9,10 @@
 //!   ([`scan_top_k`]), threaded over the [`Context`]'s workers, with the same
 //!   result for every thread count.
 //! - Many queries: [`scan_many_top_k`].
-//! - An INT8 index from f32 embeddings: [`QuantizedS8`].
+//! - An INT8 index from f32 embeddings: [`QuantizedS8`], with
+//!   [`recall_at_k`] to measure it against the f32 scan.
+//! - A read-bandwidth probe, [`sum_u64`], so benches can state a scan's speed
+//!   as a fraction of the bandwidth measured in the same run.
 //!
 //! # Accuracy
 //!
