@@ -15,6 +15,8 @@ pub struct Kernels {
     pub isa: Isa,
     /// INT8 GEMM microkernels.
     pub igemm: crate::igemm::IgemmKernels,
+    /// Dot products, distances, scans.
+    pub dot: crate::dot::DotKernels,
 }
 
 impl Kernels {
@@ -24,6 +26,7 @@ impl Kernels {
         Kernels {
             isa,
             igemm: crate::igemm::IgemmKernels::select(isa),
+            dot: crate::dot::DotKernels::select(isa),
         }
     }
 
@@ -31,6 +34,7 @@ impl Kernels {
     pub fn names(&self) -> Vec<(&'static str, &'static str)> {
         let mut v = Vec::new();
         v.extend(self.igemm.names());
+        v.extend(self.dot.names());
         v
     }
 }

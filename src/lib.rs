@@ -21,6 +21,7 @@
 struct ReadmeDoctest;
 
 pub mod conv;
+pub mod dot;
 pub mod igemm;
 pub mod reference;
 

@@ -7,4 +7,5 @@
 //! bound their tests state, relative to Σ|a||b|.
 
 pub mod conv;
+pub mod dot;
 pub mod igemm;

@@ -1,9 +1,15 @@
 //! x86_64 kernels, one folder per ISA level.
 
+// Macro modules first: the ISA folders below stamp their kernels with them.
 #[macro_use]
 pub(crate) mod igemm_macros;
+#[macro_use]
+mod dot_macros;
+pub(crate) mod vec_avx2;
+pub(crate) mod vec_avx512;
 
 pub mod avx2;
 pub mod avx2vnni;
 pub mod avx512;
+pub mod avx512bf16;
 pub mod avx512vnni;

@@ -1,0 +1,12 @@
+//! `cos_f16_avx2`: the three sums cosine needs, `[Σ a·b, Σ a·a, Σ b·b]`, in one pass, IEEE f16 (raw bits) elements, AVX2 + FMA + F16C.
+
+float_reduce_kernel!(
+    /// The three sums cosine needs, `[Σ a·b, Σ a·a, Σ b·b]`, in one pass over `n` IEEE f16 (raw bits) elements, accumulated in f32 (AVX2 + FMA + F16C).
+    cos_f16_avx2,
+    "avx,avx2,fma,f16c",
+    vec_avx2,
+    u16,
+    load_f16,
+    load_f16_tail,
+    cos
+);
