@@ -40,8 +40,18 @@ pub fn scan_many_top_k<T: ScanElem>(
         });
     }
     let (nq, rows) = (queries.rows(), db.rows());
+    // One result list per query (a zero-size view may claim any count).
+    if nq > isize::MAX as usize / 32 {
+        return Err(Error::overflow(
+            "queries",
+            format!("{nq} queries' result lists exceed the address space"),
+        ));
+    }
     if rows == 0 || k == 0 {
         return Ok(vec![Vec::new(); nq]);
+    }
+    if d == 0 {
+        return Ok(vec![super::scan::empty_rows_top_k(rows, k); nq]);
     }
     let (qdata, qrs, rs) = (queries.as_slice(), queries.row_stride(), db.row_stride());
     let row_bytes = (d * std::mem::size_of::<T>()).max(1);

@@ -76,6 +76,14 @@ impl QuantizedS8 {
     pub fn quantize(db: MatRef<'_, f32>, scheme: QuantScheme) -> Result<QuantizedS8> {
         let (rows, dim) = (db.rows(), db.cols());
         super::check_int_len("db", dim, MAX_LEN_S8, "an s8 inner product")?;
+        // Per-row scales are allocated before any element is read: a
+        // zero-size view may claim any number of rows.
+        if rows > isize::MAX as usize / 16 {
+            return Err(Error::overflow(
+                "db",
+                format!("{rows} rows of per-vector scales exceed the address space"),
+            ));
+        }
         let len = rows
             .checked_mul(dim)
             .ok_or_else(|| Error::overflow("db", format!("{rows}x{dim} elements overflow usize")))?;

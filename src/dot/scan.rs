@@ -262,6 +262,18 @@ pub(crate) fn rows_from<T>(data: &[T], r: usize, row_stride: usize, d: usize) ->
     }
 }
 
+/// The top `k` of `rows` zero-length rows: every score is that of an empty
+/// vector, so ties give the first rows. (A zero-size view may claim any
+/// number of rows: no scan over them.)
+pub(crate) fn empty_rows_top_k<S: Score>(rows: usize, k: usize) -> Vec<Neighbor<S>> {
+    (0..rows.min(k))
+        .map(|index| Neighbor {
+            index,
+            score: S::ZERO,
+        })
+        .collect()
+}
+
 /// Rows scored per block inside a worker (the scores buffer stays in L1).
 pub(crate) const BLOCK_ROWS: usize = 1024;
 
@@ -349,6 +361,9 @@ pub fn scan_top_k<T: ScanElem>(
     let rows = db.rows();
     if rows == 0 || k == 0 {
         return Ok(Vec::new());
+    }
+    if query.is_empty() {
+        return Ok(empty_rows_top_k(rows, k));
     }
     let rs = db.row_stride();
     let (tasks, chunk) = split(ctx, rows, std::mem::size_of_val(query));

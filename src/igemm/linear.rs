@@ -94,6 +94,22 @@ impl QuantizedLinear {
         mode: ActivationQuantization,
     ) -> Result<QuantizedLinear> {
         let (n, k) = (weight.rows(), weight.cols());
+        // Before allocating per feature (a zero-size view may claim any size).
+        if k > super::MAX_K {
+            return Err(Error::overflow(
+                "weight",
+                format!(
+                    "{k} input features exceed {}, the INT8 GEMM's K bound",
+                    super::MAX_K
+                ),
+            ));
+        }
+        if n > isize::MAX as usize / 16 {
+            return Err(Error::overflow(
+                "weight",
+                format!("{n} output features exceed the address space"),
+            ));
+        }
         if let Some(b) = bias {
             if b.len() != n {
                 return Err(Error::shape(format!(
@@ -159,6 +175,18 @@ impl QuantizedLinear {
                 "x has {k} columns but the layer has {} input features",
                 self.in_features()
             )));
+        }
+        if (y.rows(), y.cols()) != (m, self.out_features()) {
+            return Err(Error::shape(format!(
+                "y is {}x{} but x·Wᵀ is {m}x{}",
+                y.rows(),
+                y.cols(),
+                self.out_features()
+            )));
+        }
+        if m == 0 || self.out_features() == 0 {
+            // Nothing to compute (M may be huge when K = 0).
+            return Ok(());
         }
         let mut row = vec![0f32; k];
         let mut q = vec![0u8; m * k];

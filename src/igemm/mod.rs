@@ -230,8 +230,70 @@ pub fn igemm<A: Int8>(
         )));
     }
     check_zero_point::<A>("a_zero_point", a_zero_point)?;
-    let pa = PackedA::new(a, a_zero_point, b.kg, ctx.kernels().igemm.a_panel_rows);
+    check_out_shape(&out, a.rows(), b.n)?;
+    // An empty output reads nothing of A: pack no rows (M may be huge when
+    // K = 0, and per-row state must not be allocated for it).
+    let a_used = if b.n == 0 {
+        MatRef::named("a", &a.as_slice()[..0], 0, a.cols(), 1, 1)?
+    } else {
+        a
+    };
+    let pa = PackedA::new(a_used, a_zero_point, b.kg, ctx.kernels().igemm.a_panel_rows);
     igemm_checked_run(ctx, a.rows(), &pa, b, out)
+}
+
+/// `Err` unless the output is `m × n`.
+fn check_out_shape(out: &Output<'_>, m: usize, n: usize) -> Result<()> {
+    let (rows, cols) = match out {
+        Output::S32 { c, .. } => (c.rows(), c.cols()),
+        Output::F32 { c, .. } => (c.rows(), c.cols()),
+        Output::U8 { c, .. } => (c.rows(), c.cols()),
+        Output::S8 { c, .. } => (c.rows(), c.cols()),
+    };
+    if (rows, cols) != (m, n) {
+        return Err(Error::shape(format!("c is {rows}x{cols} but a·b is {m}x{n}")));
+    }
+    Ok(())
+}
+
+/// The pipeline checks of [`igemm_checked_run`], for an empty output
+/// (which runs no pipeline but must refuse the same parameters).
+fn check_pipeline(out: &Output<'_>, n: usize) -> Result<()> {
+    match out {
+        Output::S32 { .. } => Ok(()),
+        Output::F32 { dequantize, .. } => {
+            check_scale(&dequantize.scale, n)?;
+            if let Some(bias) = dequantize.bias {
+                check_bias_len(bias.len(), n)?;
+                if let Some(j) = bias.iter().position(|x| !x.is_finite()) {
+                    return Err(Error::param(
+                        "bias",
+                        format!("bias[{j}] = {} is not finite", bias[j]),
+                    ));
+                }
+            }
+            match dequantize.activation {
+                Activation::Identity | Activation::Relu => Ok(()),
+                Activation::Clamp { min, max } if min <= max => Ok(()),
+                Activation::Clamp { min, max } => Err(Error::param(
+                    "activation",
+                    format!("clamp bounds min = {min}, max = {max} are not ordered"),
+                )),
+            }
+        }
+        Output::U8 { requantize, .. } | Output::S8 { requantize, .. } => {
+            if matches!(out, Output::U8 { .. }) {
+                requant_bounds::<u8>(requantize)?;
+            } else {
+                requant_bounds::<i8>(requantize)?;
+            }
+            check_scale(&requantize.scale, n)?;
+            match requantize.bias {
+                Some(bias) => check_bias_len(bias.len(), n),
+                None => Ok(()),
+            }
+        }
+    }
 }
 
 fn check_layout(ctx: &Context, b: &PackedI8Weights) -> Result<()> {
@@ -398,16 +460,11 @@ pub(crate) fn igemm_checked_run(
 ) -> Result<()> {
     check_layout(ctx, b)?;
     let n = b.n;
-    let (rows, cols) = match &out {
-        Output::S32 { c, .. } => (c.rows(), c.cols()),
-        Output::F32 { c, .. } => (c.rows(), c.cols()),
-        Output::U8 { c, .. } => (c.rows(), c.cols()),
-        Output::S8 { c, .. } => (c.rows(), c.cols()),
-    };
-    if (rows, cols) != (m, n) {
-        return Err(Error::shape(format!("c is {rows}x{cols} but a·b is {m}x{n}")));
-    }
+    check_out_shape(&out, m, n)?;
     check_k_bound(pa, b)?;
+    if m == 0 || n == 0 {
+        return check_pipeline(&out, n);
+    }
     let kernels = ctx.kernels().igemm;
     // With no zero-point terms (u8 activations and s8 weights, both with
     // zero points 0) the raw sums are the results.

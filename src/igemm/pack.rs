@@ -146,6 +146,23 @@ impl PackedI8Weights {
         let isa = ctx.isa();
         let kernels = ctx.kernels().igemm;
         let nr = kernels.nr;
+        // The raw accumulator Σ a'·b' with a' ≤ 255, |b'| ≤ 128 must not
+        // wrap past what the compensation can repair: the result bound is
+        // checked per call; here refuse a K no call could use. Checked
+        // before anything is allocated per column (a zero-size view may
+        // claim any K or N).
+        if k > MAX_K {
+            return Err(Error::overflow(
+                "b",
+                format!("K = {k} exceeds {MAX_K}, past which Σ u8·s8 can overflow s32"),
+            ));
+        }
+        if n > isize::MAX as usize / 16 {
+            return Err(Error::overflow(
+                "b",
+                format!("N = {n} columns of per-column sums exceed the address space"),
+            ));
+        }
         if let WeightZeroPoint::PerColumn(z) = zero_point {
             if z.len() != n {
                 return Err(Error::shape(format!(
@@ -189,15 +206,6 @@ impl PackedI8Weights {
             .ok_or_else(|| {
                 Error::overflow("b", format!("a {k}x{n} packed matrix exceeds the address space"))
             })?;
-        // The raw accumulator Σ a'·b' with a' ≤ 255, |b'| ≤ 128 must not
-        // wrap past what the compensation can repair: the result bound is
-        // checked per call; here refuse a K no call could use.
-        if k > MAX_K {
-            return Err(Error::overflow(
-                "b",
-                format!("K = {k} exceeds {MAX_K}, past which Σ u8·s8 can overflow s32"),
-            ));
-        }
         let mut data = AlignedBytes::zeroed(total);
         let mut colsum = vec![0i32; n_panels * nr];
         let mut zb = vec![0i32; n_panels * nr];

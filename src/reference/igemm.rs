@@ -106,7 +106,9 @@ pub fn requantize_one(v: i32, j: usize, p: &Requantize<'_>, qmin: i32, qmax: i32
     let t = t as i32;
     let y = (t as f32 * scale_of(&p.scale, j)).round_ties_even();
     let (lo, hi) = bounds(p, qmin, qmax);
-    let q = y as i64 + p.zero_point as i64;
+    // `y as i64` saturates for huge scaled values (and ±inf); the add must
+    // saturate too (found by fuzz/igemm: scale 1e20 overflowed here).
+    let q = (y as i64).saturating_add(p.zero_point as i64);
     q.clamp(lo as i64, hi as i64) as i32
 }
 
