@@ -13,17 +13,25 @@ use crate::Isa;
 pub struct Kernels {
     /// The level these kernels were chosen for.
     pub isa: Isa,
+    /// FP32 GEMM kernels.
+    pub sgemm: crate::sgemm::SgemmKernels,
 }
 
 impl Kernels {
     /// The table for `isa`. Callers must have checked `isa.is_available()`.
     pub(crate) fn for_isa(isa: Isa) -> Kernels {
         debug_assert!(isa.is_available());
-        Kernels { isa }
+        Kernels {
+            isa,
+            sgemm: crate::sgemm::SgemmKernels::select(isa),
+        }
     }
 
     /// `(op, kernel name)` for every op family, for `lowp info`.
     pub fn names(&self) -> Vec<(&'static str, &'static str)> {
-        Vec::new()
+        let mut v = Vec::new();
+        v.push(("sgemm", self.sgemm.name()));
+        v.push(("sgemm_gemv", self.sgemm.rows_name()));
+        v
     }
 }

@@ -1,1 +1,3 @@
 //! x86_64 kernels, one folder per ISA level.
+pub mod avx2;
+pub mod avx512;

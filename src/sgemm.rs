@@ -1,0 +1,645 @@
+//! FP32 GEMM: `C ← alpha·A·B + beta·C` on the shared blocked driver
+//! ([`crate::gemm`]), with AVX-512F (14×32), AVX2+FMA (6×16) and scalar
+//! (4×8) microkernels, prepacked B, and a GEMV path for M = 1..4.
+
+use crate::error::{Error, Result};
+use crate::gemm::blocking::Blocking;
+use crate::gemm::partition::{split, Grid};
+use crate::gemm::{self, buffers, BOperand, Microkernel, PackA, PackB, PackedB, Problem, TileSink};
+use crate::isa::Isa;
+use crate::mat::{MatMut, MatRef};
+use crate::Context;
+use lowp_kernels::scalar::sgemm_f32_tile_store::sgemm_f32_tile_store_scalar;
+use std::ops::Range;
+
+/// Tile kernel: `(k, a_packed, b_packed, c, rsc, alpha, beta)`.
+type TileFn = unsafe fn(usize, *const f32, *const f32, *mut f32, usize, f32, f32);
+/// Strided rows kernel: `(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta)`.
+type RowsFn = unsafe fn(usize, *const f32, usize, usize, *const f32, usize, *mut f32, usize, f32, f32);
+
+/// The f32 GEMM kernels of one ISA level (an entry of [`crate::Kernels`]).
+#[derive(Clone, Copy, Debug)]
+pub struct SgemmKernels {
+    isa: Isa,
+    name: &'static str,
+    rows_name: &'static str,
+    mr: usize,
+    nr: usize,
+    tile: TileFn,
+    rows: [RowsFn; 4],
+}
+
+/// Rows of the longest strided rows kernel (M of the GEMV path).
+const GEMV_MAX_M: usize = 4;
+
+impl SgemmKernels {
+    /// The kernels for `isa` (which the CPU must have).
+    pub(crate) fn select(isa: Isa) -> SgemmKernels {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use lowp_kernels::x86_64::{avx2, avx512};
+            if isa >= Isa::Avx512 {
+                use avx512::sgemm_f32_4x32_strided as s;
+                return SgemmKernels {
+                    isa,
+                    name: "sgemm_f32_14x32_avx512",
+                    rows_name: "sgemm_f32_4x32_strided_avx512",
+                    mr: 14,
+                    nr: 32,
+                    tile: avx512::sgemm_f32_14x32::sgemm_f32_14x32_avx512,
+                    rows: [
+                        s::sgemm_f32_1x32_strided_avx512,
+                        s::sgemm_f32_2x32_strided_avx512,
+                        s::sgemm_f32_3x32_strided_avx512,
+                        s::sgemm_f32_4x32_strided_avx512,
+                    ],
+                };
+            }
+            if isa >= Isa::Avx2 {
+                use avx2::sgemm_f32_4x16_strided as s;
+                return SgemmKernels {
+                    isa,
+                    name: "sgemm_f32_6x16_avx2",
+                    rows_name: "sgemm_f32_4x16_strided_avx2",
+                    mr: 6,
+                    nr: 16,
+                    tile: avx2::sgemm_f32_6x16::sgemm_f32_6x16_avx2,
+                    rows: [
+                        s::sgemm_f32_1x16_strided_avx2,
+                        s::sgemm_f32_2x16_strided_avx2,
+                        s::sgemm_f32_3x16_strided_avx2,
+                        s::sgemm_f32_4x16_strided_avx2,
+                    ],
+                };
+            }
+        }
+        let _ = isa;
+        use lowp_kernels::scalar::{sgemm_f32_4x8, sgemm_f32_4x8_strided as s};
+        SgemmKernels {
+            isa: Isa::Scalar,
+            name: "sgemm_f32_4x8_scalar",
+            rows_name: "sgemm_f32_4x8_strided_scalar",
+            mr: 4,
+            nr: 8,
+            tile: sgemm_f32_4x8::sgemm_f32_4x8_scalar,
+            rows: [
+                s::sgemm_f32_1x8_strided_scalar,
+                s::sgemm_f32_2x8_strided_scalar,
+                s::sgemm_f32_3x8_strided_scalar,
+                s::sgemm_f32_4x8_strided_scalar,
+            ],
+        }
+    }
+
+    /// Name of the tile kernel, e.g. `sgemm_f32_14x32_avx512`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Name of the strided rows (GEMV) kernel family.
+    pub fn rows_name(&self) -> &'static str {
+        self.rows_name
+    }
+
+    /// The tile, `(MR, NR)`.
+    pub fn tile(&self) -> (usize, usize) {
+        (self.mr, self.nr)
+    }
+
+    /// The ISA level of these kernels.
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+
+    /// Calls the strided rows kernel for `rows ∈ 1..=4`.
+    ///
+    /// # Safety
+    /// The strided rows kernel contract (`lowp_kernels` `sgemm_macros` docs).
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn call_rows(
+        &self,
+        rows: usize,
+        k: usize,
+        a: *const f32,
+        rsa: usize,
+        csa: usize,
+        b: *const f32,
+        rsb: usize,
+        c: *mut f32,
+        rsc: usize,
+        alpha: f32,
+        beta: f32,
+    ) {
+        // SAFETY: forwarded contract; the table only holds kernels of an ISA
+        // the CPU has (Kernels::for_isa is only built for available levels).
+        unsafe { (self.rows[rows - 1])(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta) }
+    }
+}
+
+// SAFETY: `tile` and `rows` are the kernels of an available ISA, called with
+// the pointers and lengths the driver's contract guarantees.
+unsafe impl Microkernel for SgemmKernels {
+    type PackedA = f32;
+    type PackedB = f32;
+    type Acc = f32;
+    type Scalar = f32;
+    const ZERO: f32 = 0.0;
+    const ONE: f32 = 1.0;
+
+    fn mr(&self) -> usize {
+        self.mr
+    }
+    fn nr(&self) -> usize {
+        self.nr
+    }
+    fn k_unit(&self) -> usize {
+        1
+    }
+
+    unsafe fn tile(
+        &self,
+        kcp: usize,
+        a: *const f32,
+        b: *const f32,
+        c: *mut f32,
+        rsc: usize,
+        alpha: f32,
+        beta: f32,
+    ) {
+        // SAFETY: the driver's contract (Microkernel::tile) is the kernel's.
+        unsafe { (self.tile)(kcp, a, b, c, rsc, alpha, beta) }
+    }
+
+    unsafe fn tile_rows(
+        &self,
+        rows: usize,
+        kcp: usize,
+        a: *const f32,
+        b: *const f32,
+        c: *mut f32,
+        rsc: usize,
+        alpha: f32,
+        beta: f32,
+    ) -> bool {
+        // Rows in chunks of at most 4 (balanced), read from the packed A
+        // panel in place: element (i, p) at a[p·MR + i].
+        let chunks = rows.div_ceil(GEMV_MAX_M);
+        let mut r0 = 0;
+        for ch in 0..chunks {
+            let r1 = rows * (ch + 1) / chunks;
+            // SAFETY: rows r0..r1 < MR of the panel (MR·kcp elements) and of
+            // the C tile the driver vouched for; B panel as for `tile`.
+            unsafe {
+                self.call_rows(
+                    r1 - r0,
+                    kcp,
+                    a.wrapping_add(r0),
+                    1,
+                    self.mr,
+                    b,
+                    self.nr,
+                    c.wrapping_add(r0 * rsc),
+                    rsc,
+                    alpha,
+                    beta,
+                )
+            };
+            r0 = r1;
+        }
+        true
+    }
+}
+
+/// Packs f32 A blocks into `[p][MR]` panels.
+struct PackAF32<'a>(MatRef<'a, f32>);
+
+impl PackA<f32> for PackAF32<'_> {
+    fn pack_a(&self, dst: &mut [f32], mr: usize, rows: Range<usize>, ks: Range<usize>) {
+        let a = &self.0;
+        let (data, rs, cs) = (a.as_slice(), a.row_stride(), a.col_stride());
+        let kc = ks.len();
+        for (panel, dst) in dst.chunks_exact_mut(mr * kc).enumerate() {
+            let i0 = rows.start + panel * mr;
+            let valid = mr.min(rows.end - i0);
+            if rs == 1 {
+                // Column-major: each depth step is `valid` contiguous elements.
+                for (pp, d) in dst.chunks_exact_mut(mr).enumerate() {
+                    let s = (ks.start + pp) * cs + i0;
+                    d[..valid].copy_from_slice(&data[s..s + valid]);
+                    d[valid..].fill(0.0);
+                }
+            } else {
+                for ii in 0..valid {
+                    let base = (i0 + ii) * rs;
+                    if cs == 1 {
+                        let row = &data[base + ks.start..base + ks.end];
+                        for (d, &v) in dst.chunks_exact_mut(mr).zip(row) {
+                            d[ii] = v;
+                        }
+                    } else {
+                        for (pp, d) in dst.chunks_exact_mut(mr).enumerate() {
+                            d[ii] = data[base + (ks.start + pp) * cs];
+                        }
+                    }
+                }
+                if valid < mr {
+                    for d in dst.chunks_exact_mut(mr) {
+                        d[valid..].fill(0.0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Packs f32 B blocks into `[p][NR]` panels.
+struct PackBF32<'a>(MatRef<'a, f32>);
+
+impl PackB<f32> for PackBF32<'_> {
+    fn pack_b(&self, dst: &mut [f32], nr: usize, ks: Range<usize>, cols: Range<usize>) {
+        let b = &self.0;
+        let (data, rs, cs) = (b.as_slice(), b.row_stride(), b.col_stride());
+        let kc = ks.len();
+        for (panel, dst) in dst.chunks_exact_mut(nr * kc).enumerate() {
+            let j0 = cols.start + panel * nr;
+            let valid = nr.min(cols.end - j0);
+            if cs == 1 {
+                for (pp, d) in dst.chunks_exact_mut(nr).enumerate() {
+                    let s = (ks.start + pp) * rs + j0;
+                    d[..valid].copy_from_slice(&data[s..s + valid]);
+                    d[valid..].fill(0.0);
+                }
+            } else {
+                for jj in 0..valid {
+                    let base = (j0 + jj) * cs;
+                    if rs == 1 {
+                        let col = &data[base + ks.start..base + ks.end];
+                        for (d, &v) in dst.chunks_exact_mut(nr).zip(col) {
+                            d[jj] = v;
+                        }
+                    } else {
+                        for (pp, d) in dst.chunks_exact_mut(nr).enumerate() {
+                            d[jj] = data[base + (ks.start + pp) * rs];
+                        }
+                    }
+                }
+                if valid < nr {
+                    for d in dst.chunks_exact_mut(nr) {
+                        d[valid..].fill(0.0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// C as the driver's sink: direct tile writes when C's columns are
+/// contiguous, else the scratch tile merged with the tile-store kernel.
+struct SinkF32 {
+    c: *mut f32,
+    rsc: usize,
+    csc: usize,
+    beta: f32,
+}
+
+// SAFETY: the driver hands disjoint tiles to different threads; the pointer
+// is only dereferenced inside kernels, each on its own tile.
+unsafe impl Sync for SinkF32 {}
+// SAFETY: as for Sync.
+unsafe impl Send for SinkF32 {}
+
+impl SinkF32 {
+    fn new(c: &mut MatMut<'_, f32>, beta: f32) -> SinkF32 {
+        SinkF32 {
+            c: c.as_mut_ptr(),
+            rsc: c.row_stride(),
+            csc: if c.cols() <= 1 { 1 } else { c.col_stride() },
+            beta,
+        }
+    }
+
+    /// Merges `rows × cols` of `tile` (row stride `ld`) into C at `(i, j)`
+    /// with β = `beta` (callers pass 1 after the first K block).
+    #[allow(clippy::too_many_arguments)]
+    fn merge(&self, tile: &[f32], ld: usize, i: usize, j: usize, rows: usize, cols: usize, beta: f32) {
+        // SAFETY: (i, j) and the rows × cols tile are inside C (the driver and
+        // the GEMV path only pass in-range tiles), owned by this thread.
+        unsafe {
+            sgemm_f32_tile_store_scalar(
+                rows,
+                cols,
+                tile,
+                ld,
+                self.c.wrapping_add(i * self.rsc + j * self.csc),
+                self.rsc,
+                self.csc,
+                beta,
+            )
+        }
+    }
+}
+
+// SAFETY: `direct` points at C's element (i, j) with unit column stride, and
+// the driver only asks for tiles inside C; tiles are disjoint.
+unsafe impl TileSink<f32> for SinkF32 {
+    fn direct(&self, i: usize, j: usize) -> Option<(*mut f32, usize)> {
+        (self.csc == 1).then(|| (self.c.wrapping_add(i * self.rsc + j), self.rsc))
+    }
+
+    fn store(
+        &self,
+        tile: &[f32],
+        ld: usize,
+        i: usize,
+        j: usize,
+        rows: usize,
+        cols: usize,
+        first: bool,
+        _last: bool,
+    ) {
+        self.merge(tile, ld, i, j, rows, cols, if first { self.beta } else { 1.0 });
+    }
+}
+
+fn check_shapes(a: &MatRef<'_, f32>, b_rows: usize, b_cols: usize, c: &MatMut<'_, f32>) -> Result<()> {
+    let (m, k) = (a.rows(), a.cols());
+    if b_rows != k || c.rows() != m || c.cols() != b_cols {
+        return Err(Error::shape(format!(
+            "sgemm: a is {m}x{k}, b is {b_rows}x{b_cols}, c is {}x{}; need a m×k, b k×n, c m×n",
+            c.rows(),
+            c.cols()
+        )));
+    }
+    Ok(())
+}
+
+/// `C ← beta·C` (β = 0 writes zeros without reading C).
+fn scale(beta: f32, c: &mut MatMut<'_, f32>) {
+    for i in 0..c.rows() {
+        for j in 0..c.cols() {
+            let x = c.at_mut(i, j);
+            *x = if beta == 0.0 { 0.0 } else { beta * *x };
+        }
+    }
+}
+
+/// FP32 GEMM: `C ← alpha·A·B + beta·C`, any row/column strides (transposes
+/// are views with swapped strides, [`MatRef::t`]).
+///
+/// BLAS semantics: with `beta == 0` C is not read (NaN in C does not leak);
+/// `k == 0` or `alpha == 0` gives `C ← beta·C` without reading A or B;
+/// `m == 0` or `n == 0` does nothing. Results are bit-identical for every
+/// thread count. `Err(ShapeMismatch)` when the shapes disagree.
+///
+/// ```
+/// use lowp::{sgemm, Context, MatMut, MatRef};
+/// let ctx = Context::builder().threads(1).build()?;
+/// let a = [1.0f32, 2.0, 3.0, 4.0];
+/// let b = [5.0f32, 6.0, 7.0, 8.0];
+/// let mut c = [0.0f32; 4];
+/// sgemm(&ctx, 1.0, MatRef::row_major(&a, 2, 2)?, MatRef::row_major(&b, 2, 2)?, 0.0,
+///       MatMut::row_major(&mut c, 2, 2)?)?;
+/// assert_eq!(c, [19.0, 22.0, 43.0, 50.0]);
+/// # Ok::<(), lowp::Error>(())
+/// ```
+pub fn sgemm(
+    ctx: &Context,
+    alpha: f32,
+    a: MatRef<'_, f32>,
+    b: MatRef<'_, f32>,
+    beta: f32,
+    mut c: MatMut<'_, f32>,
+) -> Result<()> {
+    check_shapes(&a, b.rows(), b.cols(), &c)?;
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if k == 0 || alpha == 0.0 {
+        scale(beta, &mut c);
+        return Ok(());
+    }
+    // Column-major C: compute Cᵀ = Bᵀ·Aᵀ so the kernels write C's contiguous
+    // columns as rows.
+    let (a, b, mut c) = if m > 1 && n > 1 && c.col_stride() != 1 && c.row_stride() == 1 {
+        (b.t(), a.t(), c.t())
+    } else {
+        (a, b, c)
+    };
+    let kern = &ctx.kernels().sgemm;
+    if a.rows() <= GEMV_MAX_M && b.is_row_contiguous() {
+        gemv(ctx, kern, alpha, a, GemvB::RowMajor(b), beta, &mut c);
+        return Ok(());
+    }
+    let sink = SinkF32::new(&mut c, beta);
+    let pa = PackAF32(a);
+    let pb = PackBF32(b);
+    gemm::gemm(
+        ctx,
+        kern,
+        &Problem {
+            m: a.rows(),
+            n: b.cols(),
+            k,
+            a: &pa,
+            b: BOperand::Pack(&pb),
+            sink: &sink,
+            alpha,
+            beta,
+            kc_max: None,
+        },
+    );
+    Ok(())
+}
+
+/// FP32 GEMM with a prepacked B ([`PackedB::<f32>::new`](PackedB::new)):
+/// `C ← alpha·A·B + beta·C`, same semantics as [`sgemm`].
+/// `Err(LayoutMismatch)` when `b` was packed for another kernel (a Context
+/// of another ISA level), `Err(ShapeMismatch)` when the shapes disagree.
+pub fn sgemm_packed(
+    ctx: &Context,
+    alpha: f32,
+    a: MatRef<'_, f32>,
+    b: &PackedB<f32>,
+    beta: f32,
+    mut c: MatMut<'_, f32>,
+) -> Result<()> {
+    let kern = &ctx.kernels().sgemm;
+    b.check_layout(kern.isa, kern.name, kern.nr, 1)?;
+    check_shapes(&a, b.rows(), b.cols(), &c)?;
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if k == 0 || alpha == 0.0 {
+        scale(beta, &mut c);
+        return Ok(());
+    }
+    if m <= GEMV_MAX_M {
+        gemv(ctx, kern, alpha, a, GemvB::Packed(b), beta, &mut c);
+        return Ok(());
+    }
+    let sink = SinkF32::new(&mut c, beta);
+    let pa = PackAF32(a);
+    gemm::gemm(
+        ctx,
+        kern,
+        &Problem {
+            m,
+            n,
+            k,
+            a: &pa,
+            b: BOperand::Prepacked(b),
+            sink: &sink,
+            alpha,
+            beta,
+            kc_max: None,
+        },
+    );
+    Ok(())
+}
+
+impl PackedB<f32> {
+    /// Packs a `k × n` f32 B (any strides) for `ctx`'s sgemm kernel, once,
+    /// for many [`sgemm_packed`] calls (weights in inference).
+    ///
+    /// ```
+    /// use lowp::{sgemm_packed, Context, MatMut, MatRef, PackedB};
+    /// let ctx = Context::builder().threads(1).build()?;
+    /// let w = [1.0f32, 0.0, 0.0, 1.0];
+    /// let packed = PackedB::<f32>::new(&ctx, MatRef::row_major(&w, 2, 2)?)?;
+    /// let x = [3.0f32, 4.0];
+    /// let mut y = [0.0f32; 2];
+    /// sgemm_packed(&ctx, 1.0, MatRef::row_major(&x, 1, 2)?, &packed, 0.0,
+    ///              MatMut::row_major(&mut y, 1, 2)?)?;
+    /// assert_eq!(y, [3.0, 4.0]);
+    /// # Ok::<(), lowp::Error>(())
+    /// ```
+    pub fn new(ctx: &Context, b: MatRef<'_, f32>) -> Result<PackedB<f32>> {
+        let kern = &ctx.kernels().sgemm;
+        let blk = Blocking::derive(ctx.cache_sizes(), kern.mr, kern.nr, 1, 4, 4);
+        let kc = blk.fit(1, 1, b.rows(), kern.mr, kern.nr, 1).kc;
+        PackedB::pack_with(
+            b.rows(),
+            b.cols(),
+            kc.max(1),
+            kern.nr,
+            1,
+            kern.isa,
+            kern.name,
+            &PackBF32(b),
+        )
+    }
+}
+
+/// The B of the GEMV path.
+enum GemvB<'a> {
+    /// Unpacked, rows contiguous: read in place, `rsb` apart.
+    RowMajor(MatRef<'a, f32>),
+    /// Prepacked panels.
+    Packed(&'a PackedB<f32>),
+}
+
+/// Depth of one pass of the row-major GEMV: this many rows of B are streamed
+/// side by side while the C strip stays in registers.
+const GEMV_KC: usize = 128;
+
+/// C (m ≤ 4 rows) ← alpha·A·B + beta·C with the strided rows kernels:
+/// neither A nor (when its rows are contiguous, or it is prepacked) B is packed.
+/// N is split over the threads; K is walked in the same order by each.
+fn gemv(
+    ctx: &Context,
+    kern: &SgemmKernels,
+    alpha: f32,
+    a: MatRef<'_, f32>,
+    b: GemvB<'_>,
+    beta: f32,
+    c: &mut MatMut<'_, f32>,
+) {
+    let (m, k, n, nr) = (a.rows(), a.cols(), c.cols(), kern.nr);
+    let sink = SinkF32::new(c, beta);
+    let kc = match &b {
+        GemvB::RowMajor(_) => GEMV_KC,
+        GemvB::Packed(pb) => pb.kc(),
+    };
+    let grid = Grid::new(m, n, k, kern.mr, nr, ctx.num_threads());
+    let tasks = grid.tasks();
+    let (adata, rsa, csa) = (a.as_slice(), a.row_stride(), a.col_stride());
+    ctx.run_parallel(tasks, |t| {
+        let cols = split(n, tasks, nr, t);
+        if cols.is_empty() {
+            return;
+        }
+        let mut scratch = buffers::take::<f32>(buffers::SLOT_TILE, GEMV_MAX_M * nr);
+        let mut panel = buffers::take::<f32>(
+            buffers::SLOT_B,
+            match &b {
+                GemvB::RowMajor(_) => kc * nr,
+                GemvB::Packed(_) => 0,
+            },
+        );
+        let mut pc = 0;
+        while pc < k {
+            let kcb = kc.min(k - pc);
+            let beta_k = if pc == 0 { beta } else { 1.0 };
+            let a_blk = &adata[pc * csa..];
+            let mut j = cols.start;
+            while j < cols.end {
+                let cols_t = nr.min(cols.end - j);
+                let (bp, rsb): (&[f32], usize) = match &b {
+                    GemvB::RowMajor(bm) if cols_t == nr => {
+                        (&bm.as_slice()[pc * bm.row_stride() + j..], bm.row_stride())
+                    }
+                    GemvB::RowMajor(bm) => {
+                        let dst = &mut panel[..kcb * nr];
+                        PackBF32(*bm).pack_b(dst, nr, pc..pc + kcb, j..j + cols_t);
+                        (&panel[..kcb * nr], nr)
+                    }
+                    GemvB::Packed(pb) => (pb.block(pc, j / nr), nr),
+                };
+                if let (true, Some((cp, rsc))) = (cols_t == nr, sink.direct(0, j)) {
+                    // SAFETY: A's m rows and kcb columns from pc, B's kcb rows
+                    // and nr columns from (pc, j) (in the view, or the padded
+                    // panel), and C's m × nr tile at (0, j) are all in bounds
+                    // (validated views); this task owns columns `cols` of C.
+                    unsafe {
+                        kern.call_rows(
+                            m,
+                            kcb,
+                            a_blk.as_ptr(),
+                            rsa,
+                            csa,
+                            bp.as_ptr(),
+                            rsb,
+                            cp,
+                            rsc,
+                            alpha,
+                            beta_k,
+                        )
+                    };
+                } else {
+                    let tile = &mut scratch[..m * nr];
+                    // SAFETY: as above, writing the thread's m × nr scratch tile.
+                    unsafe {
+                        kern.call_rows(
+                            m,
+                            kcb,
+                            a_blk.as_ptr(),
+                            rsa,
+                            csa,
+                            bp.as_ptr(),
+                            rsb,
+                            tile.as_mut_ptr(),
+                            nr,
+                            alpha,
+                            0.0,
+                        )
+                    };
+                    sink.merge(tile, nr, 0, j, m, cols_t, beta_k);
+                }
+                j += cols_t;
+            }
+            pc += kcb;
+        }
+    });
+}
