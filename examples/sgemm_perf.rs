@@ -2,7 +2,10 @@
 //! `cargo run --release --example sgemm_perf -- M N K THREADS [lowp|gemm|mm|packed] [reps]`
 
 use lowp::{sgemm, sgemm_packed, Context, MatMut, MatRef, PackedB};
+use std::sync::OnceLock;
 use std::time::Instant;
+
+static EPOCH: OnceLock<Instant> = OnceLock::new();
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -40,6 +43,7 @@ fn main() {
             MatMut::row_major(&mut c, m, n).unwrap(),
         )
         .unwrap(),
+        // SAFETY: dense row-major buffers of exactly m×k, k×n, m×n.
         "mm" => unsafe {
             matrixmultiply::sgemm(
                 m,
@@ -58,6 +62,7 @@ fn main() {
                 1,
             )
         },
+        // SAFETY: dense row-major buffers of exactly m×k, k×n, m×n.
         "gemm" => unsafe {
             gemm::gemm(
                 m,
@@ -88,13 +93,29 @@ fn main() {
         _ => panic!("unknown impl"),
     };
     run();
+    // With LOWP_CPU_TIME=1, time by this thread's CPU time (robust to other
+    // processes on a loaded machine; only meaningful for 1 thread).
+    let cpu = std::env::var("LOWP_CPU_TIME").is_ok();
+    let now = || {
+        if cpu {
+            let mut ts = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: valid out-pointer.
+            unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+            ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+        } else {
+            EPOCH.get_or_init(Instant::now).elapsed().as_secs_f64()
+        }
+    };
     let mut times = Vec::new();
     for _ in 0..5 {
-        let t0 = Instant::now();
+        let t0 = now();
         for _ in 0..reps {
             run();
         }
-        times.push(t0.elapsed().as_secs_f64() / reps as f64);
+        times.push((now() - t0) / reps as f64);
     }
     times.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let med = times[2];

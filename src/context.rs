@@ -113,10 +113,7 @@ impl ContextBuilder {
         let (isa, isa_choice) = match (self.max_isa, self.ignore_env) {
             (Some(cap), _) => (Isa::best_up_to(cap)?, IsaChoice::Builder),
             (None, false) => match env_max_isa()? {
-                Some((cap, raw)) => (
-                    Isa::best_up_to(cap).map_err(|e| prefix_env(e))?,
-                    IsaChoice::Env(raw),
-                ),
+                Some((cap, raw)) => (Isa::best_up_to(cap).map_err(prefix_env)?, IsaChoice::Env(raw)),
                 None => (Isa::best(), IsaChoice::Best),
             },
             (None, true) => (Isa::best(), IsaChoice::Best),

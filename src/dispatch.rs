@@ -29,9 +29,10 @@ impl Kernels {
 
     /// `(op, kernel name)` for every op family, for `lowp info`.
     pub fn names(&self) -> Vec<(&'static str, &'static str)> {
-        let mut v = Vec::new();
-        v.push(("sgemm", self.sgemm.name()));
-        v.push(("sgemm_gemv", self.sgemm.rows_name()));
+        let v = vec![
+            ("sgemm", self.sgemm.name()),
+            ("sgemm_gemv", self.sgemm.rows_name()),
+        ];
         v
     }
 }

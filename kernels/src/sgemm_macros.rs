@@ -17,14 +17,14 @@
 //! The kernel never allocates, never reads or writes outside those elements,
 //! and needs no alignment (unaligned loads/stores).
 //!
-//! **Strided rows kernel** `sgemm_f32_{M}x{NR}_strided_{isa}` (M = 1..4):
+//! **Strided rows kernel** `sgemm_f32_{M}x{NR}_strided_{isa}` (M = 1..MR):
 //! `unsafe fn(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta)` is the same for an
 //! `M × NR` tile, but reads A with any strides (element `(i, p)` at
 //! `a[i·rsa + p·csa]`, so a packed panel, a row-major or a column-major A all
 //! work unpacked) and B rows `rsb` apart (element `(p, j)` at `b[p·rsb + j]`:
 //! a packed panel with `rsb = NR`, or an unpacked row-major B). This serves
-//! GEMV (M = 1..4 without packing A or B) and the short row edges of the
-//! blocked GEMM.
+//! small-M GEMM / GEMV (M ≤ 16 without packing A or B) and the short row
+//! edges of the blocked GEMM.
 //!
 //! The accumulators of a tile live in registers for the whole K loop (one
 //! vector of B per column block, A broadcast per row, FMA into `MR × NR/W`
@@ -39,6 +39,7 @@ macro_rules! sgemm_f32_tile_kernel {
         vec = $v:ty; zero = $zero:expr;
         load = $load:path; store = $store:path;
         splat = $splat:path; fma = $fma:path; mul = $mul:path;
+        prefetch = $pf:path;
     ) => {
         $(#[$attr])*
         ///
@@ -67,19 +68,42 @@ macro_rules! sgemm_f32_tile_kernel {
             // SAFETY: the caller guarantees `k·MR` readable f32 at `a`, `k·NR`
             // at `b` and the tile at `c`; every access below stays inside them.
             unsafe {
-                for _ in 0..k {
-                    let mut bv: [$v; NV] = [$zero; NV];
-                    for j in 0..NV {
-                        bv[j] = $load(pb.add(j * W));
-                    }
-                    for i in 0..MR {
-                        let ai = $splat(*pa.add(i));
+                // Pull the C tile towards L1 while the K loop runs (its first
+                // and last element of each row; a prefetch never faults).
+                for i in 0..MR {
+                    $pf(c.wrapping_add(i * rsc));
+                    $pf(c.wrapping_add(i * rsc + NV * W - 1));
+                }
+                // One step of K: NV vectors of B, MR broadcasts of A, MR·NV FMAs.
+                macro_rules! step {
+                    ($u:expr) => {
+                        let mut bv: [$v; NV] = [$zero; NV];
                         for j in 0..NV {
-                            acc[i][j] = $fma(ai, bv[j], acc[i][j]);
+                            bv[j] = $load(pb.add($u * NV * W + j * W));
                         }
-                    }
+                        for i in 0..MR {
+                            let ai = $splat(*pa.add($u * MR + i));
+                            for j in 0..NV {
+                                acc[i][j] = $fma(ai, bv[j], acc[i][j]);
+                            }
+                        }
+                    };
+                }
+                let mut left = k;
+                while left >= 4 {
+                    step!(0);
+                    step!(1);
+                    step!(2);
+                    step!(3);
+                    pa = pa.wrapping_add(4 * MR);
+                    pb = pb.wrapping_add(4 * NV * W);
+                    left -= 4;
+                }
+                while left > 0 {
+                    step!(0);
                     pa = pa.wrapping_add(MR);
                     pb = pb.wrapping_add(NV * W);
+                    left -= 1;
                 }
                 let va = $splat(alpha);
                 if beta == 0.0 {

@@ -249,6 +249,13 @@ pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
     let sub_m = p.m.div_ceil(grid.tm);
     let sub_n = p.n.div_ceil(grid.tn);
     let mut fit = blk.fit(sub_m, sub_n, p.k, mr, nr, ku);
+    if sub_m <= fit.mc {
+        // One A block per task: each packed B block is used by one pass
+        // only, so keep it in L2 (packed and consumed while still hot)
+        // rather than sizing it for L3.
+        let l2_cols = (ctx.cache_sizes().l2 / 2) / (fit.kc * std::mem::size_of::<K::PackedB>()).max(1);
+        fit.nc = fit.nc.min((l2_cols / nr * nr).max(nr));
+    }
     if let BOperand::Prepacked(pb) = &p.b {
         fit.kc = pb.kc();
     }
@@ -262,6 +269,11 @@ pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
 }
 
 /// The serial loop nest over one block of C.
+///
+/// When the block's rows fit one A block (`rows ≤ MC`), K is the outer loop:
+/// A is packed once per K block and each B block right before its use (so
+/// nothing is packed twice). Otherwise the classic order NC → KC → MC. Either
+/// way each C element sums its K blocks in increasing order.
 fn run_block<K: Microkernel>(
     ukr: &K,
     p: &Problem<'_, K>,
@@ -279,85 +291,142 @@ fn run_block<K: Microkernel>(
     let mut bbuf = buffers::take::<K::PackedB>(buffers::SLOT_B, b_len);
     let mut scratch = buffers::take::<K::Acc>(buffers::SLOT_TILE, mr * nr);
 
-    let mut jc = cols.start;
-    while jc < cols.end {
-        let ncb = blk.nc.min(cols.end - jc);
-        let npan = ncb.div_ceil(nr);
+    // Packs (or looks up) the B block (pc.., jc..) and returns it.
+    let b_block = |bbuf: &mut [K::PackedB], pc: usize, kcb: usize, jc: usize, ncb: usize| -> (usize, usize) {
+        let len = ncb.div_ceil(nr) * nr * round_up(kcb, ku);
+        if let BOperand::Pack(pb) = p.b {
+            pb.pack_b(&mut bbuf[..len], nr, pc..pc + kcb, jc..jc + ncb);
+        }
+        (0, len)
+    };
+    let k_blocks = || {
         let mut pc = 0;
-        while pc < p.k {
-            let kcb = blk.kc.min(p.k - pc);
+        std::iter::from_fn(move || {
+            (pc < p.k).then(|| {
+                let kcb = blk.kc.min(p.k - pc);
+                pc += kcb;
+                (pc - kcb, kcb)
+            })
+        })
+    };
+    let col_blocks = || {
+        (cols.start..cols.end)
+            .step_by(blk.nc)
+            .map(|jc| (jc, blk.nc.min(cols.end - jc)))
+    };
+
+    if rows.len() <= blk.mc {
+        let (ic, mcb) = (rows.start, rows.len());
+        for (pc, kcb) in k_blocks() {
             let kcp = round_up(kcb, ku);
-            let first = pc == 0;
-            let last = pc + kcb == p.k;
-            let bblock: &[K::PackedB] = match p.b {
-                BOperand::Pack(pb) => {
-                    let dst = &mut bbuf[..npan * nr * kcp];
-                    pb.pack_b(dst, nr, pc..pc + kcb, jc..jc + ncb);
-                    &bbuf[..npan * nr * kcp]
+            let alen = mcb.div_ceil(mr) * mr * kcp;
+            p.a.pack_a(&mut abuf[..alen], mr, ic..ic + mcb, pc..pc + kcb);
+            for (jc, ncb) in col_blocks() {
+                let (s, e) = b_block(&mut bbuf, pc, kcb, jc, ncb);
+                let bblock: &[K::PackedB] = match p.b {
+                    BOperand::Pack(_) => &bbuf[s..e],
+                    BOperand::Prepacked(pb) => &pb.block(pc, jc / nr)[..e - s],
+                };
+                macro_kernel(
+                    ukr,
+                    p,
+                    &abuf[..alen],
+                    bblock,
+                    &mut scratch,
+                    (ic, mcb),
+                    (jc, ncb),
+                    (pc, kcb),
+                );
+            }
+        }
+    } else {
+        for (jc, ncb) in col_blocks() {
+            for (pc, kcb) in k_blocks() {
+                let kcp = round_up(kcb, ku);
+                let (s, e) = b_block(&mut bbuf, pc, kcb, jc, ncb);
+                let bblock: &[K::PackedB] = match p.b {
+                    BOperand::Pack(_) => &bbuf[s..e],
+                    BOperand::Prepacked(pb) => &pb.block(pc, jc / nr)[..e - s],
+                };
+                let mut ic = rows.start;
+                while ic < rows.end {
+                    let mcb = blk.mc.min(rows.end - ic);
+                    let alen = mcb.div_ceil(mr) * mr * kcp;
+                    p.a.pack_a(&mut abuf[..alen], mr, ic..ic + mcb, pc..pc + kcb);
+                    macro_kernel(
+                        ukr,
+                        p,
+                        &abuf[..alen],
+                        bblock,
+                        &mut scratch,
+                        (ic, mcb),
+                        (jc, ncb),
+                        (pc, kcb),
+                    );
+                    ic += mcb;
                 }
-                BOperand::Prepacked(pb) => &pb.block(pc, jc / nr)[..npan * nr * kcp],
-            };
-            let beta = if first { p.beta } else { K::ONE };
-            let mut ic = rows.start;
-            while ic < rows.end {
-                let mcb = blk.mc.min(rows.end - ic);
-                let mpan = mcb.div_ceil(mr);
-                p.a.pack_a(&mut abuf[..mpan * mr * kcp], mr, ic..ic + mcb, pc..pc + kcb);
-                for jr in 0..npan {
-                    let bp = &bblock[jr * nr * kcp..(jr + 1) * nr * kcp];
-                    let j = jc + jr * nr;
-                    let cols_t = nr.min(jc + ncb - j);
-                    for ir in 0..mpan {
-                        let ap = &abuf[ir * mr * kcp..(ir + 1) * mr * kcp];
-                        let i = ic + ir * mr;
-                        let rows_t = mr.min(ic + mcb - i);
-                        if cols_t == nr {
-                            if let Some((c, rsc)) = p.sink.direct(i, j) {
-                                if rows_t == mr {
-                                    // SAFETY: ap/bp hold MR·kcp / NR·kcp elements (sliced
-                                    // above); the sink vouches for the full tile at (i, j);
-                                    // this task owns rows i.., columns j.. of C.
-                                    unsafe { ukr.tile(kcp, ap.as_ptr(), bp.as_ptr(), c, rsc, p.alpha, beta) };
-                                    continue;
-                                }
-                                // SAFETY: as above, for the tile's `rows_t` rows.
-                                if unsafe {
-                                    ukr.tile_rows(
-                                        rows_t,
-                                        kcp,
-                                        ap.as_ptr(),
-                                        bp.as_ptr(),
-                                        c,
-                                        rsc,
-                                        p.alpha,
-                                        beta,
-                                    )
-                                } {
-                                    continue;
-                                }
-                            }
-                        }
-                        let tile = &mut scratch[..mr * nr];
-                        // SAFETY: ap/bp as above; the scratch tile holds MR·NR
-                        // elements with row stride NR and belongs to this thread.
-                        unsafe {
-                            ukr.tile(
-                                kcp,
-                                ap.as_ptr(),
-                                bp.as_ptr(),
-                                tile.as_mut_ptr(),
-                                nr,
-                                p.alpha,
-                                K::ZERO,
-                            )
-                        };
-                        p.sink.store(tile, nr, i, j, rows_t, cols_t, first, last);
+            }
+        }
+    }
+}
+
+/// All tiles of one packed A block × one packed B block (BLIS's macro-kernel):
+/// NR panels outer (the B micro-panel stays in L1), MR panels inner.
+#[allow(clippy::too_many_arguments)]
+fn macro_kernel<K: Microkernel>(
+    ukr: &K,
+    p: &Problem<'_, K>,
+    ablock: &[K::PackedA],
+    bblock: &[K::PackedB],
+    scratch: &mut [K::Acc],
+    (ic, mcb): (usize, usize),
+    (jc, ncb): (usize, usize),
+    (pc, kcb): (usize, usize),
+) {
+    let (mr, nr, ku) = (ukr.mr(), ukr.nr(), ukr.k_unit());
+    let kcp = round_up(kcb, ku);
+    let first = pc == 0;
+    let last = pc + kcb == p.k;
+    let beta = if first { p.beta } else { K::ONE };
+    for jr in 0..ncb.div_ceil(nr) {
+        let bp = &bblock[jr * nr * kcp..(jr + 1) * nr * kcp];
+        let j = jc + jr * nr;
+        let cols_t = nr.min(jc + ncb - j);
+        for ir in 0..mcb.div_ceil(mr) {
+            let ap = &ablock[ir * mr * kcp..(ir + 1) * mr * kcp];
+            let i = ic + ir * mr;
+            let rows_t = mr.min(ic + mcb - i);
+            if cols_t == nr {
+                if let Some((c, rsc)) = p.sink.direct(i, j) {
+                    if rows_t == mr {
+                        // SAFETY: ap/bp hold MR·kcp / NR·kcp elements (sliced
+                        // above); the sink vouches for the full tile at (i, j);
+                        // this task owns rows i.., columns j.. of C.
+                        unsafe { ukr.tile(kcp, ap.as_ptr(), bp.as_ptr(), c, rsc, p.alpha, beta) };
+                        continue;
+                    }
+                    // SAFETY: as above, for the tile's `rows_t` rows.
+                    if unsafe { ukr.tile_rows(rows_t, kcp, ap.as_ptr(), bp.as_ptr(), c, rsc, p.alpha, beta) }
+                    {
+                        continue;
                     }
                 }
-                ic += mcb;
             }
-            pc += kcb;
+            let tile = &mut scratch[..mr * nr];
+            // SAFETY: ap/bp as above; the scratch tile holds MR·NR
+            // elements with row stride NR and belongs to this thread.
+            unsafe {
+                ukr.tile(
+                    kcp,
+                    ap.as_ptr(),
+                    bp.as_ptr(),
+                    tile.as_mut_ptr(),
+                    nr,
+                    p.alpha,
+                    K::ZERO,
+                )
+            };
+            p.sink.store(tile, nr, i, j, rows_t, cols_t, first, last);
         }
-        jc += ncb;
     }
 }

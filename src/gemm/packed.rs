@@ -45,7 +45,7 @@ impl<T: Copy + Default + 'static> PackedB<T> {
         kernel: &'static str,
         packer: &dyn PackB<T>,
     ) -> Result<Self> {
-        debug_assert!(kc > 0 && kc % k_unit == 0);
+        debug_assert!(kc > 0 && kc.is_multiple_of(k_unit));
         let panels = n.div_ceil(nr);
         let total = if k == 0 || n == 0 {
             0

@@ -93,7 +93,7 @@ mod tests {
             for i in 0..parts {
                 let r = split(len, parts, unit, i);
                 assert_eq!(r.start, next);
-                assert!(r.start % unit == 0 || r.start == len);
+                assert!(r.start.is_multiple_of(unit) || r.start == len);
                 next = r.end;
             }
             assert_eq!(next, len);

@@ -38,3 +38,7 @@ pub(crate) fn fma(a: f32, b: f32, c: f32) -> f32 {
 pub(crate) fn mul(a: f32, b: f32) -> f32 {
     a * b
 }
+
+/// No prefetch in portable code.
+#[inline(always)]
+pub(crate) fn prefetch(_p: *const f32) {}

@@ -1,4 +1,4 @@
-//! AVX2+FMA f32 strided rows kernels, 1 to 4 rows × 16 columns (GEMV without
+//! AVX2+FMA f32 strided rows kernels, 1 to 6 rows × 16 columns (GEMV without
 //! packing, and the short row edges of the blocked GEMM).
 
 use core::arch::x86_64::{
@@ -23,5 +23,7 @@ stamp!(
     sgemm_f32_1x16_strided_avx2 = 1,
     sgemm_f32_2x16_strided_avx2 = 2,
     sgemm_f32_3x16_strided_avx2 = 3,
-    sgemm_f32_4x16_strided_avx2 = 4
+    sgemm_f32_4x16_strided_avx2 = 4,
+    sgemm_f32_5x16_strided_avx2 = 5,
+    sgemm_f32_6x16_strided_avx2 = 6
 );

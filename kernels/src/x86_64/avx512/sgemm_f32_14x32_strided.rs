@@ -1,4 +1,4 @@
-//! AVX-512F f32 strided rows kernels, 1 to 4 rows × 32 columns (GEMV without
+//! AVX-512F f32 strided rows kernels, 1 to 14 rows × 32 columns (GEMV without
 //! packing, and the short row edges of the blocked GEMM).
 
 use core::arch::x86_64::{
@@ -23,5 +23,15 @@ stamp!(
     sgemm_f32_1x32_strided_avx512 = 1,
     sgemm_f32_2x32_strided_avx512 = 2,
     sgemm_f32_3x32_strided_avx512 = 3,
-    sgemm_f32_4x32_strided_avx512 = 4
+    sgemm_f32_4x32_strided_avx512 = 4,
+    sgemm_f32_5x32_strided_avx512 = 5,
+    sgemm_f32_6x32_strided_avx512 = 6,
+    sgemm_f32_7x32_strided_avx512 = 7,
+    sgemm_f32_8x32_strided_avx512 = 8,
+    sgemm_f32_9x32_strided_avx512 = 9,
+    sgemm_f32_10x32_strided_avx512 = 10,
+    sgemm_f32_11x32_strided_avx512 = 11,
+    sgemm_f32_12x32_strided_avx512 = 12,
+    sgemm_f32_13x32_strided_avx512 = 13,
+    sgemm_f32_14x32_strided_avx512 = 14
 );
