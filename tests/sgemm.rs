@@ -6,7 +6,7 @@
 //! length k plus the α/β updates (one rounding each, ×2 for the β·C product
 //! and the per-K-block updates).
 
-use lowp::{reference, sgemm, sgemm_packed, Context, Isa, MatMut, MatRef, PackedB};
+use lowp::{reference, sgemm, sgemm_packed, CacheSizes, Context, Isa, MatMut, MatRef, PackedB};
 use proptest::prelude::*;
 
 /// A strided layout for an `r × c` operand.
@@ -88,7 +88,15 @@ fn fill(len: usize, seed: u64) -> Vec<f32> {
         .collect()
 }
 
+/// Every available ISA × {1, 3} threads × {default caches, tiny caches}.
+/// Tiny caches (4 KiB L1, 16 KiB L2) force the packed, blocked path with
+/// several KC / MC / NC blocks even for the small shapes proptest draws.
 fn contexts() -> Vec<(Isa, usize, Context)> {
+    let tiny = CacheSizes {
+        l1d: 4 << 10,
+        l2: 16 << 10,
+        l3: 64 << 10,
+    };
     let mut v = Vec::new();
     for isa in Isa::available() {
         for t in [1, 3] {
@@ -96,6 +104,16 @@ fn contexts() -> Vec<(Isa, usize, Context)> {
                 isa,
                 t,
                 Context::builder().max_isa(isa).threads(t).build().unwrap(),
+            ));
+            v.push((
+                isa,
+                t,
+                Context::builder()
+                    .max_isa(isa)
+                    .threads(t)
+                    .cache_sizes(tiny)
+                    .build()
+                    .unwrap(),
             ));
         }
     }
@@ -228,7 +246,7 @@ proptest! {
 
     #[test]
     fn gemv_shapes_match_oracle(
-        m in 1usize..=5, n in dim(), k in kdim(),
+        m in prop_oneof![1usize..=5, 13usize..=17], n in dim(), k in kdim(),
         la in layout(), lc in layout(),
         alpha in scalar(), beta in scalar(), seed in any::<u64>(),
     ) {
