@@ -30,6 +30,11 @@
 //!           otherwise → kernel into the scratch tile (β = 0), sink.store()
 //! ```
 //!
+//! When a task's rows fit one A block (`rows ≤ MC`, e.g. M = 128), the order
+//! is KC → (pack A once) → NC → (pack B) → tiles instead, and NC is cut so the
+//! B block fits half of L2: nothing is packed twice and each packed B block
+//! is consumed while hot.
+//!
 //! K is never split across threads, so every element of C sums in the same
 //! order for every thread count: results are bit-identical for 1..n threads.
 //!
@@ -63,7 +68,7 @@
 //! `store(tile, ld, i, j, rows, cols, first, last)`; `first` / `last` say
 //! whether this tile holds the first / last K block of the sum, so an INT8
 //! sink dequantizes or requantizes when `last` (and a sink that needs the
-//! whole sum at once can make K one block, see [`gemm`]'s `kc_max`). Tiles
+//! whole sum at once can make K one block with [`Problem::kc_at_least`]). Tiles
 //! are visited in order of increasing K block for each (i, j), each by one
 //! thread; different tiles may be stored concurrently from different threads.
 //!
@@ -224,9 +229,9 @@ pub(crate) struct Problem<'a, K: Microkernel> {
     pub alpha: K::Scalar,
     /// β for the direct path's first K block.
     pub beta: K::Scalar,
-    /// Upper bound on KC (`None`: from the caches). A sink that needs the
-    /// whole K sum in one tile passes `Some(usize::MAX)`.
-    pub kc_max: Option<usize>,
+    /// Makes KC at least `min(x, K)` (`None`: KC from the caches). A sink
+    /// that needs the whole K sum in one tile passes `Some(usize::MAX)`.
+    pub kc_at_least: Option<usize>,
 }
 
 /// Runs the blocked GEMM over the Context's threads. `m`, `n`, `k` > 0.
@@ -241,8 +246,8 @@ pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
         std::mem::size_of::<K::PackedA>(),
         std::mem::size_of::<K::PackedB>(),
     );
-    if let Some(kmax) = p.kc_max {
-        blk.kc = blk.kc.max(round_up(kmax.min(p.k), ku));
+    if let Some(kmin) = p.kc_at_least {
+        blk.kc = blk.kc.max(round_up(kmin.min(p.k), ku));
     }
     let grid = partition::Grid::new(p.m, p.n, p.k, mr, nr, ctx.num_threads());
     // Block sizes for the per-task sub-problems.
