@@ -16,7 +16,15 @@ fn main() {
     let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 * 0.1).collect();
     let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32 * 0.1).collect();
     let mut c = vec![0.0f32; m * n];
-    let ctx = Context::builder().threads(t).build().unwrap();
+    // LOWP_L1D / LOWP_L2 (bytes) override the cache sizes used for blocking.
+    let mut caches = lowp::CacheSizes::default();
+    if let Some(v) = std::env::var("LOWP_L1D").ok().and_then(|v| v.parse().ok()) {
+        caches.l1d = v;
+    }
+    if let Some(v) = std::env::var("LOWP_L2").ok().and_then(|v| v.parse().ok()) {
+        caches.l2 = v;
+    }
+    let ctx = Context::builder().threads(t).cache_sizes(caches).build().unwrap();
     let packed = PackedB::<f32>::new(&ctx, MatRef::row_major(&b, k, n).unwrap()).unwrap();
     let flops = 2.0 * (m * n * k) as f64;
     let reps = if reps > 0 {

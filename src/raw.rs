@@ -46,7 +46,8 @@ unsafe fn gather(p: *const f32, rows: usize, cols: usize, rs: isize, cs: isize) 
 /// # Panics
 ///
 /// If C's strides make two of its elements share an address (the
-/// precondition above) — with a message naming `c`.
+/// precondition above), or an operand's extent overflows the address space
+/// — with a message naming the operand.
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn sgemm(
     m: usize,
