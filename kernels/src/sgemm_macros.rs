@@ -142,6 +142,7 @@ macro_rules! sgemm_f32_strided_kernel {
         vec = $v:ty; zero = $zero:expr;
         load = $load:path; store = $store:path;
         splat = $splat:path; fma = $fma:path; mul = $mul:path;
+        prefetch = $pf:path;
     ) => {
         $(#[$attr])*
         ///
@@ -167,6 +168,8 @@ macro_rules! sgemm_f32_strided_kernel {
             const M: usize = $m;
             const NV: usize = $nv;
             const W: usize = $w;
+            const PREFETCH_AHEAD: usize = 4 * NV * W;
+            const PREFETCH_MIN_ROWS: usize = 5;
             let mut acc: [[$v; NV]; M] = [[$zero; NV]; M];
             let mut pa = a;
             let mut pb = b;
@@ -177,6 +180,14 @@ macro_rules! sgemm_f32_strided_kernel {
                     let mut bv: [$v; NV] = [$zero; NV];
                     for j in 0..NV {
                         bv[j] = $load(pb.add(j * W));
+                    }
+                    // An unpacked B is read strip by strip along its rows:
+                    // ask for this row's data a few strips ahead. (Measured on
+                    // Zen 4: +8% for 16×4096×4096, where 16 rows are streamed
+                    // at once; −10..20% for 1 to 4 rows, where the hardware
+                    // prefetchers alone follow the 8 streams.)
+                    if M >= PREFETCH_MIN_ROWS {
+                        $pf(pb.wrapping_add(PREFETCH_AHEAD));
                     }
                     for i in 0..M {
                         let ai = $splat(*pa.add(i * rsa));

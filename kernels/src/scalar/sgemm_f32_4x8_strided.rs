@@ -1,6 +1,6 @@
 //! Portable f32 strided rows kernels, 1 to 4 rows × 8 columns (GEMV and row edges).
 
-use super::f32_ops::{fma, load, mul, splat, store};
+use super::f32_ops::{fma, load, mul, prefetch, splat, store};
 
 macro_rules! stamp {
     ($($name:ident = $m:literal),*) => {$(
@@ -11,6 +11,7 @@ macro_rules! stamp {
             vec = f32; zero = 0.0f32;
             load = load; store = store;
             splat = splat; fma = fma; mul = mul;
+            prefetch = prefetch;
         }
     )*};
 }

@@ -3,7 +3,7 @@
 
 use core::arch::x86_64::{
     __m256, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps, _mm256_setzero_ps,
-    _mm256_storeu_ps,
+    _mm256_storeu_ps, _mm_prefetch, _MM_HINT_T0,
 };
 
 macro_rules! stamp {
@@ -16,6 +16,7 @@ macro_rules! stamp {
             vec = __m256; zero = _mm256_setzero_ps();
             load = _mm256_loadu_ps; store = _mm256_storeu_ps;
             splat = _mm256_set1_ps; fma = _mm256_fmadd_ps; mul = _mm256_mul_ps;
+            prefetch = prefetch_t0;
         }
     )*};
 }
@@ -27,3 +28,10 @@ stamp!(
     sgemm_f32_5x16_strided_avx2 = 5,
     sgemm_f32_6x16_strided_avx2 = 6
 );
+
+/// Prefetches the cache line holding `p` into L1.
+#[inline(always)]
+fn prefetch_t0(p: *const f32) {
+    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
+}

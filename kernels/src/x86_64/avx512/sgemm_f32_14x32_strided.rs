@@ -3,7 +3,7 @@
 
 use core::arch::x86_64::{
     __m512, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps,
-    _mm512_storeu_ps,
+    _mm512_storeu_ps, _mm_prefetch, _MM_HINT_T0,
 };
 
 macro_rules! stamp {
@@ -16,6 +16,7 @@ macro_rules! stamp {
             vec = __m512; zero = _mm512_setzero_ps();
             load = _mm512_loadu_ps; store = _mm512_storeu_ps;
             splat = _mm512_set1_ps; fma = _mm512_fmadd_ps; mul = _mm512_mul_ps;
+            prefetch = prefetch_t0;
         }
     )*};
 }
@@ -35,3 +36,10 @@ stamp!(
     sgemm_f32_13x32_strided_avx512 = 13,
     sgemm_f32_14x32_strided_avx512 = 14
 );
+
+/// Prefetches the cache line holding `p` into L1.
+#[inline(always)]
+fn prefetch_t0(p: *const f32) {
+    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
+}
