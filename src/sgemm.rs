@@ -475,7 +475,7 @@ pub fn sgemm(
     };
     let kern = &ctx.kernels().sgemm;
     if b.is_row_contiguous() && (a.rows() <= SMALL_M || fits_in_cache(ctx, a.rows(), k, b.cols())) {
-        gemv(ctx, kern, alpha, a, GemvB::RowMajor(b), beta, &mut c);
+        gemm_unpacked(ctx, kern, alpha, a, UnpackedB::RowMajor(b), beta, &mut c);
         return Ok(());
     }
     let sink = SinkF32::new(&mut c, beta);
@@ -523,7 +523,7 @@ pub fn sgemm_packed(
         return Ok(());
     }
     if m <= SMALL_M {
-        gemv(ctx, kern, alpha, a, GemvB::Packed(b), beta, &mut c);
+        gemm_unpacked(ctx, kern, alpha, a, UnpackedB::Packed(b), beta, &mut c);
         return Ok(());
     }
     let sink = SinkF32::new(&mut c, beta);
@@ -579,8 +579,8 @@ impl PackedB<f32> {
     }
 }
 
-/// The B of the GEMV path.
-enum GemvB<'a> {
+/// The B of the unpacked path.
+enum UnpackedB<'a> {
     /// Unpacked, rows contiguous: read in place, `rsb` apart.
     RowMajor(MatRef<'a, f32>),
     /// Prepacked panels.
@@ -602,22 +602,22 @@ const GEMV_KC: usize = 8;
 /// a few rows of B (`kc`), strips of NR columns are visited left to right so
 /// B is read sequentially. N is split over the threads; every element sums
 /// its K blocks in the same order for every thread count.
-fn gemv(
+fn gemm_unpacked(
     ctx: &Context,
     kern: &SgemmKernels,
     alpha: f32,
     a: MatRef<'_, f32>,
-    b: GemvB<'_>,
+    b: UnpackedB<'_>,
     beta: f32,
     c: &mut MatMut<'_, f32>,
 ) {
     let (m, k, n, nr) = (a.rows(), a.cols(), c.cols(), kern.nr);
     let sink = SinkF32::new(c, beta);
     let kc = match &b {
-        GemvB::RowMajor(_) if fits_in_cache(ctx, m, k, n) => k,
-        GemvB::RowMajor(_) if m <= 4 => GEMV_KC,
-        GemvB::RowMajor(_) => 2 * GEMV_KC,
-        GemvB::Packed(pb) => pb.kc(),
+        UnpackedB::RowMajor(_) if fits_in_cache(ctx, m, k, n) => k,
+        UnpackedB::RowMajor(_) if m <= 4 => GEMV_KC,
+        UnpackedB::RowMajor(_) => 2 * GEMV_KC,
+        UnpackedB::Packed(pb) => pb.kc(),
     };
     let grid = Grid::new(m, n, k, kern.mr, nr, ctx.num_threads());
     let tasks = grid.tasks();
@@ -631,8 +631,8 @@ fn gemv(
         let mut panel = buffers::take::<f32>(
             buffers::SLOT_B,
             match &b {
-                GemvB::RowMajor(_) => kc * nr,
-                GemvB::Packed(_) => 0,
+                UnpackedB::RowMajor(_) => kc * nr,
+                UnpackedB::Packed(_) => 0,
             },
         );
         let mut pc = 0;
@@ -644,15 +644,15 @@ fn gemv(
             while j < cols.end {
                 let cols_t = nr.min(cols.end - j);
                 let (bp, rsb): (&[f32], usize) = match &b {
-                    GemvB::RowMajor(bm) if cols_t == nr => {
+                    UnpackedB::RowMajor(bm) if cols_t == nr => {
                         (&bm.as_slice()[pc * bm.row_stride() + j..], bm.row_stride())
                     }
-                    GemvB::RowMajor(bm) => {
+                    UnpackedB::RowMajor(bm) => {
                         let dst = &mut panel[..kcb * nr];
                         PackBF32(*bm).pack_b(dst, nr, pc..pc + kcb, j..j + cols_t);
                         (&panel[..kcb * nr], nr)
                     }
-                    GemvB::Packed(pb) => (pb.block(pc, j / nr), nr),
+                    UnpackedB::Packed(pb) => (pb.block(pc, j / nr), nr),
                 };
                 // Rows in balanced chunks of at most MR; the B strip is read
                 // from memory by the first chunk and from L1 by the others.
