@@ -23,14 +23,17 @@ struct ReadmeDoctest;
 pub mod conv;
 pub mod dot;
 pub mod igemm;
+pub mod raw;
 pub mod reference;
 
 mod build_info;
 mod context;
 mod dispatch;
 mod error;
+pub(crate) mod gemm;
 mod isa;
 mod mat;
+mod sgemm;
 pub mod threading;
 pub mod topology;
 
@@ -38,8 +41,10 @@ pub use build_info::{build_info, BuildInfo};
 pub use context::{CacheSizes, Context, ContextBuilder};
 pub use dispatch::Kernels;
 pub use error::{Error, Result};
+pub use gemm::PackedB;
 pub use isa::{cpu_features, env_max_isa, Isa, IsaChoice};
 pub use lowp_kernels::detect::CpuFeatures;
 pub use mat::{MatMut, MatRef};
+pub use sgemm::{sgemm, sgemm_packed, SgemmKernels};
 pub use threading::{Affinity, NumaHint};
 pub use topology::Topology;
