@@ -29,3 +29,4 @@ mod context;
 mod dispatch;
 pub use context::{CacheSizes, Context, ContextBuilder};
 pub use dispatch::Kernels;
+pub mod peak;

@@ -1,1 +1,2 @@
 //! x86_64 kernels, one folder per ISA level.
+pub mod peak;
