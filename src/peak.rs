@@ -104,27 +104,105 @@ macro_rules! compute {
 
 #[cfg(target_arch = "x86_64")]
 const COMPUTE: &[Probe] = &[
-    compute!("peak_fma_f32_zmm", Avx512, &[], FmaF32, 64, peak_fma_f32::peak_fma_f32_zmm_avx512,
-        "vfmadd231ps zmm"),
-    compute!("peak_fma_f32_ymm", Avx2, &[], FmaF32, 32, peak_fma_f32::peak_fma_f32_ymm_avx2, "vfmadd231ps ymm"),
-    compute!("peak_vpdpbusd_zmm", Avx512Vnni, &[], DpbusdU8S8, 64, peak_vpdpbusd::peak_vpdpbusd_zmm_avx512vnni,
-        "vpdpbusd zmm (EVEX)"),
-    compute!("peak_vpdpbusd_ymm", Avx512Vnni, &[], DpbusdU8S8, 32, peak_vpdpbusd::peak_vpdpbusd_ymm_avx512vnni,
-        "vpdpbusd ymm (EVEX)"),
-    compute!("peak_vpdpbusd_ymm_vex", Avx2Vnni, &[], DpbusdU8S8, 32, peak_vpdpbusd::peak_vpdpbusd_ymm_avxvnni,
-        "vpdpbusd ymm (VEX, AVX-VNNI)"),
-    compute!("peak_chain_u8s8_zmm", Avx512, &[], ChainU8S8, 64, peak_chain_u8s8::peak_chain_u8s8_zmm_avx512,
-        "vpmaddubsw+vpmaddwd+vpaddd zmm"),
-    compute!("peak_chain_u8s8_ymm", Avx2, &[], ChainU8S8, 32, peak_chain_u8s8::peak_chain_u8s8_ymm_avx2,
-        "vpmaddubsw+vpmaddwd+vpaddd ymm"),
-    compute!("peak_vpmaddwd_s16_zmm", Avx512, &[], MaddS16, 64, peak_vpmaddwd_s16::peak_vpmaddwd_s16_zmm_avx512,
-        "vpmaddwd+vpaddd zmm (exact s16)"),
-    compute!("peak_vpmaddwd_s16_ymm", Avx2, &[], MaddS16, 32, peak_vpmaddwd_s16::peak_vpmaddwd_s16_ymm_avx2,
-        "vpmaddwd+vpaddd ymm (exact s16)"),
-    compute!("peak_vdpbf16ps_zmm", Avx512, &["avx512bf16"], DpBf16, 64, peak_vdpbf16ps::peak_vdpbf16ps_zmm_avx512bf16,
-        "vdpbf16ps zmm"),
-    compute!("peak_vdpbf16ps_ymm", Avx512, &["avx512bf16"], DpBf16, 32, peak_vdpbf16ps::peak_vdpbf16ps_ymm_avx512bf16,
-        "vdpbf16ps ymm"),
+    compute!(
+        "peak_fma_f32_zmm",
+        Avx512,
+        &[],
+        FmaF32,
+        64,
+        peak_fma_f32::peak_fma_f32_zmm_avx512,
+        "vfmadd231ps zmm"
+    ),
+    compute!(
+        "peak_fma_f32_ymm",
+        Avx2,
+        &[],
+        FmaF32,
+        32,
+        peak_fma_f32::peak_fma_f32_ymm_avx2,
+        "vfmadd231ps ymm"
+    ),
+    compute!(
+        "peak_vpdpbusd_zmm",
+        Avx512Vnni,
+        &[],
+        DpbusdU8S8,
+        64,
+        peak_vpdpbusd::peak_vpdpbusd_zmm_avx512vnni,
+        "vpdpbusd zmm (EVEX)"
+    ),
+    compute!(
+        "peak_vpdpbusd_ymm",
+        Avx512Vnni,
+        &[],
+        DpbusdU8S8,
+        32,
+        peak_vpdpbusd::peak_vpdpbusd_ymm_avx512vnni,
+        "vpdpbusd ymm (EVEX)"
+    ),
+    compute!(
+        "peak_vpdpbusd_ymm_vex",
+        Avx2Vnni,
+        &[],
+        DpbusdU8S8,
+        32,
+        peak_vpdpbusd::peak_vpdpbusd_ymm_avxvnni,
+        "vpdpbusd ymm (VEX, AVX-VNNI)"
+    ),
+    compute!(
+        "peak_chain_u8s8_zmm",
+        Avx512,
+        &[],
+        ChainU8S8,
+        64,
+        peak_chain_u8s8::peak_chain_u8s8_zmm_avx512,
+        "vpmaddubsw+vpmaddwd+vpaddd zmm"
+    ),
+    compute!(
+        "peak_chain_u8s8_ymm",
+        Avx2,
+        &[],
+        ChainU8S8,
+        32,
+        peak_chain_u8s8::peak_chain_u8s8_ymm_avx2,
+        "vpmaddubsw+vpmaddwd+vpaddd ymm"
+    ),
+    compute!(
+        "peak_vpmaddwd_s16_zmm",
+        Avx512,
+        &[],
+        MaddS16,
+        64,
+        peak_vpmaddwd_s16::peak_vpmaddwd_s16_zmm_avx512,
+        "vpmaddwd+vpaddd zmm (exact s16)"
+    ),
+    compute!(
+        "peak_vpmaddwd_s16_ymm",
+        Avx2,
+        &[],
+        MaddS16,
+        32,
+        peak_vpmaddwd_s16::peak_vpmaddwd_s16_ymm_avx2,
+        "vpmaddwd+vpaddd ymm (exact s16)"
+    ),
+    compute!(
+        "peak_vdpbf16ps_zmm",
+        Avx512,
+        &["avx512bf16"],
+        DpBf16,
+        64,
+        peak_vdpbf16ps::peak_vdpbf16ps_zmm_avx512bf16,
+        "vdpbf16ps zmm"
+    ),
+    compute!(
+        "peak_vdpbf16ps_ymm",
+        Avx512,
+        &["avx512bf16"],
+        DpBf16,
+        32,
+        peak_vdpbf16ps::peak_vdpbf16ps_ymm_avx512bf16,
+        "vdpbf16ps ymm"
+    ),
 ];
 #[cfg(not(target_arch = "x86_64"))]
 const COMPUTE: &[Probe] = &[];
@@ -269,7 +347,10 @@ impl Probe {
 fn elements(bytes: usize, per: usize, arg: &'static str) -> Result<usize> {
     let n = bytes / per;
     if n == 0 {
-        return Err(Error::param(arg, format!("{bytes} bytes leave no element for each of the threads")));
+        return Err(Error::param(
+            arg,
+            format!("{bytes} bytes leave no element for each of the threads"),
+        ));
     }
     Ok(n)
 }
@@ -488,7 +569,12 @@ pub struct Timing {
 /// Times `f`: `warmup` untimed runs, then `reps` samples (at least 1), each of
 /// enough runs to last `min_sample_s` (judged from the last warm-up run).
 /// Returns the timing per run and the work of the last run.
-pub fn time_median<F: FnMut() -> Work>(warmup: usize, reps: usize, min_sample_s: f64, mut f: F) -> (Timing, Work) {
+pub fn time_median<F: FnMut() -> Work>(
+    warmup: usize,
+    reps: usize,
+    min_sample_s: f64,
+    mut f: F,
+) -> (Timing, Work) {
     let mut work = Work::default();
     let mut one = f64::INFINITY;
     for _ in 0..warmup.max(1) {

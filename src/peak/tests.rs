@@ -69,7 +69,14 @@ fn initial_acc(step: Step, rng: &mut Rng) -> [[u8; 64]; kp::N_ACC] {
 }
 
 /// Applies one step to `acc` in scalar code; returns the multiply-adds done.
-fn replay_step(step: Step, vbytes: usize, acc: &mut [u8; 64], x: &[u8; 64], y: &[u8; 64], z: &[u8; 64]) -> u64 {
+fn replay_step(
+    step: Step,
+    vbytes: usize,
+    acc: &mut [u8; 64],
+    x: &[u8; 64],
+    y: &[u8; 64],
+    z: &[u8; 64],
+) -> u64 {
     let mut macs = 0u64;
     let put = |acc: &mut [u8; 64], i: usize, v: [u8; 4]| acc[4 * i..4 * i + 4].copy_from_slice(&v);
     for i in 0..vbytes / 4 {
@@ -169,13 +176,21 @@ fn compute_probes_match_their_scalar_replay_and_op_count() {
 
 #[test]
 fn memory_probes_compute_what_they_claim() {
-    let v: Vec<u64> = (0..1003u64).map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15)).collect();
+    let v: Vec<u64> = (0..1003u64)
+        .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+        .collect();
     let want = v.iter().fold(0u64, |s, x| s.wrapping_add(*x));
-    assert_eq!(lowp_kernels::scalar::peak_read_bw::peak_read_bw_u64_scalar(&v), want);
+    assert_eq!(
+        lowp_kernels::scalar::peak_read_bw::peak_read_bw_u64_scalar(&v),
+        want
+    );
     let b: Vec<f32> = (0..101).map(|i| i as f32 * 0.5).collect();
     let c: Vec<f32> = (0..101).map(|i| 3.0 - i as f32).collect();
     let mut a = vec![0.0f32; 100];
-    assert_eq!(lowp_kernels::scalar::peak_triad::peak_triad_f32_scalar(&mut a, &b, &c, 1.5), 100);
+    assert_eq!(
+        lowp_kernels::scalar::peak_triad::peak_triad_f32_scalar(&mut a, &b, &c, 1.5),
+        100
+    );
     for i in 0..100 {
         assert_eq!(a[i], b[i] + 1.5 * c[i]);
     }
@@ -225,13 +240,25 @@ fn probes_are_gated_on_features_and_the_context_cap() {
     let bf16 = find("peak_vdpbf16ps_zmm");
     if cfg!(target_arch = "x86_64") {
         let bf16 = bf16.unwrap();
-        assert_eq!(bf16.is_available(), Isa::Avx512.is_available() && cpu_features().avx512bf16);
+        assert_eq!(
+            bf16.is_available(),
+            Isa::Avx512.is_available() && cpu_features().avx512bf16
+        );
         let vex = find("peak_vpdpbusd_ymm_vex").unwrap();
-        assert_eq!(vex.is_available(), cpu_features().avxvnni && Isa::Avx2.is_available());
+        assert_eq!(
+            vex.is_available(),
+            cpu_features().avxvnni && Isa::Avx2.is_available()
+        );
     }
     let e = find("peak_read_bw")
         .unwrap()
-        .prepare(&ctx(Isa::Scalar, 2), &PeakConfig { memory_bytes: 8, ..cfg })
+        .prepare(
+            &ctx(Isa::Scalar, 2),
+            &PeakConfig {
+                memory_bytes: 8,
+                ..cfg
+            },
+        )
         .unwrap_err();
     assert!(e.to_string().contains("memory_bytes"), "{e}");
 }

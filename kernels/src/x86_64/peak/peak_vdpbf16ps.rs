@@ -2,7 +2,9 @@
 //! One step = one instruction = 32 (zmm) or 16 (ymm) multiply-adds.
 
 use core::arch::asm;
-use core::arch::x86_64::{__m256, __m512, _mm256_loadu_ps, _mm256_storeu_ps, _mm512_loadu_ps, _mm512_storeu_ps};
+use core::arch::x86_64::{
+    __m256, __m512, _mm256_loadu_ps, _mm256_storeu_ps, _mm512_loadu_ps, _mm512_storeu_ps,
+};
 
 peak_probe! {
     /// `vdpbf16ps zmm`: 12 accumulators × 32 bf16 multiply-adds per iteration.
