@@ -4,173 +4,179 @@
 
 use super::*;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn int(&mut self, lo: i32, hi: i32) -> i32 {
-        lo + (self.next() % (hi - lo + 1) as u64) as i32
-    }
-}
-
-fn f32_at(b: &[u8; 64], i: usize) -> f32 {
-    f32::from_le_bytes(b[4 * i..4 * i + 4].try_into().unwrap())
-}
-fn i32_at(b: &[u8; 64], i: usize) -> i32 {
-    i32::from_le_bytes(b[4 * i..4 * i + 4].try_into().unwrap())
-}
-fn i16_at(b: &[u8; 64], i: usize) -> i16 {
-    i16::from_le_bytes(b[2 * i..2 * i + 2].try_into().unwrap())
-}
-fn bf16_at(b: &[u8; 64], i: usize) -> f32 {
-    f32::from_bits((u16::from_le_bytes(b[2 * i..2 * i + 2].try_into().unwrap()) as u32) << 16)
-}
-
-/// Operands for the replay: any bytes for the integer steps (the chain then
-/// saturates sometimes), small whole numbers for the float steps so that
-/// every sum is exact whatever order the hardware adds in.
-fn operands(step: Step, rng: &mut Rng) -> [[u8; 64]; 3] {
-    let mut ops = [[0u8; 64]; 3];
-    for blob in ops.iter_mut() {
-        match step {
-            Step::FmaF32 => {
-                for i in 0..16 {
-                    blob[4 * i..4 * i + 4].copy_from_slice(&(rng.int(-4, 4) as f32).to_le_bytes());
-                }
-            }
-            Step::DpBf16 => {
-                for i in 0..32 {
-                    let bits = ((rng.int(-4, 4) as f32).to_bits() >> 16) as u16;
-                    blob[2 * i..2 * i + 2].copy_from_slice(&bits.to_le_bytes());
-                }
-            }
-            _ => blob.iter_mut().for_each(|b| *b = rng.next() as u8),
-        }
-    }
-    ops
-}
-
-fn initial_acc(step: Step, rng: &mut Rng) -> [[u8; 64]; kp::N_ACC] {
-    let mut acc = [[0u8; 64]; kp::N_ACC];
-    for a in acc.iter_mut() {
-        for i in 0..16 {
-            let v = match step {
-                Step::FmaF32 | Step::DpBf16 => (rng.int(-100, 100) as f32).to_le_bytes(),
-                _ => (rng.next() as u32).to_le_bytes(),
-            };
-            a[4 * i..4 * i + 4].copy_from_slice(&v);
-        }
-    }
-    acc
-}
-
-/// Applies one step to `acc` in scalar code; returns the multiply-adds done.
-fn replay_step(
-    step: Step,
-    vbytes: usize,
-    acc: &mut [u8; 64],
-    x: &[u8; 64],
-    y: &[u8; 64],
-    z: &[u8; 64],
-) -> u64 {
-    let mut macs = 0u64;
-    let put = |acc: &mut [u8; 64], i: usize, v: [u8; 4]| acc[4 * i..4 * i + 4].copy_from_slice(&v);
-    for i in 0..vbytes / 4 {
-        match step {
-            Step::FmaF32 => {
-                let v = f32_at(x, i).mul_add(f32_at(y, i), f32_at(acc, i));
-                macs += 1;
-                put(acc, i, v.to_le_bytes());
-            }
-            Step::DpBf16 => {
-                let mut v = f32_at(acc, i);
-                for j in [2 * i + 1, 2 * i] {
-                    v += bf16_at(x, j) * bf16_at(y, j);
-                    macs += 1;
-                }
-                put(acc, i, v.to_le_bytes());
-            }
-            Step::DpbusdU8S8 => {
-                let mut s = 0i32;
-                for j in 4 * i..4 * i + 4 {
-                    s += x[j] as i32 * y[j] as i8 as i32;
-                    macs += 1;
-                }
-                put(acc, i, i32_at(acc, i).wrapping_add(s).to_le_bytes());
-            }
-            Step::ChainU8S8 => {
-                let mut s = 0i64;
-                for w in 2 * i..2 * i + 2 {
-                    let mut pair = 0i32;
-                    for j in 2 * w..2 * w + 2 {
-                        pair += x[j] as i32 * y[j] as i8 as i32;
-                        macs += 1;
-                    }
-                    let sat = pair.clamp(i16::MIN as i32, i16::MAX as i32) as i64;
-                    s += sat * i16_at(z, w) as i64;
-                }
-                put(acc, i, i32_at(acc, i).wrapping_add(s as i32).to_le_bytes());
-            }
-            Step::MaddS16 => {
-                let mut s = 0i64;
-                for w in 2 * i..2 * i + 2 {
-                    s += i16_at(x, w) as i64 * i16_at(y, w) as i64;
-                    macs += 1;
-                }
-                put(acc, i, i32_at(acc, i).wrapping_add(s as i32).to_le_bytes());
-            }
-        }
-    }
-    macs
-}
-
 fn ctx(isa: Isa, threads: usize) -> Context {
     Context::builder().max_isa(isa).threads(threads).build().unwrap()
 }
 
-#[test]
-fn compute_probes_match_their_scalar_replay_and_op_count() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let mut ran = 0;
-    for probe in available_probes() {
-        let ProbeKind::Compute { step, vbytes, kernel } = probe.kind() else {
-            continue;
-        };
-        let per_iter = (kp::N_ACC * step.macs(vbytes)) as u64;
-        for iters in [0usize, 1, 2, 3, 17] {
-            let [x, y, z] = operands(step, &mut rng);
-            let init = initial_acc(step, &mut rng);
-            let mut hw = init;
-            // SAFETY: `available_probes` only yields probes whose features are detected.
-            unsafe { kernel(iters, &x, &y, &z, &mut hw) };
-            let mut model = init;
-            let mut macs = 0;
-            for _ in 0..iters {
-                for a in model.iter_mut() {
-                    macs += replay_step(step, vbytes, a, &x, &y, &z);
+/// Compute probes exist on x86_64 only.
+#[cfg(target_arch = "x86_64")]
+mod compute {
+    use super::*;
+
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn int(&mut self, lo: i32, hi: i32) -> i32 {
+            lo + (self.next() % (hi - lo + 1) as u64) as i32
+        }
+    }
+
+    fn f32_at(b: &[u8; 64], i: usize) -> f32 {
+        f32::from_le_bytes(b[4 * i..4 * i + 4].try_into().unwrap())
+    }
+    fn i32_at(b: &[u8; 64], i: usize) -> i32 {
+        i32::from_le_bytes(b[4 * i..4 * i + 4].try_into().unwrap())
+    }
+    fn i16_at(b: &[u8; 64], i: usize) -> i16 {
+        i16::from_le_bytes(b[2 * i..2 * i + 2].try_into().unwrap())
+    }
+    fn bf16_at(b: &[u8; 64], i: usize) -> f32 {
+        f32::from_bits((u16::from_le_bytes(b[2 * i..2 * i + 2].try_into().unwrap()) as u32) << 16)
+    }
+
+    /// Operands for the replay: any bytes for the integer steps (the chain then
+    /// saturates sometimes), small whole numbers for the float steps so that
+    /// every sum is exact whatever order the hardware adds in.
+    fn operands(step: Step, rng: &mut Rng) -> [[u8; 64]; 3] {
+        let mut ops = [[0u8; 64]; 3];
+        for blob in ops.iter_mut() {
+            match step {
+                Step::FmaF32 => {
+                    for i in 0..16 {
+                        blob[4 * i..4 * i + 4].copy_from_slice(&(rng.int(-4, 4) as f32).to_le_bytes());
+                    }
                 }
-            }
-            assert_eq!(hw, model, "{} after {iters} iterations", probe.name());
-            assert_eq!(macs, iters as u64 * per_iter, "{}", probe.name());
-            // What the prepared probe claims for the same number of iterations.
-            if iters > 0 {
-                let cfg = PeakConfig {
-                    compute_macs: (iters as u64 - 1) * per_iter + 1,
-                    ..Default::default()
-                };
-                let claimed = probe.prepare(&ctx(probe.isa(), 1), &cfg).unwrap().run();
-                assert_eq!(claimed.ops, 2.0 * macs as f64, "{}", probe.name());
-                assert_eq!(claimed.bytes, 0.0);
+                Step::DpBf16 => {
+                    for i in 0..32 {
+                        let bits = ((rng.int(-4, 4) as f32).to_bits() >> 16) as u16;
+                        blob[2 * i..2 * i + 2].copy_from_slice(&bits.to_le_bytes());
+                    }
+                }
+                _ => blob.iter_mut().for_each(|b| *b = rng.next() as u8),
             }
         }
-        ran += 1;
+        ops
     }
-    if Isa::Avx2.is_available() {
-        assert!(ran >= 3, "only {ran} compute probes ran");
+
+    fn initial_acc(step: Step, rng: &mut Rng) -> [[u8; 64]; kp::N_ACC] {
+        let mut acc = [[0u8; 64]; kp::N_ACC];
+        for a in acc.iter_mut() {
+            for i in 0..16 {
+                let v = match step {
+                    Step::FmaF32 | Step::DpBf16 => (rng.int(-100, 100) as f32).to_le_bytes(),
+                    _ => (rng.next() as u32).to_le_bytes(),
+                };
+                a[4 * i..4 * i + 4].copy_from_slice(&v);
+            }
+        }
+        acc
+    }
+
+    /// Applies one step to `acc` in scalar code; returns the multiply-adds done.
+    fn replay_step(
+        step: Step,
+        vbytes: usize,
+        acc: &mut [u8; 64],
+        x: &[u8; 64],
+        y: &[u8; 64],
+        z: &[u8; 64],
+    ) -> u64 {
+        let mut macs = 0u64;
+        let put = |acc: &mut [u8; 64], i: usize, v: [u8; 4]| acc[4 * i..4 * i + 4].copy_from_slice(&v);
+        for i in 0..vbytes / 4 {
+            match step {
+                Step::FmaF32 => {
+                    let v = f32_at(x, i).mul_add(f32_at(y, i), f32_at(acc, i));
+                    macs += 1;
+                    put(acc, i, v.to_le_bytes());
+                }
+                Step::DpBf16 => {
+                    let mut v = f32_at(acc, i);
+                    for j in [2 * i + 1, 2 * i] {
+                        v += bf16_at(x, j) * bf16_at(y, j);
+                        macs += 1;
+                    }
+                    put(acc, i, v.to_le_bytes());
+                }
+                Step::DpbusdU8S8 => {
+                    let mut s = 0i32;
+                    for j in 4 * i..4 * i + 4 {
+                        s += x[j] as i32 * y[j] as i8 as i32;
+                        macs += 1;
+                    }
+                    put(acc, i, i32_at(acc, i).wrapping_add(s).to_le_bytes());
+                }
+                Step::ChainU8S8 => {
+                    let mut s = 0i64;
+                    for w in 2 * i..2 * i + 2 {
+                        let mut pair = 0i32;
+                        for j in 2 * w..2 * w + 2 {
+                            pair += x[j] as i32 * y[j] as i8 as i32;
+                            macs += 1;
+                        }
+                        let sat = pair.clamp(i16::MIN as i32, i16::MAX as i32) as i64;
+                        s += sat * i16_at(z, w) as i64;
+                    }
+                    put(acc, i, i32_at(acc, i).wrapping_add(s as i32).to_le_bytes());
+                }
+                Step::MaddS16 => {
+                    let mut s = 0i64;
+                    for w in 2 * i..2 * i + 2 {
+                        s += i16_at(x, w) as i64 * i16_at(y, w) as i64;
+                        macs += 1;
+                    }
+                    put(acc, i, i32_at(acc, i).wrapping_add(s as i32).to_le_bytes());
+                }
+            }
+        }
+        macs
+    }
+
+    #[test]
+    fn compute_probes_match_their_scalar_replay_and_op_count() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut ran = 0;
+        for probe in available_probes() {
+            let ProbeKind::Compute { step, vbytes, kernel } = probe.kind() else {
+                continue;
+            };
+            let per_iter = (kp::N_ACC * step.macs(vbytes)) as u64;
+            for iters in [0usize, 1, 2, 3, 17] {
+                let [x, y, z] = operands(step, &mut rng);
+                let init = initial_acc(step, &mut rng);
+                let mut hw = init;
+                // SAFETY: `available_probes` only yields probes whose features are detected.
+                unsafe { kernel(iters, &x, &y, &z, &mut hw) };
+                let mut model = init;
+                let mut macs = 0;
+                for _ in 0..iters {
+                    for a in model.iter_mut() {
+                        macs += replay_step(step, vbytes, a, &x, &y, &z);
+                    }
+                }
+                assert_eq!(hw, model, "{} after {iters} iterations", probe.name());
+                assert_eq!(macs, iters as u64 * per_iter, "{}", probe.name());
+                // What the prepared probe claims for the same number of iterations.
+                if iters > 0 {
+                    let cfg = PeakConfig {
+                        compute_macs: (iters as u64 - 1) * per_iter + 1,
+                        ..Default::default()
+                    };
+                    let claimed = probe.prepare(&ctx(probe.isa(), 1), &cfg).unwrap().run();
+                    assert_eq!(claimed.ops, 2.0 * macs as f64, "{}", probe.name());
+                    assert_eq!(claimed.bytes, 0.0);
+                }
+            }
+            ran += 1;
+        }
+        if Isa::Avx2.is_available() {
+            assert!(ran >= 3, "only {ran} compute probes ran");
+        }
     }
 }
 

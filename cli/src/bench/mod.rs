@@ -11,7 +11,7 @@ pub mod plot;
 pub mod table;
 
 use crate::CliResult;
-use case::{Case, CaseOpts, IsaSel, Shape, COMPARISONS};
+use case::{Case, CaseOpts, IsaSel, OpEntry, Shape, COMPARISONS};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use lowp::peak::{time_median, PeakConfig};
 use lowp::{Context, Isa};
@@ -100,15 +100,50 @@ impl Measurement {
 
 /// Runs `lowp bench`.
 pub fn run(args: &BenchArgs) -> CliResult<()> {
-    let env_ctx = Context::from_env()?;
-    let opts = CaseOpts {
+    if args.list {
+        let env_ctx = Context::from_env()?;
+        return list(&case_opts(args, &env_ctx)?, ops::OPS);
+    }
+    let results = collect(args, ops::OPS)?;
+    let json_to_stdout = args.json.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    let table = table::render(&results);
+    if json_to_stdout {
+        eprint!("{table}");
+    } else {
+        print!("{table}");
+    }
+    if let Some(path) = &args.json {
+        json::write(path, &results)?;
+    }
+    if let Some(name) = &args.compare {
+        let rows: Vec<_> = ops::OPS.iter().flat_map(|e| (e.compare)(name)).collect();
+        let text = compare::render(name, &rows, &results);
+        if json_to_stdout {
+            eprint!("{text}");
+        } else {
+            print!("{text}");
+        }
+    }
+    if let Some(path) = &args.plot {
+        plot::draw(path, &results)?;
+        eprintln!("lowp: wrote {}", path.display());
+    }
+    Ok(())
+}
+
+fn case_opts(args: &BenchArgs, env_ctx: &Context) -> CliResult<CaseOpts> {
+    Ok(CaseOpts {
         shapes: parse_shapes(&args.shapes)?,
         quick: args.quick,
-        peak: peak_config(args, &env_ctx),
-    };
-    if args.list {
-        return list(&opts);
-    }
+        peak: peak_config(args, env_ctx),
+    })
+}
+
+/// Runs every case of `registry` that `args` selects, at every selected
+/// level and thread count, and fills in each result's matching peak.
+pub fn collect(args: &BenchArgs, registry: &[&OpEntry]) -> CliResult<Vec<Measurement>> {
+    let env_ctx = Context::from_env()?;
+    let opts = case_opts(args, &env_ctx)?;
     let isas = parse_isas(&args.isa, env_ctx.isa())?;
     let threads = thread_counts(&args.threads, env_ctx.num_threads())?;
     if let Some(name) = &args.compare {
@@ -121,7 +156,7 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
             .into());
         }
     }
-    let cases = select_cases(args, &opts)?;
+    let cases = select_cases(args, &opts, registry)?;
     let reps = args.reps.unwrap_or(if args.quick { 3 } else { 5 }).max(1);
     let min_sample_s = if args.quick { 0.01 } else { 0.05 };
 
@@ -171,31 +206,7 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
     }
     bar.finish_and_clear();
     fill_peaks(&mut results, &mut contexts, &opts.peak)?;
-
-    let json_to_stdout = args.json.as_deref().is_some_and(|p| p.as_os_str() == "-");
-    let table = table::render(&results);
-    if json_to_stdout {
-        eprint!("{table}");
-    } else {
-        print!("{table}");
-    }
-    if let Some(path) = &args.json {
-        json::write(path, &results)?;
-    }
-    if let Some(name) = &args.compare {
-        let rows: Vec<_> = ops::OPS.iter().flat_map(|e| (e.compare)(name)).collect();
-        let text = compare::render(name, &rows, &results);
-        if json_to_stdout {
-            eprint!("{text}");
-        } else {
-            print!("{text}");
-        }
-    }
-    if let Some(path) = &args.plot {
-        plot::draw(path, &results)?;
-        eprintln!("lowp: wrote {}", path.display());
-    }
-    Ok(())
+    Ok(results)
 }
 
 fn peak_config(args: &BenchArgs, ctx: &Context) -> PeakConfig {
@@ -251,16 +262,16 @@ fn thread_counts(list: &[usize], all: usize) -> CliResult<Vec<usize>> {
     Ok(v)
 }
 
-fn select_cases(args: &BenchArgs, opts: &CaseOpts) -> CliResult<Vec<Case>> {
+fn select_cases(args: &BenchArgs, opts: &CaseOpts, registry: &[&OpEntry]) -> CliResult<Vec<Case>> {
     let mut wanted: Vec<String> = args.op.iter().map(|s| s.trim().to_string()).collect();
     if let Some(name) = &args.compare {
-        let rows = ops::OPS.iter().flat_map(|e| (e.compare)(name));
+        let rows = registry.iter().flat_map(|e| (e.compare)(name));
         wanted.extend(rows.map(|r| r.op));
     }
     let mut out = Vec::new();
     let mut matched = vec![false; wanted.len()];
     let take_all = args.op.is_empty() && args.compare.is_none();
-    for entry in ops::OPS {
+    for entry in registry {
         let whole = mark(&wanted, &mut matched, entry.name);
         for case in (entry.cases)(opts) {
             let hit = mark(&wanted, &mut matched, &case.op);
@@ -293,8 +304,8 @@ fn mark(wanted: &[String], matched: &mut [bool], name: &str) -> bool {
     hit
 }
 
-fn list(opts: &CaseOpts) -> CliResult<()> {
-    for entry in ops::OPS {
+fn list(opts: &CaseOpts, registry: &[&OpEntry]) -> CliResult<()> {
+    for entry in registry {
         println!("{:<12} {}", entry.name, entry.about);
         for case in (entry.cases)(opts) {
             println!("  {:<26} {}", case.op, case.shape_label());

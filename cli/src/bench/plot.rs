@@ -1,6 +1,7 @@
 //! `--plot FILE.svg`: GOP/s per case (op and shape) for each ISA level and
 //! thread count, on a log axis, with each result's matching peak drawn as a
-//! dashed segment in the series' colour. SVG only; text is left to the SVG
+//! dashed segment in the series' colour (for a memory-bound case: the GOP/s
+//! its bytes per op allow at the peak bandwidth). SVG only; text is left to the SVG
 //! viewer's fonts (plotters' built-in size estimate, no system fonts read).
 
 use super::Measurement;
@@ -45,7 +46,7 @@ fn draw_on(
         .collect();
     let values = results
         .iter()
-        .flat_map(|r| [Some(r.gops), r.peak.map(|(_, p)| p)])
+        .flat_map(|r| [Some(r.gops), peak_in_gops(r)])
         .flatten();
     let (lo, hi) = values
         .filter(|v| v.is_finite() && *v > 0.0)
@@ -116,7 +117,7 @@ fn draw_on(
             .label(name)
             .legend(move |(x, y)| marker_px((x + 8, y), one, color));
         for (i, r) in &pts {
-            if let Some((_, p)) = r.peak.filter(|(_, p)| p.is_finite() && *p > 0.0) {
+            if let Some(p) = peak_in_gops(r) {
                 let end = if i + 1 < n {
                     SegmentValue::Exact(i + 1)
                 } else {
@@ -135,6 +136,18 @@ fn draw_on(
         .label_font(("sans-serif", 14))
         .draw()?;
     Ok(())
+}
+
+/// The matching peak on the GOP/s axis. A memory-bound case's peak is a
+/// bandwidth: drawn as the GOP/s the case would reach at that bandwidth.
+fn peak_in_gops(r: &Measurement) -> Option<f64> {
+    let (_, p) = r.peak?;
+    let v = match r.gbytes_per_s {
+        Some(gb) if gb > 0.0 => p * r.gops / gb,
+        Some(_) => return None,
+        None => p,
+    };
+    (v.is_finite() && v > 0.0).then_some(v)
 }
 
 type Point = (SegmentValue<usize>, f64);
