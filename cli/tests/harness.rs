@@ -4,22 +4,12 @@
 
 use lowp::peak::Work;
 use lowp::Isa;
-use lowp_cli::bench::case::{Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
+use lowp_cli::bench::case::{
+    peak_fma_f32, peak_read_bw, peak_u8s8, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape,
+};
 use lowp_cli::bench::{collect, compare, json, plot, table, BenchArgs, Measurement};
 use serde_json::json;
 use std::hint::black_box;
-
-fn fma_peak(isa: Isa) -> Option<&'static str> {
-    match isa {
-        Isa::Avx512 | Isa::Avx512Vnni => Some("peak_fma_f32_zmm"),
-        Isa::Avx2 | Isa::Avx2Vnni => Some("peak_fma_f32_ymm"),
-        Isa::Scalar => None,
-    }
-}
-
-fn read_peak(_: Isa) -> Option<&'static str> {
-    Some("peak_read_bw")
-}
 
 /// A dot product of length m·n·k on the calling thread: enough to time.
 fn cases(opts: &CaseOpts) -> Vec<Case> {
@@ -38,7 +28,7 @@ fn cases(opts: &CaseOpts) -> Vec<Case> {
                 isas: IsaSel::Each,
                 memory_bound: false,
                 is_peak: false,
-                peak_for: fma_peak,
+                peak_for: peak_fma_f32,
                 shape: Shape {
                     extra: vec![("groups", json!(1))],
                     ..shape
@@ -63,7 +53,7 @@ fn cases(opts: &CaseOpts) -> Vec<Case> {
         isas: IsaSel::Once(Isa::Scalar),
         memory_bound: true,
         is_peak: false,
-        peak_for: read_peak,
+        peak_for: peak_read_bw,
         shape: Shape::mnk(1, 256, 1),
         setup: Box::new(|_ctx| {
             let v = vec![1u32; 256];
@@ -87,6 +77,7 @@ fn compare_rows(name: &str) -> Vec<CompareRow> {
         label: "test dot at avx2".into(),
         op: "test_dot".into(),
         isa: Some(Isa::Avx2),
+        impl_name: Some("lowp"),
     }]
 }
 
@@ -127,7 +118,7 @@ fn each_level_each_thread_count_with_matching_peaks() {
     }
     for r in &dots {
         assert!(r.gops > 0.0 && r.seconds > 0.0 && r.gbytes_per_s.is_none());
-        let want = fma_peak(r.isa).filter(|p| lowp::peak::find(p).is_some_and(|p| p.is_available()));
+        let want = peak_fma_f32(r.isa).filter(|p| lowp::peak::find(p).is_some_and(|p| p.is_available()));
         assert_eq!(r.peak.map(|p| p.0), want, "{r:?}");
         if want.is_some() {
             assert!(r.percent_of_peak().unwrap() > 0.0);
@@ -198,4 +189,17 @@ fn plot_with_peak_lines() {
         std::fs::copy(&path, keep).unwrap();
     }
     std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn peak_helpers_name_real_probes() {
+    for isa in Isa::ALL {
+        for name in [peak_fma_f32(isa), peak_u8s8(isa), peak_read_bw(isa)]
+            .into_iter()
+            .flatten()
+        {
+            let probe = lowp::peak::find(name).unwrap_or_else(|| panic!("{name} is no probe"));
+            assert!(probe.isa() <= isa, "{name} is above {isa}");
+        }
+    }
 }

@@ -121,6 +121,8 @@ pub struct CompareRow {
     pub op: String,
     /// Only results at this level; `None` for any.
     pub isa: Option<Isa>,
+    /// Only results of this `impl` (e.g. `lowp` vs another library); `None` for any.
+    pub impl_name: Option<&'static str>,
 }
 
 /// An op in the registry.
@@ -144,4 +146,31 @@ pub const COMPARISONS: &[(&str, &str)] = &[(
 /// `peak_for` of cases that have no matching peak.
 pub fn no_peak(_: Isa) -> Option<&'static str> {
     None
+}
+
+/// `peak_for` of f32 FMA ops (sgemm, f32 dot): the level's widest FMA.
+pub fn peak_fma_f32(isa: Isa) -> Option<&'static str> {
+    match isa {
+        Isa::Scalar => None,
+        Isa::Avx2 | Isa::Avx2Vnni => Some("peak_fma_f32_ymm"),
+        Isa::Avx512 | Isa::Avx512Vnni => Some("peak_fma_f32_zmm"),
+    }
+}
+
+/// `peak_for` of u8×s8 ops (igemm, conv, s8 dots): `vpdpbusd` where the
+/// level has VNNI, else the `vpmaddubsw` chain (the faster of the two
+/// non-VNNI paths, so an exact-path panel shows below 100%).
+pub fn peak_u8s8(isa: Isa) -> Option<&'static str> {
+    match isa {
+        Isa::Scalar => None,
+        Isa::Avx2 => Some("peak_chain_u8s8_ymm"),
+        Isa::Avx2Vnni => Some("peak_vpdpbusd_ymm_vex"),
+        Isa::Avx512 => Some("peak_chain_u8s8_zmm"),
+        Isa::Avx512Vnni => Some("peak_vpdpbusd_zmm"),
+    }
+}
+
+/// `peak_for` of memory-bound ops (scans): the read bandwidth, in GB/s.
+pub fn peak_read_bw(_: Isa) -> Option<&'static str> {
+    Some("peak_read_bw")
 }

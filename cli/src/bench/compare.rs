@@ -18,6 +18,7 @@ pub fn render(name: &str, rows: &[CompareRow], results: &[Measurement]) -> Strin
         let hits: Vec<&Measurement> = results
             .iter()
             .filter(|r| r.op == row.op && row.isa.is_none_or(|i| i == r.isa))
+            .filter(|r| row.impl_name.is_none_or(|i| i == r.impl_name))
             .collect();
         let mut shapes: Vec<&str> = hits
             .iter()

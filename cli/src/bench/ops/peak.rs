@@ -52,6 +52,7 @@ fn compare(name: &str) -> Vec<CompareRow> {
         label: label.to_string(),
         op: op.to_string(),
         isa: None::<Isa>,
+        impl_name: None,
     };
     match name {
         "chain-vs-vnni" => vec![
