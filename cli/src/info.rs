@@ -1,7 +1,7 @@
 //! `lowp info`: the machine as lowp sees it. The report is a list of
 //! sections; each is one function returning its JSON value and its text
 //! lines, so adding one (topology, say) is one function and one line in
-//! [`SECTIONS`].
+//! `SECTIONS`.
 
 use crate::CliResult;
 use lowp::{build_info, cpu_features, Context, Isa, IsaChoice};

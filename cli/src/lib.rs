@@ -1,5 +1,5 @@
 //! The `lowp` command as a library: `lowp info` ([`info`]) and `lowp bench`
-//! ([`bench`], whose registry in [`bench::case`] and [`bench::ops`] is where
+//! ([`mod@bench`], whose registry in [`bench::case`] and [`bench::ops`] is where
 //! an op plugs in). The binary in `main.rs` only parses arguments.
 #![warn(missing_docs)]
 
