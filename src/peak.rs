@@ -23,6 +23,8 @@ use crate::error::{Error, Result};
 use crate::isa::{cpu_features, Isa};
 use crate::Context;
 use std::hint::black_box;
+#[cfg(target_arch = "x86_64")]
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -42,17 +44,6 @@ pub enum Step {
     MaddS16,
     /// `vdpbf16ps`: f32 lanes, acc += Σ of two bf16·bf16 products.
     DpBf16,
-}
-
-impl Step {
-    /// Multiply-adds one step does on a vector of `vbytes` bytes.
-    pub fn macs(self, vbytes: usize) -> usize {
-        match self {
-            Step::FmaF32 => vbytes / 4,
-            Step::DpbusdU8S8 | Step::ChainU8S8 => vbytes,
-            Step::MaddS16 | Step::DpBf16 => vbytes / 2,
-        }
-    }
 }
 
 /// What a probe measures.
@@ -306,13 +297,13 @@ impl Probe {
         }
         let tasks = ctx.num_threads();
         let data = match self.kind {
-            ProbeKind::Compute { step, vbytes, .. } => {
+            ProbeKind::Compute { step, .. } => {
                 if cfg.compute_macs == 0 {
                     return Err(Error::param("compute_macs", "must be at least 1"));
                 }
-                let per_iter = (kp_n_acc() * step.macs(vbytes)) as u64;
-                let iters = cfg.compute_macs.div_ceil(per_iter) as usize;
                 let (x, y, z) = timing_operands(step);
+                let per_iter = self.macs_per_iteration().max(1);
+                let iters = cfg.compute_macs.div_ceil(per_iter) as usize;
                 Data::Compute { iters, x, y, z }
             }
             ProbeKind::ReadBw => {
@@ -344,6 +335,27 @@ impl Probe {
     }
 }
 
+impl Probe {
+    /// Multiply-adds one iteration of a compute probe does, as the probe
+    /// itself reports (it runs one iteration). Callers checked availability.
+    #[cfg(target_arch = "x86_64")]
+    fn macs_per_iteration(&self) -> u64 {
+        let ProbeKind::Compute { kernel, .. } = self.kind else {
+            return 0;
+        };
+        let blob = [0u8; 64];
+        let mut acc = [[0u8; 64]; kp::N_ACC];
+        // SAFETY: only reached from `prepare` after `is_available`, which
+        // covers every feature the kernel was compiled for.
+        unsafe { kernel(1, &blob, &blob, &blob, &mut acc) }
+    }
+
+    #[cfg(not(target_arch = "x86_64"))]
+    fn macs_per_iteration(&self) -> u64 {
+        0
+    }
+}
+
 fn elements(bytes: usize, per: usize, arg: &'static str) -> Result<usize> {
     let n = bytes / per;
     if n == 0 {
@@ -357,15 +369,6 @@ fn elements(bytes: usize, per: usize, arg: &'static str) -> Result<usize> {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-#[cfg(target_arch = "x86_64")]
-fn kp_n_acc() -> usize {
-    kp::N_ACC
-}
-#[cfg(not(target_arch = "x86_64"))]
-fn kp_n_acc() -> usize {
-    1
 }
 
 /// Operands for timing: values that keep every lane busy and never make a
@@ -492,19 +495,21 @@ impl PreparedProbe {
 
     #[cfg(target_arch = "x86_64")]
     fn run_compute(&self, iters: usize, x: &[u8; 64], y: &[u8; 64], z: &[u8; 64]) -> Work {
-        let ProbeKind::Compute { step, vbytes, kernel } = self.probe.kind else {
+        let ProbeKind::Compute { kernel, .. } = self.probe.kind else {
             return Work::default();
         };
         let tasks = self.ctx.num_threads();
+        let macs = AtomicU64::new(0);
         self.ctx.run_parallel(tasks, |_| {
             let mut acc = [[0u8; 64]; kp::N_ACC];
             // SAFETY: `prepare` checked that the CPU has the probe's ISA level
             // and extra features, which include every feature of `kernel`.
-            unsafe { kernel(iters, x, y, z, &mut acc) };
+            let done = unsafe { kernel(iters, x, y, z, &mut acc) };
             black_box(&acc);
+            macs.fetch_add(done, Ordering::Relaxed);
         });
         Work {
-            ops: 2.0 * (iters * kp::N_ACC * step.macs(vbytes) * tasks) as f64,
+            ops: 2.0 * macs.into_inner() as f64,
             bytes: 0.0,
         }
     }

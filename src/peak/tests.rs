@@ -77,6 +77,15 @@ mod compute {
         acc
     }
 
+    /// Bytes of input per multiply-add: 4 for f32, 2 for s16 and bf16, 1 for u8.
+    fn lane_bytes(step: Step) -> usize {
+        match step {
+            Step::FmaF32 => 4,
+            Step::MaddS16 | Step::DpBf16 => 2,
+            Step::DpbusdU8S8 | Step::ChainU8S8 => 1,
+        }
+    }
+
     /// Applies one step to `acc` in scalar code; returns the multiply-adds done.
     fn replay_step(
         step: Step,
@@ -145,13 +154,12 @@ mod compute {
             let ProbeKind::Compute { step, vbytes, kernel } = probe.kind() else {
                 continue;
             };
-            let per_iter = (kp::N_ACC * step.macs(vbytes)) as u64;
             for iters in [0usize, 1, 2, 3, 17] {
                 let [x, y, z] = operands(step, &mut rng);
                 let init = initial_acc(step, &mut rng);
                 let mut hw = init;
                 // SAFETY: `available_probes` only yields probes whose features are detected.
-                unsafe { kernel(iters, &x, &y, &z, &mut hw) };
+                let claimed_macs = unsafe { kernel(iters, &x, &y, &z, &mut hw) };
                 let mut model = init;
                 let mut macs = 0;
                 for _ in 0..iters {
@@ -160,9 +168,11 @@ mod compute {
                     }
                 }
                 assert_eq!(hw, model, "{} after {iters} iterations", probe.name());
-                assert_eq!(macs, iters as u64 * per_iter, "{}", probe.name());
+                assert_eq!(claimed_macs, macs, "{} after {iters} iterations", probe.name());
                 // What the prepared probe claims for the same number of iterations.
                 if iters > 0 {
+                    let per_iter = macs / iters as u64;
+                    assert_eq!(per_iter as usize, kp::N_ACC * vbytes / lane_bytes(step));
                     let cfg = PeakConfig {
                         compute_macs: (iters as u64 - 1) * per_iter + 1,
                         ..Default::default()

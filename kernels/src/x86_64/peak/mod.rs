@@ -9,9 +9,10 @@
 //! steps are written with `asm!` so the compiler cannot hoist a multiply
 //! whose operands do not change out of the loop (it would with intrinsics).
 //!
-//! The multiply-adds per iteration are `N_ACC` times the lanes of one step;
-//! the framework's tests replay the same loop in scalar code and compare the
-//! accumulators bit for bit, which pins down the count.
+//! A probe returns the multiply-adds it did (`iters` × [`N_ACC`] × the
+//! multiply-adds of one step); the framework's tests replay the same loop in
+//! scalar code, compare the accumulators bit for bit and count the replay's
+//! multiply-adds, which pins the claim down.
 
 /// Independent accumulators per probe: enough to hide a 4-5 cycle latency on
 /// two pipes, and few enough (with the operands) for the 16 VEX registers.
@@ -20,14 +21,15 @@ pub const N_ACC: usize = 12;
 /// One operand or accumulator: the bytes of a zmm register.
 pub type Blob = [u8; 64];
 
-/// The signature shared by every compute probe.
+/// The signature shared by every compute probe. It returns the multiply-adds done.
 ///
 /// # Safety
 /// The CPU must support the target features of the probe called.
-pub type PeakProbeFn = unsafe fn(iters: usize, x: &Blob, y: &Blob, z: &Blob, acc: &mut [Blob; N_ACC]);
+pub type PeakProbeFn = unsafe fn(iters: usize, x: &Blob, y: &Blob, z: &Blob, acc: &mut [Blob; N_ACC]) -> u64;
 
 /// Stamps one compute probe: a `#[target_feature]` fn with the shared
-/// signature whose loop runs `step` on each of the [`N_ACC`] accumulators.
+/// signature whose loop runs `step` on each of the [`N_ACC`] accumulators;
+/// `macs` is the multiply-adds one step does.
 /// Inside `step`, `$a` is `&mut` the accumulator, `$x`, `$y`, `$z` the operands.
 macro_rules! peak_probe {
     (
@@ -35,6 +37,7 @@ macro_rules! peak_probe {
         fn $name:ident;
         features = $feat:literal;
         vector = $vt:ty, load = $load:path, store = $store:path;
+        macs = $macs:literal;
         step($a:ident, $x:ident, $y:ident, $z:ident) $step:block
     ) => {
         $(#[$meta])*
@@ -49,7 +52,7 @@ macro_rules! peak_probe {
             y: &$crate::x86_64::peak::Blob,
             z: &$crate::x86_64::peak::Blob,
             acc: &mut [$crate::x86_64::peak::Blob; $crate::x86_64::peak::N_ACC],
-        ) {
+        ) -> u64 {
             // SAFETY: each blob is 64 bytes, at least the vector's width, and
             // the loads are unaligned; the caller guarantees the features.
             let ($x, $y, $z): ($vt, $vt, $vt) = unsafe {
@@ -66,6 +69,7 @@ macro_rules! peak_probe {
                 // SAFETY: 64-byte destination, unaligned store.
                 unsafe { $store(a.as_mut_ptr().cast(), v[i]) };
             }
+            (iters as u64) * ($crate::x86_64::peak::N_ACC as u64) * $macs
         }
     };
     (@each $v:ident, $a:ident, $step:block, [$($i:tt)*]) => {

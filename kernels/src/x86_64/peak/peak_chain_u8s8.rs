@@ -12,6 +12,7 @@ peak_probe! {
     fn peak_chain_u8s8_zmm_avx512;
     features = "avx512f,avx512bw";
     vector = __m512i, load = _mm512_loadu_si512, store = _mm512_storeu_si512;
+    macs = 64;
     step(a, x, y, z) {
         // SAFETY: register-only arithmetic; avx512bw is enabled on this fn.
         unsafe {
@@ -30,6 +31,7 @@ peak_probe! {
     fn peak_chain_u8s8_ymm_avx2;
     features = "avx2";
     vector = __m256i, load = _mm256_loadu_si256, store = _mm256_storeu_si256;
+    macs = 32;
     step(a, x, y, z) {
         // SAFETY: register-only arithmetic; avx2 is enabled on this fn.
         unsafe {

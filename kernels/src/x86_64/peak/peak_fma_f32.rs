@@ -11,6 +11,7 @@ peak_probe! {
     fn peak_fma_f32_zmm_avx512;
     features = "avx512f";
     vector = __m512, load = _mm512_loadu_ps, store = _mm512_storeu_ps;
+    macs = 16;
     step(a, x, y, z) {
         // SAFETY: register-only arithmetic; avx512f is enabled on this fn.
         unsafe {
@@ -25,6 +26,7 @@ peak_probe! {
     fn peak_fma_f32_ymm_avx2;
     features = "avx2,fma";
     vector = __m256, load = _mm256_loadu_ps, store = _mm256_storeu_ps;
+    macs = 8;
     step(a, x, y, z) {
         // SAFETY: register-only arithmetic; avx and fma are enabled on this fn.
         unsafe {

@@ -11,6 +11,7 @@ peak_probe! {
     fn peak_vdpbf16ps_zmm_avx512bf16;
     features = "avx512f,avx512bf16";
     vector = __m512, load = _mm512_loadu_ps, store = _mm512_storeu_ps;
+    macs = 32;
     step(a, x, y, z) {
         // SAFETY: register-only arithmetic; avx512bf16 is enabled on this fn.
         unsafe {
@@ -25,6 +26,7 @@ peak_probe! {
     fn peak_vdpbf16ps_ymm_avx512bf16;
     features = "avx512f,avx512vl,avx512bf16";
     vector = __m256, load = _mm256_loadu_ps, store = _mm256_storeu_ps;
+    macs = 16;
     step(a, x, y, z) {
         // SAFETY: register-only arithmetic; avx512bf16 and avx512vl are enabled.
         unsafe {

@@ -12,6 +12,7 @@ peak_probe! {
     fn peak_vpdpbusd_zmm_avx512vnni;
     features = "avx512f,avx512vnni";
     vector = __m512i, load = _mm512_loadu_si512, store = _mm512_storeu_si512;
+    macs = 64;
     step(a, x, y, z) {
         // SAFETY: register-only arithmetic; avx512vnni is enabled on this fn.
         unsafe {
@@ -26,6 +27,7 @@ peak_probe! {
     fn peak_vpdpbusd_ymm_avx512vnni;
     features = "avx512f,avx512vl,avx512vnni";
     vector = __m256i, load = _mm256_loadu_si256, store = _mm256_storeu_si256;
+    macs = 32;
     step(a, x, y, z) {
         // SAFETY: register-only arithmetic; avx512vnni and avx512vl are enabled.
         // Without a {vex} prefix the assembler emits the EVEX form.
@@ -41,6 +43,7 @@ peak_probe! {
     fn peak_vpdpbusd_ymm_avxvnni;
     features = "avx2,avxvnni";
     vector = __m256i, load = _mm256_loadu_si256, store = _mm256_storeu_si256;
+    macs = 32;
     step(a, x, y, z) {
         // SAFETY: register-only arithmetic; avxvnni is enabled on this fn.
         unsafe {

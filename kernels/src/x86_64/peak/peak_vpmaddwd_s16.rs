@@ -11,6 +11,7 @@ peak_probe! {
     fn peak_vpmaddwd_s16_zmm_avx512;
     features = "avx512f,avx512bw";
     vector = __m512i, load = _mm512_loadu_si512, store = _mm512_storeu_si512;
+    macs = 32;
     step(a, x, y, z) {
         // SAFETY: register-only arithmetic; avx512bw is enabled on this fn.
         unsafe {
@@ -28,6 +29,7 @@ peak_probe! {
     fn peak_vpmaddwd_s16_ymm_avx2;
     features = "avx2";
     vector = __m256i, load = _mm256_loadu_si256, store = _mm256_storeu_si256;
+    macs = 16;
     step(a, x, y, z) {
         // SAFETY: register-only arithmetic; avx2 is enabled on this fn.
         unsafe {
