@@ -184,7 +184,7 @@ pub fn collect(args: &BenchArgs, registry: &[&OpEntry]) -> CliResult<Vec<Measure
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
         let case = &cases[ci];
-        bar.set_message(format!("{} {} {}t", case.op, ctx_isa, t));
+        bar.set_message(format!("{} {} {}t", case.op, label_isa, t));
         let ctx = context(&mut contexts, ctx_isa, t)?;
         let mut runner = (case.setup)(&ctx)?;
         let (timing, work) = time_median(1, reps, min_sample_s, &mut runner);
