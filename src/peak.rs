@@ -580,6 +580,21 @@ pub fn time_median<F: FnMut() -> Work>(
     min_sample_s: f64,
     mut f: F,
 ) -> (Timing, Work) {
+    let (runs, mut work) = calibrate(warmup, min_sample_s, &mut f);
+    let times: Vec<f64> = (0..reps.max(1))
+        .map(|_| {
+            let (t, w) = sample(runs, &mut f);
+            work = w;
+            t
+        })
+        .collect();
+    (Timing::from_samples(times, runs), work)
+}
+
+/// Runs `f` `warmup` times (at least once) untimed and returns how many runs
+/// one sample needs to last `min_sample_s`, and the work of the last run.
+/// With [`sample`], lets a harness interleave the samples of several cases.
+pub fn calibrate<F: FnMut() -> Work>(warmup: usize, min_sample_s: f64, mut f: F) -> (usize, Work) {
     let mut work = Work::default();
     let mut one = f64::INFINITY;
     for _ in 0..warmup.max(1) {
@@ -592,30 +607,49 @@ pub fn time_median<F: FnMut() -> Work>(
     } else {
         1
     };
-    let mut times: Vec<f64> = (0..reps.max(1))
-        .map(|_| {
-            let t = Instant::now();
-            for _ in 0..runs {
-                work = f();
-            }
-            t.elapsed().as_secs_f64() / runs as f64
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    let n = times.len();
-    let median_s = if n % 2 == 1 {
-        times[n / 2]
-    } else {
-        0.5 * (times[n / 2 - 1] + times[n / 2])
-    };
-    let timing = Timing {
-        median_s,
-        min_s: times[0],
-        max_s: times[n - 1],
-        samples: n,
-        runs_per_sample: runs,
-    };
-    (timing, work)
+    (runs, work)
+}
+
+/// One timed sample of `runs` runs (at least 1): seconds per run and the
+/// work of the last run.
+pub fn sample<F: FnMut() -> Work>(runs: usize, mut f: F) -> (f64, Work) {
+    let runs = runs.max(1);
+    let mut work = Work::default();
+    let t = Instant::now();
+    for _ in 0..runs {
+        work = f();
+    }
+    (t.elapsed().as_secs_f64() / runs as f64, work)
+}
+
+impl Timing {
+    /// Median, minimum and maximum of per-run `samples` (seconds); an empty
+    /// list gives zeros.
+    pub fn from_samples(mut samples: Vec<f64>, runs_per_sample: usize) -> Timing {
+        samples.sort_by(f64::total_cmp);
+        let n = samples.len();
+        if n == 0 {
+            return Timing {
+                median_s: 0.0,
+                min_s: 0.0,
+                max_s: 0.0,
+                samples: 0,
+                runs_per_sample,
+            };
+        }
+        let median_s = if n % 2 == 1 {
+            samples[n / 2]
+        } else {
+            0.5 * (samples[n / 2 - 1] + samples[n / 2])
+        };
+        Timing {
+            median_s,
+            min_s: samples[0],
+            max_s: samples[n - 1],
+            samples: n,
+            runs_per_sample,
+        }
+    }
 }
 
 /// One measured peak.

@@ -141,6 +141,24 @@ fn each_level_each_thread_count_with_matching_peaks() {
 }
 
 #[test]
+fn interleaved_timing_measures_the_same_plan() {
+    let a = args(|a| {
+        a.interleave = true;
+        a.threads = vec![1];
+    });
+    let results = run(&a);
+    let plain = run(&args(|a| a.threads = vec![1]));
+    let key = |r: &Measurement| (r.op.clone(), r.label.clone(), r.isa, r.threads);
+    assert_eq!(
+        results.iter().map(key).collect::<Vec<_>>(),
+        plain.iter().map(key).collect::<Vec<_>>()
+    );
+    for r in &results {
+        assert!(r.seconds > 0.0 && r.gops > 0.0, "{r:?}");
+    }
+}
+
+#[test]
 fn shapes_isa_and_op_selection() {
     let a = args(|a| {
         a.isa = "scalar".into();

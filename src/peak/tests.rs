@@ -288,6 +288,17 @@ fn measure_reports_rates_and_time_median_counts_samples() {
     });
     assert_eq!((t.samples, t.runs_per_sample, calls, w.ops), (5, 1, 7, 4.0));
     assert!(t.min_s <= t.median_s && t.median_s <= t.max_s);
+    let t = Timing::from_samples(vec![3.0, 1.0, 2.0, 10.0], 4);
+    assert_eq!(
+        (t.median_s, t.min_s, t.max_s, t.samples, t.runs_per_sample),
+        (2.5, 1.0, 10.0, 4, 4)
+    );
+    let mut runs = 0;
+    let (s, w) = sample(3, || {
+        runs += 1;
+        Work { ops: 1.0, bytes: 2.0 }
+    });
+    assert!(s >= 0.0 && runs == 3 && w.bytes == 2.0);
     let cfg = PeakConfig {
         compute_macs: 1 << 14,
         memory_bytes: 1 << 16,

@@ -13,7 +13,7 @@ pub mod table;
 use crate::CliResult;
 use case::{Case, CaseOpts, IsaSel, OpEntry, Shape, COMPARISONS};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use lowp::peak::{time_median, PeakConfig};
+use lowp::peak::{calibrate, sample, time_median, PeakConfig, Timing, Work};
 use lowp::{Context, Isa};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -51,6 +51,10 @@ pub struct BenchArgs {
     /// Print a comparison table (chain-vs-vnni); runs the ops it needs.
     #[arg(long, value_name = "NAME")]
     pub compare: Option<String>,
+    /// Time the repetitions round-robin over all cases (every case set up at
+    /// once): ratios between cases stay comparable when the load drifts.
+    #[arg(long)]
+    pub interleave: bool,
     /// List the registered ops and cases, then exit.
     #[arg(long)]
     pub list: bool,
@@ -176,19 +180,14 @@ pub fn collect(args: &BenchArgs, registry: &[&OpEntry]) -> CliResult<Vec<Measure
         return Err("nothing to run: no selected case runs at the selected ISA levels".into());
     }
 
-    let bar = progress_bar(plan.len());
-    let start = Instant::now();
+    let timings = if args.interleave {
+        time_interleaved(&plan, &cases, &mut contexts, reps, min_sample_s)?
+    } else {
+        time_in_turn(&plan, &cases, &mut contexts, reps, min_sample_s)?
+    };
     let mut results = Vec::with_capacity(plan.len());
-    for (ci, ctx_isa, label_isa, t) in plan {
-        if start.elapsed().as_secs_f64() > 1.0 && bar.is_hidden() {
-            bar.set_draw_target(ProgressDrawTarget::stderr());
-        }
+    for (&(ci, _, label_isa, t), (timing, work)) in plan.iter().zip(timings) {
         let case = &cases[ci];
-        bar.set_message(format!("{} {} {}t", case.op, label_isa, t));
-        let ctx = context(&mut contexts, ctx_isa, t)?;
-        let mut runner = (case.setup)(&ctx)?;
-        let (timing, work) = time_median(1, reps, min_sample_s, &mut runner);
-        drop(runner);
         results.push(Measurement {
             op: case.op.clone(),
             label: case.shape_label(),
@@ -202,11 +201,99 @@ pub fn collect(args: &BenchArgs, registry: &[&OpEntry]) -> CliResult<Vec<Measure
             is_peak: case.is_peak,
             peak: (case.peak_for)(label_isa).map(|p| (p, f64::NAN)),
         });
-        bar.inc(1);
     }
-    bar.finish_and_clear();
     fill_peaks(&mut results, &mut contexts, &opts.peak)?;
     Ok(results)
+}
+
+/// (case index, level of the context, level reported, threads)
+type PlanItem = (usize, Isa, Isa, usize);
+
+/// Each case in turn: set up, warm up, all its samples, tear down.
+fn time_in_turn(
+    plan: &[PlanItem],
+    cases: &[Case],
+    contexts: &mut HashMap<(Isa, usize), Context>,
+    reps: usize,
+    min_sample_s: f64,
+) -> CliResult<Vec<(Timing, Work)>> {
+    let progress = Progress::new(plan.len());
+    let mut out = Vec::with_capacity(plan.len());
+    for &(ci, ctx_isa, label_isa, t) in plan {
+        progress.step(&cases[ci], label_isa, t);
+        let ctx = context(contexts, ctx_isa, t)?;
+        let mut runner = (cases[ci].setup)(&ctx)?;
+        out.push(time_median(1, reps, min_sample_s, &mut runner));
+    }
+    Ok(out)
+}
+
+/// Every case set up and warmed up first, then the samples round-robin, so
+/// a drift in the machine's load touches every case alike.
+fn time_interleaved(
+    plan: &[PlanItem],
+    cases: &[Case],
+    contexts: &mut HashMap<(Isa, usize), Context>,
+    reps: usize,
+    min_sample_s: f64,
+) -> CliResult<Vec<(Timing, Work)>> {
+    let progress = Progress::new(plan.len() * (reps + 1));
+    let mut live = Vec::with_capacity(plan.len());
+    for &(ci, ctx_isa, label_isa, t) in plan {
+        progress.step(&cases[ci], label_isa, t);
+        let ctx = context(contexts, ctx_isa, t)?;
+        let mut runner = (cases[ci].setup)(&ctx)?;
+        let (runs, work) = calibrate(1, min_sample_s, &mut runner);
+        live.push((runner, runs, work, Vec::with_capacity(reps)));
+    }
+    for _ in 0..reps {
+        for ((runner, runs, work, times), &(ci, _, label_isa, t)) in live.iter_mut().zip(plan) {
+            progress.step(&cases[ci], label_isa, t);
+            let (s, w) = sample(*runs, runner);
+            times.push(s);
+            *work = w;
+        }
+    }
+    Ok(live
+        .into_iter()
+        .map(|(_, runs, work, times)| (Timing::from_samples(times, runs), work))
+        .collect())
+}
+
+/// The progress bar: on stderr once the run has taken more than a second.
+struct Progress {
+    bar: ProgressBar,
+    start: Instant,
+}
+
+impl Progress {
+    fn new(len: usize) -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}") {
+            bar.set_style(style);
+        }
+        Progress {
+            bar,
+            start: Instant::now(),
+        }
+    }
+
+    /// Counts the previous step done and names the next.
+    fn step(&self, case: &Case, isa: Isa, threads: usize) {
+        if self.start.elapsed().as_secs_f64() > 1.0 && self.bar.is_hidden() {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        if self.bar.position() > 0 || !self.bar.message().is_empty() {
+            self.bar.inc(1);
+        }
+        self.bar.set_message(format!("{} {} {}t", case.op, isa, threads));
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 fn peak_config(args: &BenchArgs, ctx: &Context) -> PeakConfig {
@@ -355,12 +442,4 @@ fn fill_peaks(
         r.peak = Some((name, peaks[&key]));
     }
     Ok(())
-}
-
-fn progress_bar(len: usize) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::hidden());
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}") {
-        bar.set_style(style);
-    }
-    bar
 }
