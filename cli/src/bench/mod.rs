@@ -48,11 +48,12 @@ pub struct BenchArgs {
     /// Draw GOP/s per shape for each ISA level (with peak lines) as SVG.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
-    /// Print a comparison table (chain-vs-vnni); runs the ops it needs.
+    /// Print a comparison table (chain-vs-vnni); runs the ops it needs, interleaved.
     #[arg(long, value_name = "NAME")]
     pub compare: Option<String>,
     /// Time the repetitions round-robin over all cases (every case set up at
     /// once): ratios between cases stay comparable when the load drifts.
+    /// On by default with --compare.
     #[arg(long)]
     pub interleave: bool,
     /// List the registered ops and cases, then exit.
@@ -180,7 +181,8 @@ pub fn collect(args: &BenchArgs, registry: &[&OpEntry]) -> CliResult<Vec<Measure
         return Err("nothing to run: no selected case runs at the selected ISA levels".into());
     }
 
-    let timings = if args.interleave {
+    // A comparison is about ratios: interleave its samples.
+    let timings = if args.interleave || args.compare.is_some() {
         time_interleaved(&plan, &cases, &mut contexts, reps, min_sample_s)?
     } else {
         time_in_turn(&plan, &cases, &mut contexts, reps, min_sample_s)?
