@@ -23,6 +23,7 @@ struct ReadmeDoctest;
 pub mod conv;
 pub mod dot;
 pub mod igemm;
+pub mod peak;
 pub mod raw;
 pub mod reference;
 

@@ -21,6 +21,8 @@ pub mod l2sq_f16;
 pub mod l2sq_f32;
 pub mod l2sq_s8;
 pub mod l2sq_u8;
+pub mod peak_read_bw;
+pub mod peak_triad;
 pub mod sgemm_f32_4x8;
 pub mod sgemm_f32_4x8_strided;
 pub mod sgemm_f32_tile_store;
