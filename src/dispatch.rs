@@ -17,6 +17,8 @@ pub struct Kernels {
     pub igemm: crate::igemm::IgemmKernels,
     /// Dot products, distances, scans.
     pub dot: crate::dot::DotKernels,
+    /// FP32 GEMM kernels.
+    pub sgemm: crate::sgemm::SgemmKernels,
 }
 
 impl Kernels {
@@ -27,12 +29,16 @@ impl Kernels {
             isa,
             igemm: crate::igemm::IgemmKernels::select(isa),
             dot: crate::dot::DotKernels::select(isa),
+            sgemm: crate::sgemm::SgemmKernels::select(isa),
         }
     }
 
     /// `(op, kernel name)` for every op family, for `lowp info`.
     pub fn names(&self) -> Vec<(&'static str, &'static str)> {
-        let mut v = Vec::new();
+        let mut v = vec![
+            ("sgemm", self.sgemm.name()),
+            ("sgemm_gemv", self.sgemm.rows_name()),
+        ];
         v.extend(self.igemm.names());
         v.extend(self.dot.names());
         v

@@ -42,41 +42,36 @@ pub(crate) fn check_no_self_overlap(
     rs: usize,
     cs: usize,
 ) -> Result<()> {
-    // A dimension of extent <= 1 makes its stride irrelevant.
-    let dims: Vec<(usize, usize)> = [(rows, rs), (cols, cs)]
-        .into_iter()
-        .filter(|&(d, _)| d > 1)
-        .collect();
-    match dims.as_slice() {
-        [] => Ok(()),
-        [(_, s)] => {
-            if *s == 0 {
-                Err(Error::InvalidStride {
-                    arg,
-                    msg: format!(
-                        "stride 0 over a dimension of extent > 1 makes {arg} ({rows}x{cols}) overlap itself"
-                    ),
-                })
+    // A dimension of extent <= 1 makes its stride irrelevant. No allocation:
+    // this runs on every call that builds an output view.
+    let overlap = |msg: String| Err(Error::InvalidStride { arg, msg });
+    match (rows > 1, cols > 1) {
+        (false, false) => Ok(()),
+        (true, false) | (false, true) => {
+            if (rows > 1 && rs == 0) || (cols > 1 && cs == 0) {
+                overlap(format!(
+                    "stride 0 over a dimension of extent > 1 makes {arg} ({rows}x{cols}) overlap itself"
+                ))
             } else {
                 Ok(())
             }
         }
-        [a, b] => {
-            let (small, large) = if a.1 <= b.1 { (a, b) } else { (b, a) };
-            let span = small.0.checked_mul(small.1);
-            if small.1 == 0 || span.is_none_or(|span| large.1 < span) {
-                Err(Error::InvalidStride {
-                    arg,
-                    msg: format!(
-                        "strides ({rs}, {cs}) make the {rows}x{cols} output overlap itself \
-                         (need the larger stride >= extent x smaller stride, and the smaller >= 1)"
-                    ),
-                })
+        (true, true) => {
+            let ((small_extent, small_stride), large_stride) = if rs <= cs {
+                ((rows, rs), cs)
+            } else {
+                ((cols, cs), rs)
+            };
+            let span = small_extent.checked_mul(small_stride);
+            if small_stride == 0 || span.is_none_or(|span| large_stride < span) {
+                overlap(format!(
+                    "strides ({rs}, {cs}) make the {rows}x{cols} output overlap itself \
+                     (need the larger stride >= extent x smaller stride, and the smaller >= 1)"
+                ))
             } else {
                 Ok(())
             }
         }
-        _ => unreachable!("two dimensions at most"),
     }
 }
 

@@ -11,6 +11,8 @@
 #![warn(missing_docs)]
 
 pub mod detect;
+#[macro_use]
+mod sgemm_macros;
 pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;

@@ -17,7 +17,7 @@
 //! # Accuracy
 //!
 //! Integer results are exact. A length whose worst case could leave i32 is
-//! refused with [`Error::Overflow`](crate::Error::Overflow): `n ≤ 131,071`
+//! refused with [`Error::Overflow`]: `n ≤ 131,071`
 //! for s8·s8, `n ≤ 65,793` for u8·s8, `n ≤ 33,025` for u8·u8 and for both
 //! squared distances.
 //!

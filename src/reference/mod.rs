@@ -9,3 +9,4 @@
 pub mod conv;
 pub mod dot;
 pub mod igemm;
+pub mod sgemm;

@@ -13,3 +13,4 @@ pub mod avx2vnni;
 pub mod avx512;
 pub mod avx512bf16;
 pub mod avx512vnni;
+pub mod peak;

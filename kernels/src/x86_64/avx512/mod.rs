@@ -20,3 +20,6 @@ pub mod l2sq_s8;
 pub mod l2sq_u8;
 pub mod scan_f32_ip;
 pub mod sum_u64;
+
+pub mod sgemm_f32_14x32;
+pub mod sgemm_f32_14x32_strided;

@@ -1,0 +1,114 @@
+//! `lowp info`: text by default, one JSON object with `--json`, and a clear
+//! error (non-zero exit) for a bad `LOWP_MAX_ISA`.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn lowp(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lowp"));
+    cmd.args(args)
+        .env_remove("LOWP_MAX_ISA")
+        .env_remove("LOWP_NUM_THREADS");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run lowp")
+}
+
+fn info_json(env: &[(&str, &str)]) -> Value {
+    let out = lowp(&["info", "--json"], env);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        text.trim().lines().count(),
+        1,
+        "one JSON object on one line: {text}"
+    );
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+#[test]
+fn info_json_has_every_section() {
+    let v = info_json(&[]);
+    for key in [
+        "cpu",
+        "features",
+        "isa",
+        "threads",
+        "caches",
+        "build",
+        "kernels",
+        "peak_probes",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key} in {v}");
+    }
+    let avail: Vec<&str> = v["isa"]["available"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(avail[0], "scalar");
+    let selected = v["isa"]["selected"].as_str().unwrap();
+    assert_eq!(selected, *avail.last().unwrap());
+    assert_eq!(v["isa"]["choice"], "best");
+    // A kernel table per available level.
+    let kernels = v["kernels"].as_object().unwrap();
+    assert_eq!(kernels.keys().map(|k| k.as_str()).collect::<Vec<_>>(), avail);
+    assert!(v["features"]["avx2"].is_boolean());
+    assert!(v["threads"]["threads"].as_u64().unwrap() >= 1);
+    assert!(v["caches"]["l1d"].as_u64().unwrap() > 0);
+    assert!(v["build"]["rustc"].as_str().unwrap().contains("rustc"));
+}
+
+#[test]
+fn info_reports_the_env_cap_and_threads() {
+    let v = info_json(&[("LOWP_MAX_ISA", "scalar"), ("LOWP_NUM_THREADS", "3")]);
+    assert_eq!(v["isa"]["selected"], "scalar");
+    assert_eq!(v["isa"]["choice"], "env");
+    assert_eq!(v["isa"]["env_max_isa"], "scalar");
+    assert_eq!(v["threads"]["threads"], 3);
+    assert_eq!(v["threads"]["source"], "LOWP_NUM_THREADS=3");
+}
+
+#[test]
+fn no_subcommand_prints_the_text_report() {
+    let out = lowp(&[], &[]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for heading in [
+        "CPU",
+        "Detected features",
+        "ISA levels",
+        "Threads",
+        "Caches",
+        "Build",
+        "Kernels per ISA level",
+    ] {
+        assert!(text.contains(heading), "no {heading:?} in:\n{text}");
+    }
+    assert!(text.contains("selected: "), "{text}");
+}
+
+#[test]
+fn bad_lowp_max_isa_fails_naming_the_variable() {
+    for args in [
+        &[][..],
+        &["info", "--json"][..],
+        &["bench", "--op", "peak_read_bw"][..],
+    ] {
+        let out = lowp(args, &[("LOWP_MAX_ISA", "bogus")]);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.contains("LOWP_MAX_ISA") && err.contains("bogus"),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?} printed a report");
+    }
+    let out = lowp(&["info"], &[("LOWP_NUM_THREADS", "zero")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("LOWP_NUM_THREADS"));
+}

@@ -1,0 +1,25 @@
+//! AVX2+FMA f32 GEMM tile kernel, 6 rows × 16 columns (12 vector
+//! accumulators held in registers for the whole K loop).
+
+use core::arch::x86_64::{
+    __m256, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps, _mm256_setzero_ps,
+    _mm256_storeu_ps, _mm_prefetch, _MM_HINT_T0,
+};
+
+sgemm_f32_tile_kernel! {
+    /// f32 GEMM microkernel, 6×16 tile, AVX2+FMA (the `avx2` ISA level).
+    #[target_feature(enable = "avx2,fma")]
+    fn sgemm_f32_6x16_avx2;
+    mr = 6; nv = 2; width = 8;
+    vec = __m256; zero = _mm256_setzero_ps();
+    load = _mm256_loadu_ps; store = _mm256_storeu_ps;
+    splat = _mm256_set1_ps; fma = _mm256_fmadd_ps; mul = _mm256_mul_ps;
+    prefetch = prefetch_t0;
+}
+
+/// Prefetches the cache line holding `p` into L1.
+#[inline(always)]
+fn prefetch_t0(p: *const f32) {
+    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
+    unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
+}

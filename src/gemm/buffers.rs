@@ -1,0 +1,175 @@
+//! Packing buffers: 64-byte-aligned, thread-local, reused across calls.
+//!
+//! [`take`] lends the calling thread's buffer for `(element type, slot)`,
+//! grown to at least `len` elements; dropping the [`Buf`] gives it back. A
+//! thread therefore allocates only when it first packs, or packs a bigger
+//! block than before: in steady state a GEMM call allocates nothing.
+//! Taking the same slot twice on one thread (re-entrancy) is safe: the second
+//! taker gets a fresh buffer, and the larger one is kept on return.
+//!
+//! Alignment is obtained without `unsafe`: the vector is over-allocated by
+//! 64 bytes and the view starts at the first 64-byte boundary
+//! (`<*const T>::align_offset`).
+
+use std::any::{Any, TypeId};
+use std::cell::RefCell;
+use std::ops::{Deref, DerefMut};
+
+/// Alignment of every packing buffer, in bytes (one cache line, one zmm).
+pub(crate) const ALIGN: usize = 64;
+
+/// A vector whose visible part starts on a 64-byte boundary.
+#[derive(Debug)]
+pub(crate) struct AlignedVec<T> {
+    vec: Vec<T>,
+    off: usize,
+    len: usize,
+}
+
+impl<T: Copy + Default> AlignedVec<T> {
+    /// `len` default elements, 64-byte aligned.
+    pub(crate) fn new(len: usize) -> Self {
+        let mut v = AlignedVec {
+            vec: Vec::new(),
+            off: 0,
+            len: 0,
+        };
+        v.resize(len);
+        v
+    }
+
+    /// Makes the visible part `len` elements long (contents unspecified),
+    /// reallocating only when the capacity is too small.
+    pub(crate) fn resize(&mut self, len: usize) {
+        let pad = (ALIGN / std::mem::size_of::<T>().max(1)).max(1);
+        let need = len + pad;
+        if self.vec.len() < need {
+            self.vec = Vec::new(); // free first: no need to copy the old contents
+            self.vec.resize(need, T::default());
+        }
+        let off = self.vec.as_ptr().align_offset(ALIGN);
+        // align_offset may refuse (usize::MAX) for exotic element sizes;
+        // then the buffer is merely naturally aligned.
+        self.off = if off <= pad { off } else { 0 };
+        self.len = len;
+    }
+}
+
+impl<T> Deref for AlignedVec<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.vec[self.off..self.off + self.len]
+    }
+}
+
+impl<T> DerefMut for AlignedVec<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.vec[self.off..self.off + self.len]
+    }
+}
+
+/// Slot of a thread's packing buffer: the A block.
+pub(crate) const SLOT_A: u8 = 0;
+/// Slot of a thread's packing buffer: the B block.
+pub(crate) const SLOT_B: u8 = 1;
+/// Slot of a thread's scratch tile (edge tiles, strided outputs).
+pub(crate) const SLOT_TILE: u8 = 2;
+
+type Entry = (TypeId, u8, Box<dyn Any>);
+
+thread_local! {
+    static POOL: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A buffer lent by the calling thread's pool; returned on drop.
+#[derive(Debug)]
+pub(crate) struct Buf<T: 'static> {
+    data: AlignedVec<T>,
+    slot: u8,
+}
+
+/// Lends this thread's buffer for `(T, slot)`, at least `len` elements long
+/// and 64-byte aligned. Contents are unspecified (whatever was packed last).
+pub(crate) fn take<T: Copy + Default + 'static>(slot: u8, len: usize) -> Buf<T> {
+    let mut data = POOL
+        .try_with(|p| {
+            let mut p = p.borrow_mut();
+            p.iter_mut()
+                .find(|(t, s, _)| *t == TypeId::of::<T>() && *s == slot)
+                .and_then(|(_, _, b)| b.downcast_mut::<AlignedVec<T>>())
+                .map(std::mem::take)
+        })
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    data.resize(len);
+    Buf { data, slot }
+}
+
+impl<T: 'static> Drop for Buf<T> {
+    fn drop(&mut self) {
+        let data = std::mem::take(&mut self.data);
+        let slot = self.slot;
+        // During thread teardown the pool may be gone: then just free.
+        let _ = POOL.try_with(|p| {
+            let mut p = p.borrow_mut();
+            match p
+                .iter_mut()
+                .find(|(t, s, _)| *t == TypeId::of::<T>() && *s == slot)
+                .and_then(|(_, _, b)| b.downcast_mut::<AlignedVec<T>>())
+            {
+                Some(kept) => {
+                    if kept.vec.capacity() < data.vec.capacity() {
+                        *kept = data;
+                    }
+                }
+                None => p.push((TypeId::of::<T>(), slot, Box::new(data))),
+            }
+        });
+    }
+}
+
+impl<T> Default for AlignedVec<T> {
+    fn default() -> Self {
+        AlignedVec {
+            vec: Vec::new(),
+            off: 0,
+            len: 0,
+        }
+    }
+}
+
+impl<T: 'static> Deref for Buf<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.data
+    }
+}
+
+impl<T: 'static> DerefMut for Buf<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.data
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_are_aligned_and_reused() {
+        let p1 = {
+            let b = take::<f32>(SLOT_A, 1000);
+            assert_eq!(b.len(), 1000);
+            assert_eq!(b.as_ptr() as usize % ALIGN, 0);
+            b.as_ptr() as usize
+        };
+        let b = take::<f32>(SLOT_A, 500);
+        assert_eq!(b.as_ptr() as usize, p1, "the same storage comes back");
+        // Re-entrant take of the same slot gets a distinct buffer.
+        let c = take::<f32>(SLOT_A, 10);
+        assert_ne!(c.as_ptr(), b.as_ptr());
+        let d = take::<u8>(SLOT_A, 77);
+        assert_eq!(d.as_ptr() as usize % ALIGN, 0);
+    }
+}

@@ -1,0 +1,437 @@
+//! # The blocked GEMM driver, shared by every GEMM in lowp (f32 and INT8)
+//!
+//! One Goto/BLIS loop nest, generic over a microkernel description. An op
+//! (sgemm, the INT8 GEMM, a 1×1 convolution) plugs in four things and gets
+//! blocking, packing buffers, threading and edge handling for free:
+//!
+//! | piece | trait / type | who supplies it |
+//! |---|---|---|
+//! | the microkernel and its tile | [`Microkernel`] | the op (a table entry per ISA) |
+//! | packing A into MR-row panels | [`PackA`] | the op (knows A's element type, strides, k-unit layout) |
+//! | packing B into NR-column panels, or a prepacked B | [`PackB`] / [`BOperand`] / [`PackedB`] | the op |
+//! | what happens to each finished tile (store, β, output pipeline) | [`TileSink`] | the op |
+//!
+//! The separate, reusable pieces are [`blocking`] (MC/NC/KC from the
+//! Context's cache sizes), [`partition`] (the 2-D thread grid), and
+//! [`buffers`] (thread-local, 64-byte aligned, reused packing buffers).
+//!
+//! ## The loop nest ([`gemm`])
+//!
+//! ```text
+//! grid of tm × tn blocks of C, one task each (partition::Grid), per task:
+//!   for jc in block's columns, step NC:          B block  KC × NC  (L3)
+//!     for pc in 0..K, step KC:                   first = pc == 0, last = pc + KC >= K
+//!       pack B[pc.., jc..] → NR-column panels    (or take the prepacked block)
+//!       for ic in block's rows, step MC:         A block  MC × KC  (L2)
+//!         pack A[ic.., pc..] → MR-row panels
+//!         for each NR panel jr, for each MR panel ir:   micro-tile (B panel in L1)
+//!           full tile, sink gives a direct pointer → kernel writes C itself
+//!           short rows, direct pointer, kernel accepts tile_rows → same
+//!           otherwise → kernel into the scratch tile (β = 0), sink.store()
+//! ```
+//!
+//! When a task's rows fit one A block (`rows ≤ MC`, e.g. M = 128), the order
+//! is KC → (pack A once) → NC → (pack B) → tiles instead, and NC is cut so the
+//! B block fits half of L2: nothing is packed twice and each packed B block
+//! is consumed while hot.
+//!
+//! K is never split across threads, so every element of C sums in the same
+//! order for every thread count: results are bit-identical for 1..n threads.
+//!
+//! ## Contracts
+//!
+//! **Packed layouts.** The depth of a K block, `kc`, is padded to `kcp`, a
+//! multiple of [`Microkernel::k_unit`] (1 for f32; 4 for VNNI INT8, 2 for the
+//! `vpmaddubsw` chain). A packed A block is `⌈mc/MR⌉` panels of exactly
+//! `MR·kcp` elements each (panel `r` starts at `r·MR·kcp`); a packed B block
+//! is `⌈nc/NR⌉` panels of `NR·kcp` elements each. The order *inside* a panel
+//! is private to the kernel and its packers (f32: `[p][MR]` and `[p][NR]`;
+//! INT8 VNNI: `[p/4][MR][4]` and `[p/4][NR][4]`). Packers must zero-fill
+//! rows ≥ the block's rows, columns ≥ its columns, and depth ≥ `kc`, so a
+//! kernel may always compute a full tile.
+//!
+//! **Kernel call** ([`Microkernel::tile`]): BLIS-style
+//! `tile(kcp, a_panel, b_panel, c, rsc, alpha, beta)` on a full `MR × NR`
+//! tile with unit column stride: `C ← alpha·A·B + beta·C`, and
+//! `beta == ZERO` must not read C. The driver passes the user's `beta` on
+//! the first K block and `ONE` on the following ones when it lets the kernel
+//! write C directly; on the scratch path it always passes `ZERO` and leaves
+//! β (and everything else) to the sink. INT8 kernels, which have no α/β, use
+//! `Scalar = i32` (or `()`-like markers): `alpha` is `ONE`, `beta` is
+//! `ZERO` ("overwrite") or `ONE` ("accumulate").
+//!
+//! **Sink** ([`TileSink`]): `direct(i, j)` may return a pointer to C's
+//! element `(i, j)` and C's row stride when the kernel can write the tile
+//! there itself (accumulator type = output type, unit column stride). If it
+//! returns `None` (output pipeline, strided or narrower output), every tile
+//! is computed into a scratch `MR × NR` tile (row stride NR) and handed to
+//! `store(tile, ld, i, j, rows, cols, first, last)`; `first` / `last` say
+//! whether this tile holds the first / last K block of the sum, so an INT8
+//! sink dequantizes or requantizes when `last` (and a sink that needs the
+//! whole sum at once can make K one block with [`Problem::kc_at_least`]). Tiles
+//! are visited in order of increasing K block for each (i, j), each by one
+//! thread; different tiles may be stored concurrently from different threads.
+//!
+//! **Prepacked B** ([`PackedB`]): packed once with the same [`PackB`] in K
+//! blocks of a fixed `kc`; the driver then uses that `kc` and skips B packing.
+
+pub(crate) mod blocking;
+pub(crate) mod buffers;
+pub(crate) mod packed;
+pub(crate) mod partition;
+
+pub use packed::PackedB;
+
+use crate::context::Context;
+use blocking::{round_up, Blocking};
+use std::ops::Range;
+
+/// A GEMM microkernel as the driver sees it: its element types, tile and
+/// k-unit, and the call itself.
+///
+/// # Safety
+///
+/// Implementors promise that [`Microkernel::tile`] and
+/// [`Microkernel::tile_rows`] only touch the memory their contracts name,
+/// and that their function pointers were selected for an ISA the CPU has.
+pub(crate) unsafe trait Microkernel: Sync {
+    /// Element of a packed A panel (f32; u8 for INT8).
+    type PackedA: Copy + Default + Send + Sync + 'static;
+    /// Element of a packed B panel (f32; i8 for INT8).
+    type PackedB: Copy + Default + Send + Sync + 'static;
+    /// Element of the accumulated tile (f32; i32 for INT8).
+    type Acc: Copy + Default + Send + Sync + 'static;
+    /// Type of α and β.
+    type Scalar: Copy + PartialEq + Send + Sync;
+    /// β that means "do not read C" (0).
+    const ZERO: Self::Scalar;
+    /// α that means "as is", β that means "accumulate" (1).
+    const ONE: Self::Scalar;
+
+    /// Rows of a tile.
+    fn mr(&self) -> usize;
+    /// Columns of a tile.
+    fn nr(&self) -> usize;
+    /// K is consumed (and padded) in units of this many elements.
+    fn k_unit(&self) -> usize;
+
+    /// `C ← alpha·A·B + beta·C` on a full `MR × NR` tile (see the module docs).
+    ///
+    /// # Safety
+    ///
+    /// `a` is readable for `MR·kcp` elements, `b` for `NR·kcp`, `kcp` a
+    /// multiple of the k-unit; `c[i·rsc + j]` is valid for `i < MR`,
+    /// `j < NR` and no other thread touches it.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tile(
+        &self,
+        kcp: usize,
+        a: *const Self::PackedA,
+        b: *const Self::PackedB,
+        c: *mut Self::Acc,
+        rsc: usize,
+        alpha: Self::Scalar,
+        beta: Self::Scalar,
+    );
+
+    /// Optional: the same for only the first `rows < MR` rows of the tile
+    /// (writing only `rows` rows of C). Returns `false`, having done nothing,
+    /// when the kernel has no such variant; the driver then uses the scratch
+    /// tile.
+    ///
+    /// # Safety
+    ///
+    /// As [`Microkernel::tile`], with `c` valid for `rows` rows.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn tile_rows(
+        &self,
+        rows: usize,
+        kcp: usize,
+        a: *const Self::PackedA,
+        b: *const Self::PackedB,
+        c: *mut Self::Acc,
+        rsc: usize,
+        alpha: Self::Scalar,
+        beta: Self::Scalar,
+    ) -> bool {
+        let _ = (rows, kcp, a, b, c, rsc, alpha, beta);
+        false
+    }
+}
+
+/// Packs blocks of A into MR-row panels (see the module docs for the layout).
+pub(crate) trait PackA<P>: Sync {
+    /// Packs rows `rows` and depth `ks` of A into `dst`, which holds exactly
+    /// `⌈rows.len()/mr⌉·mr·kcp` elements (`kcp` = `ks.len()` rounded up to
+    /// the k-unit), zero-filling the padding.
+    fn pack_a(&self, dst: &mut [P], mr: usize, rows: Range<usize>, ks: Range<usize>);
+}
+
+/// Packs blocks of B into NR-column panels (see the module docs).
+pub(crate) trait PackB<P>: Sync {
+    /// Packs depth `ks` and columns `cols` of B into `dst`, which holds
+    /// exactly `⌈cols.len()/nr⌉·nr·kcp` elements, zero-filling the padding.
+    fn pack_b(&self, dst: &mut [P], nr: usize, ks: Range<usize>, cols: Range<usize>);
+}
+
+/// The B operand of a driver call.
+pub(crate) enum BOperand<'a, P> {
+    /// Packed block by block during the call.
+    Pack(&'a dyn PackB<P>),
+    /// Packed beforehand ([`PackedB`]); must match the kernel (checked by the op).
+    Prepacked(&'a PackedB<P>),
+}
+
+/// Receives finished tiles (see the module docs).
+///
+/// # Safety
+///
+/// A pointer returned by [`TileSink::direct`] must be valid for writing the
+/// whole tile at `(i, j)` (`MR` rows of `NR` elements, unit column stride,
+/// rows `rsc` apart) for every in-range `(i, j)` the driver asks about, and
+/// distinct tiles must not overlap.
+pub(crate) unsafe trait TileSink<Acc>: Sync {
+    /// Pointer to C's element `(i, j)` and C's row stride, when the kernel may
+    /// write this tile (all `NR` columns present) directly.
+    fn direct(&self, i: usize, j: usize) -> Option<(*mut Acc, usize)>;
+
+    /// Merges the scratch tile (`rows × cols` valid, row stride `ld`) into
+    /// the output at `(i, j)`.
+    #[allow(clippy::too_many_arguments)]
+    fn store(
+        &self,
+        tile: &[Acc],
+        ld: usize,
+        i: usize,
+        j: usize,
+        rows: usize,
+        cols: usize,
+        first: bool,
+        last: bool,
+    );
+}
+
+/// One driver call's problem: `C (m×n) ← alpha·A (m×k)·B (k×n) (+ beta·C)`.
+pub(crate) struct Problem<'a, K: Microkernel> {
+    /// Rows of A and C.
+    pub m: usize,
+    /// Columns of B and C.
+    pub n: usize,
+    /// Depth (columns of A, rows of B); must be > 0.
+    pub k: usize,
+    /// Packs A.
+    pub a: &'a dyn PackA<K::PackedA>,
+    /// B, to pack or prepacked.
+    pub b: BOperand<'a, K::PackedB>,
+    /// Receives tiles.
+    pub sink: &'a dyn TileSink<K::Acc>,
+    /// α, passed to the kernel.
+    pub alpha: K::Scalar,
+    /// β for the direct path's first K block.
+    pub beta: K::Scalar,
+    /// Makes KC at least `min(x, K)` (`None`: KC from the caches). A sink
+    /// that needs the whole K sum in one tile passes `Some(usize::MAX)`.
+    pub kc_at_least: Option<usize>,
+}
+
+/// Runs the blocked GEMM over the Context's threads. `m`, `n`, `k` > 0.
+pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
+    let (mr, nr, ku) = (ukr.mr(), ukr.nr(), ukr.k_unit());
+    debug_assert!(p.m > 0 && p.n > 0 && p.k > 0);
+    let mut blk = Blocking::derive(
+        ctx.cache_sizes(),
+        mr,
+        nr,
+        ku,
+        std::mem::size_of::<K::PackedA>(),
+        std::mem::size_of::<K::PackedB>(),
+    );
+    if let Some(kmin) = p.kc_at_least {
+        blk.kc = blk.kc.max(round_up(kmin.min(p.k), ku));
+    }
+    let grid = partition::Grid::new(p.m, p.n, p.k, mr, nr, ctx.num_threads());
+    // Block sizes for the per-task sub-problems.
+    let sub_m = p.m.div_ceil(grid.tm);
+    let sub_n = p.n.div_ceil(grid.tn);
+    let mut fit = blk.fit(sub_m, sub_n, p.k, mr, nr, ku);
+    if sub_m <= fit.mc {
+        // One A block per task: each packed B block is used by one pass
+        // only, so keep it in L2 (packed and consumed while still hot)
+        // rather than sizing it for L3.
+        let l2_cols = (ctx.cache_sizes().l2 / 2) / (fit.kc * std::mem::size_of::<K::PackedB>()).max(1);
+        fit.nc = fit.nc.min((l2_cols / nr * nr).max(nr));
+    }
+    if let BOperand::Prepacked(pb) = &p.b {
+        fit.kc = pb.kc();
+    }
+    ctx.run_parallel(grid.tasks(), |t| {
+        let rows = partition::split(p.m, grid.tm, mr, t / grid.tn);
+        let cols = partition::split(p.n, grid.tn, nr, t % grid.tn);
+        if !rows.is_empty() && !cols.is_empty() {
+            run_block(ukr, p, fit, rows, cols);
+        }
+    });
+}
+
+/// The serial loop nest over one block of C.
+///
+/// When the block's rows fit one A block (`rows ≤ MC`), K is the outer loop:
+/// A is packed once per K block and each B block right before its use (so
+/// nothing is packed twice). Otherwise the classic order NC → KC → MC. Either
+/// way each C element sums its K blocks in increasing order.
+fn run_block<K: Microkernel>(
+    ukr: &K,
+    p: &Problem<'_, K>,
+    blk: Blocking,
+    rows: Range<usize>,
+    cols: Range<usize>,
+) {
+    let (mr, nr, ku) = (ukr.mr(), ukr.nr(), ukr.k_unit());
+    let kcp_max = round_up(blk.kc, ku);
+    let mut abuf = buffers::take::<K::PackedA>(buffers::SLOT_A, round_up(blk.mc, mr) * kcp_max);
+    let b_len = match p.b {
+        BOperand::Pack(_) => round_up(blk.nc, nr) * kcp_max,
+        BOperand::Prepacked(_) => 0,
+    };
+    let mut bbuf = buffers::take::<K::PackedB>(buffers::SLOT_B, b_len);
+    let mut scratch = buffers::take::<K::Acc>(buffers::SLOT_TILE, mr * nr);
+
+    // Packs (or looks up) the B block (pc.., jc..) and returns it.
+    let b_block = |bbuf: &mut [K::PackedB], pc: usize, kcb: usize, jc: usize, ncb: usize| -> (usize, usize) {
+        let len = ncb.div_ceil(nr) * nr * round_up(kcb, ku);
+        if let BOperand::Pack(pb) = p.b {
+            pb.pack_b(&mut bbuf[..len], nr, pc..pc + kcb, jc..jc + ncb);
+        }
+        (0, len)
+    };
+    let k_blocks = || {
+        let mut pc = 0;
+        std::iter::from_fn(move || {
+            (pc < p.k).then(|| {
+                let kcb = blk.kc.min(p.k - pc);
+                pc += kcb;
+                (pc - kcb, kcb)
+            })
+        })
+    };
+    let col_blocks = || {
+        (cols.start..cols.end)
+            .step_by(blk.nc)
+            .map(|jc| (jc, blk.nc.min(cols.end - jc)))
+    };
+
+    if rows.len() <= blk.mc {
+        let (ic, mcb) = (rows.start, rows.len());
+        for (pc, kcb) in k_blocks() {
+            let kcp = round_up(kcb, ku);
+            let alen = mcb.div_ceil(mr) * mr * kcp;
+            p.a.pack_a(&mut abuf[..alen], mr, ic..ic + mcb, pc..pc + kcb);
+            for (jc, ncb) in col_blocks() {
+                let (s, e) = b_block(&mut bbuf, pc, kcb, jc, ncb);
+                let bblock: &[K::PackedB] = match p.b {
+                    BOperand::Pack(_) => &bbuf[s..e],
+                    BOperand::Prepacked(pb) => &pb.block(pc, jc / nr)[..e - s],
+                };
+                macro_kernel(
+                    ukr,
+                    p,
+                    &abuf[..alen],
+                    bblock,
+                    &mut scratch,
+                    (ic, mcb),
+                    (jc, ncb),
+                    (pc, kcb),
+                );
+            }
+        }
+    } else {
+        for (jc, ncb) in col_blocks() {
+            for (pc, kcb) in k_blocks() {
+                let kcp = round_up(kcb, ku);
+                let (s, e) = b_block(&mut bbuf, pc, kcb, jc, ncb);
+                let bblock: &[K::PackedB] = match p.b {
+                    BOperand::Pack(_) => &bbuf[s..e],
+                    BOperand::Prepacked(pb) => &pb.block(pc, jc / nr)[..e - s],
+                };
+                let mut ic = rows.start;
+                while ic < rows.end {
+                    let mcb = blk.mc.min(rows.end - ic);
+                    let alen = mcb.div_ceil(mr) * mr * kcp;
+                    p.a.pack_a(&mut abuf[..alen], mr, ic..ic + mcb, pc..pc + kcb);
+                    macro_kernel(
+                        ukr,
+                        p,
+                        &abuf[..alen],
+                        bblock,
+                        &mut scratch,
+                        (ic, mcb),
+                        (jc, ncb),
+                        (pc, kcb),
+                    );
+                    ic += mcb;
+                }
+            }
+        }
+    }
+}
+
+/// All tiles of one packed A block × one packed B block (BLIS's macro-kernel):
+/// NR panels outer (the B micro-panel stays in L1), MR panels inner.
+#[allow(clippy::too_many_arguments)]
+fn macro_kernel<K: Microkernel>(
+    ukr: &K,
+    p: &Problem<'_, K>,
+    ablock: &[K::PackedA],
+    bblock: &[K::PackedB],
+    scratch: &mut [K::Acc],
+    (ic, mcb): (usize, usize),
+    (jc, ncb): (usize, usize),
+    (pc, kcb): (usize, usize),
+) {
+    let (mr, nr, ku) = (ukr.mr(), ukr.nr(), ukr.k_unit());
+    let kcp = round_up(kcb, ku);
+    let first = pc == 0;
+    let last = pc + kcb == p.k;
+    let beta = if first { p.beta } else { K::ONE };
+    for jr in 0..ncb.div_ceil(nr) {
+        let bp = &bblock[jr * nr * kcp..(jr + 1) * nr * kcp];
+        let j = jc + jr * nr;
+        let cols_t = nr.min(jc + ncb - j);
+        for ir in 0..mcb.div_ceil(mr) {
+            let ap = &ablock[ir * mr * kcp..(ir + 1) * mr * kcp];
+            let i = ic + ir * mr;
+            let rows_t = mr.min(ic + mcb - i);
+            if cols_t == nr {
+                if let Some((c, rsc)) = p.sink.direct(i, j) {
+                    if rows_t == mr {
+                        // SAFETY: ap/bp hold MR·kcp / NR·kcp elements (sliced
+                        // above); the sink vouches for the full tile at (i, j);
+                        // this task owns rows i.., columns j.. of C.
+                        unsafe { ukr.tile(kcp, ap.as_ptr(), bp.as_ptr(), c, rsc, p.alpha, beta) };
+                        continue;
+                    }
+                    // SAFETY: as above, for the tile's `rows_t` rows.
+                    if unsafe { ukr.tile_rows(rows_t, kcp, ap.as_ptr(), bp.as_ptr(), c, rsc, p.alpha, beta) }
+                    {
+                        continue;
+                    }
+                }
+            }
+            let tile = &mut scratch[..mr * nr];
+            // SAFETY: ap/bp as above; the scratch tile holds MR·NR
+            // elements with row stride NR and belongs to this thread.
+            unsafe {
+                ukr.tile(
+                    kcp,
+                    ap.as_ptr(),
+                    bp.as_ptr(),
+                    tile.as_mut_ptr(),
+                    nr,
+                    p.alpha,
+                    K::ZERO,
+                )
+            };
+            p.sink.store(tile, nr, i, j, rows_t, cols_t, first, last);
+        }
+    }
+}
