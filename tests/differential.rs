@@ -332,6 +332,61 @@ proptest! {
     }
 
     #[test]
+    fn sgemm_every_level_and_raw_entry(
+        m in 0usize..30, n in 0usize..30, k in 0usize..50, a_t: bool, b_t: bool,
+        ab in prop::sample::select(vec![(1.0f32, 0.0f32), (0.5, 1.0), (-2.0, 0.25), (0.0, 3.0)]), seed: u64,
+    ) {
+        let (alpha, beta) = ab;
+        let mut rng = Rng(seed | 1);
+        let a_data: Vec<f32> = (0..m * k).map(|_| rng.f32()).collect();
+        let b_data: Vec<f32> = (0..k * n).map(|_| rng.f32()).collect();
+        let c_data: Vec<f32> = (0..m * n).map(|_| rng.f32()).collect();
+        let a = if a_t { MatRef::new(&a_data, m, k, 1, m.max(1)).unwrap() } else { MatRef::new(&a_data, m, k, k.max(1), 1).unwrap() };
+        let b = if b_t { MatRef::new(&b_data, k, n, 1, k.max(1)).unwrap() } else { MatRef::new(&b_data, k, n, n.max(1), 1).unwrap() };
+        let mut want = c_data.clone();
+        lowp::reference::sgemm::sgemm(alpha, a, b, beta, MatMut::new(&mut want, m, n, n.max(1), 1).unwrap()).unwrap();
+        let check = |got: &[f32], what: &str| {
+            for i in 0..m {
+                for j in 0..n {
+                    let abs: f64 = (0..k).map(|p| (*a.get(i, p).unwrap() as f64 * *b.get(p, j).unwrap() as f64).abs()).sum();
+                    let mag = alpha.abs() as f64 * abs + (beta as f64 * c_data[i * n + j] as f64).abs();
+                    close(got[i * n + j], want[i * n + j] as f64, (k as f64 + 4.0) * f32::EPSILON as f64 * mag + 1e-30, &format!("{what} ({i},{j})"));
+                }
+            }
+        };
+        for ctx in contexts(1 + (seed % 3) as usize) {
+            let mut c = c_data.clone();
+            lowp::sgemm(&ctx, alpha, a, b, beta, MatMut::new(&mut c, m, n, n.max(1), 1).unwrap()).unwrap();
+            check(&c, &format!("{} sgemm", ctx.isa()));
+            let packed = lowp::PackedB::<f32>::new(&ctx, b).unwrap();
+            let mut cp = c_data.clone();
+            lowp::sgemm_packed(&ctx, alpha, a, &packed, beta, MatMut::new(&mut cp, m, n, n.max(1), 1).unwrap()).unwrap();
+            check(&cp, &format!("{} sgemm_packed", ctx.isa()));
+        }
+        if m > 0 && n > 0 {
+            // The raw entry with C's rows reversed (negative row stride).
+            let mut c = vec![0f32; m * n];
+            for i in 0..m {
+                c[(m - 1 - i) * n..(m - i) * n].copy_from_slice(&c_data[i * n..(i + 1) * n]);
+            }
+            let (rsa, csa) = (a.row_stride() as isize, a.col_stride() as isize);
+            let (rsb, csb) = (b.row_stride() as isize, b.col_stride() as isize);
+            // SAFETY: A and B are exactly the views above (in bounds); C
+            // starts at its last row and steps back one row per i, so every
+            // (i, j) lies in `c`; the three buffers are distinct.
+            unsafe {
+                lowp::raw::sgemm(m, k, n, alpha, a_data.as_ptr(), rsa, csa, b_data.as_ptr(), rsb, csb, beta,
+                    c.as_mut_ptr().add((m - 1) * n), -(n as isize), 1);
+            }
+            let mut back = vec![0f32; m * n];
+            for i in 0..m {
+                back[i * n..(i + 1) * n].copy_from_slice(&c[(m - 1 - i) * n..(m - i) * n]);
+            }
+            check(&back, "raw::sgemm");
+        }
+    }
+
+    #[test]
     fn zero_size_views_with_any_dims_never_panic(big in prop::sample::select(vec![0usize, 1, 7, 4096, usize::MAX / 2, usize::MAX - 1, usize::MAX]), which in 0u8..4) {
         let ctx = Context::builder().threads(1).ignore_env().build().unwrap();
         let e: [i8; 0] = [];

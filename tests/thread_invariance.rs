@@ -278,6 +278,60 @@ fn scans_top_k_and_many_query() {
 }
 
 #[test]
+fn sgemm_plain_packed_and_strided() {
+    let (m, n, k) = (170, 190, 150);
+    let a: Vec<f32> = lcg(11, m * k)
+        .iter()
+        .map(|&v| (v % 2001) as f32 / 500.0 - 2.0)
+        .collect();
+    let b: Vec<f32> = lcg(12, k * n)
+        .iter()
+        .map(|&v| (v % 2001) as f32 / 700.0 - 1.5)
+        .collect();
+    let c0: Vec<f32> = lcg(13, m * n).iter().map(|&v| (v % 101) as f32 - 50.0).collect();
+    same_for_every_thread_count("sgemm", |c| {
+        let mut out = c0.clone();
+        lowp::sgemm(
+            c,
+            0.75,
+            MatRef::row_major(&a, m, k).unwrap(),
+            MatRef::row_major(&b, k, n).unwrap(),
+            0.5,
+            MatMut::row_major(&mut out, m, n).unwrap(),
+        )
+        .unwrap();
+        out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    });
+    same_for_every_thread_count("sgemm transposed operands, column-major C", |c| {
+        let mut out = c0.clone();
+        lowp::sgemm(
+            c,
+            -1.0,
+            MatRef::row_major(&a, k, m).unwrap().t(),
+            MatRef::row_major(&b, n, k).unwrap().t(),
+            0.0,
+            MatMut::col_major(&mut out, m, n).unwrap(),
+        )
+        .unwrap();
+        out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    });
+    same_for_every_thread_count("sgemm_packed", |c| {
+        let packed = lowp::PackedB::<f32>::new(c, MatRef::row_major(&b, k, n).unwrap()).unwrap();
+        let mut out = c0.clone();
+        lowp::sgemm_packed(
+            c,
+            1.0,
+            MatRef::row_major(&a, m, k).unwrap(),
+            &packed,
+            1.0,
+            MatMut::row_major(&mut out, m, n).unwrap(),
+        )
+        .unwrap();
+        out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+    });
+}
+
+#[test]
 fn sum_probe() {
     let data: Vec<u64> = lcg(10, 70_000).iter().map(|&v| v as u64 * 977).collect();
     same_for_every_thread_count("sum_u64", |c| dot::sum_u64(c, &data));
