@@ -70,7 +70,7 @@ trait Elem: ScanElem + RefElem + Copy + std::fmt::Debug {
 }
 
 fn float_value(src: &mut Bytes<'_>, special: u8) -> f32 {
-    if special != 0 && src.byte() % 64 == 0 {
+    if special != 0 && src.byte().is_multiple_of(64) {
         match special % 4 {
             0 => f32::NAN,
             1 => f32::INFINITY,
@@ -186,13 +186,10 @@ fn same_list<S: PartialOrd + Copy + std::fmt::Debug>(what: &str, got: &[Neighbor
     }
 }
 
-fn float_pairs<T: Elem>(
-    ctxs: &[Context],
-    src: &mut Bytes<'_>,
-    len: usize,
-    special: u8,
-    f: [fn(&Context, &[T], &[T]) -> lowp::Result<f32>; 3],
-) {
+/// A float pair function (dot, squared distance, cosine).
+type PairFn<T> = fn(&Context, &[T], &[T]) -> lowp::Result<f32>;
+
+fn float_pairs<T: Elem>(ctxs: &[Context], src: &mut Bytes<'_>, len: usize, special: u8, f: [PairFn<T>; 3]) {
     let a: Vec<T> = (0..len).map(|_| T::make(src, special)).collect();
     let b: Vec<T> = (0..len).map(|_| T::make(src, special)).collect();
     let sub = bf16_sub(&a, &b, T::BF16);

@@ -37,7 +37,7 @@ struct Case {
 }
 
 fn value(src: &mut Bytes<'_>, special: u8) -> f32 {
-    if special != 0 && src.byte() % 97 == 0 {
+    if special != 0 && src.byte().is_multiple_of(97) {
         match special % 6 {
             0 => f32::NAN,
             1 => f32::INFINITY,

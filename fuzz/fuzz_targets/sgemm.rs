@@ -50,7 +50,7 @@ fn scalar(src: &mut Bytes<'_>, sel: u8) -> f32 {
 }
 
 fn value(src: &mut Bytes<'_>, special: u8) -> f32 {
-    if special != 0 && src.byte() % 61 == 0 {
+    if special != 0 && src.byte().is_multiple_of(61) {
         [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][usize::from(special % 3)]
     } else {
         src.f32_small()
