@@ -8,6 +8,7 @@ pub mod compare;
 pub mod json;
 pub mod ops;
 pub mod plot;
+pub mod summary;
 pub mod table;
 pub mod timing;
 
@@ -36,7 +37,8 @@ pub struct BenchArgs {
     /// (peak probes have no shapes and ignore it).
     #[arg(long, value_delimiter = ',')]
     pub shapes: Vec<String>,
-    /// Quick run: 3 repetitions, shorter compute probes; every listed shape still runs.
+    /// Quick run: 3 repetitions (1 for a run over 0.2 s, the warm-up itself
+    /// over 1 s), shorter compute probes; every listed shape still runs.
     #[arg(long)]
     pub quick: bool,
     /// Timed repetitions per measurement (median reported); default 5, 3 with --quick.
@@ -121,8 +123,8 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
         json::write(path, &results)?;
     }
     if let Some(name) = &args.compare {
-        let rows: Vec<_> = ops::OPS.iter().flat_map(|e| (e.compare)(name)).collect();
-        let text = compare::render(name, &rows, &results);
+        let groups: Vec<_> = ops::OPS.iter().map(|e| (e.compare)(name)).collect();
+        let text = compare::render_groups(name, &groups, &results);
         if json_to_stdout {
             eprint!("{text}");
         } else {
@@ -185,7 +187,7 @@ pub fn collect(args: &BenchArgs, registry: &[&OpEntry]) -> CliResult<Vec<Measure
     let timings = if args.interleave || args.compare.is_some() {
         time_interleaved(&plan, &cases, &mut contexts, reps, min_sample_s)?
     } else {
-        time_in_turn(&plan, &cases, &mut contexts, reps, min_sample_s)?
+        time_in_turn(&plan, &cases, &mut contexts, reps, min_sample_s, args.quick)?
     };
     let mut results = Vec::with_capacity(plan.len());
     for (&(ci, _, label_isa, t), (timing, work)) in plan.iter().zip(timings) {
