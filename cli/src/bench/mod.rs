@@ -192,6 +192,14 @@ pub fn collect(args: &BenchArgs, registry: &[&OpEntry]) -> CliResult<Vec<Measure
     let mut results = Vec::with_capacity(plan.len());
     for (&(ci, _, label_isa, t), (timing, work)) in plan.iter().zip(timings) {
         let case = &cases[ci];
+        if work.ops.is_nan() {
+            return Err(format!(
+                "{} {} at {label_isa}, {t} threads failed (error above)",
+                case.op,
+                case.shape_label()
+            )
+            .into());
+        }
         results.push(Measurement {
             op: case.op.clone(),
             label: case.shape_label(),

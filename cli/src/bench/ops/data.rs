@@ -2,7 +2,8 @@
 //! benchmarks need varied values, not good randomness), and the shape
 //! helpers the ops share.
 
-use crate::bench::case::{CaseOpts, Shape};
+use crate::bench::case::{CaseOpts, Runner, Shape};
+use lowp::peak::Work;
 use serde_json::json;
 
 /// `n` values from a xorshift64 stream seeded with `seed`, mapped by `f`
@@ -67,4 +68,35 @@ pub fn scan_shapes(opts: &CaseOpts, default: &[(usize, usize)]) -> Vec<Shape> {
         Some(s) => s.iter().map(|s| scan_shape(s.n, s.k)).collect(),
         None => default.iter().map(|&(n, d)| scan_shape(n, d)).collect(),
     }
+}
+
+/// Work above which the set-up does not make a checked call first (a
+/// 2048³ GEMM at the scalar level takes seconds per call).
+pub const CHECK_IN_SETUP_OPS: f64 = (1u64 << 28) as f64;
+
+/// The runner of a call that returns a `lowp::Result`: small problems make
+/// one checked call in the set-up (its error fails the set-up); every timed
+/// call that fails reports its error once on stderr and returns NaN work,
+/// which the harness turns into an error.
+pub fn checked_runner(
+    work: Work,
+    mut call: impl FnMut() -> lowp::Result<()> + 'static,
+) -> crate::CliResult<Runner> {
+    if work.ops <= CHECK_IN_SETUP_OPS {
+        call()?;
+    }
+    let mut reported = false;
+    Ok(Box::new(move || match call() {
+        Ok(()) => work,
+        Err(e) => {
+            if !reported {
+                eprintln!("lowp: {e}");
+                reported = true;
+            }
+            Work {
+                ops: f64::NAN,
+                bytes: f64::NAN,
+            }
+        }
+    }))
 }

@@ -7,7 +7,7 @@
 //! (exact) packing runs the exact s16 path wherever the `vpmaddubsw` chain
 //! could saturate; `--compare chain-vs-vnni` times each kernel family.
 
-use super::data::{gemm_shapes, s8s, u8s};
+use super::data::{checked_runner, gemm_shapes, s8s, u8s};
 use crate::bench::case::{peak_u8s8, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
 use lowp::igemm::{
     igemm, Dequantize, Output, PackOptions, PackedI8Weights, Requantize, Scale, WeightZeroPoint,
@@ -122,7 +122,7 @@ pub fn case(shape: Shape, spec: Spec, inputs: Inputs) -> Case {
             let mut c32 = vec![0i32; if pipeline == Pipeline::S32 { m * n } else { 0 }];
             let mut cf = vec![0f32; if pipeline == Pipeline::F32 { m * n } else { 0 }];
             let mut cu = vec![0u8; if pipeline == Pipeline::U8Relu { m * n } else { 0 }];
-            let mut call = move || -> lowp::Result<()> {
+            let call = move || -> lowp::Result<()> {
                 let out = match pipeline {
                     Pipeline::S32 => Output::S32 {
                         c: MatMut::row_major(&mut c32, m, n)?,
@@ -142,16 +142,11 @@ pub fn case(shape: Shape, spec: Spec, inputs: Inputs) -> Case {
                 };
                 igemm(&ctx, MatRef::row_major(a.as_slice(), m, k)?, 128, &packed, out)
             };
-            // One checked call in the set-up: the timed calls cannot fail.
-            call()?;
             let work = Work {
                 ops: 2.0 * (m * n * k) as f64,
                 bytes: 0.0,
             };
-            Ok(Box::new(move || {
-                let _ = call();
-                work
-            }))
+            checked_runner(work, call)
         }),
     }
 }

@@ -2,7 +2,7 @@
 //! `lowp`: B packed inside every call) and [`lowp::sgemm_packed`] (`impl`
 //! `lowp_packed`: B packed once in the untimed set-up, as weights are).
 
-use super::data::{f32s, gemm_shapes};
+use super::data::{checked_runner, f32s, gemm_shapes};
 use crate::bench::case::{peak_fma_f32, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
 use lowp::peak::Work;
 use lowp::{sgemm, sgemm_packed, MatMut, MatRef, PackedB};
@@ -59,52 +59,17 @@ fn case(shape: Shape, packed: bool, inputs: Inputs) -> Case {
             let ops = 2.0 * (m * n * k) as f64;
             let work = Work { ops, bytes: 0.0 };
             let ctx = ctx.clone();
-            // One checked call in the set-up: the timed calls cannot fail.
             if packed {
                 let pb = PackedB::<f32>::new(&ctx, MatRef::row_major(&b, k, n)?)?;
-                sgemm_packed(
-                    &ctx,
-                    1.0,
-                    MatRef::row_major(&a, m, k)?,
-                    &pb,
-                    0.0,
-                    MatMut::row_major(&mut c, m, n)?,
-                )?;
-                Ok(Box::new(move || {
-                    let _ = (|| -> lowp::Result<()> {
-                        sgemm_packed(
-                            &ctx,
-                            1.0,
-                            MatRef::row_major(&a, m, k)?,
-                            &pb,
-                            0.0,
-                            MatMut::row_major(&mut c, m, n)?,
-                        )
-                    })();
-                    work
-                }))
+                checked_runner(work, move || {
+                    let a = MatRef::row_major(&a, m, k)?;
+                    sgemm_packed(&ctx, 1.0, a, &pb, 0.0, MatMut::row_major(&mut c, m, n)?)
+                })
             } else {
-                sgemm(
-                    &ctx,
-                    1.0,
-                    MatRef::row_major(&a, m, k)?,
-                    MatRef::row_major(&b, k, n)?,
-                    0.0,
-                    MatMut::row_major(&mut c, m, n)?,
-                )?;
-                Ok(Box::new(move || {
-                    let _ = (|| -> lowp::Result<()> {
-                        sgemm(
-                            &ctx,
-                            1.0,
-                            MatRef::row_major(&a, m, k)?,
-                            MatRef::row_major(&b, k, n)?,
-                            0.0,
-                            MatMut::row_major(&mut c, m, n)?,
-                        )
-                    })();
-                    work
-                }))
+                checked_runner(work, move || {
+                    let (a, b) = (MatRef::row_major(&a, m, k)?, MatRef::row_major(&b, k, n)?);
+                    sgemm(&ctx, 1.0, a, b, 0.0, MatMut::row_major(&mut c, m, n)?)
+                })
             }
         }),
     }
