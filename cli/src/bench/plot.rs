@@ -60,7 +60,10 @@ fn draw_on(
     let n = cats.len();
     let max_label = labels.iter().map(|l| l.len()).max().unwrap_or(10) as u32;
     let mut chart = ChartBuilder::on(root)
-        .caption("lowp bench: GOP/s (thin light lines: matching peak)", ("sans-serif", 22))
+        .caption(
+            "lowp bench: GOP/s (thin light lines: matching peak)",
+            ("sans-serif", 22),
+        )
         .margin(16)
         .x_label_area_size(20 + 7 * max_label)
         .y_label_area_size(70)
