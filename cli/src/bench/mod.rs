@@ -34,7 +34,8 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',')]
     pub op: Vec<String>,
     /// Shapes `MxNxK`, comma-separated, replacing the ops' default shapes
-    /// (peak probes have no shapes and ignore it).
+    /// (peak probes have no shapes and ignore it; dots use K as d; scans
+    /// use N as the vector count and K as the dim).
     #[arg(long, value_delimiter = ',')]
     pub shapes: Vec<String>,
     /// Quick run: 3 repetitions (1 for a run over 0.2 s, the warm-up itself
@@ -317,7 +318,7 @@ fn list(opts: &CaseOpts, registry: &[&OpEntry]) -> CliResult<()> {
     for entry in registry {
         println!("{:<12} {}", entry.name, entry.about);
         for case in (entry.cases)(opts) {
-            println!("  {:<26} {}", case.op, case.shape_label());
+            println!("  {:<26} {:<12} {}", case.op, case.impl_name, case.shape_label());
         }
     }
     println!("comparisons (--compare):");
