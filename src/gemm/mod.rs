@@ -210,11 +210,12 @@ pub(crate) unsafe trait TileSink<Acc>: Sync {
     fn direct(&self, i: usize, j: usize) -> Option<(*mut Acc, usize)>;
 
     /// Merges the scratch tile (`rows × cols` valid, row stride `ld`) into
-    /// the output at `(i, j)`.
+    /// the output at `(i, j)`. The tile is the driver's scratch: the sink
+    /// may use it in place (e.g. an INT8 pipeline's zero-point correction).
     #[allow(clippy::too_many_arguments)]
     fn store(
         &self,
-        tile: &[Acc],
+        tile: &mut [Acc],
         ld: usize,
         i: usize,
         j: usize,

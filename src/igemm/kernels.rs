@@ -184,8 +184,41 @@ impl<'a> IgemmTile<'a> {
     }
 }
 
+/// Most rows of a tile (A panel rows) of any level.
+pub(crate) const MAX_TILE_ROWS: usize = 42;
+impl IgemmTile<'_> {
+    /// Runs the kernel on rows `0..rows` of the tile as balanced sub-tiles,
+    /// overwriting `c` (row stride `ldc`).
+    ///
+    /// # Safety
+    ///
+    /// As [`Microkernel::tile_rows`].
+    unsafe fn sub_tiles(&self, rows: usize, kcp: usize, a: *const u8, b: *const i8, c: *mut i32, ldc: usize) {
+        let mut i = 0;
+        while i < rows {
+            let mm = sub_tile_rows(i, rows, self.ukr.mr);
+            // SAFETY: the table holds kernels of available levels only;
+            // 1 ≤ mm ≤ MR; rows i..i+mm of the packed A panel (group stride
+            // 4·ph) and the B panel (kcp/4 groups × NR × 4) are readable
+            // (driver contract); `c` holds rows i..i+mm at stride `ldc`.
+            unsafe {
+                (self.ukr.f)(
+                    mm,
+                    kcp / 4,
+                    a.wrapping_add(4 * i),
+                    4 * self.ph,
+                    b,
+                    c.wrapping_add(i * ldc),
+                    ldc,
+                )
+            };
+            i += mm;
+        }
+    }
+}
+
 /// Largest tile (A panel rows × NR) of any level, in i32.
-pub(crate) const MAX_TILE: usize = 42 * 32;
+pub(crate) const MAX_TILE: usize = MAX_TILE_ROWS * 32;
 
 // SAFETY: `ukr.f` comes from `IgemmKernels::select` for a level the Context
 // checked is available; `tile`/`tile_rows` call it on sub-tiles inside the
@@ -234,49 +267,18 @@ unsafe impl Microkernel for IgemmTile<'_> {
         beta: i32,
     ) -> bool {
         debug_assert!(alpha == 1 && (beta == 0 || beta == 1) && kcp.is_multiple_of(4));
-        let nr = self.ukr.nr;
-        let mut acc = [0i32; MAX_TILE];
-        let (dst, ld) = if beta == 0 {
-            (c, rsc)
+        if beta == 0 {
+            // SAFETY: forwarded contract.
+            unsafe { self.sub_tiles(rows, kcp, a, b, c, rsc) };
         } else {
-            (acc.as_mut_ptr(), nr)
-        };
-        let mut i = 0;
-        while i < rows {
-            let mm = sub_tile_rows(i, rows, self.ukr.mr);
-            // SAFETY: the table holds kernels of available levels only;
-            // 1 ≤ mm ≤ MR; rows i..i+mm of the packed A panel (group stride
-            // 4·ph) and the B panel (kcp/4 groups × NR × 4) are readable
-            // (driver contract); `dst` holds rows i..i+mm of the C tile
-            // (caller's) or of `acc` (ph × NR ≤ MAX_TILE).
-            unsafe {
-                (self.ukr.f)(
-                    mm,
-                    kcp / 4,
-                    a.wrapping_add(4 * i),
-                    4 * self.ph,
-                    b,
-                    dst.wrapping_add(i * ld),
-                    ld,
-                )
-            };
-            i += mm;
-        }
-        if beta != 0 {
+            let nr = self.ukr.nr;
+            let mut acc = [0i32; MAX_TILE];
+            // SAFETY: as above, into the local `acc` (ph × NR ≤ MAX_TILE).
+            unsafe { self.sub_tiles(rows, kcp, a, b, acc.as_mut_ptr(), nr) };
+            let add = i32::wrapping_add as fn(i32, i32) -> i32;
             // SAFETY: the caller's contract: C holds `rows` rows of NR i32
             // at stride `rsc`, ours alone; `acc` is a local.
-            unsafe {
-                igemm_tile_store_scalar(
-                    rows,
-                    nr,
-                    &acc,
-                    nr,
-                    c,
-                    rsc,
-                    1,
-                    Some(i32::wrapping_add as fn(i32, i32) -> i32),
-                )
-            };
+            unsafe { igemm_tile_store_scalar(rows, nr, &acc, nr, c, rsc, 1, Some(add)) };
         }
         true
     }
@@ -291,7 +293,30 @@ unsafe impl Microkernel for IgemmTile<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::sub_tile_rows;
+    use super::{sub_tile_rows, IgemmKernels, IgemmTile};
+    use crate::gemm::Microkernel;
+    use crate::Isa;
+
+    #[test]
+    fn beta_one_accumulates_and_short_tiles_write_only_their_rows() {
+        for isa in Isa::available() {
+            let ks = IgemmKernels::select(isa);
+            let (ph, nr, kcp) = (ks.a_panel_rows, ks.nr, 8);
+            let t = IgemmTile::new(ks.exact.unwrap_or(ks.main), ph);
+            let a: Vec<u8> = (0..ph * kcp).map(|x| (x % 7) as u8).collect();
+            let b: Vec<i8> = (0..nr * kcp).map(|x| (x % 5) as i8 - 2).collect();
+            let mut c = vec![-1i32; ph * nr];
+            // SAFETY: `select` was given an available level; a/b hold one
+            // A panel (ph·kcp) and one B panel (nr·kcp); c holds ph × nr.
+            unsafe { t.tile(kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 0) };
+            let once = c.clone();
+            // SAFETY: as above, for the first ph − 1 rows.
+            assert!(unsafe { t.tile_rows(ph - 1, kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 1) });
+            for (x, (&v, &w)) in c.iter().zip(&once).enumerate() {
+                assert_eq!(v, if x < (ph - 1) * nr { 2 * w } else { w }, "{isa} {x}");
+            }
+        }
+    }
 
     fn split(end: usize, mr: usize) -> Vec<usize> {
         let mut v = Vec::new();

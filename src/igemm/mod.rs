@@ -49,7 +49,7 @@ pub use pipeline::{Activation, Dequantize, Output, Requantize, Scale};
 use crate::error::{Error, Result};
 use crate::gemm::{self, BOperand, Problem, TileSink};
 use crate::{Context, MatMut, MatRef};
-use kernels::{IgemmTile, MAX_TILE};
+use kernels::{IgemmTile, MAX_TILE, MAX_TILE_ROWS};
 use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
 pub(crate) use pack::Activations;
 use std::sync::atomic::Ordering;
@@ -363,7 +363,7 @@ where
 
     fn store(
         &self,
-        tile: &[i32],
+        tile: &mut [i32],
         ld: usize,
         i: usize,
         j: usize,
@@ -372,12 +372,10 @@ where
         first: bool,
         last: bool,
     ) {
-        debug_assert!(first && last && rows * ld <= MAX_TILE);
-        let mut t = [0i32; MAX_TILE];
-        let t = &mut t[..rows * ld];
-        t.copy_from_slice(&tile[..rows * ld]);
+        debug_assert!(first && last && rows <= MAX_TILE_ROWS && rows * ld <= MAX_TILE);
+        let t = &mut tile[..rows * ld];
         if self.compensate {
-            let mut rowfix = [0i32; MAX_TILE];
+            let mut rowfix = [0i32; MAX_TILE_ROWS];
             for (r, f) in rowfix[..rows].iter_mut().enumerate() {
                 let sum = self.rowsum[i + r].load(Ordering::Relaxed);
                 *f = sum.wrapping_sub(self.k.wrapping_mul(self.za[i + r]));
