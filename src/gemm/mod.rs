@@ -452,34 +452,14 @@ fn macro_kernel<K: Microkernel>(
                 }
             }
             let tile = &mut scratch[..mr * nr];
+            let (a_p, b_p, t_p) = (ap.as_ptr(), bp.as_ptr(), tile.as_mut_ptr());
             // SAFETY: ap/bp as above; the scratch tile holds MR·NR
             // elements with row stride NR and belongs to this thread.
-            let done = rows_t < mr
-                && unsafe {
-                    ukr.tile_rows(
-                        rows_t,
-                        kcp,
-                        ap.as_ptr(),
-                        bp.as_ptr(),
-                        tile.as_mut_ptr(),
-                        nr,
-                        p.alpha,
-                        K::ZERO,
-                    )
-                };
+            let done =
+                rows_t < mr && unsafe { ukr.tile_rows(rows_t, kcp, a_p, b_p, t_p, nr, p.alpha, K::ZERO) };
             if !done {
                 // SAFETY: as above, for the full tile.
-                unsafe {
-                    ukr.tile(
-                        kcp,
-                        ap.as_ptr(),
-                        bp.as_ptr(),
-                        tile.as_mut_ptr(),
-                        nr,
-                        p.alpha,
-                        K::ZERO,
-                    )
-                };
+                unsafe { ukr.tile(kcp, a_p, b_p, t_p, nr, p.alpha, K::ZERO) };
             }
             p.sink.store(tile, nr, i, j, rows_t, cols_t, first, last);
         }
