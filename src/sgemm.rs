@@ -395,7 +395,7 @@ unsafe impl TileSink<f32> for SinkF32 {
 
     fn store(
         &self,
-        tile: &[f32],
+        tile: &mut [f32],
         ld: usize,
         i: usize,
         j: usize,
@@ -730,7 +730,7 @@ mod tests {
         }
         fn store(
             &self,
-            tile: &[f32],
+            tile: &mut [f32],
             ld: usize,
             i: usize,
             j: usize,

@@ -27,7 +27,8 @@
 //!         for each NR panel jr, for each MR panel ir:   micro-tile (B panel in L1)
 //!           full tile, sink gives a direct pointer → kernel writes C itself
 //!           short rows, direct pointer, kernel accepts tile_rows → same
-//!           otherwise → kernel into the scratch tile (β = 0), sink.store()
+//!           otherwise → kernel into the scratch tile (β = 0; only the
+//!                       tile's rows when it has tile_rows), sink.store()
 //! ```
 //!
 //! When a task's rows fit one A block (`rows ≤ MC`, e.g. M = 128), the order
@@ -48,7 +49,10 @@
 //! is private to the kernel and its packers (f32: `[p][MR]` and `[p][NR]`;
 //! INT8 VNNI: `[p/4][MR][4]` and `[p/4][NR][4]`). Packers must zero-fill
 //! rows ≥ the block's rows, columns ≥ its columns, and depth ≥ `kc`, so a
-//! kernel may always compute a full tile.
+//! kernel may always compute a full tile (a kernel whose `tile_rows` always
+//! succeeds never reads A rows past the block's, so its A packer may leave
+//! them unwritten). Ops whose prepacked B picks a kernel per column panel
+//! say so with [`Microkernel::for_panel`].
 //!
 //! **Kernel call** ([`Microkernel::tile`]): BLIS-style
 //! `tile(kcp, a_panel, b_panel, c, rsc, alpha, beta)` on a full `MR × NR`
@@ -157,6 +161,16 @@ pub(crate) unsafe trait Microkernel: Sync {
         let _ = (rows, kcp, a, b, c, rsc, alpha, beta);
         false
     }
+
+    /// Optional: the kernel to run on B's column panel `panel` (global
+    /// index, in units of NR), for ops whose prepacked B chooses a kernel
+    /// per panel (INT8: the `vpmaddubsw` chain or the exact s16 path). The
+    /// returned kernel must have the same MR, NR, k-unit and packed layouts.
+    /// Default: `self` for every panel.
+    fn for_panel(&self, panel: usize) -> &Self {
+        let _ = panel;
+        self
+    }
 }
 
 /// Packs blocks of A into MR-row panels (see the module docs for the layout).
@@ -196,11 +210,12 @@ pub(crate) unsafe trait TileSink<Acc>: Sync {
     fn direct(&self, i: usize, j: usize) -> Option<(*mut Acc, usize)>;
 
     /// Merges the scratch tile (`rows × cols` valid, row stride `ld`) into
-    /// the output at `(i, j)`.
+    /// the output at `(i, j)`. The tile is the driver's scratch: the sink
+    /// may use it in place (e.g. an INT8 pipeline's zero-point correction).
     #[allow(clippy::too_many_arguments)]
     fn store(
         &self,
-        tile: &[Acc],
+        tile: &mut [Acc],
         ld: usize,
         i: usize,
         j: usize,
@@ -234,10 +249,11 @@ pub(crate) struct Problem<'a, K: Microkernel> {
     pub kc_at_least: Option<usize>,
 }
 
-/// Runs the blocked GEMM over the Context's threads. `m`, `n`, `k` > 0.
+/// Runs the blocked GEMM over the Context's threads. `m`, `n` > 0; `k` may
+/// be 0 (one empty K block: kernels get `kcp = 0`, tiles reach the sink).
 pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
     let (mr, nr, ku) = (ukr.mr(), ukr.nr(), ukr.k_unit());
-    debug_assert!(p.m > 0 && p.n > 0 && p.k > 0);
+    debug_assert!(p.m > 0 && p.n > 0);
     let mut blk = Blocking::derive(
         ctx.cache_sizes(),
         mr,
@@ -246,6 +262,7 @@ pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
         std::mem::size_of::<K::PackedA>(),
         std::mem::size_of::<K::PackedB>(),
     );
+    let kc_caches = blk.kc;
     if let Some(kmin) = p.kc_at_least {
         blk.kc = blk.kc.max(round_up(kmin.min(p.k), ku));
     }
@@ -263,6 +280,20 @@ pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
     }
     if let BOperand::Prepacked(pb) = &p.b {
         fit.kc = pb.kc();
+    }
+    if fit.kc > kc_caches {
+        // K blocks deeper than the caches suggest (`kc_at_least`, or a B
+        // prepacked over all of K): shrink MC so the A block still takes
+        // half of L2, and keep a one-pass B block in the other half.
+        let a_bytes = std::mem::size_of::<K::PackedA>();
+        let mc_max = ((ctx.cache_sizes().l2 / 2) / (fit.kc * a_bytes).max(1) / mr * mr).max(mr);
+        fit.mc = Blocking { mc: mc_max, ..fit }
+            .fit(sub_m, sub_n, p.k, mr, nr, ku)
+            .mc;
+        if sub_m <= fit.mc {
+            let l2_cols = (ctx.cache_sizes().l2 / 2) / (fit.kc * std::mem::size_of::<K::PackedB>()).max(1);
+            fit.nc = fit.nc.min((l2_cols / nr * nr).max(nr));
+        }
     }
     ctx.run_parallel(grid.tasks(), |t| {
         let rows = partition::split(p.m, grid.tm, mr, t / grid.tn);
@@ -304,12 +335,14 @@ fn run_block<K: Microkernel>(
         }
         (0, len)
     };
+    // (start, depth) of each K block; K = 0 is one empty block.
     let k_blocks = || {
-        let mut pc = 0;
+        let (mut pc, mut done) = (0, false);
         std::iter::from_fn(move || {
-            (pc < p.k).then(|| {
+            (!done).then(|| {
                 let kcb = blk.kc.min(p.k - pc);
                 pc += kcb;
+                done = pc >= p.k;
                 (pc - kcb, kcb)
             })
         })
@@ -396,6 +429,7 @@ fn macro_kernel<K: Microkernel>(
     for jr in 0..ncb.div_ceil(nr) {
         let bp = &bblock[jr * nr * kcp..(jr + 1) * nr * kcp];
         let j = jc + jr * nr;
+        let ukr = ukr.for_panel(j / nr);
         let cols_t = nr.min(jc + ncb - j);
         for ir in 0..mcb.div_ceil(mr) {
             let ap = &ablock[ir * mr * kcp..(ir + 1) * mr * kcp];
@@ -418,19 +452,15 @@ fn macro_kernel<K: Microkernel>(
                 }
             }
             let tile = &mut scratch[..mr * nr];
+            let (a_p, b_p, t_p) = (ap.as_ptr(), bp.as_ptr(), tile.as_mut_ptr());
             // SAFETY: ap/bp as above; the scratch tile holds MR·NR
             // elements with row stride NR and belongs to this thread.
-            unsafe {
-                ukr.tile(
-                    kcp,
-                    ap.as_ptr(),
-                    bp.as_ptr(),
-                    tile.as_mut_ptr(),
-                    nr,
-                    p.alpha,
-                    K::ZERO,
-                )
-            };
+            let done =
+                rows_t < mr && unsafe { ukr.tile_rows(rows_t, kcp, a_p, b_p, t_p, nr, p.alpha, K::ZERO) };
+            if !done {
+                // SAFETY: as above, for the full tile.
+                unsafe { ukr.tile(kcp, a_p, b_p, t_p, nr, p.alpha, K::ZERO) };
+            }
             p.sink.store(tile, nr, i, j, rows_t, cols_t, first, last);
         }
     }
