@@ -122,6 +122,18 @@ struct Case {
     seed: u64,
 }
 
+/// Runs a requantized GEMM into a fresh `m × n` output of `T`, returning
+/// the values as i32.
+fn requantized<T: Copy + Default + Into<i32>>(
+    m: usize,
+    n: usize,
+    run: impl FnOnce(MatMut<'_, T>) -> lowp::Result<()>,
+) -> lowp::Result<Vec<i32>> {
+    let mut g = vec![T::default(); m * n];
+    run(rm_mut(&mut g, m, n))?;
+    Ok(g.into_iter().map(Into::into).collect())
+}
+
 fn run_case<A: FromByte, B: FromByte>(case: &Case) {
     let mut rng = Rng(case.seed | 1);
     let (m, n, k) = (case.m, case.n, case.k);
@@ -255,43 +267,29 @@ fn run_case<A: FromByte, B: FromByte>(case: &Case) {
                         ..Requantize::new(scale, zp)
                     };
                     let (lo, hi) = oracle::bounds(&rq, qmin, qmax);
-                    let got: Vec<i32> = if signed {
-                        let mut g = vec![0i8; m * n];
-                        let r = igemm(
-                            &c,
-                            a,
-                            za,
-                            &packed,
-                            Output::S8 {
-                                c: rm_mut(&mut g, m, n),
-                                requantize: rq,
-                            },
-                        );
-                        if lo > hi {
-                            assert!(matches!(r, Err(Error::InvalidParameter { .. })), "{ctxt}");
-                            continue;
-                        }
-                        r.unwrap();
-                        g.iter().map(|&x| x as i32).collect()
+                    let got = if signed {
+                        requantized::<i8>(m, n, |g| {
+                            let out = Output::S8 { c: g, requantize: rq };
+                            igemm(&c, a, za, &packed, out)
+                        })
                     } else {
-                        let mut g = vec![0u8; m * n];
-                        let r = igemm(
-                            &c,
-                            a,
-                            za,
-                            &packed,
-                            Output::U8 {
-                                c: rm_mut(&mut g, m, n),
-                                requantize: rq,
-                            },
-                        );
-                        if lo > hi {
-                            assert!(matches!(r, Err(Error::InvalidParameter { .. })), "{ctxt}");
+                        requantized::<u8>(m, n, |g| {
+                            let out = Output::U8 { c: g, requantize: rq };
+                            igemm(&c, a, za, &packed, out)
+                        })
+                    };
+                    let got = match got {
+                        Ok(got) => got,
+                        Err(e) => {
+                            // Only an empty output range is refused.
+                            assert!(
+                                lo > hi && matches!(e, Error::InvalidParameter { .. }),
+                                "{ctxt}: {e}"
+                            );
                             continue;
                         }
-                        r.unwrap();
-                        g.iter().map(|&x| x as i32).collect()
                     };
+                    assert!(lo <= hi, "{ctxt}: an empty range [{lo}, {hi}] was accepted");
                     for i in 0..m {
                         for j in 0..n {
                             let w = oracle::requantize_one(want[i * n + j], j, &rq, qmin, qmax);

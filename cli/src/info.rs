@@ -4,6 +4,7 @@
 //! `SECTIONS`.
 
 use crate::CliResult;
+use lowp::topology::format_cpu_list;
 use lowp::{build_info, cpu_features, Context, Isa, IsaChoice};
 use serde_json::{json, Value};
 
@@ -30,7 +31,17 @@ pub struct Section {
 type SectionFn = fn(&Context) -> CliResult<Section>;
 
 /// The report, in order.
-const SECTIONS: &[SectionFn] = &[cpu, features, isa, threads, caches, build, kernels, peak_probes];
+const SECTIONS: &[SectionFn] = &[
+    cpu,
+    features,
+    isa,
+    threads,
+    topology,
+    caches,
+    build,
+    kernels,
+    peak_probes,
+];
 
 /// Prints the report for the context the environment describes; fails (naming
 /// the variable) when `LOWP_MAX_ISA` or `LOWP_NUM_THREADS` is invalid.
@@ -138,6 +149,136 @@ fn threads(ctx: &Context) -> CliResult<Section> {
             "threads": ctx.num_threads(),
             "source": source,
             "available_parallelism": hw,
+        }),
+    })
+}
+
+fn topology(ctx: &Context) -> CliResult<Section> {
+    let topo = ctx.topology();
+    let allowed = topo.allowed_cpus();
+    let cores = topo.physical_cores();
+    // SMT sibling groups among the allowed CPUs, each once.
+    let mut smt: Vec<Vec<usize>> = Vec::new();
+    for &c in allowed {
+        if let Some(sib) = topo.smt_siblings(c) {
+            if !smt.iter().any(|g| g.as_slice() == sib) {
+                smt.push(sib.to_vec());
+            }
+        }
+    }
+    let smt_text: Vec<String> = smt.iter().map(|g| format_cpu_list(g)).collect();
+    let nodes: Vec<Value> = topo
+        .nodes()
+        .iter()
+        .map(|n| json!({ "id": n.id, "cpus": n.cpus }))
+        .collect();
+    // Per cache level: (size, CPUs sharing it) groups; L1d and L2 per core.
+    let mut levels = serde_json::Map::new();
+    let mut cache_text = Vec::new();
+    type Get = fn(&lowp::topology::CpuInfo) -> Option<usize>;
+    let getters: [(&str, Get); 3] = [
+        ("l1d", |c| c.caches.l1d),
+        ("l2", |c| c.caches.l2),
+        ("l3", |c| c.caches.l3),
+    ];
+    for (name, get) in getters {
+        let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+        for &cpu in allowed {
+            let Some(info) = topo.cpu(cpu) else { continue };
+            let Some(size) = get(info) else { continue };
+            let sharing = if name == "l3" && !info.caches.l3_shared_cpus.is_empty() {
+                info.caches.l3_shared_cpus.clone()
+            } else {
+                info.siblings.clone()
+            };
+            if !groups.iter().any(|(_, g)| *g == sharing) {
+                groups.push((size, sharing));
+            }
+        }
+        // Text: one entry per distinct size, e.g. "32 KiB x2 (CPUs 0 | 1)".
+        let mut sizes: Vec<usize> = groups.iter().map(|(sz, _)| *sz).collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        let desc: Vec<String> = sizes
+            .iter()
+            .map(|&sz| {
+                let g: Vec<String> = groups
+                    .iter()
+                    .filter(|(s, _)| *s == sz)
+                    .map(|(_, g)| format_cpu_list(g))
+                    .collect();
+                format!("{} x{} (CPUs {})", human_bytes(sz), g.len(), g.join(" | "))
+            })
+            .collect();
+        cache_text.push(format!(
+            "{:<4} {}",
+            name.to_uppercase().replace('D', "d"),
+            if desc.is_empty() {
+                "not reported".to_string()
+            } else {
+                desc.join(", ")
+            }
+        ));
+        levels.insert(
+            name.to_string(),
+            Value::Array(
+                groups
+                    .iter()
+                    .map(|(sz, g)| json!({ "bytes": sz, "cpus": g }))
+                    .collect(),
+            ),
+        );
+    }
+    let workers = ctx.worker_cpus();
+    let mut text = vec![
+        format!(
+            "allowed CPUs: {} ({} of {} online)",
+            format_cpu_list(allowed),
+            allowed.len(),
+            topo.cpus().len()
+        ),
+        format!(
+            "physical cores: {} (one CPU each: {}), packages: {}",
+            cores.len(),
+            format_cpu_list(&cores),
+            topo.num_packages()
+        ),
+        format!("SMT sibling groups: {}", smt_text.join(" | ")),
+    ];
+    for n in topo.nodes() {
+        text.push(format!("NUMA node {}: CPUs {}", n.id, format_cpu_list(&n.cpus)));
+    }
+    text.extend(cache_text);
+    text.push(format!(
+        "thread plan: {} threads, affinity {}, numa {}, workers pinned to {}",
+        ctx.num_threads(),
+        ctx.affinity(),
+        ctx.numa(),
+        workers.map_or("(not pinned)".to_string(), |w| {
+            w.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
+        })
+    ));
+    text.extend(topo.notes().iter().map(|n| format!("note: {n}")));
+    Ok(Section {
+        key: "topology",
+        title: "Topology",
+        text,
+        json: json!({
+            "allowed_cpus": allowed,
+            "online_cpus": topo.online_cpus(),
+            "physical_cores": cores.len(),
+            "core_cpus": cores,
+            "packages": topo.num_packages(),
+            "smt_siblings": smt,
+            "numa_nodes": nodes,
+            "caches": Value::Object(levels),
+            "thread_plan": {
+                "threads": ctx.num_threads(),
+                "affinity": ctx.affinity().to_string(),
+                "numa": ctx.numa().to_string(),
+                "worker_cpus": workers,
+            },
+            "notes": topo.notes(),
         }),
     })
 }

@@ -1,6 +1,7 @@
 //! `lowp`: what this machine offers lowp (`lowp info`) and how fast lowp runs
 //! on it (`lowp bench`). `cargo run --release` from the workspace root runs
-//! `lowp info`.
+//! `lowp info` followed by a quick benchmark of the selected level's main
+//! kernels (`--no-bench` skips it).
 
 use clap::{Parser, Subcommand};
 use lowp_cli::{bench, info};
@@ -15,12 +16,16 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     cmd: Option<Cmd>,
+    /// Without a subcommand: print the info only, skip the quick benchmark.
+    #[arg(long)]
+    no_bench: bool,
 }
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
     /// CPU, features, ISA levels (and which one is selected, and why), threads,
-    /// caches, build facts and the kernel table of every level (the default).
+    /// caches, topology, build facts and the kernel table of every level
+    /// (the default, followed by a quick benchmark).
     Info(info::InfoArgs),
     /// Benchmarks: peak probes and ops, as a table, JSON lines and an SVG plot.
     Bench(Box<bench::BenchArgs>),
@@ -29,7 +34,13 @@ enum Cmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.cmd {
-        None => info::run(&info::InfoArgs::default()),
+        None => info::run(&info::InfoArgs::default()).and_then(|()| {
+            if cli.no_bench {
+                Ok(())
+            } else {
+                bench::summary::run()
+            }
+        }),
         Some(Cmd::Info(args)) => info::run(&args),
         Some(Cmd::Bench(args)) => bench::run(&args),
     };

@@ -35,6 +35,7 @@ fn info_json_has_every_section() {
         "features",
         "isa",
         "threads",
+        "topology",
         "caches",
         "build",
         "kernels",
@@ -42,6 +43,23 @@ fn info_json_has_every_section() {
     ] {
         assert!(v.get(key).is_some(), "missing {key} in {v}");
     }
+    let topo = &v["topology"];
+    let allowed = topo["allowed_cpus"].as_array().unwrap();
+    assert!(!allowed.is_empty(), "{topo}");
+    assert!(topo["physical_cores"].as_u64().unwrap() >= 1);
+    assert!(topo["physical_cores"].as_u64().unwrap() <= allowed.len() as u64);
+    let nodes = topo["numa_nodes"].as_array().unwrap();
+    assert!(
+        nodes.iter().any(|n| !n["cpus"].as_array().unwrap().is_empty()),
+        "{topo}"
+    );
+    assert!(topo["smt_siblings"].as_array().is_some());
+    for level in ["l1d", "l2", "l3"] {
+        assert!(topo["caches"][level].as_array().is_some(), "{level}: {topo}");
+    }
+    let plan = &topo["thread_plan"];
+    assert_eq!(plan["threads"], v["threads"]["threads"]);
+    assert_eq!(plan["affinity"], "none");
     let avail: Vec<&str> = v["isa"]["available"]
         .as_array()
         .unwrap()
@@ -81,13 +99,33 @@ fn no_subcommand_prints_the_text_report() {
         "Detected features",
         "ISA levels",
         "Threads",
+        "Topology",
+        "thread plan:",
         "Caches",
         "Build",
         "Kernels per ISA level",
+        "Quick benchmark",
     ] {
         assert!(text.contains(heading), "no {heading:?} in:\n{text}");
     }
     assert!(text.contains("selected: "), "{text}");
+    // The quick benchmark: the main kernels with % of their peak.
+    for op in ["sgemm", "igemm_u8s8s32", "dot_s8", "scan_s8_ip"] {
+        assert!(text.contains(&format!("  {op} ")), "no {op} in:\n{text}");
+    }
+    if text.contains("avx512vnni  1") {
+        assert!(text.contains("% of peak_vpdpbusd_zmm"), "{text}");
+    }
+    // `--no-bench` and the explicit `info` print the report only.
+    for args in [&["--no-bench"][..], &["info"][..]] {
+        let out = lowp(args, &[]);
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("Topology") && !text.contains("Quick benchmark"),
+            "{args:?}: {text}"
+        );
+    }
 }
 
 #[test]

@@ -55,6 +55,15 @@ impl<T: Copy + Default> AlignedVec<T> {
     }
 }
 
+impl<T: Copy + Default> Clone for AlignedVec<T> {
+    /// A copy, itself 64-byte aligned.
+    fn clone(&self) -> Self {
+        let mut v = AlignedVec::new(self.len);
+        v.copy_from_slice(self);
+        v
+    }
+}
+
 impl<T> Deref for AlignedVec<T> {
     type Target = [T];
     fn deref(&self) -> &[T] {
@@ -74,6 +83,8 @@ pub(crate) const SLOT_A: u8 = 0;
 pub(crate) const SLOT_B: u8 = 1;
 /// Slot of a thread's scratch tile (edge tiles, strided outputs).
 pub(crate) const SLOT_TILE: u8 = 2;
+/// Slot of a thread's one-row staging buffer (packers that gather a row).
+pub(crate) const SLOT_ROW: u8 = 3;
 
 type Entry = (TypeId, u8, Box<dyn Any>);
 

@@ -31,6 +31,15 @@ pub struct PackedB<T> {
     kernel: &'static str,
 }
 
+impl<T: Copy + Default + 'static> Clone for PackedB<T> {
+    fn clone(&self) -> Self {
+        PackedB {
+            data: self.data.clone(),
+            ..*self
+        }
+    }
+}
+
 impl<T: Copy + Default + 'static> PackedB<T> {
     /// Packs a `k × n` B for a kernel with `nr` columns and `k_unit` depth
     /// grouping, in K blocks of `kc`, with `packer` (the kernel's pack-B).

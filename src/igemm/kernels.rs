@@ -1,7 +1,9 @@
 //! The INT8 GEMM kernel table of one ISA level, and the microkernel contract
 //! the driver relies on.
 
+use crate::gemm::Microkernel;
 use crate::Isa;
+use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
 
 /// Signature of every igemm microkernel:
 /// `(m, kg, a, gs, b, c, ldc)` computes the `m × NR` s32 tile
@@ -132,5 +134,214 @@ impl IgemmKernels {
         v.extend(self.exact.map(|k| ("igemm_u8s8s32_exact", k.name)));
         v.extend(self.alt.map(|k| ("igemm_u8s8s32_alt", k.name)));
         v
+    }
+}
+
+/// Rows of the sub-tile starting at row `i` of an A panel of `ph` rows whose
+/// first `end` rows are valid: the rows are split into `⌈rows/MR⌉` sub-tiles
+/// of near-equal height (16 rows run as 8 + 8, not 14 + 2).
+fn sub_tile_rows(i: usize, end: usize, mr: usize) -> usize {
+    let tiles = end.div_ceil(mr);
+    let (base, extra) = (end / tiles, end % tiles);
+    // Sub-tile t covers base + (t < extra) rows; find t from the offset of i.
+    let t = if i < extra * (base + 1) {
+        i / (base + 1)
+    } else {
+        extra + (i - extra * (base + 1)) / base
+    };
+    base + usize::from(t < extra)
+}
+
+/// The INT8 kernels as the shared driver's [`Microkernel`]: a tile is one
+/// whole packed A panel (`a_panel_rows` × NR), run as balanced sub-tiles of
+/// the level's kernel; B panels where the chain could saturate run the
+/// exact kernel ([`Microkernel::for_panel`]). α and β are i32 markers:
+/// α = 1; β = 0 overwrites C, β = 1 adds to it (wrapping).
+pub(crate) struct IgemmTile<'a> {
+    ukr: IgemmUkernel,
+    ph: usize,
+    /// Per B panel: `false` → run `exact` instead.
+    choice: Option<(&'a [bool], &'a IgemmTile<'a>)>,
+}
+
+impl<'a> IgemmTile<'a> {
+    /// The tile for `ukr` with A panels of `ph` rows.
+    pub(crate) fn new(ukr: IgemmUkernel, ph: usize) -> IgemmTile<'a> {
+        debug_assert!(ph.is_multiple_of(ukr.mr) && ph * ukr.nr <= MAX_TILE);
+        IgemmTile {
+            ukr,
+            ph,
+            choice: None,
+        }
+    }
+
+    /// `self` on panels where `use_main` holds, `exact` elsewhere.
+    pub(crate) fn with_exact(self, use_main: &'a [bool], exact: &'a IgemmTile<'a>) -> IgemmTile<'a> {
+        IgemmTile {
+            choice: Some((use_main, exact)),
+            ..self
+        }
+    }
+}
+
+/// Most rows of a tile (A panel rows) of any level.
+pub(crate) const MAX_TILE_ROWS: usize = 42;
+impl IgemmTile<'_> {
+    /// Runs the kernel on rows `0..rows` of the tile as balanced sub-tiles,
+    /// overwriting `c` (row stride `ldc`).
+    ///
+    /// # Safety
+    ///
+    /// As [`Microkernel::tile_rows`].
+    unsafe fn sub_tiles(&self, rows: usize, kcp: usize, a: *const u8, b: *const i8, c: *mut i32, ldc: usize) {
+        let mut i = 0;
+        while i < rows {
+            let mm = sub_tile_rows(i, rows, self.ukr.mr);
+            // SAFETY: the table holds kernels of available levels only;
+            // 1 ≤ mm ≤ MR; rows i..i+mm of the packed A panel (group stride
+            // 4·ph) and the B panel (kcp/4 groups × NR × 4) are readable
+            // (driver contract); `c` holds rows i..i+mm at stride `ldc`.
+            unsafe {
+                (self.ukr.f)(
+                    mm,
+                    kcp / 4,
+                    a.wrapping_add(4 * i),
+                    4 * self.ph,
+                    b,
+                    c.wrapping_add(i * ldc),
+                    ldc,
+                )
+            };
+            i += mm;
+        }
+    }
+}
+
+/// Largest tile (A panel rows × NR) of any level, in i32.
+pub(crate) const MAX_TILE: usize = MAX_TILE_ROWS * 32;
+
+// SAFETY: `ukr.f` comes from `IgemmKernels::select` for a level the Context
+// checked is available; `tile`/`tile_rows` call it on sub-tiles inside the
+// panel and tile the driver vouched for.
+unsafe impl Microkernel for IgemmTile<'_> {
+    type PackedA = u8;
+    type PackedB = i8;
+    type Acc = i32;
+    type Scalar = i32;
+    const ZERO: i32 = 0;
+    const ONE: i32 = 1;
+
+    fn mr(&self) -> usize {
+        self.ph
+    }
+    fn nr(&self) -> usize {
+        self.ukr.nr
+    }
+    fn k_unit(&self) -> usize {
+        4
+    }
+
+    unsafe fn tile(
+        &self,
+        kcp: usize,
+        a: *const u8,
+        b: *const i8,
+        c: *mut i32,
+        rsc: usize,
+        alpha: i32,
+        beta: i32,
+    ) {
+        // SAFETY: forwarded contract, for all MR rows.
+        unsafe { self.tile_rows(self.ph, kcp, a, b, c, rsc, alpha, beta) };
+    }
+
+    unsafe fn tile_rows(
+        &self,
+        rows: usize,
+        kcp: usize,
+        a: *const u8,
+        b: *const i8,
+        c: *mut i32,
+        rsc: usize,
+        alpha: i32,
+        beta: i32,
+    ) -> bool {
+        debug_assert!(alpha == 1 && (beta == 0 || beta == 1) && kcp.is_multiple_of(4));
+        if beta == 0 {
+            // SAFETY: forwarded contract.
+            unsafe { self.sub_tiles(rows, kcp, a, b, c, rsc) };
+        } else {
+            let nr = self.ukr.nr;
+            let mut acc = [0i32; MAX_TILE];
+            // SAFETY: as above, into the local `acc` (ph × NR ≤ MAX_TILE).
+            unsafe { self.sub_tiles(rows, kcp, a, b, acc.as_mut_ptr(), nr) };
+            let add = i32::wrapping_add as fn(i32, i32) -> i32;
+            // SAFETY: the caller's contract: C holds `rows` rows of NR i32
+            // at stride `rsc`, ours alone; `acc` is a local.
+            unsafe { igemm_tile_store_scalar(rows, nr, &acc, nr, c, rsc, 1, Some(add)) };
+        }
+        true
+    }
+
+    fn for_panel(&self, panel: usize) -> &Self {
+        match self.choice {
+            Some((use_main, exact)) if !use_main[panel] => exact,
+            _ => self,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{sub_tile_rows, IgemmKernels, IgemmTile};
+    use crate::gemm::Microkernel;
+    use crate::Isa;
+
+    #[test]
+    fn beta_one_accumulates_and_short_tiles_write_only_their_rows() {
+        for isa in Isa::available() {
+            let ks = IgemmKernels::select(isa);
+            let (ph, nr, kcp) = (ks.a_panel_rows, ks.nr, 8);
+            let t = IgemmTile::new(ks.exact.unwrap_or(ks.main), ph);
+            let a: Vec<u8> = (0..ph * kcp).map(|x| (x % 7) as u8).collect();
+            let b: Vec<i8> = (0..nr * kcp).map(|x| (x % 5) as i8 - 2).collect();
+            let mut c = vec![-1i32; ph * nr];
+            // SAFETY: `select` was given an available level; a/b hold one
+            // A panel (ph·kcp) and one B panel (nr·kcp); c holds ph × nr.
+            unsafe { t.tile(kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 0) };
+            let once = c.clone();
+            // SAFETY: as above, for the first ph − 1 rows.
+            assert!(unsafe { t.tile_rows(ph - 1, kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 1) });
+            for (x, (&v, &w)) in c.iter().zip(&once).enumerate() {
+                assert_eq!(v, if x < (ph - 1) * nr { 2 * w } else { w }, "{isa} {x}");
+            }
+        }
+    }
+
+    fn split(end: usize, mr: usize) -> Vec<usize> {
+        let mut v = Vec::new();
+        let mut i = 0;
+        while i < end {
+            let m = sub_tile_rows(i, end, mr);
+            assert!(m >= 1 && m <= mr, "{i} {m}");
+            v.push(m);
+            i += m;
+        }
+        v
+    }
+
+    #[test]
+    fn sub_tiles_are_balanced() {
+        assert_eq!(split(16, 14), vec![8, 8]);
+        assert_eq!(split(1, 14), vec![1]);
+        assert_eq!(split(42, 14), vec![14, 14, 14]);
+        assert_eq!(split(8, 14), vec![8]);
+        assert_eq!(split(29, 8), vec![8, 7, 7, 7]);
+        assert_eq!(split(20, 6), vec![5, 5, 5, 5]);
+        for mr in 1..15 {
+            for end in 1..100 {
+                assert_eq!(split(end, mr).iter().sum::<usize>(), end);
+            }
+        }
     }
 }

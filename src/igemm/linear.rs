@@ -1,7 +1,7 @@
 //! Dynamic quantized linear layer: f32 in, f32 out, INT8 GEMM inside.
 
 use super::{
-    igemm_checked_run, Dequantize, Output, PackOptions, PackedA, PackedI8Weights, Scale, WeightZeroPoint,
+    igemm_checked_run, Activations, Dequantize, Output, PackOptions, PackedI8Weights, Scale, WeightZeroPoint,
 };
 use crate::error::{Error, Result};
 use crate::{Context, MatMut, MatRef};
@@ -224,10 +224,9 @@ impl QuantizedLinear {
             params.push((s, z));
         }
         let qa = MatRef::named("x", &q, m, k, k, 1)?;
-        let mut pa = PackedA::new(qa, 0, self.weights.kg, ctx.kernels().igemm.a_panel_rows);
+        let mut pa = Activations::new(qa, 0);
         for (i, &(s, z)) in params.iter().enumerate() {
             pa.za[i] = z;
-            pa.rowfix[i] = pa.rowfix[i].wrapping_sub((k as i32).wrapping_mul(z));
             pa.row_scale[i] = s;
             pa.max_abs_za = pa.max_abs_za.max(z as i64);
         }
@@ -238,6 +237,6 @@ impl QuantizedLinear {
                 ..Dequantize::new(Scale::PerColumn(&self.weight_scales))
             },
         };
-        igemm_checked_run(ctx, m, &pa, &self.weights, out)
+        igemm_checked_run(ctx, &pa, &self.weights, out)
     }
 }

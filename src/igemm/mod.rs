@@ -36,7 +36,6 @@
 //! # Ok::<(), lowp::Error>(())
 //! ```
 
-mod driver;
 mod kernels;
 mod linear;
 mod pack;
@@ -48,8 +47,12 @@ pub use pack::{PackOptions, PackedI8Weights, MAX_K};
 pub use pipeline::{Activation, Dequantize, Output, Requantize, Scale};
 
 use crate::error::{Error, Result};
+use crate::gemm::{self, BOperand, Problem, TileSink};
 use crate::{Context, MatMut, MatRef};
-use pack::AlignedBytes;
+use kernels::{IgemmTile, MAX_TILE, MAX_TILE_ROWS};
+use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
+pub(crate) use pack::Activations;
+use std::sync::atomic::Ordering;
 
 mod sealed {
     pub trait Sealed {}
@@ -154,49 +157,6 @@ pub enum WeightZeroPoint<'a> {
     PerColumn(&'a [i32]),
 }
 
-/// Packed activations: u8 rows with their zero points and sum corrections.
-pub(crate) struct PackedA {
-    pub(crate) data: AlignedBytes,
-    /// Rows per interleaved panel.
-    pub(crate) ph: usize,
-    /// za'_i (per row; all equal for a per-tensor zero point).
-    pub(crate) za: Vec<i32>,
-    /// rowsum'_i − K·za'_i (wrapping).
-    pub(crate) rowfix: Vec<i32>,
-    /// Per-row dequantization factor (dynamic quantization), else ones.
-    pub(crate) row_scale: Vec<f32>,
-    /// max |a' − za'| over the rows (for the K bound).
-    pub(crate) max_abs_a: i64,
-    /// max |za'|.
-    pub(crate) max_abs_za: i64,
-}
-
-impl PackedA {
-    /// Packs `a` with one zero point for all rows.
-    pub(crate) fn new<A: Int8>(a: MatRef<'_, A>, za: i32, kg: usize, ph: usize) -> PackedA {
-        let m = a.rows();
-        let k = a.cols();
-        let (data, sums) = pack::pack_a(a, kg, ph);
-        let zap = za + A::U8_SHIFT;
-        let rowfix = sums
-            .iter()
-            .map(|&s| s.wrapping_sub((k as i32).wrapping_mul(zap)))
-            .collect();
-        let zapl = zap as i64;
-        PackedA {
-            data,
-            ph,
-            za: vec![zap; m],
-            rowfix,
-            row_scale: vec![1.0; m],
-            max_abs_a: (A::MIN as i64 - za as i64)
-                .abs()
-                .max((A::MAX as i64 - za as i64).abs()),
-            max_abs_za: zapl.abs(),
-        }
-    }
-}
-
 fn check_zero_point<T: Int8>(arg: &'static str, z: i32) -> Result<()> {
     if z < T::MIN || z > T::MAX {
         return Err(Error::param(
@@ -231,15 +191,11 @@ pub fn igemm<A: Int8>(
     }
     check_zero_point::<A>("a_zero_point", a_zero_point)?;
     check_out_shape(&out, a.rows(), b.n)?;
-    // An empty output reads nothing of A: pack no rows (M may be huge when
-    // K = 0, and per-row state must not be allocated for it).
-    let a_used = if b.n == 0 {
-        MatRef::named("a", &a.as_slice()[..0], 0, a.cols(), 1, 1)?
-    } else {
-        a
-    };
-    let pa = PackedA::new(a_used, a_zero_point, b.kg, ctx.kernels().igemm.a_panel_rows);
-    igemm_checked_run(ctx, a.rows(), &pa, b, out)
+    if a.rows() == 0 || b.n == 0 {
+        // Nothing to compute, and no per-row state: M may be huge when K = 0.
+        return check_pipeline(&out, b.n);
+    }
+    igemm_checked_run(ctx, &Activations::new(a, a_zero_point), b, out)
 }
 
 /// `Err` unless the output is `m × n`.
@@ -312,7 +268,7 @@ fn check_layout(ctx: &Context, b: &PackedI8Weights) -> Result<()> {
 }
 
 /// The K bound: every term of the result must fit i32.
-fn check_k_bound(pa: &PackedA, b: &PackedI8Weights) -> Result<()> {
+fn check_k_bound<A: Int8>(pa: &Activations<'_, A>, b: &PackedI8Weights) -> Result<()> {
     let k = b.k as i64;
     let exact = k * pa.max_abs_a * b.max_abs_b;
     let bound = match b.saturation {
@@ -388,111 +344,190 @@ fn requant_bounds<T: Int8>(p: &Requantize<'_>) -> Result<(i32, i32)> {
     Ok((lo, hi))
 }
 
-/// A raw pointer to C shared by the tasks of one call; each task writes
-/// only its own tiles.
-#[derive(Clone, Copy)]
-struct Sink<T> {
+/// Where one call writes C: its pointer and strides, shared by the tasks
+/// (each writes only its own tiles), and whether stores add (s32
+/// accumulate) or overwrite. Writes go through the tile-store kernel.
+struct OutPtr<T> {
     ptr: *mut T,
     rs: usize,
     cs: usize,
+    add: Option<fn(T, T) -> T>,
 }
 // SAFETY: tasks write disjoint tiles of one validated view (see `store`).
-unsafe impl<T: Send> Send for Sink<T> {}
+unsafe impl<T: Send> Send for OutPtr<T> {}
 // SAFETY: as above: no two tasks touch the same element.
-unsafe impl<T: Send> Sync for Sink<T> {}
+unsafe impl<T: Send> Sync for OutPtr<T> {}
 
-impl<T: Copy> Sink<T> {
-    fn new(c: &mut MatMut<'_, T>) -> Sink<T> {
-        Sink {
+impl<T: Copy> OutPtr<T> {
+    fn new(c: &mut MatMut<'_, T>, add: Option<fn(T, T) -> T>) -> OutPtr<T> {
+        OutPtr {
             ptr: c.as_mut_ptr(),
             rs: c.row_stride(),
-            cs: c.col_stride(),
+            cs: if c.cols() <= 1 { 1 } else { c.col_stride() },
+            add,
         }
     }
 
-    /// Writes (or combines with `f`) the `m × n` block at `(i0, j0)`.
+    /// Writes (or adds) the `rows × cols` block at `(i, j)` from `src`
+    /// (row stride `ld`).
     #[allow(clippy::too_many_arguments)]
-    fn store(&self, i0: usize, j0: usize, m: usize, n: usize, src: &[T], ldt: usize, f: impl Fn(T, T) -> T) {
-        for r in 0..m {
-            let row = &src[r * ldt..r * ldt + n];
-            for (jj, &v) in row.iter().enumerate() {
-                // SAFETY: (i0 + r, j0 + jj) lies inside the validated,
-                // non-self-overlapping view C (the driver only hands out
-                // tiles within M × N), and the driver gives each tile to
-                // exactly one task, so no other thread touches this element.
-                unsafe {
-                    let p = self.ptr.add((i0 + r) * self.rs + (j0 + jj) * self.cs);
-                    *p = f(*p, v);
-                }
-            }
-        }
-    }
-
-    /// Overwrites the `m × n` block at `(i0, j0)`; rows are one copy each
-    /// when C's rows are contiguous.
-    fn write(&self, i0: usize, j0: usize, m: usize, n: usize, src: &[T], ldt: usize) {
-        if self.cs != 1 {
-            return self.store(i0, j0, m, n, src, ldt, |_, v| v);
-        }
-        for r in 0..m {
-            let row = &src[r * ldt..r * ldt + n];
-            // SAFETY: as in `store`: the row segment (i0 + r, j0..j0 + n)
-            // lies inside C, is contiguous (col stride 1), belongs to this
-            // task alone, and cannot overlap `src` (a local buffer).
-            unsafe {
-                let p = self.ptr.add((i0 + r) * self.rs + j0);
-                std::ptr::copy_nonoverlapping(row.as_ptr(), p, n);
-            }
+    fn store(&self, i: usize, j: usize, rows: usize, cols: usize, src: &[T], ld: usize) {
+        // SAFETY: the driver hands out only tiles inside the validated,
+        // non-self-overlapping view C (M × N), each to exactly one task, so
+        // the block is valid, ours alone, and cannot overlap `src` (a local).
+        unsafe {
+            igemm_tile_store_scalar(
+                rows,
+                cols,
+                src,
+                ld,
+                self.ptr.wrapping_add(i * self.rs + j * self.cs),
+                self.rs,
+                self.cs,
+                self.add,
+            )
         }
     }
 }
 
-/// A per-tile step: `(tile, ldt, i0, j0, m, n)`.
-type TileFn<'a> = dyn Fn(&mut [i32], usize, usize, usize, usize, usize) + Sync + 'a;
+/// The INT8 output pipelines as the driver's sink: every tile holds the
+/// whole K sum (`kc_at_least: Some(usize::MAX)`, B packed over all of K);
+/// `store` compensates the zero points, then `finish` runs the pipeline and
+/// writes C. Raw s32 output with nothing to compensate is written by the
+/// kernel itself (`direct`).
+struct OutSink<'a, T, F> {
+    c: OutPtr<T>,
+    /// C as an s32 tile target, when the kernel may write it directly.
+    direct: Option<OutPtr<i32>>,
+    k: i32,
+    compensate: bool,
+    za: &'a [i32],
+    rowsum: &'a [std::sync::atomic::AtomicI32],
+    colsum: &'a [i32],
+    zb: &'a [i32],
+    finish: F,
+}
 
-/// Runs the GEMM on packed activations with any output.
-pub(crate) fn igemm_checked_run(
+// SAFETY: `direct` points at C's element (i, j) (unit column stride) of an
+// s32 view the driver only addresses in range; tiles are disjoint.
+unsafe impl<T: Copy + Send, F> TileSink<i32> for OutSink<'_, T, F>
+where
+    F: Fn(&mut [i32], usize, usize, usize, usize, usize, &OutPtr<T>) + Sync,
+{
+    fn direct(&self, i: usize, j: usize) -> Option<(*mut i32, usize)> {
+        self.direct
+            .as_ref()
+            .map(|c| (c.ptr.wrapping_add(i * c.rs + j), c.rs))
+    }
+
+    fn store(
+        &self,
+        tile: &mut [i32],
+        ld: usize,
+        i: usize,
+        j: usize,
+        rows: usize,
+        cols: usize,
+        first: bool,
+        last: bool,
+    ) {
+        debug_assert!(first && last && rows <= MAX_TILE_ROWS && rows * ld <= MAX_TILE);
+        let t = &mut tile[..rows * ld];
+        if self.compensate {
+            let mut rowfix = [0i32; MAX_TILE_ROWS];
+            for (r, f) in rowfix[..rows].iter_mut().enumerate() {
+                let sum = self.rowsum[i + r].load(Ordering::Relaxed);
+                *f = sum.wrapping_sub(self.k.wrapping_mul(self.za[i + r]));
+            }
+            pipeline::compensate(
+                t,
+                ld,
+                &self.za[i..i + rows],
+                &rowfix[..rows],
+                &self.colsum[j..j + cols],
+                &self.zb[j..j + cols],
+            );
+        }
+        (self.finish)(t, ld, i, j, rows, cols, &self.c);
+    }
+}
+
+/// Runs `C = finish(compensated Σ a'·b')` on the shared driver.
+fn run<A: Int8, T: Copy + Send, F>(
     ctx: &Context,
-    m: usize,
-    pa: &PackedA,
+    a: &Activations<'_, A>,
+    b: &PackedI8Weights,
+    c: OutPtr<T>,
+    direct: Option<OutPtr<i32>>,
+    finish: F,
+) where
+    F: Fn(&mut [i32], usize, usize, usize, usize, usize, &OutPtr<T>) + Sync,
+{
+    let m = a.rows();
+    if m == 0 || b.n == 0 {
+        return;
+    }
+    let kernels = ctx.kernels().igemm;
+    let ph = kernels.a_panel_rows;
+    let main = match (b.preference, kernels.alt) {
+        (KernelPreference::Ymm, Some(alt)) => alt,
+        _ => kernels.main,
+    };
+    let exact = kernels.exact.map(|e| IgemmTile::new(e, ph));
+    let ukr = match &exact {
+        Some(e) => IgemmTile::new(main, ph).with_exact(&b.use_main, e),
+        None => IgemmTile::new(main, ph),
+    };
+    let compensate = a.max_abs_za != 0 || b.max_abs_zb != 0;
+    let sink = OutSink {
+        c,
+        direct: direct.filter(|_| !compensate),
+        k: b.k as i32,
+        compensate,
+        za: &a.za,
+        rowsum: &a.rowsum,
+        colsum: &b.colsum,
+        zb: &b.zb,
+        finish,
+    };
+    gemm::gemm(
+        ctx,
+        &ukr,
+        &Problem {
+            m,
+            n: b.n,
+            k: b.k,
+            a,
+            b: BOperand::Prepacked(&b.packed),
+            sink: &sink,
+            alpha: 1,
+            beta: 0,
+            kc_at_least: Some(usize::MAX),
+        },
+    );
+}
+
+/// Runs the GEMM on activations `pa` with any output.
+pub(crate) fn igemm_checked_run<A: Int8>(
+    ctx: &Context,
+    pa: &Activations<'_, A>,
     b: &PackedI8Weights,
     out: Output<'_>,
 ) -> Result<()> {
     check_layout(ctx, b)?;
-    let n = b.n;
+    let (m, n) = (pa.rows(), b.n);
     check_out_shape(&out, m, n)?;
     check_k_bound(pa, b)?;
     if m == 0 || n == 0 {
         return check_pipeline(&out, n);
     }
-    let kernels = ctx.kernels().igemm;
-    // With no zero-point terms (u8 activations and s8 weights, both with
-    // zero points 0) the raw sums are the results.
-    let needs_compensation = pa.max_abs_za != 0 || b.max_abs_zb != 0;
-    let compensate = |tile: &mut [i32], ldt: usize, i0: usize, j0: usize, mm: usize, nn: usize| {
-        if !needs_compensation {
-            return;
-        }
-        pipeline::compensate(
-            tile,
-            ldt,
-            &pa.za[i0..i0 + mm],
-            &pa.rowfix[i0..i0 + mm],
-            &b.colsum[j0..j0 + nn],
-            &b.zb[j0..j0 + nn],
-        );
-    };
     match out {
         Output::S32 { mut c, accumulate } => {
-            let sink = Sink::new(&mut c);
-            driver::run(ctx, &kernels, m, pa, b, |tile, ldt, i0, j0, mm, nn| {
-                compensate(tile, ldt, i0, j0, mm, nn);
-                if accumulate {
-                    sink.store(i0, j0, mm, nn, tile, ldt, |old, v| old.wrapping_add(v));
-                } else {
-                    sink.write(i0, j0, mm, nn, tile, ldt);
-                }
-            });
+            let add = accumulate.then_some(i32::wrapping_add as fn(i32, i32) -> i32);
+            let direct = (!accumulate && c.col_stride() == 1).then(|| OutPtr::new(&mut c, None));
+            let store =
+                |t: &mut [i32], ld, i, j, rows, cols, c: &OutPtr<i32>| c.store(i, j, rows, cols, t, ld);
+            run(ctx, pa, b, OutPtr::new(&mut c, add), direct, store);
         }
         Output::F32 { mut c, dequantize } => {
             check_scale(&dequantize.scale, n)?;
@@ -517,36 +552,32 @@ pub(crate) fn igemm_checked_run(
                 }
             };
             let scale = expand_scale(&dequantize.scale, n);
-            let sink = Sink::new(&mut c);
-            driver::run(ctx, &kernels, m, pa, b, |tile, ldt, i0, j0, mm, nn| {
-                compensate(tile, ldt, i0, j0, mm, nn);
-                let mut out = [0f32; driver::TILE_ELEMS];
+            let finish = |t: &mut [i32], ld, i, j, rows, cols, c: &OutPtr<f32>| {
+                let mut out = [0f32; MAX_TILE];
                 pipeline::dequantize_tile(
-                    tile,
-                    ldt,
-                    &pa.row_scale[i0..i0 + mm],
-                    &scale[j0..j0 + nn],
-                    dequantize.bias.map(|bb| &bb[j0..j0 + nn]),
+                    t,
+                    ld,
+                    &pa.row_scale[i..i + rows],
+                    &scale[j..j + cols],
+                    dequantize.bias.map(|bb| &bb[j..j + cols]),
                     lo,
                     hi,
                     &mut out[..],
                 );
-                sink.write(i0, j0, mm, nn, &out, ldt);
-            });
+                c.store(i, j, rows, cols, &out, ld);
+            };
+            run(ctx, pa, b, OutPtr::new(&mut c, None), None, finish);
         }
         Output::U8 { mut c, requantize } => {
             let (lo, hi) = requant_bounds::<u8>(&requantize)?;
             requant_out(
                 ctx,
-                &kernels,
-                m,
                 pa,
                 b,
                 &requantize,
                 lo,
                 hi,
-                Sink::new(&mut c),
-                &compensate,
+                OutPtr::new(&mut c, None),
                 pipeline::narrow_u8,
             )?;
         }
@@ -554,15 +585,12 @@ pub(crate) fn igemm_checked_run(
             let (lo, hi) = requant_bounds::<i8>(&requantize)?;
             requant_out(
                 ctx,
-                &kernels,
-                m,
                 pa,
                 b,
                 &requantize,
                 lo,
                 hi,
-                Sink::new(&mut c),
-                &compensate,
+                OutPtr::new(&mut c, None),
                 pipeline::narrow_i8,
             )?;
         }
@@ -571,17 +599,14 @@ pub(crate) fn igemm_checked_run(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn requant_out<T: Copy + Default + Send>(
+fn requant_out<A: Int8, T: Copy + Default + Send>(
     ctx: &Context,
-    kernels: &IgemmKernels,
-    m: usize,
-    pa: &PackedA,
+    pa: &Activations<'_, A>,
     b: &PackedI8Weights,
     p: &Requantize<'_>,
     lo: i32,
     hi: i32,
-    sink: Sink<T>,
-    compensate: &TileFn<'_>,
+    c: OutPtr<T>,
     conv: impl Fn(&[i32], &mut [T]) + Sync,
 ) -> Result<()> {
     let n = b.n;
@@ -590,21 +615,21 @@ fn requant_out<T: Copy + Default + Send>(
         check_bias_len(bias.len(), n)?;
     }
     let scale = expand_scale(&p.scale, n);
-    driver::run(ctx, kernels, m, pa, b, |tile, ldt, i0, j0, mm, nn| {
-        compensate(tile, ldt, i0, j0, mm, nn);
+    let finish = |t: &mut [i32], ld, i, j, rows, cols, c: &OutPtr<T>| {
         pipeline::requantize_tile(
-            tile,
-            ldt,
-            mm,
-            &scale[j0..j0 + nn],
-            p.bias.map(|bb| &bb[j0..j0 + nn]),
+            t,
+            ld,
+            rows,
+            &scale[j..j + cols],
+            p.bias.map(|bb| &bb[j..j + cols]),
             p.zero_point,
             lo,
             hi,
         );
-        let mut out = [T::default(); driver::TILE_ELEMS];
-        conv(tile, &mut out[..mm * ldt]);
-        sink.write(i0, j0, mm, nn, &out, ldt);
-    });
+        let mut out = [T::default(); MAX_TILE];
+        conv(t, &mut out[..rows * ld]);
+        c.store(i, j, rows, cols, &out, ld);
+    };
+    run(ctx, pa, b, c, None, finish);
     Ok(())
 }

@@ -4,81 +4,12 @@
 
 use super::{Int8, KernelPreference, Saturation, WeightZeroPoint};
 use crate::error::{Error, Result};
+use crate::gemm::blocking::round_up;
+use crate::gemm::{buffers, PackA, PackB, PackedB};
 use crate::{Context, Isa, MatRef};
 use multiversion::multiversion;
-
-/// A byte buffer whose start is 64-byte aligned (one cache line, one zmm).
-#[derive(Clone, Default)]
-pub(crate) struct AlignedBytes {
-    buf: Vec<u8>,
-    off: usize,
-    len: usize,
-    /// Returned to this thread's scratch slot on drop.
-    scratch: bool,
-}
-
-thread_local! {
-    /// One reusable activation buffer per thread: packing A allocates (and
-    /// page-faults) only when a call needs more than any before it.
-    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-impl AlignedBytes {
-    pub(crate) fn zeroed(len: usize) -> AlignedBytes {
-        let buf = vec![0u8; len + 64];
-        let off = buf.as_ptr().align_offset(64).min(63);
-        AlignedBytes {
-            buf,
-            off,
-            len,
-            scratch: false,
-        }
-    }
-
-    /// A buffer of `len` initialized (not necessarily zero) bytes, reusing
-    /// this thread's scratch allocation when it is large enough.
-    pub(crate) fn scratch(len: usize) -> AlignedBytes {
-        let mut buf = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
-        if buf.len() < len + 64 {
-            buf = vec![0u8; len + 64];
-        }
-        let off = buf.as_ptr().align_offset(64).min(63);
-        AlignedBytes {
-            buf,
-            off,
-            len,
-            scratch: true,
-        }
-    }
-    pub(crate) fn as_slice(&self) -> &[u8] {
-        &self.buf[self.off..self.off + self.len]
-    }
-    pub(crate) fn as_mut_slice(&mut self) -> &mut [u8] {
-        &mut self.buf[self.off..self.off + self.len]
-    }
-}
-
-impl std::fmt::Debug for AlignedBytes {
-    /// The length, not the (possibly megabytes of) contents.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AlignedBytes({} bytes)", self.len)
-    }
-}
-
-impl Drop for AlignedBytes {
-    fn drop(&mut self) {
-        if self.scratch {
-            let buf = std::mem::take(&mut self.buf);
-            // Keep the larger of the returned and the cached buffer.
-            let _ = SCRATCH.try_with(|s| {
-                let mut s = s.borrow_mut();
-                if buf.len() > s.len() {
-                    *s = buf;
-                }
-            });
-        }
-    }
-}
+use std::ops::Range;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Weights `B` (`K × N`, s8 or u8, any strides) packed once for the INT8
 /// GEMM of one ISA level, like FBGEMM's `PackBMatrix`.
@@ -105,9 +36,10 @@ pub struct PackedI8Weights {
     pub(crate) isa: Isa,
     pub(crate) k: usize,
     pub(crate) n: usize,
-    pub(crate) kg: usize,
     pub(crate) nr: usize,
-    pub(crate) data: AlignedBytes,
+    /// The panels in the shared driver's prepacked form: one K block of
+    /// depth `4·⌈K/4⌉`, panels `[K/4][NR][4]` of s8.
+    pub(crate) packed: PackedB<i8>,
     /// Σ_k b'[k][j], padded to whole panels.
     pub(crate) colsum: Vec<i32>,
     /// zb'_j = zb_j − 128 (u8 weights) or zb_j (s8), padded to whole panels.
@@ -197,44 +129,36 @@ impl PackedI8Weights {
         }
         let kg = k.div_ceil(4);
         let n_panels = n.div_ceil(nr);
-        let panel_bytes = kg
-            .checked_mul(nr * 4)
-            .ok_or_else(|| Error::overflow("b", format!("K = {k} is too large to pack")))?;
-        let total = panel_bytes
-            .checked_mul(n_panels)
+        kg.checked_mul(nr * 4)
+            .and_then(|p| p.checked_mul(n_panels))
             .filter(|&t| t <= isize::MAX as usize / 2)
             .ok_or_else(|| {
                 Error::overflow("b", format!("a {k}x{n} packed matrix exceeds the address space"))
             })?;
-        let mut data = AlignedBytes::zeroed(total);
+        let kernel = kernels.main.name;
+        let packed = PackedB::pack_with(k, n, (4 * kg).max(4), nr, 4, isa, kernel, &PackWeights(b))?;
         let mut colsum = vec![0i32; n_panels * nr];
         let mut zb = vec![0i32; n_panels * nr];
         let mut max_abs_b = 0i64;
-        let dst = data.as_mut_slice();
         for j in 0..n {
-            let p = j / nr;
-            let jj = j % nr;
             let zbj = zps[j] - B::S8_SHIFT;
             zb[j] = zbj;
-            let base = p * panel_bytes + jj * 4;
             let mut s = 0i32;
             for kk in 0..k {
                 let v = b.at(kk, j).to_s8_shifted();
-                dst[base + (kk / 4) * nr * 4 + kk % 4] = v as u8;
                 s += v as i32;
                 max_abs_b = max_abs_b.max((v as i64 - zbj as i64).abs());
             }
             colsum[j] = s;
         }
         let max_abs_zb = zb.iter().map(|&z| (z as i64).abs()).max().unwrap_or(0);
+        let panel_len = 4 * kg * nr;
         let use_main = (0..n_panels)
             .map(
                 |p| match (options.preference, kernels.main.saturates, options.saturation) {
                     (KernelPreference::ExactS16, _, _) => false,
                     (_, false, _) | (_, true, Saturation::Allow) => true,
-                    (_, true, Saturation::Exact) => {
-                        panel_is_chain_safe(&dst[p * panel_bytes..(p + 1) * panel_bytes])
-                    }
+                    (_, true, Saturation::Exact) => panel_is_chain_safe(&packed.block(0, p)[..panel_len]),
                 },
             )
             .collect();
@@ -242,9 +166,8 @@ impl PackedI8Weights {
             isa,
             k,
             n,
-            kg,
             nr,
-            data,
+            packed,
             colsum,
             zb,
             max_abs_b,
@@ -287,10 +210,6 @@ impl PackedI8Weights {
         let main = self.use_main.iter().filter(|&&u| u).count();
         (main, self.use_main.len() - main)
     }
-    /// Bytes of one packed panel.
-    pub(crate) fn panel_bytes(&self) -> usize {
-        self.kg * self.nr * 4
-    }
 }
 
 /// Largest K any call accepts: 255·128·K must fit i32.
@@ -299,52 +218,111 @@ pub const MAX_K: usize = (i32::MAX as usize) / (255 * 128);
 /// Whether no pair of weights `(b'[2p][j], b'[2p+1][j])` in this panel can
 /// push `vpmaddubsw` out of s16 for any u8 activations:
 /// `255·(b⁺ₖ + b⁺ₖ₊₁) ≤ 32767` and `255·(b⁻ₖ + b⁻ₖ₊₁) ≥ −32768`.
-fn panel_is_chain_safe(panel: &[u8]) -> bool {
+fn panel_is_chain_safe(panel: &[i8]) -> bool {
     // Each column's 4 bytes of a group hold pairs (0,1) and (2,3).
     panel.chunks_exact(2).all(|pair| {
-        let (x, y) = (pair[0] as i8 as i32, pair[1] as i8 as i32);
+        let (x, y) = (pair[0] as i32, pair[1] as i32);
         255 * (x.max(0) + y.max(0)) <= i16::MAX as i32 && 255 * (x.min(0) + y.min(0)) >= i16::MIN as i32
     })
 }
 
-/// Packs activations `a` (`M × K`) to u8 (`a' = a + 128` for s8) in
-/// panels of `ph` rows interleaved by k-group: row `i = q·ph + r`, group `g`
-/// at `q·ph·4·kg + g·ph·4 + 4·r` (K and the last panel zero-padded). Returns
-/// the panels and `Σ_k a'` per row.
-pub(crate) fn pack_a<A: Int8>(a: MatRef<'_, A>, kg: usize, ph: usize) -> (AlignedBytes, Vec<i32>) {
-    let (m, k) = (a.rows(), a.cols());
-    let gs = ph * 4;
-    let panel = gs * kg;
-    // Rows past M in the last panel are never read (tiles stop at M), so
-    // stale bytes there are harmless; every byte of rows < M is written.
-    let mut buf = AlignedBytes::scratch(m.div_ceil(ph) * panel);
-    let mut sums = vec![0i32; m];
-    let mut row = vec![0u8; kg * 4];
-    let dst = buf.as_mut_slice();
-    if kg == 0 {
-        return (buf, sums);
-    }
-    for (q, panel_dst) in dst.chunks_exact_mut(panel).enumerate() {
-        let i0 = q * ph;
-        for r in 0..ph.min(m - i0) {
-            let i = i0 + r;
-            let src = &mut row[..k];
-            sums[i] = if a.is_row_contiguous() {
-                let start = i * a.row_stride();
-                A::pack_row(&a.as_slice()[start..start + k], src)
-            } else {
-                for (kk, d) in src.iter_mut().enumerate() {
-                    *d = a.at(i, kk).to_u8_shifted();
-                }
-                src.iter().map(|&x| x as i32).sum()
-            };
-            // Row r's k-groups go to offset 4r of each group of the panel.
-            for (group, c) in panel_dst.chunks_exact_mut(gs).zip(row.chunks_exact(4)) {
-                group[4 * r..4 * r + 4].copy_from_slice(c);
+/// Packs weights into the driver's B panels: `b' = b − S8_SHIFT`, per
+/// panel `[k/4][NR][4]` (column `j`'s 4 bytes of group `g` at `g·NR·4 + 4j`).
+struct PackWeights<'a, B: Int8>(MatRef<'a, B>);
+
+impl<B: Int8> PackB<i8> for PackWeights<'_, B> {
+    fn pack_b(&self, dst: &mut [i8], nr: usize, ks: Range<usize>, cols: Range<usize>) {
+        dst.fill(0);
+        let kcp = round_up(ks.len(), 4);
+        for (jj, j) in cols.enumerate() {
+            let base = (jj / nr) * nr * kcp + (jj % nr) * 4;
+            for (kk, k) in ks.clone().enumerate() {
+                dst[base + (kk / 4) * nr * 4 + kk % 4] = self.0.at(k, j).to_s8_shifted();
             }
         }
     }
-    (buf, sums)
+}
+
+/// Activations `A` (`M × K`, u8 or s8, any strides) as the driver's A
+/// operand, with their zero points: packing moves them to u8
+/// (`a' = a + 128` for s8) and records `Σ_k a'` of each row on the way.
+pub(crate) struct Activations<'a, A: Int8> {
+    a: MatRef<'a, A>,
+    /// Σ_k a'[i][k], written while packing (every task that packs row `i`
+    /// writes the same value; a task reads only rows it packed).
+    pub(crate) rowsum: Vec<AtomicI32>,
+    /// za'_i (per row; all equal for a per-tensor zero point).
+    pub(crate) za: Vec<i32>,
+    /// Per-row dequantization factor (dynamic quantization), else ones.
+    pub(crate) row_scale: Vec<f32>,
+    /// max |a' − za'| over the rows (for the K bound).
+    pub(crate) max_abs_a: i64,
+    /// max |za'|.
+    pub(crate) max_abs_za: i64,
+}
+
+impl<'a, A: Int8> Activations<'a, A> {
+    /// `a` with one zero point `za` for all rows.
+    pub(crate) fn new(a: MatRef<'a, A>, za: i32) -> Self {
+        let m = a.rows();
+        let zap = za + A::U8_SHIFT;
+        Activations {
+            a,
+            rowsum: (0..m).map(|_| AtomicI32::new(0)).collect(),
+            za: vec![zap; m],
+            row_scale: vec![1.0; m],
+            max_abs_a: (A::MIN as i64 - za as i64)
+                .abs()
+                .max((A::MAX as i64 - za as i64).abs()),
+            max_abs_za: (zap as i64).abs(),
+        }
+    }
+
+    /// Rows of A.
+    pub(crate) fn rows(&self) -> usize {
+        self.a.rows()
+    }
+}
+
+impl<A: Int8> PackA<u8> for Activations<'_, A> {
+    /// Panels of `mr` rows interleaved by k-group: row `r`, group `g` at
+    /// `g·4·mr + 4r` (depth zero-padded to `kcp`). Rows past the block in
+    /// the last panel are left unwritten: the INT8 tile runs only the rows
+    /// it is given (its `tile_rows` always succeeds). The row sums need the
+    /// whole K in one block (the INT8 GEMM packs B over all of K).
+    fn pack_a(&self, dst: &mut [u8], mr: usize, rows: Range<usize>, ks: Range<usize>) {
+        let kcp = round_up(ks.len(), 4);
+        debug_assert!(ks.start == 0 && ks.end == self.a.cols());
+        if kcp == 0 {
+            rows.for_each(|i| self.rowsum[i].store(0, Ordering::Relaxed));
+            return;
+        }
+        let mut row = buffers::take::<u8>(buffers::SLOT_ROW, kcp);
+        let row = &mut row[..kcp];
+        row[ks.len()..].fill(0);
+        let gs = 4 * mr;
+        for (q, panel) in dst.chunks_exact_mut(mr * kcp).enumerate() {
+            let i0 = rows.start + q * mr;
+            for r in 0..mr.min(rows.end - i0) {
+                let i = i0 + r;
+                let src = &mut row[..ks.len()];
+                let sum = if self.a.is_row_contiguous() {
+                    let start = i * self.a.row_stride() + ks.start;
+                    A::pack_row(&self.a.as_slice()[start..start + ks.len()], src)
+                } else {
+                    for (kk, d) in src.iter_mut().enumerate() {
+                        *d = self.a.at(i, ks.start + kk).to_u8_shifted();
+                    }
+                    src.iter().map(|&x| x as i32).sum()
+                };
+                self.rowsum[i].store(sum, Ordering::Relaxed);
+                // Row r's k-groups go to offset 4r of each group of the panel.
+                for (group, c) in panel.chunks_exact_mut(gs).zip(row.chunks_exact(4)) {
+                    group[4 * r..4 * r + 4].copy_from_slice(c);
+                }
+            }
+        }
+    }
 }
 
 /// Copies a u8 row, returning its sum.

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod json;
 pub mod ops;
 pub mod plot;
+pub mod summary;
 pub mod table;
 pub mod timing;
 
@@ -33,10 +34,12 @@ pub struct BenchArgs {
     #[arg(long, value_delimiter = ',')]
     pub op: Vec<String>,
     /// Shapes `MxNxK`, comma-separated, replacing the ops' default shapes
-    /// (peak probes have no shapes and ignore it).
+    /// (peak probes have no shapes and ignore it; dots use K as d; scans
+    /// use N as the vector count and K as the dim).
     #[arg(long, value_delimiter = ',')]
     pub shapes: Vec<String>,
-    /// Quick run: 3 repetitions, shorter compute probes; every listed shape still runs.
+    /// Quick run: 3 repetitions (1 for a run over 0.2 s, the warm-up itself
+    /// over 1 s), shorter compute probes; every listed shape still runs.
     #[arg(long)]
     pub quick: bool,
     /// Timed repetitions per measurement (median reported); default 5, 3 with --quick.
@@ -121,8 +124,8 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
         json::write(path, &results)?;
     }
     if let Some(name) = &args.compare {
-        let rows: Vec<_> = ops::OPS.iter().flat_map(|e| (e.compare)(name)).collect();
-        let text = compare::render(name, &rows, &results);
+        let groups: Vec<_> = ops::OPS.iter().map(|e| (e.compare)(name)).collect();
+        let text = compare::render_groups(name, &groups, &results);
         if json_to_stdout {
             eprint!("{text}");
         } else {
@@ -185,11 +188,19 @@ pub fn collect(args: &BenchArgs, registry: &[&OpEntry]) -> CliResult<Vec<Measure
     let timings = if args.interleave || args.compare.is_some() {
         time_interleaved(&plan, &cases, &mut contexts, reps, min_sample_s)?
     } else {
-        time_in_turn(&plan, &cases, &mut contexts, reps, min_sample_s)?
+        time_in_turn(&plan, &cases, &mut contexts, reps, min_sample_s, args.quick)?
     };
     let mut results = Vec::with_capacity(plan.len());
     for (&(ci, _, label_isa, t), (timing, work)) in plan.iter().zip(timings) {
         let case = &cases[ci];
+        if work.ops.is_nan() {
+            return Err(format!(
+                "{} {} at {label_isa}, {t} threads failed (error above)",
+                case.op,
+                case.shape_label()
+            )
+            .into());
+        }
         results.push(Measurement {
             op: case.op.clone(),
             label: case.shape_label(),
@@ -307,7 +318,7 @@ fn list(opts: &CaseOpts, registry: &[&OpEntry]) -> CliResult<()> {
     for entry in registry {
         println!("{:<12} {}", entry.name, entry.about);
         for case in (entry.cases)(opts) {
-            println!("  {:<26} {}", case.op, case.shape_label());
+            println!("  {:<26} {:<12} {}", case.op, case.impl_name, case.shape_label());
         }
     }
     println!("comparisons (--compare):");

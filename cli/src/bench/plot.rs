@@ -1,6 +1,7 @@
 //! `--plot FILE.svg`: GOP/s per case (op and shape) for each ISA level and
 //! thread count, on a log axis, with each result's matching peak drawn as a
-//! dashed segment in the series' colour (for a memory-bound case: the GOP/s
+//! thin, light segment in the series' colour (one SVG element per
+//! segment, so a full `--quick` plot stays small) (for a memory-bound case: the GOP/s
 //! its bytes per op allow at the peak bandwidth). SVG only; text is left to the SVG
 //! viewer's fonts (plotters' built-in size estimate, no system fonts read).
 
@@ -59,7 +60,10 @@ fn draw_on(
     let n = cats.len();
     let max_label = labels.iter().map(|l| l.len()).max().unwrap_or(10) as u32;
     let mut chart = ChartBuilder::on(root)
-        .caption("lowp bench: GOP/s (dashed: matching peak)", ("sans-serif", 22))
+        .caption(
+            "lowp bench: GOP/s (thin light lines: matching peak)",
+            ("sans-serif", 22),
+        )
         .margin(16)
         .x_label_area_size(20 + 7 * max_label)
         .y_label_area_size(70)
@@ -124,7 +128,7 @@ fn draw_on(
                     SegmentValue::Last
                 };
                 let seg = [(SegmentValue::Exact(*i), p), (end, p)];
-                chart.draw_series(DashedLineSeries::new(seg, 6, 4, color.stroke_width(2)))?;
+                chart.draw_series(LineSeries::new(seg, color.mix(0.45).stroke_width(1)))?;
             }
         }
     }

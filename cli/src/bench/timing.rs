@@ -14,13 +14,15 @@ use std::time::Instant;
 /// (case index, level of the context, level reported, threads)
 pub type PlanItem = (usize, Isa, Isa, usize);
 
-/// Each case in turn: set up, warm up, all its samples, tear down.
+/// Each case in turn: set up, warm up, all its samples, tear down. With
+/// `quick`, slow runs take fewer samples (see [`time_quick`]).
 pub fn time_in_turn(
     plan: &[PlanItem],
     cases: &[Case],
     contexts: &mut HashMap<(Isa, usize), Context>,
     reps: usize,
     min_sample_s: f64,
+    quick: bool,
 ) -> CliResult<Vec<(Timing, Work)>> {
     let progress = Progress::new(plan.len());
     let mut out = Vec::with_capacity(plan.len());
@@ -28,9 +30,34 @@ pub fn time_in_turn(
         progress.step(&cases[ci], label_isa, t);
         let ctx = context(contexts, ctx_isa, t)?;
         let mut runner = (cases[ci].setup)(&ctx)?;
-        out.push(time_median(1, reps, min_sample_s, &mut runner));
+        out.push(if quick {
+            time_quick(reps, min_sample_s, &mut runner)
+        } else {
+            time_median(1, reps, min_sample_s, &mut runner)
+        });
     }
     Ok(out)
+}
+
+/// A run at least this long gets one timed sample after its warm-up in `--quick`.
+pub const QUICK_SLOW_S: f64 = 0.2;
+/// A run at least this long is its own (only) sample in `--quick`.
+pub const QUICK_VERY_SLOW_S: f64 = 1.0;
+
+/// `--quick` timing: the warm-up run is timed; if it took at least
+/// [`QUICK_VERY_SLOW_S`] it is the sample, if at least [`QUICK_SLOW_S`] one
+/// more run is, else the median of `reps` samples as usual. Every shape still
+/// runs; only the slow ones (scalar level, 2048³) lose repetitions.
+pub fn time_quick<F: FnMut() -> Work>(reps: usize, min_sample_s: f64, mut f: F) -> (Timing, Work) {
+    let (first, work) = sample(1, &mut f);
+    if first >= QUICK_VERY_SLOW_S {
+        return (Timing::from_samples(vec![first], 1), work);
+    }
+    if first >= QUICK_SLOW_S {
+        let (t, w) = sample(1, &mut f);
+        return (Timing::from_samples(vec![t], 1), w);
+    }
+    time_median(0, reps, min_sample_s, f)
 }
 
 /// Every case set up and warmed up first, then the samples round-robin, so

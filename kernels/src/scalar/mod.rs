@@ -16,6 +16,7 @@ pub mod dot_s8;
 pub mod dot_u8;
 pub mod dot_u8s8;
 mod f32_ops;
+pub mod igemm_tile_store;
 pub mod l2sq_bf16;
 pub mod l2sq_f16;
 pub mod l2sq_f32;

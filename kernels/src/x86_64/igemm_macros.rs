@@ -20,6 +20,37 @@
 //! `1 ≤ m ≤ MR`. The kernel never allocates and never reads past the
 //! `m` rows × `4·kg` bytes of `a` or the `kg·NR·4` bytes of `b`.
 
+/// The doc tail (`# Safety`), `#[target_feature]` and signature every
+/// igemm microkernel shares, around its body (parameter names come from
+/// the caller so the body can use them).
+macro_rules! igemm_ukernel_fn {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $feat:literal,
+        ($m:ident, $kg:ident, $a:ident, $gs:ident, $b:ident, $c:ident, $ldc:ident) $body:block
+    ) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        ///
+        /// The CPU must support the features this kernel is compiled for
+        #[doc = concat!("(`", $feat, "`).")]
+        /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
+        /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; `c` writable for `m`
+        /// rows of `NR` i32 at stride `ldc` (elements). No alignment needed.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn $name(
+            $m: usize,
+            $kg: usize,
+            $a: *const u8,
+            $gs: usize,
+            $b: *const i8,
+            $c: *mut i32,
+            $ldc: usize,
+        ) $body
+    };
+}
+
 /// Stamps a kernel whose inner step is "one broadcast 32-bit A group times
 /// one vector of B, added into one accumulator": the `vpdpbusd` kernels
 /// (zmm, ymm EVEX, ymm VEX) and the `vpmaddubsw`+`vpmaddwd`+`vpaddd` chains.
@@ -45,25 +76,9 @@ macro_rules! igemm_dot_kernel {
         setup: { $($setup:tt)* },
         dot: |$acc:ident, $a:ident, $b:ident| $dot:expr $(,)?
     ) => {
-        $(#[$doc])*
-        ///
-        /// # Safety
-        ///
-        /// The CPU must support the features this kernel is compiled for
-        #[doc = concat!("(`", $feat, "`).")]
-        /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
-        /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; `c` writable for `m`
-        /// rows of `NR` i32 at stride `ldc` (elements). No alignment needed.
-        #[target_feature(enable = $feat)]
-        pub unsafe fn $name(
-            m: usize,
-            kg: usize,
-            a: *const u8,
-            gs: usize,
-            b: *const i8,
-            c: *mut i32,
-            ldc: usize,
-        ) {
+        igemm_ukernel_fn! {
+            $(#[$doc])*
+            $name, $feat, (m, kg, a, gs, b, c, ldc) {
             /// Rows of the full tile.
             const MR: usize = $mr;
             /// Columns of the tile (the packed panel width).
@@ -152,7 +167,7 @@ macro_rules! igemm_dot_kernel {
                     _ => {}
                 }
             }
-        }
+        }}
     };
 }
 
@@ -179,25 +194,9 @@ macro_rules! igemm_exact_kernel {
         store: |$sp:ident, $sv:ident| $store:expr,
         rows: [$($m:literal),* $(,)?] $(,)?
     ) => {
-        $(#[$doc])*
-        ///
-        /// # Safety
-        ///
-        /// The CPU must support the features this kernel is compiled for
-        #[doc = concat!("(`", $feat, "`).")]
-        /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
-        /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; `c` writable for `m`
-        /// rows of `NR` i32 at stride `ldc` (elements). No alignment needed.
-        #[target_feature(enable = $feat)]
-        pub unsafe fn $name(
-            m: usize,
-            kg: usize,
-            a: *const u8,
-            gs: usize,
-            b: *const i8,
-            c: *mut i32,
-            ldc: usize,
-        ) {
+        igemm_ukernel_fn! {
+            $(#[$doc])*
+            $name, $feat, (m, kg, a, gs, b, c, ldc) {
             const MR: usize = $mr;
             const NR: usize = $nr;
             // Extended B vectors per k-group.
@@ -253,6 +252,6 @@ macro_rules! igemm_exact_kernel {
                     _ => {}
                 }
             }
-        }
+        }}
     };
 }

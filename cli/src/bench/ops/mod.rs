@@ -30,9 +30,22 @@
 //! (vpdpbusd) and at `Avx512` (chain / exact), which `--compare` prints
 //! under the peak rows.
 
+pub mod data;
+pub mod dot;
+pub mod igemm;
+pub mod igemm_kernels;
 pub mod peak;
+pub mod scan;
+pub mod sgemm;
 
 use super::case::OpEntry;
 
 /// Every registered op, in the order `lowp bench` runs them.
-pub const OPS: &[&OpEntry] = &[&peak::ENTRY];
+pub const OPS: &[&OpEntry] = &[
+    &peak::ENTRY,
+    &sgemm::ENTRY,
+    &igemm::ENTRY,
+    &igemm_kernels::ENTRY,
+    &dot::ENTRY,
+    &scan::ENTRY,
+];

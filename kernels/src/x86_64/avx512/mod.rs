@@ -22,4 +22,5 @@ pub mod scan_f32_ip;
 pub mod sum_u64;
 
 pub mod sgemm_f32_14x32;
+pub mod sgemm_f32_14x32_packb;
 pub mod sgemm_f32_14x32_strided;

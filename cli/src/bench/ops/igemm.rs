@@ -1,0 +1,152 @@
+//! The INT8 GEMM `C = pipeline(A·B)`, u8 activations × s8 weights prepacked
+//! once in the untimed set-up ([`PackedI8Weights`]), one op per output
+//! pipeline: `igemm_u8s8s32` (raw s32), `igemm_u8s8s32_f32` (dequantize to
+//! f32) and `igemm_u8s8u8` (requantize to u8 with ReLU).
+//!
+//! The weights span [-127, 127], so on levels without VNNI the default
+//! (exact) packing runs the exact s16 path wherever the `vpmaddubsw` chain
+//! could saturate; `--compare chain-vs-vnni` times each kernel family.
+
+use super::data::{checked_runner, gemm_shapes, s8s, u8s};
+use crate::bench::case::{peak_u8s8, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
+use lowp::igemm::{
+    igemm, Dequantize, Output, PackOptions, PackedI8Weights, Requantize, Scale, WeightZeroPoint,
+};
+use lowp::peak::Work;
+use lowp::{Isa, MatMut, MatRef};
+use std::sync::{Arc, OnceLock};
+
+/// The registry entry.
+pub const ENTRY: OpEntry = OpEntry {
+    name: "igemm",
+    about: "u8 x s8 GEMM, prepacked weights: igemm_u8s8s32 (s32), igemm_u8s8s32_f32 (dequantize), igemm_u8s8u8 (requantize + ReLU)",
+    cases,
+    compare: |_| Vec::<CompareRow>::new(),
+};
+
+/// Issue 4's shapes.
+const SHAPES: &[(usize, usize, usize)] = &[
+    (256, 256, 256),
+    (1024, 1024, 1024),
+    (2048, 2048, 2048),
+    (1, 4096, 4096),
+    (16, 4096, 4096),
+    (128, 4096, 1024),
+];
+
+/// What the GEMM writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pipeline {
+    /// Raw s32.
+    S32,
+    /// Dequantized f32 (per-tensor scale).
+    F32,
+    /// Requantized u8, ReLU.
+    U8Relu,
+}
+
+impl Pipeline {
+    /// The op name of this pipeline.
+    pub fn op(self) -> &'static str {
+        match self {
+            Pipeline::S32 => "igemm_u8s8s32",
+            Pipeline::F32 => "igemm_u8s8s32_f32",
+            Pipeline::U8Relu => "igemm_u8s8u8",
+        }
+    }
+}
+
+/// A (u8, s8) input pair, made once per shape and shared by every context.
+pub type Inputs = Arc<OnceLock<(Arc<Vec<u8>>, Arc<Vec<i8>>)>>;
+
+fn cases(opts: &CaseOpts) -> Vec<Case> {
+    let mut out = Vec::new();
+    for pipeline in [Pipeline::S32, Pipeline::F32, Pipeline::U8Relu] {
+        for shape in gemm_shapes(opts, SHAPES) {
+            let spec = Spec {
+                op: pipeline.op().to_string(),
+                pipeline,
+                isas: IsaSel::Each,
+                options: PackOptions::default(),
+                peak_for: peak_u8s8,
+            };
+            out.push(case(shape, spec, Arc::new(OnceLock::new())));
+        }
+    }
+    out
+}
+
+/// How one INT8 GEMM case runs.
+pub struct Spec {
+    /// JSON op.
+    pub op: String,
+    /// The output pipeline.
+    pub pipeline: Pipeline,
+    /// Levels it runs at.
+    pub isas: IsaSel,
+    /// Packing options (kernel family, saturation).
+    pub options: PackOptions,
+    /// Its peak probe.
+    pub peak_for: fn(Isa) -> Option<&'static str>,
+}
+
+/// The case for `shape` (also used by the kernel-family comparison).
+pub fn case(shape: Shape, spec: Spec, inputs: Inputs) -> Case {
+    let (m, n, k) = (shape.m, shape.n, shape.k);
+    let Spec {
+        op,
+        pipeline,
+        isas,
+        options,
+        peak_for,
+    } = spec;
+    Case {
+        op,
+        impl_name: "lowp",
+        shape,
+        label: None,
+        isas,
+        memory_bound: false,
+        is_peak: false,
+        peak_for,
+        setup: Box::new(move |ctx| {
+            let (a, b) = inputs.get_or_init(|| (Arc::new(u8s(m * k, 3)), Arc::new(s8s(k * n, 4))));
+            let a = a.clone();
+            let packed = PackedI8Weights::pack(
+                ctx,
+                MatRef::row_major(b.as_slice(), k, n)?,
+                WeightZeroPoint::PerTensor(0),
+                options,
+            )?;
+            let ctx = ctx.clone();
+            let mut c32 = vec![0i32; if pipeline == Pipeline::S32 { m * n } else { 0 }];
+            let mut cf = vec![0f32; if pipeline == Pipeline::F32 { m * n } else { 0 }];
+            let mut cu = vec![0u8; if pipeline == Pipeline::U8Relu { m * n } else { 0 }];
+            let call = move || -> lowp::Result<()> {
+                let out = match pipeline {
+                    Pipeline::S32 => Output::S32 {
+                        c: MatMut::row_major(&mut c32, m, n)?,
+                        accumulate: false,
+                    },
+                    Pipeline::F32 => Output::F32 {
+                        c: MatMut::row_major(&mut cf, m, n)?,
+                        dequantize: Dequantize::new(Scale::PerTensor(1.0 / 4096.0)),
+                    },
+                    Pipeline::U8Relu => Output::U8 {
+                        c: MatMut::row_major(&mut cu, m, n)?,
+                        requantize: Requantize {
+                            relu: true,
+                            ..Requantize::new(Scale::PerTensor(1.0 / 65536.0), 128)
+                        },
+                    },
+                };
+                igemm(&ctx, MatRef::row_major(a.as_slice(), m, k)?, 128, &packed, out)
+            };
+            let work = Work {
+                ops: 2.0 * (m * n * k) as f64,
+                bytes: 0.0,
+            };
+            checked_runner(work, call)
+        }),
+    }
+}

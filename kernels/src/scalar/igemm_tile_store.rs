@@ -1,0 +1,50 @@
+//! Stores a finished INT8 GEMM output tile (s32, f32, u8 or s8, after the
+//! output pipeline) into C with any strides: the only place the INT8 GEMM
+//! writes C through a pointer.
+
+/// `C[i·rsc + j·csc] ← tile[i·ld + j]` for `i < rows`, `j < cols` (one
+/// copy per row when `csc == 1`); with `accumulate` (s32 outputs),
+/// `C ← C + tile` (wrapping) instead, through `add`.
+///
+/// # Safety
+///
+/// `tile` must hold `(rows − 1)·ld + cols` elements when `rows, cols > 0`
+/// (checked), `c[i·rsc + j·csc]` must be valid for reads and writes for
+/// every `i < rows`, `j < cols`, not overlap `tile`, and no other thread
+/// may touch those elements.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn igemm_tile_store_scalar<T: Copy>(
+    rows: usize,
+    cols: usize,
+    tile: &[T],
+    ld: usize,
+    c: *mut T,
+    rsc: usize,
+    csc: usize,
+    add: Option<fn(T, T) -> T>,
+) {
+    if rows == 0 || cols == 0 {
+        return;
+    }
+    assert!(tile.len() >= (rows - 1) * ld + cols, "tile too short");
+    for i in 0..rows {
+        let t = &tile[i * ld..i * ld + cols];
+        match add {
+            // SAFETY: row i of the C block is valid, contiguous (csc == 1),
+            // ours alone, and does not overlap `tile` (caller's contract).
+            None if csc == 1 => unsafe { std::ptr::copy_nonoverlapping(t.as_ptr(), c.add(i * rsc), cols) },
+            _ => {
+                for (j, &v) in t.iter().enumerate() {
+                    // SAFETY: the caller guarantees element (i, j) of C is valid and ours.
+                    unsafe {
+                        let p = c.add(i * rsc + j * csc);
+                        *p = match add {
+                            Some(f) => f(*p, v),
+                            None => v,
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
