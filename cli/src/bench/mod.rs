@@ -87,6 +87,10 @@ pub struct Measurement {
     pub impl_name: &'static str,
     /// Median seconds per run.
     pub seconds: f64,
+    /// Fastest run, seconds (the table's spread column).
+    pub min_seconds: f64,
+    /// Slowest run, seconds (the table's spread column).
+    pub max_seconds: f64,
     /// Giga-operations per second (a multiply-add counts 2).
     pub gops: f64,
     /// GB/s, for memory-bound cases.
@@ -209,6 +213,8 @@ pub fn collect(args: &BenchArgs, registry: &[&OpEntry]) -> CliResult<Vec<Measure
             isa: label_isa,
             impl_name: case.impl_name,
             seconds: timing.median_s,
+            min_seconds: timing.min_s,
+            max_seconds: timing.max_s,
             gops: work.ops / timing.median_s / 1e9,
             gbytes_per_s: case.memory_bound.then(|| work.bytes / timing.median_s / 1e9),
             is_peak: case.is_peak,

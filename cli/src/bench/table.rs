@@ -3,15 +3,17 @@
 use super::Measurement;
 use std::fmt::Write;
 
-/// The table as text (header, a rule, one line per measurement).
+/// The table as text (header, a rule, one line per measurement): the
+/// median time, the fastest and slowest run, GOP/s of the median.
 pub fn render(results: &[Measurement]) -> String {
-    let mut rows: Vec<[String; 9]> = vec![[
+    let mut rows: Vec<[String; 10]> = vec![[
         "op".into(),
         "shape".into(),
         "isa".into(),
         "thr".into(),
         "impl".into(),
         "time".into(),
+        "min..max".into(),
         "GOP/s".into(),
         "GB/s".into(),
         "% peak".into(),
@@ -28,12 +30,13 @@ pub fn render(results: &[Measurement]) -> String {
             r.threads.to_string(),
             r.impl_name.into(),
             human_time(r.seconds),
+            format!("{}..{}", human_time(r.min_seconds), human_time(r.max_seconds)),
             format!("{:.1}", r.gops),
             r.gbytes_per_s.map_or("-".into(), |g| format!("{g:.1}")),
             pct,
         ]);
     }
-    let mut widths = [0usize; 9];
+    let mut widths = [0usize; 10];
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -44,7 +47,7 @@ pub fn render(results: &[Measurement]) -> String {
         let mut line = String::new();
         for (c, (cell, w)) in row.iter().zip(widths).enumerate() {
             // Numbers right-aligned, text left-aligned.
-            if (5..8).contains(&c) {
+            if (5..9).contains(&c) {
                 let _ = write!(line, "{cell:>w$}  ");
             } else {
                 let _ = write!(line, "{cell:<w$}  ");
