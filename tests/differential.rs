@@ -253,7 +253,14 @@ proptest! {
             for i in 0..m {
                 let row = &x[i * k..(i + 1) * k];
                 let (lo, hi) = if per_tensor { (tlo, thi) } else { row.iter().fold((0f32, 0f32), |(l, h), &v| (l.min(v), h.max(v))) };
-                let sx = (hi as f64 - lo as f64) / 255.0;
+                // The step the library really quantized with: the f32 scale (for a
+                    // subnormal range, f32 rounding makes it coarser than the f64 one).
+                    let sx = ((hi - lo) / 255.0f32) as f64;
+                    if sx > 0.0 && sx < f32::MIN_POSITIVE as f64 {
+                        // A subnormal activation step: f32 cannot carry the scale
+                        // products to the stated bound (documented on QuantizedLinear).
+                        continue;
+                    }
                 for j in 0..n {
                     let (mut want, mut bound, mut mag) = (bias[j] as f64, 0.0, bias[j].abs() as f64);
                     for kk in 0..k {
@@ -745,4 +752,39 @@ fn regression_zero_dim_scans_and_index_with_huge_rows() {
         top.iter().map(|n| n.index).collect::<Vec<_>>(),
         vec![0, 1, 2, 3, 4]
     );
+}
+
+/// Regression (fuzz/qlinear, CI smoke): a weight row whose largest magnitude
+/// is a few subnormal steps quantized to scale 0 (amax/127 underflowed), and
+/// `forward` then refused its own finite input ("scale[j] = 0").
+#[test]
+fn regression_subnormal_weight_row_keeps_a_positive_scale() {
+    use lowp::igemm::{ActivationQuantization, QuantizedLinear};
+    let tiny = f32::from_bits(3); // 3 subnormal steps: 3/127 of a step underflows
+    let w = [tiny, 0.0, 1.0, -2.0]; // 2 outputs x 2 inputs
+    for isa in Isa::available() {
+        let ctx = Context::builder().max_isa(isa).threads(1).build().unwrap();
+        let lin = QuantizedLinear::new(
+            &ctx,
+            MatRef::row_major(&w, 2, 2).unwrap(),
+            None,
+            ActivationQuantization::PerRow,
+        )
+        .unwrap();
+        assert!(
+            lin.weight_scales().iter().all(|&s| s > 0.0),
+            "{isa}: {:?}",
+            lin.weight_scales()
+        );
+        let x = [1.0f32, 2.0];
+        let mut y = [f32::NAN; 2];
+        lin.forward(
+            &ctx,
+            MatRef::row_major(&x, 1, 2).unwrap(),
+            MatMut::row_major(&mut y, 1, 2).unwrap(),
+        )
+        .unwrap();
+        assert!(y[0].abs() < 1e-30, "{isa}: {y:?}");
+        assert!((y[1] - (-3.0)).abs() < 0.05, "{isa}: {y:?}");
+    }
 }

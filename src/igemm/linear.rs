@@ -25,6 +25,10 @@ pub enum ActivationQuantization {
 /// Each output differs from the f32 product by at most what quantization
 /// implies: `Σ_k (|x_k|·sw_j/2 + |w_jk|·sx/2 + sx·sw_j/4)` plus f32 rounding,
 /// where `sx`, `sw_j` are the activation and weight scales.
+/// The bound is not claimed where a step is a subnormal f32, too coarse to
+/// carry the scale products to that precision: an activation row (or
+/// tensor) whose range is below `255·f32::MIN_POSITIVE` (about 3e-36), or a
+/// weight row whose largest magnitude is below `127·f32::MIN_POSITIVE`.
 ///
 /// ```
 /// use lowp::igemm::{ActivationQuantization, QuantizedLinear};
@@ -49,7 +53,13 @@ pub struct QuantizedLinear {
 /// Symmetric s8 quantization of one weight row: returns its scale.
 fn quantize_weight_row(w: &[f32], q: &mut [i8]) -> f32 {
     let amax = w.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
-    let scale = if amax > 0.0 { amax / 127.0 } else { 1.0 };
+    // amax/127 underflows to 0 for amax below 127 subnormal steps: keep the
+    // smallest positive scale so the dequantize pipeline gets a valid one.
+    let scale = if amax > 0.0 {
+        (amax / 127.0).max(f32::from_bits(1))
+    } else {
+        1.0
+    };
     for (d, &x) in q.iter_mut().zip(w) {
         *d = (x / scale).round_ties_even().clamp(-127.0, 127.0) as i8;
     }
