@@ -240,6 +240,50 @@ unsafe impl Microkernel for SgemmKernels {
     }
 }
 
+/// Packs one `[p][width]` panel of depth `ks` for `valid` lanes starting at
+/// lane `l0`: element (lane l, depth p) is `data[l·s_lane + p·s_depth]`, and
+/// lanes `valid..width` are zero. A panels have lanes = rows (`s_lane = rs`),
+/// B panels lanes = columns (`s_lane = cs`): one copy with the strides swapped.
+#[allow(clippy::too_many_arguments)]
+fn pack_panel(
+    dst: &mut [f32],
+    data: &[f32],
+    width: usize,
+    valid: usize,
+    l0: usize,
+    s_lane: usize,
+    s_depth: usize,
+    ks: &Range<usize>,
+) {
+    if s_lane == 1 {
+        // Each depth step is `valid` contiguous elements.
+        for (pp, d) in dst.chunks_exact_mut(width).enumerate() {
+            let s = (ks.start + pp) * s_depth + l0;
+            d[..valid].copy_from_slice(&data[s..s + valid]);
+            d[valid..].fill(0.0);
+        }
+        return;
+    }
+    for ll in 0..valid {
+        let base = (l0 + ll) * s_lane;
+        if s_depth == 1 {
+            let line = &data[base + ks.start..base + ks.end];
+            for (d, &v) in dst.chunks_exact_mut(width).zip(line) {
+                d[ll] = v;
+            }
+        } else {
+            for (pp, d) in dst.chunks_exact_mut(width).enumerate() {
+                d[ll] = data[base + (ks.start + pp) * s_depth];
+            }
+        }
+    }
+    if valid < width {
+        for d in dst.chunks_exact_mut(width) {
+            d[valid..].fill(0.0);
+        }
+    }
+}
+
 /// Packs f32 A blocks into `[p][MR]` panels.
 struct PackAF32<'a>(MatRef<'a, f32>);
 
@@ -251,34 +295,9 @@ impl PackA<f32> for PackAF32<'_> {
         for (panel, dst) in dst.chunks_exact_mut(mr * kc).enumerate() {
             let i0 = rows.start + panel * mr;
             let valid = mr.min(rows.end - i0);
-            if rs == 1 {
-                // Column-major: each depth step is `valid` contiguous elements.
-                for (pp, d) in dst.chunks_exact_mut(mr).enumerate() {
-                    let s = (ks.start + pp) * cs + i0;
-                    d[..valid].copy_from_slice(&data[s..s + valid]);
-                    d[valid..].fill(0.0);
-                }
-            } else if cs == 1 && valid == mr && pack_rows_fast(dst, data, i0 * rs + ks.start, rs, kc) {
-                // Row-major full panel: done by the unrolled gather.
-            } else {
-                for ii in 0..valid {
-                    let base = (i0 + ii) * rs;
-                    if cs == 1 {
-                        let row = &data[base + ks.start..base + ks.end];
-                        for (d, &v) in dst.chunks_exact_mut(mr).zip(row) {
-                            d[ii] = v;
-                        }
-                    } else {
-                        for (pp, d) in dst.chunks_exact_mut(mr).enumerate() {
-                            d[ii] = data[base + (ks.start + pp) * cs];
-                        }
-                    }
-                }
-                if valid < mr {
-                    for d in dst.chunks_exact_mut(mr) {
-                        d[valid..].fill(0.0);
-                    }
-                }
+            let fast = rs != 1 && cs == 1 && valid == mr;
+            if !(fast && pack_rows_fast(dst, data, i0 * rs + ks.start, rs, kc)) {
+                pack_panel(dst, data, mr, valid, i0, rs, cs, &ks);
             }
         }
     }
@@ -339,32 +358,7 @@ impl PackB<f32> for PackBF32<'_> {
         for (panel, dst) in dst.chunks_exact_mut(nr * kc).enumerate() {
             let j0 = cols.start + panel * nr;
             let valid = nr.min(cols.end - j0);
-            if cs == 1 {
-                for (pp, d) in dst.chunks_exact_mut(nr).enumerate() {
-                    let s = (ks.start + pp) * rs + j0;
-                    d[..valid].copy_from_slice(&data[s..s + valid]);
-                    d[valid..].fill(0.0);
-                }
-            } else {
-                for jj in 0..valid {
-                    let base = (j0 + jj) * cs;
-                    if rs == 1 {
-                        let col = &data[base + ks.start..base + ks.end];
-                        for (d, &v) in dst.chunks_exact_mut(nr).zip(col) {
-                            d[jj] = v;
-                        }
-                    } else {
-                        for (pp, d) in dst.chunks_exact_mut(nr).enumerate() {
-                            d[jj] = data[base + (ks.start + pp) * rs];
-                        }
-                    }
-                }
-                if valid < nr {
-                    for d in dst.chunks_exact_mut(nr) {
-                        d[valid..].fill(0.0);
-                    }
-                }
-            }
+            pack_panel(dst, data, nr, valid, j0, cs, rs, &ks);
         }
     }
 
