@@ -430,8 +430,10 @@ fn many_queries_equal_single_scans() {
     let (rows, d, nq) = (3000, 40, 7);
     let db: Vec<i8> = (0..rows * d).map(|_| rng.i8()).collect();
     let qs: Vec<i8> = (0..nq * (d + 1)).map(|_| rng.i8()).collect();
-    let dbf: Vec<f32> = db.iter().map(|x| *x as f32 * 0.37).collect();
-    let qsf: Vec<f32> = qs.iter().map(|x| *x as f32 * 0.11).collect();
+    // bf16 runs the blocked loop over the one-query kernels (s8 and f32 run
+    // a GEMM: tests/dot_many.rs).
+    let dbf: Vec<bf16> = db.iter().map(|x| bf16::from_f32(*x as f32 * 0.37)).collect();
+    let qsf: Vec<bf16> = qs.iter().map(|x| bf16::from_f32(*x as f32 * 0.11)).collect();
     for threads in [1, 2] {
         for ctx in ctxs(threads) {
             let qv = MatRef::new(&qs, nq, d, d + 1, 1).unwrap();

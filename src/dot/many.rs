@@ -1,35 +1,241 @@
-//! Many queries against one database, top `k` per query.
+//! Many queries against one database, top `k` per query: a GEMM per chunk
+//! of the database, then a top-K per query.
 //!
-//! This is a GEMM (queries × databaseᵀ) followed by a top-K per query. It
-//! will route to the INT8 GEMM (s8) and the f32 GEMM once those land; until
-//! then it runs this blocked loop over the scan kernels: the database is
-//! cut into blocks that fit in half the L2, each block is read from memory
-//! once and scored against every query while it is cache-resident, and each
-//! query keeps its own bounded heap. Workers take disjoint row ranges (as in
-//! [`super::scan_top_k`]) and the per-query heaps are merged at the end, so
-//! the result equals `scan_top_k` for each query, for every thread count.
+//! For s8, u8 and f32 the scores of a group of up to [`QUERY_GROUP`]
+//! queries against a chunk of [`CHUNK_ROWS`] database rows come out of one
+//! GEMM call (the INT8 GEMM [`crate::igemm::igemm`] for s8/u8, exact; the
+//! FP32 GEMM [`crate::sgemm()`] for f32) into a per-thread score block of at
+//! most 512 KiB that stays in L2; each query's bounded heap then takes its
+//! row of the block. The `M × rows` score matrix is never materialized.
+//! Workers take disjoint runs of whole chunks; per-worker heaps are merged
+//! under a total order (score, then lower index).
+//!
+//! - [`scan_many_top_k`] reads the database in place: each chunk is the
+//!   GEMM's A operand (packed per call by the GEMM itself, cache block by
+//!   cache block) and the queries are packed once per call as B.
+//! - [`PackedDatabase`] packs the database once (as INT8 weights for s8/u8,
+//!   as a prepacked f32 B for f32) for many calls on a fixed database; the
+//!   queries are then the A operand.
+//!
+//! Squared distances are `‖q‖² + ‖x‖² − 2·q·x` with the norms computed once.
+//! For s8/u8 that is exact (wrapping i32 arithmetic on a result that fits),
+//! so every integer score is bit-identical to the pair kernels and the
+//! oracle. For f32 see [`scan_many_top_k`] for the bound.
+//!
+//! Chunk and group sizes are constants, so each score is computed by the
+//! same calls whatever the thread count: results (f32 included) are
+//! identical for every thread count. bf16/f16 (and s8/u8 vectors longer than
+//! [`crate::igemm::MAX_K`]) run a blocked loop over the one-query scan
+//! kernels instead, with the same guarantees.
 
 use super::scan::{check_db, rows_from, split, Metric, ScanElem, Score};
 use super::topk::{merge, Neighbor, TopK};
 use crate::error::{Error, Result};
-use crate::{Context, MatRef};
+use crate::igemm::{igemm, Output, PackOptions, PackedI8Weights, WeightZeroPoint, MAX_K};
+use crate::{sgemm, sgemm_packed, Context, Isa, MatMut, MatRef, PackedB};
 use std::sync::Mutex;
 
-/// The `k` best database rows for every query row, best first (the same
-/// order and tie rule as [`super::scan_top_k`]); `result[i]` is for
-/// `queries` row `i`.
-///
-/// `Err` when `queries.cols() != db.cols()`, either has non-contiguous rows,
-/// or (s8/u8) the length could overflow i32.
-pub fn scan_many_top_k<T: ScanElem>(
-    ctx: &Context,
-    queries: MatRef<'_, T>,
-    db: MatRef<'_, T>,
-    metric: Metric,
-    k: usize,
-) -> Result<Vec<Vec<Neighbor<T::Score>>>> {
-    let d = queries.cols();
-    let data = check_db("queries", d, &db, metric)?;
+/// Database rows per GEMM chunk. A constant (not derived from the thread
+/// count or the caches), so each f32 score comes from the same GEMM call
+/// for every thread count.
+pub const CHUNK_ROWS: usize = 2048;
+/// Queries per GEMM call: with [`CHUNK_ROWS`], a 512 KiB score block.
+pub const QUERY_GROUP: usize = 64;
+
+/// Per-call results of every query: `result[i]` for query row `i`.
+type Lists<S> = Vec<Vec<Neighbor<S>>>;
+
+mod sealed {
+    use super::{Context, MatRef, Result, ScanElem};
+
+    /// The crate-private half of [`super::IndexElem`]: how one element type
+    /// runs its chunk GEMMs.
+    pub trait GemmImpl: ScanElem {
+        /// One packed database chunk.
+        type Chunk: Clone + std::fmt::Debug + Send + Sync;
+        /// A query group prepared for [`GemmImpl::score_chunk`].
+        type Queries: Send + Sync;
+        /// Longest vector the GEMM takes.
+        const MAX_DIM: usize;
+        /// `‖x‖²`.
+        fn norm(ctx: &Context, x: &[Self]) -> Result<Self::Score>;
+        /// `qn + xn − 2·ip`.
+        fn l2(qn: Self::Score, xn: Self::Score, ip: Self::Score) -> Self::Score;
+        /// Prepares a group of queries (`g × d`) for `score_chunk`.
+        fn prepare(ctx: &Context, q: MatRef<'_, Self>) -> Result<Self::Queries>;
+        /// `out[i·n + j] = q_i · chunk_j` (`n = chunk.rows()`, `g = q.rows()`),
+        /// the chunk read in place.
+        fn score_chunk(
+            ctx: &Context,
+            q: MatRef<'_, Self>,
+            prepared: &Self::Queries,
+            chunk: MatRef<'_, Self>,
+            out: &mut [Self::Score],
+        ) -> Result<()>;
+        /// Packs a chunk (`n × d`, one vector per row) once.
+        fn pack_chunk(ctx: &Context, chunk: MatRef<'_, Self>) -> Result<Self::Chunk>;
+        /// `out[i·n + j] = q_i · x_j` over a packed chunk of `n` rows.
+        fn score_packed(
+            ctx: &Context,
+            q: MatRef<'_, Self>,
+            chunk: &Self::Chunk,
+            n: usize,
+            out: &mut [Self::Score],
+        ) -> Result<()>;
+    }
+}
+use sealed::GemmImpl;
+
+/// An element type whose many-query scans run on a GEMM and that a
+/// [`PackedDatabase`] can hold: `i8`, `u8` (INT8 GEMM, exact) and `f32`.
+pub trait IndexElem: ScanElem + sealed::GemmImpl {}
+impl IndexElem for i8 {}
+impl IndexElem for u8 {}
+impl IndexElem for f32 {}
+
+macro_rules! int_gemm {
+    ($t:ty, $norm:path) => {
+        impl sealed::GemmImpl for $t {
+            type Chunk = PackedI8Weights;
+            type Queries = PackedI8Weights;
+            const MAX_DIM: usize = MAX_K;
+            fn norm(ctx: &Context, x: &[$t]) -> Result<i32> {
+                $norm(ctx, x, x)
+            }
+            fn l2(qn: i32, xn: i32, ip: i32) -> i32 {
+                // Exact: the true value fits i32 (the length was checked) and
+                // wrapping arithmetic is exact modulo 2³².
+                qn.wrapping_add(xn).wrapping_sub(ip.wrapping_mul(2))
+            }
+            fn prepare(ctx: &Context, q: MatRef<'_, $t>) -> Result<PackedI8Weights> {
+                PackedI8Weights::pack(
+                    ctx,
+                    q.t(),
+                    WeightZeroPoint::PerTensor(0),
+                    PackOptions::default(),
+                )
+            }
+            fn score_chunk(
+                ctx: &Context,
+                q: MatRef<'_, $t>,
+                prepared: &PackedI8Weights,
+                chunk: MatRef<'_, $t>,
+                out: &mut [i32],
+            ) -> Result<()> {
+                let (n, g) = (chunk.rows(), q.rows());
+                // C = chunk · Qᵀ (n × g), stored column-major: query i's
+                // scores are contiguous at out[i·n..].
+                let c = MatMut::col_major(&mut out[..n * g], n, g)?;
+                igemm(
+                    ctx,
+                    chunk,
+                    0,
+                    prepared,
+                    Output::S32 {
+                        c,
+                        accumulate: false,
+                    },
+                )
+            }
+            fn pack_chunk(ctx: &Context, chunk: MatRef<'_, $t>) -> Result<PackedI8Weights> {
+                PackedI8Weights::pack(
+                    ctx,
+                    chunk.t(),
+                    WeightZeroPoint::PerTensor(0),
+                    PackOptions::default(),
+                )
+            }
+            fn score_packed(
+                ctx: &Context,
+                q: MatRef<'_, $t>,
+                chunk: &PackedI8Weights,
+                n: usize,
+                out: &mut [i32],
+            ) -> Result<()> {
+                let g = q.rows();
+                let c = MatMut::row_major(&mut out[..g * n], g, n)?;
+                igemm(
+                    ctx,
+                    q,
+                    0,
+                    chunk,
+                    Output::S32 {
+                        c,
+                        accumulate: false,
+                    },
+                )
+            }
+        }
+    };
+}
+int_gemm!(i8, super::dot_s8);
+int_gemm!(u8, super::dot_u8);
+
+impl sealed::GemmImpl for f32 {
+    type Chunk = PackedB<f32>;
+    type Queries = ();
+    const MAX_DIM: usize = usize::MAX;
+    fn norm(ctx: &Context, x: &[f32]) -> Result<f32> {
+        super::dot_f32(ctx, x, x)
+    }
+    fn l2(qn: f32, xn: f32, ip: f32) -> f32 {
+        let v = (qn + xn) - 2.0 * ip;
+        // Rounding can take a true 0 below 0; NaN stays NaN.
+        if v < 0.0 {
+            0.0
+        } else {
+            v
+        }
+    }
+    fn prepare(_: &Context, _: MatRef<'_, f32>) -> Result<()> {
+        Ok(())
+    }
+    fn score_chunk(
+        ctx: &Context,
+        q: MatRef<'_, f32>,
+        _: &(),
+        chunk: MatRef<'_, f32>,
+        out: &mut [f32],
+    ) -> Result<()> {
+        let (n, g) = (chunk.rows(), q.rows());
+        let c = MatMut::row_major(&mut out[..g * n], g, n)?;
+        sgemm(ctx, 1.0, q, chunk.t(), 0.0, c)
+    }
+    fn pack_chunk(ctx: &Context, chunk: MatRef<'_, f32>) -> Result<PackedB<f32>> {
+        PackedB::<f32>::new(ctx, chunk.t())
+    }
+    fn score_packed(
+        ctx: &Context,
+        q: MatRef<'_, f32>,
+        chunk: &PackedB<f32>,
+        n: usize,
+        out: &mut [f32],
+    ) -> Result<()> {
+        let g = q.rows();
+        let c = MatMut::row_major(&mut out[..g * n], g, n)?;
+        sgemm_packed(ctx, 1.0, q, chunk, 0.0, c)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A one-thread context of `ctx`'s level (GEMM calls inside a worker).
+fn single_thread(ctx: &Context) -> Result<Context> {
+    if ctx.num_threads() == 1 {
+        return Ok(ctx.clone());
+    }
+    Context::builder()
+        .max_isa(ctx.isa())
+        .threads(1)
+        .cache_sizes(ctx.cache_sizes())
+        .topology(ctx.topology().clone())
+        .ignore_env()
+        .build()
+}
+
+fn check_queries<T>(queries: &MatRef<'_, T>) -> Result<()> {
     if !queries.is_row_contiguous() {
         return Err(Error::InvalidStride {
             arg: "queries",
@@ -39,27 +245,218 @@ pub fn scan_many_top_k<T: ScanElem>(
             ),
         });
     }
-    let (nq, rows) = (queries.rows(), db.rows());
     // One result list per query (a zero-size view may claim any count).
-    if nq > isize::MAX as usize / 32 {
+    if queries.rows() > isize::MAX as usize / 32 {
         return Err(Error::overflow(
             "queries",
-            format!("{nq} queries' result lists exceed the address space"),
+            format!(
+                "{} queries' result lists exceed the address space",
+                queries.rows()
+            ),
         ));
     }
+    Ok(())
+}
+
+/// Rows `r0..r0 + n` of a row-major view's data (`d > 0`).
+fn view<T>(data: &[T], r0: usize, n: usize, d: usize, rs: usize) -> Result<MatRef<'_, T>> {
+    MatRef::named("db", rows_from(data, r0, rs, d), n, d, rs, 1)
+}
+
+/// The `k` best database rows for every query row, best first (the same
+/// order and tie rule as [`super::scan_top_k`]); `result[i]` is for
+/// `queries` row `i`. Identical for every thread count.
+///
+/// s8, u8 and f32 run as a GEMM per chunk of the database (see the module
+/// docs of [`PackedDatabase`], which packs a fixed database once). s8/u8
+/// scores are exact: equal to [`super::scan_top_k`] for each query. f32
+/// scores come from the FP32 GEMM, accumulated in another order than the
+/// one-query kernel: an inner product is within `(d + 4)·ε·Σ|q_i·x_i|` of
+/// the exact value (`ε = 2⁻²³`); a squared distance, computed as
+/// `‖q‖² + ‖x‖² − 2·q·x` (then clamped at 0), within
+/// `(d + 6)·ε·(‖q‖² + ‖x‖² + 2·Σ|q_i·x_i|)`, which is larger than the
+/// one-query kernel's bound when `q` and `x` are close. bf16/f16 use the
+/// one-query kernels (their scores equal [`super::scan_top_k`]'s).
+///
+/// `Err` when `queries.cols() != db.cols()`, either has non-contiguous rows,
+/// or (s8/u8) the length could overflow i32.
+///
+/// ```
+/// use lowp::{dot::{scan_many_top_k, Metric}, Context, MatRef};
+/// let ctx = Context::builder().threads(1).build()?;
+/// let db = [1i8, 0, 0, 1, 1, 1];
+/// let qs = [2i8, 1, -1, 3];
+/// let top = scan_many_top_k(&ctx, MatRef::row_major(&qs, 2, 2)?, MatRef::row_major(&db, 3, 2)?,
+///                           Metric::InnerProduct, 1)?;
+/// assert_eq!((top[0][0].index, top[0][0].score), (2, 3));
+/// assert_eq!((top[1][0].index, top[1][0].score), (1, 3));
+/// # Ok::<(), lowp::Error>(())
+/// ```
+pub fn scan_many_top_k<T: ScanElem>(
+    ctx: &Context,
+    queries: MatRef<'_, T>,
+    db: MatRef<'_, T>,
+    metric: Metric,
+    k: usize,
+) -> Result<Lists<T::Score>> {
+    let d = queries.cols();
+    let data = check_db("queries", d, &db, metric)?;
+    check_queries(&queries)?;
+    let (nq, rows) = (queries.rows(), db.rows());
     if rows == 0 || k == 0 {
         return Ok(vec![Vec::new(); nq]);
     }
     if d == 0 {
         return Ok(vec![super::scan::empty_rows_top_k(rows, k); nq]);
     }
-    let (qdata, qrs, rs) = (queries.as_slice(), queries.row_stride(), db.row_stride());
+    if nq == 0 {
+        return Ok(Vec::new());
+    }
+    T::many_top_k(ctx, queries, data, rows, db.row_stride(), metric, k)
+}
+
+/// Where the chunks come from.
+enum Source<'a, T: GemmImpl> {
+    /// The database in place (`rows × d`, row stride `rs`).
+    Rows { data: &'a [T], rs: usize },
+    /// Packed chunks and the rows' squared norms.
+    Packed {
+        chunks: &'a [T::Chunk],
+        norms: &'a [T::Score],
+    },
+}
+
+/// The GEMM path of [`scan_many_top_k`] (inputs validated, all sizes > 0).
+pub(crate) fn gemm_many<T: GemmImpl>(
+    ctx: &Context,
+    queries: MatRef<'_, T>,
+    data: &[T],
+    rows: usize,
+    rs: usize,
+    metric: Metric,
+    k: usize,
+) -> Result<Lists<T::Score>> {
+    if queries.cols() > T::MAX_DIM {
+        return blocked_many(ctx, queries, data, rows, rs, metric, k);
+    }
+    run_chunks(ctx, queries, rows, metric, k, &Source::Rows { data, rs })
+}
+
+/// The chunked GEMM + top-K driver.
+fn run_chunks<T: GemmImpl>(
+    ctx: &Context,
+    queries: MatRef<'_, T>,
+    rows: usize,
+    metric: Metric,
+    k: usize,
+    src: &Source<'_, T>,
+) -> Result<Lists<T::Score>> {
+    let (nq, d) = (queries.rows(), queries.cols());
+    let ctx1 = single_thread(ctx)?;
+    let (qdata, qrs) = (queries.as_slice(), queries.row_stride());
+    let groups: Vec<(usize, MatRef<'_, T>)> = (0..nq)
+        .step_by(QUERY_GROUP)
+        .map(|g0| {
+            let g = QUERY_GROUP.min(nq - g0);
+            MatRef::named("queries", rows_from(qdata, g0, qrs, d), g, d, qrs, 1).map(|v| (g0, v))
+        })
+        .collect::<Result<_>>()?;
+    let prepared: Vec<T::Queries> = match src {
+        Source::Rows { .. } => groups
+            .iter()
+            .map(|(_, q)| T::prepare(&ctx1, *q))
+            .collect::<Result<_>>()?,
+        Source::Packed { .. } => Vec::new(),
+    };
+    let l2 = metric == Metric::L2Squared;
+    let qnorms: Vec<T::Score> = if l2 {
+        (0..nq)
+            .map(|i| T::norm(ctx, &rows_from(qdata, i, qrs, d)[..d]))
+            .collect::<Result<_>>()?
+    } else {
+        Vec::new()
+    };
+    let n_chunks = rows.div_ceil(CHUNK_ROWS);
+    // Small problems stay on the calling thread.
+    let work = rows.saturating_mul(nq).saturating_mul(d);
+    let want = if work < (1 << 22) { 1 } else { ctx.num_threads() };
+    let per = n_chunks.div_ceil(want.clamp(1, n_chunks));
+    let tasks = n_chunks.div_ceil(per);
+    let parts: Vec<Mutex<Result<Lists<T::Score>>>> = (0..tasks).map(|_| Mutex::new(Ok(Vec::new()))).collect();
+    let task = |t: usize| -> Result<Lists<T::Score>> {
+        let mut heaps: Vec<TopK<T::Score>> = (0..nq).map(|_| TopK::new(k, metric)).collect();
+        let block = QUERY_GROUP.min(nq) * CHUNK_ROWS.min(rows);
+        let mut scores = vec![<T::Score as Score>::ZERO; block];
+        let mut xn_buf: Vec<T::Score> = Vec::new();
+        for c in t * per..((t + 1) * per).min(n_chunks) {
+            let r0 = c * CHUNK_ROWS;
+            let n = CHUNK_ROWS.min(rows - r0);
+            let xn: &[T::Score] = match src {
+                _ if !l2 => &[],
+                Source::Rows { data, rs } => {
+                    xn_buf.clear();
+                    for r in r0..r0 + n {
+                        xn_buf.push(T::norm(&ctx1, &rows_from(data, r, *rs, d)[..d])?);
+                    }
+                    &xn_buf
+                }
+                Source::Packed { norms, .. } => &norms[r0..r0 + n],
+            };
+            for (gi, (g0, q)) in groups.iter().enumerate() {
+                let g = q.rows();
+                let out = &mut scores[..g * n];
+                match src {
+                    Source::Rows { data, rs } => {
+                        T::score_chunk(&ctx1, *q, &prepared[gi], view(data, r0, n, d, *rs)?, out)?
+                    }
+                    Source::Packed { chunks, .. } => T::score_packed(&ctx1, *q, &chunks[c], n, out)?,
+                }
+                for (i, s) in out.chunks_exact_mut(n).enumerate() {
+                    if l2 {
+                        let qn = qnorms[g0 + i];
+                        for (v, &x) in s.iter_mut().zip(xn) {
+                            *v = T::l2(qn, x, *v);
+                        }
+                    }
+                    heaps[g0 + i].push_all(r0, s);
+                }
+            }
+        }
+        Ok(heaps.into_iter().map(TopK::into_vec).collect())
+    };
+    ctx.run_parallel(tasks, |t| *lock(&parts[t]) = task(t));
+    let mut per_task: Vec<Lists<T::Score>> = parts
+        .into_iter()
+        .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+        .collect::<Result<_>>()?;
+    Ok((0..nq)
+        .map(|qi| {
+            let lists = per_task.iter_mut().map(|p| std::mem::take(&mut p[qi])).collect();
+            merge(lists, k, metric)
+        })
+        .collect())
+}
+
+/// The blocked loop over the one-query scan kernels (bf16/f16, and integer
+/// vectors longer than the INT8 GEMM takes): the database is cut into
+/// blocks that fit in half the L2, each block is read from memory once and
+/// scored against every query while it is cache-resident.
+pub(crate) fn blocked_many<T: ScanElem>(
+    ctx: &Context,
+    queries: MatRef<'_, T>,
+    data: &[T],
+    rows: usize,
+    rs: usize,
+    metric: Metric,
+    k: usize,
+) -> Result<Lists<T::Score>> {
+    let (nq, d) = (queries.rows(), queries.cols());
+    let (qdata, qrs) = (queries.as_slice(), queries.row_stride());
     let row_bytes = (d * std::mem::size_of::<T>()).max(1);
     let block = ((ctx.cache_sizes().l2 / 2) / row_bytes).clamp(64, 8192) / 64 * 64;
     let (tasks, chunk) = split(ctx, rows, row_bytes);
     let kern = &ctx.kernels().dot;
-    type Parts<S> = Vec<Mutex<Vec<Vec<Neighbor<S>>>>>;
-    let parts: Parts<T::Score> = (0..tasks).map(|_| Mutex::new(Vec::new())).collect();
+    let parts: Vec<Mutex<Lists<T::Score>>> = (0..tasks).map(|_| Mutex::new(Vec::new())).collect();
     ctx.run_parallel(tasks, |t| {
         let (r0, r1) = (t * chunk, ((t + 1) * chunk).min(rows));
         let mut heaps: Vec<TopK<T::Score>> = (0..nq).map(|_| TopK::new(k, metric)).collect();
@@ -74,9 +471,9 @@ pub fn scan_many_top_k<T: ScanElem>(
             }
             b0 += n;
         }
-        *parts[t].lock().unwrap_or_else(|e| e.into_inner()) = heaps.into_iter().map(TopK::into_vec).collect();
+        *lock(&parts[t]) = heaps.into_iter().map(TopK::into_vec).collect();
     });
-    let mut per_task: Vec<Vec<Vec<Neighbor<T::Score>>>> = parts
+    let mut per_task: Vec<Lists<T::Score>> = parts
         .into_iter()
         .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
         .collect();
@@ -86,4 +483,167 @@ pub fn scan_many_top_k<T: ScanElem>(
             merge(lists, k, metric)
         })
         .collect())
+}
+
+/// A database packed once for many-query top-K searches: the vectors cut
+/// into chunks of [`CHUNK_ROWS`], each packed as the B operand of the GEMM
+/// (INT8 weights for s8/u8, a prepacked f32 B for f32), plus every vector's
+/// squared norm (for [`Metric::L2Squared`]). A user with a fixed database
+/// packs it here once instead of letting every [`scan_many_top_k`] call
+/// repack it; the packed copy takes about as much memory as the database.
+///
+/// Results equal [`scan_many_top_k`]'s on the same database (s8/u8: exactly,
+/// and so [`super::scan_top_k`]'s; f32: within the same bound) and do not
+/// depend on the thread count. The layout belongs to the ISA level of the
+/// context it was packed with; searching with a context of another level is
+/// an `Err` (pack it again with that context).
+///
+/// ```
+/// use lowp::{dot::{Metric, PackedDatabase}, Context, MatRef};
+/// let ctx = Context::builder().threads(1).build()?;
+/// // Four 3-dimensional s8 vectors, one per row.
+/// let db = [1i8, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1];
+/// let index = PackedDatabase::new(&ctx, MatRef::row_major(&db, 4, 3)?)?;
+/// assert_eq!((index.rows(), index.dim()), (4, 3));
+/// let queries = [0i8, 5, 0, 2, 2, 2];
+/// let top = index.top_k(&ctx, MatRef::row_major(&queries, 2, 3)?, Metric::InnerProduct, 2)?;
+/// assert_eq!((top[0][0].index, top[0][0].score), (1, 5));
+/// assert_eq!(top[0][1].index, 3); // ties with row 1's score of 5, lower index first
+/// assert_eq!((top[1][0].index, top[1][0].score), (3, 6));
+/// let near = index.top_k(&ctx, MatRef::row_major(&queries[..3], 1, 3)?, Metric::L2Squared, 1)?;
+/// assert_eq!((near[0][0].index, near[0][0].score), (1, 16));
+/// # Ok::<(), lowp::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct PackedDatabase<T: IndexElem> {
+    isa: Isa,
+    rows: usize,
+    dim: usize,
+    chunks: Vec<T::Chunk>,
+    norms: Vec<T::Score>,
+}
+
+impl<T: IndexElem> PackedDatabase<T> {
+    /// Packs `db` (`rows × dim`, one vector per row, rows contiguous) for
+    /// `ctx`'s ISA level, spreading the work over its threads.
+    ///
+    /// `Err` when `db`'s rows are not contiguous, or (s8/u8) `dim` exceeds
+    /// [`crate::igemm::MAX_K`] or the length that keeps an inner product
+    /// exact in i32.
+    pub fn new(ctx: &Context, db: MatRef<'_, T>) -> Result<PackedDatabase<T>> {
+        let (rows, dim) = (db.rows(), db.cols());
+        let data = check_db("db", dim, &db, Metric::InnerProduct)?;
+        if dim > T::MAX_DIM {
+            return Err(Error::overflow(
+                "db",
+                format!(
+                    "vectors of {dim} elements exceed the INT8 GEMM's K limit of {}",
+                    T::MAX_DIM
+                ),
+            ));
+        }
+        let rs = db.row_stride();
+        let n_chunks = if dim == 0 { 0 } else { rows.div_ceil(CHUNK_ROWS) };
+        let ctx1 = single_thread(ctx)?;
+        type Slot<C, S> = Mutex<Option<Result<(C, Vec<S>)>>>;
+        let slots: Vec<Slot<T::Chunk, T::Score>> = (0..n_chunks).map(|_| Mutex::new(None)).collect();
+        ctx.run_parallel(n_chunks, |c| {
+            let r0 = c * CHUNK_ROWS;
+            let n = CHUNK_ROWS.min(rows - r0);
+            let packed = || -> Result<(T::Chunk, Vec<T::Score>)> {
+                let chunk = T::pack_chunk(&ctx1, view(data, r0, n, dim, rs)?)?;
+                let norms = (r0..r0 + n)
+                    .map(|r| T::norm(&ctx1, &rows_from(data, r, rs, dim)[..dim]))
+                    .collect::<Result<_>>()?;
+                Ok((chunk, norms))
+            };
+            *lock(&slots[c]) = Some(packed());
+        });
+        let mut chunks = Vec::with_capacity(n_chunks);
+        let mut norms = Vec::with_capacity(if dim == 0 { 0 } else { rows });
+        for s in slots {
+            let (c, n) = s
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner())
+                .unwrap_or_else(|| {
+                    Err(Error::Threading {
+                        msg: "a packing task did not run".into(),
+                    })
+                })?;
+            chunks.push(c);
+            norms.extend(n);
+        }
+        Ok(PackedDatabase {
+            isa: ctx.isa(),
+            rows,
+            dim,
+            chunks,
+            norms,
+        })
+    }
+
+    /// Number of vectors.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Elements per vector.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// The ISA level whose layout this holds.
+    pub fn isa(&self) -> Isa {
+        self.isa
+    }
+
+    /// The `k` best vectors for every row of `queries` (`m × dim`, rows
+    /// contiguous), best first; `result[i]` is for query `i`. Same order,
+    /// ties and accuracy as [`scan_many_top_k`].
+    ///
+    /// `Err` when `queries.cols() != self.dim()`, its rows are not
+    /// contiguous, `ctx` runs another ISA level than the one this was packed
+    /// for, or (s8/u8, squared distance) `dim` is too long for an exact i32.
+    pub fn top_k(
+        &self,
+        ctx: &Context,
+        queries: MatRef<'_, T>,
+        metric: Metric,
+        k: usize,
+    ) -> Result<Lists<T::Score>> {
+        let d = queries.cols();
+        if d != self.dim {
+            return Err(Error::shape(format!(
+                "queries have {d} columns but the database's vectors have {}",
+                self.dim
+            )));
+        }
+        check_queries(&queries)?;
+        super::check_int_len("queries", d, T::max_dim(metric), "a score")?;
+        if ctx.isa() != self.isa {
+            return Err(Error::LayoutMismatch {
+                arg: "self",
+                msg: format!(
+                    "the database was packed for {} but the context runs {}; pack it again with this context",
+                    self.isa,
+                    ctx.isa()
+                ),
+            });
+        }
+        let (nq, rows) = (queries.rows(), self.rows);
+        if rows == 0 || k == 0 {
+            return Ok(vec![Vec::new(); nq]);
+        }
+        if d == 0 {
+            return Ok(vec![super::scan::empty_rows_top_k(rows, k); nq]);
+        }
+        if nq == 0 {
+            return Ok(Vec::new());
+        }
+        let src = Source::Packed {
+            chunks: &self.chunks,
+            norms: &self.norms,
+        };
+        run_chunks(ctx, queries, rows, metric, k, &src)
+    }
 }

@@ -42,7 +42,7 @@ mod scan;
 mod table;
 mod topk;
 
-pub use many::scan_many_top_k;
+pub use many::{scan_many_top_k, IndexElem, PackedDatabase, CHUNK_ROWS, QUERY_GROUP};
 pub use quant::{recall_at_k, QuantScheme, QuantizedS8};
 pub use scan::{scan_scores, scan_top_k, Metric, ScanElem, Score};
 pub use table::DotKernels;

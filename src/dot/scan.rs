@@ -27,7 +27,7 @@ pub enum Metric {
 }
 
 mod sealed {
-    use super::{DotKernels, Metric, ScanElem};
+    use super::{Context, DotKernels, MatRef, Metric, Neighbor, Result, ScanElem};
 
     pub trait Sealed {}
 
@@ -43,6 +43,21 @@ mod sealed {
             rows: usize,
             out: &mut [<Self as ScanElem>::Score],
         ) where
+            Self: ScanElem + Sized;
+
+        /// Top `k` of `rows` rows (row stride `rs`) for every query
+        /// (validated, all sizes > 0): the GEMM path or the blocked loop.
+        #[allow(clippy::type_complexity)]
+        fn many_top_k(
+            ctx: &Context,
+            queries: MatRef<'_, Self>,
+            data: &[Self],
+            rows: usize,
+            rs: usize,
+            metric: Metric,
+            k: usize,
+        ) -> Result<Vec<Vec<Neighbor<<Self as ScanElem>::Score>>>>
+        where
             Self: ScanElem + Sized;
     }
     impl Sealed for f32 {}
@@ -116,7 +131,7 @@ unsafe fn per_row<U, S>(
 }
 
 macro_rules! scan_elem {
-    ($t:ty, $s:ty, $u:ty, $max_ip:expr, $max_l2:expr, $ip:ident, $l2:ident, $block:expr) => {
+    ($t:ty, $s:ty, $u:ty, $max_ip:expr, $max_l2:expr, $ip:ident, $l2:ident, $block:expr, $many:ident) => {
         impl ScanElem for $t {
             type Score = $s;
             fn max_dim(metric: Metric) -> usize {
@@ -160,6 +175,17 @@ macro_rules! scan_elem {
                     (Metric::L2Squared, _) => unsafe { per_row(k.$l2.f, qp, dbp, row_stride, d, out) },
                 }
             }
+            fn many_top_k(
+                ctx: &Context,
+                queries: MatRef<'_, $t>,
+                data: &[$t],
+                rows: usize,
+                rs: usize,
+                metric: Metric,
+                k: usize,
+            ) -> Result<Vec<Vec<Neighbor<$s>>>> {
+                super::many::$many(ctx, queries, data, rows, rs, metric, k)
+            }
         }
     };
 }
@@ -173,7 +199,8 @@ scan_elem!(
     usize::MAX,
     dot_f32,
     l2sq_f32,
-    |k: &DotKernels| k.scan_f32_ip
+    |k: &DotKernels| k.scan_f32_ip,
+    gemm_many
 );
 scan_elem!(
     bf16,
@@ -183,7 +210,8 @@ scan_elem!(
     usize::MAX,
     dot_bf16,
     l2sq_bf16,
-    |_: &DotKernels| None
+    |_: &DotKernels| None,
+    blocked_many
 );
 scan_elem!(
     f16,
@@ -193,7 +221,8 @@ scan_elem!(
     usize::MAX,
     dot_f16,
     l2sq_f16,
-    |_: &DotKernels| None
+    |_: &DotKernels| None,
+    blocked_many
 );
 scan_elem!(
     i8,
@@ -203,7 +232,8 @@ scan_elem!(
     MAX_LEN_U8,
     dot_s8,
     l2sq_s8,
-    |k: &DotKernels| k.scan_s8_ip
+    |k: &DotKernels| k.scan_s8_ip,
+    gemm_many
 );
 scan_elem!(
     u8,
@@ -213,7 +243,8 @@ scan_elem!(
     MAX_LEN_U8,
     dot_u8,
     l2sq_u8,
-    |_: &DotKernels| None
+    |_: &DotKernels| None,
+    gemm_many
 );
 
 /// Validates a query against a database; returns the data slice.
