@@ -29,7 +29,7 @@
 //! kernels instead, with the same guarantees.
 
 use super::scan::{check_db, rows_from, split, Metric, ScanElem, Score};
-use super::topk::{merge, Neighbor, TopK};
+use super::topk::{merge, push_rows, Neighbor, TopK};
 use crate::error::{Error, Result};
 use crate::igemm::{igemm, Output, PackOptions, PackedI8Weights, WeightZeroPoint, MAX_K};
 use crate::{sgemm, sgemm_packed, Context, Isa, MatMut, MatRef, PackedB};
@@ -57,14 +57,17 @@ mod sealed {
         type Queries: Send + Sync;
         /// Longest vector the GEMM takes.
         const MAX_DIM: usize;
+        /// Whether [`GemmImpl::score_chunk`] writes row-major by database
+        /// row (`out[j·g + i]`) instead of by query (`out[i·n + j]`).
+        const ROWS_FIRST: bool;
         /// `‖x‖²`.
         fn norm(ctx: &Context, x: &[Self]) -> Result<Self::Score>;
         /// `qn + xn − 2·ip`.
         fn l2(qn: Self::Score, xn: Self::Score, ip: Self::Score) -> Self::Score;
         /// Prepares a group of queries (`g × d`) for `score_chunk`.
         fn prepare(ctx: &Context, q: MatRef<'_, Self>) -> Result<Self::Queries>;
-        /// `out[i·n + j] = q_i · chunk_j` (`n = chunk.rows()`, `g = q.rows()`),
-        /// the chunk read in place.
+        /// `q_i · chunk_j` into `out` (`n = chunk.rows()`, `g = q.rows()`),
+        /// laid out as [`GemmImpl::ROWS_FIRST`] says; the chunk read in place.
         fn score_chunk(
             ctx: &Context,
             q: MatRef<'_, Self>,
@@ -99,6 +102,7 @@ macro_rules! int_gemm {
             type Chunk = PackedI8Weights;
             type Queries = PackedI8Weights;
             const MAX_DIM: usize = MAX_K;
+            const ROWS_FIRST: bool = true;
             fn norm(ctx: &Context, x: &[$t]) -> Result<i32> {
                 $norm(ctx, x, x)
             }
@@ -123,9 +127,9 @@ macro_rules! int_gemm {
                 out: &mut [i32],
             ) -> Result<()> {
                 let (n, g) = (chunk.rows(), q.rows());
-                // C = chunk · Qᵀ (n × g), stored column-major: query i's
-                // scores are contiguous at out[i·n..].
-                let c = MatMut::col_major(&mut out[..n * g], n, g)?;
+                // C = chunk · Qᵀ (n × g), row-major: the kernel's tiles are
+                // copied row by row (`push_rows` reads it that way).
+                let c = MatMut::row_major(&mut out[..n * g], n, g)?;
                 igemm(
                     ctx,
                     chunk,
@@ -175,6 +179,7 @@ impl sealed::GemmImpl for f32 {
     type Chunk = PackedB<f32>;
     type Queries = ();
     const MAX_DIM: usize = usize::MAX;
+    const ROWS_FIRST: bool = false;
     fn norm(ctx: &Context, x: &[f32]) -> Result<f32> {
         super::dot_f32(ctx, x, x)
     }
@@ -410,6 +415,17 @@ fn run_chunks<T: GemmImpl>(
                         T::score_chunk(&ctx1, *q, &prepared[gi], view(data, r0, n, d, *rs)?, out)?
                     }
                     Source::Packed { chunks, .. } => T::score_packed(&ctx1, *q, &chunks[c], n, out)?,
+                }
+                if T::ROWS_FIRST && matches!(src, Source::Rows { .. }) {
+                    if l2 {
+                        for (row, &x) in out.chunks_exact_mut(g).zip(xn) {
+                            for (v, &qn) in row.iter_mut().zip(&qnorms[*g0..*g0 + g]) {
+                                *v = T::l2(qn, x, *v);
+                            }
+                        }
+                    }
+                    push_rows(&mut heaps[*g0..*g0 + g], r0, out, metric);
+                    continue;
                 }
                 for (i, s) in out.chunks_exact_mut(n).enumerate() {
                     if l2 {

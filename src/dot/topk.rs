@@ -110,20 +110,95 @@ impl<S: Score> TopK<S> {
         if self.k == 0 {
             return;
         }
-        for (j, &s) in scores.iter().enumerate() {
+        // Whether `s` can enter a full heap whose worst kept score is `w`:
+        // NaN never passes `better`; a number does beat a kept NaN.
+        let passes = |s: S, w: S| better(s, w) || (w.is_nan() && !s.is_nan());
+        let mut j = 0;
+        while j < scores.len() {
             if self.heap.len() == self.k {
+                // Once the heap is full, most blocks hold no candidate: one
+                // branch-free (vectorizable) test per block skips them.
                 let w = self.heap[0].score;
-                // NaN never passes `better`; a number does beat a kept NaN.
-                if !(better(s, w) || (w.is_nan() && !s.is_nan())) {
+                let end = (j + FILTER_BLOCK).min(scores.len());
+                if !scores[j..end].iter().fold(false, |a, &s| a | passes(s, w)) {
+                    j = end;
                     continue;
                 }
+                for (jj, &s) in scores[j..end].iter().enumerate() {
+                    if passes(s, self.heap[0].score) {
+                        self.push(first + j + jj, s);
+                    }
+                }
+                j = end;
+            } else {
+                self.push(first + j, scores[j]);
+                j += 1;
             }
-            self.push(first + j, s);
         }
+    }
+
+    /// The worst kept score once the heap holds `k`, else `None`.
+    #[inline]
+    pub(crate) fn worst_if_full(&self) -> Option<S> {
+        (self.k > 0 && self.heap.len() == self.k).then(|| self.heap[0].score)
     }
 
     pub(crate) fn into_vec(self) -> Vec<Neighbor<S>> {
         self.heap
+    }
+}
+
+/// Scores tested per block by [`TopK::push_all`]'s filter.
+const FILTER_BLOCK: usize = 32;
+
+/// Offers a row-major block of scores to one heap per column:
+/// `scores[j·g + i]` (with `g = heaps.len()`) is row `first + j` for
+/// `heaps[i]`. Rows must come in increasing index order, as for
+/// [`TopK::push_all`]. Once every heap is full, a row none of whose scores
+/// beats its heap's worst kept score is skipped with one vectorizable test.
+pub(crate) fn push_rows<S: Score>(heaps: &mut [TopK<S>], first: usize, scores: &[S], metric: Metric) {
+    let g = heaps.len();
+    if g == 0 || heaps[0].k == 0 {
+        return;
+    }
+    match metric {
+        Metric::InnerProduct => push_rows_by(heaps, first, scores, |s, w| s > w),
+        Metric::L2Squared => push_rows_by(heaps, first, scores, |s, w| s < w),
+    }
+}
+
+#[inline(always)]
+fn push_rows_by<S: Score>(heaps: &mut [TopK<S>], first: usize, scores: &[S], better: impl Fn(S, S) -> bool) {
+    let g = heaps.len();
+    let passes = |s: S, w: S| better(s, w) || (w.is_nan() && !s.is_nan());
+    // The worst kept score of every heap, once all are full.
+    let mut thr: Option<Vec<S>> = None;
+    for (j, row) in scores.chunks_exact(g).enumerate() {
+        if thr.is_none() {
+            thr = heaps.iter().map(TopK::worst_if_full).collect();
+        }
+        match &mut thr {
+            Some(t) => {
+                if !row
+                    .iter()
+                    .zip(t.iter())
+                    .fold(false, |a, (&s, &w)| a | passes(s, w))
+                {
+                    continue;
+                }
+                for (i, &s) in row.iter().enumerate() {
+                    if passes(s, t[i]) {
+                        heaps[i].push(first + j, s);
+                        t[i] = heaps[i].heap[0].score;
+                    }
+                }
+            }
+            None => {
+                for (h, &s) in heaps.iter_mut().zip(row) {
+                    h.push(first + j, s);
+                }
+            }
+        }
     }
 }
 
@@ -157,5 +232,39 @@ mod tests {
         let mut t = TopK::<i32>::new(0, Metric::L2Squared);
         t.push(0, 1);
         assert!(t.into_vec().is_empty());
+    }
+
+    /// The block filters of `push_all` and `push_rows` keep exactly what
+    /// one `push` per score keeps (ties, NaN, -inf, a kept NaN included).
+    #[test]
+    fn filtered_pushes_equal_plain_pushes() {
+        let vals = [1.0f32, f32::NAN, f32::NEG_INFINITY, 3.0, 3.0, -2.0, 0.5, 7.0];
+        let scores: Vec<f32> = (0..500)
+            .map(|i| vals[(i * 7 + i / 13) % vals.len()] + (i % 5) as f32)
+            .collect();
+        for metric in [Metric::InnerProduct, Metric::L2Squared] {
+            for k in [1, 3, 40] {
+                let plain = |s: &[f32], first: usize| {
+                    let mut t = TopK::new(k, metric);
+                    for (j, &x) in s.iter().enumerate() {
+                        t.push(first + j, x);
+                    }
+                    merge(vec![t.into_vec()], k, metric)
+                };
+                let mut t = TopK::new(k, metric);
+                t.push_all(5, &scores);
+                let got = merge(vec![t.into_vec()], k, metric);
+                let want = plain(&scores, 5);
+                assert_eq!(format!("{got:?}"), format!("{want:?}"));
+                // Three heaps, scores row-major (row j, heap i at j·3 + i).
+                let mut hs: Vec<TopK<f32>> = (0..3).map(|_| TopK::new(k, metric)).collect();
+                push_rows(&mut hs, 9, &scores[..498], metric);
+                for (i, h) in hs.into_iter().enumerate() {
+                    let col: Vec<f32> = scores[..498].iter().skip(i).step_by(3).copied().collect();
+                    let got = merge(vec![h.into_vec()], k, metric);
+                    assert_eq!(format!("{got:?}"), format!("{:?}", plain(&col, 9)));
+                }
+            }
+        }
     }
 }
