@@ -13,6 +13,12 @@
 //!   between criterion's back-to-back measurements, each scan group first
 //!   prints one JSON line per thread count with the medians of 9 alternating
 //!   probe/scan runs and their ratio (`fraction_of_read_bw`).
+//! - `scan_many_s8_64x1Mx128`: 64 s8 queries against 1,000,000 × 128 s8,
+//!   top-10 inner product per query, as a GEMM per database chunk:
+//!   `lowp_inplace` (`scan_many_top_k`, the database read in place) and
+//!   `lowp_packed` (a `PackedDatabase` packed once, outside the timing),
+//!   1 thread and all threads. Throughput is in elements = operations
+//!   (2·64·1M·128 per call), so criterion's Gelem/s reads as GOP/s.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use lowp::dot::{self, Metric};
@@ -264,5 +270,38 @@ fn scans(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, pair, scans);
+fn many(c: &mut Criterion) {
+    if !wanted("scan_many_s8_64x1Mx128") {
+        return;
+    }
+    const NQ: usize = 64;
+    let db = data_s8(ROWS * DIM, 3);
+    let qs = data_s8(NQ * DIM, 4);
+    let (dv, qv) = (
+        MatRef::row_major(&db, ROWS, DIM).unwrap(),
+        MatRef::row_major(&qs, NQ, DIM).unwrap(),
+    );
+    let mut g = c.benchmark_group("scan_many_s8_64x1Mx128");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .throughput(Throughput::Elements((2 * NQ * ROWS * DIM) as u64));
+    let mut threads = vec![1];
+    if all_threads() > 1 {
+        threads.push(all_threads());
+    }
+    for t in threads {
+        let cx = ctx(t);
+        g.bench_function(BenchmarkId::new("lowp_inplace", format!("{t}t")), |b| {
+            b.iter(|| dot::scan_many_top_k(&cx, black_box(qv), dv, Metric::InnerProduct, 10).unwrap())
+        });
+        let index = dot::PackedDatabase::new(&cx, dv).unwrap();
+        g.bench_function(BenchmarkId::new("lowp_packed", format!("{t}t")), |b| {
+            b.iter(|| index.top_k(&cx, black_box(qv), Metric::InnerProduct, 10).unwrap())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, pair, scans, many);
 criterion_main!(benches);

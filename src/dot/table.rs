@@ -111,7 +111,7 @@ impl DotKernels {
             l2sq_s8: kern!(x86_64::avx2::l2sq_s8, l2sq_s8_avx2),
             l2sq_u8: kern!(x86_64::avx2::l2sq_u8, l2sq_u8_avx2),
             scan_f32_ip: Some(kern!(x86_64::avx2::scan_f32_ip, scan_f32_ip_avx2)),
-            scan_s8_ip: None,
+            scan_s8_ip: Some(kern!(x86_64::avx2::scan_s8_ip, scan_s8_ip_avx2)),
             sum_u64: kern!(x86_64::avx2::sum_u64, sum_u64_avx2),
         }
     }
@@ -136,7 +136,7 @@ impl DotKernels {
             l2sq_s8: kern!(x86_64::avx512::l2sq_s8, l2sq_s8_avx512),
             l2sq_u8: kern!(x86_64::avx512::l2sq_u8, l2sq_u8_avx512),
             scan_f32_ip: Some(kern!(x86_64::avx512::scan_f32_ip, scan_f32_ip_avx512)),
-            scan_s8_ip: None,
+            scan_s8_ip: Some(kern!(x86_64::avx512::scan_s8_ip, scan_s8_ip_avx512)),
             sum_u64: kern!(x86_64::avx512::sum_u64, sum_u64_avx512),
         };
         if crate::cpu_features().avx512bf16 {
@@ -245,6 +245,33 @@ mod tests {
                     "{} n={n}",
                     k.cos_bf16.name
                 );
+            }
+        }
+    }
+
+    /// The one-query s8 scan kernels of every level (VNNI, AVX-512BW, AVX2)
+    /// against the oracle: every d in 0..=300, 4-row groups plus leftovers,
+    /// padded rows, extreme values; bit-exact.
+    #[test]
+    fn s8_scan_kernels_match_the_oracle() {
+        for isa in Isa::available() {
+            let Some(k) = DotKernels::select(isa).scan_s8_ip else {
+                continue;
+            };
+            for d in 0..=300usize {
+                let (rows, rs) = (7usize, d + 3);
+                let pick = |i: usize| [-128i8, 127, -1, 0, 1, 77, -99][(i * 31 + i / 7) % 7];
+                let db: Vec<i8> = (0..rows * rs).map(pick).collect();
+                let q: Vec<i8> = (0..d).map(|i| pick(i * 5 + 3)).collect();
+                let mut out = vec![0i32; rows];
+                // SAFETY: q holds d bytes, every row r < rows lies in db
+                // (r·rs + d <= rows·rs), out holds rows i32; the table only
+                // holds kernels of available levels.
+                unsafe { (k.f)(q.as_ptr(), db.as_ptr(), rs, rows, d, out.as_mut_ptr()) };
+                for (r, &o) in out.iter().enumerate() {
+                    let want = oracle::dot_i64(&q, &db[r * rs..r * rs + d]);
+                    assert_eq!(o as i64, want, "{} d={d} row {r}", k.name);
+                }
             }
         }
     }

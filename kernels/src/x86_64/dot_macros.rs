@@ -391,3 +391,73 @@ macro_rules! bf16_dp_kernel {
         }
     };
 }
+
+/// Stamps a one-s8-query-against-many-s8-rows exact inner-product kernel
+/// for levels without VNNI: bytes sign-extended to i16 (`vpmovsxbw`),
+/// `vpmaddwd` pair sums (at most 2·128² = 32,768: never saturate) added
+/// into i32 lanes with wrap-around, so every score is exact whenever the
+/// true sum fits in i32 (callers bound `d`). Rows are taken four at a time
+/// (at d = 128 the four are 512 contiguous bytes), so each query vector is
+/// loaded and extended once per four rows; the tail is loaded masked or
+/// through a small buffer, never past the end.
+macro_rules! scan_s8_ip_kernel {
+    ($(#[$doc:meta])* $name:ident, $feat:literal, $v:ident) => {
+        $(#[$doc])*
+        ///
+        /// `out[r] = Σ_j q[j]·db[r·row_stride + j]` for `r < rows`, `j < d`
+        /// (wrapping i32).
+        ///
+        /// # Safety
+        /// `q` valid for reads of `d` bytes; for every `r < rows`,
+        /// `db + r·row_stride` valid for reads of `d` bytes; `out` valid for
+        /// writes of `rows` i32; the CPU must have every feature this
+        /// function is compiled for.
+        #[target_feature(enable = $feat)]
+        pub unsafe fn $name(q: *const i8, db: *const i8, row_stride: usize, rows: usize, d: usize, out: *mut i32) {
+            use $crate::x86_64::$v as v;
+
+            #[inline]
+            #[target_feature(enable = $feat)]
+            unsafe fn group<const R: usize>(q: *const i8, db: *const i8, rs: usize, d: usize, out: *mut i32) {
+                let l = v::I16_LANES;
+                let mut acc = [v::izero(); R];
+                let mut j = 0usize;
+                while j + l <= d {
+                    // SAFETY: j + l <= d: inside the query.
+                    let y = unsafe { v::ext_s8(q.add(j)) };
+                    for (r, a) in acc.iter_mut().enumerate() {
+                        // SAFETY: j + l <= d: inside row r of the group.
+                        let x = unsafe { v::ext_s8(db.add(r * rs + j)) };
+                        *a = v::add32(*a, v::madd16(x, y));
+                    }
+                    j += l;
+                }
+                if j < d {
+                    // SAFETY: d - j < l bytes remain; the tail load reads only those.
+                    let y = unsafe { v::ext_s8_tail(q.add(j), d - j) };
+                    for (r, a) in acc.iter_mut().enumerate() {
+                        // SAFETY: as above, row r of the group.
+                        let x = unsafe { v::ext_s8_tail(db.add(r * rs + j), d - j) };
+                        *a = v::add32(*a, v::madd16(x, y));
+                    }
+                }
+                for (r, a) in acc.iter().enumerate() {
+                    // SAFETY: the caller gives R writable outputs.
+                    unsafe { *out.add(r) = v::hsum32(*a) };
+                }
+            }
+
+            let mut r = 0usize;
+            while r + 4 <= rows {
+                // SAFETY: rows r..r+4 exist (caller contract); outputs r..r+4 writable.
+                unsafe { group::<4>(q, db.add(r * row_stride), row_stride, d, out.add(r)) };
+                r += 4;
+            }
+            while r < rows {
+                // SAFETY: row r exists; output r writable.
+                unsafe { group::<1>(q, db.add(r * row_stride), row_stride, d, out.add(r)) };
+                r += 1;
+            }
+        }
+    };
+}

@@ -19,6 +19,7 @@ pub mod l2sq_f32;
 pub mod l2sq_s8;
 pub mod l2sq_u8;
 pub mod scan_f32_ip;
+pub mod scan_s8_ip;
 pub mod sum_u64;
 
 pub mod sgemm_f32_14x32;
