@@ -60,21 +60,37 @@ pub const MAX_LEN_U8S8: usize = (i32::MAX as usize) / (255 * 128);
 /// (worst case `n·255²`), that fits in i32.
 pub const MAX_LEN_U8: usize = (i32::MAX as usize) / (255 * 255);
 
+#[inline]
 fn check_pair(n_a: usize, n_b: usize) -> Result<()> {
     if n_a != n_b {
-        return Err(Error::shape(format!("a has {n_a} elements but b has {n_b}")));
+        return Err(pair_len_error(n_a, n_b));
     }
     Ok(())
 }
 
+/// The error of [`check_pair`], out of line so the checks inline into the
+/// callers as two compares.
+#[cold]
+#[inline(never)]
+fn pair_len_error(n_a: usize, n_b: usize) -> Error {
+    Error::shape(format!("a has {n_a} elements but b has {n_b}"))
+}
+
+#[inline]
 pub(crate) fn check_int_len(arg: &'static str, n: usize, max: usize, what: &str) -> Result<()> {
     if n > max {
-        return Err(Error::overflow(
-            arg,
-            format!("{what} over {n} elements could leave i32 (at most {max} are exact)"),
-        ));
+        return Err(int_len_error(arg, n, max, what));
     }
     Ok(())
+}
+
+#[cold]
+#[inline(never)]
+fn int_len_error(arg: &'static str, n: usize, max: usize, what: &str) -> Error {
+    Error::overflow(
+        arg,
+        format!("{what} over {n} elements could leave i32 (at most {max} are exact)"),
+    )
 }
 
 fn combine_cos(r: [f32; 3]) -> f32 {
@@ -100,6 +116,7 @@ macro_rules! float_pair_fns {
     ($(#[$d:meta])* $dot:ident, $(#[$l:meta])* $l2:ident, $(#[$c:meta])* $cos:ident,
      $t:ty, $bits:expr, $kd:ident, $kl:ident, $kc:ident) => {
         $(#[$d])*
+        #[inline]
         pub fn $dot(ctx: &Context, a: &[$t], b: &[$t]) -> Result<f32> {
             check_pair(a.len(), b.len())?;
             let k = ctx.kernels().dot.$kd.f;
@@ -108,6 +125,7 @@ macro_rules! float_pair_fns {
             Ok(unsafe { k($bits(a), $bits(b), a.len()) })
         }
         $(#[$l])*
+        #[inline]
         pub fn $l2(ctx: &Context, a: &[$t], b: &[$t]) -> Result<f32> {
             check_pair(a.len(), b.len())?;
             let k = ctx.kernels().dot.$kl.f;
@@ -115,6 +133,7 @@ macro_rules! float_pair_fns {
             Ok(unsafe { k($bits(a), $bits(b), a.len()) })
         }
         $(#[$c])*
+        #[inline]
         pub fn $cos(ctx: &Context, a: &[$t], b: &[$t]) -> Result<f32> {
             check_pair(a.len(), b.len())?;
             let k = ctx.kernels().dot.$kc.f;
@@ -164,6 +183,7 @@ float_pair_fns!(
 macro_rules! int_pair_fn {
     ($(#[$d:meta])* $name:ident, $ta:ty, $tb:ty, $k:ident, $max:expr, $what:literal) => {
         $(#[$d])*
+        #[inline]
         pub fn $name(ctx: &Context, a: &[$ta], b: &[$tb]) -> Result<i32> {
             check_pair(a.len(), b.len())?;
             check_int_len("a", a.len(), $max, $what)?;

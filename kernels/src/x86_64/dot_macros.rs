@@ -255,9 +255,11 @@ macro_rules! vnni_dot_kernel {
         $acc = _mm512_dpbusd_epi32($acc, $x, _mm512_xor_si512($y, $bias));
         $cor = _mm512_dpbusd_epi32($cor, $x, $ones);
     }};
+    // The correction is folded in before the one horizontal sum (lane
+    // arithmetic wraps, so this equals correcting the two sums).
     (@fin u8s8, $acc:expr, $cor:expr) => { $acc };
-    (@fin s8s8, $acc:expr, $cor:expr) => { $acc.wrapping_sub($cor.wrapping_mul(128)) };
-    (@fin u8u8, $acc:expr, $cor:expr) => { $acc.wrapping_add($cor.wrapping_mul(128)) };
+    (@fin s8s8, $acc:expr, $cor:expr) => { _mm512_sub_epi32($acc, _mm512_slli_epi32::<7>($cor)) };
+    (@fin u8u8, $acc:expr, $cor:expr) => { _mm512_add_epi32($acc, _mm512_slli_epi32::<7>($cor)) };
     ($(#[$doc:meta])* $name:ident, $ea:ty, $eb:ty, $mode:ident) => {
         $(#[$doc])*
         ///
@@ -308,10 +310,10 @@ macro_rules! vnni_dot_kernel {
                 let (x, y) = unsafe { (_mm512_maskz_loadu_epi8(m, a8.add(i)), _mm512_maskz_loadu_epi8(m, b8.add(i))) };
                 vnni_dot_kernel!(@step $mode, acc[1], cor[1], x, y, bias, ones);
             }
-            let s = v::hsum32(v::add32(v::add32(acc[0], acc[1]), v::add32(acc[2], acc[3])));
-            let c = v::hsum32(v::add32(v::add32(cor[0], cor[1]), v::add32(cor[2], cor[3])));
+            let s = v::add32(v::add32(acc[0], acc[1]), v::add32(acc[2], acc[3]));
+            let c = v::add32(v::add32(cor[0], cor[1]), v::add32(cor[2], cor[3]));
             let _ = c;
-            vnni_dot_kernel!(@fin $mode, s, c)
+            v::hsum32(vnni_dot_kernel!(@fin $mode, s, c))
         }
     };
 }
