@@ -10,7 +10,11 @@
 //! `n·2⁻¹⁴⁹` for products that underflow f32). NaN and ±Inf inputs must
 //! propagate as the oracle's f64 result does. Top-K must be exactly the
 //! oracle's ranking of the level's own scores, and the many-query result
-//! exactly `scan_top_k` per query. Invalid inputs give `Err`.
+//! exactly `scan_top_k` per query, except for f32: its many-query scores
+//! come from the FP32 GEMM (another summation order; squared distances as
+//! `‖q‖² + ‖x‖² − 2·q·x`), so each must lie within the bound documented in
+//! `lowp::dot::scan_many_top_k` and the list be ranked. Invalid inputs give
+//! `Err`.
 #![no_main]
 
 mod common;
@@ -65,6 +69,8 @@ const UNDERFLOW: f64 = 1.401298464324817e-45; // 2^-149
 
 trait Elem: ScanElem + RefElem + Copy + std::fmt::Debug {
     const FLOAT: bool;
+    /// Whether many-query scans run on the FP32 GEMM (f32 only).
+    const GEMM_F32: bool = false;
     const BF16: bool = false;
     fn make(src: &mut Bytes<'_>, special: u8) -> Self;
 }
@@ -84,6 +90,7 @@ fn float_value(src: &mut Bytes<'_>, special: u8) -> f32 {
 
 impl Elem for f32 {
     const FLOAT: bool = true;
+    const GEMM_F32: bool = true;
     fn make(src: &mut Bytes<'_>, special: u8) -> f32 {
         float_value(src, special)
     }
@@ -336,6 +343,39 @@ where
     true
 }
 
+/// An f32 many-query list: `min(k, rows)` entries, ranked (score, then
+/// index; NaN last), each score within the documented GEMM bound of its
+/// row's exact score: `(d + 4)·ε·Σ|q_i·x_i|` for inner products,
+/// `(d + 6)·ε·(‖q‖² + ‖x‖² + 2·Σ|q_i·x_i|)` for squared distances.
+#[allow(clippy::too_many_arguments)]
+fn gemm_list<T: Elem>(what: &str, got: &[Neighbor<T::Score>], q: &[T], data: &[T], rows: usize, rs: usize, metric: Metric, k: usize)
+where
+    T::Score: Into<f64>,
+{
+    let d = q.len();
+    assert_eq!(got.len(), k.min(rows), "{what}: {got:?}");
+    let rm = match metric {
+        Metric::InnerProduct => RefMetric::InnerProduct,
+        Metric::L2Squared => RefMetric::L2Squared,
+    };
+    for w in got.windows(2) {
+        let (a, b): (f64, f64) = (w[0].score.into(), w[1].score.into());
+        let o = oracle::rank(&a, &b, rm).then(w[0].index.cmp(&w[1].index));
+        assert!(o == std::cmp::Ordering::Less, "{what}: not ranked: {got:?}");
+    }
+    for n in got {
+        let row = &data[n.index * rs..n.index * rs + d];
+        let g: f64 = n.score.into();
+        match metric {
+            Metric::InnerProduct => check_float(what, g as f32, oracle::dot(q, row), d, oracle::dot_abs(q, row), 0.0),
+            Metric::L2Squared => {
+                let mag = oracle::dot(q, q) + oracle::dot(row, row) + 2.0 * oracle::dot_abs(q, row);
+                check_float(what, g as f32, oracle::l2_squared(q, row), d + 2, mag, 0.0)
+            }
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn scan<T: Elem>(
     ctxs: &[Context],
@@ -386,7 +426,12 @@ fn scan<T: Elem>(
             let many = dot::scan_many_top_k(ctx, qm, db, metric, k).expect("valid many-query");
             assert_eq!(many.len(), nq);
             for (i, got) in many.iter().enumerate() {
-                let one = dot::scan_top_k(ctx, &qs[i * d..(i + 1) * d], db, metric, k).unwrap();
+                let qi = &qs[i * d..(i + 1) * d];
+                if T::GEMM_F32 {
+                    gemm_list::<T>(&format!("{isa} many-query {i}"), got, qi, &data, rows, rs, metric, k);
+                    continue;
+                }
+                let one = dot::scan_top_k(ctx, qi, db, metric, k).unwrap();
                 let want: Vec<(usize, T::Score)> = one.iter().map(|n| (n.index, n.score)).collect();
                 same_list(&format!("{isa} many-query {i}"), got, &want);
             }
