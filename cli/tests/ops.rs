@@ -173,15 +173,29 @@ fn dot_lines() {
 
 #[test]
 fn scan_lines() {
-    let l = lines("scan", "1x300x19");
+    let l = lines("scan", "3x300x19");
+    // One query (memory bound: GB/s), and many queries (a GEMM: GOP/s).
+    let (many, one): (Vec<Value>, Vec<Value>) = l
+        .into_iter()
+        .partition(|v| v["op"].as_str().unwrap().starts_with("scan_many"));
     check(
-        &l,
+        &one,
         &["n_vectors", "dim"],
         true,
         &[("scan_s8_ip", "lowp"), ("scan_f32_ip", "lowp")],
         &available(),
     );
-    assert!(l
+    assert!(one
         .iter()
         .all(|v| v["n_vectors"] == 300 && v["dim"] == 19 && v["m"] == 1));
+    check(
+        &many,
+        &["n_vectors", "dim", "queries"],
+        false,
+        &[("scan_many_s8_ip", "lowp"), ("scan_many_s8_ip_packed", "lowp")],
+        &available(),
+    );
+    assert!(many
+        .iter()
+        .all(|v| v["n_vectors"] == 300 && v["dim"] == 19 && v["m"] == 3 && v["queries"] == 3));
 }
