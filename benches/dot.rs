@@ -114,6 +114,7 @@ fn pair_interleaved<T: SpatialSimilarity>(
 }
 
 /// This thread's CPU time in seconds (`CLOCK_THREAD_CPUTIME_ID`).
+#[cfg(unix)]
 fn thread_cpu() -> f64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -122,6 +123,13 @@ fn thread_cpu() -> f64 {
     // SAFETY: `ts` is a valid timespec to write; the clock id is a constant.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// Elsewhere, the wall clock (no per-thread CPU clock in `libc` there).
+#[cfg(not(unix))]
+fn thread_cpu() -> f64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
 }
 
 /// Times `f` by this thread's CPU time instead of the wall clock: on a

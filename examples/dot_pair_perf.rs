@@ -19,6 +19,7 @@ use simsimd::SpatialSimilarity;
 use std::hint::black_box;
 
 /// This thread's CPU time in seconds.
+#[cfg(unix)]
 fn thread_cpu() -> f64 {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -27,6 +28,13 @@ fn thread_cpu() -> f64 {
     // SAFETY: `ts` is a valid timespec to write; the clock id is a constant.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// Elsewhere, the wall clock (no per-thread CPU clock in `libc` there).
+#[cfg(not(unix))]
+fn thread_cpu() -> f64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
