@@ -280,7 +280,9 @@ fn view<T>(data: &[T], r0: usize, n: usize, d: usize, rs: usize) -> Result<MatRe
 /// the exact value (`ε = 2⁻²³`); a squared distance, computed as
 /// `‖q‖² + ‖x‖² − 2·q·x` (then clamped at 0), within
 /// `(d + 6)·ε·(‖q‖² + ‖x‖² + 2·Σ|q_i·x_i|)`, which is larger than the
-/// one-query kernel's bound when `q` and `x` are close. bf16/f16 use the
+/// one-query kernel's bound when `q` and `x` are close (and where a squared
+/// norm overflows f32, above about 1.8·10¹⁹ per element, the score is inf
+/// or NaN where the one-query kernel may still be finite). bf16/f16 use the
 /// one-query kernels (their scores equal [`super::scan_top_k`]'s).
 ///
 /// `Err` when `queries.cols() != db.cols()`, either has non-contiguous rows,
