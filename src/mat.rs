@@ -75,6 +75,82 @@ pub(crate) fn check_no_self_overlap(
     }
 }
 
+/// Checks that a `slice_len`-element slice holds every element a
+/// `rows × cols` view with strides `rs`, `cs` addresses ([`needed_len`]).
+fn check_fits(
+    arg: &'static str,
+    slice_len: usize,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+) -> Result<()> {
+    let needed = needed_len(arg, rows, cols, rs, cs)?;
+    if needed > slice_len {
+        return Err(Error::BufferTooSmall {
+            arg,
+            needed,
+            len: slice_len,
+        });
+    }
+    Ok(())
+}
+
+/// The methods [`MatRef`] and [`MatMut`] share: dense constructors, the
+/// transpose, the shape accessors. `$what` names the view in docs; `mut`
+/// makes the slice mutable.
+macro_rules! view_methods {
+    ($view:ident, $what:literal $(, $mut:ident)?) => {
+        impl<'a, T> $view<'a, T> {
+            #[doc = concat!("A dense row-major ", $what, " (`row_stride = cols`, `col_stride = 1`).")]
+            pub fn row_major(data: &'a $($mut)? [T], rows: usize, cols: usize) -> Result<Self> {
+                Self::new(data, rows, cols, cols, 1)
+            }
+
+            #[doc = concat!("A dense column-major ", $what, " (`row_stride = 1`, `col_stride = rows`).")]
+            pub fn col_major(data: &'a $($mut)? [T], rows: usize, cols: usize) -> Result<Self> {
+                Self::new(data, rows, cols, 1, rows)
+            }
+
+            #[doc = concat!("The transpose: a `cols × rows` ", $what, " of the same elements.")]
+            pub fn t(self) -> Self {
+                $view {
+                    data: self.data,
+                    rows: self.cols,
+                    cols: self.rows,
+                    rs: self.cs,
+                    cs: self.rs,
+                }
+            }
+
+            /// Number of rows.
+            pub fn rows(&self) -> usize {
+                self.rows
+            }
+            /// Number of columns.
+            pub fn cols(&self) -> usize {
+                self.cols
+            }
+            /// Distance between rows, in elements.
+            pub fn row_stride(&self) -> usize {
+                self.rs
+            }
+            /// Distance between columns, in elements.
+            pub fn col_stride(&self) -> usize {
+                self.cs
+            }
+            /// Whether rows are contiguous (`col_stride == 1`).
+            pub fn is_row_contiguous(&self) -> bool {
+                self.cs == 1 || self.cols <= 1
+            }
+            /// The slice index of element `(i, j)`, or `None` outside the view.
+            fn offset(&self, i: usize, j: usize) -> Option<usize> {
+                (i < self.rows && j < self.cols).then(|| i * self.rs + j * self.cs)
+            }
+        }
+    };
+}
+
 /// A read-only, validated view of a `rows × cols` matrix inside a slice:
 /// element `(i, j)` is `data[i * row_stride + j * col_stride]`.
 ///
@@ -106,6 +182,9 @@ pub struct MatMut<'a, T> {
     cs: usize,
 }
 
+view_methods!(MatRef, "view");
+view_methods!(MatMut, "mutable view", mut);
+
 impl<'a, T> MatRef<'a, T> {
     /// A view with explicit strides. `Err` when an addressed element lies
     /// outside `data` or the index arithmetic overflows.
@@ -128,14 +207,7 @@ impl<'a, T> MatRef<'a, T> {
         row_stride: usize,
         col_stride: usize,
     ) -> Result<Self> {
-        let needed = needed_len(arg, rows, cols, row_stride, col_stride)?;
-        if needed > data.len() {
-            return Err(Error::BufferTooSmall {
-                arg,
-                needed,
-                len: data.len(),
-            });
-        }
+        check_fits(arg, data.len(), rows, cols, row_stride, col_stride)?;
         Ok(MatRef {
             data,
             rows,
@@ -145,60 +217,19 @@ impl<'a, T> MatRef<'a, T> {
         })
     }
 
-    /// A dense row-major view (`row_stride = cols`, `col_stride = 1`).
-    pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self> {
-        Self::new(data, rows, cols, cols, 1)
-    }
-
-    /// A dense column-major view (`row_stride = 1`, `col_stride = rows`).
-    pub fn col_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self> {
-        Self::new(data, rows, cols, 1, rows)
-    }
-
-    /// The transpose: a `cols × rows` view of the same elements.
-    pub fn t(self) -> Self {
-        MatRef {
-            data: self.data,
-            rows: self.cols,
-            cols: self.rows,
-            rs: self.cs,
-            cs: self.rs,
-        }
-    }
-
-    /// Number of rows.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-    /// Number of columns.
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
-    /// Distance between rows, in elements.
-    pub fn row_stride(&self) -> usize {
-        self.rs
-    }
-    /// Distance between columns, in elements.
-    pub fn col_stride(&self) -> usize {
-        self.cs
-    }
     /// The underlying slice.
     pub fn as_slice(&self) -> &'a [T] {
         self.data
     }
     /// Element `(i, j)`, or `None` outside the view.
     pub fn get(&self, i: usize, j: usize) -> Option<&'a T> {
-        (i < self.rows && j < self.cols).then(|| &self.data[i * self.rs + j * self.cs])
+        self.offset(i, j).map(|o| &self.data[o])
     }
     /// Element `(i, j)`. Panics outside the view (a programming error in lowp itself).
     #[inline]
     #[allow(dead_code)] // for the op modules (kernel calls)
     pub(crate) fn at(&self, i: usize, j: usize) -> &'a T {
         &self.data[i * self.rs + j * self.cs]
-    }
-    /// Whether rows are contiguous (`col_stride == 1`).
-    pub fn is_row_contiguous(&self) -> bool {
-        self.cs == 1 || self.cols <= 1
     }
 }
 
@@ -225,14 +256,7 @@ impl<'a, T> MatMut<'a, T> {
         row_stride: usize,
         col_stride: usize,
     ) -> Result<Self> {
-        let needed = needed_len(arg, rows, cols, row_stride, col_stride)?;
-        if needed > data.len() {
-            return Err(Error::BufferTooSmall {
-                arg,
-                needed,
-                len: data.len(),
-            });
-        }
+        check_fits(arg, data.len(), rows, cols, row_stride, col_stride)?;
         check_no_self_overlap(arg, rows, cols, row_stride, col_stride)?;
         Ok(MatMut {
             data,
@@ -241,27 +265,6 @@ impl<'a, T> MatMut<'a, T> {
             rs: row_stride,
             cs: col_stride,
         })
-    }
-
-    /// A dense row-major mutable view.
-    pub fn row_major(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self> {
-        Self::new(data, rows, cols, cols, 1)
-    }
-
-    /// A dense column-major mutable view.
-    pub fn col_major(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self> {
-        Self::new(data, rows, cols, 1, rows)
-    }
-
-    /// The transpose: a `cols × rows` mutable view of the same elements.
-    pub fn t(self) -> Self {
-        MatMut {
-            data: self.data,
-            rows: self.cols,
-            cols: self.rows,
-            rs: self.cs,
-            cs: self.rs,
-        }
     }
 
     /// A shorter-lived mutable view of the same elements.
@@ -286,29 +289,13 @@ impl<'a, T> MatMut<'a, T> {
         }
     }
 
-    /// Number of rows.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-    /// Number of columns.
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
-    /// Distance between rows, in elements.
-    pub fn row_stride(&self) -> usize {
-        self.rs
-    }
-    /// Distance between columns, in elements.
-    pub fn col_stride(&self) -> usize {
-        self.cs
-    }
     /// Element `(i, j)`, or `None` outside the view.
     pub fn get(&self, i: usize, j: usize) -> Option<&T> {
-        (i < self.rows && j < self.cols).then(|| &self.data[i * self.rs + j * self.cs])
+        self.offset(i, j).map(|o| &self.data[o])
     }
     /// Mutable element `(i, j)`, or `None` outside the view.
     pub fn get_mut(&mut self, i: usize, j: usize) -> Option<&mut T> {
-        (i < self.rows && j < self.cols).then(|| &mut self.data[i * self.rs + j * self.cs])
+        self.offset(i, j).map(|o| &mut self.data[o])
     }
     /// Mutable element `(i, j)`. Panics outside the view (a bug in lowp itself).
     #[inline]
@@ -321,10 +308,6 @@ impl<'a, T> MatMut<'a, T> {
     #[allow(dead_code)] // for the op modules (kernel calls)
     pub(crate) fn as_mut_ptr(&mut self) -> *mut T {
         self.data.as_mut_ptr()
-    }
-    /// Whether rows are contiguous (`col_stride == 1`).
-    pub fn is_row_contiguous(&self) -> bool {
-        self.cs == 1 || self.cols <= 1
     }
 }
 
