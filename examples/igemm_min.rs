@@ -5,12 +5,13 @@
 //! `cargo run --release --example igemm_min -- M N K REPS [THREADS] [kernels]`
 //! With `kernels`, every kernel family of every available level runs too.
 
-use lowp::igemm::{
-    igemm, Activation, Dequantize, KernelPreference, Output, PackOptions, PackedI8Weights, Requantize, Scale,
-    WeightZeroPoint,
-};
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use common::{kernel_families, lowp_igemm_s32, lowp_igemm_u8_relu, pack_weights, rten_igemm};
+use lowp::igemm::{igemm, Activation, Dequantize, KernelPreference, Output, Scale};
 use lowp::{Context, Isa, MatMut, MatRef};
-use rten_gemm::{GemmExecutor, GemmInputA, GemmInputB};
+use rten_gemm::GemmExecutor;
 use rten_tensor::NdTensorView;
 use std::time::Instant;
 
@@ -32,34 +33,19 @@ fn main() {
 
     type Job<'a> = (String, Box<dyn FnMut() + 'a>);
     let mut jobs: Vec<Job<'_>> = Vec::new();
-    let p = PackedI8Weights::pack(&ctx, bm, WeightZeroPoint::PerTensor(0), PackOptions::default()).unwrap();
+    let p = pack_weights(&ctx, bm, KernelPreference::Auto);
     let mut c = vec![0i32; m * n];
     let mut q = vec![0u8; m * n];
     let (ctx1, p1) = (ctx.clone(), p.clone());
     let a1 = &a;
     jobs.push((
         format!("lowp_s32 {}", ctx.kernels().igemm.main.name),
-        Box::new(move || {
-            let out = Output::S32 {
-                c: MatMut::row_major(&mut c, m, n).unwrap(),
-                accumulate: false,
-            };
-            igemm(&ctx1, MatRef::row_major(a1, m, k).unwrap(), 0, &p1, out).unwrap();
-        }),
+        Box::new(move || lowp_igemm_s32(&ctx1, a1, m, k, &p1, &mut c)),
     ));
     let (ctx2, p2) = (ctx.clone(), p.clone());
     jobs.push((
         "lowp_requant_u8_relu".to_string(),
-        Box::new(move || {
-            let out = Output::U8 {
-                c: MatMut::row_major(&mut q, m, n).unwrap(),
-                requantize: Requantize {
-                    relu: true,
-                    ..Requantize::new(Scale::PerTensor(1e-4), 3)
-                },
-            };
-            igemm(&ctx2, MatRef::row_major(a1, m, k).unwrap(), 0, &p2, out).unwrap();
-        }),
+        Box::new(move || lowp_igemm_u8_relu(&ctx2, a1, m, k, &p2, &mut q)),
     ));
     let (ctx3, p3) = (ctx.clone(), p.clone());
     let mut f = vec![0f32; m * n];
@@ -86,18 +72,7 @@ fn main() {
     let pool_ref = &pool;
     jobs.push((
         name,
-        Box::new(move || {
-            pool_ref.install(|| {
-                let av = NdTensorView::from_data([m, k], &a1[..]);
-                ex.gemm(
-                    &mut rc,
-                    GemmInputA::Unpacked(av),
-                    GemmInputB::Packed(&rb),
-                    Default::default(),
-                )
-                .unwrap()
-            })
-        }),
+        Box::new(move || rten_igemm(pool_ref, &ex, &rb, a1, m, k, &mut rc)),
     ));
     if kernels {
         for isa in Isa::available().into_iter().filter(|&i| i != Isa::Scalar) {
@@ -107,27 +82,13 @@ fn main() {
                 .ignore_env()
                 .build()
                 .unwrap();
-            let t = kctx.kernels().igemm;
-            let mut v = vec![(KernelPreference::Auto, t.main.name)];
-            v.extend(t.alt.map(|x| (KernelPreference::Ymm, x.name)));
-            v.extend(t.exact.map(|x| (KernelPreference::ExactS16, x.name)));
-            for (pref, kname) in v {
-                let opts = PackOptions {
-                    preference: pref,
-                    ..Default::default()
-                };
-                let kp = PackedI8Weights::pack(&kctx, bm, WeightZeroPoint::PerTensor(0), opts).unwrap();
+            for (pref, kname) in kernel_families(&kctx) {
+                let kp = pack_weights(&kctx, bm, pref);
                 let kctx = kctx.clone();
                 let mut kc = vec![0i32; m * n];
                 jobs.push((
                     format!("kernel {kname}"),
-                    Box::new(move || {
-                        let out = Output::S32 {
-                            c: MatMut::row_major(&mut kc, m, n).unwrap(),
-                            accumulate: false,
-                        };
-                        igemm(&kctx, MatRef::row_major(a1, m, k).unwrap(), 0, &kp, out).unwrap();
-                    }),
+                    Box::new(move || lowp_igemm_s32(&kctx, a1, m, k, &kp, &mut kc)),
                 ));
             }
         }
