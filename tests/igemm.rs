@@ -3,12 +3,16 @@
 //! awkward shapes and adversarial values.
 
 use lowp::igemm::{
-    igemm, Activation, ActivationQuantization, Dequantize, Int8, KernelPreference, Output, PackOptions,
+    igemm, Activation, ActivationQuantization, Dequantize, KernelPreference, Output, PackOptions,
     PackedI8Weights, QuantizedLinear, Requantize, Saturation, Scale, WeightZeroPoint,
 };
 use lowp::reference::igemm as oracle;
 use lowp::{Context, Error, Isa, MatMut, MatRef};
 use proptest::prelude::*;
+
+mod common;
+
+use common::{ctx, igemm_s32, pack, s32_out, with_preference, with_saturation, FromByte, Rng};
 
 /// Row-major view that tolerates 0 columns.
 fn rm<T>(d: &[T], r: usize, c: usize) -> MatRef<'_, T> {
@@ -25,43 +29,13 @@ fn cm_mut<T>(d: &mut [T], r: usize, c: usize) -> MatMut<'_, T> {
     MatMut::new(d, r, c, 1, r.max(1)).unwrap()
 }
 
-fn ctx(isa: Isa, threads: usize) -> Context {
-    Context::builder()
-        .max_isa(isa)
-        .threads(threads)
-        .ignore_env()
-        .build()
-        .unwrap()
-}
-
 /// Levels whose main kernel is the `vpmaddubsw` chain (or its scalar model).
 fn chain_level(c: &Context) -> bool {
     c.kernels().igemm.main.saturates
 }
 
-trait FromByte: Int8 {
-    fn from_byte(b: u8) -> Self;
-}
-impl FromByte for u8 {
-    fn from_byte(b: u8) -> u8 {
-        b
-    }
-}
-impl FromByte for i8 {
-    fn from_byte(b: u8) -> i8 {
-        b as i8
-    }
-}
-
-/// xorshift64*: deterministic values from a proptest seed.
-struct Rng(u64);
+/// Draws from the shared generator (`common::Rng`).
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
     fn byte(&mut self) -> u8 {
         (self.next() >> 32) as u8
     }
@@ -195,11 +169,7 @@ fn run_case<A: FromByte, B: FromByte>(case: &Case) {
     for isa in Isa::available() {
         let c = ctx(isa, case.threads);
         for sat in [Saturation::Exact, Saturation::Allow] {
-            let opts = PackOptions {
-                saturation: sat,
-                ..Default::default()
-            };
-            let packed = PackedI8Weights::pack(&c, b, zb, opts).unwrap();
+            let packed = PackedI8Weights::pack(&c, b, zb, with_saturation(sat)).unwrap();
             let model = if chain_level(&c) { sat } else { Saturation::Exact };
             let want = oracle::igemm_s32(a, za, b, &zb, model);
             let ctxt = format!("{isa} {sat:?} {case:?} za={za}");
@@ -388,28 +358,8 @@ fn adversarial_values_saturate_only_when_allowed() {
             for threads in [1, 2] {
                 let c = ctx(isa, threads);
                 for sat in [Saturation::Exact, Saturation::Allow] {
-                    let p = PackedI8Weights::pack(
-                        &c,
-                        b,
-                        zb,
-                        PackOptions {
-                            saturation: sat,
-                            ..Default::default()
-                        },
-                    )
-                    .unwrap();
-                    let mut got = vec![0i32; m * n];
-                    igemm(
-                        &c,
-                        a,
-                        0,
-                        &p,
-                        Output::S32 {
-                            c: MatMut::row_major(&mut got, m, n).unwrap(),
-                            accumulate: false,
-                        },
-                    )
-                    .unwrap();
+                    let p = PackedI8Weights::pack(&c, b, zb, with_saturation(sat)).unwrap();
+                    let got = igemm_s32(&c, a, 0, &p);
                     let (main, ex) = p.panel_paths();
                     if chain_level(&c) && sat == Saturation::Allow {
                         assert_eq!(got, model, "{name} {isa} Allow");
@@ -451,24 +401,13 @@ fn panel_verdicts_mix_paths() {
         let a = MatRef::row_major(&av, m, k).unwrap();
         let b = MatRef::row_major(&bv, k, n).unwrap();
         let zb = WeightZeroPoint::PerTensor(0);
-        let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
+        let p = pack(&c, b, zb).unwrap();
         if chain_level(&c) {
             assert_eq!(p.panel_paths(), (2, 1), "{isa}");
         } else {
             assert_eq!(p.panel_paths(), (3, 0), "{isa}");
         }
-        let mut got = vec![0i32; m * n];
-        igemm(
-            &c,
-            a,
-            0,
-            &p,
-            Output::S32 {
-                c: MatMut::row_major(&mut got, m, n).unwrap(),
-                accumulate: false,
-            },
-        )
-        .unwrap();
+        let got = igemm_s32(&c, a, 0, &p);
         assert_eq!(got, oracle::igemm_s32(a, 0, b, &zb, Saturation::Exact), "{isa}");
     }
 }
@@ -495,15 +434,7 @@ fn every_kernel_variant_matches() {
         }
         for pref in [KernelPreference::Ymm, KernelPreference::ExactS16] {
             if !prefs.contains(&pref) {
-                let r = PackedI8Weights::pack(
-                    &c,
-                    b,
-                    zb,
-                    PackOptions {
-                        preference: pref,
-                        ..Default::default()
-                    },
-                );
+                let r = PackedI8Weights::pack(&c, b, zb, with_preference(pref));
                 assert!(
                     matches!(
                         r,
@@ -517,28 +448,8 @@ fn every_kernel_variant_matches() {
             }
         }
         for pref in prefs {
-            let p = PackedI8Weights::pack(
-                &c,
-                b,
-                zb,
-                PackOptions {
-                    preference: pref,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-            let mut got = vec![0i32; m * n];
-            igemm(
-                &c,
-                a,
-                -7,
-                &p,
-                Output::S32 {
-                    c: MatMut::row_major(&mut got, m, n).unwrap(),
-                    accumulate: false,
-                },
-            )
-            .unwrap();
+            let p = PackedI8Weights::pack(&c, b, zb, with_preference(pref)).unwrap();
+            let got = igemm_s32(&c, a, -7, &p);
             assert_eq!(got, want, "{isa} {pref:?}");
         }
     }
@@ -561,19 +472,8 @@ fn avx_vnni_level() {
     let a = MatRef::row_major(&av, m, k).unwrap();
     let b = MatRef::row_major(&bv, k, n).unwrap();
     let zb = WeightZeroPoint::PerTensor(0);
-    let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
-    let mut got = vec![0i32; m * n];
-    igemm(
-        &c,
-        a,
-        0,
-        &p,
-        Output::S32 {
-            c: MatMut::row_major(&mut got, m, n).unwrap(),
-            accumulate: false,
-        },
-    )
-    .unwrap();
+    let p = pack(&c, b, zb).unwrap();
+    let got = igemm_s32(&c, a, 0, &p);
     assert_eq!(got, oracle::igemm_s32(a, 0, b, &zb, Saturation::Exact));
 }
 
@@ -582,42 +482,29 @@ fn bad_input_is_refused() {
     let c = ctx(Isa::best(), 1);
     let w = vec![1i8; 8 * 4];
     let b = MatRef::row_major(&w, 8, 4).unwrap();
-    let p = PackedI8Weights::pack(&c, b, WeightZeroPoint::PerTensor(0), PackOptions::default()).unwrap();
+    let p = pack(&c, b, WeightZeroPoint::PerTensor(0)).unwrap();
     let av = vec![1u8; 2 * 8];
     let a = MatRef::row_major(&av, 2, 8).unwrap();
     let mut out = vec![0i32; 8];
-    fn s32(o: &mut [i32], r: usize, cc: usize) -> Output<'_> {
-        Output::S32 {
-            c: MatMut::row_major(o, r, cc).unwrap(),
-            accumulate: false,
-        }
-    }
     // Shape mismatches.
     let a7 = MatRef::row_major(&av[..14], 2, 7).unwrap();
     assert!(matches!(
-        igemm(&c, a7, 0, &p, s32(&mut out, 2, 4)),
+        igemm(&c, a7, 0, &p, s32_out(&mut out, 2, 4)),
         Err(Error::ShapeMismatch { .. })
     ));
     assert!(matches!(
-        igemm(&c, a, 0, &p, s32(&mut out[..6], 2, 3)),
+        igemm(&c, a, 0, &p, s32_out(&mut out[..6], 2, 3)),
         Err(Error::ShapeMismatch { .. })
     ));
     // Zero points outside the type.
-    let e = igemm(&c, a, 256, &p, s32(&mut out, 2, 4)).unwrap_err();
+    let e = igemm(&c, a, 256, &p, s32_out(&mut out, 2, 4)).unwrap_err();
     assert!(
         e.to_string().contains("a_zero_point") && e.to_string().contains("256"),
         "{e}"
     );
-    let e =
-        PackedI8Weights::pack(&c, b, WeightZeroPoint::PerTensor(128), PackOptions::default()).unwrap_err();
+    let e = pack(&c, b, WeightZeroPoint::PerTensor(128)).unwrap_err();
     assert!(e.to_string().contains("zero_point"), "{e}");
-    let e = PackedI8Weights::pack(
-        &c,
-        b,
-        WeightZeroPoint::PerColumn(&[0, 0, 0]),
-        PackOptions::default(),
-    )
-    .unwrap_err();
+    let e = pack(&c, b, WeightZeroPoint::PerColumn(&[0, 0, 0])).unwrap_err();
     assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
     // Bad scales, bias, clamp.
     let mut f = vec![0f32; 8];
@@ -685,22 +572,20 @@ fn k_bound_is_enforced() {
     // K past 65793: refused at packing.
     let k = lowp::igemm::MAX_K + 1;
     let w = vec![0i8; k];
-    let e = PackedI8Weights::pack(
+    let e = pack(
         &c,
         MatRef::row_major(&w, k, 1).unwrap(),
         WeightZeroPoint::PerTensor(0),
-        PackOptions::default(),
     )
     .unwrap_err();
     assert!(matches!(e, Error::Overflow { arg: "b", .. }), "{e}");
     // u8 × u8 at 255: 255·255·K must fit i32, so K = 40000 is refused per call...
     let k = 40_000;
     let w = vec![255u8; k];
-    let p = PackedI8Weights::pack(
+    let p = pack(
         &c,
         MatRef::row_major(&w, k, 1).unwrap(),
         WeightZeroPoint::PerTensor(0),
-        PackOptions::default(),
     )
     .unwrap();
     let a = vec![255u8; k];
@@ -710,19 +595,15 @@ fn k_bound_is_enforced() {
         MatRef::row_major(&a, 1, k).unwrap(),
         0,
         &p,
-        Output::S32 {
-            c: MatMut::row_major(&mut out, 1, 1).unwrap(),
-            accumulate: false,
-        },
+        s32_out(&mut out, 1, 1),
     );
     assert!(matches!(r, Err(Error::Overflow { arg: "a", .. })), "{r:?}");
     // ...while K = 33025 (the largest that fits) runs and is exact.
     let k = 33_025;
-    let p = PackedI8Weights::pack(
+    let p = pack(
         &c,
         MatRef::row_major(&w[..k], k, 1).unwrap(),
         WeightZeroPoint::PerTensor(0),
-        PackOptions::default(),
     )
     .unwrap();
     igemm(
@@ -730,10 +611,7 @@ fn k_bound_is_enforced() {
         MatRef::row_major(&a[..k], 1, k).unwrap(),
         0,
         &p,
-        Output::S32 {
-            c: MatMut::row_major(&mut out, 1, 1).unwrap(),
-            accumulate: false,
-        },
+        s32_out(&mut out, 1, 1),
     )
     .unwrap();
     assert_eq!(out[0] as i64, 255 * 255 * k as i64);
@@ -750,7 +628,7 @@ fn packed_layout_mismatch_is_an_error() {
     let b = MatRef::row_major(&w, 6, 5).unwrap();
     let packer = ctx(avail[0], 1);
     let user = ctx(*avail.last().unwrap(), 1);
-    let p = PackedI8Weights::pack(&packer, b, WeightZeroPoint::PerTensor(0), PackOptions::default()).unwrap();
+    let p = pack(&packer, b, WeightZeroPoint::PerTensor(0)).unwrap();
     let av = vec![1u8; 6];
     let mut out = vec![0i32; 5];
     let r = igemm(
@@ -758,10 +636,7 @@ fn packed_layout_mismatch_is_an_error() {
         MatRef::row_major(&av, 1, 6).unwrap(),
         0,
         &p,
-        Output::S32 {
-            c: MatMut::row_major(&mut out, 1, 5).unwrap(),
-            accumulate: false,
-        },
+        s32_out(&mut out, 1, 5),
     );
     assert!(matches!(r, Err(Error::LayoutMismatch { arg: "b", .. })), "{r:?}");
 }
