@@ -16,7 +16,7 @@
 mod common;
 
 use arbitrary::Arbitrary;
-use common::{contexts, layout, Bytes};
+use common::{contexts, f32_or_special, layout, shrink_mn, Bytes};
 use libfuzzer_sys::fuzz_target;
 use lowp::{Error, MatMut, MatRef, PackedB};
 
@@ -50,11 +50,7 @@ fn scalar(src: &mut Bytes<'_>, sel: u8) -> f32 {
 }
 
 fn value(src: &mut Bytes<'_>, special: u8) -> f32 {
-    if special != 0 && src.byte().is_multiple_of(61) {
-        [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][usize::from(special % 3)]
-    } else {
-        src.f32_small()
-    }
+    f32_or_special(src, special, 61, &[f32::NAN, f32::INFINITY, f32::NEG_INFINITY])
 }
 
 /// Element-wise check of `got` (an `m × n` accessor) against the oracle.
@@ -109,13 +105,7 @@ fuzz_target!(|case: Case| {
     let mut m = usize::from(case.m % 70);
     let mut n = usize::from(case.n % 70);
     let k = usize::from(case.k % 400);
-    while m * n * k > 150_000 {
-        if m > n {
-            m /= 2
-        } else {
-            n /= 2
-        }
-    }
+    shrink_mn(&mut m, &mut n, k, 150_000);
     let (ars, acs, alen) = layout(case.a_layout.0, case.a_layout.1, m, k);
     let (brs, bcs, blen) = layout(case.b_layout.0, case.b_layout.1, k, n);
     let (crs, ccs, clen) = layout(case.c_layout, case.c_layout / 3, m, n);
