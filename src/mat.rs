@@ -96,12 +96,49 @@ fn check_fits(
     Ok(())
 }
 
-/// The methods [`MatRef`] and [`MatMut`] share: dense constructors, the
-/// transpose, the shape accessors. `$what` names the view in docs; `mut`
-/// makes the slice mutable.
+/// The methods [`MatRef`] and [`MatMut`] share: constructors, the
+/// transpose, the shape accessors. `$what` names the view in docs and
+/// `$refusals` adds to the constructors' list of refusals; `$extra_check`
+/// runs after the length check (`check_no_self_overlap` for a mutable view);
+/// `slice: mut` makes the slice mutable.
 macro_rules! view_methods {
-    ($view:ident, $what:literal $(, $mut:ident)?) => {
+    (
+        $view:ident, $what:literal, refusals: $refusals:literal $(, extra_check: $extra_check:path)?
+        $(, slice: $mut:ident)?
+    ) => {
         impl<'a, T> $view<'a, T> {
+            #[doc = concat!("A ", $what, " with explicit strides. `Err` when an addressed element lies ")]
+            #[doc = concat!("outside `data`, the index arithmetic overflows", $refusals, ".")]
+            pub fn new(
+                data: &'a $($mut)? [T],
+                rows: usize,
+                cols: usize,
+                row_stride: usize,
+                col_stride: usize,
+            ) -> Result<Self> {
+                Self::named("matrix", data, rows, cols, row_stride, col_stride)
+            }
+
+            #[doc = concat!("Like [`", stringify!($view), "::new`], naming the argument in errors (`\"a\"`, `\"c\"`...).")]
+            pub fn named(
+                arg: &'static str,
+                data: &'a $($mut)? [T],
+                rows: usize,
+                cols: usize,
+                row_stride: usize,
+                col_stride: usize,
+            ) -> Result<Self> {
+                check_fits(arg, data.len(), rows, cols, row_stride, col_stride)?;
+                $($extra_check(arg, rows, cols, row_stride, col_stride)?;)?
+                Ok($view {
+                    data,
+                    rows,
+                    cols,
+                    rs: row_stride,
+                    cs: col_stride,
+                })
+            }
+
             #[doc = concat!("A dense row-major ", $what, " (`row_stride = cols`, `col_stride = 1`).")]
             pub fn row_major(data: &'a $($mut)? [T], rows: usize, cols: usize) -> Result<Self> {
                 Self::new(data, rows, cols, cols, 1)
@@ -182,41 +219,16 @@ pub struct MatMut<'a, T> {
     cs: usize,
 }
 
-view_methods!(MatRef, "view");
-view_methods!(MatMut, "mutable view", mut);
+view_methods!(MatRef, "view", refusals: "");
+view_methods!(
+    MatMut,
+    "mutable view",
+    refusals: ", or two elements share an address",
+    extra_check: check_no_self_overlap,
+    slice: mut
+);
 
 impl<'a, T> MatRef<'a, T> {
-    /// A view with explicit strides. `Err` when an addressed element lies
-    /// outside `data` or the index arithmetic overflows.
-    pub fn new(
-        data: &'a [T],
-        rows: usize,
-        cols: usize,
-        row_stride: usize,
-        col_stride: usize,
-    ) -> Result<Self> {
-        Self::named("matrix", data, rows, cols, row_stride, col_stride)
-    }
-
-    /// Like [`MatRef::new`], naming the argument in errors (`"a"`, `"b"`...).
-    pub fn named(
-        arg: &'static str,
-        data: &'a [T],
-        rows: usize,
-        cols: usize,
-        row_stride: usize,
-        col_stride: usize,
-    ) -> Result<Self> {
-        check_fits(arg, data.len(), rows, cols, row_stride, col_stride)?;
-        Ok(MatRef {
-            data,
-            rows,
-            cols,
-            rs: row_stride,
-            cs: col_stride,
-        })
-    }
-
     /// The underlying slice.
     pub fn as_slice(&self) -> &'a [T] {
         self.data
@@ -234,39 +246,6 @@ impl<'a, T> MatRef<'a, T> {
 }
 
 impl<'a, T> MatMut<'a, T> {
-    /// A mutable view with explicit strides. `Err` when an addressed element
-    /// lies outside `data`, the arithmetic overflows, or two elements share
-    /// an address.
-    pub fn new(
-        data: &'a mut [T],
-        rows: usize,
-        cols: usize,
-        row_stride: usize,
-        col_stride: usize,
-    ) -> Result<Self> {
-        Self::named("matrix", data, rows, cols, row_stride, col_stride)
-    }
-
-    /// Like [`MatMut::new`], naming the argument in errors (`"c"`...).
-    pub fn named(
-        arg: &'static str,
-        data: &'a mut [T],
-        rows: usize,
-        cols: usize,
-        row_stride: usize,
-        col_stride: usize,
-    ) -> Result<Self> {
-        check_fits(arg, data.len(), rows, cols, row_stride, col_stride)?;
-        check_no_self_overlap(arg, rows, cols, row_stride, col_stride)?;
-        Ok(MatMut {
-            data,
-            rows,
-            cols,
-            rs: row_stride,
-            cs: col_stride,
-        })
-    }
-
     /// A shorter-lived mutable view of the same elements.
     pub fn rb_mut(&mut self) -> MatMut<'_, T> {
         MatMut {
