@@ -141,43 +141,27 @@ fuzz_target!(|case: Case| {
             }
         }
     }
+    // A fresh copy of C as an `m × cols` view with C's strides, passed to
+    // `call`: the buffer afterwards and the call's result.
+    let run = |cols: usize, call: &dyn Fn(MatMut<'_, f32>) -> lowp::Result<()>| {
+        let mut c = c_data.clone();
+        let r = call(MatMut::new(&mut c, m, cols, crs, ccs).unwrap());
+        (c, r)
+    };
+    let check_c =
+        |what: &str, c: &[f32]| check(what, |i, j| c[i * crs + j * ccs], &want, &a, &b, c0, alpha, beta);
     let one = contexts(0);
     let many = contexts(case.threads);
     for (idx, ctx) in one.iter().enumerate() {
         let isa = ctx.isa();
-        let mut c = c_data.clone();
-        lowp::sgemm(
-            ctx,
-            alpha,
-            a,
-            b,
-            beta,
-            MatMut::new(&mut c, m, n, crs, ccs).unwrap(),
-        )
-        .expect("valid sgemm");
-        check(
-            &format!("{isa} sgemm"),
-            |i, j| c[i * crs + j * ccs],
-            &want,
-            &a,
-            &b,
-            c0,
-            alpha,
-            beta,
-        );
+        let (c, r) = run(n, &|c| lowp::sgemm(ctx, alpha, a, b, beta, c));
+        r.expect("valid sgemm");
+        check_c(&format!("{isa} sgemm"), &c);
         // Same level, 2 or 3 threads: bit-identical.
         let tctx = &many[idx];
         if tctx.num_threads() != ctx.num_threads() {
-            let mut ct = c_data.clone();
-            lowp::sgemm(
-                tctx,
-                alpha,
-                a,
-                b,
-                beta,
-                MatMut::new(&mut ct, m, n, crs, ccs).unwrap(),
-            )
-            .unwrap();
+            let (ct, r) = run(n, &|c| lowp::sgemm(tctx, alpha, a, b, beta, c));
+            r.unwrap();
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(
                 bits(&ct),
@@ -190,54 +174,21 @@ fuzz_target!(|case: Case| {
         let packed = PackedB::<f32>::new(ctx, b).expect("valid pack");
         assert_eq!((packed.rows(), packed.cols()), (k, n));
         for _ in 0..2 {
-            let mut cp = c_data.clone();
-            lowp::sgemm_packed(
-                ctx,
-                alpha,
-                a,
-                &packed,
-                beta,
-                MatMut::new(&mut cp, m, n, crs, ccs).unwrap(),
-            )
-            .expect("valid packed sgemm");
-            check(
-                &format!("{isa} sgemm_packed"),
-                |i, j| cp[i * crs + j * ccs],
-                &want,
-                &a,
-                &b,
-                c0,
-                alpha,
-                beta,
-            );
+            let (cp, r) = run(n, &|c| lowp::sgemm_packed(ctx, alpha, a, &packed, beta, c));
+            r.expect("valid packed sgemm");
+            check_c(&format!("{isa} sgemm_packed"), &cp);
         }
         // Packed for another level: refused by name.
         if let Some(other) = one
             .iter()
             .find(|o| o.kernels().sgemm.name() != ctx.kernels().sgemm.name())
         {
-            let mut cp = c_data.clone();
-            let r = lowp::sgemm_packed(
-                other,
-                alpha,
-                a,
-                &packed,
-                beta,
-                MatMut::new(&mut cp, m, n, crs, ccs).unwrap(),
-            );
+            let (_, r) = run(n, &|c| lowp::sgemm_packed(other, alpha, a, &packed, beta, c));
             assert!(matches!(r, Err(Error::LayoutMismatch { .. })), "{r:?}");
         }
         // Shapes that disagree.
         if case.wrong % 3 == 1 && n > 0 {
-            let mut cw = c_data.clone();
-            let r = lowp::sgemm(
-                ctx,
-                alpha,
-                a,
-                b,
-                beta,
-                MatMut::new(&mut cw, m, n - 1, crs, ccs).unwrap(),
-            );
+            let (_, r) = run(n - 1, &|c| lowp::sgemm(ctx, alpha, a, b, beta, c));
             assert!(matches!(r, Err(Error::ShapeMismatch { .. })), "{r:?}");
         }
     }
