@@ -930,3 +930,35 @@ fn blocked_partition_matches_oracle() {
         }
     }
 }
+
+/// Every row count from 1 to past two A panels (the panel height follows M:
+/// `⌈M / ⌈M / a_panel_rows⌉⌉` rows), with zero points, on every level.
+#[test]
+fn every_row_count_matches() {
+    let (n, k) = (40, 37);
+    let bv: Vec<i8> = (0..k * n).map(|i| (i * 29 % 256) as u8 as i8).collect();
+    let b = MatRef::row_major(&bv, k, n).unwrap();
+    let zb = WeightZeroPoint::PerTensor(-3);
+    for isa in Isa::available() {
+        let c = ctx(isa, 1);
+        let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
+        for m in (1..=45).chain([85, 90]) {
+            let av: Vec<u8> = (0..m * k).map(|i| (i * 131 % 256) as u8).collect();
+            let a = MatRef::row_major(&av, m, k).unwrap();
+            let want = oracle::igemm_s32(a, 7, b, &zb, Saturation::Exact);
+            let mut got = vec![0i32; m * n];
+            igemm(
+                &c,
+                a,
+                7,
+                &p,
+                Output::S32 {
+                    c: MatMut::row_major(&mut got, m, n).unwrap(),
+                    accumulate: false,
+                },
+            )
+            .unwrap();
+            assert_eq!(got, want, "{isa} m={m}");
+        }
+    }
+}

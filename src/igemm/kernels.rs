@@ -34,8 +34,12 @@ pub struct IgemmKernels {
     pub isa: Isa,
     /// Width of the packed weight panels at this level.
     pub nr: usize,
-    /// Rows per packed activation panel: a multiple of every kernel's MR
-    /// at this level; M-blocks start at multiples of it.
+    /// Most rows per packed activation panel (a multiple of every kernel's
+    /// MR at this level). A call with fewer rows, or rows that do not
+    /// divide evenly, packs panels of `⌈M / ⌈M / a_panel_rows⌉⌉` rows
+    /// instead ([`panel_rows`]): a 16-row call packs one 16-row panel
+    /// (group stride 64 bytes, run as 8 + 8 sub-tiles), not 16 rows
+    /// scattered over a 42-row panel.
     pub a_panel_rows: usize,
     /// The main kernel: `vpdpbusd` on VNNI levels (exact), the
     /// `vpmaddubsw` chain elsewhere (exact only on safe panels).
@@ -137,6 +141,12 @@ impl IgemmKernels {
     }
 }
 
+/// Rows of the packed A panels for an `m`-row call: the fewest panels of at
+/// most `max_rows` rows, balanced (`m ≥ 1`).
+pub(crate) fn panel_rows(m: usize, max_rows: usize) -> usize {
+    m.div_ceil(m.div_ceil(max_rows).max(1)).max(1)
+}
+
 /// Rows of the sub-tile starting at row `i` of an A panel of `ph` rows whose
 /// first `end` rows are valid: the rows are split into `⌈rows/MR⌉` sub-tiles
 /// of near-equal height (16 rows run as 8 + 8, not 14 + 2).
@@ -167,7 +177,7 @@ pub(crate) struct IgemmTile<'a> {
 impl<'a> IgemmTile<'a> {
     /// The tile for `ukr` with A panels of `ph` rows.
     pub(crate) fn new(ukr: IgemmUkernel, ph: usize) -> IgemmTile<'a> {
-        debug_assert!(ph.is_multiple_of(ukr.mr) && ph * ukr.nr <= MAX_TILE);
+        debug_assert!(ph >= 1 && ph * ukr.nr <= MAX_TILE);
         IgemmTile {
             ukr,
             ph,
@@ -302,18 +312,22 @@ mod tests {
         for isa in Isa::available() {
             let ks = IgemmKernels::select(isa);
             let (ph, nr, kcp) = (ks.a_panel_rows, ks.nr, 8);
-            let t = IgemmTile::new(ks.exact.unwrap_or(ks.main), ph);
-            let a: Vec<u8> = (0..ph * kcp).map(|x| (x % 7) as u8).collect();
-            let b: Vec<i8> = (0..nr * kcp).map(|x| (x % 5) as i8 - 2).collect();
-            let mut c = vec![-1i32; ph * nr];
-            // SAFETY: `select` was given an available level; a/b hold one
-            // A panel (ph·kcp) and one B panel (nr·kcp); c holds ph × nr.
-            unsafe { t.tile(kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 0) };
-            let once = c.clone();
-            // SAFETY: as above, for the first ph − 1 rows.
-            assert!(unsafe { t.tile_rows(ph - 1, kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 1) });
-            for (x, (&v, &w)) in c.iter().zip(&once).enumerate() {
-                assert_eq!(v, if x < (ph - 1) * nr { 2 * w } else { w }, "{isa} {x}");
+            for ukr in [Some(ks.main), ks.exact, ks.alt].into_iter().flatten() {
+                let t = IgemmTile::new(ukr, ph);
+                let a: Vec<u8> = (0..ph * kcp).map(|x| (x % 7) as u8).collect();
+                let b: Vec<i8> = (0..nr * kcp).map(|x| (x % 5) as i8 - 2).collect();
+                let mut c = vec![-1i32; ph * nr];
+                // SAFETY: `select` was given an available level; a/b hold one
+                // A panel (ph·kcp) and one B panel (nr·kcp); c holds ph × nr.
+                unsafe { t.tile(kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 0) };
+                let once = c.clone();
+                // SAFETY: as above, for the first ph − 1 rows.
+                assert!(unsafe {
+                    t.tile_rows(ph - 1, kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 1)
+                });
+                for (x, (&v, &w)) in c.iter().zip(&once).enumerate() {
+                    assert_eq!(v, if x < (ph - 1) * nr { 2 * w } else { w }, "{isa} {x}");
+                }
             }
         }
     }
@@ -328,6 +342,20 @@ mod tests {
             i += m;
         }
         v
+    }
+
+    #[test]
+    fn panels_fit_small_m() {
+        use super::panel_rows;
+        assert_eq!(panel_rows(1, 42), 1);
+        assert_eq!(panel_rows(16, 42), 16);
+        assert_eq!(panel_rows(42, 42), 42);
+        assert_eq!(panel_rows(43, 42), 22);
+        assert_eq!(panel_rows(2048, 42), 42);
+        for m in 1..300 {
+            let ph = panel_rows(m, 42);
+            assert!(ph <= 42 && m.div_ceil(ph) == m.div_ceil(42), "{m}");
+        }
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub use pipeline::{Activation, Dequantize, Output, Requantize, Scale};
 use crate::error::{Error, Result};
 use crate::gemm::{self, BOperand, Problem, TileSink};
 use crate::{Context, MatMut, MatRef};
-use kernels::{IgemmTile, MAX_TILE, MAX_TILE_ROWS};
+use kernels::{panel_rows, IgemmTile, MAX_TILE, MAX_TILE_ROWS};
 use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
 pub(crate) use pack::Activations;
 use std::sync::atomic::Ordering;
@@ -468,7 +468,7 @@ fn run<A: Int8, T: Copy + Send, F>(
         return;
     }
     let kernels = ctx.kernels().igemm;
-    let ph = kernels.a_panel_rows;
+    let ph = panel_rows(m, kernels.a_panel_rows);
     let main = match (b.preference, kernels.alt) {
         (KernelPreference::Ymm, Some(alt)) => alt,
         _ => kernels.main,
