@@ -49,6 +49,46 @@ pub struct IgemmKernels {
     pub exact: Option<IgemmUkernel>,
     /// An alternative main kernel (the ymm `vpdpbusd` on AVX-512 VNNI).
     pub alt: Option<IgemmUkernel>,
+    /// Vectorized output-pipeline stores, where the level has them.
+    pub(crate) stores: TileStores,
+}
+
+/// `(rows, cols, tile, ld, scale, bias, zp, lo, hi, c, rsc)`: requantizes an
+/// s32 tile into 8-bit C (unit column stride); see
+/// `lowp_kernels::x86_64::avx512::igemm_store_s32_to_q8`.
+pub(crate) type StoreQ8Fn =
+    unsafe fn(usize, usize, *const i32, usize, *const f32, *const i32, i32, i32, i32, *mut u8, usize);
+
+/// `(rows, cols, tile, ld, row_scale, scale, bias, lo, hi, c, rsc)`:
+/// dequantizes an s32 tile into f32 C (unit column stride); see
+/// `lowp_kernels::x86_64::avx512::igemm_store_s32_to_f32`.
+pub(crate) type StoreF32Fn =
+    unsafe fn(usize, usize, *const i32, usize, *const f32, *const f32, *const f32, f32, f32, *mut f32, usize);
+
+/// The output pipeline's tile stores of one level (`None`: the portable
+/// `multiversion` loops in `pipeline`, bit-identical).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct TileStores {
+    /// s32 → requantized u8/s8.
+    pub(crate) q8: Option<StoreQ8Fn>,
+    /// s32 → dequantized f32.
+    pub(crate) f32: Option<StoreF32Fn>,
+}
+
+impl TileStores {
+    /// The stores for `isa` (an available level).
+    fn select(isa: Isa) -> TileStores {
+        #[cfg(target_arch = "x86_64")]
+        if isa >= Isa::Avx512 {
+            use lowp_kernels::x86_64::avx512 as k;
+            return TileStores {
+                q8: Some(k::igemm_store_s32_to_q8::igemm_store_s32_to_q8_avx512),
+                f32: Some(k::igemm_store_s32_to_f32::igemm_store_s32_to_f32_avx512),
+            };
+        }
+        let _ = isa;
+        TileStores::default()
+    }
 }
 
 macro_rules! ukr {
@@ -82,6 +122,7 @@ impl IgemmKernels {
                 false
             )),
             alt: None,
+            stores: TileStores::select(isa),
         };
         #[cfg(target_arch = "x86_64")]
         {
@@ -95,6 +136,7 @@ impl IgemmKernels {
                     main: ukr!(k::avx2, igemm_u8s8s32_chain_4x16_avx2, 4, 16, true),
                     exact: Some(ukr!(k::avx2, igemm_u8s8s32_exact_2x16_avx2, 2, 16, false)),
                     alt: None,
+                    stores: TileStores::select(isa),
                 },
                 Isa::Avx2Vnni => IgemmKernels {
                     isa,
@@ -103,6 +145,7 @@ impl IgemmKernels {
                     main: ukr!(k::avx2vnni, igemm_u8s8s32_6x16_avx2vnni, 6, 16, false),
                     exact: None,
                     alt: None,
+                    stores: TileStores::select(isa),
                 },
                 Isa::Avx512 => IgemmKernels {
                     isa,
@@ -111,6 +154,7 @@ impl IgemmKernels {
                     main: ukr!(k::avx512, igemm_u8s8s32_chain_8x32_avx512, 8, 32, true),
                     exact: Some(ukr!(k::avx512, igemm_u8s8s32_exact_6x32_avx512, 6, 32, false)),
                     alt: None,
+                    stores: TileStores::select(isa),
                 },
                 Isa::Avx512Vnni => IgemmKernels {
                     isa,
@@ -125,6 +169,7 @@ impl IgemmKernels {
                         32,
                         false
                     )),
+                    stores: TileStores::select(isa),
                 },
             }
         }

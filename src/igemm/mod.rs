@@ -552,20 +552,50 @@ pub(crate) fn igemm_checked_run<A: Int8>(
                 }
             };
             let scale = expand_scale(&dequantize.scale, n);
-            let finish = |t: &mut [i32], ld, i, j, rows, cols, c: &OutPtr<f32>| {
-                let mut out = [0f32; MAX_TILE];
-                pipeline::dequantize_tile(
-                    t,
-                    ld,
-                    &pa.row_scale[i..i + rows],
-                    &scale[j..j + cols],
-                    dequantize.bias.map(|bb| &bb[j..j + cols]),
-                    lo,
-                    hi,
-                    &mut out[..],
-                );
-                c.store(i, j, rows, cols, &out, ld);
-            };
+            let store = ctx.kernels().igemm.stores.f32;
+            let finish =
+                |t: &mut [i32], ld: usize, i: usize, j: usize, rows: usize, cols: usize, c: &OutPtr<f32>| {
+                    if let (Some(f), 1) = (store, c.cs) {
+                        let bias = dequantize
+                            .bias
+                            .map_or(std::ptr::null(), |bb| bb[j..j + cols].as_ptr());
+                        let (row_scale, col_scale) = (&pa.row_scale[i..i + rows], &scale[j..j + cols]);
+                        assert!(t.len() >= rows.saturating_sub(1) * ld + cols);
+                        // SAFETY: the store belongs to an available level; the
+                        // tile holds `rows` rows of `cols` at stride `ld` (checked),
+                        // the scales and bias `rows` / `cols` entries (sliced), and
+                        // the driver hands this task the in-range, unit-column-stride
+                        // block (i, j) of C alone.
+                        unsafe {
+                            f(
+                                rows,
+                                cols,
+                                t.as_ptr(),
+                                ld,
+                                row_scale.as_ptr(),
+                                col_scale.as_ptr(),
+                                bias,
+                                lo,
+                                hi,
+                                c.ptr.wrapping_add(i * c.rs + j),
+                                c.rs,
+                            )
+                        };
+                        return;
+                    }
+                    let mut out = [0f32; MAX_TILE];
+                    pipeline::dequantize_tile(
+                        t,
+                        ld,
+                        &pa.row_scale[i..i + rows],
+                        &scale[j..j + cols],
+                        dequantize.bias.map(|bb| &bb[j..j + cols]),
+                        lo,
+                        hi,
+                        &mut out[..],
+                    );
+                    c.store(i, j, rows, cols, &out, ld);
+                };
             run(ctx, pa, b, OutPtr::new(&mut c, None), None, finish);
         }
         Output::U8 { mut c, requantize } => {
@@ -615,7 +645,34 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
         check_bias_len(bias.len(), n)?;
     }
     let scale = expand_scale(&p.scale, n);
-    let finish = |t: &mut [i32], ld, i, j, rows, cols, c: &OutPtr<T>| {
+    let store = ctx.kernels().igemm.stores.q8;
+    let finish = |t: &mut [i32], ld: usize, i: usize, j: usize, rows: usize, cols: usize, c: &OutPtr<T>| {
+        if let (Some(f), 1, 1) = (store, c.cs, std::mem::size_of::<T>()) {
+            let bias = p.bias.map_or(std::ptr::null(), |bb| bb[j..j + cols].as_ptr());
+            let col_scale = &scale[j..j + cols];
+            assert!(t.len() >= rows.saturating_sub(1) * ld + cols);
+            // SAFETY: the store belongs to an available level; the tile holds
+            // `rows` rows of `cols` at stride `ld` (checked), the scale and
+            // bias `cols` entries (sliced); `T` is u8 or i8 (one byte), and the
+            // driver hands this task the in-range, unit-column-stride block
+            // (i, j) of C alone; `lo ≤ hi` bound the output type.
+            unsafe {
+                f(
+                    rows,
+                    cols,
+                    t.as_ptr(),
+                    ld,
+                    col_scale.as_ptr(),
+                    bias,
+                    p.zero_point,
+                    lo,
+                    hi,
+                    c.ptr.wrapping_add(i * c.rs + j) as *mut u8,
+                    c.rs,
+                )
+            };
+            return;
+        }
         pipeline::requantize_tile(
             t,
             ld,

@@ -13,6 +13,8 @@ pub mod dot_f32;
 pub mod dot_s8;
 pub mod dot_u8;
 pub mod dot_u8s8;
+pub mod igemm_store_s32_to_f32;
+pub mod igemm_store_s32_to_q8;
 pub mod l2sq_bf16;
 pub mod l2sq_f16;
 pub mod l2sq_f32;
