@@ -1,6 +1,8 @@
 //! Min-of-N timing of the INT8 GEMM against rten-gemm, for machines too
 //! busy for criterion's means: implementations are interleaved rep by rep,
-//! and the fastest rep of each is reported (GOP/s, 2·M·N·K operations).
+//! and the fastest rep of each is reported (GOP/s, 2·M·N·K operations; with
+//! one thread the time is the process's CPU time, which ignores time slices
+//! lost to other processes).
 //!
 //! `cargo run --release --example igemm_min -- M N K REPS [THREADS] [kernels]`
 //! With `kernels`, every kernel family of every available level runs too.
@@ -136,12 +138,28 @@ fn main() {
     if let Ok(only) = std::env::var("IGEMM_MIN_ONLY") {
         jobs.retain(|(name, _)| name.contains(&only));
     }
+    // One thread: the process's CPU time, so time slices lost to other
+    // work on a shared machine do not count (caches they pollute still do).
+    let cpu_time = || {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: valid out-pointer.
+        unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+        ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+    };
     let mut best = vec![f64::MAX; jobs.len()];
     for _ in 0..reps {
         for (j, (_, f)) in jobs.iter_mut().enumerate() {
-            let t0 = Instant::now();
+            let (t0, c0) = (Instant::now(), cpu_time());
             f();
-            best[j] = best[j].min(t0.elapsed().as_secs_f64());
+            let dt = if threads == 1 {
+                cpu_time() - c0
+            } else {
+                t0.elapsed().as_secs_f64()
+            };
+            best[j] = best[j].min(dt);
         }
     }
     for ((name, _), t) in jobs.iter().zip(&best) {

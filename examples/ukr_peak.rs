@@ -1,12 +1,12 @@
 //! Microkernel throughput in isolation (tuning aid).
 //!
 //! `ukr_peak [KC]`: the f32 14×32 kernel on L1-resident panels.
-//! `ukr_peak igemm KG PH ROWS PANELS [CHUNK]`: the INT8 VNNI kernels (14×32
+//! `ukr_peak igemm KG PH ROWS PANELS [CHUNK [APANELS]]`: the INT8 VNNI kernels (14×32
 //! zmm, 6×32 ymm) over `KG` k-groups, A panels of `PH` rows (group stride
 //! `4·PH`) split into sub-tiles of at most MR of `ROWS` rows, swept over
 //! `PANELS` B panels the way the driver's macro-kernel does (B panel outer,
 //! sub-tiles inner; with `CHUNK`, K cut into chunks of that many groups
-//! inside each panel), so the data comes from the cache level those sizes
+//! inside each panel; with `APANELS`, that many A panels per B panel), so the data comes from the cache level those sizes
 //! imply. Compare with the whole call (`lowp bench`, `igemm_min`) to see
 //! what the driver costs.
 fn main() {
@@ -36,20 +36,22 @@ fn main() {
             type Ukr = unsafe fn(usize, usize, *const u8, usize, *const i8, *mut i32, usize);
             let (kg, ph, rows, panels) = (arg(2, 64), arg(3, 42), arg(4, 42), arg(5, 1));
             let chunk = arg(6, kg).max(1);
+            let apanels = arg(7, 1).max(1);
             // The 14×32 zmm kernel and the 6×32 ymm one, interleaved round
             // by round.
             let kernels: Vec<(&str, usize, Ukr)> = vec![("14x32", 14, k14), ("6x32_ymm", 6, k6y)];
-            let a = vec![1u8; 4 * ph * kg];
+            let a = vec![1u8; 4 * ph * kg * apanels];
             let b = vec![1i8; 128 * kg * panels];
             let mut c = vec![0i32; ph * 32];
-            let work = 2.0 * (rows * 32 * 4 * kg * panels) as f64;
+            let work = 2.0 * (rows * 32 * 4 * kg * panels * apanels) as f64;
             let reps = (2e9 / work).ceil() as usize;
             let mut best = vec![0f64; kernels.len()];
             for _ in 0..7 {
                 for (&(_, mr, f), best) in kernels.iter().zip(&mut best) {
                     let t0 = now();
                     for _ in 0..reps {
-                        for p in 0..panels {
+                        for (p, ap) in (0..panels).flat_map(|p| (0..apanels).map(move |q| (p, q))) {
+                            let a = &a[ap * 4 * ph * kg..];
                             for g0 in (0..kg).step_by(chunk) {
                                 let cg = chunk.min(kg - g0);
                                 let mut i = 0;
@@ -78,7 +80,7 @@ fn main() {
                 }
             }
             for ((name, _, _), best) in kernels.iter().zip(&best) {
-                println!("igemm {name} kg={kg} ph={ph} rows={rows} panels={panels} chunk={chunk}: {best:.1} GOP/s (best of 7)");
+                println!("igemm {name} kg={kg} ph={ph} rows={rows} panels={panels} chunk={chunk} apanels={apanels}: {best:.1} GOP/s (best of 7)");
             }
             return;
         }
