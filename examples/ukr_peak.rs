@@ -1,8 +1,9 @@
 //! Microkernel throughput in isolation (tuning aid).
 //!
 //! `ukr_peak [KC]`: the f32 14×32 kernel on L1-resident panels.
-//! `ukr_peak igemm KG PH ROWS PANELS [CHUNK [APANELS]]`: the INT8 VNNI kernels (14×32
-//! zmm, 6×32 ymm) over `KG` k-groups, A panels of `PH` rows (group stride
+//! `ukr_peak igemm KG PH ROWS PANELS [CHUNK [APANELS]]`: the INT8 VNNI kernels
+//! (14×32 zmm, 6×32 ymm; with `IGEMM_UKR=chain` the AVX2 chain 4×16 and
+//! exact 2×16) over `KG` k-groups, A panels of `PH` rows (group stride
 //! `4·PH`) split into sub-tiles of at most MR of `ROWS` rows, swept over
 //! `PANELS` B panels the way the driver's macro-kernel does (B panel outer,
 //! sub-tiles inner; with `CHUNK`, K cut into chunks of that many groups
@@ -27,23 +28,31 @@ fn main() {
             ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
         };
         if args.get(1).map(String::as_str) == Some("igemm") {
-            use lowp_kernels::x86_64::avx512vnni::{
-                igemm_u8s8s32_14x32_avx512vnni as k14, igemm_u8s8s32_6x32_avx512vnni_ymm as k6y,
-            };
-            if !std::arch::is_x86_feature_detected!("avx512vnni") {
-                return;
-            }
             type Ukr = unsafe fn(usize, usize, *const u8, usize, *const i8, *mut i32, usize);
             let (kg, ph, rows, panels) = (arg(2, 64), arg(3, 42), arg(4, 42), arg(5, 1));
             let chunk = arg(6, kg).max(1);
             let apanels = arg(7, 1).max(1);
-            // The 14×32 zmm kernel and the 6×32 ymm one, interleaved round
-            // by round.
-            let kernels: Vec<(&str, usize, Ukr)> = vec![("14x32", 14, k14), ("6x32_ymm", 6, k6y)];
+            // `IGEMM_UKR=chain` times the AVX2 kernels (16-column
+            // panels); otherwise the VNNI ones (32 columns). The kernels of a
+            // family run interleaved, round by round.
+            use lowp_kernels::x86_64::{avx2, avx512vnni};
+            let chain = std::env::var("IGEMM_UKR").is_ok_and(|v| v == "chain");
+            let (nr, kernels): (usize, Vec<(&str, usize, Ukr)>) = if chain {
+                let k4: Ukr = avx2::igemm_u8s8s32_chain_4x16_avx2;
+                let k2: Ukr = avx2::igemm_u8s8s32_exact_2x16_avx2;
+                (16, vec![("chain_4x16", 4, k4), ("exact_2x16", 2, k2)])
+            } else {
+                if !std::arch::is_x86_feature_detected!("avx512vnni") {
+                    return;
+                }
+                let k14: Ukr = avx512vnni::igemm_u8s8s32_14x32_avx512vnni;
+                let k6: Ukr = avx512vnni::igemm_u8s8s32_6x32_avx512vnni_ymm;
+                (32, vec![("14x32", 14, k14), ("6x32_ymm", 6, k6)])
+            };
             let a = vec![1u8; 4 * ph * kg * apanels];
-            let b = vec![1i8; 128 * kg * panels];
-            let mut c = vec![0i32; ph * 32];
-            let work = 2.0 * (rows * 32 * 4 * kg * panels * apanels) as f64;
+            let b = vec![1i8; 4 * nr * kg * panels];
+            let mut c = vec![0i32; ph * nr];
+            let work = 2.0 * (rows * nr * 4 * kg * panels * apanels) as f64;
             let reps = (2e9 / work).ceil() as usize;
             let mut best = vec![0f64; kernels.len()];
             for _ in 0..7 {
@@ -58,17 +67,17 @@ fn main() {
                                 while i < rows {
                                     let mm = mr.min(rows - i);
                                     // SAFETY: a holds ph rows × kg groups, b panels ×
-                                    // kg·128 bytes, c ph × 32 i32; the CPU has
-                                    // avx512vnni.
+                                    // kg·4·nr bytes, c ph × nr i32; the CPU has
+                                    // the kernel family's features.
                                     unsafe {
                                         f(
                                             mm,
                                             cg,
                                             a.as_ptr().add(4 * i + 4 * ph * g0),
                                             4 * ph,
-                                            b.as_ptr().add(p * 128 * kg + 128 * g0),
-                                            c.as_mut_ptr().add(32 * i),
-                                            32,
+                                            b.as_ptr().add(4 * nr * (p * kg + g0)),
+                                            c.as_mut_ptr().add(nr * i),
+                                            nr,
                                         )
                                     };
                                     i += mm;
