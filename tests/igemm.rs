@@ -1060,3 +1060,42 @@ fn row_major_pipeline_stores_match_oracle() {
         }
     }
 }
+
+/// Activation packing: K around whole 64-byte blocks, row counts around
+/// multiples of 4, u8 and s8 activations (their row sums feed the weight
+/// zero point's correction), rows padded past K, on every level.
+#[test]
+fn activation_packing_blocks_match() {
+    let n = 35;
+    for isa in Isa::available() {
+        let c = ctx(isa, 1);
+        for k in [63, 64, 65, 130, 256] {
+            let bv: Vec<i8> = (0..k * n).map(|i| (i * 29 % 256) as u8 as i8).collect();
+            let b = MatRef::row_major(&bv, k, n).unwrap();
+            let zb = WeightZeroPoint::PerTensor(-5);
+            let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
+            for m in [3, 4, 5, 8, 13, 42, 45] {
+                let lda = k + 9;
+                let raw: Vec<u8> = (0..m * lda).map(|i| (i * 131 % 251) as u8).collect();
+                let au = MatRef::new(&raw, m, k, lda, 1).unwrap();
+                let signed: Vec<i8> = raw.iter().map(|&x| x as i8).collect();
+                let as8 = MatRef::new(&signed, m, k, lda, 1).unwrap();
+                let mut got = vec![0i32; m * n];
+                let want = oracle::igemm_s32(au, 6, b, &zb, Saturation::Exact);
+                let out = Output::S32 {
+                    c: MatMut::row_major(&mut got, m, n).unwrap(),
+                    accumulate: false,
+                };
+                igemm(&c, au, 6, &p, out).unwrap();
+                assert_eq!(got, want, "{isa} u8 m={m} k={k}");
+                let want = oracle::igemm_s32(as8, -3, b, &zb, Saturation::Exact);
+                let out = Output::S32 {
+                    c: MatMut::row_major(&mut got, m, n).unwrap(),
+                    accumulate: false,
+                };
+                igemm(&c, as8, -3, &p, out).unwrap();
+                assert_eq!(got, want, "{isa} s8 m={m} k={k}");
+            }
+        }
+    }
+}

@@ -49,8 +49,9 @@ pub struct IgemmKernels {
     pub exact: Option<IgemmUkernel>,
     /// An alternative main kernel (the ymm `vpdpbusd` on AVX-512 VNNI).
     pub alt: Option<IgemmUkernel>,
-    /// Vectorized output-pipeline stores, where the level has them.
-    pub(crate) stores: TileStores,
+    /// Vectorized output-pipeline stores and A packing, where the level
+    /// has them.
+    pub(crate) helpers: Helpers,
 }
 
 /// `(rows, cols, tile, ld, scale, bias, zp, lo, hi, c, rsc)`: requantizes an
@@ -65,29 +66,37 @@ pub(crate) type StoreQ8Fn =
 pub(crate) type StoreF32Fn =
     unsafe fn(usize, usize, *const i32, usize, *const f32, *const f32, *const f32, f32, f32, *mut f32, usize);
 
-/// The output pipeline's tile stores of one level (`None`: the portable
-/// `multiversion` loops in `pipeline`, bit-identical).
+/// `(src, lda, blocks, xor, dst, gs) -> row sums`: packs 64-byte blocks of
+/// 4 activation rows into the panel layout; see
+/// `lowp_kernels::x86_64::avx512::igemm_pack_a_4rows`.
+pub(crate) type PackA4Fn = unsafe fn(*const u8, usize, usize, u8, *mut u8, usize) -> [u32; 4];
+
+/// The output pipeline's tile stores and the A packer of one level (`None`:
+/// the portable loops in `pipeline` and `pack`, bit-identical).
 #[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct TileStores {
+pub(crate) struct Helpers {
+    /// Packs 4 activation rows at a time.
+    pub(crate) pack_a4: Option<PackA4Fn>,
     /// s32 → requantized u8/s8.
     pub(crate) q8: Option<StoreQ8Fn>,
     /// s32 → dequantized f32.
     pub(crate) f32: Option<StoreF32Fn>,
 }
 
-impl TileStores {
+impl Helpers {
     /// The stores for `isa` (an available level).
-    fn select(isa: Isa) -> TileStores {
+    fn select(isa: Isa) -> Helpers {
         #[cfg(target_arch = "x86_64")]
         if isa >= Isa::Avx512 {
             use lowp_kernels::x86_64::avx512 as k;
-            return TileStores {
+            return Helpers {
+                pack_a4: Some(k::igemm_pack_a_4rows::igemm_pack_a_4rows_avx512),
                 q8: Some(k::igemm_store_s32_to_q8::igemm_store_s32_to_q8_avx512),
                 f32: Some(k::igemm_store_s32_to_f32::igemm_store_s32_to_f32_avx512),
             };
         }
         let _ = isa;
-        TileStores::default()
+        Helpers::default()
     }
 }
 
@@ -122,7 +131,7 @@ impl IgemmKernels {
                 false
             )),
             alt: None,
-            stores: TileStores::select(isa),
+            helpers: Helpers::select(isa),
         };
         #[cfg(target_arch = "x86_64")]
         {
@@ -136,7 +145,7 @@ impl IgemmKernels {
                     main: ukr!(k::avx2, igemm_u8s8s32_chain_4x16_avx2, 4, 16, true),
                     exact: Some(ukr!(k::avx2, igemm_u8s8s32_exact_2x16_avx2, 2, 16, false)),
                     alt: None,
-                    stores: TileStores::select(isa),
+                    helpers: Helpers::select(isa),
                 },
                 Isa::Avx2Vnni => IgemmKernels {
                     isa,
@@ -145,7 +154,7 @@ impl IgemmKernels {
                     main: ukr!(k::avx2vnni, igemm_u8s8s32_6x16_avx2vnni, 6, 16, false),
                     exact: None,
                     alt: None,
-                    stores: TileStores::select(isa),
+                    helpers: Helpers::select(isa),
                 },
                 Isa::Avx512 => IgemmKernels {
                     isa,
@@ -154,7 +163,7 @@ impl IgemmKernels {
                     main: ukr!(k::avx512, igemm_u8s8s32_chain_8x32_avx512, 8, 32, true),
                     exact: Some(ukr!(k::avx512, igemm_u8s8s32_exact_6x32_avx512, 6, 32, false)),
                     alt: None,
-                    stores: TileStores::select(isa),
+                    helpers: Helpers::select(isa),
                 },
                 Isa::Avx512Vnni => IgemmKernels {
                     isa,
@@ -169,7 +178,7 @@ impl IgemmKernels {
                         32,
                         false
                     )),
-                    stores: TileStores::select(isa),
+                    helpers: Helpers::select(isa),
                 },
             }
         }

@@ -195,7 +195,9 @@ pub fn igemm<A: Int8>(
         // Nothing to compute, and no per-row state: M may be huge when K = 0.
         return check_pipeline(&out, b.n);
     }
-    igemm_checked_run(ctx, &Activations::new(a, a_zero_point), b, out)
+    let mut pa = Activations::new(a, a_zero_point);
+    pa.pack4 = ctx.kernels().igemm.helpers.pack_a4;
+    igemm_checked_run(ctx, &pa, b, out)
 }
 
 /// `Err` unless the output is `m × n`.
@@ -552,7 +554,7 @@ pub(crate) fn igemm_checked_run<A: Int8>(
                 }
             };
             let scale = expand_scale(&dequantize.scale, n);
-            let store = ctx.kernels().igemm.stores.f32;
+            let store = ctx.kernels().igemm.helpers.f32;
             let finish =
                 |t: &mut [i32], ld: usize, i: usize, j: usize, rows: usize, cols: usize, c: &OutPtr<f32>| {
                     if let (Some(f), 1) = (store, c.cs) {
@@ -645,7 +647,7 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
         check_bias_len(bias.len(), n)?;
     }
     let scale = expand_scale(&p.scale, n);
-    let store = ctx.kernels().igemm.stores.q8;
+    let store = ctx.kernels().igemm.helpers.q8;
     let finish = |t: &mut [i32], ld: usize, i: usize, j: usize, rows: usize, cols: usize, c: &OutPtr<T>| {
         if let (Some(f), 1, 1) = (store, c.cs, std::mem::size_of::<T>()) {
             let bias = p.bias.map_or(std::ptr::null(), |bb| bb[j..j + cols].as_ptr());

@@ -13,6 +13,7 @@ pub mod dot_f32;
 pub mod dot_s8;
 pub mod dot_u8;
 pub mod dot_u8s8;
+pub mod igemm_pack_a_4rows;
 pub mod igemm_store_s32_to_f32;
 pub mod igemm_store_s32_to_q8;
 pub mod l2sq_bf16;
