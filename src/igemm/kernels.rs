@@ -37,7 +37,7 @@ pub struct IgemmKernels {
     /// Most rows per packed activation panel (a multiple of every kernel's
     /// MR at this level). A call with fewer rows, or rows that do not
     /// divide evenly, packs panels of `⌈M / ⌈M / a_panel_rows⌉⌉` rows
-    /// instead ([`panel_rows`]): a 16-row call packs one 16-row panel
+    /// instead: a 16-row call packs one 16-row panel
     /// (group stride 64 bytes, run as 8 + 8 sub-tiles), not 16 rows
     /// scattered over a 42-row panel.
     pub a_panel_rows: usize,
