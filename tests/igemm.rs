@@ -473,10 +473,11 @@ fn panel_verdicts_mix_paths() {
     }
 }
 
-/// Every kernel of every level, forced one at a time, on one problem.
+/// Every kernel of every level, forced one at a time, on one problem (raw
+/// s32, requantized u8 and dequantized f32 outputs).
 #[test]
 fn every_kernel_variant_matches() {
-    let (m, n, k) = (31, 77, 45);
+    let (m, n, k) = (31, 77, 145);
     let av: Vec<i8> = (0..m * k).map(|i| (i * 91 % 256) as u8 as i8).collect();
     let bv: Vec<u8> = (0..k * n).map(|i| (i * 53 % 256) as u8).collect();
     let a = MatRef::row_major(&av, m, k).unwrap();
@@ -540,6 +541,36 @@ fn every_kernel_variant_matches() {
             )
             .unwrap();
             assert_eq!(got, want, "{isa} {pref:?}");
+            // The same variant through the row-major pipeline stores and
+            // the activation packer (vectorized on AVX-512 levels).
+            let scale = Scale::PerTensor(0.0007);
+            let mut q = vec![0u8; m * n];
+            let rq = Requantize {
+                relu: true,
+                ..Requantize::new(scale, 11)
+            };
+            let out = Output::U8 {
+                c: MatMut::row_major(&mut q, m, n).unwrap(),
+                requantize: rq,
+            };
+            igemm(&c, a, -7, &p, out).unwrap();
+            let mut f = vec![0f32; m * n];
+            let dq = Dequantize::new(scale);
+            let out = Output::F32 {
+                c: MatMut::row_major(&mut f, m, n).unwrap(),
+                dequantize: dq,
+            };
+            igemm(&c, a, -7, &p, out).unwrap();
+            for (x, &w) in want.iter().enumerate() {
+                let j = x % n;
+                assert_eq!(
+                    q[x] as i32,
+                    oracle::requantize_one(w, j, &rq, 0, 255),
+                    "{isa} {pref:?} u8 {x}"
+                );
+                let wf = oracle::dequantize_one(w, j, &scale, None, Activation::Identity);
+                assert_eq!(f[x].to_bits(), wf.to_bits(), "{isa} {pref:?} f32 {x}");
+            }
         }
     }
 }
