@@ -3,7 +3,7 @@
 
 use crate::gemm::Microkernel;
 use crate::Isa;
-use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
+use lowp_kernels::scalar::igemm_tile_store::{igemm_tile_store_scalar, TileCorrection};
 
 /// Signature of every igemm microkernel:
 /// `(m, kg, a, gs, b, c, ldc)` computes the `m × NR` s32 tile
@@ -54,17 +54,46 @@ pub struct IgemmKernels {
     pub(crate) helpers: Helpers,
 }
 
-/// `(rows, cols, tile, ld, scale, bias, zp, lo, hi, c, rsc)`: requantizes an
+/// `(rows, cols, tile, ld, corr, scale, bias, zp, lo, hi, c, rsc)`: requantizes an
 /// s32 tile into 8-bit C (unit column stride); see
 /// `lowp_kernels::x86_64::avx512::igemm_store_s32_to_q8`.
-pub(crate) type StoreQ8Fn =
-    unsafe fn(usize, usize, *const i32, usize, *const f32, *const i32, i32, i32, i32, *mut u8, usize);
+pub(crate) type StoreQ8Fn = unsafe fn(
+    usize,
+    usize,
+    *const i32,
+    usize,
+    Option<TileCorrection>,
+    *const f32,
+    *const i32,
+    i32,
+    i32,
+    i32,
+    *mut u8,
+    usize,
+);
 
-/// `(rows, cols, tile, ld, row_scale, scale, bias, lo, hi, c, rsc)`:
+/// `(rows, cols, tile, ld, corr, row_scale, scale, bias, lo, hi, c, rsc)`:
 /// dequantizes an s32 tile into f32 C (unit column stride); see
 /// `lowp_kernels::x86_64::avx512::igemm_store_s32_to_f32`.
-pub(crate) type StoreF32Fn =
-    unsafe fn(usize, usize, *const i32, usize, *const f32, *const f32, *const f32, f32, f32, *mut f32, usize);
+pub(crate) type StoreF32Fn = unsafe fn(
+    usize,
+    usize,
+    *const i32,
+    usize,
+    Option<TileCorrection>,
+    *const f32,
+    *const f32,
+    *const f32,
+    f32,
+    f32,
+    *mut f32,
+    usize,
+);
+
+/// `(rows, cols, tile, ld, corr, c, rsc)`: stores a corrected s32 tile into
+/// C (unit column stride); see `lowp_kernels::x86_64::avx512::igemm_store_s32`.
+pub(crate) type StoreS32Fn =
+    unsafe fn(usize, usize, *const i32, usize, Option<TileCorrection>, *mut i32, usize);
 
 /// `(src, lda, blocks, xor, dst, gs) -> row sums`: packs 64-byte blocks of
 /// 4 activation rows into the panel layout; see
@@ -81,6 +110,8 @@ pub(crate) struct Helpers {
     pub(crate) q8: Option<StoreQ8Fn>,
     /// s32 → dequantized f32.
     pub(crate) f32: Option<StoreF32Fn>,
+    /// s32 → s32 (zero-point correction on the way).
+    pub(crate) s32: Option<StoreS32Fn>,
 }
 
 impl Helpers {
@@ -93,6 +124,7 @@ impl Helpers {
                 pack_a4: Some(k::igemm_pack_a_4rows::igemm_pack_a_4rows_avx512),
                 q8: Some(k::igemm_store_s32_to_q8::igemm_store_s32_to_q8_avx512),
                 f32: Some(k::igemm_store_s32_to_f32::igemm_store_s32_to_f32_avx512),
+                s32: Some(k::igemm_store_s32::igemm_store_s32_avx512),
             };
         }
         let _ = isa;
