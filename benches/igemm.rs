@@ -60,19 +60,19 @@ fn bench_shapes(cr: &mut Criterion) {
             let mut c = vec![0i32; m * n];
             g.bench_function(
                 BenchmarkId::new(format!("lowp_s32_{}", ctx.isa()), &shape),
-                |bch| bch.iter(|| lowp_igemm_s32(&ctx, black_box(&a), m, k, &p, &mut c)),
+                |bch| bch.iter(|| lowp_igemm_s32(&ctx, black_box(&a), 0, m, k, &p, &mut c)),
             );
             let mut q = vec![0u8; m * n];
             g.bench_function(
                 BenchmarkId::new(format!("lowp_requant_u8_{}", ctx.isa()), &shape),
-                |bch| bch.iter(|| lowp_igemm_u8_relu(&ctx, black_box(&a), m, k, &p, &mut q)),
+                |bch| bch.iter(|| lowp_igemm_u8_relu(&ctx, black_box(&a), 0, m, k, &p, &mut q)),
             );
             let ex = GemmExecutor::<u8, i8, i32>::default();
             let rb = ex.prepack_b(NdTensorView::from_data([k, n], &b[..]));
             let mut rc = vec![0i32; m * n];
             g.bench_function(
                 BenchmarkId::new(format!("rten_{}", ex.kernel_name()), &shape),
-                |bch| bch.iter(|| rten_igemm(&pool, &ex, &rb, black_box(&a), m, k, &mut rc)),
+                |bch| bch.iter(|| rten_igemm(&pool, &ex, &rb, black_box(&a), 0, m, k, &mut rc)),
             );
         }
         g.finish();
@@ -112,7 +112,7 @@ fn chain_vs_vnni_shape(
         for (pref, name) in kernel_families(&ctx) {
             let p = pack_weights(&ctx, bm, pref);
             g.bench_function(BenchmarkId::new(name, format!("{m}x{n}x{k}")), |bch| {
-                bch.iter(|| lowp_igemm_s32(&ctx, black_box(&a), m, k, &p, &mut c))
+                bch.iter(|| lowp_igemm_s32(&ctx, black_box(&a), 0, m, k, &p, &mut c))
             });
         }
     }

@@ -412,10 +412,11 @@ fn panel_verdicts_mix_paths() {
     }
 }
 
-/// Every kernel of every level, forced one at a time, on one problem.
+/// Every kernel of every level, forced one at a time, on one problem (raw
+/// s32, requantized u8 and dequantized f32 outputs).
 #[test]
 fn every_kernel_variant_matches() {
-    let (m, n, k) = (31, 77, 45);
+    let (m, n, k) = (31, 77, 145);
     let av: Vec<i8> = (0..m * k).map(|i| (i * 91 % 256) as u8 as i8).collect();
     let bv: Vec<u8> = (0..k * n).map(|i| (i * 53 % 256) as u8).collect();
     let a = MatRef::row_major(&av, m, k).unwrap();
@@ -451,6 +452,36 @@ fn every_kernel_variant_matches() {
             let p = PackedI8Weights::pack(&c, b, zb, with_preference(pref)).unwrap();
             let got = igemm_s32(&c, a, -7, &p);
             assert_eq!(got, want, "{isa} {pref:?}");
+            // The same variant through the row-major pipeline stores and
+            // the activation packer (vectorized on AVX-512 levels).
+            let scale = Scale::PerTensor(0.0007);
+            let mut q = vec![0u8; m * n];
+            let rq = Requantize {
+                relu: true,
+                ..Requantize::new(scale, 11)
+            };
+            let out = Output::U8 {
+                c: MatMut::row_major(&mut q, m, n).unwrap(),
+                requantize: rq,
+            };
+            igemm(&c, a, -7, &p, out).unwrap();
+            let mut f = vec![0f32; m * n];
+            let dq = Dequantize::new(scale);
+            let out = Output::F32 {
+                c: MatMut::row_major(&mut f, m, n).unwrap(),
+                dequantize: dq,
+            };
+            igemm(&c, a, -7, &p, out).unwrap();
+            for (x, &w) in want.iter().enumerate() {
+                let j = x % n;
+                assert_eq!(
+                    q[x] as i32,
+                    oracle::requantize_one(w, j, &rq, 0, 255),
+                    "{isa} {pref:?} u8 {x}"
+                );
+                let wf = oracle::dequantize_one(w, j, &scale, None, Activation::Identity);
+                assert_eq!(f[x].to_bits(), wf.to_bits(), "{isa} {pref:?} f32 {x}");
+            }
         }
     }
 }
@@ -802,6 +833,175 @@ fn blocked_partition_matches_oracle() {
             )
             .unwrap();
             assert_eq!(got, want, "{isa} threads={threads}");
+        }
+    }
+}
+
+/// Every row count from 1 to past two A panels (the panel height follows M:
+/// `⌈M / ⌈M / a_panel_rows⌉⌉` rows), with zero points, on every level.
+#[test]
+fn every_row_count_matches() {
+    let (n, k) = (40, 37);
+    let bv: Vec<i8> = (0..k * n).map(|i| (i * 29 % 256) as u8 as i8).collect();
+    let b = MatRef::row_major(&bv, k, n).unwrap();
+    let zb = WeightZeroPoint::PerTensor(-3);
+    for isa in Isa::available() {
+        let c = ctx(isa, 1);
+        let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
+        for m in (1..=45).chain([85, 90]) {
+            let av: Vec<u8> = (0..m * k).map(|i| (i * 131 % 256) as u8).collect();
+            let a = MatRef::row_major(&av, m, k).unwrap();
+            let want = oracle::igemm_s32(a, 7, b, &zb, Saturation::Exact);
+            let mut got = vec![0i32; m * n];
+            igemm(
+                &c,
+                a,
+                7,
+                &p,
+                Output::S32 {
+                    c: MatMut::row_major(&mut got, m, n).unwrap(),
+                    accumulate: false,
+                },
+            )
+            .unwrap();
+            assert_eq!(got, want, "{isa} m={m}");
+        }
+    }
+}
+
+/// Row-major outputs with padded rows take the vectorized tile stores
+/// (AVX-512 levels) or the portable ones: bit-exact against the oracle for
+/// every pipeline option, column tails of every length mod 16, and the row
+/// padding is never written.
+#[test]
+fn row_major_pipeline_stores_match_oracle() {
+    let k = 23;
+    for isa in Isa::available() {
+        let c = ctx(isa, 1);
+        for (m, n) in [(1, 1), (3, 15), (5, 16), (16, 17), (17, 45), (2, 64)] {
+            let av: Vec<u8> = (0..m * k).map(|i| (i * 37 % 256) as u8).collect();
+            let bv: Vec<i8> = (0..k * n).map(|i| (i * 61 % 256) as u8 as i8).collect();
+            let (a, b) = (rm(&av, m, k), rm(&bv, k, n));
+            let zb = WeightZeroPoint::PerTensor(1);
+            let want = oracle::igemm_s32(a, 9, b, &zb, Saturation::Exact);
+            let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
+            let ld = n + 3;
+            let scales: Vec<f32> = (0..n).map(|j| 0.002 + j as f32 * 0.0007).collect();
+            let fbias: Vec<f32> = (0..n).map(|j| j as f32 * 0.37 - 5.0).collect();
+            let ibias: Vec<i32> = (0..n).map(|j| j as i32 * 97 - 1000).collect();
+            for (sc, with_bias) in [
+                (Scale::PerTensor(0.003), false),
+                (Scale::PerColumn(&scales), true),
+            ] {
+                for act in [
+                    Activation::Identity,
+                    Activation::Relu,
+                    Activation::Clamp { min: -2.0, max: 3.0 },
+                ] {
+                    let dq = Dequantize {
+                        scale: sc,
+                        bias: with_bias.then_some(&fbias[..]),
+                        activation: act,
+                    };
+                    let mut got = vec![f32::NAN; m * ld];
+                    let out = Output::F32 {
+                        c: MatMut::new(&mut got, m, n, ld, 1).unwrap(),
+                        dequantize: dq,
+                    };
+                    igemm(&c, a, 9, &p, out).unwrap();
+                    for i in 0..m {
+                        for j in 0..ld {
+                            let g = got[i * ld + j];
+                            if j < n {
+                                let w = oracle::dequantize_one(want[i * n + j], j, &dq.scale, dq.bias, act);
+                                assert_eq!(g.to_bits(), w.to_bits(), "{isa} f32 {act:?} ({i},{j})");
+                            } else {
+                                assert!(g.is_nan(), "{isa} f32 padding ({i},{j})");
+                            }
+                        }
+                    }
+                }
+                for (relu, clamp) in [(false, None), (true, None), (false, Some((-20, 40)))] {
+                    let rq = Requantize {
+                        bias: with_bias.then_some(&ibias[..]),
+                        relu,
+                        clamp,
+                        ..Requantize::new(sc, 5)
+                    };
+                    let mut q8 = vec![0x5au8; m * ld];
+                    let out = Output::U8 {
+                        c: MatMut::new(&mut q8, m, n, ld, 1).unwrap(),
+                        requantize: Requantize {
+                            clamp: clamp.map(|(lo, hi)| (lo.max(0), hi)),
+                            ..rq
+                        },
+                    };
+                    igemm(&c, a, 9, &p, out).unwrap();
+                    let rq_u8 = Requantize {
+                        clamp: clamp.map(|(lo, hi)| (lo.max(0), hi)),
+                        ..rq
+                    };
+                    let mut s8 = vec![0x5ai8; m * ld];
+                    let out = Output::S8 {
+                        c: MatMut::new(&mut s8, m, n, ld, 1).unwrap(),
+                        requantize: rq,
+                    };
+                    igemm(&c, a, 9, &p, out).unwrap();
+                    for i in 0..m {
+                        for j in 0..ld {
+                            let (gu, gs) = (q8[i * ld + j], s8[i * ld + j]);
+                            if j < n {
+                                let v = want[i * n + j];
+                                let wu = oracle::requantize_one(v, j, &rq_u8, 0, 255);
+                                let ws = oracle::requantize_one(v, j, &rq, -128, 127);
+                                assert_eq!(gu as i32, wu, "{isa} u8 relu={relu} {clamp:?} ({i},{j})");
+                                assert_eq!(gs as i32, ws, "{isa} s8 relu={relu} {clamp:?} ({i},{j})");
+                            } else {
+                                assert_eq!((gu, gs), (0x5a, 0x5a), "{isa} q8 padding ({i},{j})");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Activation packing: K around whole 64-byte blocks, row counts around
+/// multiples of 4, u8 and s8 activations (their row sums feed the weight
+/// zero point's correction), rows padded past K, on every level.
+#[test]
+fn activation_packing_blocks_match() {
+    let n = 35;
+    for isa in Isa::available() {
+        let c = ctx(isa, 1);
+        for k in [63, 64, 65, 130, 256] {
+            let bv: Vec<i8> = (0..k * n).map(|i| (i * 29 % 256) as u8 as i8).collect();
+            let b = MatRef::row_major(&bv, k, n).unwrap();
+            let zb = WeightZeroPoint::PerTensor(-5);
+            let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
+            for m in [3, 4, 5, 8, 13, 42, 45] {
+                let lda = k + 9;
+                let raw: Vec<u8> = (0..m * lda).map(|i| (i * 131 % 251) as u8).collect();
+                let au = MatRef::new(&raw, m, k, lda, 1).unwrap();
+                let signed: Vec<i8> = raw.iter().map(|&x| x as i8).collect();
+                let as8 = MatRef::new(&signed, m, k, lda, 1).unwrap();
+                let mut got = vec![0i32; m * n];
+                let want = oracle::igemm_s32(au, 6, b, &zb, Saturation::Exact);
+                let out = Output::S32 {
+                    c: MatMut::row_major(&mut got, m, n).unwrap(),
+                    accumulate: false,
+                };
+                igemm(&c, au, 6, &p, out).unwrap();
+                assert_eq!(got, want, "{isa} u8 m={m} k={k}");
+                let want = oracle::igemm_s32(as8, -3, b, &zb, Saturation::Exact);
+                let out = Output::S32 {
+                    c: MatMut::row_major(&mut got, m, n).unwrap(),
+                    accumulate: false,
+                };
+                igemm(&c, as8, -3, &p, out).unwrap();
+                assert_eq!(got, want, "{isa} s8 m={m} k={k}");
+            }
         }
     }
 }

@@ -127,19 +127,35 @@ pub fn pack_weights(ctx: &Context, b: MatRef<'_, i8>, preference: KernelPreferen
 }
 
 /// lowp's INT8 GEMM to raw s32: `c = a·p` for a u8 `a` (`m×k`, row-major,
-/// zero point 0).
-pub fn lowp_igemm_s32(ctx: &Context, a: &[u8], m: usize, k: usize, p: &PackedI8Weights, c: &mut [i32]) {
+/// zero point `za`).
+pub fn lowp_igemm_s32(
+    ctx: &Context,
+    a: &[u8],
+    za: i32,
+    m: usize,
+    k: usize,
+    p: &PackedI8Weights,
+    c: &mut [i32],
+) {
     let a = MatRef::row_major(a, m, k).unwrap();
     let out = Output::S32 {
         c: MatMut::row_major(c, m, p.n()).unwrap(),
         accumulate: false,
     };
-    igemm(ctx, a, 0, p, out).unwrap();
+    igemm(ctx, a, za, p, out).unwrap();
 }
 
 /// lowp's INT8 GEMM requantized to u8 with ReLU (scale 1e-4, zero point 3):
-/// `c = relu(requantize(a·p))` for a u8 `a` (`m×k`, row-major, zero point 0).
-pub fn lowp_igemm_u8_relu(ctx: &Context, a: &[u8], m: usize, k: usize, p: &PackedI8Weights, c: &mut [u8]) {
+/// `c = relu(requantize(a·p))` for a u8 `a` (`m×k`, row-major, zero point `za`).
+pub fn lowp_igemm_u8_relu(
+    ctx: &Context,
+    a: &[u8],
+    za: i32,
+    m: usize,
+    k: usize,
+    p: &PackedI8Weights,
+    c: &mut [u8],
+) {
     let a = MatRef::row_major(a, m, k).unwrap();
     let out = Output::U8 {
         c: MatMut::row_major(c, m, p.n()).unwrap(),
@@ -148,7 +164,7 @@ pub fn lowp_igemm_u8_relu(ctx: &Context, a: &[u8], m: usize, k: usize, p: &Packe
             ..Requantize::new(Scale::PerTensor(1e-4), 3)
         },
     };
-    igemm(ctx, a, 0, p, out).unwrap();
+    igemm(ctx, a, za, p, out).unwrap();
 }
 
 /// Every INT8 kernel family of `ctx`'s level, with the preference that
