@@ -72,7 +72,7 @@ fn bench_shapes(cr: &mut Criterion) {
             let mut rc = vec![0i32; m * n];
             g.bench_function(
                 BenchmarkId::new(format!("rten_{}", ex.kernel_name()), &shape),
-                |bch| bch.iter(|| rten_igemm(&pool, &ex, &rb, black_box(&a), 0, m, k, &mut rc)),
+                |bch| bch.iter(|| rten_igemm(&pool, &ex, &rb, black_box(&a), m, k, &mut rc)),
             );
         }
         g.finish();
