@@ -160,37 +160,32 @@ fn pair(c: &mut Criterion) {
             pair_interleaved("dot_s8", d, a, b, |a, b| dot::dot_s8(&one, a, b).unwrap() as f64);
         }
     }
-    let mut g = c.benchmark_group("dot_pair_f32");
+    pair_group(c, "dot_pair_f32", data_f32, |a, b| {
+        dot::dot_f32(&one, a, b).unwrap()
+    });
+    pair_group(c, "dot_pair_s8", data_s8, |a, b| dot::dot_s8(&one, a, b).unwrap());
+}
+
+/// Criterion group `group`: lowp's pair function against simsimd's dot at
+/// d = 128, 768, 1536 (inputs from `data` with seeds 1 and 2).
+fn pair_group<T: SpatialSimilarity, R>(
+    c: &mut Criterion,
+    group: &str,
+    data: fn(usize, u32) -> Vec<T>,
+    lowp: impl Fn(&[T], &[T]) -> R,
+) {
+    let mut g = c.benchmark_group(group);
     g.warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
     for d in [128usize, 768, 1536] {
-        let (a, b) = (data_f32(d + PAD, 1), data_f32(d + PAD, 2));
+        let (a, b) = (data(d + PAD, 1), data(d + PAD, 2));
         let (a, b) = (&a[..d], &b[..d]);
         g.throughput(Throughput::Elements(2 * d as u64));
         g.bench_with_input(BenchmarkId::new("lowp", d), &d, |bn, _| {
-            cpu_time(bn, || dot::dot_f32(&one, black_box(a), black_box(b)).unwrap())
+            cpu_time(bn, || lowp(black_box(a), black_box(b)))
         });
         g.bench_with_input(BenchmarkId::new("simsimd", d), &d, |bn, _| {
-            cpu_time(bn, || {
-                <f32 as SpatialSimilarity>::dot(black_box(a), black_box(b)).unwrap()
-            })
-        });
-    }
-    g.finish();
-    let mut g = c.benchmark_group("dot_pair_s8");
-    g.warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
-    for d in [128usize, 768, 1536] {
-        let (a, b) = (data_s8(d + PAD, 1), data_s8(d + PAD, 2));
-        let (a, b) = (&a[..d], &b[..d]);
-        g.throughput(Throughput::Elements(2 * d as u64));
-        g.bench_with_input(BenchmarkId::new("lowp", d), &d, |bn, _| {
-            cpu_time(bn, || dot::dot_s8(&one, black_box(a), black_box(b)).unwrap())
-        });
-        g.bench_with_input(BenchmarkId::new("simsimd", d), &d, |bn, _| {
-            cpu_time(bn, || {
-                <i8 as SpatialSimilarity>::dot(black_box(a), black_box(b)).unwrap()
-            })
+            cpu_time(bn, || T::dot(black_box(a), black_box(b)).unwrap())
         });
     }
     g.finish();

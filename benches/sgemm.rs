@@ -8,28 +8,17 @@
 //! appears in the 1-thread rows only. `lowp_packed` multiplies by a B packed
 //! beforehand (`PackedB`, the inference case).
 
+mod common;
+
+use common::{gemm_crate_sgemm, matrixmultiply_sgemm, thread_counts, GEMM_SHAPES};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use lowp::{sgemm, sgemm_packed, Context, MatMut, MatRef, PackedB};
 use std::hint::black_box;
 use std::time::Duration;
 
-const SHAPES: &[(usize, usize, usize)] = &[
-    (64, 64, 64),
-    (256, 256, 256),
-    (1024, 1024, 1024),
-    (2048, 2048, 2048),
-    (1, 4096, 4096),
-    (16, 4096, 4096),
-    (128, 4096, 1024),
-];
-
 fn bench(c: &mut Criterion) {
-    let all = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let mut threads = vec![1];
-    if all > 1 {
-        threads.push(all);
-    }
-    for &(m, n, k) in SHAPES {
+    let threads = thread_counts();
+    for &(m, n, k) in &GEMM_SHAPES {
         let a: Vec<f32> = (0..m * k)
             .map(|i| ((i * 7 + 3) % 13) as f32 * 0.1 - 0.6)
             .collect();
@@ -75,62 +64,12 @@ fn bench(c: &mut Criterion) {
                     .unwrap()
                 })
             });
-            let par = if t > 1 {
-                gemm::Parallelism::Rayon(t)
-            } else {
-                gemm::Parallelism::None
-            };
             g.bench_function(BenchmarkId::new("gemm", format!("{t}t")), |bch| {
-                bch.iter(|| {
-                    // SAFETY: dense row-major buffers of exactly m×k, k×n, m×n.
-                    unsafe {
-                        gemm::gemm(
-                            m,
-                            n,
-                            k,
-                            out.as_mut_ptr(),
-                            1,
-                            n as isize,
-                            false,
-                            black_box(a.as_ptr()),
-                            1,
-                            k as isize,
-                            black_box(b.as_ptr()),
-                            1,
-                            n as isize,
-                            0.0f32,
-                            1.0f32,
-                            false,
-                            false,
-                            false,
-                            par,
-                        )
-                    }
-                })
+                bch.iter(|| gemm_crate_sgemm(m, n, k, black_box(&a), black_box(&b), &mut out, t))
             });
             if t == 1 {
                 g.bench_function(BenchmarkId::new("matrixmultiply", "1t"), |bch| {
-                    bch.iter(|| {
-                        // SAFETY: dense row-major buffers of exactly m×k, k×n, m×n.
-                        unsafe {
-                            matrixmultiply::sgemm(
-                                m,
-                                k,
-                                n,
-                                1.0,
-                                black_box(a.as_ptr()),
-                                k as isize,
-                                1,
-                                black_box(b.as_ptr()),
-                                n as isize,
-                                1,
-                                0.0,
-                                out.as_mut_ptr(),
-                                n as isize,
-                                1,
-                            )
-                        }
-                    })
+                    bch.iter(|| matrixmultiply_sgemm(m, n, k, black_box(&a), black_box(&b), &mut out))
                 });
             }
         }

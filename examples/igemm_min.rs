@@ -1,16 +1,19 @@
 //! Min-of-N timing of the INT8 GEMM against rten-gemm, for machines too
 //! busy for criterion's means: implementations are interleaved rep by rep,
-//! and the fastest rep of each is reported (GOP/s, 2·M·N·K operations).
+//! and the fastest rep of each is reported (GOP/s, 2·M·N·K operations; with
+//! one thread the time is the process's CPU time, which ignores time slices
+//! lost to other processes).
 //!
 //! `cargo run --release --example igemm_min -- M N K REPS [THREADS] [kernels]`
 //! With `kernels`, every kernel family of every available level runs too.
 
-use lowp::igemm::{
-    igemm, Activation, Dequantize, KernelPreference, Output, PackOptions, PackedI8Weights, Requantize, Scale,
-    WeightZeroPoint,
-};
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use common::{kernel_families, lowp_igemm_s32, lowp_igemm_u8_relu, pack_weights, rten_igemm};
+use lowp::igemm::{igemm, Activation, Dequantize, KernelPreference, Output, Scale};
 use lowp::{Context, Isa, MatMut, MatRef};
-use rten_gemm::{GemmExecutor, GemmInputA, GemmInputB};
+use rten_gemm::GemmExecutor;
 use rten_tensor::NdTensorView;
 use std::time::Instant;
 
@@ -19,6 +22,12 @@ fn main() {
     let arg = |i: usize, d: usize| args.get(i).and_then(|s| s.parse().ok()).unwrap_or(d);
     let (m, n, k, reps, threads) = (arg(1, 256), arg(2, 1024), arg(3, 1024), arg(4, 20), arg(5, 1));
     let kernels = args.iter().any(|a| a == "kernels");
+    // `IGEMM_MIN_ZA=z`: the activations' zero point (default 0; the
+    // `lowp bench` igemm cases use 128, which adds the zero-point correction).
+    let za: i32 = std::env::var("IGEMM_MIN_ZA")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
     let a: Vec<u8> = (0..m * k).map(|i| (i * 7 % 251) as u8).collect();
     // |w| ≤ 42: every chain panel is safe, so the chain kernels run.
     let b: Vec<i8> = (0..k * n).map(|i| ((i * 13 % 85) as i32 - 42) as i8).collect();
@@ -32,34 +41,19 @@ fn main() {
 
     type Job<'a> = (String, Box<dyn FnMut() + 'a>);
     let mut jobs: Vec<Job<'_>> = Vec::new();
-    let p = PackedI8Weights::pack(&ctx, bm, WeightZeroPoint::PerTensor(0), PackOptions::default()).unwrap();
+    let p = pack_weights(&ctx, bm, KernelPreference::Auto);
     let mut c = vec![0i32; m * n];
     let mut q = vec![0u8; m * n];
     let (ctx1, p1) = (ctx.clone(), p.clone());
     let a1 = &a;
     jobs.push((
         format!("lowp_s32 {}", ctx.kernels().igemm.main.name),
-        Box::new(move || {
-            let out = Output::S32 {
-                c: MatMut::row_major(&mut c, m, n).unwrap(),
-                accumulate: false,
-            };
-            igemm(&ctx1, MatRef::row_major(a1, m, k).unwrap(), 0, &p1, out).unwrap();
-        }),
+        Box::new(move || lowp_igemm_s32(&ctx1, a1, za, m, k, &p1, &mut c)),
     ));
     let (ctx2, p2) = (ctx.clone(), p.clone());
     jobs.push((
         "lowp_requant_u8_relu".to_string(),
-        Box::new(move || {
-            let out = Output::U8 {
-                c: MatMut::row_major(&mut q, m, n).unwrap(),
-                requantize: Requantize {
-                    relu: true,
-                    ..Requantize::new(Scale::PerTensor(1e-4), 3)
-                },
-            };
-            igemm(&ctx2, MatRef::row_major(a1, m, k).unwrap(), 0, &p2, out).unwrap();
-        }),
+        Box::new(move || lowp_igemm_u8_relu(&ctx2, a1, za, m, k, &p2, &mut q)),
     ));
     let (ctx3, p3) = (ctx.clone(), p.clone());
     let mut f = vec![0f32; m * n];
@@ -76,7 +70,7 @@ fn main() {
                     activation: Activation::Relu,
                 },
             };
-            igemm(&ctx3, MatRef::row_major(a1, m, k).unwrap(), 0, &p3, out).unwrap();
+            igemm(&ctx3, MatRef::row_major(a1, m, k).unwrap(), za, &p3, out).unwrap();
         }),
     ));
     let ex = GemmExecutor::<u8, i8, i32>::default();
@@ -86,18 +80,7 @@ fn main() {
     let pool_ref = &pool;
     jobs.push((
         name,
-        Box::new(move || {
-            pool_ref.install(|| {
-                let av = NdTensorView::from_data([m, k], &a1[..]);
-                ex.gemm(
-                    &mut rc,
-                    GemmInputA::Unpacked(av),
-                    GemmInputB::Packed(&rb),
-                    Default::default(),
-                )
-                .unwrap()
-            })
-        }),
+        Box::new(move || rten_igemm(pool_ref, &ex, &rb, a1, m, k, &mut rc)),
     ));
     if kernels {
         for isa in Isa::available().into_iter().filter(|&i| i != Isa::Scalar) {
@@ -107,27 +90,13 @@ fn main() {
                 .ignore_env()
                 .build()
                 .unwrap();
-            let t = kctx.kernels().igemm;
-            let mut v = vec![(KernelPreference::Auto, t.main.name)];
-            v.extend(t.alt.map(|x| (KernelPreference::Ymm, x.name)));
-            v.extend(t.exact.map(|x| (KernelPreference::ExactS16, x.name)));
-            for (pref, kname) in v {
-                let opts = PackOptions {
-                    preference: pref,
-                    ..Default::default()
-                };
-                let kp = PackedI8Weights::pack(&kctx, bm, WeightZeroPoint::PerTensor(0), opts).unwrap();
+            for (pref, kname) in kernel_families(&kctx) {
+                let kp = pack_weights(&kctx, bm, pref);
                 let kctx = kctx.clone();
                 let mut kc = vec![0i32; m * n];
                 jobs.push((
                     format!("kernel {kname}"),
-                    Box::new(move || {
-                        let out = Output::S32 {
-                            c: MatMut::row_major(&mut kc, m, n).unwrap(),
-                            accumulate: false,
-                        };
-                        igemm(&kctx, MatRef::row_major(a1, m, k).unwrap(), 0, &kp, out).unwrap();
-                    }),
+                    Box::new(move || lowp_igemm_s32(&kctx, a1, za, m, k, &kp, &mut kc)),
                 ));
             }
         }
@@ -136,12 +105,28 @@ fn main() {
     if let Ok(only) = std::env::var("IGEMM_MIN_ONLY") {
         jobs.retain(|(name, _)| name.contains(&only));
     }
+    // One thread: the process's CPU time, so time slices lost to other
+    // work on a shared machine do not count (caches they pollute still do).
+    let cpu_time = || {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: valid out-pointer.
+        unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+        ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+    };
     let mut best = vec![f64::MAX; jobs.len()];
     for _ in 0..reps {
         for (j, (_, f)) in jobs.iter_mut().enumerate() {
-            let t0 = Instant::now();
+            let (t0, c0) = (Instant::now(), cpu_time());
             f();
-            best[j] = best[j].min(t0.elapsed().as_secs_f64());
+            let dt = if threads == 1 {
+                cpu_time() - c0
+            } else {
+                t0.elapsed().as_secs_f64()
+            };
+            best[j] = best[j].min(dt);
         }
     }
     for ((name, _), t) in jobs.iter().zip(&best) {

@@ -1,6 +1,10 @@
 //! Ad-hoc sgemm timing (tuning aid; the criterion bench is `benches/sgemm.rs`).
 //! `cargo run --release --example sgemm_perf -- M N K THREADS [lowp|gemm|mm|packed] [reps]`
 
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use common::{gemm_crate_sgemm, matrixmultiply_sgemm};
 use lowp::{sgemm, sgemm_packed, Context, MatMut, MatRef, PackedB};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -51,53 +55,8 @@ fn main() {
             MatMut::row_major(&mut c, m, n).unwrap(),
         )
         .unwrap(),
-        // SAFETY: dense row-major buffers of exactly m×k, k×n, m×n.
-        "mm" => unsafe {
-            matrixmultiply::sgemm(
-                m,
-                k,
-                n,
-                1.0,
-                a.as_ptr(),
-                k as isize,
-                1,
-                b.as_ptr(),
-                n as isize,
-                1,
-                0.0,
-                c.as_mut_ptr(),
-                n as isize,
-                1,
-            )
-        },
-        // SAFETY: dense row-major buffers of exactly m×k, k×n, m×n.
-        "gemm" => unsafe {
-            gemm::gemm(
-                m,
-                n,
-                k,
-                c.as_mut_ptr(),
-                1,
-                n as isize,
-                false,
-                a.as_ptr(),
-                1,
-                k as isize,
-                b.as_ptr(),
-                1,
-                n as isize,
-                0.0f32,
-                1.0f32,
-                false,
-                false,
-                false,
-                if t > 1 {
-                    gemm::Parallelism::Rayon(t)
-                } else {
-                    gemm::Parallelism::None
-                },
-            )
-        },
+        "mm" => matrixmultiply_sgemm(m, n, k, &a, &b, &mut c),
+        "gemm" => gemm_crate_sgemm(m, n, k, &a, &b, &mut c, t),
         _ => panic!("unknown impl"),
     };
     run();

@@ -75,6 +75,119 @@ pub(crate) fn check_no_self_overlap(
     }
 }
 
+/// Checks that a `slice_len`-element slice holds every element a
+/// `rows × cols` view with strides `rs`, `cs` addresses ([`needed_len`]).
+fn check_fits(
+    arg: &'static str,
+    slice_len: usize,
+    rows: usize,
+    cols: usize,
+    rs: usize,
+    cs: usize,
+) -> Result<()> {
+    let needed = needed_len(arg, rows, cols, rs, cs)?;
+    if needed > slice_len {
+        return Err(Error::BufferTooSmall {
+            arg,
+            needed,
+            len: slice_len,
+        });
+    }
+    Ok(())
+}
+
+/// The methods [`MatRef`] and [`MatMut`] share: constructors, the
+/// transpose, the shape accessors. `$what` names the view in docs and
+/// `$refusals` adds to the constructors' list of refusals; `$extra_check`
+/// runs after the length check (`check_no_self_overlap` for a mutable view);
+/// `slice: mut` makes the slice mutable.
+macro_rules! view_methods {
+    (
+        $view:ident, $what:literal, refusals: $refusals:literal $(, extra_check: $extra_check:path)?
+        $(, slice: $mut:ident)?
+    ) => {
+        impl<'a, T> $view<'a, T> {
+            #[doc = concat!("A ", $what, " with explicit strides. `Err` when an addressed element lies ")]
+            #[doc = concat!("outside `data`, the index arithmetic overflows", $refusals, ".")]
+            pub fn new(
+                data: &'a $($mut)? [T],
+                rows: usize,
+                cols: usize,
+                row_stride: usize,
+                col_stride: usize,
+            ) -> Result<Self> {
+                Self::named("matrix", data, rows, cols, row_stride, col_stride)
+            }
+
+            #[doc = concat!("Like [`", stringify!($view), "::new`], naming the argument in errors (`\"a\"`, `\"c\"`...).")]
+            pub fn named(
+                arg: &'static str,
+                data: &'a $($mut)? [T],
+                rows: usize,
+                cols: usize,
+                row_stride: usize,
+                col_stride: usize,
+            ) -> Result<Self> {
+                check_fits(arg, data.len(), rows, cols, row_stride, col_stride)?;
+                $($extra_check(arg, rows, cols, row_stride, col_stride)?;)?
+                Ok($view {
+                    data,
+                    rows,
+                    cols,
+                    rs: row_stride,
+                    cs: col_stride,
+                })
+            }
+
+            #[doc = concat!("A dense row-major ", $what, " (`row_stride = cols`, `col_stride = 1`).")]
+            pub fn row_major(data: &'a $($mut)? [T], rows: usize, cols: usize) -> Result<Self> {
+                Self::new(data, rows, cols, cols, 1)
+            }
+
+            #[doc = concat!("A dense column-major ", $what, " (`row_stride = 1`, `col_stride = rows`).")]
+            pub fn col_major(data: &'a $($mut)? [T], rows: usize, cols: usize) -> Result<Self> {
+                Self::new(data, rows, cols, 1, rows)
+            }
+
+            #[doc = concat!("The transpose: a `cols × rows` ", $what, " of the same elements.")]
+            pub fn t(self) -> Self {
+                $view {
+                    data: self.data,
+                    rows: self.cols,
+                    cols: self.rows,
+                    rs: self.cs,
+                    cs: self.rs,
+                }
+            }
+
+            /// Number of rows.
+            pub fn rows(&self) -> usize {
+                self.rows
+            }
+            /// Number of columns.
+            pub fn cols(&self) -> usize {
+                self.cols
+            }
+            /// Distance between rows, in elements.
+            pub fn row_stride(&self) -> usize {
+                self.rs
+            }
+            /// Distance between columns, in elements.
+            pub fn col_stride(&self) -> usize {
+                self.cs
+            }
+            /// Whether rows are contiguous (`col_stride == 1`).
+            pub fn is_row_contiguous(&self) -> bool {
+                self.cs == 1 || self.cols <= 1
+            }
+            /// The slice index of element `(i, j)`, or `None` outside the view.
+            fn offset(&self, i: usize, j: usize) -> Option<usize> {
+                (i < self.rows && j < self.cols).then(|| i * self.rs + j * self.cs)
+            }
+        }
+    };
+}
+
 /// A read-only, validated view of a `rows × cols` matrix inside a slice:
 /// element `(i, j)` is `data[i * row_stride + j * col_stride]`.
 ///
@@ -106,89 +219,23 @@ pub struct MatMut<'a, T> {
     cs: usize,
 }
 
+view_methods!(MatRef, "view", refusals: "");
+view_methods!(
+    MatMut,
+    "mutable view",
+    refusals: ", or two elements share an address",
+    extra_check: check_no_self_overlap,
+    slice: mut
+);
+
 impl<'a, T> MatRef<'a, T> {
-    /// A view with explicit strides. `Err` when an addressed element lies
-    /// outside `data` or the index arithmetic overflows.
-    pub fn new(
-        data: &'a [T],
-        rows: usize,
-        cols: usize,
-        row_stride: usize,
-        col_stride: usize,
-    ) -> Result<Self> {
-        Self::named("matrix", data, rows, cols, row_stride, col_stride)
-    }
-
-    /// Like [`MatRef::new`], naming the argument in errors (`"a"`, `"b"`...).
-    pub fn named(
-        arg: &'static str,
-        data: &'a [T],
-        rows: usize,
-        cols: usize,
-        row_stride: usize,
-        col_stride: usize,
-    ) -> Result<Self> {
-        let needed = needed_len(arg, rows, cols, row_stride, col_stride)?;
-        if needed > data.len() {
-            return Err(Error::BufferTooSmall {
-                arg,
-                needed,
-                len: data.len(),
-            });
-        }
-        Ok(MatRef {
-            data,
-            rows,
-            cols,
-            rs: row_stride,
-            cs: col_stride,
-        })
-    }
-
-    /// A dense row-major view (`row_stride = cols`, `col_stride = 1`).
-    pub fn row_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self> {
-        Self::new(data, rows, cols, cols, 1)
-    }
-
-    /// A dense column-major view (`row_stride = 1`, `col_stride = rows`).
-    pub fn col_major(data: &'a [T], rows: usize, cols: usize) -> Result<Self> {
-        Self::new(data, rows, cols, 1, rows)
-    }
-
-    /// The transpose: a `cols × rows` view of the same elements.
-    pub fn t(self) -> Self {
-        MatRef {
-            data: self.data,
-            rows: self.cols,
-            cols: self.rows,
-            rs: self.cs,
-            cs: self.rs,
-        }
-    }
-
-    /// Number of rows.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-    /// Number of columns.
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
-    /// Distance between rows, in elements.
-    pub fn row_stride(&self) -> usize {
-        self.rs
-    }
-    /// Distance between columns, in elements.
-    pub fn col_stride(&self) -> usize {
-        self.cs
-    }
     /// The underlying slice.
     pub fn as_slice(&self) -> &'a [T] {
         self.data
     }
     /// Element `(i, j)`, or `None` outside the view.
     pub fn get(&self, i: usize, j: usize) -> Option<&'a T> {
-        (i < self.rows && j < self.cols).then(|| &self.data[i * self.rs + j * self.cs])
+        self.offset(i, j).map(|o| &self.data[o])
     }
     /// Element `(i, j)`. Panics outside the view (a programming error in lowp itself).
     #[inline]
@@ -196,74 +243,9 @@ impl<'a, T> MatRef<'a, T> {
     pub(crate) fn at(&self, i: usize, j: usize) -> &'a T {
         &self.data[i * self.rs + j * self.cs]
     }
-    /// Whether rows are contiguous (`col_stride == 1`).
-    pub fn is_row_contiguous(&self) -> bool {
-        self.cs == 1 || self.cols <= 1
-    }
 }
 
 impl<'a, T> MatMut<'a, T> {
-    /// A mutable view with explicit strides. `Err` when an addressed element
-    /// lies outside `data`, the arithmetic overflows, or two elements share
-    /// an address.
-    pub fn new(
-        data: &'a mut [T],
-        rows: usize,
-        cols: usize,
-        row_stride: usize,
-        col_stride: usize,
-    ) -> Result<Self> {
-        Self::named("matrix", data, rows, cols, row_stride, col_stride)
-    }
-
-    /// Like [`MatMut::new`], naming the argument in errors (`"c"`...).
-    pub fn named(
-        arg: &'static str,
-        data: &'a mut [T],
-        rows: usize,
-        cols: usize,
-        row_stride: usize,
-        col_stride: usize,
-    ) -> Result<Self> {
-        let needed = needed_len(arg, rows, cols, row_stride, col_stride)?;
-        if needed > data.len() {
-            return Err(Error::BufferTooSmall {
-                arg,
-                needed,
-                len: data.len(),
-            });
-        }
-        check_no_self_overlap(arg, rows, cols, row_stride, col_stride)?;
-        Ok(MatMut {
-            data,
-            rows,
-            cols,
-            rs: row_stride,
-            cs: col_stride,
-        })
-    }
-
-    /// A dense row-major mutable view.
-    pub fn row_major(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self> {
-        Self::new(data, rows, cols, cols, 1)
-    }
-
-    /// A dense column-major mutable view.
-    pub fn col_major(data: &'a mut [T], rows: usize, cols: usize) -> Result<Self> {
-        Self::new(data, rows, cols, 1, rows)
-    }
-
-    /// The transpose: a `cols × rows` mutable view of the same elements.
-    pub fn t(self) -> Self {
-        MatMut {
-            data: self.data,
-            rows: self.cols,
-            cols: self.rows,
-            rs: self.cs,
-            cs: self.rs,
-        }
-    }
-
     /// A shorter-lived mutable view of the same elements.
     pub fn rb_mut(&mut self) -> MatMut<'_, T> {
         MatMut {
@@ -286,29 +268,13 @@ impl<'a, T> MatMut<'a, T> {
         }
     }
 
-    /// Number of rows.
-    pub fn rows(&self) -> usize {
-        self.rows
-    }
-    /// Number of columns.
-    pub fn cols(&self) -> usize {
-        self.cols
-    }
-    /// Distance between rows, in elements.
-    pub fn row_stride(&self) -> usize {
-        self.rs
-    }
-    /// Distance between columns, in elements.
-    pub fn col_stride(&self) -> usize {
-        self.cs
-    }
     /// Element `(i, j)`, or `None` outside the view.
     pub fn get(&self, i: usize, j: usize) -> Option<&T> {
-        (i < self.rows && j < self.cols).then(|| &self.data[i * self.rs + j * self.cs])
+        self.offset(i, j).map(|o| &self.data[o])
     }
     /// Mutable element `(i, j)`, or `None` outside the view.
     pub fn get_mut(&mut self, i: usize, j: usize) -> Option<&mut T> {
-        (i < self.rows && j < self.cols).then(|| &mut self.data[i * self.rs + j * self.cs])
+        self.offset(i, j).map(|o| &mut self.data[o])
     }
     /// Mutable element `(i, j)`. Panics outside the view (a bug in lowp itself).
     #[inline]
@@ -321,10 +287,6 @@ impl<'a, T> MatMut<'a, T> {
     #[allow(dead_code)] // for the op modules (kernel calls)
     pub(crate) fn as_mut_ptr(&mut self) -> *mut T {
         self.data.as_mut_ptr()
-    }
-    /// Whether rows are contiguous (`col_stride == 1`).
-    pub fn is_row_contiguous(&self) -> bool {
-        self.cs == 1 || self.cols <= 1
     }
 }
 

@@ -6,37 +6,20 @@
 use half::{bf16, f16};
 use lowp::dot::{self, Metric, Neighbor, QuantScheme, QuantizedS8};
 use lowp::igemm::{
-    igemm, Activation, ActivationQuantization, Dequantize, Int8, Output, PackOptions, PackedI8Weights,
-    QuantizedLinear, Requantize, Saturation, Scale, WeightZeroPoint, MAX_K,
+    igemm, Activation, ActivationQuantization, Dequantize, Output, PackedI8Weights, QuantizedLinear,
+    Requantize, Saturation, Scale, WeightZeroPoint, MAX_K,
 };
 use lowp::reference::dot as dref;
 use lowp::reference::igemm as oracle;
 use lowp::{Context, Error, Isa, MatMut, MatRef};
 use proptest::prelude::*;
 
-fn contexts(threads: usize) -> Vec<Context> {
-    Isa::available()
-        .into_iter()
-        .map(|isa| {
-            Context::builder()
-                .max_isa(isa)
-                .threads(threads)
-                .ignore_env()
-                .build()
-                .unwrap()
-        })
-        .collect()
-}
+mod common;
 
-/// xorshift64*: values from a proptest seed.
-struct Rng(u64);
+use common::{contexts, pack, with_saturation, FromByte, Rng};
+
+/// Draws from the shared generator (`common::Rng`).
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
     fn byte(&mut self) -> u8 {
         (self.next() >> 40) as u8
     }
@@ -45,24 +28,10 @@ impl Rng {
     }
 }
 
-trait V: Int8 {
-    fn from_byte(b: u8) -> Self;
-}
-impl V for u8 {
-    fn from_byte(b: u8) -> u8 {
-        b
-    }
-}
-impl V for i8 {
-    fn from_byte(b: u8) -> i8 {
-        b as i8
-    }
-}
-
 /// One INT8 GEMM case on every level: strided A (col-major when `a_cm`),
 /// per-column zero points, the chosen pipeline, both saturation modes.
 #[allow(clippy::too_many_arguments)]
-fn igemm_case<A: V, B: V>(
+fn igemm_case<A: FromByte, B: FromByte>(
     m: usize,
     n: usize,
     k: usize,
@@ -106,16 +75,7 @@ fn igemm_case<A: V, B: V>(
     let fbias: Vec<f32> = (0..n).map(|_| rng.f32()).collect();
     let ibias: Vec<i32> = (0..n).map(|_| rng.f32() as i32 * 100).collect();
     for ctx in contexts(1 + (seed % 3) as usize) {
-        let p = PackedI8Weights::pack(
-            &ctx,
-            b,
-            zb,
-            PackOptions {
-                saturation: sat,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let p = PackedI8Weights::pack(&ctx, b, zb, with_saturation(sat)).unwrap();
         let raw = if allow && ctx.kernels().igemm.main.saturates {
             &model
         } else {
@@ -401,13 +361,13 @@ proptest! {
         match which {
             0 => {
                 // A huge × 0, B 0 × 0, C huge × 0.
-                let b = PackedI8Weights::pack(&ctx, MatRef::new(&e, 0, 0, 1, 1).unwrap(), WeightZeroPoint::PerTensor(0), PackOptions::default()).unwrap();
+                let b = pack(&ctx, MatRef::new(&e, 0, 0, 1, 1).unwrap(), WeightZeroPoint::PerTensor(0)).unwrap();
                 let mut c: [i32; 0] = [];
                 let r = igemm(&ctx, MatRef::new(&e, big, 0, 1, 1).unwrap(), 0, &b, Output::S32 { c: MatMut::new(&mut c, big, 0, 1, 1).unwrap(), accumulate: false });
                 prop_assert!(r.is_ok(), "{r:?}");
             }
             1 => {
-                let r = PackedI8Weights::pack(&ctx, MatRef::new(&e, big, 0, 1, 1).unwrap(), WeightZeroPoint::PerTensor(0), PackOptions::default());
+                let r = pack(&ctx, MatRef::new(&e, big, 0, 1, 1).unwrap(), WeightZeroPoint::PerTensor(0));
                 prop_assert!(r.is_ok() == (big <= MAX_K), "{r:?}");
             }
             2 => {
@@ -427,11 +387,10 @@ proptest! {
 fn invalid_arguments_are_refused_by_name() {
     let ctx = Context::builder().threads(1).ignore_env().build().unwrap();
     let w = [1i8; 12];
-    let b = PackedI8Weights::pack(
+    let b = pack(
         &ctx,
         MatRef::row_major(&w, 3, 4).unwrap(),
         WeightZeroPoint::PerTensor(0),
-        PackOptions::default(),
     )
     .unwrap();
     let a = [1u8; 6];
@@ -582,11 +541,10 @@ fn regression_requantize_oracle_huge_scale() {
     let a = [255u8, 255, 0, 7];
     let w = [127i8, 127, -128, 3];
     for ctx in contexts(1) {
-        let b = PackedI8Weights::pack(
+        let b = pack(
             &ctx,
             MatRef::row_major(&w, 2, 2).unwrap(),
             WeightZeroPoint::PerTensor(0),
-            PackOptions::default(),
         )
         .unwrap();
         let mut c = [0u8; 4];
@@ -643,11 +601,10 @@ fn regression_zero_size_views_with_huge_dims() {
         ActivationQuantization::PerRow,
     );
     assert!(matches!(r, Err(Error::Overflow { arg: "weight", .. })), "{r:?}");
-    let r = PackedI8Weights::pack(
+    let r = pack(
         &ctx,
         MatRef::new(&e8, 0, huge, 1, 1).unwrap(),
         WeightZeroPoint::PerTensor(0),
-        PackOptions::default(),
     );
     assert!(matches!(r, Err(Error::Overflow { arg: "b", .. })), "{r:?}");
     // M huge, K = N = 0: nothing to compute.
@@ -665,11 +622,10 @@ fn regression_zero_size_views_with_huge_dims() {
         MatMut::new(&mut y, huge, 0, 1, 1).unwrap(),
     )
     .unwrap();
-    let b = PackedI8Weights::pack(
+    let b = pack(
         &ctx,
         MatRef::new(&e8, 0, 0, 1, 1).unwrap(),
         WeightZeroPoint::PerTensor(0),
-        PackOptions::default(),
     )
     .unwrap();
     let mut c: [i32; 0] = [];

@@ -134,31 +134,37 @@ fn check_float_pairs<T: Copy + oracle::RefElem>(
 fn check_int_pairs(ctx: &Context, a8: &[i8], b8: &[i8], au: &[u8], bu: &[u8]) {
     let n = a8.len();
     let isa = ctx.isa();
-    assert_eq!(
-        dot::dot_s8(ctx, a8, b8).unwrap() as i64,
-        oracle::dot_i64(a8, b8),
-        "{isa} dot_s8 n={n}"
-    );
-    assert_eq!(
-        dot::dot_u8(ctx, au, bu).unwrap() as i64,
-        oracle::dot_i64(au, bu),
-        "{isa} dot_u8 n={n}"
-    );
-    assert_eq!(
-        dot::dot_u8s8(ctx, au, b8).unwrap() as i64,
-        oracle::dot_i64(au, b8),
-        "{isa} dot_u8s8 n={n}"
-    );
-    assert_eq!(
-        dot::l2_squared_s8(ctx, a8, b8).unwrap() as i64,
-        oracle::l2_squared_i64(a8, b8),
-        "{isa} l2_s8 n={n}"
-    );
-    assert_eq!(
-        dot::l2_squared_u8(ctx, au, bu).unwrap() as i64,
-        oracle::l2_squared_i64(au, bu),
-        "{isa} l2_u8 n={n}"
-    );
+    // (name, lowp's result, the oracle's): all exact.
+    let exact = [
+        (
+            "dot_s8",
+            dot::dot_s8(ctx, a8, b8).unwrap() as i64,
+            oracle::dot_i64(a8, b8),
+        ),
+        (
+            "dot_u8",
+            dot::dot_u8(ctx, au, bu).unwrap() as i64,
+            oracle::dot_i64(au, bu),
+        ),
+        (
+            "dot_u8s8",
+            dot::dot_u8s8(ctx, au, b8).unwrap() as i64,
+            oracle::dot_i64(au, b8),
+        ),
+        (
+            "l2_s8",
+            dot::l2_squared_s8(ctx, a8, b8).unwrap() as i64,
+            oracle::l2_squared_i64(a8, b8),
+        ),
+        (
+            "l2_u8",
+            dot::l2_squared_u8(ctx, au, bu).unwrap() as i64,
+            oracle::l2_squared_i64(au, bu),
+        ),
+    ];
+    for (what, got, want) in exact {
+        assert_eq!(got, want, "{isa} {what} n={n}");
+    }
     let c = dot::cosine_s8(ctx, a8, b8).unwrap() as f64;
     assert!((c - oracle::cosine(a8, b8)).abs() <= 1e-6, "{isa} cos_s8 n={n}");
     let c = dot::cosine_u8(ctx, au, bu).unwrap() as f64;

@@ -3,12 +3,16 @@
 //! awkward shapes and adversarial values.
 
 use lowp::igemm::{
-    igemm, Activation, ActivationQuantization, Dequantize, Int8, KernelPreference, Output, PackOptions,
+    igemm, Activation, ActivationQuantization, Dequantize, KernelPreference, Output, PackOptions,
     PackedI8Weights, QuantizedLinear, Requantize, Saturation, Scale, WeightZeroPoint,
 };
 use lowp::reference::igemm as oracle;
 use lowp::{Context, Error, Isa, MatMut, MatRef};
 use proptest::prelude::*;
+
+mod common;
+
+use common::{ctx, igemm_s32, pack, s32_out, with_preference, with_saturation, FromByte, Rng};
 
 /// Row-major view that tolerates 0 columns.
 fn rm<T>(d: &[T], r: usize, c: usize) -> MatRef<'_, T> {
@@ -25,43 +29,13 @@ fn cm_mut<T>(d: &mut [T], r: usize, c: usize) -> MatMut<'_, T> {
     MatMut::new(d, r, c, 1, r.max(1)).unwrap()
 }
 
-fn ctx(isa: Isa, threads: usize) -> Context {
-    Context::builder()
-        .max_isa(isa)
-        .threads(threads)
-        .ignore_env()
-        .build()
-        .unwrap()
-}
-
 /// Levels whose main kernel is the `vpmaddubsw` chain (or its scalar model).
 fn chain_level(c: &Context) -> bool {
     c.kernels().igemm.main.saturates
 }
 
-trait FromByte: Int8 {
-    fn from_byte(b: u8) -> Self;
-}
-impl FromByte for u8 {
-    fn from_byte(b: u8) -> u8 {
-        b
-    }
-}
-impl FromByte for i8 {
-    fn from_byte(b: u8) -> i8 {
-        b as i8
-    }
-}
-
-/// xorshift64*: deterministic values from a proptest seed.
-struct Rng(u64);
+/// Draws from the shared generator (`common::Rng`).
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
     fn byte(&mut self) -> u8 {
         (self.next() >> 32) as u8
     }
@@ -195,11 +169,7 @@ fn run_case<A: FromByte, B: FromByte>(case: &Case) {
     for isa in Isa::available() {
         let c = ctx(isa, case.threads);
         for sat in [Saturation::Exact, Saturation::Allow] {
-            let opts = PackOptions {
-                saturation: sat,
-                ..Default::default()
-            };
-            let packed = PackedI8Weights::pack(&c, b, zb, opts).unwrap();
+            let packed = PackedI8Weights::pack(&c, b, zb, with_saturation(sat)).unwrap();
             let model = if chain_level(&c) { sat } else { Saturation::Exact };
             let want = oracle::igemm_s32(a, za, b, &zb, model);
             let ctxt = format!("{isa} {sat:?} {case:?} za={za}");
@@ -388,28 +358,8 @@ fn adversarial_values_saturate_only_when_allowed() {
             for threads in [1, 2] {
                 let c = ctx(isa, threads);
                 for sat in [Saturation::Exact, Saturation::Allow] {
-                    let p = PackedI8Weights::pack(
-                        &c,
-                        b,
-                        zb,
-                        PackOptions {
-                            saturation: sat,
-                            ..Default::default()
-                        },
-                    )
-                    .unwrap();
-                    let mut got = vec![0i32; m * n];
-                    igemm(
-                        &c,
-                        a,
-                        0,
-                        &p,
-                        Output::S32 {
-                            c: MatMut::row_major(&mut got, m, n).unwrap(),
-                            accumulate: false,
-                        },
-                    )
-                    .unwrap();
+                    let p = PackedI8Weights::pack(&c, b, zb, with_saturation(sat)).unwrap();
+                    let got = igemm_s32(&c, a, 0, &p);
                     let (main, ex) = p.panel_paths();
                     if chain_level(&c) && sat == Saturation::Allow {
                         assert_eq!(got, model, "{name} {isa} Allow");
@@ -451,32 +401,22 @@ fn panel_verdicts_mix_paths() {
         let a = MatRef::row_major(&av, m, k).unwrap();
         let b = MatRef::row_major(&bv, k, n).unwrap();
         let zb = WeightZeroPoint::PerTensor(0);
-        let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
+        let p = pack(&c, b, zb).unwrap();
         if chain_level(&c) {
             assert_eq!(p.panel_paths(), (2, 1), "{isa}");
         } else {
             assert_eq!(p.panel_paths(), (3, 0), "{isa}");
         }
-        let mut got = vec![0i32; m * n];
-        igemm(
-            &c,
-            a,
-            0,
-            &p,
-            Output::S32 {
-                c: MatMut::row_major(&mut got, m, n).unwrap(),
-                accumulate: false,
-            },
-        )
-        .unwrap();
+        let got = igemm_s32(&c, a, 0, &p);
         assert_eq!(got, oracle::igemm_s32(a, 0, b, &zb, Saturation::Exact), "{isa}");
     }
 }
 
-/// Every kernel of every level, forced one at a time, on one problem.
+/// Every kernel of every level, forced one at a time, on one problem (raw
+/// s32, requantized u8 and dequantized f32 outputs).
 #[test]
 fn every_kernel_variant_matches() {
-    let (m, n, k) = (31, 77, 45);
+    let (m, n, k) = (31, 77, 145);
     let av: Vec<i8> = (0..m * k).map(|i| (i * 91 % 256) as u8 as i8).collect();
     let bv: Vec<u8> = (0..k * n).map(|i| (i * 53 % 256) as u8).collect();
     let a = MatRef::row_major(&av, m, k).unwrap();
@@ -495,15 +435,7 @@ fn every_kernel_variant_matches() {
         }
         for pref in [KernelPreference::Ymm, KernelPreference::ExactS16] {
             if !prefs.contains(&pref) {
-                let r = PackedI8Weights::pack(
-                    &c,
-                    b,
-                    zb,
-                    PackOptions {
-                        preference: pref,
-                        ..Default::default()
-                    },
-                );
+                let r = PackedI8Weights::pack(&c, b, zb, with_preference(pref));
                 assert!(
                     matches!(
                         r,
@@ -517,29 +449,39 @@ fn every_kernel_variant_matches() {
             }
         }
         for pref in prefs {
-            let p = PackedI8Weights::pack(
-                &c,
-                b,
-                zb,
-                PackOptions {
-                    preference: pref,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-            let mut got = vec![0i32; m * n];
-            igemm(
-                &c,
-                a,
-                -7,
-                &p,
-                Output::S32 {
-                    c: MatMut::row_major(&mut got, m, n).unwrap(),
-                    accumulate: false,
-                },
-            )
-            .unwrap();
+            let p = PackedI8Weights::pack(&c, b, zb, with_preference(pref)).unwrap();
+            let got = igemm_s32(&c, a, -7, &p);
             assert_eq!(got, want, "{isa} {pref:?}");
+            // The same variant through the row-major pipeline stores and
+            // the activation packer (vectorized on AVX-512 levels).
+            let scale = Scale::PerTensor(0.0007);
+            let mut q = vec![0u8; m * n];
+            let rq = Requantize {
+                relu: true,
+                ..Requantize::new(scale, 11)
+            };
+            let out = Output::U8 {
+                c: MatMut::row_major(&mut q, m, n).unwrap(),
+                requantize: rq,
+            };
+            igemm(&c, a, -7, &p, out).unwrap();
+            let mut f = vec![0f32; m * n];
+            let dq = Dequantize::new(scale);
+            let out = Output::F32 {
+                c: MatMut::row_major(&mut f, m, n).unwrap(),
+                dequantize: dq,
+            };
+            igemm(&c, a, -7, &p, out).unwrap();
+            for (x, &w) in want.iter().enumerate() {
+                let j = x % n;
+                assert_eq!(
+                    q[x] as i32,
+                    oracle::requantize_one(w, j, &rq, 0, 255),
+                    "{isa} {pref:?} u8 {x}"
+                );
+                let wf = oracle::dequantize_one(w, j, &scale, None, Activation::Identity);
+                assert_eq!(f[x].to_bits(), wf.to_bits(), "{isa} {pref:?} f32 {x}");
+            }
         }
     }
 }
@@ -561,19 +503,8 @@ fn avx_vnni_level() {
     let a = MatRef::row_major(&av, m, k).unwrap();
     let b = MatRef::row_major(&bv, k, n).unwrap();
     let zb = WeightZeroPoint::PerTensor(0);
-    let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
-    let mut got = vec![0i32; m * n];
-    igemm(
-        &c,
-        a,
-        0,
-        &p,
-        Output::S32 {
-            c: MatMut::row_major(&mut got, m, n).unwrap(),
-            accumulate: false,
-        },
-    )
-    .unwrap();
+    let p = pack(&c, b, zb).unwrap();
+    let got = igemm_s32(&c, a, 0, &p);
     assert_eq!(got, oracle::igemm_s32(a, 0, b, &zb, Saturation::Exact));
 }
 
@@ -582,42 +513,29 @@ fn bad_input_is_refused() {
     let c = ctx(Isa::best(), 1);
     let w = vec![1i8; 8 * 4];
     let b = MatRef::row_major(&w, 8, 4).unwrap();
-    let p = PackedI8Weights::pack(&c, b, WeightZeroPoint::PerTensor(0), PackOptions::default()).unwrap();
+    let p = pack(&c, b, WeightZeroPoint::PerTensor(0)).unwrap();
     let av = vec![1u8; 2 * 8];
     let a = MatRef::row_major(&av, 2, 8).unwrap();
     let mut out = vec![0i32; 8];
-    fn s32(o: &mut [i32], r: usize, cc: usize) -> Output<'_> {
-        Output::S32 {
-            c: MatMut::row_major(o, r, cc).unwrap(),
-            accumulate: false,
-        }
-    }
     // Shape mismatches.
     let a7 = MatRef::row_major(&av[..14], 2, 7).unwrap();
     assert!(matches!(
-        igemm(&c, a7, 0, &p, s32(&mut out, 2, 4)),
+        igemm(&c, a7, 0, &p, s32_out(&mut out, 2, 4)),
         Err(Error::ShapeMismatch { .. })
     ));
     assert!(matches!(
-        igemm(&c, a, 0, &p, s32(&mut out[..6], 2, 3)),
+        igemm(&c, a, 0, &p, s32_out(&mut out[..6], 2, 3)),
         Err(Error::ShapeMismatch { .. })
     ));
     // Zero points outside the type.
-    let e = igemm(&c, a, 256, &p, s32(&mut out, 2, 4)).unwrap_err();
+    let e = igemm(&c, a, 256, &p, s32_out(&mut out, 2, 4)).unwrap_err();
     assert!(
         e.to_string().contains("a_zero_point") && e.to_string().contains("256"),
         "{e}"
     );
-    let e =
-        PackedI8Weights::pack(&c, b, WeightZeroPoint::PerTensor(128), PackOptions::default()).unwrap_err();
+    let e = pack(&c, b, WeightZeroPoint::PerTensor(128)).unwrap_err();
     assert!(e.to_string().contains("zero_point"), "{e}");
-    let e = PackedI8Weights::pack(
-        &c,
-        b,
-        WeightZeroPoint::PerColumn(&[0, 0, 0]),
-        PackOptions::default(),
-    )
-    .unwrap_err();
+    let e = pack(&c, b, WeightZeroPoint::PerColumn(&[0, 0, 0])).unwrap_err();
     assert!(matches!(e, Error::ShapeMismatch { .. }), "{e}");
     // Bad scales, bias, clamp.
     let mut f = vec![0f32; 8];
@@ -685,22 +603,20 @@ fn k_bound_is_enforced() {
     // K past 65793: refused at packing.
     let k = lowp::igemm::MAX_K + 1;
     let w = vec![0i8; k];
-    let e = PackedI8Weights::pack(
+    let e = pack(
         &c,
         MatRef::row_major(&w, k, 1).unwrap(),
         WeightZeroPoint::PerTensor(0),
-        PackOptions::default(),
     )
     .unwrap_err();
     assert!(matches!(e, Error::Overflow { arg: "b", .. }), "{e}");
     // u8 × u8 at 255: 255·255·K must fit i32, so K = 40000 is refused per call...
     let k = 40_000;
     let w = vec![255u8; k];
-    let p = PackedI8Weights::pack(
+    let p = pack(
         &c,
         MatRef::row_major(&w, k, 1).unwrap(),
         WeightZeroPoint::PerTensor(0),
-        PackOptions::default(),
     )
     .unwrap();
     let a = vec![255u8; k];
@@ -710,19 +626,15 @@ fn k_bound_is_enforced() {
         MatRef::row_major(&a, 1, k).unwrap(),
         0,
         &p,
-        Output::S32 {
-            c: MatMut::row_major(&mut out, 1, 1).unwrap(),
-            accumulate: false,
-        },
+        s32_out(&mut out, 1, 1),
     );
     assert!(matches!(r, Err(Error::Overflow { arg: "a", .. })), "{r:?}");
     // ...while K = 33025 (the largest that fits) runs and is exact.
     let k = 33_025;
-    let p = PackedI8Weights::pack(
+    let p = pack(
         &c,
         MatRef::row_major(&w[..k], k, 1).unwrap(),
         WeightZeroPoint::PerTensor(0),
-        PackOptions::default(),
     )
     .unwrap();
     igemm(
@@ -730,10 +642,7 @@ fn k_bound_is_enforced() {
         MatRef::row_major(&a[..k], 1, k).unwrap(),
         0,
         &p,
-        Output::S32 {
-            c: MatMut::row_major(&mut out, 1, 1).unwrap(),
-            accumulate: false,
-        },
+        s32_out(&mut out, 1, 1),
     )
     .unwrap();
     assert_eq!(out[0] as i64, 255 * 255 * k as i64);
@@ -750,7 +659,7 @@ fn packed_layout_mismatch_is_an_error() {
     let b = MatRef::row_major(&w, 6, 5).unwrap();
     let packer = ctx(avail[0], 1);
     let user = ctx(*avail.last().unwrap(), 1);
-    let p = PackedI8Weights::pack(&packer, b, WeightZeroPoint::PerTensor(0), PackOptions::default()).unwrap();
+    let p = pack(&packer, b, WeightZeroPoint::PerTensor(0)).unwrap();
     let av = vec![1u8; 6];
     let mut out = vec![0i32; 5];
     let r = igemm(
@@ -758,10 +667,7 @@ fn packed_layout_mismatch_is_an_error() {
         MatRef::row_major(&av, 1, 6).unwrap(),
         0,
         &p,
-        Output::S32 {
-            c: MatMut::row_major(&mut out, 1, 5).unwrap(),
-            accumulate: false,
-        },
+        s32_out(&mut out, 1, 5),
     );
     assert!(matches!(r, Err(Error::LayoutMismatch { arg: "b", .. })), "{r:?}");
 }
@@ -927,6 +833,175 @@ fn blocked_partition_matches_oracle() {
             )
             .unwrap();
             assert_eq!(got, want, "{isa} threads={threads}");
+        }
+    }
+}
+
+/// Every row count from 1 to past two A panels (the panel height follows M:
+/// `⌈M / ⌈M / a_panel_rows⌉⌉` rows), with zero points, on every level.
+#[test]
+fn every_row_count_matches() {
+    let (n, k) = (40, 37);
+    let bv: Vec<i8> = (0..k * n).map(|i| (i * 29 % 256) as u8 as i8).collect();
+    let b = MatRef::row_major(&bv, k, n).unwrap();
+    let zb = WeightZeroPoint::PerTensor(-3);
+    for isa in Isa::available() {
+        let c = ctx(isa, 1);
+        let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
+        for m in (1..=45).chain([85, 90]) {
+            let av: Vec<u8> = (0..m * k).map(|i| (i * 131 % 256) as u8).collect();
+            let a = MatRef::row_major(&av, m, k).unwrap();
+            let want = oracle::igemm_s32(a, 7, b, &zb, Saturation::Exact);
+            let mut got = vec![0i32; m * n];
+            igemm(
+                &c,
+                a,
+                7,
+                &p,
+                Output::S32 {
+                    c: MatMut::row_major(&mut got, m, n).unwrap(),
+                    accumulate: false,
+                },
+            )
+            .unwrap();
+            assert_eq!(got, want, "{isa} m={m}");
+        }
+    }
+}
+
+/// Row-major outputs with padded rows take the vectorized tile stores
+/// (AVX-512 levels) or the portable ones: bit-exact against the oracle for
+/// every pipeline option, column tails of every length mod 16, and the row
+/// padding is never written.
+#[test]
+fn row_major_pipeline_stores_match_oracle() {
+    let k = 23;
+    for isa in Isa::available() {
+        let c = ctx(isa, 1);
+        for (m, n) in [(1, 1), (3, 15), (5, 16), (16, 17), (17, 45), (2, 64)] {
+            let av: Vec<u8> = (0..m * k).map(|i| (i * 37 % 256) as u8).collect();
+            let bv: Vec<i8> = (0..k * n).map(|i| (i * 61 % 256) as u8 as i8).collect();
+            let (a, b) = (rm(&av, m, k), rm(&bv, k, n));
+            let zb = WeightZeroPoint::PerTensor(1);
+            let want = oracle::igemm_s32(a, 9, b, &zb, Saturation::Exact);
+            let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
+            let ld = n + 3;
+            let scales: Vec<f32> = (0..n).map(|j| 0.002 + j as f32 * 0.0007).collect();
+            let fbias: Vec<f32> = (0..n).map(|j| j as f32 * 0.37 - 5.0).collect();
+            let ibias: Vec<i32> = (0..n).map(|j| j as i32 * 97 - 1000).collect();
+            for (sc, with_bias) in [
+                (Scale::PerTensor(0.003), false),
+                (Scale::PerColumn(&scales), true),
+            ] {
+                for act in [
+                    Activation::Identity,
+                    Activation::Relu,
+                    Activation::Clamp { min: -2.0, max: 3.0 },
+                ] {
+                    let dq = Dequantize {
+                        scale: sc,
+                        bias: with_bias.then_some(&fbias[..]),
+                        activation: act,
+                    };
+                    let mut got = vec![f32::NAN; m * ld];
+                    let out = Output::F32 {
+                        c: MatMut::new(&mut got, m, n, ld, 1).unwrap(),
+                        dequantize: dq,
+                    };
+                    igemm(&c, a, 9, &p, out).unwrap();
+                    for i in 0..m {
+                        for j in 0..ld {
+                            let g = got[i * ld + j];
+                            if j < n {
+                                let w = oracle::dequantize_one(want[i * n + j], j, &dq.scale, dq.bias, act);
+                                assert_eq!(g.to_bits(), w.to_bits(), "{isa} f32 {act:?} ({i},{j})");
+                            } else {
+                                assert!(g.is_nan(), "{isa} f32 padding ({i},{j})");
+                            }
+                        }
+                    }
+                }
+                for (relu, clamp) in [(false, None), (true, None), (false, Some((-20, 40)))] {
+                    let rq = Requantize {
+                        bias: with_bias.then_some(&ibias[..]),
+                        relu,
+                        clamp,
+                        ..Requantize::new(sc, 5)
+                    };
+                    let mut q8 = vec![0x5au8; m * ld];
+                    let out = Output::U8 {
+                        c: MatMut::new(&mut q8, m, n, ld, 1).unwrap(),
+                        requantize: Requantize {
+                            clamp: clamp.map(|(lo, hi)| (lo.max(0), hi)),
+                            ..rq
+                        },
+                    };
+                    igemm(&c, a, 9, &p, out).unwrap();
+                    let rq_u8 = Requantize {
+                        clamp: clamp.map(|(lo, hi)| (lo.max(0), hi)),
+                        ..rq
+                    };
+                    let mut s8 = vec![0x5ai8; m * ld];
+                    let out = Output::S8 {
+                        c: MatMut::new(&mut s8, m, n, ld, 1).unwrap(),
+                        requantize: rq,
+                    };
+                    igemm(&c, a, 9, &p, out).unwrap();
+                    for i in 0..m {
+                        for j in 0..ld {
+                            let (gu, gs) = (q8[i * ld + j], s8[i * ld + j]);
+                            if j < n {
+                                let v = want[i * n + j];
+                                let wu = oracle::requantize_one(v, j, &rq_u8, 0, 255);
+                                let ws = oracle::requantize_one(v, j, &rq, -128, 127);
+                                assert_eq!(gu as i32, wu, "{isa} u8 relu={relu} {clamp:?} ({i},{j})");
+                                assert_eq!(gs as i32, ws, "{isa} s8 relu={relu} {clamp:?} ({i},{j})");
+                            } else {
+                                assert_eq!((gu, gs), (0x5a, 0x5a), "{isa} q8 padding ({i},{j})");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Activation packing: K around whole 64-byte blocks, row counts around
+/// multiples of 4, u8 and s8 activations (their row sums feed the weight
+/// zero point's correction), rows padded past K, on every level.
+#[test]
+fn activation_packing_blocks_match() {
+    let n = 35;
+    for isa in Isa::available() {
+        let c = ctx(isa, 1);
+        for k in [63, 64, 65, 130, 256] {
+            let bv: Vec<i8> = (0..k * n).map(|i| (i * 29 % 256) as u8 as i8).collect();
+            let b = MatRef::row_major(&bv, k, n).unwrap();
+            let zb = WeightZeroPoint::PerTensor(-5);
+            let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
+            for m in [3, 4, 5, 8, 13, 42, 45] {
+                let lda = k + 9;
+                let raw: Vec<u8> = (0..m * lda).map(|i| (i * 131 % 251) as u8).collect();
+                let au = MatRef::new(&raw, m, k, lda, 1).unwrap();
+                let signed: Vec<i8> = raw.iter().map(|&x| x as i8).collect();
+                let as8 = MatRef::new(&signed, m, k, lda, 1).unwrap();
+                let mut got = vec![0i32; m * n];
+                let want = oracle::igemm_s32(au, 6, b, &zb, Saturation::Exact);
+                let out = Output::S32 {
+                    c: MatMut::row_major(&mut got, m, n).unwrap(),
+                    accumulate: false,
+                };
+                igemm(&c, au, 6, &p, out).unwrap();
+                assert_eq!(got, want, "{isa} u8 m={m} k={k}");
+                let want = oracle::igemm_s32(as8, -3, b, &zb, Saturation::Exact);
+                let out = Output::S32 {
+                    c: MatMut::row_major(&mut got, m, n).unwrap(),
+                    accumulate: false,
+                };
+                igemm(&c, as8, -3, &p, out).unwrap();
+                assert_eq!(got, want, "{isa} s8 m={m} k={k}");
+            }
         }
     }
 }

@@ -100,21 +100,13 @@ fn contexts() -> Vec<(Isa, usize, Context)> {
     let mut v = Vec::new();
     for isa in Isa::available() {
         for t in [1, 3] {
-            v.push((
-                isa,
-                t,
-                Context::builder().max_isa(isa).threads(t).build().unwrap(),
-            ));
-            v.push((
-                isa,
-                t,
-                Context::builder()
-                    .max_isa(isa)
-                    .threads(t)
-                    .cache_sizes(tiny)
-                    .build()
-                    .unwrap(),
-            ));
+            for caches in [None, Some(tiny)] {
+                let mut builder = Context::builder().max_isa(isa).threads(t);
+                if let Some(caches) = caches {
+                    builder = builder.cache_sizes(caches);
+                }
+                v.push((isa, t, builder.build().unwrap()));
+            }
         }
     }
     v
@@ -219,40 +211,93 @@ fn check(
     }
 }
 
+/// One sgemm problem: shape, operand layouts, scalars and the data seed.
+#[derive(Clone, Copy, Debug)]
+struct Problem {
+    m: usize,
+    n: usize,
+    k: usize,
+    la: Layout,
+    lb: Layout,
+    lc: Layout,
+    alpha: f32,
+    beta: f32,
+    seed: u64,
+}
+
+impl Problem {
+    /// [`check`] of this problem on `ctx`.
+    fn check(&self, ctx: &Context, what: &str, packed: bool) {
+        let Problem {
+            m,
+            n,
+            k,
+            la,
+            lb,
+            lc,
+            alpha,
+            beta,
+            seed,
+        } = *self;
+        check(ctx, what, m, n, k, la, lb, lc, alpha, beta, seed, packed);
+    }
+}
+
+/// Problems with M from `m` and B's layout from `lb`, the rest drawn from
+/// `dim`, `kdim`, `layout` and `scalar`.
+fn problems(
+    m: impl Strategy<Value = usize>,
+    lb: impl Strategy<Value = Layout>,
+) -> impl Strategy<Value = Problem> {
+    (
+        m,
+        dim(),
+        kdim(),
+        layout(),
+        lb,
+        layout(),
+        scalar(),
+        scalar(),
+        any::<u64>(),
+    )
+        .prop_map(|(m, n, k, la, lb, lc, alpha, beta, seed)| Problem {
+            m,
+            n,
+            k,
+            la,
+            lb,
+            lc,
+            alpha,
+            beta,
+            seed,
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
 
     #[test]
-    fn sgemm_matches_oracle_on_every_isa(
-        m in dim(), n in dim(), k in kdim(),
-        la in layout(), lb in layout(), lc in layout(),
-        alpha in scalar(), beta in scalar(), seed in any::<u64>(),
-    ) {
+    fn sgemm_matches_oracle_on_every_isa(p in problems(dim(), layout())) {
         for (isa, t, ctx) in contexts() {
-            check(&ctx, &format!("{isa}/{t}t"), m, n, k, la, lb, lc, alpha, beta, seed, false);
+            p.check(&ctx, &format!("{isa}/{t}t"), false);
         }
     }
 
     #[test]
-    fn sgemm_packed_matches_oracle_on_every_isa(
-        m in dim(), n in dim(), k in kdim(),
-        la in layout(), lb in layout(), lc in layout(),
-        alpha in scalar(), beta in scalar(), seed in any::<u64>(),
-    ) {
+    fn sgemm_packed_matches_oracle_on_every_isa(p in problems(dim(), layout())) {
         for (isa, t, ctx) in contexts() {
-            check(&ctx, &format!("{isa}/{t}t packed"), m, n, k, la, lb, lc, alpha, beta, seed, true);
+            p.check(&ctx, &format!("{isa}/{t}t packed"), true);
         }
     }
 
     #[test]
     fn gemv_shapes_match_oracle(
-        m in prop_oneof![1usize..=5, 13usize..=17], n in dim(), k in kdim(),
-        la in layout(), lc in layout(),
-        alpha in scalar(), beta in scalar(), seed in any::<u64>(),
+        p in problems(prop_oneof![1usize..=5, 13usize..=17], Just(Layout::RowMajor)),
     ) {
         for (isa, t, ctx) in contexts() {
-            check(&ctx, &format!("{isa}/{t}t gemv"), m, n, k, la, Layout::RowMajor, lc, alpha, beta, seed, false);
-            check(&ctx, &format!("{isa}/{t}t gemv packed"), m, n, k, la, Layout::ColMajor, lc, alpha, beta, seed, true);
+            p.check(&ctx, &format!("{isa}/{t}t gemv"), false);
+            let col_major_b = Problem { lb: Layout::ColMajor, ..p };
+            col_major_b.check(&ctx, &format!("{isa}/{t}t gemv packed"), true);
         }
     }
 }
@@ -262,35 +307,29 @@ proptest! {
 fn large_k_and_threaded_shapes() {
     for (isa, t, ctx) in contexts() {
         for &(m, n, k) in &[(67, 129, 1100), (3, 700, 2000), (200, 45, 600), (16, 300, 700)] {
+            let row_major = Problem {
+                m,
+                n,
+                k,
+                la: Layout::RowMajor,
+                lb: Layout::RowMajor,
+                lc: Layout::RowMajor,
+                alpha: 1.5,
+                beta: 0.5,
+                seed: 7,
+            };
+            let mixed = Problem {
+                la: Layout::ColMajor,
+                lb: Layout::Strided,
+                lc: Layout::ColMajor,
+                alpha: -1.0,
+                beta: 0.0,
+                seed: 8,
+                ..row_major
+            };
             for packed in [false, true] {
-                check(
-                    &ctx,
-                    &format!("{isa}/{t}t"),
-                    m,
-                    n,
-                    k,
-                    Layout::RowMajor,
-                    Layout::RowMajor,
-                    Layout::RowMajor,
-                    1.5,
-                    0.5,
-                    7,
-                    packed,
-                );
-                check(
-                    &ctx,
-                    &format!("{isa}/{t}t"),
-                    m,
-                    n,
-                    k,
-                    Layout::ColMajor,
-                    Layout::Strided,
-                    Layout::ColMajor,
-                    -1.0,
-                    0.0,
-                    8,
-                    packed,
-                );
+                row_major.check(&ctx, &format!("{isa}/{t}t"), packed);
+                mixed.check(&ctx, &format!("{isa}/{t}t"), packed);
             }
         }
     }

@@ -6,21 +6,16 @@
 
 use lowp::dot::{self, Metric, QuantScheme, QuantizedS8};
 use lowp::igemm::{
-    igemm, Activation, ActivationQuantization, Dequantize, Output, PackOptions, PackedI8Weights,
-    QuantizedLinear, Requantize, Saturation, Scale, WeightZeroPoint,
+    igemm, Activation, ActivationQuantization, Dequantize, Output, PackedI8Weights, QuantizedLinear,
+    Requantize, Saturation, Scale, WeightZeroPoint,
 };
 use lowp::{Context, Isa, MatMut, MatRef};
 
-const THREADS: [usize; 3] = [1, 2, 3];
+mod common;
 
-fn ctx(isa: Isa, threads: usize) -> Context {
-    Context::builder()
-        .max_isa(isa)
-        .threads(threads)
-        .ignore_env()
-        .build()
-        .unwrap()
-}
+use common::{ctx, with_saturation};
+
+const THREADS: [usize; 3] = [1, 2, 3];
 
 fn lcg(seed: u64, n: usize) -> Vec<u32> {
     let mut s = seed;
@@ -67,10 +62,7 @@ fn run_igemm(c: &Context, pipe: u8, sat: Saturation) -> Vec<u32> {
         c,
         MatRef::row_major(&b, K, N).unwrap(),
         WeightZeroPoint::PerColumn(&zb),
-        PackOptions {
-            saturation: sat,
-            ..Default::default()
-        },
+        with_saturation(sat),
     )
     .unwrap();
     let scales: Vec<f32> = (0..N).map(|j| 1e-4 * (1 + j % 7) as f32).collect();

@@ -20,7 +20,7 @@
 mod common;
 
 use arbitrary::Arbitrary;
-use common::{contexts, Bytes};
+use common::{contexts, f32_or_special, Bytes};
 use half::{bf16, f16};
 use libfuzzer_sys::fuzz_target;
 use lowp::dot::{self, Metric, Neighbor, QuantScheme, QuantizedS8, ScanElem};
@@ -76,16 +76,12 @@ trait Elem: ScanElem + RefElem + Copy + std::fmt::Debug {
 }
 
 fn float_value(src: &mut Bytes<'_>, special: u8) -> f32 {
-    if special != 0 && src.byte().is_multiple_of(64) {
-        match special % 4 {
-            0 => f32::NAN,
-            1 => f32::INFINITY,
-            2 => f32::NEG_INFINITY,
-            _ => f32::MAX,
-        }
-    } else {
-        src.f32_small()
-    }
+    f32_or_special(
+        src,
+        special,
+        64,
+        &[f32::NAN, f32::INFINITY, f32::NEG_INFINITY, f32::MAX],
+    )
 }
 
 impl Elem for f32 {

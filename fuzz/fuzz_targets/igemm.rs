@@ -16,7 +16,7 @@
 mod common;
 
 use arbitrary::Arbitrary;
-use common::{contexts, int8_value, layout, Bytes};
+use common::{contexts, int8_value, layout, shrink_mn, Bytes};
 use libfuzzer_sys::fuzz_target;
 use lowp::igemm::{
     igemm, Activation, Dequantize, Int8, KernelPreference, Output, PackOptions, PackedI8Weights, Requantize,
@@ -176,13 +176,7 @@ fn run<A: V, B: V>(case: &Case) {
         usize::from(case.k % 300)
     };
     // Keep the oracle (and ASan) fast: at most ~200k multiply-adds.
-    while m * n * k > 200_000 {
-        if m > n {
-            m /= 2
-        } else {
-            n /= 2
-        }
-    }
+    shrink_mn(&mut m, &mut n, k, 200_000);
     let (ars, acs, alen) = layout(case.a_layout.0, case.a_layout.1, m, k);
     let (brs, bcs, blen) = layout(case.b_layout.0, case.b_layout.1, k, n);
     let a_data: Vec<A> = (0..alen)

@@ -16,7 +16,7 @@
 mod common;
 
 use arbitrary::Arbitrary;
-use common::{contexts, layout, Bytes};
+use common::{contexts, f32_or_special, layout, shrink_mn, Bytes};
 use libfuzzer_sys::fuzz_target;
 use lowp::igemm::{ActivationQuantization, QuantizedLinear};
 use lowp::{Error, MatMut, MatRef};
@@ -37,18 +37,15 @@ struct Case {
 }
 
 fn value(src: &mut Bytes<'_>, special: u8) -> f32 {
-    if special != 0 && src.byte().is_multiple_of(97) {
-        match special % 6 {
-            0 => f32::NAN,
-            1 => f32::INFINITY,
-            2 => f32::NEG_INFINITY,
-            3 => f32::MAX,
-            4 => -f32::MAX / 3.0,
-            _ => 1e30,
-        }
-    } else {
-        src.f32_small()
-    }
+    let menu = [
+        f32::NAN,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::MAX,
+        -f32::MAX / 3.0,
+        1e30,
+    ];
+    f32_or_special(src, special, 97, &menu)
 }
 
 fn arg_of(e: &Error) -> Option<&'static str> {
@@ -63,13 +60,7 @@ fuzz_target!(|case: Case| {
     let mut m = usize::from(case.m % 24);
     let mut n = usize::from(case.n % 70);
     let k = usize::from(case.k % 600);
-    while m * n * k > 150_000 {
-        if m > n {
-            m /= 2
-        } else {
-            n /= 2
-        }
-    }
+    shrink_mn(&mut m, &mut n, k, 150_000);
     let (wrs, wcs, wlen) = layout(case.w_layout.0, case.w_layout.1, n, k);
     let (xrs, xcs, xlen) = layout(case.x_layout.0, case.x_layout.1, m, k);
     let (yrs, ycs, ylen) = layout(case.y_layout, case.y_layout / 3, m, n);

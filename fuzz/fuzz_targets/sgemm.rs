@@ -16,7 +16,7 @@
 mod common;
 
 use arbitrary::Arbitrary;
-use common::{contexts, layout, Bytes};
+use common::{contexts, f32_or_special, layout, shrink_mn, Bytes};
 use libfuzzer_sys::fuzz_target;
 use lowp::{Error, MatMut, MatRef, PackedB};
 
@@ -50,11 +50,7 @@ fn scalar(src: &mut Bytes<'_>, sel: u8) -> f32 {
 }
 
 fn value(src: &mut Bytes<'_>, special: u8) -> f32 {
-    if special != 0 && src.byte().is_multiple_of(61) {
-        [f32::NAN, f32::INFINITY, f32::NEG_INFINITY][usize::from(special % 3)]
-    } else {
-        src.f32_small()
-    }
+    f32_or_special(src, special, 61, &[f32::NAN, f32::INFINITY, f32::NEG_INFINITY])
 }
 
 /// Element-wise check of `got` (an `m × n` accessor) against the oracle.
@@ -109,13 +105,7 @@ fuzz_target!(|case: Case| {
     let mut m = usize::from(case.m % 70);
     let mut n = usize::from(case.n % 70);
     let k = usize::from(case.k % 400);
-    while m * n * k > 150_000 {
-        if m > n {
-            m /= 2
-        } else {
-            n /= 2
-        }
-    }
+    shrink_mn(&mut m, &mut n, k, 150_000);
     let (ars, acs, alen) = layout(case.a_layout.0, case.a_layout.1, m, k);
     let (brs, bcs, blen) = layout(case.b_layout.0, case.b_layout.1, k, n);
     let (crs, ccs, clen) = layout(case.c_layout, case.c_layout / 3, m, n);
@@ -151,43 +141,27 @@ fuzz_target!(|case: Case| {
             }
         }
     }
+    // A fresh copy of C as an `m × cols` view with C's strides, passed to
+    // `call`: the buffer afterwards and the call's result.
+    let run = |cols: usize, call: &dyn Fn(MatMut<'_, f32>) -> lowp::Result<()>| {
+        let mut c = c_data.clone();
+        let r = call(MatMut::new(&mut c, m, cols, crs, ccs).unwrap());
+        (c, r)
+    };
+    let check_c =
+        |what: &str, c: &[f32]| check(what, |i, j| c[i * crs + j * ccs], &want, &a, &b, c0, alpha, beta);
     let one = contexts(0);
     let many = contexts(case.threads);
     for (idx, ctx) in one.iter().enumerate() {
         let isa = ctx.isa();
-        let mut c = c_data.clone();
-        lowp::sgemm(
-            ctx,
-            alpha,
-            a,
-            b,
-            beta,
-            MatMut::new(&mut c, m, n, crs, ccs).unwrap(),
-        )
-        .expect("valid sgemm");
-        check(
-            &format!("{isa} sgemm"),
-            |i, j| c[i * crs + j * ccs],
-            &want,
-            &a,
-            &b,
-            c0,
-            alpha,
-            beta,
-        );
+        let (c, r) = run(n, &|c| lowp::sgemm(ctx, alpha, a, b, beta, c));
+        r.expect("valid sgemm");
+        check_c(&format!("{isa} sgemm"), &c);
         // Same level, 2 or 3 threads: bit-identical.
         let tctx = &many[idx];
         if tctx.num_threads() != ctx.num_threads() {
-            let mut ct = c_data.clone();
-            lowp::sgemm(
-                tctx,
-                alpha,
-                a,
-                b,
-                beta,
-                MatMut::new(&mut ct, m, n, crs, ccs).unwrap(),
-            )
-            .unwrap();
+            let (ct, r) = run(n, &|c| lowp::sgemm(tctx, alpha, a, b, beta, c));
+            r.unwrap();
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(
                 bits(&ct),
@@ -200,54 +174,21 @@ fuzz_target!(|case: Case| {
         let packed = PackedB::<f32>::new(ctx, b).expect("valid pack");
         assert_eq!((packed.rows(), packed.cols()), (k, n));
         for _ in 0..2 {
-            let mut cp = c_data.clone();
-            lowp::sgemm_packed(
-                ctx,
-                alpha,
-                a,
-                &packed,
-                beta,
-                MatMut::new(&mut cp, m, n, crs, ccs).unwrap(),
-            )
-            .expect("valid packed sgemm");
-            check(
-                &format!("{isa} sgemm_packed"),
-                |i, j| cp[i * crs + j * ccs],
-                &want,
-                &a,
-                &b,
-                c0,
-                alpha,
-                beta,
-            );
+            let (cp, r) = run(n, &|c| lowp::sgemm_packed(ctx, alpha, a, &packed, beta, c));
+            r.expect("valid packed sgemm");
+            check_c(&format!("{isa} sgemm_packed"), &cp);
         }
         // Packed for another level: refused by name.
         if let Some(other) = one
             .iter()
             .find(|o| o.kernels().sgemm.name() != ctx.kernels().sgemm.name())
         {
-            let mut cp = c_data.clone();
-            let r = lowp::sgemm_packed(
-                other,
-                alpha,
-                a,
-                &packed,
-                beta,
-                MatMut::new(&mut cp, m, n, crs, ccs).unwrap(),
-            );
+            let (_, r) = run(n, &|c| lowp::sgemm_packed(other, alpha, a, &packed, beta, c));
             assert!(matches!(r, Err(Error::LayoutMismatch { .. })), "{r:?}");
         }
         // Shapes that disagree.
         if case.wrong % 3 == 1 && n > 0 {
-            let mut cw = c_data.clone();
-            let r = lowp::sgemm(
-                ctx,
-                alpha,
-                a,
-                b,
-                beta,
-                MatMut::new(&mut cw, m, n - 1, crs, ccs).unwrap(),
-            );
+            let (_, r) = run(n - 1, &|c| lowp::sgemm(ctx, alpha, a, b, beta, c));
             assert!(matches!(r, Err(Error::ShapeMismatch { .. })), "{r:?}");
         }
     }

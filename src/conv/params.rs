@@ -386,16 +386,67 @@ fn geometry(n: usize, c: usize, k: usize, groups: usize, axes: [Axis; 3]) -> Res
     })
 }
 
-/// The depth axis of a 2-D convolution: extent 1, nothing to slide.
-const UNIT_AXIS: Axis = Axis {
-    size: 1,
-    kernel: 1,
-    stride: 1,
-    pad_lo: 0,
-    pad_hi: 0,
-    dilation: 1,
-    names: ("d", "t", "stride_d", "dilation_d", "padding"),
-};
+/// The names errors use for the depth, height and width axes: (input extent,
+/// kernel extent, stride, dilation, padding).
+const AXIS_NAMES: [(&str, &str, &str, &str, &str); 3] = [
+    ("d", "t", "stride_d", "dilation_d", "padding"),
+    ("h", "r", "stride_h", "dilation_h", "padding"),
+    ("w", "s", "stride_w", "dilation_w", "padding"),
+];
+
+/// The methods [`Conv2dParams`] and [`Conv3dParams`] share word for word
+/// (their docs name different extents): both answer through
+/// `geometry()`.
+macro_rules! shared_params_methods {
+    (
+        $ty:ident,
+        padding: $padding:ty,
+        input: $input:literal,
+        weights: $weights:literal,
+        output: $output:literal,
+        ops: $ops:literal $(,)?
+    ) => {
+        impl $ty {
+            /// Sets the padding.
+            pub fn with_padding(mut self, padding: $padding) -> Self {
+                self.padding = padding;
+                self
+            }
+
+            /// Sets the number of groups (`c` for depthwise).
+            pub fn with_groups(mut self, groups: usize) -> Self {
+                self.groups = groups;
+                self
+            }
+
+            #[doc = concat!("Elements of the input, `", $input, "`.")]
+            pub fn input_len(&self) -> Result<usize> {
+                Ok(self.geometry()?.input_len)
+            }
+
+            #[doc = concat!("Elements of the weights, `", $weights, "`.")]
+            pub fn weights_len(&self) -> Result<usize> {
+                Ok(self.geometry()?.weights_len)
+            }
+
+            #[doc = concat!("Elements of the output, `", $output, "`.")]
+            pub fn output_len(&self) -> Result<usize> {
+                Ok(self.geometry()?.output_len)
+            }
+
+            /// Elements of a bias: one per output channel, `K`.
+            pub fn bias_len(&self) -> usize {
+                self.k
+            }
+
+            #[doc = concat!("Operations, a multiply-add counting 2: `", $ops, "`,")]
+            /// padding taps included (the count benches report as `gops`).
+            pub fn ops(&self) -> Result<u64> {
+                Ok(self.geometry()?.ops)
+            }
+        }
+    };
+}
 
 impl Conv2dParams {
     /// An `n × h × w × c` input convolved with `k` filters of `r × s`:
@@ -422,53 +473,42 @@ impl Conv2dParams {
         self
     }
 
-    /// Sets the padding.
-    pub fn with_padding(mut self, padding: Padding2d) -> Self {
-        self.padding = padding;
-        self
-    }
-
     /// Sets the dilation `(h, w)`.
     pub fn with_dilation(mut self, dh: usize, dw: usize) -> Self {
         self.dilation = (dh, dw);
         self
     }
 
-    /// Sets the number of groups (`c` for depthwise).
-    pub fn with_groups(mut self, groups: usize) -> Self {
-        self.groups = groups;
-        self
+    /// The same problem as a 3-D convolution of depth 1: `D = T = 1`, no
+    /// depth padding, unit depth stride and dilation.
+    fn as_3d(&self) -> Conv3dParams {
+        let p = self.padding;
+        Conv3dParams {
+            n: self.n,
+            d: 1,
+            h: self.h,
+            w: self.w,
+            c: self.c,
+            k: self.k,
+            t: 1,
+            r: self.r,
+            s: self.s,
+            stride: (1, self.stride.0, self.stride.1),
+            padding: Padding3d {
+                front: 0,
+                top: p.top,
+                left: p.left,
+                back: 0,
+                bottom: p.bottom,
+                right: p.right,
+            },
+            dilation: (1, self.dilation.0, self.dilation.1),
+            groups: self.groups,
+        }
     }
 
     pub(crate) fn geometry(&self) -> Result<ConvGeometry> {
-        let p = self.padding;
-        geometry(
-            self.n,
-            self.c,
-            self.k,
-            self.groups,
-            [
-                UNIT_AXIS,
-                Axis {
-                    size: self.h,
-                    kernel: self.r,
-                    stride: self.stride.0,
-                    pad_lo: p.top,
-                    pad_hi: p.bottom,
-                    dilation: self.dilation.0,
-                    names: ("h", "r", "stride_h", "dilation_h", "padding"),
-                },
-                Axis {
-                    size: self.w,
-                    kernel: self.s,
-                    stride: self.stride.1,
-                    pad_lo: p.left,
-                    pad_hi: p.right,
-                    dilation: self.dilation.1,
-                    names: ("w", "s", "stride_w", "dilation_w", "padding"),
-                },
-            ],
-        )
+        self.as_3d().geometry()
     }
 
     /// Checks the problem. `Err` naming the argument for a zero stride,
@@ -488,33 +528,16 @@ impl Conv2dParams {
         let g = self.geometry()?;
         Ok((g.output[1], g.output[2]))
     }
-
-    /// Elements of the input, `N·H·W·C`.
-    pub fn input_len(&self) -> Result<usize> {
-        Ok(self.geometry()?.input_len)
-    }
-
-    /// Elements of the weights, `K·R·S·(C/groups)`.
-    pub fn weights_len(&self) -> Result<usize> {
-        Ok(self.geometry()?.weights_len)
-    }
-
-    /// Elements of the output, `N·OH·OW·K`.
-    pub fn output_len(&self) -> Result<usize> {
-        Ok(self.geometry()?.output_len)
-    }
-
-    /// Elements of a bias: one per output channel, `K`.
-    pub fn bias_len(&self) -> usize {
-        self.k
-    }
-
-    /// Operations, a multiply-add counting 2: `2·N·OH·OW·K·(C/groups)·R·S`,
-    /// padding taps included (the count benches report as `gops`).
-    pub fn ops(&self) -> Result<u64> {
-        Ok(self.geometry()?.ops)
-    }
 }
+
+shared_params_methods!(
+    Conv2dParams,
+    padding: Padding2d,
+    input: "N·H·W·C",
+    weights: "K·R·S·(C/groups)",
+    output: "N·OH·OW·K",
+    ops: "2·N·OH·OW·K·(C/groups)·R·S",
+);
 
 impl Conv3dParams {
     /// An `n × d × h × w × c` input convolved with `k` filters of `t × r × s`:
@@ -554,61 +577,30 @@ impl Conv3dParams {
         self
     }
 
-    /// Sets the padding.
-    pub fn with_padding(mut self, padding: Padding3d) -> Self {
-        self.padding = padding;
-        self
-    }
-
     /// Sets the dilation `(d, h, w)`.
     pub fn with_dilation(mut self, dd: usize, dh: usize, dw: usize) -> Self {
         self.dilation = (dd, dh, dw);
         self
     }
 
-    /// Sets the number of groups (`c` for depthwise).
-    pub fn with_groups(mut self, groups: usize) -> Self {
-        self.groups = groups;
-        self
-    }
-
     pub(crate) fn geometry(&self) -> Result<ConvGeometry> {
         let p = self.padding;
-        geometry(
-            self.n,
-            self.c,
-            self.k,
-            self.groups,
-            [
-                Axis {
-                    size: self.d,
-                    kernel: self.t,
-                    stride: self.stride.0,
-                    pad_lo: p.front,
-                    pad_hi: p.back,
-                    dilation: self.dilation.0,
-                    names: ("d", "t", "stride_d", "dilation_d", "padding"),
-                },
-                Axis {
-                    size: self.h,
-                    kernel: self.r,
-                    stride: self.stride.1,
-                    pad_lo: p.top,
-                    pad_hi: p.bottom,
-                    dilation: self.dilation.1,
-                    names: ("h", "r", "stride_h", "dilation_h", "padding"),
-                },
-                Axis {
-                    size: self.w,
-                    kernel: self.s,
-                    stride: self.stride.2,
-                    pad_lo: p.left,
-                    pad_hi: p.right,
-                    dilation: self.dilation.2,
-                    names: ("w", "s", "stride_w", "dilation_w", "padding"),
-                },
-            ],
-        )
+        let size = [self.d, self.h, self.w];
+        let kernel = [self.t, self.r, self.s];
+        let stride = <[usize; 3]>::from(self.stride);
+        let pad_lo = [p.front, p.top, p.left];
+        let pad_hi = [p.back, p.bottom, p.right];
+        let dilation = <[usize; 3]>::from(self.dilation);
+        let axes = std::array::from_fn(|i| Axis {
+            size: size[i],
+            kernel: kernel[i],
+            stride: stride[i],
+            pad_lo: pad_lo[i],
+            pad_hi: pad_hi[i],
+            dilation: dilation[i],
+            names: AXIS_NAMES[i],
+        });
+        geometry(self.n, self.c, self.k, self.groups, axes)
     }
 
     /// Checks the problem; the same rules as [`Conv2dParams::validate`],
@@ -622,33 +614,16 @@ impl Conv3dParams {
         let g = self.geometry()?;
         Ok((g.output[0], g.output[1], g.output[2]))
     }
-
-    /// Elements of the input, `N·D·H·W·C`.
-    pub fn input_len(&self) -> Result<usize> {
-        Ok(self.geometry()?.input_len)
-    }
-
-    /// Elements of the weights, `K·T·R·S·(C/groups)`.
-    pub fn weights_len(&self) -> Result<usize> {
-        Ok(self.geometry()?.weights_len)
-    }
-
-    /// Elements of the output, `N·OD·OH·OW·K`.
-    pub fn output_len(&self) -> Result<usize> {
-        Ok(self.geometry()?.output_len)
-    }
-
-    /// Elements of a bias: one per output channel, `K`.
-    pub fn bias_len(&self) -> usize {
-        self.k
-    }
-
-    /// Operations, a multiply-add counting 2:
-    /// `2·N·OD·OH·OW·K·(C/groups)·T·R·S`, padding taps included.
-    pub fn ops(&self) -> Result<u64> {
-        Ok(self.geometry()?.ops)
-    }
 }
+
+shared_params_methods!(
+    Conv3dParams,
+    padding: Padding3d,
+    input: "N·D·H·W·C",
+    weights: "K·T·R·S·(C/groups)",
+    output: "N·OD·OH·OW·K",
+    ops: "2·N·OD·OH·OW·K·(C/groups)·T·R·S",
+);
 
 #[cfg(test)]
 mod tests {

@@ -3,7 +3,7 @@
 
 use crate::gemm::Microkernel;
 use crate::Isa;
-use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
+use lowp_kernels::scalar::igemm_tile_store::{igemm_tile_store_scalar, TileCorrection};
 
 /// Signature of every igemm microkernel:
 /// `(m, kg, a, gs, b, c, ldc)` computes the `m × NR` s32 tile
@@ -34,8 +34,12 @@ pub struct IgemmKernels {
     pub isa: Isa,
     /// Width of the packed weight panels at this level.
     pub nr: usize,
-    /// Rows per packed activation panel: a multiple of every kernel's MR
-    /// at this level; M-blocks start at multiples of it.
+    /// Most rows per packed activation panel (a multiple of every kernel's
+    /// MR at this level). A call with fewer rows, or rows that do not
+    /// divide evenly, packs panels of `⌈M / ⌈M / a_panel_rows⌉⌉` rows
+    /// instead: a 16-row call packs one 16-row panel
+    /// (group stride 64 bytes, run as 8 + 8 sub-tiles), not 16 rows
+    /// scattered over a 42-row panel.
     pub a_panel_rows: usize,
     /// The main kernel: `vpdpbusd` on VNNI levels (exact), the
     /// `vpmaddubsw` chain elsewhere (exact only on safe panels).
@@ -45,6 +49,87 @@ pub struct IgemmKernels {
     pub exact: Option<IgemmUkernel>,
     /// An alternative main kernel (the ymm `vpdpbusd` on AVX-512 VNNI).
     pub alt: Option<IgemmUkernel>,
+    /// Vectorized output-pipeline stores and A packing, where the level
+    /// has them.
+    pub(crate) helpers: Helpers,
+}
+
+/// `(rows, cols, tile, ld, corr, scale, bias, zp, lo, hi, c, rsc)`: requantizes an
+/// s32 tile into 8-bit C (unit column stride); see
+/// `lowp_kernels::x86_64::avx512::igemm_store_s32_to_q8`.
+pub(crate) type StoreQ8Fn = unsafe fn(
+    usize,
+    usize,
+    *const i32,
+    usize,
+    Option<TileCorrection>,
+    *const f32,
+    *const i32,
+    i32,
+    i32,
+    i32,
+    *mut u8,
+    usize,
+);
+
+/// `(rows, cols, tile, ld, corr, row_scale, scale, bias, lo, hi, c, rsc)`:
+/// dequantizes an s32 tile into f32 C (unit column stride); see
+/// `lowp_kernels::x86_64::avx512::igemm_store_s32_to_f32`.
+pub(crate) type StoreF32Fn = unsafe fn(
+    usize,
+    usize,
+    *const i32,
+    usize,
+    Option<TileCorrection>,
+    *const f32,
+    *const f32,
+    *const f32,
+    f32,
+    f32,
+    *mut f32,
+    usize,
+);
+
+/// `(rows, cols, tile, ld, corr, c, rsc)`: stores a corrected s32 tile into
+/// C (unit column stride); see `lowp_kernels::x86_64::avx512::igemm_store_s32`.
+pub(crate) type StoreS32Fn =
+    unsafe fn(usize, usize, *const i32, usize, Option<TileCorrection>, *mut i32, usize);
+
+/// `(src, lda, blocks, xor, dst, gs) -> row sums`: packs 64-byte blocks of
+/// 4 activation rows into the panel layout; see
+/// `lowp_kernels::x86_64::avx512::igemm_pack_a_4rows`.
+pub(crate) type PackA4Fn = unsafe fn(*const u8, usize, usize, u8, *mut u8, usize) -> [u32; 4];
+
+/// The output pipeline's tile stores and the A packer of one level (`None`:
+/// the portable loops in `pipeline` and `pack`, bit-identical).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Helpers {
+    /// Packs 4 activation rows at a time.
+    pub(crate) pack_a4: Option<PackA4Fn>,
+    /// s32 → requantized u8/s8.
+    pub(crate) q8: Option<StoreQ8Fn>,
+    /// s32 → dequantized f32.
+    pub(crate) f32: Option<StoreF32Fn>,
+    /// s32 → s32 (zero-point correction on the way).
+    pub(crate) s32: Option<StoreS32Fn>,
+}
+
+impl Helpers {
+    /// The stores for `isa` (an available level).
+    fn select(isa: Isa) -> Helpers {
+        #[cfg(target_arch = "x86_64")]
+        if isa >= Isa::Avx512 {
+            use lowp_kernels::x86_64::avx512 as k;
+            return Helpers {
+                pack_a4: Some(k::igemm_pack_a_4rows::igemm_pack_a_4rows_avx512),
+                q8: Some(k::igemm_store_s32_to_q8::igemm_store_s32_to_q8_avx512),
+                f32: Some(k::igemm_store_s32_to_f32::igemm_store_s32_to_f32_avx512),
+                s32: Some(k::igemm_store_s32::igemm_store_s32_avx512),
+            };
+        }
+        let _ = isa;
+        Helpers::default()
+    }
 }
 
 macro_rules! ukr {
@@ -78,6 +163,7 @@ impl IgemmKernels {
                 false
             )),
             alt: None,
+            helpers: Helpers::select(isa),
         };
         #[cfg(target_arch = "x86_64")]
         {
@@ -91,6 +177,7 @@ impl IgemmKernels {
                     main: ukr!(k::avx2, igemm_u8s8s32_chain_4x16_avx2, 4, 16, true),
                     exact: Some(ukr!(k::avx2, igemm_u8s8s32_exact_2x16_avx2, 2, 16, false)),
                     alt: None,
+                    helpers: Helpers::select(isa),
                 },
                 Isa::Avx2Vnni => IgemmKernels {
                     isa,
@@ -99,6 +186,7 @@ impl IgemmKernels {
                     main: ukr!(k::avx2vnni, igemm_u8s8s32_6x16_avx2vnni, 6, 16, false),
                     exact: None,
                     alt: None,
+                    helpers: Helpers::select(isa),
                 },
                 Isa::Avx512 => IgemmKernels {
                     isa,
@@ -107,6 +195,7 @@ impl IgemmKernels {
                     main: ukr!(k::avx512, igemm_u8s8s32_chain_8x32_avx512, 8, 32, true),
                     exact: Some(ukr!(k::avx512, igemm_u8s8s32_exact_6x32_avx512, 6, 32, false)),
                     alt: None,
+                    helpers: Helpers::select(isa),
                 },
                 Isa::Avx512Vnni => IgemmKernels {
                     isa,
@@ -121,6 +210,7 @@ impl IgemmKernels {
                         32,
                         false
                     )),
+                    helpers: Helpers::select(isa),
                 },
             }
         }
@@ -135,6 +225,12 @@ impl IgemmKernels {
         v.extend(self.alt.map(|k| ("igemm_u8s8s32_alt", k.name)));
         v
     }
+}
+
+/// Rows of the packed A panels for an `m`-row call: the fewest panels of at
+/// most `max_rows` rows, balanced (`m ≥ 1`).
+pub(crate) fn panel_rows(m: usize, max_rows: usize) -> usize {
+    m.div_ceil(m.div_ceil(max_rows).max(1)).max(1)
 }
 
 /// Rows of the sub-tile starting at row `i` of an A panel of `ph` rows whose
@@ -167,7 +263,7 @@ pub(crate) struct IgemmTile<'a> {
 impl<'a> IgemmTile<'a> {
     /// The tile for `ukr` with A panels of `ph` rows.
     pub(crate) fn new(ukr: IgemmUkernel, ph: usize) -> IgemmTile<'a> {
-        debug_assert!(ph.is_multiple_of(ukr.mr) && ph * ukr.nr <= MAX_TILE);
+        debug_assert!(ph >= 1 && ph * ukr.nr <= MAX_TILE);
         IgemmTile {
             ukr,
             ph,
@@ -302,18 +398,22 @@ mod tests {
         for isa in Isa::available() {
             let ks = IgemmKernels::select(isa);
             let (ph, nr, kcp) = (ks.a_panel_rows, ks.nr, 8);
-            let t = IgemmTile::new(ks.exact.unwrap_or(ks.main), ph);
-            let a: Vec<u8> = (0..ph * kcp).map(|x| (x % 7) as u8).collect();
-            let b: Vec<i8> = (0..nr * kcp).map(|x| (x % 5) as i8 - 2).collect();
-            let mut c = vec![-1i32; ph * nr];
-            // SAFETY: `select` was given an available level; a/b hold one
-            // A panel (ph·kcp) and one B panel (nr·kcp); c holds ph × nr.
-            unsafe { t.tile(kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 0) };
-            let once = c.clone();
-            // SAFETY: as above, for the first ph − 1 rows.
-            assert!(unsafe { t.tile_rows(ph - 1, kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 1) });
-            for (x, (&v, &w)) in c.iter().zip(&once).enumerate() {
-                assert_eq!(v, if x < (ph - 1) * nr { 2 * w } else { w }, "{isa} {x}");
+            for ukr in [Some(ks.main), ks.exact, ks.alt].into_iter().flatten() {
+                let t = IgemmTile::new(ukr, ph);
+                let a: Vec<u8> = (0..ph * kcp).map(|x| (x % 7) as u8).collect();
+                let b: Vec<i8> = (0..nr * kcp).map(|x| (x % 5) as i8 - 2).collect();
+                let mut c = vec![-1i32; ph * nr];
+                // SAFETY: `select` was given an available level; a/b hold one
+                // A panel (ph·kcp) and one B panel (nr·kcp); c holds ph × nr.
+                unsafe { t.tile(kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 0) };
+                let once = c.clone();
+                // SAFETY: as above, for the first ph − 1 rows.
+                assert!(unsafe {
+                    t.tile_rows(ph - 1, kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 1)
+                });
+                for (x, (&v, &w)) in c.iter().zip(&once).enumerate() {
+                    assert_eq!(v, if x < (ph - 1) * nr { 2 * w } else { w }, "{isa} {x}");
+                }
             }
         }
     }
@@ -328,6 +428,20 @@ mod tests {
             i += m;
         }
         v
+    }
+
+    #[test]
+    fn panels_fit_small_m() {
+        use super::panel_rows;
+        assert_eq!(panel_rows(1, 42), 1);
+        assert_eq!(panel_rows(16, 42), 16);
+        assert_eq!(panel_rows(42, 42), 42);
+        assert_eq!(panel_rows(43, 42), 22);
+        assert_eq!(panel_rows(2048, 42), 42);
+        for m in 1..300 {
+            let ph = panel_rows(m, 42);
+            assert!(ph <= 42 && m.div_ceil(ph) == m.div_ceil(42), "{m}");
+        }
     }
 
     #[test]

@@ -235,6 +235,7 @@ impl QuantizedLinear {
         }
         let qa = MatRef::named("x", &q, m, k, k, 1)?;
         let mut pa = Activations::new(qa, 0);
+        pa.pack4 = ctx.kernels().igemm.helpers.pack_a4;
         for (i, &(s, z)) in params.iter().enumerate() {
             pa.za[i] = z;
             pa.row_scale[i] = s;

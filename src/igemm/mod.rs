@@ -49,8 +49,8 @@ pub use pipeline::{Activation, Dequantize, Output, Requantize, Scale};
 use crate::error::{Error, Result};
 use crate::gemm::{self, BOperand, Problem, TileSink};
 use crate::{Context, MatMut, MatRef};
-use kernels::{IgemmTile, MAX_TILE, MAX_TILE_ROWS};
-use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
+use kernels::{panel_rows, IgemmTile, MAX_TILE, MAX_TILE_ROWS};
+use lowp_kernels::scalar::igemm_tile_store::{igemm_tile_store_scalar, TileCorrection};
 pub(crate) use pack::Activations;
 use std::sync::atomic::Ordering;
 
@@ -195,7 +195,9 @@ pub fn igemm<A: Int8>(
         // Nothing to compute, and no per-row state: M may be huge when K = 0.
         return check_pipeline(&out, b.n);
     }
-    igemm_checked_run(ctx, &Activations::new(a, a_zero_point), b, out)
+    let mut pa = Activations::new(a, a_zero_point);
+    pa.pack4 = ctx.kernels().igemm.helpers.pack_a4;
+    igemm_checked_run(ctx, &pa, b, out)
 }
 
 /// `Err` unless the output is `m × n`.
@@ -401,6 +403,9 @@ struct OutSink<'a, T, F> {
     direct: Option<OutPtr<i32>>,
     k: i32,
     compensate: bool,
+    /// Whether some za' / zb' is nonzero (else that term is skipped).
+    use_za: bool,
+    use_zb: bool,
     za: &'a [i32],
     rowsum: &'a [std::sync::atomic::AtomicI32],
     colsum: &'a [i32],
@@ -412,7 +417,7 @@ struct OutSink<'a, T, F> {
 // s32 view the driver only addresses in range; tiles are disjoint.
 unsafe impl<T: Copy + Send, F> TileSink<i32> for OutSink<'_, T, F>
 where
-    F: Fn(&mut [i32], usize, usize, usize, usize, usize, &OutPtr<T>) + Sync,
+    F: Fn(&mut [i32], usize, usize, usize, usize, usize, &OutPtr<T>, Option<&Fix<'_>>) + Sync,
 {
     fn direct(&self, i: usize, j: usize) -> Option<(*mut i32, usize)> {
         self.direct
@@ -433,22 +438,60 @@ where
     ) {
         debug_assert!(first && last && rows <= MAX_TILE_ROWS && rows * ld <= MAX_TILE);
         let t = &mut tile[..rows * ld];
+        let mut rowfix = [0i32; MAX_TILE_ROWS];
         if self.compensate {
-            let mut rowfix = [0i32; MAX_TILE_ROWS];
             for (r, f) in rowfix[..rows].iter_mut().enumerate() {
                 let sum = self.rowsum[i + r].load(Ordering::Relaxed);
                 *f = sum.wrapping_sub(self.k.wrapping_mul(self.za[i + r]));
             }
-            pipeline::compensate(
-                t,
-                ld,
-                &self.za[i..i + rows],
-                &rowfix[..rows],
-                &self.colsum[j..j + cols],
-                &self.zb[j..j + cols],
-            );
         }
-        (self.finish)(t, ld, i, j, rows, cols, &self.c);
+        let fix = self.compensate.then(|| Fix {
+            za: &self.za[i..i + rows],
+            rowfix: &rowfix[..rows],
+            colsum: &self.colsum[j..j + cols],
+            zb: &self.zb[j..j + cols],
+            use_za: self.use_za,
+            use_zb: self.use_zb,
+        });
+        (self.finish)(t, ld, i, j, rows, cols, &self.c, fix.as_ref());
+    }
+}
+
+/// A tile's zero-point correction, not yet applied:
+/// `v − za_i·colsum_j − zb_j·rowfix_i` (wrapping). The vector tile stores
+/// apply it on the way ([`Fix::raw`]); the portable path first applies it
+/// in place ([`Fix::apply`]).
+struct Fix<'f> {
+    za: &'f [i32],
+    rowfix: &'f [i32],
+    colsum: &'f [i32],
+    zb: &'f [i32],
+    use_za: bool,
+    use_zb: bool,
+}
+
+impl Fix<'_> {
+    /// Corrects the tile (`za.len()` rows of `colsum.len()`, stride `ld`).
+    fn apply(&self, t: &mut [i32], ld: usize) {
+        pipeline::compensate(t, ld, self.za, self.rowfix, self.colsum, self.zb);
+    }
+
+    /// The pointers for a vector store (terms that are all zero left out).
+    fn raw(&self) -> TileCorrection {
+        TileCorrection {
+            za: if self.use_za {
+                self.za.as_ptr()
+            } else {
+                std::ptr::null()
+            },
+            rowfix: self.rowfix.as_ptr(),
+            colsum: self.colsum.as_ptr(),
+            zb: if self.use_zb {
+                self.zb.as_ptr()
+            } else {
+                std::ptr::null()
+            },
+        }
     }
 }
 
@@ -461,14 +504,14 @@ fn run<A: Int8, T: Copy + Send, F>(
     direct: Option<OutPtr<i32>>,
     finish: F,
 ) where
-    F: Fn(&mut [i32], usize, usize, usize, usize, usize, &OutPtr<T>) + Sync,
+    F: Fn(&mut [i32], usize, usize, usize, usize, usize, &OutPtr<T>, Option<&Fix<'_>>) + Sync,
 {
     let m = a.rows();
     if m == 0 || b.n == 0 {
         return;
     }
     let kernels = ctx.kernels().igemm;
-    let ph = kernels.a_panel_rows;
+    let ph = panel_rows(m, kernels.a_panel_rows);
     let main = match (b.preference, kernels.alt) {
         (KernelPreference::Ymm, Some(alt)) => alt,
         _ => kernels.main,
@@ -484,6 +527,8 @@ fn run<A: Int8, T: Copy + Send, F>(
         direct: direct.filter(|_| !compensate),
         k: b.k as i32,
         compensate,
+        use_za: a.max_abs_za != 0,
+        use_zb: b.max_abs_zb != 0,
         za: &a.za,
         rowsum: &a.rowsum,
         colsum: &b.colsum,
@@ -525,8 +570,40 @@ pub(crate) fn igemm_checked_run<A: Int8>(
         Output::S32 { mut c, accumulate } => {
             let add = accumulate.then_some(i32::wrapping_add as fn(i32, i32) -> i32);
             let direct = (!accumulate && c.col_stride() == 1).then(|| OutPtr::new(&mut c, None));
-            let store =
-                |t: &mut [i32], ld, i, j, rows, cols, c: &OutPtr<i32>| c.store(i, j, rows, cols, t, ld);
+            let vstore = ctx.kernels().igemm.helpers.s32.filter(|_| !accumulate);
+            let store = |t: &mut [i32],
+                         ld: usize,
+                         i: usize,
+                         j: usize,
+                         rows: usize,
+                         cols: usize,
+                         c: &OutPtr<i32>,
+                         fix: Option<&Fix<'_>>| {
+                if let (Some(f), 1) = (vstore, c.cs) {
+                    assert!(t.len() >= rows.saturating_sub(1) * ld + cols);
+                    // SAFETY: the store belongs to an available level; the
+                    // tile holds `rows` rows of `cols` at stride `ld`
+                    // (checked), the correction's slices `rows` / `cols`
+                    // entries; the driver hands this task the in-range,
+                    // unit-column-stride block (i, j) of C alone.
+                    unsafe {
+                        f(
+                            rows,
+                            cols,
+                            t.as_ptr(),
+                            ld,
+                            fix.map(Fix::raw),
+                            c.ptr.wrapping_add(i * c.rs + j),
+                            c.rs,
+                        )
+                    };
+                    return;
+                }
+                if let Some(fx) = fix {
+                    fx.apply(t, ld);
+                }
+                c.store(i, j, rows, cols, t, ld)
+            };
             run(ctx, pa, b, OutPtr::new(&mut c, add), direct, store);
         }
         Output::F32 { mut c, dequantize } => {
@@ -552,7 +629,47 @@ pub(crate) fn igemm_checked_run<A: Int8>(
                 }
             };
             let scale = expand_scale(&dequantize.scale, n);
-            let finish = |t: &mut [i32], ld, i, j, rows, cols, c: &OutPtr<f32>| {
+            let store = ctx.kernels().igemm.helpers.f32;
+            let finish = |t: &mut [i32],
+                          ld: usize,
+                          i: usize,
+                          j: usize,
+                          rows: usize,
+                          cols: usize,
+                          c: &OutPtr<f32>,
+                          fix: Option<&Fix<'_>>| {
+                if let (Some(f), 1) = (store, c.cs) {
+                    let bias = dequantize
+                        .bias
+                        .map_or(std::ptr::null(), |bb| bb[j..j + cols].as_ptr());
+                    let (row_scale, col_scale) = (&pa.row_scale[i..i + rows], &scale[j..j + cols]);
+                    assert!(t.len() >= rows.saturating_sub(1) * ld + cols);
+                    // SAFETY: the store belongs to an available level; the
+                    // tile holds `rows` rows of `cols` at stride `ld` (checked),
+                    // the scales and bias `rows` / `cols` entries (sliced), and
+                    // the driver hands this task the in-range, unit-column-stride
+                    // block (i, j) of C alone.
+                    unsafe {
+                        f(
+                            rows,
+                            cols,
+                            t.as_ptr(),
+                            ld,
+                            fix.map(Fix::raw),
+                            row_scale.as_ptr(),
+                            col_scale.as_ptr(),
+                            bias,
+                            lo,
+                            hi,
+                            c.ptr.wrapping_add(i * c.rs + j),
+                            c.rs,
+                        )
+                    };
+                    return;
+                }
+                if let Some(fx) = fix {
+                    fx.apply(t, ld);
+                }
                 let mut out = [0f32; MAX_TILE];
                 pipeline::dequantize_tile(
                     t,
@@ -615,7 +732,45 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
         check_bias_len(bias.len(), n)?;
     }
     let scale = expand_scale(&p.scale, n);
-    let finish = |t: &mut [i32], ld, i, j, rows, cols, c: &OutPtr<T>| {
+    let store = ctx.kernels().igemm.helpers.q8;
+    let finish = |t: &mut [i32],
+                  ld: usize,
+                  i: usize,
+                  j: usize,
+                  rows: usize,
+                  cols: usize,
+                  c: &OutPtr<T>,
+                  fix: Option<&Fix<'_>>| {
+        if let (Some(f), 1, 1) = (store, c.cs, std::mem::size_of::<T>()) {
+            let bias = p.bias.map_or(std::ptr::null(), |bb| bb[j..j + cols].as_ptr());
+            let col_scale = &scale[j..j + cols];
+            assert!(t.len() >= rows.saturating_sub(1) * ld + cols);
+            // SAFETY: the store belongs to an available level; the tile holds
+            // `rows` rows of `cols` at stride `ld` (checked), the scale and
+            // bias `cols` entries (sliced); `T` is u8 or i8 (one byte), and the
+            // driver hands this task the in-range, unit-column-stride block
+            // (i, j) of C alone; `lo ≤ hi` bound the output type.
+            unsafe {
+                f(
+                    rows,
+                    cols,
+                    t.as_ptr(),
+                    ld,
+                    fix.map(Fix::raw),
+                    col_scale.as_ptr(),
+                    bias,
+                    p.zero_point,
+                    lo,
+                    hi,
+                    c.ptr.wrapping_add(i * c.rs + j) as *mut u8,
+                    c.rs,
+                )
+            };
+            return;
+        }
+        if let Some(fx) = fix {
+            fx.apply(t, ld);
+        }
         pipeline::requantize_tile(
             t,
             ld,

@@ -259,6 +259,8 @@ pub(crate) struct Activations<'a, A: Int8> {
     pub(crate) max_abs_a: i64,
     /// max |za'|.
     pub(crate) max_abs_za: i64,
+    /// The level's 4-row packer, if any (set by the caller from its Context).
+    pub(crate) pack4: Option<super::kernels::PackA4Fn>,
 }
 
 impl<'a, A: Int8> Activations<'a, A> {
@@ -275,6 +277,7 @@ impl<'a, A: Int8> Activations<'a, A> {
                 .abs()
                 .max((A::MAX as i64 - za as i64).abs()),
             max_abs_za: (zap as i64).abs(),
+            pack4: None,
         }
     }
 
@@ -301,25 +304,61 @@ impl<A: Int8> PackA<u8> for Activations<'_, A> {
         let row = &mut row[..kcp];
         row[ks.len()..].fill(0);
         let gs = 4 * mr;
+        let contiguous = self.a.is_row_contiguous();
+        // Bytes `from..` of row `i` (a multiple of 4) into row `r` of the
+        // panel, through `row`; returns their sum.
+        let tail = |row: &mut [u8], panel: &mut [u8], i: usize, r: usize, from: usize| -> i32 {
+            let src = &mut row[from..ks.len()];
+            let sum = if contiguous {
+                let start = i * self.a.row_stride() + ks.start + from;
+                A::pack_row(&self.a.as_slice()[start..start + src.len()], src)
+            } else {
+                for (kk, d) in src.iter_mut().enumerate() {
+                    *d = self.a.at(i, ks.start + from + kk).to_u8_shifted();
+                }
+                src.iter().map(|&x| x as i32).sum()
+            };
+            // Row r's k-groups go to offset 4r of each group of the panel.
+            for (group, c) in panel[from / 4 * gs..]
+                .chunks_exact_mut(gs)
+                .zip(row[from..].chunks_exact(4))
+            {
+                group[4 * r..4 * r + 4].copy_from_slice(c);
+            }
+            sum
+        };
+        // Whole 64-byte blocks of 4 contiguous rows at a time, when the level
+        // has a packer for them.
+        let blocks = ks.len() / 64;
+        let pack4 = self.pack4.filter(|_| contiguous && blocks > 0);
+        let xor = if A::U8_SHIFT != 0 { 0x80 } else { 0 };
         for (q, panel) in dst.chunks_exact_mut(mr * kcp).enumerate() {
             let i0 = rows.start + q * mr;
-            for r in 0..mr.min(rows.end - i0) {
-                let i = i0 + r;
-                let src = &mut row[..ks.len()];
-                let sum = if self.a.is_row_contiguous() {
-                    let start = i * self.a.row_stride() + ks.start;
-                    A::pack_row(&self.a.as_slice()[start..start + ks.len()], src)
-                } else {
-                    for (kk, d) in src.iter_mut().enumerate() {
-                        *d = self.a.at(i, ks.start + kk).to_u8_shifted();
+            let nrows = mr.min(rows.end - i0);
+            let mut r = 0;
+            if let Some(f) = pack4 {
+                let lda = self.a.row_stride();
+                while r + 4 <= nrows {
+                    let start = (i0 + r) * lda + ks.start;
+                    let src = &self.a.as_slice()[start..start + 3 * lda + 64 * blocks];
+                    let out = &mut panel[4 * r..];
+                    assert!(out.len() >= (16 * blocks - 1) * gs + 16);
+                    // SAFETY: the level's packer (available); `src` holds the
+                    // 4 rows' first 64·blocks bytes at stride `lda` (sliced,
+                    // A is one byte per element), `out` the 16·blocks groups
+                    // of 16 bytes at stride gs (checked); they do not overlap.
+                    let sums =
+                        unsafe { f(src.as_ptr() as *const u8, lda, blocks, xor, out.as_mut_ptr(), gs) };
+                    for (rr, s) in sums.into_iter().enumerate() {
+                        let sum = (s as i32).wrapping_add(tail(row, panel, i0 + r + rr, r + rr, 64 * blocks));
+                        self.rowsum[i0 + r + rr].store(sum, Ordering::Relaxed);
                     }
-                    src.iter().map(|&x| x as i32).sum()
-                };
-                self.rowsum[i].store(sum, Ordering::Relaxed);
-                // Row r's k-groups go to offset 4r of each group of the panel.
-                for (group, c) in panel.chunks_exact_mut(gs).zip(row.chunks_exact(4)) {
-                    group[4 * r..4 * r + 4].copy_from_slice(c);
+                    r += 4;
                 }
+            }
+            for r in r..nrows {
+                let sum = tail(row, panel, i0 + r, r, 0);
+                self.rowsum[i0 + r].store(sum, Ordering::Relaxed);
             }
         }
     }

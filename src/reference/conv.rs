@@ -177,66 +177,67 @@ fn f32_conv(
     )
 }
 
-/// f32 2-D convolution: `output[n][oh][ow][k] = bias[k] + Σ input · weights`
-/// over the filter's taps (padding taps read 0.0), accumulated in f64 and
-/// rounded once. `bias`, when given, has `K` elements.
-///
-/// `Err` for invalid parameters ([`Conv2dParams::validate`]) or a buffer
-/// shorter than its length ([`Conv2dParams::input_len`] and so on).
-///
-/// ```
-/// use lowp::conv::Conv2dParams;
-/// use lowp::reference::conv::conv2d_f32;
-/// // 1x2x2x1 input, one 2x2 filter: a single dot product.
-/// let p = Conv2dParams::new(1, 2, 2, 1, 1, 2, 2);
-/// let mut out = [0.0f32];
-/// conv2d_f32(&p, &[1.0, 2.0, 3.0, 4.0], &[1.0, 0.5, 0.25, 2.0], Some(&[10.0]), &mut out)?;
-/// assert_eq!(out, [10.0 + 1.0 + 1.0 + 0.75 + 8.0]);
-/// # Ok::<(), lowp::Error>(())
-/// ```
-pub fn conv2d_f32(
-    p: &Conv2dParams,
-    input: &[f32],
-    weights: &[f32],
-    bias: Option<&[f32]>,
-    output: &mut [f32],
-) -> Result<()> {
-    f32_conv(&p.geometry()?, input, weights, bias, output, false)
+/// Stamps a public f32 entry point: validate `p`, then `f32_conv` (the
+/// value, or with `magnitude` the sum of absolute values).
+macro_rules! f32_entry {
+    ($(#[$doc:meta])* $name:ident, $params:ty, magnitude: $magnitude:literal) => {
+        $(#[$doc])*
+        pub fn $name(
+            p: &$params,
+            input: &[f32],
+            weights: &[f32],
+            bias: Option<&[f32]>,
+            output: &mut [f32],
+        ) -> Result<()> {
+            f32_conv(&p.geometry()?, input, weights, bias, output, $magnitude)
+        }
+    };
 }
 
-/// f32 3-D convolution; see [`conv2d_f32`].
-pub fn conv3d_f32(
-    p: &Conv3dParams,
-    input: &[f32],
-    weights: &[f32],
-    bias: Option<&[f32]>,
-    output: &mut [f32],
-) -> Result<()> {
-    f32_conv(&p.geometry()?, input, weights, bias, output, false)
-}
+f32_entry!(
+    /// f32 2-D convolution: `output[n][oh][ow][k] = bias[k] + Σ input · weights`
+    /// over the filter's taps (padding taps read 0.0), accumulated in f64 and
+    /// rounded once. `bias`, when given, has `K` elements.
+    ///
+    /// `Err` for invalid parameters ([`Conv2dParams::validate`]) or a buffer
+    /// shorter than its length ([`Conv2dParams::input_len`] and so on).
+    ///
+    /// ```
+    /// use lowp::conv::Conv2dParams;
+    /// use lowp::reference::conv::conv2d_f32;
+    /// // 1x2x2x1 input, one 2x2 filter: a single dot product.
+    /// let p = Conv2dParams::new(1, 2, 2, 1, 1, 2, 2);
+    /// let mut out = [0.0f32];
+    /// conv2d_f32(&p, &[1.0, 2.0, 3.0, 4.0], &[1.0, 0.5, 0.25, 2.0], Some(&[10.0]), &mut out)?;
+    /// assert_eq!(out, [10.0 + 1.0 + 1.0 + 0.75 + 8.0]);
+    /// # Ok::<(), lowp::Error>(())
+    /// ```
+    conv2d_f32,
+    Conv2dParams,
+    magnitude: false
+);
 
-/// The magnitude of each output of [`conv2d_f32`]: `|bias[k]| + Σ |input|·|weights|`,
-/// the scale against which f32 kernels' error bounds are stated.
-pub fn conv2d_f32_magnitude(
-    p: &Conv2dParams,
-    input: &[f32],
-    weights: &[f32],
-    bias: Option<&[f32]>,
-    output: &mut [f32],
-) -> Result<()> {
-    f32_conv(&p.geometry()?, input, weights, bias, output, true)
-}
+f32_entry!(
+    /// f32 3-D convolution; see [`conv2d_f32`].
+    conv3d_f32,
+    Conv3dParams,
+    magnitude: false
+);
 
-/// The magnitude of each output of [`conv3d_f32`]; see [`conv2d_f32_magnitude`].
-pub fn conv3d_f32_magnitude(
-    p: &Conv3dParams,
-    input: &[f32],
-    weights: &[f32],
-    bias: Option<&[f32]>,
-    output: &mut [f32],
-) -> Result<()> {
-    f32_conv(&p.geometry()?, input, weights, bias, output, true)
-}
+f32_entry!(
+    /// The magnitude of each output of [`conv2d_f32`]: `|bias[k]| + Σ |input|·|weights|`,
+    /// the scale against which f32 kernels' error bounds are stated.
+    conv2d_f32_magnitude,
+    Conv2dParams,
+    magnitude: true
+);
+
+f32_entry!(
+    /// The magnitude of each output of [`conv3d_f32`]; see [`conv2d_f32_magnitude`].
+    conv3d_f32_magnitude,
+    Conv3dParams,
+    magnitude: true
+);
 
 #[allow(clippy::too_many_arguments)]
 fn int8_conv<A: Int8, W: Int8>(
@@ -284,67 +285,63 @@ fn int8_conv<A: Int8, W: Int8>(
     )
 }
 
-/// 8-bit integer 2-D convolution to s32, with zero points:
-/// `output[n][oh][ow][k] = bias[k] + Σ (x − input_zero_point)·(w − zw[k])`
-/// over the filter's taps, where a padding tap's `x` is `input_zero_point`
-/// (so it contributes 0; see the module docs). Activations `A` and weights `W`
-/// are each `u8` or `i8`; `bias`, when given, has `K` elements.
-///
-/// `Err` for invalid parameters, a short buffer (naming `input`, `weights`,
-/// `bias`, `weight_zero_point` or `output`), or an output element that does
-/// not fit `i32` (`Error::Overflow` naming `output`): the oracle never wraps.
-///
-/// ```
-/// use lowp::conv::{Conv2dParams, Padding2d};
-/// use lowp::reference::conv::{conv2d_int8, WeightZeroPoint};
-/// // 1x1x1x1 input 130 (zero point 128), 1x3 filter, padding 1 left and right.
-/// let p = Conv2dParams::new(1, 1, 1, 1, 1, 1, 3)
-///     .with_padding(Padding2d { left: 1, right: 1, ..Default::default() });
-/// let mut out = [0i32];
-/// conv2d_int8(&p, &[130u8], 128, &[5i8, 7, 9], WeightZeroPoint::PerTensor(1), None, &mut out)?;
-/// assert_eq!(out, [(130 - 128) * (7 - 1)]); // padding taps add nothing
-/// # Ok::<(), lowp::Error>(())
-/// ```
-pub fn conv2d_int8<A: Int8, W: Int8>(
-    p: &Conv2dParams,
-    input: &[A],
-    input_zero_point: A,
-    weights: &[W],
-    weight_zero_point: WeightZeroPoint<'_, W>,
-    bias: Option<&[i32]>,
-    output: &mut [i32],
-) -> Result<()> {
-    int8_conv(
-        &p.geometry()?,
-        input,
-        input_zero_point,
-        weights,
-        weight_zero_point,
-        bias,
-        output,
-    )
+/// Stamps a public integer entry point: validate `p`, then `int8_conv`.
+macro_rules! int8_entry {
+    ($(#[$doc:meta])* $name:ident, $params:ty) => {
+        $(#[$doc])*
+        pub fn $name<A: Int8, W: Int8>(
+            p: &$params,
+            input: &[A],
+            input_zero_point: A,
+            weights: &[W],
+            weight_zero_point: WeightZeroPoint<'_, W>,
+            bias: Option<&[i32]>,
+            output: &mut [i32],
+        ) -> Result<()> {
+            int8_conv(
+                &p.geometry()?,
+                input,
+                input_zero_point,
+                weights,
+                weight_zero_point,
+                bias,
+                output,
+            )
+        }
+    };
 }
 
-/// 8-bit integer 3-D convolution to s32; see [`conv2d_int8`].
-pub fn conv3d_int8<A: Int8, W: Int8>(
-    p: &Conv3dParams,
-    input: &[A],
-    input_zero_point: A,
-    weights: &[W],
-    weight_zero_point: WeightZeroPoint<'_, W>,
-    bias: Option<&[i32]>,
-    output: &mut [i32],
-) -> Result<()> {
-    int8_conv(
-        &p.geometry()?,
-        input,
-        input_zero_point,
-        weights,
-        weight_zero_point,
-        bias,
-        output,
-    )
-}
+int8_entry!(
+    /// 8-bit integer 2-D convolution to s32, with zero points:
+    /// `output[n][oh][ow][k] = bias[k] + Σ (x − input_zero_point)·(w − zw[k])`
+    /// over the filter's taps, where a padding tap's `x` is `input_zero_point`
+    /// (so it contributes 0; see the module docs). Activations `A` and weights `W`
+    /// are each `u8` or `i8`; `bias`, when given, has `K` elements.
+    ///
+    /// `Err` for invalid parameters, a short buffer (naming `input`, `weights`,
+    /// `bias`, `weight_zero_point` or `output`), or an output element that does
+    /// not fit `i32` (`Error::Overflow` naming `output`): the oracle never wraps.
+    ///
+    /// ```
+    /// use lowp::conv::{Conv2dParams, Padding2d};
+    /// use lowp::reference::conv::{conv2d_int8, WeightZeroPoint};
+    /// // 1x1x1x1 input 130 (zero point 128), 1x3 filter, padding 1 left and right.
+    /// let p = Conv2dParams::new(1, 1, 1, 1, 1, 1, 3)
+    ///     .with_padding(Padding2d { left: 1, right: 1, ..Default::default() });
+    /// let mut out = [0i32];
+    /// conv2d_int8(&p, &[130u8], 128, &[5i8, 7, 9], WeightZeroPoint::PerTensor(1), None, &mut out)?;
+    /// assert_eq!(out, [(130 - 128) * (7 - 1)]); // padding taps add nothing
+    /// # Ok::<(), lowp::Error>(())
+    /// ```
+    conv2d_int8,
+    Conv2dParams
+);
+
+int8_entry!(
+    /// 8-bit integer 3-D convolution to s32; see [`conv2d_int8`].
+    conv3d_int8,
+    Conv3dParams
+);
 
 #[cfg(test)]
 mod tests {
@@ -505,17 +502,15 @@ mod tests {
         assert_eq!(out, [103, -98, 100, -104, 99, -102]);
         // Per tensor: zw = 1 for both -> k0 = [0 0 0] gives 0; k1 = [3 4 5]:
         // x0 = 4 + 10 = 14, x1 = 3 + 8 - 15 = -4, x2 = 6 - 12 = -6.
-        conv2d_int8(
-            &p,
-            &[129u8, 130, 125],
-            128,
-            &w,
-            WeightZeroPoint::PerTensor(1),
-            None,
-            &mut out,
-        )
-        .unwrap();
-        assert_eq!(out, [0, 14, 0, -4, 0, -6]);
+        assert_eq!(int8_2d(&p, &[129u8, 130, 125], 128, &w, 1), [0, 14, 0, -4, 0, -6]);
+    }
+
+    /// `conv2d_int8` with a per-tensor weight zero point and no bias, into an
+    /// output filled with `i32::MIN` (so an element not written shows).
+    fn int8_2d<A: Int8, W: Int8>(p: &Conv2dParams, x: &[A], za: A, w: &[W], zw: W) -> Vec<i32> {
+        let mut out = vec![i32::MIN; p.output_len().unwrap()];
+        conv2d_int8(p, x, za, w, WeightZeroPoint::PerTensor(zw), None, &mut out).unwrap();
+        out
     }
 
     #[test]
@@ -523,54 +518,13 @@ mod tests {
         // s8 activations (zero point -3): [-2 -1 0 1] -> [1 2 3 4];
         // u8 weights (zero point 128): [129 130 131 132] -> [1 2 3 4]; sum of squares 30.
         let p = Conv2dParams::new(1, 2, 2, 1, 1, 2, 2);
-        let mut out = [0i32];
         let w = [129u8, 130, 131, 132];
-        conv2d_int8(
-            &p,
-            &[-2i8, -1, 0, 1],
-            -3,
-            &w,
-            WeightZeroPoint::PerTensor(128),
-            None,
-            &mut out,
-        )
-        .unwrap();
-        assert_eq!(out, [30]);
+        assert_eq!(int8_2d(&p, &[-2i8, -1, 0, 1], -3, &w, 128), [30]);
         // Extremes, zero points 0: 4 · (-128 · 255) = -130560; s8 x s8: 4 · (-128 · -128) = 65536.
-        conv2d_int8(
-            &p,
-            &[-128i8; 4],
-            0,
-            &[255u8; 4],
-            WeightZeroPoint::PerTensor(0),
-            None,
-            &mut out,
-        )
-        .unwrap();
-        assert_eq!(out, [-130_560]);
-        conv2d_int8(
-            &p,
-            &[-128i8; 4],
-            0,
-            &[-128i8; 4],
-            WeightZeroPoint::PerTensor(0),
-            None,
-            &mut out,
-        )
-        .unwrap();
-        assert_eq!(out, [65_536]);
+        assert_eq!(int8_2d(&p, &[-128i8; 4], 0, &[255u8; 4], 0), [-130_560]);
+        assert_eq!(int8_2d(&p, &[-128i8; 4], 0, &[-128i8; 4], 0), [65_536]);
         // u8 x u8 with zero points: (0 - 255) · (255 - 0) per tap.
-        conv2d_int8(
-            &p,
-            &[0u8; 4],
-            255,
-            &[255u8; 4],
-            WeightZeroPoint::PerTensor(0),
-            None,
-            &mut out,
-        )
-        .unwrap();
-        assert_eq!(out, [4 * -65_025]);
+        assert_eq!(int8_2d(&p, &[0u8; 4], 255, &[255u8; 4], 0), [4 * -65_025]);
     }
 
     #[test]

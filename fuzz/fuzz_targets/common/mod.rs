@@ -70,6 +70,29 @@ impl<'a> Bytes<'a> {
     }
 }
 
+/// Mostly [`Bytes::f32_small`]; when `special` is nonzero, a value whose
+/// first byte is a multiple of `one_in` is `menu[special % menu.len()]`
+/// instead (NaN, infinities, huge values...).
+pub fn f32_or_special(src: &mut Bytes<'_>, special: u8, one_in: u8, menu: &[f32]) -> f32 {
+    if special != 0 && src.byte().is_multiple_of(one_in) {
+        menu[usize::from(special) % menu.len()]
+    } else {
+        src.f32_small()
+    }
+}
+
+/// Halves the larger of `m` and `n` until `m·n·k ≤ max_macs`, so the oracle
+/// (and ASan) stay fast.
+pub fn shrink_mn(m: &mut usize, n: &mut usize, k: usize, max_macs: usize) {
+    while *m * *n * k > max_macs {
+        if *m > *n {
+            *m /= 2
+        } else {
+            *n /= 2
+        }
+    }
+}
+
 /// 8-bit values for a type with range [min, max]: uniform bytes, only the
 /// extremes, or small around the middle, as `mode` says.
 pub fn int8_value(src: &mut Bytes<'_>, signed: bool, mode: u8) -> i32 {

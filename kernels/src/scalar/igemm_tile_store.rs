@@ -48,3 +48,20 @@ pub unsafe fn igemm_tile_store_scalar<T: Copy>(
         }
     }
 }
+
+/// The zero-point correction of an INT8 GEMM tile, for the vector tile
+/// stores to apply on the way (one pass over the tile):
+/// `v − za_i·colsum_j − zb_j·rowfix_i` (wrapping i32) for row `i`, column
+/// `j` of the tile. A null `za` skips the first term (then `colsum` is not
+/// read), a null `zb` the second (then `rowfix` is not read).
+#[derive(Clone, Copy, Debug)]
+pub struct TileCorrection {
+    /// Per tile row, or null.
+    pub za: *const i32,
+    /// Per tile row (read when `zb` is not null).
+    pub rowfix: *const i32,
+    /// Per tile column (read when `za` is not null).
+    pub colsum: *const i32,
+    /// Per tile column, or null.
+    pub zb: *const i32,
+}

@@ -58,6 +58,13 @@ macro_rules! igemm_ukernel_fn {
 /// `S` (chosen per `m`) is the number of accumulator sets kept over
 /// consecutive k-groups, so small `m` still has enough independent chains
 /// to hide the instruction latency.
+///
+/// Optional `prefetch_b: { ahead: BYTES, min_rows: R }`: tiles of at least
+/// `R` rows prefetch (into L1) every 64-byte line of the B panel `BYTES`
+/// ahead of each k-group they load. Measured on Zen 4 for the 14×32 VNNI
+/// kernel: +5% when B streams from L3 through 8-row tiles (M = 16), neutral
+/// on large shapes, −20% at 1 row (there the prefetches compete with B's
+/// own loads, so such tiles are left out).
 macro_rules! igemm_dot_kernel {
     (
         $(#[$doc:meta])*
@@ -74,7 +81,8 @@ macro_rules! igemm_dot_kernel {
         add: $add:path,
         rows: [$($m:literal => $s:literal),* $(,)?],
         setup: { $($setup:tt)* },
-        dot: |$acc:ident, $a:ident, $b:ident| $dot:expr $(,)?
+        dot: |$acc:ident, $a:ident, $b:ident| $dot:expr
+        $(, prefetch_b: { ahead: $ahead:literal, min_rows: $pf_rows:literal })? $(,)?
     ) => {
         igemm_ukernel_fn! {
             $(#[$doc])*
@@ -101,11 +109,19 @@ macro_rules! igemm_dot_kernel {
                 let mut g = 0;
                 // SAFETY: every pointer offset stays inside the m rows × kg
                 // groups of `a` and the kg·NR·4 bytes of `b` that the caller
-                // guarantees (g < kg, r < M = m, v < NV).
+                // guarantees (g < kg, r < M = m, v < NV); prefetch addresses
+                // are computed with `wrapping_add` and never dereferenced.
                 unsafe {
                     while g < full {
                         for s in 0..S {
                             let gb = b.add((g + s) * NR * 4);
+                            $(
+                                if M >= $pf_rows {
+                                    for line in 0..NR * 4 / 64 {
+                                        _mm_prefetch::<_MM_HINT_T0>(gb.wrapping_add($ahead + 64 * line));
+                                    }
+                                }
+                            )?
                             let mut bv = [$zero; NV];
                             for (v, x) in bv.iter_mut().enumerate() {
                                 let $lp = gb.add(v * $vb);

@@ -35,6 +35,22 @@ pub fn u8s(n: usize, seed: u64) -> Vec<u8> {
     stream(n, seed, |x| (x >> 24) as u8)
 }
 
+/// The GEMM ops' default shapes (M, N, K), issues 3 and 4: square 64..2048
+/// and the inference shapes. `sgemm` runs them all; `igemm` skips the first,
+/// 64³ (see [`GEMM_SHAPES_FROM_256`]).
+pub const GEMM_SHAPES: &[(usize, usize, usize)] = &[
+    (64, 64, 64),
+    (256, 256, 256),
+    (1024, 1024, 1024),
+    (2048, 2048, 2048),
+    (1, 4096, 4096),
+    (16, 4096, 4096),
+    (128, 4096, 1024),
+];
+
+/// [`GEMM_SHAPES`] without 64³: square 256..2048 and the inference shapes.
+pub const GEMM_SHAPES_FROM_256: &[(usize, usize, usize)] = GEMM_SHAPES.split_at(1).1;
+
 /// The GEMM shapes: `--shapes` if given, else `default` as (M, N, K).
 pub fn gemm_shapes(opts: &CaseOpts, default: &[(usize, usize, usize)]) -> Vec<Shape> {
     opts.shapes

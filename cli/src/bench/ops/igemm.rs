@@ -7,7 +7,7 @@
 //! (exact) packing runs the exact s16 path wherever the `vpmaddubsw` chain
 //! could saturate; `--compare chain-vs-vnni` times each kernel family.
 
-use super::data::{checked_runner, gemm_shapes, s8s, u8s};
+use super::data::{checked_runner, gemm_shapes, s8s, u8s, GEMM_SHAPES_FROM_256};
 use crate::bench::case::{peak_u8s8, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
 use lowp::igemm::{
     igemm, Dequantize, Output, PackOptions, PackedI8Weights, Requantize, Scale, WeightZeroPoint,
@@ -23,16 +23,6 @@ pub const ENTRY: OpEntry = OpEntry {
     cases,
     compare: |_| Vec::<CompareRow>::new(),
 };
-
-/// Issue 4's shapes.
-const SHAPES: &[(usize, usize, usize)] = &[
-    (256, 256, 256),
-    (1024, 1024, 1024),
-    (2048, 2048, 2048),
-    (1, 4096, 4096),
-    (16, 4096, 4096),
-    (128, 4096, 1024),
-];
 
 /// What the GEMM writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +52,7 @@ pub type Inputs = Arc<OnceLock<(Arc<Vec<u8>>, Arc<Vec<i8>>)>>;
 fn cases(opts: &CaseOpts) -> Vec<Case> {
     let mut out = Vec::new();
     for pipeline in [Pipeline::S32, Pipeline::F32, Pipeline::U8Relu] {
-        for shape in gemm_shapes(opts, SHAPES) {
+        for shape in gemm_shapes(opts, GEMM_SHAPES_FROM_256) {
             let spec = Spec {
                 op: pipeline.op().to_string(),
                 pipeline,

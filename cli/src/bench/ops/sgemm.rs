@@ -2,7 +2,7 @@
 //! `lowp`: B packed inside every call) and [`lowp::sgemm_packed`] (`impl`
 //! `lowp_packed`: B packed once in the untimed set-up, as weights are).
 
-use super::data::{checked_runner, f32s, gemm_shapes};
+use super::data::{checked_runner, f32s, gemm_shapes, GEMM_SHAPES};
 use crate::bench::case::{peak_fma_f32, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
 use lowp::peak::Work;
 use lowp::{sgemm, sgemm_packed, MatMut, MatRef, PackedB};
@@ -16,22 +16,11 @@ pub const ENTRY: OpEntry = OpEntry {
     compare: |_| Vec::<CompareRow>::new(),
 };
 
-/// Issue 3's shapes: square 64..2048 and the inference shapes.
-const SHAPES: &[(usize, usize, usize)] = &[
-    (64, 64, 64),
-    (256, 256, 256),
-    (1024, 1024, 1024),
-    (2048, 2048, 2048),
-    (1, 4096, 4096),
-    (16, 4096, 4096),
-    (128, 4096, 1024),
-];
-
 type Inputs = Arc<OnceLock<(Arc<Vec<f32>>, Arc<Vec<f32>>)>>;
 
 fn cases(opts: &CaseOpts) -> Vec<Case> {
     let mut out = Vec::new();
-    for shape in gemm_shapes(opts, SHAPES) {
+    for shape in gemm_shapes(opts, GEMM_SHAPES) {
         // A and B are made once per shape and shared by both impls and every context.
         let inputs: Inputs = Arc::new(OnceLock::new());
         for packed in [false, true] {

@@ -1,5 +1,6 @@
 //! `vpdpbusd` zmm: 14 rows × 32 columns, 28 zmm accumulators, A broadcast
-//! as 32-bit groups (embedded broadcast), 64 MACs per instruction.
+//! as 32-bit groups (embedded broadcast), 64 MACs per instruction. Tiles of
+//! 5 rows or more prefetch the B panel 256 bytes (2 k-groups) ahead.
 
 use core::arch::x86_64::*;
 
@@ -22,4 +23,5 @@ igemm_dot_kernel! {
            11 => 1, 12 => 1, 13 => 1, 14 => 1],
     setup: {},
     dot: |acc, a, b| _mm512_dpbusd_epi32(acc, a, b),
+    prefetch_b: { ahead: 256, min_rows: 5 },
 }

@@ -80,6 +80,77 @@ macro_rules! peak_probe {
     };
 }
 
+/// Stamps a family of compute probes that run one `asm!` step at different
+/// widths. The step is given once, as
+/// `asm(templates...; inputs; scratch)`: the templates name the accumulator
+/// `{a}`, the inputs (`x, y` or `x, y, z`, the operand blobs) and scratch
+/// registers (written, discarded). Then one line per probe: its name, width
+/// (`zmm` or `ymm`) and element kind (`ps` for f32, `si` for integers, which
+/// picks the vector type and its loads), the features the step needs and the
+/// multiply-adds one step does.
+macro_rules! peak_asm_probes {
+    (
+        asm $spec:tt;
+        $(
+            $(#[$meta:meta])*
+            fn $name:ident: $width:ident $kind:ident, features = $feat:literal, macs = $macs:literal;
+        )+
+    ) => {
+        $(peak_asm_probes!(@vector $width $kind, $spec, [$(#[$meta])*], $name, $feat, $macs);)+
+    };
+    (@vector zmm ps, $($rest:tt)*) => {
+        peak_asm_probes!(@inputs core::arch::x86_64::__m512, core::arch::x86_64::_mm512_loadu_ps,
+            core::arch::x86_64::_mm512_storeu_ps, zmm_reg, $($rest)*);
+    };
+    (@vector ymm ps, $($rest:tt)*) => {
+        peak_asm_probes!(@inputs core::arch::x86_64::__m256, core::arch::x86_64::_mm256_loadu_ps,
+            core::arch::x86_64::_mm256_storeu_ps, ymm_reg, $($rest)*);
+    };
+    (@vector zmm si, $($rest:tt)*) => {
+        peak_asm_probes!(@inputs core::arch::x86_64::__m512i, core::arch::x86_64::_mm512_loadu_si512,
+            core::arch::x86_64::_mm512_storeu_si512, zmm_reg, $($rest)*);
+    };
+    (@vector ymm si, $($rest:tt)*) => {
+        peak_asm_probes!(@inputs core::arch::x86_64::__m256i, core::arch::x86_64::_mm256_loadu_si256,
+            core::arch::x86_64::_mm256_storeu_si256, ymm_reg, $($rest)*);
+    };
+    // Three inputs: all operand blobs feed the step.
+    (@inputs $vt:ty, $load:path, $store:path, $reg:ident,
+        ($($tpl:literal),+; $x:ident, $y:ident, $z:ident; $($tmp:ident),*), $($rest:tt)*) => {
+        peak_asm_probes!(@emit $vt, $load, $store, $reg, [$($tpl),+], [$x $y $z], [$x, $y, $z],
+            [$($tmp),*], $($rest)*);
+    };
+    // Two inputs: `z` is loaded (the shared contract) but not used.
+    (@inputs $vt:ty, $load:path, $store:path, $reg:ident,
+        ($($tpl:literal),+; $x:ident, $y:ident; $($tmp:ident),*), $($rest:tt)*) => {
+        peak_asm_probes!(@emit $vt, $load, $store, $reg, [$($tpl),+], [$x $y _z], [$x, $y],
+            [$($tmp),*], $($rest)*);
+    };
+    (@emit $vt:ty, $load:path, $store:path, $reg:ident, [$($tpl:literal),+], [$bx:ident $by:ident $bz:ident],
+        [$($in:ident),+], [$($tmp:ident),*], [$(#[$meta:meta])*], $name:ident, $feat:literal, $macs:literal) => {
+        peak_probe! {
+            $(#[$meta])*
+            fn $name;
+            features = $feat;
+            vector = $vt, load = $load, store = $store;
+            macs = $macs;
+            step(a, $bx, $by, $bz) {
+                // SAFETY: register-only arithmetic; the probe's target features
+                // include every feature its instructions need.
+                unsafe {
+                    core::arch::asm!(
+                        $($tpl),+,
+                        a = inout($reg) *a,
+                        $($in = in($reg) $in,)+
+                        $($tmp = out($reg) _,)*
+                        options(nomem, nostack, preserves_flags)
+                    )
+                }
+            }
+        }
+    };
+}
+
 pub mod peak_chain_u8s8;
 pub mod peak_fma_f32;
 pub mod peak_vdpbf16ps;

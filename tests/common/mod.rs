@@ -1,0 +1,101 @@
+//! Helpers shared by the integration tests (each test file is its own crate
+//! and uses a part): contexts per ISA level, a seeded generator, 8-bit
+//! element types from bytes, and the INT8 GEMM's common calls.
+#![allow(dead_code)]
+
+use lowp::igemm::{igemm, Int8, KernelPreference, Output, PackOptions, Saturation};
+use lowp::igemm::{PackedI8Weights, WeightZeroPoint};
+use lowp::{Context, Isa, MatMut, MatRef};
+
+/// A context capped at `isa` with `threads` threads, ignoring the
+/// environment (`LOWP_MAX_ISA`, `LOWP_NUM_THREADS`).
+pub fn ctx(isa: Isa, threads: usize) -> Context {
+    Context::builder()
+        .max_isa(isa)
+        .threads(threads)
+        .ignore_env()
+        .build()
+        .unwrap()
+}
+
+/// [`ctx`] for every available level, lowest first.
+pub fn contexts(threads: usize) -> Vec<Context> {
+    Isa::available()
+        .into_iter()
+        .map(|isa| ctx(isa, threads))
+        .collect()
+}
+
+/// xorshift64*: deterministic values from a proptest seed. Each test file
+/// adds the draws it needs (bytes, ranges, floats) in its own `impl Rng`.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64-bit value.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+/// An 8-bit element made from a byte's bits (`u8` as is, `i8` reinterpreted).
+pub trait FromByte: Int8 {
+    /// The element with the bits of `b`.
+    fn from_byte(b: u8) -> Self;
+}
+
+impl FromByte for u8 {
+    fn from_byte(b: u8) -> u8 {
+        b
+    }
+}
+
+impl FromByte for i8 {
+    fn from_byte(b: u8) -> i8 {
+        b as i8
+    }
+}
+
+/// Default packing options but for the saturation mode.
+pub fn with_saturation(saturation: Saturation) -> PackOptions {
+    PackOptions {
+        saturation,
+        ..Default::default()
+    }
+}
+
+/// Default packing options but for the kernel preference.
+pub fn with_preference(preference: KernelPreference) -> PackOptions {
+    PackOptions {
+        preference,
+        ..Default::default()
+    }
+}
+
+/// `b` packed on `ctx` with zero point(s) `zb` and default options.
+pub fn pack<B: Int8>(
+    ctx: &Context,
+    b: MatRef<'_, B>,
+    zb: WeightZeroPoint<'_>,
+) -> lowp::Result<PackedI8Weights> {
+    PackedI8Weights::pack(ctx, b, zb, PackOptions::default())
+}
+
+/// A row-major `rows × cols` s32 output, overwritten (not accumulated).
+pub fn s32_out(c: &mut [i32], rows: usize, cols: usize) -> Output<'_> {
+    Output::S32 {
+        c: MatMut::row_major(c, rows, cols).unwrap(),
+        accumulate: false,
+    }
+}
+
+/// `a·p` (activation zero point `za`) as raw s32 in a fresh row-major
+/// output, which starts zeroed.
+pub fn igemm_s32<A: Int8>(ctx: &Context, a: MatRef<'_, A>, za: i32, p: &PackedI8Weights) -> Vec<i32> {
+    let (m, n) = (a.rows(), p.n());
+    let mut got = vec![0i32; m * n];
+    igemm(ctx, a, za, p, s32_out(&mut got, m, n)).unwrap();
+    got
+}
