@@ -419,29 +419,17 @@ impl PackA<f32> for PackAF32<'_> {
 /// `false` (doing nothing) for other `MR`.
 fn pack_rows_fast(dst: &mut [f32], data: &[f32], start: usize, rs: usize, kc: usize) -> bool {
     fn go<const MR: usize>(dst: &mut [f32], data: &[f32], start: usize, rs: usize, kc: usize) {
-        /// Depth of one transposed block (16 floats: one cache line per row).
-        const Q: usize = 16;
         let rows: [&[f32]; MR] = std::array::from_fn(|ii| &data[start + ii * rs..start + ii * rs + kc]);
+        // Walk K in chunks of 8 so each row is read in short contiguous runs
+        // and each panel row is written whole.
         let (dst, _) = dst.split_at_mut(MR * kc);
-        // Whole blocks: copy Q floats of each row into a fixed-size array,
-        // then write the Q panel rows of MR out of it (fixed sizes, so no
-        // bounds checks in the transposition; ~2× faster than indexing the
-        // row slices element by element).
-        let full = kc / Q;
-        for (qb, d) in dst.chunks_exact_mut(Q * MR).take(full).enumerate() {
-            let mut blk = [[0f32; Q]; MR];
-            for (b, row) in blk.iter_mut().zip(&rows) {
-                b.copy_from_slice(&row[qb * Q..qb * Q + Q]);
-            }
-            for (q, d) in d.chunks_exact_mut(MR).enumerate() {
+        for (p8, d8) in dst.chunks_mut(8 * MR).enumerate() {
+            let p0 = p8 * 8;
+            let cols: [&[f32]; MR] = std::array::from_fn(|ii| &rows[ii][p0..(p0 + 8).min(kc)]);
+            for (q, d) in d8.chunks_exact_mut(MR).enumerate() {
                 for ii in 0..MR {
-                    d[ii] = blk[ii][q];
+                    d[ii] = cols[ii][q];
                 }
-            }
-        }
-        for p in full * Q..kc {
-            for ii in 0..MR {
-                dst[p * MR + ii] = rows[ii][p];
             }
         }
     }
