@@ -304,7 +304,7 @@ macro_rules! sgemm_f32_strided_kernel {
         vec = $v:ty; zero = $zero:expr;
         load = $load:path; store = $store:path;
         splat = $splat:path; fma = $fma:path; mul = $mul:path;
-        prefetch = $pf:path;
+        prefetch = $pf:path; prefetch_l2 = $pf2:path;
     ) => {
         $(#[$attr])*
         ///
@@ -332,6 +332,8 @@ macro_rules! sgemm_f32_strided_kernel {
             const W: usize = $w;
             const PREFETCH_AHEAD: usize = 4 * NV * W;
             const PREFETCH_MIN_ROWS: usize = 5;
+            // Fewer rows: B rows this far ahead, into L2.
+            const PREFETCH_ROWS_AHEAD_L2: usize = 32;
             let mut acc: [[$v; NV]; M] = [[$zero; NV]; M];
             let mut pa = a;
             let mut pb = b;
@@ -346,17 +348,25 @@ macro_rules! sgemm_f32_strided_kernel {
                     // An unpacked B is read strip by strip along its rows:
                     // ask for this row's data a few strips ahead. (Measured on
                     // Zen 4: +8% for 16×4096×4096, where 16 rows are streamed
-                    // at once; −10..20% for 1 to 4 rows, where the hardware
-                    // prefetchers alone follow the 8 streams. Prefetching
-                    // both lines of a 32-float strip instead of the first:
-                    // 8×4096×4096 39 → 49 GFLOP/s, prepacked 16×4096×4096
-                    // 58 → 87.)
+                    // at once. Prefetching both lines of a 32-float strip
+                    // instead of the first: 8×4096×4096 39 → 49 GFLOP/s,
+                    // prepacked 16×4096×4096 58 → 87.) With 1 to 4 rows (a
+                    // GEMV over prepacked panels; a row-major B goes to the
+                    // row-sweep kernels), the panel's rows 32 ahead into L2:
+                    // prepacked 1×4096×4096 6.9 → 8.4 GFLOP/s, 4×4096×4096
+                    // 29 → 36 (loaded machine); 8 ahead 7.4, 64 8.6.
                     if M >= PREFETCH_MIN_ROWS {
                         // Every cache line of the strip (NR floats may span
                         // several), not only its first.
                         let mut off = 0;
                         while off < NV * W {
                             $pf(pb.wrapping_add(PREFETCH_AHEAD + off));
+                            off += 16;
+                        }
+                    } else {
+                        let mut off = 0;
+                        while off < NV * W {
+                            $pf2(pb.wrapping_add(PREFETCH_ROWS_AHEAD_L2 * rsb + off));
                             off += 16;
                         }
                     }
