@@ -1,5 +1,5 @@
 //! Ad-hoc sgemm timing (tuning aid; the criterion bench is `benches/sgemm.rs`).
-//! `cargo run --release --example sgemm_perf -- M N K THREADS [lowp|gemm|mm|packed] [reps]`
+//! `cargo run --release --example sgemm_perf -- M N K THREADS [lowp|lowp_bt|gemm|mm|packed] [reps]`
 
 #[path = "../benches/common/mod.rs"]
 mod common;
@@ -20,8 +20,8 @@ fn main() {
     let a: Vec<f32> = (0..m * k).map(|i| (i % 7) as f32 * 0.1).collect();
     let b: Vec<f32> = (0..k * n).map(|i| (i % 5) as f32 * 0.1).collect();
     let mut c = vec![0.0f32; m * n];
-    // LOWP_L1D / LOWP_L2 (bytes) override the cache sizes used for blocking.
-    let mut caches = lowp::CacheSizes::default();
+    // LOWP_L1D / LOWP_L2 (bytes) override the detected cache sizes used for blocking.
+    let mut caches = Context::builder().threads(1).build().unwrap().cache_sizes();
     if let Some(v) = std::env::var("LOWP_L1D").ok().and_then(|v| v.parse().ok()) {
         caches.l1d = v;
     }
@@ -42,6 +42,16 @@ fn main() {
             1.0,
             MatRef::row_major(&a, m, k).unwrap(),
             MatRef::row_major(&b, k, n).unwrap(),
+            0.0,
+            MatMut::row_major(&mut c, m, n).unwrap(),
+        )
+        .unwrap(),
+        // B column-major (the same buffer read as its transpose's storage).
+        "lowp_bt" => sgemm(
+            &ctx,
+            1.0,
+            MatRef::row_major(&a, m, k).unwrap(),
+            MatRef::col_major(&b, k, n).unwrap(),
             0.0,
             MatMut::row_major(&mut c, m, n).unwrap(),
         )

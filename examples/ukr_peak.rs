@@ -1,6 +1,8 @@
 //! Microkernel throughput in isolation (tuning aid).
 //!
-//! `ukr_peak [KC]`: the f32 14×32 kernel on L1-resident panels.
+//! `ukr_peak [KC] [14x32|16x16|8x32]`: an f32 kernel on L1-resident panels
+//! (14x32: the tile kernel; 16x16 and 8x32: the small-M B-streaming kernels,
+//! B rows read NR apart).
 //! `ukr_peak igemm KG PH ROWS PANELS [CHUNK [APANELS]]`: the INT8 VNNI kernels
 //! (14×32 zmm, 6×32 ymm; with `IGEMM_UKR=chain` the AVX2 chain 4×16 and
 //! exact 2×16) over `KG` k-groups, A panels of `PH` rows (group stride
@@ -94,18 +96,34 @@ fn main() {
             return;
         }
         use lowp_kernels::x86_64::avx512::sgemm_f32_14x32::sgemm_f32_14x32_avx512 as k14;
+        use lowp_kernels::x86_64::avx512::sgemm_f32_16x16_bstream::sgemm_f32_16x16_bstream_avx512 as k16;
+        use lowp_kernels::x86_64::avx512::sgemm_f32_8x32_bstream::sgemm_f32_8x32_bstream_avx512 as k8;
         let kc = arg(1, 256);
-        let a = vec![0.001f32; 14 * kc];
-        let b = vec![0.001f32; 32 * kc];
-        let mut c = vec![0.0f32; 14 * 32];
-        let reps = 200_000_000 / kc / 14;
+        let which = args.get(2).cloned().unwrap_or_else(|| "14x32".into());
+        let (mr, nr) = match which.as_str() {
+            "16x16" => (16, 16),
+            "8x32" => (8, 32),
+            _ => (14, 32),
+        };
+        let a = vec![0.001f32; mr * kc];
+        let b = vec![0.001f32; nr * kc];
+        let mut c = vec![0.0f32; mr * nr];
+        let reps = 200_000_000 / kc / mr;
+        let (ap, bp, cp) = (a.as_ptr(), b.as_ptr(), c.as_mut_ptr());
         let t0 = now();
         for _ in 0..reps {
-            // SAFETY: buffers sized for the 14x32 contract; CPU has avx512f.
-            unsafe { k14(kc, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), 32, 1.0, 1.0) };
+            // SAFETY: buffers sized for each kernel's contract (MR·kc of A,
+            // kc rows of NR floats of B, an MR × NR C); the CPU has avx512f.
+            unsafe {
+                match mr {
+                    16 => k16(kc, ap, bp, nr, 0, cp, nr, mr, 1.0, 1.0),
+                    8 => k8(kc, ap, bp, nr, 0, cp, nr, mr, 1.0, 1.0),
+                    _ => k14(kc, ap, bp, cp, nr, 1.0, 1.0),
+                }
+            }
         }
         let dt = now() - t0;
-        let flops = 2.0 * 14.0 * 32.0 * kc as f64 * reps as f64;
-        println!("kc={kc}: {:.1} GFLOP/s", flops / dt / 1e9);
+        let flops = 2.0 * (mr * nr * kc) as f64 * reps as f64;
+        println!("{which} kc={kc}: {:.1} GFLOP/s", flops / dt / 1e9);
     }
 }

@@ -39,6 +39,7 @@ impl Kernels {
             ("sgemm", self.sgemm.name()),
             ("sgemm_gemv", self.sgemm.rows_name()),
         ];
+        v.extend(self.sgemm.small_m_names().map(|k| ("sgemm_small_m", k)));
         v.extend(self.igemm.names());
         v.extend(self.dot.names());
         v

@@ -1,7 +1,12 @@
 //! FP32 GEMM: `C ← alpha·A·B + beta·C` on the shared blocked driver
 //! ([`crate::gemm`]), with AVX-512F (14×32), AVX2+FMA (6×16) and scalar
-//! (4×8) microkernels, prepacked B, and an unpacked path for small M
-//! (GEMV, M ≤ 16) and in-cache problems.
+//! (4×8) microkernels, prepacked B, and paths for small M that skip the
+//! driver:
+//! - `m ≤ 4`, row-major B: the row-sweep kernels ([`gemv_sweep`]);
+//! - `m ≤ 4`, column-major B: dot-product scans ([`gemv_dots`]);
+//! - `5 ≤ m ≤ 16`, row-major B: the B-streaming kernels ([`gemm_small_m`]);
+//! - otherwise `m ≤ 16` (prepacked B, an ISA without those kernels) and
+//!   in-cache problems: the strided rows kernels ([`gemm_unpacked`]).
 
 use crate::error::{Error, Result};
 use crate::gemm::blocking::Blocking;
@@ -21,6 +26,39 @@ type RowsFn = unsafe fn(usize, *const f32, usize, usize, *const f32, usize, *mut
 /// Tile kernel that packs its B panel: `(k, a_packed, b_src, rsb, b_dst, c, rsc, alpha, beta)`.
 type TilePackBFn = unsafe fn(usize, *const f32, *const f32, usize, *mut f32, *mut f32, usize, f32, f32);
 
+/// B-streaming tile kernel: `(k, a_packed, b, rsb, ahead, c, rsc, rows, alpha, beta)`.
+type BStreamFn = unsafe fn(usize, *const f32, *const f32, usize, usize, *mut f32, usize, usize, f32, f32);
+
+/// Row-sweep GEMV kernel: `(n, a, rsa, csa, b, rsb, y, rsy)`.
+type SweepFn = unsafe fn(usize, *const f32, usize, usize, *const f32, usize, *mut f32, usize);
+
+/// The row-sweep GEMV kernels of an ISA (`M = 1..=4` output rows).
+#[derive(Clone, Copy, Debug)]
+struct Sweep {
+    name: &'static str,
+    /// `deep[m - 1]`: `m` rows, [`SWEEP_R`] rows of B per call.
+    deep: &'static [SweepFn; 4],
+    /// `one[m - 1]`: `m` rows, one row of B per call (K's remainder).
+    one: &'static [SweepFn; 4],
+}
+
+/// Rows of B per row-sweep kernel call.
+const SWEEP_R: usize = 4;
+
+/// A small-M kernel: a tile of up to `mr` rows that reads B in place.
+#[derive(Clone, Copy, Debug)]
+struct BStream {
+    name: &'static str,
+    /// Rows of its tile (it computes 1..=mr).
+    mr: usize,
+    /// Columns of its tile.
+    nr: usize,
+    /// How far past each B row read to prefetch (floats): a few strips to
+    /// the right (measured on Zen 4; 1 strip ahead is no better than none).
+    ahead: usize,
+    kernel: BStreamFn,
+}
+
 /// The f32 GEMM kernels of one ISA level (an entry of [`crate::Kernels`]).
 #[derive(Clone, Copy, Debug)]
 pub struct SgemmKernels {
@@ -34,6 +72,10 @@ pub struct SgemmKernels {
     tile_pack_b: Option<TilePackBFn>,
     /// `rows[r - 1]` computes `r` rows, `r = 1..=MR`.
     rows: &'static [RowsFn],
+    /// The small-M kernels, by increasing rows (empty where the ISA has none).
+    bstream: &'static [BStream],
+    /// The row-sweep GEMV kernels, where the ISA has them.
+    sweep: Option<Sweep>,
 }
 
 /// Whether A and B together take at most half of L2: then the unpacked
@@ -43,8 +85,9 @@ fn fits_in_cache(ctx: &Context, m: usize, k: usize, n: usize) -> bool {
 }
 
 /// Up to this many rows of A, a row-major (or prepacked) B is streamed
-/// unpacked by the strided rows kernels instead of being packed: for
-/// 16×4096×4096 this is 46 GFLOP/s against 27 for pack-then-multiply (Zen 4).
+/// unpacked (by the small-M, GEMV or strided rows kernels) instead of being
+/// packed: for 16×4096×4096 the strided rows kernels alone gave 46 GFLOP/s
+/// against 27 for pack-then-multiply (Zen 4).
 const SMALL_M: usize = 16;
 
 impl SgemmKernels {
@@ -55,6 +98,7 @@ impl SgemmKernels {
             use lowp_kernels::x86_64::{avx2, avx512};
             if isa >= Isa::Avx512 {
                 use avx512::sgemm_f32_14x32_strided as s;
+                use avx512::sgemm_f32_4x4_sweep as w;
                 return SgemmKernels {
                     isa,
                     name: "sgemm_f32_14x32_avx512",
@@ -63,6 +107,22 @@ impl SgemmKernels {
                     nr: 32,
                     tile: avx512::sgemm_f32_14x32::sgemm_f32_14x32_avx512,
                     tile_pack_b: Some(avx512::sgemm_f32_14x32_packb::sgemm_f32_14x32_packb_avx512),
+                    bstream: &[
+                        BStream {
+                            name: "sgemm_f32_8x32_bstream_avx512",
+                            mr: 8,
+                            nr: 32,
+                            ahead: 64,
+                            kernel: avx512::sgemm_f32_8x32_bstream::sgemm_f32_8x32_bstream_avx512,
+                        },
+                        BStream {
+                            name: "sgemm_f32_16x16_bstream_avx512",
+                            mr: 16,
+                            nr: 16,
+                            ahead: 48,
+                            kernel: avx512::sgemm_f32_16x16_bstream::sgemm_f32_16x16_bstream_avx512,
+                        },
+                    ],
                     rows: &[
                         s::sgemm_f32_1x32_strided_avx512,
                         s::sgemm_f32_2x32_strided_avx512,
@@ -79,9 +139,25 @@ impl SgemmKernels {
                         s::sgemm_f32_13x32_strided_avx512,
                         s::sgemm_f32_14x32_strided_avx512,
                     ],
+                    sweep: Some(Sweep {
+                        name: "sgemm_f32_4x4_sweep_avx512",
+                        deep: &[
+                            w::sgemm_f32_1x4_sweep_avx512,
+                            w::sgemm_f32_2x4_sweep_avx512,
+                            w::sgemm_f32_3x4_sweep_avx512,
+                            w::sgemm_f32_4x4_sweep_avx512,
+                        ],
+                        one: &[
+                            w::sgemm_f32_1x1_sweep_avx512,
+                            w::sgemm_f32_2x1_sweep_avx512,
+                            w::sgemm_f32_3x1_sweep_avx512,
+                            w::sgemm_f32_4x1_sweep_avx512,
+                        ],
+                    }),
                 };
             }
             if isa >= Isa::Avx2 {
+                use avx2::sgemm_f32_4x4_sweep as w;
                 use avx2::sgemm_f32_6x16_strided as s;
                 return SgemmKernels {
                     isa,
@@ -90,7 +166,23 @@ impl SgemmKernels {
                     mr: 6,
                     nr: 16,
                     tile: avx2::sgemm_f32_6x16::sgemm_f32_6x16_avx2,
-                    tile_pack_b: None,
+                    tile_pack_b: Some(avx2::sgemm_f32_6x16_packb::sgemm_f32_6x16_packb_avx2),
+                    bstream: &[],
+                    sweep: Some(Sweep {
+                        name: "sgemm_f32_4x4_sweep_avx2",
+                        deep: &[
+                            w::sgemm_f32_1x4_sweep_avx2,
+                            w::sgemm_f32_2x4_sweep_avx2,
+                            w::sgemm_f32_3x4_sweep_avx2,
+                            w::sgemm_f32_4x4_sweep_avx2,
+                        ],
+                        one: &[
+                            w::sgemm_f32_1x1_sweep_avx2,
+                            w::sgemm_f32_2x1_sweep_avx2,
+                            w::sgemm_f32_3x1_sweep_avx2,
+                            w::sgemm_f32_4x1_sweep_avx2,
+                        ],
+                    }),
                     rows: &[
                         s::sgemm_f32_1x16_strided_avx2,
                         s::sgemm_f32_2x16_strided_avx2,
@@ -112,6 +204,8 @@ impl SgemmKernels {
             nr: 8,
             tile: sgemm_f32_4x8::sgemm_f32_4x8_scalar,
             tile_pack_b: None,
+            bstream: &[],
+            sweep: None,
             rows: &[
                 s::sgemm_f32_1x8_strided_scalar,
                 s::sgemm_f32_2x8_strided_scalar,
@@ -126,9 +220,26 @@ impl SgemmKernels {
         self.name
     }
 
-    /// Name of the strided rows (GEMV) kernel family.
+    /// Names of the small-M kernels (GEMMs of 5 to 16 rows), empty where
+    /// the ISA has none (the strided rows kernels serve them).
+    pub fn small_m_names(&self) -> impl Iterator<Item = &'static str> {
+        self.bstream.iter().map(|s| s.name)
+    }
+
+    /// The small-M kernel for a GEMM of `m` rows with a row-major B, when
+    /// it is the one to use (`GEMV_M < m ≤ SMALL_M` and the ISA has one):
+    /// the shortest tile that holds all `m` rows, so B is read once.
+    fn small_m(&self, m: usize) -> Option<BStream> {
+        if m <= GEMV_M {
+            return None;
+        }
+        self.bstream.iter().find(|s| m <= s.mr).copied()
+    }
+
+    /// Name of the GEMV kernel family for a row-major B (the row-sweep
+    /// kernels where the ISA has them, else the strided rows kernels).
     pub fn rows_name(&self) -> &'static str {
-        self.rows_name
+        self.sweep.map_or(self.rows_name, |s| s.name)
     }
 
     /// The tile, `(MR, NR)`.
@@ -508,6 +619,20 @@ pub fn sgemm(
         (a, b, c)
     };
     let kern = &ctx.kernels().sgemm;
+    if let (Some(scan), true) = (&ctx.kernels().dot.scan_f32_ip, a.rows() <= GEMV_M) {
+        if b.row_stride() == 1 && b.col_stride() != 1 && b.cols() > 1 {
+            gemv_dots(ctx, scan.f, alpha, a, b, beta, &mut c);
+            return Ok(());
+        }
+    }
+    if let (true, Some(sw), true) = (b.is_row_contiguous(), kern.sweep, a.rows() <= GEMV_M) {
+        gemv_sweep(ctx, sw, alpha, a, b, beta, &mut c);
+        return Ok(());
+    }
+    if let (true, Some(bs)) = (b.is_row_contiguous(), kern.small_m(a.rows())) {
+        gemm_small_m(ctx, kern, bs, alpha, a, b, beta, &mut c);
+        return Ok(());
+    }
     if b.is_row_contiguous() && (a.rows() <= SMALL_M || fits_in_cache(ctx, a.rows(), k, b.cols())) {
         gemm_unpacked(ctx, kern, alpha, a, UnpackedB::RowMajor(b), beta, &mut c);
         return Ok(());
@@ -611,6 +736,234 @@ impl PackedB<f32> {
             &PackBF32(b),
         )
     }
+}
+
+/// Up to this many rows, the GEMV path ([`gemm_unpacked`], B streamed a few
+/// rows at a time by the strided rows kernels) serves a GEMM; from here to
+/// [`SMALL_M`] rows, with a row-major B, the small-M path ([`gemm_small_m`]).
+const GEMV_M: usize = 4;
+
+/// Depth of a K block of the small-M path. Measured on Zen 4, 16×4096×4096
+/// (GFLOP/s): kc 32 ≈ 53, 64 ≈ 69, 128 ≈ 86, 256 ≈ 92, 512 ≈ 94, 1024 ≈ 63.
+const SMALL_M_KC: usize = 512;
+
+/// The small-M path (`GEMV_M < m ≤ SMALL_M`, row-major B; see
+/// [`SgemmKernels::small_m`]): A is packed into one `[p][MR]` panel per K
+/// block (rows ≥ m zero), and the B-streaming kernel computes all `m` rows of
+/// each NR-column strip, reading each element of B once, in place, with the
+/// same rows a few strips ahead prefetched into L2, so the memory stream
+/// overlaps the FMAs (16×4096×4096 on Zen 4: 73 → 94 GFLOP/s against two
+/// 8-row passes of the strided rows kernels; 8×4096×4096: 51 → 83). Strips go
+/// left to right within a K block, K blocks in order; N is split over the
+/// threads, so every element sums its K blocks in the same order for any
+/// thread count.
+#[allow(clippy::too_many_arguments)]
+fn gemm_small_m(
+    ctx: &Context,
+    kern: &SgemmKernels,
+    bs: BStream,
+    alpha: f32,
+    a: MatRef<'_, f32>,
+    b: MatRef<'_, f32>,
+    beta: f32,
+    c: &mut MatMut<'_, f32>,
+) {
+    let (m, k, n, nr) = (a.rows(), a.cols(), c.cols(), bs.nr);
+    debug_assert!(m <= bs.mr && b.is_row_contiguous());
+    let sink = SinkF32::new(c, beta);
+    let kc = SMALL_M_KC;
+    // Threads split N in units of the main tile's NR (a multiple of nr).
+    let grid = Grid::new(m, n, k, bs.mr, kern.nr, ctx.num_threads());
+    let tasks = grid.tasks();
+    let pa = PackAF32(a);
+    let (bdata, rsb) = (b.as_slice(), b.row_stride());
+    ctx.run_parallel(tasks, |t| {
+        let cols = split(n, tasks, kern.nr, t);
+        if cols.is_empty() {
+            return;
+        }
+        let mut abuf = buffers::take::<f32>(buffers::SLOT_A, bs.mr * kc);
+        let mut scratch = buffers::take::<f32>(buffers::SLOT_TILE, bs.mr * nr);
+        let mut panel = buffers::take::<f32>(buffers::SLOT_B, kc * nr);
+        let mut pc = 0;
+        while pc < k {
+            let kcb = kc.min(k - pc);
+            let beta_k = if pc == 0 { beta } else { 1.0 };
+            let ablk = &mut abuf[..bs.mr * kcb];
+            pa.pack_a(ablk, bs.mr, 0..m, pc..pc + kcb);
+            let ap = ablk.as_ptr();
+            let mut j = cols.start;
+            while j < cols.end {
+                let cols_t = nr.min(cols.end - j);
+                // (B strip, its row stride, the prefetch distance in floats);
+                // a last partial strip is copied into a zero-padded panel.
+                let (bp, rs, ahead): (&[f32], usize, usize) = if cols_t == nr {
+                    (&bdata[pc * rsb + j..], rsb, bs.ahead)
+                } else {
+                    let dst = &mut panel[..kcb * nr];
+                    PackBF32(b).pack_b(dst, nr, pc..pc + kcb, j..j + cols_t);
+                    (&panel[..kcb * nr], nr, 0)
+                };
+                debug_assert!(bp.len() >= (kcb - 1) * rs + nr);
+                if let (true, Some((cp, rsc))) = (cols_t == nr, sink.direct(0, j)) {
+                    // SAFETY: the A panel holds MR·kcb packed elements (rows
+                    // ≥ m zero); B's kcb rows of nr elements rs apart lie in
+                    // `bp` (a validated view from (pc, j), or the padded
+                    // panel); C's m × nr tile at (0, j) is in C and owned by
+                    // this task (columns `cols`).
+                    unsafe { (bs.kernel)(kcb, ap, bp.as_ptr(), rs, ahead, cp, rsc, m, alpha, beta_k) };
+                } else {
+                    let tile = &mut scratch[..bs.mr * nr];
+                    let tp = tile.as_mut_ptr();
+                    // SAFETY: as above, writing the thread's MR × nr scratch tile.
+                    unsafe { (bs.kernel)(kcb, ap, bp.as_ptr(), rs, ahead, tp, nr, m, alpha, 0.0) };
+                    sink.merge(tile, nr, 0, j, m, cols_t, beta_k);
+                }
+                j += cols_t;
+            }
+            pc += kcb;
+        }
+    });
+}
+
+/// Output columns per row-sweep block (Y: `m` rows of them, 16 to 64 KiB,
+/// in L1 or L2 while B's rows stream past). Each B row is read in runs of
+/// this many floats: measured on Zen 4, 4×4096×4096: 1024 (one 4 KiB page
+/// per run) 23 GFLOP/s, 4096 35, 8192 34.
+const SWEEP_COLS: usize = 4096;
+
+/// The frame of the GEMV paths (`m ≤ GEMV_M`): N is split over the threads
+/// on NR boundaries, each task's columns go in blocks of at most `block`,
+/// `sums(j0, w, out)` writes the raw sums `Σ_p A[i, p]·B[p, j0 + j]` of the
+/// block into `out` (`m` rows of `w`, row stride `w`), and then
+/// `C ← alpha·out + beta·C`. Each element is summed by one `sums` call, the
+/// same way whatever the thread count.
+#[allow(clippy::too_many_arguments)]
+fn gemv_blocks(
+    ctx: &Context,
+    alpha: f32,
+    beta: f32,
+    c: &mut MatMut<'_, f32>,
+    k: usize,
+    block: usize,
+    sums: impl Fn(usize, usize, &mut [f32]) + Sync,
+) {
+    let (m, n) = (c.rows(), c.cols());
+    let kern = &ctx.kernels().sgemm;
+    let sink = SinkF32::new(c, beta);
+    let tasks = Grid::new(m, n, k, kern.mr, kern.nr, ctx.num_threads()).tasks();
+    ctx.run_parallel(tasks, |t| {
+        let cols = split(n, tasks, kern.nr, t);
+        let mut out = buffers::take::<f32>(buffers::SLOT_TILE, m * block.min(cols.len()));
+        let mut j0 = cols.start;
+        while j0 < cols.end {
+            let w = block.min(cols.end - j0);
+            let out = &mut out[..m * w];
+            sums(j0, w, out);
+            if alpha != 1.0 {
+                out.iter_mut().for_each(|v| *v *= alpha);
+            }
+            sink.merge(out, w, 0, j0, m, w, beta);
+            j0 += w;
+        }
+    });
+}
+
+/// The GEMV path for a row-major B (`m ≤ GEMV_M`): Y (`m` rows of a block
+/// of columns, in L1) accumulates `A[:, p]·B[p, :]` over K in order, [`SWEEP_R`]
+/// rows of B per kernel call, each row read left to right, so B is one
+/// sequential stream per row (measured on Zen 4, loaded machine,
+/// 1×4096×4096: 11.7 GFLOP/s against 10.5 for strips of 32 columns 8 rows
+/// deep; 4×4096×4096: 35 against 34.5). Then `C ← alpha·Y +
+/// beta·C`. N is split over the threads on NR boundaries; every element
+/// sums K in order, whatever the thread count.
+fn gemv_sweep(
+    ctx: &Context,
+    sw: Sweep,
+    alpha: f32,
+    a: MatRef<'_, f32>,
+    b: MatRef<'_, f32>,
+    beta: f32,
+    c: &mut MatMut<'_, f32>,
+) {
+    let (m, k) = (a.rows(), a.cols());
+    debug_assert!((1..=GEMV_M).contains(&m) && b.is_row_contiguous());
+    let (adata, rsa, csa) = (a.as_slice(), a.row_stride(), a.col_stride());
+    let (bdata, rsb) = (b.as_slice(), b.row_stride());
+    gemv_blocks(ctx, alpha, beta, c, k, SWEEP_COLS, |j0, w, y| {
+        y.fill(0.0);
+        let mut p = 0;
+        while p < k {
+            let (r, f) = if k - p >= SWEEP_R {
+                (SWEEP_R, sw.deep[m - 1])
+            } else {
+                (1, sw.one[m - 1])
+            };
+            // SAFETY: A's elements (i, p..p+r), i < m, and B's rows p..p+r,
+            // columns j0..j0+w, lie in the validated views; Y holds m rows
+            // of w floats (row stride w), this thread's own.
+            unsafe {
+                f(
+                    w,
+                    adata[p * csa..].as_ptr(),
+                    rsa,
+                    csa,
+                    bdata[p * rsb + j0..].as_ptr(),
+                    rsb,
+                    y.as_mut_ptr(),
+                    w,
+                )
+            };
+            p += r;
+        }
+    });
+}
+
+/// One query against many rows: `(q, rows, row_stride, n_rows, d, out)`,
+/// `out[r] = Σ_p q[p]·rows[r·row_stride + p]` (the dot family's scan).
+type ScanFn = unsafe fn(*const f32, *const f32, usize, usize, usize, *mut f32);
+
+/// The GEMV path for a column-major B (`m ≤ GEMV_M`): every element of C is
+/// the dot product of a row of A with a contiguous column of B, so each
+/// output row is one scan of A's row against B's columns (the dot family's
+/// `scan_f32_ip`, which reads each column as one sequential stream). Columns
+/// go in blocks that fit half of L2, so for `m > 1` the other rows reread
+/// the block from cache. A row of A with a column stride is copied first.
+/// Then `C ← alpha·dots + beta·C`. N is split over the threads; each dot is
+/// summed the same way whatever the thread count.
+fn gemv_dots(
+    ctx: &Context,
+    scan: ScanFn,
+    alpha: f32,
+    a: MatRef<'_, f32>,
+    b: MatRef<'_, f32>,
+    beta: f32,
+    c: &mut MatMut<'_, f32>,
+) {
+    let (m, k) = (a.rows(), a.cols());
+    debug_assert!((1..=GEMV_M).contains(&m) && b.row_stride() == 1);
+    let block = ((ctx.cache_sizes().l2 / 2) / (4 * k).max(1)).clamp(1, 1024);
+    let (adata, rsa, csa) = (a.as_slice(), a.row_stride(), a.col_stride());
+    let (bdata, csb) = (b.as_slice(), b.col_stride());
+    gemv_blocks(ctx, alpha, beta, c, k, block, |j0, w, out| {
+        // A's rows, contiguous (copied when A has a column stride).
+        let mut copy = buffers::take::<f32>(buffers::SLOT_A, if csa == 1 { 0 } else { k });
+        for (i, o) in out.chunks_exact_mut(w).enumerate() {
+            let q: &[f32] = if csa == 1 {
+                &adata[i * rsa..i * rsa + k]
+            } else {
+                for (p, x) in copy.iter_mut().enumerate() {
+                    *x = adata[i * rsa + p * csa];
+                }
+                &copy
+            };
+            // SAFETY: `q` holds k floats; columns j0..j0+w of B are k
+            // contiguous floats each, csb apart, inside the validated view;
+            // `o` holds w floats; the scan belongs to an ISA the CPU has
+            // (the Context's table).
+            unsafe { scan(q.as_ptr(), bdata[j0 * csb..].as_ptr(), csb, w, k, o.as_mut_ptr()) };
+        }
+    });
 }
 
 /// The B of the unpacked path.

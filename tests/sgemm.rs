@@ -302,6 +302,69 @@ proptest! {
     }
 }
 
+/// The small-M and GEMV paths on every ISA: the B-streaming kernels
+/// (5..=16 rows, row-major B, K over several of their 512-deep blocks, N
+/// with partial 16/32-column strips), the row-sweep kernels (1..=4 rows,
+/// row-major B, K not a multiple of their 4 rows) and the dot scans
+/// (1..=4 rows, column-major B), with plain and padded layouts.
+#[test]
+fn small_m_and_gemv_paths_match_oracle() {
+    let shapes = [
+        (5, 47, 600),
+        (8, 64, 1030),
+        (9, 33, 7),
+        (12, 100, 515),
+        (16, 16, 1),
+        (16, 129, 600),
+        (1, 1, 9),
+        (1, 100, 1027),
+        (2, 15, 6),
+        (3, 257, 301),
+        (4, 33, 1030),
+    ];
+    for (isa, t, ctx) in contexts() {
+        for &(m, n, k) in &shapes {
+            for (lb, lc) in [
+                (Layout::RowMajor, Layout::RowMajor),
+                (Layout::PaddedRow(3), Layout::PaddedRow(2)),
+                (Layout::ColMajor, Layout::RowMajor),
+                (Layout::PaddedCol(5), Layout::Strided),
+            ] {
+                for (alpha, beta) in [(1.0, 0.0), (-0.5, 1.0), (2.0, 0.25)] {
+                    check(
+                        &ctx,
+                        &format!("{isa}/{t}t small-m"),
+                        m,
+                        n,
+                        k,
+                        Layout::RowMajor,
+                        lb,
+                        lc,
+                        alpha,
+                        beta,
+                        (m * 1000 + n + k) as u64,
+                        false,
+                    );
+                }
+            }
+            check(
+                &ctx,
+                &format!("{isa}/{t}t small-m A col-major"),
+                m,
+                n,
+                k,
+                Layout::ColMajor,
+                Layout::ColMajor,
+                Layout::RowMajor,
+                1.0,
+                0.0,
+                3,
+                false,
+            );
+        }
+    }
+}
+
 /// Large K (several KC blocks), large enough to be threaded, every ISA.
 #[test]
 fn large_k_and_threaded_shapes() {
@@ -339,18 +402,31 @@ fn large_k_and_threaded_shapes() {
 #[test]
 fn results_do_not_depend_on_thread_count() {
     for isa in Isa::available() {
-        for &(m, n, k) in &[(300, 260, 700), (2, 1000, 900), (40, 1000, 300)] {
+        // Blocked, GEMV (row sweep), small-M (B streaming), and GEMV with a
+        // column-major B (dot scans).
+        for &(m, n, k, bt) in &[
+            (300, 260, 700, false),
+            (2, 1000, 900, false),
+            (40, 1000, 300, false),
+            (12, 1000, 700, false),
+            (3, 1000, 900, true),
+        ] {
             let a = fill(m * k, 1);
             let b = fill(k * n, 2);
             let mut outs = Vec::new();
             for t in [1, 2, 3, 5] {
                 let ctx = Context::builder().max_isa(isa).threads(t).build().unwrap();
                 let mut c = fill(m * n, 3);
+                let bv = if bt {
+                    MatRef::col_major(&b, k, n).unwrap()
+                } else {
+                    MatRef::row_major(&b, k, n).unwrap()
+                };
                 sgemm(
                     &ctx,
                     0.7,
                     MatRef::row_major(&a, m, k).unwrap(),
-                    MatRef::row_major(&b, k, n).unwrap(),
+                    bv,
                     0.3,
                     MatMut::row_major(&mut c, m, n).unwrap(),
                 )

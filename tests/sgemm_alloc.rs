@@ -1,5 +1,5 @@
 //! Steady state allocates nothing: after a warm-up call, further sgemm calls
-//! (blocked path, GEMV path, prepacked B) make no heap allocation on the
+//! (blocked path, GEMV paths, small-M path, prepacked B) make no heap allocation on the
 //! calling thread (packing buffers are thread-local and reused).
 //!
 //! One test in this binary, so no other test allocates concurrently.
@@ -37,7 +37,13 @@ static GLOBAL: Counting = Counting;
 fn steady_state_calls_do_not_allocate() {
     for isa in Isa::available() {
         let ctx = Context::builder().max_isa(isa).threads(1).build().unwrap();
-        for &(m, n, k) in &[(150, 170, 600), (1, 300, 500), (3, 77, 40), (64, 64, 64)] {
+        for &(m, n, k) in &[
+            (150, 170, 600),
+            (1, 300, 500),
+            (3, 77, 40),
+            (64, 64, 64),
+            (12, 200, 700),
+        ] {
             let a = vec![0.5f32; m * k];
             let b = vec![0.25f32; k * n];
             let mut c1 = vec![0.0f32; m * n];

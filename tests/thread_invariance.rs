@@ -323,6 +323,43 @@ fn sgemm_plain_packed_and_strided() {
     });
 }
 
+/// The GEMV (row sweep, dot scans) and small-M (B streaming) paths, with
+/// enough work to be split over N.
+#[test]
+fn sgemm_gemv_and_small_m() {
+    for &(m, n, k) in &[(1, 2000, 600), (3, 2000, 600), (12, 1000, 600)] {
+        let a: Vec<f32> = lcg(21, m * k)
+            .iter()
+            .map(|&v| (v % 2001) as f32 / 500.0 - 2.0)
+            .collect();
+        let b: Vec<f32> = lcg(22, k * n)
+            .iter()
+            .map(|&v| (v % 2001) as f32 / 700.0 - 1.5)
+            .collect();
+        let c0: Vec<f32> = lcg(23, m * n).iter().map(|&v| (v % 101) as f32 - 50.0).collect();
+        for col_major_b in [false, true] {
+            same_for_every_thread_count(&format!("sgemm {m}x{n}x{k} col-major B {col_major_b}"), |c| {
+                let mut out = c0.clone();
+                let bv = if col_major_b {
+                    MatRef::col_major(&b, k, n).unwrap()
+                } else {
+                    MatRef::row_major(&b, k, n).unwrap()
+                };
+                lowp::sgemm(
+                    c,
+                    0.75,
+                    MatRef::row_major(&a, m, k).unwrap(),
+                    bv,
+                    0.5,
+                    MatMut::row_major(&mut out, m, n).unwrap(),
+                )
+                .unwrap();
+                out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+            });
+        }
+    }
+}
+
 #[test]
 fn sum_probe() {
     let data: Vec<u64> = lcg(10, 70_000).iter().map(|&v| v as u64 * 977).collect();

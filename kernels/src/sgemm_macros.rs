@@ -26,20 +26,93 @@
 //! small-M GEMM / GEMV (M ≤ 16 without packing A or B) and the short row
 //! edges of the blocked GEMM.
 //!
+//! **Packing tile kernel** `sgemm_f32_{MR}x{NR}_packb_{isa}`:
+//! `unsafe fn(k, a, b_src, rsb, b_dst, c, rsc, alpha, beta)` computes exactly
+//! what the tile kernel computes with `b = b_dst`, but reads B unpacked
+//! (element `(p, j)` at `b_src[p·rsb + j]`, e.g. a row-major B) and stores
+//! every row it reads into the packed panel (`b_dst[p·NR + j]`), so the
+//! driver's first MR panel packs B while computing (as BLIS and oneDNN do)
+//! instead of in a separate, latency-bound pass. It also prefetches, into L2,
+//! the same rows of the B panel [`PACKB_AHEAD_PANELS`] panels to the right,
+//! which the driver reads a few tiles later: the B stream from memory then
+//! overlaps the compute of the panels in between (measured on Zen 4,
+//! 16×4096×4096: 48 → 86 GFLOP/s against prefetching rows 8 ahead in the
+//! same panel; 128×4096×1024: 94 → 104).
+//!
+//! **B-streaming tile kernel** `sgemm_f32_{MR}x{NR}_bstream_{isa}`:
+//! `unsafe fn(k, a, b, rsb, ahead, c, rsc, rows, alpha, beta)`: the tile
+//! kernel with B's rows `rsb` apart (a row-major B read in place, or half of
+//! a wider packed panel), the lines `ahead` floats past each B row read
+//! prefetched into L2 (`ahead = 0`: none), and only the first `rows ≤ MR`
+//! rows of C written (the packed A panel still holds `MR` rows). With MR =
+//! 16 it computes a whole GEMM of up to 16 rows reading each element of B
+//! once, straight from memory: the small-M path.
+//!
+//! The three tile kernels are one body
+//! (`sgemm_f32_tile_kernel!(@body …)`), and every kernel shares the
+//! epilogue (`sgemm_f32_store_tile!`).
+//!
 //! The accumulators of a tile live in registers for the whole K loop (one
 //! vector of B per column block, A broadcast per row, FMA into `MR × NR/W`
 //! independent accumulators).
 
-/// Stamps an `MR × (NV·W)` tile kernel (see the module docs for the contract).
+/// How many NR-column panels ahead the packing tile kernel prefetches B's
+/// rows (into L2). Measured on Zen 4 (16×4096×4096 / 128×4096×1024,
+/// GFLOP/s): 1 ahead 48 / 93, 2 ahead 86 / 102, 3 ahead 87 / 103, 4 ahead
+/// 86 / 105, 6 ahead 85 / 104; into L1 instead: 62–66 / 96–101.
+pub const PACKB_AHEAD_PANELS: usize = 4;
+
+/// The shared epilogue: `C ← alpha·acc + beta·C` for the first `$rows` of
+/// `$m × $nv` vectors of width `$w` at `c[i·rsc + j·W]` (β = 0: C is not
+/// read).
+macro_rules! sgemm_f32_store_tile {
+    (
+        $acc:ident, $c:ident, $rsc:ident, $alpha:ident, $beta:ident;
+        m = $m:expr; rows = $rows:expr; nv = $nv:expr; width = $w:expr;
+        load = $load:path; store = $store:path;
+        splat = $splat:path; fma = $fma:path; mul = $mul:path;
+    ) => {
+        let va = $splat($alpha);
+        let rows: usize = $rows;
+        if $beta == 0.0 {
+            for i in 0..$m {
+                for j in 0..$nv {
+                    if i < rows {
+                        $store($c.add(i * $rsc + j * $w), $mul($acc[i][j], va));
+                    }
+                }
+            }
+        } else if $beta == 1.0 {
+            for i in 0..$m {
+                for j in 0..$nv {
+                    if i < rows {
+                        let p = $c.add(i * $rsc + j * $w);
+                        $store(p, $fma($acc[i][j], va, $load(p)));
+                    }
+                }
+            }
+        } else {
+            let vb = $splat($beta);
+            for i in 0..$m {
+                for j in 0..$nv {
+                    if i < rows {
+                        let p = $c.add(i * $rsc + j * $w);
+                        $store(p, $fma($acc[i][j], va, $mul($load(p), vb)));
+                    }
+                }
+            }
+        }
+    };
+}
+
+/// Stamps an `MR × (NV·W)` tile kernel (`fn …`), packing tile kernel
+/// (`packb fn …`) or B-streaming tile kernel (`bstream fn …`); see the
+/// module docs for the contracts. All three run the same body.
 macro_rules! sgemm_f32_tile_kernel {
     (
         $(#[$attr:meta])*
         fn $name:ident;
-        mr = $mr:literal; nv = $nv:literal; width = $w:literal;
-        vec = $v:ty; zero = $zero:expr;
-        load = $load:path; store = $store:path;
-        splat = $splat:path; fma = $fma:path; mul = $mul:path;
-        prefetch = $pf:path;
+        $($p:tt)*
     ) => {
         $(#[$attr])*
         ///
@@ -49,7 +122,7 @@ macro_rules! sgemm_f32_tile_kernel {
         /// `a` valid for `k·MR` reads, `b` for `k·NR` reads, `c` valid for the
         /// tile's elements `c[i·rsc + j]`, `i < MR`, `j < NR`, and the CPU has
         /// every feature this function is compiled for.
-        #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+        #[allow(clippy::too_many_arguments)]
         pub unsafe fn $name(
             k: usize,
             a: *const f32,
@@ -59,80 +132,169 @@ macro_rules! sgemm_f32_tile_kernel {
             alpha: f32,
             beta: f32,
         ) {
-            const MR: usize = $mr;
-            const NV: usize = $nv;
-            const W: usize = $w;
-            let mut acc: [[$v; NV]; MR] = [[$zero; NV]; MR];
-            let mut pa = a;
-            let mut pb = b;
-            // SAFETY: the caller guarantees `k·MR` readable f32 at `a`, `k·NR`
-            // at `b` and the tile at `c`; every access below stays inside them.
+            // SAFETY: the tile kernel's contract is the body's with B read
+            // packed (`rsb = NR`), nothing stored and nothing prefetched.
             unsafe {
-                // Pull the C tile towards L1 while the K loop runs (its first
-                // and last element of each row; a prefetch never faults).
-                for i in 0..MR {
-                    $pf(c.wrapping_add(i * rsc));
-                    $pf(c.wrapping_add(i * rsc + NV * W - 1));
-                }
-                // One step of K: NV vectors of B, MR broadcasts of A, MR·NV FMAs.
-                macro_rules! step {
-                    ($u:expr) => {
-                        let mut bv: [$v; NV] = [$zero; NV];
-                        for j in 0..NV {
-                            bv[j] = $load(pb.add($u * NV * W + j * W));
-                        }
-                        for i in 0..MR {
-                            let ai = $splat(*pa.add($u * MR + i));
-                            for j in 0..NV {
-                                acc[i][j] = $fma(ai, bv[j], acc[i][j]);
-                            }
-                        }
-                    };
-                }
-                let mut left = k;
-                while left >= 4 {
-                    step!(0);
-                    step!(1);
-                    step!(2);
-                    step!(3);
-                    pa = pa.wrapping_add(4 * MR);
-                    pb = pb.wrapping_add(4 * NV * W);
-                    left -= 4;
-                }
-                while left > 0 {
-                    step!(0);
-                    pa = pa.wrapping_add(MR);
-                    pb = pb.wrapping_add(NV * W);
-                    left -= 1;
-                }
-                let va = $splat(alpha);
-                if beta == 0.0 {
-                    for i in 0..MR {
-                        for j in 0..NV {
-                            $store(c.add(i * rsc + j * W), $mul(acc[i][j], va));
-                        }
-                    }
-                } else if beta == 1.0 {
-                    for i in 0..MR {
-                        for j in 0..NV {
-                            let p = c.add(i * rsc + j * W);
-                            $store(p, $fma(acc[i][j], va, $load(p)));
-                        }
-                    }
-                } else {
-                    let vb = $splat(beta);
-                    for i in 0..MR {
-                        for j in 0..NV {
-                            let p = c.add(i * rsc + j * W);
-                            $store(p, $fma(acc[i][j], va, $mul($load(p), vb)));
-                        }
-                    }
-                }
+                sgemm_f32_tile_kernel!(@body pack = false, packed_b = true, ahead_panels = 0, ahead = 0,
+                    rows = usize::MAX; k, a, b, 0, core::ptr::null_mut(), c, rsc, alpha, beta; $($p)*)
             }
         }
     };
+    (
+        $(#[$attr:meta])*
+        packb fn $name:ident;
+        $($p:tt)*
+    ) => {
+        $(#[$attr])*
+        ///
+        /// # Safety
+        ///
+        /// The contract of the f32 packing tile kernel (crate `sgemm_macros`
+        /// docs): `a` valid for `k·MR` reads, `b_src[p·rsb + j]` readable for
+        /// `p < k`, `j < NR`, `b_dst` valid for `k·NR` writes and not
+        /// overlapping the other operands, `c` valid for the tile's elements
+        /// `c[i·rsc + j]`, `i < MR`, `j < NR`, and the CPU has every feature
+        /// this function is compiled for.
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe fn $name(
+            k: usize,
+            a: *const f32,
+            b_src: *const f32,
+            rsb: usize,
+            b_dst: *mut f32,
+            c: *mut f32,
+            rsc: usize,
+            alpha: f32,
+            beta: f32,
+        ) {
+            // SAFETY: the packing kernel's contract is the body's.
+            unsafe {
+                sgemm_f32_tile_kernel!(@body pack = true, packed_b = false,
+                    ahead_panels = $crate::sgemm_macros::PACKB_AHEAD_PANELS, ahead = 0,
+                    rows = usize::MAX; k, a, b_src, rsb, b_dst, c, rsc, alpha, beta; $($p)*)
+            }
+        }
+    };
+    (
+        $(#[$attr:meta])*
+        bstream fn $name:ident;
+        $($p:tt)*
+    ) => {
+        $(#[$attr])*
+        ///
+        /// # Safety
+        ///
+        /// The contract of the f32 B-streaming tile kernel (crate
+        /// `sgemm_macros` docs): `a` valid for `k·MR` reads, `b[p·rsb + j]`
+        /// readable for `p < k`, `j < NR`, `rows ≤ MR`, `c` valid for the
+        /// elements `c[i·rsc + j]`, `i < rows`, `j < NR`, and the CPU has
+        /// every feature this function is compiled for.
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe fn $name(
+            k: usize,
+            a: *const f32,
+            b: *const f32,
+            rsb: usize,
+            ahead: usize,
+            c: *mut f32,
+            rsc: usize,
+            rows: usize,
+            alpha: f32,
+            beta: f32,
+        ) {
+            // SAFETY: the streaming kernel's contract is the body's (nothing
+            // stored to a panel; prefetches never fault).
+            unsafe {
+                sgemm_f32_tile_kernel!(@body pack = false, packed_b = false, ahead_panels = 0,
+                    ahead = ahead, rows = rows; k, a, b, rsb, core::ptr::null_mut(), c, rsc, alpha, beta; $($p)*)
+            }
+        }
+    };
+    // The body (an unsafe context): B row p at `b[p·rsb..][..NR]` (`rsb =
+    // NR` with `packed_b`); with `pack`, each row is also stored at
+    // `b_dst[p·NR..]`; the lines `ahead + ahead_panels·NR` floats past each B
+    // row read are prefetched into L2 when that is nonzero; only the first
+    // `rows` rows of C are written. The caller guarantees what the contract
+    // of its kernel says.
+    (@body pack = $pack:expr, packed_b = $packed_b:expr, ahead_panels = $ahead_panels:expr,
+        ahead = $ahead:expr, rows = $rows:expr;
+        $k:ident, $a:ident, $b:ident, $rsb:expr, $b_dst:expr, $c:ident, $rsc:ident, $alpha:ident, $beta:ident;
+        mr = $mr:literal; nv = $nv:literal; width = $w:literal;
+        vec = $v:ty; zero = $zero:expr;
+        load = $load:path; store = $store:path;
+        splat = $splat:path; fma = $fma:path; mul = $mul:path;
+        prefetch = $pf:path; prefetch_l2 = $pf2:path;
+    ) => {{
+        const MR: usize = $mr;
+        const NV: usize = $nv;
+        const W: usize = $w;
+        const PACK: bool = $pack;
+        /// Floats per cache line.
+        const LINE: usize = 16;
+        let rsb: usize = if $packed_b { NV * W } else { $rsb };
+        let ahead: usize = $ahead + $ahead_panels * NV * W;
+        let mut acc: [[$v; NV]; MR] = [[$zero; NV]; MR];
+        let mut pa = $a;
+        let mut pb = $b;
+        let mut pd: *mut f32 = $b_dst;
+        // Pull the C tile towards L1 while the K loop runs (its first and
+        // last element of each row; a prefetch never faults).
+        #[allow(clippy::needless_range_loop)]
+        for i in 0..MR {
+            $pf($c.wrapping_add(i * $rsc));
+            $pf($c.wrapping_add(i * $rsc + NV * W - 1));
+        }
+        // One step of K: NV vectors of B (stored to the panel when
+        // packing), MR broadcasts of A, MR·NV FMAs.
+        macro_rules! step {
+            ($u:expr) => {
+                let mut bv: [$v; NV] = [$zero; NV];
+                #[allow(clippy::needless_range_loop)]
+                for j in 0..NV {
+                    bv[j] = $load(pb.add($u * rsb + j * W));
+                    if PACK {
+                        $store(pd.add($u * NV * W + j * W), bv[j]);
+                    }
+                }
+                if ahead != 0 {
+                    let mut off = 0;
+                    while off < NV * W {
+                        $pf2(pb.wrapping_add($u * rsb + ahead + off));
+                        off += LINE;
+                    }
+                }
+                #[allow(clippy::needless_range_loop)]
+                for i in 0..MR {
+                    let ai = $splat(*pa.add($u * MR + i));
+                    for j in 0..NV {
+                        acc[i][j] = $fma(ai, bv[j], acc[i][j]);
+                    }
+                }
+            };
+        }
+        let mut left = $k;
+        while left >= 4 {
+            step!(0);
+            step!(1);
+            step!(2);
+            step!(3);
+            pa = pa.wrapping_add(4 * MR);
+            pb = pb.wrapping_add(4 * rsb);
+            pd = pd.wrapping_add(4 * NV * W);
+            left -= 4;
+        }
+        while left > 0 {
+            step!(0);
+            pa = pa.wrapping_add(MR);
+            pb = pb.wrapping_add(rsb);
+            pd = pd.wrapping_add(NV * W);
+            left -= 1;
+        }
+        sgemm_f32_store_tile!(acc, $c, $rsc, $alpha, $beta;
+            m = MR; rows = ($rows).min(MR); nv = NV; width = W;
+            load = $load; store = $store; splat = $splat; fma = $fma; mul = $mul;);
+    }};
 }
-
 /// Stamps an `M × (NV·W)` strided rows kernel (see the module docs).
 macro_rules! sgemm_f32_strided_kernel {
     (
@@ -142,7 +304,7 @@ macro_rules! sgemm_f32_strided_kernel {
         vec = $v:ty; zero = $zero:expr;
         load = $load:path; store = $store:path;
         splat = $splat:path; fma = $fma:path; mul = $mul:path;
-        prefetch = $pf:path;
+        prefetch = $pf:path; prefetch_l2 = $pf2:path;
     ) => {
         $(#[$attr])*
         ///
@@ -170,6 +332,8 @@ macro_rules! sgemm_f32_strided_kernel {
             const W: usize = $w;
             const PREFETCH_AHEAD: usize = 4 * NV * W;
             const PREFETCH_MIN_ROWS: usize = 5;
+            // Fewer rows: B rows this far ahead, into L2.
+            const PREFETCH_ROWS_AHEAD_L2: usize = 32;
             let mut acc: [[$v; NV]; M] = [[$zero; NV]; M];
             let mut pa = a;
             let mut pb = b;
@@ -184,17 +348,25 @@ macro_rules! sgemm_f32_strided_kernel {
                     // An unpacked B is read strip by strip along its rows:
                     // ask for this row's data a few strips ahead. (Measured on
                     // Zen 4: +8% for 16×4096×4096, where 16 rows are streamed
-                    // at once; −10..20% for 1 to 4 rows, where the hardware
-                    // prefetchers alone follow the 8 streams. Prefetching
-                    // both lines of a 32-float strip instead of the first:
-                    // 8×4096×4096 39 → 49 GFLOP/s, prepacked 16×4096×4096
-                    // 58 → 87.)
+                    // at once. Prefetching both lines of a 32-float strip
+                    // instead of the first: 8×4096×4096 39 → 49 GFLOP/s,
+                    // prepacked 16×4096×4096 58 → 87.) With 1 to 4 rows (a
+                    // GEMV over prepacked panels; a row-major B goes to the
+                    // row-sweep kernels), the panel's rows 32 ahead into L2:
+                    // prepacked 1×4096×4096 6.9 → 8.4 GFLOP/s, 4×4096×4096
+                    // 29 → 36 (loaded machine); 8 ahead 7.4, 64 8.6.
                     if M >= PREFETCH_MIN_ROWS {
                         // Every cache line of the strip (NR floats may span
                         // several), not only its first.
                         let mut off = 0;
                         while off < NV * W {
                             $pf(pb.wrapping_add(PREFETCH_AHEAD + off));
+                            off += 16;
+                        }
+                    } else {
+                        let mut off = 0;
+                        while off < NV * W {
+                            $pf2(pb.wrapping_add(PREFETCH_ROWS_AHEAD_L2 * rsb + off));
                             off += 16;
                         }
                     }
@@ -207,140 +379,106 @@ macro_rules! sgemm_f32_strided_kernel {
                     pa = pa.wrapping_add(csa);
                     pb = pb.wrapping_add(rsb);
                 }
-                let va = $splat(alpha);
-                if beta == 0.0 {
-                    for i in 0..M {
-                        for j in 0..NV {
-                            $store(c.add(i * rsc + j * W), $mul(acc[i][j], va));
-                        }
-                    }
-                } else if beta == 1.0 {
-                    for i in 0..M {
-                        for j in 0..NV {
-                            let p = c.add(i * rsc + j * W);
-                            $store(p, $fma(acc[i][j], va, $load(p)));
-                        }
-                    }
-                } else {
-                    let vb = $splat(beta);
-                    for i in 0..M {
-                        for j in 0..NV {
-                            let p = c.add(i * rsc + j * W);
-                            $store(p, $fma(acc[i][j], va, $mul($load(p), vb)));
-                        }
-                    }
-                }
+                sgemm_f32_store_tile!(acc, c, rsc, alpha, beta;
+                    m = M; rows = M; nv = NV; width = W;
+                    load = $load; store = $store; splat = $splat; fma = $fma; mul = $mul;);
             }
         }
     };
 }
 
-/// Stamps an `MR × (NV·W)` tile kernel that packs its B micro-panel on the
-/// fly: `unsafe fn(k, a, b_src, rsb, b_dst, c, rsc, alpha, beta)` computes
-/// exactly what the tile kernel computes with `b = b_dst`, but reads B
-/// unpacked (element `(p, j)` at `b_src[p·rsb + j]`, e.g. a row-major B) and
-/// stores every row it reads into the packed panel (`b_dst[p·NR + j]`), so
-/// the driver's first MR panel packs B while computing (as BLIS and oneDNN
-/// do) instead of in a separate, latency-bound pass. Rows of `b_src` a few
-/// steps ahead are prefetched (a strided B defeats the hardware prefetchers).
-macro_rules! sgemm_f32_tile_packb_kernel {
+/// How far ahead (in floats) the row-sweep kernels prefetch each B row
+/// into L2: 2 KiB. Measured on Zen 4, 1×4096×4096 (GFLOP/s, loaded
+/// machine): none 10.5, 2 KiB 11.7, 4 KiB ≈ 10.5, 8 KiB ≈ 10.6; into L1
+/// (1–4 KiB ahead) 8.7–9.3.
+pub const SWEEP_PREFETCH_AHEAD: usize = 512;
+
+/// Stamps an `M`-row, `R`-deep row-sweep GEMV kernel
+/// `sgemm_f32_{M}x{R}_sweep_{isa}`: `unsafe fn(n, a, rsa, csa, b, rsb, y, rsy)`
+/// adds `Σ_{r<R} a[i·rsa + r·csa]·b[r·rsb + j]` to `y[i·rsy + j]` for
+/// `i < M`, `j < n`, one FMA per product in order `r = 0, 1, …` (so a sweep
+/// over K in steps of R sums every element in K order). B's `R` rows are
+/// read left to right, each a sequential stream the hardware prefetchers
+/// follow, while the `M` output rows stay in L1: GEMV and M ≤ 4 GEMM read a
+/// row-major B at the memory's full speed. The hardware prefetchers stop at
+/// each 4 KiB page, so every line of each B row is also prefetched into L2
+/// [`SWEEP_PREFETCH_AHEAD`] floats ahead. The last `n mod W` columns use
+/// masked loads and stores (nothing outside `j < n` is touched).
+macro_rules! sgemm_f32_sweep_kernel {
     (
         $(#[$attr:meta])*
         fn $name:ident;
-        mr = $mr:literal; nv = $nv:literal; width = $w:literal;
+        m = $m:literal; r = $r:literal; width = $w:literal;
         vec = $v:ty; zero = $zero:expr;
         load = $load:path; store = $store:path;
-        splat = $splat:path; fma = $fma:path; mul = $mul:path;
-        prefetch = $pf:path;
+        load_tail = $lt:path; store_tail = $st:path;
+        splat = $splat:path; fma = $fma:path;
+        prefetch = $pf:path; ahead = $ahead:expr;
     ) => {
         $(#[$attr])*
         ///
         /// # Safety
         ///
-        /// `a` valid for `k·MR` reads, `b_src[p·rsb + j]` readable for
-        /// `p < k`, `j < NR`, `b_dst` valid for `k·NR` writes and not
-        /// overlapping the other operands, `c` valid for the tile's elements
-        /// `c[i·rsc + j]`, `i < MR`, `j < NR`, and the CPU has every feature
-        /// this function is compiled for.
+        /// `a[i·rsa + r·csa]` readable for `i < M`, `r < R`; `b[r·rsb + j]`
+        /// readable and `y[i·rsy + j]` readable and writable for `j < n`;
+        /// `y` not overlapping `a` or `b`; the CPU has every feature this
+        /// function is compiled for.
         #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
         pub unsafe fn $name(
-            k: usize,
+            n: usize,
             a: *const f32,
-            b_src: *const f32,
+            rsa: usize,
+            csa: usize,
+            b: *const f32,
             rsb: usize,
-            b_dst: *mut f32,
-            c: *mut f32,
-            rsc: usize,
-            alpha: f32,
-            beta: f32,
+            y: *mut f32,
+            rsy: usize,
         ) {
-            const MR: usize = $mr;
-            const NV: usize = $nv;
+            const M: usize = $m;
+            const R: usize = $r;
             const W: usize = $w;
-            /// Rows of B prefetched ahead of the one being read.
-            const AHEAD: usize = 8;
-            let mut acc: [[$v; NV]; MR] = [[$zero; NV]; MR];
-            let mut pa = a;
-            let mut ps = b_src;
-            let mut pd = b_dst;
-            // SAFETY: the caller guarantees `k·MR` readable f32 at `a`, the
-            // `k` strided rows at `b_src`, `k·NR` writable at `b_dst` and the
-            // tile at `c`; every access below stays inside them (prefetches
-            // may point past them, which never faults).
+            // SAFETY: the caller guarantees the A elements, the B rows and
+            // the Y rows described above; every access stays inside them
+            // (the tail is masked to `n - j` lanes).
             unsafe {
-                for i in 0..MR {
-                    $pf(c.wrapping_add(i * rsc));
-                    $pf(c.wrapping_add(i * rsc + NV * W - 1));
-                }
-                for p in 0..AHEAD.min(k) {
-                    let mut off = 0;
-                    while off < NV * W {
-                        $pf(b_src.wrapping_add(p * rsb + off));
-                        off += 16;
+                let mut x: [[$v; R]; M] = [[$zero; R]; M];
+                for i in 0..M {
+                    for r in 0..R {
+                        x[i][r] = $splat(*a.add(i * rsa + r * csa));
                     }
                 }
-                for _ in 0..k {
-                    let mut bv: [$v; NV] = [$zero; NV];
-                    for j in 0..NV {
-                        bv[j] = $load(ps.add(j * W));
-                        $store(pd.add(j * W), bv[j]);
-                    }
-                    let mut off = 0;
-                    while off < NV * W {
-                        $pf(ps.wrapping_add(AHEAD * rsb + off));
-                        off += 16;
-                    }
-                    for i in 0..MR {
-                        let ai = $splat(*pa.add(i));
-                        for j in 0..NV {
-                            acc[i][j] = $fma(ai, bv[j], acc[i][j]);
+                let mut j = 0;
+                while j + W <= n {
+                    let mut bv: [$v; R] = [$zero; R];
+                    for r in 0..R {
+                        bv[r] = $load(b.add(r * rsb + j));
+                        if j % 16 == 0 {
+                            $pf(b.wrapping_add(r * rsb + j + $ahead));
                         }
                     }
-                    pa = pa.wrapping_add(MR);
-                    ps = ps.wrapping_add(rsb);
-                    pd = pd.wrapping_add(NV * W);
+                    for i in 0..M {
+                        let p = y.add(i * rsy + j);
+                        let mut acc = $load(p);
+                        for r in 0..R {
+                            acc = $fma(x[i][r], bv[r], acc);
+                        }
+                        $store(p, acc);
+                    }
+                    j += W;
                 }
-                let va = $splat(alpha);
-                if beta == 0.0 {
-                    for i in 0..MR {
-                        for j in 0..NV {
-                            $store(c.add(i * rsc + j * W), $mul(acc[i][j], va));
-                        }
+                if j < n {
+                    let left = n - j;
+                    let mut bv: [$v; R] = [$zero; R];
+                    for r in 0..R {
+                        bv[r] = $lt(b.add(r * rsb + j), left);
                     }
-                } else if beta == 1.0 {
-                    for i in 0..MR {
-                        for j in 0..NV {
-                            let p = c.add(i * rsc + j * W);
-                            $store(p, $fma(acc[i][j], va, $load(p)));
+                    for i in 0..M {
+                        let p = y.add(i * rsy + j);
+                        let mut acc = $lt(p, left);
+                        for r in 0..R {
+                            acc = $fma(x[i][r], bv[r], acc);
                         }
-                    }
-                } else {
-                    let vb = $splat(beta);
-                    for i in 0..MR {
-                        for j in 0..NV {
-                            let p = c.add(i * rsc + j * W);
-                            $store(p, $fma(acc[i][j], va, $mul($load(p), vb)));
-                        }
+                        $st(p, acc, left);
                     }
                 }
             }

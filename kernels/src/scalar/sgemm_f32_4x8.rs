@@ -9,5 +9,5 @@ sgemm_f32_tile_kernel! {
     vec = f32; zero = 0.0f32;
     load = load; store = store;
     splat = splat; fma = fma; mul = mul;
-    prefetch = prefetch;
+    prefetch = prefetch; prefetch_l2 = prefetch;
 }

@@ -11,7 +11,7 @@ macro_rules! stamp {
             vec = f32; zero = 0.0f32;
             load = load; store = store;
             splat = splat; fma = fma; mul = mul;
-            prefetch = prefetch;
+            prefetch = prefetch; prefetch_l2 = prefetch;
         }
     )*};
 }

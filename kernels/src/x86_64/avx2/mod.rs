@@ -23,5 +23,7 @@ pub mod scan_f32_ip;
 pub mod scan_s8_ip;
 pub mod sum_u64;
 
+pub mod sgemm_f32_4x4_sweep;
 pub mod sgemm_f32_6x16;
+pub mod sgemm_f32_6x16_packb;
 pub mod sgemm_f32_6x16_strided;

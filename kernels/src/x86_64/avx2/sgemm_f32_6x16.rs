@@ -1,9 +1,10 @@
 //! AVX2+FMA f32 GEMM tile kernel, 6 rows × 16 columns (12 vector
 //! accumulators held in registers for the whole K loop).
 
+use super::super::prefetch::{prefetch_l2, prefetch_t0};
 use core::arch::x86_64::{
     __m256, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps, _mm256_setzero_ps,
-    _mm256_storeu_ps, _mm_prefetch, _MM_HINT_T0,
+    _mm256_storeu_ps,
 };
 
 sgemm_f32_tile_kernel! {
@@ -14,12 +15,5 @@ sgemm_f32_tile_kernel! {
     vec = __m256; zero = _mm256_setzero_ps();
     load = _mm256_loadu_ps; store = _mm256_storeu_ps;
     splat = _mm256_set1_ps; fma = _mm256_fmadd_ps; mul = _mm256_mul_ps;
-    prefetch = prefetch_t0;
-}
-
-/// Prefetches the cache line holding `p` into L1.
-#[inline(always)]
-fn prefetch_t0(p: *const f32) {
-    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
-    unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
+    prefetch = prefetch_t0; prefetch_l2 = prefetch_l2;
 }

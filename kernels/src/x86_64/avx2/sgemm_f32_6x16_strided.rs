@@ -1,6 +1,7 @@
 //! AVX2+FMA f32 strided rows kernels, 1 to 6 rows × 16 columns (GEMV without
 //! packing, and the short row edges of the blocked GEMM).
 
+use super::super::prefetch::prefetch_l2;
 use core::arch::x86_64::{
     __m256, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps, _mm256_setzero_ps,
     _mm256_storeu_ps, _mm_prefetch, _MM_HINT_T0,
@@ -16,7 +17,7 @@ macro_rules! stamp {
             vec = __m256; zero = _mm256_setzero_ps();
             load = _mm256_loadu_ps; store = _mm256_storeu_ps;
             splat = _mm256_set1_ps; fma = _mm256_fmadd_ps; mul = _mm256_mul_ps;
-            prefetch = prefetch_t0;
+            prefetch = prefetch_t0; prefetch_l2 = prefetch_l2;
         }
     )*};
 }

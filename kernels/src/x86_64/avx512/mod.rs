@@ -30,3 +30,6 @@ pub mod sum_u64;
 pub mod sgemm_f32_14x32;
 pub mod sgemm_f32_14x32_packb;
 pub mod sgemm_f32_14x32_strided;
+pub mod sgemm_f32_16x16_bstream;
+pub mod sgemm_f32_4x4_sweep;
+pub mod sgemm_f32_8x32_bstream;

@@ -1,25 +1,19 @@
 //! AVX-512F f32 GEMM tile kernel, 14 × 32, that packs its B micro-panel from
 //! an unpacked (row-major) B while computing.
 
+use super::super::prefetch::{prefetch_l2, prefetch_t0};
 use core::arch::x86_64::{
     __m512, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps,
-    _mm512_storeu_ps, _mm_prefetch, _MM_HINT_T0,
+    _mm512_storeu_ps,
 };
 
-sgemm_f32_tile_packb_kernel! {
+sgemm_f32_tile_kernel! {
     /// f32 GEMM microkernel, 14×32 tile, packing B on the fly, AVX-512F.
     #[target_feature(enable = "avx512f")]
-    fn sgemm_f32_14x32_packb_avx512;
+    packb fn sgemm_f32_14x32_packb_avx512;
     mr = 14; nv = 2; width = 16;
     vec = __m512; zero = _mm512_setzero_ps();
     load = _mm512_loadu_ps; store = _mm512_storeu_ps;
     splat = _mm512_set1_ps; fma = _mm512_fmadd_ps; mul = _mm512_mul_ps;
-    prefetch = prefetch_t0;
-}
-
-/// Prefetches the cache line holding `p` into L1.
-#[inline(always)]
-fn prefetch_t0(p: *const f32) {
-    // SAFETY: a prefetch is a hint; it never faults, whatever the address.
-    unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
+    prefetch = prefetch_t0; prefetch_l2 = prefetch_l2;
 }

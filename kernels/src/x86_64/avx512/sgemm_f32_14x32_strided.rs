@@ -1,6 +1,7 @@
 //! AVX-512F f32 strided rows kernels, 1 to 14 rows × 32 columns (GEMV without
 //! packing, and the short row edges of the blocked GEMM).
 
+use super::super::prefetch::prefetch_l2;
 use core::arch::x86_64::{
     __m512, _mm512_fmadd_ps, _mm512_loadu_ps, _mm512_mul_ps, _mm512_set1_ps, _mm512_setzero_ps,
     _mm512_storeu_ps, _mm_prefetch, _MM_HINT_T0,
@@ -16,7 +17,7 @@ macro_rules! stamp {
             vec = __m512; zero = _mm512_setzero_ps();
             load = _mm512_loadu_ps; store = _mm512_storeu_ps;
             splat = _mm512_set1_ps; fma = _mm512_fmadd_ps; mul = _mm512_mul_ps;
-            prefetch = prefetch_t0;
+            prefetch = prefetch_t0; prefetch_l2 = prefetch_l2;
         }
     )*};
 }
