@@ -109,105 +109,62 @@ macro_rules! sgemm_f32_store_tile {
 /// (`packb fn …`) or B-streaming tile kernel (`bstream fn …`); see the
 /// module docs for the contracts. All three run the same body.
 macro_rules! sgemm_f32_tile_kernel {
-    (
-        $(#[$attr:meta])*
-        fn $name:ident;
-        $($p:tt)*
-    ) => {
-        $(#[$attr])*
-        ///
-        /// # Safety
-        ///
-        /// The contract of the f32 tile kernel (crate `sgemm_macros` docs):
-        /// `a` valid for `k·MR` reads, `b` for `k·NR` reads, `c` valid for the
-        /// tile's elements `c[i·rsc + j]`, `i < MR`, `j < NR`, and the CPU has
-        /// every feature this function is compiled for.
-        #[allow(clippy::too_many_arguments)]
-        pub unsafe fn $name(
-            k: usize,
-            a: *const f32,
-            b: *const f32,
-            c: *mut f32,
-            rsc: usize,
-            alpha: f32,
-            beta: f32,
-        ) {
-            // SAFETY: the tile kernel's contract is the body's with B read
-            // packed (`rsb = NR`), nothing stored and nothing prefetched.
-            unsafe {
-                sgemm_f32_tile_kernel!(@body pack = false, packed_b = true, ahead_panels = 0, ahead = 0,
-                    rows = usize::MAX; k, a, b, 0, core::ptr::null_mut(), c, rsc, alpha, beta; $($p)*)
-            }
-        }
+    ($(#[$attr:meta])* fn $name:ident; $($p:tt)*) => {
+        sgemm_f32_tile_kernel!(@fn $name; $(#[$attr])*
+            ///
+            /// # Safety
+            ///
+            /// The contract of the f32 tile kernel (crate `sgemm_macros` docs):
+            /// `a` valid for `k·MR` reads, `b` for `k·NR` reads, `c` valid for the
+            /// tile's elements `c[i·rsc + j]`, `i < MR`, `j < NR`, and the CPU has
+            /// every feature this function is compiled for.
+            params (k: usize, a: *const f32, b: *const f32, c: *mut f32, rsc: usize, alpha: f32, beta: f32)
+            // B read packed (`rsb = NR`), nothing stored, nothing prefetched.
+            body (pack = false, packed_b = true, ahead_panels = 0, ahead = 0, rows = usize::MAX;
+                k, a, b, 0, core::ptr::null_mut(), c, rsc, alpha, beta);
+            $($p)*);
     };
-    (
-        $(#[$attr:meta])*
-        packb fn $name:ident;
-        $($p:tt)*
-    ) => {
-        $(#[$attr])*
-        ///
-        /// # Safety
-        ///
-        /// The contract of the f32 packing tile kernel (crate `sgemm_macros`
-        /// docs): `a` valid for `k·MR` reads, `b_src[p·rsb + j]` readable for
-        /// `p < k`, `j < NR`, `b_dst` valid for `k·NR` writes and not
-        /// overlapping the other operands, `c` valid for the tile's elements
-        /// `c[i·rsc + j]`, `i < MR`, `j < NR`, and the CPU has every feature
-        /// this function is compiled for.
-        #[allow(clippy::too_many_arguments)]
-        pub unsafe fn $name(
-            k: usize,
-            a: *const f32,
-            b_src: *const f32,
-            rsb: usize,
-            b_dst: *mut f32,
-            c: *mut f32,
-            rsc: usize,
-            alpha: f32,
-            beta: f32,
-        ) {
-            // SAFETY: the packing kernel's contract is the body's.
-            unsafe {
-                sgemm_f32_tile_kernel!(@body pack = true, packed_b = false,
-                    ahead_panels = $crate::sgemm_macros::PACKB_AHEAD_PANELS, ahead = 0,
-                    rows = usize::MAX; k, a, b_src, rsb, b_dst, c, rsc, alpha, beta; $($p)*)
-            }
-        }
+    ($(#[$attr:meta])* packb fn $name:ident; $($p:tt)*) => {
+        sgemm_f32_tile_kernel!(@fn $name; $(#[$attr])*
+            ///
+            /// # Safety
+            ///
+            /// The contract of the f32 packing tile kernel (crate `sgemm_macros`
+            /// docs): `a` valid for `k·MR` reads, `b_src[p·rsb + j]` readable for
+            /// `p < k`, `j < NR`, `b_dst` valid for `k·NR` writes and not
+            /// overlapping the other operands, `c` valid for the tile's elements
+            /// `c[i·rsc + j]`, `i < MR`, `j < NR`, and the CPU has every feature
+            /// this function is compiled for.
+            params (k: usize, a: *const f32, b_src: *const f32, rsb: usize, b_dst: *mut f32, c: *mut f32, rsc: usize, alpha: f32, beta: f32)
+            body (pack = true, packed_b = false, ahead_panels = $crate::sgemm_macros::PACKB_AHEAD_PANELS,
+                ahead = 0, rows = usize::MAX; k, a, b_src, rsb, b_dst, c, rsc, alpha, beta);
+            $($p)*);
     };
-    (
-        $(#[$attr:meta])*
-        bstream fn $name:ident;
-        $($p:tt)*
-    ) => {
+    ($(#[$attr:meta])* bstream fn $name:ident; $($p:tt)*) => {
+        sgemm_f32_tile_kernel!(@fn $name; $(#[$attr])*
+            ///
+            /// # Safety
+            ///
+            /// The contract of the f32 B-streaming tile kernel (crate
+            /// `sgemm_macros` docs): `a` valid for `k·MR` reads, `b[p·rsb + j]`
+            /// readable for `p < k`, `j < NR`, `rows ≤ MR`, `c` valid for the
+            /// elements `c[i·rsc + j]`, `i < rows`, `j < NR`, and the CPU has
+            /// every feature this function is compiled for.
+            params (k: usize, a: *const f32, b: *const f32, rsb: usize, ahead: usize, c: *mut f32, rsc: usize, rows: usize, alpha: f32, beta: f32)
+            // Nothing stored to a panel; prefetches never fault.
+            body (pack = false, packed_b = false, ahead_panels = 0, ahead = ahead, rows = rows;
+                k, a, b, rsb, core::ptr::null_mut(), c, rsc, alpha, beta);
+            $($p)*);
+    };
+    // One kernel: its documentation, its parameters, and the body's
+    // arguments (the three kinds differ only there).
+    (@fn $name:ident; $(#[$attr:meta])* params ($($arg:ident: $ty:ty),*) body ($($body:tt)*); $($p:tt)*) => {
         $(#[$attr])*
-        ///
-        /// # Safety
-        ///
-        /// The contract of the f32 B-streaming tile kernel (crate
-        /// `sgemm_macros` docs): `a` valid for `k·MR` reads, `b[p·rsb + j]`
-        /// readable for `p < k`, `j < NR`, `rows ≤ MR`, `c` valid for the
-        /// elements `c[i·rsc + j]`, `i < rows`, `j < NR`, and the CPU has
-        /// every feature this function is compiled for.
         #[allow(clippy::too_many_arguments)]
-        pub unsafe fn $name(
-            k: usize,
-            a: *const f32,
-            b: *const f32,
-            rsb: usize,
-            ahead: usize,
-            c: *mut f32,
-            rsc: usize,
-            rows: usize,
-            alpha: f32,
-            beta: f32,
-        ) {
-            // SAFETY: the streaming kernel's contract is the body's (nothing
-            // stored to a panel; prefetches never fault).
-            unsafe {
-                sgemm_f32_tile_kernel!(@body pack = false, packed_b = false, ahead_panels = 0,
-                    ahead = ahead, rows = rows; k, a, b, rsb, core::ptr::null_mut(), c, rsc, alpha, beta; $($p)*)
-            }
+        pub unsafe fn $name($($arg: $ty),*) {
+            // SAFETY: the caller upholds this kernel's contract (its `# Safety`
+            // section), which is the body's contract for these arguments.
+            unsafe { sgemm_f32_tile_kernel!(@body $($body)*; $($p)*) }
         }
     };
     // The body (an unsafe context): B row p at `b[p·rsb..][..NR]` (`rsb =
@@ -404,7 +361,22 @@ pub const SWEEP_PREFETCH_AHEAD: usize = 512;
 /// each 4 KiB page, so every line of each B row is also prefetched into L2
 /// [`SWEEP_PREFETCH_AHEAD`] floats ahead. The last `n mod W` columns use
 /// masked loads and stores (nothing outside `j < n` is touched).
+///
+/// `fns = [name = (M, R), …];` stamps one kernel per entry, with the same
+/// attributes and ISA parameters (each ISA's file is one invocation).
 macro_rules! sgemm_f32_sweep_kernel {
+    (
+        $(#[$attr:meta])*
+        fns = [$($name:ident = ($m:literal, $r:literal)),* $(,)?];
+        $($p:tt)*
+    ) => {
+        sgemm_f32_sweep_kernel!(@each [$(#[$attr])*] [$($p)*] $($name $m $r)*);
+    };
+    (@each [$($attr:tt)*] [$($p:tt)*] $name:ident $m:literal $r:literal $($rest:tt)*) => {
+        sgemm_f32_sweep_kernel! { $($attr)* fn $name; m = $m; r = $r; $($p)* }
+        sgemm_f32_sweep_kernel!(@each [$($attr)*] [$($p)*] $($rest)*);
+    };
+    (@each $attr:tt $p:tt) => {};
     (
         $(#[$attr:meta])*
         fn $name:ident;

@@ -10,31 +10,26 @@ use core::arch::x86_64::{
     _mm256_storeu_ps,
 };
 
-macro_rules! stamp {
-    ($($name:ident = ($m:literal, $r:literal)),*) => {$(
-        sgemm_f32_sweep_kernel! {
-            /// f32 row-sweep GEMV kernel (output rows × rows of B), AVX2+FMA.
-            #[target_feature(enable = "avx2,fma")]
-            fn $name;
-            m = $m; r = $r; width = 8;
-            vec = __m256; zero = _mm256_setzero_ps();
-            load = _mm256_loadu_ps; store = _mm256_storeu_ps;
-            load_tail = load_tail; store_tail = store_tail;
-            splat = _mm256_set1_ps; fma = _mm256_fmadd_ps;
-            prefetch = prefetch_l2; ahead = SWEEP_PREFETCH_AHEAD;
-        }
-    )*};
+sgemm_f32_sweep_kernel! {
+    /// f32 row-sweep GEMV kernel (output rows × rows of B), AVX2+FMA.
+    #[target_feature(enable = "avx2,fma")]
+    fns = [
+        sgemm_f32_1x1_sweep_avx2 = (1, 1),
+        sgemm_f32_2x1_sweep_avx2 = (2, 1),
+        sgemm_f32_3x1_sweep_avx2 = (3, 1),
+        sgemm_f32_4x1_sweep_avx2 = (4, 1),
+        sgemm_f32_1x4_sweep_avx2 = (1, 4),
+        sgemm_f32_2x4_sweep_avx2 = (2, 4),
+        sgemm_f32_3x4_sweep_avx2 = (3, 4),
+        sgemm_f32_4x4_sweep_avx2 = (4, 4),
+    ];
+    width = 8;
+    vec = __m256; zero = _mm256_setzero_ps();
+    load = _mm256_loadu_ps; store = _mm256_storeu_ps;
+    load_tail = load_tail; store_tail = store_tail;
+    splat = _mm256_set1_ps; fma = _mm256_fmadd_ps;
+    prefetch = prefetch_l2; ahead = SWEEP_PREFETCH_AHEAD;
 }
-stamp!(
-    sgemm_f32_1x1_sweep_avx2 = (1, 1),
-    sgemm_f32_2x1_sweep_avx2 = (2, 1),
-    sgemm_f32_3x1_sweep_avx2 = (3, 1),
-    sgemm_f32_4x1_sweep_avx2 = (4, 1),
-    sgemm_f32_1x4_sweep_avx2 = (1, 4),
-    sgemm_f32_2x4_sweep_avx2 = (2, 4),
-    sgemm_f32_3x4_sweep_avx2 = (3, 4),
-    sgemm_f32_4x4_sweep_avx2 = (4, 4)
-);
 
 /// All-ones in the first `n < 8` lanes.
 #[inline]

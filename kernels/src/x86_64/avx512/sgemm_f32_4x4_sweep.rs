@@ -9,31 +9,26 @@ use core::arch::x86_64::{
     _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
 };
 
-macro_rules! stamp {
-    ($($name:ident = ($m:literal, $r:literal)),*) => {$(
-        sgemm_f32_sweep_kernel! {
-            /// f32 row-sweep GEMV kernel (output rows × rows of B), AVX-512F.
-            #[target_feature(enable = "avx512f")]
-            fn $name;
-            m = $m; r = $r; width = 16;
-            vec = __m512; zero = _mm512_setzero_ps();
-            load = _mm512_loadu_ps; store = _mm512_storeu_ps;
-            load_tail = load_tail; store_tail = store_tail;
-            splat = _mm512_set1_ps; fma = _mm512_fmadd_ps;
-            prefetch = prefetch_l2; ahead = SWEEP_PREFETCH_AHEAD;
-        }
-    )*};
+sgemm_f32_sweep_kernel! {
+    /// f32 row-sweep GEMV kernel (output rows × rows of B), AVX-512F.
+    #[target_feature(enable = "avx512f")]
+    fns = [
+        sgemm_f32_1x1_sweep_avx512 = (1, 1),
+        sgemm_f32_2x1_sweep_avx512 = (2, 1),
+        sgemm_f32_3x1_sweep_avx512 = (3, 1),
+        sgemm_f32_4x1_sweep_avx512 = (4, 1),
+        sgemm_f32_1x4_sweep_avx512 = (1, 4),
+        sgemm_f32_2x4_sweep_avx512 = (2, 4),
+        sgemm_f32_3x4_sweep_avx512 = (3, 4),
+        sgemm_f32_4x4_sweep_avx512 = (4, 4),
+    ];
+    width = 16;
+    vec = __m512; zero = _mm512_setzero_ps();
+    load = _mm512_loadu_ps; store = _mm512_storeu_ps;
+    load_tail = load_tail; store_tail = store_tail;
+    splat = _mm512_set1_ps; fma = _mm512_fmadd_ps;
+    prefetch = prefetch_l2; ahead = SWEEP_PREFETCH_AHEAD;
 }
-stamp!(
-    sgemm_f32_1x1_sweep_avx512 = (1, 1),
-    sgemm_f32_2x1_sweep_avx512 = (2, 1),
-    sgemm_f32_3x1_sweep_avx512 = (3, 1),
-    sgemm_f32_4x1_sweep_avx512 = (4, 1),
-    sgemm_f32_1x4_sweep_avx512 = (1, 4),
-    sgemm_f32_2x4_sweep_avx512 = (2, 4),
-    sgemm_f32_3x4_sweep_avx512 = (3, 4),
-    sgemm_f32_4x4_sweep_avx512 = (4, 4)
-);
 
 /// The first `n < 16` lanes.
 #[inline]
