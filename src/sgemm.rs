@@ -2,8 +2,8 @@
 //! ([`crate::gemm`]), with AVX-512F (14×32), AVX2+FMA (6×16) and scalar
 //! (4×8) microkernels, prepacked B, and paths for small M that skip the
 //! driver:
-//! - `m ≤ 4`, row-major B: the row-sweep kernels ([`gemv_sweep`]);
-//! - `m ≤ 4`, column-major B: dot-product scans ([`gemv_dots`]);
+//! - `m ≤ 4`, row-major B: the row-sweep kernels ([`Gemv::Sweep`]);
+//! - `m ≤ 4`, column-major B: dot-product scans ([`Gemv::Dots`]);
 //! - `5 ≤ m ≤ 16`, row-major B: the B-streaming kernels ([`gemm_small_m`]);
 //! - otherwise `m ≤ 16` (prepacked B, an ISA without those kernels) and
 //!   in-cache problems: the strided rows kernels ([`gemm_unpacked`]).
@@ -621,12 +621,12 @@ pub fn sgemm(
     let kern = &ctx.kernels().sgemm;
     if let (Some(scan), true) = (&ctx.kernels().dot.scan_f32_ip, a.rows() <= GEMV_M) {
         if b.row_stride() == 1 && b.col_stride() != 1 && b.cols() > 1 {
-            gemv_dots(ctx, scan.f, alpha, a, b, beta, &mut c);
+            gemv(ctx, Gemv::Dots(scan.f), alpha, a, b, beta, &mut c);
             return Ok(());
         }
     }
     if let (true, Some(sw), true) = (b.is_row_contiguous(), kern.sweep, a.rows() <= GEMV_M) {
-        gemv_sweep(ctx, sw, alpha, a, b, beta, &mut c);
+        gemv(ctx, Gemv::Sweep(sw), alpha, a, b, beta, &mut c);
         return Ok(());
     }
     if let (true, Some(bs)) = (b.is_row_contiguous(), kern.small_m(a.rows())) {
@@ -869,71 +869,37 @@ fn gemv_blocks(
     });
 }
 
-/// The GEMV path for a row-major B (`m ≤ GEMV_M`): Y (`m` rows of a block
-/// of columns, in L1) accumulates `A[:, p]·B[p, :]` over K in order, [`SWEEP_R`]
-/// rows of B per kernel call, each row read left to right, so B is one
-/// sequential stream per row (measured on Zen 4, loaded machine,
-/// 1×4096×4096: 11.7 GFLOP/s against 10.5 for strips of 32 columns 8 rows
-/// deep; 4×4096×4096: 35 against 34.5). Then `C ← alpha·Y +
-/// beta·C`. N is split over the threads on NR boundaries; every element
-/// sums K in order, whatever the thread count.
-fn gemv_sweep(
-    ctx: &Context,
-    sw: Sweep,
-    alpha: f32,
-    a: MatRef<'_, f32>,
-    b: MatRef<'_, f32>,
-    beta: f32,
-    c: &mut MatMut<'_, f32>,
-) {
-    let (m, k) = (a.rows(), a.cols());
-    debug_assert!((1..=GEMV_M).contains(&m) && b.is_row_contiguous());
-    let (adata, rsa, csa) = (a.as_slice(), a.row_stride(), a.col_stride());
-    let (bdata, rsb) = (b.as_slice(), b.row_stride());
-    gemv_blocks(ctx, alpha, beta, c, k, SWEEP_COLS, |j0, w, y| {
-        y.fill(0.0);
-        let mut p = 0;
-        while p < k {
-            let (r, f) = if k - p >= SWEEP_R {
-                (SWEEP_R, sw.deep[m - 1])
-            } else {
-                (1, sw.one[m - 1])
-            };
-            // SAFETY: A's elements (i, p..p+r), i < m, and B's rows p..p+r,
-            // columns j0..j0+w, lie in the validated views; Y holds m rows
-            // of w floats (row stride w), this thread's own.
-            unsafe {
-                f(
-                    w,
-                    adata[p * csa..].as_ptr(),
-                    rsa,
-                    csa,
-                    bdata[p * rsb + j0..].as_ptr(),
-                    rsb,
-                    y.as_mut_ptr(),
-                    w,
-                )
-            };
-            p += r;
-        }
-    });
-}
-
 /// One query against many rows: `(q, rows, row_stride, n_rows, d, out)`,
 /// `out[r] = Σ_p q[p]·rows[r·row_stride + p]` (the dot family's scan).
 type ScanFn = unsafe fn(*const f32, *const f32, usize, usize, usize, *mut f32);
 
-/// The GEMV path for a column-major B (`m ≤ GEMV_M`): every element of C is
-/// the dot product of a row of A with a contiguous column of B, so each
-/// output row is one scan of A's row against B's columns (the dot family's
-/// `scan_f32_ip`, which reads each column as one sequential stream). Columns
-/// go in blocks that fit half of L2, so for `m > 1` the other rows reread
-/// the block from cache. A row of A with a column stride is copied first.
-/// Then `C ← alpha·dots + beta·C`. N is split over the threads; each dot is
-/// summed the same way whatever the thread count.
-fn gemv_dots(
+/// How a GEMV (`m ≤ GEMV_M`) reads B.
+#[derive(Clone, Copy)]
+enum Gemv {
+    /// A row-major B: Y (`m` rows of a block of columns, in L1) accumulates
+    /// `A[:, p]·B[p, :]` over K in order, [`SWEEP_R`] rows of B per kernel
+    /// call, each row read left to right, so B is one sequential stream per
+    /// row (measured on Zen 4, loaded machine, 1×4096×4096: 11.7 GFLOP/s
+    /// against 10.5 for strips of 32 columns 8 rows deep; 4×4096×4096: 35
+    /// against 34.5). N is split on NR boundaries; every element sums K in
+    /// order, whatever the thread count.
+    Sweep(Sweep),
+    /// A column-major B: every element of C is the dot product of a row of A
+    /// with a contiguous column of B, so each output row is one scan of A's
+    /// row against B's columns (the dot family's `scan_f32_ip`, which reads
+    /// each column as one sequential stream). Columns go in blocks that fit
+    /// half of L2, so for `m > 1` the other rows reread the block from
+    /// cache. A row of A with a column stride is copied first. Each dot is
+    /// summed the same way whatever the thread count.
+    Dots(ScanFn),
+}
+
+/// The GEMV path (`m ≤ GEMV_M`): `A·B` block by block of columns as `how`
+/// says, then `C ← alpha·(A·B) + beta·C`, N split over the threads
+/// ([`gemv_blocks`]).
+fn gemv(
     ctx: &Context,
-    scan: ScanFn,
+    how: Gemv,
     alpha: f32,
     a: MatRef<'_, f32>,
     b: MatRef<'_, f32>,
@@ -941,29 +907,65 @@ fn gemv_dots(
     c: &mut MatMut<'_, f32>,
 ) {
     let (m, k) = (a.rows(), a.cols());
-    debug_assert!((1..=GEMV_M).contains(&m) && b.row_stride() == 1);
-    let block = ((ctx.cache_sizes().l2 / 2) / (4 * k).max(1)).clamp(1, 1024);
+    debug_assert!((1..=GEMV_M).contains(&m));
     let (adata, rsa, csa) = (a.as_slice(), a.row_stride(), a.col_stride());
-    let (bdata, csb) = (b.as_slice(), b.col_stride());
-    gemv_blocks(ctx, alpha, beta, c, k, block, |j0, w, out| {
-        // A's rows, contiguous (copied when A has a column stride).
-        let mut copy = buffers::take::<f32>(buffers::SLOT_A, if csa == 1 { 0 } else { k });
-        for (i, o) in out.chunks_exact_mut(w).enumerate() {
-            let q: &[f32] = if csa == 1 {
-                &adata[i * rsa..i * rsa + k]
-            } else {
-                for (p, x) in copy.iter_mut().enumerate() {
-                    *x = adata[i * rsa + p * csa];
+    match how {
+        Gemv::Sweep(sw) => {
+            debug_assert!(b.is_row_contiguous());
+            let (bdata, rsb) = (b.as_slice(), b.row_stride());
+            gemv_blocks(ctx, alpha, beta, c, k, SWEEP_COLS, |j0, w, y| {
+                y.fill(0.0);
+                let mut p = 0;
+                while p < k {
+                    let (r, f) = if k - p >= SWEEP_R {
+                        (SWEEP_R, sw.deep[m - 1])
+                    } else {
+                        (1, sw.one[m - 1])
+                    };
+                    // SAFETY: A's elements (i, p..p+r), i < m, and B's rows p..p+r,
+                    // columns j0..j0+w, lie in the validated views; Y holds m rows
+                    // of w floats (row stride w), this thread's own.
+                    unsafe {
+                        f(
+                            w,
+                            adata[p * csa..].as_ptr(),
+                            rsa,
+                            csa,
+                            bdata[p * rsb + j0..].as_ptr(),
+                            rsb,
+                            y.as_mut_ptr(),
+                            w,
+                        )
+                    };
+                    p += r;
                 }
-                &copy
-            };
-            // SAFETY: `q` holds k floats; columns j0..j0+w of B are k
-            // contiguous floats each, csb apart, inside the validated view;
-            // `o` holds w floats; the scan belongs to an ISA the CPU has
-            // (the Context's table).
-            unsafe { scan(q.as_ptr(), bdata[j0 * csb..].as_ptr(), csb, w, k, o.as_mut_ptr()) };
+            });
         }
-    });
+        Gemv::Dots(scan) => {
+            debug_assert!(b.row_stride() == 1);
+            let block = ((ctx.cache_sizes().l2 / 2) / (4 * k).max(1)).clamp(1, 1024);
+            let (bdata, csb) = (b.as_slice(), b.col_stride());
+            gemv_blocks(ctx, alpha, beta, c, k, block, |j0, w, out| {
+                // A's rows, contiguous (copied when A has a column stride).
+                let mut copy = buffers::take::<f32>(buffers::SLOT_A, if csa == 1 { 0 } else { k });
+                for (i, o) in out.chunks_exact_mut(w).enumerate() {
+                    let q: &[f32] = if csa == 1 {
+                        &adata[i * rsa..i * rsa + k]
+                    } else {
+                        for (p, x) in copy.iter_mut().enumerate() {
+                            *x = adata[i * rsa + p * csa];
+                        }
+                        &copy
+                    };
+                    // SAFETY: `q` holds k floats; columns j0..j0+w of B are k
+                    // contiguous floats each, csb apart, inside the validated view;
+                    // `o` holds w floats; the scan belongs to an ISA the CPU has
+                    // (the Context's table).
+                    unsafe { scan(q.as_ptr(), bdata[j0 * csb..].as_ptr(), csb, w, k, o.as_mut_ptr()) };
+                }
+            });
+        }
+    }
 }
 
 /// The B of the unpacked path.
