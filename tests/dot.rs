@@ -15,34 +15,18 @@ use lowp::reference::dot::RefMetric;
 use lowp::{Context, Error, Isa, MatRef};
 use proptest::prelude::*;
 
-struct Rng(u64);
+mod common;
+
+use common::{env_contexts as ctxs, SplitMix as Rng};
+
+/// The dot tests' extra draws.
 impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn f32(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-    }
     fn i8(&mut self) -> i8 {
         self.next() as i8
     }
     fn u8(&mut self) -> u8 {
         self.next() as u8
     }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-fn ctxs(threads: usize) -> Vec<Context> {
-    Isa::available()
-        .into_iter()
-        .map(|isa| Context::builder().max_isa(isa).threads(threads).build().unwrap())
-        .collect()
 }
 
 const EPS: f64 = f32::EPSILON as f64;
@@ -134,36 +118,19 @@ fn check_float_pairs<T: Copy + oracle::RefElem>(
 fn check_int_pairs(ctx: &Context, a8: &[i8], b8: &[i8], au: &[u8], bu: &[u8]) {
     let n = a8.len();
     let isa = ctx.isa();
-    // (name, lowp's result, the oracle's): all exact.
-    let exact = [
-        (
-            "dot_s8",
-            dot::dot_s8(ctx, a8, b8).unwrap() as i64,
-            oracle::dot_i64(a8, b8),
-        ),
-        (
-            "dot_u8",
-            dot::dot_u8(ctx, au, bu).unwrap() as i64,
-            oracle::dot_i64(au, bu),
-        ),
-        (
-            "dot_u8s8",
-            dot::dot_u8s8(ctx, au, b8).unwrap() as i64,
-            oracle::dot_i64(au, b8),
-        ),
-        (
-            "l2_s8",
-            dot::l2_squared_s8(ctx, a8, b8).unwrap() as i64,
-            oracle::l2_squared_i64(a8, b8),
-        ),
-        (
-            "l2_u8",
-            dot::l2_squared_u8(ctx, au, bu).unwrap() as i64,
-            oracle::l2_squared_i64(au, bu),
-        ),
-    ];
-    for (what, got, want) in exact {
-        assert_eq!(got, want, "{isa} {what} n={n}");
+    // lowp's function against the oracle's on the same inputs: all exact.
+    macro_rules! exact {
+        ($($what:literal: $f:ident ~ $o:ident($x:expr, $y:expr);)*) => {$(
+            let (got, want) = (dot::$f(ctx, $x, $y).unwrap() as i64, oracle::$o($x, $y));
+            assert_eq!(got, want, "{isa} {} n={n}", $what);
+        )*};
+    }
+    exact! {
+        "dot_s8": dot_s8 ~ dot_i64(a8, b8);
+        "dot_u8": dot_u8 ~ dot_i64(au, bu);
+        "dot_u8s8": dot_u8s8 ~ dot_i64(au, b8);
+        "l2_s8": l2_squared_s8 ~ l2_squared_i64(a8, b8);
+        "l2_u8": l2_squared_u8 ~ l2_squared_i64(au, bu);
     }
     let c = dot::cosine_s8(ctx, a8, b8).unwrap() as f64;
     assert!((c - oracle::cosine(a8, b8)).abs() <= 1e-6, "{isa} cos_s8 n={n}");

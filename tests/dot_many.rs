@@ -15,32 +15,12 @@ use lowp::reference::dot::RefMetric;
 use lowp::{Context, Error, Isa, MatRef};
 use proptest::prelude::*;
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn f32(&mut self) -> f32 {
-        (self.next() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+mod common;
+
+use common::{env_contexts as ctxs, SplitMix as Rng};
 
 const EPS: f64 = f32::EPSILON as f64;
 const METRICS: [Metric; 2] = [Metric::InnerProduct, Metric::L2Squared];
-
-fn ctxs(threads: usize) -> Vec<Context> {
-    Isa::available()
-        .into_iter()
-        .map(|isa| Context::builder().max_isa(isa).threads(threads).build().unwrap())
-        .collect()
-}
 
 fn rm(m: Metric) -> RefMetric {
     match m {

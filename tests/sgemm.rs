@@ -112,105 +112,6 @@ fn contexts() -> Vec<(Isa, usize, Context)> {
     v
 }
 
-#[allow(clippy::too_many_arguments)]
-fn check(
-    ctx: &Context,
-    what: &str,
-    m: usize,
-    n: usize,
-    k: usize,
-    la: Layout,
-    lb: Layout,
-    lc: Layout,
-    alpha: f32,
-    beta: f32,
-    seed: u64,
-    packed: bool,
-) {
-    let (rsa, csa) = la.strides(m, k);
-    let (rsb, csb) = lb.strides(k, n);
-    let (rsc, csc) = lc.strides(m, n);
-    let a = fill(la.len(m, k), seed);
-    let b = fill(lb.len(k, n), seed + 1);
-    let mut c = fill(lc.len(m, n), seed + 2);
-    if beta == 0.0 {
-        // Poison: β = 0 must not read C.
-        c.iter_mut().for_each(|x| *x = f32::NAN);
-    }
-    let c0 = c.clone();
-    let mut want = c.clone();
-    let av = MatRef::new(&a, m, k, rsa, csa).unwrap();
-    let bv = MatRef::new(&b, k, n, rsb, csb).unwrap();
-    reference::sgemm::sgemm(
-        alpha,
-        av,
-        bv,
-        beta,
-        MatMut::new(&mut want, m, n, rsc, csc).unwrap(),
-    )
-    .unwrap();
-    if packed {
-        let pb = PackedB::<f32>::new(ctx, bv).unwrap();
-        sgemm_packed(
-            ctx,
-            alpha,
-            av,
-            &pb,
-            beta,
-            MatMut::new(&mut c, m, n, rsc, csc).unwrap(),
-        )
-        .unwrap();
-    } else {
-        sgemm(
-            ctx,
-            alpha,
-            av,
-            bv,
-            beta,
-            MatMut::new(&mut c, m, n, rsc, csc).unwrap(),
-        )
-        .unwrap();
-    }
-    let eps = f32::EPSILON as f64;
-    for i in 0..m {
-        for j in 0..n {
-            let idx = i * rsc + j * csc;
-            let abs: f64 = (0..k)
-                .map(|p| (a[i * rsa + p * csa] as f64 * b[p * rsb + j * csb] as f64).abs())
-                .sum();
-            let cabs = if beta == 0.0 {
-                0.0
-            } else {
-                (beta as f64 * c0[idx] as f64).abs()
-            };
-            let bound = (k as f64 + 4.0) * eps * (alpha.abs() as f64 * abs + cabs) + 1e-30;
-            let err = (c[idx] as f64 - want[idx] as f64).abs();
-            assert!(
-                err <= bound,
-                "{what} {}: m={m} n={n} k={k} {la:?}/{lb:?}/{lc:?} α={alpha} β={beta}: C[{i},{j}] = {} want {} (err {err:e} > bound {bound:e})",
-                ctx.kernels().sgemm.name(),
-                c[idx],
-                want[idx]
-            );
-        }
-    }
-    // Elements of C's buffer outside the view are untouched.
-    let mut inside = vec![false; c.len()];
-    for i in 0..m {
-        for j in 0..n {
-            inside[i * rsc + j * csc] = true;
-        }
-    }
-    for (idx, (&x, &x0)) in c.iter().zip(&c0).enumerate() {
-        if !inside[idx] {
-            assert!(
-                x.to_bits() == x0.to_bits(),
-                "{what}: padding element {idx} of C was written"
-            );
-        }
-    }
-}
-
 /// One sgemm problem: shape, operand layouts, scalars and the data seed.
 #[derive(Clone, Copy, Debug)]
 struct Problem {
@@ -225,10 +126,12 @@ struct Problem {
     seed: u64,
 }
 
-impl Problem {
-    /// [`check`] of this problem on `ctx`.
-    fn check(&self, ctx: &Context, what: &str, packed: bool) {
-        let Problem {
+/// `(m, n, k, la, lb, lc, alpha, beta, seed)`, the order of the fields.
+type ProblemTuple = (usize, usize, usize, Layout, Layout, Layout, f32, f32, u64);
+
+impl From<ProblemTuple> for Problem {
+    fn from((m, n, k, la, lb, lc, alpha, beta, seed): ProblemTuple) -> Problem {
+        Problem {
             m,
             n,
             k,
@@ -238,8 +141,98 @@ impl Problem {
             alpha,
             beta,
             seed,
-        } = *self;
-        check(ctx, what, m, n, k, la, lb, lc, alpha, beta, seed, packed);
+        }
+    }
+}
+
+impl Problem {
+    /// This problem on `ctx` (B prepacked when `packed`) against the
+    /// oracle, within the bound stated at the top; C's padding untouched.
+    fn check(&self, ctx: &Context, what: &str, packed: bool) {
+        let (m, n, k, seed) = (self.m, self.n, self.k, self.seed);
+        let (la, lb, lc, alpha, beta) = (self.la, self.lb, self.lc, self.alpha, self.beta);
+        let (rsa, csa) = la.strides(m, k);
+        let (rsb, csb) = lb.strides(k, n);
+        let (rsc, csc) = lc.strides(m, n);
+        let a = fill(la.len(m, k), seed);
+        let b = fill(lb.len(k, n), seed + 1);
+        let mut c = fill(lc.len(m, n), seed + 2);
+        if beta == 0.0 {
+            // Poison: β = 0 must not read C.
+            c.iter_mut().for_each(|x| *x = f32::NAN);
+        }
+        let c0 = c.clone();
+        let mut want = c.clone();
+        let av = MatRef::new(&a, m, k, rsa, csa).unwrap();
+        let bv = MatRef::new(&b, k, n, rsb, csb).unwrap();
+        reference::sgemm::sgemm(
+            alpha,
+            av,
+            bv,
+            beta,
+            MatMut::new(&mut want, m, n, rsc, csc).unwrap(),
+        )
+        .unwrap();
+        if packed {
+            let pb = PackedB::<f32>::new(ctx, bv).unwrap();
+            sgemm_packed(
+                ctx,
+                alpha,
+                av,
+                &pb,
+                beta,
+                MatMut::new(&mut c, m, n, rsc, csc).unwrap(),
+            )
+            .unwrap();
+        } else {
+            sgemm(
+                ctx,
+                alpha,
+                av,
+                bv,
+                beta,
+                MatMut::new(&mut c, m, n, rsc, csc).unwrap(),
+            )
+            .unwrap();
+        }
+        let eps = f32::EPSILON as f64;
+        for i in 0..m {
+            for j in 0..n {
+                let idx = i * rsc + j * csc;
+                let abs: f64 = (0..k)
+                    .map(|p| (a[i * rsa + p * csa] as f64 * b[p * rsb + j * csb] as f64).abs())
+                    .sum();
+                let cabs = if beta == 0.0 {
+                    0.0
+                } else {
+                    (beta as f64 * c0[idx] as f64).abs()
+                };
+                let bound = (k as f64 + 4.0) * eps * (alpha.abs() as f64 * abs + cabs) + 1e-30;
+                let err = (c[idx] as f64 - want[idx] as f64).abs();
+                assert!(
+                    err <= bound,
+                    "{what} {}: m={m} n={n} k={k} {la:?}/{lb:?}/{lc:?} α={alpha} β={beta}: C[{i},{j}] = {} want {} (err {err:e} > bound {bound:e})",
+                    ctx.kernels().sgemm.name(),
+                    c[idx],
+                    want[idx]
+                );
+            }
+        }
+        // Elements of C's buffer outside the view are untouched.
+        let mut inside = vec![false; c.len()];
+        for i in 0..m {
+            for j in 0..n {
+                inside[i * rsc + j * csc] = true;
+            }
+        }
+        for (idx, (&x, &x0)) in c.iter().zip(&c0).enumerate() {
+            if !inside[idx] {
+                assert!(
+                    x.to_bits() == x0.to_bits(),
+                    "{what}: padding element {idx} of C was written"
+                );
+            }
+        }
     }
 }
 
@@ -260,17 +253,7 @@ fn problems(
         scalar(),
         any::<u64>(),
     )
-        .prop_map(|(m, n, k, la, lb, lc, alpha, beta, seed)| Problem {
-            m,
-            n,
-            k,
-            la,
-            lb,
-            lc,
-            alpha,
-            beta,
-            seed,
-        })
+        .prop_map(Problem::from)
 }
 
 proptest! {
@@ -331,36 +314,14 @@ fn small_m_and_gemv_paths_match_oracle() {
                 (Layout::PaddedCol(5), Layout::Strided),
             ] {
                 for (alpha, beta) in [(1.0, 0.0), (-0.5, 1.0), (2.0, 0.25)] {
-                    check(
-                        &ctx,
-                        &format!("{isa}/{t}t small-m"),
-                        m,
-                        n,
-                        k,
-                        Layout::RowMajor,
-                        lb,
-                        lc,
-                        alpha,
-                        beta,
-                        (m * 1000 + n + k) as u64,
-                        false,
-                    );
+                    let seed = (m * 1000 + n + k) as u64;
+                    let p = Problem::from((m, n, k, Layout::RowMajor, lb, lc, alpha, beta, seed));
+                    p.check(&ctx, &format!("{isa}/{t}t small-m"), false);
                 }
             }
-            check(
-                &ctx,
-                &format!("{isa}/{t}t small-m A col-major"),
-                m,
-                n,
-                k,
-                Layout::ColMajor,
-                Layout::ColMajor,
-                Layout::RowMajor,
-                1.0,
-                0.0,
-                3,
-                false,
-            );
+            let (la, lb, lc) = (Layout::ColMajor, Layout::ColMajor, Layout::RowMajor);
+            let p = Problem::from((m, n, k, la, lb, lc, 1.0, 0.0, 3));
+            p.check(&ctx, &format!("{isa}/{t}t small-m A col-major"), false);
         }
     }
 }
@@ -539,6 +500,36 @@ fn bad_shapes_and_foreign_packing_are_errors() {
     }
 }
 
+/// `lowp::raw::sgemm` with alpha 1, beta 0 of the dense row-major `a`
+/// (`m×k`) and `b` (`k×n`) into the C whose element (i, j) is
+/// `c[i·rsc + j]`.
+///
+/// # Safety
+/// `c[i·rsc + j]` valid for writes for `i < m`, `j < n`.
+unsafe fn raw_dense_ab(m: usize, k: usize, n: usize, a: &[f32], b: &[f32], c: *mut f32, rsc: isize) {
+    assert!(a.len() >= m * k && b.len() >= k * n);
+    let (rsa, rsb) = (k as isize, n as isize);
+    // SAFETY: A and B dense and in bounds (asserted), C as the caller says.
+    unsafe {
+        lowp::raw::sgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.as_ptr(),
+            rsa,
+            1,
+            b.as_ptr(),
+            rsb,
+            1,
+            0.0,
+            c,
+            rsc,
+            1,
+        )
+    }
+}
+
 #[test]
 fn raw_entry_matches_safe_api_including_negative_strides() {
     let (m, k, n) = (9, 17, 35);
@@ -556,47 +547,13 @@ fn raw_entry_matches_safe_api_including_negative_strides() {
     )
     .unwrap();
     let mut c = vec![f32::NAN; m * n];
-    // SAFETY: dense row-major operands of the stated sizes.
-    unsafe {
-        lowp::raw::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            k as isize,
-            1,
-            b.as_ptr(),
-            n as isize,
-            1,
-            0.0,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
-    }
+    // SAFETY: C dense row-major, m×n.
+    unsafe { raw_dense_ab(m, k, n, &a, &b, c.as_mut_ptr(), n as isize) };
     assert_eq!(c, want);
     // C written bottom-up (negative row stride), B read right-to-left reversed twice = same.
     let mut c2 = vec![0.0f32; m * n];
     // SAFETY: element (i, j) of C is c2[(m-1-i)·n + j], all in bounds.
-    unsafe {
-        lowp::raw::sgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.as_ptr(),
-            k as isize,
-            1,
-            b.as_ptr(),
-            n as isize,
-            1,
-            0.0,
-            c2.as_mut_ptr().add((m - 1) * n),
-            -(n as isize),
-            1,
-        );
-    }
+    unsafe { raw_dense_ab(m, k, n, &a, &b, c2.as_mut_ptr().add((m - 1) * n), -(n as isize)) };
     for i in 0..m {
         assert_eq!(&c2[(m - 1 - i) * n..(m - i) * n], &want[i * n..(i + 1) * n]);
     }

@@ -26,6 +26,41 @@ pub fn contexts(threads: usize) -> Vec<Context> {
         .collect()
 }
 
+/// A context capped at each available level (lowest first) with `threads`
+/// threads, honoring the environment: the `LOWP_MAX_ISA=avx2` CI run caps
+/// these too, so the dot tests run the capped dispatch the way users get it.
+pub fn env_contexts(threads: usize) -> Vec<Context> {
+    Isa::available()
+        .into_iter()
+        .map(|isa| Context::builder().max_isa(isa).threads(threads).build().unwrap())
+        .collect()
+}
+
+/// splitmix64: deterministic values from a seed (0 included), with the
+/// float and index draws of the dot tests.
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    /// The next 64-bit value.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// A float in `[-1, 1)` (24 random bits).
+    pub fn f32(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+    }
+
+    /// An index below `n` (`n > 0`).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
 /// xorshift64*: deterministic values from a proptest seed. Each test file
 /// adds the draws it needs (bytes, ranges, floats) in its own `impl Rng`.
 pub struct Rng(pub u64);
