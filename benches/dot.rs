@@ -23,6 +23,9 @@
 //!   1 thread and all threads. Throughput is in elements = operations
 //!   (2·64·1M·128 per call), so criterion's Gelem/s reads as GOP/s.
 
+mod common;
+
+use common::{median, thread_cpu};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use lowp::dot::{self, Metric};
 use lowp::{Context, MatRef};
@@ -113,25 +116,6 @@ fn pair_interleaved<T: SpatialSimilarity>(
     );
 }
 
-/// This thread's CPU time in seconds (`CLOCK_THREAD_CPUTIME_ID`).
-#[cfg(unix)]
-fn thread_cpu() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid timespec to write; the clock id is a constant.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-}
-
-/// Elsewhere, the wall clock (no per-thread CPU clock in `libc` there).
-#[cfg(not(unix))]
-fn thread_cpu() -> f64 {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
-}
-
 /// Times `f` by this thread's CPU time instead of the wall clock: on a
 /// shared machine other processes time-slice onto the benchmark's core,
 /// and the wall clock counts their slices too, differently for each
@@ -207,11 +191,6 @@ fn simsimd_scan<T: SpatialSimilarity>(q: &[T], db: &[T], d: usize) -> Vec<(usize
         }
     }
     top
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[v.len() / 2]
 }
 
 /// The machine is shared, so the load changes between criterion groups. This

@@ -9,9 +9,7 @@
 
 mod common;
 
-use common::{
-    kernel_families, lowp_igemm_s32, lowp_igemm_u8_relu, pack_weights, rten_igemm, thread_counts, GEMM_SHAPES,
-};
+use common::{kernel_families, lowp_igemm, pack_weights, rten_igemm, thread_counts, GEMM_SHAPES};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use lowp::igemm::KernelPreference;
 use lowp::{Context, Isa, MatRef};
@@ -60,12 +58,12 @@ fn bench_shapes(cr: &mut Criterion) {
             let mut c = vec![0i32; m * n];
             g.bench_function(
                 BenchmarkId::new(format!("lowp_s32_{}", ctx.isa()), &shape),
-                |bch| bch.iter(|| lowp_igemm_s32(&ctx, black_box(&a), 0, m, k, &p, &mut c)),
+                |bch| bch.iter(|| lowp_igemm(&ctx, black_box(&a), 0, m, k, &p, &mut c)),
             );
             let mut q = vec![0u8; m * n];
             g.bench_function(
                 BenchmarkId::new(format!("lowp_requant_u8_{}", ctx.isa()), &shape),
-                |bch| bch.iter(|| lowp_igemm_u8_relu(&ctx, black_box(&a), 0, m, k, &p, &mut q)),
+                |bch| bch.iter(|| lowp_igemm(&ctx, black_box(&a), 0, m, k, &p, &mut q)),
             );
             let ex = GemmExecutor::<u8, i8, i32>::default();
             let rb = ex.prepack_b(NdTensorView::from_data([k, n], &b[..]));
@@ -112,7 +110,7 @@ fn chain_vs_vnni_shape(
         for (pref, name) in kernel_families(&ctx) {
             let p = pack_weights(&ctx, bm, pref);
             g.bench_function(BenchmarkId::new(name, format!("{m}x{n}x{k}")), |bch| {
-                bch.iter(|| lowp_igemm_s32(&ctx, black_box(&a), 0, m, k, &p, &mut c))
+                bch.iter(|| lowp_igemm(&ctx, black_box(&a), 0, m, k, &p, &mut c))
             });
         }
     }

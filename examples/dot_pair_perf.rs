@@ -14,33 +14,13 @@
 //!
 //! `cargo run --release --example dot_pair_perf` (pin it: `taskset -c 1`).
 
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use common::{median, thread_cpu};
 use lowp::Context;
 use simsimd::SpatialSimilarity;
 use std::hint::black_box;
-
-/// This thread's CPU time in seconds.
-#[cfg(unix)]
-fn thread_cpu() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid timespec to write; the clock id is a constant.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-}
-
-/// Elsewhere, the wall clock (no per-thread CPU clock in `libc` there).
-#[cfg(not(unix))]
-fn thread_cpu() -> f64 {
-    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 const CALLS: usize = 1_000_000;
 const OFFSETS: [usize; 5] = [0, 1, 5, 16, 100];

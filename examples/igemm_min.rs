@@ -10,7 +10,7 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use common::{kernel_families, lowp_igemm_s32, lowp_igemm_u8_relu, pack_weights, rten_igemm};
+use common::{kernel_families, lowp_igemm, pack_weights, rten_igemm};
 use lowp::igemm::{igemm, Activation, Dequantize, KernelPreference, Output, Scale};
 use lowp::{Context, Isa, MatMut, MatRef};
 use rten_gemm::GemmExecutor;
@@ -48,12 +48,12 @@ fn main() {
     let a1 = &a;
     jobs.push((
         format!("lowp_s32 {}", ctx.kernels().igemm.main.name),
-        Box::new(move || lowp_igemm_s32(&ctx1, a1, za, m, k, &p1, &mut c)),
+        Box::new(move || lowp_igemm(&ctx1, a1, za, m, k, &p1, &mut c)),
     ));
     let (ctx2, p2) = (ctx.clone(), p.clone());
     jobs.push((
         "lowp_requant_u8_relu".to_string(),
-        Box::new(move || lowp_igemm_u8_relu(&ctx2, a1, za, m, k, &p2, &mut q)),
+        Box::new(move || lowp_igemm(&ctx2, a1, za, m, k, &p2, &mut q)),
     ));
     let (ctx3, p3) = (ctx.clone(), p.clone());
     let mut f = vec![0f32; m * n];
@@ -96,7 +96,7 @@ fn main() {
                 let mut kc = vec![0i32; m * n];
                 jobs.push((
                     format!("kernel {kname}"),
-                    Box::new(move || lowp_igemm_s32(&kctx, a1, za, m, k, &kp, &mut kc)),
+                    Box::new(move || lowp_igemm(&kctx, a1, za, m, k, &kp, &mut kc)),
                 ));
             }
         }

@@ -6,6 +6,10 @@
 //! (2·queries·rows·dim per call), and how many cores the calls kept busy
 //! (process CPU time ÷ wall time; unix).
 
+#[path = "../benches/common/mod.rs"]
+mod common;
+
+use common::{median, process_cpu};
 use lowp::dot::{scan_many_top_k, Metric, PackedDatabase};
 use lowp::{Context, MatRef};
 use std::time::Instant;
@@ -27,34 +31,17 @@ fn main() -> Result<(), lowp::Error> {
     );
     let index = PackedDatabase::new(&ctx, dv)?;
     let ops = 2.0 * (nq * rows * dim) as f64;
-    // Process CPU time (all threads), to show how many cores a call kept busy.
-    // (Elsewhere it reads 0.)
-    let cpu = || {
-        #[cfg(unix)]
-        {
-            let mut ts = libc::timespec {
-                tv_sec: 0,
-                tv_nsec: 0,
-            };
-            // SAFETY: `ts` is a valid timespec to write; the clock id is a constant.
-            unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
-            ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-        }
-        #[cfg(not(unix))]
-        0.0
-    };
     let time = |f: &dyn Fn() -> Result<(), lowp::Error>| -> Result<(f64, f64), lowp::Error> {
         f()?;
         let mut t = Vec::new();
-        let (w0, c0) = (Instant::now(), cpu());
+        let (w0, c0) = (Instant::now(), process_cpu());
         for _ in 0..reps {
             let x = Instant::now();
             f()?;
             t.push(x.elapsed().as_secs_f64());
         }
-        let busy = (cpu() - c0) / w0.elapsed().as_secs_f64();
-        t.sort_by(f64::total_cmp);
-        Ok((t[t.len() / 2], busy))
+        let busy = (process_cpu() - c0) / w0.elapsed().as_secs_f64();
+        Ok((median(t), busy))
     };
     let one = time(&|| scan_many_top_k(&ctx, qv, dv, Metric::InnerProduct, 10).map(drop))?;
     let packed = time(&|| index.top_k(&ctx, qv, Metric::InnerProduct, 10).map(drop))?;

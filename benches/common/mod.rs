@@ -1,6 +1,7 @@
 //! Set-up shared by the criterion benches and the timing examples (which
 //! include this file by path): thread counts, the GEMM shapes, lowp's INT8
-//! calls and kernel families, and safe wrappers around the peers' calls.
+//! calls and kernel families, safe wrappers around the peers' calls, and the
+//! CPU-time clocks and median of the timing loops.
 #![allow(dead_code)] // each bench or example uses a part
 
 use lowp::igemm::{
@@ -126,45 +127,87 @@ pub fn pack_weights(ctx: &Context, b: MatRef<'_, i8>, preference: KernelPreferen
     PackedI8Weights::pack(ctx, b, WeightZeroPoint::PerTensor(0), options).unwrap()
 }
 
-/// lowp's INT8 GEMM to raw s32: `c = a·p` for a u8 `a` (`m×k`, row-major,
-/// zero point `za`).
-pub fn lowp_igemm_s32(
+/// An output type of lowp's INT8 GEMM in the benches: raw `i32`, or `u8`
+/// requantized (scale 1e-4, zero point 3) with ReLU.
+pub trait BenchOutput: Sized {
+    /// The output pipeline that writes `c`.
+    fn output(c: MatMut<'_, Self>) -> Output<'_>;
+}
+
+impl BenchOutput for i32 {
+    fn output(c: MatMut<'_, i32>) -> Output<'_> {
+        Output::S32 { c, accumulate: false }
+    }
+}
+
+impl BenchOutput for u8 {
+    fn output(c: MatMut<'_, u8>) -> Output<'_> {
+        let requantize = Requantize {
+            relu: true,
+            ..Requantize::new(Scale::PerTensor(1e-4), 3)
+        };
+        Output::U8 { c, requantize }
+    }
+}
+
+/// lowp's INT8 GEMM `c = a·p` for a u8 `a` (`m×k`, row-major, zero point
+/// `za`), to raw s32 or requantized u8 with ReLU ([`BenchOutput`]).
+pub fn lowp_igemm<T: BenchOutput>(
     ctx: &Context,
     a: &[u8],
     za: i32,
     m: usize,
     k: usize,
     p: &PackedI8Weights,
-    c: &mut [i32],
+    c: &mut [T],
 ) {
     let a = MatRef::row_major(a, m, k).unwrap();
-    let out = Output::S32 {
-        c: MatMut::row_major(c, m, p.n()).unwrap(),
-        accumulate: false,
-    };
+    let out = T::output(MatMut::row_major(c, m, p.n()).unwrap());
     igemm(ctx, a, za, p, out).unwrap();
 }
 
-/// lowp's INT8 GEMM requantized to u8 with ReLU (scale 1e-4, zero point 3):
-/// `c = relu(requantize(a·p))` for a u8 `a` (`m×k`, row-major, zero point `za`).
-pub fn lowp_igemm_u8_relu(
-    ctx: &Context,
-    a: &[u8],
-    za: i32,
-    m: usize,
-    k: usize,
-    p: &PackedI8Weights,
-    c: &mut [u8],
-) {
-    let a = MatRef::row_major(a, m, k).unwrap();
-    let out = Output::U8 {
-        c: MatMut::row_major(c, m, p.n()).unwrap(),
-        requantize: Requantize {
-            relu: true,
-            ..Requantize::new(Scale::PerTensor(1e-4), 3)
-        },
+/// This thread's CPU time in seconds (`CLOCK_THREAD_CPUTIME_ID`): on a
+/// shared machine other processes time-slice onto the benchmark's core, and
+/// the wall clock counts their slices too.
+#[cfg(unix)]
+pub fn thread_cpu() -> f64 {
+    cpu_clock(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// Elsewhere, the wall clock (no per-thread CPU clock in `libc` there).
+#[cfg(not(unix))]
+pub fn thread_cpu() -> f64 {
+    static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    START.get_or_init(std::time::Instant::now).elapsed().as_secs_f64()
+}
+
+/// The process's CPU time in seconds, all threads (0 where there is no such
+/// clock): its growth over wall time is how many cores were kept busy.
+pub fn process_cpu() -> f64 {
+    #[cfg(unix)]
+    {
+        cpu_clock(libc::CLOCK_PROCESS_CPUTIME_ID)
+    }
+    #[cfg(not(unix))]
+    0.0
+}
+
+/// The time of the CPU clock `id`, in seconds.
+#[cfg(unix)]
+fn cpu_clock(id: libc::clockid_t) -> f64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
     };
-    igemm(ctx, a, za, p, out).unwrap();
+    // SAFETY: `ts` is a valid timespec to write; the clock ids are constants.
+    unsafe { libc::clock_gettime(id, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// The median of `v` (the upper one of an even count); `v` not empty.
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 /// Every INT8 kernel family of `ctx`'s level, with the preference that
