@@ -31,7 +31,7 @@
 use super::scan::{check_db, rows_from, split, Metric, ScanElem, Score};
 use super::topk::{merge, push_rows, Neighbor, TopK};
 use crate::error::{Error, Result};
-use crate::igemm::{igemm, Output, PackOptions, PackedI8Weights, WeightZeroPoint, MAX_K};
+use crate::igemm::{igemm, Int8, Output, PackOptions, PackedI8Weights, WeightZeroPoint, MAX_K};
 use crate::{sgemm, sgemm_packed, Context, Isa, MatMut, MatRef, PackedB};
 use std::sync::Mutex;
 
@@ -66,6 +66,13 @@ mod sealed {
         fn l2(qn: Self::Score, xn: Self::Score, ip: Self::Score) -> Self::Score;
         /// Prepares a group of queries (`g × d`) for `score_chunk`.
         fn prepare(ctx: &Context, q: MatRef<'_, Self>) -> Result<Self::Queries>;
+        /// What `score_chunk` adds to every inner product of each query of
+        /// the group (one entry per query), or `None` when it adds nothing.
+        /// A per-query constant keeps each query's ranking (the shifted value
+        /// is exact too), so the GEMM can skip that correction pass.
+        fn offsets(prepared: &Self::Queries, g: usize) -> Option<Vec<Self::Score>>;
+        /// `raw − offset`.
+        fn unshift(raw: Self::Score, offset: Self::Score) -> Self::Score;
         /// `q_i · chunk_j` into `out` (`n = chunk.rows()`, `g = q.rows()`),
         /// laid out as [`GemmImpl::ROWS_FIRST`] says; the chunk read in place.
         fn score_chunk(
@@ -119,6 +126,23 @@ macro_rules! int_gemm {
                     PackOptions::default(),
                 )
             }
+            fn offsets(prepared: &PackedI8Weights, g: usize) -> Option<Vec<i32>> {
+                // The chunk runs with zero point −U8_SHIFT (its bytes moved
+                // to u8 are then the values the kernel multiplies, za' = 0),
+                // so the GEMM leaves out −za'·Σq = −U8_SHIFT·Σ_k q[k]: the
+                // raw sum exceeds q·x by U8_SHIFT·Σq (both fit i32: the
+                // length is at most MAX_K, 255·128·MAX_K < 2³¹).
+                let shift = <$t as Int8>::U8_SHIFT;
+                (shift != 0).then(|| {
+                    prepared.colsum[..g]
+                        .iter()
+                        .map(|&s| s.wrapping_mul(shift))
+                        .collect()
+                })
+            }
+            fn unshift(raw: i32, offset: i32) -> i32 {
+                raw.wrapping_sub(offset)
+            }
             fn score_chunk(
                 ctx: &Context,
                 q: MatRef<'_, $t>,
@@ -128,12 +152,14 @@ macro_rules! int_gemm {
             ) -> Result<()> {
                 let (n, g) = (chunk.rows(), q.rows());
                 // C = chunk · Qᵀ (n × g), row-major: the kernel's tiles are
-                // copied row by row (`push_rows` reads it that way).
+                // copied row by row (`push_rows` reads it that way). The
+                // zero point −U8_SHIFT leaves the s8 compensation out (see
+                // `offsets`): the kernel writes C directly.
                 let c = MatMut::row_major(&mut out[..n * g], n, g)?;
                 igemm(
                     ctx,
                     chunk,
-                    0,
+                    -<$t as Int8>::U8_SHIFT,
                     prepared,
                     Output::S32 {
                         c,
@@ -194,6 +220,12 @@ impl sealed::GemmImpl for f32 {
     }
     fn prepare(_: &Context, _: MatRef<'_, f32>) -> Result<()> {
         Ok(())
+    }
+    fn offsets(_: &(), _: usize) -> Option<Vec<f32>> {
+        None
+    }
+    fn unshift(raw: f32, _: f32) -> f32 {
+        raw
     }
     fn score_chunk(
         ctx: &Context,
@@ -375,6 +407,17 @@ fn run_chunks<T: GemmImpl>(
             .collect::<Result<_>>()?,
         Source::Packed { .. } => Vec::new(),
     };
+    // Per query: what the in-place chunk scores exceed the inner products by.
+    // (Packed chunks prepare nothing: their scores are exact.)
+    let qoff: Option<Vec<T::Score>> = match src {
+        Source::Rows { .. } => groups
+            .iter()
+            .zip(&prepared)
+            .map(|((_, q), p)| T::offsets(p, q.rows()))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.concat()),
+        Source::Packed { .. } => None,
+    };
     let l2 = metric == Metric::L2Squared;
     let qnorms: Vec<T::Score> = if l2 {
         (0..nq)
@@ -419,12 +462,25 @@ fn run_chunks<T: GemmImpl>(
                     Source::Packed { chunks, .. } => T::score_packed(&ctx1, *q, &chunks[c], n, out)?,
                 }
                 if T::ROWS_FIRST && matches!(src, Source::Rows { .. }) {
-                    if l2 {
-                        for (row, &x) in out.chunks_exact_mut(g).zip(xn) {
-                            for (v, &qn) in row.iter_mut().zip(&qnorms[*g0..*g0 + g]) {
-                                *v = T::l2(qn, x, *v);
+                    match (&qoff, l2) {
+                        (Some(off), true) => {
+                            let off = &off[*g0..*g0 + g];
+                            for (row, &x) in out.chunks_exact_mut(g).zip(xn) {
+                                for ((v, &qn), &o) in row.iter_mut().zip(&qnorms[*g0..*g0 + g]).zip(off) {
+                                    *v = T::l2(qn, x, T::unshift(*v, o));
+                                }
                             }
                         }
+                        (None, true) => {
+                            for (row, &x) in out.chunks_exact_mut(g).zip(xn) {
+                                for (v, &qn) in row.iter_mut().zip(&qnorms[*g0..*g0 + g]) {
+                                    *v = T::l2(qn, x, *v);
+                                }
+                            }
+                        }
+                        // Inner products stay shifted per query (the same
+                        // ranking); the kept ones are corrected at the end.
+                        (_, false) => {}
                     }
                     push_rows(&mut heaps[*g0..*g0 + g], r0, out, metric);
                     continue;
@@ -432,8 +488,10 @@ fn run_chunks<T: GemmImpl>(
                 for (i, s) in out.chunks_exact_mut(n).enumerate() {
                     if l2 {
                         let qn = qnorms[g0 + i];
+                        let o = qoff.as_ref().map(|off| off[g0 + i]);
                         for (v, &x) in s.iter_mut().zip(xn) {
-                            *v = T::l2(qn, x, *v);
+                            let ip = o.map_or(*v, |o| T::unshift(*v, o));
+                            *v = T::l2(qn, x, ip);
                         }
                     }
                     heaps[g0 + i].push_all(r0, s);
@@ -450,7 +508,13 @@ fn run_chunks<T: GemmImpl>(
     Ok((0..nq)
         .map(|qi| {
             let lists = per_task.iter_mut().map(|p| std::mem::take(&mut p[qi])).collect();
-            merge(lists, k, metric)
+            let mut list = merge(lists, k, metric);
+            if let (Some(off), false) = (&qoff, l2) {
+                for nb in &mut list {
+                    nb.score = T::unshift(nb.score, off[qi]);
+                }
+            }
+            list
         })
         .collect())
 }
