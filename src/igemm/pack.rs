@@ -281,13 +281,19 @@ fn column_stats<B: Int8>(b: MatRef<'_, B>, colsum: &mut [i32], zb: &[i32]) -> i6
         colsum.fill(0);
         let mut lo = vec![i8::MAX; n];
         let mut hi = vec![i8::MIN; n];
-        for kk in 0..k {
-            let row = &data[kk * rs..kk * rs + n];
-            for (((s, l), h), &x) in colsum.iter_mut().zip(&mut lo).zip(&mut hi).zip(row) {
-                let v = x.to_s8_shifted();
-                *s += v as i32;
-                *l = (*l).min(v);
-                *h = (*h).max(v);
+        // Blocks of columns whose running sums stay in L1.
+        const BLOCK: usize = 2048;
+        for j0 in (0..n).step_by(BLOCK) {
+            let j1 = n.min(j0 + BLOCK);
+            let (sb, lb, hb) = (&mut colsum[j0..j1], &mut lo[j0..j1], &mut hi[j0..j1]);
+            for kk in 0..k {
+                let row = &data[kk * rs + j0..kk * rs + j1];
+                for (((s, l), h), &x) in sb.iter_mut().zip(lb.iter_mut()).zip(hb.iter_mut()).zip(row) {
+                    let v = x.to_s8_shifted();
+                    *s += v as i32;
+                    *l = (*l).min(v);
+                    *h = (*h).max(v);
+                }
             }
         }
         (0..n)
@@ -348,21 +354,27 @@ impl<B: Int8> PackB<i8> for PackWeights<'_, B> {
                 }
             }
         } else {
-            // Rows are contiguous: 4 rows interleaved per group.
+            // Rows are contiguous: 4 rows interleaved per group, group by
+            // group across all panels (the rows are read in order).
             let j0 = cols.start;
-            for (p, panel) in dst.chunks_exact_mut(nr * kcp).enumerate() {
-                let c0 = j0 + p * nr;
-                let w = nr.min(cols.end - c0);
-                let row = |kk: usize| &data[(ks.start + kk) * rs + c0..][..w];
-                for (g, group) in panel.chunks_exact_mut(gs).enumerate() {
-                    let kk = 4 * g;
+            let panels = cols.len().div_ceil(nr);
+            for g in 0..kcp / 4 {
+                let kk = 4 * g;
+                for p in 0..panels {
+                    let c0 = j0 + p * nr;
+                    let w = nr.min(cols.end - c0);
+                    let row = |kk: usize| &data[(ks.start + kk) * rs + c0..][..w];
+                    let group = &mut dst[p * nr * kcp + g * gs..][..gs];
                     if kk < kfull {
                         let (r0, r1, r2, r3) = (row(kk), row(kk + 1), row(kk + 2), row(kk + 3));
-                        for (jj, out) in group[..4 * w].chunks_exact_mut(4).enumerate() {
-                            out[0] = r0[jj].to_s8_shifted();
-                            out[1] = r1[jj].to_s8_shifted();
-                            out[2] = r2[jj].to_s8_shifted();
-                            out[3] = r3[jj].to_s8_shifted();
+                        let quads = r0.iter().zip(r1).zip(r2).zip(r3);
+                        for (out, (((&x0, &x1), &x2), &x3)) in group[..4 * w].chunks_exact_mut(4).zip(quads) {
+                            out.copy_from_slice(&[
+                                x0.to_s8_shifted(),
+                                x1.to_s8_shifted(),
+                                x2.to_s8_shifted(),
+                                x3.to_s8_shifted(),
+                            ]);
                         }
                     } else {
                         for r in 0..klen - kk {
