@@ -184,16 +184,33 @@ macro_rules! int_gemm {
             ) -> Result<()> {
                 let g = q.rows();
                 let c = MatMut::row_major(&mut out[..g * n], g, n)?;
+                // As in `score_chunk`, the queries run with zero point
+                // −U8_SHIFT (no compensation pass: the kernel writes C);
+                // the raw sum exceeds q·x by U8_SHIFT·Σx, per database row,
+                // removed here (wrapping: exact, the true values fit i32).
+                let shift = <$t as Int8>::U8_SHIFT;
                 igemm(
                     ctx,
                     q,
-                    0,
+                    -shift,
                     chunk,
                     Output::S32 {
                         c,
                         accumulate: false,
                     },
-                )
+                )?;
+                if shift != 0 {
+                    let off: Vec<i32> = chunk.colsum[..n]
+                        .iter()
+                        .map(|&s| s.wrapping_mul(shift))
+                        .collect();
+                    for row in out[..g * n].chunks_exact_mut(n) {
+                        for (v, &o) in row.iter_mut().zip(&off) {
+                            *v = v.wrapping_sub(o);
+                        }
+                    }
+                }
+                Ok(())
             }
         }
     };
