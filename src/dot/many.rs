@@ -17,6 +17,13 @@
 //!   as a prepacked f32 B for f32) for many calls on a fixed database; the
 //!   queries are then the A operand.
 //!
+//! s8 operands enter the GEMM with zero point −128 (moved to u8 they are
+//! the bytes the kernel multiplies), so the GEMM runs no compensation pass
+//! and writes its tiles straight into the score block; the sums then exceed
+//! `q·x` by `128·Σq` (in place: per query, which keeps each query's ranking,
+//! removed in the L2 formula or from the kept inner products) or `128·Σx`
+//! (packed database: per row, removed after each GEMM).
+//!
 //! Squared distances are `‖q‖² + ‖x‖² − 2·q·x` with the norms computed once.
 //! For s8/u8 that is exact (wrapping i32 arithmetic on a result that fits),
 //! so every integer score is bit-identical to the pair kernels and the
