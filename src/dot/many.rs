@@ -47,6 +47,10 @@ use std::sync::Mutex;
 /// for every thread count.
 pub const CHUNK_ROWS: usize = 2048;
 /// Queries per GEMM call: with [`CHUNK_ROWS`], a 512 KiB score block.
+/// (s8/u8 scans of more than `QUERY_GROUP` queries on a database read in
+/// place use groups of `2·QUERY_GROUP` queries and chunks of
+/// `CHUNK_ROWS / 2` rows instead, the same block: each chunk is then packed
+/// half as often. The choice depends only on the number of queries.)
 pub const QUERY_GROUP: usize = 64;
 
 /// Per-call results of every query: `result[i]` for query row `i`.
@@ -64,6 +68,9 @@ mod sealed {
         type Queries: Send + Sync;
         /// Longest vector the GEMM takes.
         const MAX_DIM: usize;
+        /// Whether in-place scans of more than `QUERY_GROUP` queries use the
+        /// wide groups (see [`super::QUERY_GROUP`]).
+        const WIDE_GROUPS: bool;
         /// Whether [`GemmImpl::score_chunk`] writes row-major by database
         /// row (`out[j·g + i]`) instead of by query (`out[i·n + j]`).
         const ROWS_FIRST: bool;
@@ -116,6 +123,7 @@ macro_rules! int_gemm {
             type Chunk = PackedI8Weights;
             type Queries = PackedI8Weights;
             const MAX_DIM: usize = MAX_K;
+            const WIDE_GROUPS: bool = true;
             const ROWS_FIRST: bool = true;
             fn norm(ctx: &Context, x: &[$t]) -> Result<i32> {
                 $norm(ctx, x, x)
@@ -229,6 +237,7 @@ impl sealed::GemmImpl for f32 {
     type Chunk = PackedB<f32>;
     type Queries = ();
     const MAX_DIM: usize = usize::MAX;
+    const WIDE_GROUPS: bool = false;
     const ROWS_FIRST: bool = false;
     fn norm(ctx: &Context, x: &[f32]) -> Result<f32> {
         super::dot_f32(ctx, x, x)
@@ -417,10 +426,18 @@ fn run_chunks<T: GemmImpl>(
     let (nq, d) = (queries.rows(), queries.cols());
     let ctx1 = single_thread(ctx)?;
     let (qdata, qrs) = (queries.as_slice(), queries.row_stride());
+    // Packed chunks hold CHUNK_ROWS rows; in place, many queries take the
+    // wide groups (a function of nq only).
+    let wide = T::WIDE_GROUPS && nq > QUERY_GROUP && matches!(src, Source::Rows { .. });
+    let (chunk_rows, group) = if wide {
+        (CHUNK_ROWS / 2, 2 * QUERY_GROUP)
+    } else {
+        (CHUNK_ROWS, QUERY_GROUP)
+    };
     let groups: Vec<(usize, MatRef<'_, T>)> = (0..nq)
-        .step_by(QUERY_GROUP)
+        .step_by(group)
         .map(|g0| {
-            let g = QUERY_GROUP.min(nq - g0);
+            let g = group.min(nq - g0);
             MatRef::named("queries", rows_from(qdata, g0, qrs, d), g, d, qrs, 1).map(|v| (g0, v))
         })
         .collect::<Result<_>>()?;
@@ -450,7 +467,7 @@ fn run_chunks<T: GemmImpl>(
     } else {
         Vec::new()
     };
-    let n_chunks = rows.div_ceil(CHUNK_ROWS);
+    let n_chunks = rows.div_ceil(chunk_rows);
     // Small problems stay on the calling thread.
     let work = rows.saturating_mul(nq).saturating_mul(d);
     let want = if work < (1 << 22) { 1 } else { ctx.num_threads() };
@@ -459,12 +476,12 @@ fn run_chunks<T: GemmImpl>(
     let parts: Vec<Mutex<Result<Lists<T::Score>>>> = (0..tasks).map(|_| Mutex::new(Ok(Vec::new()))).collect();
     let task = |t: usize| -> Result<Lists<T::Score>> {
         let mut heaps: Vec<TopK<T::Score>> = (0..nq).map(|_| TopK::new(k, metric)).collect();
-        let block = QUERY_GROUP.min(nq) * CHUNK_ROWS.min(rows);
+        let block = group.min(nq) * chunk_rows.min(rows);
         let mut scores = vec![<T::Score as Score>::ZERO; block];
         let mut xn_buf: Vec<T::Score> = Vec::new();
         for c in t * per..((t + 1) * per).min(n_chunks) {
-            let r0 = c * CHUNK_ROWS;
-            let n = CHUNK_ROWS.min(rows - r0);
+            let r0 = c * chunk_rows;
+            let n = chunk_rows.min(rows - r0);
             let xn: &[T::Score] = match src {
                 _ if !l2 => &[],
                 Source::Rows { data, rs } => {
