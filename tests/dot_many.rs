@@ -75,6 +75,9 @@ fn integer_many_queries_match_the_oracle() {
         (5, 3, 2, 2, 5),
         (CHUNK_ROWS + 1, 33, 1, 3, 10),
         (2 * CHUNK_ROWS + 77, 130, 0, QUERY_GROUP + 5, 7),
+        // More than two wide groups (in place: 2·QUERY_GROUP queries per
+        // GEMM over CHUNK_ROWS / 2 rows), the last one short.
+        (CHUNK_ROWS + 5, 20, 1, 4 * QUERY_GROUP + 3, 4),
     ] {
         let rs = d + pad;
         let qrs = d + 3;

@@ -17,6 +17,13 @@
 //!   as a prepacked f32 B for f32) for many calls on a fixed database; the
 //!   queries are then the A operand.
 //!
+//! s8 operands enter the GEMM with zero point −128 (moved to u8 they are
+//! the bytes the kernel multiplies), so the GEMM runs no compensation pass
+//! and writes its tiles straight into the score block; the sums then exceed
+//! `q·x` by `128·Σq` (in place: per query, which keeps each query's ranking,
+//! removed in the L2 formula or from the kept inner products) or `128·Σx`
+//! (packed database: per row, removed after each GEMM).
+//!
 //! Squared distances are `‖q‖² + ‖x‖² − 2·q·x` with the norms computed once.
 //! For s8/u8 that is exact (wrapping i32 arithmetic on a result that fits),
 //! so every integer score is bit-identical to the pair kernels and the
@@ -31,7 +38,7 @@
 use super::scan::{check_db, rows_from, split, Metric, ScanElem, Score};
 use super::topk::{merge, push_rows, Neighbor, TopK};
 use crate::error::{Error, Result};
-use crate::igemm::{igemm, Output, PackOptions, PackedI8Weights, WeightZeroPoint, MAX_K};
+use crate::igemm::{igemm, Int8, Output, PackOptions, PackedI8Weights, WeightZeroPoint, MAX_K};
 use crate::{sgemm, sgemm_packed, Context, Isa, MatMut, MatRef, PackedB};
 use std::sync::Mutex;
 
@@ -40,6 +47,10 @@ use std::sync::Mutex;
 /// for every thread count.
 pub const CHUNK_ROWS: usize = 2048;
 /// Queries per GEMM call: with [`CHUNK_ROWS`], a 512 KiB score block.
+/// (s8/u8 scans of more than `QUERY_GROUP` queries on a database read in
+/// place use groups of `2·QUERY_GROUP` queries and chunks of
+/// `CHUNK_ROWS / 2` rows instead, the same block: each chunk is then packed
+/// half as often. The choice depends only on the number of queries.)
 pub const QUERY_GROUP: usize = 64;
 
 /// Per-call results of every query: `result[i]` for query row `i`.
@@ -57,6 +68,9 @@ mod sealed {
         type Queries: Send + Sync;
         /// Longest vector the GEMM takes.
         const MAX_DIM: usize;
+        /// Whether in-place scans of more than `QUERY_GROUP` queries use the
+        /// wide groups (see [`super::QUERY_GROUP`]).
+        const WIDE_GROUPS: bool;
         /// Whether [`GemmImpl::score_chunk`] writes row-major by database
         /// row (`out[j·g + i]`) instead of by query (`out[i·n + j]`).
         const ROWS_FIRST: bool;
@@ -66,6 +80,13 @@ mod sealed {
         fn l2(qn: Self::Score, xn: Self::Score, ip: Self::Score) -> Self::Score;
         /// Prepares a group of queries (`g × d`) for `score_chunk`.
         fn prepare(ctx: &Context, q: MatRef<'_, Self>) -> Result<Self::Queries>;
+        /// What `score_chunk` adds to every inner product of each query of
+        /// the group (one entry per query), or `None` when it adds nothing.
+        /// A per-query constant keeps each query's ranking (the shifted value
+        /// is exact too), so the GEMM can skip that correction pass.
+        fn offsets(prepared: &Self::Queries, g: usize) -> Option<Vec<Self::Score>>;
+        /// `raw − offset`.
+        fn unshift(raw: Self::Score, offset: Self::Score) -> Self::Score;
         /// `q_i · chunk_j` into `out` (`n = chunk.rows()`, `g = q.rows()`),
         /// laid out as [`GemmImpl::ROWS_FIRST`] says; the chunk read in place.
         fn score_chunk(
@@ -102,6 +123,7 @@ macro_rules! int_gemm {
             type Chunk = PackedI8Weights;
             type Queries = PackedI8Weights;
             const MAX_DIM: usize = MAX_K;
+            const WIDE_GROUPS: bool = true;
             const ROWS_FIRST: bool = true;
             fn norm(ctx: &Context, x: &[$t]) -> Result<i32> {
                 $norm(ctx, x, x)
@@ -119,6 +141,23 @@ macro_rules! int_gemm {
                     PackOptions::default(),
                 )
             }
+            fn offsets(prepared: &PackedI8Weights, g: usize) -> Option<Vec<i32>> {
+                // The chunk runs with zero point −U8_SHIFT (its bytes moved
+                // to u8 are then the values the kernel multiplies, za' = 0),
+                // so the GEMM leaves out −za'·Σq = −U8_SHIFT·Σ_k q[k]: the
+                // raw sum exceeds q·x by U8_SHIFT·Σq (both fit i32: the
+                // length is at most MAX_K, 255·128·MAX_K < 2³¹).
+                let shift = <$t as Int8>::U8_SHIFT;
+                (shift != 0).then(|| {
+                    prepared.colsum[..g]
+                        .iter()
+                        .map(|&s| s.wrapping_mul(shift))
+                        .collect()
+                })
+            }
+            fn unshift(raw: i32, offset: i32) -> i32 {
+                raw.wrapping_sub(offset)
+            }
             fn score_chunk(
                 ctx: &Context,
                 q: MatRef<'_, $t>,
@@ -128,12 +167,14 @@ macro_rules! int_gemm {
             ) -> Result<()> {
                 let (n, g) = (chunk.rows(), q.rows());
                 // C = chunk · Qᵀ (n × g), row-major: the kernel's tiles are
-                // copied row by row (`push_rows` reads it that way).
+                // copied row by row (`push_rows` reads it that way). The
+                // zero point −U8_SHIFT leaves the s8 compensation out (see
+                // `offsets`): the kernel writes C directly.
                 let c = MatMut::row_major(&mut out[..n * g], n, g)?;
                 igemm(
                     ctx,
                     chunk,
-                    0,
+                    -<$t as Int8>::U8_SHIFT,
                     prepared,
                     Output::S32 {
                         c,
@@ -158,16 +199,33 @@ macro_rules! int_gemm {
             ) -> Result<()> {
                 let g = q.rows();
                 let c = MatMut::row_major(&mut out[..g * n], g, n)?;
+                // As in `score_chunk`, the queries run with zero point
+                // −U8_SHIFT (no compensation pass: the kernel writes C);
+                // the raw sum exceeds q·x by U8_SHIFT·Σx, per database row,
+                // removed here (wrapping: exact, the true values fit i32).
+                let shift = <$t as Int8>::U8_SHIFT;
                 igemm(
                     ctx,
                     q,
-                    0,
+                    -shift,
                     chunk,
                     Output::S32 {
                         c,
                         accumulate: false,
                     },
-                )
+                )?;
+                if shift != 0 {
+                    let off: Vec<i32> = chunk.colsum[..n]
+                        .iter()
+                        .map(|&s| s.wrapping_mul(shift))
+                        .collect();
+                    for row in out[..g * n].chunks_exact_mut(n) {
+                        for (v, &o) in row.iter_mut().zip(&off) {
+                            *v = v.wrapping_sub(o);
+                        }
+                    }
+                }
+                Ok(())
             }
         }
     };
@@ -179,6 +237,7 @@ impl sealed::GemmImpl for f32 {
     type Chunk = PackedB<f32>;
     type Queries = ();
     const MAX_DIM: usize = usize::MAX;
+    const WIDE_GROUPS: bool = false;
     const ROWS_FIRST: bool = false;
     fn norm(ctx: &Context, x: &[f32]) -> Result<f32> {
         super::dot_f32(ctx, x, x)
@@ -194,6 +253,12 @@ impl sealed::GemmImpl for f32 {
     }
     fn prepare(_: &Context, _: MatRef<'_, f32>) -> Result<()> {
         Ok(())
+    }
+    fn offsets(_: &(), _: usize) -> Option<Vec<f32>> {
+        None
+    }
+    fn unshift(raw: f32, _: f32) -> f32 {
+        raw
     }
     fn score_chunk(
         ctx: &Context,
@@ -361,10 +426,18 @@ fn run_chunks<T: GemmImpl>(
     let (nq, d) = (queries.rows(), queries.cols());
     let ctx1 = single_thread(ctx)?;
     let (qdata, qrs) = (queries.as_slice(), queries.row_stride());
+    // Packed chunks hold CHUNK_ROWS rows; in place, many queries take the
+    // wide groups (a function of nq only).
+    let wide = T::WIDE_GROUPS && nq > QUERY_GROUP && matches!(src, Source::Rows { .. });
+    let (chunk_rows, group) = if wide {
+        (CHUNK_ROWS / 2, 2 * QUERY_GROUP)
+    } else {
+        (CHUNK_ROWS, QUERY_GROUP)
+    };
     let groups: Vec<(usize, MatRef<'_, T>)> = (0..nq)
-        .step_by(QUERY_GROUP)
+        .step_by(group)
         .map(|g0| {
-            let g = QUERY_GROUP.min(nq - g0);
+            let g = group.min(nq - g0);
             MatRef::named("queries", rows_from(qdata, g0, qrs, d), g, d, qrs, 1).map(|v| (g0, v))
         })
         .collect::<Result<_>>()?;
@@ -375,6 +448,17 @@ fn run_chunks<T: GemmImpl>(
             .collect::<Result<_>>()?,
         Source::Packed { .. } => Vec::new(),
     };
+    // Per query: what the in-place chunk scores exceed the inner products by.
+    // (Packed chunks prepare nothing: their scores are exact.)
+    let qoff: Option<Vec<T::Score>> = match src {
+        Source::Rows { .. } => groups
+            .iter()
+            .zip(&prepared)
+            .map(|((_, q), p)| T::offsets(p, q.rows()))
+            .collect::<Option<Vec<_>>>()
+            .map(|v| v.concat()),
+        Source::Packed { .. } => None,
+    };
     let l2 = metric == Metric::L2Squared;
     let qnorms: Vec<T::Score> = if l2 {
         (0..nq)
@@ -383,7 +467,7 @@ fn run_chunks<T: GemmImpl>(
     } else {
         Vec::new()
     };
-    let n_chunks = rows.div_ceil(CHUNK_ROWS);
+    let n_chunks = rows.div_ceil(chunk_rows);
     // Small problems stay on the calling thread.
     let work = rows.saturating_mul(nq).saturating_mul(d);
     let want = if work < (1 << 22) { 1 } else { ctx.num_threads() };
@@ -392,12 +476,12 @@ fn run_chunks<T: GemmImpl>(
     let parts: Vec<Mutex<Result<Lists<T::Score>>>> = (0..tasks).map(|_| Mutex::new(Ok(Vec::new()))).collect();
     let task = |t: usize| -> Result<Lists<T::Score>> {
         let mut heaps: Vec<TopK<T::Score>> = (0..nq).map(|_| TopK::new(k, metric)).collect();
-        let block = QUERY_GROUP.min(nq) * CHUNK_ROWS.min(rows);
+        let block = group.min(nq) * chunk_rows.min(rows);
         let mut scores = vec![<T::Score as Score>::ZERO; block];
         let mut xn_buf: Vec<T::Score> = Vec::new();
         for c in t * per..((t + 1) * per).min(n_chunks) {
-            let r0 = c * CHUNK_ROWS;
-            let n = CHUNK_ROWS.min(rows - r0);
+            let r0 = c * chunk_rows;
+            let n = chunk_rows.min(rows - r0);
             let xn: &[T::Score] = match src {
                 _ if !l2 => &[],
                 Source::Rows { data, rs } => {
@@ -419,12 +503,25 @@ fn run_chunks<T: GemmImpl>(
                     Source::Packed { chunks, .. } => T::score_packed(&ctx1, *q, &chunks[c], n, out)?,
                 }
                 if T::ROWS_FIRST && matches!(src, Source::Rows { .. }) {
-                    if l2 {
-                        for (row, &x) in out.chunks_exact_mut(g).zip(xn) {
-                            for (v, &qn) in row.iter_mut().zip(&qnorms[*g0..*g0 + g]) {
-                                *v = T::l2(qn, x, *v);
+                    match (&qoff, l2) {
+                        (Some(off), true) => {
+                            let off = &off[*g0..*g0 + g];
+                            for (row, &x) in out.chunks_exact_mut(g).zip(xn) {
+                                for ((v, &qn), &o) in row.iter_mut().zip(&qnorms[*g0..*g0 + g]).zip(off) {
+                                    *v = T::l2(qn, x, T::unshift(*v, o));
+                                }
                             }
                         }
+                        (None, true) => {
+                            for (row, &x) in out.chunks_exact_mut(g).zip(xn) {
+                                for (v, &qn) in row.iter_mut().zip(&qnorms[*g0..*g0 + g]) {
+                                    *v = T::l2(qn, x, *v);
+                                }
+                            }
+                        }
+                        // Inner products stay shifted per query (the same
+                        // ranking); the kept ones are corrected at the end.
+                        (_, false) => {}
                     }
                     push_rows(&mut heaps[*g0..*g0 + g], r0, out, metric);
                     continue;
@@ -432,8 +529,10 @@ fn run_chunks<T: GemmImpl>(
                 for (i, s) in out.chunks_exact_mut(n).enumerate() {
                     if l2 {
                         let qn = qnorms[g0 + i];
+                        let o = qoff.as_ref().map(|off| off[g0 + i]);
                         for (v, &x) in s.iter_mut().zip(xn) {
-                            *v = T::l2(qn, x, *v);
+                            let ip = o.map_or(*v, |o| T::unshift(*v, o));
+                            *v = T::l2(qn, x, ip);
                         }
                     }
                     heaps[g0 + i].push_all(r0, s);
@@ -450,7 +549,13 @@ fn run_chunks<T: GemmImpl>(
     Ok((0..nq)
         .map(|qi| {
             let lists = per_task.iter_mut().map(|p| std::mem::take(&mut p[qi])).collect();
-            merge(lists, k, metric)
+            let mut list = merge(lists, k, metric);
+            if let (Some(off), false) = (&qoff, l2) {
+                for nb in &mut list {
+                    nb.score = T::unshift(nb.score, off[qi]);
+                }
+            }
+            list
         })
         .collect())
 }

@@ -74,6 +74,18 @@ impl PackedI8Weights {
         zero_point: WeightZeroPoint<'_>,
         options: PackOptions,
     ) -> Result<PackedI8Weights> {
+        Self::pack_impl(ctx, b, zero_point, options, true)
+    }
+
+    /// [`PackedI8Weights::pack`]; `fast = false` runs the element-by-element
+    /// scalar packer for every layout (the oracle of the fast paths).
+    pub(crate) fn pack_impl<B: Int8>(
+        ctx: &Context,
+        b: MatRef<'_, B>,
+        zero_point: WeightZeroPoint<'_>,
+        options: PackOptions,
+        fast: bool,
+    ) -> Result<PackedI8Weights> {
         let (k, n) = (b.rows(), b.cols());
         let isa = ctx.isa();
         let kernels = ctx.kernels().igemm;
@@ -136,21 +148,18 @@ impl PackedI8Weights {
                 Error::overflow("b", format!("a {k}x{n} packed matrix exceeds the address space"))
             })?;
         let kernel = kernels.main.name;
-        let packed = PackedB::pack_with(k, n, (4 * kg).max(4), nr, 4, isa, kernel, &PackWeights(b))?;
+        let packer = PackWeights { b, fast };
+        let packed = PackedB::pack_with(k, n, (4 * kg).max(4), nr, 4, isa, kernel, &packer)?;
         let mut colsum = vec![0i32; n_panels * nr];
         let mut zb = vec![0i32; n_panels * nr];
-        let mut max_abs_b = 0i64;
-        for j in 0..n {
-            let zbj = zps[j] - B::S8_SHIFT;
-            zb[j] = zbj;
-            let mut s = 0i32;
-            for kk in 0..k {
-                let v = b.at(kk, j).to_s8_shifted();
-                s += v as i32;
-                max_abs_b = max_abs_b.max((v as i64 - zbj as i64).abs());
-            }
-            colsum[j] = s;
+        for (z, &zp) in zb.iter_mut().zip(&zps) {
+            *z = zp - B::S8_SHIFT;
         }
+        let max_abs_b = if fast {
+            column_stats(b, &mut colsum[..n], &zb[..n])
+        } else {
+            column_stats_scalar(b, &mut colsum[..n], &zb[..n])
+        };
         let max_abs_zb = zb.iter().map(|&z| (z as i64).abs()).max().unwrap_or(0);
         let panel_len = 4 * kg * nr;
         let use_main = (0..n_panels)
@@ -226,18 +235,155 @@ fn panel_is_chain_safe(panel: &[i8]) -> bool {
     })
 }
 
+/// Σ_k b'[k][j] of each column into `colsum` (length N), and the largest
+/// |b'[k][j] − zb'_j| (0 when K or N is 0), element by element.
+fn column_stats_scalar<B: Int8>(b: MatRef<'_, B>, colsum: &mut [i32], zb: &[i32]) -> i64 {
+    let mut max_abs_b = 0i64;
+    for (j, (s, &zbj)) in colsum.iter_mut().zip(zb).enumerate() {
+        *s = 0;
+        for kk in 0..b.rows() {
+            let v = b.at(kk, j).to_s8_shifted();
+            *s += v as i32;
+            max_abs_b = max_abs_b.max((v as i64 - zbj as i64).abs());
+        }
+    }
+    max_abs_b
+}
+
+/// [`column_stats_scalar`] in the order the layout is stored in: down each
+/// column when columns are contiguous, across each row when rows are (with
+/// per-column minimum and maximum: |v − z| is largest at an extreme of v).
+fn column_stats<B: Int8>(b: MatRef<'_, B>, colsum: &mut [i32], zb: &[i32]) -> i64 {
+    let (k, n) = (b.rows(), b.cols());
+    if k == 0 || n == 0 {
+        colsum.fill(0);
+        return 0;
+    }
+    let data = b.as_slice();
+    let (rs, cs) = (b.row_stride(), b.col_stride());
+    let spread = |lo: i32, hi: i32, z: i32| (lo as i64 - z as i64).abs().max((hi as i64 - z as i64).abs());
+    if rs == 1 {
+        let mut max_abs_b = 0i64;
+        for (j, (s, &z)) in colsum.iter_mut().zip(zb).enumerate() {
+            let col = &data[j * cs..j * cs + k];
+            let (mut sum, mut lo, mut hi) = (0i32, i8::MAX, i8::MIN);
+            for &x in col {
+                let v = x.to_s8_shifted();
+                sum += v as i32;
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+            *s = sum;
+            max_abs_b = max_abs_b.max(spread(lo as i32, hi as i32, z));
+        }
+        max_abs_b
+    } else if cs == 1 {
+        colsum.fill(0);
+        let mut lo = vec![i8::MAX; n];
+        let mut hi = vec![i8::MIN; n];
+        // Blocks of columns whose running sums stay in L1.
+        const BLOCK: usize = 2048;
+        for j0 in (0..n).step_by(BLOCK) {
+            let j1 = n.min(j0 + BLOCK);
+            let (sb, lb, hb) = (&mut colsum[j0..j1], &mut lo[j0..j1], &mut hi[j0..j1]);
+            for kk in 0..k {
+                let row = &data[kk * rs + j0..kk * rs + j1];
+                for (((s, l), h), &x) in sb.iter_mut().zip(lb.iter_mut()).zip(hb.iter_mut()).zip(row) {
+                    let v = x.to_s8_shifted();
+                    *s += v as i32;
+                    *l = (*l).min(v);
+                    *h = (*h).max(v);
+                }
+            }
+        }
+        (0..n)
+            .map(|j| spread(lo[j] as i32, hi[j] as i32, zb[j]))
+            .max()
+            .unwrap_or(0)
+    } else {
+        column_stats_scalar(b, colsum, zb)
+    }
+}
+
 /// Packs weights into the driver's B panels: `b' = b − S8_SHIFT`, per
 /// panel `[k/4][NR][4]` (column `j`'s 4 bytes of group `g` at `g·NR·4 + 4j`).
-struct PackWeights<'a, B: Int8>(MatRef<'a, B>);
+/// `fast`: whole k-groups at a time when columns or rows are contiguous
+/// (else, and with `fast = false`, element by element).
+struct PackWeights<'a, B: Int8> {
+    b: MatRef<'a, B>,
+    fast: bool,
+}
 
 impl<B: Int8> PackB<i8> for PackWeights<'_, B> {
     fn pack_b(&self, dst: &mut [i8], nr: usize, ks: Range<usize>, cols: Range<usize>) {
+        let b = self.b;
         dst.fill(0);
         let kcp = round_up(ks.len(), 4);
-        for (jj, j) in cols.enumerate() {
-            let base = (jj / nr) * nr * kcp + (jj % nr) * 4;
-            for (kk, k) in ks.clone().enumerate() {
-                dst[base + (kk / 4) * nr * 4 + kk % 4] = self.0.at(k, j).to_s8_shifted();
+        let (rs, cs) = (b.row_stride(), b.col_stride());
+        let (klen, kfull) = (ks.len(), ks.len() / 4 * 4);
+        let data = b.as_slice();
+        if !self.fast || klen == 0 || cols.is_empty() || (rs != 1 && cs != 1) {
+            for (jj, j) in cols.enumerate() {
+                let base = (jj / nr) * nr * kcp + (jj % nr) * 4;
+                for (kk, k) in ks.clone().enumerate() {
+                    dst[base + (kk / 4) * nr * 4 + kk % 4] = b.at(k, j).to_s8_shifted();
+                }
+            }
+            return;
+        }
+        let gs = 4 * nr;
+        if rs == 1 {
+            // Column j is contiguous: its groups of 4 go whole.
+            for (jj, j) in cols.enumerate() {
+                let col = &data[j * cs + ks.start..j * cs + ks.end];
+                let panel = &mut dst[(jj / nr) * nr * kcp..][..nr * kcp];
+                let off = (jj % nr) * 4;
+                let mut groups = panel.chunks_exact_mut(gs);
+                for (c, group) in col.chunks_exact(4).zip(&mut groups) {
+                    group[off..off + 4].copy_from_slice(&[
+                        c[0].to_s8_shifted(),
+                        c[1].to_s8_shifted(),
+                        c[2].to_s8_shifted(),
+                        c[3].to_s8_shifted(),
+                    ]);
+                }
+                if let Some(group) = groups.next() {
+                    for (d, &x) in group[off..].iter_mut().zip(&col[kfull..]) {
+                        *d = x.to_s8_shifted();
+                    }
+                }
+            }
+        } else {
+            // Rows are contiguous: 4 rows interleaved per group, group by
+            // group across all panels (the rows are read in order).
+            let j0 = cols.start;
+            let panels = cols.len().div_ceil(nr);
+            for g in 0..kcp / 4 {
+                let kk = 4 * g;
+                for p in 0..panels {
+                    let c0 = j0 + p * nr;
+                    let w = nr.min(cols.end - c0);
+                    let row = |kk: usize| &data[(ks.start + kk) * rs + c0..][..w];
+                    let group = &mut dst[p * nr * kcp + g * gs..][..gs];
+                    if kk < kfull {
+                        let (r0, r1, r2, r3) = (row(kk), row(kk + 1), row(kk + 2), row(kk + 3));
+                        let quads = r0.iter().zip(r1).zip(r2).zip(r3);
+                        for (out, (((&x0, &x1), &x2), &x3)) in group[..4 * w].chunks_exact_mut(4).zip(quads) {
+                            out.copy_from_slice(&[
+                                x0.to_s8_shifted(),
+                                x1.to_s8_shifted(),
+                                x2.to_s8_shifted(),
+                                x3.to_s8_shifted(),
+                            ]);
+                        }
+                    } else {
+                        for r in 0..klen - kk {
+                            for (jj, &x) in row(kk + r).iter().enumerate() {
+                                group[4 * jj + r] = x.to_s8_shifted();
+                            }
+                        }
+                    }
+                }
             }
         }
     }
@@ -385,4 +531,141 @@ pub(crate) fn pack_row_s8(src: &[i8], dst: &mut [u8]) -> i32 {
         s += v as i32;
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Deterministic bytes with the extremes mixed in.
+    fn bytes(len: usize, seed: u32) -> Vec<u8> {
+        (0..len)
+            .map(|i| {
+                let h = (i as u32 ^ seed).wrapping_mul(2_654_435_761).rotate_left(7);
+                match h % 7 {
+                    0 => 0x80,
+                    1 => 0x7f,
+                    2 => 0xff,
+                    3 => 0,
+                    _ => (h >> 11) as u8,
+                }
+            })
+            .collect()
+    }
+
+    /// The fast packer against the element-by-element one: identical
+    /// panels, column sums, zero points, bounds and panel verdicts.
+    fn check<B: Int8>(
+        ctx: &Context,
+        b: MatRef<'_, B>,
+        zp: WeightZeroPoint<'_>,
+        options: PackOptions,
+        what: &str,
+    ) {
+        let fast = PackedI8Weights::pack_impl(ctx, b, zp, options, true).unwrap();
+        let slow = PackedI8Weights::pack_impl(ctx, b, zp, options, false).unwrap();
+        let (k, n) = (b.rows(), b.cols());
+        let what = format!("{what} {} K={k} N={n} {zp:?} {options:?}", ctx.isa());
+        assert_eq!(fast.packed.block(0, 0), slow.packed.block(0, 0), "{what}: panels");
+        assert_eq!(fast.colsum, slow.colsum, "{what}: column sums");
+        assert_eq!(fast.zb, slow.zb, "{what}: zero points");
+        assert_eq!(fast.max_abs_b, slow.max_abs_b, "{what}: max |b'|");
+        assert_eq!(fast.max_abs_zb, slow.max_abs_zb, "{what}: max |zb'|");
+        assert_eq!(fast.use_main, slow.use_main, "{what}: panel verdicts");
+    }
+
+    fn layouts<B: Int8>(ctx: &Context, data: &[B], k: usize, n: usize, zps: &[i32], options: PackOptions) {
+        let zp_list = [
+            WeightZeroPoint::PerTensor(0),
+            WeightZeroPoint::PerTensor(zps[0]),
+            WeightZeroPoint::PerColumn(&zps[..n]),
+        ];
+        for zp in zp_list {
+            // Row-major, column-major (N vectors of length K), both with
+            // padded strides, and a layout with neither stride 1.
+            let views = [
+                ("row-major", MatRef::row_major(&data[..k * n], k, n).unwrap()),
+                ("col-major", MatRef::row_major(&data[..k * n], n, k).unwrap().t()),
+                (
+                    "row-major padded",
+                    MatRef::named("b", data, k, n, n + 3, 1).unwrap(),
+                ),
+                (
+                    "col-major padded",
+                    MatRef::named("b", data, k, n, 1, k + 5).unwrap(),
+                ),
+                ("strided", MatRef::named("b", data, k, n, 2, 2 * k + 1).unwrap()),
+            ];
+            for (what, v) in views {
+                check(ctx, v, zp, options, what);
+            }
+        }
+    }
+
+    #[test]
+    fn fast_pack_is_identical_to_scalar_pack() {
+        for isa in Isa::available() {
+            let ctx = Context::builder()
+                .max_isa(isa)
+                .threads(1)
+                .ignore_env()
+                .build()
+                .unwrap();
+            let nr = ctx.kernels().igemm.nr;
+            let ks = [0, 1, 2, 3, 4, 5, 7, 8, 13, 64, 67, 130];
+            let ns = [0, 1, 2, 5, nr - 1, nr, nr + 1, 2 * nr + 3];
+            let mut options = vec![PackOptions::default()];
+            options.push(PackOptions {
+                saturation: Saturation::Allow,
+                ..PackOptions::default()
+            });
+            if ctx.kernels().igemm.exact.is_some() {
+                options.push(PackOptions {
+                    preference: KernelPreference::ExactS16,
+                    ..PackOptions::default()
+                });
+            }
+            for (t, &k) in ks.iter().enumerate() {
+                for (u, &n) in ns.iter().enumerate() {
+                    let len = (2 * k + 6) * (n + 1) + (n + 3) * (k + 1) + 8;
+                    let raw = bytes(len, (t * 31 + u) as u32);
+                    let zs: Vec<i32> = (0..n.max(1)).map(|j| (raw[j] as i32 % 61) - 30).collect();
+                    let s: Vec<i8> = raw.iter().map(|&x| x as i8).collect();
+                    let zu: Vec<i32> = zs.iter().map(|&z| z + 128).collect();
+                    for &o in &options {
+                        layouts(&ctx, &s, k, n, &zs, o);
+                        layouts(&ctx, &raw, k, n, &zu, o);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn chain_safe_weights_keep_their_verdict() {
+        // Small weights: every panel may take the chain (on levels that have
+        // one); one large pair in a column marks only its panel exact.
+        for isa in Isa::available() {
+            let ctx = Context::builder()
+                .max_isa(isa)
+                .threads(1)
+                .ignore_env()
+                .build()
+                .unwrap();
+            let nr = ctx.kernels().igemm.nr;
+            let (k, n) = (9, 3 * nr + 1);
+            let mut w: Vec<i8> = (0..(2 * k + 6) * (n + 1)).map(|i| (i % 7) as i8 - 3).collect();
+            w[4 * n + nr + 2] = 127;
+            w[5 * n + nr + 2] = 127;
+            let b = MatRef::row_major(&w, k, n).unwrap();
+            layouts(&ctx, &w, k, n, &vec![0; n], PackOptions::default());
+            let p = PackedI8Weights::pack(&ctx, b, WeightZeroPoint::PerTensor(0), PackOptions::default())
+                .unwrap();
+            if ctx.kernels().igemm.main.saturates {
+                assert_eq!(p.use_main, vec![true, false, true, true], "{isa}");
+            } else {
+                assert_eq!(p.panel_paths(), (4, 0), "{isa}");
+            }
+        }
+    }
 }
