@@ -806,11 +806,9 @@ fn gemm_small_m(
                 };
                 debug_assert!(bp.len() >= (kcb - 1) * rs + nr);
                 if let (true, Some((cp, rsc))) = (cols_t == nr, sink.direct(0, j)) {
-                    // SAFETY: the A panel holds MR·kcb packed elements (rows
-                    // ≥ m zero); B's kcb rows of nr elements rs apart lie in
-                    // `bp` (a validated view from (pc, j), or the padded
-                    // panel); C's m × nr tile at (0, j) is in C and owned by
-                    // this task (columns `cols`).
+                    // SAFETY: the A panel holds MR·kcb packed elements (rows ≥ m zero); B's kcb rows of nr elements
+                    // rs apart lie in `bp` (a validated view from (pc, j), or the padded panel); C's m × nr tile at
+                    // (0, j) is in C and owned by this task (columns `cols`).
                     unsafe { (bs.kernel)(kcb, ap, bp.as_ptr(), rs, ahead, cp, rsc, m, alpha, beta_k) };
                 } else {
                     let tile = &mut scratch[..bs.mr * nr];

@@ -581,11 +581,9 @@ pub(crate) fn igemm_checked_run<A: Int8>(
                          fix: Option<&Fix<'_>>| {
                 if let (Some(f), 1) = (vstore, c.cs) {
                     assert!(t.len() >= rows.saturating_sub(1) * ld + cols);
-                    // SAFETY: the store belongs to an available level; the
-                    // tile holds `rows` rows of `cols` at stride `ld`
-                    // (checked), the correction's slices `rows` / `cols`
-                    // entries; the driver hands this task the in-range,
-                    // unit-column-stride block (i, j) of C alone.
+                    // SAFETY: the store belongs to an available level; the tile holds `rows` rows of `cols` at stride
+                    // `ld` (checked), the correction's slices `rows` / `cols` entries; the driver hands this task the
+                    // in-range, unit-column-stride block (i, j) of C alone.
                     unsafe {
                         f(
                             rows,
@@ -644,11 +642,9 @@ pub(crate) fn igemm_checked_run<A: Int8>(
                         .map_or(std::ptr::null(), |bb| bb[j..j + cols].as_ptr());
                     let (row_scale, col_scale) = (&pa.row_scale[i..i + rows], &scale[j..j + cols]);
                     assert!(t.len() >= rows.saturating_sub(1) * ld + cols);
-                    // SAFETY: the store belongs to an available level; the
-                    // tile holds `rows` rows of `cols` at stride `ld` (checked),
-                    // the scales and bias `rows` / `cols` entries (sliced), and
-                    // the driver hands this task the in-range, unit-column-stride
-                    // block (i, j) of C alone.
+                    // SAFETY: the store belongs to an available level; the tile holds `rows` rows of `cols` at stride
+                    // `ld` (checked), the scales and bias `rows` / `cols` entries (sliced), and the driver hands this
+                    // task the in-range, unit-column-stride block (i, j) of C alone.
                     unsafe {
                         f(
                             rows,
@@ -745,11 +741,9 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
             let bias = p.bias.map_or(std::ptr::null(), |bb| bb[j..j + cols].as_ptr());
             let col_scale = &scale[j..j + cols];
             assert!(t.len() >= rows.saturating_sub(1) * ld + cols);
-            // SAFETY: the store belongs to an available level; the tile holds
-            // `rows` rows of `cols` at stride `ld` (checked), the scale and
-            // bias `cols` entries (sliced); `T` is u8 or i8 (one byte), and the
-            // driver hands this task the in-range, unit-column-stride block
-            // (i, j) of C alone; `lo ≤ hi` bound the output type.
+            // SAFETY: the store belongs to an available level; the tile holds `rows` rows of `cols` at stride `ld`
+            // (checked), the scale and bias `cols` entries (sliced); `T` is u8 or i8 (one byte), and the driver hands
+            // this task the in-range, unit-column-stride block (i, j) of C alone; `lo ≤ hi` bound the output type.
             unsafe {
                 f(
                     rows,

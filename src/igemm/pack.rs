@@ -489,10 +489,9 @@ impl<A: Int8> PackA<u8> for Activations<'_, A> {
                     let src = &self.a.as_slice()[start..start + 3 * lda + 64 * blocks];
                     let out = &mut panel[4 * r..];
                     assert!(out.len() >= (16 * blocks - 1) * gs + 16);
-                    // SAFETY: the level's packer (available); `src` holds the
-                    // 4 rows' first 64·blocks bytes at stride `lda` (sliced,
-                    // A is one byte per element), `out` the 16·blocks groups
-                    // of 16 bytes at stride gs (checked); they do not overlap.
+                    // SAFETY: the level's packer (available); `src` holds the 4 rows' first 64·blocks bytes at stride
+                    // `lda` (sliced, A is one byte per element), `out` the 16·blocks groups of 16 bytes at stride gs
+                    // (checked); they do not overlap.
                     let sums =
                         unsafe { f(src.as_ptr() as *const u8, lda, blocks, xor, out.as_mut_ptr(), gs) };
                     for (rr, s) in sums.into_iter().enumerate() {
