@@ -681,7 +681,9 @@ pub fn sgemm_packed(
         scale(beta, &mut c);
         return Ok(());
     }
-    if m <= SMALL_M {
+    // Small M, or operands already in cache: no A packing (as `sgemm` does
+    // for a row-major B); the packed B is read in its own K blocks.
+    if m <= SMALL_M || fits_in_cache(ctx, m, k, n) {
         gemm_unpacked(ctx, kern, alpha, a, UnpackedB::Packed(b), beta, &mut c);
         return Ok(());
     }
