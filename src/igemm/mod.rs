@@ -417,7 +417,7 @@ struct OutSink<'a, T, F> {
 // s32 view the driver only addresses in range; tiles are disjoint.
 unsafe impl<T: Copy + Send, F> TileSink<i32> for OutSink<'_, T, F>
 where
-    F: Fn(&mut [i32], usize, usize, usize, usize, usize, &OutPtr<T>, Option<&Fix<'_>>) + Sync,
+    F: Fn(Tile<'_>, &OutPtr<T>, Option<&Fix<'_>>) + Sync,
 {
     fn direct(&self, i: usize, j: usize) -> Option<(*mut i32, usize)> {
         self.direct
@@ -453,7 +453,15 @@ where
             use_za: self.use_za,
             use_zb: self.use_zb,
         });
-        (self.finish)(t, ld, i, j, rows, cols, &self.c, fix.as_ref());
+        let tile = Tile {
+            t,
+            ld,
+            i,
+            j,
+            rows,
+            cols,
+        };
+        (self.finish)(tile, &self.c, fix.as_ref());
     }
 }
 
@@ -495,6 +503,37 @@ impl Fix<'_> {
     }
 }
 
+/// One finished tile handed to an output pipeline: `rows × cols` s32 sums
+/// (row stride `ld`) for C's block at `(i, j)`.
+struct Tile<'t> {
+    t: &'t mut [i32],
+    ld: usize,
+    i: usize,
+    j: usize,
+    rows: usize,
+    cols: usize,
+}
+
+impl Tile<'_> {
+    /// Where a vector tile store writes C's block, when C's columns are
+    /// unit-stride (the vector stores' contract); checks that the tile holds
+    /// `rows` rows of `cols`.
+    fn vector_dst<T>(&self, c: &OutPtr<T>) -> Option<*mut T> {
+        if c.cs != 1 {
+            return None;
+        }
+        assert!(self.t.len() >= self.rows.saturating_sub(1) * self.ld + self.cols);
+        Some(c.ptr.wrapping_add(self.i * c.rs + self.j))
+    }
+
+    /// The portable path's first step: the zero-point correction in place.
+    fn apply_fix(&mut self, fix: Option<&Fix<'_>>) {
+        if let Some(fx) = fix {
+            fx.apply(self.t, self.ld);
+        }
+    }
+}
+
 /// Runs `C = finish(compensated Σ a'·b')` on the shared driver.
 fn run<A: Int8, T: Copy + Send, F>(
     ctx: &Context,
@@ -504,7 +543,7 @@ fn run<A: Int8, T: Copy + Send, F>(
     direct: Option<OutPtr<i32>>,
     finish: F,
 ) where
-    F: Fn(&mut [i32], usize, usize, usize, usize, usize, &OutPtr<T>, Option<&Fix<'_>>) + Sync,
+    F: Fn(Tile<'_>, &OutPtr<T>, Option<&Fix<'_>>) + Sync,
 {
     let m = a.rows();
     if m == 0 || b.n == 0 {
@@ -571,36 +610,19 @@ pub(crate) fn igemm_checked_run<A: Int8>(
             let add = accumulate.then_some(i32::wrapping_add as fn(i32, i32) -> i32);
             let direct = (!accumulate && c.col_stride() == 1).then(|| OutPtr::new(&mut c, None));
             let vstore = ctx.kernels().igemm.helpers.s32.filter(|_| !accumulate);
-            let store = |t: &mut [i32],
-                         ld: usize,
-                         i: usize,
-                         j: usize,
-                         rows: usize,
-                         cols: usize,
-                         c: &OutPtr<i32>,
-                         fix: Option<&Fix<'_>>| {
-                if let (Some(f), 1) = (vstore, c.cs) {
-                    assert!(t.len() >= rows.saturating_sub(1) * ld + cols);
+            let store = |mut tile: Tile<'_>, c: &OutPtr<i32>, fix: Option<&Fix<'_>>| {
+                let Tile {
+                    ld, i, j, rows, cols, ..
+                } = tile;
+                if let (Some(f), Some(dst)) = (vstore, tile.vector_dst(c)) {
                     // SAFETY: the store belongs to an available level; the tile holds `rows` rows of `cols` at stride
                     // `ld` (checked), the correction's slices `rows` / `cols` entries; the driver hands this task the
                     // in-range, unit-column-stride block (i, j) of C alone.
-                    unsafe {
-                        f(
-                            rows,
-                            cols,
-                            t.as_ptr(),
-                            ld,
-                            fix.map(Fix::raw),
-                            c.ptr.wrapping_add(i * c.rs + j),
-                            c.rs,
-                        )
-                    };
+                    unsafe { f(rows, cols, tile.t.as_ptr(), ld, fix.map(Fix::raw), dst, c.rs) };
                     return;
                 }
-                if let Some(fx) = fix {
-                    fx.apply(t, ld);
-                }
-                c.store(i, j, rows, cols, t, ld)
+                tile.apply_fix(fix);
+                c.store(i, j, rows, cols, tile.t, ld)
             };
             run(ctx, pa, b, OutPtr::new(&mut c, add), direct, store);
         }
@@ -628,20 +650,15 @@ pub(crate) fn igemm_checked_run<A: Int8>(
             };
             let scale = expand_scale(&dequantize.scale, n);
             let store = ctx.kernels().igemm.helpers.f32;
-            let finish = |t: &mut [i32],
-                          ld: usize,
-                          i: usize,
-                          j: usize,
-                          rows: usize,
-                          cols: usize,
-                          c: &OutPtr<f32>,
-                          fix: Option<&Fix<'_>>| {
-                if let (Some(f), 1) = (store, c.cs) {
+            let finish = |mut tile: Tile<'_>, c: &OutPtr<f32>, fix: Option<&Fix<'_>>| {
+                let Tile {
+                    ld, i, j, rows, cols, ..
+                } = tile;
+                if let (Some(f), Some(dst)) = (store, tile.vector_dst(c)) {
                     let bias = dequantize
                         .bias
                         .map_or(std::ptr::null(), |bb| bb[j..j + cols].as_ptr());
                     let (row_scale, col_scale) = (&pa.row_scale[i..i + rows], &scale[j..j + cols]);
-                    assert!(t.len() >= rows.saturating_sub(1) * ld + cols);
                     // SAFETY: the store belongs to an available level; the tile holds `rows` rows of `cols` at stride
                     // `ld` (checked), the scales and bias `rows` / `cols` entries (sliced), and the driver hands this
                     // task the in-range, unit-column-stride block (i, j) of C alone.
@@ -649,7 +666,7 @@ pub(crate) fn igemm_checked_run<A: Int8>(
                         f(
                             rows,
                             cols,
-                            t.as_ptr(),
+                            tile.t.as_ptr(),
                             ld,
                             fix.map(Fix::raw),
                             row_scale.as_ptr(),
@@ -657,18 +674,16 @@ pub(crate) fn igemm_checked_run<A: Int8>(
                             bias,
                             lo,
                             hi,
-                            c.ptr.wrapping_add(i * c.rs + j),
+                            dst,
                             c.rs,
                         )
                     };
                     return;
                 }
-                if let Some(fx) = fix {
-                    fx.apply(t, ld);
-                }
+                tile.apply_fix(fix);
                 let mut out = [0f32; MAX_TILE];
                 pipeline::dequantize_tile(
-                    t,
+                    tile.t,
                     ld,
                     &pa.row_scale[i..i + rows],
                     &scale[j..j + cols],
@@ -729,18 +744,14 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
     }
     let scale = expand_scale(&p.scale, n);
     let store = ctx.kernels().igemm.helpers.q8;
-    let finish = |t: &mut [i32],
-                  ld: usize,
-                  i: usize,
-                  j: usize,
-                  rows: usize,
-                  cols: usize,
-                  c: &OutPtr<T>,
-                  fix: Option<&Fix<'_>>| {
-        if let (Some(f), 1, 1) = (store, c.cs, std::mem::size_of::<T>()) {
+    let finish = |mut tile: Tile<'_>, c: &OutPtr<T>, fix: Option<&Fix<'_>>| {
+        let Tile {
+            ld, i, j, rows, cols, ..
+        } = tile;
+        let one_byte = std::mem::size_of::<T>() == 1;
+        if let (Some(f), Some(dst), true) = (store, tile.vector_dst(c), one_byte) {
             let bias = p.bias.map_or(std::ptr::null(), |bb| bb[j..j + cols].as_ptr());
             let col_scale = &scale[j..j + cols];
-            assert!(t.len() >= rows.saturating_sub(1) * ld + cols);
             // SAFETY: the store belongs to an available level; the tile holds `rows` rows of `cols` at stride `ld`
             // (checked), the scale and bias `cols` entries (sliced); `T` is u8 or i8 (one byte), and the driver hands
             // this task the in-range, unit-column-stride block (i, j) of C alone; `lo ≤ hi` bound the output type.
@@ -748,7 +759,7 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
                 f(
                     rows,
                     cols,
-                    t.as_ptr(),
+                    tile.t.as_ptr(),
                     ld,
                     fix.map(Fix::raw),
                     col_scale.as_ptr(),
@@ -756,15 +767,14 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
                     p.zero_point,
                     lo,
                     hi,
-                    c.ptr.wrapping_add(i * c.rs + j) as *mut u8,
+                    dst as *mut u8,
                     c.rs,
                 )
             };
             return;
         }
-        if let Some(fx) = fix {
-            fx.apply(t, ld);
-        }
+        tile.apply_fix(fix);
+        let t = tile.t;
         pipeline::requantize_tile(
             t,
             ld,

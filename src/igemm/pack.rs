@@ -601,15 +601,20 @@ mod tests {
         }
     }
 
+    /// A one-thread context capped at `isa`, ignoring the environment.
+    fn one_thread(isa: Isa) -> Context {
+        Context::builder()
+            .max_isa(isa)
+            .threads(1)
+            .ignore_env()
+            .build()
+            .unwrap()
+    }
+
     #[test]
     fn fast_pack_is_identical_to_scalar_pack() {
         for isa in Isa::available() {
-            let ctx = Context::builder()
-                .max_isa(isa)
-                .threads(1)
-                .ignore_env()
-                .build()
-                .unwrap();
+            let ctx = one_thread(isa);
             let nr = ctx.kernels().igemm.nr;
             let ks = [0, 1, 2, 3, 4, 5, 7, 8, 13, 64, 67, 130];
             let ns = [0, 1, 2, 5, nr - 1, nr, nr + 1, 2 * nr + 3];
@@ -645,12 +650,7 @@ mod tests {
         // Small weights: every panel may take the chain (on levels that have
         // one); one large pair in a column marks only its panel exact.
         for isa in Isa::available() {
-            let ctx = Context::builder()
-                .max_isa(isa)
-                .threads(1)
-                .ignore_env()
-                .build()
-                .unwrap();
+            let ctx = one_thread(isa);
             let nr = ctx.kernels().igemm.nr;
             let (k, n) = (9, 3 * nr + 1);
             let mut w: Vec<i8> = (0..(2 * k + 6) * (n + 1)).map(|i| (i % 7) as i8 - 3).collect();
