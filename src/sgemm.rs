@@ -299,6 +299,7 @@ unsafe impl Microkernel for SgemmKernels {
 
     unsafe fn tile(
         &self,
+        _at: (usize, usize),
         kcp: usize,
         a: *const f32,
         b: *const f32,
@@ -313,6 +314,7 @@ unsafe impl Microkernel for SgemmKernels {
 
     unsafe fn tile_rows(
         &self,
+        _at: (usize, usize),
         rows: usize,
         kcp: usize,
         a: *const f32,

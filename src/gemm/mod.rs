@@ -131,7 +131,10 @@ pub(crate) unsafe trait Microkernel: Sync {
     /// K is consumed (and padded) in units of this many elements.
     fn k_unit(&self) -> usize;
 
-    /// `C ← alpha·A·B + beta·C` on a full `MR × NR` tile (see the module docs).
+    /// `C ← alpha·A·B + beta·C` on a full `MR × NR` tile (see the module docs)
+    /// whose element (0, 0) is C's element `at` (a kernel that folds per-row
+    /// or per-column terms into its tile, as the INT8 zero-point correction,
+    /// finds them there; others ignore it).
     ///
     /// # Safety
     ///
@@ -141,6 +144,7 @@ pub(crate) unsafe trait Microkernel: Sync {
     #[allow(clippy::too_many_arguments)]
     unsafe fn tile(
         &self,
+        at: (usize, usize),
         kcp: usize,
         a: *const Self::PackedA,
         b: *const Self::PackedB,
@@ -161,6 +165,7 @@ pub(crate) unsafe trait Microkernel: Sync {
     #[allow(clippy::too_many_arguments)]
     unsafe fn tile_rows(
         &self,
+        at: (usize, usize),
         rows: usize,
         kcp: usize,
         a: *const Self::PackedA,
@@ -170,7 +175,7 @@ pub(crate) unsafe trait Microkernel: Sync {
         alpha: Self::Scalar,
         beta: Self::Scalar,
     ) -> bool {
-        let _ = (rows, kcp, a, b, c, rsc, alpha, beta);
+        let _ = (at, rows, kcp, a, b, c, rsc, alpha, beta);
         false
     }
 
@@ -522,11 +527,11 @@ fn macro_kernel<K: Microkernel>(
                         // SAFETY: ap/bp hold MR·kcp / NR·kcp elements (sliced
                         // above); the sink vouches for the full tile at (i, j);
                         // this task owns rows i.., columns j.. of C.
-                        unsafe { ukr.tile(kcp, ap.as_ptr(), bp.as_ptr(), c, rsc, p.alpha, beta) };
+                        unsafe { ukr.tile((i, j), kcp, ap.as_ptr(), bp.as_ptr(), c, rsc, p.alpha, beta) };
                         continue;
                     }
                     // SAFETY: as above, for the tile's `rows_t` rows.
-                    if unsafe { ukr.tile_rows(rows_t, kcp, ap.as_ptr(), bp.as_ptr(), c, rsc, p.alpha, beta) }
+                    if unsafe { ukr.tile_rows((i, j), rows_t, kcp, ap.as_ptr(), bp.as_ptr(), c, rsc, p.alpha, beta) }
                     {
                         continue;
                     }
@@ -537,10 +542,10 @@ fn macro_kernel<K: Microkernel>(
             // SAFETY: ap/bp as above; the scratch tile holds MR·NR
             // elements with row stride NR and belongs to this thread.
             let done =
-                rows_t < mr && unsafe { ukr.tile_rows(rows_t, kcp, a_p, b_p, t_p, nr, p.alpha, K::ZERO) };
+                rows_t < mr && unsafe { ukr.tile_rows((i, j), rows_t, kcp, a_p, b_p, t_p, nr, p.alpha, K::ZERO) };
             if !done {
                 // SAFETY: as above, for the full tile.
-                unsafe { ukr.tile(kcp, a_p, b_p, t_p, nr, p.alpha, K::ZERO) };
+                unsafe { ukr.tile((i, j), kcp, a_p, b_p, t_p, nr, p.alpha, K::ZERO) };
             }
             p.sink.store(tile, nr, i, j, rows_t, cols_t, first, last);
         }

@@ -4,14 +4,17 @@
 use crate::gemm::Microkernel;
 use crate::Isa;
 use lowp_kernels::scalar::igemm_tile_store::{igemm_tile_store_scalar, TileCorrection};
+use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Signature of every igemm microkernel:
-/// `(m, kg, a, gs, b, c, ldc)` computes the `m × NR` s32 tile
+/// `(m, kg, a, gs, b, c, ldc, corr)` computes the `m × NR` s32 tile
 /// `c[r·ldc + j] = Σ_g Σ_t a[g·gs + 4r + t] · b[g·NR·4 + 4j + t]`
-/// (overwriting `c`), where `a` is `m ≤ MR` rows of u8 interleaved by k-group
-/// (K zero-padded to `4·kg`; `gs` = 4 × the packed panel's rows), and `b` is
-/// one packed weight panel: `kg` groups × `NR` columns × 4 k of s8.
-pub(crate) type UkernelFn = unsafe fn(usize, usize, *const u8, usize, *const i8, *mut i32, usize);
+/// (overwriting `c`), minus the zero-point terms of `corr` when given, where
+/// `a` is `m ≤ MR` rows of u8 interleaved by k-group (K zero-padded to
+/// `4·kg`; `gs` = 4 × the packed panel's rows), and `b` is one packed weight
+/// panel: `kg` groups × `NR` columns × 4 k of s8.
+pub(crate) type UkernelFn =
+    unsafe fn(usize, usize, *const u8, usize, *const i8, *mut i32, usize, Option<&TileCorrection>);
 
 /// One microkernel: its name, tile and entry point.
 #[derive(Clone, Copy, Debug)]
@@ -54,7 +57,7 @@ pub struct IgemmKernels {
     pub(crate) helpers: Helpers,
 }
 
-/// `(rows, cols, tile, ld, corr, scale, bias, zp, lo, hi, c, rsc)`: requantizes an
+/// `(rows, cols, tile, ld, scale, bias, zp, lo, hi, c, rsc)`: requantizes an
 /// s32 tile into 8-bit C (unit column stride); see
 /// `lowp_kernels::x86_64::avx512::igemm_store_s32_to_q8`.
 pub(crate) type StoreQ8Fn = unsafe fn(
@@ -62,7 +65,6 @@ pub(crate) type StoreQ8Fn = unsafe fn(
     usize,
     *const i32,
     usize,
-    Option<TileCorrection>,
     *const f32,
     *const i32,
     i32,
@@ -72,7 +74,7 @@ pub(crate) type StoreQ8Fn = unsafe fn(
     usize,
 );
 
-/// `(rows, cols, tile, ld, corr, row_scale, scale, bias, lo, hi, c, rsc)`:
+/// `(rows, cols, tile, ld, row_scale, scale, bias, lo, hi, c, rsc)`:
 /// dequantizes an s32 tile into f32 C (unit column stride); see
 /// `lowp_kernels::x86_64::avx512::igemm_store_s32_to_f32`.
 pub(crate) type StoreF32Fn = unsafe fn(
@@ -80,7 +82,6 @@ pub(crate) type StoreF32Fn = unsafe fn(
     usize,
     *const i32,
     usize,
-    Option<TileCorrection>,
     *const f32,
     *const f32,
     *const f32,
@@ -89,11 +90,6 @@ pub(crate) type StoreF32Fn = unsafe fn(
     *mut f32,
     usize,
 );
-
-/// `(rows, cols, tile, ld, corr, c, rsc)`: stores a corrected s32 tile into
-/// C (unit column stride); see `lowp_kernels::x86_64::avx512::igemm_store_s32`.
-pub(crate) type StoreS32Fn =
-    unsafe fn(usize, usize, *const i32, usize, Option<TileCorrection>, *mut i32, usize);
 
 /// `(src, lda, blocks, xor, dst, gs) -> row sums`: packs 64-byte blocks of
 /// 4 activation rows into the panel layout; see
@@ -110,8 +106,6 @@ pub(crate) struct Helpers {
     pub(crate) q8: Option<StoreQ8Fn>,
     /// s32 → dequantized f32.
     pub(crate) f32: Option<StoreF32Fn>,
-    /// s32 → s32 (zero-point correction on the way).
-    pub(crate) s32: Option<StoreS32Fn>,
 }
 
 impl Helpers {
@@ -124,7 +118,6 @@ impl Helpers {
                 pack_a4: Some(k::igemm_pack_a_4rows::igemm_pack_a_4rows_avx512),
                 q8: Some(k::igemm_store_s32_to_q8::igemm_store_s32_to_q8_avx512),
                 f32: Some(k::igemm_store_s32_to_f32::igemm_store_s32_to_f32_avx512),
-                s32: Some(k::igemm_store_s32::igemm_store_s32_avx512),
             };
         }
         let _ = isa;
@@ -258,16 +251,39 @@ pub(crate) struct IgemmTile<'a> {
     ph: usize,
     /// Per B panel: `false` → run `exact` instead.
     choice: Option<(&'a [bool], &'a IgemmTile<'a>)>,
+    /// The zero-point terms the kernel folds into each tile (`None`: all
+    /// zero points are 0).
+    corr: Option<&'a Correction<'a>>,
+}
+
+/// The zero-point correction of a whole GEMM, which the microkernels apply
+/// to each tile before storing it: element `(i, j)` of `Σ a'·b'` becomes
+/// `v − za'_i·colsum_j − zb'_j·(rowsum_i − K·za'_i)` (wrapping i32; see the
+/// [`crate::igemm`] docs), so C is written once, already corrected.
+pub(crate) struct Correction<'a> {
+    /// K.
+    pub(crate) k: i32,
+    /// za'_i, per row of A.
+    pub(crate) za: &'a [i32],
+    /// Whether some za'_i is nonzero (else the colsum term is left out).
+    pub(crate) use_za: bool,
+    /// Σ_k a'_ik, per row, filled by the A packer before the row's tiles run.
+    pub(crate) rowsum: &'a [AtomicI32],
+    /// Σ_k b'_kj, per column, zero-padded to whole panels.
+    pub(crate) colsum: &'a [i32],
+    /// zb'_j per column (zero-padded to whole panels), when some is nonzero.
+    pub(crate) zb: Option<&'a [i32]>,
 }
 
 impl<'a> IgemmTile<'a> {
-    /// The tile for `ukr` with A panels of `ph` rows.
-    pub(crate) fn new(ukr: IgemmUkernel, ph: usize) -> IgemmTile<'a> {
+    /// The tile for `ukr` with A panels of `ph` rows, applying `corr`.
+    pub(crate) fn new(ukr: IgemmUkernel, ph: usize, corr: Option<&'a Correction<'a>>) -> IgemmTile<'a> {
         debug_assert!(ph >= 1 && ph * ukr.nr <= MAX_TILE);
         IgemmTile {
             ukr,
             ph,
             choice: None,
+            corr,
         }
     }
 
@@ -283,20 +299,52 @@ impl<'a> IgemmTile<'a> {
 /// Most rows of a tile (A panel rows) of any level.
 pub(crate) const MAX_TILE_ROWS: usize = 42;
 impl IgemmTile<'_> {
-    /// Runs the kernel on rows `0..rows` of the tile as balanced sub-tiles,
-    /// overwriting `c` (row stride `ldc`).
+    /// Runs the kernel on rows `0..rows` of the tile at C's `(i0, j0)` as
+    /// balanced sub-tiles, overwriting `c` (row stride `ldc`) with the
+    /// corrected sums.
     ///
     /// # Safety
     ///
     /// As [`Microkernel::tile_rows`].
-    unsafe fn sub_tiles(&self, rows: usize, kcp: usize, a: *const u8, b: *const i8, c: *mut i32, ldc: usize) {
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn sub_tiles(
+        &self,
+        (i0, j0): (usize, usize),
+        rows: usize,
+        kcp: usize,
+        a: *const u8,
+        b: *const i8,
+        c: *mut i32,
+        ldc: usize,
+    ) {
+        let mut rowfix = [0i32; MAX_TILE_ROWS];
+        let fix = self.corr.map(|cr| {
+            // The kernel reads NR columns and `rows` rows of these.
+            let (za, colsum) = (&cr.za[i0..i0 + rows], &cr.colsum[j0..j0 + self.ukr.nr]);
+            let zb = cr.zb.map(|zb| &zb[j0..j0 + self.ukr.nr]);
+            if zb.is_some() {
+                for (r, f) in rowfix[..rows].iter_mut().enumerate() {
+                    let sum = cr.rowsum[i0 + r].load(Ordering::Relaxed);
+                    *f = sum.wrapping_sub(cr.k.wrapping_mul(za[r]));
+                }
+            }
+            TileCorrection {
+                za: if cr.use_za { za.as_ptr() } else { std::ptr::null() },
+                rowfix: rowfix.as_ptr(),
+                colsum: colsum.as_ptr(),
+                zb: zb.map_or(std::ptr::null(), <[i32]>::as_ptr),
+            }
+        });
         let mut i = 0;
         while i < rows {
             let mm = sub_tile_rows(i, rows, self.ukr.mr);
+            let sub = fix.map(|f| f.from_row(i));
             // SAFETY: the table holds kernels of available levels only;
             // 1 ≤ mm ≤ MR; rows i..i+mm of the packed A panel (group stride
             // 4·ph) and the B panel (kcp/4 groups × NR × 4) are readable
-            // (driver contract); `c` holds rows i..i+mm at stride `ldc`.
+            // (driver contract); `c` holds rows i..i+mm at stride `ldc`; the
+            // correction's rows (sliced to `rows` above, from row i on) and
+            // NR columns (sliced) are readable.
             unsafe {
                 (self.ukr.f)(
                     mm,
@@ -306,6 +354,7 @@ impl IgemmTile<'_> {
                     b,
                     c.wrapping_add(i * ldc),
                     ldc,
+                    sub.as_ref(),
                 )
             };
             i += mm;
@@ -339,6 +388,7 @@ unsafe impl Microkernel for IgemmTile<'_> {
 
     unsafe fn tile(
         &self,
+        at: (usize, usize),
         kcp: usize,
         a: *const u8,
         b: *const i8,
@@ -348,11 +398,12 @@ unsafe impl Microkernel for IgemmTile<'_> {
         beta: i32,
     ) {
         // SAFETY: forwarded contract, for all MR rows.
-        unsafe { self.tile_rows(self.ph, kcp, a, b, c, rsc, alpha, beta) };
+        unsafe { self.tile_rows(at, self.ph, kcp, a, b, c, rsc, alpha, beta) };
     }
 
     unsafe fn tile_rows(
         &self,
+        at: (usize, usize),
         rows: usize,
         kcp: usize,
         a: *const u8,
@@ -365,12 +416,12 @@ unsafe impl Microkernel for IgemmTile<'_> {
         debug_assert!(alpha == 1 && (beta == 0 || beta == 1) && kcp.is_multiple_of(4));
         if beta == 0 {
             // SAFETY: forwarded contract.
-            unsafe { self.sub_tiles(rows, kcp, a, b, c, rsc) };
+            unsafe { self.sub_tiles(at, rows, kcp, a, b, c, rsc) };
         } else {
             let nr = self.ukr.nr;
             let mut acc = [0i32; MAX_TILE];
             // SAFETY: as above, into the local `acc` (ph × NR ≤ MAX_TILE).
-            unsafe { self.sub_tiles(rows, kcp, a, b, acc.as_mut_ptr(), nr) };
+            unsafe { self.sub_tiles(at, rows, kcp, a, b, acc.as_mut_ptr(), nr) };
             let add = i32::wrapping_add as fn(i32, i32) -> i32;
             // SAFETY: the caller's contract: C holds `rows` rows of NR i32
             // at stride `rsc`, ours alone; `acc` is a local.
@@ -399,17 +450,17 @@ mod tests {
             let ks = IgemmKernels::select(isa);
             let (ph, nr, kcp) = (ks.a_panel_rows, ks.nr, 8);
             for ukr in [Some(ks.main), ks.exact, ks.alt].into_iter().flatten() {
-                let t = IgemmTile::new(ukr, ph);
+                let t = IgemmTile::new(ukr, ph, None);
                 let a: Vec<u8> = (0..ph * kcp).map(|x| (x % 7) as u8).collect();
                 let b: Vec<i8> = (0..nr * kcp).map(|x| (x % 5) as i8 - 2).collect();
                 let mut c = vec![-1i32; ph * nr];
                 // SAFETY: `select` was given an available level; a/b hold one
                 // A panel (ph·kcp) and one B panel (nr·kcp); c holds ph × nr.
-                unsafe { t.tile(kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 0) };
+                unsafe { t.tile((0, 0), kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 0) };
                 let once = c.clone();
                 // SAFETY: as above, for the first ph − 1 rows.
                 assert!(unsafe {
-                    t.tile_rows(ph - 1, kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 1)
+                    t.tile_rows((0, 0), ph - 1, kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 1)
                 });
                 for (x, (&v, &w)) in c.iter().zip(&once).enumerate() {
                     assert_eq!(v, if x < (ph - 1) * nr { 2 * w } else { w }, "{isa} {x}");

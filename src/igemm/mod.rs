@@ -49,10 +49,9 @@ pub use pipeline::{Activation, Dequantize, Output, Requantize, Scale};
 use crate::error::{Error, Result};
 use crate::gemm::{self, BOperand, Problem, TileSink};
 use crate::{Context, MatMut, MatRef};
-use kernels::{panel_rows, IgemmTile, MAX_TILE, MAX_TILE_ROWS};
-use lowp_kernels::scalar::igemm_tile_store::{igemm_tile_store_scalar, TileCorrection};
+use kernels::{panel_rows, Correction, IgemmTile, MAX_TILE, MAX_TILE_ROWS};
+use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
 pub(crate) use pack::Activations;
-use std::sync::atomic::Ordering;
 
 mod sealed {
     pub trait Sealed {}
@@ -393,31 +392,22 @@ impl<T: Copy> OutPtr<T> {
 }
 
 /// The INT8 output pipelines as the driver's sink: every tile holds the
-/// whole K sum (`kc_at_least: Some(usize::MAX)`, B packed over all of K);
-/// `store` compensates the zero points, then `finish` runs the pipeline and
-/// writes C. Raw s32 output with nothing to compensate is written by the
-/// kernel itself (`direct`).
-struct OutSink<'a, T, F> {
+/// whole K sum (`kc_at_least: Some(usize::MAX)`, B packed over all of K),
+/// already zero-point corrected by the microkernel ([`IgemmTile`]);
+/// `finish` runs the pipeline and writes C. Raw s32 output is written by
+/// the kernel itself (`direct`).
+struct OutSink<T, F> {
     c: OutPtr<T>,
     /// C as an s32 tile target, when the kernel may write it directly.
     direct: Option<OutPtr<i32>>,
-    k: i32,
-    compensate: bool,
-    /// Whether some za' / zb' is nonzero (else that term is skipped).
-    use_za: bool,
-    use_zb: bool,
-    za: &'a [i32],
-    rowsum: &'a [std::sync::atomic::AtomicI32],
-    colsum: &'a [i32],
-    zb: &'a [i32],
     finish: F,
 }
 
 // SAFETY: `direct` points at C's element (i, j) (unit column stride) of an
 // s32 view the driver only addresses in range; tiles are disjoint.
-unsafe impl<T: Copy + Send, F> TileSink<i32> for OutSink<'_, T, F>
+unsafe impl<T: Copy + Send, F> TileSink<i32> for OutSink<T, F>
 where
-    F: Fn(Tile<'_>, &OutPtr<T>, Option<&Fix<'_>>) + Sync,
+    F: Fn(Tile<'_>, &OutPtr<T>) + Sync,
 {
     fn direct(&self, i: usize, j: usize) -> Option<(*mut i32, usize)> {
         self.direct
@@ -437,69 +427,15 @@ where
         last: bool,
     ) {
         debug_assert!(first && last && rows <= MAX_TILE_ROWS && rows * ld <= MAX_TILE);
-        let t = &mut tile[..rows * ld];
-        let mut rowfix = [0i32; MAX_TILE_ROWS];
-        if self.compensate {
-            for (r, f) in rowfix[..rows].iter_mut().enumerate() {
-                let sum = self.rowsum[i + r].load(Ordering::Relaxed);
-                *f = sum.wrapping_sub(self.k.wrapping_mul(self.za[i + r]));
-            }
-        }
-        let fix = self.compensate.then(|| Fix {
-            za: &self.za[i..i + rows],
-            rowfix: &rowfix[..rows],
-            colsum: &self.colsum[j..j + cols],
-            zb: &self.zb[j..j + cols],
-            use_za: self.use_za,
-            use_zb: self.use_zb,
-        });
         let tile = Tile {
-            t,
+            t: &mut tile[..rows * ld],
             ld,
             i,
             j,
             rows,
             cols,
         };
-        (self.finish)(tile, &self.c, fix.as_ref());
-    }
-}
-
-/// A tile's zero-point correction, not yet applied:
-/// `v − za_i·colsum_j − zb_j·rowfix_i` (wrapping). The vector tile stores
-/// apply it on the way ([`Fix::raw`]); the portable path first applies it
-/// in place ([`Fix::apply`]).
-struct Fix<'f> {
-    za: &'f [i32],
-    rowfix: &'f [i32],
-    colsum: &'f [i32],
-    zb: &'f [i32],
-    use_za: bool,
-    use_zb: bool,
-}
-
-impl Fix<'_> {
-    /// Corrects the tile (`za.len()` rows of `colsum.len()`, stride `ld`).
-    fn apply(&self, t: &mut [i32], ld: usize) {
-        pipeline::compensate(t, ld, self.za, self.rowfix, self.colsum, self.zb);
-    }
-
-    /// The pointers for a vector store (terms that are all zero left out).
-    fn raw(&self) -> TileCorrection {
-        TileCorrection {
-            za: if self.use_za {
-                self.za.as_ptr()
-            } else {
-                std::ptr::null()
-            },
-            rowfix: self.rowfix.as_ptr(),
-            colsum: self.colsum.as_ptr(),
-            zb: if self.use_zb {
-                self.zb.as_ptr()
-            } else {
-                std::ptr::null()
-            },
-        }
+        (self.finish)(tile, &self.c);
     }
 }
 
@@ -525,13 +461,6 @@ impl Tile<'_> {
         assert!(self.t.len() >= self.rows.saturating_sub(1) * self.ld + self.cols);
         Some(c.ptr.wrapping_add(self.i * c.rs + self.j))
     }
-
-    /// The portable path's first step: the zero-point correction in place.
-    fn apply_fix(&mut self, fix: Option<&Fix<'_>>) {
-        if let Some(fx) = fix {
-            fx.apply(self.t, self.ld);
-        }
-    }
 }
 
 /// Runs `C = finish(compensated Σ a'·b')` on the shared driver.
@@ -543,7 +472,7 @@ fn run<A: Int8, T: Copy + Send, F>(
     direct: Option<OutPtr<i32>>,
     finish: F,
 ) where
-    F: Fn(Tile<'_>, &OutPtr<T>, Option<&Fix<'_>>) + Sync,
+    F: Fn(Tile<'_>, &OutPtr<T>) + Sync,
 {
     let m = a.rows();
     if m == 0 || b.n == 0 {
@@ -555,25 +484,20 @@ fn run<A: Int8, T: Copy + Send, F>(
         (KernelPreference::Ymm, Some(alt)) => alt,
         _ => kernels.main,
     };
-    let exact = kernels.exact.map(|e| IgemmTile::new(e, ph));
-    let ukr = match &exact {
-        Some(e) => IgemmTile::new(main, ph).with_exact(&b.use_main, e),
-        None => IgemmTile::new(main, ph),
-    };
-    let compensate = a.max_abs_za != 0 || b.max_abs_zb != 0;
-    let sink = OutSink {
-        c,
-        direct: direct.filter(|_| !compensate),
+    let corr = (a.max_abs_za != 0 || b.max_abs_zb != 0).then(|| Correction {
         k: b.k as i32,
-        compensate,
-        use_za: a.max_abs_za != 0,
-        use_zb: b.max_abs_zb != 0,
         za: &a.za,
+        use_za: a.max_abs_za != 0,
         rowsum: &a.rowsum,
         colsum: &b.colsum,
-        zb: &b.zb,
-        finish,
+        zb: (b.max_abs_zb != 0).then_some(&b.zb[..]),
+    });
+    let exact = kernels.exact.map(|e| IgemmTile::new(e, ph, corr.as_ref()));
+    let ukr = match &exact {
+        Some(e) => IgemmTile::new(main, ph, corr.as_ref()).with_exact(&b.use_main, e),
+        None => IgemmTile::new(main, ph, corr.as_ref()),
     };
+    let sink = OutSink { c, direct, finish };
     gemm::gemm(
         ctx,
         &ukr,
@@ -609,21 +533,9 @@ pub(crate) fn igemm_checked_run<A: Int8>(
         Output::S32 { mut c, accumulate } => {
             let add = accumulate.then_some(i32::wrapping_add as fn(i32, i32) -> i32);
             let direct = (!accumulate && c.col_stride() == 1).then(|| OutPtr::new(&mut c, None));
-            let vstore = ctx.kernels().igemm.helpers.s32.filter(|_| !accumulate);
-            let store = |mut tile: Tile<'_>, c: &OutPtr<i32>, fix: Option<&Fix<'_>>| {
-                let Tile {
-                    ld, i, j, rows, cols, ..
-                } = tile;
-                if let (Some(f), Some(dst)) = (vstore, tile.vector_dst(c)) {
-                    // SAFETY: the store belongs to an available level; the tile holds `rows` rows of `cols` at stride
-                    // `ld` (checked), the correction's slices `rows` / `cols` entries; the driver hands this task the
-                    // in-range, unit-column-stride block (i, j) of C alone.
-                    unsafe { f(rows, cols, tile.t.as_ptr(), ld, fix.map(Fix::raw), dst, c.rs) };
-                    return;
-                }
-                tile.apply_fix(fix);
-                c.store(i, j, rows, cols, tile.t, ld)
-            };
+            // Tiles the kernel cannot write in place (partial panels, a
+            // strided C, accumulation) are copied or added from the scratch.
+            let store = |tile: Tile<'_>, c: &OutPtr<i32>| c.store(tile.i, tile.j, tile.rows, tile.cols, tile.t, tile.ld);
             run(ctx, pa, b, OutPtr::new(&mut c, add), direct, store);
         }
         Output::F32 { mut c, dequantize } => {
@@ -650,7 +562,7 @@ pub(crate) fn igemm_checked_run<A: Int8>(
             };
             let scale = expand_scale(&dequantize.scale, n);
             let store = ctx.kernels().igemm.helpers.f32;
-            let finish = |mut tile: Tile<'_>, c: &OutPtr<f32>, fix: Option<&Fix<'_>>| {
+            let finish = |tile: Tile<'_>, c: &OutPtr<f32>| {
                 let Tile {
                     ld, i, j, rows, cols, ..
                 } = tile;
@@ -668,7 +580,6 @@ pub(crate) fn igemm_checked_run<A: Int8>(
                             cols,
                             tile.t.as_ptr(),
                             ld,
-                            fix.map(Fix::raw),
                             row_scale.as_ptr(),
                             col_scale.as_ptr(),
                             bias,
@@ -680,7 +591,6 @@ pub(crate) fn igemm_checked_run<A: Int8>(
                     };
                     return;
                 }
-                tile.apply_fix(fix);
                 let mut out = [0f32; MAX_TILE];
                 pipeline::dequantize_tile(
                     tile.t,
@@ -744,7 +654,7 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
     }
     let scale = expand_scale(&p.scale, n);
     let store = ctx.kernels().igemm.helpers.q8;
-    let finish = |mut tile: Tile<'_>, c: &OutPtr<T>, fix: Option<&Fix<'_>>| {
+    let finish = |tile: Tile<'_>, c: &OutPtr<T>| {
         let Tile {
             ld, i, j, rows, cols, ..
         } = tile;
@@ -761,7 +671,6 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
                     cols,
                     tile.t.as_ptr(),
                     ld,
-                    fix.map(Fix::raw),
                     col_scale.as_ptr(),
                     bias,
                     p.zero_point,
@@ -773,7 +682,6 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
             };
             return;
         }
-        tile.apply_fix(fix);
         let t = tile.t;
         pipeline::requantize_tile(
             t,

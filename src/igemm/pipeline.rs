@@ -120,29 +120,6 @@ pub enum Output<'a> {
     },
 }
 
-/// Zero-point compensation of one tile, in place, wrapping i32:
-/// `v = acc − za'_i·colsum_j − zb'_j·rowfix_i` where
-/// `rowfix_i = rowsum'_i − K·za'_i` (see [`crate::igemm`] docs).
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma",))]
-pub(crate) fn compensate(
-    tile: &mut [i32],
-    ldt: usize,
-    za: &[i32],
-    rowfix: &[i32],
-    colsum: &[i32],
-    zb: &[i32],
-) {
-    let n = colsum.len();
-    for (r, (&zar, &rfr)) in za.iter().zip(rowfix).enumerate() {
-        let row = &mut tile[r * ldt..r * ldt + n];
-        for ((v, &cs), &z) in row.iter_mut().zip(colsum).zip(zb) {
-            *v = v
-                .wrapping_sub(zar.wrapping_mul(cs))
-                .wrapping_sub(z.wrapping_mul(rfr));
-        }
-    }
-}
-
 /// Dequantizes an `m × n` tile (`n = scale.len()`) into `out` (same stride):
 /// `y = (v as f32)·(rs_i·scale_j) + bias_j`, then the activation.
 /// `row_scale` is all ones for the public GEMM (then `rs_i·scale_j = scale_j`

@@ -49,8 +49,8 @@ pub unsafe fn igemm_tile_store_scalar<T: Copy>(
     }
 }
 
-/// The zero-point correction of an INT8 GEMM tile, for the vector tile
-/// stores to apply on the way (one pass over the tile):
+/// The zero-point correction of an INT8 GEMM tile, which every igemm
+/// microkernel applies in registers before it stores the tile:
 /// `v − za_i·colsum_j − zb_j·rowfix_i` (wrapping i32) for row `i`, column
 /// `j` of the tile. A null `za` skips the first term (then `colsum` is not
 /// read), a null `zb` the second (then `rowfix` is not read).
@@ -64,4 +64,39 @@ pub struct TileCorrection {
     pub colsum: *const i32,
     /// Per tile column, or null.
     pub zb: *const i32,
+}
+
+impl TileCorrection {
+    /// The same correction for the tile's rows from `r` on (a sub-tile).
+    pub fn from_row(&self, r: usize) -> TileCorrection {
+        TileCorrection {
+            za: if self.za.is_null() { self.za } else { self.za.wrapping_add(r) },
+            rowfix: self.rowfix.wrapping_add(r),
+            ..*self
+        }
+    }
+
+    /// Corrects row `r` of a tile, `row[j]` being column `j`.
+    ///
+    /// # Safety
+    ///
+    /// The row arrays readable at `r` and the column arrays at
+    /// `j < row.len()`, for the terms present.
+    pub unsafe fn apply_row(&self, r: usize, row: &mut [i32]) {
+        // SAFETY: the caller's contract.
+        unsafe {
+            if !self.za.is_null() {
+                let z = *self.za.add(r);
+                for (j, v) in row.iter_mut().enumerate() {
+                    *v = v.wrapping_sub(z.wrapping_mul(*self.colsum.add(j)));
+                }
+            }
+            if !self.zb.is_null() {
+                let f = *self.rowfix.add(r);
+                for (j, v) in row.iter_mut().enumerate() {
+                    *v = v.wrapping_sub(f.wrapping_mul(*self.zb.add(j)));
+                }
+            }
+        }
+    }
 }

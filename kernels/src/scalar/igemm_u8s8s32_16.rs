@@ -10,14 +10,16 @@ pub const NR: usize = 16;
 /// `kg` groups of 4 u8, row `r`'s group `g` at `a + g·gs + 4·r` (interleaved
 /// A panel); `b` one panel of `kg` groups × NR columns × 4 k (s8), column
 /// `j`'s 4 bytes of group `g` at `b + g·NR·4 + 4·j`; `c` receives the
-/// `m × NR` s32 tile (overwritten) at row stride `ldc`.
+/// `m × NR` s32 tile (overwritten) at row stride `ldc`, minus the zero-point
+/// terms of `corr` when given (its row arrays read for `r < m`, its column
+/// arrays for `j < NR`).
 ///
 /// # Safety
 ///
 /// `1 <= m <= 8`; `a` readable at `a + g·gs + 4·r + t` for `g < kg`,
 /// `r < m`, `t < 4`;
 /// `b` readable for `kg·64` bytes; `c` writable for `m` rows of 16 i32 at
-/// stride `ldc`.
+/// stride `ldc`; `corr`'s arrays readable at those rows and columns.
 pub unsafe fn igemm_u8s8s32_8x16_scalar(
     m: usize,
     kg: usize,
@@ -26,6 +28,7 @@ pub unsafe fn igemm_u8s8s32_8x16_scalar(
     b: *const i8,
     c: *mut i32,
     ldc: usize,
+    corr: Option<&super::igemm_tile_store::TileCorrection>,
 ) {
     debug_assert!((1..=MR).contains(&m));
     // SAFETY: the caller guarantees these extents.
@@ -45,6 +48,11 @@ pub unsafe fn igemm_u8s8s32_8x16_scalar(
                 }
                 acc[j] = acc[j].wrapping_add(s);
             }
+        }
+        if let Some(fx) = corr {
+            // SAFETY: the caller guarantees the correction's rows < m and
+            // columns < NR.
+            unsafe { fx.apply_row(r, &mut acc) };
         }
         // SAFETY: row r of the tile has 16 writable i32.
         unsafe { core::ptr::copy_nonoverlapping(acc.as_ptr(), c.add(r * ldc), NR) };

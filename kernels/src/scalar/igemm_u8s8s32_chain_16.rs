@@ -19,6 +19,7 @@ pub unsafe fn igemm_u8s8s32_chain_8x16_scalar(
     b: *const i8,
     c: *mut i32,
     ldc: usize,
+    corr: Option<&super::igemm_tile_store::TileCorrection>,
 ) {
     debug_assert!((1..=MR).contains(&m));
     // SAFETY: the caller guarantees these extents.
@@ -37,6 +38,11 @@ pub unsafe fn igemm_u8s8s32_chain_8x16_scalar(
                 let s = p0.clamp(-32768, 32767) + p1.clamp(-32768, 32767);
                 acc[j] = acc[j].wrapping_add(s);
             }
+        }
+        if let Some(fx) = corr {
+            // SAFETY: the caller guarantees the correction's rows < m and
+            // columns < NR.
+            unsafe { fx.apply_row(r, &mut acc) };
         }
         // SAFETY: row r of the tile has 16 writable i32.
         unsafe { core::ptr::copy_nonoverlapping(acc.as_ptr(), c.add(r * ldc), NR) };

@@ -3,7 +3,7 @@
 //! Every igemm microkernel (these and the scalar ones) has one contract:
 //!
 //! ```text
-//! unsafe fn(m, kg, a, gs, b, c, ldc)
+//! unsafe fn(m, kg, a, gs, b, c, ldc, corr)
 //! ```
 //!
 //! * `a`: `m` rows of packed u8 activations (K zero-padded to `4·kg`),
@@ -15,10 +15,15 @@
 //!   is `B[4g + t][j]`), so one 64-byte load feeds one `vpdpbusd` zmm;
 //! * `c`: the `m × NR` s32 tile, row `r` at `c + r·ldc`, overwritten with
 //!   `Σ_k a[r][k]·b[k][j]` (wrapping; the chain kernels saturate each pair
-//!   of products to s16 as `vpmaddubsw` does).
+//!   of products to s16 as `vpmaddubsw` does), then, with `corr`, minus the
+//!   zero-point terms of [`TileCorrection`] (row `r`'s entries at `za + r` /
+//!   `rowfix + r`, column `j`'s at `colsum + j` / `zb + j`), applied in
+//!   registers before the store, so C is written once, already corrected.
 //!
 //! `1 ≤ m ≤ MR`. The kernel never allocates and never reads past the
 //! `m` rows × `4·kg` bytes of `a` or the `kg·NR·4` bytes of `b`.
+//!
+//! [`TileCorrection`]: crate::scalar::igemm_tile_store::TileCorrection
 
 /// The doc tail (`# Safety`), `#[target_feature]` and signature every
 /// igemm microkernel shares, around its body (parameter names come from
@@ -27,7 +32,7 @@ macro_rules! igemm_ukernel_fn {
     (
         $(#[$doc:meta])*
         $name:ident, $feat:literal,
-        ($m:ident, $kg:ident, $a:ident, $gs:ident, $b:ident, $c:ident, $ldc:ident) $body:block
+        ($m:ident, $kg:ident, $a:ident, $gs:ident, $b:ident, $c:ident, $ldc:ident, $corr:ident) $body:block
     ) => {
         $(#[$doc])*
         ///
@@ -37,7 +42,9 @@ macro_rules! igemm_ukernel_fn {
         #[doc = concat!("(`", $feat, "`).")]
         /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
         /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; `c` writable for `m`
-        /// rows of `NR` i32 at stride `ldc` (elements). No alignment needed.
+        /// rows of `NR` i32 at stride `ldc` (elements); with `corr`, its row
+        /// arrays readable for `m` rows and its column arrays for `NR` columns
+        /// (the terms present). No alignment needed.
         #[target_feature(enable = $feat)]
         pub unsafe fn $name(
             $m: usize,
@@ -47,8 +54,37 @@ macro_rules! igemm_ukernel_fn {
             $b: *const i8,
             $c: *mut i32,
             $ldc: usize,
+            $corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
         ) $body
     };
+}
+
+/// `v − za_r·colsum[col..] − rowfix_r·zb[col..]` (wrapping; the terms a
+/// [`TileCorrection`](crate::scalar::igemm_tile_store::TileCorrection)
+/// holds) for one vector of row `r` starting at column `col`, in registers.
+/// Must be expanded in an unsafe context whose caller guarantees the
+/// correction's arrays at that row and those columns.
+macro_rules! igemm_correct {
+    ($v:expr, $fx:expr, $r:expr, $col:expr;
+        set1: $set1:path, loadw: |$p:ident| $loadw:expr, mullo: $mullo:path, sub: $sub:path) => {{
+        let fx: &$crate::scalar::igemm_tile_store::TileCorrection = $fx;
+        let mut v = $v;
+        if !fx.za.is_null() {
+            let w = {
+                let $p: *const i32 = fx.colsum.add($col);
+                $loadw
+            };
+            v = $sub(v, $mullo($set1(*fx.za.add($r)), w));
+        }
+        if !fx.zb.is_null() {
+            let w = {
+                let $p: *const i32 = fx.zb.add($col);
+                $loadw
+            };
+            v = $sub(v, $mullo($set1(*fx.rowfix.add($r)), w));
+        }
+        v
+    }};
 }
 
 /// Stamps a kernel whose inner step is "one broadcast 32-bit A group times
@@ -81,12 +117,13 @@ macro_rules! igemm_dot_kernel {
         add: $add:path,
         rows: [$($m:literal => $s:literal),* $(,)?],
         setup: { $($setup:tt)* },
-        dot: |$acc:ident, $a:ident, $b:ident| $dot:expr
+        dot: |$acc:ident, $a:ident, $b:ident| $dot:expr,
+        fix: { set1: $set1:path, loadw: |$wp:ident| $loadw:expr, mullo: $mullo:path, sub: $sub:path $(,)? }
         $(, prefetch_b: { ahead: $ahead:literal, min_rows: $pf_rows:literal })? $(,)?
     ) => {
         igemm_ukernel_fn! {
             $(#[$doc])*
-            $name, $feat, (m, kg, a, gs, b, c, ldc) {
+            $name, $feat, (m, kg, a, gs, b, c, ldc, corr) {
             /// Rows of the full tile.
             const MR: usize = $mr;
             /// Columns of the tile (the packed panel width).
@@ -102,6 +139,7 @@ macro_rules! igemm_dot_kernel {
                 b: *const i8,
                 c: *mut i32,
                 ldc: usize,
+                corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
             ) {
                 $($setup)*
                 let mut accs = [[[$zero; NV]; M]; S];
@@ -165,6 +203,10 @@ macro_rules! igemm_dot_kernel {
                                 let $b = set[r][v];
                                 sum = $add($acc, $b);
                             }
+                            if let Some(fx) = corr {
+                                sum = igemm_correct!(sum, fx, r, v * ($vb / 4);
+                                    set1: $set1, loadw: |$wp| $loadw, mullo: $mullo, sub: $sub);
+                            }
                             let $sp = c.add(r * ldc + v * ($vb / 4));
                             let $sv = sum;
                             $store;
@@ -179,7 +221,7 @@ macro_rules! igemm_dot_kernel {
             // SAFETY: the caller's contract is the tile's, with M = m.
             unsafe {
                 match m {
-                    $($m => tile::<$m, $s>(kg, a, gs, b, c, ldc),)*
+                    $($m => tile::<$m, $s>(kg, a, gs, b, c, ldc, corr),)*
                     _ => {}
                 }
             }
@@ -208,11 +250,12 @@ macro_rules! igemm_exact_kernel {
         add: $add:path,
         fold: |$fx:ident, $fy:ident| $fold:expr,
         store: |$sp:ident, $sv:ident| $store:expr,
+        fix: { set1: $set1:path, loadw: |$wp:ident| $loadw:expr, mullo: $mullo:path, sub: $sub:path $(,)? },
         rows: [$($m:literal),* $(,)?] $(,)?
     ) => {
         igemm_ukernel_fn! {
             $(#[$doc])*
-            $name, $feat, (m, kg, a, gs, b, c, ldc) {
+            $name, $feat, (m, kg, a, gs, b, c, ldc, corr) {
             const MR: usize = $mr;
             const NR: usize = $nr;
             // Extended B vectors per k-group.
@@ -227,6 +270,7 @@ macro_rules! igemm_exact_kernel {
                 b: *const i8,
                 c: *mut i32,
                 ldc: usize,
+                corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
             ) {
                 let mut accs = [[$zero; NE]; M];
                 // SAFETY: every offset stays inside the m rows × kg groups
@@ -252,7 +296,11 @@ macro_rules! igemm_exact_kernel {
                         for q in 0..NE / 2 {
                             let $fx = accs[r][2 * q];
                             let $fy = accs[r][2 * q + 1];
-                            let $sv: $V = $fold;
+                            let mut $sv: $V = $fold;
+                            if let Some(fx) = corr {
+                                $sv = igemm_correct!($sv, fx, r, q * ($hb / 2);
+                                    set1: $set1, loadw: |$wp| $loadw, mullo: $mullo, sub: $sub);
+                            }
                             let $sp = c.add(r * ldc + q * ($hb / 2));
                             $store;
                         }
@@ -264,7 +312,7 @@ macro_rules! igemm_exact_kernel {
             // SAFETY: the caller's contract is the tile's, with M = m.
             unsafe {
                 match m {
-                    $($m => tile::<$m>(kg, a, gs, b, c, ldc),)*
+                    $($m => tile::<$m>(kg, a, gs, b, c, ldc, corr),)*
                     _ => {}
                 }
             }

@@ -23,4 +23,10 @@ igemm_dot_kernel! {
     rows: [1 => 4, 2 => 2, 3 => 1, 4 => 1],
     setup: { let ones = _mm256_set1_epi16(1); },
     dot: |acc, a, b| _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(a, b), ones)),
+    fix: {
+        set1: _mm256_set1_epi32,
+        loadw: |p| _mm256_loadu_si256(p as *const __m256i),
+        mullo: _mm256_mullo_epi32,
+        sub: _mm256_sub_epi32,
+    },
 }

@@ -25,5 +25,11 @@ igemm_exact_kernel! {
         _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7),
     ),
     store: |p, v| _mm256_storeu_si256(p as *mut __m256i, v),
+    fix: {
+        set1: _mm256_set1_epi32,
+        loadw: |p| _mm256_loadu_si256(p as *const __m256i),
+        mullo: _mm256_mullo_epi32,
+        sub: _mm256_sub_epi32,
+    },
     rows: [1, 2],
 }

@@ -21,4 +21,10 @@ igemm_dot_kernel! {
     rows: [1 => 4, 2 => 2, 3 => 2, 4 => 1, 5 => 1, 6 => 1],
     setup: {},
     dot: |acc, a, b| _mm256_dpbusd_avx_epi32(acc, a, b),
+    fix: {
+        set1: _mm256_set1_epi32,
+        loadw: |p| _mm256_loadu_si256(p as *const __m256i),
+        mullo: _mm256_mullo_epi32,
+        sub: _mm256_sub_epi32,
+    },
 }

@@ -1,12 +1,9 @@
 //! The dequantizing tile store of the INT8 GEMM (AVX-512): an s32 tile →
 //! f32 in C, one pass, 16 columns per step, masked tails.
 
-use super::igemm_tile_correction::{column_fix, correct};
-use crate::scalar::igemm_tile_store::TileCorrection;
 use core::arch::x86_64::*;
 
-/// Dequantizes the `rows × cols` s32 tile (`tile[i·ld + j]`), first
-/// corrected by `corr` when given (see [`TileCorrection`]), into C
+/// Dequantizes the `rows × cols` s32 tile (`tile[i·ld + j]`) into C
 /// (`c[i·rsc + j]`, unit column stride):
 /// `y = (v as f32)·(row_scale_i·scale_j) + bias_j` (no addition when `bias`
 /// is null), then `min(max(y, lo), hi)` as Rust's `f32::max`/`min` compile
@@ -19,7 +16,7 @@ use core::arch::x86_64::*;
 /// The CPU must support `avx512f,avx512bw,avx512vl,avx512dq`. `tile` must be
 /// readable at `i·ld + j`, `row_scale` at `i`, `scale` (and `bias` unless
 /// null) at `j`, and `c[i·rsc + j]` writable and ours alone, for `i < rows`,
-/// `j < cols`; `corr`'s arrays readable at those rows / columns.
+/// `j < cols`.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn igemm_store_s32_to_f32_avx512(
@@ -27,7 +24,6 @@ pub unsafe fn igemm_store_s32_to_f32_avx512(
     cols: usize,
     tile: *const i32,
     ld: usize,
-    corr: Option<TileCorrection>,
     row_scale: *const f32,
     scale: *const f32,
     bias: *const f32,
@@ -45,12 +41,11 @@ pub unsafe fn igemm_store_s32_to_f32_avx512(
         // SAFETY: lanes j..j+16 under `mask` stay below `cols`, rows below
         // `rows`: inside the caller's scales, bias, tile rows and C rows.
         unsafe {
-            let f = column_fix(&corr, j, mask);
             let s = _mm512_maskz_loadu_ps(mask, scale.add(j));
             let b = (!bias.is_null()).then(|| _mm512_maskz_loadu_ps(mask, bias.add(j)));
             for i in 0..rows {
                 let rs = _mm512_mul_ps(_mm512_set1_ps(*row_scale.add(i)), s);
-                let v = correct(_mm512_maskz_loadu_epi32(mask, tile.add(i * ld + j)), f, &corr, i);
+                let v = _mm512_maskz_loadu_epi32(mask, tile.add(i * ld + j));
                 let mut y = _mm512_mul_ps(_mm512_cvtepi32_ps(v), rs);
                 if let Some(b) = b {
                     y = _mm512_add_ps(y, b);

@@ -1,12 +1,9 @@
 //! The requantizing tile store of the INT8 GEMM (AVX-512): an s32 tile →
 //! u8 or s8 in C, one pass, 16 columns per step, masked tails.
 
-use super::igemm_tile_correction::{column_fix, correct};
-use crate::scalar::igemm_tile_store::TileCorrection;
 use core::arch::x86_64::*;
 
-/// Requantizes the `rows × cols` s32 tile (`tile[i·ld + j]`), first
-/// corrected by `corr` when given (see [`TileCorrection`]), and stores it
+/// Requantizes the `rows × cols` s32 tile (`tile[i·ld + j]`) and stores it
 /// as bytes into C (`c[i·rsc + j]`, unit column stride):
 /// `t = v + bias_j` (wrapping; no bias when `bias` is null),
 /// `y = min(max((t as f32)·scale_j, lo − zp), hi − zp)`, rounded half to
@@ -22,7 +19,7 @@ use core::arch::x86_64::*;
 /// The CPU must support `avx512f,avx512bw,avx512vl,avx512dq`. `tile` must be
 /// readable at `i·ld + j`, `scale` (and `bias` unless null) at `j`, and
 /// `c[i·rsc + j]` writable and ours alone, for `i < rows`, `j < cols`;
-/// `corr`'s arrays readable at those rows / columns; `lo ≤ hi` (in output
+/// `lo ≤ hi` (in output
 /// units) with `zp` between them.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 #[allow(clippy::too_many_arguments)]
@@ -31,7 +28,6 @@ pub unsafe fn igemm_store_s32_to_q8_avx512(
     cols: usize,
     tile: *const i32,
     ld: usize,
-    corr: Option<TileCorrection>,
     scale: *const f32,
     bias: *const i32,
     zp: i32,
@@ -48,9 +44,8 @@ pub unsafe fn igemm_store_s32_to_q8_avx512(
         let left = cols - j;
         let mask: __mmask16 = if left >= 16 { 0xffff } else { (1u16 << left) - 1 };
         // SAFETY: lanes j..j+16 under `mask` stay below `cols`, inside the
-        // caller's `scale`, `bias`, correction, tile rows and C rows.
+        // caller's `scale`, `bias`, tile rows and C rows.
         unsafe {
-            let f = column_fix(&corr, j, mask);
             let s = _mm512_maskz_loadu_ps(mask, scale.add(j));
             let b = if bias.is_null() {
                 _mm512_setzero_si512()
@@ -58,7 +53,7 @@ pub unsafe fn igemm_store_s32_to_q8_avx512(
                 _mm512_maskz_loadu_epi32(mask, bias.add(j))
             };
             for i in 0..rows {
-                let v = correct(_mm512_maskz_loadu_epi32(mask, tile.add(i * ld + j)), f, &corr, i);
+                let v = _mm512_maskz_loadu_epi32(mask, tile.add(i * ld + j));
                 let t = _mm512_add_epi32(v, b);
                 let y = _mm512_mul_ps(_mm512_cvtepi32_ps(t), s);
                 let y = _mm512_min_ps(_mm512_max_ps(y, flo), fhi);

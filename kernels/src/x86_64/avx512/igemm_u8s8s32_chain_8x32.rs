@@ -23,4 +23,10 @@ igemm_dot_kernel! {
     rows: [1 => 4, 2 => 2, 3 => 2, 4 => 1, 5 => 1, 6 => 1, 7 => 1, 8 => 1],
     setup: { let ones = _mm512_set1_epi16(1); },
     dot: |acc, a, b| _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_maddubs_epi16(a, b), ones)),
+    fix: {
+        set1: _mm512_set1_epi32,
+        loadw: |p| _mm512_loadu_si512(p as *const __m512i),
+        mullo: _mm512_mullo_epi32,
+        sub: _mm512_sub_epi32,
+    },
 }

@@ -33,5 +33,11 @@ igemm_exact_kernel! {
         ),
     ),
     store: |p, v| _mm512_storeu_si512(p as *mut __m512i, v),
+    fix: {
+        set1: _mm512_set1_epi32,
+        loadw: |p| _mm512_loadu_si512(p as *const __m512i),
+        mullo: _mm512_mullo_epi32,
+        sub: _mm512_sub_epi32,
+    },
     rows: [1, 2, 3, 4, 5, 6],
 }

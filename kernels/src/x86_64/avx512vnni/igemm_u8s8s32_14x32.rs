@@ -23,5 +23,11 @@ igemm_dot_kernel! {
            11 => 1, 12 => 1, 13 => 1, 14 => 1],
     setup: {},
     dot: |acc, a, b| _mm512_dpbusd_epi32(acc, a, b),
+    fix: {
+        set1: _mm512_set1_epi32,
+        loadw: |p| _mm512_loadu_si512(p as *const __m512i),
+        mullo: _mm512_mullo_epi32,
+        sub: _mm512_sub_epi32,
+    },
     prefetch_b: { ahead: 256, min_rows: 5 },
 }
