@@ -30,7 +30,16 @@ fn main() {
             ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
         };
         if args.get(1).map(String::as_str) == Some("igemm") {
-            type Ukr = unsafe fn(usize, usize, *const u8, usize, *const i8, *mut i32, usize, Option<&TileCorrection>);
+            type Ukr = unsafe fn(
+                usize,
+                usize,
+                *const u8,
+                usize,
+                *const i8,
+                *mut i32,
+                usize,
+                Option<&TileCorrection>,
+            );
             use lowp_kernels::scalar::igemm_tile_store::TileCorrection;
             let (kg, ph, rows, panels) = (arg(2, 64), arg(3, 42), arg(4, 42), arg(5, 1));
             let chunk = arg(6, kg).max(1);

@@ -531,8 +531,19 @@ fn macro_kernel<K: Microkernel>(
                         continue;
                     }
                     // SAFETY: as above, for the tile's `rows_t` rows.
-                    if unsafe { ukr.tile_rows((i, j), rows_t, kcp, ap.as_ptr(), bp.as_ptr(), c, rsc, p.alpha, beta) }
-                    {
+                    if unsafe {
+                        ukr.tile_rows(
+                            (i, j),
+                            rows_t,
+                            kcp,
+                            ap.as_ptr(),
+                            bp.as_ptr(),
+                            c,
+                            rsc,
+                            p.alpha,
+                            beta,
+                        )
+                    } {
                         continue;
                     }
                 }
@@ -541,8 +552,8 @@ fn macro_kernel<K: Microkernel>(
             let (a_p, b_p, t_p) = (ap.as_ptr(), bp.as_ptr(), tile.as_mut_ptr());
             // SAFETY: ap/bp as above; the scratch tile holds MR·NR
             // elements with row stride NR and belongs to this thread.
-            let done =
-                rows_t < mr && unsafe { ukr.tile_rows((i, j), rows_t, kcp, a_p, b_p, t_p, nr, p.alpha, K::ZERO) };
+            let done = rows_t < mr
+                && unsafe { ukr.tile_rows((i, j), rows_t, kcp, a_p, b_p, t_p, nr, p.alpha, K::ZERO) };
             if !done {
                 // SAFETY: as above, for the full tile.
                 unsafe { ukr.tile((i, j), kcp, a_p, b_p, t_p, nr, p.alpha, K::ZERO) };

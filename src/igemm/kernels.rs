@@ -60,36 +60,14 @@ pub struct IgemmKernels {
 /// `(rows, cols, tile, ld, scale, bias, zp, lo, hi, c, rsc)`: requantizes an
 /// s32 tile into 8-bit C (unit column stride); see
 /// `lowp_kernels::x86_64::avx512::igemm_store_s32_to_q8`.
-pub(crate) type StoreQ8Fn = unsafe fn(
-    usize,
-    usize,
-    *const i32,
-    usize,
-    *const f32,
-    *const i32,
-    i32,
-    i32,
-    i32,
-    *mut u8,
-    usize,
-);
+pub(crate) type StoreQ8Fn =
+    unsafe fn(usize, usize, *const i32, usize, *const f32, *const i32, i32, i32, i32, *mut u8, usize);
 
 /// `(rows, cols, tile, ld, row_scale, scale, bias, lo, hi, c, rsc)`:
 /// dequantizes an s32 tile into f32 C (unit column stride); see
 /// `lowp_kernels::x86_64::avx512::igemm_store_s32_to_f32`.
-pub(crate) type StoreF32Fn = unsafe fn(
-    usize,
-    usize,
-    *const i32,
-    usize,
-    *const f32,
-    *const f32,
-    *const f32,
-    f32,
-    f32,
-    *mut f32,
-    usize,
-);
+pub(crate) type StoreF32Fn =
+    unsafe fn(usize, usize, *const i32, usize, *const f32, *const f32, *const f32, f32, f32, *mut f32, usize);
 
 /// `(src, lda, blocks, xor, dst, gs) -> row sums`: packs 64-byte blocks of
 /// 4 activation rows into the panel layout; see
@@ -317,24 +295,35 @@ impl IgemmTile<'_> {
         c: *mut i32,
         ldc: usize,
     ) {
-        let mut rowfix = [0i32; MAX_TILE_ROWS];
-        let fix = self.corr.map(|cr| {
-            // The kernel reads NR columns and `rows` rows of these.
-            let (za, colsum) = (&cr.za[i0..i0 + rows], &cr.colsum[j0..j0 + self.ukr.nr]);
-            let zb = cr.zb.map(|zb| &zb[j0..j0 + self.ukr.nr]);
-            if zb.is_some() {
-                for (r, f) in rowfix[..rows].iter_mut().enumerate() {
-                    let sum = cr.rowsum[i0 + r].load(Ordering::Relaxed);
-                    *f = sum.wrapping_sub(cr.k.wrapping_mul(za[r]));
-                }
+        // Only built when there is a zb term (a zeroed array here costs a
+        // memset call per tile).
+        let rowfix_buf: [i32; MAX_TILE_ROWS];
+        let fix = match self.corr {
+            None => None,
+            Some(cr) => {
+                // The kernel reads NR columns and `rows` rows of these.
+                let (za, colsum) = (&cr.za[i0..i0 + rows], &cr.colsum[j0..j0 + self.ukr.nr]);
+                let zb = cr.zb.map(|zb| &zb[j0..j0 + self.ukr.nr]);
+                let rowfix = match zb {
+                    Some(_) => {
+                        rowfix_buf = std::array::from_fn(|r| match za.get(r) {
+                            Some(&z) => cr.rowsum[i0 + r]
+                                .load(Ordering::Relaxed)
+                                .wrapping_sub(cr.k.wrapping_mul(z)),
+                            None => 0,
+                        });
+                        rowfix_buf.as_ptr()
+                    }
+                    None => std::ptr::null(),
+                };
+                Some(TileCorrection {
+                    za: if cr.use_za { za.as_ptr() } else { std::ptr::null() },
+                    rowfix,
+                    colsum: colsum.as_ptr(),
+                    zb: zb.map_or(std::ptr::null(), <[i32]>::as_ptr),
+                })
             }
-            TileCorrection {
-                za: if cr.use_za { za.as_ptr() } else { std::ptr::null() },
-                rowfix: rowfix.as_ptr(),
-                colsum: colsum.as_ptr(),
-                zb: zb.map_or(std::ptr::null(), <[i32]>::as_ptr),
-            }
-        });
+        };
         let mut i = 0;
         while i < rows {
             let mm = sub_tile_rows(i, rows, self.ukr.mr);
@@ -460,7 +449,17 @@ mod tests {
                 let once = c.clone();
                 // SAFETY: as above, for the first ph − 1 rows.
                 assert!(unsafe {
-                    t.tile_rows((0, 0), ph - 1, kcp, a.as_ptr(), b.as_ptr(), c.as_mut_ptr(), nr, 1, 1)
+                    t.tile_rows(
+                        (0, 0),
+                        ph - 1,
+                        kcp,
+                        a.as_ptr(),
+                        b.as_ptr(),
+                        c.as_mut_ptr(),
+                        nr,
+                        1,
+                        1,
+                    )
                 });
                 for (x, (&v, &w)) in c.iter().zip(&once).enumerate() {
                     assert_eq!(v, if x < (ph - 1) * nr { 2 * w } else { w }, "{isa} {x}");

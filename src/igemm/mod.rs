@@ -535,7 +535,9 @@ pub(crate) fn igemm_checked_run<A: Int8>(
             let direct = (!accumulate && c.col_stride() == 1).then(|| OutPtr::new(&mut c, None));
             // Tiles the kernel cannot write in place (partial panels, a
             // strided C, accumulation) are copied or added from the scratch.
-            let store = |tile: Tile<'_>, c: &OutPtr<i32>| c.store(tile.i, tile.j, tile.rows, tile.cols, tile.t, tile.ld);
+            let store = |tile: Tile<'_>, c: &OutPtr<i32>| {
+                c.store(tile.i, tile.j, tile.rows, tile.cols, tile.t, tile.ld)
+            };
             run(ctx, pa, b, OutPtr::new(&mut c, add), direct, store);
         }
         Output::F32 { mut c, dequantize } => {

@@ -70,7 +70,11 @@ impl TileCorrection {
     /// The same correction for the tile's rows from `r` on (a sub-tile).
     pub fn from_row(&self, r: usize) -> TileCorrection {
         TileCorrection {
-            za: if self.za.is_null() { self.za } else { self.za.wrapping_add(r) },
+            za: if self.za.is_null() {
+                self.za
+            } else {
+                self.za.wrapping_add(r)
+            },
             rowfix: self.rowfix.wrapping_add(r),
             ..*self
         }
