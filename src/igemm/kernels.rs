@@ -243,8 +243,13 @@ pub(crate) struct Correction<'a> {
     pub(crate) k: i32,
     /// za'_i, per row of A.
     pub(crate) za: &'a [i32],
-    /// Whether some za'_i is nonzero (else the colsum term is left out).
-    pub(crate) use_za: bool,
+    /// Whether the kernels take the `za'_i·colsum_j` term row by row (the
+    /// zero points differ between rows); otherwise it is in `colfix`, or
+    /// all za' are 0.
+    pub(crate) za_rows: bool,
+    /// `−za'·colsum_j` per column (padded), when all rows share one
+    /// nonzero za'.
+    pub(crate) colfix: Option<&'a [i32]>,
     /// Σ_k a'_ik, per row, filled by the A packer before the row's tiles run.
     pub(crate) rowsum: &'a [AtomicI32],
     /// Σ_k b'_kj, per column, zero-padded to whole panels.
@@ -317,7 +322,10 @@ impl IgemmTile<'_> {
                     None => std::ptr::null(),
                 };
                 Some(TileCorrection {
-                    za: if cr.use_za { za.as_ptr() } else { std::ptr::null() },
+                    colfix: cr
+                        .colfix
+                        .map_or(std::ptr::null(), |f| f[j0..j0 + self.ukr.nr].as_ptr()),
+                    za: if cr.za_rows { za.as_ptr() } else { std::ptr::null() },
                     rowfix,
                     colsum: colsum.as_ptr(),
                     zb: zb.map_or(std::ptr::null(), <[i32]>::as_ptr),

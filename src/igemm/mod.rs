@@ -484,10 +484,20 @@ fn run<A: Int8, T: Copy + Send, F>(
         (KernelPreference::Ymm, Some(alt)) => alt,
         _ => kernels.main,
     };
+    // One zero point for every row (the usual case) becomes a column
+    // vector the kernels start their accumulators from.
+    let za_uniform = a.za.iter().all(|&z| z == a.za[0]);
+    let colfix: Option<Vec<i32>> = (a.max_abs_za != 0 && za_uniform).then(|| {
+        b.colsum
+            .iter()
+            .map(|&s| s.wrapping_mul(a.za[0]).wrapping_neg())
+            .collect()
+    });
     let corr = (a.max_abs_za != 0 || b.max_abs_zb != 0).then(|| Correction {
         k: b.k as i32,
         za: &a.za,
-        use_za: a.max_abs_za != 0,
+        za_rows: a.max_abs_za != 0 && !za_uniform,
+        colfix: colfix.as_deref(),
         rowsum: &a.rowsum,
         colsum: &b.colsum,
         zb: (b.max_abs_zb != 0).then_some(&b.zb[..]),

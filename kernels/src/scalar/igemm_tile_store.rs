@@ -51,11 +51,15 @@ pub unsafe fn igemm_tile_store_scalar<T: Copy>(
 
 /// The zero-point correction of an INT8 GEMM tile, which every igemm
 /// microkernel applies in registers before it stores the tile:
-/// `v − za_i·colsum_j − zb_j·rowfix_i` (wrapping i32) for row `i`, column
-/// `j` of the tile. A null `za` skips the first term (then `colsum` is not
-/// read), a null `zb` the second (then `rowfix` is not read).
+/// `v + colfix_j − za_i·colsum_j − zb_j·rowfix_i` (wrapping i32) for row `i`,
+/// column `j` of the tile. A null pointer leaves its term out: `colfix`; `za`
+/// (then `colsum` is not read); `zb` (then `rowfix` is not read). A zero
+/// point shared by all rows comes as `colfix_j = −za·colsum_j`, which a
+/// kernel can take as its accumulators' start value.
 #[derive(Clone, Copy, Debug)]
 pub struct TileCorrection {
+    /// Per tile column, added, or null.
+    pub colfix: *const i32,
     /// Per tile row, or null.
     pub za: *const i32,
     /// Per tile row (read when `zb` is not null).
@@ -89,6 +93,11 @@ impl TileCorrection {
     pub unsafe fn apply_row(&self, r: usize, row: &mut [i32]) {
         // SAFETY: the caller's contract.
         unsafe {
+            if !self.colfix.is_null() {
+                for (j, v) in row.iter_mut().enumerate() {
+                    *v = v.wrapping_add(*self.colfix.add(j));
+                }
+            }
             if !self.za.is_null() {
                 let z = *self.za.add(r);
                 for (j, v) in row.iter_mut().enumerate() {

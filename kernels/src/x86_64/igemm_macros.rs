@@ -59,31 +59,43 @@ macro_rules! igemm_ukernel_fn {
     };
 }
 
-/// `v − za_r·colsum[col..] − rowfix_r·zb[col..]` (wrapping; the terms a
-/// [`TileCorrection`](crate::scalar::igemm_tile_store::TileCorrection)
-/// holds) for one vector of row `r` starting at column `col`, in registers.
-/// Must be expanded in an unsafe context whose caller guarantees the
-/// correction's arrays at that row and those columns.
-macro_rules! igemm_correct {
-    ($v:expr, $fx:expr, $r:expr, $col:expr;
-        set1: $set1:path, loadw: |$p:ident| $loadw:expr, mullo: $mullo:path, sub: $sub:path) => {{
+/// The pointers of a [`TileCorrection`], absent terms redirected to a
+/// zero array (at least as long as a tile's rows and columns), so the
+/// correction runs without branches: data-dependent branches between the
+/// stores keep LLVM from holding the accumulators in registers.
+/// `(colfix, za, colsum, rowfix, zb)`.
+///
+/// [`TileCorrection`]: crate::scalar::igemm_tile_store::TileCorrection
+macro_rules! igemm_fix_ptrs {
+    ($fx:expr, $zeros:expr) => {{
         let fx: &$crate::scalar::igemm_tile_store::TileCorrection = $fx;
-        let mut v = $v;
-        if !fx.za.is_null() {
-            let w = {
-                let $p: *const i32 = fx.colsum.add($col);
-                $loadw
-            };
-            v = $sub(v, $mullo($set1(*fx.za.add($r)), w));
-        }
-        if !fx.zb.is_null() {
-            let w = {
-                let $p: *const i32 = fx.zb.add($col);
-                $loadw
-            };
-            v = $sub(v, $mullo($set1(*fx.rowfix.add($r)), w));
-        }
-        v
+        let z: *const i32 = $zeros;
+        let or_zero = |p: *const i32| if p.is_null() { z } else { p };
+        let (za_on, zb_on) = (!fx.za.is_null(), !fx.zb.is_null());
+        (
+            or_zero(fx.colfix),
+            or_zero(fx.za),
+            if za_on { fx.colsum } else { z },
+            if zb_on { fx.rowfix } else { z },
+            or_zero(fx.zb),
+        )
+    }};
+}
+
+/// `v + colfix[col..] − za_r·colsum[col..] − rowfix_r·zb[col..]` (wrapping)
+/// for one vector of row `r` starting at column `col`, in registers, with
+/// the pointers of [`igemm_fix_ptrs!`]. Must be expanded in an unsafe
+/// context whose caller guarantees the correction's arrays at that row and
+/// those columns.
+macro_rules! igemm_correct {
+    ($v:expr, $ptrs:expr, $r:expr, $col:expr;
+        set1: $set1:path, loadw: |$p:ident| $loadw:expr, mullo: $mullo:path, sub: $sub:path, add: $add:path) => {{
+        let (colfix, za, colsum, rowfix, zb): (*const i32, *const i32, *const i32, *const i32, *const i32) =
+            $ptrs;
+        let load = |$p: *const i32| $loadw;
+        let v = $add($v, load(colfix.add($col)));
+        let v = $sub(v, $mullo($set1(*za.add($r)), load(colsum.add($col))));
+        $sub(v, $mullo($set1(*rowfix.add($r)), load(zb.add($col))))
     }};
 }
 
@@ -132,7 +144,7 @@ macro_rules! igemm_dot_kernel {
 
             #[target_feature(enable = $feat)]
             #[inline]
-            unsafe fn tile<const M: usize, const S: usize>(
+            unsafe fn tile<const M: usize, const S: usize, const FIX: u8>(
                 kg: usize,
                 a: *const u8,
                 gs: usize,
@@ -142,7 +154,23 @@ macro_rules! igemm_dot_kernel {
                 corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
             ) {
                 $($setup)*
+                // FIX = 1: only a per-column start value (a uniform zero
+                // point's term), which costs nothing in the loop: the first
+                // accumulator set starts there instead of at zero.
+                let start: [$V; NV] = match corr {
+                    Some(fx) if FIX == 1 => core::array::from_fn(|v| {
+                        // SAFETY: the caller guarantees NR columns of `colfix`.
+                        unsafe {
+                            let $wp: *const i32 = fx.colfix.add(v * ($vb / 4));
+                            $loadw
+                        }
+                    }),
+                    _ => [$zero; NV],
+                };
                 let mut accs = [[[$zero; NV]; M]; S];
+                accs[0] = [start; M];
+                static ZEROS: [i32; 64] = [0; 64];
+                let fix_ptrs = corr.filter(|_| FIX == 2).map(|fx| igemm_fix_ptrs!(fx, ZEROS.as_ptr()));
                 let full = kg / S * S;
                 let mut g = 0;
                 // SAFETY: every pointer offset stays inside the m rows × kg
@@ -203,9 +231,10 @@ macro_rules! igemm_dot_kernel {
                                 let $b = set[r][v];
                                 sum = $add($acc, $b);
                             }
-                            if let Some(fx) = corr {
-                                sum = igemm_correct!(sum, fx, r, v * ($vb / 4);
-                                    set1: $set1, loadw: |$wp| $loadw, mullo: $mullo, sub: $sub);
+                            // FIX = 2: every term, in registers, before the store.
+                            if let (2, Some(ptrs)) = (FIX, fix_ptrs) {
+                                sum = igemm_correct!(sum, ptrs, r, v * ($vb / 4);
+                                    set1: $set1, loadw: |$wp| $loadw, mullo: $mullo, sub: $sub, add: $add);
                             }
                             let $sp = c.add(r * ldc + v * ($vb / 4));
                             let $sv = sum;
@@ -216,12 +245,23 @@ macro_rules! igemm_dot_kernel {
             }
 
             debug_assert!((1..=MR).contains(&m));
-            // One instantiation per row count; small m keeps several
-            // accumulator sets over k.
+            // One instantiation per row count (small m keeps several
+            // accumulator sets over k) and correction kind: none, a start
+            // value only, or terms in the epilogue (branches there keep
+            // LLVM from holding the accumulators in registers).
+            let fix: u8 = match corr {
+                None => 0,
+                Some(f) if f.za.is_null() && f.zb.is_null() => u8::from(!f.colfix.is_null()),
+                Some(_) => 2,
+            };
             // SAFETY: the caller's contract is the tile's, with M = m.
             unsafe {
-                match m {
-                    $($m => tile::<$m, $s>(kg, a, gs, b, c, ldc, corr),)*
+                match (m, fix) {
+                    $(
+                        ($m, 0) => tile::<$m, $s, 0>(kg, a, gs, b, c, ldc, corr),
+                        ($m, 1) => tile::<$m, $s, 1>(kg, a, gs, b, c, ldc, corr),
+                        ($m, _) => tile::<$m, $s, 2>(kg, a, gs, b, c, ldc, corr),
+                    )*
                     _ => {}
                 }
             }
@@ -263,7 +303,7 @@ macro_rules! igemm_exact_kernel {
 
             #[target_feature(enable = $feat)]
             #[inline]
-            unsafe fn tile<const M: usize>(
+            unsafe fn tile<const M: usize, const FIX: bool>(
                 kg: usize,
                 a: *const u8,
                 gs: usize,
@@ -273,6 +313,8 @@ macro_rules! igemm_exact_kernel {
                 corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
             ) {
                 let mut accs = [[$zero; NE]; M];
+                static ZEROS: [i32; 64] = [0; 64];
+                let fix_ptrs = corr.filter(|_| FIX).map(|fx| igemm_fix_ptrs!(fx, ZEROS.as_ptr()));
                 // SAFETY: every offset stays inside the m rows × kg groups
                 // of `a`, the kg·NR·4 bytes of `b` and the m × NR tile of `c`
                 // that the caller guarantees.
@@ -297,9 +339,9 @@ macro_rules! igemm_exact_kernel {
                             let $fx = accs[r][2 * q];
                             let $fy = accs[r][2 * q + 1];
                             let mut $sv: $V = $fold;
-                            if let Some(fx) = corr {
-                                $sv = igemm_correct!($sv, fx, r, q * ($hb / 2);
-                                    set1: $set1, loadw: |$wp| $loadw, mullo: $mullo, sub: $sub);
+                            if let (true, Some(ptrs)) = (FIX, fix_ptrs) {
+                                $sv = igemm_correct!($sv, ptrs, r, q * ($hb / 2);
+                                    set1: $set1, loadw: |$wp| $loadw, mullo: $mullo, sub: $sub, add: $add);
                             }
                             let $sp = c.add(r * ldc + q * ($hb / 2));
                             $store;
@@ -311,8 +353,11 @@ macro_rules! igemm_exact_kernel {
             debug_assert!((1..=MR).contains(&m));
             // SAFETY: the caller's contract is the tile's, with M = m.
             unsafe {
-                match m {
-                    $($m => tile::<$m>(kg, a, gs, b, c, ldc, corr),)*
+                match (m, corr.is_some()) {
+                    $(
+                        ($m, false) => tile::<$m, false>(kg, a, gs, b, c, ldc, corr),
+                        ($m, true) => tile::<$m, true>(kg, a, gs, b, c, ldc, corr),
+                    )*
                     _ => {}
                 }
             }
