@@ -11,8 +11,11 @@
 //! so `Σ(a − za)(b − zb) = Σ(a' − za')(b' − zb')`
 //! `= Σa'b' − zb'·rowsum(a') − za'·colsum(b') + K·za'·zb'`. The column sums
 //! live in the packed weights, the row sums come out of packing A, and the
-//! correction is applied (wrapping i32, exact whenever the result fits) in
-//! the tile epilogue.
+//! microkernel applies the correction (wrapping i32, exact whenever the
+//! result fits) to each tile in registers, before storing it: a zero point
+//! shared by all rows makes `−za'·colsum` the accumulators' start value, so
+//! it costs nothing in the K loop, and raw s32 output is written to C once,
+//! by the kernel.
 //!
 //! # Exact on every ISA
 //!

@@ -1,9 +1,10 @@
 //! Output pipelines of the INT8 GEMM, fused into the store of each tile:
 //! one pass over C, no separate s32 matrix.
 //!
-//! The kernels write an `m × NR` s32 tile into a small buffer (L1); the
-//! functions here apply the zero-point compensation and the pipeline to it
-//! and the driver stores the result into C. Plain loops, vectorized by
+//! The kernels write an `m × NR` s32 tile, already zero-point corrected,
+//! into a small buffer (L1); the functions here apply the pipeline to it
+//! and the driver stores the result into C (the AVX-512 levels have
+//! vector stores that do both in one pass). Plain loops, vectorized by
 //! `multiversion`; no intrinsics.
 
 use crate::MatMut;
