@@ -53,12 +53,12 @@ pub fn run(args: &InfoArgs) -> CliResult<()> {
             .into_iter()
             .map(|s| (s.key.to_string(), s.json))
             .collect();
-        println!("{}", Value::Object(obj));
+        outln!("{}", Value::Object(obj));
     } else {
         for s in sections {
-            println!("{}", s.title);
+            outln!("{}", s.title);
             for line in s.text {
-                println!("  {line}");
+                outln!("  {line}");
             }
         }
     }

@@ -122,7 +122,7 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
     if json_to_stdout {
         eprint!("{table}");
     } else {
-        print!("{table}");
+        out!("{table}");
     }
     if let Some(path) = &args.json {
         json::write(path, &results)?;
@@ -133,7 +133,7 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
         if json_to_stdout {
             eprint!("{text}");
         } else {
-            print!("{text}");
+            out!("{text}");
         }
     }
     if let Some(path) = &args.plot {
@@ -322,14 +322,14 @@ fn mark(wanted: &[String], matched: &mut [bool], name: &str) -> bool {
 
 fn list(opts: &CaseOpts, registry: &[&OpEntry]) -> CliResult<()> {
     for entry in registry {
-        println!("{:<12} {}", entry.name, entry.about);
+        outln!("{:<12} {}", entry.name, entry.about);
         for case in (entry.cases)(opts) {
-            println!("  {:<26} {:<12} {}", case.op, case.impl_name, case.shape_label());
+            outln!("  {:<26} {:<12} {}", case.op, case.impl_name, case.shape_label());
         }
     }
-    println!("comparisons (--compare):");
+    outln!("comparisons (--compare):");
     for (name, about) in COMPARISONS {
-        println!("  {name:<26} {about}");
+        outln!("  {name:<26} {about}");
     }
     Ok(())
 }

@@ -39,13 +39,13 @@ pub fn measure() -> CliResult<Vec<Measurement>> {
 /// Prints the quick benchmark under a heading.
 pub fn run() -> CliResult<()> {
     let ctx = Context::from_env()?;
-    println!(
+    outln!(
         "Quick benchmark ({}, 1 thread; `lowp bench --quick` for every op, level and thread count)",
         ctx.isa()
     );
     let results = measure()?;
     for line in table::render(&results).lines() {
-        println!("  {line}");
+        outln!("  {line}");
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ pub const NR: usize = 16;
 /// `r < m`, `t < 4`;
 /// `b` readable for `kg·64` bytes; `c` writable for `m` rows of 16 i32 at
 /// stride `ldc`; `corr`'s arrays readable at those rows and columns.
+#[allow(clippy::too_many_arguments)]
 pub unsafe fn igemm_u8s8s32_8x16_scalar(
     m: usize,
     kg: usize,

@@ -11,6 +11,7 @@ use super::igemm_u8s8s32_16::{MR, NR};
 /// # Safety
 ///
 /// As for [`super::igemm_u8s8s32_8x16_scalar`].
+#[allow(clippy::too_many_arguments)]
 pub unsafe fn igemm_u8s8s32_chain_8x16_scalar(
     m: usize,
     kg: usize,

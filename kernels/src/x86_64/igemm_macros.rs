@@ -46,6 +46,7 @@ macro_rules! igemm_ukernel_fn {
         /// arrays readable for `m` rows and its column arrays for `NR` columns
         /// (the terms present). No alignment needed.
         #[target_feature(enable = $feat)]
+        #[allow(clippy::too_many_arguments)]
         pub unsafe fn $name(
             $m: usize,
             $kg: usize,
