@@ -76,7 +76,14 @@ pub struct SgemmKernels {
     bstream: &'static [BStream],
     /// The row-sweep GEMV kernels, where the ISA has them.
     sweep: Option<Sweep>,
+    /// Packs MR full rows of a row-major A into one panel, where the ISA
+    /// has such a packer.
+    pack_a_rows: Option<PackARowsFn>,
 }
+
+/// `(src, lda, kc, dst)`: packs MR rows of a row-major A (row `i` at
+/// `src + i·lda`, `kc` elements) into one `[p][MR]` panel at `dst`.
+type PackARowsFn = unsafe fn(*const f32, usize, usize, *mut f32);
 
 /// Whether A and B together take at most half of L2: then the unpacked
 /// path reads both straight from cache and packing would only add work.
@@ -107,6 +114,7 @@ impl SgemmKernels {
                     nr: 32,
                     tile: avx512::sgemm_f32_14x32::sgemm_f32_14x32_avx512,
                     tile_pack_b: Some(avx512::sgemm_f32_14x32_packb::sgemm_f32_14x32_packb_avx512),
+                    pack_a_rows: Some(avx512::sgemm_f32_pack_a_14::sgemm_f32_pack_a_14_avx512),
                     bstream: &[
                         BStream {
                             name: "sgemm_f32_8x32_bstream_avx512",
@@ -167,6 +175,7 @@ impl SgemmKernels {
                     nr: 16,
                     tile: avx2::sgemm_f32_6x16::sgemm_f32_6x16_avx2,
                     tile_pack_b: Some(avx2::sgemm_f32_6x16_packb::sgemm_f32_6x16_packb_avx2),
+                    pack_a_rows: None,
                     bstream: &[],
                     sweep: Some(Sweep {
                         name: "sgemm_f32_4x4_sweep_avx2",
@@ -204,6 +213,7 @@ impl SgemmKernels {
             nr: 8,
             tile: sgemm_f32_4x8::sgemm_f32_4x8_scalar,
             tile_pack_b: None,
+            pack_a_rows: None,
             bstream: &[],
             sweep: None,
             rows: &[
@@ -398,17 +408,41 @@ fn pack_panel(
 }
 
 /// Packs f32 A blocks into `[p][MR]` panels.
-struct PackAF32<'a>(MatRef<'a, f32>);
+struct PackAF32<'a> {
+    a: MatRef<'a, f32>,
+    /// The level's packer for full panels of a row-major A (its MR rows).
+    rows: Option<PackARowsFn>,
+    rows_mr: usize,
+}
+
+impl<'a> PackAF32<'a> {
+    fn new(a: MatRef<'a, f32>, kern: &SgemmKernels) -> PackAF32<'a> {
+        PackAF32 {
+            a,
+            rows: kern.pack_a_rows,
+            rows_mr: kern.mr,
+        }
+    }
+}
 
 impl PackA<f32> for PackAF32<'_> {
     fn pack_a(&self, dst: &mut [f32], mr: usize, rows: Range<usize>, ks: Range<usize>) {
-        let a = &self.0;
+        let a = &self.a;
         let (data, rs, cs) = (a.as_slice(), a.row_stride(), a.col_stride());
         let kc = ks.len();
         for (panel, dst) in dst.chunks_exact_mut(mr * kc).enumerate() {
             let i0 = rows.start + panel * mr;
             let valid = mr.min(rows.end - i0);
             let fast = rs != 1 && cs == 1 && valid == mr;
+            if let (true, Some(f), true) = (fast, self.rows, mr == self.rows_mr) {
+                let start = i0 * rs + ks.start;
+                let src = &data[start..start + (mr - 1) * rs + kc];
+                // SAFETY: the level's packer (an available ISA); `src` holds
+                // the MR rows of kc elements `rs` apart (sliced above), `dst`
+                // exactly MR·kc elements; they do not overlap (A is shared).
+                unsafe { f(src.as_ptr(), rs, kc, dst.as_mut_ptr()) };
+                continue;
+            }
             if !(fast && pack_rows_fast(dst, data, i0 * rs + ks.start, rs, kc)) {
                 pack_panel(dst, data, mr, valid, i0, rs, cs, &ks);
             }
@@ -640,7 +674,7 @@ pub fn sgemm(
         return Ok(());
     }
     let sink = SinkF32::new(&mut c, beta);
-    let pa = PackAF32(a);
+    let pa = PackAF32::new(a, kern);
     let pb = PackBF32(b);
     gemm::gemm(
         ctx,
@@ -690,7 +724,7 @@ pub fn sgemm_packed(
         return Ok(());
     }
     let sink = SinkF32::new(&mut c, beta);
-    let pa = PackAF32(a);
+    let pa = PackAF32::new(a, kern);
     gemm::gemm(
         ctx,
         kern,
@@ -779,7 +813,7 @@ fn gemm_small_m(
     // Threads split N in units of the main tile's NR (a multiple of nr).
     let grid = Grid::new(m, n, k, bs.mr, kern.nr, ctx.num_threads());
     let tasks = grid.tasks();
-    let pa = PackAF32(a);
+    let pa = PackAF32::new(a, kern);
     let (bdata, rsb) = (b.as_slice(), b.row_stride());
     ctx.run_parallel(tasks, |t| {
         let cols = split(n, tasks, kern.nr, t);
@@ -1182,7 +1216,7 @@ mod tests {
                     out: Mutex::new(vec![0.0; m * n]),
                     flags: Mutex::new(Vec::new()),
                 };
-                let pa = PackAF32(MatRef::row_major(&a, m, k).unwrap());
+                let pa = PackAF32::new(MatRef::row_major(&a, m, k).unwrap(), &ctx.kernels().sgemm);
                 let pb = PackBF32(MatRef::row_major(&b, k, n).unwrap());
                 gemm::gemm(
                     &ctx,
