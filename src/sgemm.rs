@@ -1191,7 +1191,7 @@ mod tests {
             l2: 16 << 10,
             l3: 64 << 10,
         };
-        let (m, n, k) = (37, 45, 300);
+        let (m, n, k) = (37, 45, 1300);
         let a: Vec<f32> = (0..m * k).map(|x| (x % 7) as f32 - 3.0).collect();
         let b: Vec<f32> = (0..k * n).map(|x| (x % 5) as f32 - 2.0).collect();
         let mut want = vec![0.0f32; m * n];
@@ -1239,7 +1239,7 @@ mod tests {
                 if unsplit {
                     assert!(flags.iter().all(|&f| f == (true, true)), "{isa}: K was split");
                 } else {
-                    // Tiny caches split K = 300 into several blocks.
+                    // Tiny caches split K = 1300 into several blocks.
                     assert!(flags.contains(&(true, false)) && flags.contains(&(false, true)));
                 }
             }

@@ -326,6 +326,25 @@ pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
     let sub_m = p.m.div_ceil(grid.tm);
     let sub_n = p.n.div_ceil(grid.tn);
     let mut fit = blk.fit(sub_m, sub_n, p.k, mr, nr, ku);
+    // Deeper K blocks when the whole problem runs in the classic order
+    // (several A blocks) and B is packed here, so its K blocks are ours to
+    // choose. Decided on the whole M, never on a task's share: the K blocks
+    // (the summation order) must not depend on the thread count.
+    let packs_b = matches!(p.b, BOperand::Pack(_));
+    if ku == 1 && packs_b && p.kc_at_least.is_none() && p.m > blk.fit(p.m, p.n, p.k, mr, nr, ku).mc {
+        let deep = Blocking::derive_deep(
+            ctx.cache_sizes(),
+            mr,
+            nr,
+            ku,
+            std::mem::size_of::<K::PackedA>(),
+            std::mem::size_of::<K::PackedB>(),
+            4,
+        );
+        if p.m > deep.fit(p.m, p.n, p.k, mr, nr, ku).mc {
+            fit = deep.fit(sub_m, sub_n, p.k, mr, nr, ku);
+        }
+    }
     if sub_m <= fit.mc {
         // One A block per task: each packed B block is used by one pass
         // only, so keep it in L2 (packed and consumed while still hot)
