@@ -451,7 +451,7 @@ impl PackA<f32> for PackAF32<'_> {
 }
 
 /// Packs `MR` full rows of a row-major A (row `ii` at `data[start + ii·rs..][..kc]`)
-/// into one `[p][MR]` panel, for the tiles the kernel table uses. Returns
+/// into one `[p][MR]` panel, for the tiles without a vector packer. Returns
 /// `false` (doing nothing) for other `MR`.
 fn pack_rows_fast(dst: &mut [f32], data: &[f32], start: usize, rs: usize, kc: usize) -> bool {
     fn go<const MR: usize>(dst: &mut [f32], data: &[f32], start: usize, rs: usize, kc: usize) {
@@ -470,7 +470,6 @@ fn pack_rows_fast(dst: &mut [f32], data: &[f32], start: usize, rs: usize, kc: us
         }
     }
     match dst.len() / kc.max(1) {
-        14 => go::<14>(dst, data, start, rs, kc),
         6 => go::<6>(dst, data, start, rs, kc),
         4 => go::<4>(dst, data, start, rs, kc),
         _ => return false,
