@@ -135,9 +135,10 @@ fuzz_target!(|case: Case| {
                     // The step the library really quantized with: the f32 scale (for a
                     // subnormal range, f32 rounding makes it coarser than the f64 one).
                     let sx = ((hi - lo) / 255.0f32) as f64;
-                    if sx > 0.0 && sx < f32::MIN_POSITIVE as f64 {
-                        // A subnormal activation step: f32 cannot carry the scale
-                        // products to the stated bound (documented on QuantizedLinear).
+                    if hi > lo && ((hi - lo) as f64) < 255.0 * f32::MIN_POSITIVE as f64 {
+                        // A subnormal activation step (or one that underflows to
+                        // 0): f32 cannot carry the scale products to the stated
+                        // bound (documented on QuantizedLinear).
                         continue;
                     }
                     for j in 0..n {
