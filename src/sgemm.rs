@@ -760,7 +760,7 @@ impl PackedB<f32> {
     /// ```
     pub fn new(ctx: &Context, b: MatRef<'_, f32>) -> Result<PackedB<f32>> {
         let kern = &ctx.kernels().sgemm;
-        let blk = Blocking::derive(ctx.cache_sizes(), kern.mr, kern.nr, 1, 4, 4);
+        let blk = Blocking::derive(ctx.cache_sizes(), kern.mr, kern.nr, 1, 4, 4, 2);
         let kc = blk.fit(1, 1, b.rows(), kern.mr, kern.nr, 1).kc;
         PackedB::pack_with(
             b.rows(),

@@ -5,7 +5,8 @@
 //!   block) and the kernel's entry, short enough that the B micro-panel
 //!   (`KC × NR`) stays within L1 + the L2 stream the kernel needs (a 14×32
 //!   f32 kernel reads ~7 bytes/cycle, far below L2 bandwidth):
-//!   `KC·NR·sizeof(B) ≈ 2·L1d` (measured on Zen 4: KC 512 beats 256 by ~5%);
+//!   `KC·NR·sizeof(B) ≈ 2·L1d` (measured on Zen 4: KC 512 beats 256 by ~5%;
+//!   the classic loop order takes 4·L1d, see [`Blocking::derive`]);
 //! - **MC**: the packed A block (`MC × KC`) stays in L2, taking about half
 //!   of it (the rest holds B micro-panels and C tiles in flight);
 //! - **NC**: the packed B block (`KC × NC`) stays in L3, taking about half
@@ -34,24 +35,14 @@ pub(crate) fn round_up(x: usize, m: usize) -> usize {
 
 impl Blocking {
     /// Blocks for an `mr × nr` kernel whose packed A and B elements take
-    /// `a_bytes` and `b_bytes`, and whose K is consumed in units of `k_unit`.
+    /// `a_bytes` and `b_bytes`, whose K is consumed in units of `k_unit`, and
+    /// whose B micro-panel takes `l1_multiple` times L1 (2 as a rule).
+    /// Deeper K blocks halve the passes over C and the kernel entries but
+    /// shrink MC: the classic loop order (many A blocks) gains from 4 (Zen 4,
+    /// f32 1024³: 106.7 → 108.6 GFLOP/s), the one-A-block order would lose
+    /// its single A block.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn derive(
-        caches: CacheSizes,
-        mr: usize,
-        nr: usize,
-        k_unit: usize,
-        a_bytes: usize,
-        b_bytes: usize,
-    ) -> Blocking {
-        Self::derive_deep(caches, mr, nr, k_unit, a_bytes, b_bytes, 2)
-    }
-
-    /// [`Blocking::derive`] with the B micro-panel taking `l1_multiple`
-    /// times L1 (2 by default). Deeper K blocks halve the passes over C and
-    /// the kernel entries but shrink MC: the classic loop order (many A
-    /// blocks) gains from 4 (Zen 4, f32 1024³: 106.7 → 108.6 GFLOP/s), the
-    /// one-A-block order loses its single A block.
-    pub(crate) fn derive_deep(
         caches: CacheSizes,
         mr: usize,
         nr: usize,
@@ -97,13 +88,13 @@ mod tests {
 
     #[test]
     fn default_caches_give_sane_blocks() {
-        let b = Blocking::derive(CacheSizes::default(), 14, 32, 1, 4, 4);
+        let b = Blocking::derive(CacheSizes::default(), 14, 32, 1, 4, 4, 2);
         assert_eq!(b.kc, 512);
         assert_eq!(b.mc % 14, 0);
         assert_eq!(b.nc % 32, 0);
         assert!(b.mc * b.kc * 4 <= (1 << 20) / 2);
         // INT8 with 4-byte k groups.
-        let b = Blocking::derive(CacheSizes::default(), 14, 64, 4, 1, 1);
+        let b = Blocking::derive(CacheSizes::default(), 14, 64, 4, 1, 1, 2);
         assert_eq!(b.kc % 4, 0);
         assert!(b.kc <= 1024);
     }

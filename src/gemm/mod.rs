@@ -309,14 +309,12 @@ pub(crate) struct Problem<'a, K: Microkernel> {
 pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
     let (mr, nr, ku) = (ukr.mr(), ukr.nr(), ukr.k_unit());
     debug_assert!(p.m > 0 && p.n > 0);
-    let mut blk = Blocking::derive(
-        ctx.cache_sizes(),
-        mr,
-        nr,
-        ku,
+    let (a_size, b_size) = (
         std::mem::size_of::<K::PackedA>(),
         std::mem::size_of::<K::PackedB>(),
     );
+    let derive = |l1_multiple| Blocking::derive(ctx.cache_sizes(), mr, nr, ku, a_size, b_size, l1_multiple);
+    let mut blk = derive(2);
     let kc_caches = blk.kc;
     if let Some(kmin) = p.kc_at_least {
         blk.kc = blk.kc.max(round_up(kmin.min(p.k), ku));
@@ -332,18 +330,7 @@ pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
     // (the summation order) must not depend on the thread count.
     let packs_b = matches!(p.b, BOperand::Pack(_));
     if ku == 1 && packs_b && p.kc_at_least.is_none() && p.m > blk.fit(p.m, p.n, p.k, mr, nr, ku).mc {
-        let deep = Blocking::derive_deep(
-            ctx.cache_sizes(),
-            mr,
-            nr,
-            ku,
-            std::mem::size_of::<K::PackedA>(),
-            std::mem::size_of::<K::PackedB>(),
-            4,
-        );
-        if p.m > deep.fit(p.m, p.n, p.k, mr, nr, ku).mc {
-            fit = deep.fit(sub_m, sub_n, p.k, mr, nr, ku);
-        }
+        fit = derive(4).fit(sub_m, sub_n, p.k, mr, nr, ku);
     }
     if sub_m <= fit.mc {
         // One A block per task: each packed B block is used by one pass
