@@ -189,7 +189,13 @@ impl SgemmKernels {
                     tile_pack_b: Some(avx2::sgemm_f32_6x16_packb::sgemm_f32_6x16_packb_avx2),
                     pack_a_rows: None,
                     row_major_b_l2_share: 8,
-                    bstream: &[],
+                    bstream: &[BStream {
+                        name: "sgemm_f32_6x16_bstream_avx2",
+                        mr: 6,
+                        nr: 16,
+                        ahead: 48,
+                        kernel: avx2::sgemm_f32_6x16_bstream::sgemm_f32_6x16_bstream_avx2,
+                    }],
                     sweep: Some(Sweep {
                         name: "sgemm_f32_4x4_sweep_avx2",
                         deep: &[
@@ -252,12 +258,18 @@ impl SgemmKernels {
 
     /// The small-M kernel for a GEMM of `m` rows with a row-major B, when
     /// it is the one to use (`GEMV_M < m ≤ SMALL_M` and the ISA has one):
-    /// the shortest tile that holds all `m` rows, so B is read once.
+    /// the shortest tile that holds all `m` rows, so B is read once from
+    /// memory, or else the tallest, run as row groups.
     fn small_m(&self, m: usize) -> Option<BStream> {
-        if m <= GEMV_M {
+        if m <= GEMV_M || m > SMALL_M {
             return None;
         }
-        self.bstream.iter().find(|s| m <= s.mr).copied()
+        // No tile holds them all: row groups of the tallest, over each B strip.
+        self.bstream
+            .iter()
+            .find(|s| m <= s.mr)
+            .or(self.bstream.last())
+            .copied()
     }
 
     /// Name of the GEMV kernel family for a row-major B (the row-sweep
@@ -821,9 +833,13 @@ fn gemm_small_m(
     c: &mut MatMut<'_, f32>,
 ) {
     let (m, k, n, nr) = (a.rows(), a.cols(), c.cols(), bs.nr);
-    debug_assert!(m <= bs.mr && b.is_row_contiguous());
+    debug_assert!(m <= SMALL_M && b.is_row_contiguous());
+    // Row groups of the kernel's MR: one, unless the tile is shorter than M;
+    // the first group streams each B strip from memory, the others find it
+    // in L1 (hence the shorter K blocks then).
+    let groups = m.div_ceil(bs.mr);
+    let kc = if groups > 1 { SPLIT_ROWS_KC } else { SMALL_M_KC };
     let sink = SinkF32::new(c, beta);
-    let kc = SMALL_M_KC;
     // Threads split N in units of the main tile's NR (a multiple of nr).
     let grid = Grid::new(m, n, k, bs.mr, kern.nr, ctx.num_threads());
     let tasks = grid.tasks();
@@ -834,16 +850,15 @@ fn gemm_small_m(
         if cols.is_empty() {
             return;
         }
-        let mut abuf = buffers::take::<f32>(buffers::SLOT_A, bs.mr * kc);
+        let mut abuf = buffers::take::<f32>(buffers::SLOT_A, groups * bs.mr * kc);
         let mut scratch = buffers::take::<f32>(buffers::SLOT_TILE, bs.mr * nr);
         let mut panel = buffers::take::<f32>(buffers::SLOT_B, kc * nr);
         let mut pc = 0;
         while pc < k {
             let kcb = kc.min(k - pc);
             let beta_k = if pc == 0 { beta } else { 1.0 };
-            let ablk = &mut abuf[..bs.mr * kcb];
+            let ablk = &mut abuf[..groups * bs.mr * kcb];
             pa.pack_a(ablk, bs.mr, 0..m, pc..pc + kcb);
-            let ap = ablk.as_ptr();
             let mut j = cols.start;
             while j < cols.end {
                 let cols_t = nr.min(cols.end - j);
@@ -857,17 +872,22 @@ fn gemm_small_m(
                     (&panel[..kcb * nr], nr, 0)
                 };
                 debug_assert!(bp.len() >= (kcb - 1) * rs + nr);
-                if let (true, Some((cp, rsc))) = (cols_t == nr, sink.direct(0, j)) {
-                    // SAFETY: the A panel holds MR·kcb packed elements (rows ≥ m zero); B's kcb rows of nr elements
-                    // rs apart lie in `bp` (a validated view from (pc, j), or the padded panel); C's m × nr tile at
-                    // (0, j) is in C and owned by this task (columns `cols`).
-                    unsafe { (bs.kernel)(kcb, ap, bp.as_ptr(), rs, ahead, cp, rsc, m, alpha, beta_k) };
-                } else {
-                    let tile = &mut scratch[..bs.mr * nr];
-                    let tp = tile.as_mut_ptr();
-                    // SAFETY: as above, writing the thread's MR × nr scratch tile.
-                    unsafe { (bs.kernel)(kcb, ap, bp.as_ptr(), rs, ahead, tp, nr, m, alpha, 0.0) };
-                    sink.merge(tile, nr, 0, j, m, cols_t, beta_k);
+                for g in 0..groups {
+                    let (i0, rows) = (g * bs.mr, bs.mr.min(m - g * bs.mr));
+                    let ap = ablk[g * bs.mr * kcb..].as_ptr();
+                    let ahead = if g == 0 { ahead } else { 0 };
+                    if let (true, Some((cp, rsc))) = (cols_t == nr, sink.direct(i0, j)) {
+                        // SAFETY: the group's A panel holds MR·kcb packed elements (rows past m zero); B's kcb rows
+                        // of nr elements rs apart lie in `bp` (a validated view from (pc, j), or the padded panel);
+                        // C's rows × nr tile at (i0, j) is in C and owned by this task (columns `cols`).
+                        unsafe { (bs.kernel)(kcb, ap, bp.as_ptr(), rs, ahead, cp, rsc, rows, alpha, beta_k) };
+                    } else {
+                        let tile = &mut scratch[..bs.mr * nr];
+                        let tp = tile.as_mut_ptr();
+                        // SAFETY: as above, writing the thread's MR × nr scratch tile.
+                        unsafe { (bs.kernel)(kcb, ap, bp.as_ptr(), rs, ahead, tp, nr, rows, alpha, 0.0) };
+                        sink.merge(tile, nr, i0, j, rows, cols_t, beta_k);
+                    }
                 }
                 j += cols_t;
             }

@@ -25,5 +25,6 @@ pub mod sum_u64;
 
 pub mod sgemm_f32_4x4_sweep;
 pub mod sgemm_f32_6x16;
+pub mod sgemm_f32_6x16_bstream;
 pub mod sgemm_f32_6x16_packb;
 pub mod sgemm_f32_6x16_strided;

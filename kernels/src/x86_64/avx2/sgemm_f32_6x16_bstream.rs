@@ -1,0 +1,21 @@
+//! AVX2+FMA f32 GEMM tile kernel, 6 rows × 16 columns (12 vector
+//! accumulators), reading B's rows in place with an L2 prefetch far ahead:
+//! the small-M path runs a GEMM of up to 16 rows as row groups of it over
+//! each B strip, the first group streaming the strip from memory and the
+//! others finding it in cache.
+
+use super::super::prefetch::{prefetch_l2, prefetch_t0};
+use core::arch::x86_64::{
+    __m256, _mm256_fmadd_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps, _mm256_setzero_ps,
+    _mm256_storeu_ps,
+};
+
+sgemm_f32_tile_kernel! {
+    #[target_feature(enable = "avx2,fma")]
+    bstream fn sgemm_f32_6x16_bstream_avx2;
+    mr = 6; nv = 2; width = 8;
+    vec = __m256; zero = _mm256_setzero_ps();
+    load = _mm256_loadu_ps; store = _mm256_storeu_ps;
+    splat = _mm256_set1_ps; fma = _mm256_fmadd_ps; mul = _mm256_mul_ps;
+    prefetch = prefetch_t0; prefetch_l2 = prefetch_l2;
+}
