@@ -336,12 +336,11 @@ impl IgemmTile<'_> {
         while i < rows {
             let mm = sub_tile_rows(i, rows, self.ukr.mr);
             let sub = fix.map(|f| f.from_row(i));
-            // SAFETY: the table holds kernels of available levels only;
-            // 1 ≤ mm ≤ MR; rows i..i+mm of the packed A panel (group stride
-            // 4·ph) and the B panel (kcp/4 groups × NR × 4) are readable
-            // (driver contract); `c` holds rows i..i+mm at stride `ldc`; the
-            // correction's rows (sliced to `rows` above, from row i on) and
-            // NR columns (sliced) are readable.
+            // The correction's rows (sliced to `rows` above, here from row i
+            // on) and its NR columns (sliced) are readable.
+            // SAFETY: kernels of available levels only; 1 ≤ mm ≤ MR; rows
+            // i..i+mm of the A panel (group stride 4·ph) and the B panel are
+            // readable (driver contract); `c` holds rows i..i+mm at `ldc`.
             unsafe {
                 (self.ukr.f)(
                     mm,
