@@ -369,6 +369,7 @@ unsafe impl Microkernel for SgemmKernels {
 
     unsafe fn tile_pack_b(
         &self,
+        _at: (usize, usize),
         kcp: usize,
         a: *const f32,
         b_src: *const f32,

@@ -203,6 +203,7 @@ pub(crate) unsafe trait Microkernel: Sync {
     #[allow(clippy::too_many_arguments)]
     unsafe fn tile_pack_b(
         &self,
+        at: (usize, usize),
         kcp: usize,
         a: *const Self::PackedA,
         b_src: *const Self::PackedB,
@@ -213,7 +214,7 @@ pub(crate) unsafe trait Microkernel: Sync {
         alpha: Self::Scalar,
         beta: Self::Scalar,
     ) -> bool {
-        let _ = (kcp, a, b_src, rsb, b_dst, c, rsc, alpha, beta);
+        let _ = (at, kcp, a, b_src, rsb, b_dst, c, rsc, alpha, beta);
         false
     }
 }
@@ -614,6 +615,7 @@ fn fused_first_tile<K: Microkernel>(
     // sink vouches for the full tile at (ic, j), owned by this task.
     unsafe {
         ukr.tile_pack_b(
+            (ic, j),
             kcb,
             ap.as_ptr(),
             src.as_ptr(),
