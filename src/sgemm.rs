@@ -813,12 +813,14 @@ const GEMV_M: usize = 4;
 const SMALL_M_KC: usize = 512;
 
 /// The small-M path (`GEMV_M < m ≤ SMALL_M`, row-major B; see
-/// [`SgemmKernels::small_m`]): A is packed into one `[p][MR]` panel per K
+/// [`SgemmKernels::small_m`]): A is packed into `[p][MR]` panels per K
 /// block (rows ≥ m zero), and the B-streaming kernel computes all `m` rows of
 /// each NR-column strip, reading each element of B once, in place, with the
 /// same rows a few strips ahead prefetched into L2, so the memory stream
 /// overlaps the FMAs (16×4096×4096 on Zen 4: 73 → 94 GFLOP/s against two
-/// 8-row passes of the strided rows kernels; 8×4096×4096: 51 → 83). Strips go
+/// 8-row passes of the strided rows kernels; 8×4096×4096: 51 → 83). Where the
+/// tile is shorter than `m` (AVX2's 6 rows), row groups of it run over each
+/// strip, only the first streaming it from memory. Strips go
 /// left to right within a K block, K blocks in order; N is split over the
 /// threads, so every element sums its K blocks in the same order for any
 /// thread count.
