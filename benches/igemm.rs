@@ -9,7 +9,9 @@
 
 mod common;
 
-use common::{kernel_families, lowp_igemm, pack_weights, rten_igemm, thread_counts, GEMM_SHAPES};
+use common::{
+    kernel_families, line_aligned, lowp_igemm, pack_weights, rten_igemm, thread_counts, GEMM_SHAPES,
+};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use lowp::igemm::KernelPreference;
 use lowp::{Context, Isa, MatRef};
@@ -55,22 +57,25 @@ fn bench_shapes(cr: &mut Criterion) {
             let (a, b) = data(m, n, k, false);
             let bm = MatRef::row_major(&b, k, n).unwrap();
             let p = pack_weights(&ctx, bm, KernelPreference::Auto);
-            let mut c = vec![0i32; m * n];
+            // Line-aligned outputs (see `line_aligned`), the same for every
+            // implementation.
+            let (mut cbuf, off) = line_aligned::<i32>(m * n);
+            let c = &mut cbuf[off..off + m * n];
             g.bench_function(
                 BenchmarkId::new(format!("lowp_s32_{}", ctx.isa()), &shape),
-                |bch| bch.iter(|| lowp_igemm(&ctx, black_box(&a), 0, m, k, &p, &mut c)),
+                |bch| bch.iter(|| lowp_igemm(&ctx, black_box(&a), 0, m, k, &p, c)),
             );
-            let mut q = vec![0u8; m * n];
+            let (mut qbuf, off) = line_aligned::<u8>(m * n);
+            let q = &mut qbuf[off..off + m * n];
             g.bench_function(
                 BenchmarkId::new(format!("lowp_requant_u8_{}", ctx.isa()), &shape),
-                |bch| bch.iter(|| lowp_igemm(&ctx, black_box(&a), 0, m, k, &p, &mut q)),
+                |bch| bch.iter(|| lowp_igemm(&ctx, black_box(&a), 0, m, k, &p, q)),
             );
             let ex = GemmExecutor::<u8, i8, i32>::default();
             let rb = ex.prepack_b(NdTensorView::from_data([k, n], &b[..]));
-            let mut rc = vec![0i32; m * n];
             g.bench_function(
                 BenchmarkId::new(format!("rten_{}", ex.kernel_name()), &shape),
-                |bch| bch.iter(|| rten_igemm(&pool, &ex, &rb, black_box(&a), m, k, &mut rc)),
+                |bch| bch.iter(|| rten_igemm(&pool, &ex, &rb, black_box(&a), m, k, c)),
             );
         }
         g.finish();

@@ -39,16 +39,32 @@ fn main() {
         .build()
         .unwrap();
 
+    // `IGEMM_MIN_ALIGN=b`: the s32 and f32 outputs (rten's too) start `b` bytes past a
+    // 64-byte boundary (default 0: line aligned, as `lowp bench` and the
+    // criterion benches allocate them).
+    let align: usize = std::env::var("IGEMM_MIN_ALIGN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let off = |addr: usize| ((64 + align % 64 - addr % 64) % 64) / 4;
+    let mut cbuf = vec![0i32; m * n + 16];
+    let coff = off(cbuf.as_ptr() as usize);
+    let c = &mut cbuf[coff..coff + m * n];
+    let mut fbuf = vec![0f32; m * n + 16];
+    let foff = off(fbuf.as_ptr() as usize);
+    let f = &mut fbuf[foff..foff + m * n];
+    let mut rbuf = vec![0i32; m * n + 16];
+    let roff = off(rbuf.as_ptr() as usize);
+    let rc = &mut rbuf[roff..roff + m * n];
     type Job<'a> = (String, Box<dyn FnMut() + 'a>);
     let mut jobs: Vec<Job<'_>> = Vec::new();
     let p = pack_weights(&ctx, bm, KernelPreference::Auto);
-    let mut c = vec![0i32; m * n];
     let mut q = vec![0u8; m * n];
     let (ctx1, p1) = (ctx.clone(), p.clone());
     let a1 = &a;
     jobs.push((
         format!("lowp_s32 {}", ctx.kernels().igemm.main.name),
-        Box::new(move || lowp_igemm(&ctx1, a1, za, m, k, &p1, &mut c)),
+        Box::new(move || lowp_igemm(&ctx1, a1, za, m, k, &p1, c)),
     ));
     let (ctx2, p2) = (ctx.clone(), p.clone());
     jobs.push((
@@ -56,14 +72,13 @@ fn main() {
         Box::new(move || lowp_igemm(&ctx2, a1, za, m, k, &p2, &mut q)),
     ));
     let (ctx3, p3) = (ctx.clone(), p.clone());
-    let mut f = vec![0f32; m * n];
     let bias = vec![0.5f32; n];
     let scales = vec![1e-3f32; n];
     jobs.push((
         "lowp_dequant_f32_bias_relu".to_string(),
         Box::new(move || {
             let out = Output::F32 {
-                c: MatMut::row_major(&mut f, m, n).unwrap(),
+                c: MatMut::row_major(&mut *f, m, n).unwrap(),
                 dequantize: Dequantize {
                     scale: Scale::PerColumn(&scales),
                     bias: Some(&bias),
@@ -75,12 +90,11 @@ fn main() {
     ));
     let ex = GemmExecutor::<u8, i8, i32>::default();
     let rb = ex.prepack_b(NdTensorView::from_data([k, n], &b[..]));
-    let mut rc = vec![0i32; m * n];
     let name = format!("rten {}", ex.kernel_name());
     let pool_ref = &pool;
     jobs.push((
         name,
-        Box::new(move || rten_igemm(pool_ref, &ex, &rb, a1, m, k, &mut rc)),
+        Box::new(move || rten_igemm(pool_ref, &ex, &rb, a1, m, k, rc)),
     ));
     if kernels {
         for isa in Isa::available().into_iter().filter(|&i| i != Isa::Scalar) {

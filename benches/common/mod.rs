@@ -220,3 +220,14 @@ pub fn kernel_families(ctx: &Context) -> Vec<(KernelPreference, &'static str)> {
     v.extend(t.exact.map(|x| (KernelPreference::ExactS16, x.name)));
     v
 }
+
+/// `len` default values starting on a 64-byte boundary (a cache line), as
+/// oneDNN allocates its tensors: the outputs every implementation in a group
+/// writes (lowp's INT8 streaming stores need line-aligned rows). Keep the
+/// returned `Vec` alive; the slice is `vec[off..off + len]`.
+pub fn line_aligned<T: Copy + Default>(len: usize) -> (Vec<T>, usize) {
+    let size = std::mem::size_of::<T>().max(1);
+    let buf = vec![T::default(); len + 64 / size];
+    let off = ((64 - buf.as_ptr() as usize % 64) % 64) / size;
+    (buf, off)
+}

@@ -280,6 +280,10 @@ pub(crate) unsafe trait TileSink<Acc>: Sync {
         first: bool,
         last: bool,
     );
+
+    /// Called by each task after its last tile (on the task's thread): a
+    /// sink that wrote C with streaming stores fences them here.
+    fn task_done(&self) {}
 }
 
 /// One driver call's problem: `C (m×n) ← alpha·A (m×k)·B (k×n) (+ beta·C)`.
@@ -375,6 +379,7 @@ pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
         if !rows.is_empty() && !cols.is_empty() {
             run_block(ukr, p, fit, rows, cols);
         }
+        p.sink.task_done();
     });
 }
 

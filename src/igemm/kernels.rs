@@ -69,6 +69,11 @@ pub(crate) type StoreQ8Fn =
 pub(crate) type StoreF32Fn =
     unsafe fn(usize, usize, *const i32, usize, *const f32, *const f32, *const f32, f32, f32, *mut f32, usize);
 
+/// `(rows, cols, tile, ld, c, rsc)`: copies an s32 tile into C (unit column
+/// stride) with streaming stores; see
+/// `lowp_kernels::x86_64::avx512::igemm_store_s32_stream`.
+pub(crate) type StoreS32StreamFn = unsafe fn(usize, usize, *const i32, usize, *mut i32, usize);
+
 /// `(src, lda, blocks, xor, dst, gs) -> row sums`: packs 64-byte blocks of
 /// 4 activation rows into the panel layout; see
 /// `lowp_kernels::x86_64::avx512::igemm_pack_a_4rows`.
@@ -84,6 +89,10 @@ pub(crate) struct Helpers {
     pub(crate) q8: Option<StoreQ8Fn>,
     /// s32 → dequantized f32.
     pub(crate) f32: Option<StoreF32Fn>,
+    /// s32 → dequantized f32, streaming stores (for a C larger than cache).
+    pub(crate) f32_stream: Option<StoreF32Fn>,
+    /// s32 copied with streaming stores (for a C larger than cache).
+    pub(crate) s32_stream: Option<StoreS32StreamFn>,
 }
 
 impl Helpers {
@@ -95,7 +104,9 @@ impl Helpers {
             return Helpers {
                 pack_a4: Some(k::igemm_pack_a_4rows::igemm_pack_a_4rows_avx512),
                 q8: Some(k::igemm_store_s32_to_q8::igemm_store_s32_to_q8_avx512),
-                f32: Some(k::igemm_store_s32_to_f32::igemm_store_s32_to_f32_avx512),
+                f32: Some(k::igemm_store_s32_to_f32::igemm_store_s32_to_f32_avx512::<false>),
+                f32_stream: Some(k::igemm_store_s32_to_f32::igemm_store_s32_to_f32_avx512::<true>),
+                s32_stream: Some(k::igemm_store_s32_stream::igemm_store_s32_stream_avx512),
             };
         }
         let _ = isa;

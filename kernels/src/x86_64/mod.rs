@@ -6,6 +6,7 @@ pub(crate) mod igemm_macros;
 #[macro_use]
 mod dot_macros;
 pub(crate) mod prefetch;
+pub mod stream;
 pub(crate) mod vec_avx2;
 pub(crate) mod vec_avx512;
 

@@ -7,7 +7,7 @@
 //! (exact) packing runs the exact s16 path wherever the `vpmaddubsw` chain
 //! could saturate; `--compare chain-vs-vnni` times each kernel family.
 
-use super::data::{checked_runner, gemm_shapes, s8s, u8s, GEMM_SHAPES_FROM_256};
+use super::data::{checked_runner, gemm_shapes, s8s, u8s, LineAligned, GEMM_SHAPES_FROM_256};
 use crate::bench::case::{peak_u8s8, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
 use lowp::igemm::{
     igemm, Dequantize, Output, PackOptions, PackedI8Weights, Requantize, Scale, WeightZeroPoint,
@@ -109,21 +109,22 @@ pub fn case(shape: Shape, spec: Spec, inputs: Inputs) -> Case {
                 options,
             )?;
             let ctx = ctx.clone();
-            let mut c32 = vec![0i32; if pipeline == Pipeline::S32 { m * n } else { 0 }];
-            let mut cf = vec![0f32; if pipeline == Pipeline::F32 { m * n } else { 0 }];
-            let mut cu = vec![0u8; if pipeline == Pipeline::U8Relu { m * n } else { 0 }];
+            let len = |p: Pipeline| if pipeline == p { m * n } else { 0 };
+            let mut c32 = LineAligned::<i32>::new(len(Pipeline::S32));
+            let mut cf = LineAligned::<f32>::new(len(Pipeline::F32));
+            let mut cu = LineAligned::<u8>::new(len(Pipeline::U8Relu));
             let call = move || -> lowp::Result<()> {
                 let out = match pipeline {
                     Pipeline::S32 => Output::S32 {
-                        c: MatMut::row_major(&mut c32, m, n)?,
+                        c: MatMut::row_major(c32.as_mut_slice(), m, n)?,
                         accumulate: false,
                     },
                     Pipeline::F32 => Output::F32 {
-                        c: MatMut::row_major(&mut cf, m, n)?,
+                        c: MatMut::row_major(cf.as_mut_slice(), m, n)?,
                         dequantize: Dequantize::new(Scale::PerTensor(1.0 / 4096.0)),
                     },
                     Pipeline::U8Relu => Output::U8 {
-                        c: MatMut::row_major(&mut cu, m, n)?,
+                        c: MatMut::row_major(cu.as_mut_slice(), m, n)?,
                         requantize: Requantize {
                             relu: true,
                             ..Requantize::new(Scale::PerTensor(1.0 / 65536.0), 128)

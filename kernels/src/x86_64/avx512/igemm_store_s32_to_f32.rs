@@ -1,6 +1,7 @@
 //! The dequantizing tile store of the INT8 GEMM (AVX-512): an s32 tile →
 //! f32 in C, one pass, 16 columns per step, masked tails.
 
+use super::stream_store_16::stream_store_16;
 use core::arch::x86_64::*;
 
 /// Dequantizes the `rows × cols` s32 tile (`tile[i·ld + j]`) into C
@@ -19,7 +20,7 @@ use core::arch::x86_64::*;
 /// `j < cols`.
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 #[allow(clippy::too_many_arguments)]
-pub unsafe fn igemm_store_s32_to_f32_avx512(
+pub unsafe fn igemm_store_s32_to_f32_avx512<const STREAM: bool>(
     rows: usize,
     cols: usize,
     tile: *const i32,
@@ -55,7 +56,11 @@ pub unsafe fn igemm_store_s32_to_f32_avx512(
                 let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(y, y);
                 let y = _mm512_mask_mov_ps(_mm512_max_ps(vlo, y), nan, vlo);
                 let y = _mm512_min_ps(vhi, y);
-                _mm512_mask_storeu_ps(c.add(i * rsc + j), mask, y);
+                if STREAM {
+                    stream_store_16(c.add(i * rsc + j).cast(), _mm512_castps_si512(y), mask);
+                } else {
+                    _mm512_mask_storeu_ps(c.add(i * rsc + j), mask, y);
+                }
             }
         }
         j += 16;

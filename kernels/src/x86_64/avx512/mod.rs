@@ -14,6 +14,7 @@ pub mod dot_s8;
 pub mod dot_u8;
 pub mod dot_u8s8;
 pub mod igemm_pack_a_4rows;
+pub mod igemm_store_s32_stream;
 pub mod igemm_store_s32_to_f32;
 pub mod igemm_store_s32_to_q8;
 pub mod l2sq_bf16;
@@ -23,6 +24,7 @@ pub mod l2sq_s8;
 pub mod l2sq_u8;
 pub mod scan_f32_ip;
 pub mod scan_s8_ip;
+pub mod stream_store_16;
 pub mod sum_u64;
 
 pub mod sgemm_f32_14x32;
