@@ -889,9 +889,11 @@ fn row_major_pipeline_stores_match_oracle() {
             let scales: Vec<f32> = (0..n).map(|j| 0.002 + j as f32 * 0.0007).collect();
             let fbias: Vec<f32> = (0..n).map(|j| j as f32 * 0.37 - 5.0).collect();
             let ibias: Vec<i32> = (0..n).map(|j| j as i32 * 97 - 1000).collect();
+            // The huge scale sends y past i32's range (both signs).
             for (sc, with_bias) in [
                 (Scale::PerTensor(0.003), false),
                 (Scale::PerColumn(&scales), true),
+                (Scale::PerTensor(3.0e7), true),
             ] {
                 for act in [
                     Activation::Identity,
@@ -921,7 +923,12 @@ fn row_major_pipeline_stores_match_oracle() {
                         }
                     }
                 }
-                for (relu, clamp) in [(false, None), (true, None), (false, Some((-20, 40)))] {
+                for (relu, clamp) in [
+                    (false, None),
+                    (true, None),
+                    (false, Some((-20, 40))),
+                    (false, Some((30, 200))),
+                ] {
                     let rq = Requantize {
                         bias: with_bias.then_some(&ibias[..]),
                         relu,
