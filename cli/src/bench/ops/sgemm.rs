@@ -2,7 +2,7 @@
 //! `lowp`: B packed inside every call) and [`lowp::sgemm_packed`] (`impl`
 //! `lowp_packed`: B packed once in the untimed set-up, as weights are).
 
-use super::data::{checked_runner, f32s, gemm_shapes, GEMM_SHAPES};
+use super::data::{checked_runner, f32s, gemm_shapes, LineAligned, GEMM_SHAPES};
 use crate::bench::case::{peak_fma_f32, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
 use lowp::peak::Work;
 use lowp::{sgemm, sgemm_packed, MatMut, MatRef, PackedB};
@@ -44,7 +44,7 @@ fn case(shape: Shape, packed: bool, inputs: Inputs) -> Case {
         setup: Box::new(move |ctx| {
             let (a, b) = inputs.get_or_init(|| (Arc::new(f32s(m * k, 1)), Arc::new(f32s(k * n, 2))));
             let (a, b) = (a.clone(), b.clone());
-            let mut c = vec![0f32; m * n];
+            let mut c = LineAligned::<f32>::new(m * n);
             let ops = 2.0 * (m * n * k) as f64;
             let work = Work { ops, bytes: 0.0 };
             let ctx = ctx.clone();
@@ -52,12 +52,12 @@ fn case(shape: Shape, packed: bool, inputs: Inputs) -> Case {
                 let pb = PackedB::<f32>::new(&ctx, MatRef::row_major(&b, k, n)?)?;
                 checked_runner(work, move || {
                     let a = MatRef::row_major(&a, m, k)?;
-                    sgemm_packed(&ctx, 1.0, a, &pb, 0.0, MatMut::row_major(&mut c, m, n)?)
+                    sgemm_packed(&ctx, 1.0, a, &pb, 0.0, MatMut::row_major(c.as_mut_slice(), m, n)?)
                 })
             } else {
                 checked_runner(work, move || {
                     let (a, b) = (MatRef::row_major(&a, m, k)?, MatRef::row_major(&b, k, n)?);
-                    sgemm(&ctx, 1.0, a, b, 0.0, MatMut::row_major(&mut c, m, n)?)
+                    sgemm(&ctx, 1.0, a, b, 0.0, MatMut::row_major(c.as_mut_slice(), m, n)?)
                 })
             }
         }),
