@@ -28,6 +28,9 @@ pub struct IgemmUkernel {
     /// Whether pairs of products saturate to s16 (`vpmaddubsw` chain).
     pub saturates: bool,
     pub(crate) f: UkernelFn,
+    /// The same kernel writing C with streaming stores (line-aligned rows;
+    /// fenced by the caller), where the level has one.
+    pub(crate) f_stream: Option<UkernelFn>,
 }
 
 /// The INT8 GEMM kernels of one ISA level.
@@ -125,6 +128,7 @@ macro_rules! ukr {
                 use $path as p;
                 p::$name
             },
+            f_stream: None,
         }
     };
 }
@@ -183,7 +187,10 @@ impl IgemmKernels {
                     isa,
                     nr: 32,
                     a_panel_rows: 42,
-                    main: ukr!(k::avx512vnni, igemm_u8s8s32_14x32_avx512vnni, 14, 32, false),
+                    main: IgemmUkernel {
+                        f_stream: Some(k::avx512vnni::igemm_u8s8s32_14x32_avx512vnni_stream),
+                        ..ukr!(k::avx512vnni, igemm_u8s8s32_14x32_avx512vnni, 14, 32, false)
+                    },
                     exact: None,
                     alt: Some(ukr!(
                         k::avx512vnni,
@@ -243,6 +250,10 @@ pub(crate) struct IgemmTile<'a> {
     /// The zero-point terms the kernel folds into each tile (`None`: all
     /// zero points are 0).
     corr: Option<&'a Correction<'a>>,
+    /// C's address range (bytes) when tiles written straight into C use the
+    /// kernel's streaming stores (`ukr.f_stream`; tiles bound for the
+    /// driver's scratch keep the regular ones).
+    stream_c: Option<(usize, usize)>,
 }
 
 /// The zero-point correction of a whole GEMM, which the microkernels apply
@@ -278,6 +289,17 @@ impl<'a> IgemmTile<'a> {
             ph,
             choice: None,
             corr,
+            stream_c: None,
+        }
+    }
+
+    /// `self`, writing tiles that land in C's bytes `start..end` with the
+    /// kernel's streaming stores, when it has them. The caller guarantees
+    /// that C's rows start on 64-byte boundaries and fences the stores.
+    pub(crate) fn streaming_into(self, start: usize, end: usize) -> Self {
+        IgemmTile {
+            stream_c: self.ukr.f_stream.map(|_| (start, end)),
+            ..self
         }
     }
 
@@ -343,6 +365,10 @@ impl IgemmTile<'_> {
                 })
             }
         };
+        let f = match (self.stream_c, self.ukr.f_stream) {
+            (Some((start, end)), Some(fs)) if (start..end).contains(&(c as usize)) => fs,
+            _ => self.ukr.f,
+        };
         let mut i = 0;
         while i < rows {
             let mm = sub_tile_rows(i, rows, self.ukr.mr);
@@ -351,9 +377,10 @@ impl IgemmTile<'_> {
             // on) and its NR columns (sliced) are readable.
             // SAFETY: kernels of available levels only; 1 ≤ mm ≤ MR; rows
             // i..i+mm of the A panel (group stride 4·ph) and the B panel are
-            // readable (driver contract); `c` holds rows i..i+mm at `ldc`.
+            // readable (driver contract); `c` holds rows i..i+mm at `ldc`;
+            // the streaming entry only for C, whose rows are line aligned.
             unsafe {
-                (self.ukr.f)(
+                f(
                     mm,
                     kcp / 4,
                     a.wrapping_add(4 * i),

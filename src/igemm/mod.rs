@@ -516,10 +516,15 @@ fn run<A: Int8, T: Copy + Send, F>(
         zb: (b.max_abs_zb != 0).then_some(&b.zb[..]),
     });
     let exact = kernels.exact.map(|e| IgemmTile::new(e, ph, corr.as_ref()));
-    let ukr = match &exact {
+    let mut ukr = match &exact {
         Some(e) => IgemmTile::new(main, ph, corr.as_ref()).with_exact(&b.use_main, e),
         None => IgemmTile::new(main, ph, corr.as_ref()),
     };
+    // Streaming: whole tiles go from the kernel straight into C.
+    if let (true, Some(d)) = (stream, &direct) {
+        let start = d.ptr as usize;
+        ukr = ukr.streaming_into(start, start + ((m - 1) * d.rs + b.n) * std::mem::size_of::<i32>());
+    }
     let sink = OutSink {
         c,
         direct,
@@ -566,11 +571,10 @@ pub(crate) fn igemm_checked_run<A: Int8>(
                 .helpers
                 .s32_stream
                 .filter(|_| !accumulate && worth_streaming(ctx, &mut c, b.packed.packed_bytes()));
-            let direct =
-                (!accumulate && stream.is_none() && c.col_stride() == 1).then(|| OutPtr::new(&mut c, None));
+            let direct = (!accumulate && c.col_stride() == 1).then(|| OutPtr::new(&mut c, None));
             // Tiles the kernel cannot write in place (partial panels, a
-            // strided C, accumulation, streaming) are copied or added from
-            // the scratch.
+            // strided C, accumulation) are copied (streaming when C is) or
+            // added from the scratch.
             let store = |tile: Tile<'_>, c: &OutPtr<i32>| {
                 if let (Some(f), Some(dst)) = (stream, tile.vector_dst(c)) {
                     // SAFETY: the store belongs to an available level; the tile holds `rows` rows of `cols` at

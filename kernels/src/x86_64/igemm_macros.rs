@@ -132,119 +132,144 @@ macro_rules! igemm_dot_kernel {
         setup: { $($setup:tt)* },
         dot: |$acc:ident, $a:ident, $b:ident| $dot:expr,
         fix: { set1: $set1:path, loadw: |$wp:ident| $loadw:expr, mullo: $mullo:path, sub: $sub:path $(,)? }
-        $(, prefetch_b: { ahead: $ahead:literal, min_rows: $pf_rows:literal })? $(,)?
+        $(, prefetch_b: { ahead: $ahead:literal, min_rows: $pf_rows:literal })?
+        $(, stream: { $(#[$sdoc:meta])* name: $sname:ident, store: |$ssp:ident, $ssv:ident| $sstore:expr $(,)? })? $(,)?
     ) => {
-        igemm_ukernel_fn! {
-            $(#[$doc])*
-            $name, $feat, (m, kg, a, gs, b, c, ldc, corr) {
-            /// Rows of the full tile.
-            const MR: usize = $mr;
-            /// Columns of the tile (the packed panel width).
-            const NR: usize = $nr;
-            const NV: usize = $nr * 4 / $vb;
+        /// Rows of the full tile.
+        const MR: usize = $mr;
+        /// Columns of the tile (the packed panel width).
+        const NR: usize = $nr;
+        /// Vectors per tile row.
+        const NV: usize = $nr * 4 / $vb;
 
-            #[target_feature(enable = $feat)]
-            #[inline]
-            unsafe fn tile<const M: usize, const S: usize, const FIX: u8>(
-                kg: usize,
-                a: *const u8,
-                gs: usize,
-                b: *const i8,
-                c: *mut i32,
-                ldc: usize,
-                corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
-            ) {
-                $($setup)*
-                // FIX = 1: only a per-column start value (a uniform zero
-                // point's term), which costs nothing in the loop: the first
-                // accumulator set starts there instead of at zero.
-                let start: [$V; NV] = match corr {
-                    Some(fx) if FIX == 1 => core::array::from_fn(|v| {
-                        // SAFETY: the caller guarantees NR columns of `colfix`.
-                        unsafe {
-                            let $wp: *const i32 = fx.colfix.add(v * ($vb / 4));
-                            $loadw
-                        }
-                    }),
-                    _ => [$zero; NV],
-                };
-                let mut accs = [[[$zero; NV]; M]; S];
-                accs[0] = [start; M];
-                static ZEROS: [i32; 64] = [0; 64];
-                let fix_ptrs = corr.filter(|_| FIX == 2).map(|fx| igemm_fix_ptrs!(fx, ZEROS.as_ptr()));
-                let full = kg / S * S;
-                let mut g = 0;
-                // SAFETY: every pointer offset stays inside the m rows × kg
-                // groups of `a` and the kg·NR·4 bytes of `b` that the caller
-                // guarantees (g < kg, r < M = m, v < NV); prefetch addresses
-                // are computed with `wrapping_add` and never dereferenced.
-                unsafe {
-                    while g < full {
-                        for s in 0..S {
-                            let gb = b.add((g + s) * NR * 4);
-                            $(
-                                if M >= $pf_rows {
-                                    for line in 0..NR * 4 / 64 {
-                                        _mm_prefetch::<_MM_HINT_T0>(gb.wrapping_add($ahead + 64 * line));
-                                    }
-                                }
-                            )?
-                            let mut bv = [$zero; NV];
-                            for (v, x) in bv.iter_mut().enumerate() {
-                                let $lp = gb.add(v * $vb);
-                                *x = $load;
-                            }
-                            for r in 0..M {
-                                let $bp = a.add((g + s) * gs + r * 4) as *const i32;
-                                let $a: $V = $bcast;
-                                for v in 0..NV {
-                                    let $acc = accs[s][r][v];
-                                    let $b = bv[v];
-                                    accs[s][r][v] = $dot;
-                                }
-                            }
-                        }
-                        g += S;
+        /// One tile of `M` rows, `S` accumulator sets, correction kind
+        /// `FIX`; `STREAM` writes C with streaming stores (line-aligned rows).
+        #[target_feature(enable = $feat)]
+        #[inline]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn tile<const M: usize, const S: usize, const FIX: u8, const STREAM: bool>(
+            kg: usize,
+            a: *const u8,
+            gs: usize,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
+        ) {
+            $($setup)*
+            // FIX = 1: only a per-column start value (a uniform zero
+            // point's term), which costs nothing in the loop: the first
+            // accumulator set starts there instead of at zero.
+            let start: [$V; NV] = match corr {
+                Some(fx) if FIX == 1 => core::array::from_fn(|v| {
+                    // SAFETY: the caller guarantees NR columns of `colfix`.
+                    unsafe {
+                        let $wp: *const i32 = fx.colfix.add(v * ($vb / 4));
+                        $loadw
                     }
-                    while g < kg {
-                        let gb = b.add(g * NR * 4);
+                }),
+                _ => [$zero; NV],
+            };
+            let mut accs = [[[$zero; NV]; M]; S];
+            accs[0] = [start; M];
+            static ZEROS: [i32; 64] = [0; 64];
+            let fix_ptrs = corr.filter(|_| FIX == 2).map(|fx| igemm_fix_ptrs!(fx, ZEROS.as_ptr()));
+            let full = kg / S * S;
+            let mut g = 0;
+            // SAFETY: every pointer offset stays inside the m rows × kg
+            // groups of `a` and the kg·NR·4 bytes of `b` that the caller
+            // guarantees (g < kg, r < M = m, v < NV); prefetch addresses
+            // are computed with `wrapping_add` and never dereferenced.
+            unsafe {
+                while g < full {
+                    for s in 0..S {
+                        let gb = b.add((g + s) * NR * 4);
+                        $(
+                            if M >= $pf_rows {
+                                for line in 0..NR * 4 / 64 {
+                                    _mm_prefetch::<_MM_HINT_T0>(gb.wrapping_add($ahead + 64 * line));
+                                }
+                            }
+                        )?
                         let mut bv = [$zero; NV];
                         for (v, x) in bv.iter_mut().enumerate() {
                             let $lp = gb.add(v * $vb);
                             *x = $load;
                         }
                         for r in 0..M {
-                            let $bp = a.add(g * gs + r * 4) as *const i32;
+                            let $bp = a.add((g + s) * gs + r * 4) as *const i32;
                             let $a: $V = $bcast;
                             for v in 0..NV {
-                                let $acc = accs[0][r][v];
+                                let $acc = accs[s][r][v];
                                 let $b = bv[v];
-                                accs[0][r][v] = $dot;
+                                accs[s][r][v] = $dot;
                             }
                         }
-                        g += 1;
+                    }
+                    g += S;
+                }
+                while g < kg {
+                    let gb = b.add(g * NR * 4);
+                    let mut bv = [$zero; NV];
+                    for (v, x) in bv.iter_mut().enumerate() {
+                        let $lp = gb.add(v * $vb);
+                        *x = $load;
                     }
                     for r in 0..M {
+                        let $bp = a.add(g * gs + r * 4) as *const i32;
+                        let $a: $V = $bcast;
                         for v in 0..NV {
-                            let mut sum = accs[0][r][v];
-                            for set in accs.iter().skip(1) {
-                                let $acc = sum;
-                                let $b = set[r][v];
-                                sum = $add($acc, $b);
-                            }
-                            // FIX = 2: every term, in registers, before the store.
-                            if let (2, Some(ptrs)) = (FIX, fix_ptrs) {
-                                sum = igemm_correct!(sum, ptrs, r, v * ($vb / 4);
-                                    set1: $set1, loadw: |$wp| $loadw, mullo: $mullo, sub: $sub, add: $add);
-                            }
-                            let $sp = c.add(r * ldc + v * ($vb / 4));
+                            let $acc = accs[0][r][v];
+                            let $b = bv[v];
+                            accs[0][r][v] = $dot;
+                        }
+                    }
+                    g += 1;
+                }
+                for r in 0..M {
+                    for v in 0..NV {
+                        let mut sum = accs[0][r][v];
+                        for set in accs.iter().skip(1) {
+                            let $acc = sum;
+                            let $b = set[r][v];
+                            sum = $add($acc, $b);
+                        }
+                        // FIX = 2: every term, in registers, before the store.
+                        if let (2, Some(ptrs)) = (FIX, fix_ptrs) {
+                            sum = igemm_correct!(sum, ptrs, r, v * ($vb / 4);
+                                set1: $set1, loadw: |$wp| $loadw, mullo: $mullo, sub: $sub, add: $add);
+                        }
+                        let p = c.add(r * ldc + v * ($vb / 4));
+                        if STREAM {
+                            $(
+                                let $ssp = p;
+                                let $ssv = sum;
+                                $sstore;
+                            )?
+                        } else {
+                            let $sp = p;
                             let $sv = sum;
                             $store;
                         }
                     }
                 }
             }
+        }
 
+        /// Runs the tile instantiation for `m` rows and `corr`'s kind.
+        #[target_feature(enable = $feat)]
+        #[inline]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn dispatch<const STREAM: bool>(
+            m: usize,
+            kg: usize,
+            a: *const u8,
+            gs: usize,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
+        ) {
             debug_assert!((1..=MR).contains(&m));
             // One instantiation per row count (small m keeps several
             // accumulator sets over k) and correction kind: none, a start
@@ -259,14 +284,38 @@ macro_rules! igemm_dot_kernel {
             unsafe {
                 match (m, fix) {
                     $(
-                        ($m, 0) => tile::<$m, $s, 0>(kg, a, gs, b, c, ldc, corr),
-                        ($m, 1) => tile::<$m, $s, 1>(kg, a, gs, b, c, ldc, corr),
-                        ($m, _) => tile::<$m, $s, 2>(kg, a, gs, b, c, ldc, corr),
+                        ($m, 0) => tile::<$m, $s, 0, STREAM>(kg, a, gs, b, c, ldc, corr),
+                        ($m, 1) => tile::<$m, $s, 1, STREAM>(kg, a, gs, b, c, ldc, corr),
+                        ($m, _) => tile::<$m, $s, 2, STREAM>(kg, a, gs, b, c, ldc, corr),
                     )*
                     _ => {}
                 }
             }
-        }}
+        }
+
+        igemm_ukernel_fn! {
+            $(#[$doc])*
+            $name, $feat, (m, kg, a, gs, b, c, ldc, corr) {
+                // SAFETY: the caller's contract is the dispatch's.
+                unsafe { dispatch::<false>(m, kg, a, gs, b, c, ldc, corr) }
+            }
+        }
+
+        $(
+            igemm_ukernel_fn! {
+                $(#[$sdoc])*
+                ///
+                /// Every row of `c` must start on a 64-byte boundary (`c`
+                /// and `4·ldc` multiples of 64): C is written with streaming
+                /// stores, which the caller fences (`sfence`) before another
+                /// thread reads C.
+                $sname, $feat, (m, kg, a, gs, b, c, ldc, corr) {
+                    // SAFETY: the caller's contract is the dispatch's (the
+                    // streaming stores need the line-aligned rows it adds).
+                    unsafe { dispatch::<true>(m, kg, a, gs, b, c, ldc, corr) }
+                }
+            }
+        )?
     };
 }
 

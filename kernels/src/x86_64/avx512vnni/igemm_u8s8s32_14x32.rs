@@ -1,6 +1,7 @@
 //! `vpdpbusd` zmm: 14 rows × 32 columns, 28 zmm accumulators, A broadcast
 //! as 32-bit groups (embedded broadcast), 64 MACs per instruction. Tiles of
-//! 5 rows or more prefetch the B panel 256 bytes (2 k-groups) ahead.
+//! 5 rows or more prefetch the B panel 256 bytes (2 k-groups) ahead. A
+//! second entry writes C with streaming stores.
 
 use core::arch::x86_64::*;
 
@@ -30,4 +31,11 @@ igemm_dot_kernel! {
         sub: _mm512_sub_epi32,
     },
     prefetch_b: { ahead: 256, min_rows: 5 },
+    stream: {
+        /// [`igemm_u8s8s32_14x32_avx512vnni`] writing C with streaming
+        /// (non-temporal) stores: for outputs larger than the cache, where
+        /// regular stores would first read each line of C.
+        name: igemm_u8s8s32_14x32_avx512vnni_stream,
+        store: |p, v| _mm512_stream_si512(p as *mut __m512i, v),
+    },
 }
