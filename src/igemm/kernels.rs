@@ -3,7 +3,7 @@
 
 use crate::gemm::Microkernel;
 use crate::Isa;
-use lowp_kernels::scalar::igemm_tile_store::{igemm_tile_store_scalar, TileCorrection};
+use lowp_kernels::scalar::igemm_tile_store::{igemm_tile_store_scalar, TileCorrection, TileRequant};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Signature of every igemm microkernel:
@@ -15,6 +15,12 @@ use std::sync::atomic::{AtomicI32, Ordering};
 /// panel: `kg` groups × `NR` columns × 4 k of s8.
 pub(crate) type UkernelFn =
     unsafe fn(usize, usize, *const u8, usize, *const i8, *mut i32, usize, Option<&TileCorrection>);
+
+/// The entry of a kernel with the requantizing output fused into its
+/// epilogue: `(m, kg, a, gs, b, corr, rq)`, the tile of [`UkernelFn`]
+/// written as u8/s8 through `rq` instead of as s32.
+pub(crate) type UkernelQ8Fn =
+    unsafe fn(usize, usize, *const u8, usize, *const i8, Option<&TileCorrection>, &TileRequant);
 
 /// One microkernel: its name, tile and entry point.
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +37,9 @@ pub struct IgemmUkernel {
     /// The same kernel writing C with streaming stores (line-aligned rows;
     /// fenced by the caller), where the level has one.
     pub(crate) f_stream: Option<UkernelFn>,
+    /// The same kernel requantizing to 8 bits in its epilogue, where the
+    /// level has one.
+    pub(crate) f_q8: Option<UkernelQ8Fn>,
 }
 
 /// The INT8 GEMM kernels of one ISA level.
@@ -129,6 +138,7 @@ macro_rules! ukr {
                 p::$name
             },
             f_stream: None,
+            f_q8: None,
         }
     };
 }
@@ -189,6 +199,7 @@ impl IgemmKernels {
                     a_panel_rows: 42,
                     main: IgemmUkernel {
                         f_stream: Some(k::avx512vnni::igemm_u8s8s32_14x32_avx512vnni_stream),
+                        f_q8: Some(k::avx512vnni::igemm_u8s8s32_14x32_avx512vnni_q8),
                         ..ukr!(k::avx512vnni, igemm_u8s8s32_14x32_avx512vnni, 14, 32, false)
                     },
                     exact: None,
@@ -242,6 +253,7 @@ fn sub_tile_rows(i: usize, end: usize, mr: usize) -> usize {
 /// the level's kernel; B panels where the chain could saturate run the
 /// exact kernel ([`Microkernel::for_panel`]). α and β are i32 markers:
 /// α = 1; β = 0 overwrites C, β = 1 adds to it (wrapping).
+#[derive(Clone, Copy)]
 pub(crate) struct IgemmTile<'a> {
     ukr: IgemmUkernel,
     ph: usize,
@@ -254,6 +266,42 @@ pub(crate) struct IgemmTile<'a> {
     /// kernel's streaming stores (`ukr.f_stream`; tiles bound for the
     /// driver's scratch keep the regular ones).
     stream_c: Option<(usize, usize)>,
+    /// The fused requantizing output, for tiles the driver hands the
+    /// [`FusedQ8::marker`] as their C.
+    q8: Option<&'a FusedQ8<'a>>,
+}
+
+/// An 8-bit output written by the kernel's fused epilogue (see
+/// [`IgemmTile::requantizing_into`]).
+pub(crate) struct FusedQ8<'a> {
+    /// C's element (0, 0) and row stride (bytes; unit column stride).
+    pub(crate) out: *mut u8,
+    pub(crate) rs: usize,
+    /// Per output column (N).
+    pub(crate) scale: &'a [f32],
+    /// Per output column (N), if any.
+    pub(crate) bias: Option<&'a [i32]>,
+    pub(crate) zp: i32,
+    pub(crate) lo: i32,
+    pub(crate) hi: i32,
+}
+
+// SAFETY: `out` addresses C, whose tiles the driver hands to one task each.
+unsafe impl Sync for FusedQ8<'_> {}
+
+thread_local! {
+    /// The s32 "C" a sink hands the driver for tiles the kernel requantizes
+    /// itself: a real tile-sized buffer (so the sink's contract holds), never
+    /// written on that path; its address tells [`IgemmTile`] to fuse.
+    static FUSED_Q8_MARK: std::cell::UnsafeCell<[i32; MAX_TILE]> =
+        const { std::cell::UnsafeCell::new([0; MAX_TILE]) };
+}
+
+impl FusedQ8<'_> {
+    /// This thread's marker tile (row stride NR).
+    pub(crate) fn marker() -> *mut i32 {
+        FUSED_Q8_MARK.with(|t| t.get().cast())
+    }
 }
 
 /// The zero-point correction of a whole GEMM, which the microkernels apply
@@ -290,7 +338,18 @@ impl<'a> IgemmTile<'a> {
             choice: None,
             corr,
             stream_c: None,
+            q8: None,
         }
+    }
+
+    /// `self`, requantizing the tiles the driver hands [`FusedQ8::marker`]
+    /// as C straight into `q8`'s output, when the kernel has the fused entry
+    /// (`None` otherwise: the caller keeps the tile store path).
+    pub(crate) fn requantizing_into(&self, q8: &'a FusedQ8<'a>) -> Option<Self> {
+        self.ukr.f_q8.map(|_| IgemmTile {
+            q8: Some(q8),
+            ..*self
+        })
     }
 
     /// `self`, writing tiles that land in C's bytes `start..end` with the
@@ -365,6 +424,10 @@ impl IgemmTile<'_> {
                 })
             }
         };
+        let fused = match (self.q8, self.ukr.f_q8) {
+            (Some(q), Some(fq)) if c == FusedQ8::marker() => Some((q, fq)),
+            _ => None,
+        };
         let f = match (self.stream_c, self.ukr.f_stream) {
             (Some((start, end)), Some(fs)) if (start..end).contains(&(c as usize)) => fs,
             _ => self.ukr.f,
@@ -373,6 +436,38 @@ impl IgemmTile<'_> {
         while i < rows {
             let mm = sub_tile_rows(i, rows, self.ukr.mr);
             let sub = fix.map(|f| f.from_row(i));
+            if let Some((q, fq)) = fused {
+                let r0 = i0 + i;
+                let rq = TileRequant {
+                    out: q.out.wrapping_add(r0 * q.rs + j0),
+                    rso: q.rs,
+                    scale: q.scale[j0..j0 + self.ukr.nr].as_ptr(),
+                    bias: q
+                        .bias
+                        .map_or(std::ptr::null(), |bb| bb[j0..j0 + self.ukr.nr].as_ptr()),
+                    zp: q.zp,
+                    lo: q.lo,
+                    hi: q.hi,
+                };
+                // The output rows r0..r0+mm × NR columns at (r0, j0) are
+                // inside C (the driver hands the marker only for full-width
+                // tiles in range), this task's alone; scale/bias are sliced to
+                // NR columns; the caller checked the bounds against the type.
+                // SAFETY: as below for the kernel's inputs; the output as above.
+                unsafe {
+                    fq(
+                        mm,
+                        kcp / 4,
+                        a.wrapping_add(4 * i),
+                        4 * self.ph,
+                        b,
+                        sub.as_ref(),
+                        &rq,
+                    )
+                };
+                i += mm;
+                continue;
+            }
             // The correction's rows (sliced to `rows` above, here from row i
             // on) and its NR columns (sliced) are readable.
             // SAFETY: kernels of available levels only; 1 ≤ mm ≤ MR; rows

@@ -113,3 +113,37 @@ impl TileCorrection {
         }
     }
 }
+
+/// The requantizing epilogue a kernel with a fused 8-bit output applies to
+/// its (corrected) tile instead of storing s32: for row `r`, column `j`,
+/// `t = v + bias_j` (wrapping; no bias when `bias` is null),
+/// `y = min(max((t as f32)·scale_j, lo − zp), hi − zp)`, rounded half to
+/// even, `+ zp`, stored as one byte at `out + r·rso + j` (the u8 result, or
+/// the s8 one read as i8, for `[lo, hi]` within that type's range).
+#[derive(Clone, Copy, Debug)]
+pub struct TileRequant {
+    /// The tile's first output byte.
+    pub out: *mut u8,
+    /// Output row stride (bytes).
+    pub rso: usize,
+    /// Per tile column.
+    pub scale: *const f32,
+    /// Per tile column, or null.
+    pub bias: *const i32,
+    /// Output zero point.
+    pub zp: i32,
+    /// Lowest output value.
+    pub lo: i32,
+    /// Highest output value.
+    pub hi: i32,
+}
+
+impl TileRequant {
+    /// The same epilogue for the tile's rows from `r` on (a sub-tile).
+    pub fn from_row(&self, r: usize) -> TileRequant {
+        TileRequant {
+            out: self.out.wrapping_add(r * self.rso),
+            ..*self
+        }
+    }
+}

@@ -133,7 +133,8 @@ macro_rules! igemm_dot_kernel {
         dot: |$acc:ident, $a:ident, $b:ident| $dot:expr,
         fix: { set1: $set1:path, loadw: |$wp:ident| $loadw:expr, mullo: $mullo:path, sub: $sub:path $(,)? }
         $(, prefetch_b: { ahead: $ahead:literal, min_rows: $pf_rows:literal })?
-        $(, stream: { $(#[$sdoc:meta])* name: $sname:ident, store: |$ssp:ident, $ssv:ident| $sstore:expr $(,)? })? $(,)?
+        $(, stream: { $(#[$sdoc:meta])* name: $sname:ident, store: |$ssp:ident, $ssv:ident| $sstore:expr $(,)? })?
+        $(, requant: { $(#[$qdoc:meta])* name: $qname:ident, rows: $qrows:ident $(,)? })? $(,)?
     ) => {
         /// Rows of the full tile.
         const MR: usize = $mr;
@@ -142,12 +143,21 @@ macro_rules! igemm_dot_kernel {
         /// Vectors per tile row.
         const NV: usize = $nr * 4 / $vb;
 
+        /// Regular s32 stores.
+        const OUT_S32: u8 = 0;
+        /// Streaming s32 stores (line-aligned rows; kernels with `stream`).
+        #[allow(dead_code)]
+        const OUT_STREAM: u8 = 1;
+        /// The fused requantizing epilogue (`rq`; kernels with `requant`).
+        #[allow(dead_code)]
+        const OUT_Q8: u8 = 2;
+
         /// One tile of `M` rows, `S` accumulator sets, correction kind
-        /// `FIX`; `STREAM` writes C with streaming stores (line-aligned rows).
+        /// `FIX`, output kind `OUT`.
         #[target_feature(enable = $feat)]
         #[inline]
         #[allow(clippy::too_many_arguments)]
-        unsafe fn tile<const M: usize, const S: usize, const FIX: u8, const STREAM: bool>(
+        unsafe fn tile<const M: usize, const S: usize, const FIX: u8, const OUT: u8>(
             kg: usize,
             a: *const u8,
             gs: usize,
@@ -155,6 +165,7 @@ macro_rules! igemm_dot_kernel {
             c: *mut i32,
             ldc: usize,
             corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
+            rq: Option<&$crate::scalar::igemm_tile_store::TileRequant>,
         ) {
             $($setup)*
             // FIX = 1: only a per-column start value (a uniform zero
@@ -226,6 +237,7 @@ macro_rules! igemm_dot_kernel {
                     }
                     g += 1;
                 }
+                let mut sums = [[$zero; NV]; M];
                 for r in 0..M {
                     for v in 0..NV {
                         let mut sum = accs[0][r][v];
@@ -240,19 +252,29 @@ macro_rules! igemm_dot_kernel {
                                 set1: $set1, loadw: |$wp| $loadw, mullo: $mullo, sub: $sub, add: $add);
                         }
                         let p = c.add(r * ldc + v * ($vb / 4));
-                        if STREAM {
-                            $(
-                                let $ssp = p;
-                                let $ssv = sum;
-                                $sstore;
-                            )?
-                        } else {
-                            let $sp = p;
-                            let $sv = sum;
-                            $store;
+                        match OUT {
+                            OUT_S32 => {
+                                let $sp = p;
+                                let $sv = sum;
+                                $store;
+                            }
+                            OUT_STREAM => {
+                                $(
+                                    let $ssp = p;
+                                    let $ssv = sum;
+                                    $sstore;
+                                )?
+                            }
+                            _ => sums[r][v] = sum,
                         }
                     }
                 }
+                $(
+                    if let (OUT_Q8, Some(rq)) = (OUT, rq) {
+                        $qrows!(sums, rq, M);
+                    }
+                )?
+                let _ = (&sums, rq);
             }
         }
 
@@ -260,7 +282,7 @@ macro_rules! igemm_dot_kernel {
         #[target_feature(enable = $feat)]
         #[inline]
         #[allow(clippy::too_many_arguments)]
-        unsafe fn dispatch<const STREAM: bool>(
+        unsafe fn dispatch<const OUT: u8>(
             m: usize,
             kg: usize,
             a: *const u8,
@@ -269,6 +291,7 @@ macro_rules! igemm_dot_kernel {
             c: *mut i32,
             ldc: usize,
             corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
+            rq: Option<&$crate::scalar::igemm_tile_store::TileRequant>,
         ) {
             debug_assert!((1..=MR).contains(&m));
             // One instantiation per row count (small m keeps several
@@ -284,9 +307,9 @@ macro_rules! igemm_dot_kernel {
             unsafe {
                 match (m, fix) {
                     $(
-                        ($m, 0) => tile::<$m, $s, 0, STREAM>(kg, a, gs, b, c, ldc, corr),
-                        ($m, 1) => tile::<$m, $s, 1, STREAM>(kg, a, gs, b, c, ldc, corr),
-                        ($m, _) => tile::<$m, $s, 2, STREAM>(kg, a, gs, b, c, ldc, corr),
+                        ($m, 0) => tile::<$m, $s, 0, OUT>(kg, a, gs, b, c, ldc, corr, rq),
+                        ($m, 1) => tile::<$m, $s, 1, OUT>(kg, a, gs, b, c, ldc, corr, rq),
+                        ($m, _) => tile::<$m, $s, 2, OUT>(kg, a, gs, b, c, ldc, corr, rq),
                     )*
                     _ => {}
                 }
@@ -297,7 +320,7 @@ macro_rules! igemm_dot_kernel {
             $(#[$doc])*
             $name, $feat, (m, kg, a, gs, b, c, ldc, corr) {
                 // SAFETY: the caller's contract is the dispatch's.
-                unsafe { dispatch::<false>(m, kg, a, gs, b, c, ldc, corr) }
+                unsafe { dispatch::<OUT_S32>(m, kg, a, gs, b, c, ldc, corr, None) }
             }
         }
 
@@ -312,8 +335,39 @@ macro_rules! igemm_dot_kernel {
                 $sname, $feat, (m, kg, a, gs, b, c, ldc, corr) {
                     // SAFETY: the caller's contract is the dispatch's (the
                     // streaming stores need the line-aligned rows it adds).
-                    unsafe { dispatch::<true>(m, kg, a, gs, b, c, ldc, corr) }
+                    unsafe { dispatch::<OUT_STREAM>(m, kg, a, gs, b, c, ldc, corr, None) }
                 }
+            }
+        )?
+
+        $(
+            $(#[$qdoc])*
+            ///
+            /// # Safety
+            ///
+            /// The CPU must support the features this kernel is compiled for
+            #[doc = concat!("(`", $feat, "`).")]
+            /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
+            /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; with `corr`,
+            /// its row arrays readable for `m` rows and its column arrays for
+            /// `NR` columns (the terms present); `rq.scale` (and `rq.bias`
+            /// unless null) readable for `NR` columns, `rq.out + r·rq.rso`
+            /// writable for `NR` bytes (`r < m`), `rq.lo ≤ rq.hi` with `rq.zp`
+            /// between them, all three within u8's range or all within i8's.
+            #[target_feature(enable = $feat)]
+            #[allow(clippy::too_many_arguments)]
+            pub unsafe fn $qname(
+                m: usize,
+                kg: usize,
+                a: *const u8,
+                gs: usize,
+                b: *const i8,
+                corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
+                rq: &$crate::scalar::igemm_tile_store::TileRequant,
+            ) {
+                // SAFETY: the caller's contract is the dispatch's; with the
+                // requantizing output, `c` is never written (null is fine).
+                unsafe { dispatch::<OUT_Q8>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, Some(rq)) }
             }
         )?
     };

@@ -110,23 +110,129 @@ type Args = (
     usize,
 );
 
-/// Two rows × 32 columns per step (`rows` even, `cols` a multiple of 32):
-/// `round(min((t as f32)·s, hi − zp))` (`vcvtps2dq`; a value below
-/// `i32::MIN` becomes `i32::MIN`), packed to s16 with saturation, `+ zp`
-/// saturating, packed to 8 bits with saturation (signed or unsigned), then
-/// raised to `lo`. A value inside the bounds is never saturated on the way
-/// (|round(y)| ≤ 510), and one below them stays below: the same bytes as
-/// clamping in f32 first.
+/// The constants of the paired narrowing: `hi − zp` (f32), `zp` (s16),
+/// `lo` (bytes), and the dword order that undoes the packs' lane
+/// interleaving.
+#[derive(Clone, Copy)]
+pub(crate) struct Narrow {
+    fhi: __m512,
+    zp16: __m512i,
+    vlo: __m512i,
+    order: __m512i,
+}
+
+impl Narrow {
+    /// For output bounds `[lo, hi]` and zero point `zp`.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    #[inline]
+    pub(crate) fn new(zp: i32, lo: i32, hi: i32) -> Narrow {
+        Narrow {
+            fhi: _mm512_set1_ps((hi - zp) as f32),
+            zp16: _mm512_set1_epi16(zp as i16),
+            vlo: _mm512_set1_epi8(lo as i8),
+            // Dword k of the packed vector holds 4 bytes of source vector
+            // k % 4, group k / 4; this puts each source's groups together.
+            order: _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15),
+        }
+    }
+
+    /// `round(min((v as f32)·s, hi − zp))` (`vcvtps2dq`; a value below
+    /// `i32::MIN` becomes `i32::MIN`).
+    #[target_feature(enable = "avx512f,avx512bw")]
+    #[inline]
+    pub(crate) fn scaled(&self, v: __m512i, s: __m512) -> __m512i {
+        let y = _mm512_min_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(v), s), self.fhi);
+        _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(y)
+    }
+
+    /// Four rounded vectors (two rows × 32 columns: `r0 r1` then `r2 r3`)
+    /// → 64 bytes in that order: packed to s16 with saturation, `+ zp`
+    /// saturating, packed to 8 bits with saturation (signed or unsigned),
+    /// raised to `lo`. A value inside the bounds is never saturated on the
+    /// way (|round(y)| ≤ 510), and one below them stays below: the same
+    /// bytes as clamping in f32 first.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    #[inline]
+    pub(crate) fn bytes<const SIGNED: bool>(&self, r: [__m512i; 4]) -> __m512i {
+        let p01 = _mm512_adds_epi16(_mm512_packs_epi32(r[0], r[1]), self.zp16);
+        let p23 = _mm512_adds_epi16(_mm512_packs_epi32(r[2], r[3]), self.zp16);
+        let q = if SIGNED {
+            _mm512_max_epi8(_mm512_packs_epi16(p01, p23), self.vlo)
+        } else {
+            _mm512_max_epu8(_mm512_packus_epi16(p01, p23), self.vlo)
+        };
+        _mm512_permutexvar_epi32(self.order, q)
+    }
+}
+
+/// Requantizes the rows of a 32-column tile held in registers (`$sums[r]`,
+/// two vectors per row, `r < $m`) and stores them as bytes at `$rq.out`
+/// (row stride `$rq.rso`): the fused epilogue of the 14×32 VNNI kernel.
+/// Same arithmetic, bit for bit, as [`igemm_store_s32_to_q8_avx512`]. A
+/// macro, not a function, so the sums never leave the registers (LLVM
+/// declines to inline a function this size into 42 kernel instantiations).
+///
+/// Expand only in an unsafe context of a function with `avx512f,avx512bw`
+/// whose caller guarantees: `$rq.scale` (and `$rq.bias` unless null)
+/// readable for 32 columns; `$rq.out + r·$rq.rso` writable for 32 bytes,
+/// `r < $m`; `$rq.lo ≤ $rq.hi` with `$rq.zp` between them, all three within
+/// u8's range or all within i8's.
+macro_rules! requant_rows_32_zmm {
+    ($sums:expr, $rq:expr, $m:expr) => {{
+        use $crate::x86_64::avx512::igemm_store_s32_to_q8::Narrow;
+        let sums: [[__m512i; 2]; _] = $sums;
+        let rq: &$crate::scalar::igemm_tile_store::TileRequant = $rq;
+        let nw = Narrow::new(rq.zp, rq.lo, rq.hi);
+        let (s0, s1) = (_mm512_loadu_ps(rq.scale), _mm512_loadu_ps(rq.scale.add(16)));
+        let (b0, b1) = if rq.bias.is_null() {
+            (_mm512_setzero_si512(), _mm512_setzero_si512())
+        } else {
+            (
+                _mm512_loadu_si512(rq.bias.cast()),
+                _mm512_loadu_si512(rq.bias.add(16).cast()),
+            )
+        };
+        let row = |r: usize| {
+            [
+                nw.scaled(_mm512_add_epi32(sums[r][0], b0), s0),
+                nw.scaled(_mm512_add_epi32(sums[r][1], b1), s1),
+            ]
+        };
+        let signed = rq.hi <= 127;
+        let bytes = |x: [__m512i; 4]| {
+            if signed {
+                nw.bytes::<true>(x)
+            } else {
+                nw.bytes::<false>(x)
+            }
+        };
+        let mut r = 0;
+        while r + 2 <= $m {
+            let ([x0, x1], [x2, x3]) = (row(r), row(r + 1));
+            let q = bytes([x0, x1, x2, x3]);
+            _mm256_storeu_si256(rq.out.add(r * rq.rso).cast(), _mm512_castsi512_si256(q));
+            _mm256_storeu_si256(
+                rq.out.add((r + 1) * rq.rso).cast(),
+                _mm512_extracti64x4_epi64::<1>(q),
+            );
+            r += 2;
+        }
+        if r < $m {
+            let [x0, x1] = row(r);
+            let q = bytes([x0, x1, x0, x1]);
+            _mm256_storeu_si256(rq.out.add(r * rq.rso).cast(), _mm512_castsi512_si256(q));
+        }
+    }};
+}
+pub(crate) use requant_rows_32_zmm;
+
+/// Two rows × 32 columns per step (`rows` even, `cols` a multiple of 32),
+/// with [`Narrow`].
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 #[inline]
 unsafe fn pairs_32<const SIGNED: bool, const BIAS: bool>(args: Args) {
     let (rows, cols, tile, ld, scale, bias, zp, lo, hi, c, rsc) = args;
-    let fhi = _mm512_set1_ps((hi - zp) as f32);
-    let zp16 = _mm512_set1_epi16(zp as i16);
-    let vlo = _mm512_set1_epi8(lo as i8);
-    // Dword k of the packed vector holds 4 bytes of source vector k % 4,
-    // group k / 4; this puts each source's four groups back together.
-    let order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    let nw = Narrow::new(zp, lo, hi);
     let mut j = 0;
     while j < cols {
         // SAFETY: columns j..j+32 and rows i, i+1 are inside the caller's
@@ -146,24 +252,17 @@ unsafe fn pairs_32<const SIGNED: bool, const BIAS: bool>(args: Args) {
                 if BIAS {
                     v = _mm512_add_epi32(v, b);
                 }
-                let y = _mm512_min_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(v), s), fhi);
-                _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(y)
+                nw.scaled(v, s)
             };
             let mut i = 0;
             while i < rows {
                 let (t0, t1) = (tile.add(i * ld + j), tile.add((i + 1) * ld + j));
-                let r0 = scaled(t0, b0, s0);
-                let r1 = scaled(t0.add(16), b1, s1);
-                let r2 = scaled(t1, b0, s0);
-                let r3 = scaled(t1.add(16), b1, s1);
-                let p01 = _mm512_adds_epi16(_mm512_packs_epi32(r0, r1), zp16);
-                let p23 = _mm512_adds_epi16(_mm512_packs_epi32(r2, r3), zp16);
-                let q = if SIGNED {
-                    _mm512_max_epi8(_mm512_packs_epi16(p01, p23), vlo)
-                } else {
-                    _mm512_max_epu8(_mm512_packus_epi16(p01, p23), vlo)
-                };
-                let q = _mm512_permutexvar_epi32(order, q);
+                let q = nw.bytes::<SIGNED>([
+                    scaled(t0, b0, s0),
+                    scaled(t0.add(16), b1, s1),
+                    scaled(t1, b0, s0),
+                    scaled(t1.add(16), b1, s1),
+                ]);
                 _mm256_storeu_si256(c.add(i * rsc + j).cast(), _mm512_castsi512_si256(q));
                 _mm256_storeu_si256(c.add((i + 1) * rsc + j).cast(), _mm512_extracti64x4_epi64::<1>(q));
                 i += 2;

@@ -1,8 +1,10 @@
 //! `vpdpbusd` zmm: 14 rows × 32 columns, 28 zmm accumulators, A broadcast
 //! as 32-bit groups (embedded broadcast), 64 MACs per instruction. Tiles of
 //! 5 rows or more prefetch the B panel 256 bytes (2 k-groups) ahead. A
-//! second entry writes C with streaming stores.
+//! second entry writes C with streaming stores, a third requantizes to
+//! 8 bits in its epilogue.
 
+use crate::x86_64::avx512::igemm_store_s32_to_q8::requant_rows_32_zmm;
 use core::arch::x86_64::*;
 
 igemm_dot_kernel! {
@@ -37,5 +39,12 @@ igemm_dot_kernel! {
         /// regular stores would first read each line of C.
         name: igemm_u8s8s32_14x32_avx512vnni_stream,
         store: |p, v| _mm512_stream_si512(p as *mut __m512i, v),
+    },
+    requant: {
+        /// [`igemm_u8s8s32_14x32_avx512vnni`] with the requantizing output
+        /// fused into its epilogue: the corrected sums go from registers to
+        /// u8/s8 C (`TileRequant`), no s32 tile in between.
+        name: igemm_u8s8s32_14x32_avx512vnni_q8,
+        rows: requant_rows_32_zmm,
     },
 }
