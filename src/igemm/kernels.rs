@@ -52,9 +52,9 @@ pub struct IgemmKernels {
     /// Most rows per packed activation panel (a multiple of every kernel's
     /// MR at this level). A call with fewer rows, or rows that do not
     /// divide evenly, packs panels of `⌈M / ⌈M / a_panel_rows⌉⌉` rows
-    /// instead: a 16-row call packs one 16-row panel
-    /// (group stride 64 bytes, run as 8 + 8 sub-tiles), not 16 rows
-    /// scattered over a 42-row panel.
+    /// instead (rounded up to a multiple of 4 within the maximum): a 16-row
+    /// call packs one 16-row panel (group stride 64 bytes, run as 8 + 8
+    /// sub-tiles), not 16 rows scattered over a 40-row panel.
     pub a_panel_rows: usize,
     /// The main kernel: `vpdpbusd` on VNNI levels (exact), the
     /// `vpmaddubsw` chain elsewhere (exact only on safe panels).
@@ -196,7 +196,7 @@ impl IgemmKernels {
                 Isa::Avx512Vnni => IgemmKernels {
                     isa,
                     nr: 32,
-                    a_panel_rows: 42,
+                    a_panel_rows: 40,
                     main: IgemmUkernel {
                         f_stream: Some(k::avx512vnni::igemm_u8s8s32_14x32_avx512vnni_stream),
                         f_q8: Some(k::avx512vnni::igemm_u8s8s32_14x32_avx512vnni_q8),
@@ -228,9 +228,17 @@ impl IgemmKernels {
 }
 
 /// Rows of the packed A panels for an `m`-row call: the fewest panels of at
-/// most `max_rows` rows, balanced (`m ≥ 1`).
+/// most `max_rows` rows, balanced (`m ≥ 1`), rounded up to a multiple of 4
+/// where that stays within `max_rows`: the group stride (4 bytes a row) is
+/// then a multiple of 16, so the packer's 16-byte stores never straddle a
+/// cache line (Zen 4, 1024³ VNNI: 437 → 440–446 GOP/s with 40-row panels
+/// against 41-row ones).
 pub(crate) fn panel_rows(m: usize, max_rows: usize) -> usize {
-    m.div_ceil(m.div_ceil(max_rows).max(1)).max(1)
+    let balanced = m.div_ceil(m.div_ceil(max_rows).max(1)).max(1);
+    match balanced.div_ceil(4) * 4 {
+        up if up <= max_rows => up,
+        _ => balanced,
+    }
 }
 
 /// Rows of the sub-tile starting at row `i` of an A panel of `ph` rows whose
@@ -372,7 +380,7 @@ impl<'a> IgemmTile<'a> {
 }
 
 /// Most rows of a tile (A panel rows) of any level.
-pub(crate) const MAX_TILE_ROWS: usize = 42;
+pub(crate) const MAX_TILE_ROWS: usize = 40;
 impl IgemmTile<'_> {
     /// Runs the kernel on rows `0..rows` of the tile at C's `(i0, j0)` as
     /// balanced sub-tiles, overwriting `c` (row stride `ldc`) with the
@@ -623,14 +631,21 @@ mod tests {
     #[test]
     fn panels_fit_small_m() {
         use super::panel_rows;
-        assert_eq!(panel_rows(1, 42), 1);
-        assert_eq!(panel_rows(16, 42), 16);
+        assert_eq!(panel_rows(1, 40), 4);
+        assert_eq!(panel_rows(16, 40), 16);
+        assert_eq!(panel_rows(17, 40), 20);
+        assert_eq!(panel_rows(40, 40), 40);
+        assert_eq!(panel_rows(41, 40), 24);
+        assert_eq!(panel_rows(1024, 40), 40);
+        // A maximum that is not a multiple of 4 is never exceeded.
         assert_eq!(panel_rows(42, 42), 42);
-        assert_eq!(panel_rows(43, 42), 22);
-        assert_eq!(panel_rows(2048, 42), 42);
-        for m in 1..300 {
-            let ph = panel_rows(m, 42);
-            assert!(ph <= 42 && m.div_ceil(ph) == m.div_ceil(42), "{m}");
+        assert_eq!(panel_rows(5, 6), 5);
+        for max in [6, 24, 40, 42] {
+            for m in 1..300 {
+                let ph = panel_rows(m, max);
+                assert!(ph <= max && m.div_ceil(ph) == m.div_ceil(max), "{m} {max}");
+                assert!(ph.is_multiple_of(4) || ph.div_ceil(4) * 4 > max, "{m} {max}");
+            }
         }
     }
 
