@@ -3,7 +3,9 @@
 
 use crate::gemm::Microkernel;
 use crate::Isa;
-use lowp_kernels::scalar::igemm_tile_store::{igemm_tile_store_scalar, TileCorrection, TileRequant};
+use lowp_kernels::scalar::igemm_tile_store::{
+    igemm_tile_store_scalar, TileCorrection, TileDequant, TileRequant,
+};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Signature of every igemm microkernel:
@@ -21,6 +23,12 @@ pub(crate) type UkernelFn =
 /// written as u8/s8 through `rq` instead of as s32.
 pub(crate) type UkernelQ8Fn =
     unsafe fn(usize, usize, *const u8, usize, *const i8, Option<&TileCorrection>, &TileRequant);
+
+/// The entry of a kernel with the dequantizing output fused into its
+/// epilogue: `(m, kg, a, gs, b, corr, dq)`, the tile of [`UkernelFn`]
+/// written as f32 through `dq` instead of as s32.
+pub(crate) type UkernelF32Fn =
+    unsafe fn(usize, usize, *const u8, usize, *const i8, Option<&TileCorrection>, &TileDequant);
 
 /// One microkernel: its name, tile and entry point.
 #[derive(Clone, Copy, Debug)]
@@ -40,6 +48,9 @@ pub struct IgemmUkernel {
     /// The same kernel requantizing to 8 bits in its epilogue, where the
     /// level has one.
     pub(crate) f_q8: Option<UkernelQ8Fn>,
+    /// The same kernel dequantizing to f32 in its epilogue, where the level
+    /// has one.
+    pub(crate) f_f32: Option<UkernelF32Fn>,
 }
 
 /// The INT8 GEMM kernels of one ISA level.
@@ -139,6 +150,7 @@ macro_rules! ukr {
             },
             f_stream: None,
             f_q8: None,
+            f_f32: None,
         }
     };
 }
@@ -200,6 +212,7 @@ impl IgemmKernels {
                     main: IgemmUkernel {
                         f_stream: Some(k::avx512vnni::igemm_u8s8s32_14x32_avx512vnni_stream),
                         f_q8: Some(k::avx512vnni::igemm_u8s8s32_14x32_avx512vnni_q8),
+                        f_f32: Some(k::avx512vnni::igemm_u8s8s32_14x32_avx512vnni_f32),
                         ..ukr!(k::avx512vnni, igemm_u8s8s32_14x32_avx512vnni, 14, 32, false)
                     },
                     exact: None,
@@ -274,28 +287,46 @@ pub(crate) struct IgemmTile<'a> {
     /// kernel's streaming stores (`ukr.f_stream`; tiles bound for the
     /// driver's scratch keep the regular ones).
     stream_c: Option<(usize, usize)>,
-    /// The fused requantizing output, for tiles the driver hands the
-    /// [`FusedQ8::marker`] as their C.
-    q8: Option<&'a FusedQ8<'a>>,
+    /// The fused output, for tiles the driver hands the
+    /// [`FusedOut::marker`] as their C.
+    fused: Option<&'a FusedOut<'a>>,
 }
 
-/// An 8-bit output written by the kernel's fused epilogue (see
-/// [`IgemmTile::requantizing_into`]).
-pub(crate) struct FusedQ8<'a> {
-    /// C's element (0, 0) and row stride (bytes; unit column stride).
-    pub(crate) out: *mut u8,
-    pub(crate) rs: usize,
-    /// Per output column (N).
-    pub(crate) scale: &'a [f32],
-    /// Per output column (N), if any.
-    pub(crate) bias: Option<&'a [i32]>,
-    pub(crate) zp: i32,
-    pub(crate) lo: i32,
-    pub(crate) hi: i32,
+/// An output written by the kernel's fused epilogue (see
+/// [`IgemmTile::fusing_into`]): C's element (0, 0), its row stride
+/// (elements; unit column stride) and the pipeline.
+pub(crate) enum FusedOut<'a> {
+    /// Requantized u8/s8 (bounds checked against the type by the caller).
+    Q8 {
+        out: *mut u8,
+        rs: usize,
+        /// Per output column (N).
+        scale: &'a [f32],
+        /// Per output column (N), if any.
+        bias: Option<&'a [i32]>,
+        zp: i32,
+        lo: i32,
+        hi: i32,
+    },
+    /// Dequantized f32.
+    F32 {
+        out: *mut f32,
+        rs: usize,
+        /// Per output row (M).
+        row_scale: &'a [f32],
+        /// Per output column (N).
+        scale: &'a [f32],
+        /// Per output column (N), if any.
+        bias: Option<&'a [f32]>,
+        lo: f32,
+        hi: f32,
+        /// Streaming stores (C's rows line aligned).
+        stream: bool,
+    },
 }
 
 // SAFETY: `out` addresses C, whose tiles the driver hands to one task each.
-unsafe impl Sync for FusedQ8<'_> {}
+unsafe impl Sync for FusedOut<'_> {}
 
 thread_local! {
     /// The s32 "C" a sink hands the driver for tiles the kernel requantizes
@@ -305,7 +336,7 @@ thread_local! {
         const { std::cell::UnsafeCell::new([0; MAX_TILE]) };
 }
 
-impl FusedQ8<'_> {
+impl FusedOut<'_> {
     /// This thread's marker tile (row stride NR).
     pub(crate) fn marker() -> *mut i32 {
         FUSED_Q8_MARK.with(|t| t.get().cast())
@@ -346,16 +377,21 @@ impl<'a> IgemmTile<'a> {
             choice: None,
             corr,
             stream_c: None,
-            q8: None,
+            fused: None,
         }
     }
 
-    /// `self`, requantizing the tiles the driver hands [`FusedQ8::marker`]
-    /// as C straight into `q8`'s output, when the kernel has the fused entry
-    /// (`None` otherwise: the caller keeps the tile store path).
-    pub(crate) fn requantizing_into(&self, q8: &'a FusedQ8<'a>) -> Option<Self> {
-        self.ukr.f_q8.map(|_| IgemmTile {
-            q8: Some(q8),
+    /// `self`, writing the tiles the driver hands [`FusedOut::marker`] as
+    /// C straight into `out` through the kernel's fused epilogue, when it
+    /// has the one `out` needs (`None` otherwise: the caller keeps the tile
+    /// store path).
+    pub(crate) fn fusing_into(&self, out: &'a FusedOut<'a>) -> Option<Self> {
+        let has = match out {
+            FusedOut::Q8 { .. } => self.ukr.f_q8.is_some(),
+            FusedOut::F32 { .. } => self.ukr.f_f32.is_some(),
+        };
+        has.then_some(IgemmTile {
+            fused: Some(out),
             ..*self
         })
     }
@@ -432,49 +468,82 @@ impl IgemmTile<'_> {
                 })
             }
         };
-        let fused = match (self.q8, self.ukr.f_q8) {
-            (Some(q), Some(fq)) if c == FusedQ8::marker() => Some((q, fq)),
-            _ => None,
-        };
+        let fused = self.fused.filter(|_| c == FusedOut::marker());
         let f = match (self.stream_c, self.ukr.f_stream) {
             (Some((start, end)), Some(fs)) if (start..end).contains(&(c as usize)) => fs,
             _ => self.ukr.f,
         };
+        let nr = self.ukr.nr;
         let mut i = 0;
         while i < rows {
             let mm = sub_tile_rows(i, rows, self.ukr.mr);
             let sub = fix.map(|f| f.from_row(i));
-            if let Some((q, fq)) = fused {
-                let r0 = i0 + i;
-                let rq = TileRequant {
-                    out: q.out.wrapping_add(r0 * q.rs + j0),
-                    rso: q.rs,
-                    scale: q.scale[j0..j0 + self.ukr.nr].as_ptr(),
-                    bias: q
-                        .bias
-                        .map_or(std::ptr::null(), |bb| bb[j0..j0 + self.ukr.nr].as_ptr()),
-                    zp: q.zp,
-                    lo: q.lo,
-                    hi: q.hi,
-                };
-                // The output rows r0..r0+mm × NR columns at (r0, j0) are
-                // inside C (the driver hands the marker only for full-width
-                // tiles in range), this task's alone; scale/bias are sliced to
-                // NR columns; the caller checked the bounds against the type.
-                // SAFETY: as below for the kernel's inputs; the output as above.
-                unsafe {
-                    fq(
-                        mm,
-                        kcp / 4,
-                        a.wrapping_add(4 * i),
-                        4 * self.ph,
-                        b,
-                        sub.as_ref(),
-                        &rq,
-                    )
-                };
-                i += mm;
-                continue;
+            let (kg, a_i, gs) = (kcp / 4, a.wrapping_add(4 * i), 4 * self.ph);
+            let r0 = i0 + i;
+            // Fused outputs: rows r0..r0+mm × NR columns at (r0, j0) are
+            // inside C (the driver hands the marker only for full-width tiles
+            // in range) and this task's alone; the pipeline's per-row and
+            // per-column arrays are sliced to them below; the caller checked
+            // a requantize's bounds against the output type, and a streaming
+            // f32 C's line-aligned rows.
+            match (fused, self.ukr.f_q8, self.ukr.f_f32) {
+                (
+                    Some(&FusedOut::Q8 {
+                        out,
+                        rs,
+                        scale,
+                        bias,
+                        zp,
+                        lo,
+                        hi,
+                    }),
+                    Some(fq),
+                    _,
+                ) => {
+                    let rq = TileRequant {
+                        out: out.wrapping_add(r0 * rs + j0),
+                        rso: rs,
+                        scale: scale[j0..j0 + nr].as_ptr(),
+                        bias: bias.map_or(std::ptr::null(), |bb| bb[j0..j0 + nr].as_ptr()),
+                        zp,
+                        lo,
+                        hi,
+                    };
+                    // SAFETY: as below for the kernel's inputs; the output as above.
+                    unsafe { fq(mm, kg, a_i, gs, b, sub.as_ref(), &rq) };
+                    i += mm;
+                    continue;
+                }
+                (
+                    Some(&FusedOut::F32 {
+                        out,
+                        rs,
+                        row_scale,
+                        scale,
+                        bias,
+                        lo,
+                        hi,
+                        stream,
+                    }),
+                    _,
+                    Some(ff),
+                ) => {
+                    let dq = TileDequant {
+                        out: out.wrapping_add(r0 * rs + j0),
+                        rso: rs,
+                        row_scale: row_scale[r0..r0 + mm].as_ptr(),
+                        scale: scale[j0..j0 + nr].as_ptr(),
+                        bias: bias.map_or(std::ptr::null(), |bb| bb[j0..j0 + nr].as_ptr()),
+                        lo,
+                        hi,
+                        stream,
+                    };
+                    // SAFETY: as below for the kernel's inputs; the output as above.
+                    unsafe { ff(mm, kg, a_i, gs, b, sub.as_ref(), &dq) };
+                    i += mm;
+                    continue;
+                }
+                _ => {}
             }
             // The correction's rows (sliced to `rows` above, here from row i
             // on) and its NR columns (sliced) are readable.

@@ -52,7 +52,7 @@ pub use pipeline::{Activation, Dequantize, Output, Requantize, Scale};
 use crate::error::{Error, Result};
 use crate::gemm::{self, BOperand, Problem, TileSink};
 use crate::{Context, MatMut, MatRef};
-use kernels::{panel_rows, Correction, FusedQ8, IgemmTile, MAX_TILE, MAX_TILE_ROWS};
+use kernels::{panel_rows, Correction, FusedOut, IgemmTile, MAX_TILE, MAX_TILE_ROWS};
 use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
 pub(crate) use pack::Activations;
 
@@ -406,9 +406,9 @@ struct OutSink<T, F> {
     finish: F,
     /// `finish` writes C with streaming stores (fenced per task).
     stream: bool,
-    /// Full-width tiles are requantized by the kernel itself: `direct`
-    /// hands out the fused-output marker.
-    fused_q8: bool,
+    /// Full-width tiles are finished by the kernel's fused epilogue:
+    /// `direct` hands out the fused-output marker.
+    fused: bool,
 }
 
 // SAFETY: `direct` points at C's element (i, j) (unit column stride) of an
@@ -418,8 +418,8 @@ where
     F: Fn(Tile<'_>, &OutPtr<T>) + Sync,
 {
     fn direct(&self, i: usize, j: usize) -> Option<(*mut i32, usize)> {
-        if self.fused_q8 {
-            return Some((FusedQ8::marker(), MAX_TILE / MAX_TILE_ROWS));
+        if self.fused {
+            return Some((FusedOut::marker(), MAX_TILE / MAX_TILE_ROWS));
         }
         self.direct
             .as_ref()
@@ -483,7 +483,8 @@ impl Tile<'_> {
 
 /// Runs `C = finish(compensated Σ a'·b')` on the shared driver: `direct`,
 /// where the kernel may write s32 C itself; `stream`, whether C is written
-/// with streaming stores; `q8`, an 8-bit C the kernel may requantize into.
+/// with streaming stores; `fused_out`, a C the kernel may finish in its
+/// epilogue (full-width tiles).
 #[allow(clippy::too_many_arguments)]
 fn run<A: Int8, T: Copy + Send, F>(
     ctx: &Context,
@@ -493,7 +494,7 @@ fn run<A: Int8, T: Copy + Send, F>(
     direct: Option<OutPtr<i32>>,
     finish: F,
     stream: bool,
-    q8: Option<&FusedQ8<'_>>,
+    fused_out: Option<&FusedOut<'_>>,
 ) where
     F: Fn(Tile<'_>, &OutPtr<T>) + Sync,
 {
@@ -535,16 +536,16 @@ fn run<A: Int8, T: Copy + Send, F>(
         let start = d.ptr as usize;
         ukr = ukr.streaming_into(start, start + ((m - 1) * d.rs + b.n) * std::mem::size_of::<i32>());
     }
-    // An 8-bit output the kernel can requantize in its epilogue.
-    let fused = q8.and_then(|q| ukr.requantizing_into(q));
-    let fused_q8 = fused.is_some();
-    let ukr = fused.unwrap_or(ukr);
+    // An output the kernel can finish in its epilogue.
+    let fused_ukr = fused_out.and_then(|o| ukr.fusing_into(o));
+    let fused = fused_ukr.is_some();
+    let ukr = fused_ukr.unwrap_or(ukr);
     let sink = OutSink {
         c,
         direct,
         finish,
         stream,
-        fused_q8,
+        fused,
     };
     gemm::gemm(
         ctx,
@@ -680,7 +681,20 @@ pub(crate) fn igemm_checked_run<A: Int8>(
                 );
                 c.store(i, j, rows, cols, &out, ld);
             };
-            run(ctx, pa, b, OutPtr::new(&mut c, None), None, finish, stream, None);
+            // Full-width tiles dequantized by the kernel itself (where it can,
+            // into a unit-column-stride C); the rest go through `finish`.
+            let cp = OutPtr::new(&mut c, None);
+            let fused = (store.is_some() && cp.cs == 1).then(|| FusedOut::F32 {
+                out: cp.ptr,
+                rs: cp.rs,
+                row_scale: &pa.row_scale,
+                scale: &scale,
+                bias: dequantize.bias,
+                lo,
+                hi,
+                stream,
+            });
+            run(ctx, pa, b, cp, None, finish, stream, fused.as_ref());
         }
         Output::U8 { mut c, requantize } => {
             let (lo, hi) = requant_bounds::<u8>(&requantize)?;
@@ -795,7 +809,7 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
     // Full-width tiles requantized by the kernel itself (where it can, into
     // a unit-column-stride C); the rest go through `finish`.
     let one_byte = std::mem::size_of::<T>() == 1;
-    let fused = (store.is_some() && one_byte && c.cs == 1).then(|| FusedQ8 {
+    let fused = (store.is_some() && one_byte && c.cs == 1).then(|| FusedOut::Q8 {
         out: c.ptr.cast::<u8>(),
         rs: c.rs,
         scale: &scale,

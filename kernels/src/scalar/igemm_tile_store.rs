@@ -147,3 +147,39 @@ impl TileRequant {
         }
     }
 }
+
+/// The dequantizing epilogue a kernel with a fused f32 output applies to its
+/// (corrected) tile instead of storing s32: for row `r`, column `j`,
+/// `y = (v as f32)·(row_scale_r·scale_j) + bias_j` (no addition when `bias`
+/// is null), then `min(max(y, lo), hi)` with a NaN `y` becoming `lo`, stored
+/// at `out + r·rso + j` (streaming stores with `stream`: rows line aligned).
+#[derive(Clone, Copy, Debug)]
+pub struct TileDequant {
+    /// The tile's first output element.
+    pub out: *mut f32,
+    /// Output row stride (elements).
+    pub rso: usize,
+    /// Per tile row.
+    pub row_scale: *const f32,
+    /// Per tile column.
+    pub scale: *const f32,
+    /// Per tile column, or null.
+    pub bias: *const f32,
+    /// Lower bound.
+    pub lo: f32,
+    /// Upper bound.
+    pub hi: f32,
+    /// Write with streaming stores (every row starts on a 64-byte boundary).
+    pub stream: bool,
+}
+
+impl TileDequant {
+    /// The same epilogue for the tile's rows from `r` on (a sub-tile).
+    pub fn from_row(&self, r: usize) -> TileDequant {
+        TileDequant {
+            out: self.out.wrapping_add(r * self.rso),
+            row_scale: self.row_scale.wrapping_add(r),
+            ..*self
+        }
+    }
+}

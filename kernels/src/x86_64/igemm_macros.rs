@@ -146,7 +146,8 @@ macro_rules! igemm_dot_kernel {
         $(, prefetch_b: { ahead: $ahead:literal, min_rows: $pf_rows:literal })?
         $(, prefetch_next_panel: { max_rows: $pn_rows:literal })?
         $(, stream: { $(#[$sdoc:meta])* name: $sname:ident, store: |$ssp:ident, $ssv:ident| $sstore:expr $(,)? })?
-        $(, requant: { $(#[$qdoc:meta])* name: $qname:ident, rows: $qrows:ident $(,)? })? $(,)?
+        $(, requant: { $(#[$qdoc:meta])* name: $qname:ident, rows: $qrows:ident $(,)? })?
+        $(, dequant: { $(#[$ddoc:meta])* name: $dname:ident, rows: $drows:ident $(,)? })? $(,)?
     ) => {
         /// Rows of the full tile.
         const MR: usize = $mr;
@@ -163,6 +164,9 @@ macro_rules! igemm_dot_kernel {
         /// The fused requantizing epilogue (`rq`; kernels with `requant`).
         #[allow(dead_code)]
         const OUT_Q8: u8 = 2;
+        /// The fused dequantizing epilogue (`dq`; kernels with `dequant`).
+        #[allow(dead_code)]
+        const OUT_F32: u8 = 3;
 
         /// One tile of `M` rows, `S` accumulator sets, correction kind
         /// `FIX`, output kind `OUT`.
@@ -178,6 +182,7 @@ macro_rules! igemm_dot_kernel {
             ldc: usize,
             corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
             rq: Option<&$crate::scalar::igemm_tile_store::TileRequant>,
+            dq: Option<&$crate::scalar::igemm_tile_store::TileDequant>,
         ) {
             $($setup)*
             // FIX = 1: only a per-column start value (a uniform zero
@@ -294,7 +299,12 @@ macro_rules! igemm_dot_kernel {
                         $qrows!(sums, rq, M);
                     }
                 )?
-                let _ = (&sums, rq);
+                $(
+                    if let (OUT_F32, Some(dq)) = (OUT, dq) {
+                        $drows!(sums, dq, M);
+                    }
+                )?
+                let _ = (&sums, rq, dq);
             }
         }
 
@@ -312,6 +322,7 @@ macro_rules! igemm_dot_kernel {
             ldc: usize,
             corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
             rq: Option<&$crate::scalar::igemm_tile_store::TileRequant>,
+            dq: Option<&$crate::scalar::igemm_tile_store::TileDequant>,
         ) {
             debug_assert!((1..=MR).contains(&m));
             // One instantiation per row count (small m keeps several
@@ -327,9 +338,9 @@ macro_rules! igemm_dot_kernel {
             unsafe {
                 match (m, fix) {
                     $(
-                        ($m, 0) => tile::<$m, $s, 0, OUT>(kg, a, gs, b, c, ldc, corr, rq),
-                        ($m, 1) => tile::<$m, $s, 1, OUT>(kg, a, gs, b, c, ldc, corr, rq),
-                        ($m, _) => tile::<$m, $s, 2, OUT>(kg, a, gs, b, c, ldc, corr, rq),
+                        ($m, 0) => tile::<$m, $s, 0, OUT>(kg, a, gs, b, c, ldc, corr, rq, dq),
+                        ($m, 1) => tile::<$m, $s, 1, OUT>(kg, a, gs, b, c, ldc, corr, rq, dq),
+                        ($m, _) => tile::<$m, $s, 2, OUT>(kg, a, gs, b, c, ldc, corr, rq, dq),
                     )*
                     _ => {}
                 }
@@ -340,7 +351,7 @@ macro_rules! igemm_dot_kernel {
             $(#[$doc])*
             $name, $feat, (m, kg, a, gs, b, c, ldc, corr) {
                 // SAFETY: the caller's contract is the dispatch's.
-                unsafe { dispatch::<OUT_S32>(m, kg, a, gs, b, c, ldc, corr, None) }
+                unsafe { dispatch::<OUT_S32>(m, kg, a, gs, b, c, ldc, corr, None, None) }
             }
         }
 
@@ -355,7 +366,7 @@ macro_rules! igemm_dot_kernel {
                 $sname, $feat, (m, kg, a, gs, b, c, ldc, corr) {
                     // SAFETY: the caller's contract is the dispatch's (the
                     // streaming stores need the line-aligned rows it adds).
-                    unsafe { dispatch::<OUT_STREAM>(m, kg, a, gs, b, c, ldc, corr, None) }
+                    unsafe { dispatch::<OUT_STREAM>(m, kg, a, gs, b, c, ldc, corr, None, None) }
                 }
             }
         )?
@@ -387,7 +398,38 @@ macro_rules! igemm_dot_kernel {
             ) {
                 // SAFETY: the caller's contract is the dispatch's; with the
                 // requantizing output, `c` is never written (null is fine).
-                unsafe { dispatch::<OUT_Q8>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, Some(rq)) }
+                unsafe { dispatch::<OUT_Q8>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, Some(rq), None) }
+            }
+        )?
+
+        $(
+            $(#[$ddoc])*
+            ///
+            /// # Safety
+            ///
+            /// The CPU must support the features this kernel is compiled for
+            #[doc = concat!("(`", $feat, "`).")]
+            /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
+            /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; with `corr`,
+            /// its row arrays readable for `m` rows and its column arrays for
+            /// `NR` columns (the terms present); `dq.row_scale` readable for
+            /// `m` rows, `dq.scale` (and `dq.bias` unless null) for `NR`
+            /// columns, `dq.out + r·dq.rso` writable for `NR` elements
+            /// (`r < m`), each such row 64-byte aligned with `dq.stream`.
+            #[target_feature(enable = $feat)]
+            #[allow(clippy::too_many_arguments)]
+            pub unsafe fn $dname(
+                m: usize,
+                kg: usize,
+                a: *const u8,
+                gs: usize,
+                b: *const i8,
+                corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
+                dq: &$crate::scalar::igemm_tile_store::TileDequant,
+            ) {
+                // SAFETY: the caller's contract is the dispatch's; with the
+                // dequantizing output, `c` is never written (null is fine).
+                unsafe { dispatch::<OUT_F32>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, None, Some(dq)) }
             }
         )?
     };

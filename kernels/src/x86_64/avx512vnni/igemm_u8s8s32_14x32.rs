@@ -2,9 +2,10 @@
 //! as 32-bit groups (embedded broadcast), 64 MACs per instruction. Tiles of
 //! 5 rows or more prefetch the B panel 256 bytes (2 k-groups) ahead, tiles
 //! of 8 rows or fewer the next panel into L2. A
-//! second entry writes C with streaming stores, a third requantizes to
-//! 8 bits in its epilogue.
+//! second entry writes C with streaming stores, two more requantize to 8
+//! bits or dequantize to f32 in their epilogue.
 
+use crate::x86_64::avx512::igemm_store_s32_to_f32::dequant_rows_32_zmm;
 use crate::x86_64::avx512::igemm_store_s32_to_q8::requant_rows_32_zmm;
 use core::arch::x86_64::*;
 
@@ -48,5 +49,12 @@ igemm_dot_kernel! {
         /// u8/s8 C (`TileRequant`), no s32 tile in between.
         name: igemm_u8s8s32_14x32_avx512vnni_q8,
         rows: requant_rows_32_zmm,
+    },
+    dequant: {
+        /// [`igemm_u8s8s32_14x32_avx512vnni`] with the dequantizing output
+        /// fused into its epilogue: the corrected sums go from registers to
+        /// f32 C (`TileDequant`), no s32 tile in between.
+        name: igemm_u8s8s32_14x32_avx512vnni_f32,
+        rows: dequant_rows_32_zmm,
     },
 }

@@ -3,7 +3,8 @@
 mod igemm_u8s8s32_14x32;
 mod igemm_u8s8s32_6x32_ymm;
 pub use igemm_u8s8s32_14x32::{
-    igemm_u8s8s32_14x32_avx512vnni, igemm_u8s8s32_14x32_avx512vnni_q8, igemm_u8s8s32_14x32_avx512vnni_stream,
+    igemm_u8s8s32_14x32_avx512vnni, igemm_u8s8s32_14x32_avx512vnni_f32, igemm_u8s8s32_14x32_avx512vnni_q8,
+    igemm_u8s8s32_14x32_avx512vnni_stream,
 };
 pub use igemm_u8s8s32_6x32_ymm::igemm_u8s8s32_6x32_avx512vnni_ymm;
 
