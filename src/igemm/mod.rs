@@ -17,6 +17,16 @@
 //! it costs nothing in the K loop, and raw s32 output is written to C once,
 //! by the kernel.
 //!
+//! # Large outputs: align C to 64 bytes
+//!
+//! On AVX-512 levels, a 32-bit C (s32 or f32) whose rows start on 64-byte
+//! boundaries (C's first element and its row stride in bytes both multiples
+//! of 64, as oneDNN allocates tensors) and which, together with the packed
+//! weights, outgrows the L2 caches of the threads writing it, is written
+//! with streaming stores: no read of C's lines before they are overwritten.
+//! Zen 4, 1024³ s32, one thread: about 7% faster than the same call on a C
+//! 16 bytes past a line (then regular stores). Results do not depend on it.
+//!
 //! # Exact on every ISA
 //!
 //! Without VNNI, `vpmaddubsw` saturates each pair of products to s16. When
