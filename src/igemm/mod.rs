@@ -24,8 +24,8 @@
 //! of 64, as oneDNN allocates tensors) and which, together with the packed
 //! weights, outgrows the L2 caches of the threads writing it, is written
 //! with streaming stores: no read of C's lines before they are overwritten.
-//! Zen 4, 1024³ s32, one thread: about 7% faster than the same call on a C
-//! 16 bytes past a line (then regular stores). Results do not depend on it.
+//! Zen 4, 1024³ s32, one thread: 433–441 GOP/s against 395–402 for the same
+//! call on a C 16 bytes past a line (regular stores). Results are the same.
 //!
 //! # Exact on every ISA
 //!
