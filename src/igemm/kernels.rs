@@ -329,17 +329,18 @@ pub(crate) enum FusedOut<'a> {
 unsafe impl Sync for FusedOut<'_> {}
 
 thread_local! {
-    /// The s32 "C" a sink hands the driver for tiles the kernel requantizes
-    /// itself: a real tile-sized buffer (so the sink's contract holds), never
-    /// written on that path; its address tells [`IgemmTile`] to fuse.
-    static FUSED_Q8_MARK: std::cell::UnsafeCell<[i32; MAX_TILE]> =
+    /// The s32 "C" a sink hands the driver for tiles the kernel's fused
+    /// epilogue finishes: a real tile-sized buffer (so the sink's contract
+    /// holds), never written on that path; its address tells [`IgemmTile`]
+    /// to fuse.
+    static FUSED_MARK: std::cell::UnsafeCell<[i32; MAX_TILE]> =
         const { std::cell::UnsafeCell::new([0; MAX_TILE]) };
 }
 
 impl FusedOut<'_> {
     /// This thread's marker tile (row stride NR).
     pub(crate) fn marker() -> *mut i32 {
-        FUSED_Q8_MARK.with(|t| t.get().cast())
+        FUSED_MARK.with(|t| t.get().cast())
     }
 }
 
