@@ -56,6 +56,9 @@
 //! vector of B per column block, A broadcast per row, FMA into `MR × NR/W`
 //! independent accumulators).
 
+// The sweep and prefetch items serve the x86-64 kernels only.
+#![cfg_attr(not(target_arch = "x86_64"), allow(dead_code, unused_macros))]
+
 /// How many NR-column panels ahead the packing tile kernel prefetches B's
 /// rows (into L2). Measured on Zen 4 (16×4096×4096 / 128×4096×1024,
 /// GFLOP/s): 1 ahead 48 / 93, 2 ahead 86 / 102, 3 ahead 87 / 103, 4 ahead

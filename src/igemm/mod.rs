@@ -415,6 +415,7 @@ struct OutSink<T, F> {
     direct: Option<OutPtr<i32>>,
     finish: F,
     /// `finish` writes C with streaming stores (fenced per task).
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     stream: bool,
     /// Full-width tiles are finished by the kernel's fused epilogue:
     /// `direct` hands out the fused-output marker.
