@@ -10,7 +10,7 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use common::{kernel_families, lowp_igemm, pack_weights, rten_igemm};
+use common::{kernel_families, line_aligned_at, lowp_igemm, pack_weights, rten_igemm};
 use lowp::igemm::{igemm, Activation, Dequantize, KernelPreference, Output, Scale};
 use lowp::{Context, Isa, MatMut, MatRef};
 use rten_gemm::GemmExecutor;
@@ -46,15 +46,11 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let off = |addr: usize| ((64 + align % 64 - addr % 64) % 64) / 4;
-    let mut cbuf = vec![0i32; m * n + 16];
-    let coff = off(cbuf.as_ptr() as usize);
+    let (mut cbuf, coff) = line_aligned_at::<i32>(m * n, align);
     let c = &mut cbuf[coff..coff + m * n];
-    let mut fbuf = vec![0f32; m * n + 16];
-    let foff = off(fbuf.as_ptr() as usize);
+    let (mut fbuf, foff) = line_aligned_at::<f32>(m * n, align);
     let f = &mut fbuf[foff..foff + m * n];
-    let mut rbuf = vec![0i32; m * n + 16];
-    let roff = off(rbuf.as_ptr() as usize);
+    let (mut rbuf, roff) = line_aligned_at::<i32>(m * n, align);
     let rc = &mut rbuf[roff..roff + m * n];
     type Job<'a> = (String, Box<dyn FnMut() + 'a>);
     let mut jobs: Vec<Job<'_>> = Vec::new();

@@ -4,7 +4,7 @@
 #[path = "../benches/common/mod.rs"]
 mod common;
 
-use common::{gemm_crate_sgemm, matrixmultiply_sgemm};
+use common::{gemm_crate_sgemm, line_aligned_at, matrixmultiply_sgemm};
 use lowp::{sgemm, sgemm_packed, Context, MatMut, MatRef, PackedB};
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -25,8 +25,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let mut cbuf = vec![0.0f32; m * n + 16];
-    let off = ((64 + align % 64 - cbuf.as_ptr() as usize % 64) % 64) / 4;
+    let (mut cbuf, off) = line_aligned_at::<f32>(m * n, align);
     let c = &mut cbuf[off..off + m * n];
     // LOWP_L1D / LOWP_L2 (bytes) override the detected cache sizes used for blocking.
     let mut caches = Context::builder().threads(1).build().unwrap().cache_sizes();

@@ -226,8 +226,14 @@ pub fn kernel_families(ctx: &Context) -> Vec<(KernelPreference, &'static str)> {
 /// writes (lowp's INT8 streaming stores need line-aligned rows). Keep the
 /// returned `Vec` alive; the slice is `vec[off..off + len]`.
 pub fn line_aligned<T: Copy + Default>(len: usize) -> (Vec<T>, usize) {
+    line_aligned_at(len, 0)
+}
+
+/// As [`line_aligned`], but starting `offset` bytes (a multiple of the
+/// element size, below 64) past a line: for measuring misaligned outputs.
+pub fn line_aligned_at<T: Copy + Default>(len: usize, offset: usize) -> (Vec<T>, usize) {
     let size = std::mem::size_of::<T>().max(1);
     let buf = vec![T::default(); len + 64 / size];
-    let off = ((64 - buf.as_ptr() as usize % 64) % 64) / size;
+    let off = ((64 + offset % 64 - buf.as_ptr() as usize % 64) % 64) / size;
     (buf, off)
 }

@@ -342,6 +342,60 @@ impl FusedOut<'_> {
     pub(crate) fn marker() -> *mut i32 {
         FUSED_MARK.with(|t| t.get().cast())
     }
+
+    /// The requantizing epilogue of the `nr` columns from `j0`, rows from
+    /// `r0` (a `Q8` output; panics on `F32`, and on columns out of range).
+    fn requant_at(&self, r0: usize, j0: usize, nr: usize) -> TileRequant {
+        let &FusedOut::Q8 {
+            out,
+            rs,
+            scale,
+            bias,
+            zp,
+            lo,
+            hi,
+        } = self
+        else {
+            unreachable!("a requantizing entry for a dequantized output")
+        };
+        TileRequant {
+            out: out.wrapping_add(r0 * rs + j0),
+            rso: rs,
+            scale: scale[j0..j0 + nr].as_ptr(),
+            bias: bias.map_or(std::ptr::null(), |bb| bb[j0..j0 + nr].as_ptr()),
+            zp,
+            lo,
+            hi,
+        }
+    }
+
+    /// The dequantizing epilogue of rows `r0..r0 + rows` and the `nr`
+    /// columns from `j0` (an `F32` output; panics on `Q8`, and out of range).
+    fn dequant_at(&self, r0: usize, rows: usize, j0: usize, nr: usize) -> TileDequant {
+        let &FusedOut::F32 {
+            out,
+            rs,
+            row_scale,
+            scale,
+            bias,
+            lo,
+            hi,
+            stream,
+        } = self
+        else {
+            unreachable!("a dequantizing entry for a requantized output")
+        };
+        TileDequant {
+            out: out.wrapping_add(r0 * rs + j0),
+            rso: rs,
+            row_scale: row_scale[r0..r0 + rows].as_ptr(),
+            scale: scale[j0..j0 + nr].as_ptr(),
+            bias: bias.map_or(std::ptr::null(), |bb| bb[j0..j0 + nr].as_ptr()),
+            lo,
+            hi,
+            stream,
+        }
+    }
 }
 
 /// The zero-point correction of a whole GEMM, which the microkernels apply
@@ -469,10 +523,20 @@ impl IgemmTile<'_> {
                 })
             }
         };
-        let fused = self.fused.filter(|_| c == FusedOut::marker());
-        let f = match (self.stream_c, self.ukr.f_stream) {
-            (Some((start, end)), Some(fs)) if (start..end).contains(&(c as usize)) => fs,
-            _ => self.ukr.f,
+        // Which entry writes this tile: a fused epilogue (the driver handed
+        // the marker), the streaming one (a tile inside a streamed C), or
+        // the plain one.
+        let entry = match (
+            self.fused.filter(|_| c == FusedOut::marker()),
+            self.ukr.f_q8,
+            self.ukr.f_f32,
+        ) {
+            (Some(out @ FusedOut::Q8 { .. }), Some(fq), _) => Entry::Q8(fq, out),
+            (Some(out @ FusedOut::F32 { .. }), _, Some(ff)) => Entry::F32(ff, out),
+            _ => match (self.stream_c, self.ukr.f_stream) {
+                (Some((start, end)), Some(fs)) if (start..end).contains(&(c as usize)) => Entry::S32(fs),
+                _ => Entry::S32(self.ukr.f),
+            },
         };
         let nr = self.ukr.nr;
         let mut i = 0;
@@ -480,93 +544,48 @@ impl IgemmTile<'_> {
             let mm = sub_tile_rows(i, rows, self.ukr.mr);
             let sub = fix.map(|f| f.from_row(i));
             let (kg, a_i, gs) = (kcp / 4, a.wrapping_add(4 * i), 4 * self.ph);
-            let r0 = i0 + i;
-            // Fused outputs: rows r0..r0+mm × NR columns at (r0, j0) are
-            // inside C (the driver hands the marker only for full-width tiles
-            // in range) and this task's alone; the pipeline's per-row and
-            // per-column arrays are sliced to them below; the caller checked
-            // a requantize's bounds against the output type, and a streaming
-            // f32 C's line-aligned rows.
-            match (fused, self.ukr.f_q8, self.ukr.f_f32) {
-                (
-                    Some(&FusedOut::Q8 {
-                        out,
-                        rs,
-                        scale,
-                        bias,
-                        zp,
-                        lo,
-                        hi,
-                    }),
-                    Some(fq),
-                    _,
-                ) => {
-                    let rq = TileRequant {
-                        out: out.wrapping_add(r0 * rs + j0),
-                        rso: rs,
-                        scale: scale[j0..j0 + nr].as_ptr(),
-                        bias: bias.map_or(std::ptr::null(), |bb| bb[j0..j0 + nr].as_ptr()),
-                        zp,
-                        lo,
-                        hi,
-                    };
-                    // SAFETY: as below for the kernel's inputs; the output as above.
-                    unsafe { fq(mm, kg, a_i, gs, b, sub.as_ref(), &rq) };
-                    i += mm;
-                    continue;
-                }
-                (
-                    Some(&FusedOut::F32 {
-                        out,
-                        rs,
-                        row_scale,
-                        scale,
-                        bias,
-                        lo,
-                        hi,
-                        stream,
-                    }),
-                    _,
-                    Some(ff),
-                ) => {
-                    let dq = TileDequant {
-                        out: out.wrapping_add(r0 * rs + j0),
-                        rso: rs,
-                        row_scale: row_scale[r0..r0 + mm].as_ptr(),
-                        scale: scale[j0..j0 + nr].as_ptr(),
-                        bias: bias.map_or(std::ptr::null(), |bb| bb[j0..j0 + nr].as_ptr()),
-                        lo,
-                        hi,
-                        stream,
-                    };
-                    // SAFETY: as below for the kernel's inputs; the output as above.
-                    unsafe { ff(mm, kg, a_i, gs, b, sub.as_ref(), &dq) };
-                    i += mm;
-                    continue;
-                }
-                _ => {}
-            }
             // The correction's rows (sliced to `rows` above, here from row i
-            // on) and its NR columns (sliced) are readable.
+            // on) and its NR columns (sliced) are readable. Fused outputs:
+            // rows i0+i.. (mm of them) × NR columns at j0 are inside C (the
+            // driver hands the marker only for full-width tiles in range) and
+            // this task's alone; `at` slices the pipeline's arrays to them;
+            // the caller checked a requantize's bounds against the output
+            // type, and a streaming f32 C's line-aligned rows.
             // SAFETY: kernels of available levels only; 1 ≤ mm ≤ MR; rows
             // i..i+mm of the A panel (group stride 4·ph) and the B panel are
             // readable (driver contract); `c` holds rows i..i+mm at `ldc`;
             // the streaming entry only for C, whose rows are line aligned.
             unsafe {
-                f(
-                    mm,
-                    kcp / 4,
-                    a.wrapping_add(4 * i),
-                    4 * self.ph,
-                    b,
-                    c.wrapping_add(i * ldc),
-                    ldc,
-                    sub.as_ref(),
-                )
+                match entry {
+                    Entry::S32(f) => f(mm, kg, a_i, gs, b, c.wrapping_add(i * ldc), ldc, sub.as_ref()),
+                    Entry::Q8(fq, out) => {
+                        fq(mm, kg, a_i, gs, b, sub.as_ref(), &out.requant_at(i0 + i, j0, nr))
+                    }
+                    Entry::F32(ff, out) => ff(
+                        mm,
+                        kg,
+                        a_i,
+                        gs,
+                        b,
+                        sub.as_ref(),
+                        &out.dequant_at(i0 + i, mm, j0, nr),
+                    ),
+                }
             };
             i += mm;
         }
     }
+}
+
+/// The kernel entry that writes one tile (see `IgemmTile::sub_tiles`).
+#[derive(Clone, Copy)]
+enum Entry<'a> {
+    /// s32 into the tile's C (plain or streaming).
+    S32(UkernelFn),
+    /// The requantizing epilogue into the fused output.
+    Q8(UkernelQ8Fn, &'a FusedOut<'a>),
+    /// The dequantizing epilogue into the fused output.
+    F32(UkernelF32Fn, &'a FusedOut<'a>),
 }
 
 /// Largest tile (A panel rows × NR) of any level, in i32.

@@ -60,6 +60,49 @@ macro_rules! igemm_ukernel_fn {
     };
 }
 
+/// A kernel entry whose output pipeline is fused into its epilogue: the
+/// tile of [`igemm_ukernel_fn!`] (with the same input contract), finished
+/// through the epilogue argument `$ep: &$Ep` (a type of
+/// `scalar::igemm_tile_store`) instead of stored as s32. Expands inside
+/// [`igemm_dot_kernel!`], whose `dispatch::<$out>` it calls with
+/// `(rq, dq)` = `$eps`.
+macro_rules! igemm_fused_entry_fn {
+    (
+        $(#[$doc:meta])*
+        $name:ident, $feat:literal, $out:ident,
+        $ep:ident: $Ep:ident, $eps:expr,
+        $(#[$ep_safety:meta])*
+    ) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        ///
+        /// The CPU must support the features this kernel is compiled for
+        #[doc = concat!("(`", $feat, "`).")]
+        /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
+        /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; with `corr`,
+        /// its row arrays readable for `m` rows and its column arrays for
+        /// `NR` columns (the terms present);
+        $(#[$ep_safety])*
+        #[target_feature(enable = $feat)]
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe fn $name(
+            m: usize,
+            kg: usize,
+            a: *const u8,
+            gs: usize,
+            b: *const i8,
+            corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
+            $ep: &$crate::scalar::igemm_tile_store::$Ep,
+        ) {
+            let (rq, dq) = $eps;
+            // SAFETY: the caller's contract is the dispatch's; with a fused
+            // output, `c` is never written (null is fine).
+            unsafe { dispatch::<$out>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, rq, dq) }
+        }
+    };
+}
+
 /// The pointers of a [`TileCorrection`], absent terms redirected to a
 /// zero array (at least as long as a tile's rows and columns), so the
 /// correction runs without branches: data-dependent branches between the
@@ -372,64 +415,26 @@ macro_rules! igemm_dot_kernel {
         )?
 
         $(
-            $(#[$qdoc])*
-            ///
-            /// # Safety
-            ///
-            /// The CPU must support the features this kernel is compiled for
-            #[doc = concat!("(`", $feat, "`).")]
-            /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
-            /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; with `corr`,
-            /// its row arrays readable for `m` rows and its column arrays for
-            /// `NR` columns (the terms present); `rq.scale` (and `rq.bias`
-            /// unless null) readable for `NR` columns, `rq.out + r·rq.rso`
-            /// writable for `NR` bytes (`r < m`), `rq.lo ≤ rq.hi` with `rq.zp`
-            /// between them, all three within u8's range or all within i8's.
-            #[target_feature(enable = $feat)]
-            #[allow(clippy::too_many_arguments)]
-            pub unsafe fn $qname(
-                m: usize,
-                kg: usize,
-                a: *const u8,
-                gs: usize,
-                b: *const i8,
-                corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
-                rq: &$crate::scalar::igemm_tile_store::TileRequant,
-            ) {
-                // SAFETY: the caller's contract is the dispatch's; with the
-                // requantizing output, `c` is never written (null is fine).
-                unsafe { dispatch::<OUT_Q8>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, Some(rq), None) }
+            igemm_fused_entry_fn! {
+                $(#[$qdoc])*
+                $qname, $feat, OUT_Q8,
+                rq: TileRequant, (Some(rq), None),
+                /// `rq.scale` (and `rq.bias` unless null) readable for `NR`
+                /// columns, `rq.out + r·rq.rso` writable for `NR` bytes
+                /// (`r < m`), `rq.lo ≤ rq.hi` with `rq.zp` between them, all
+                /// three within u8's range or all within i8's.
             }
         )?
 
         $(
-            $(#[$ddoc])*
-            ///
-            /// # Safety
-            ///
-            /// The CPU must support the features this kernel is compiled for
-            #[doc = concat!("(`", $feat, "`).")]
-            /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
-            /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; with `corr`,
-            /// its row arrays readable for `m` rows and its column arrays for
-            /// `NR` columns (the terms present); `dq.row_scale` readable for
-            /// `m` rows, `dq.scale` (and `dq.bias` unless null) for `NR`
-            /// columns, `dq.out + r·dq.rso` writable for `NR` elements
-            /// (`r < m`), each such row 64-byte aligned with `dq.stream`.
-            #[target_feature(enable = $feat)]
-            #[allow(clippy::too_many_arguments)]
-            pub unsafe fn $dname(
-                m: usize,
-                kg: usize,
-                a: *const u8,
-                gs: usize,
-                b: *const i8,
-                corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
-                dq: &$crate::scalar::igemm_tile_store::TileDequant,
-            ) {
-                // SAFETY: the caller's contract is the dispatch's; with the
-                // dequantizing output, `c` is never written (null is fine).
-                unsafe { dispatch::<OUT_F32>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, None, Some(dq)) }
+            igemm_fused_entry_fn! {
+                $(#[$ddoc])*
+                $dname, $feat, OUT_F32,
+                dq: TileDequant, (None, Some(dq)),
+                /// `dq.row_scale` readable for `m` rows, `dq.scale` (and
+                /// `dq.bias` unless null) for `NR` columns, `dq.out + r·dq.rso`
+                /// writable for `NR` elements (`r < m`), each such row 64-byte
+                /// aligned with `dq.stream`.
             }
         )?
     };
