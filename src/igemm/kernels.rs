@@ -307,6 +307,8 @@ pub(crate) enum FusedOut<'a> {
         zp: i32,
         lo: i32,
         hi: i32,
+        /// Every scale below 1 in magnitude ([`TileRequant::hi_bytes`]).
+        small_scales: bool,
     },
     /// Dequantized f32.
     F32 {
@@ -354,6 +356,7 @@ impl FusedOut<'_> {
             zp,
             lo,
             hi,
+            small_scales,
         } = self
         else {
             unreachable!("a requantizing entry for a dequantized output")
@@ -366,6 +369,7 @@ impl FusedOut<'_> {
             zp,
             lo,
             hi,
+            hi_bytes: small_scales,
         }
     }
 

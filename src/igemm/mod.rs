@@ -828,6 +828,8 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
         zp: p.zero_point,
         lo,
         hi,
+        // No scale of magnitude 1 or more (or NaN): see `TileRequant::hi_bytes`.
+        small_scales: scale.iter().all(|s| s.abs() < 1.0),
     });
     run(ctx, pa, b, c, None, finish, false, fused.as_ref());
     Ok(())

@@ -136,6 +136,11 @@ pub struct TileRequant {
     pub lo: i32,
     /// Highest output value.
     pub hi: i32,
+    /// Whether every `scale` of the tile is below 1 in magnitude, so no
+    /// scaled value leaves i32's range and a kernel may apply `hi` to the
+    /// narrowed bytes instead of in f32 (it must be `false` otherwise:
+    /// a kernel that trusts it would store wrong bytes, within C).
+    pub hi_bytes: bool,
 }
 
 impl TileRequant {

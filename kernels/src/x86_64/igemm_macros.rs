@@ -72,6 +72,7 @@ macro_rules! igemm_fused_entry_fn {
         $name:ident, $feat:literal, $out:ident,
         $ep:ident: $Ep:ident, $eps:expr,
         $(#[$ep_safety:meta])*
+        $(hi_bytes: $out_hi_bytes:ident,)?
     ) => {
         $(#[$doc])*
         ///
@@ -96,6 +97,17 @@ macro_rules! igemm_fused_entry_fn {
             $ep: &$crate::scalar::igemm_tile_store::$Ep,
         ) {
             let (rq, dq) = $eps;
+            // A separate instantiation where the epilogue may clamp the
+            // bytes: one with both ways inside spills the accumulators.
+            $(
+                if $ep.hi_bytes {
+                    // SAFETY: as below.
+                    unsafe {
+                        dispatch::<$out_hi_bytes>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, rq, dq)
+                    }
+                    return;
+                }
+            )?
             // SAFETY: the caller's contract is the dispatch's; with a fused
             // output, `c` is never written (null is fine).
             unsafe { dispatch::<$out>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, rq, dq) }
@@ -204,9 +216,13 @@ macro_rules! igemm_dot_kernel {
         /// Streaming s32 stores (line-aligned rows; kernels with `stream`).
         #[allow(dead_code)]
         const OUT_STREAM: u8 = 1;
-        /// The fused requantizing epilogue (`rq`; kernels with `requant`).
+        /// The fused requantizing epilogue (`rq`; kernels with `requant`),
+        /// `hi` applied in f32.
         #[allow(dead_code)]
         const OUT_Q8: u8 = 2;
+        /// The same with `hi` applied to the bytes (`rq.hi_bytes`).
+        #[allow(dead_code)]
+        const OUT_Q8_HI_BYTES: u8 = 4;
         /// The fused dequantizing epilogue (`dq`; kernels with `dequant`).
         #[allow(dead_code)]
         const OUT_F32: u8 = 3;
@@ -339,7 +355,10 @@ macro_rules! igemm_dot_kernel {
                 }
                 $(
                     if let (OUT_Q8, Some(rq)) = (OUT, rq) {
-                        $qrows!(sums, rq, M);
+                        $qrows!(sums, rq, M, true);
+                    }
+                    if let (OUT_Q8_HI_BYTES, Some(rq)) = (OUT, rq) {
+                        $qrows!(sums, rq, M, false);
                     }
                 )?
                 $(
@@ -423,6 +442,7 @@ macro_rules! igemm_dot_kernel {
                 /// columns, `rq.out + r·rq.rso` writable for `NR` bytes
                 /// (`r < m`), `rq.lo ≤ rq.hi` with `rq.zp` between them, all
                 /// three within u8's range or all within i8's.
+                hi_bytes: OUT_Q8_HI_BYTES,
             }
         )?
 
