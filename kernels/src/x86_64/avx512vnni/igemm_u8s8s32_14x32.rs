@@ -35,7 +35,7 @@ igemm_dot_kernel! {
         sub: _mm512_sub_epi32,
     },
     prefetch_b: { ahead: 256, min_rows: 5 },
-    prefetch_next_panel: { max_rows: 8 },
+    prefetch_next_panel: { min_rows: 2, max_rows: 8 },
     stream: {
         /// [`igemm_u8s8s32_14x32_avx512vnni`] writing C with streaming
         /// (non-temporal) stores: for outputs larger than the cache, where
