@@ -9,12 +9,10 @@
 
 mod common;
 
-use common::{
-    kernel_families, line_aligned, lowp_igemm, pack_weights, rten_igemm, thread_counts, GEMM_SHAPES,
-};
+use common::{kernel_families, lowp_igemm, pack_weights, rten_igemm, thread_counts, GEMM_SHAPES};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use lowp::igemm::KernelPreference;
-use lowp::{Context, Isa, MatRef};
+use lowp::{AlignedBuffer, Context, Isa, MatRef};
 use rten_gemm::GemmExecutor;
 use rten_tensor::NdTensorView;
 use std::hint::black_box;
@@ -55,27 +53,30 @@ fn bench_shapes(cr: &mut Criterion) {
             let shape = format!("{m}x{n}x{k}");
             g.throughput(Throughput::Elements((2 * m * n * k) as u64));
             let (a, b) = data(m, n, k, false);
+            // Activations and outputs in `AlignedBuffer`s for every
+            // implementation, as lowp's docs advise (line-aligned rows, large
+            // ones on huge pages); the weights are each library's packed form.
+            let a = AlignedBuffer::from_slice(&a);
+            let a = &a[..];
             let bm = MatRef::row_major(&b, k, n).unwrap();
             let p = pack_weights(&ctx, bm, KernelPreference::Auto);
-            // Line-aligned outputs (see `line_aligned`), the same for every
-            // implementation.
-            let (mut cbuf, off) = line_aligned::<i32>(m * n);
-            let c = &mut cbuf[off..off + m * n];
+            let mut cbuf = AlignedBuffer::<i32>::zeroed(m * n);
+            let c = &mut cbuf[..];
             g.bench_function(
                 BenchmarkId::new(format!("lowp_s32_{}", ctx.isa()), &shape),
-                |bch| bch.iter(|| lowp_igemm(&ctx, black_box(&a), 0, m, k, &p, c)),
+                |bch| bch.iter(|| lowp_igemm(&ctx, black_box(a), 0, m, k, &p, c)),
             );
-            let (mut qbuf, off) = line_aligned::<u8>(m * n);
-            let q = &mut qbuf[off..off + m * n];
+            let mut qbuf = AlignedBuffer::<u8>::zeroed(m * n);
+            let q = &mut qbuf[..];
             g.bench_function(
                 BenchmarkId::new(format!("lowp_requant_u8_{}", ctx.isa()), &shape),
-                |bch| bch.iter(|| lowp_igemm(&ctx, black_box(&a), 0, m, k, &p, q)),
+                |bch| bch.iter(|| lowp_igemm(&ctx, black_box(a), 0, m, k, &p, q)),
             );
             let ex = GemmExecutor::<u8, i8, i32>::default();
             let rb = ex.prepack_b(NdTensorView::from_data([k, n], &b[..]));
             g.bench_function(
                 BenchmarkId::new(format!("rten_{}", ex.kernel_name()), &shape),
-                |bch| bch.iter(|| rten_igemm(&pool, &ex, &rb, black_box(&a), m, k, c)),
+                |bch| bch.iter(|| rten_igemm(&pool, &ex, &rb, black_box(a), m, k, c)),
             );
         }
         g.finish();

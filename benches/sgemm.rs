@@ -10,9 +10,9 @@
 
 mod common;
 
-use common::{gemm_crate_sgemm, line_aligned, matrixmultiply_sgemm, thread_counts, GEMM_SHAPES};
+use common::{gemm_crate_sgemm, matrixmultiply_sgemm, thread_counts, GEMM_SHAPES};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use lowp::{sgemm, sgemm_packed, Context, MatMut, MatRef, PackedB};
+use lowp::{sgemm, sgemm_packed, AlignedBuffer, Context, MatMut, MatRef, PackedB};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -25,9 +25,12 @@ fn bench(c: &mut Criterion) {
         let b: Vec<f32> = (0..k * n)
             .map(|i| ((i * 5 + 1) % 11) as f32 * 0.1 - 0.5)
             .collect();
-        // One line-aligned output (see `line_aligned`) for every implementation.
-        let (mut obuf, off) = line_aligned::<f32>(m * n);
-        let out = &mut obuf[off..off + m * n];
+        // The operands of every implementation in `AlignedBuffer`s, as
+        // lowp's docs advise allocating them: line-aligned, and large ones
+        // on huge pages.
+        let (a, b) = (AlignedBuffer::from_slice(&a), AlignedBuffer::from_slice(&b));
+        let (a, b) = (&a[..], &b[..]);
+        let mut out = AlignedBuffer::<f32>::zeroed(m * n);
         let flops = 2 * (m * n * k) as u64;
         let mut g = c.benchmark_group(format!("sgemm/{m}x{n}x{k}"));
         g.throughput(Throughput::Elements(flops));
@@ -39,16 +42,16 @@ fn bench(c: &mut Criterion) {
         }
         for &t in &threads {
             let ctx = Context::builder().threads(t).build().expect("context");
-            let packed = PackedB::<f32>::new(&ctx, MatRef::row_major(&b, k, n).unwrap()).unwrap();
+            let packed = PackedB::<f32>::new(&ctx, MatRef::row_major(b, k, n).unwrap()).unwrap();
             g.bench_function(BenchmarkId::new("lowp", format!("{t}t")), |bch| {
                 bch.iter(|| {
                     sgemm(
                         &ctx,
                         1.0,
-                        MatRef::row_major(black_box(&a), m, k).unwrap(),
-                        MatRef::row_major(black_box(&b), k, n).unwrap(),
+                        MatRef::row_major(black_box(a), m, k).unwrap(),
+                        MatRef::row_major(black_box(b), k, n).unwrap(),
                         0.0,
-                        MatMut::row_major(&mut *out, m, n).unwrap(),
+                        MatMut::row_major(&mut out, m, n).unwrap(),
                     )
                     .unwrap()
                 })
@@ -58,20 +61,20 @@ fn bench(c: &mut Criterion) {
                     sgemm_packed(
                         &ctx,
                         1.0,
-                        MatRef::row_major(black_box(&a), m, k).unwrap(),
+                        MatRef::row_major(black_box(a), m, k).unwrap(),
                         &packed,
                         0.0,
-                        MatMut::row_major(&mut *out, m, n).unwrap(),
+                        MatMut::row_major(&mut out, m, n).unwrap(),
                     )
                     .unwrap()
                 })
             });
             g.bench_function(BenchmarkId::new("gemm", format!("{t}t")), |bch| {
-                bch.iter(|| gemm_crate_sgemm(m, n, k, black_box(&a), black_box(&b), &mut *out, t))
+                bch.iter(|| gemm_crate_sgemm(m, n, k, black_box(a), black_box(b), &mut out, t))
             });
             if t == 1 {
                 g.bench_function(BenchmarkId::new("matrixmultiply", "1t"), |bch| {
-                    bch.iter(|| matrixmultiply_sgemm(m, n, k, black_box(&a), black_box(&b), &mut *out))
+                    bch.iter(|| matrixmultiply_sgemm(m, n, k, black_box(a), black_box(b), &mut out))
                 });
             }
         }

@@ -27,6 +27,7 @@ pub mod peak;
 pub mod raw;
 pub mod reference;
 
+mod buffer;
 mod build_info;
 mod context;
 mod dispatch;
@@ -38,6 +39,7 @@ mod sgemm;
 pub mod threading;
 pub mod topology;
 
+pub use buffer::{AlignedBuffer, Zeroed};
 pub use build_info::{build_info, BuildInfo};
 pub use context::{CacheSizes, Context, ContextBuilder};
 pub use dispatch::Kernels;

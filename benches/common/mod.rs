@@ -221,16 +221,11 @@ pub fn kernel_families(ctx: &Context) -> Vec<(KernelPreference, &'static str)> {
     v
 }
 
-/// `len` default values starting on a 64-byte boundary (a cache line), as
-/// oneDNN allocates its tensors: the outputs every implementation in a group
-/// writes (lowp's INT8 streaming stores need line-aligned rows). Keep the
-/// returned `Vec` alive; the slice is `vec[off..off + len]`.
-pub fn line_aligned<T: Copy + Default>(len: usize) -> (Vec<T>, usize) {
-    line_aligned_at(len, 0)
-}
-
-/// As [`line_aligned`], but starting `offset` bytes (a multiple of the
-/// element size, below 64) past a line: for measuring misaligned outputs.
+/// `len` default values starting `offset` bytes (a multiple of the element
+/// size, below 64) past a 64-byte boundary: the examples' outputs, for
+/// measuring aligned (`offset` 0) against misaligned rows. (The benches
+/// allocate every operand with `lowp::AlignedBuffer`.) Keep the returned
+/// `Vec` alive; the slice is `vec[off..off + len]`.
 pub fn line_aligned_at<T: Copy + Default>(len: usize, offset: usize) -> (Vec<T>, usize) {
     let size = std::mem::size_of::<T>().max(1);
     let buf = vec![T::default(); len + 64 / size];

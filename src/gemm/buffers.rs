@@ -17,6 +17,7 @@ use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
 
 use super::huge_pages;
+use crate::buffer::Zeroed;
 
 /// Alignment of every packing buffer, in bytes (one cache line, one zmm).
 pub(crate) const ALIGN: usize = 64;
@@ -29,7 +30,7 @@ pub(crate) struct AlignedVec<T> {
     len: usize,
 }
 
-impl<T: Copy + Default> AlignedVec<T> {
+impl<T: Zeroed> AlignedVec<T> {
     /// `len` default elements, 64-byte aligned; from
     /// [`huge_pages::MIN_BYTES`] up, on huge pages (see [`Self::resize`]).
     pub(crate) fn new(len: usize) -> Self {
@@ -78,8 +79,8 @@ impl<T: Copy + Default> AlignedVec<T> {
 
     /// `len` default elements from a huge-page boundary, whole huge pages of
     /// them marked for huge pages; `None` where the boundary cannot be
-    /// found. `T::default()` is all zero bytes for every element type the
-    /// buffers hold (integers and floats), as [`huge_pages::advise`] needs.
+    /// found. `T::default()` is all zero bytes ([`Zeroed`]), as
+    /// [`huge_pages::advise`] needs.
     fn on_huge_pages(len: usize) -> Option<Self> {
         let per_page = huge_pages::HUGE_PAGE / std::mem::size_of::<T>().max(1);
         let pages = len.div_ceil(per_page);
@@ -95,7 +96,7 @@ impl<T: Copy + Default> AlignedVec<T> {
     }
 }
 
-impl<T: Copy + Default> Clone for AlignedVec<T> {
+impl<T: Zeroed> Clone for AlignedVec<T> {
     /// A copy, itself aligned as [`AlignedVec::new`] aligns.
     fn clone(&self) -> Self {
         let mut v = AlignedVec::new(self.len);
@@ -141,7 +142,7 @@ pub(crate) struct Buf<T: 'static> {
 
 /// Lends this thread's buffer for `(T, slot)`, at least `len` elements long
 /// and 64-byte aligned. Contents are unspecified (whatever was packed last).
-pub(crate) fn take<T: Copy + Default + 'static>(slot: u8, len: usize) -> Buf<T> {
+pub(crate) fn take<T: Zeroed + 'static>(slot: u8, len: usize) -> Buf<T> {
     let mut data = POOL
         .try_with(|p| {
             let mut p = p.borrow_mut();

@@ -99,6 +99,7 @@ pub(crate) mod partition;
 
 pub use packed::PackedB;
 
+use crate::buffer::Zeroed;
 use crate::context::Context;
 use blocking::{round_up, Blocking};
 use std::ops::Range;
@@ -113,11 +114,11 @@ use std::ops::Range;
 /// and that their function pointers were selected for an ISA the CPU has.
 pub(crate) unsafe trait Microkernel: Sync {
     /// Element of a packed A panel (f32; u8 for INT8).
-    type PackedA: Copy + Default + Send + Sync + 'static;
+    type PackedA: Zeroed + Send + Sync + 'static;
     /// Element of a packed B panel (f32; i8 for INT8).
-    type PackedB: Copy + Default + Send + Sync + 'static;
+    type PackedB: Zeroed + Send + Sync + 'static;
     /// Element of the accumulated tile (f32; i32 for INT8).
-    type Acc: Copy + Default + Send + Sync + 'static;
+    type Acc: Zeroed + Send + Sync + 'static;
     /// Type of α and β.
     type Scalar: Copy + PartialEq + Send + Sync;
     /// β that means "do not read C" (0).

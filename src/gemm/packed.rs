@@ -11,6 +11,7 @@
 use super::blocking::round_up;
 use super::buffers::AlignedVec;
 use super::PackB;
+use crate::buffer::Zeroed;
 use crate::error::{Error, Result};
 use crate::isa::Isa;
 
@@ -31,7 +32,7 @@ pub struct PackedB<T> {
     kernel: &'static str,
 }
 
-impl<T: Copy + Default + 'static> Clone for PackedB<T> {
+impl<T: Zeroed + 'static> Clone for PackedB<T> {
     fn clone(&self) -> Self {
         PackedB {
             data: self.data.clone(),
@@ -40,7 +41,7 @@ impl<T: Copy + Default + 'static> Clone for PackedB<T> {
     }
 }
 
-impl<T: Copy + Default + 'static> PackedB<T> {
+impl<T: Zeroed + 'static> PackedB<T> {
     /// Packs a `k × n` B for a kernel with `nr` columns and `k_unit` depth
     /// grouping, in K blocks of `kc`, with `packer` (the kernel's pack-B).
     #[allow(clippy::too_many_arguments)]

@@ -116,28 +116,3 @@ pub fn checked_runner(
         }
     }))
 }
-
-/// An output buffer of `len` default values whose first element sits on a
-/// 64-byte boundary (a cache line), as oneDNN allocates its tensors: every
-/// implementation a case compares writes the same kind of buffer, and the
-/// INT8 GEMM's streaming stores (large outputs) need line-aligned rows.
-pub struct LineAligned<T> {
-    buf: Vec<T>,
-    off: usize,
-    len: usize,
-}
-
-impl<T: Copy + Default> LineAligned<T> {
-    /// `len` default values, line aligned.
-    pub fn new(len: usize) -> Self {
-        let size = std::mem::size_of::<T>().max(1);
-        let buf = vec![T::default(); len + 64 / size];
-        let off = ((64 - buf.as_ptr() as usize % 64) % 64) / size;
-        LineAligned { buf, off, len }
-    }
-
-    /// The aligned elements.
-    pub fn as_mut_slice(&mut self) -> &mut [T] {
-        &mut self.buf[self.off..self.off + self.len]
-    }
-}

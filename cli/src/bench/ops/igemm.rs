@@ -7,13 +7,13 @@
 //! (exact) packing runs the exact s16 path wherever the `vpmaddubsw` chain
 //! could saturate; `--compare chain-vs-vnni` times each kernel family.
 
-use super::data::{checked_runner, gemm_shapes, s8s, u8s, LineAligned, GEMM_SHAPES_FROM_256};
+use super::data::{checked_runner, gemm_shapes, s8s, u8s, GEMM_SHAPES_FROM_256};
 use crate::bench::case::{peak_u8s8, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
 use lowp::igemm::{
     igemm, Dequantize, Output, PackOptions, PackedI8Weights, Requantize, Scale, WeightZeroPoint,
 };
 use lowp::peak::Work;
-use lowp::{Isa, MatMut, MatRef};
+use lowp::{AlignedBuffer, Isa, MatMut, MatRef};
 use std::sync::{Arc, OnceLock};
 
 /// The registry entry.
@@ -47,7 +47,7 @@ impl Pipeline {
 }
 
 /// A (u8, s8) input pair, made once per shape and shared by every context.
-pub type Inputs = Arc<OnceLock<(Arc<Vec<u8>>, Arc<Vec<i8>>)>>;
+pub type Inputs = Arc<OnceLock<(Arc<AlignedBuffer<u8>>, Arc<Vec<i8>>)>>;
 
 fn cases(opts: &CaseOpts) -> Vec<Case> {
     let mut out = Vec::new();
@@ -100,7 +100,12 @@ pub fn case(shape: Shape, spec: Spec, inputs: Inputs) -> Case {
         is_peak: false,
         peak_for,
         setup: Box::new(move |ctx| {
-            let (a, b) = inputs.get_or_init(|| (Arc::new(u8s(m * k, 3)), Arc::new(s8s(k * n, 4))));
+            let (a, b) = inputs.get_or_init(|| {
+                (
+                    Arc::new(AlignedBuffer::from_slice(&u8s(m * k, 3))),
+                    Arc::new(s8s(k * n, 4)),
+                )
+            });
             let a = a.clone();
             let packed = PackedI8Weights::pack(
                 ctx,
@@ -110,28 +115,28 @@ pub fn case(shape: Shape, spec: Spec, inputs: Inputs) -> Case {
             )?;
             let ctx = ctx.clone();
             let len = |p: Pipeline| if pipeline == p { m * n } else { 0 };
-            let mut c32 = LineAligned::<i32>::new(len(Pipeline::S32));
-            let mut cf = LineAligned::<f32>::new(len(Pipeline::F32));
-            let mut cu = LineAligned::<u8>::new(len(Pipeline::U8Relu));
+            let mut c32 = AlignedBuffer::<i32>::zeroed(len(Pipeline::S32));
+            let mut cf = AlignedBuffer::<f32>::zeroed(len(Pipeline::F32));
+            let mut cu = AlignedBuffer::<u8>::zeroed(len(Pipeline::U8Relu));
             let call = move || -> lowp::Result<()> {
                 let out = match pipeline {
                     Pipeline::S32 => Output::S32 {
-                        c: MatMut::row_major(c32.as_mut_slice(), m, n)?,
+                        c: MatMut::row_major(&mut c32, m, n)?,
                         accumulate: false,
                     },
                     Pipeline::F32 => Output::F32 {
-                        c: MatMut::row_major(cf.as_mut_slice(), m, n)?,
+                        c: MatMut::row_major(&mut cf, m, n)?,
                         dequantize: Dequantize::new(Scale::PerTensor(1.0 / 4096.0)),
                     },
                     Pipeline::U8Relu => Output::U8 {
-                        c: MatMut::row_major(cu.as_mut_slice(), m, n)?,
+                        c: MatMut::row_major(&mut cu, m, n)?,
                         requantize: Requantize {
                             relu: true,
                             ..Requantize::new(Scale::PerTensor(1.0 / 65536.0), 128)
                         },
                     },
                 };
-                igemm(&ctx, MatRef::row_major(a.as_slice(), m, k)?, 128, &packed, out)
+                igemm(&ctx, MatRef::row_major(&a, m, k)?, 128, &packed, out)
             };
             let work = Work {
                 ops: 2.0 * (m * n * k) as f64,
