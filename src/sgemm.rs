@@ -23,6 +23,9 @@ type TileFn = unsafe fn(usize, *const f32, *const f32, *mut f32, usize, f32, f32
 /// Strided rows kernel: `(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta)`.
 type RowsFn = unsafe fn(usize, *const f32, usize, usize, *const f32, usize, *mut f32, usize, f32, f32);
 
+/// Two-panel rows kernel: `(k, a, rsa, csa, b, b2, c, rsc, alpha, beta)`.
+type PairFn = unsafe fn(usize, *const f32, usize, usize, *const f32, *const f32, *mut f32, usize, f32, f32);
+
 /// Tile kernel that packs its B panel: `(k, a_packed, b_src, rsb, b_dst, c, rsc, alpha, beta)`.
 type TilePackBFn = unsafe fn(usize, *const f32, *const f32, usize, *mut f32, *mut f32, usize, f32, f32);
 
@@ -72,6 +75,9 @@ pub struct SgemmKernels {
     tile_pack_b: Option<TilePackBFn>,
     /// `rows[r - 1]` computes `r` rows, `r = 1..=MR`.
     rows: &'static [RowsFn],
+    /// `pair[r - 1]` computes `r` rows of two adjacent B panels (empty
+    /// where the ISA has none).
+    pair: &'static [PairFn],
     /// The small-M kernels, by increasing rows (empty where the ISA has none).
     bstream: &'static [BStream],
     /// The row-sweep GEMV kernels, where the ISA has them.
@@ -125,6 +131,11 @@ impl SgemmKernels {
                     nr: 32,
                     tile: avx512::sgemm_f32_14x32::sgemm_f32_14x32_avx512,
                     tile_pack_b: Some(avx512::sgemm_f32_14x32_packb::sgemm_f32_14x32_packb_avx512),
+                    pair: &[
+                        avx512::sgemm_f32_3x64_pair::sgemm_f32_1x64_pair_avx512,
+                        avx512::sgemm_f32_3x64_pair::sgemm_f32_2x64_pair_avx512,
+                        avx512::sgemm_f32_3x64_pair::sgemm_f32_3x64_pair_avx512,
+                    ],
                     pack_a_rows: Some(avx512::sgemm_f32_pack_a_14::sgemm_f32_pack_a_14_avx512),
                     row_major_b_l2_share: 2,
                     bstream: &[
@@ -187,6 +198,7 @@ impl SgemmKernels {
                     nr: 16,
                     tile: avx2::sgemm_f32_6x16::sgemm_f32_6x16_avx2,
                     tile_pack_b: Some(avx2::sgemm_f32_6x16_packb::sgemm_f32_6x16_packb_avx2),
+                    pair: &[],
                     pack_a_rows: None,
                     row_major_b_l2_share: 8,
                     bstream: &[BStream {
@@ -232,6 +244,7 @@ impl SgemmKernels {
             nr: 8,
             tile: sgemm_f32_4x8::sgemm_f32_4x8_scalar,
             tile_pack_b: None,
+            pair: &[],
             pack_a_rows: None,
             row_major_b_l2_share: 2,
             bstream: &[],
@@ -365,6 +378,29 @@ unsafe impl Microkernel for SgemmKernels {
         // tile the driver vouched for; B panel as for `tile`.
         unsafe { self.call_rows(rows, kcp, a, 1, self.mr, b, self.nr, c, rsc, alpha, beta) };
         true
+    }
+
+    fn pair_rows(&self, rows: usize) -> bool {
+        rows <= self.pair.len()
+    }
+
+    unsafe fn tile_rows_pair(
+        &self,
+        rows: usize,
+        kcp: usize,
+        a: *const f32,
+        b: *const f32,
+        b2: *const f32,
+        c: *mut f32,
+        rsc: usize,
+        alpha: f32,
+        beta: f32,
+    ) {
+        // The rows read from the packed A panel in place, as in `tile_rows`.
+        // SAFETY: the driver's contract (Microkernel::tile_rows_pair), and
+        // `pair_rows` vouched that `pair[rows - 1]` exists; the kernel
+        // belongs to an ISA the CPU has.
+        unsafe { (self.pair[rows - 1])(kcp, a, 1, self.mr, b, b2, c, rsc, alpha, beta) }
     }
 
     unsafe fn tile_pack_b(

@@ -330,7 +330,17 @@ fn small_m_and_gemv_paths_match_oracle() {
 #[test]
 fn large_k_and_threaded_shapes() {
     for (isa, t, ctx) in contexts() {
-        for &(m, n, k) in &[(67, 129, 1100), (3, 700, 2000), (200, 45, 600), (16, 300, 700)] {
+        // 29, 31, 17 rows: 1 to 3 rows under the last full AVX-512 panel,
+        // run two B panels at a time (with an odd panel left over at n = 200).
+        for &(m, n, k) in &[
+            (67, 129, 1100),
+            (3, 700, 2000),
+            (200, 45, 600),
+            (16, 300, 700),
+            (29, 200, 600),
+            (31, 256, 300),
+            (17, 96, 1100),
+        ] {
             let row_major = Problem {
                 m,
                 n,
@@ -367,6 +377,10 @@ fn results_do_not_depend_on_thread_count() {
         // column-major B (dot scans).
         for &(m, n, k, bt) in &[
             (300, 260, 700, false),
+            // 1 to 3 short rows with one thread (paired B panels), others
+            // with more: the pairing must not change the bits.
+            (30, 200, 300, false),
+            (17, 256, 700, false),
             (2, 1000, 900, false),
             (40, 1000, 300, false),
             (12, 1000, 700, false),

@@ -347,6 +347,78 @@ macro_rules! sgemm_f32_strided_kernel {
     };
 }
 
+/// Stamps an `M × 2·NR` two-panel rows kernel
+/// `sgemm_f32_{M}x{2·NR}_pair_{isa}`:
+/// `unsafe fn(k, a, rsa, csa, b, b2, c, rsc, alpha, beta)` is the strided
+/// rows kernel for two adjacent packed B panels at once (`b` for C's columns
+/// `0..NR`, `b2` for `NR..2·NR`, each element `(p, j)` at `[p·NR + j]`): the
+/// few rows left under the last full MR panel of an A block get `2·NV`
+/// independent accumulators per row instead of `NV`, so one or two rows no
+/// longer wait on the FMA latency. Every element is still one FMA chain
+/// over `p = 0, 1, …`: the same bits as two strided rows kernel calls.
+macro_rules! sgemm_f32_pair_kernel {
+    (
+        $(#[$attr:meta])*
+        fn $name:ident;
+        m = $m:literal; nv = $nv:literal; width = $w:literal;
+        vec = $v:ty; zero = $zero:expr;
+        load = $load:path; store = $store:path;
+        splat = $splat:path; fma = $fma:path; mul = $mul:path;
+    ) => {
+        $(#[$attr])*
+        ///
+        /// # Safety
+        ///
+        /// The contract of the f32 two-panel rows kernel (crate
+        /// `sgemm_macros` docs): `a[i·rsa + p·csa]` readable for `i < M`,
+        /// `p < k`; `b` and `b2` readable for `k·NR` elements each;
+        /// `c[i·rsc + j]` valid for `i < M`, `j < 2·NR`; the CPU has this
+        /// function's features.
+        #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+        pub unsafe fn $name(
+            k: usize,
+            a: *const f32,
+            rsa: usize,
+            csa: usize,
+            b: *const f32,
+            b2: *const f32,
+            c: *mut f32,
+            rsc: usize,
+            alpha: f32,
+            beta: f32,
+        ) {
+            const M: usize = $m;
+            const NV: usize = $nv;
+            const W: usize = $w;
+            let mut acc: [[$v; 2 * $nv]; M] = [[$zero; 2 * $nv]; M];
+            let (mut pa, mut pb, mut pb2) = (a, b, b2);
+            // SAFETY: the caller guarantees the A rows, both B panels and the
+            // C tile described above; every access stays inside them.
+            unsafe {
+                for _ in 0..k {
+                    let mut bv: [$v; 2 * $nv] = [$zero; 2 * $nv];
+                    for j in 0..NV {
+                        bv[j] = $load(pb.add(j * W));
+                        bv[NV + j] = $load(pb2.add(j * W));
+                    }
+                    for i in 0..M {
+                        let ai = $splat(*pa.add(i * rsa));
+                        for j in 0..2 * NV {
+                            acc[i][j] = $fma(ai, bv[j], acc[i][j]);
+                        }
+                    }
+                    pa = pa.wrapping_add(csa);
+                    pb = pb.wrapping_add(NV * W);
+                    pb2 = pb2.wrapping_add(NV * W);
+                }
+                sgemm_f32_store_tile!(acc, c, rsc, alpha, beta;
+                    m = M; rows = M; nv = 2 * NV; width = W;
+                    load = $load; store = $store; splat = $splat; fma = $fma; mul = $mul;);
+            }
+        }
+    };
+}
+
 /// How far ahead (in floats) the row-sweep kernels prefetch each B row
 /// into L2: 2 KiB. Measured on Zen 4, 1×4096×4096 (GFLOP/s, loaded
 /// machine): none 10.5, 2 KiB 11.7, 4 KiB ≈ 10.5, 8 KiB ≈ 10.6; into L1
