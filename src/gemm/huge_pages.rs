@@ -32,17 +32,16 @@ pub(crate) fn advise<T: Copy>(buf: &mut [T]) -> bool {
     if bytes == 0 || !(ptr as usize).is_multiple_of(HUGE_PAGE) || !bytes.is_multiple_of(HUGE_PAGE) {
         return false;
     }
-    // SAFETY: [ptr, ptr + bytes) is exactly `buf`, memory we hold
-    // exclusively (`&mut`), page aligned and a whole number of pages, so no
-    // page of anyone else's is touched. MADV_HUGEPAGE only sets a flag on
-    // the mapping. MADV_DONTNEED on private memory makes the next read of
-    // each page a zero page, which is what `buf` holds already (the caller
-    // guarantees zeros; on a shared file mapping the packer overwrites every
-    // byte before anything reads them).
-    unsafe {
-        libc::madvise(ptr, bytes, libc::MADV_HUGEPAGE) == 0
-            && libc::madvise(ptr, bytes, libc::MADV_DONTNEED) == 0
-    }
+    // [ptr, ptr + bytes) is exactly `buf`: memory we hold exclusively
+    // (`&mut`), page aligned and a whole number of pages, so no page of
+    // anyone else's is touched.
+    // SAFETY: the range above; MADV_HUGEPAGE only sets a flag on the mapping.
+    let marked = unsafe { libc::madvise(ptr, bytes, libc::MADV_HUGEPAGE) } == 0;
+    // Private memory then reads back as zero pages, which is what `buf`
+    // holds already (the caller guarantees zeros; on a shared file mapping
+    // the packer overwrites every byte before anything reads them).
+    // SAFETY: the range above; the contents stay zeros.
+    marked && unsafe { libc::madvise(ptr, bytes, libc::MADV_DONTNEED) } == 0
 }
 
 /// Elsewhere: no huge pages asked for.
