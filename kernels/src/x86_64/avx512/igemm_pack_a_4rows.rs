@@ -1,6 +1,7 @@
 //! Packing INT8 activations for the GEMM (AVX-512): 4 rows × 16 k-groups
 //! per step into the k-group-interleaved panel layout (a 4×4 transpose of
-//! 32-bit groups in each 128-bit lane), row sums on the way (`vpsadbw`).
+//! 32-bit groups in each 128-bit lane), row sums on the way (`vpsadbw`),
+//! the next 4 rows prefetched.
 
 use core::arch::x86_64::*;
 
@@ -30,8 +31,16 @@ pub unsafe fn igemm_pack_a_4rows_avx512(
     for blk in 0..blocks {
         // SAFETY: rows r < 4, bytes 64·blk .. 64·blk + 64 ≤ 64·blocks of
         // `src`; groups 16·blk .. 16·blk + 16 of `dst`, 16 bytes at 4r = 0
-        // (caller's contract).
+        // (caller's contract). Prefetch addresses use `wrapping_add`.
         unsafe {
+            // The next 4 rows' line at this column into L1: rows of 1-4 KiB
+            // are too short for the hardware prefetcher, and these loads
+            // otherwise wait on L3 (Zen 4, 1024³: packing 2.7% → 1.4% of
+            // the time; 1024³ and 2048³ +0.5%). Never dereferenced, so rows
+            // past A are harmless.
+            for i in 4..8 {
+                _mm_prefetch::<_MM_HINT_T0>(src.wrapping_add(i * lda + 64 * blk) as *const i8);
+            }
             let r: [__m512i; 4] = core::array::from_fn(|i| {
                 _mm512_xor_si512(
                     _mm512_loadu_si512(src.add(i * lda + 64 * blk) as *const __m512i),
