@@ -174,8 +174,9 @@ macro_rules! igemm_correct {
 /// 383–407 → 432 GOP/s while another core streams memory, neutral when
 /// quiet; 1×4096×4096 116–118 → 121–123. With the packed weights on huge
 /// pages a single row is better off without it (1×4096×4096: 139 → 147
-/// GOP/s; 4×4096×4096 445 → 458 and 16×4096×4096 459 → 465 keep it), hence
-/// Q = 2.
+/// GOP/s; 4×4096×4096 445 → 458 and 16×4096×4096 459 → 465 keep it), and
+/// with A panels as tall as the rows (1–3, not padded to 4) so are 2 and 3
+/// rows (2×4096×4096: 274 → 324, 3×4096×4096: 414 → 432), hence Q = 4.
 ///
 /// Optional `prefetch_b: { ahead: BYTES, min_rows: R }`: tiles of at least
 /// `R` rows prefetch (into L1) every 64-byte line of the B panel `BYTES`

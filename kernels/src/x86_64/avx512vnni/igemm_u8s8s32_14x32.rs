@@ -1,7 +1,7 @@
 //! `vpdpbusd` zmm: 14 rows × 32 columns, 28 zmm accumulators, A broadcast
 //! as 32-bit groups (embedded broadcast), 64 MACs per instruction. Tiles of
 //! 5 rows or more prefetch the B panel 256 bytes (2 k-groups) ahead, tiles
-//! of 8 rows or fewer the next panel into L2. A
+//! of 4 to 8 rows the next panel into L2. A
 //! second entry writes C with streaming stores, two more requantize to 8
 //! bits or dequantize to f32 in their epilogue.
 
@@ -35,7 +35,7 @@ igemm_dot_kernel! {
         sub: _mm512_sub_epi32,
     },
     prefetch_b: { ahead: 256, min_rows: 5 },
-    prefetch_next_panel: { min_rows: 2, max_rows: 8 },
+    prefetch_next_panel: { min_rows: 4, max_rows: 8 },
     stream: {
         /// [`igemm_u8s8s32_14x32_avx512vnni`] writing C with streaming
         /// (non-temporal) stores: for outputs larger than the cache, where
