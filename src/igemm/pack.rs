@@ -495,7 +495,12 @@ impl<A: Int8> PackA<u8> for Activations<'_, A> {
                     let sums =
                         unsafe { f(src.as_ptr() as *const u8, lda, blocks, xor, out.as_mut_ptr(), gs) };
                     for (rr, s) in sums.into_iter().enumerate() {
-                        let sum = (s as i32).wrapping_add(tail(row, panel, i0 + r + rr, r + rr, 64 * blocks));
+                        let rest = if 64 * blocks < ks.len() {
+                            tail(row, panel, i0 + r + rr, r + rr, 64 * blocks)
+                        } else {
+                            0
+                        };
+                        let sum = (s as i32).wrapping_add(rest);
                         self.rowsum[i0 + r + rr].store(sum, Ordering::Relaxed);
                     }
                     r += 4;
