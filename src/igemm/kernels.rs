@@ -304,10 +304,9 @@ pub(crate) enum FusedOut<'a> {
     Q8 {
         out: *mut u8,
         rs: usize,
-        /// Per output column (N).
+        /// Per output column (N). (An integer bias is in the sums
+        /// already: the driver starts the accumulators from it.)
         scale: &'a [f32],
-        /// Per output column (N), if any.
-        bias: Option<&'a [i32]>,
         zp: i32,
         lo: i32,
         hi: i32,
@@ -356,7 +355,6 @@ impl FusedOut<'_> {
             out,
             rs,
             scale,
-            bias,
             zp,
             lo,
             hi,
@@ -369,7 +367,6 @@ impl FusedOut<'_> {
             out: out.wrapping_add(r0 * rs + j0),
             rso: rs,
             scale: scale[j0..j0 + nr].as_ptr(),
-            bias: bias.map_or(std::ptr::null(), |bb| bb[j0..j0 + nr].as_ptr()),
             zp,
             lo,
             hi,

@@ -492,7 +492,9 @@ impl Tile<'_> {
     }
 }
 
-/// Runs `C = finish(compensated Σ a'·b')` on the shared driver: `direct`,
+/// Runs `C = finish(compensated Σ a'·b' + col_add)` on the shared driver:
+/// `col_add`, an s32 term per column (N of them; an integer bias) that the
+/// kernels start their accumulators from, so no epilogue adds it; `direct`,
 /// where the kernel may write s32 C itself; `stream`, whether C is written
 /// with streaming stores; `fused_out`, a C the kernel may finish in its
 /// epilogue (full-width tiles).
@@ -501,6 +503,7 @@ fn run<A: Int8, T: Copy + Send, F>(
     ctx: &Context,
     a: &Activations<'_, A>,
     b: &PackedI8Weights,
+    col_add: Option<&[i32]>,
     c: OutPtr<T>,
     direct: Option<OutPtr<i32>>,
     finish: F,
@@ -520,15 +523,26 @@ fn run<A: Int8, T: Copy + Send, F>(
         _ => kernels.main,
     };
     // One zero point for every row (the usual case) becomes a column
-    // vector the kernels start their accumulators from.
+    // vector the kernels start their accumulators from, and so does
+    // `col_add` (wrapping, as the sums: the same bits as adding it last).
     let za_uniform = a.za.iter().all(|&z| z == a.za[0]);
-    let colfix: Option<Vec<i32>> = (a.max_abs_za != 0 && za_uniform).then(|| {
+    let za_col = a.max_abs_za != 0 && za_uniform;
+    let colfix: Option<Vec<i32>> = (za_col || col_add.is_some()).then(|| {
+        let add = col_add.unwrap_or(&[]);
         b.colsum
             .iter()
-            .map(|&s| s.wrapping_mul(a.za[0]).wrapping_neg())
+            .enumerate()
+            .map(|(j, &s)| {
+                let z = if za_col {
+                    s.wrapping_mul(a.za[0]).wrapping_neg()
+                } else {
+                    0
+                };
+                z.wrapping_add(add.get(j).copied().unwrap_or(0))
+            })
             .collect()
     });
-    let corr = (a.max_abs_za != 0 || b.max_abs_zb != 0).then(|| Correction {
+    let corr = (a.max_abs_za != 0 || b.max_abs_zb != 0 || colfix.is_some()).then(|| Correction {
         k: b.k as i32,
         za: &a.za,
         za_rows: a.max_abs_za != 0 && !za_uniform,
@@ -616,6 +630,7 @@ pub(crate) fn igemm_checked_run<A: Int8>(
                 ctx,
                 pa,
                 b,
+                None,
                 OutPtr::new(&mut c, add),
                 direct,
                 store,
@@ -705,7 +720,7 @@ pub(crate) fn igemm_checked_run<A: Int8>(
                 hi,
                 stream,
             });
-            run(ctx, pa, b, cp, None, finish, stream, fused.as_ref());
+            run(ctx, pa, b, None, cp, None, finish, stream, fused.as_ref());
         }
         Output::U8 { mut c, requantize } => {
             let (lo, hi) = requant_bounds::<u8>(&requantize)?;
@@ -780,11 +795,11 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
         } = tile;
         let one_byte = std::mem::size_of::<T>() == 1;
         if let (Some(f), Some(dst), true) = (store, tile.vector_dst(c), one_byte) {
-            let bias = p.bias.map_or(std::ptr::null(), |bb| bb[j..j + cols].as_ptr());
             let col_scale = &scale[j..j + cols];
             // SAFETY: the store belongs to an available level; the tile holds `rows` rows of `cols` at stride `ld`
-            // (checked), the scale and bias `cols` entries (sliced); `T` is u8 or i8 (one byte), and the driver hands
-            // this task the in-range, unit-column-stride block (i, j) of C alone; `lo ≤ hi` bound the output type.
+            // (checked), the scale `cols` entries (sliced), no bias (null; the sums hold it); `T` is u8 or i8 (one
+            // byte), and the driver hands this task the in-range, unit-column-stride block (i, j) of C alone;
+            // `lo ≤ hi` bound the output type.
             unsafe {
                 f(
                     rows,
@@ -792,7 +807,7 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
                     tile.t.as_ptr(),
                     ld,
                     col_scale.as_ptr(),
-                    bias,
+                    std::ptr::null(),
                     p.zero_point,
                     lo,
                     hi,
@@ -803,16 +818,7 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
             return;
         }
         let t = tile.t;
-        pipeline::requantize_tile(
-            t,
-            ld,
-            rows,
-            &scale[j..j + cols],
-            p.bias.map(|bb| &bb[j..j + cols]),
-            p.zero_point,
-            lo,
-            hi,
-        );
+        pipeline::requantize_tile(t, ld, rows, &scale[j..j + cols], p.zero_point, lo, hi);
         let mut out = [T::default(); MAX_TILE];
         conv(t, &mut out[..rows * ld]);
         c.store(i, j, rows, cols, &out, ld);
@@ -824,13 +830,14 @@ fn requant_out<A: Int8, T: Copy + Default + Send>(
         out: c.ptr.cast::<u8>(),
         rs: c.rs,
         scale: &scale,
-        bias: p.bias,
         zp: p.zero_point,
         lo,
         hi,
         // No scale of magnitude 1 or more (or NaN): see `TileRequant::hi_bytes`.
         small_scales: scale.iter().all(|s| s.abs() < 1.0),
     });
-    run(ctx, pa, b, c, None, finish, false, fused.as_ref());
+    // The bias starts the accumulators (`col_add`): the tiles reach both
+    // stores with it already added.
+    run(ctx, pa, b, p.bias, c, None, finish, false, fused.as_ref());
     Ok(())
 }

@@ -161,9 +161,10 @@ pub(crate) fn dequantize_tile(
 const MAGIC: f32 = 12_582_912.0;
 const MAGIC_BITS: i32 = 0x4B40_0000;
 
-/// Requantizes an `m × n` tile in place (`n = scale.len()`): `t = v + bias_j`
-/// (wrapping), `y = round_half_even((t as f32)·scale_j)`, clamped to
-/// `[lo − zp, hi − zp]`, plus `zp`.
+/// Requantizes an `m × n` tile in place (`n = scale.len()`):
+/// `y = round_half_even((v as f32)·scale_j)`, clamped to `[lo − zp, hi − zp]`,
+/// plus `zp`. (An integer bias is in `v` already: the GEMM starts its
+/// accumulators from it.)
 #[allow(clippy::too_many_arguments)]
 #[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma",))]
 pub(crate) fn requantize_tile(
@@ -171,7 +172,6 @@ pub(crate) fn requantize_tile(
     ldt: usize,
     m: usize,
     scale: &[f32],
-    bias: Option<&[i32]>,
     zp: i32,
     lo: i32,
     hi: i32,
@@ -181,11 +181,6 @@ pub(crate) fn requantize_tile(
     let fhi = (hi - zp) as f32;
     for r in 0..m {
         let row = &mut tile[r * ldt..r * ldt + n];
-        if let Some(b) = bias {
-            for (v, &bj) in row.iter_mut().zip(b) {
-                *v = v.wrapping_add(bj);
-            }
-        }
         for (v, &s) in row.iter_mut().zip(scale) {
             // Clamping before rounding is the same as after (the bounds are
             // integers). |y| ≤ 510 < 2^22, so adding 1.5·2^23 rounds y to an

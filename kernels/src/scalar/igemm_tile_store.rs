@@ -116,8 +116,7 @@ impl TileCorrection {
 
 /// The requantizing epilogue a kernel with a fused 8-bit output applies to
 /// its (corrected) tile instead of storing s32: for row `r`, column `j`,
-/// `t = v + bias_j` (wrapping; no bias when `bias` is null),
-/// `y = min(max((t as f32)·scale_j, lo − zp), hi − zp)`, rounded half to
+/// `y = min(max((v as f32)·scale_j, lo − zp), hi − zp)`, rounded half to
 /// even, `+ zp`, stored as one byte at `out + r·rso + j` (the u8 result, or
 /// the s8 one read as i8, for `[lo, hi]` within that type's range).
 #[derive(Clone, Copy, Debug)]
@@ -126,10 +125,9 @@ pub struct TileRequant {
     pub out: *mut u8,
     /// Output row stride (bytes).
     pub rso: usize,
-    /// Per tile column.
+    /// Per tile column. (No bias: an integer bias is added to the sums
+    /// before the epilogue, by starting the accumulators from it.)
     pub scale: *const f32,
-    /// Per tile column, or null.
-    pub bias: *const i32,
     /// Output zero point.
     pub zp: i32,
     /// Lowest output value.

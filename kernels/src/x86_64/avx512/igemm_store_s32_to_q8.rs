@@ -209,8 +209,7 @@ impl Narrow {
 /// declines to inline a function this size into 42 kernel instantiations).
 ///
 /// Expand only in an unsafe context of a function with `avx512f,avx512bw`
-/// whose caller guarantees: `$rq.scale` (and `$rq.bias` unless null)
-/// readable for 32 columns; `$rq.out + r·$rq.rso` writable for 32 bytes,
+/// whose caller guarantees: `$rq.scale` readable for 32 columns; `$rq.out + r·$rq.rso` writable for 32 bytes,
 /// `r < $m`; `$rq.lo ≤ $rq.hi` with `$rq.zp` between them, all three within
 /// u8's range or all within i8's.
 macro_rules! requant_rows_32_zmm {
@@ -220,18 +219,10 @@ macro_rules! requant_rows_32_zmm {
         let rq: &$crate::scalar::igemm_tile_store::TileRequant = $rq;
         let nw = Narrow::new(rq.zp, rq.lo, rq.hi);
         let (s0, s1) = (_mm512_loadu_ps(rq.scale), _mm512_loadu_ps(rq.scale.add(16)));
-        let (b0, b1) = if rq.bias.is_null() {
-            (_mm512_setzero_si512(), _mm512_setzero_si512())
-        } else {
-            (
-                _mm512_loadu_si512(rq.bias.cast()),
-                _mm512_loadu_si512(rq.bias.add(16).cast()),
-            )
-        };
         let row = |r: usize| {
             [
-                nw.scaled::<$hi_f32>(_mm512_add_epi32(sums[r][0], b0), s0),
-                nw.scaled::<$hi_f32>(_mm512_add_epi32(sums[r][1], b1), s1),
+                nw.scaled::<$hi_f32>(sums[r][0], s0),
+                nw.scaled::<$hi_f32>(sums[r][1], s1),
             ]
         };
         let signed = rq.hi <= 127;
