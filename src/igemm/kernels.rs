@@ -73,7 +73,9 @@ pub struct IgemmKernels {
     /// The exact kernel for panels the chain could saturate on
     /// (`None` on VNNI levels, where `main` is exact).
     pub exact: Option<IgemmUkernel>,
-    /// An alternative main kernel (the ymm `vpdpbusd` on AVX-512 VNNI).
+    /// An alternative main kernel on the same panels (the ymm `vpdpbusd`
+    /// on AVX-512 VNNI): what one-row calls run, and every call with
+    /// [`KernelPreference::Ymm`](crate::igemm::KernelPreference::Ymm).
     pub alt: Option<IgemmUkernel>,
     /// Vectorized output-pipeline stores and A packing, where the level
     /// has them.
