@@ -218,13 +218,11 @@ impl IgemmKernels {
                         ..ukr!(k::avx512vnni, igemm_u8s8s32_14x32_avx512vnni, 14, 32, false)
                     },
                     exact: None,
-                    alt: Some(ukr!(
-                        k::avx512vnni,
-                        igemm_u8s8s32_6x32_avx512vnni_ymm,
-                        6,
-                        32,
-                        false
-                    )),
+                    alt: Some(IgemmUkernel {
+                        f_q8: Some(k::avx512vnni::igemm_u8s8s32_6x32_avx512vnni_ymm_q8),
+                        f_f32: Some(k::avx512vnni::igemm_u8s8s32_6x32_avx512vnni_ymm_f32),
+                        ..ukr!(k::avx512vnni, igemm_u8s8s32_6x32_avx512vnni_ymm, 6, 32, false)
+                    }),
                     helpers: Helpers::select(isa),
                 },
             }

@@ -6,7 +6,10 @@ pub use igemm_u8s8s32_14x32::{
     igemm_u8s8s32_14x32_avx512vnni, igemm_u8s8s32_14x32_avx512vnni_f32, igemm_u8s8s32_14x32_avx512vnni_q8,
     igemm_u8s8s32_14x32_avx512vnni_stream,
 };
-pub use igemm_u8s8s32_6x32_ymm::igemm_u8s8s32_6x32_avx512vnni_ymm;
+pub use igemm_u8s8s32_6x32_ymm::{
+    igemm_u8s8s32_6x32_avx512vnni_ymm, igemm_u8s8s32_6x32_avx512vnni_ymm_f32,
+    igemm_u8s8s32_6x32_avx512vnni_ymm_q8,
+};
 
 pub mod dot_s8;
 pub mod dot_u8;
