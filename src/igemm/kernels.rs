@@ -235,7 +235,8 @@ impl IgemmKernels {
     pub fn names(&self) -> Vec<(&'static str, &'static str)> {
         let mut v = vec![("igemm_u8s8s32", self.main.name)];
         v.extend(self.exact.map(|k| ("igemm_u8s8s32_exact", k.name)));
-        v.extend(self.alt.map(|k| ("igemm_u8s8s32_alt", k.name)));
+        // The alternative kernel is what one-row calls (matrix × vector) run.
+        v.extend(self.alt.map(|k| ("igemm_u8s8s32_gemv", k.name)));
         v
     }
 }
