@@ -15,7 +15,16 @@
 //! result fits) to each tile in registers, before storing it: a zero point
 //! shared by all rows makes `−za'·colsum` the accumulators' start value, so
 //! it costs nothing in the K loop, and raw s32 output is written to C once,
-//! by the kernel.
+//! by the kernel. A requantized output's integer bias joins that start
+//! value too.
+//!
+//! # One row: the weights stream
+//!
+//! A one-row call (matrix × vector) reads every weight once, so it runs at
+//! the speed the packed weights stream in from cache or memory: its
+//! activation panel is one row tall, and on `avx512vnni` it runs the ymm
+//! kernel, whose 256-bit loads stream faster than 512-bit ones (Zen 4,
+//! 1×4096×4096 from L3, one thread: about 170 GOP/s, ~85 GB/s of weights).
 //!
 //! # Large outputs: align C to 64 bytes
 //!
