@@ -486,6 +486,64 @@ fn every_kernel_variant_matches() {
     }
 }
 
+/// One-row calls (matrix × vector) on every level, through every output:
+/// whole panels run the level's one-row kernel with its fused epilogues
+/// (the ymm kernel on avx512vnni), the partial last panel the stores; the
+/// requantize bias starts the accumulators, with a zero point on each side.
+#[test]
+fn one_row_calls_match_oracle_for_every_output() {
+    let (m, n, k) = (1, 77, 70);
+    let av: Vec<u8> = (0..m * k).map(|i| (i * 113 % 256) as u8).collect();
+    let bv: Vec<i8> = (0..k * n).map(|i| (i * 71 % 256) as u8 as i8).collect();
+    let (a, b) = (rm(&av, m, k), rm(&bv, k, n));
+    let zb = WeightZeroPoint::PerTensor(5);
+    let want = oracle::igemm_s32(a, 100, b, &zb, Saturation::Exact);
+    let scales: Vec<f32> = (0..n).map(|j| 0.0004 + j as f32 * 0.00003).collect();
+    let ibias: Vec<i32> = (0..n).map(|j| j as i32 * 53 - 2000).collect();
+    let fbias: Vec<f32> = (0..n).map(|j| j as f32 * 0.25 - 9.0).collect();
+    for isa in Isa::available() {
+        let c = ctx(isa, 1);
+        let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();
+        let mut got = vec![0i32; n];
+        igemm(&c, a, 100, &p, s32_out(&mut got, m, n)).unwrap();
+        assert_eq!(got, want, "{isa} s32");
+        for bias in [None, Some(&ibias[..])] {
+            let rq = Requantize {
+                bias,
+                relu: true,
+                ..Requantize::new(Scale::PerColumn(&scales), 7)
+            };
+            let mut q = vec![0u8; n];
+            let out = Output::U8 {
+                c: MatMut::row_major(&mut q, m, n).unwrap(),
+                requantize: rq,
+            };
+            igemm(&c, a, 100, &p, out).unwrap();
+            for (j, &w) in want.iter().enumerate() {
+                assert_eq!(
+                    q[j] as i32,
+                    oracle::requantize_one(w, j, &rq, 0, 255),
+                    "{isa} u8 {bias:?} {j}"
+                );
+            }
+        }
+        let dq = Dequantize {
+            bias: Some(&fbias),
+            ..Dequantize::new(Scale::PerColumn(&scales))
+        };
+        let mut f = vec![0f32; n];
+        let out = Output::F32 {
+            c: MatMut::row_major(&mut f, m, n).unwrap(),
+            dequantize: dq,
+        };
+        igemm(&c, a, 100, &p, out).unwrap();
+        for (j, &w) in want.iter().enumerate() {
+            let wf = oracle::dequantize_one(w, j, &dq.scale, dq.bias, dq.activation);
+            assert_eq!(f[j].to_bits(), wf.to_bits(), "{isa} f32 {j}");
+        }
+    }
+}
+
 /// AVX-VNNI (VEX vpdpbusd) is compiled and dispatched; its check runs where
 /// the CPU has it.
 #[test]
