@@ -442,9 +442,10 @@ macro_rules! igemm_dot_kernel {
                 $(#[$qdoc])*
                 $qname, $feat, OUT_Q8,
                 rq: TileRequant, (Some(rq), None),
-                /// `rq.scale` readable for `NR` columns, `rq.out + r·rq.rso` writable for `NR` bytes
-                /// (`r < m`), `rq.lo ≤ rq.hi` with `rq.zp` between them, all
-                /// three within u8's range or all within i8's.
+                /// `rq.scale` readable for `NR` columns, `rq.out + r·rq.rso`
+                /// writable for `NR` bytes (`r < m`), `rq.lo ≤ rq.hi` with
+                /// `rq.zp` between them, all three within u8's range or all
+                /// within i8's.
                 hi_bytes: OUT_Q8_HI_BYTES,
             }
         )?

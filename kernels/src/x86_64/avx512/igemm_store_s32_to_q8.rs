@@ -209,9 +209,10 @@ impl Narrow {
 /// declines to inline a function this size into 42 kernel instantiations).
 ///
 /// Expand only in an unsafe context of a function with `avx512f,avx512bw`
-/// whose caller guarantees: `$rq.scale` readable for 32 columns; `$rq.out + r·$rq.rso` writable for 32 bytes,
-/// `r < $m`; `$rq.lo ≤ $rq.hi` with `$rq.zp` between them, all three within
-/// u8's range or all within i8's.
+/// whose caller guarantees: `$rq.scale` readable for 32 columns;
+/// `$rq.out + r·$rq.rso` writable for 32 bytes, `r < $m`; `$rq.lo ≤ $rq.hi`
+/// with `$rq.zp` between them, all three within u8's range or all within
+/// i8's.
 macro_rules! requant_rows_32_zmm {
     ($sums:expr, $rq:expr, $m:expr, $hi_f32:literal) => {{
         use $crate::x86_64::avx512::igemm_store_s32_to_q8::Narrow;
