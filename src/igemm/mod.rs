@@ -531,7 +531,7 @@ fn run<A: Int8, T: Copy + Send, F>(
     let ph = panel_rows(m, kernels.a_panel_rows);
     // A single row streams the weights through 2 vpdpbusd per 128 bytes:
     // the ymm kernel's 256-bit loads stream them faster than 512-bit ones
-    // (Zen 4, 1×4096×4096 from L3: +3–5%; a 2-row call is already faster
+    // (Zen 4, 1×4096×4096 from L3: +3–8% by output; a 2-row call is faster
     // with zmm).
     let main = match (b.preference, kernels.alt) {
         (KernelPreference::Ymm, Some(alt)) => alt,
