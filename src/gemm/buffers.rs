@@ -126,6 +126,9 @@ pub(crate) const SLOT_B: u8 = 1;
 pub(crate) const SLOT_TILE: u8 = 2;
 /// Slot of a thread's one-row staging buffer (packers that gather a row).
 pub(crate) const SLOT_ROW: u8 = 3;
+/// Slot of a call's per-column terms (the INT8 GEMM's accumulator start
+/// values), held by the calling thread while the call runs.
+pub(crate) const SLOT_COLS: u8 = 4;
 
 type Entry = (TypeId, u8, Box<dyn Any>);
 

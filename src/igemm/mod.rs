@@ -69,7 +69,7 @@ pub use pack::{PackOptions, PackedI8Weights, MAX_K};
 pub use pipeline::{Activation, Dequantize, Output, Requantize, Scale};
 
 use crate::error::{Error, Result};
-use crate::gemm::{self, BOperand, Problem, TileSink};
+use crate::gemm::{self, buffers, BOperand, Problem, TileSink};
 use crate::{Context, MatMut, MatRef};
 use kernels::{panel_rows, Correction, FusedOut, IgemmTile, MAX_TILE, MAX_TILE_ROWS};
 use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
@@ -543,20 +543,19 @@ fn run<A: Int8, T: Copy + Send, F>(
     // `col_add` (wrapping, as the sums: the same bits as adding it last).
     let za_uniform = a.za.iter().all(|&z| z == a.za[0]);
     let za_col = a.max_abs_za != 0 && za_uniform;
-    let colfix: Option<Vec<i32>> = (za_col || col_add.is_some()).then(|| {
+    // (In this thread's buffer pool: no allocation per call.)
+    let colfix = (za_col || col_add.is_some()).then(|| {
         let add = col_add.unwrap_or(&[]);
-        b.colsum
-            .iter()
-            .enumerate()
-            .map(|(j, &s)| {
-                let z = if za_col {
-                    s.wrapping_mul(a.za[0]).wrapping_neg()
-                } else {
-                    0
-                };
-                z.wrapping_add(add.get(j).copied().unwrap_or(0))
-            })
-            .collect()
+        let mut fix = buffers::take::<i32>(buffers::SLOT_COLS, b.colsum.len());
+        for (j, (d, &s)) in fix.iter_mut().zip(&b.colsum).enumerate() {
+            let z = if za_col {
+                s.wrapping_mul(a.za[0]).wrapping_neg()
+            } else {
+                0
+            };
+            *d = z.wrapping_add(add.get(j).copied().unwrap_or(0));
+        }
+        fix
     });
     let corr = (a.max_abs_za != 0 || b.max_abs_zb != 0 || colfix.is_some()).then(|| Correction {
         k: b.k as i32,
