@@ -9,7 +9,7 @@
 //!   in-cache problems: the strided rows kernels ([`gemm_unpacked`]).
 
 use crate::error::{Error, Result};
-use crate::gemm::blocking::Blocking;
+use crate::gemm::blocking;
 use crate::gemm::partition::{split, Grid};
 use crate::gemm::{self, buffers, BOperand, Microkernel, PackA, PackB, PackedB, Problem, TileSink};
 use crate::isa::Isa;
@@ -96,17 +96,6 @@ pub struct SgemmKernels {
 /// `(src, lda, kc, dst)`: packs MR rows of a row-major A (row `i` at
 /// `src + i·lda`, `kc` elements) into one `[p][MR]` panel at `dst`.
 type PackARowsFn = unsafe fn(*const f32, usize, usize, *mut f32);
-
-/// Whether A and B together take at most half of L2: then the unpacked
-/// path reads both straight from cache and packing would only add work.
-fn fits_in_cache(ctx: &Context, m: usize, k: usize, n: usize) -> bool {
-    fits_in(ctx, m, k, n, 2)
-}
-
-/// Whether A and B together take at most `L2 / share`.
-fn fits_in(ctx: &Context, m: usize, k: usize, n: usize, share: usize) -> bool {
-    (m * k).saturating_add(k * n).saturating_mul(4) <= ctx.cache_sizes().l2 / share
-}
 
 /// Up to this many rows of A, a row-major (or prepacked) B is streamed
 /// unpacked (by the small-M, GEMV or strided rows kernels) instead of being
@@ -732,7 +721,9 @@ pub fn sgemm(
         return Ok(());
     }
     let share = kern.row_major_b_l2_share;
-    if b.is_row_contiguous() && (a.rows() <= SMALL_M || fits_in(ctx, a.rows(), k, b.cols(), share)) {
+    if b.is_row_contiguous()
+        && (a.rows() <= SMALL_M || blocking::f32_fits_l2(ctx.cache_sizes(), a.rows(), k, b.cols(), share))
+    {
         gemm_unpacked(ctx, kern, alpha, a, UnpackedB::RowMajor(b), beta, &mut c);
         return Ok(());
     }
@@ -782,7 +773,7 @@ pub fn sgemm_packed(
     }
     // Small M, or operands already in cache: no A packing (as `sgemm` does
     // for a row-major B); the packed B is read in its own K blocks.
-    if m <= SMALL_M || fits_in_cache(ctx, m, k, n) {
+    if m <= SMALL_M || blocking::f32_fits_l2(ctx.cache_sizes(), m, k, n, 2) {
         gemm_unpacked(ctx, kern, alpha, a, UnpackedB::Packed(b), beta, &mut c);
         return Ok(());
     }
@@ -824,17 +815,11 @@ impl PackedB<f32> {
     /// ```
     pub fn new(ctx: &Context, b: MatRef<'_, f32>) -> Result<PackedB<f32>> {
         let kern = &ctx.kernels().sgemm;
-        // K blocks twice as deep as a per-call pack takes (B micro-panel 4×
-        // L1d): a prepacked B costs nothing to pack, so only the halved
-        // passes over C and kernel entries count. Zen 4, 1 thread, ms
-        // (2× → 4×): 128×4096×1024 9.86 → 9.76, 1024³ 19.46 → 19.02,
-        // 16×4096×4096 5.87 → 5.78.
-        let blk = Blocking::derive(ctx.cache_sizes(), kern.mr, kern.nr, 1, 4, 4, 4);
-        let kc = blk.fit(1, 1, b.rows(), kern.mr, kern.nr, 1).kc;
+        let kc = blocking::prepacked_f32_kc(ctx.cache_sizes(), kern.mr, kern.nr, b.rows());
         PackedB::pack_with(
             b.rows(),
             b.cols(),
-            kc.max(1),
+            kc,
             kern.nr,
             1,
             kern.isa,
@@ -848,10 +833,6 @@ impl PackedB<f32> {
 /// rows at a time by the strided rows kernels) serves a GEMM; from here to
 /// [`SMALL_M`] rows, with a row-major B, the small-M path ([`gemm_small_m`]).
 const GEMV_M: usize = 4;
-
-/// Depth of a K block of the small-M path. Measured on Zen 4, 16×4096×4096
-/// (GFLOP/s): kc 32 ≈ 53, 64 ≈ 69, 128 ≈ 86, 256 ≈ 92, 512 ≈ 94, 1024 ≈ 63.
-const SMALL_M_KC: usize = 512;
 
 /// The small-M path (`GEMV_M < m ≤ SMALL_M`, row-major B; see
 /// [`SgemmKernels::small_m`]): A is packed into `[p][MR]` panels per K
@@ -882,7 +863,7 @@ fn gemm_small_m(
     // the first group streams each B strip from memory, the others find it
     // in L1 (hence the shorter K blocks then).
     let groups = m.div_ceil(bs.mr);
-    let kc = if groups > 1 { SPLIT_ROWS_KC } else { SMALL_M_KC };
+    let kc = blocking::small_m_kc(groups);
     let sink = SinkF32::new(c, beta);
     // Threads split N in units of the main tile's NR (a multiple of nr).
     let grid = Grid::new(m, n, k, bs.mr, kern.nr, ctx.num_threads());
@@ -939,12 +920,6 @@ fn gemm_small_m(
         }
     });
 }
-
-/// Output columns per row-sweep block (Y: `m` rows of them, 16 to 64 KiB,
-/// in L1 or L2 while B's rows stream past). Each B row is read in runs of
-/// this many floats: measured on Zen 4, 4×4096×4096: 1024 (one 4 KiB page
-/// per run) 23 GFLOP/s, 4096 35, 8192 34.
-const SWEEP_COLS: usize = 4096;
 
 /// The frame of the GEMV paths (`m ≤ GEMV_M`): N is split over the threads
 /// on NR boundaries, each task's columns go in blocks of at most `block`,
@@ -1027,7 +1002,7 @@ fn gemv(
         Gemv::Sweep(sw) => {
             debug_assert!(b.is_row_contiguous());
             let (bdata, rsb) = (b.as_slice(), b.row_stride());
-            gemv_blocks(ctx, alpha, beta, c, k, SWEEP_COLS, |j0, w, y| {
+            gemv_blocks(ctx, alpha, beta, c, k, blocking::SWEEP_COLS, |j0, w, y| {
                 y.fill(0.0);
                 let mut p = 0;
                 while p < k {
@@ -1057,7 +1032,7 @@ fn gemv(
         }
         Gemv::Dots(scan) => {
             debug_assert!(b.row_stride() == 1);
-            let block = ((ctx.cache_sizes().l2 / 2) / (4 * k).max(1)).clamp(1, 1024);
+            let block = blocking::dots_cols(ctx.cache_sizes(), k);
             let (bdata, csb) = (b.as_slice(), b.col_stride());
             gemv_blocks(ctx, alpha, beta, c, k, block, |j0, w, out| {
                 // A's rows, contiguous (copied when A has a column stride).
@@ -1090,22 +1065,6 @@ enum UnpackedB<'a> {
     Packed(&'a PackedB<f32>),
 }
 
-/// Depth of one pass of the row-major GEMV: this many rows of B are streamed
-/// side by side (sequentially, so the hardware prefetchers follow them) across
-/// all of the task's columns, while each C strip is loaded and stored once per
-/// pass. Measured on Zen 4 for 1×4096×4096: 8 rows ≈ 10.6 GFLOP/s, 4 ≈ 9.2,
-/// 16 ≈ 8.1, 128 ≈ 5.1 (long strides across many rows defeat the prefetchers).
-const GEMV_KC: usize = 8;
-
-/// Depth of one pass of the row-major unpacked path when the rows take more
-/// than one MR chunk (M = MR+1..=16): the first chunk streams the B strip
-/// (`kc × NR`, 16 KiB) from memory with software prefetch, the others reread
-/// it from L1, so a deeper pass loads and stores C less often at no cost in B
-/// traffic. Measured on Zen 4, 16×4096×4096: kc 16 ≈ 54 GFLOP/s, 64 ≈ 66,
-/// 128 ≈ 67, 256 ≈ 63 (for one chunk, M ≤ MR, kc 16 stays best: 8 rows at
-/// kc 128 drop from 46 to 33).
-const SPLIT_ROWS_KC: usize = 128;
-
 /// The unpacked path: `C ← alpha·A·B + beta·C` with the strided rows
 /// kernels, for small M (≤ [`SMALL_M`]: GEMV and friends) or operands that
 /// already sit in cache. Neither A nor B is packed (only a last partial
@@ -1126,10 +1085,9 @@ fn gemm_unpacked(
     let (m, k, n, nr) = (a.rows(), a.cols(), c.cols(), kern.nr);
     let sink = SinkF32::new(c, beta);
     let kc = match &b {
-        UnpackedB::RowMajor(_) if fits_in(ctx, m, k, n, kern.row_major_b_l2_share) => k,
-        UnpackedB::RowMajor(_) if m <= 4 => GEMV_KC,
-        UnpackedB::RowMajor(_) if m <= kern.mr => 2 * GEMV_KC,
-        UnpackedB::RowMajor(_) => SPLIT_ROWS_KC,
+        UnpackedB::RowMajor(_) => {
+            blocking::unpacked_row_major_kc(ctx.cache_sizes(), m, k, n, kern.mr, kern.row_major_b_l2_share)
+        }
         UnpackedB::Packed(pb) => pb.kc(),
     };
     let grid = Grid::new(m, n, k, kern.mr, nr, ctx.num_threads());

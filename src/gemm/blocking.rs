@@ -15,6 +15,7 @@
 //! [`Blocking::fit`] then balances the blocks over a concrete problem so the
 //! last block is not a sliver (e.g. K = 300 with KC = 256 becomes 2 × 150).
 
+use super::partition::Grid;
 use crate::context::CacheSizes;
 
 /// Block sizes of the GEMM loop nest, in elements (rows, columns, depth).
@@ -80,6 +81,232 @@ impl Blocking {
             kc: even(k, self.kc, k_unit),
         }
     }
+}
+
+/// A microkernel's shape as the blocking sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Geometry {
+    /// Rows of a tile (INT8: the packed A panel's rows).
+    pub mr: usize,
+    /// Columns of a tile.
+    pub nr: usize,
+    /// K is consumed (and padded) in units of this many elements.
+    pub k_unit: usize,
+    /// Bytes of a packed A element.
+    pub a_bytes: usize,
+    /// Bytes of a packed B element.
+    pub b_bytes: usize,
+}
+
+/// How the call gets its B.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum BKind {
+    /// Packed block by block during the call (its K blocks are ours to choose).
+    Pack,
+    /// Packed beforehand in K blocks of `kc`.
+    Prepacked {
+        /// Depth of the prepacked K blocks.
+        kc: usize,
+    },
+}
+
+/// One driver call, as the blocking sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Request {
+    /// The kernel's shape.
+    pub geometry: Geometry,
+    /// Rows of C.
+    pub m: usize,
+    /// Columns of C.
+    pub n: usize,
+    /// Depth.
+    pub k: usize,
+    /// Threads the call may use.
+    pub threads: usize,
+    /// Where B comes from.
+    pub b: BKind,
+    /// K blocks at least `min(x, K)` deep (`None`: from the caches).
+    pub kc_at_least: Option<usize>,
+}
+
+/// The order of a task's loop nest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LoopOrder {
+    /// The task's rows fit one A block: KC → (pack A once) → NC → tiles.
+    OneABlock,
+    /// NC → KC → MC, the Goto/BLIS order.
+    Classic,
+}
+
+/// Everything the driver needs to know about block sizes for one call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Plan {
+    /// MC, NC, KC for every task.
+    pub blocks: Blocking,
+    /// The thread grid over C.
+    pub grid: Grid,
+}
+
+impl Plan {
+    /// The loop order of a task with `rows` rows of C.
+    pub(crate) fn order(&self, rows: usize) -> LoopOrder {
+        if rows <= self.blocks.mc {
+            LoopOrder::OneABlock
+        } else {
+            LoopOrder::Classic
+        }
+    }
+}
+
+/// The block sizes and thread grid of one driver call.
+pub(crate) fn plan(caches: CacheSizes, r: &Request) -> Plan {
+    let Geometry {
+        mr,
+        nr,
+        k_unit: ku,
+        a_bytes: a_size,
+        b_bytes: b_size,
+    } = r.geometry;
+    let p = r;
+    let derive = |l1_multiple| Blocking::derive(caches, mr, nr, ku, a_size, b_size, l1_multiple);
+    let mut blk = derive(2);
+    let kc_caches = blk.kc;
+    if let Some(kmin) = p.kc_at_least {
+        blk.kc = blk.kc.max(round_up(kmin.min(p.k), ku));
+    }
+    let grid = Grid::new(p.m, p.n, p.k, mr, nr, p.threads);
+    // Block sizes for the per-task sub-problems.
+    let sub_m = p.m.div_ceil(grid.tm);
+    let sub_n = p.n.div_ceil(grid.tn);
+    // Rows at most 1/16 past one A block still take one (the A block then
+    // fills a little over half of L2): splitting them would leave the
+    // one-A-block order, with its B packed while computing, for the
+    // classic one (Zen 4, AVX2, 128×4096×1024 against an MC of 126: 83 →
+    // 100 GFLOP/s).
+    // (`base`: the A block's row limit before `fit` balanced it.)
+    let stretch = |rows: usize, mut f: Blocking, base: usize| {
+        if ku == 1 && rows > f.mc && rows <= base + base / 16 {
+            f.mc = round_up(rows, mr);
+        }
+        f
+    };
+    let mut fit = stretch(sub_m, blk.fit(sub_m, sub_n, p.k, mr, nr, ku), blk.mc);
+    // Deeper K blocks when the whole problem runs in the classic order
+    // (several A blocks) and B is packed here, so its K blocks are ours to
+    // choose. Decided on the whole M, never on a task's share: the K blocks
+    // (the summation order) must not depend on the thread count.
+    let packs_b = matches!(p.b, BKind::Pack);
+    let whole = stretch(p.m, blk.fit(p.m, p.n, p.k, mr, nr, ku), blk.mc);
+    if ku == 1 && packs_b && p.kc_at_least.is_none() && p.m > whole.mc {
+        fit = derive(4).fit(sub_m, sub_n, p.k, mr, nr, ku);
+    }
+    if sub_m <= fit.mc {
+        // One A block per task: each packed B block is used by one pass
+        // only, so keep it in L2 (packed and consumed while still hot)
+        // rather than sizing it for L3.
+        let l2_cols = (caches.l2 / 2) / (fit.kc * b_size).max(1);
+        fit.nc = fit.nc.min((l2_cols / nr * nr).max(nr));
+    }
+    if let BKind::Prepacked { kc } = p.b {
+        fit.kc = kc;
+    }
+    if fit.kc > kc_caches {
+        // K blocks deeper than the caches suggest (`kc_at_least`, or a B
+        // prepacked over all of K): shrink MC so the A block still takes
+        // half of L2, and keep a one-pass B block in the other half.
+        let a_bytes = a_size;
+        let mc_max = ((caches.l2 / 2) / (fit.kc * a_bytes).max(1) / mr * mr).max(mr);
+        let deep = Blocking { mc: mc_max, ..fit };
+        // Stretched as above: 128 rows against an MC of 126 stay one A
+        // block (Zen 4, f32 128×4096×1024 with B packed over K = 1024:
+        // 98.7 → 106 GFLOP/s).
+        fit.mc = stretch(sub_m, deep.fit(sub_m, sub_n, p.k, mr, nr, ku), mc_max).mc;
+        if sub_m <= fit.mc {
+            let l2_cols = (caches.l2 / 2) / (fit.kc * b_size).max(1);
+            fit.nc = fit.nc.min((l2_cols / nr * nr).max(nr));
+        }
+    }
+    Plan { blocks: fit, grid }
+}
+
+/// K-block depth of an f32 B prepacked for an `mr × nr` kernel
+/// ([`crate::PackedB`]), for a B of `k` rows.
+pub(crate) fn prepacked_f32_kc(caches: CacheSizes, mr: usize, nr: usize, k: usize) -> usize {
+    // K blocks twice as deep as a per-call pack takes (B micro-panel 4×
+    // L1d): a prepacked B costs nothing to pack, so only the halved
+    // passes over C and kernel entries count. Zen 4, 1 thread, ms
+    // (2× → 4×): 128×4096×1024 9.86 → 9.76, 1024³ 19.46 → 19.02,
+    // 16×4096×4096 5.87 → 5.78.
+    let blk = Blocking::derive(caches, mr, nr, 1, 4, 4, 4);
+    blk.fit(1, 1, k, mr, nr, 1).kc.max(1)
+}
+
+/// Whether an f32 A (`m × k`) and B (`k × n`) together take at most `L2 / share`.
+pub(crate) fn f32_fits_l2(caches: CacheSizes, m: usize, k: usize, n: usize, share: usize) -> bool {
+    (m * k).saturating_add(k * n).saturating_mul(4) <= caches.l2 / share
+}
+
+/// Depth of one pass of the row-major GEMV: this many rows of B are streamed
+/// side by side (sequentially, so the hardware prefetchers follow them) across
+/// all of the task's columns, while each C strip is loaded and stored once per
+/// pass. Measured on Zen 4 for 1×4096×4096: 8 rows ≈ 10.6 GFLOP/s, 4 ≈ 9.2,
+/// 16 ≈ 8.1, 128 ≈ 5.1 (long strides across many rows defeat the prefetchers).
+const GEMV_KC: usize = 8;
+
+/// Depth of one pass of the row-major unpacked path when the rows take more
+/// than one MR chunk (M = MR+1..=16): the first chunk streams the B strip
+/// (`kc × NR`, 16 KiB) from memory with software prefetch, the others reread
+/// it from L1, so a deeper pass loads and stores C less often at no cost in B
+/// traffic. Measured on Zen 4, 16×4096×4096: kc 16 ≈ 54 GFLOP/s, 64 ≈ 66,
+/// 128 ≈ 67, 256 ≈ 63 (for one chunk, M ≤ MR, kc 16 stays best: 8 rows at
+/// kc 128 drop from 46 to 33).
+const SPLIT_ROWS_KC: usize = 128;
+
+/// Depth of a K block of the small-M path. Measured on Zen 4, 16×4096×4096
+/// (GFLOP/s): kc 32 ≈ 53, 64 ≈ 69, 128 ≈ 86, 256 ≈ 92, 512 ≈ 94, 1024 ≈ 63.
+const SMALL_M_KC: usize = 512;
+
+/// Output columns per row-sweep block (Y: `m` rows of them, 16 to 64 KiB,
+/// in L1 or L2 while B's rows stream past). Each B row is read in runs of
+/// this many floats: measured on Zen 4, 4×4096×4096: 1024 (one 4 KiB page
+/// per run) 23 GFLOP/s, 4096 35, 8192 34.
+pub(crate) const SWEEP_COLS: usize = 4096;
+
+/// K-block depth of sgemm's unpacked path with a row-major B, for an
+/// `m × k × n` problem on an `mr`-row kernel that reads B in place when A
+/// and B fit `L2 / share`.
+pub(crate) fn unpacked_row_major_kc(
+    caches: CacheSizes,
+    m: usize,
+    k: usize,
+    n: usize,
+    mr: usize,
+    share: usize,
+) -> usize {
+    if f32_fits_l2(caches, m, k, n, share) {
+        k
+    } else if m <= 4 {
+        GEMV_KC
+    } else if m <= mr {
+        2 * GEMV_KC
+    } else {
+        SPLIT_ROWS_KC
+    }
+}
+
+/// K-block depth of sgemm's small-M path run as `groups` row groups.
+pub(crate) fn small_m_kc(groups: usize) -> usize {
+    if groups > 1 {
+        SPLIT_ROWS_KC
+    } else {
+        SMALL_M_KC
+    }
+}
+
+/// Columns of B per block of the dot-product GEMV (a column-major B of
+/// depth `k`): the block fits half of L2.
+pub(crate) fn dots_cols(caches: CacheSizes, k: usize) -> usize {
+    ((caches.l2 / 2) / (4 * k).max(1)).clamp(1, 1024)
 }
 
 #[cfg(test)]

@@ -104,12 +104,14 @@ pub(crate) mod buffers;
 pub(crate) mod huge_pages;
 pub(crate) mod packed;
 pub(crate) mod partition;
+#[cfg(test)]
+mod plan_golden;
 
 pub use packed::PackedB;
 
 use crate::buffer::Zeroed;
 use crate::context::Context;
-use blocking::{round_up, Blocking};
+use blocking::{round_up, LoopOrder, Plan};
 use std::ops::Range;
 
 /// A GEMM microkernel as the driver sees it: its element types, tile and
@@ -357,75 +359,35 @@ pub(crate) struct Problem<'a, K: Microkernel> {
 /// Runs the blocked GEMM over the Context's threads. `m`, `n` > 0; `k` may
 /// be 0 (one empty K block: kernels get `kcp = 0`, tiles reach the sink).
 pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
-    let (mr, nr, ku) = (ukr.mr(), ukr.nr(), ukr.k_unit());
+    let (mr, nr) = (ukr.mr(), ukr.nr());
     debug_assert!(p.m > 0 && p.n > 0);
-    let (a_size, b_size) = (
-        std::mem::size_of::<K::PackedA>(),
-        std::mem::size_of::<K::PackedB>(),
+    let plan = blocking::plan(
+        ctx.cache_sizes(),
+        &blocking::Request {
+            geometry: blocking::Geometry {
+                mr,
+                nr,
+                k_unit: ukr.k_unit(),
+                a_bytes: std::mem::size_of::<K::PackedA>(),
+                b_bytes: std::mem::size_of::<K::PackedB>(),
+            },
+            m: p.m,
+            n: p.n,
+            k: p.k,
+            threads: ctx.num_threads(),
+            b: match &p.b {
+                BOperand::Pack(_) => blocking::BKind::Pack,
+                BOperand::Prepacked(pb) => blocking::BKind::Prepacked { kc: pb.kc() },
+            },
+            kc_at_least: p.kc_at_least,
+        },
     );
-    let derive = |l1_multiple| Blocking::derive(ctx.cache_sizes(), mr, nr, ku, a_size, b_size, l1_multiple);
-    let mut blk = derive(2);
-    let kc_caches = blk.kc;
-    if let Some(kmin) = p.kc_at_least {
-        blk.kc = blk.kc.max(round_up(kmin.min(p.k), ku));
-    }
-    let grid = partition::Grid::new(p.m, p.n, p.k, mr, nr, ctx.num_threads());
-    // Block sizes for the per-task sub-problems.
-    let sub_m = p.m.div_ceil(grid.tm);
-    let sub_n = p.n.div_ceil(grid.tn);
-    // Rows at most 1/16 past one A block still take one (the A block then
-    // fills a little over half of L2): splitting them would leave the
-    // one-A-block order, with its B packed while computing, for the
-    // classic one (Zen 4, AVX2, 128×4096×1024 against an MC of 126: 83 →
-    // 100 GFLOP/s).
-    // (`base`: the A block's row limit before `fit` balanced it.)
-    let stretch = |rows: usize, mut f: Blocking, base: usize| {
-        if ku == 1 && rows > f.mc && rows <= base + base / 16 {
-            f.mc = round_up(rows, mr);
-        }
-        f
-    };
-    let mut fit = stretch(sub_m, blk.fit(sub_m, sub_n, p.k, mr, nr, ku), blk.mc);
-    // Deeper K blocks when the whole problem runs in the classic order
-    // (several A blocks) and B is packed here, so its K blocks are ours to
-    // choose. Decided on the whole M, never on a task's share: the K blocks
-    // (the summation order) must not depend on the thread count.
-    let packs_b = matches!(p.b, BOperand::Pack(_));
-    let whole = stretch(p.m, blk.fit(p.m, p.n, p.k, mr, nr, ku), blk.mc);
-    if ku == 1 && packs_b && p.kc_at_least.is_none() && p.m > whole.mc {
-        fit = derive(4).fit(sub_m, sub_n, p.k, mr, nr, ku);
-    }
-    if sub_m <= fit.mc {
-        // One A block per task: each packed B block is used by one pass
-        // only, so keep it in L2 (packed and consumed while still hot)
-        // rather than sizing it for L3.
-        let l2_cols = (ctx.cache_sizes().l2 / 2) / (fit.kc * std::mem::size_of::<K::PackedB>()).max(1);
-        fit.nc = fit.nc.min((l2_cols / nr * nr).max(nr));
-    }
-    if let BOperand::Prepacked(pb) = &p.b {
-        fit.kc = pb.kc();
-    }
-    if fit.kc > kc_caches {
-        // K blocks deeper than the caches suggest (`kc_at_least`, or a B
-        // prepacked over all of K): shrink MC so the A block still takes
-        // half of L2, and keep a one-pass B block in the other half.
-        let a_bytes = std::mem::size_of::<K::PackedA>();
-        let mc_max = ((ctx.cache_sizes().l2 / 2) / (fit.kc * a_bytes).max(1) / mr * mr).max(mr);
-        let deep = Blocking { mc: mc_max, ..fit };
-        // Stretched as above: 128 rows against an MC of 126 stay one A
-        // block (Zen 4, f32 128×4096×1024 with B packed over K = 1024:
-        // 98.7 → 106 GFLOP/s).
-        fit.mc = stretch(sub_m, deep.fit(sub_m, sub_n, p.k, mr, nr, ku), mc_max).mc;
-        if sub_m <= fit.mc {
-            let l2_cols = (ctx.cache_sizes().l2 / 2) / (fit.kc * std::mem::size_of::<K::PackedB>()).max(1);
-            fit.nc = fit.nc.min((l2_cols / nr * nr).max(nr));
-        }
-    }
+    let grid = plan.grid;
     ctx.run_parallel(grid.tasks(), |t| {
         let rows = partition::split(p.m, grid.tm, mr, t / grid.tn);
         let cols = partition::split(p.n, grid.tn, nr, t % grid.tn);
         if !rows.is_empty() && !cols.is_empty() {
-            run_block(ukr, p, fit, rows, cols);
+            run_block(ukr, p, &plan, rows, cols);
         }
         p.sink.task_done();
     });
@@ -440,11 +402,12 @@ pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
 fn run_block<K: Microkernel>(
     ukr: &K,
     p: &Problem<'_, K>,
-    blk: Blocking,
+    plan: &Plan,
     rows: Range<usize>,
     cols: Range<usize>,
 ) {
     let (mr, nr, ku) = (ukr.mr(), ukr.nr(), ukr.k_unit());
+    let blk = plan.blocks;
     let kcp_max = round_up(blk.kc, ku);
     let mut abuf = buffers::take::<K::PackedA>(buffers::SLOT_A, round_up(blk.mc, mr) * kcp_max);
     let b_len = match p.b {
@@ -480,7 +443,7 @@ fn run_block<K: Microkernel>(
             .map(|jc| (jc, blk.nc.min(cols.end - jc)))
     };
 
-    if rows.len() <= blk.mc {
+    if plan.order(rows.len()) == LoopOrder::OneABlock {
         let (ic, mcb) = (rows.start, rows.len());
         for (pc, kcb) in k_blocks() {
             let kcp = round_up(kcb, ku);
