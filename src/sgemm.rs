@@ -722,7 +722,8 @@ pub fn sgemm(
     }
     let share = kern.row_major_b_l2_share;
     if b.is_row_contiguous()
-        && (a.rows() <= SMALL_M || blocking::f32_fits_l2(ctx.cache_sizes(), a.rows(), k, b.cols(), share))
+        && (a.rows() <= SMALL_M
+            || blocking::f32_fits_l2(ctx.cache_sizes(), a.rows(), k, b.cols(), Some(share)))
     {
         gemm_unpacked(ctx, kern, alpha, a, UnpackedB::RowMajor(b), beta, &mut c);
         return Ok(());
@@ -773,7 +774,7 @@ pub fn sgemm_packed(
     }
     // Small M, or operands already in cache: no A packing (as `sgemm` does
     // for a row-major B); the packed B is read in its own K blocks.
-    if m <= SMALL_M || blocking::f32_fits_l2(ctx.cache_sizes(), m, k, n, 2) {
+    if m <= SMALL_M || blocking::f32_fits_l2(ctx.cache_sizes(), m, k, n, None) {
         gemm_unpacked(ctx, kern, alpha, a, UnpackedB::Packed(b), beta, &mut c);
         return Ok(());
     }
@@ -1002,7 +1003,7 @@ fn gemv(
         Gemv::Sweep(sw) => {
             debug_assert!(b.is_row_contiguous());
             let (bdata, rsb) = (b.as_slice(), b.row_stride());
-            gemv_blocks(ctx, alpha, beta, c, k, blocking::SWEEP_COLS, |j0, w, y| {
+            gemv_blocks(ctx, alpha, beta, c, k, blocking::sweep_cols(), |j0, w, y| {
                 y.fill(0.0);
                 let mut p = 0;
                 while p < k {

@@ -1,22 +1,114 @@
-//! Block sizes (MC, NC, KC) derived from the cache sizes in the Context.
+//! Every block size lowp's GEMMs use, chosen here and nowhere else.
+//!
+//! [`plan`] decides MC, NC, KC, the loop order and the thread grid of a
+//! driver call ([`crate::gemm::gemm`]); the functions below it give the
+//! block sizes of the paths that skip the driver (sgemm's unpacked, small-M
+//! and GEMV paths, the f32 prepacked depth, INT8 panel heights). The
+//! CPU-specific numbers they use sit in one [`Tuning`] table, one line of
+//! why per field, BLIS `config/`-style; `docs/tuning.md` ("GEMM driver and
+//! sgemm") has the measurements behind them.
 //!
 //! The Goto/BLIS reasoning, for a kernel with an `MR × NR` tile:
 //! - **KC**: long enough to amortize the C tile's load/store (once per K
 //!   block) and the kernel's entry, short enough that the B micro-panel
-//!   (`KC × NR`) stays within L1 + the L2 stream the kernel needs (a 14×32
-//!   f32 kernel reads ~7 bytes/cycle, far below L2 bandwidth):
-//!   `KC·NR·sizeof(B) ≈ 2·L1d` (measured on Zen 4: KC 512 beats 256 by ~5%;
-//!   the classic loop order takes 4·L1d, see [`Blocking::derive`]);
+//!   (`KC × NR`) stays within L1 + the L2 stream the kernel needs:
+//!   `KC·NR·sizeof(B) ≈ l1_multiple·L1d`;
 //! - **MC**: the packed A block (`MC × KC`) stays in L2, taking about half
 //!   of it (the rest holds B micro-panels and C tiles in flight);
 //! - **NC**: the packed B block (`KC × NC`) stays in L3, taking about half
-//!   of this core's share.
+//!   of this core's share; a B block consumed by one pass only (one A block
+//!   per task) is kept in half of L2 instead.
 //!
 //! [`Blocking::fit`] then balances the blocks over a concrete problem so the
 //! last block is not a sliver (e.g. K = 300 with KC = 256 becomes 2 × 150).
+//! Everything here is decided on the whole problem or a task's share of it,
+//! never in a way that changes K blocks with the thread count: results stay
+//! bit-identical for 1..n threads.
 
 use super::partition::Grid;
 use crate::context::CacheSizes;
+
+/// The CPU-specific numbers of the blocking: one entry per tuned CPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Tuning {
+    /// B micro-panel (`KC × NR`) in L1d multiples: 2 leaves room for the
+    /// A panel and C tile next to it.
+    pub l1_multiple: usize,
+    /// The same where K blocks are ours to choose and A takes several
+    /// blocks (classic order, B packed per call; an f32 prepacked B): deeper
+    /// K blocks halve the passes over C.
+    pub l1_multiple_deep: usize,
+    /// KC's bounds: short blocks cannot amortize the C tile, long ones make
+    /// MC collapse.
+    pub kc_min: usize,
+    /// Upper bound of KC (see `kc_min`).
+    pub kc_max: usize,
+    /// KC from the caches is a multiple of this (whole cache lines of f32).
+    pub kc_step: usize,
+    /// MC at most this many rows: beyond it the packed A outgrows any L2.
+    pub mc_max: usize,
+    /// NC at most this many columns: beyond it the B block outgrows any L3.
+    pub nc_max: usize,
+    /// The A block takes `L2 / a_l2_share`; the rest holds B panels and C.
+    pub a_l2_share: usize,
+    /// The B block takes `L3 / b_l3_share` (the other ops' data and the
+    /// neighbours' share keep the rest).
+    pub b_l3_share: usize,
+    /// A B block consumed by one pass takes `L2 / b_l2_share`, next to the A
+    /// block.
+    pub b_l2_share: usize,
+    /// Rows at most `1/stretch` past one A block still take one (A then
+    /// overfills its half of L2 a little): the one-A-block order with B
+    /// packed while computing beats two A blocks in the classic order.
+    pub stretch: usize,
+    /// Row-major GEMV (`m ≤ 4`) pass depth: that many B rows stream side by
+    /// side, which the hardware prefetchers still follow.
+    pub gemv_kc: usize,
+    /// Unpacked pass depth for rows over one MR chunk (and the small-M path
+    /// in row groups): later chunks reread the B strip from L1.
+    pub split_rows_kc: usize,
+    /// Small-M path K block: long enough to hide C traffic, short enough
+    /// that A's panel stays in L1.
+    pub small_m_kc: usize,
+    /// Output columns per row-sweep GEMV block: Y stays in L1/L2 and each B
+    /// row is read in page-sized runs or longer.
+    pub sweep_cols: usize,
+    /// sgemm skips packing when A and B fit `L2 / fits_l2_share` (packing
+    /// would only add work).
+    pub fits_l2_share: usize,
+    /// The dot-product GEMV takes column blocks of at most this many
+    /// (each fitting half of L2).
+    pub dots_cols_max: usize,
+}
+
+/// Measured on AMD Zen 4 (`docs/tuning.md`); the entry every CPU uses
+/// until another is tuned.
+pub(crate) const ZEN4: Tuning = Tuning {
+    l1_multiple: 2,
+    l1_multiple_deep: 4,
+    kc_min: 64,
+    kc_max: 1024,
+    kc_step: 16,
+    mc_max: 4096,
+    nc_max: 8192,
+    a_l2_share: 2,
+    b_l3_share: 2,
+    b_l2_share: 2,
+    stretch: 16,
+    gemv_kc: 8,
+    split_rows_kc: 128,
+    small_m_kc: 512,
+    sweep_cols: 4096,
+    fits_l2_share: 2,
+    dots_cols_max: 1024,
+};
+
+impl Tuning {
+    /// The table for the CPU this runs on.
+    pub(crate) fn current() -> &'static Tuning {
+        &ZEN4
+    }
+}
 
 /// Block sizes of the GEMM loop nest, in elements (rows, columns, depth).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,33 +127,20 @@ pub(crate) fn round_up(x: usize, m: usize) -> usize {
 }
 
 impl Blocking {
-    /// Blocks for an `mr × nr` kernel whose packed A and B elements take
-    /// `a_bytes` and `b_bytes`, whose K is consumed in units of `k_unit`, and
-    /// whose B micro-panel takes `l1_multiple` times L1 (2 as a rule).
-    /// Deeper K blocks halve the passes over C and the kernel entries but
-    /// shrink MC: the classic loop order (many A blocks) gains from 4 (Zen 4,
-    /// f32 1024³: 106.7 → 108.6 GFLOP/s), the one-A-block order would lose
-    /// its single A block.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn derive(
-        caches: CacheSizes,
-        mr: usize,
-        nr: usize,
-        k_unit: usize,
-        a_bytes: usize,
-        b_bytes: usize,
-        l1_multiple: usize,
-    ) -> Blocking {
+    /// Blocks from the caches alone for kernel `g`, its B micro-panel taking
+    /// `l1_multiple` times L1d.
+    fn derive(t: &Tuning, caches: CacheSizes, g: Geometry, l1_multiple: usize) -> Blocking {
+        // Floors for caches reported absurdly small.
         let l1 = caches.l1d.max(4 << 10);
         let l2 = caches.l2.max(64 << 10);
         let l3 = caches.l3.max(l2);
-        let kc_raw = l1_multiple * l1 / (nr * b_bytes).max(1);
-        let kc = (kc_raw / 16 * 16).clamp(64, 1024);
-        let kc = round_up(kc, k_unit);
-        let mc_raw = (l2 / 2) / (kc * a_bytes).max(1);
-        let mc = (mc_raw / mr * mr).clamp(mr, 4096 / mr * mr);
-        let nc_raw = (l3 / 2) / (kc * b_bytes).max(1);
-        let nc = (nc_raw / nr * nr).clamp(nr, 8192 / nr * nr);
+        let kc_raw = l1_multiple * l1 / (g.nr * g.b_bytes).max(1);
+        let kc = (kc_raw / t.kc_step * t.kc_step).clamp(t.kc_min, t.kc_max);
+        let kc = round_up(kc, g.k_unit);
+        let mc_raw = (l2 / t.a_l2_share) / (kc * g.a_bytes).max(1);
+        let mc = (mc_raw / g.mr * g.mr).clamp(g.mr, t.mc_max / g.mr * g.mr);
+        let nc_raw = (l3 / t.b_l3_share) / (kc * g.b_bytes).max(1);
+        let nc = (nc_raw / g.nr * g.nr).clamp(g.nr, t.nc_max / g.nr * g.nr);
         Blocking { mc, nc, kc }
     }
 
@@ -158,119 +237,88 @@ impl Plan {
     }
 }
 
-/// The block sizes and thread grid of one driver call.
+/// The block sizes, loop order and thread grid of one driver call.
 pub(crate) fn plan(caches: CacheSizes, r: &Request) -> Plan {
-    let Geometry {
-        mr,
-        nr,
-        k_unit: ku,
-        a_bytes: a_size,
-        b_bytes: b_size,
-    } = r.geometry;
-    let p = r;
-    let derive = |l1_multiple| Blocking::derive(caches, mr, nr, ku, a_size, b_size, l1_multiple);
-    let mut blk = derive(2);
-    let kc_caches = blk.kc;
-    if let Some(kmin) = p.kc_at_least {
-        blk.kc = blk.kc.max(round_up(kmin.min(p.k), ku));
+    plan_with(Tuning::current(), caches, r)
+}
+
+fn plan_with(t: &Tuning, caches: CacheSizes, r: &Request) -> Plan {
+    let g = r.geometry;
+    let (mr, nr, ku) = (g.mr, g.nr, g.k_unit);
+    let grid = Grid::new(r.m, r.n, r.k, mr, nr, r.threads);
+    // Each task's share of C.
+    let sub_m = r.m.div_ceil(grid.tm);
+    let sub_n = r.n.div_ceil(grid.tn);
+    let from_caches = Blocking::derive(t, caches, g, t.l1_multiple);
+    let mut blk = from_caches;
+    if let Some(kmin) = r.kc_at_least {
+        blk.kc = blk.kc.max(round_up(kmin.min(r.k), ku));
     }
-    let grid = Grid::new(p.m, p.n, p.k, mr, nr, p.threads);
-    // Block sizes for the per-task sub-problems.
-    let sub_m = p.m.div_ceil(grid.tm);
-    let sub_n = p.n.div_ceil(grid.tn);
-    // Rows at most 1/16 past one A block still take one (the A block then
-    // fills a little over half of L2): splitting them would leave the
-    // one-A-block order, with its B packed while computing, for the
-    // classic one (Zen 4, AVX2, 128×4096×1024 against an MC of 126: 83 →
-    // 100 GFLOP/s).
-    // (`base`: the A block's row limit before `fit` balanced it.)
+    // `rows` just past an A block of at most `base` rows take one A block
+    // (only where the one-A-block order packs B while computing: k-unit 1).
     let stretch = |rows: usize, mut f: Blocking, base: usize| {
-        if ku == 1 && rows > f.mc && rows <= base + base / 16 {
+        if ku == 1 && rows > f.mc && rows <= base + base / t.stretch {
             f.mc = round_up(rows, mr);
         }
         f
     };
-    let mut fit = stretch(sub_m, blk.fit(sub_m, sub_n, p.k, mr, nr, ku), blk.mc);
-    // Deeper K blocks when the whole problem runs in the classic order
-    // (several A blocks) and B is packed here, so its K blocks are ours to
-    // choose. Decided on the whole M, never on a task's share: the K blocks
-    // (the summation order) must not depend on the thread count.
-    let packs_b = matches!(p.b, BKind::Pack);
-    let whole = stretch(p.m, blk.fit(p.m, p.n, p.k, mr, nr, ku), blk.mc);
-    if ku == 1 && packs_b && p.kc_at_least.is_none() && p.m > whole.mc {
-        fit = derive(4).fit(sub_m, sub_n, p.k, mr, nr, ku);
-    }
+    // A B block used by one pass only stays in L2, packed and consumed hot.
+    let one_pass_nc = |f: &mut Blocking| {
+        let l2_cols = (caches.l2 / t.b_l2_share) / (f.kc * g.b_bytes).max(1);
+        f.nc = f.nc.min((l2_cols / nr * nr).max(nr));
+    };
+    // Deeper K blocks when the whole problem runs in the classic order and
+    // B is packed here (its K blocks are ours). Decided on the whole M,
+    // never on a task's share: the K blocks must not depend on the threads.
+    let whole = stretch(r.m, blk.fit(r.m, r.n, r.k, mr, nr, ku), blk.mc);
+    let deep_k = ku == 1 && r.b == BKind::Pack && r.kc_at_least.is_none() && r.m > whole.mc;
+    let mut fit = if deep_k {
+        Blocking::derive(t, caches, g, t.l1_multiple_deep).fit(sub_m, sub_n, r.k, mr, nr, ku)
+    } else {
+        stretch(sub_m, blk.fit(sub_m, sub_n, r.k, mr, nr, ku), blk.mc)
+    };
     if sub_m <= fit.mc {
-        // One A block per task: each packed B block is used by one pass
-        // only, so keep it in L2 (packed and consumed while still hot)
-        // rather than sizing it for L3.
-        let l2_cols = (caches.l2 / 2) / (fit.kc * b_size).max(1);
-        fit.nc = fit.nc.min((l2_cols / nr * nr).max(nr));
+        one_pass_nc(&mut fit);
     }
-    if let BKind::Prepacked { kc } = p.b {
+    if let BKind::Prepacked { kc } = r.b {
         fit.kc = kc;
     }
-    if fit.kc > kc_caches {
-        // K blocks deeper than the caches suggest (`kc_at_least`, or a B
-        // prepacked over all of K): shrink MC so the A block still takes
-        // half of L2, and keep a one-pass B block in the other half.
-        let a_bytes = a_size;
-        let mc_max = ((caches.l2 / 2) / (fit.kc * a_bytes).max(1) / mr * mr).max(mr);
+    if fit.kc > from_caches.kc {
+        // K blocks deeper than the caches suggest (`kc_at_least`, or B
+        // prepacked over all of K): MC shrinks so A still takes its share of
+        // L2, and a one-pass B block keeps the rest.
+        let mc_max = ((caches.l2 / t.a_l2_share) / (fit.kc * g.a_bytes).max(1) / mr * mr).max(mr);
         let deep = Blocking { mc: mc_max, ..fit };
-        // Stretched as above: 128 rows against an MC of 126 stay one A
-        // block (Zen 4, f32 128×4096×1024 with B packed over K = 1024:
-        // 98.7 → 106 GFLOP/s).
-        fit.mc = stretch(sub_m, deep.fit(sub_m, sub_n, p.k, mr, nr, ku), mc_max).mc;
+        fit.mc = stretch(sub_m, deep.fit(sub_m, sub_n, r.k, mr, nr, ku), mc_max).mc;
         if sub_m <= fit.mc {
-            let l2_cols = (caches.l2 / 2) / (fit.kc * b_size).max(1);
-            fit.nc = fit.nc.min((l2_cols / nr * nr).max(nr));
+            one_pass_nc(&mut fit);
         }
     }
     Plan { blocks: fit, grid }
 }
 
 /// K-block depth of an f32 B prepacked for an `mr × nr` kernel
-/// ([`crate::PackedB`]), for a B of `k` rows.
+/// ([`crate::PackedB`]), for a B of `k` rows: deep blocks, as packing
+/// costs nothing per call.
 pub(crate) fn prepacked_f32_kc(caches: CacheSizes, mr: usize, nr: usize, k: usize) -> usize {
-    // K blocks twice as deep as a per-call pack takes (B micro-panel 4×
-    // L1d): a prepacked B costs nothing to pack, so only the halved
-    // passes over C and kernel entries count. Zen 4, 1 thread, ms
-    // (2× → 4×): 128×4096×1024 9.86 → 9.76, 1024³ 19.46 → 19.02,
-    // 16×4096×4096 5.87 → 5.78.
-    let blk = Blocking::derive(caches, mr, nr, 1, 4, 4, 4);
+    let t = Tuning::current();
+    let g = Geometry {
+        mr,
+        nr,
+        k_unit: 1,
+        a_bytes: 4,
+        b_bytes: 4,
+    };
+    let blk = Blocking::derive(t, caches, g, t.l1_multiple_deep);
     blk.fit(1, 1, k, mr, nr, 1).kc.max(1)
 }
 
-/// Whether an f32 A (`m × k`) and B (`k × n`) together take at most `L2 / share`.
-pub(crate) fn f32_fits_l2(caches: CacheSizes, m: usize, k: usize, n: usize, share: usize) -> bool {
+/// Whether an f32 A (`m × k`) and B (`k × n`) together take at most
+/// `L2 / share` (`None`: the table's `fits_l2_share`).
+pub(crate) fn f32_fits_l2(caches: CacheSizes, m: usize, k: usize, n: usize, share: Option<usize>) -> bool {
+    let share = share.unwrap_or(Tuning::current().fits_l2_share);
     (m * k).saturating_add(k * n).saturating_mul(4) <= caches.l2 / share
 }
-
-/// Depth of one pass of the row-major GEMV: this many rows of B are streamed
-/// side by side (sequentially, so the hardware prefetchers follow them) across
-/// all of the task's columns, while each C strip is loaded and stored once per
-/// pass. Measured on Zen 4 for 1×4096×4096: 8 rows ≈ 10.6 GFLOP/s, 4 ≈ 9.2,
-/// 16 ≈ 8.1, 128 ≈ 5.1 (long strides across many rows defeat the prefetchers).
-const GEMV_KC: usize = 8;
-
-/// Depth of one pass of the row-major unpacked path when the rows take more
-/// than one MR chunk (M = MR+1..=16): the first chunk streams the B strip
-/// (`kc × NR`, 16 KiB) from memory with software prefetch, the others reread
-/// it from L1, so a deeper pass loads and stores C less often at no cost in B
-/// traffic. Measured on Zen 4, 16×4096×4096: kc 16 ≈ 54 GFLOP/s, 64 ≈ 66,
-/// 128 ≈ 67, 256 ≈ 63 (for one chunk, M ≤ MR, kc 16 stays best: 8 rows at
-/// kc 128 drop from 46 to 33).
-const SPLIT_ROWS_KC: usize = 128;
-
-/// Depth of a K block of the small-M path. Measured on Zen 4, 16×4096×4096
-/// (GFLOP/s): kc 32 ≈ 53, 64 ≈ 69, 128 ≈ 86, 256 ≈ 92, 512 ≈ 94, 1024 ≈ 63.
-const SMALL_M_KC: usize = 512;
-
-/// Output columns per row-sweep block (Y: `m` rows of them, 16 to 64 KiB,
-/// in L1 or L2 while B's rows stream past). Each B row is read in runs of
-/// this many floats: measured on Zen 4, 4×4096×4096: 1024 (one 4 KiB page
-/// per run) 23 GFLOP/s, 4096 35, 8192 34.
-pub(crate) const SWEEP_COLS: usize = 4096;
 
 /// K-block depth of sgemm's unpacked path with a row-major B, for an
 /// `m × k × n` problem on an `mr`-row kernel that reads B in place when A
@@ -283,30 +331,52 @@ pub(crate) fn unpacked_row_major_kc(
     mr: usize,
     share: usize,
 ) -> usize {
-    if f32_fits_l2(caches, m, k, n, share) {
+    let t = Tuning::current();
+    if f32_fits_l2(caches, m, k, n, Some(share)) {
         k
     } else if m <= 4 {
-        GEMV_KC
+        t.gemv_kc
     } else if m <= mr {
-        2 * GEMV_KC
+        // One MR chunk: a little deeper than the GEMV's pass.
+        2 * t.gemv_kc
     } else {
-        SPLIT_ROWS_KC
+        t.split_rows_kc
     }
 }
 
 /// K-block depth of sgemm's small-M path run as `groups` row groups.
 pub(crate) fn small_m_kc(groups: usize) -> usize {
+    let t = Tuning::current();
     if groups > 1 {
-        SPLIT_ROWS_KC
+        t.split_rows_kc
     } else {
-        SMALL_M_KC
+        t.small_m_kc
     }
+}
+
+/// Output columns per block of the row-sweep GEMV.
+pub(crate) fn sweep_cols() -> usize {
+    Tuning::current().sweep_cols
 }
 
 /// Columns of B per block of the dot-product GEMV (a column-major B of
 /// depth `k`): the block fits half of L2.
 pub(crate) fn dots_cols(caches: CacheSizes, k: usize) -> usize {
-    ((caches.l2 / 2) / (4 * k).max(1)).clamp(1, 1024)
+    ((caches.l2 / 2) / (4 * k).max(1)).clamp(1, Tuning::current().dots_cols_max)
+}
+
+/// Rows of the packed INT8 A panels for an `m`-row call whose kernels take
+/// panels of at most `max_rows` rows: the fewest panels, balanced
+/// (`m ≥ 1`), rounded up to a multiple of 4 where that stays within
+/// `max_rows`, so the packer's 16-byte group stores never straddle a cache
+/// line. Panels of 1–3 rows stay that small: a padded panel spreads A over
+/// more lines, which the B stream evicts from L1.
+pub(crate) fn int8_panel_rows(m: usize, max_rows: usize) -> usize {
+    let balanced = m.div_ceil(m.div_ceil(max_rows).max(1)).max(1);
+    match balanced.div_ceil(4) * 4 {
+        up if balanced >= 4 && up <= max_rows => up,
+        _ => balanced,
+    }
 }
 
 #[cfg(test)]
@@ -315,13 +385,20 @@ mod tests {
 
     #[test]
     fn default_caches_give_sane_blocks() {
-        let b = Blocking::derive(CacheSizes::default(), 14, 32, 1, 4, 4, 2);
+        let g = |mr, nr, k_unit, bytes| Geometry {
+            mr,
+            nr,
+            k_unit,
+            a_bytes: bytes,
+            b_bytes: bytes,
+        };
+        let b = Blocking::derive(&ZEN4, CacheSizes::default(), g(14, 32, 1, 4), 2);
         assert_eq!(b.kc, 512);
         assert_eq!(b.mc % 14, 0);
         assert_eq!(b.nc % 32, 0);
         assert!(b.mc * b.kc * 4 <= (1 << 20) / 2);
         // INT8 with 4-byte k groups.
-        let b = Blocking::derive(CacheSizes::default(), 14, 64, 4, 1, 1, 2);
+        let b = Blocking::derive(&ZEN4, CacheSizes::default(), g(14, 64, 4, 1), 2);
         assert_eq!(b.kc % 4, 0);
         assert!(b.kc <= 1024);
     }
@@ -339,5 +416,32 @@ mod tests {
         assert_eq!(f.nc, 128);
         let f = b.fit(10, 10, 10, 14, 32, 4);
         assert_eq!((f.mc, f.nc, f.kc), (14, 32, 12));
+    }
+
+    #[test]
+    fn int8_panels_fit_small_m() {
+        let panel_rows = int8_panel_rows;
+        assert_eq!(panel_rows(1, 40), 1);
+        assert_eq!(panel_rows(3, 40), 3);
+        assert_eq!(panel_rows(5, 40), 8);
+        assert_eq!(panel_rows(16, 40), 16);
+        assert_eq!(panel_rows(17, 40), 20);
+        assert_eq!(panel_rows(40, 40), 40);
+        assert_eq!(panel_rows(41, 40), 24);
+        assert_eq!(panel_rows(1024, 40), 40);
+        // A maximum that is not a multiple of 4 is never exceeded.
+        assert_eq!(panel_rows(42, 42), 42);
+        assert_eq!(panel_rows(5, 6), 5);
+        for max in [6, 24, 40, 42] {
+            for m in 1..300 {
+                let ph = panel_rows(m, max);
+                assert!(ph <= max && m.div_ceil(ph) == m.div_ceil(max), "{m} {max}");
+                if m < 4 {
+                    assert_eq!(ph, m, "{max}");
+                } else {
+                    assert!(ph.is_multiple_of(4) || ph.div_ceil(4) * 4 > max, "{m} {max}");
+                }
+            }
+        }
     }
 }

@@ -136,7 +136,7 @@ fn table() -> Vec<String> {
                         for k in DIMS {
                             h.push(blocking::prepacked_f32_kc(caches, geo.mr, geo.nr, k));
                             for share in [2, 8] {
-                                h.push(usize::from(blocking::f32_fits_l2(caches, m, k, n, share)));
+                                h.push(usize::from(blocking::f32_fits_l2(caches, m, k, n, Some(share))));
                                 h.push(blocking::unpacked_row_major_kc(caches, m, k, n, geo.mr, share));
                             }
                             h.push(blocking::dots_cols(caches, k));
@@ -146,11 +146,18 @@ fn table() -> Vec<String> {
                 for groups in 1..=4 {
                     h.push(blocking::small_m_kc(groups));
                 }
-                h.push(blocking::SWEEP_COLS);
+                h.push(blocking::sweep_cols());
                 lines.push(format!("sgemm-paths {cname} {gname} {:016x}", h.0));
             }
         }
     }
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    for max_rows in [4, 6, 8, 24, 40, 42] {
+        for m in 1..=5000 {
+            h.push(blocking::int8_panel_rows(m, max_rows));
+        }
+    }
+    lines.push(format!("int8-panel-rows {:016x}", h.0));
     lines
 }
 

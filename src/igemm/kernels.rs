@@ -241,24 +241,6 @@ impl IgemmKernels {
     }
 }
 
-/// Rows of the packed A panels for an `m`-row call: the fewest panels of at
-/// most `max_rows` rows, balanced (`m ≥ 1`), rounded up to a multiple of 4
-/// where that stays within `max_rows`: the group stride (4 bytes a row) is
-/// then a multiple of 16, so the packer's 16-byte stores never straddle a
-/// cache line (Zen 4, 1024³ VNNI: 437 → 440–446 GOP/s with 40-row panels
-/// against 41-row ones). Panels of 1–3 rows stay that small: there the
-/// kernel streams B from L3 or memory, and a padded panel spreads A over
-/// more lines, which B's stream evicts from L1 before the next B panel
-/// reads them again (Zen 4, 1×4096×4096 VNNI: a 1-row panel reads the
-/// weights ~14% faster than a 4-row one).
-pub(crate) fn panel_rows(m: usize, max_rows: usize) -> usize {
-    let balanced = m.div_ceil(m.div_ceil(max_rows).max(1)).max(1);
-    match balanced.div_ceil(4) * 4 {
-        up if balanced >= 4 && up <= max_rows => up,
-        _ => balanced,
-    }
-}
-
 /// Rows of the sub-tile starting at row `i` of an A panel of `ph` rows whose
 /// first `end` rows are valid: the rows are split into `⌈rows/MR⌉` sub-tiles
 /// of near-equal height (16 rows run as 8 + 8, not 14 + 2).
@@ -721,33 +703,6 @@ mod tests {
             i += m;
         }
         v
-    }
-
-    #[test]
-    fn panels_fit_small_m() {
-        use super::panel_rows;
-        assert_eq!(panel_rows(1, 40), 1);
-        assert_eq!(panel_rows(3, 40), 3);
-        assert_eq!(panel_rows(5, 40), 8);
-        assert_eq!(panel_rows(16, 40), 16);
-        assert_eq!(panel_rows(17, 40), 20);
-        assert_eq!(panel_rows(40, 40), 40);
-        assert_eq!(panel_rows(41, 40), 24);
-        assert_eq!(panel_rows(1024, 40), 40);
-        // A maximum that is not a multiple of 4 is never exceeded.
-        assert_eq!(panel_rows(42, 42), 42);
-        assert_eq!(panel_rows(5, 6), 5);
-        for max in [6, 24, 40, 42] {
-            for m in 1..300 {
-                let ph = panel_rows(m, max);
-                assert!(ph <= max && m.div_ceil(ph) == m.div_ceil(max), "{m} {max}");
-                if m < 4 {
-                    assert_eq!(ph, m, "{max}");
-                } else {
-                    assert!(ph.is_multiple_of(4) || ph.div_ceil(4) * 4 > max, "{m} {max}");
-                }
-            }
-        }
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub use pipeline::{Activation, Dequantize, Output, Requantize, Scale};
 use crate::error::{Error, Result};
 use crate::gemm::{self, buffers, BOperand, Problem, TileSink};
 use crate::{Context, MatMut, MatRef};
-use kernels::{panel_rows, Correction, FusedOut, IgemmTile, MAX_TILE, MAX_TILE_ROWS};
+use kernels::{Correction, FusedOut, IgemmTile, MAX_TILE, MAX_TILE_ROWS};
 use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
 pub(crate) use pack::Activations;
 
@@ -528,7 +528,7 @@ fn run<A: Int8, T: Copy + Send, F>(
         return;
     }
     let kernels = ctx.kernels().igemm;
-    let ph = panel_rows(m, kernels.a_panel_rows);
+    let ph = gemm::blocking::int8_panel_rows(m, kernels.a_panel_rows);
     // A single row streams the weights through 2 vpdpbusd per 128 bytes:
     // the ymm kernel's 256-bit loads stream them faster than 512-bit ones
     // (Zen 4, 1×4096×4096 from L3: +3–8% by output; a 2-row call is faster
