@@ -101,6 +101,7 @@
 
 pub(crate) mod blocking;
 pub(crate) mod buffers;
+pub(crate) mod f32;
 pub(crate) mod huge_pages;
 pub(crate) mod packed;
 pub(crate) mod partition;

@@ -1,0 +1,203 @@
+//! The public f32 GEMM entry points: argument checks, then the path for
+//! the shape (GEMV, small-M, unpacked, or the shared blocked driver).
+
+use super::gemv::{gemv, Gemv};
+use super::small_m::gemm_small_m;
+use super::unpacked::{gemm_unpacked, UnpackedB};
+use super::{GEMV_M, SMALL_M};
+use crate::error::{Error, Result};
+use crate::gemm::blocking;
+use crate::gemm::f32::{PackBF32, SinkF32};
+use crate::gemm::{self, BOperand, PackedB, Problem};
+use crate::mat::{MatMut, MatRef};
+use crate::Context;
+
+fn check_shapes(a: &MatRef<'_, f32>, b_rows: usize, b_cols: usize, c: &MatMut<'_, f32>) -> Result<()> {
+    let (m, k) = (a.rows(), a.cols());
+    if b_rows != k || c.rows() != m || c.cols() != b_cols {
+        return Err(Error::shape(format!(
+            "sgemm: a is {m}x{k}, b is {b_rows}x{b_cols}, c is {}x{}; need a m×k, b k×n, c m×n",
+            c.rows(),
+            c.cols()
+        )));
+    }
+    Ok(())
+}
+
+/// `C ← beta·C` (β = 0 writes zeros without reading C).
+fn scale(beta: f32, c: &mut MatMut<'_, f32>) {
+    for i in 0..c.rows() {
+        for j in 0..c.cols() {
+            let x = c.at_mut(i, j);
+            *x = if beta == 0.0 { 0.0 } else { beta * *x };
+        }
+    }
+}
+
+/// FP32 GEMM: `C ← alpha·A·B + beta·C`, any row/column strides (transposes
+/// are views with swapped strides, [`MatRef::t`]).
+///
+/// BLAS semantics: with `beta == 0` C is not read (NaN in C does not leak);
+/// `k == 0` or `alpha == 0` gives `C ← beta·C` without reading A or B;
+/// `m == 0` or `n == 0` does nothing. Results are bit-identical for every
+/// thread count. `Err(ShapeMismatch)` when the shapes disagree.
+///
+/// ```
+/// use lowp::{sgemm, Context, MatMut, MatRef};
+/// let ctx = Context::builder().threads(1).build()?;
+/// let a = [1.0f32, 2.0, 3.0, 4.0];
+/// let b = [5.0f32, 6.0, 7.0, 8.0];
+/// let mut c = [0.0f32; 4];
+/// sgemm(&ctx, 1.0, MatRef::row_major(&a, 2, 2)?, MatRef::row_major(&b, 2, 2)?, 0.0,
+///       MatMut::row_major(&mut c, 2, 2)?)?;
+/// assert_eq!(c, [19.0, 22.0, 43.0, 50.0]);
+/// # Ok::<(), lowp::Error>(())
+/// ```
+pub fn sgemm(
+    ctx: &Context,
+    alpha: f32,
+    a: MatRef<'_, f32>,
+    b: MatRef<'_, f32>,
+    beta: f32,
+    mut c: MatMut<'_, f32>,
+) -> Result<()> {
+    check_shapes(&a, b.rows(), b.cols(), &c)?;
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if k == 0 || alpha == 0.0 {
+        scale(beta, &mut c);
+        return Ok(());
+    }
+    // Column-major C: compute Cᵀ = Bᵀ·Aᵀ so the kernels write C's contiguous
+    // columns as rows.
+    let (a, b, mut c) = if m > 1 && n > 1 && c.col_stride() != 1 && c.row_stride() == 1 {
+        (b.t(), a.t(), c.t())
+    } else {
+        (a, b, c)
+    };
+    let kern = &ctx.kernels().sgemm;
+    if let (Some(scan), true) = (&ctx.kernels().dot.scan_f32_ip, a.rows() <= GEMV_M) {
+        if b.row_stride() == 1 && b.col_stride() != 1 && b.cols() > 1 {
+            gemv(ctx, Gemv::Dots(scan.f), alpha, a, b, beta, &mut c);
+            return Ok(());
+        }
+    }
+    if let (true, Some(sw), true) = (b.is_row_contiguous(), kern.sweep, a.rows() <= GEMV_M) {
+        gemv(ctx, Gemv::Sweep(sw), alpha, a, b, beta, &mut c);
+        return Ok(());
+    }
+    if let (true, Some(bs)) = (b.is_row_contiguous(), kern.small_m(a.rows())) {
+        gemm_small_m(ctx, kern, bs, alpha, a, b, beta, &mut c);
+        return Ok(());
+    }
+    let share = kern.row_major_b_l2_share;
+    if b.is_row_contiguous()
+        && (a.rows() <= SMALL_M
+            || blocking::f32_fits_l2(ctx.cache_sizes(), a.rows(), k, b.cols(), Some(share)))
+    {
+        gemm_unpacked(ctx, kern, alpha, a, UnpackedB::RowMajor(b), beta, &mut c);
+        return Ok(());
+    }
+    let sink = SinkF32::new(&mut c, beta);
+    let pa = kern.pack_a(a);
+    let pb = PackBF32(b);
+    gemm::gemm(
+        ctx,
+        kern,
+        &Problem {
+            m: a.rows(),
+            n: b.cols(),
+            k,
+            a: &pa,
+            b: BOperand::Pack(&pb),
+            sink: &sink,
+            alpha,
+            beta,
+            kc_at_least: None,
+        },
+    );
+    Ok(())
+}
+
+/// FP32 GEMM with a prepacked B ([`PackedB::<f32>::new`](PackedB::new)):
+/// `C ← alpha·A·B + beta·C`, same semantics as [`sgemm`].
+/// `Err(LayoutMismatch)` when `b` was packed for another kernel (a Context
+/// of another ISA level), `Err(ShapeMismatch)` when the shapes disagree.
+pub fn sgemm_packed(
+    ctx: &Context,
+    alpha: f32,
+    a: MatRef<'_, f32>,
+    b: &PackedB<f32>,
+    beta: f32,
+    mut c: MatMut<'_, f32>,
+) -> Result<()> {
+    let kern = &ctx.kernels().sgemm;
+    b.check_layout(kern.isa, kern.name, kern.nr, 1)?;
+    check_shapes(&a, b.rows(), b.cols(), &c)?;
+    let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    if m == 0 || n == 0 {
+        return Ok(());
+    }
+    if k == 0 || alpha == 0.0 {
+        scale(beta, &mut c);
+        return Ok(());
+    }
+    // Small M, or operands already in cache: no A packing (as `sgemm` does
+    // for a row-major B); the packed B is read in its own K blocks.
+    if m <= SMALL_M || blocking::f32_fits_l2(ctx.cache_sizes(), m, k, n, None) {
+        gemm_unpacked(ctx, kern, alpha, a, UnpackedB::Packed(b), beta, &mut c);
+        return Ok(());
+    }
+    let sink = SinkF32::new(&mut c, beta);
+    let pa = kern.pack_a(a);
+    gemm::gemm(
+        ctx,
+        kern,
+        &Problem {
+            m,
+            n,
+            k,
+            a: &pa,
+            b: BOperand::Prepacked(b),
+            sink: &sink,
+            alpha,
+            beta,
+            kc_at_least: None,
+        },
+    );
+    Ok(())
+}
+
+impl PackedB<f32> {
+    /// Packs a `k × n` f32 B (any strides) for `ctx`'s sgemm kernel, once,
+    /// for many [`sgemm_packed`] calls (weights in inference).
+    ///
+    /// ```
+    /// use lowp::{sgemm_packed, Context, MatMut, MatRef, PackedB};
+    /// let ctx = Context::builder().threads(1).build()?;
+    /// let w = [1.0f32, 0.0, 0.0, 1.0];
+    /// let packed = PackedB::<f32>::new(&ctx, MatRef::row_major(&w, 2, 2)?)?;
+    /// let x = [3.0f32, 4.0];
+    /// let mut y = [0.0f32; 2];
+    /// sgemm_packed(&ctx, 1.0, MatRef::row_major(&x, 1, 2)?, &packed, 0.0,
+    ///              MatMut::row_major(&mut y, 1, 2)?)?;
+    /// assert_eq!(y, [3.0, 4.0]);
+    /// # Ok::<(), lowp::Error>(())
+    /// ```
+    pub fn new(ctx: &Context, b: MatRef<'_, f32>) -> Result<PackedB<f32>> {
+        let kern = &ctx.kernels().sgemm;
+        let kc = blocking::prepacked_f32_kc(ctx.cache_sizes(), kern.mr, kern.nr, b.rows());
+        PackedB::pack_with(
+            b.rows(),
+            b.cols(),
+            kc,
+            kern.nr,
+            1,
+            kern.isa,
+            kern.name,
+            &PackBF32(b),
+        )
+    }
+}
