@@ -239,7 +239,6 @@ impl<'a, T> MatRef<'a, T> {
     }
     /// Element `(i, j)`. Panics outside the view (a programming error in lowp itself).
     #[inline]
-    #[allow(dead_code)] // for the op modules (kernel calls)
     pub(crate) fn at(&self, i: usize, j: usize) -> &'a T {
         &self.data[i * self.rs + j * self.cs]
     }
@@ -278,13 +277,11 @@ impl<'a, T> MatMut<'a, T> {
     }
     /// Mutable element `(i, j)`. Panics outside the view (a bug in lowp itself).
     #[inline]
-    #[allow(dead_code)] // for the op modules (kernel calls)
     pub(crate) fn at_mut(&mut self, i: usize, j: usize) -> &mut T {
         &mut self.data[i * self.rs + j * self.cs]
     }
     /// Raw pointer to element (0, 0) for kernel calls; valid for every
     /// in-view index by construction.
-    #[allow(dead_code)] // for the op modules (kernel calls)
     pub(crate) fn as_mut_ptr(&mut self) -> *mut T {
         self.data.as_mut_ptr()
     }

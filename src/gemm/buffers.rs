@@ -48,8 +48,8 @@ impl<T: Zeroed> AlignedVec<T> {
     /// [`huge_pages::MIN_BYTES`] up the view starts on a huge-page boundary
     /// of memory marked for huge pages (see [`super::huge_pages`]): packed
     /// weights, and the classic loop order's B block of several MB, are read
-    /// panel by panel, front to back (Zen 4, 1 thread: INT8 1×4096×4096 with
-    /// packed weights 122 → 147 GOP/s; f32 2048³ 157.3 → 155.7 ms).
+    /// panel by panel, front to back (fewer TLB misses; figures in
+    /// `docs/tuning.md`).
     pub(crate) fn resize(&mut self, len: usize) {
         let size = std::mem::size_of::<T>().max(1);
         let huge =

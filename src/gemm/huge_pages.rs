@@ -3,7 +3,7 @@
 //! A packed weight matrix of several MB is read front to back on every
 //! call. With 4 KiB pages each page costs a TLB miss and stops the hardware
 //! prefetchers; with 2 MiB pages one core reads it from L3 about a quarter
-//! faster (Zen 4, 16 MiB buffer: 67 → 85 GB/s). Linux grants huge pages to
+//! faster (`docs/tuning.md`). Linux grants huge pages to
 //! memory marked `MADV_HUGEPAGE` (the default `madvise` mode of
 //! `/sys/kernel/mm/transparent_hugepage/enabled`) when it is first touched,
 //! so the mark goes on before the packer writes. It is a hint: where the

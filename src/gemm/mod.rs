@@ -11,9 +11,11 @@
 //! | packing B into NR-column panels, or a prepacked B | [`PackB`] / [`BOperand`] / [`PackedB`] | the op |
 //! | what happens to each finished tile (store, β, output pipeline) | [`TileSink`] | the op |
 //!
-//! The separate, reusable pieces are [`blocking`] (MC/NC/KC from the
-//! Context's cache sizes), [`partition`] (the 2-D thread grid), and
-//! [`buffers`] (thread-local, 64-byte aligned, reused packing buffers).
+//! The separate, reusable pieces are [`blocking`] (every block size and the
+//! loop order, [`blocking::plan`], from the Context's cache sizes and one
+//! per-CPU table), [`partition`] (the 2-D thread grid), [`buffers`]
+//! (thread-local, 64-byte aligned, reused packing buffers) and [`f32_operands`] (the
+//! f32 panel packers and C sink of every f32-output GEMM).
 //!
 //! ## The loop nest ([`gemm`])
 //!
@@ -41,29 +43,28 @@
 //! when that tile is full, C can be written directly, B can be read in
 //! place ([`PackB::rows_at`]) and the kernel has [`Microkernel::tile_pack_b`]
 //! (it reads B's rows, stores them into the panel and computes the tile in
-//! one pass, prefetching B's rows ahead: measured 88 → 93 GFLOP/s for
-//! 128×4096×1024 f32 on Zen 4). Otherwise the panel is packed with
+//! one pass, prefetching B's rows ahead). Otherwise the panel is packed with
 //! [`PackB::pack_b`] right before its first tile. Either way the panel holds
 //! the same data, and the tile the same bits. (In the classic order B is
-//! still packed in its own pass: fusing it into the first A block measured
-//! no gain at 1024³ and 2048³, where packing B is ~2% of the time.)
+//! still packed in its own pass: packing B is a few percent of the time
+//! there; `docs/tuning.md` has the figures.)
 //!
 //! **Short rows, two panels at a time.** One to three rows left under the
 //! last full MR panel of an A block have too few accumulators to hide the
 //! FMA latency alone; where the kernel has [`Microkernel::tile_rows_pair`],
 //! they are computed for B panels 2q and 2q + 1 in one call, under the odd
 //! panel (both are packed by then). Each element is still one FMA chain in
-//! K order (Zen 4, f32 128×4096×1024: the 2-row tiles' share of the time
-//! 2.6% → 1.9%).
+//! K order.
 //!
-//! K is never split across threads, so every element of C sums in the same
+//! K is never split across threads (not even for a small M·N with a large
+//! K: threads split M and N only), so every element of C sums in the same
 //! order for every thread count: results are bit-identical for 1..n threads.
 //!
 //! ## Contracts
 //!
 //! **Packed layouts.** The depth of a K block, `kc`, is padded to `kcp`, a
-//! multiple of [`Microkernel::k_unit`] (1 for f32; 4 for VNNI INT8, 2 for the
-//! `vpmaddubsw` chain). A packed A block is `⌈mc/MR⌉` panels of exactly
+//! multiple of [`Microkernel::k_unit`] (1 for f32; 4 for INT8, VNNI and
+//! the `vpmaddubsw` chain alike). A packed A block is `⌈mc/MR⌉` panels of exactly
 //! `MR·kcp` elements each (panel `r` starts at `r·MR·kcp`); a packed B block
 //! is `⌈nc/NR⌉` panels of `NR·kcp` elements each. The order *inside* a panel
 //! is private to the kernel and its packers (f32: `[p][MR]` and `[p][NR]`;
@@ -101,7 +102,7 @@
 
 pub(crate) mod blocking;
 pub(crate) mod buffers;
-pub(crate) mod f32;
+pub(crate) mod f32_operands;
 pub(crate) mod huge_pages;
 pub(crate) mod packed;
 pub(crate) mod partition;

@@ -7,7 +7,7 @@ use super::unpacked::{gemm_unpacked, UnpackedB};
 use super::{GEMV_M, SMALL_M};
 use crate::error::{Error, Result};
 use crate::gemm::blocking;
-use crate::gemm::f32::{PackBF32, SinkF32};
+use crate::gemm::f32_operands::{PackBF32, SinkF32};
 use crate::gemm::{self, BOperand, PackedB, Problem};
 use crate::mat::{MatMut, MatRef};
 use crate::Context;

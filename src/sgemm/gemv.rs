@@ -5,7 +5,7 @@ use super::kernels::{Sweep, SWEEP_R};
 use super::GEMV_M;
 use crate::gemm::blocking;
 use crate::gemm::buffers;
-use crate::gemm::f32::SinkF32;
+use crate::gemm::f32_operands::SinkF32;
 use crate::gemm::partition::{split, Grid};
 use crate::mat::{MatMut, MatRef};
 use crate::Context;
@@ -57,10 +57,8 @@ pub(super) enum Gemv {
     /// A row-major B: Y (`m` rows of a block of columns, in L1) accumulates
     /// `A[:, p]·B[p, :]` over K in order, [`SWEEP_R`] rows of B per kernel
     /// call, each row read left to right, so B is one sequential stream per
-    /// row (measured on Zen 4, loaded machine, 1×4096×4096: 11.7 GFLOP/s
-    /// against 10.5 for strips of 32 columns 8 rows deep; 4×4096×4096: 35
-    /// against 34.5). N is split on NR boundaries; every element sums K in
-    /// order, whatever the thread count.
+    /// row (a little faster than strips of 32 columns). N is split on NR
+    /// boundaries; every element sums K in order, whatever the thread count.
     Sweep(Sweep),
     /// A column-major B: every element of C is the dot product of a row of A
     /// with a contiguous column of B, so each output row is one scan of A's

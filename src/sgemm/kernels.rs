@@ -2,7 +2,7 @@
 //! [`Microkernel`] face for the shared driver.
 
 use super::{GEMV_M, SMALL_M};
-use crate::gemm::f32::{PackAF32, PackARowsFn};
+use crate::gemm::f32_operands::{PackAF32, PackARowsFn};
 use crate::gemm::Microkernel;
 use crate::isa::Isa;
 use crate::mat::MatRef;
@@ -46,7 +46,7 @@ pub(super) struct BStream {
     /// Columns of its tile.
     pub(super) nr: usize,
     /// How far past each B row read to prefetch (floats): a few strips to
-    /// the right (measured on Zen 4; 1 strip ahead is no better than none).
+    /// the right (1 strip ahead is no better than none).
     pub(super) ahead: usize,
     pub(super) kernel: BStreamFn,
 }
@@ -77,8 +77,7 @@ pub struct SgemmKernels {
     /// A row-major B is read in place, without packing, when A and B take
     /// at most `L2 / row_major_b_l2_share`. The AVX2 tile reads its 16
     /// columns one line per B row, so power-of-two row strides alias in L1
-    /// sooner (Zen 4, AVX2, 256³: 89.5 GFLOP/s in place against 101 packed;
-    /// 64³: 105 against 82).
+    /// sooner: its share is smaller.
     pub(super) row_major_b_l2_share: usize,
 }
 

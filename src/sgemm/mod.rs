@@ -14,7 +14,7 @@
 //! | [`kernels`] | the kernel table of each ISA level and its driver face |
 //! | [`gemv`], [`small_m`], [`unpacked`] | the paths that skip the driver |
 //!
-//! The panel packers and the C sink live in [`crate::gemm::f32`], shared
+//! The panel packers and the C sink live in [`crate::gemm::f32_operands`], shared
 //! with the other f32-output GEMMs; block sizes in [`crate::gemm::blocking`].
 
 mod api;
@@ -30,11 +30,11 @@ pub use kernels::SgemmKernels;
 
 /// Up to this many rows of A, a row-major (or prepacked) B is streamed
 /// unpacked (by the small-M, GEMV or strided rows kernels) instead of being
-/// packed: for 16×4096×4096 the strided rows kernels alone gave 46 GFLOP/s
-/// against 27 for pack-then-multiply (Zen 4).
+/// packed: packing B would cost more than the few rows that reuse it.
 const SMALL_M: usize = 16;
 
-/// Up to this many rows, the GEMV path ([`gemm_unpacked`], B streamed a few
-/// rows at a time by the strided rows kernels) serves a GEMM; from here to
-/// [`SMALL_M`] rows, with a row-major B, the small-M path ([`gemm_small_m`]).
+/// Up to this many rows a GEMM is a GEMV ([`gemv`]): the row-sweep kernels
+/// for a row-major B, dot-product scans for a column-major one (on a level
+/// with neither, the strided rows kernels of [`unpacked`]); from here to
+/// [`SMALL_M`] rows, with a row-major B, the small-M path ([`small_m`]).
 const GEMV_M: usize = 4;

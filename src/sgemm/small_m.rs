@@ -4,7 +4,7 @@
 use super::kernels::{BStream, SgemmKernels};
 use super::SMALL_M;
 use crate::gemm::blocking;
-use crate::gemm::f32::{PackBF32, SinkF32};
+use crate::gemm::f32_operands::{PackBF32, SinkF32};
 use crate::gemm::partition::{split, Grid};
 use crate::gemm::{buffers, PackA, PackB, TileSink};
 use crate::mat::{MatMut, MatRef};
@@ -15,8 +15,7 @@ use crate::Context;
 /// block (rows ≥ m zero), and the B-streaming kernel computes all `m` rows of
 /// each NR-column strip, reading each element of B once, in place, with the
 /// same rows a few strips ahead prefetched into L2, so the memory stream
-/// overlaps the FMAs (16×4096×4096 on Zen 4: 73 → 94 GFLOP/s against two
-/// 8-row passes of the strided rows kernels; 8×4096×4096: 51 → 83). Where the
+/// overlaps the FMAs (faster than passes of the strided rows kernels). Where the
 /// tile is shorter than `m` (AVX2's 6 rows), row groups of it run over each
 /// strip, only the first streaming it from memory. Strips go
 /// left to right within a K block, K blocks in order; N is split over the

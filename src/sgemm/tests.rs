@@ -1,6 +1,6 @@
 //! The shared driver as the INT8 GEMM uses it, run on the f32 kernels.
 use crate::context::CacheSizes;
-use crate::gemm::f32::PackBF32;
+use crate::gemm::f32_operands::PackBF32;
 use crate::gemm::{self, BOperand, Problem, TileSink};
 use crate::isa::Isa;
 use crate::mat::{MatMut, MatRef};

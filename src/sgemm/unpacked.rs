@@ -4,7 +4,7 @@
 use super::kernels::SgemmKernels;
 use crate::gemm::blocking;
 use crate::gemm::buffers;
-use crate::gemm::f32::{PackBF32, SinkF32};
+use crate::gemm::f32_operands::{PackBF32, SinkF32};
 use crate::gemm::partition::{split, Grid};
 use crate::gemm::{PackB, PackedB, TileSink};
 use crate::mat::{MatMut, MatRef};
@@ -19,7 +19,7 @@ pub(super) enum UnpackedB<'a> {
 }
 
 /// The unpacked path: `C ← alpha·A·B + beta·C` with the strided rows
-/// kernels, for small M (≤ [`SMALL_M`]: GEMV and friends) or operands that
+/// kernels, for small M (≤ [`super::SMALL_M`]: GEMV and friends) or operands that
 /// already sit in cache. Neither A nor B is packed (only a last partial
 /// column strip of a row-major B is copied into a zero-padded panel, so no
 /// kernel reads past B). Rows go in chunks of at most MR; for each pass over
