@@ -365,6 +365,12 @@ pub(crate) fn dots_cols(caches: CacheSizes, k: usize) -> usize {
     ((caches.l2 / 2) / (4 * k).max(1)).clamp(1, Tuning::current().dots_cols_max)
 }
 
+/// K-block depth of packed INT8 weights of depth `k`: all of K in one
+/// block, as the output pipelines need each tile's whole sum at once.
+pub(crate) fn int8_prepacked_kc(k: usize) -> usize {
+    round_up(k, 4).max(4)
+}
+
 /// Rows of the packed INT8 A panels for an `m`-row call whose kernels take
 /// panels of at most `max_rows` rows: the fewest panels, balanced
 /// (`m ≥ 1`), rounded up to a multiple of 4 where that stays within

@@ -158,6 +158,11 @@ fn table() -> Vec<String> {
         }
     }
     lines.push(format!("int8-panel-rows {:016x}", h.0));
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    for k in 0..=5000 {
+        h.push(blocking::int8_prepacked_kc(k));
+    }
+    lines.push(format!("int8-prepacked-kc {:016x}", h.0));
     lines
 }
 

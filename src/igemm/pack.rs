@@ -4,7 +4,7 @@
 
 use super::{Int8, KernelPreference, Saturation, WeightZeroPoint};
 use crate::error::{Error, Result};
-use crate::gemm::blocking::round_up;
+use crate::gemm::blocking::{self, round_up};
 use crate::gemm::{buffers, PackA, PackB, PackedB};
 use crate::{Context, Isa, MatRef};
 use multiversion::multiversion;
@@ -149,7 +149,7 @@ impl PackedI8Weights {
             })?;
         let kernel = kernels.main.name;
         let packer = PackWeights { b, fast };
-        let packed = PackedB::pack_with(k, n, (4 * kg).max(4), nr, 4, isa, kernel, &packer)?;
+        let packed = PackedB::pack_with(k, n, blocking::int8_prepacked_kc(k), nr, 4, isa, kernel, &packer)?;
         let mut colsum = vec![0i32; n_panels * nr];
         let mut zb = vec![0i32; n_panels * nr];
         for (z, &zp) in zb.iter_mut().zip(&zps) {
