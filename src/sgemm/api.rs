@@ -100,24 +100,8 @@ pub fn sgemm(
         gemm_unpacked(ctx, kern, alpha, a, UnpackedB::RowMajor(b), beta, &mut c);
         return Ok(());
     }
-    let sink = SinkF32::new(&mut c, beta);
-    let pa = kern.pack_a(a);
-    let pb = PackBF32(b);
-    gemm::gemm(
-        ctx,
-        kern,
-        &Problem {
-            m: a.rows(),
-            n: b.cols(),
-            k,
-            a: &pa,
-            b: BOperand::Pack(&pb),
-            sink: &sink,
-            alpha,
-            beta,
-            kc_at_least: None,
-        },
-    );
+    let n = b.cols();
+    blocked(ctx, alpha, a, BOperand::Pack(&PackBF32(b)), n, beta, &mut c);
     Ok(())
 }
 
@@ -150,24 +134,38 @@ pub fn sgemm_packed(
         gemm_unpacked(ctx, kern, alpha, a, UnpackedB::Packed(b), beta, &mut c);
         return Ok(());
     }
-    let sink = SinkF32::new(&mut c, beta);
+    blocked(ctx, alpha, a, BOperand::Prepacked(b), n, beta, &mut c);
+    Ok(())
+}
+
+/// `C ← alpha·A·B + beta·C` on the shared blocked driver (`n` columns).
+fn blocked(
+    ctx: &Context,
+    alpha: f32,
+    a: MatRef<'_, f32>,
+    b: BOperand<'_, f32>,
+    n: usize,
+    beta: f32,
+    c: &mut MatMut<'_, f32>,
+) {
+    let kern = &ctx.kernels().sgemm;
+    let sink = SinkF32::new(c, beta);
     let pa = kern.pack_a(a);
     gemm::gemm(
         ctx,
         kern,
         &Problem {
-            m,
+            m: a.rows(),
             n,
-            k,
+            k: a.cols(),
             a: &pa,
-            b: BOperand::Prepacked(b),
+            b,
             sink: &sink,
             alpha,
             beta,
             kc_at_least: None,
         },
     );
-    Ok(())
 }
 
 impl PackedB<f32> {

@@ -76,16 +76,17 @@ pub(super) fn gemm_small_m(
                     let (i0, rows) = (g * bs.mr, bs.mr.min(m - g * bs.mr));
                     let ap = ablk[g * bs.mr * kcb..].as_ptr();
                     let ahead = if g == 0 { ahead } else { 0 };
-                    if let (true, Some((cp, rsc))) = (cols_t == nr, sink.direct(i0, j)) {
-                        // SAFETY: the group's A panel holds MR·kcb packed elements (rows past m zero); B's kcb rows
-                        // of nr elements rs apart lie in `bp` (a validated view from (pc, j), or the padded panel);
-                        // C's rows × nr tile at (i0, j) is in C and owned by this task (columns `cols`).
-                        unsafe { (bs.kernel)(kcb, ap, bp.as_ptr(), rs, ahead, cp, rsc, rows, alpha, beta_k) };
-                    } else {
-                        let tile = &mut scratch[..bs.mr * nr];
-                        let tp = tile.as_mut_ptr();
-                        // SAFETY: as above, writing the thread's MR × nr scratch tile.
-                        unsafe { (bs.kernel)(kcb, ap, bp.as_ptr(), rs, ahead, tp, nr, rows, alpha, 0.0) };
+                    // C's tile itself when its columns are whole and contiguous,
+                    // else the thread's scratch tile (β = 0), merged after.
+                    let direct = if cols_t == nr { sink.direct(i0, j) } else { None };
+                    let tile = &mut scratch[..bs.mr * nr];
+                    let (cp, rsc, beta_t) =
+                        direct.map_or((tile.as_mut_ptr(), nr, 0.0), |(cp, rsc)| (cp, rsc, beta_k));
+                    // SAFETY: the group's A panel holds MR·kcb packed elements (rows past m zero); B's kcb rows
+                    // of nr elements rs apart lie in `bp` (a validated view from (pc, j), or the padded panel);
+                    // `cp` is C's rows × nr tile at (i0, j) (this task's columns) or the MR × nr scratch tile.
+                    unsafe { (bs.kernel)(kcb, ap, bp.as_ptr(), rs, ahead, cp, rsc, rows, alpha, beta_t) };
+                    if direct.is_none() {
                         sink.merge(tile, nr, i0, j, rows, cols_t, beta_k);
                     }
                 }

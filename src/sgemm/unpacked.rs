@@ -85,44 +85,30 @@ pub(super) fn gemm_unpacked(
                     let (r0, r1) = (m * ch / chunks, m * (ch + 1) / chunks);
                     let mc = r1 - r0;
                     let a_ch = &a_blk[r0 * rsa..];
-                    if let (true, Some((cp, rsc))) = (cols_t == nr, sink.direct(r0, j)) {
-                        // SAFETY: A's rows r0..r1 and kcb columns from pc, B's kcb
-                        // rows and nr columns from (pc, j) (in the view, or the
-                        // padded panel), and C's tile (r0..r1) × (j..j+nr) are all
-                        // in bounds (validated views); this task owns columns `cols`.
-                        unsafe {
-                            kern.call_rows(
-                                mc,
-                                kcb,
-                                a_ch.as_ptr(),
-                                rsa,
-                                csa,
-                                bp.as_ptr(),
-                                rsb,
-                                cp,
-                                rsc,
-                                alpha,
-                                beta_k,
-                            )
-                        };
-                    } else {
-                        let tile = &mut scratch[..mc * nr];
-                        // SAFETY: as above, writing the thread's mc × nr scratch tile.
-                        unsafe {
-                            kern.call_rows(
-                                mc,
-                                kcb,
-                                a_ch.as_ptr(),
-                                rsa,
-                                csa,
-                                bp.as_ptr(),
-                                rsb,
-                                tile.as_mut_ptr(),
-                                nr,
-                                alpha,
-                                0.0,
-                            )
-                        };
+                    // C's tile itself when its columns are whole and contiguous,
+                    // else the thread's scratch tile (β = 0), merged after.
+                    let direct = if cols_t == nr { sink.direct(r0, j) } else { None };
+                    let tile = &mut scratch[..mc * nr];
+                    let (cp, rsc, beta_t) =
+                        direct.map_or((tile.as_mut_ptr(), nr, 0.0), |(cp, rsc)| (cp, rsc, beta_k));
+                    // SAFETY: A's rows r0..r1 × kcb columns from pc and B's kcb × nr from (pc, j) (view
+                    // or padded panel) are in bounds; `cp` is C's mc × nr tile (this task's columns) or the scratch.
+                    unsafe {
+                        kern.call_rows(
+                            mc,
+                            kcb,
+                            a_ch.as_ptr(),
+                            rsa,
+                            csa,
+                            bp.as_ptr(),
+                            rsb,
+                            cp,
+                            rsc,
+                            alpha,
+                            beta_t,
+                        )
+                    };
+                    if direct.is_none() {
                         sink.merge(tile, nr, r0, j, mc, cols_t, beta_k);
                     }
                 }
