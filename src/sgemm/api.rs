@@ -24,6 +24,27 @@ fn check_shapes(a: &MatRef<'_, f32>, b_rows: usize, b_cols: usize, c: &MatMut<'_
     Ok(())
 }
 
+/// Checks the shapes, then whether nothing is left to compute: an empty C,
+/// or `k == 0` / `alpha == 0`, where `C ← beta·C` is done here (A and B unread).
+fn checked_and_trivial(
+    alpha: f32,
+    a: &MatRef<'_, f32>,
+    b_rows: usize,
+    b_cols: usize,
+    beta: f32,
+    c: &mut MatMut<'_, f32>,
+) -> Result<bool> {
+    check_shapes(a, b_rows, b_cols, c)?;
+    if c.rows() == 0 || c.cols() == 0 {
+        return Ok(true);
+    }
+    if a.cols() == 0 || alpha == 0.0 {
+        scale(beta, c);
+        return Ok(true);
+    }
+    Ok(false)
+}
+
 /// `C ← beta·C` (β = 0 writes zeros without reading C).
 fn scale(beta: f32, c: &mut MatMut<'_, f32>) {
     for i in 0..c.rows() {
@@ -61,15 +82,10 @@ pub fn sgemm(
     beta: f32,
     mut c: MatMut<'_, f32>,
 ) -> Result<()> {
-    check_shapes(&a, b.rows(), b.cols(), &c)?;
+    if checked_and_trivial(alpha, &a, b.rows(), b.cols(), beta, &mut c)? {
+        return Ok(());
+    }
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
-    if m == 0 || n == 0 {
-        return Ok(());
-    }
-    if k == 0 || alpha == 0.0 {
-        scale(beta, &mut c);
-        return Ok(());
-    }
     // Column-major C: compute Cᵀ = Bᵀ·Aᵀ so the kernels write C's contiguous
     // columns as rows.
     let (a, b, mut c) = if m > 1 && n > 1 && c.col_stride() != 1 && c.row_stride() == 1 {
@@ -119,15 +135,10 @@ pub fn sgemm_packed(
 ) -> Result<()> {
     let kern = &ctx.kernels().sgemm;
     b.check_layout(kern.isa, kern.name, kern.nr, 1)?;
-    check_shapes(&a, b.rows(), b.cols(), &c)?;
+    if checked_and_trivial(alpha, &a, b.rows(), b.cols(), beta, &mut c)? {
+        return Ok(());
+    }
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
-    if m == 0 || n == 0 {
-        return Ok(());
-    }
-    if k == 0 || alpha == 0.0 {
-        scale(beta, &mut c);
-        return Ok(());
-    }
     // Small M, or operands already in cache: no A packing (as `sgemm` does
     // for a row-major B); the packed B is read in its own K blocks.
     if m <= SMALL_M || blocking::f32_fits_l2(ctx.cache_sizes(), m, k, n, None) {
