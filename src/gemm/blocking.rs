@@ -3,7 +3,7 @@
 //! [`plan`] decides MC, NC, KC, the loop order and the thread grid of a
 //! driver call ([`crate::gemm::gemm`]); the functions below it give the
 //! block sizes of the paths that skip the driver (sgemm's unpacked, small-M
-//! and GEMV paths, the f32 prepacked depth, INT8 panel heights). The
+//! and GEMV paths, the prepacked K depths, INT8 panel heights). The
 //! CPU-specific numbers they use sit in one [`Tuning`] table, one line of
 //! why per field, BLIS `config/`-style; `docs/tuning.md` ("GEMM driver and
 //! sgemm") has the measurements behind them.
