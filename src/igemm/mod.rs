@@ -356,7 +356,7 @@ fn expand_scale(scale: &Scale<'_>, n: usize) -> Vec<f32> {
 
 fn requant_bounds<T: Int8>(p: &Requantize<'_>) -> Result<(i32, i32)> {
     check_zero_point::<T>("requantize.zero_point", p.zero_point)?;
-    let (lo, hi) = crate::reference::igemm::bounds(p, T::MIN, T::MAX);
+    let (lo, hi) = p.output_range::<T>();
     if lo > hi {
         return Err(Error::param(
             "requantize.clamp",
