@@ -6,8 +6,8 @@ use lowp::igemm::{
     igemm, Activation, ActivationQuantization, Dequantize, KernelPreference, Output, PackOptions,
     PackedI8Weights, QuantizedLinear, Requantize, Saturation, Scale, WeightZeroPoint,
 };
-use lowp::reference::igemm as oracle;
 use lowp::{Context, Error, Isa, MatMut, MatRef};
+use lowp_reference::igemm as oracle;
 use proptest::prelude::*;
 
 mod common;

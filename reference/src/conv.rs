@@ -1,6 +1,6 @@
 //! Reference 2-D and 3-D convolution: f32, and 8-bit integers to s32.
 //!
-//! Layouts are those of [`crate::conv`]: input NHWC / NDHWC, weights
+//! Layouts are those of [`lowp::conv`]: input NHWC / NDHWC, weights
 //! `[K][R][S][C/groups]` / `[K][T][R][S][C/groups]`, output NHWC / NDHWC.
 //! The 2-D functions are the 3-D ones with depth 1.
 //!
@@ -15,8 +15,8 @@
 //!
 //! On `Err` the output may be partly written.
 
-use crate::conv::{Conv2dParams, Conv3dParams, ConvGeometry};
-use crate::error::{Error, Result};
+use lowp::conv::{Conv2dParams, Conv3dParams};
+use lowp::{Error, Result};
 
 mod sealed {
     pub trait Sealed {}
@@ -24,19 +24,25 @@ mod sealed {
     impl Sealed for i8 {}
 }
 
-/// An 8-bit integer element type the integer oracle accepts: `u8` or `i8`.
+/// An 8-bit integer element type the integer oracles accept: `u8` or `i8`.
+/// The oracles' own (not `lowp::igemm::Int8`), so that they take nothing
+/// about the types from the code under test.
 pub trait Int8: Copy + sealed::Sealed + std::fmt::Debug {
+    /// Whether the type is signed (`i8`).
+    const IS_SIGNED: bool;
     /// The value, widened.
     fn widen(self) -> i32;
 }
 
 impl Int8 for u8 {
+    const IS_SIGNED: bool = false;
     fn widen(self) -> i32 {
         i32::from(self)
     }
 }
 
 impl Int8 for i8 {
+    const IS_SIGNED: bool = true;
     fn widen(self) -> i32 {
         i32::from(self)
     }
@@ -50,6 +56,124 @@ pub enum WeightZeroPoint<'a, W> {
     PerTensor(W),
     /// `zero_points[k]` for the weights of output channel `k`.
     PerChannel(&'a [W]),
+}
+
+/// A problem in 3-D form (a 2-D one has depth 1), worked out here from the
+/// parameters' public fields once `validate` has accepted them (so no
+/// extent or length below overflows).
+struct ConvGeometry {
+    n: usize,
+    /// Input extents `[D, H, W]`.
+    input: [usize; 3],
+    c: usize,
+    k: usize,
+    /// Kernel extents `[T, R, S]`.
+    kernel: [usize; 3],
+    stride: [usize; 3],
+    /// Padding before the input (front, top, left).
+    pad_lo: [usize; 3],
+    dilation: [usize; 3],
+    groups: usize,
+    /// Output extents `[OD, OH, OW]`.
+    output: [usize; 3],
+    input_len: usize,
+    weights_len: usize,
+    output_len: usize,
+}
+
+impl ConvGeometry {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        n: usize,
+        input: [usize; 3],
+        c: usize,
+        k: usize,
+        kernel: [usize; 3],
+        stride: [usize; 3],
+        pad_lo: [usize; 3],
+        pad_hi: [usize; 3],
+        dilation: [usize; 3],
+        groups: usize,
+    ) -> Self {
+        // out = (padded − dilated kernel extent) / stride + 1.
+        let output = std::array::from_fn(|i| {
+            let padded = input[i] + pad_lo[i] + pad_hi[i];
+            let extent = (kernel[i] - 1) * dilation[i] + 1;
+            (padded - extent) / stride[i] + 1
+        });
+        // A zero extent makes a length 0 even where the others' product
+        // would not fit usize.
+        let len = |f: &[usize]| if f.contains(&0) { 0 } else { f.iter().product() };
+        let cg = c / groups;
+        ConvGeometry {
+            n,
+            input,
+            c,
+            k,
+            kernel,
+            stride,
+            pad_lo,
+            dilation,
+            groups,
+            output,
+            input_len: len(&[n, input[0], input[1], input[2], c]),
+            weights_len: len(&[k, kernel[0], kernel[1], kernel[2], cg]),
+            output_len: len(&[n, output[0], output[1], output[2], k]),
+        }
+    }
+
+    /// Input channels per group.
+    fn c_per_group(&self) -> usize {
+        self.c / self.groups
+    }
+
+    /// Output channels per group.
+    fn k_per_group(&self) -> usize {
+        self.k / self.groups
+    }
+}
+
+/// The parameter types, validated and put in 3-D form.
+trait Problem {
+    fn checked_geometry(&self) -> Result<ConvGeometry>;
+}
+
+impl Problem for Conv2dParams {
+    fn checked_geometry(&self) -> Result<ConvGeometry> {
+        self.validate()?;
+        let p = self.padding;
+        Ok(ConvGeometry::new(
+            self.n,
+            [1, self.h, self.w],
+            self.c,
+            self.k,
+            [1, self.r, self.s],
+            [1, self.stride.0, self.stride.1],
+            [0, p.top, p.left],
+            [0, p.bottom, p.right],
+            [1, self.dilation.0, self.dilation.1],
+            self.groups,
+        ))
+    }
+}
+
+impl Problem for Conv3dParams {
+    fn checked_geometry(&self) -> Result<ConvGeometry> {
+        self.validate()?;
+        let p = self.padding;
+        Ok(ConvGeometry::new(
+            self.n,
+            [self.d, self.h, self.w],
+            self.c,
+            self.k,
+            [self.t, self.r, self.s],
+            self.stride.into(),
+            [p.front, p.top, p.left],
+            [p.back, p.bottom, p.right],
+            self.dilation.into(),
+            self.groups,
+        ))
+    }
 }
 
 /// The shared loop nest. For every output element `o` (output channel `kk`)
@@ -189,7 +313,7 @@ macro_rules! f32_entry {
             bias: Option<&[f32]>,
             output: &mut [f32],
         ) -> Result<()> {
-            f32_conv(&p.geometry()?, input, weights, bias, output, $magnitude)
+            f32_conv(&p.checked_geometry()?, input, weights, bias, output, $magnitude)
         }
     };
 }
@@ -204,7 +328,7 @@ f32_entry!(
     ///
     /// ```
     /// use lowp::conv::Conv2dParams;
-    /// use lowp::reference::conv::conv2d_f32;
+    /// use lowp_reference::conv::conv2d_f32;
     /// // 1x2x2x1 input, one 2x2 filter: a single dot product.
     /// let p = Conv2dParams::new(1, 2, 2, 1, 1, 2, 2);
     /// let mut out = [0.0f32];
@@ -299,7 +423,7 @@ macro_rules! int8_entry {
             output: &mut [i32],
         ) -> Result<()> {
             int8_conv(
-                &p.geometry()?,
+                &p.checked_geometry()?,
                 input,
                 input_zero_point,
                 weights,
@@ -324,7 +448,7 @@ int8_entry!(
     ///
     /// ```
     /// use lowp::conv::{Conv2dParams, Padding2d};
-    /// use lowp::reference::conv::{conv2d_int8, WeightZeroPoint};
+    /// use lowp_reference::conv::{conv2d_int8, WeightZeroPoint};
     /// // 1x1x1x1 input 130 (zero point 128), 1x3 filter, padding 1 left and right.
     /// let p = Conv2dParams::new(1, 1, 1, 1, 1, 1, 3)
     ///     .with_padding(Padding2d { left: 1, right: 1, ..Default::default() });
@@ -346,7 +470,7 @@ int8_entry!(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conv::{Padding2d, Padding3d};
+    use lowp::conv::{Padding2d, Padding3d};
     use proptest::prelude::*;
 
     fn run2(p: &Conv2dParams, input: &[f32], weights: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
