@@ -82,44 +82,34 @@ struct ConvGeometry {
 }
 
 impl ConvGeometry {
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        n: usize,
-        input: [usize; 3],
-        c: usize,
-        k: usize,
-        kernel: [usize; 3],
-        stride: [usize; 3],
-        pad_lo: [usize; 3],
-        pad_hi: [usize; 3],
-        dilation: [usize; 3],
-        groups: usize,
-    ) -> Self {
-        // out = (padded − dilated kernel extent) / stride + 1.
-        let output = std::array::from_fn(|i| {
-            let padded = input[i] + pad_lo[i] + pad_hi[i];
-            let extent = (kernel[i] - 1) * dilation[i] + 1;
-            (padded - extent) / stride[i] + 1
+    /// `p`'s geometry; `Err` (from `validate`) for a problem lowp refuses.
+    fn of(p: &impl Problem) -> Result<Self> {
+        p.validate()?;
+        let ([n, c, k, groups], axes) = p.parts();
+        // out = (padded extent − dilated kernel extent) / stride + 1.
+        let output = axes.map(|[size, kernel, stride, lo, hi, dilation]| {
+            (size + lo + hi - ((kernel - 1) * dilation + 1)) / stride + 1
         });
+        let input = axes.map(|a| a[0]);
+        let kernel = axes.map(|a| a[1]);
         // A zero extent makes a length 0 even where the others' product
         // would not fit usize.
         let len = |f: &[usize]| if f.contains(&0) { 0 } else { f.iter().product() };
-        let cg = c / groups;
-        ConvGeometry {
+        Ok(ConvGeometry {
             n,
             input,
             c,
             k,
             kernel,
-            stride,
-            pad_lo,
-            dilation,
+            stride: axes.map(|a| a[2]),
+            pad_lo: axes.map(|a| a[3]),
+            dilation: axes.map(|a| a[5]),
             groups,
             output,
             input_len: len(&[n, input[0], input[1], input[2], c]),
-            weights_len: len(&[k, kernel[0], kernel[1], kernel[2], cg]),
+            weights_len: len(&[k, kernel[0], kernel[1], kernel[2], c / groups]),
             output_len: len(&[n, output[0], output[1], output[2], k]),
-        }
+        })
     }
 
     /// Input channels per group.
@@ -133,46 +123,43 @@ impl ConvGeometry {
     }
 }
 
-/// The parameter types, validated and put in 3-D form.
+/// One spatial axis: `[input extent, kernel extent, stride, padding before,
+/// padding after, dilation]`.
+type Axis = [usize; 6];
+
+/// The parameter types: lowp's check, and the problem's parts.
 trait Problem {
-    fn checked_geometry(&self) -> Result<ConvGeometry>;
+    fn validate(&self) -> Result<()>;
+    /// `[n, c, k, groups]` and the depth, height and width axes.
+    fn parts(&self) -> ([usize; 4], [Axis; 3]);
 }
 
 impl Problem for Conv2dParams {
-    fn checked_geometry(&self) -> Result<ConvGeometry> {
-        self.validate()?;
-        let p = self.padding;
-        Ok(ConvGeometry::new(
-            self.n,
-            [1, self.h, self.w],
-            self.c,
-            self.k,
-            [1, self.r, self.s],
-            [1, self.stride.0, self.stride.1],
-            [0, p.top, p.left],
-            [0, p.bottom, p.right],
-            [1, self.dilation.0, self.dilation.1],
-            self.groups,
-        ))
+    fn validate(&self) -> Result<()> {
+        Conv2dParams::validate(self)
+    }
+
+    /// Depth 1: one input plane, a one-tap kernel, no padding.
+    fn parts(&self) -> ([usize; 4], [Axis; 3]) {
+        let (p, (sh, sw), (dh, dw)) = (self.padding, self.stride, self.dilation);
+        let depth = [1, 1, 1, 0, 0, 1];
+        let height = [self.h, self.r, sh, p.top, p.bottom, dh];
+        let width = [self.w, self.s, sw, p.left, p.right, dw];
+        ([self.n, self.c, self.k, self.groups], [depth, height, width])
     }
 }
 
 impl Problem for Conv3dParams {
-    fn checked_geometry(&self) -> Result<ConvGeometry> {
-        self.validate()?;
-        let p = self.padding;
-        Ok(ConvGeometry::new(
-            self.n,
-            [self.d, self.h, self.w],
-            self.c,
-            self.k,
-            [self.t, self.r, self.s],
-            self.stride.into(),
-            [p.front, p.top, p.left],
-            [p.back, p.bottom, p.right],
-            self.dilation.into(),
-            self.groups,
-        ))
+    fn validate(&self) -> Result<()> {
+        Conv3dParams::validate(self)
+    }
+
+    fn parts(&self) -> ([usize; 4], [Axis; 3]) {
+        let (p, (sd, sh, sw), (dd, dh, dw)) = (self.padding, self.stride, self.dilation);
+        let depth = [self.d, self.t, sd, p.front, p.back, dd];
+        let height = [self.h, self.r, sh, p.top, p.bottom, dh];
+        let width = [self.w, self.s, sw, p.left, p.right, dw];
+        ([self.n, self.c, self.k, self.groups], [depth, height, width])
     }
 }
 
@@ -313,7 +300,7 @@ macro_rules! f32_entry {
             bias: Option<&[f32]>,
             output: &mut [f32],
         ) -> Result<()> {
-            f32_conv(&p.checked_geometry()?, input, weights, bias, output, $magnitude)
+            f32_conv(&ConvGeometry::of(p)?, input, weights, bias, output, $magnitude)
         }
     };
 }
@@ -423,7 +410,7 @@ macro_rules! int8_entry {
             output: &mut [i32],
         ) -> Result<()> {
             int8_conv(
-                &p.checked_geometry()?,
+                &ConvGeometry::of(p)?,
                 input,
                 input_zero_point,
                 weights,
@@ -836,8 +823,42 @@ mod tests {
             .prop_filter("kernel must fit the padded input", |p| p.validate().is_ok())
     }
 
+    /// Output extents and `[input, weights, output]` lengths as lowp states
+    /// them, or `None` where it refuses the problem.
+    fn lowp_says(dims: Result<[usize; 3]>, lens: [Result<usize>; 3]) -> Option<([usize; 3], [usize; 3])> {
+        let [i, w, o] = lens;
+        Some((dims.ok()?, [i.ok()?, w.ok()?, o.ok()?]))
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// The oracle works out extents and lengths itself: they equal lowp's
+        /// (3-D, and 2-D of the same height and width), zero extents and
+        /// refused problems included.
+        #[test]
+        fn own_geometry_agrees_with_lowp(
+            (n, d, h, w, cg, kg) in (0usize..3, 0usize..4, 0usize..5, 0usize..5, 0usize..3, 0usize..3),
+            (t, r, s, groups) in (0usize..3, 0usize..4, 0usize..4, 0usize..3),
+            (stride, dilation) in ((0usize..3, 1usize..3, 1usize..4), (1usize..3, 0usize..3, 1usize..3)),
+            pad in (0usize..2, 0usize..3, 0usize..3, 0usize..2, 0usize..3, 0usize..3),
+        ) {
+            let (c, k) = (cg * groups.max(1), kg * groups.max(1));
+            let padding = Padding3d { front: pad.0, top: pad.1, left: pad.2, back: pad.3, bottom: pad.4, right: pad.5 };
+            let p3 = Conv3dParams { n, d, h, w, c, k, t, r, s, stride, padding, dilation, groups };
+            let padding = Padding2d { top: pad.1, left: pad.2, bottom: pad.4, right: pad.5 };
+            let p2 = Conv2dParams {
+                n, h, w, c, k, r, s, padding, groups,
+                stride: (stride.1, stride.2),
+                dilation: (dilation.1, dilation.2),
+            };
+            let want3 = lowp_says(p3.output_dims().map(<[usize; 3]>::from), [p3.input_len(), p3.weights_len(), p3.output_len()]);
+            let want2 = lowp_says(p2.output_dims().map(|(oh, ow)| [1, oh, ow]), [p2.input_len(), p2.weights_len(), p2.output_len()]);
+            for (got, want) in [(ConvGeometry::of(&p3), want3), (ConvGeometry::of(&p2), want2)] {
+                let got = got.ok().map(|g| (g.output, [g.input_len, g.weights_len, g.output_len]));
+                prop_assert_eq!(got, want);
+            }
+        }
 
         /// Integer-valued f32 data keeps every sum exact, so the two
         /// formulations must agree exactly.
