@@ -5,7 +5,7 @@
 //! [`Conv3dParams`] describe a problem, check it ([`Conv2dParams::validate`])
 //! and give its output shape, buffer lengths and operation count. The scalar
 //! oracle that every convolution kernel is tested against lives in the
-//! `lowp-reference` crate (`lowp_reference::conv`).
+//! `lowp-reference` crate (its module `conv`).
 //!
 //! Layouts (oneDNN / TF-lite "OHWI" style):
 //!

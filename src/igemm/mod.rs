@@ -42,8 +42,8 @@
 //! the weights are packed, each panel of `nr` columns is checked; panels
 //! where no pair can saturate use the chain, the others an exact s16 path
 //! ([`PackedI8Weights::panel_paths`]). [`Saturation::Allow`] opts into the
-//! chain everywhere; its results then equal the oracle
-//! `lowp_reference::igemm::igemm_s32` with `Saturation::Allow`.
+//! chain everywhere; its results then equal the oracle's (`igemm::igemm_s32`
+//! of the `lowp-reference` crate) with `Saturation::Allow`.
 //!
 //! ```
 //! use lowp::igemm::{igemm, Output, PackOptions, PackedI8Weights, WeightZeroPoint};
