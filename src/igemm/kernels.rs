@@ -684,7 +684,6 @@ unsafe impl Microkernel for IgemmTile<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::lhs::{RowScales, RowZeroPoints};
     use super::{sub_tile_rows, Direct, IgemmKernels, IgemmTile};
     use crate::gemm::Microkernel;
     use crate::Isa;

@@ -58,6 +58,8 @@
 //! # Ok::<(), lowp::Error>(())
 //! ```
 
+#[cfg(test)]
+mod gathered;
 mod kernels;
 pub(crate) mod lhs;
 mod linear;
