@@ -23,8 +23,8 @@
 //! A one-row call (matrix × vector) reads every weight once, so it runs at
 //! the speed the packed weights stream in from cache or memory: its
 //! activation panel is one row tall, and on `avx512vnni` it runs the ymm
-//! kernel, whose 256-bit loads stream faster than 512-bit ones (Zen 4,
-//! 1×4096×4096 from L3, one thread: about 170 GOP/s, ~85 GB/s of weights).
+//! kernel, whose 256-bit loads stream faster than 512-bit ones (figures in
+//! `docs/tuning.md`, "INT8 GEMM").
 //!
 //! # Large outputs: align C to 64 bytes
 //!
@@ -32,9 +32,8 @@
 //! boundaries (C's first element and its row stride in bytes both multiples
 //! of 64, as oneDNN allocates tensors) and which, together with the packed
 //! weights, outgrows the L2 caches of the threads writing it, is written
-//! with streaming stores: no read of C's lines before they are overwritten.
-//! Zen 4, 1024³ s32, one thread: 433–441 GOP/s against 395–402 for the same
-//! call on a C 16 bytes past a line (regular stores). Results are the same.
+//! with streaming stores: no read of C's lines before they are overwritten
+//! (about 10% faster at 1024³; `docs/tuning.md`). Results are the same.
 //!
 //! # Exact on every ISA
 //!
