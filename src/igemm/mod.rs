@@ -33,7 +33,7 @@
 //! of 64, as oneDNN allocates tensors) and which, together with the packed
 //! weights, outgrows the L2 caches of the threads writing it, is written
 //! with streaming stores: no read of C's lines before they are overwritten
-//! (about 10% faster at 1024³; `docs/tuning.md`). Results are the same.
+//! (`docs/tuning.md`, "INT8 GEMM"). Results are the same.
 //!
 //! # Exact on every ISA
 //!
