@@ -4,7 +4,7 @@
 //! zero points). It proves the trait carries such a packer through the
 //! whole pipeline, bit-exact against the oracle on the gathered matrix.
 
-use super::lhs::{Int8Lhs, RowSums, RowZeroPoints};
+use super::lhs::{scatter_row, Int8Lhs, RowSums, RowZeroPoints};
 use super::Int8;
 use crate::gemm::blocking::round_up;
 use crate::gemm::buffers;
@@ -69,7 +69,6 @@ impl<A: Int8> Int8Lhs for GatheredRows<'_, A> {
         let mut row = buffers::take::<u8>(buffers::SLOT_ROW, kp);
         let row = &mut row[..kp];
         row[k..].fill(0);
-        let gs = 4 * mr;
         for (q, panel) in dst.chunks_exact_mut(mr * kp).enumerate() {
             let i0 = rows.start + q * mr;
             for r in 0..mr.min(rows.end - i0) {
@@ -77,9 +76,7 @@ impl<A: Int8> Int8Lhs for GatheredRows<'_, A> {
                 for (t, chunk) in row[..k].chunks_exact_mut(self.c).enumerate() {
                     sum = sum.wrapping_add(A::pack_row(self.run(i0 + r, t), chunk));
                 }
-                for (group, g) in panel.chunks_exact_mut(gs).zip(row.chunks_exact(4)) {
-                    group[4 * r..4 * r + 4].copy_from_slice(g);
-                }
+                scatter_row(row, panel, mr, r);
                 sums.set(i0 + r, sum);
             }
         }

@@ -106,6 +106,15 @@ pub(crate) trait Int8Lhs: Sync {
     fn pack_panels(&self, dst: &mut [u8], mr: usize, rows: Range<usize>, sums: RowSums<'_>);
 }
 
+/// Puts a staged row's k-groups (`row`, whole groups of 4 bytes) at row
+/// `r` of a panel of `mr` rows: group `g` at `g·4·mr + 4r` of `panel`.
+#[inline]
+pub(crate) fn scatter_row(row: &[u8], panel: &mut [u8], mr: usize, r: usize) {
+    for (group, g) in panel.chunks_exact_mut(4 * mr).zip(row.chunks_exact(4)) {
+        group[4 * r..4 * r + 4].copy_from_slice(g);
+    }
+}
+
 /// An [`Int8Lhs`] as the driver's A packer, with the call's row sums.
 pub(crate) struct LhsPacker<'a, L> {
     pub(crate) lhs: &'a L,

@@ -2,7 +2,7 @@
 //! zero points, per-panel saturation verdicts); activations per call into
 //! zero-padded u8 rows with their sums.
 
-use super::lhs::{Int8Lhs, RowScales, RowSums, RowZeroPoints};
+use super::lhs::{scatter_row, Int8Lhs, RowScales, RowSums, RowZeroPoints};
 use super::{Int8, KernelPreference, Saturation, WeightZeroPoint};
 use crate::error::{Error, Result};
 use crate::gemm::blocking::round_up;
@@ -480,13 +480,7 @@ impl<A: Int8> Int8Lhs for Activations<'_, A> {
                 }
                 src.iter().map(|&x| x as i32).sum()
             };
-            // Row r's k-groups go to offset 4r of each group of the panel.
-            for (group, c) in panel[from / 4 * gs..]
-                .chunks_exact_mut(gs)
-                .zip(row[from..].chunks_exact(4))
-            {
-                group[4 * r..4 * r + 4].copy_from_slice(c);
-            }
+            scatter_row(&row[from..], &mut panel[from / 4 * gs..], mr, r);
             sum
         };
         let blocks = k / 64;
