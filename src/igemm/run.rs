@@ -42,18 +42,25 @@ pub(crate) fn igemm_run<L: Int8Lhs>(
     check_out_shape(&out, m, n)?;
     if m == 0 || n == 0 {
         // Nothing to compute, but the same parameters are refused.
-        return check_pipeline(&out, n).map(|_| ());
+        return check_pipeline(&out, n);
     }
     let za = a.zero_points().normalized();
     check_k_bound(a.max_abs_a(), za.max_abs(), b)?;
-    let checked = check_pipeline(&out, n)?;
     let call = Call { ctx, a, za, b };
-    match (out, checked) {
-        (Output::S32 { c, accumulate }, _) => call.s32(c, accumulate),
-        (Output::F32 { c, dequantize }, Checked::F32 { lo, hi }) => call.f32(c, &dequantize, lo, hi),
-        (Output::U8 { c, requantize }, Checked::Q8 { lo, hi }) => call.q8(c, &requantize, lo, hi),
-        (Output::S8 { c, requantize }, Checked::Q8 { lo, hi }) => call.q8(c, &requantize, lo, hi),
-        _ => unreachable!("check_pipeline answers for the output it was given"),
+    match out {
+        Output::S32 { c, accumulate } => call.s32(c, accumulate),
+        Output::F32 { c, dequantize } => {
+            let (lo, hi) = check_dequantize(&dequantize, n)?;
+            call.f32(c, &dequantize, lo, hi)
+        }
+        Output::U8 { c, requantize } => {
+            let (lo, hi) = check_requantize::<u8>(&requantize, n)?;
+            call.q8(c, &requantize, lo, hi)
+        }
+        Output::S8 { c, requantize } => {
+            let (lo, hi) = check_requantize::<i8>(&requantize, n)?;
+            call.q8(c, &requantize, lo, hi)
+        }
     }
     Ok(())
 }
@@ -113,61 +120,48 @@ fn check_k_bound(max_abs_a: i64, max_abs_za: i64, b: &PackedI8Weights) -> Result
     Ok(())
 }
 
-/// An output pipeline's checked parameters.
-enum Checked {
-    S32,
-    /// The activation's bounds.
-    F32 {
-        lo: f32,
-        hi: f32,
-    },
-    /// The requantized output's range.
-    Q8 {
-        lo: i32,
-        hi: i32,
-    },
-}
-
-/// The checks of an output pipeline with `n` columns.
-fn check_pipeline(out: &Output<'_>, n: usize) -> Result<Checked> {
+/// The checks of an output pipeline with `n` columns (the same whether or
+/// not the call has anything to compute).
+fn check_pipeline(out: &Output<'_>, n: usize) -> Result<()> {
     match out {
-        Output::S32 { .. } => Ok(Checked::S32),
-        Output::F32 { dequantize, .. } => {
-            check_scale(&dequantize.scale, n)?;
-            if let Some(bias) = dequantize.bias {
-                check_bias_len(bias.len(), n)?;
-                if let Some(j) = bias.iter().position(|x| !x.is_finite()) {
-                    return Err(Error::param(
-                        "bias",
-                        format!("bias[{j}] = {} is not finite", bias[j]),
-                    ));
-                }
-            }
-            let (lo, hi) = match dequantize.activation {
-                Activation::Identity => (f32::NEG_INFINITY, f32::INFINITY),
-                Activation::Relu => (0.0, f32::INFINITY),
-                Activation::Clamp { min, max } if min <= max => (min, max),
-                Activation::Clamp { min, max } => {
-                    return Err(Error::param(
-                        "activation",
-                        format!("clamp bounds min = {min}, max = {max} are not ordered"),
-                    ))
-                }
-            };
-            Ok(Checked::F32 { lo, hi })
-        }
-        Output::U8 { requantize, .. } => check_requantize::<u8>(requantize, n),
-        Output::S8 { requantize, .. } => check_requantize::<i8>(requantize, n),
+        Output::S32 { .. } => Ok(()),
+        Output::F32 { dequantize, .. } => check_dequantize(dequantize, n).map(drop),
+        Output::U8 { requantize, .. } => check_requantize::<u8>(requantize, n).map(drop),
+        Output::S8 { requantize, .. } => check_requantize::<i8>(requantize, n).map(drop),
     }
 }
 
-fn check_requantize<T: Int8>(p: &Requantize<'_>, n: usize) -> Result<Checked> {
+/// Checks a dequantizing pipeline; returns the activation's bounds.
+fn check_dequantize(p: &Dequantize<'_>, n: usize) -> Result<(f32, f32)> {
+    check_scale(&p.scale, n)?;
+    if let Some(bias) = p.bias {
+        check_bias_len(bias.len(), n)?;
+        if let Some(j) = bias.iter().position(|x| !x.is_finite()) {
+            return Err(Error::param(
+                "bias",
+                format!("bias[{j}] = {} is not finite", bias[j]),
+            ));
+        }
+    }
+    match p.activation {
+        Activation::Identity => Ok((f32::NEG_INFINITY, f32::INFINITY)),
+        Activation::Relu => Ok((0.0, f32::INFINITY)),
+        Activation::Clamp { min, max } if min <= max => Ok((min, max)),
+        Activation::Clamp { min, max } => Err(Error::param(
+            "activation",
+            format!("clamp bounds min = {min}, max = {max} are not ordered"),
+        )),
+    }
+}
+
+/// Checks a requantizing pipeline into `T`; returns the output's range.
+fn check_requantize<T: Int8>(p: &Requantize<'_>, n: usize) -> Result<(i32, i32)> {
     let (lo, hi) = super::requant_bounds::<T>(p)?;
     check_scale(&p.scale, n)?;
     if let Some(bias) = p.bias {
         check_bias_len(bias.len(), n)?;
     }
-    Ok(Checked::Q8 { lo, hi })
+    Ok((lo, hi))
 }
 
 fn check_scale(scale: &Scale<'_>, n: usize) -> Result<()> {
