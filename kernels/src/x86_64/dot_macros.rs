@@ -159,9 +159,8 @@ macro_rules! sum_u64_kernel {
 /// Stamps a one-query-against-many-rows f32 inner-product kernel: one row at
 /// a time, one accumulator per row, so every row is summed in the same order
 /// wherever a chunk boundary falls. Rows are read in address order: taking
-/// four rows at once (query chunk loaded once per four rows, but four
-/// streams 512 B apart at d = 128) reached only 37% of the read bandwidth
-/// on Zen 4, against ~95% row by row.
+/// four rows at once (four streams 512 B apart) reached a third of the read
+/// bandwidth that row by row reaches (docs/tuning.md).
 macro_rules! scan_f32_ip_kernel {
     ($(#[$doc:meta])* $name:ident, $feat:literal, $v:ident) => {
         $(#[$doc])*

@@ -34,10 +34,8 @@ pub unsafe fn igemm_pack_a_4rows_avx512(
         // (caller's contract). Prefetch addresses use `wrapping_add`.
         unsafe {
             // The next 4 rows' line at this column into L1: rows of 1-4 KiB
-            // are too short for the hardware prefetcher, and these loads
-            // otherwise wait on L3 (Zen 4, 1024³: packing 2.7% → 1.4% of
-            // the time; 1024³ and 2048³ +0.5%). Never dereferenced, so rows
-            // past A are harmless.
+            // are too short for the hardware prefetcher (docs/tuning.md).
+            // Never dereferenced, so rows past A are harmless.
             for i in 4..8 {
                 _mm_prefetch::<_MM_HINT_T0>(src.wrapping_add(i * lda + 64 * blk) as *const i8);
             }
