@@ -2,9 +2,11 @@
 //! is compiled for its level's whole list (through [`with_level!`]), and
 //! `lowp` runs a level only on a CPU with every feature of the list.
 
-/// Stamps each item with `#[target_feature(enable = …)]` for the level's
-/// list (`with_level! { avx512: fn … }`), or gives the list as a string
-/// literal (`with_level!(@list avx512)`).
+/// The level's list: as `#[target_feature(enable = …)]` on each item
+/// (`with_level! { avx512: fn … }`), as that attribute ahead of a kernel
+/// macro's input (`with_level! { avx512 => kernel_macro! { … } }`, for
+/// macros that take attributes first), or as a string literal
+/// (`with_level!(@list avx512)`).
 macro_rules! with_level {
     (@list avx2) => { "avx,avx2,fma,f16c" };
     (@list avx2vnni) => { "avx,avx2,fma,f16c,avxvnni" };
@@ -12,18 +14,29 @@ macro_rules! with_level {
     (@list avx512vnni) => { "avx,avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni" };
     (@list avx512bf16) => { "avx,avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512bf16" };
     // `#[target_feature]` takes a literal only, so each list is spelt once
-    // more here, beside its `@list` (a test checks that they agree).
-    (avx2: $($i:item)*) => { $( #[target_feature(enable = "avx,avx2,fma,f16c")] $i )* };
-    (avx2vnni: $($i:item)*) => { $( #[target_feature(enable = "avx,avx2,fma,f16c,avxvnni")] $i )* };
-    (avx512: $($i:item)*) => {
-        $( #[target_feature(enable = "avx,avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")] $i )*
+    // more here, as the attribute handed to `$mac` ahead of its input (a
+    // test checks that the two spellings agree).
+    (avx2 => $mac:ident! { $($t:tt)* }) => {
+        $mac! { #[target_feature(enable = "avx,avx2,fma,f16c")] $($t)* }
     };
-    (avx512vnni: $($i:item)*) => {
-        $( #[target_feature(enable = "avx,avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")] $i )*
+    (avx2vnni => $mac:ident! { $($t:tt)* }) => {
+        $mac! { #[target_feature(enable = "avx,avx2,fma,f16c,avxvnni")] $($t)* }
     };
-    (avx512bf16: $($i:item)*) => {
-        $( #[target_feature(enable = "avx,avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")] $i )*
+    (avx512 => $mac:ident! { $($t:tt)* }) => {
+        $mac! { #[target_feature(enable = "avx,avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")] $($t)* }
     };
+    (avx512vnni => $mac:ident! { $($t:tt)* }) => {
+        $mac! { #[target_feature(enable = "avx,avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512vnni")] $($t)* }
+    };
+    (avx512bf16 => $mac:ident! { $($t:tt)* }) => {
+        $mac! { #[target_feature(enable = "avx,avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")] $($t)* }
+    };
+    ($level:ident: $($i:item)*) => { with_level! { $level => each_item! { $($i)* } } };
+}
+
+/// `#[$a]` on each item.
+macro_rules! each_item {
+    (#[$a:meta] $($i:item)*) => { $( #[$a] $i )* };
 }
 
 /// Splits a `with_level!(@list …)` string into its names at compile time.
@@ -81,9 +94,7 @@ mod tests {
     /// The literal of `with_level!`'s `#[target_feature]` rule for `level`.
     fn stamped(level: &str) -> &'static str {
         let src = include_str!("level.rs");
-        let rule = src
-            .find(&format!("({level}: $($i:item)*)"))
-            .expect("a rule per level");
+        let rule = src.find(&format!("({level} => $mac")).expect("a rule per level");
         let from = rule + src[rule..].find("enable = \"").expect("a list") + 10;
         &src[from..from + src[from..].find('"').expect("closed")]
     }

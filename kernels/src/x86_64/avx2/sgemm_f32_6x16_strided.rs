@@ -9,16 +9,15 @@ use core::arch::x86_64::{
 
 macro_rules! stamp {
     ($($name:ident = $m:literal),*) => {$(
-        sgemm_f32_strided_kernel! {
+        with_level! { avx2 => sgemm_f32_strided_kernel! {
             /// f32 strided rows kernel (A and B read unpacked), AVX2+FMA.
-            #[target_feature(enable = "avx2,fma")]
             fn $name;
             m = $m; nv = 2; width = 8;
             vec = __m256; zero = _mm256_setzero_ps();
             load = _mm256_loadu_ps; store = _mm256_storeu_ps;
             splat = _mm256_set1_ps; fma = _mm256_fmadd_ps; mul = _mm256_mul_ps;
             prefetch = prefetch_t0; prefetch_l2 = prefetch_l2;
-        }
+        }}
     )*};
 }
 stamp!(

@@ -7,6 +7,7 @@ use crate::scalar::igemm_tile_store::TileDequant;
 use crate::x86_64::igemm_ops::TileOut;
 use core::arch::x86_64::*;
 
+with_level! { avx512:
 /// Dequantizes the `rows × cols` s32 tile (`tile[i·ld + j]`) into C
 /// (`c[i·rsc + j]`, unit column stride):
 /// `y = (v as f32)·(row_scale_i·scale_j) + bias_j` (no addition when `bias`
@@ -17,11 +18,10 @@ use core::arch::x86_64::*;
 ///
 /// # Safety
 ///
-/// The CPU must support `avx512f,avx512bw,avx512vl,avx512dq`. `tile` must be
+/// The CPU must have the `avx512` level ([`crate::level::AVX512`]). `tile` must be
 /// readable at `i·ld + j`, `row_scale` at `i`, `scale` (and `bias` unless
 /// null) at `j`, and `c[i·rsc + j]` writable and ours alone, for `i < rows`,
 /// `j < cols`.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn igemm_store_s32_to_f32_avx512<const STREAM: bool>(
     rows: usize,
@@ -68,6 +68,7 @@ pub unsafe fn igemm_store_s32_to_f32_avx512<const STREAM: bool>(
         }
         j += 16;
     }
+}
 }
 
 /// The fused dequantizing epilogue of the 32-column VNNI kernels: rows of

@@ -15,6 +15,7 @@ use crate::scalar::igemm_tile_store::TileRequant;
 use crate::x86_64::igemm_ops::TileOut;
 use core::arch::x86_64::*;
 
+with_level! { avx512:
 /// Requantizes the `rows × cols` s32 tile (`tile[i·ld + j]`) and stores it
 /// as bytes into C (`c[i·rsc + j]`, unit column stride):
 /// `t = v + bias_j` (wrapping; no bias when `bias` is null),
@@ -28,12 +29,11 @@ use core::arch::x86_64::*;
 ///
 /// # Safety
 ///
-/// The CPU must support `avx512f,avx512bw,avx512vl,avx512dq`. `tile` must be
+/// The CPU must have the `avx512` level ([`crate::level::AVX512`]). `tile` must be
 /// readable at `i·ld + j`, `scale` (and `bias` unless null) at `j`, and
 /// `c[i·rsc + j]` writable and ours alone, for `i < rows`, `j < cols`;
 /// `lo ≤ hi` with `zp` between them, all three within u8's range or all
 /// within i8's.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn igemm_store_s32_to_q8_avx512(
     rows: usize,
@@ -98,6 +98,7 @@ pub unsafe fn igemm_store_s32_to_q8_avx512(
             );
         }
     }
+}
 }
 
 /// `(rows, cols, tile, ld, scale, bias, zp, lo, hi, c, rsc)`.

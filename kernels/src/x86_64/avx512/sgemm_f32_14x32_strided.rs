@@ -9,16 +9,15 @@ use core::arch::x86_64::{
 
 macro_rules! stamp {
     ($($name:ident = $m:literal),*) => {$(
-        sgemm_f32_strided_kernel! {
+        with_level! { avx512 => sgemm_f32_strided_kernel! {
             /// f32 strided rows kernel (A and B read unpacked), AVX-512F.
-            #[target_feature(enable = "avx512f")]
             fn $name;
             m = $m; nv = 2; width = 16;
             vec = __m512; zero = _mm512_setzero_ps();
             load = _mm512_loadu_ps; store = _mm512_storeu_ps;
             splat = _mm512_set1_ps; fma = _mm512_fmadd_ps; mul = _mm512_mul_ps;
             prefetch = prefetch_t0; prefetch_l2 = prefetch_l2;
-        }
+        }}
     )*};
 }
 stamp!(
