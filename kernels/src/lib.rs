@@ -16,6 +16,8 @@ pub mod detect;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod igemm_check;
 pub mod igemm_ukernel;
+#[cfg(all(test, target_arch = "x86_64"))]
+mod sgemm_check;
 #[macro_use]
 mod sgemm_macros;
 pub mod scalar;
