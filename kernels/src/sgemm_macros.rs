@@ -252,8 +252,25 @@ macro_rules! sgemm_f32_tile_kernel {
             load = $load; store = $store; splat = $splat; fma = $fma; mul = $mul;);
     }};
 }
-/// Stamps an `M × (NV·W)` strided rows kernel (see the module docs).
+/// `$mac! { attributes fn name; m = M; rest }` for each `name = M` of the
+/// list: one kernel per row count, the same attributes and ISA parameters.
+macro_rules! sgemm_f32_rows {
+    ($mac:ident; $(#[$attr:meta])* fns = [$($name:ident = $m:literal),* $(,)?]; $($p:tt)*) => {
+        sgemm_f32_rows!(@each $mac [$(#[$attr])*] [$($p)*] $($name $m)*);
+    };
+    (@each $mac:ident [$($attr:tt)*] [$($p:tt)*] $name:ident $m:literal $($rest:tt)*) => {
+        $mac! { $($attr)* fn $name; m = $m; $($p)* }
+        sgemm_f32_rows!(@each $mac [$($attr)*] [$($p)*] $($rest)*);
+    };
+    (@each $mac:ident $attr:tt $p:tt) => {};
+}
+
+/// Stamps an `M × (NV·W)` strided rows kernel (see the module docs), or
+/// one per entry of `fns = [name = M, …];`.
 macro_rules! sgemm_f32_strided_kernel {
+    ($(#[$attr:meta])* fns = $fns:tt; $($p:tt)*) => {
+        sgemm_f32_rows!(sgemm_f32_strided_kernel; $(#[$attr])* fns = $fns; $($p)*);
+    };
     (
         $(#[$attr:meta])*
         fn $name:ident;
@@ -348,6 +365,9 @@ macro_rules! sgemm_f32_strided_kernel {
 /// longer wait on the FMA latency. Every element is still one FMA chain
 /// over `p = 0, 1, …`: the same bits as two strided rows kernel calls.
 macro_rules! sgemm_f32_pair_kernel {
+    ($(#[$attr:meta])* fns = $fns:tt; $($p:tt)*) => {
+        sgemm_f32_rows!(sgemm_f32_pair_kernel; $(#[$attr])* fns = $fns; $($p)*);
+    };
     (
         $(#[$attr:meta])*
         fn $name:ident;
