@@ -117,4 +117,20 @@ mod tests {
         }
         assert!(super::AVX512VNNI.starts_with(super::AVX512) && super::AVX512.starts_with(super::AVX2));
     }
+
+    #[test]
+    fn every_name_is_one_detection_answers() {
+        let detected = crate::detect::CpuFeatures::default().list().map(|(name, _)| name);
+        for list in [
+            super::AVX2,
+            super::AVX2VNNI,
+            super::AVX512,
+            super::AVX512VNNI,
+            super::AVX512BF16,
+        ] {
+            for f in list {
+                assert!(detected.contains(f), "{f}: not in CpuFeatures::list");
+            }
+        }
+    }
 }

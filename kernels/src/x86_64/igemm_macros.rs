@@ -423,29 +423,12 @@ macro_rules! igemm_exact_kernel {
         }
         }
 
-        igemm_exact_kernel!(@entry $(#[$doc])* $name, $level, $($m),*);
-
-        #[cfg(test)]
-        #[test]
-        fn matches_scalar_twin() {
-            $crate::igemm_check::check(&INFO);
-        }
-    };
-    (@entry $(#[$doc:meta])* $name:ident, $level:ident, $($m:literal),*) => {
         with_level! { $level:
-        $(#[$doc])*
-        ///
-        /// # Safety
-        ///
-        /// The CPU must support the features this kernel is compiled for
-        #[doc = concat!("(`", with_level!(@list $level), "`).")]
-        /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
-        /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; `c` writable for `m`
-        /// rows of `NR` i32 at stride `ldc` (elements); with `corr`, its row
-        /// arrays readable for `m` rows and its column arrays for `NR` columns
-        /// (the terms present). No alignment needed.
+        /// Runs the tile instantiation for `m` rows, with `corr` or without
+        /// (the exact kernels write the s32 tile only: `O` is `S32`).
+        #[inline]
         #[allow(clippy::too_many_arguments)]
-        pub unsafe fn $name(
+        unsafe fn dispatch<O>(
             m: usize,
             kg: usize,
             a: *const u8,
@@ -454,6 +437,7 @@ macro_rules! igemm_exact_kernel {
             c: *mut i32,
             ldc: usize,
             corr: Option<&TileCorrection>,
+            _ep: &(),
         ) {
             debug_assert!((1..=MR).contains(&m));
             // SAFETY: the caller's contract is the tile's, with M = m.
@@ -467,6 +451,14 @@ macro_rules! igemm_exact_kernel {
                 }
             }
         }
+        }
+
+        igemm_s32_entry!($(#[$doc])* $name, $level, $crate::x86_64::igemm_ops::S32);
+
+        #[cfg(test)]
+        #[test]
+        fn matches_scalar_twin() {
+            $crate::igemm_check::check(&INFO);
         }
     };
 }
