@@ -1,5 +1,5 @@
 //! The CPU features of each ISA level, in one place: every kernel of a level
-//! is compiled for its level's whole list (through [`with_level!`]), and
+//! is compiled for its level's whole list (through `with_level!`), and
 //! `lowp` runs a level only on a CPU with every feature of the list.
 
 /// The level's list: as `#[target_feature(enable = …)]` on each item

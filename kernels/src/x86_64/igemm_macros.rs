@@ -349,7 +349,7 @@ macro_rules! igemm_exact_kernel {
         rows: [$($m:literal),* $(,)?] $(,)?
     ) => {
         use $crate::scalar::igemm_tile_store::TileCorrection;
-        use $crate::x86_64::igemm_ops::{FixPtrs, I32Vec};
+        use $crate::x86_64::igemm_ops::{FixPtrs, I32Vec, TileOut};
 
         /// Rows of the full tile.
         const MR: usize = $mr;
@@ -376,7 +376,7 @@ macro_rules! igemm_exact_kernel {
         with_level! { $level:
         /// One tile of `M` rows, with the correction or without.
         #[inline]
-        unsafe fn tile<const M: usize, const FIX: bool>(
+        unsafe fn tile<O: TileOut<$V, { NE / 2 }>, const M: usize, const FIX: bool>(
             kg: usize,
             a: *const u8,
             gs: usize,
@@ -416,7 +416,7 @@ macro_rules! igemm_exact_kernel {
                         if let (true, Some(ptrs)) = (FIX, fix_ptrs) {
                             sum = ptrs.correct(sum, r, q * ($hb / 2));
                         }
-                        <$V as I32Vec>::store(c.add(r * ldc + q * ($hb / 2)), sum);
+                        O::store(c.add(r * ldc + q * ($hb / 2)), sum);
                     }
                 }
             }
@@ -425,10 +425,10 @@ macro_rules! igemm_exact_kernel {
 
         with_level! { $level:
         /// Runs the tile instantiation for `m` rows, with `corr` or without
-        /// (the exact kernels write the s32 tile only: `O` is `S32`).
+        /// (the exact kernels have the s32 entry only: `O` is `S32`).
         #[inline]
         #[allow(clippy::too_many_arguments)]
-        unsafe fn dispatch<O>(
+        unsafe fn dispatch<O: TileOut<$V, { NE / 2 }>>(
             m: usize,
             kg: usize,
             a: *const u8,
@@ -444,8 +444,8 @@ macro_rules! igemm_exact_kernel {
             unsafe {
                 match (m, corr.is_some()) {
                     $(
-                        ($m, false) => tile::<$m, false>(kg, a, gs, b, c, ldc, corr),
-                        ($m, true) => tile::<$m, true>(kg, a, gs, b, c, ldc, corr),
+                        ($m, false) => tile::<O, $m, false>(kg, a, gs, b, c, ldc, corr),
+                        ($m, true) => tile::<O, $m, true>(kg, a, gs, b, c, ldc, corr),
                     )*
                     _ => {}
                 }
