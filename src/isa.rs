@@ -49,25 +49,13 @@ impl Isa {
     /// The CPU features every kernel of this level relies on (names as in
     /// [`CpuFeatures::list`]).
     pub fn required_features(self) -> &'static [&'static str] {
-        const AVX2: &[&str] = &["avx", "avx2", "fma", "f16c"];
+        use lowp_kernels::level;
         match self {
             Isa::Scalar => &[],
-            Isa::Avx2 => AVX2,
-            Isa::Avx2Vnni => &["avx", "avx2", "fma", "f16c", "avxvnni"],
-            Isa::Avx512 => &[
-                "avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512vl", "avx512dq",
-            ],
-            Isa::Avx512Vnni => &[
-                "avx",
-                "avx2",
-                "fma",
-                "f16c",
-                "avx512f",
-                "avx512bw",
-                "avx512vl",
-                "avx512dq",
-                "avx512vnni",
-            ],
+            Isa::Avx2 => level::AVX2,
+            Isa::Avx2Vnni => level::AVX2VNNI,
+            Isa::Avx512 => level::AVX512,
+            Isa::Avx512Vnni => level::AVX512VNNI,
         }
     }
 

@@ -10,7 +10,14 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+#[macro_use]
+pub mod level;
 pub mod detect;
+#[cfg(all(test, target_arch = "x86_64"))]
+mod igemm_check;
+pub mod igemm_ukernel;
+#[cfg(all(test, target_arch = "x86_64"))]
+mod sgemm_check;
 #[macro_use]
 mod sgemm_macros;
 pub mod scalar;

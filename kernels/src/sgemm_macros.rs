@@ -35,9 +35,7 @@
 //! instead of in a separate, latency-bound pass. It also prefetches, into L2,
 //! the same rows of the B panel [`PACKB_AHEAD_PANELS`] panels to the right,
 //! which the driver reads a few tiles later: the B stream from memory then
-//! overlaps the compute of the panels in between (measured on Zen 4,
-//! 16×4096×4096: 48 → 86 GFLOP/s against prefetching rows 8 ahead in the
-//! same panel; 128×4096×1024: 94 → 104).
+//! overlaps the compute of the panels in between (docs/tuning.md).
 //!
 //! **B-streaming tile kernel** `sgemm_f32_{MR}x{NR}_bstream_{isa}`:
 //! `unsafe fn(k, a, b, rsb, ahead, c, rsc, rows, alpha, beta)`: the tile
@@ -60,9 +58,8 @@
 #![cfg_attr(not(target_arch = "x86_64"), allow(dead_code, unused_macros))]
 
 /// How many NR-column panels ahead the packing tile kernel prefetches B's
-/// rows (into L2). Measured on Zen 4 (16×4096×4096 / 128×4096×1024,
-/// GFLOP/s): 1 ahead 48 / 93, 2 ahead 86 / 102, 3 ahead 87 / 103, 4 ahead
-/// 86 / 105, 6 ahead 85 / 104; into L1 instead: 62–66 / 96–101.
+/// rows (into L2): fewer than 2 leaves the B stream exposed, more gains
+/// nothing (docs/tuning.md, "Microkernels").
 pub const PACKB_AHEAD_PANELS: usize = 4;
 
 /// The shared epilogue: `C ← alpha·acc + beta·C` for the first `$rows` of
@@ -255,8 +252,25 @@ macro_rules! sgemm_f32_tile_kernel {
             load = $load; store = $store; splat = $splat; fma = $fma; mul = $mul;);
     }};
 }
-/// Stamps an `M × (NV·W)` strided rows kernel (see the module docs).
+/// `$mac! { attributes fn name; m = M; rest }` for each `name = M` of the
+/// list: one kernel per row count, the same attributes and ISA parameters.
+macro_rules! sgemm_f32_rows {
+    ($mac:ident; $(#[$attr:meta])* fns = [$($name:ident = $m:literal),* $(,)?]; $($p:tt)*) => {
+        sgemm_f32_rows!(@each $mac [$(#[$attr])*] [$($p)*] $($name $m)*);
+    };
+    (@each $mac:ident [$($attr:tt)*] [$($p:tt)*] $name:ident $m:literal $($rest:tt)*) => {
+        $mac! { $($attr)* fn $name; m = $m; $($p)* }
+        sgemm_f32_rows!(@each $mac [$($attr)*] [$($p)*] $($rest)*);
+    };
+    (@each $mac:ident $attr:tt $p:tt) => {};
+}
+
+/// Stamps an `M × (NV·W)` strided rows kernel (see the module docs), or
+/// one per entry of `fns = [name = M, …];`.
 macro_rules! sgemm_f32_strided_kernel {
+    ($(#[$attr:meta])* fns = $fns:tt; $($p:tt)*) => {
+        sgemm_f32_rows!(sgemm_f32_strided_kernel; $(#[$attr])* fns = $fns; $($p)*);
+    };
     (
         $(#[$attr:meta])*
         fn $name:ident;
@@ -306,15 +320,9 @@ macro_rules! sgemm_f32_strided_kernel {
                         bv[j] = $load(pb.add(j * W));
                     }
                     // An unpacked B is read strip by strip along its rows:
-                    // ask for this row's data a few strips ahead. (Measured on
-                    // Zen 4: +8% for 16×4096×4096, where 16 rows are streamed
-                    // at once. Prefetching both lines of a 32-float strip
-                    // instead of the first: 8×4096×4096 39 → 49 GFLOP/s,
-                    // prepacked 16×4096×4096 58 → 87.) With 1 to 4 rows (a
-                    // GEMV over prepacked panels; a row-major B goes to the
-                    // row-sweep kernels), the panel's rows 32 ahead into L2:
-                    // prepacked 1×4096×4096 6.9 → 8.4 GFLOP/s, 4×4096×4096
-                    // 29 → 36 (loaded machine); 8 ahead 7.4, 64 8.6.
+                    // ask for this row's data a few strips ahead; with 1 to
+                    // 4 rows (a GEMV over prepacked panels) the panel's rows
+                    // 32 ahead into L2 (docs/tuning.md, "Microkernels").
                     if M >= PREFETCH_MIN_ROWS {
                         // Every cache line of the strip (NR floats may span
                         // several), not only its first.
@@ -357,6 +365,9 @@ macro_rules! sgemm_f32_strided_kernel {
 /// longer wait on the FMA latency. Every element is still one FMA chain
 /// over `p = 0, 1, …`: the same bits as two strided rows kernel calls.
 macro_rules! sgemm_f32_pair_kernel {
+    ($(#[$attr:meta])* fns = $fns:tt; $($p:tt)*) => {
+        sgemm_f32_rows!(sgemm_f32_pair_kernel; $(#[$attr])* fns = $fns; $($p)*);
+    };
     (
         $(#[$attr:meta])*
         fn $name:ident;
@@ -420,9 +431,7 @@ macro_rules! sgemm_f32_pair_kernel {
 }
 
 /// How far ahead (in floats) the row-sweep kernels prefetch each B row
-/// into L2: 2 KiB. Measured on Zen 4, 1×4096×4096 (GFLOP/s, loaded
-/// machine): none 10.5, 2 KiB 11.7, 4 KiB ≈ 10.5, 8 KiB ≈ 10.6; into L1
-/// (1–4 KiB ahead) 8.7–9.3.
+/// into L2: 2 KiB, the best of 0–8 KiB measured (docs/tuning.md).
 pub const SWEEP_PREFETCH_AHEAD: usize = 512;
 
 /// Stamps an `M`-row, `R`-deep row-sweep GEMV kernel

@@ -140,22 +140,20 @@ impl Helpers {
     }
 }
 
-macro_rules! ukr {
-    ($path:path, $name:ident, $mr:expr, $nr:expr, $sat:expr) => {
+impl From<&lowp_kernels::igemm_ukernel::IgemmUkernelInfo> for IgemmUkernel {
+    /// The table entry of a kernel, from what the kernel declares.
+    fn from(k: &lowp_kernels::igemm_ukernel::IgemmUkernelInfo) -> IgemmUkernel {
         IgemmUkernel {
-            name: stringify!($name),
-            mr: $mr,
-            nr: $nr,
-            saturates: $sat,
-            f: {
-                use $path as p;
-                p::$name
-            },
-            f_stream: None,
-            f_q8: None,
-            f_f32: None,
+            name: k.name,
+            mr: k.mr,
+            nr: k.nr,
+            saturates: k.saturates,
+            f: k.f,
+            f_stream: k.f_stream,
+            f_q8: k.f_q8,
+            f_f32: k.f_f32,
         }
-    };
+    }
 }
 
 impl IgemmKernels {
@@ -165,14 +163,8 @@ impl IgemmKernels {
             isa,
             nr: 16,
             a_panel_rows: 8,
-            main: ukr!(lowp_kernels::scalar, igemm_u8s8s32_chain_8x16_scalar, 8, 16, true),
-            exact: Some(ukr!(
-                lowp_kernels::scalar,
-                igemm_u8s8s32_8x16_scalar,
-                8,
-                16,
-                false
-            )),
+            main: (&lowp_kernels::scalar::igemm_u8s8s32_chain_16::INFO).into(),
+            exact: Some((&lowp_kernels::scalar::igemm_u8s8s32_16::INFO).into()),
             alt: None,
             helpers: Helpers::select(isa),
         };
@@ -185,8 +177,8 @@ impl IgemmKernels {
                     isa,
                     nr: 16,
                     a_panel_rows: 4,
-                    main: ukr!(k::avx2, igemm_u8s8s32_chain_4x16_avx2, 4, 16, true),
-                    exact: Some(ukr!(k::avx2, igemm_u8s8s32_exact_2x16_avx2, 2, 16, false)),
+                    main: (&k::avx2::igemm_u8s8s32_chain_4x16::INFO).into(),
+                    exact: Some((&k::avx2::igemm_u8s8s32_exact_2x16::INFO).into()),
                     alt: None,
                     helpers: Helpers::select(isa),
                 },
@@ -194,7 +186,7 @@ impl IgemmKernels {
                     isa,
                     nr: 16,
                     a_panel_rows: 6,
-                    main: ukr!(k::avx2vnni, igemm_u8s8s32_6x16_avx2vnni, 6, 16, false),
+                    main: (&k::avx2vnni::igemm_u8s8s32_6x16::INFO).into(),
                     exact: None,
                     alt: None,
                     helpers: Helpers::select(isa),
@@ -203,8 +195,8 @@ impl IgemmKernels {
                     isa,
                     nr: 32,
                     a_panel_rows: 24,
-                    main: ukr!(k::avx512, igemm_u8s8s32_chain_8x32_avx512, 8, 32, true),
-                    exact: Some(ukr!(k::avx512, igemm_u8s8s32_exact_6x32_avx512, 6, 32, false)),
+                    main: (&k::avx512::igemm_u8s8s32_chain_8x32::INFO).into(),
+                    exact: Some((&k::avx512::igemm_u8s8s32_exact_6x32::INFO).into()),
                     alt: None,
                     helpers: Helpers::select(isa),
                 },
@@ -212,18 +204,9 @@ impl IgemmKernels {
                     isa,
                     nr: 32,
                     a_panel_rows: 40,
-                    main: IgemmUkernel {
-                        f_stream: Some(k::avx512vnni::igemm_u8s8s32_14x32_avx512vnni_stream),
-                        f_q8: Some(k::avx512vnni::igemm_u8s8s32_14x32_avx512vnni_q8),
-                        f_f32: Some(k::avx512vnni::igemm_u8s8s32_14x32_avx512vnni_f32),
-                        ..ukr!(k::avx512vnni, igemm_u8s8s32_14x32_avx512vnni, 14, 32, false)
-                    },
+                    main: (&k::avx512vnni::igemm_u8s8s32_14x32::INFO).into(),
                     exact: None,
-                    alt: Some(IgemmUkernel {
-                        f_q8: Some(k::avx512vnni::igemm_u8s8s32_6x32_avx512vnni_ymm_q8),
-                        f_f32: Some(k::avx512vnni::igemm_u8s8s32_6x32_avx512vnni_ymm_f32),
-                        ..ukr!(k::avx512vnni, igemm_u8s8s32_6x32_avx512vnni_ymm, 6, 32, false)
-                    }),
+                    alt: Some((&k::avx512vnni::igemm_u8s8s32_6x32_ymm::INFO).into()),
                     helpers: Helpers::select(isa),
                 },
             }

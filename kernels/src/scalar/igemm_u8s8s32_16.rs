@@ -1,25 +1,72 @@
-//! Portable u8 × s8 → s32 microkernel, up to 8 × 16, exact.
+//! Portable u8 × s8 → s32 microkernel, up to 8 × 16, exact; and the body
+//! every portable igemm kernel (and every SIMD kernel's test twin) runs.
+
+use super::igemm_tile_store::TileCorrection;
+use crate::igemm_ukernel::IgemmUkernelInfo;
 
 /// Rows of the full tile.
 pub const MR: usize = 8;
 /// Columns of a packed panel.
 pub const NR: usize = 16;
 
-/// u8 × s8 → s32 GEMM microkernel, up to 8×16, plain Rust, exact (wrapping
-/// i32 sums). The contract of every igemm microkernel: `a` holds `m` rows of
-/// `kg` groups of 4 u8, row `r`'s group `g` at `a + g·gs + 4·r` (interleaved
-/// A panel); `b` one panel of `kg` groups × NR columns × 4 k (s8), column
-/// `j`'s 4 bytes of group `g` at `b + g·NR·4 + 4·j`; `c` receives the
-/// `m × NR` s32 tile (overwritten) at row stride `ldc`, minus the zero-point
-/// terms of `corr` when given (its row arrays read for `r < m`, its column
-/// arrays for `j < NR`).
+/// The igemm contract ([`crate::igemm_ukernel`]) for a panel of `N`
+/// columns, any `m`, in plain Rust: exact (wrapping i32 sums), or with
+/// `saturate` each pair `a[2p]·b[2p] + a[2p+1]·b[2p+1]` clamped to
+/// `[-32768, 32767]` first, as `vpmaddubsw` does.
 ///
 /// # Safety
 ///
-/// `1 <= m <= 8`; `a` readable at `a + g·gs + 4·r + t` for `g < kg`,
-/// `r < m`, `t < 4`;
-/// `b` readable for `kg·64` bytes; `c` writable for `m` rows of 16 i32 at
-/// stride `ldc`; `corr`'s arrays readable at those rows and columns.
+/// `a` readable at `a + g·gs + 4·r + t` for `g < kg`, `r < m`, `t < 4`;
+/// `b` readable for `kg·N·4` bytes; `c` writable for `m` rows of `N` i32
+/// at stride `ldc`; `corr`'s arrays readable at those rows and columns.
+#[allow(clippy::too_many_arguments)]
+pub unsafe fn igemm_u8s8s32_scalar<const N: usize>(
+    saturate: bool,
+    m: usize,
+    kg: usize,
+    a: *const u8,
+    gs: usize,
+    b: *const i8,
+    c: *mut i32,
+    ldc: usize,
+    corr: Option<&TileCorrection>,
+) {
+    // SAFETY: the caller guarantees these extents.
+    let bs = unsafe { core::slice::from_raw_parts(b, kg * N * 4) };
+    for r in 0..m {
+        // SAFETY: the caller guarantees a + g·gs + 4r + t is readable for
+        // every g < kg, t < 4; the slice spans exactly those groups.
+        let ar =
+            unsafe { core::slice::from_raw_parts(a.add(r * 4), if kg == 0 { 0 } else { (kg - 1) * gs + 4 }) };
+        let mut acc = [0i32; N];
+        for (g, bg) in bs.chunks_exact(N * 4).enumerate() {
+            let ag = &ar[g * gs..g * gs + 4];
+            for (j, bj) in bg.chunks_exact(4).enumerate() {
+                let p = |t: usize| ag[t] as i32 * bj[t] as i32 + ag[t + 1] as i32 * bj[t + 1] as i32;
+                let s = if saturate {
+                    p(0).clamp(-32768, 32767) + p(2).clamp(-32768, 32767)
+                } else {
+                    p(0) + p(2)
+                };
+                acc[j] = acc[j].wrapping_add(s);
+            }
+        }
+        if let Some(fx) = corr {
+            // SAFETY: the caller guarantees the correction's rows < m and
+            // columns < N.
+            unsafe { fx.apply_row(r, &mut acc) };
+        }
+        // SAFETY: row r of the tile has N writable i32.
+        unsafe { core::ptr::copy_nonoverlapping(acc.as_ptr(), c.add(r * ldc), N) };
+    }
+}
+
+/// u8 × s8 → s32 GEMM microkernel, up to 8×16, plain Rust, exact (wrapping
+/// i32 sums). Contract: [`crate::igemm_ukernel`].
+///
+/// # Safety
+///
+/// `1 <= m <= 8` and the extents of [`igemm_u8s8s32_scalar`] with `N = 16`.
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn igemm_u8s8s32_8x16_scalar(
     m: usize,
@@ -29,33 +76,24 @@ pub unsafe fn igemm_u8s8s32_8x16_scalar(
     b: *const i8,
     c: *mut i32,
     ldc: usize,
-    corr: Option<&super::igemm_tile_store::TileCorrection>,
+    corr: Option<&TileCorrection>,
 ) {
     debug_assert!((1..=MR).contains(&m));
-    // SAFETY: the caller guarantees these extents.
-    let bs = unsafe { core::slice::from_raw_parts(b, kg * NR * 4) };
-    for r in 0..m {
-        // SAFETY: the caller guarantees a + g·gs + 4r + t is readable for
-        // every g < kg, t < 4; the slice spans exactly those groups.
-        let ar =
-            unsafe { core::slice::from_raw_parts(a.add(r * 4), if kg == 0 { 0 } else { (kg - 1) * gs + 4 }) };
-        let mut acc = [0i32; NR];
-        for (g, bg) in bs.chunks_exact(NR * 4).enumerate() {
-            let ag = &ar[g * gs..g * gs + 4];
-            for (j, bj) in bg.chunks_exact(4).enumerate() {
-                let mut s = 0i32;
-                for t in 0..4 {
-                    s += ag[t] as i32 * bj[t] as i32;
-                }
-                acc[j] = acc[j].wrapping_add(s);
-            }
-        }
-        if let Some(fx) = corr {
-            // SAFETY: the caller guarantees the correction's rows < m and
-            // columns < NR.
-            unsafe { fx.apply_row(r, &mut acc) };
-        }
-        // SAFETY: row r of the tile has 16 writable i32.
-        unsafe { core::ptr::copy_nonoverlapping(acc.as_ptr(), c.add(r * ldc), NR) };
-    }
+    // SAFETY: the caller's contract.
+    unsafe { igemm_u8s8s32_scalar::<NR>(false, m, kg, a, gs, b, c, ldc, corr) }
 }
+
+/// What [`igemm_u8s8s32_8x16_scalar`] declares about itself.
+pub const INFO: IgemmUkernelInfo = IgemmUkernelInfo {
+    name: "igemm_u8s8s32_8x16_scalar",
+    isa: "scalar",
+    features: "",
+    mr: MR,
+    nr: NR,
+    k_unit: 4,
+    saturates: false,
+    f: igemm_u8s8s32_8x16_scalar,
+    f_stream: None,
+    f_q8: None,
+    f_f32: None,
+};

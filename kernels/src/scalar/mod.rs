@@ -1,8 +1,8 @@
 //! Portable kernels: the `Scalar` ISA level, on every target.
 
-mod igemm_u8s8s32_16;
-mod igemm_u8s8s32_chain_16;
-pub use igemm_u8s8s32_16::igemm_u8s8s32_8x16_scalar;
+pub mod igemm_u8s8s32_16;
+pub mod igemm_u8s8s32_chain_16;
+pub use igemm_u8s8s32_16::{igemm_u8s8s32_8x16_scalar, igemm_u8s8s32_scalar};
 pub use igemm_u8s8s32_chain_16::igemm_u8s8s32_chain_8x16_scalar;
 #[macro_use]
 mod dot_common;

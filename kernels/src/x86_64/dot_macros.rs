@@ -85,13 +85,18 @@ macro_rules! int_reduce_kernel {
         let d = $v::sub16($x, $y);
         $s = $v::add32($s, $v::madd16(d, d));
     }};
-    ($(#[$doc:meta])* $name:ident, $feat:literal, $v:ident, $ea:ty, $exta:ident, $exta_tail:ident, $eb:ty, $extb:ident, $extb_tail:ident, $op:ident) => {
+    // The widening load of `l` (or the tail's `n`) elements of each type.
+    (@ext $v:ident, u8, $p:expr) => { $v::ext_u8($p) };
+    (@ext $v:ident, i8, $p:expr) => { $v::ext_s8($p) };
+    (@ext $v:ident, u8, $p:expr, $n:expr) => { $v::ext_u8_tail($p, $n) };
+    (@ext $v:ident, i8, $p:expr, $n:expr) => { $v::ext_s8_tail($p, $n) };
+    // `$(#[$doc])*` carries the level's `#[target_feature]` (`with_level!`).
+    ($(#[$doc:meta])* $name:ident, $v:ident, $ea:ident x $eb:ident, $op:ident) => {
         $(#[$doc])*
         ///
         /// # Safety
         /// `a` and `b` must each be valid for reads of `n` elements, and the
         /// CPU must have every feature this function is compiled for.
-        #[target_feature(enable = $feat)]
         pub unsafe fn $name(a: *const $ea, b: *const $eb, n: usize) -> i32 {
             use $crate::x86_64::$v as v;
             const U: usize = 4;
@@ -101,20 +106,20 @@ macro_rules! int_reduce_kernel {
             while i + U * l <= n {
                 for (u, su) in s.iter_mut().enumerate() {
                     // SAFETY: i + (u + 1) * l <= n: both loads lie inside `a` and `b`.
-                    let (x, y) = unsafe { (v::$exta(a.add(i + u * l)), v::$extb(b.add(i + u * l))) };
+                    let (x, y) = unsafe { (int_reduce_kernel!(@ext v, $ea, a.add(i + u * l)), int_reduce_kernel!(@ext v, $eb, b.add(i + u * l))) };
                     int_reduce_kernel!(@step v, $op, *su, x, y);
                 }
                 i += U * l;
             }
             while i + l <= n {
                 // SAFETY: i + l <= n.
-                let (x, y) = unsafe { (v::$exta(a.add(i)), v::$extb(b.add(i))) };
+                let (x, y) = unsafe { (int_reduce_kernel!(@ext v, $ea, a.add(i)), int_reduce_kernel!(@ext v, $eb, b.add(i))) };
                 int_reduce_kernel!(@step v, $op, s[0], x, y);
                 i += l;
             }
             if i < n {
                 // SAFETY: n - i < l elements remain; the tail loads read only those.
-                let (x, y) = unsafe { (v::$exta_tail(a.add(i), n - i), v::$extb_tail(b.add(i), n - i)) };
+                let (x, y) = unsafe { (int_reduce_kernel!(@ext v, $ea, a.add(i), n - i), int_reduce_kernel!(@ext v, $eb, b.add(i), n - i)) };
                 int_reduce_kernel!(@step v, $op, s[1], x, y);
             }
             v::hsum32(v::add32(v::add32(s[0], s[1]), v::add32(s[2], s[3])))
@@ -159,9 +164,8 @@ macro_rules! sum_u64_kernel {
 /// Stamps a one-query-against-many-rows f32 inner-product kernel: one row at
 /// a time, one accumulator per row, so every row is summed in the same order
 /// wherever a chunk boundary falls. Rows are read in address order: taking
-/// four rows at once (query chunk loaded once per four rows, but four
-/// streams 512 B apart at d = 128) reached only 37% of the read bandwidth
-/// on Zen 4, against ~95% row by row.
+/// four rows at once (four streams 512 B apart) reached a third of the read
+/// bandwidth that row by row reaches (docs/tuning.md).
 macro_rules! scan_f32_ip_kernel {
     ($(#[$doc:meta])* $name:ident, $feat:literal, $v:ident) => {
         $(#[$doc])*

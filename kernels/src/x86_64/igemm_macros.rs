@@ -1,91 +1,31 @@
-//! Macros that stamp the INT8 GEMM microkernels for each ISA variant.
+//! The two macros that declare the SIMD INT8 GEMM microkernels (contract:
+//! [`crate::igemm_ukernel`]). One invocation is one kernel: its
+//! `#[target_feature]` entry points, its [`IgemmUkernelInfo`] (`INFO`) and
+//! its test against the scalar twin.
 //!
-//! Every igemm microkernel (these and the scalar ones) has one contract:
+//! The body is generic code over [`crate::x86_64::igemm_ops`] (vector
+//! operations, the k-group step, the output); a macro only because
+//! `#[target_feature]` needs its feature list as a literal.
 //!
-//! ```text
-//! unsafe fn(m, kg, a, gs, b, c, ldc, corr)
-//! ```
-//!
-//! * `a`: `m` rows of packed u8 activations (K zero-padded to `4·kg`),
-//!   interleaved by k-group: the 4 bytes of row `r`, group `g` are at
-//!   `a + g·gs + 4·r` (`gs ≥ 4·m`, the packed panel's height × 4), so one
-//!   tile reads a single stream;
-//! * `b`: one packed weight panel of `NR` columns: for each k-group `g`
-//!   (4 consecutive k), `NR` columns × 4 bytes of s8 (`b[g·NR·4 + j·4 + t]`
-//!   is `B[4g + t][j]`), so one 64-byte load feeds one `vpdpbusd` zmm;
-//! * `c`: the `m × NR` s32 tile, row `r` at `c + r·ldc`, overwritten with
-//!   `Σ_k a[r][k]·b[k][j]` (wrapping; the chain kernels saturate each pair
-//!   of products to s16 as `vpmaddubsw` does), then, with `corr`, minus the
-//!   zero-point terms of [`TileCorrection`] (row `r`'s entries at `za + r` /
-//!   `rowfix + r`, column `j`'s at `colsum + j` / `zb + j`), applied in
-//!   registers before the store, so C is written once, already corrected.
-//!
-//! `1 ≤ m ≤ MR`. The kernel never allocates and never reads past the
-//! `m` rows × `4·kg` bytes of `a` or the `kg·NR·4` bytes of `b`.
-//!
-//! [`TileCorrection`]: crate::scalar::igemm_tile_store::TileCorrection
+//! [`IgemmUkernelInfo`]: crate::igemm_ukernel::IgemmUkernelInfo
 
-/// The doc tail (`# Safety`), `#[target_feature]` and signature every
-/// igemm microkernel shares, around its body (parameter names come from
-/// the caller so the body can use them).
-macro_rules! igemm_ukernel_fn {
-    (
-        $(#[$doc:meta])*
-        $name:ident, $feat:literal,
-        ($m:ident, $kg:ident, $a:ident, $gs:ident, $b:ident, $c:ident, $ldc:ident, $corr:ident) $body:block
-    ) => {
+/// The `# Safety` text, `#[target_feature]` and signature of an s32 entry
+/// point, around a call of `tile` through `dispatch` with output `$Out`.
+macro_rules! igemm_s32_entry {
+    ($(#[$doc:meta])* $name:ident, $level:ident, $Out:ty) => {
+        with_level! { $level:
         $(#[$doc])*
         ///
         /// # Safety
         ///
         /// The CPU must support the features this kernel is compiled for
-        #[doc = concat!("(`", $feat, "`).")]
+        #[doc = concat!("(`", with_level!(@list $level), "`).")]
         /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
         /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; `c` writable for `m`
         /// rows of `NR` i32 at stride `ldc` (elements); with `corr`, its row
         /// arrays readable for `m` rows and its column arrays for `NR` columns
-        /// (the terms present). No alignment needed.
-        #[target_feature(enable = $feat)]
-        #[allow(clippy::too_many_arguments)]
-        pub unsafe fn $name(
-            $m: usize,
-            $kg: usize,
-            $a: *const u8,
-            $gs: usize,
-            $b: *const i8,
-            $c: *mut i32,
-            $ldc: usize,
-            $corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
-        ) $body
-    };
-}
-
-/// A kernel entry whose output pipeline is fused into its epilogue: the
-/// tile of [`igemm_ukernel_fn!`] (with the same input contract), finished
-/// through the epilogue argument `$ep: &$Ep` (a type of
-/// `scalar::igemm_tile_store`) instead of stored as s32. Expands inside
-/// [`igemm_dot_kernel!`], whose `dispatch::<$out>` it calls with
-/// `(rq, dq)` = `$eps`.
-macro_rules! igemm_fused_entry_fn {
-    (
-        $(#[$doc:meta])*
-        $name:ident, $feat:literal, $out:ident,
-        $ep:ident: $Ep:ident, $eps:expr,
-        $(#[$ep_safety:meta])*
-        $(hi_bytes: $out_hi_bytes:ident,)?
-    ) => {
-        $(#[$doc])*
-        ///
-        /// # Safety
-        ///
-        /// The CPU must support the features this kernel is compiled for
-        #[doc = concat!("(`", $feat, "`).")]
-        /// `1 <= m <= MR`; `a` must be readable at `a + g·gs + 4·r + t` for
-        /// `g < kg`, `r < m`, `t < 4`; `b` for `kg·NR·4` bytes; with `corr`,
-        /// its row arrays readable for `m` rows and its column arrays for
-        /// `NR` columns (the terms present);
-        $(#[$ep_safety])*
-        #[target_feature(enable = $feat)]
+        /// (the terms present). No alignment needed, except for a streaming
+        /// entry (see above).
         #[allow(clippy::too_many_arguments)]
         pub unsafe fn $name(
             m: usize,
@@ -93,185 +33,114 @@ macro_rules! igemm_fused_entry_fn {
             a: *const u8,
             gs: usize,
             b: *const i8,
+            c: *mut i32,
+            ldc: usize,
             corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
-            $ep: &$crate::scalar::igemm_tile_store::$Ep,
         ) {
-            let (rq, dq) = $eps;
-            // A separate instantiation where the epilogue may clamp the
-            // bytes: one with both ways inside spills the accumulators.
-            $(
-                if $ep.hi_bytes {
-                    // SAFETY: as below.
-                    unsafe {
-                        dispatch::<$out_hi_bytes>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, rq, dq)
-                    }
-                    return;
-                }
-            )?
-            // SAFETY: the caller's contract is the dispatch's; with a fused
-            // output, `c` is never written (null is fine).
-            unsafe { dispatch::<$out>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, rq, dq) }
+            // SAFETY: the caller's contract is the dispatch's.
+            unsafe { dispatch::<$Out>(m, kg, a, gs, b, c, ldc, corr, &()) }
+        }
         }
     };
 }
 
-/// The pointers of a [`TileCorrection`], absent terms redirected to a
-/// zero array (at least as long as a tile's rows and columns), so the
-/// correction runs without branches: data-dependent branches between the
-/// stores keep LLVM from holding the accumulators in registers.
-/// `(colfix, za, colsum, rowfix, zb)`.
-///
-/// [`TileCorrection`]: crate::scalar::igemm_tile_store::TileCorrection
-macro_rules! igemm_fix_ptrs {
-    ($fx:expr, $zeros:expr) => {{
-        let fx: &$crate::scalar::igemm_tile_store::TileCorrection = $fx;
-        let z: *const i32 = $zeros;
-        let or_zero = |p: *const i32| if p.is_null() { z } else { p };
-        let (za_on, zb_on) = (!fx.za.is_null(), !fx.zb.is_null());
-        (
-            or_zero(fx.colfix),
-            or_zero(fx.za),
-            if za_on { fx.colsum } else { z },
-            if zb_on { fx.rowfix } else { z },
-            or_zero(fx.zb),
-        )
-    }};
-}
-
-/// `v + colfix[col..] − za_r·colsum[col..] − rowfix_r·zb[col..]` (wrapping)
-/// for one vector of row `r` starting at column `col`, in registers, with
-/// the pointers of [`igemm_fix_ptrs!`]. Must be expanded in an unsafe
-/// context whose caller guarantees the correction's arrays at that row and
-/// those columns.
-macro_rules! igemm_correct {
-    ($v:expr, $ptrs:expr, $r:expr, $col:expr;
-        set1: $set1:path, loadw: |$p:ident| $loadw:expr, mullo: $mullo:path, sub: $sub:path, add: $add:path) => {{
-        let (colfix, za, colsum, rowfix, zb): (*const i32, *const i32, *const i32, *const i32, *const i32) =
-            $ptrs;
-        let load = |$p: *const i32| $loadw;
-        let v = $add($v, load(colfix.add($col)));
-        let v = $sub(v, $mullo($set1(*za.add($r)), load(colsum.add($col))));
-        $sub(v, $mullo($set1(*rowfix.add($r)), load(zb.add($col))))
-    }};
-}
-
 /// Stamps a kernel whose inner step is "one broadcast 32-bit A group times
-/// one vector of B, added into one accumulator": the `vpdpbusd` kernels
-/// (zmm, ymm EVEX, ymm VEX) and the `vpmaddubsw`+`vpmaddwd`+`vpaddd` chains.
+/// one vector of B, added into one accumulator" ([`DotStep`]: `vpdpbusd` or
+/// the `vpmaddubsw` chain), with optional streaming, requantizing (`q8`)
+/// and dequantizing (`f32`) entries.
 ///
-/// `S` (chosen per `m`) is the number of accumulator sets kept over
-/// consecutive k-groups, so small `m` still has enough independent chains
-/// to hide the instruction latency.
+/// `rows: [m => S, …]`: for each `m`, the number `S` of accumulator sets
+/// kept over consecutive k-groups, so small `m` still has enough
+/// independent chains to hide the instruction latency.
 ///
-/// Optional `prefetch_next_panel: { min_rows: Q, max_rows: R }`: tiles of
-/// `Q` to `R` rows prefetch (into L2) the same k-group of the next packed panel
-/// (`kg·NR·4` bytes past `b`; prefetches never fault, so past the last
-/// panel is harmless), which is what the driver multiplies next when A is
-/// one short panel (a GEMM of up to 16 rows runs 8 + 8 sub-tiles: the
-/// second reads B from L2, and its prefetches bring in the next panel while
-/// it computes, so memory is read at the average rate, not in bursts).
-/// Measured on Zen 4 for the 14×32 VNNI kernel with R = 8: 16×4096×4096
-/// 383–407 → 432 GOP/s while another core streams memory, neutral when
-/// quiet; 1×4096×4096 116–118 → 121–123. With the packed weights on huge
-/// pages a single row is better off without it (1×4096×4096: 139 → 147
-/// GOP/s; 4×4096×4096 445 → 458 and 16×4096×4096 459 → 465 keep it), and
-/// with A panels as tall as the rows (1–3, not padded to 4) so are 2 and 3
-/// rows (2×4096×4096: 274 → 324, 3×4096×4096: 414 → 432), hence Q = 4.
+/// `prefetch_b: { ahead: BYTES, min_rows: R }`: tiles of at least `R` rows
+/// prefetch (into L1) the B panel `BYTES` ahead of each k-group.
+/// `prefetch_next_panel: { min_rows: Q, max_rows: R }`: tiles of `Q` to `R`
+/// rows prefetch (into L2) the same k-group of the next packed panel,
+/// which the driver runs next (docs/tuning.md, "Microkernels").
 ///
-/// Optional `prefetch_b: { ahead: BYTES, min_rows: R }`: tiles of at least
-/// `R` rows prefetch (into L1) every 64-byte line of the B panel `BYTES`
-/// ahead of each k-group they load. Measured on Zen 4 for the 14×32 VNNI
-/// kernel: +5% when B streams from L3 through 8-row tiles (M = 16), neutral
-/// on large shapes, −20% at 1 row (there the prefetches compete with B's
-/// own loads, so such tiles are left out).
+/// [`DotStep`]: crate::x86_64::igemm_ops::DotStep
 macro_rules! igemm_dot_kernel {
     (
         $(#[$doc:meta])*
         name: $name:ident,
-        features: $feat:literal,
+        level: $level:ident,
+        step: $Step:ty,
         mr: $mr:literal,
         nr: $nr:literal,
-        vec: $V:ty,
-        bytes: $vb:literal,
-        zero: $zero:expr,
-        load: |$lp:ident| $load:expr,
-        bcast: |$bp:ident| $bcast:expr,
-        store: |$sp:ident, $sv:ident| $store:expr,
-        add: $add:path,
-        rows: [$($m:literal => $s:literal),* $(,)?],
-        setup: { $($setup:tt)* },
-        dot: |$acc:ident, $a:ident, $b:ident| $dot:expr,
-        fix: { set1: $set1:path, loadw: |$wp:ident| $loadw:expr, mullo: $mullo:path, sub: $sub:path $(,)? }
+        rows: [$($m:literal => $s:literal),* $(,)?]
         $(, prefetch_b: { ahead: $ahead:literal, min_rows: $pf_rows:literal })?
         $(, prefetch_next_panel: { min_rows: $pn_min:literal, max_rows: $pn_rows:literal })?
-        $(, stream: { $(#[$sdoc:meta])* name: $sname:ident, store: |$ssp:ident, $ssv:ident| $sstore:expr $(,)? })?
-        $(, requant: { $(#[$qdoc:meta])* name: $qname:ident, rows: $qrows:ident $(,)? })?
-        $(, dequant: { $(#[$ddoc:meta])* name: $dname:ident, rows: $drows:ident $(,)? })? $(,)?
+        $(, stream: $(#[$sdoc:meta])* $sname:ident)?
+        $(, q8: $(#[$qdoc:meta])* $qname:ident)?
+        $(, f32: $(#[$ddoc:meta])* $dname:ident)? $(,)?
     ) => {
+        #[allow(unused_imports)]
+        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0, _MM_HINT_T1};
+        use $crate::scalar::igemm_tile_store::TileCorrection;
+        use $crate::x86_64::igemm_ops::{DotStep, FixPtrs, I32Vec, TileOut, S32};
+
         /// Rows of the full tile.
         const MR: usize = $mr;
         /// Columns of the tile (the packed panel width).
         const NR: usize = $nr;
+        /// The accumulator vector.
+        type V = <$Step as DotStep>::V;
+        /// Lanes per vector.
+        const W: usize = <V as I32Vec>::BYTES / 4;
         /// Vectors per tile row.
-        const NV: usize = $nr * 4 / $vb;
+        const NV: usize = NR / W;
 
-        /// Regular s32 stores.
-        const OUT_S32: u8 = 0;
-        /// Streaming s32 stores (line-aligned rows; kernels with `stream`).
-        #[allow(dead_code)]
-        const OUT_STREAM: u8 = 1;
-        /// The fused requantizing epilogue (`rq`; kernels with `requant`),
-        /// `hi` applied in f32.
-        #[allow(dead_code)]
-        const OUT_Q8: u8 = 2;
-        /// The same with `hi` applied to the bytes (`rq.hi_bytes`).
-        #[allow(dead_code)]
-        const OUT_Q8_HI_BYTES: u8 = 4;
-        /// The fused dequantizing epilogue (`dq`; kernels with `dequant`).
-        #[allow(dead_code)]
-        const OUT_F32: u8 = 3;
+        /// What the kernel declares about itself.
+        pub const INFO: $crate::igemm_ukernel::IgemmUkernelInfo = $crate::igemm_ukernel::IgemmUkernelInfo {
+            name: stringify!($name),
+            isa: stringify!($level),
+            features: with_level!(@list $level),
+            mr: MR,
+            nr: NR,
+            k_unit: 4,
+            saturates: <$Step as DotStep>::SATURATES,
+            f: $name,
+            f_stream: igemm_dot_kernel!(@some $($sname)?),
+            f_q8: igemm_dot_kernel!(@some $($qname)?),
+            f_f32: igemm_dot_kernel!(@some $($dname)?),
+        };
 
+        with_level! { $level:
         /// One tile of `M` rows, `S` accumulator sets, correction kind
-        /// `FIX`, output kind `OUT`.
-        #[target_feature(enable = $feat)]
+        /// `FIX` (0 none, 1 start value only, 2 every term), output `O`.
         #[inline]
         #[allow(clippy::too_many_arguments)]
-        unsafe fn tile<const M: usize, const S: usize, const FIX: u8, const OUT: u8>(
+        unsafe fn tile<O: TileOut<V, NV>, const M: usize, const S: usize, const FIX: u8>(
             kg: usize,
             a: *const u8,
             gs: usize,
             b: *const i8,
             c: *mut i32,
             ldc: usize,
-            corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
-            rq: Option<&$crate::scalar::igemm_tile_store::TileRequant>,
-            dq: Option<&$crate::scalar::igemm_tile_store::TileDequant>,
+            corr: Option<&TileCorrection>,
+            ep: &O::Ep,
         ) {
-            $($setup)*
-            // FIX = 1: only a per-column start value (a uniform zero
-            // point's term), which costs nothing in the loop: the first
-            // accumulator set starts there instead of at zero.
-            let start: [$V; NV] = match corr {
-                Some(fx) if FIX == 1 => core::array::from_fn(|v| {
-                    // SAFETY: the caller guarantees NR columns of `colfix`.
-                    unsafe {
-                        let $wp: *const i32 = fx.colfix.add(v * ($vb / 4));
-                        $loadw
-                    }
-                }),
-                _ => [$zero; NV],
-            };
-            let mut accs = [[[$zero; NV]; M]; S];
-            accs[0] = [start; M];
-            static ZEROS: [i32; 64] = [0; 64];
-            let fix_ptrs = corr.filter(|_| FIX == 2).map(|fx| igemm_fix_ptrs!(fx, ZEROS.as_ptr()));
-            let full = kg / S * S;
-            let mut g = 0;
             // SAFETY: every pointer offset stays inside the m rows × kg
-            // groups of `a` and the kg·NR·4 bytes of `b` that the caller
-            // guarantees (g < kg, r < M = m, v < NV); prefetch addresses
-            // are computed with `wrapping_add` and never dereferenced.
+            // groups of `a`, the kg·NR·4 bytes of `b` and the m × NR tile of
+            // `c` (or the epilogue's output) that the caller guarantees
+            // (g < kg, r < M = m, v < NV); prefetch addresses are computed
+            // with `wrapping_add` and never dereferenced.
             unsafe {
+                let zero = V::zero();
+                // FIX = 1: only a per-column start value (a uniform zero
+                // point's term), which costs nothing in the loop: the first
+                // accumulator set starts there instead of at zero.
+                let start: [V; NV] = match corr {
+                    Some(fx) if FIX == 1 => core::array::from_fn(|v| V::load(fx.colfix.add(v * W))),
+                    _ => [zero; NV],
+                };
+                let mut accs = [[[zero; NV]; M]; S];
+                accs[0] = [start; M];
+                static ZEROS: [i32; 64] = [0; 64];
+                let fix_ptrs = corr.filter(|_| FIX == 2).map(|fx| FixPtrs::new(fx, ZEROS.as_ptr()));
+                let full = kg / S * S;
+                let mut g = 0;
                 while g < full {
                     for s in 0..S {
                         let gb = b.add((g + s) * NR * 4);
@@ -290,95 +159,62 @@ macro_rules! igemm_dot_kernel {
                                 }
                             }
                         )?
-                        let mut bv = [$zero; NV];
+                        let mut bv = [zero; NV];
                         for (v, x) in bv.iter_mut().enumerate() {
-                            let $lp = gb.add(v * $vb);
-                            *x = $load;
+                            *x = V::load(gb.add(v * <V as I32Vec>::BYTES));
                         }
                         for r in 0..M {
-                            let $bp = a.add((g + s) * gs + r * 4) as *const i32;
-                            let $a: $V = $bcast;
+                            let av = V::bcast(a.add((g + s) * gs + r * 4));
                             for v in 0..NV {
-                                let $acc = accs[s][r][v];
-                                let $b = bv[v];
-                                accs[s][r][v] = $dot;
+                                accs[s][r][v] = <$Step as DotStep>::dot(accs[s][r][v], av, bv[v]);
                             }
                         }
                     }
                     g += S;
                 }
+                // The groups left over, into the first set.
                 while g < kg {
                     let gb = b.add(g * NR * 4);
-                    let mut bv = [$zero; NV];
+                    let mut bv = [zero; NV];
                     for (v, x) in bv.iter_mut().enumerate() {
-                        let $lp = gb.add(v * $vb);
-                        *x = $load;
+                        *x = V::load(gb.add(v * <V as I32Vec>::BYTES));
                     }
                     for r in 0..M {
-                        let $bp = a.add(g * gs + r * 4) as *const i32;
-                        let $a: $V = $bcast;
+                        let av = V::bcast(a.add(g * gs + r * 4));
                         for v in 0..NV {
-                            let $acc = accs[0][r][v];
-                            let $b = bv[v];
-                            accs[0][r][v] = $dot;
+                            accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
                         }
                     }
                     g += 1;
                 }
-                let mut sums = [[$zero; NV]; M];
+                let mut sums = [[zero; NV]; M];
                 for r in 0..M {
                     for v in 0..NV {
                         let mut sum = accs[0][r][v];
                         for set in accs.iter().skip(1) {
-                            let $acc = sum;
-                            let $b = set[r][v];
-                            sum = $add($acc, $b);
+                            sum = V::add(sum, set[r][v]);
                         }
                         // FIX = 2: every term, in registers, before the store.
                         if let (2, Some(ptrs)) = (FIX, fix_ptrs) {
-                            sum = igemm_correct!(sum, ptrs, r, v * ($vb / 4);
-                                set1: $set1, loadw: |$wp| $loadw, mullo: $mullo, sub: $sub, add: $add);
+                            sum = ptrs.correct(sum, r, v * W);
                         }
-                        let p = c.add(r * ldc + v * ($vb / 4));
-                        match OUT {
-                            OUT_S32 => {
-                                let $sp = p;
-                                let $sv = sum;
-                                $store;
-                            }
-                            OUT_STREAM => {
-                                $(
-                                    let $ssp = p;
-                                    let $ssv = sum;
-                                    $sstore;
-                                )?
-                            }
-                            _ => sums[r][v] = sum,
+                        if O::FUSED {
+                            sums[r][v] = sum;
+                        } else {
+                            O::store(c.add(r * ldc + v * W), sum);
                         }
                     }
                 }
-                $(
-                    if let (OUT_Q8, Some(rq)) = (OUT, rq) {
-                        $qrows!(sums, rq, M, true);
-                    }
-                    if let (OUT_Q8_HI_BYTES, Some(rq)) = (OUT, rq) {
-                        $qrows!(sums, rq, M, false);
-                    }
-                )?
-                $(
-                    if let (OUT_F32, Some(dq)) = (OUT, dq) {
-                        $drows!(sums, dq, M);
-                    }
-                )?
-                let _ = (&sums, rq, dq);
+                if O::FUSED {
+                    O::finish(sums, ep);
+                }
             }
         }
 
         /// Runs the tile instantiation for `m` rows and `corr`'s kind.
-        #[target_feature(enable = $feat)]
         #[inline]
         #[allow(clippy::too_many_arguments)]
-        unsafe fn dispatch<const OUT: u8>(
+        unsafe fn dispatch<O: TileOut<V, NV>>(
             m: usize,
             kg: usize,
             a: *const u8,
@@ -386,9 +222,8 @@ macro_rules! igemm_dot_kernel {
             b: *const i8,
             c: *mut i32,
             ldc: usize,
-            corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
-            rq: Option<&$crate::scalar::igemm_tile_store::TileRequant>,
-            dq: Option<&$crate::scalar::igemm_tile_store::TileDequant>,
+            corr: Option<&TileCorrection>,
+            ep: &O::Ep,
         ) {
             debug_assert!((1..=MR).contains(&m));
             // One instantiation per row count (small m keeps several
@@ -404,158 +239,226 @@ macro_rules! igemm_dot_kernel {
             unsafe {
                 match (m, fix) {
                     $(
-                        ($m, 0) => tile::<$m, $s, 0, OUT>(kg, a, gs, b, c, ldc, corr, rq, dq),
-                        ($m, 1) => tile::<$m, $s, 1, OUT>(kg, a, gs, b, c, ldc, corr, rq, dq),
-                        ($m, _) => tile::<$m, $s, 2, OUT>(kg, a, gs, b, c, ldc, corr, rq, dq),
+                        ($m, 0) => tile::<O, $m, $s, 0>(kg, a, gs, b, c, ldc, corr, ep),
+                        ($m, 1) => tile::<O, $m, $s, 1>(kg, a, gs, b, c, ldc, corr, ep),
+                        ($m, _) => tile::<O, $m, $s, 2>(kg, a, gs, b, c, ldc, corr, ep),
                     )*
                     _ => {}
                 }
             }
         }
-
-        igemm_ukernel_fn! {
-            $(#[$doc])*
-            $name, $feat, (m, kg, a, gs, b, c, ldc, corr) {
-                // SAFETY: the caller's contract is the dispatch's.
-                unsafe { dispatch::<OUT_S32>(m, kg, a, gs, b, c, ldc, corr, None, None) }
-            }
         }
 
+        igemm_s32_entry!($(#[$doc])* $name, $level, S32);
+
         $(
-            igemm_ukernel_fn! {
+            igemm_s32_entry!(
                 $(#[$sdoc])*
                 ///
                 /// Every row of `c` must start on a 64-byte boundary (`c`
                 /// and `4·ldc` multiples of 64): C is written with streaming
                 /// stores, which the caller fences (`sfence`) before another
                 /// thread reads C.
-                $sname, $feat, (m, kg, a, gs, b, c, ldc, corr) {
-                    // SAFETY: the caller's contract is the dispatch's (the
-                    // streaming stores need the line-aligned rows it adds).
-                    unsafe { dispatch::<OUT_STREAM>(m, kg, a, gs, b, c, ldc, corr, None, None) }
+                $sname, $level, $crate::x86_64::igemm_ops::Stream
+            );
+        )?
+
+        $( with_level! { $level:
+            $(#[$qdoc])*
+            ///
+            /// # Safety
+            ///
+            /// As for the s32 entry, without `c`; `rq.scale` readable for
+            /// `NR` columns, `rq.out + r·rq.rso` writable for `NR` bytes
+            /// (`r < m`), `rq.lo ≤ rq.hi` with `rq.zp` between them, all
+            /// three within u8's range or all within i8's.
+            pub unsafe fn $qname(
+                m: usize,
+                kg: usize,
+                a: *const u8,
+                gs: usize,
+                b: *const i8,
+                corr: Option<&TileCorrection>,
+                rq: &$crate::scalar::igemm_tile_store::TileRequant,
+            ) {
+                // A separate instantiation where the epilogue may clamp the
+                // bytes: one with both ways inside spills the accumulators.
+                // SAFETY: the caller's contract is the dispatch's; with a
+                // fused output, `c` is never written (null is fine).
+                unsafe {
+                    if rq.hi_bytes {
+                        dispatch::<$crate::x86_64::avx512::igemm_store_s32_to_q8::Requant<false>>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, rq)
+                    } else {
+                        dispatch::<$crate::x86_64::avx512::igemm_store_s32_to_q8::Requant<true>>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, rq)
+                    }
                 }
             }
-        )?
+        } )?
 
-        $(
-            igemm_fused_entry_fn! {
-                $(#[$qdoc])*
-                $qname, $feat, OUT_Q8,
-                rq: TileRequant, (Some(rq), None),
-                /// `rq.scale` readable for `NR` columns, `rq.out + r·rq.rso`
-                /// writable for `NR` bytes (`r < m`), `rq.lo ≤ rq.hi` with
-                /// `rq.zp` between them, all three within u8's range or all
-                /// within i8's.
-                hi_bytes: OUT_Q8_HI_BYTES,
+        $( with_level! { $level:
+            $(#[$ddoc])*
+            ///
+            /// # Safety
+            ///
+            /// As for the s32 entry, without `c`; `dq.row_scale` readable for
+            /// `m` rows, `dq.scale` (and `dq.bias` unless null) for `NR`
+            /// columns, `dq.out + r·dq.rso` writable for `NR` elements
+            /// (`r < m`), each such row 64-byte aligned with `dq.stream`.
+            pub unsafe fn $dname(
+                m: usize,
+                kg: usize,
+                a: *const u8,
+                gs: usize,
+                b: *const i8,
+                corr: Option<&TileCorrection>,
+                dq: &$crate::scalar::igemm_tile_store::TileDequant,
+            ) {
+                // SAFETY: as in the requantizing entry.
+                unsafe { dispatch::<$crate::x86_64::avx512::igemm_store_s32_to_f32::Dequant>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, dq) }
             }
-        )?
+        } )?
 
-        $(
-            igemm_fused_entry_fn! {
-                $(#[$ddoc])*
-                $dname, $feat, OUT_F32,
-                dq: TileDequant, (None, Some(dq)),
-                /// `dq.row_scale` readable for `m` rows, `dq.scale` (and
-                /// `dq.bias` unless null) for `NR` columns, `dq.out + r·dq.rso`
-                /// writable for `NR` elements (`r < m`), each such row 64-byte
-                /// aligned with `dq.stream`.
-            }
-        )?
+        #[cfg(test)]
+        #[test]
+        fn matches_scalar_twin() {
+            $crate::igemm_check::check(&INFO);
+        }
     };
+    (@some) => { None };
+    (@some $f:ident) => { Some($f) };
 }
 
 /// Stamps an exact kernel: A zero-extended to s16 (`vpmovzxbw`), B
 /// sign-extended to s16 (`vpmovsxbw`), `vpmaddwd` (u8·s8 + u8·s8 always fits
 /// s32), `vpaddd`. Each extended B vector holds `HB/4` columns × 4 k; the
 /// accumulators keep two partial sums per column (k-pairs 01 and 23) and are
-/// folded once, at the store.
+/// folded once, at the store (`fold`).
 macro_rules! igemm_exact_kernel {
     (
         $(#[$doc:meta])*
         name: $name:ident,
-        features: $feat:literal,
+        level: $level:ident,
+        vec: $V:ty,
         mr: $mr:literal,
         nr: $nr:literal,
-        vec: $V:ty,
         half_bytes: $hb:literal,
-        zero: $zero:expr,
         load_ext: |$lp:ident| $load:expr,
         bcast_ext: |$bp:ident| $bcast:expr,
         madd: $madd:path,
-        add: $add:path,
         fold: |$fx:ident, $fy:ident| $fold:expr,
-        store: |$sp:ident, $sv:ident| $store:expr,
-        fix: { set1: $set1:path, loadw: |$wp:ident| $loadw:expr, mullo: $mullo:path, sub: $sub:path $(,)? },
         rows: [$($m:literal),* $(,)?] $(,)?
     ) => {
-        igemm_ukernel_fn! {
-            $(#[$doc])*
-            $name, $feat, (m, kg, a, gs, b, c, ldc, corr) {
-            const MR: usize = $mr;
-            const NR: usize = $nr;
-            // Extended B vectors per k-group.
-            const NE: usize = $nr * 4 / $hb;
+        use $crate::scalar::igemm_tile_store::TileCorrection;
+        use $crate::x86_64::igemm_ops::{FixPtrs, I32Vec, TileOut};
 
-            #[target_feature(enable = $feat)]
-            #[inline]
-            unsafe fn tile<const M: usize, const FIX: bool>(
-                kg: usize,
-                a: *const u8,
-                gs: usize,
-                b: *const i8,
-                c: *mut i32,
-                ldc: usize,
-                corr: Option<&$crate::scalar::igemm_tile_store::TileCorrection>,
-            ) {
-                let mut accs = [[$zero; NE]; M];
+        /// Rows of the full tile.
+        const MR: usize = $mr;
+        /// Columns of the tile (the packed panel width).
+        const NR: usize = $nr;
+        /// Extended B vectors per k-group.
+        const NE: usize = $nr * 4 / $hb;
+
+        /// What the kernel declares about itself.
+        pub const INFO: $crate::igemm_ukernel::IgemmUkernelInfo = $crate::igemm_ukernel::IgemmUkernelInfo {
+            name: stringify!($name),
+            isa: stringify!($level),
+            features: with_level!(@list $level),
+            mr: MR,
+            nr: NR,
+            k_unit: 4,
+            saturates: false,
+            f: $name,
+            f_stream: None,
+            f_q8: None,
+            f_f32: None,
+        };
+
+        with_level! { $level:
+        /// One tile of `M` rows, with the correction or without.
+        #[inline]
+        unsafe fn tile<O: TileOut<$V, { NE / 2 }>, const M: usize, const FIX: bool>(
+            kg: usize,
+            a: *const u8,
+            gs: usize,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+        ) {
+            // SAFETY: every offset stays inside the m rows × kg groups
+            // of `a`, the kg·NR·4 bytes of `b` and the m × NR tile of `c`
+            // that the caller guarantees.
+            unsafe {
+                let zero = <$V as I32Vec>::zero();
+                let mut accs = [[zero; NE]; M];
                 static ZEROS: [i32; 64] = [0; 64];
-                let fix_ptrs = corr.filter(|_| FIX).map(|fx| igemm_fix_ptrs!(fx, ZEROS.as_ptr()));
-                // SAFETY: every offset stays inside the m rows × kg groups
-                // of `a`, the kg·NR·4 bytes of `b` and the m × NR tile of `c`
-                // that the caller guarantees.
-                unsafe {
-                    for g in 0..kg {
-                        let gb = b.add(g * NR * 4);
-                        let mut bv = [$zero; NE];
-                        for (e, x) in bv.iter_mut().enumerate() {
-                            let $lp = gb.add(e * $hb);
-                            *x = $load;
-                        }
-                        for r in 0..M {
-                            let $bp = a.add(g * gs + r * 4) as *const i32;
-                            let av: $V = $bcast;
-                            for e in 0..NE {
-                                accs[r][e] = $add(accs[r][e], $madd(av, bv[e]));
-                            }
-                        }
+                let fix_ptrs = corr.filter(|_| FIX).map(|fx| FixPtrs::new(fx, ZEROS.as_ptr()));
+                for g in 0..kg {
+                    let gb = b.add(g * NR * 4);
+                    let mut bv = [zero; NE];
+                    for (e, x) in bv.iter_mut().enumerate() {
+                        let $lp = gb.add(e * $hb);
+                        *x = $load;
                     }
                     for r in 0..M {
-                        for q in 0..NE / 2 {
-                            let $fx = accs[r][2 * q];
-                            let $fy = accs[r][2 * q + 1];
-                            let mut $sv: $V = $fold;
-                            if let (true, Some(ptrs)) = (FIX, fix_ptrs) {
-                                $sv = igemm_correct!($sv, ptrs, r, q * ($hb / 2);
-                                    set1: $set1, loadw: |$wp| $loadw, mullo: $mullo, sub: $sub, add: $add);
-                            }
-                            let $sp = c.add(r * ldc + q * ($hb / 2));
-                            $store;
+                        let $bp = a.add(g * gs + r * 4) as *const i32;
+                        let av: $V = $bcast;
+                        for e in 0..NE {
+                            accs[r][e] = <$V as I32Vec>::add(accs[r][e], $madd(av, bv[e]));
                         }
                     }
                 }
+                for r in 0..M {
+                    for q in 0..NE / 2 {
+                        let $fx = accs[r][2 * q];
+                        let $fy = accs[r][2 * q + 1];
+                        let mut sum: $V = $fold;
+                        if let (true, Some(ptrs)) = (FIX, fix_ptrs) {
+                            sum = ptrs.correct(sum, r, q * ($hb / 2));
+                        }
+                        O::store(c.add(r * ldc + q * ($hb / 2)), sum);
+                    }
+                }
             }
+        }
+        }
 
+        with_level! { $level:
+        /// Runs the tile instantiation for `m` rows, with `corr` or without
+        /// (the exact kernels have the s32 entry only: `O` is `S32`).
+        #[inline]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn dispatch<O: TileOut<$V, { NE / 2 }>>(
+            m: usize,
+            kg: usize,
+            a: *const u8,
+            gs: usize,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+            _ep: &(),
+        ) {
             debug_assert!((1..=MR).contains(&m));
             // SAFETY: the caller's contract is the tile's, with M = m.
             unsafe {
                 match (m, corr.is_some()) {
                     $(
-                        ($m, false) => tile::<$m, false>(kg, a, gs, b, c, ldc, corr),
-                        ($m, true) => tile::<$m, true>(kg, a, gs, b, c, ldc, corr),
+                        ($m, false) => tile::<O, $m, false>(kg, a, gs, b, c, ldc, corr),
+                        ($m, true) => tile::<O, $m, true>(kg, a, gs, b, c, ldc, corr),
                     )*
                     _ => {}
                 }
             }
-        }}
+        }
+        }
+
+        igemm_s32_entry!($(#[$doc])* $name, $level, $crate::x86_64::igemm_ops::S32);
+
+        #[cfg(test)]
+        #[test]
+        fn matches_scalar_twin() {
+            $crate::igemm_check::check(&INFO);
+        }
     };
 }

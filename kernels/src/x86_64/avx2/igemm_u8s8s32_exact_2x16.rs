@@ -5,31 +5,21 @@ use core::arch::x86_64::*;
 
 igemm_exact_kernel! {
     /// u8 × s8 → s32 GEMM microkernel, up to 2×16, AVX2 exact s16 path
-    /// (never saturates). Contract: as
-    /// [`crate::scalar::igemm_u8s8s32_8x16_scalar`] with this tile.
+    /// (never saturates). Contract: [`crate::igemm_ukernel`].
     name: igemm_u8s8s32_exact_2x16_avx2,
-    features: "avx,avx2,fma",
+    level: avx2,
+    vec: __m256i,
     mr: 2,
     nr: 16,
-    vec: __m256i,
     half_bytes: 16,
-    zero: _mm256_setzero_si256(),
     load_ext: |p| _mm256_cvtepi8_epi16(_mm_loadu_si128(p as *const __m128i)),
     bcast_ext: |p| _mm256_cvtepu8_epi16(_mm_set1_epi32(p.read_unaligned())),
     madd: _mm256_madd_epi16,
-    add: _mm256_add_epi32,
     // x: columns 0-3 (k01, k23 each), y: columns 4-7. vphaddd works per
     // 128-bit lane: [c0 c1 c4 c5 | c2 c3 c6 c7]; vpermd puts them in order.
     fold: |x, y| _mm256_permutevar8x32_epi32(
         _mm256_hadd_epi32(x, y),
         _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7),
     ),
-    store: |p, v| _mm256_storeu_si256(p as *mut __m256i, v),
-    fix: {
-        set1: _mm256_set1_epi32,
-        loadw: |p| _mm256_loadu_si256(p as *const __m256i),
-        mullo: _mm256_mullo_epi32,
-        sub: _mm256_sub_epi32,
-    },
     rows: [1, 2],
 }

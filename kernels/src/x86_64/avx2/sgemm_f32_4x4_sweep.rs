@@ -10,9 +10,8 @@ use core::arch::x86_64::{
     _mm256_storeu_ps,
 };
 
-sgemm_f32_sweep_kernel! {
+with_level! { avx2 => sgemm_f32_sweep_kernel! {
     /// f32 row-sweep GEMV kernel (output rows × rows of B), AVX2+FMA.
-    #[target_feature(enable = "avx2,fma")]
     fns = [
         sgemm_f32_1x1_sweep_avx2 = (1, 1),
         sgemm_f32_2x1_sweep_avx2 = (2, 1),
@@ -29,7 +28,7 @@ sgemm_f32_sweep_kernel! {
     load_tail = load_tail; store_tail = store_tail;
     splat = _mm256_set1_ps; fma = _mm256_fmadd_ps;
     prefetch = prefetch_l2; ahead = SWEEP_PREFETCH_AHEAD;
-}
+}}
 
 /// All-ones in the first `n < 8` lanes.
 #[inline]

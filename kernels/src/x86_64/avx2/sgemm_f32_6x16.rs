@@ -7,13 +7,12 @@ use core::arch::x86_64::{
     _mm256_storeu_ps,
 };
 
-sgemm_f32_tile_kernel! {
+with_level! { avx2 => sgemm_f32_tile_kernel! {
     /// f32 GEMM microkernel, 6×16 tile, AVX2+FMA (the `avx2` ISA level).
-    #[target_feature(enable = "avx2,fma")]
     fn sgemm_f32_6x16_avx2;
     mr = 6; nv = 2; width = 8;
     vec = __m256; zero = _mm256_setzero_ps();
     load = _mm256_loadu_ps; store = _mm256_storeu_ps;
     splat = _mm256_set1_ps; fma = _mm256_fmadd_ps; mul = _mm256_mul_ps;
     prefetch = prefetch_t0; prefetch_l2 = prefetch_l2;
-}
+}}

@@ -1,15 +1,6 @@
 //! `dot_u8s8_avx512`: exact inner product of a u8 vector with an s8 vector (AVX-512 F/BW/VL/DQ, widen to i16 + `pmaddwd`).
 
-int_reduce_kernel!(
+with_level! { avx512 => int_reduce_kernel! {
     /// Exact inner product of a u8 vector with an s8 vector (wrapping i32: exact when the true sum fits in i32).
-    dot_u8s8_avx512,
-    "avx,avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq",
-    vec_avx512,
-    u8,
-    ext_u8,
-    ext_u8_tail,
-    i8,
-    ext_s8,
-    ext_s8_tail,
-    dot
-);
+    dot_u8s8_avx512, vec_avx512, u8 x i8, dot
+}}

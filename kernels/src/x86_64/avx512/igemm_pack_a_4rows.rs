@@ -5,6 +5,7 @@
 
 use core::arch::x86_64::*;
 
+with_level! { avx512:
 /// Packs the first `16·blocks` k-groups (`64·blocks` bytes) of 4 rows of
 /// 8-bit activations into the panel layout: the 4 bytes of row `r`, group
 /// `g` (`src[r·lda + 4g ..][..4]`, each XORed with `xor`: 0 keeps u8, 0x80
@@ -13,10 +14,9 @@ use core::arch::x86_64::*;
 ///
 /// # Safety
 ///
-/// The CPU must support `avx512f,avx512bw,avx512vl,avx512dq`. `src` must be
+/// The CPU must have the `avx512` level ([`crate::level::AVX512`]). `src` must be
 /// readable at `r·lda + j` and `dst` writable at `g·gs + 4r + t` for `r < 4`,
 /// `j < 64·blocks`, `g < 16·blocks`, `t < 4`; they must not overlap.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 pub unsafe fn igemm_pack_a_4rows_avx512(
     src: *const u8,
     lda: usize,
@@ -34,10 +34,8 @@ pub unsafe fn igemm_pack_a_4rows_avx512(
         // (caller's contract). Prefetch addresses use `wrapping_add`.
         unsafe {
             // The next 4 rows' line at this column into L1: rows of 1-4 KiB
-            // are too short for the hardware prefetcher, and these loads
-            // otherwise wait on L3 (Zen 4, 1024³: packing 2.7% → 1.4% of
-            // the time; 1024³ and 2048³ +0.5%). Never dereferenced, so rows
-            // past A are harmless.
+            // are too short for the hardware prefetcher (docs/tuning.md).
+            // Never dereferenced, so rows past A are harmless.
             for i in 4..8 {
                 _mm_prefetch::<_MM_HINT_T0>(src.wrapping_add(i * lda + 64 * blk) as *const i8);
             }
@@ -82,4 +80,5 @@ pub unsafe fn igemm_pack_a_4rows_avx512(
         }
     }
     sums.map(|s| _mm512_reduce_add_epi64(s) as u32)
+}
 }

@@ -5,6 +5,7 @@
 use super::stream_store_16::stream_store_16;
 use core::arch::x86_64::*;
 
+with_level! { avx512:
 /// Copies the `rows × cols` s32 tile (`tile[i·ld + j]`) into C
 /// (`c[i·rsc + j]`, unit column stride) with streaming stores where C's
 /// alignment allows (regular stores elsewhere). The caller runs
@@ -12,10 +13,9 @@ use core::arch::x86_64::*;
 ///
 /// # Safety
 ///
-/// The CPU must support `avx512f`. `tile` must be readable at
+/// The CPU must have the `avx512` level ([`crate::level::AVX512`]). `tile` must be readable at
 /// `i·ld + j` and `c[i·rsc + j]` writable and ours alone, for `i < rows`,
 /// `j < cols`.
-#[target_feature(enable = "avx512f")]
 pub unsafe fn igemm_store_s32_stream_avx512(
     rows: usize,
     cols: usize,
@@ -38,4 +38,5 @@ pub unsafe fn igemm_store_s32_stream_avx512(
             j += 16;
         }
     }
+}
 }

@@ -1,9 +1,13 @@
 //! The dequantizing tile store of the INT8 GEMM (AVX-512): an s32 tile →
 //! f32 in C, one pass, 16 columns per step, masked tails.
 
+use super::igemm_store_s32_to_q8::widen;
 use super::stream_store_16::stream_store_16;
+use crate::scalar::igemm_tile_store::TileDequant;
+use crate::x86_64::igemm_ops::TileOut;
 use core::arch::x86_64::*;
 
+with_level! { avx512:
 /// Dequantizes the `rows × cols` s32 tile (`tile[i·ld + j]`) into C
 /// (`c[i·rsc + j]`, unit column stride):
 /// `y = (v as f32)·(row_scale_i·scale_j) + bias_j` (no addition when `bias`
@@ -14,11 +18,10 @@ use core::arch::x86_64::*;
 ///
 /// # Safety
 ///
-/// The CPU must support `avx512f,avx512bw,avx512vl,avx512dq`. `tile` must be
+/// The CPU must have the `avx512` level ([`crate::level::AVX512`]). `tile` must be
 /// readable at `i·ld + j`, `row_scale` at `i`, `scale` (and `bias` unless
 /// null) at `j`, and `c[i·rsc + j]` writable and ours alone, for `i < rows`,
 /// `j < cols`.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn igemm_store_s32_to_f32_avx512<const STREAM: bool>(
     rows: usize,
@@ -66,49 +69,65 @@ pub unsafe fn igemm_store_s32_to_f32_avx512<const STREAM: bool>(
         j += 16;
     }
 }
+}
 
-/// Dequantizes the rows of a 32-column tile held in registers (`$sums[r]`,
-/// two vectors per row, `r < $m`) into f32 at `$dq.out` (row stride
-/// `$dq.rso`): the fused epilogue of the 14×32 VNNI kernel. Same
-/// arithmetic, bit for bit, as [`igemm_store_s32_to_f32_avx512`]. A macro so
-/// the sums stay in registers (see `requant_rows_32_zmm`).
+/// The fused dequantizing epilogue of the 32-column VNNI kernels: rows of
+/// the tile held in registers (two zmm, or four ymm widened to two zmm) go
+/// to f32 at `dq.out` (row stride `dq.rso`). Same arithmetic, bit for bit,
+/// as [`igemm_store_s32_to_f32_avx512`]. Always inlined, so the sums stay
+/// in registers.
 ///
-/// Expand only in an unsafe context of a function with `avx512f` whose
-/// caller guarantees: `$dq.row_scale` readable for `$m` rows, `$dq.scale`
-/// (and `$dq.bias` unless null) for 32 columns, `$dq.out + r·$dq.rso`
-/// writable for 32 elements, `r < $m`, and with `$dq.stream` each such row
-/// 64-byte aligned.
-macro_rules! dequant_rows_32_zmm {
-    ($sums:expr, $dq:expr, $m:expr) => {{
-        let sums: [[__m512i; 2]; _] = $sums;
-        let dq: &$crate::scalar::igemm_tile_store::TileDequant = $dq;
-        let (vlo, vhi) = (_mm512_set1_ps(dq.lo), _mm512_set1_ps(dq.hi));
-        let s = [_mm512_loadu_ps(dq.scale), _mm512_loadu_ps(dq.scale.add(16))];
-        let has_bias = !dq.bias.is_null();
-        let b = if has_bias {
-            [_mm512_loadu_ps(dq.bias), _mm512_loadu_ps(dq.bias.add(16))]
-        } else {
-            [_mm512_setzero_ps(); 2]
-        };
-        for r in 0..$m {
-            let rsr = _mm512_set1_ps(*dq.row_scale.add(r));
-            for v in 0..2 {
-                let mut y = _mm512_mul_ps(_mm512_cvtepi32_ps(sums[r][v]), _mm512_mul_ps(rsr, s[v]));
-                if has_bias {
-                    y = _mm512_add_ps(y, b[v]);
-                }
-                // As the tile store: a NaN y becomes lo, ±0 is kept.
-                let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(y, y);
-                let y = _mm512_mask_mov_ps(_mm512_max_ps(vlo, y), nan, vlo);
-                let y = _mm512_min_ps(vhi, y);
-                let p = dq.out.add(r * dq.rso + 16 * v);
-                if dq.stream {
-                    _mm512_stream_ps(p, y);
-                } else {
-                    _mm512_storeu_ps(p, y);
+/// The kernel's caller guarantees `avx512f`, `dq.row_scale` readable for
+/// `M` rows, `dq.scale` (and `dq.bias` unless null) for 32 columns,
+/// `dq.out + r·dq.rso` writable for 32 elements (`r < M`), and with
+/// `dq.stream` each such row 64-byte aligned.
+pub(crate) struct Dequant;
+
+impl TileOut<__m512i, 2> for Dequant {
+    type Ep = TileDequant;
+    const FUSED: bool = true;
+    #[inline(always)]
+    unsafe fn finish<const M: usize>(sums: [[__m512i; 2]; M], dq: &TileDequant) {
+        // SAFETY: the kernel's caller's contract (type docs).
+        unsafe {
+            let (vlo, vhi) = (_mm512_set1_ps(dq.lo), _mm512_set1_ps(dq.hi));
+            let s = [_mm512_loadu_ps(dq.scale), _mm512_loadu_ps(dq.scale.add(16))];
+            let has_bias = !dq.bias.is_null();
+            let b = if has_bias {
+                [_mm512_loadu_ps(dq.bias), _mm512_loadu_ps(dq.bias.add(16))]
+            } else {
+                [_mm512_setzero_ps(); 2]
+            };
+            #[allow(clippy::needless_range_loop)]
+            for r in 0..M {
+                let rsr = _mm512_set1_ps(*dq.row_scale.add(r));
+                for v in 0..2 {
+                    let mut y = _mm512_mul_ps(_mm512_cvtepi32_ps(sums[r][v]), _mm512_mul_ps(rsr, s[v]));
+                    if has_bias {
+                        y = _mm512_add_ps(y, b[v]);
+                    }
+                    // As the tile store: a NaN y becomes lo, ±0 is kept.
+                    let nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(y, y);
+                    let y = _mm512_mask_mov_ps(_mm512_max_ps(vlo, y), nan, vlo);
+                    let y = _mm512_min_ps(vhi, y);
+                    let p = dq.out.add(r * dq.rso + 16 * v);
+                    if dq.stream {
+                        _mm512_stream_ps(p, y);
+                    } else {
+                        _mm512_storeu_ps(p, y);
+                    }
                 }
             }
         }
-    }};
+    }
 }
-pub(crate) use dequant_rows_32_zmm;
+
+impl TileOut<__m256i, 4> for Dequant {
+    type Ep = TileDequant;
+    const FUSED: bool = true;
+    #[inline(always)]
+    unsafe fn finish<const M: usize>(sums: [[__m256i; 4]; M], dq: &TileDequant) {
+        // SAFETY: the kernel's caller's contract (type docs).
+        unsafe { <Self as TileOut<__m512i, 2>>::finish(sums.map(|r| widen(r)), dq) }
+    }
+}

@@ -4,16 +4,18 @@
 //! Full 32-column blocks go two rows at a time: four vectors are scaled and
 //! rounded in f32, then narrowed together with saturating packs (s32 → s16,
 //! `+ zp` saturating, s16 → 8 bits) and raised to `lo` once per 64 bytes,
-//! where narrowing each vector alone (`vpmovdb`, two micro-ops on Zen 4) and
+//! where narrowing each vector alone (`vpmovdb`, two micro-ops) and
 //! clamping it in f32 cost about twice the instructions. `hi` is applied the
 //! same way, to the bytes, when every scale of the block is below 1 in
 //! magnitude (the usual case), because no product can then leave i32's
 //! range; otherwise it is applied in f32 before rounding, which keeps a
-//! product beyond i32 from rounding to `i32::MIN`. (Zen 4, 256³ u8 output:
-//! the byte clamp instead of the f32 one, 408 → 415 GOP/s.)
+//! product beyond i32 from rounding to `i32::MIN` (docs/tuning.md).
 
+use crate::scalar::igemm_tile_store::TileRequant;
+use crate::x86_64::igemm_ops::TileOut;
 use core::arch::x86_64::*;
 
+with_level! { avx512:
 /// Requantizes the `rows × cols` s32 tile (`tile[i·ld + j]`) and stores it
 /// as bytes into C (`c[i·rsc + j]`, unit column stride):
 /// `t = v + bias_j` (wrapping; no bias when `bias` is null),
@@ -27,12 +29,11 @@ use core::arch::x86_64::*;
 ///
 /// # Safety
 ///
-/// The CPU must support `avx512f,avx512bw,avx512vl,avx512dq`. `tile` must be
+/// The CPU must have the `avx512` level ([`crate::level::AVX512`]). `tile` must be
 /// readable at `i·ld + j`, `scale` (and `bias` unless null) at `j`, and
 /// `c[i·rsc + j]` writable and ours alone, for `i < rows`, `j < cols`;
 /// `lo ≤ hi` with `zp` between them, all three within u8's range or all
 /// within i8's.
-#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 #[allow(clippy::too_many_arguments)]
 pub unsafe fn igemm_store_s32_to_q8_avx512(
     rows: usize,
@@ -97,6 +98,7 @@ pub unsafe fn igemm_store_s32_to_q8_avx512(
             );
         }
     }
+}
 }
 
 /// `(rows, cols, tile, ld, scale, bias, zp, lo, hi, c, rsc)`.
@@ -199,60 +201,82 @@ impl Narrow {
     }
 }
 
-/// Requantizes the rows of a 32-column tile held in registers (`$sums[r]`,
-/// two vectors per row, `r < $m`) and stores them as bytes at `$rq.out`
-/// (row stride `$rq.rso`): the fused epilogue of the 14×32 VNNI kernel.
-/// `$hi_f32`: `true` applies `hi` in f32, `false` to the bytes (only when
-/// `$rq.hi_bytes` vouches for the scales). Same arithmetic, bit for bit, as
-/// [`igemm_store_s32_to_q8_avx512`]. A
-/// macro, not a function, so the sums never leave the registers (LLVM
-/// declines to inline a function this size into 42 kernel instantiations).
+/// The fused requantizing epilogue of the 32-column VNNI kernels: rows of
+/// the tile held in registers (two zmm, or four ymm widened to two zmm)
+/// go to bytes at `rq.out` (row stride `rq.rso`). `HI_F32`: `true` applies
+/// `hi` in f32, `false` to the bytes (only when `rq.hi_bytes` vouches for
+/// the scales). Same arithmetic, bit for bit, as
+/// [`igemm_store_s32_to_q8_avx512`]. Always inlined, so the sums never
+/// leave the registers.
 ///
-/// Expand only in an unsafe context of a function with `avx512f,avx512bw`
-/// whose caller guarantees: `$rq.scale` readable for 32 columns;
-/// `$rq.out + r·$rq.rso` writable for 32 bytes, `r < $m`; `$rq.lo ≤ $rq.hi`
-/// with `$rq.zp` between them, all three within u8's range or all within
-/// i8's.
-macro_rules! requant_rows_32_zmm {
-    ($sums:expr, $rq:expr, $m:expr, $hi_f32:literal) => {{
-        use $crate::x86_64::avx512::igemm_store_s32_to_q8::Narrow;
-        let sums: [[__m512i; 2]; _] = $sums;
-        let rq: &$crate::scalar::igemm_tile_store::TileRequant = $rq;
-        let nw = Narrow::new(rq.zp, rq.lo, rq.hi);
-        let (s0, s1) = (_mm512_loadu_ps(rq.scale), _mm512_loadu_ps(rq.scale.add(16)));
-        let row = |r: usize| {
-            [
-                nw.scaled::<$hi_f32>(sums[r][0], s0),
-                nw.scaled::<$hi_f32>(sums[r][1], s1),
-            ]
-        };
-        let signed = rq.hi <= 127;
-        let bytes = |x: [__m512i; 4]| {
-            if signed {
-                nw.bytes::<true, $hi_f32>(x)
-            } else {
-                nw.bytes::<false, $hi_f32>(x)
+/// The kernel's caller guarantees `avx512f,avx512bw`, `rq.scale` readable
+/// for 32 columns, `rq.out + r·rq.rso` writable for 32 bytes (`r < M`), and
+/// `rq.lo ≤ rq.hi` with `rq.zp` between them, all three within u8's range
+/// or all within i8's.
+pub(crate) struct Requant<const HI_F32: bool>;
+
+impl<const HI_F32: bool> TileOut<__m512i, 2> for Requant<HI_F32> {
+    type Ep = TileRequant;
+    const FUSED: bool = true;
+    #[inline(always)]
+    unsafe fn finish<const M: usize>(sums: [[__m512i; 2]; M], rq: &TileRequant) {
+        // SAFETY: the kernel's caller's contract (type docs).
+        unsafe {
+            let nw = Narrow::new(rq.zp, rq.lo, rq.hi);
+            let (s0, s1) = (_mm512_loadu_ps(rq.scale), _mm512_loadu_ps(rq.scale.add(16)));
+            let signed = rq.hi <= 127;
+            let row = |r: usize| {
+                [
+                    nw.scaled::<HI_F32>(sums[r][0], s0),
+                    nw.scaled::<HI_F32>(sums[r][1], s1),
+                ]
+            };
+            let bytes = |x: [__m512i; 4]| {
+                if signed {
+                    nw.bytes::<true, HI_F32>(x)
+                } else {
+                    nw.bytes::<false, HI_F32>(x)
+                }
+            };
+            let mut r = 0;
+            while r + 2 <= M {
+                let ([x0, x1], [x2, x3]) = (row(r), row(r + 1));
+                let q = bytes([x0, x1, x2, x3]);
+                _mm256_storeu_si256(rq.out.add(r * rq.rso).cast(), _mm512_castsi512_si256(q));
+                _mm256_storeu_si256(
+                    rq.out.add((r + 1) * rq.rso).cast(),
+                    _mm512_extracti64x4_epi64::<1>(q),
+                );
+                r += 2;
             }
-        };
-        let mut r = 0;
-        while r + 2 <= $m {
-            let ([x0, x1], [x2, x3]) = (row(r), row(r + 1));
-            let q = bytes([x0, x1, x2, x3]);
-            _mm256_storeu_si256(rq.out.add(r * rq.rso).cast(), _mm512_castsi512_si256(q));
-            _mm256_storeu_si256(
-                rq.out.add((r + 1) * rq.rso).cast(),
-                _mm512_extracti64x4_epi64::<1>(q),
-            );
-            r += 2;
+            if r < M {
+                let [x0, x1] = row(r);
+                let q = bytes([x0, x1, x0, x1]);
+                _mm256_storeu_si256(rq.out.add(r * rq.rso).cast(), _mm512_castsi512_si256(q));
+            }
         }
-        if r < $m {
-            let [x0, x1] = row(r);
-            let q = bytes([x0, x1, x0, x1]);
-            _mm256_storeu_si256(rq.out.add(r * rq.rso).cast(), _mm512_castsi512_si256(q));
-        }
-    }};
+    }
 }
-pub(crate) use requant_rows_32_zmm;
+
+impl<const HI_F32: bool> TileOut<__m256i, 4> for Requant<HI_F32> {
+    type Ep = TileRequant;
+    const FUSED: bool = true;
+    #[inline(always)]
+    unsafe fn finish<const M: usize>(sums: [[__m256i; 4]; M], rq: &TileRequant) {
+        // SAFETY: the kernel's caller's contract (type docs).
+        unsafe { <Self as TileOut<__m512i, 2>>::finish(sums.map(|r| widen(r)), rq) }
+    }
+}
+
+/// A row of four ymm (32 s32 columns) as two zmm.
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub(crate) fn widen(r: [__m256i; 4]) -> [__m512i; 2] {
+    [
+        _mm512_inserti64x4::<1>(_mm512_castsi256_si512(r[0]), r[1]),
+        _mm512_inserti64x4::<1>(_mm512_castsi256_si512(r[2]), r[3]),
+    ]
+}
 
 /// Two rows × 32 columns per step (`rows` even, `cols` a multiple of 32),
 /// with [`Narrow`].
@@ -354,8 +378,7 @@ unsafe fn by_vector(
                 let y = _mm512_min_ps(_mm512_max_ps(y, flo), fhi);
                 let r = _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(y);
                 let r = _mm512_add_epi32(r, vzp);
-                // Narrow in registers, then store: `vpmovdb` to memory is
-                // slow on Zen 4.
+                // Narrow in registers, then store: `vpmovdb` to memory is slow.
                 let q = _mm512_cvtepi32_epi8(r);
                 let dst = c.add(i * rsc + j);
                 if mask == 0xffff {

@@ -5,19 +5,16 @@ use core::arch::x86_64::*;
 
 igemm_exact_kernel! {
     /// u8 × s8 → s32 GEMM microkernel, up to 6×32, AVX-512BW exact s16 path
-    /// (never saturates). Contract: as
-    /// [`crate::scalar::igemm_u8s8s32_8x16_scalar`] with this tile.
+    /// (never saturates). Contract: [`crate::igemm_ukernel`].
     name: igemm_u8s8s32_exact_6x32_avx512,
-    features: "avx512f,avx512bw,avx512vl",
+    level: avx512,
+    vec: __m512i,
     mr: 6,
     nr: 32,
-    vec: __m512i,
     half_bytes: 32,
-    zero: _mm512_setzero_si512(),
     load_ext: |p| _mm512_cvtepi8_epi16(_mm256_loadu_si256(p as *const __m256i)),
     bcast_ext: |p| _mm512_cvtepu8_epi16(_mm256_set1_epi32(p.read_unaligned())),
     madd: _mm512_madd_epi16,
-    add: _mm512_add_epi32,
     // Lanes of x: column 0 (k01, k23), column 1 (k01, k23), ... columns 0-7;
     // y: columns 8-15. Even lanes + odd lanes = columns 0-15 in order.
     fold: |x, y| _mm512_add_epi32(
@@ -32,12 +29,5 @@ igemm_exact_kernel! {
             y,
         ),
     ),
-    store: |p, v| _mm512_storeu_si512(p as *mut __m512i, v),
-    fix: {
-        set1: _mm512_set1_epi32,
-        loadw: |p| _mm512_loadu_si512(p as *const __m512i),
-        mullo: _mm512_mullo_epi32,
-        sub: _mm512_sub_epi32,
-    },
     rows: [1, 2, 3, 4, 5, 6],
 }

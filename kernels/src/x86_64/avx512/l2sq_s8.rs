@@ -1,15 +1,6 @@
 //! `l2sq_s8_avx512`: exact squared Euclidean distance of two s8 vectors (AVX-512 F/BW/VL/DQ, widen to i16 + `pmaddwd`).
 
-int_reduce_kernel!(
+with_level! { avx512 => int_reduce_kernel! {
     /// Exact squared Euclidean distance of two s8 vectors (wrapping i32: exact when the true sum fits in i32).
-    l2sq_s8_avx512,
-    "avx,avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq",
-    vec_avx512,
-    i8,
-    ext_s8,
-    ext_s8_tail,
-    i8,
-    ext_s8,
-    ext_s8_tail,
-    l2
-);
+    l2sq_s8_avx512, vec_avx512, i8 x i8, l2
+}}

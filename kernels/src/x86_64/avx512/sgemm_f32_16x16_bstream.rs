@@ -9,13 +9,12 @@ use core::arch::x86_64::{
     _mm512_storeu_ps,
 };
 
-sgemm_f32_tile_kernel! {
+with_level! { avx512 => sgemm_f32_tile_kernel! {
     /// f32 GEMM microkernel, 16×16 tile, B streamed unpacked, AVX-512F.
-    #[target_feature(enable = "avx512f")]
     bstream fn sgemm_f32_16x16_bstream_avx512;
     mr = 16; nv = 1; width = 16;
     vec = __m512; zero = _mm512_setzero_ps();
     load = _mm512_loadu_ps; store = _mm512_storeu_ps;
     splat = _mm512_set1_ps; fma = _mm512_fmadd_ps; mul = _mm512_mul_ps;
     prefetch = prefetch_t0; prefetch_l2 = prefetch_l2;
-}
+}}

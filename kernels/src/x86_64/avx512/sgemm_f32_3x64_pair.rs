@@ -7,21 +7,15 @@ use core::arch::x86_64::{
     _mm512_storeu_ps,
 };
 
-macro_rules! stamp {
-    ($($name:ident = $m:literal),*) => {$(
-        sgemm_f32_pair_kernel! {
-            /// f32 two-panel rows kernel (A strided, two packed B panels), AVX-512F.
-            #[target_feature(enable = "avx512f")]
-            fn $name;
-            m = $m; nv = 2; width = 16;
-            vec = __m512; zero = _mm512_setzero_ps();
-            load = _mm512_loadu_ps; store = _mm512_storeu_ps;
-            splat = _mm512_set1_ps; fma = _mm512_fmadd_ps; mul = _mm512_mul_ps;
-        }
-    )*};
-}
-stamp!(
-    sgemm_f32_1x64_pair_avx512 = 1,
-    sgemm_f32_2x64_pair_avx512 = 2,
-    sgemm_f32_3x64_pair_avx512 = 3
-);
+with_level! { avx512 => sgemm_f32_pair_kernel! {
+    /// f32 two-panel rows kernel (A strided, two packed B panels), AVX-512F.
+    fns = [
+        sgemm_f32_1x64_pair_avx512 = 1,
+        sgemm_f32_2x64_pair_avx512 = 2,
+        sgemm_f32_3x64_pair_avx512 = 3,
+    ];
+    nv = 2; width = 16;
+    vec = __m512; zero = _mm512_setzero_ps();
+    load = _mm512_loadu_ps; store = _mm512_storeu_ps;
+    splat = _mm512_set1_ps; fma = _mm512_fmadd_ps; mul = _mm512_mul_ps;
+}}

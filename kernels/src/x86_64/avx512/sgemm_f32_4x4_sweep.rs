@@ -9,9 +9,8 @@ use core::arch::x86_64::{
     _mm512_set1_ps, _mm512_setzero_ps, _mm512_storeu_ps,
 };
 
-sgemm_f32_sweep_kernel! {
+with_level! { avx512 => sgemm_f32_sweep_kernel! {
     /// f32 row-sweep GEMV kernel (output rows × rows of B), AVX-512F.
-    #[target_feature(enable = "avx512f")]
     fns = [
         sgemm_f32_1x1_sweep_avx512 = (1, 1),
         sgemm_f32_2x1_sweep_avx512 = (2, 1),
@@ -28,7 +27,7 @@ sgemm_f32_sweep_kernel! {
     load_tail = load_tail; store_tail = store_tail;
     splat = _mm512_set1_ps; fma = _mm512_fmadd_ps;
     prefetch = prefetch_l2; ahead = SWEEP_PREFETCH_AHEAD;
-}
+}}
 
 /// The first `n < 16` lanes.
 #[inline]

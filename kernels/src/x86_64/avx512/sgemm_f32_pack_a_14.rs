@@ -48,15 +48,15 @@ fn transpose_16x16(r: [__m512; 16]) -> [__m512; 16] {
     out
 }
 
+with_level! { avx512:
 /// Packs rows `0..14` of A (row `i` at `src + i·lda`, `kc` elements each)
 /// into `dst[p·14 + i]`, `p < kc`.
 ///
 /// # Safety
 ///
-/// The CPU must support `avx512f`. `src + i·lda + p` readable for `i < 14`,
+/// The CPU must have the `avx512` level ([`crate::level::AVX512`]). `src + i·lda + p` readable for `i < 14`,
 /// `p < kc`; `dst` writable for `14·kc` elements and not overlapping `src`'s
 /// rows.
-#[target_feature(enable = "avx512f")]
 pub unsafe fn sgemm_f32_pack_a_14_avx512(src: *const f32, lda: usize, kc: usize, dst: *mut f32) {
     let mut p0 = 0;
     while p0 < kc {
@@ -92,4 +92,5 @@ pub unsafe fn sgemm_f32_pack_a_14_avx512(src: *const f32, lda: usize, kc: usize,
         }
         p0 += len;
     }
+}
 }

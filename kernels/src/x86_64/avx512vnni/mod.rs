@@ -1,7 +1,7 @@
 //! AVX-512 VNNI kernels (`vpdpbusd` zmm and its AVX-512VL ymm form).
 
-mod igemm_u8s8s32_14x32;
-mod igemm_u8s8s32_6x32_ymm;
+pub mod igemm_u8s8s32_14x32;
+pub mod igemm_u8s8s32_6x32_ymm;
 pub use igemm_u8s8s32_14x32::{
     igemm_u8s8s32_14x32_avx512vnni, igemm_u8s8s32_14x32_avx512vnni_f32, igemm_u8s8s32_14x32_avx512vnni_q8,
     igemm_u8s8s32_14x32_avx512vnni_stream,

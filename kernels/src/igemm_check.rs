@@ -1,0 +1,298 @@
+//! The test every SIMD igemm kernel's declaration generates: each entry
+//! point against the scalar twin of its contract
+//! ([`igemm_u8s8s32_scalar`], same saturation), bit for bit, for every
+//! `m ≤ MR`, K edge values and each correction term on and off; the fused
+//! entries against the twin's s32 tile finished by the scalar epilogue.
+
+use crate::igemm_ukernel::IgemmUkernelInfo;
+use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant};
+use crate::scalar::igemm_u8s8s32_scalar;
+
+/// k-group counts: empty, one, around a vector of groups, long.
+const KGS: [usize; 9] = [0, 1, 3, 4, 5, 63, 64, 65, 257];
+/// Sentinel around the tile (never a kernel result here by chance: checked
+/// only outside the tile).
+const GUARD: i32 = 0x5a5a_5a5a;
+
+/// xorshift64: deterministic inputs without a dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn bytes<T>(&mut self, n: usize, map: fn(u8) -> T) -> Vec<T> {
+        (0..n).map(|_| map(self.next() as u8)).collect()
+    }
+    fn i32s(&mut self, n: usize, lim: i32) -> Vec<i32> {
+        (0..n)
+            .map(|_| (self.next() % (2 * lim as u64 + 1)) as i32 - lim)
+            .collect()
+    }
+}
+
+/// Whether this CPU has every feature in `features` (comma-separated).
+fn cpu_has(features: &str) -> bool {
+    let list = crate::detect::detect().list();
+    features
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .all(|f| list.iter().any(|(n, p)| *n == f && *p))
+}
+
+/// A 64-byte aligned zeroed buffer of `n` elements of `T` (plus slack).
+fn aligned<T: Copy + Default>(n: usize) -> (Vec<T>, usize) {
+    let v = vec![T::default(); n + 64];
+    let off = v.as_ptr().align_offset(64);
+    (v, off)
+}
+
+/// The twin: the scalar body for this kernel's panel width and saturation.
+///
+/// # Safety
+///
+/// The contract of [`igemm_u8s8s32_scalar`].
+#[allow(clippy::too_many_arguments)]
+unsafe fn twin(
+    k: &IgemmUkernelInfo,
+    m: usize,
+    kg: usize,
+    a: *const u8,
+    gs: usize,
+    b: *const i8,
+    c: *mut i32,
+    ldc: usize,
+    corr: Option<&TileCorrection>,
+) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        match k.nr {
+            16 => igemm_u8s8s32_scalar::<16>(k.saturates, m, kg, a, gs, b, c, ldc, corr),
+            32 => igemm_u8s8s32_scalar::<32>(k.saturates, m, kg, a, gs, b, c, ldc, corr),
+            nr => panic!("{}: no twin for NR = {nr}", k.name),
+        }
+    }
+}
+
+/// The scalar requantizing epilogue of one s32 value (`TileRequant`'s docs).
+fn requant(v: i32, scale: f32, rq: &TileRequant) -> u8 {
+    let y = (v as f32 * scale)
+        .max((rq.lo - rq.zp) as f32)
+        .min((rq.hi - rq.zp) as f32);
+    (y.round_ties_even() as i32 + rq.zp) as u8
+}
+
+/// The scalar dequantizing epilogue of one s32 value (`TileDequant`'s docs).
+fn dequant(v: i32, row_scale: f32, scale: f32, bias: Option<f32>, dq: &TileDequant) -> f32 {
+    let y = v as f32 * (row_scale * scale);
+    let y = bias.map_or(y, |b| y + b);
+    let y = if y.is_nan() || dq.lo > y { dq.lo } else { y };
+    if dq.hi < y {
+        dq.hi
+    } else {
+        y
+    }
+}
+
+/// Checks every entry of `k` against its twin; prints a note and returns
+/// when this CPU lacks the kernel's features.
+pub(crate) fn check(k: &IgemmUkernelInfo) {
+    if !cpu_has(k.features) {
+        println!("skipped {}: this CPU lacks {}", k.name, k.features);
+        return;
+    }
+    assert_eq!(k.k_unit, 4, "{}: the packed layout has groups of 4", k.name);
+    let (mr, nr) = (k.mr, k.nr);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15 ^ nr as u64);
+    let gs = 4 * mr + 8; // a padded panel: the kernel must honour `gs`
+    let ldc = nr + 5;
+    for &kg in &KGS {
+        let a = rng.bytes(kg.max(1) * gs, |x| x);
+        let b = rng.bytes(kg.max(1) * nr * 4, |x| x as i8);
+        let colfix = rng.i32s(nr, 1 << 20);
+        let colsum = rng.i32s(nr, 1 << 16);
+        let zb = rng.i32s(nr, 255);
+        let za = rng.i32s(mr, 255);
+        let rowfix = rng.i32s(mr, 1 << 16);
+        for terms in 0..9u8 {
+            // 0..8: each subset of {colfix, za, zb}; 8: no correction at all.
+            let on = |bit: u8| terms & bit != 0;
+            let fx = TileCorrection {
+                colfix: if on(1) { colfix.as_ptr() } else { core::ptr::null() },
+                za: if on(2) { za.as_ptr() } else { core::ptr::null() },
+                colsum: colsum.as_ptr(),
+                rowfix: rowfix.as_ptr(),
+                zb: if on(4) { zb.as_ptr() } else { core::ptr::null() },
+            };
+            let corr = (terms < 8).then_some(&fx);
+            for m in 1..=mr {
+                let what = |entry: &str| format!("{}{entry}: m = {m}, kg = {kg}, correction {terms}", k.name);
+                let mut want = vec![GUARD; mr * ldc];
+                let mut got = want.clone();
+                // SAFETY: `a` holds kg groups of `gs ≥ 4·m` bytes, `b` kg
+                // groups of NR·4, `c` MR rows of `ldc ≥ NR`, the correction
+                // MR rows and NR columns; the CPU has the features (above).
+                unsafe {
+                    twin(k, m, kg, a.as_ptr(), gs, b.as_ptr(), want.as_mut_ptr(), ldc, corr);
+                    (k.f)(m, kg, a.as_ptr(), gs, b.as_ptr(), got.as_mut_ptr(), ldc, corr);
+                }
+                assert_eq!(got, want, "{}", what(""));
+                if let Some(f) = k.f_stream {
+                    let (mut buf, off) = aligned::<i32>(mr * 64);
+                    // SAFETY: as above, rows 64 i32 (256 bytes) apart from a
+                    // 64-byte boundary.
+                    unsafe {
+                        f(
+                            m,
+                            kg,
+                            a.as_ptr(),
+                            gs,
+                            b.as_ptr(),
+                            buf.as_mut_ptr().add(off),
+                            64,
+                            corr,
+                        )
+                    };
+                    for r in 0..m {
+                        let row = &buf[off + r * 64..off + r * 64 + nr];
+                        assert_eq!(row, &want[r * ldc..r * ldc + nr], "{} row {r}", what("_stream"));
+                    }
+                }
+                if let Some(f) = k.f_q8 {
+                    check_q8(k, &mut rng, &want[..], ldc, m, &what("_q8"), |rq| {
+                        // SAFETY: as above; `rq` is checked by the caller.
+                        unsafe { f(m, kg, a.as_ptr(), gs, b.as_ptr(), corr, rq) }
+                    });
+                }
+                if let Some(f) = k.f_f32 {
+                    check_f32(k, &mut rng, &want[..], ldc, m, &what("_f32"), |dq| {
+                        // SAFETY: as above; `dq` is checked by the caller.
+                        unsafe { f(m, kg, a.as_ptr(), gs, b.as_ptr(), corr, dq) }
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The requantizing entry, through `run`, against the scalar epilogue of
+/// `want` (the twin's tile): u8 and s8 bounds, scales below 1 (with and
+/// without `hi_bytes`) and up to 4.
+fn check_q8(
+    k: &IgemmUkernelInfo,
+    rng: &mut Rng,
+    want: &[i32],
+    ldc: usize,
+    m: usize,
+    what: &str,
+    run: impl Fn(&TileRequant),
+) {
+    let nr = k.nr;
+    for (zp, lo, hi, big, hi_bytes) in [
+        (128, 0, 255, false, true),
+        (128, 0, 255, false, false),
+        (3, 0, 255, true, false),
+        (-5, -128, 127, false, true),
+        (0, -100, 90, true, false),
+    ] {
+        let lim = if big { 4.0 } else { 0.999 };
+        // Uniform in (−lim, lim), over a range of magnitudes, so some
+        // values land inside the bounds and some clamp.
+        let scale: Vec<f32> = (0..nr)
+            .map(|_| ((rng.next() % 2001) as f32 / 1000.0 - 1.0) * lim / (1u32 << (rng.next() % 24)) as f32)
+            .collect();
+        let rso = nr + 3;
+        let mut out = vec![0x77u8; k.mr * rso];
+        let rq = TileRequant {
+            out: out.as_mut_ptr(),
+            rso,
+            scale: scale.as_ptr(),
+            zp,
+            lo,
+            hi,
+            hi_bytes,
+        };
+        run(&rq);
+        for r in 0..k.mr {
+            for j in 0..rso {
+                let expect = if r < m && j < nr {
+                    requant(want[r * ldc + j], scale[j], &rq)
+                } else {
+                    0x77
+                };
+                assert_eq!(
+                    out[r * rso + j],
+                    expect,
+                    "{what}: row {r} col {j} (zp {zp}, [{lo}, {hi}])"
+                );
+            }
+        }
+    }
+}
+
+/// The dequantizing entry, through `run`, against the scalar epilogue of
+/// `want`: with and without bias, regular and streaming stores.
+fn check_f32(
+    k: &IgemmUkernelInfo,
+    rng: &mut Rng,
+    want: &[i32],
+    ldc: usize,
+    m: usize,
+    what: &str,
+    run: impl Fn(&TileDequant),
+) {
+    let nr = k.nr;
+    let row_scale: Vec<f32> = (0..k.mr)
+        .map(|_| (rng.next() % 1000) as f32 * 1e-3 - 0.3)
+        .collect();
+    let scale: Vec<f32> = (0..nr).map(|_| (rng.next() % 1000) as f32 * 1e-5).collect();
+    let bias: Vec<f32> = (0..nr).map(|_| (rng.next() % 1000) as f32 - 500.0).collect();
+    for (with_bias, stream, lo, hi) in [
+        (false, false, f32::NEG_INFINITY, f32::INFINITY),
+        (true, false, -1e3, 2e3),
+        (true, true, -50.0, f32::INFINITY),
+    ] {
+        let rso = 64; // rows 256 bytes apart: line aligned for streaming
+        let (mut buf, off) = aligned::<f32>(k.mr * rso);
+        buf.iter_mut().for_each(|x| *x = 7.5);
+        let dq = TileDequant {
+            // SAFETY: `off` is within the slack of `aligned`.
+            out: unsafe { buf.as_mut_ptr().add(off) },
+            rso,
+            row_scale: row_scale.as_ptr(),
+            scale: scale.as_ptr(),
+            bias: if with_bias {
+                bias.as_ptr()
+            } else {
+                core::ptr::null()
+            },
+            lo,
+            hi,
+            stream,
+        };
+        run(&dq);
+        for r in 0..k.mr {
+            for j in 0..rso {
+                let expect = if r < m && j < nr {
+                    dequant(
+                        want[r * ldc + j],
+                        row_scale[r],
+                        scale[j],
+                        with_bias.then(|| bias[j]),
+                        &dq,
+                    )
+                } else {
+                    7.5
+                };
+                let got = buf[off + r * rso + j];
+                assert_eq!(
+                    got.to_bits(),
+                    expect.to_bits(),
+                    "{what}: row {r} col {j} (bias {with_bias}, stream {stream})"
+                );
+            }
+        }
+    }
+}
