@@ -34,6 +34,7 @@ pub mod data;
 pub mod dot;
 pub mod igemm;
 pub mod igemm_kernels;
+pub mod overhead;
 pub mod peak;
 pub mod scan;
 pub mod sgemm;
@@ -48,4 +49,5 @@ pub const OPS: &[&OpEntry] = &[
     &igemm_kernels::ENTRY,
     &dot::ENTRY,
     &scan::ENTRY,
+    &overhead::ENTRY,
 ];
