@@ -34,6 +34,7 @@ pub mod data;
 pub mod dot;
 pub mod igemm;
 pub mod igemm_kernels;
+pub mod mlp;
 pub mod overhead;
 pub mod peak;
 pub mod scan;
@@ -50,4 +51,5 @@ pub const OPS: &[&OpEntry] = &[
     &dot::ENTRY,
     &scan::ENTRY,
     &overhead::ENTRY,
+    &mlp::ENTRY,
 ];
