@@ -195,7 +195,7 @@ fn simsimd_scan<T: SpatialSimilarity>(q: &[T], db: &[T], d: usize) -> Vec<(usize
 
 /// The machine is shared, so the load changes between criterion groups. This
 /// alternates read-bandwidth probe and scan 9 times and prints, as one JSON
-/// line per thread count (DESIGN §9 schema), the medians and their ratio:
+/// line per thread count (ARCHITECTURE.md §8 schema), the medians and their ratio:
 /// the "% of read bandwidth measured in the same run" figure.
 fn interleaved<T: dot::ScanElem>(op: &str, db: &[T], q: &[T], words: &[u64]) {
     let bytes = std::mem::size_of_val(db) as f64;

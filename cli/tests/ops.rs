@@ -1,5 +1,5 @@
 //! Every registered op through `lowp bench`, at every available level and at
-//! 1 and 2 threads, on tiny `--shapes`: each JSON line follows DESIGN §9's
+//! 1 and 2 threads, on tiny `--shapes`: each JSON line follows ARCHITECTURE.md §8's
 //! schema (with the op's own extra fields) and every (case, level, threads)
 //! appears once. This checks output, not speed.
 

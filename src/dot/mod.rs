@@ -1,4 +1,4 @@
-//! Dot products, distances and scans (DESIGN §5).
+//! Dot products, distances and scans (docs/ARCHITECTURE.md §5).
 //!
 //! - Pairs: [`dot_f32`], [`l2_squared_f32`], [`cosine_f32`] and the same for
 //!   bf16 and f16 (`half` types); exact integer [`dot_s8`], [`dot_u8`],

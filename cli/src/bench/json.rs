@@ -1,4 +1,4 @@
-//! JSON lines in DESIGN §9's schema: `op, m, n, k, [op-specific fields],
+//! JSON lines in ARCHITECTURE.md §8's schema: `op, m, n, k, [op-specific fields],
 //! threads, isa, impl, seconds, gops`, plus `gbytes_per_s` for memory-bound ops.
 
 use super::Measurement;

@@ -1,6 +1,6 @@
 //! `lowp bench`: runs the registered benchmark cases (see [`case`] and
 //! [`ops`]) at every selected ISA level and thread count, then prints a table
-//! (with % of the matching peak), writes DESIGN §9 JSON lines, draws a plot
+//! (with % of the matching peak), writes ARCHITECTURE.md §8 JSON lines, draws a plot
 //! and prints `--compare` tables.
 
 pub mod case;

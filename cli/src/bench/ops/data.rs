@@ -67,7 +67,7 @@ pub fn dot_dims(opts: &CaseOpts, default: &[usize]) -> Vec<usize> {
 }
 
 /// A scan's shape: one query (`m = 1`) against `n_vectors` rows of `dim`
-/// (`n`, `k`), with the `n_vectors` and `dim` fields of DESIGN §9.
+/// (`n`, `k`), with the `n_vectors` and `dim` fields of ARCHITECTURE.md §8.
 pub fn scan_shape(n_vectors: usize, dim: usize) -> Shape {
     Shape {
         m: 1,
