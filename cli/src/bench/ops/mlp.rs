@@ -46,13 +46,14 @@ trait Block {
 }
 
 type MakeBlock = fn(&Context, usize) -> CliResult<Box<dyn Block>>;
+type PeakFor = fn(Isa) -> Option<&'static str>;
 
 fn cases(opts: &CaseOpts) -> Vec<Case> {
     let tokens: Vec<usize> = match &opts.shapes {
         Some(s) => s.iter().map(|s| s.m).collect(),
         None => TOKENS.to_vec(),
     };
-    let variants: [(&str, MakeBlock, fn(Isa) -> Option<&'static str>); 3] = [
+    let variants: [(&str, MakeBlock, PeakFor); 3] = [
         ("mlp_u8", u8_block, peak_u8s8),
         ("mlp_f32", f32_block, peak_fma_f32),
         ("mlp_qlinear", qlinear_block, peak_u8s8),
