@@ -24,6 +24,7 @@ pub mod conv;
 pub mod dot;
 pub mod igemm;
 pub mod peak;
+pub mod quant;
 pub mod raw;
 pub mod reference;
 

@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod detect;
+pub mod q8;
 #[macro_use]
 mod sgemm_macros;
 pub mod scalar;

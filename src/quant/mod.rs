@@ -1,0 +1,20 @@
+//! Quantization toolkit: parameters, conversions, fixed-point
+//! requantization, calibration observers, weight and dynamic quantization,
+//! fake quantization.
+//!
+//! One rounding rule end to end: round half to even, saturating to the
+//! output range. Every conversion dispatches through the [`Context`]'s
+//! kernel table (AVX-512, AVX2 or scalar), all levels bit-identical.
+//!
+//! [`Context`]: crate::Context
+
+mod convert;
+mod exec;
+mod params;
+mod table;
+
+pub use convert::{
+    dequantize, dequantize_mat, dequantize_s32, quantize, quantize_mat, requantize, requantize_mat,
+};
+pub use params::{Granularity, QuantDtype, QuantParams, QuantType};
+pub use table::QuantKernels;

@@ -1,0 +1,373 @@
+//! The quantization toolkit against the scalar oracles in
+//! `lowp::reference::quant` and `lowp::reference::igemm`, on every
+//! available ISA level, bit for bit.
+
+mod common;
+
+use common::{ctx, Rng};
+use lowp::igemm::{Requantize, Scale};
+use lowp::quant::{
+    dequantize, dequantize_mat, quantize, quantize_mat, requantize, requantize_mat, Granularity, QuantDtype,
+    QuantParams, QuantType,
+};
+use lowp::reference::{igemm as ref_igemm, quant as oracle};
+use lowp::{CacheSizes, Context, Isa, MatMut, MatRef};
+use proptest::prelude::*;
+
+/// Every available level, plus one whose "LLC" is 4 KiB so that buffers of
+/// a few KiB take the streaming-store path.
+fn contexts() -> Vec<Context> {
+    let mut v = Vec::new();
+    for isa in Isa::available() {
+        v.push(ctx(isa, 1));
+        let tiny = CacheSizes {
+            l1d: 1 << 10,
+            l2: 2 << 10,
+            l3: 4 << 10,
+        };
+        v.push(
+            Context::builder()
+                .max_isa(isa)
+                .threads(2)
+                .cache_sizes(tiny)
+                .ignore_env()
+                .build()
+                .unwrap(),
+        );
+    }
+    v
+}
+
+impl Rng {
+    /// An awkward f32: uniform in ±range, exact ties, NaN, ±Inf, huge, tiny.
+    fn value(&mut self, scale: f32) -> f32 {
+        match self.next() % 16 {
+            0 => ((self.next() % 600) as f32 - 300.0 + 0.5) * scale, // a tie in q units
+            1 => f32::NAN,
+            2 => f32::INFINITY,
+            3 => f32::NEG_INFINITY,
+            4 => f32::MAX * if self.next() % 2 == 0 { 1.0 } else { -1.0 },
+            5 => f32::from_bits(1) * (self.next() % 5) as f32,
+            _ => ((self.next() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * 300.0 * scale,
+        }
+    }
+}
+
+fn params_for<Q: QuantType>(scale: f32, zp_pick: u64) -> QuantParams {
+    let (qmin, qmax) = Q::DTYPE.range();
+    let zp = [qmin, qmax, (qmin + qmax) / 2, qmin + 3][(zp_pick % 4) as usize];
+    QuantParams::per_tensor(Q::DTYPE, scale, zp).unwrap()
+}
+
+fn check_quantize<Q: QuantType + PartialEq + std::fmt::Debug>(n: usize, scale: f32, seed: u64) {
+    let mut rng = Rng(seed | 1);
+    let x: Vec<f32> = (0..n).map(|_| rng.value(scale)).collect();
+    let p = params_for::<Q>(scale, seed >> 7);
+    let (lo, hi) = p.range();
+    let want: Vec<i32> = x
+        .iter()
+        .map(|&v| oracle::quantize_one(v, scale, p.zero_point(0), lo, hi))
+        .collect();
+    for c in contexts() {
+        // An offset destination so the streaming path has a head.
+        let mut q = vec![Q::default(); n + 3];
+        quantize(&c, &x, &mut q[3..], &p).unwrap();
+        let got: Vec<i32> = q[3..].iter().map(|v| v.to_i32()).collect();
+        assert_eq!(
+            got,
+            want,
+            "quantize {:?} n={n} scale={scale} isa={:?}",
+            Q::DTYPE,
+            c.isa()
+        );
+        // Dequantize back: exact products of the oracle.
+        let mut y = vec![0f32; n + 1];
+        dequantize(&c, &q[3..], &mut y[1..], &p).unwrap();
+        for (i, (&qy, &yy)) in q[3..].iter().zip(&y[1..]).enumerate() {
+            let w = oracle::dequantize_one(qy.to_i32(), scale, p.zero_point(0));
+            assert_eq!(yy.to_bits(), w.to_bits(), "dequantize i={i} isa={:?}", c.isa());
+        }
+    }
+}
+
+#[test]
+fn quantize_dequantize_every_level_small_and_long() {
+    // 300_001 splits into tasks on the two-thread contexts.
+    for n in [
+        0, 1, 7, 15, 16, 17, 31, 33, 63, 64, 65, 127, 200, 1000, 5000, 300_001,
+    ] {
+        check_quantize::<u8>(n, 0.05, n as u64 + 11);
+        check_quantize::<i8>(n, 0.05, n as u64 + 12);
+    }
+}
+
+#[test]
+fn round_trip_within_half_a_step() {
+    let c = Context::builder().threads(1).ignore_env().build().unwrap();
+    for &(dtype, s, zp) in &[
+        (QuantDtype::U8, 0.1f32, 128),
+        (QuantDtype::S8, 3e-3, 0),
+        (QuantDtype::U8, 1e-30, 0),
+    ] {
+        let p = QuantParams::per_tensor(dtype, s, zp).unwrap();
+        let (lo, hi) = p.range();
+        let mut rng = Rng(99);
+        // In range: [(lo − zp)·s, (hi − zp)·s].
+        let x: Vec<f32> = (0..4096)
+            .map(|_| ((lo - zp) as f32 + (rng.next() % 100_000) as f32 / 100_000.0 * (hi - lo) as f32) * s)
+            .collect();
+        let mut y = vec![0f32; x.len()];
+        if dtype == QuantDtype::U8 {
+            let mut q = vec![0u8; x.len()];
+            quantize(&c, &x, &mut q, &p).unwrap();
+            dequantize(&c, &q, &mut y, &p).unwrap();
+        } else {
+            let mut q = vec![0i8; x.len()];
+            quantize(&c, &x, &mut q, &p).unwrap();
+            dequantize(&c, &q, &mut y, &p).unwrap();
+        }
+        for (&a, &b) in x.iter().zip(&y) {
+            // scale/2, plus the f32 roundings of x/scale and of the product
+            // (a few ulps of values ≤ 128·scale).
+            let bound = s * 0.5 + 4.0 * f32::EPSILON * 128.0 * s;
+            assert!((a - b).abs() <= bound, "x={a} back={b} s={s}");
+        }
+    }
+}
+
+#[test]
+fn nan_and_inf_documented_results() {
+    let p = QuantParams::per_tensor(QuantDtype::S8, 0.5, -3).unwrap();
+    for c in contexts() {
+        let x = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -f32::NAN, 1e30, -1e30];
+        let mut q = [0i8; 6];
+        quantize(&c, &x, &mut q, &p).unwrap();
+        assert_eq!(q, [-3, 127, -128, -3, 127, -128], "isa={:?}", c.isa());
+    }
+}
+
+fn per_channel_case<Q: QuantType + PartialEq + std::fmt::Debug>(
+    rows: usize,
+    cols: usize,
+    g: Granularity,
+    col_major: bool,
+    seed: u64,
+) {
+    let mut rng = Rng(seed | 1);
+    let ch = match g {
+        Granularity::PerTensor => 1,
+        Granularity::PerRow => rows,
+        Granularity::PerColumn => cols,
+    };
+    let (qmin, qmax) = Q::DTYPE.range();
+    let scales: Vec<f32> = (0..ch).map(|i| 0.01 * (1 + i % 7) as f32).collect();
+    let zps: Vec<i32> = (0..ch)
+        .map(|i| qmin + ((i * 37) as i32 % (qmax - qmin + 1)))
+        .collect();
+    let p = QuantParams::per_channel(Q::DTYPE, g, scales.clone(), zps.clone()).unwrap();
+    let x: Vec<f32> = (0..rows * cols).map(|_| rng.value(0.02)).collect();
+    let src = if col_major {
+        MatRef::col_major(&x, rows, cols)
+    } else {
+        MatRef::row_major(&x, rows, cols)
+    }
+    .unwrap();
+    let chan = |i: usize, j: usize| match g {
+        Granularity::PerTensor => 0,
+        Granularity::PerRow => i,
+        Granularity::PerColumn => j,
+    };
+    for c in contexts() {
+        let mut q = vec![Q::default(); rows * cols];
+        let dst = if col_major {
+            MatMut::col_major(&mut q, rows, cols)
+        } else {
+            MatMut::row_major(&mut q, rows, cols)
+        };
+        quantize_mat(&c, src, dst.unwrap(), &p).unwrap();
+        let qv = if col_major {
+            MatRef::col_major(&q, rows, cols)
+        } else {
+            MatRef::row_major(&q, rows, cols)
+        }
+        .unwrap();
+        for i in 0..rows {
+            for j in 0..cols {
+                let k = chan(i, j);
+                let w = oracle::quantize_one(*src.get(i, j).unwrap(), scales[k], zps[k], qmin, qmax);
+                assert_eq!(
+                    qv.get(i, j).unwrap().to_i32(),
+                    w,
+                    "({i},{j}) {g:?} col_major={col_major} isa={:?}",
+                    c.isa()
+                );
+            }
+        }
+        let mut y = vec![0f32; rows * cols];
+        dequantize_mat(&c, qv, MatMut::row_major(&mut y, rows, cols).unwrap(), &p).unwrap();
+        for i in 0..rows {
+            for j in 0..cols {
+                let k = chan(i, j);
+                let w = oracle::dequantize_one(qv.get(i, j).unwrap().to_i32(), scales[k], zps[k]);
+                assert_eq!(
+                    y[i * cols + j].to_bits(),
+                    w.to_bits(),
+                    "dequantize ({i},{j}) isa={:?}",
+                    c.isa()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn per_channel_rows_columns_and_layouts() {
+    for g in [
+        Granularity::PerTensor,
+        Granularity::PerRow,
+        Granularity::PerColumn,
+    ] {
+        for (r, cc) in [(1, 1), (3, 70), (17, 5), (40, 129)] {
+            for cm in [false, true] {
+                per_channel_case::<u8>(r, cc, g, cm, (r * 1000 + cc) as u64);
+                per_channel_case::<i8>(r, cc, g, cm, (r * 1000 + cc + 1) as u64);
+            }
+        }
+    }
+}
+
+fn requantize_case<Q: QuantType>(
+    rows: usize,
+    cols: usize,
+    per_col: bool,
+    bias: bool,
+    relu: bool,
+    clamp: bool,
+    seed: u64,
+) {
+    let mut rng = Rng(seed | 1);
+    let v: Vec<i32> = (0..rows * cols)
+        .map(|_| match rng.next() % 8 {
+            0 => i32::MAX - (rng.next() % 3) as i32,
+            1 => i32::MIN + (rng.next() % 3) as i32,
+            _ => (rng.next() % 200_001) as i32 - 100_000,
+        })
+        .collect();
+    let scales: Vec<f32> = (0..cols)
+        .map(|j| [0.5f32, 1e-3, 0.25, 3.0, 1e-7][j % 5])
+        .collect();
+    let b: Vec<i32> = (0..cols).map(|j| (j as i32 * 97) % 1000 - 500).collect();
+    let (qmin, qmax) = Q::DTYPE.range();
+    let p = Requantize {
+        scale: if per_col {
+            Scale::PerColumn(&scales)
+        } else {
+            Scale::PerTensor(0.5)
+        },
+        bias: bias.then_some(&b[..]),
+        zero_point: qmin + 5,
+        relu,
+        clamp: clamp.then_some((qmin + 2, qmax - 7)),
+    };
+    for c in contexts() {
+        let mut q = vec![Q::default(); rows * cols];
+        requantize_mat(
+            &c,
+            MatRef::row_major(&v, rows, cols).unwrap(),
+            MatMut::row_major(&mut q, rows, cols).unwrap(),
+            &p,
+        )
+        .unwrap();
+        for i in 0..rows {
+            for j in 0..cols {
+                let w = ref_igemm::requantize_one(v[i * cols + j], j, &p, qmin, qmax);
+                assert_eq!(
+                    q[i * cols + j].to_i32(),
+                    w,
+                    "({i},{j}) {:?} isa={:?}",
+                    Q::DTYPE,
+                    c.isa()
+                );
+            }
+        }
+        if rows == 1 {
+            let mut q2 = vec![Q::default(); cols];
+            requantize(&c, &v, &mut q2, &p).unwrap();
+            assert!(q2.iter().zip(&q).all(|(a, b)| a.to_i32() == b.to_i32()));
+        }
+    }
+}
+
+#[test]
+fn requantize_matches_the_igemm_oracle() {
+    for (r, cc) in [(1, 1), (1, 100), (5, 33), (2, 3000)] {
+        for bits in 0..16u32 {
+            let f = |k: u32| bits & (1 << k) != 0;
+            requantize_case::<u8>(r, cc, f(0), f(1), f(2), f(3), (bits * 31 + cc as u32) as u64);
+            requantize_case::<i8>(r, cc, f(0), f(1), f(2), f(3), (bits * 37 + cc as u32) as u64);
+        }
+    }
+}
+
+#[test]
+fn bad_arguments_are_refused_by_name() {
+    let c = Context::builder().threads(1).ignore_env().build().unwrap();
+    let p = QuantParams::per_tensor(QuantDtype::U8, 1.0, 0).unwrap();
+    let mut q8 = [0i8; 2];
+    let e = quantize(&c, &[1.0, 2.0], &mut q8, &p).unwrap_err();
+    assert!(e.to_string().contains("params"), "{e}");
+    let mut q = [0u8; 3];
+    let e = quantize(&c, &[1.0, 2.0], &mut q, &p).unwrap_err();
+    assert!(e.to_string().contains("dst"), "{e}");
+    let e = requantize(
+        &c,
+        &[1, 2, 3],
+        &mut q,
+        &Requantize::new(Scale::PerTensor(f32::NAN), 0),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("scale"), "{e}");
+    let e = requantize(
+        &c,
+        &[1, 2, 3],
+        &mut q,
+        &Requantize::new(Scale::PerTensor(1.0), 300),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("zero_point"), "{e}");
+    let pr = QuantParams::per_channel(QuantDtype::U8, Granularity::PerRow, vec![1.0; 2], vec![0; 2]).unwrap();
+    let x = [0f32; 6];
+    let mut q6 = [0u8; 6];
+    let e = quantize_mat(
+        &c,
+        MatRef::row_major(&x, 3, 2).unwrap(),
+        MatMut::row_major(&mut q6, 3, 2).unwrap(),
+        &pr,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("channels"), "{e}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn quantize_any_length_scale_and_zero_point(
+        n in 0usize..300,
+        scale_exp in -140i32..40,
+        seed in any::<u64>(),
+        signed in any::<bool>(),
+    ) {
+        // From subnormal to huge scales.
+        let scale = 2f32.powi(scale_exp) * 1.37;
+        prop_assume!(scale.is_finite() && scale > 0.0);
+        if signed { check_quantize::<i8>(n, scale, seed) } else { check_quantize::<u8>(n, scale, seed) }
+    }
+
+    #[test]
+    fn requantize_any_shape(rows in 1usize..6, cols in 1usize..90, flags in 0u32..16, seed in any::<u64>()) {
+        let f = |k: u32| flags & (1 << k) != 0;
+        requantize_case::<u8>(rows, cols, f(0), f(1), f(2), f(3), seed);
+        requantize_case::<i8>(rows, cols, f(0), f(1), f(2), f(3), seed ^ 5);
+    }
+}
