@@ -371,3 +371,153 @@ proptest! {
         requantize_case::<i8>(rows, cols, f(0), f(1), f(2), f(3), seed ^ 5);
     }
 }
+
+mod fixed_point {
+    use super::*;
+    use lowp::quant::{
+        multiply_by_quantized_multiplier, quantize_multiplier, requantize_fixed, rounding_divide_by_pot,
+        saturating_rounding_doubling_high_mul as srdhm, FixedPointRequantize, FixedScale,
+    };
+
+    #[test]
+    fn hand_derived_ties_and_saturation() {
+        // 2^31·2^30 would be the product of MIN·MIN: the one saturating case.
+        assert_eq!(srdhm(i32::MIN, i32::MIN), i32::MAX);
+        assert_eq!(srdhm(i32::MIN, i32::MAX), -i32::MAX); // −(2^31−1) exactly
+        assert_eq!(srdhm(i32::MAX, i32::MAX), i32::MAX - 1); // (2^31−1)²/2^31 = 2^31 − 2 + 2^-31
+                                                             // Ties: ±k.5 in units of the result.
+        assert_eq!(srdhm(1, 1 << 30), 1); // 0.5 → 1
+        assert_eq!(srdhm(-1, 1 << 30), 0); // −0.5 → 0
+        assert_eq!(srdhm(3, 1 << 30), 2); // 1.5 → 2
+        assert_eq!(srdhm(-3, 1 << 30), -1); // −1.5 → −1
+                                            // RoundingDivideByPOT: ties away from zero.
+        assert_eq!(rounding_divide_by_pot(5, 1), 3);
+        assert_eq!(rounding_divide_by_pot(-5, 1), -3);
+        assert_eq!(rounding_divide_by_pot(-6, 2), -2);
+        assert_eq!(rounding_divide_by_pot(-5, 2), -1);
+        assert_eq!(rounding_divide_by_pot(i32::MIN, 31), -1);
+        assert_eq!(rounding_divide_by_pot(i32::MAX, 31), 1);
+        assert_eq!(rounding_divide_by_pot(7, 0), 7);
+        // Negative shift: 100·0.5·2^-3 = 6.25 → 6; 100·0.75·2^-2 = 18.75 → 19.
+        assert_eq!(multiply_by_quantized_multiplier(100, 1 << 30, -3), 6);
+        assert_eq!(multiply_by_quantized_multiplier(100, 3 << 29, -2), 19);
+        // Positive shift: 100·0.5·2^2 = 200.
+        assert_eq!(multiply_by_quantized_multiplier(100, 1 << 30, 2), 200);
+        // QuantizeMultiplier: frexp then Q31 (rounded half away from zero).
+        assert_eq!(quantize_multiplier(1.0).unwrap(), (1 << 30, 1));
+        assert_eq!(quantize_multiplier(0.0).unwrap(), (0, 0));
+        assert_eq!(quantize_multiplier(2f64.powi(-40)).unwrap(), (0, 0));
+        assert_eq!(quantize_multiplier(2f64.powi(40)).unwrap(), (i32::MAX, 30));
+        // Just below 1: the Q31 rounds up to 2^31 and renormalizes.
+        assert_eq!(quantize_multiplier(1.0 - 2f64.powi(-40)).unwrap(), (1 << 30, 1));
+        assert!(quantize_multiplier(-1.0)
+            .unwrap_err()
+            .to_string()
+            .contains("real"));
+        assert!(quantize_multiplier(f64::NAN).is_err());
+    }
+
+    #[test]
+    fn against_the_tflite_oracle() {
+        let mut rng = Rng(12345);
+        let edge = [
+            0,
+            1,
+            -1,
+            2,
+            -2,
+            i32::MAX,
+            i32::MIN,
+            i32::MIN + 1,
+            1 << 30,
+            -(1 << 30),
+            3 << 29,
+        ];
+        for _ in 0..200_000 {
+            let pick = |r: &mut Rng| {
+                if r.next() % 4 == 0 {
+                    edge[(r.next() % edge.len() as u64) as usize]
+                } else {
+                    r.next() as i32
+                }
+            };
+            let (a, b) = (pick(&mut rng), pick(&mut rng));
+            assert_eq!(srdhm(a, b), oracle::srdhm(a, b), "srdhm({a}, {b})");
+            let e = (rng.next() % 32) as u32;
+            assert_eq!(
+                rounding_divide_by_pot(a, e),
+                oracle::rounding_divide_by_pot(a, e),
+                "rdbpot({a}, {e})"
+            );
+            let s = (rng.next() % 62) as i32 - 31;
+            // TFLite multipliers are in [2^30, 2^31).
+            let m = (1 << 30) + (rng.next() % (1 << 30)) as i32;
+            let x = a >> (rng.next() % 32);
+            assert_eq!(
+                multiply_by_quantized_multiplier(x, m, s),
+                oracle::multiply_by_quantized_multiplier(x, m, s),
+                "mbqm({x}, {m}, {s})"
+            );
+            let real = f64::from_bits(rng.next() >> 2); // non-negative, any exponent
+            if real.is_finite() {
+                assert_eq!(
+                    quantize_multiplier(real).unwrap(),
+                    oracle::quantize_multiplier(real),
+                    "qm({real})"
+                );
+            }
+            let real = (rng.next() % 1_000_000) as f64 * 1e-7;
+            assert_eq!(
+                quantize_multiplier(real).unwrap(),
+                oracle::quantize_multiplier(real),
+                "qm({real})"
+            );
+        }
+    }
+
+    fn fixed_case<Q: QuantType>(n: usize, per_col: bool, bias: bool, relu: bool, seed: u64) {
+        let mut rng = Rng(seed | 1);
+        let v: Vec<i32> = (0..n).map(|_| (rng.next() as i32) >> (rng.next() % 31)).collect();
+        let ms: Vec<i32> = (0..n)
+            .map(|_| (1 << 30) + (rng.next() % (1 << 30)) as i32)
+            .collect();
+        let ss: Vec<i32> = (0..n).map(|_| -((rng.next() % 20) as i32)).collect();
+        let b: Vec<i32> = (0..n).map(|_| (rng.next() % 2001) as i32 - 1000).collect();
+        let (qmin, qmax) = Q::DTYPE.range();
+        let p = FixedPointRequantize {
+            scale: if per_col {
+                FixedScale::PerColumn(&ms, &ss)
+            } else {
+                FixedScale::PerTensor(ms[0], -7)
+            },
+            bias: bias.then_some(&b[..]),
+            zero_point: qmin + 9,
+            relu,
+            clamp: None,
+        };
+        let mut q = vec![Q::default(); n];
+        requantize_fixed(&v, &mut q, &p).unwrap();
+        for j in 0..n {
+            let (m, s) = if per_col { (ms[j], ss[j]) } else { (ms[0], -7) };
+            let t = v[j].wrapping_add(if bias { b[j] } else { 0 });
+            let lo = if relu { qmin + 9 } else { qmin };
+            let w = (oracle::multiply_by_quantized_multiplier(t, m, s) as i64 + (qmin + 9) as i64)
+                .clamp(lo as i64, qmax as i64);
+            assert_eq!(q[j].to_i32() as i64, w, "j={j}");
+        }
+    }
+
+    #[test]
+    fn requantize_fixed_matches_the_oracle() {
+        for n in [1, 15, 16, 17, 100, 1000] {
+            for bits in 0..8u32 {
+                let f = |k: u32| bits & (1 << k) != 0;
+                fixed_case::<u8>(n, f(0), f(1), f(2), (n as u64) << 3 | bits as u64);
+                fixed_case::<i8>(n, f(0), f(1), f(2), (n as u64) << 4 | bits as u64);
+            }
+        }
+        let mut q = [0u8; 2];
+        let e = requantize_fixed(&[1, 2], &mut q, &FixedPointRequantize::new(1 << 30, 31, 0)).unwrap_err();
+        assert!(e.to_string().contains("shift"), "{e}");
+    }
+}

@@ -10,11 +10,16 @@
 
 mod convert;
 mod exec;
+mod fixed_point;
 mod params;
 mod table;
 
 pub use convert::{
     dequantize, dequantize_mat, dequantize_s32, quantize, quantize_mat, requantize, requantize_mat,
+};
+pub use fixed_point::{
+    multiply_by_quantized_multiplier, quantize_multiplier, requantize_fixed, rounding_divide_by_pot,
+    saturating_rounding_doubling_high_mul, FixedPointRequantize, FixedScale,
 };
 pub use params::{Granularity, QuantDtype, QuantParams, QuantType};
 pub use table::QuantKernels;

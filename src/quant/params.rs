@@ -42,6 +42,10 @@ pub trait QuantType: Copy + Default + Send + Sync + sealed::Sealed + 'static {
     fn to_i32(self) -> i32;
     /// The low byte of `v` (exact for `v` within the type's range).
     fn from_i32(v: i32) -> Self;
+    /// The slice as `u8` or as `i8` (one of the two is `Some`): lets
+    /// monomorphic vector loops serve both types.
+    #[doc(hidden)]
+    fn bytes_mut(s: &mut [Self]) -> (Option<&mut [u8]>, Option<&mut [i8]>);
 }
 
 impl QuantType for u8 {
@@ -53,6 +57,9 @@ impl QuantType for u8 {
     fn from_i32(v: i32) -> Self {
         v as u8
     }
+    fn bytes_mut(s: &mut [Self]) -> (Option<&mut [u8]>, Option<&mut [i8]>) {
+        (Some(s), None)
+    }
 }
 
 impl QuantType for i8 {
@@ -63,6 +70,9 @@ impl QuantType for i8 {
     }
     fn from_i32(v: i32) -> Self {
         v as i8
+    }
+    fn bytes_mut(s: &mut [Self]) -> (Option<&mut [u8]>, Option<&mut [i8]>) {
+        (None, Some(s))
     }
 }
 
