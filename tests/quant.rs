@@ -521,3 +521,114 @@ mod fixed_point {
         assert!(e.to_string().contains("shift"), "{e}");
     }
 }
+
+mod observers {
+    use lowp::quant::observer::entropy_threshold_bins;
+    use lowp::quant::{
+        Granularity, HistogramObserver, MinMaxObserver, MovingAverageMinMaxObserver, Observer,
+        PerChannelMinMaxObserver, QuantDtype, QuantParams,
+    };
+    use lowp::MatRef;
+
+    #[test]
+    fn entropy_thresholds_by_hand() {
+        // Uniform: KL(P‖Q) is 0.1308 at i = 2 (P = [8, 24], Q = [8, 8]),
+        // 0.0589 at i = 3, 0 at i = 4: no clipping.
+        assert_eq!(entropy_threshold_bins(&[8, 8, 8, 8], 2).unwrap(), 4);
+        // [100, 50, 0, 1]: i = 2 gives P = [100, 51], Q = [100, 50],
+        // KL ≈ 4.4e-5; i = 3: Q = [100, 25, 25], KL ≈ 0.20; i = 4:
+        // Q = [75, 75, 0, 1], KL ≈ 0.056. The outlier is clipped.
+        assert_eq!(entropy_threshold_bins(&[100, 50, 0, 1], 2).unwrap(), 2);
+        // Everything in the first bin: i = levels already reproduces P.
+        assert_eq!(entropy_threshold_bins(&[10, 0, 0, 0, 0, 0, 0, 0], 2).unwrap(), 2);
+        assert!(entropy_threshold_bins(&[1, 2], 3)
+            .unwrap_err()
+            .to_string()
+            .contains("levels"));
+        assert!(entropy_threshold_bins(&[0, 0], 1)
+            .unwrap_err()
+            .to_string()
+            .contains("bins"));
+    }
+
+    #[test]
+    fn percentile_by_hand() {
+        let mut h = HistogramObserver::default();
+        h.observe(&[0.1; 90]);
+        h.observe(&[3.0; 10]);
+        // max 3 → range [0, 4), width 4/2048 = 1/512; 0.1 is in bin 51.
+        assert_eq!(h.bin_width(), 1.0 / 512.0);
+        assert_eq!(h.bins()[51], 90);
+        assert_eq!(h.bins()[1536], 10);
+        assert_eq!(h.percentile_threshold(90.0).unwrap(), 52.0 / 512.0);
+        assert_eq!(h.percentile_threshold(95.0).unwrap(), 1537.0 / 512.0);
+        // Non-negative data: a [0, t] range.
+        let p = h.params_percentile(90.0, QuantDtype::U8, false).unwrap();
+        assert_eq!((p.scale(0), p.zero_point(0)), (52.0 / 512.0 / 255.0, 0));
+        assert!(h
+            .percentile_threshold(0.0)
+            .unwrap_err()
+            .to_string()
+            .contains("pct"));
+        // Entropy: the far values hold 10% of the mass; the first i whose
+        // 128 groups (of ⌊1537/128⌋ = 12 bins) isolate both occupied bins
+        // reproduces P exactly (KL 0): i = 1537, just above 3.0.
+        assert_eq!(h.entropy_threshold(128).unwrap(), 1537.0 / 512.0);
+    }
+
+    #[test]
+    fn histogram_is_order_independent_and_mergeable() {
+        let mut rng = super::Rng(7);
+        let x: Vec<f32> = (0..50_000).map(|_| rng.value(0.01)).collect();
+        let mut one = HistogramObserver::default();
+        one.observe(&x);
+        // Small-magnitude batch first (range grows later), in four shards.
+        let mut sorted = x.clone();
+        sorted.sort_by(|a, b| a.abs().total_cmp(&b.abs()));
+        let mut shards: Vec<HistogramObserver> = Vec::new();
+        for c in sorted.chunks(12_500) {
+            let mut h = HistogramObserver::default();
+            for b in c.chunks(1000) {
+                h.observe(b);
+            }
+            shards.push(h);
+        }
+        let mut merged = shards.pop().unwrap();
+        for s in shards.iter().rev() {
+            merged.merge(s);
+        }
+        assert_eq!(merged, one);
+        let finite = x.iter().filter(|v| !v.is_nan()).count() as u64;
+        assert_eq!(one.bins().iter().sum::<u64>(), finite);
+    }
+
+    #[test]
+    fn min_max_observers() {
+        let mut a = MinMaxObserver::default();
+        assert!(a.params(QuantDtype::U8, false, false).is_err());
+        a.observe(&[1.0, f32::NAN, -3.0]);
+        let mut b = MinMaxObserver::default();
+        b.observe(&[5.0; 40]);
+        a.merge(&b);
+        assert_eq!((a.min(), a.max()), (-3.0, 5.0));
+        assert_eq!(
+            a.params(QuantDtype::S8, true, false).unwrap(),
+            QuantParams::from_min_max(-3.0, 5.0, QuantDtype::S8, true, false).unwrap()
+        );
+        let mut m = MovingAverageMinMaxObserver::new(0.5).unwrap();
+        m.observe(&[0.0, 4.0]);
+        m.observe(&[-2.0, 2.0]);
+        // min 0 + 0.5·(−2 − 0) = −1, max 4 + 0.5·(2 − 4) = 3.
+        assert_eq!((m.min(), m.max()), (-1.0, 3.0));
+        assert!(MovingAverageMinMaxObserver::new(0.0)
+            .unwrap_err()
+            .to_string()
+            .contains("c"));
+        let w = [1.0f32, -2.0, 0.5, 4.0, 0.0, 0.0];
+        let mut pc = PerChannelMinMaxObserver::new(Granularity::PerRow, 3).unwrap();
+        pc.observe_mat(MatRef::row_major(&w, 3, 2).unwrap()).unwrap();
+        let p = pc.params(QuantDtype::S8, true, false).unwrap();
+        assert_eq!(p.scales(), &[2.0 / 127.5, 4.0 / 127.5, f32::EPSILON]);
+        assert!(pc.observe_mat(MatRef::row_major(&w, 2, 3).unwrap()).is_err());
+    }
+}

@@ -11,6 +11,7 @@
 mod convert;
 mod exec;
 mod fixed_point;
+pub mod observer;
 mod params;
 mod table;
 
@@ -20,6 +21,9 @@ pub use convert::{
 pub use fixed_point::{
     multiply_by_quantized_multiplier, quantize_multiplier, requantize_fixed, rounding_divide_by_pot,
     saturating_rounding_doubling_high_mul, FixedPointRequantize, FixedScale,
+};
+pub use observer::{
+    HistogramObserver, MinMaxObserver, MovingAverageMinMaxObserver, Observer, PerChannelMinMaxObserver,
 };
 pub use params::{Granularity, QuantDtype, QuantParams, QuantType};
 pub use table::QuantKernels;
