@@ -632,3 +632,103 @@ mod observers {
         assert!(pc.observe_mat(MatRef::row_major(&w, 2, 3).unwrap()).is_err());
     }
 }
+
+mod weights_dynamic_fake {
+    use super::*;
+    use lowp::quant::{
+        dynamic_params_u8, fake_quantize, quantize_dynamic_u8, quantize_weights_per_channel_s8,
+    };
+
+    #[test]
+    fn per_channel_weights_against_the_oracle() {
+        let (n, k) = (13, 77);
+        let mut rng = Rng(3);
+        let w: Vec<f32> = (0..n * k)
+            .map(|i| {
+                if i / k == 4 {
+                    0.0
+                } else {
+                    rng.value(0.01).clamp(-5.0, 5.0)
+                }
+            })
+            .collect();
+        let w: Vec<f32> = w.into_iter().map(|v| if v.is_nan() { 0.25 } else { v }).collect();
+        for c in contexts() {
+            let mut q = vec![0i8; n * k];
+            // Column-major view of the transpose: any strides work.
+            let s =
+                quantize_weights_per_channel_s8(&c, MatRef::row_major(&w, n, k).unwrap(), &mut q).unwrap();
+            for j in 0..n {
+                let amax = w[j * k..(j + 1) * k].iter().fold(0f32, |m, v| m.max(v.abs()));
+                let want = if amax > 0.0 { amax / 127.0 } else { 1.0 };
+                assert_eq!(s[j], want, "row {j}");
+                for kk in 0..k {
+                    assert_eq!(
+                        q[j * k + kk] as i32,
+                        oracle::quantize_one(w[j * k + kk], want, 0, -127, 127)
+                    );
+                }
+            }
+        }
+        let bad = [1.0f32, f32::INFINITY];
+        let mut q = [0i8; 2];
+        let c = ctx(Isa::Scalar, 1);
+        let e =
+            quantize_weights_per_channel_s8(&c, MatRef::row_major(&bad, 1, 2).unwrap(), &mut q).unwrap_err();
+        assert!(e.to_string().contains('w'), "{e}");
+    }
+
+    #[test]
+    fn dynamic_per_row_and_per_tensor() {
+        assert_eq!(dynamic_params_u8(-1.0, 3.0), (4.0 / 255.0, 64));
+        assert_eq!(dynamic_params_u8(0.0, 0.0), (1.0, 0));
+        let x = [-1.0f32, 3.0, 0.5, 0.0, 2.0, 1.0];
+        for c in contexts() {
+            let mut q = [0u8; 6];
+            let p = quantize_dynamic_u8(
+                &c,
+                MatRef::row_major(&x, 2, 3).unwrap(),
+                MatMut::row_major(&mut q, 2, 3).unwrap(),
+                true,
+            )
+            .unwrap();
+            assert_eq!(p, vec![(4.0 / 255.0, 64), (2.0 / 255.0, 0)]);
+            for i in 0..6 {
+                let (s, z) = p[i / 3];
+                assert_eq!(q[i] as i32, oracle::quantize_one(x[i], s, z, 0, 255));
+            }
+            let p = quantize_dynamic_u8(
+                &c,
+                MatRef::row_major(&x, 2, 3).unwrap(),
+                MatMut::row_major(&mut q, 2, 3).unwrap(),
+                false,
+            )
+            .unwrap();
+            assert_eq!(p, vec![(4.0 / 255.0, 64)]);
+            for i in 0..6 {
+                assert_eq!(q[i] as i32, oracle::quantize_one(x[i], 4.0 / 255.0, 64, 0, 255));
+            }
+        }
+    }
+
+    #[test]
+    fn fake_quantize_is_quantize_then_dequantize() {
+        let mut rng = Rng(17);
+        let x: Vec<f32> = (0..10_000).map(|_| rng.value(0.02)).collect();
+        for dtype in [QuantDtype::U8, QuantDtype::S8] {
+            let p = QuantParams::from_min_max(-3.0, 2.0, dtype, false, false).unwrap();
+            let (lo, hi) = p.range();
+            for c in contexts() {
+                let mut y = vec![0f32; x.len()];
+                fake_quantize(&c, &x, &mut y, &p).unwrap();
+                for (&a, &b) in x.iter().zip(&y) {
+                    let q = oracle::quantize_one(a, p.scale(0), p.zero_point(0), lo, hi);
+                    assert_eq!(
+                        b.to_bits(),
+                        oracle::dequantize_one(q, p.scale(0), p.zero_point(0)).to_bits()
+                    );
+                }
+            }
+        }
+    }
+}

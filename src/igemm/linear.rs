@@ -4,8 +4,10 @@ use super::{
     igemm_checked_run, Activations, Dequantize, Output, PackOptions, PackedI8Weights, Scale, WeightZeroPoint,
 };
 use crate::error::{Error, Result};
+use crate::quant::dynamic::{
+    dynamic_params_u8 as activation_params, min_max, quantize_row, quantize_weight_row,
+};
 use crate::{Context, MatMut, MatRef};
-use multiversion::multiversion;
 
 /// How activations are quantized on the fly.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -48,49 +50,6 @@ pub struct QuantizedLinear {
     weight_scales: Vec<f32>,
     bias: Option<Vec<f32>>,
     mode: ActivationQuantization,
-}
-
-/// Symmetric s8 quantization of one weight row: returns its scale.
-fn quantize_weight_row(w: &[f32], q: &mut [i8]) -> f32 {
-    let amax = w.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
-    // amax/127 underflows to 0 for amax below 127 subnormal steps: keep the
-    // smallest positive scale so the dequantize pipeline gets a valid one.
-    let scale = if amax > 0.0 {
-        (amax / 127.0).max(f32::from_bits(1))
-    } else {
-        1.0
-    };
-    for (d, &x) in q.iter_mut().zip(w) {
-        *d = (x / scale).round_ties_even().clamp(-127.0, 127.0) as i8;
-    }
-    scale
-}
-
-/// `(scale, zero point)` of an asymmetric u8 quantization covering
-/// `[min(lo, 0), max(hi, 0)]`.
-fn activation_params(lo: f32, hi: f32) -> (f32, i32) {
-    let (lo, hi) = (lo.min(0.0), hi.max(0.0));
-    let scale = (hi - lo) / 255.0;
-    if scale > 0.0 && scale.is_finite() {
-        (scale, (-lo / scale).round_ties_even().clamp(0.0, 255.0) as i32)
-    } else {
-        (1.0, 0)
-    }
-}
-
-/// Quantizes a row: `q = clamp(round_half_even(x / scale) + zp, 0, 255)`.
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
-fn quantize_row(x: &[f32], scale: f32, zp: i32, q: &mut [u8]) {
-    let zpf = zp as f32;
-    for (d, &v) in q.iter_mut().zip(x) {
-        *d = ((v / scale).round_ties_even() + zpf).clamp(0.0, 255.0) as u8;
-    }
-}
-
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
-fn min_max(x: &[f32]) -> (f32, f32) {
-    x.iter()
-        .fold((0.0f32, 0.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)))
 }
 
 impl QuantizedLinear {
@@ -147,7 +106,7 @@ impl QuantizedLinear {
                     format!("weight[{j}][{kk}] = {} is not finite", row[kk]),
                 ));
             }
-            scales.push(quantize_weight_row(&row, &mut q[j * k..(j + 1) * k]));
+            scales.push(quantize_weight_row(ctx, &row, &mut q[j * k..(j + 1) * k]));
         }
         // q is N × K row-major; the GEMM wants K × N: its transpose.
         let qb = MatRef::named("weight", &q, n, k, k, 1)?.t();
@@ -230,7 +189,7 @@ impl QuantizedLinear {
                 let (l, h) = min_max(&row);
                 activation_params(l, h)
             });
-            quantize_row(&row, s, z, &mut q[i * k..(i + 1) * k]);
+            quantize_row(ctx, &row, s, z, &mut q[i * k..(i + 1) * k]);
             params.push((s, z));
         }
         let qa = MatRef::named("x", &q, m, k, k, 1)?;

@@ -9,7 +9,9 @@
 //! [`Context`]: crate::Context
 
 mod convert;
+pub(crate) mod dynamic;
 mod exec;
+mod fake;
 mod fixed_point;
 pub mod observer;
 mod params;
@@ -18,6 +20,8 @@ mod table;
 pub use convert::{
     dequantize, dequantize_mat, dequantize_s32, quantize, quantize_mat, requantize, requantize_mat,
 };
+pub use dynamic::{dynamic_params_u8, quantize_dynamic_u8, quantize_weights_per_channel_s8};
+pub use fake::fake_quantize;
 pub use fixed_point::{
     multiply_by_quantized_multiplier, quantize_multiplier, requantize_fixed, rounding_divide_by_pot,
     saturating_rounding_doubling_high_mul, FixedPointRequantize, FixedScale,

@@ -12,7 +12,7 @@
 //! [`QuantParams::from_min_max`]: super::QuantParams::from_min_max
 
 mod histogram;
-mod minmax;
+pub(crate) mod minmax;
 
 pub use histogram::{entropy_threshold_bins, HistogramObserver};
 pub use minmax::{MinMaxObserver, MovingAverageMinMaxObserver, PerChannelMinMaxObserver};
