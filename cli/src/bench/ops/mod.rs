@@ -35,6 +35,7 @@ pub mod dot;
 pub mod igemm;
 pub mod igemm_kernels;
 pub mod peak;
+pub mod quant;
 pub mod scan;
 pub mod sgemm;
 
@@ -48,4 +49,5 @@ pub const OPS: &[&OpEntry] = &[
     &igemm_kernels::ENTRY,
     &dot::ENTRY,
     &scan::ENTRY,
+    &quant::ENTRY,
 ];
