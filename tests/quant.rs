@@ -46,7 +46,7 @@ impl Rng {
             1 => f32::NAN,
             2 => f32::INFINITY,
             3 => f32::NEG_INFINITY,
-            4 => f32::MAX * if self.next() % 2 == 0 { 1.0 } else { -1.0 },
+            4 => f32::MAX * if self.next().is_multiple_of(2) { 1.0 } else { -1.0 },
             5 => f32::from_bits(1) * (self.next() % 5) as f32,
             _ => ((self.next() >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * 300.0 * scale,
         }
@@ -435,7 +435,7 @@ mod fixed_point {
         ];
         for _ in 0..200_000 {
             let pick = |r: &mut Rng| {
-                if r.next() % 4 == 0 {
+                if r.next().is_multiple_of(4) {
                     edge[(r.next() % edge.len() as u64) as usize]
                 } else {
                     r.next() as i32

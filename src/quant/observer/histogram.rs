@@ -263,7 +263,8 @@ fn kl(p: &[f64], q: &[f64]) -> f64 {
 /// into `levels` groups of `⌊i/levels⌋` (the last group takes the rest)
 /// and spreads each group's count evenly over the group's bins that are
 /// nonzero in `P` (as MXNet's and TVM's implementations); both are
-/// smoothed ([`smooth`]) and the `i` with the smallest `KL(P ‖ Q)` wins
+/// smoothed (zero bins get 1e-4, taken back from the nonzero ones, as
+/// MXNet) and the `i` with the smallest `KL(P ‖ Q)` wins
 /// (the smallest such `i` on ties). Returns that `i` (the threshold in
 /// bins). `Err` naming `levels` when it is 0 or exceeds the bins, or
 /// `bins` when the histogram is empty.
