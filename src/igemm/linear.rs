@@ -4,9 +4,7 @@ use super::{
     igemm_checked_run, Activations, Dequantize, Output, PackOptions, PackedI8Weights, Scale, WeightZeroPoint,
 };
 use crate::error::{Error, Result};
-use crate::quant::dynamic::{
-    dynamic_params_u8 as activation_params, min_max, quantize_row, quantize_weight_row,
-};
+use crate::quant::dynamic::{quantize_dynamic_u8, quantize_weight_row};
 use crate::{Context, MatMut, MatRef};
 
 /// How activations are quantized on the fly.
@@ -157,45 +155,14 @@ impl QuantizedLinear {
             // Nothing to compute (M may be huge when K = 0).
             return Ok(());
         }
-        let mut row = vec![0f32; k];
         let mut q = vec![0u8; m * k];
-        let mut params = Vec::with_capacity(m);
-        let read_row = |i: usize, row: &mut [f32]| -> Result<()> {
-            for (kk, r) in row.iter_mut().enumerate() {
-                *r = *x.at(i, kk);
-            }
-            match row.iter().position(|v| !v.is_finite()) {
-                Some(kk) => Err(Error::param(
-                    "x",
-                    format!("x[{i}][{kk}] = {} is not finite", row[kk]),
-                )),
-                None => Ok(()),
-            }
-        };
-        let tensor_params = if self.mode == ActivationQuantization::PerTensor {
-            let (mut lo, mut hi) = (0.0f32, 0.0f32);
-            for i in 0..m {
-                read_row(i, &mut row)?;
-                let (l, h) = min_max(&row);
-                (lo, hi) = (lo.min(l), hi.max(h));
-            }
-            Some(activation_params(lo, hi))
-        } else {
-            None
-        };
-        for i in 0..m {
-            read_row(i, &mut row)?;
-            let (s, z) = tensor_params.unwrap_or_else(|| {
-                let (l, h) = min_max(&row);
-                activation_params(l, h)
-            });
-            quantize_row(ctx, &row, s, z, &mut q[i * k..(i + 1) * k]);
-            params.push((s, z));
-        }
+        let per_row = self.mode == ActivationQuantization::PerRow;
+        let params = quantize_dynamic_u8(ctx, x, MatMut::row_major(&mut q, m, k)?, per_row)?;
         let qa = MatRef::named("x", &q, m, k, k, 1)?;
         let mut pa = Activations::new(qa, 0);
         pa.pack4 = ctx.kernels().igemm.helpers.pack_a4;
-        for (i, &(s, z)) in params.iter().enumerate() {
+        for i in 0..m {
+            let (s, z) = params[if per_row { i } else { 0 }];
             pa.za[i] = z;
             pa.row_scale[i] = s;
             pa.max_abs_za = pa.max_abs_za.max(z as i64);

@@ -103,6 +103,29 @@ fn channel(g: Granularity, i: usize, j: usize) -> usize {
     }
 }
 
+fn view_strides<T>(v: &MatRef<'_, T>) -> (usize, usize) {
+    (v.row_stride(), v.col_stride())
+}
+
+fn view_strides_mut<T>(v: &MatMut<'_, T>) -> (usize, usize) {
+    (v.row_stride(), v.col_stride())
+}
+
+/// Checks a per-tensor/per-channel conversion's arguments and plans its walk
+/// (`None`: the element-wise path).
+fn prepare<Q: QuantType>(
+    p: &QuantParams,
+    (rows, cols): (usize, usize),
+    (dr, dc): (usize, usize),
+    src: (usize, usize),
+    dst: (usize, usize),
+) -> Result<Option<Walk>> {
+    check_dtype::<Q>(p)?;
+    check_shape(rows, cols, dr, dc)?;
+    check_channels(p, rows, cols)?;
+    Ok(Walk::plan((rows, cols), src, dst, p.granularity()))
+}
+
 /// Quantizes `src` into `dst` with per-tensor `p` (see the module docs).
 ///
 /// ```
@@ -138,17 +161,15 @@ pub fn quantize_mat<Q: QuantType>(
     mut dst: MatMut<'_, Q>,
     p: &QuantParams,
 ) -> Result<()> {
-    check_dtype::<Q>(p)?;
     let (rows, cols) = (src.rows(), src.cols());
-    check_shape(rows, cols, dst.rows(), dst.cols())?;
-    check_channels(p, rows, cols)?;
-    let (lo, hi) = p.range();
-    let plan = Walk::plan(
+    let plan = prepare::<Q>(
+        p,
         (rows, cols),
-        (src.row_stride(), src.col_stride()),
-        (dst.row_stride(), dst.col_stride()),
-        p.granularity(),
-    );
+        (dst.rows(), dst.cols()),
+        view_strides(&src),
+        view_strides_mut(&dst),
+    )?;
+    let (lo, hi) = p.range();
     let Some(w) = plan else {
         for i in 0..rows {
             for j in 0..cols {
@@ -209,16 +230,14 @@ pub fn dequantize_mat<Q: QuantType>(
     mut dst: MatMut<'_, f32>,
     p: &QuantParams,
 ) -> Result<()> {
-    check_dtype::<Q>(p)?;
     let (rows, cols) = (src.rows(), src.cols());
-    check_shape(rows, cols, dst.rows(), dst.cols())?;
-    check_channels(p, rows, cols)?;
-    let plan = Walk::plan(
+    let plan = prepare::<Q>(
+        p,
         (rows, cols),
-        (src.row_stride(), src.col_stride()),
-        (dst.row_stride(), dst.col_stride()),
-        p.granularity(),
-    );
+        (dst.rows(), dst.cols()),
+        view_strides(&src),
+        view_strides_mut(&dst),
+    )?;
     let Some(w) = plan else {
         for i in 0..rows {
             for j in 0..cols {
@@ -292,11 +311,22 @@ pub(crate) fn requant_bounds<Q: QuantType>(p: &Requantize<'_>, cols: usize) -> R
     if let Some(b) = p.bias {
         check_len("bias", b.len(), cols)?;
     }
+    output_bounds((qmin, qmax), p.zero_point, p.relu, p.clamp)
+}
+
+/// `[lo, hi]` of a requantizing output: the type's range, raised to the
+/// zero point by `relu`, narrowed by `clamp`; `Err` naming `clamp` when empty.
+pub(crate) fn output_bounds(
+    (qmin, qmax): (i32, i32),
+    zp: i32,
+    relu: bool,
+    clamp: Option<(i32, i32)>,
+) -> Result<(i32, i32)> {
     let (mut lo, mut hi) = (qmin, qmax);
-    if p.relu {
-        lo = lo.max(p.zero_point);
+    if relu {
+        lo = lo.max(zp);
     }
-    if let Some((cl, ch)) = p.clamp {
+    if let Some((cl, ch)) = clamp {
         lo = lo.max(cl);
         hi = hi.min(ch);
     }

@@ -81,12 +81,12 @@ pub fn dynamic_params_u8(lo: f32, hi: f32) -> (f32, i32) {
 }
 
 /// `(min, max)` of a row, NaN skipped (`(+inf, −inf)` when empty).
-pub(crate) fn min_max(x: &[f32]) -> (f32, f32) {
+fn min_max(x: &[f32]) -> (f32, f32) {
     min_max_nan_skipping(x)
 }
 
 /// Quantizes a row with [`dynamic_params_u8`]'s parameters.
-pub(crate) fn quantize_row(ctx: &Context, x: &[f32], scale: f32, zp: i32, q: &mut [u8]) {
+fn quantize_row(ctx: &Context, x: &[f32], scale: f32, zp: i32, q: &mut [u8]) {
     let p = QuantParams::per_tensor(QuantDtype::U8, scale, zp).expect("dynamic params are valid");
     quantize(ctx, x, q, &p).expect("q has the row's length");
 }

@@ -265,17 +265,5 @@ fn check(p: &FixedPointRequantize<'_>, n: usize, (qmin, qmax): (i32, i32)) -> Re
             format!("zero point {} outside [{qmin}, {qmax}]", p.zero_point),
         ));
     }
-    let mut lo = qmin;
-    let mut hi = qmax;
-    if p.relu {
-        lo = lo.max(p.zero_point);
-    }
-    if let Some((cl, ch)) = p.clamp {
-        lo = lo.max(cl);
-        hi = hi.min(ch);
-    }
-    if lo > hi {
-        return Err(Error::param("clamp", format!("empty output range [{lo}, {hi}]")));
-    }
-    Ok((lo, hi))
+    super::convert::output_bounds((qmin, qmax), p.zero_point, p.relu, p.clamp)
 }
