@@ -72,7 +72,7 @@ fn bin_into(x: &[f32], exp: i32, bins: &mut [u64]) {
             let a = v.abs() * f;
             // `min` maps NaN to 2047 too (counted, then taken back out):
             // branch-free, so the loop vectorizes.
-            block_nans += (a != a) as u32;
+            block_nans += a.is_nan() as u32;
             *d = a.min((BINS - 1) as f32) as u16;
         }
         nans += block_nans as u64;
