@@ -185,11 +185,10 @@ pub fn quantize_mat<Q: QuantType>(
     w.run(ctx, 1, |r, c0, len, stream| {
         let a = args(p.scales(), p.zero_points(), w.granularity, r, c0, lo, hi, stream);
         let (s, d) = (s_ptr as *const f32, d_addr as *mut u8);
-        // SAFETY: the kernel was selected for an available ISA; run `r`
-        // holds `w.cols` elements from `r·rs` in both views (validated
-        // views, contiguous in this orientation), chunk `c0..c0+len` of it;
-        // tasks write disjoint chunks; per-element parameters have `cols`
-        // entries (checked channel count), `Q` is one byte.
+        // SAFETY: kernel of an available ISA; run `r` has `w.cols` contiguous
+        // elements from `r·rs` in both validated views, `c0..c0+len` within;
+        // tasks write disjoint chunks; per-element params have `cols`
+        // entries (checked); `Q` is one byte.
         unsafe { k(s.add(r * w.src_rs + c0), d.add(r * w.dst_rs + c0), len, &a) };
     });
     Ok(())
