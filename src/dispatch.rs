@@ -19,6 +19,8 @@ pub struct Kernels {
     pub dot: crate::dot::DotKernels,
     /// FP32 GEMM kernels.
     pub sgemm: crate::sgemm::SgemmKernels,
+    /// Quantize / dequantize / requantize conversions.
+    pub quant: crate::quant::QuantKernels,
 }
 
 impl Kernels {
@@ -30,6 +32,7 @@ impl Kernels {
             igemm: crate::igemm::IgemmKernels::select(isa),
             dot: crate::dot::DotKernels::select(isa),
             sgemm: crate::sgemm::SgemmKernels::select(isa),
+            quant: crate::quant::QuantKernels::select(isa),
         }
     }
 
@@ -42,6 +45,7 @@ impl Kernels {
         v.extend(self.sgemm.small_m_names().map(|k| ("sgemm_small_m", k)));
         v.extend(self.igemm.names());
         v.extend(self.dot.names());
+        v.extend(self.quant.names());
         v
     }
 }

@@ -28,6 +28,7 @@ pub mod conv;
 pub mod dot;
 pub mod igemm;
 pub mod peak;
+pub mod quant;
 pub mod raw;
 
 mod buffer;

@@ -18,6 +18,8 @@ mod igemm_check;
 pub mod igemm_ukernel;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod sgemm_check;
+
+pub mod q8;
 #[macro_use]
 mod sgemm_macros;
 pub mod scalar;

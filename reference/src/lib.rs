@@ -16,4 +16,5 @@
 pub mod conv;
 pub mod dot;
 pub mod igemm;
+pub mod quant;
 pub mod sgemm;

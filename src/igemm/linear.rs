@@ -4,8 +4,8 @@ use super::{
     igemm_run, Activations, Dequantize, Output, PackOptions, PackedI8Weights, Scale, WeightZeroPoint,
 };
 use crate::error::{Error, Result};
+use crate::quant::dynamic::{quantize_dynamic_u8, quantize_weight_row};
 use crate::{Context, MatMut, MatRef};
-use multiversion::multiversion;
 
 /// How activations are quantized on the fly.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -48,49 +48,6 @@ pub struct QuantizedLinear {
     weight_scales: Vec<f32>,
     bias: Option<Vec<f32>>,
     mode: ActivationQuantization,
-}
-
-/// Symmetric s8 quantization of one weight row: returns its scale.
-fn quantize_weight_row(w: &[f32], q: &mut [i8]) -> f32 {
-    let amax = w.iter().fold(0.0f32, |m, &x| m.max(x.abs()));
-    // amax/127 underflows to 0 for amax below 127 subnormal steps: keep the
-    // smallest positive scale so the dequantize pipeline gets a valid one.
-    let scale = if amax > 0.0 {
-        (amax / 127.0).max(f32::from_bits(1))
-    } else {
-        1.0
-    };
-    for (d, &x) in q.iter_mut().zip(w) {
-        *d = (x / scale).round_ties_even().clamp(-127.0, 127.0) as i8;
-    }
-    scale
-}
-
-/// `(scale, zero point)` of an asymmetric u8 quantization covering
-/// `[min(lo, 0), max(hi, 0)]`.
-fn activation_params(lo: f32, hi: f32) -> (f32, i32) {
-    let (lo, hi) = (lo.min(0.0), hi.max(0.0));
-    let scale = (hi - lo) / 255.0;
-    if scale > 0.0 && scale.is_finite() {
-        (scale, (-lo / scale).round_ties_even().clamp(0.0, 255.0) as i32)
-    } else {
-        (1.0, 0)
-    }
-}
-
-/// Quantizes a row: `q = clamp(round_half_even(x / scale) + zp, 0, 255)`.
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
-fn quantize_row(x: &[f32], scale: f32, zp: i32, q: &mut [u8]) {
-    let zpf = zp as f32;
-    for (d, &v) in q.iter_mut().zip(x) {
-        *d = ((v / scale).round_ties_even() + zpf).clamp(0.0, 255.0) as u8;
-    }
-}
-
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
-fn min_max(x: &[f32]) -> (f32, f32) {
-    x.iter()
-        .fold((0.0f32, 0.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)))
 }
 
 impl QuantizedLinear {
@@ -147,7 +104,7 @@ impl QuantizedLinear {
                     format!("weight[{j}][{kk}] = {} is not finite", row[kk]),
                 ));
             }
-            scales.push(quantize_weight_row(&row, &mut q[j * k..(j + 1) * k]));
+            scales.push(quantize_weight_row(ctx, &row, &mut q[j * k..(j + 1) * k]));
         }
         // q is N × K row-major; the GEMM wants K × N: its transpose.
         let qb = MatRef::named("weight", &q, n, k, k, 1)?.t();
@@ -198,44 +155,12 @@ impl QuantizedLinear {
             // Nothing to compute (M may be huge when K = 0).
             return Ok(());
         }
-        let mut row = vec![0f32; k];
         let mut q = vec![0u8; m * k];
-        let mut za = Vec::with_capacity(m);
-        let mut row_scale = Vec::with_capacity(m);
-        let read_row = |i: usize, row: &mut [f32]| -> Result<()> {
-            for (kk, r) in row.iter_mut().enumerate() {
-                *r = *x.at(i, kk);
-            }
-            match row.iter().position(|v| !v.is_finite()) {
-                Some(kk) => Err(Error::param(
-                    "x",
-                    format!("x[{i}][{kk}] = {} is not finite", row[kk]),
-                )),
-                None => Ok(()),
-            }
-        };
-        let tensor_params = if self.mode == ActivationQuantization::PerTensor {
-            let (mut lo, mut hi) = (0.0f32, 0.0f32);
-            for i in 0..m {
-                read_row(i, &mut row)?;
-                let (l, h) = min_max(&row);
-                (lo, hi) = (lo.min(l), hi.max(h));
-            }
-            Some(activation_params(lo, hi))
-        } else {
-            None
-        };
-        for i in 0..m {
-            read_row(i, &mut row)?;
-            let (s, z) = tensor_params.unwrap_or_else(|| {
-                let (l, h) = min_max(&row);
-                activation_params(l, h)
-            });
-            quantize_row(&row, s, z, &mut q[i * k..(i + 1) * k]);
-            row_scale.push(s);
-            za.push(z);
-        }
+        let per_row = self.mode == ActivationQuantization::PerRow;
+        let params = quantize_dynamic_u8(ctx, x, MatMut::row_major(&mut q, m, k)?, per_row)?;
         let qa = MatRef::named("x", &q, m, k, k, 1)?;
+        let (row_scale, za): (Vec<f32>, Vec<i32>) =
+            (0..m).map(|i| params[if per_row { i } else { 0 }]).unzip();
         let out = Output::F32 {
             c: y,
             dequantize: Dequantize {

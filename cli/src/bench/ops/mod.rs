@@ -37,6 +37,7 @@ pub mod igemm_kernels;
 pub mod mlp;
 pub mod overhead;
 pub mod peak;
+pub mod quant;
 pub mod scan;
 pub mod sgemm;
 
@@ -52,4 +53,6 @@ pub const OPS: &[&OpEntry] = &[
     &scan::ENTRY,
     &overhead::ENTRY,
     &mlp::ENTRY,
+
+    &quant::ENTRY,
 ];

@@ -1,0 +1,40 @@
+//! `requantize_s32_q8_avx512`: s32 → u8/s8 with an f32 multiplier, the INT8
+//! GEMM output's semantics (AVX-512 F/BW/VL/DQ).
+
+use super::q8_drive::{drive_bytes, param_f32, param_i32, round_clamp};
+use crate::q8::Q8Args;
+use core::arch::x86_64::*;
+
+/// Requantizes `n` s32 (plus `bias[i]` when `bias` is not null), as
+/// `scalar::requantize_s32_q8::requantize_one` element by element.
+///
+/// # Safety
+/// The CPU must have AVX-512 F/BW/VL/DQ; `src` (and `bias` if not null)
+/// readable and `dst` writable for `n` elements; `a.scale`/`a.zp` readable
+/// for `n` entries where per element, else one; scales finite.
+#[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
+pub unsafe fn requantize_s32_q8_avx512(
+    src: *const i32,
+    bias: *const i32,
+    dst: *mut u8,
+    n: usize,
+    a: &Q8Args,
+) {
+    // SAFETY: the pointers are valid per the contract; every load is masked
+    // to lanes below `n`.
+    unsafe {
+        let sc = _mm512_set1_ps(*a.scale);
+        let zp = _mm512_set1_epi32(*a.zp);
+        let (lo, hi) = (_mm512_set1_epi32(a.lo), _mm512_set1_epi32(a.hi));
+        let zero = _mm512_setzero_si512();
+        drive_bytes(dst, n, a.stream, a.lo >= 0, |i, m| {
+            let mut v = _mm512_maskz_loadu_epi32(m, src.add(i));
+            v = _mm512_add_epi32(v, param_i32(bias, !bias.is_null(), zero, i, m));
+            let y = _mm512_mul_ps(
+                _mm512_cvtepi32_ps(v),
+                param_f32(a.scale, a.scale_per_element, sc, i, m),
+            );
+            round_clamp(y, param_i32(a.zp, a.zp_per_element, zp, i, m), lo, hi)
+        });
+    }
+}
