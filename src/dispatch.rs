@@ -19,6 +19,8 @@ pub struct Kernels {
     pub dot: crate::dot::DotKernels,
     /// FP32 GEMM kernels.
     pub sgemm: crate::sgemm::SgemmKernels,
+    /// BF16 GEMM and f32 ↔ bf16 conversion kernels.
+    pub gemm_bf16: crate::gemm_bf16::GemmBf16Kernels,
 }
 
 impl Kernels {
@@ -30,6 +32,7 @@ impl Kernels {
             igemm: crate::igemm::IgemmKernels::select(isa),
             dot: crate::dot::DotKernels::select(isa),
             sgemm: crate::sgemm::SgemmKernels::select(isa),
+            gemm_bf16: crate::gemm_bf16::GemmBf16Kernels::select(isa),
         }
     }
 
@@ -42,6 +45,7 @@ impl Kernels {
         v.extend(self.sgemm.small_m_names().map(|k| ("sgemm_small_m", k)));
         v.extend(self.igemm.names());
         v.extend(self.dot.names());
+        v.extend(self.gemm_bf16.names());
         v
     }
 }

@@ -585,7 +585,7 @@ impl PackB<f32> for PackBF32<'_> {
 
 /// C as the driver's sink: direct tile writes when C's columns are
 /// contiguous, else the scratch tile merged with the tile-store kernel.
-struct SinkF32 {
+pub(crate) struct SinkF32 {
     c: *mut f32,
     rsc: usize,
     csc: usize,
@@ -599,7 +599,7 @@ unsafe impl Sync for SinkF32 {}
 unsafe impl Send for SinkF32 {}
 
 impl SinkF32 {
-    fn new(c: &mut MatMut<'_, f32>, beta: f32) -> SinkF32 {
+    pub(crate) fn new(c: &mut MatMut<'_, f32>, beta: f32) -> SinkF32 {
         SinkF32 {
             c: c.as_mut_ptr(),
             rsc: c.row_stride(),
@@ -664,7 +664,7 @@ fn check_shapes(a: &MatRef<'_, f32>, b_rows: usize, b_cols: usize, c: &MatMut<'_
 }
 
 /// `C ← beta·C` (β = 0 writes zeros without reading C).
-fn scale(beta: f32, c: &mut MatMut<'_, f32>) {
+pub(crate) fn scale(beta: f32, c: &mut MatMut<'_, f32>) {
     for i in 0..c.rows() {
         for j in 0..c.cols() {
             let x = c.at_mut(i, j);

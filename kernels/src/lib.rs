@@ -13,6 +13,8 @@
 pub mod detect;
 #[macro_use]
 mod sgemm_macros;
+#[macro_use]
+mod gemm_bf16_macros;
 pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;

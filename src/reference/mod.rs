@@ -8,5 +8,6 @@
 
 pub mod conv;
 pub mod dot;
+pub mod gemm_bf16;
 pub mod igemm;
 pub mod sgemm;

@@ -1,0 +1,93 @@
+//! Packing A and B into pair-interleaved bf16 panels (the layout of the
+//! BF16 tile kernels, `lowp_kernels` `gemm_bf16_macros` docs): A panels
+//! `[q][MR][2]`, B panels `[q][NR][2]`, element `2q + t` of a row (A) or
+//! column (B) at `[q][lane][t]`. Subnormal inputs are flushed to zero here
+//! (what `vdpbf16ps` does on reading them), so every level's kernel sees the
+//! same operands; f32 inputs are rounded to bf16 on the way.
+
+use crate::gemm::{PackA, PackB};
+use crate::mat::MatRef;
+use half::bf16;
+use lowp_kernels::scalar::convert_f32_to_bf16::f32_to_bf16_rne;
+use std::ops::Range;
+
+/// An element the packers take: bf16 as is, f32 rounded to nearest even.
+pub(crate) trait Element: Copy + Sync {
+    /// The bf16 the kernels see (subnormals flushed to a zero of their sign).
+    fn packed(self) -> bf16;
+}
+
+impl Element for bf16 {
+    #[inline]
+    fn packed(self) -> bf16 {
+        let u = self.to_bits();
+        bf16::from_bits(if u & 0x7f80 == 0 { u & 0x8000 } else { u })
+    }
+}
+
+impl Element for f32 {
+    #[inline]
+    fn packed(self) -> bf16 {
+        bf16::from_bits(f32_to_bf16_rne(self))
+    }
+}
+
+/// One panel: lane `l < valid` reads element (lane `l0 + l`, depth `d`) at
+/// `data[(l0 + l)·s_lane + d·s_depth]` for `d ∈ ks`; `dst` is `[q][width][2]`
+/// with depth past `ks` and lanes past `valid` zero.
+#[allow(clippy::too_many_arguments)]
+fn pack_panel<T: Element>(
+    dst: &mut [bf16],
+    data: &[T],
+    width: usize,
+    valid: usize,
+    l0: usize,
+    s_lane: usize,
+    s_depth: usize,
+    ks: &Range<usize>,
+) {
+    let zero = bf16::from_bits(0);
+    let kc = ks.len();
+    for (q, group) in dst.chunks_exact_mut(2 * width).enumerate() {
+        let (d0, more) = (ks.start + 2 * q, 2 * q + 1 < kc);
+        for (l, pair) in group.chunks_exact_mut(2).enumerate() {
+            if l >= valid {
+                pair.fill(zero);
+                continue;
+            }
+            let base = (l0 + l) * s_lane + d0 * s_depth;
+            pair[0] = data[base].packed();
+            pair[1] = if more { data[base + s_depth].packed() } else { zero };
+        }
+    }
+}
+
+/// Packs A blocks (bf16 or f32 elements) into `[q][MR][2]` panels.
+pub(crate) struct PackABf16<'a, T>(pub(crate) MatRef<'a, T>);
+
+impl<T: Element> PackA<bf16> for PackABf16<'_, T> {
+    fn pack_a(&self, dst: &mut [bf16], mr: usize, rows: Range<usize>, ks: Range<usize>) {
+        let a = &self.0;
+        let (data, rs, cs) = (a.as_slice(), a.row_stride(), a.col_stride());
+        let kcp = ks.len().next_multiple_of(2);
+        for (panel, dst) in dst.chunks_exact_mut(mr * kcp).enumerate() {
+            let i0 = rows.start + panel * mr;
+            pack_panel(dst, data, mr, mr.min(rows.end - i0), i0, rs, cs, &ks);
+        }
+    }
+}
+
+/// Packs B blocks (bf16 or f32 elements) into `[q][NR][2]` panels.
+pub(crate) struct PackBBf16<'a, T>(pub(crate) MatRef<'a, T>);
+
+impl<T: Element> PackB<bf16> for PackBBf16<'_, T> {
+    fn pack_b(&self, dst: &mut [bf16], nr: usize, ks: Range<usize>, cols: Range<usize>) {
+        let b = &self.0;
+        let (data, rs, cs) = (b.as_slice(), b.row_stride(), b.col_stride());
+        let kcp = ks.len().next_multiple_of(2);
+        for (panel, dst) in dst.chunks_exact_mut(nr * kcp).enumerate() {
+            let j0 = cols.start + panel * nr;
+            pack_panel(dst, data, nr, nr.min(cols.end - j0), j0, cs, rs, &ks);
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Every usable kernel set (the widening fallbacks included, which a CPU
+//! with AVX512-BF16 never selects) against the oracle, bit for bit.
+
+use super::*;
+use crate::reference::gemm_bf16 as oracle;
+use crate::Isa;
+
+/// Random bf16 with every class mixed in (normal, subnormal, ±0, ±Inf, NaN,
+/// and large magnitudes that cancel).
+fn values(n: usize, seed: u64, specials: bool) -> Vec<bf16> {
+    let mut s = seed | 1;
+    (0..n)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            let r = s >> 40;
+            match (specials, r % 64) {
+                (true, 0) => bf16::NAN,
+                (true, 1) => bf16::INFINITY,
+                (true, 2) => bf16::NEG_INFINITY,
+                (true, 3..=6) => bf16::from_bits((r >> 8) as u16 & 0x807f),
+                (true, 7) => bf16::NEG_ZERO,
+                (true, 8..=10) => bf16::from_f32(((r >> 8) % 255) as f32 * 2f32.powi(-126)),
+                (true, 11..=13) => bf16::from_f32(((r >> 8) as f32 - 8e6) * 1e30),
+                _ => bf16::from_f32((((r >> 8) % 2001) as f32 - 1000.0) / 64.0),
+            }
+        })
+        .collect()
+}
+
+/// Bits, with every NaN the same (payloads are not part of the promise).
+fn bits(x: &[f32]) -> Vec<u32> {
+    x.iter()
+        .map(|v| if v.is_nan() { 0x7fc0_0000 } else { v.to_bits() })
+        .collect()
+}
+
+fn check(kern: &GemmBf16Kernels, threads: usize, (m, k, n): (usize, usize, usize), specials: bool) {
+    let ctx = Context::builder().threads(threads).build().unwrap();
+    let a = values(m * k, 7 + (m * k) as u64, specials);
+    let b = values(k * n, 11 + n as u64, specials);
+    let c0: Vec<f32> = values(m * n, 3, false).iter().map(|x| x.to_f32()).collect();
+    for (alpha, beta) in [(1.0, 0.0), (0.5, 1.0), (-1.5, 0.25)] {
+        let mut want = c0.clone();
+        let mut got = c0.clone();
+        oracle::gemm_bf16(
+            alpha,
+            MatRef::row_major(&a, m, k).unwrap(),
+            MatRef::row_major(&b, k, n).unwrap(),
+            beta,
+            MatMut::row_major(&mut want, m, n).unwrap(),
+        )
+        .unwrap();
+        gemm_bf16_with(
+            &ctx,
+            kern,
+            alpha,
+            MatRef::row_major(&a, m, k).unwrap(),
+            MatRef::row_major(&b, k, n).unwrap(),
+            beta,
+            MatMut::row_major(&mut got, m, n).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            bits(&got),
+            bits(&want),
+            "{} {m}x{k}x{n} α={alpha} β={beta}",
+            kern.name()
+        );
+    }
+}
+
+fn every_kernel() -> Vec<GemmBf16Kernels> {
+    GemmBf16Kernels::usable(Isa::best())
+}
+
+#[test]
+fn every_kernel_matches_the_oracle_bit_for_bit() {
+    for kern in every_kernel() {
+        for shape in [
+            (1, 1, 1),
+            (3, 5, 7),
+            (14, 32, 32),
+            (17, 33, 45),
+            (29, 64, 70),
+            (40, 130, 97),
+        ] {
+            check(&kern, 1, shape, false);
+            check(&kern, 1, shape, true);
+        }
+    }
+}
+
+#[test]
+fn every_kernel_is_thread_count_invariant() {
+    for kern in every_kernel() {
+        check(&kern, 2, (70, 301, 90), true);
+        check(&kern, 3, (70, 301, 90), false);
+    }
+}
+
+#[test]
+fn the_table_names_its_kernels() {
+    let names: Vec<_> = every_kernel().iter().map(|k| k.name()).collect();
+    assert_eq!(names[0], "gemm_bf16_4x8_scalar");
+    if Isa::Avx512.is_available() {
+        assert!(names.contains(&"gemm_bf16_8x32_avx512"));
+    }
+    if crate::cpu_features().avx512bf16 && Isa::Avx512.is_available() {
+        assert_eq!(*names.last().unwrap(), "gemm_bf16_14x32_avx512bf16");
+    }
+}
+
+#[test]
+fn every_conversion_kernel_rounds_like_the_oracle() {
+    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    let mut src: Vec<f32> = (0..4099)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            f32::from_bits(s as u32)
+        })
+        .collect();
+    src.extend([
+        0.0,
+        -0.0,
+        1e-40,
+        -1e-40,
+        f32::INFINITY,
+        f32::MAX,
+        1.0 + 1.0 / 256.0,
+        f32::NAN,
+    ]);
+    for kern in every_kernel() {
+        for n in [0, 1, 15, 16, 17, src.len()] {
+            let mut got = vec![0u16; n];
+            // SAFETY: both buffers hold n elements; the kernel is usable here.
+            unsafe { (kern.to_bf16)(src.as_ptr(), got.as_mut_ptr(), n) };
+            for (i, (&g, &x)) in got.iter().zip(&src).enumerate() {
+                let w = oracle::f32_to_bf16(x);
+                let same = g == w.to_bits() || (w.is_nan() && bf16::from_bits(g).is_nan());
+                assert!(
+                    same,
+                    "{}: [{i}] {x:e} → {g:04x}, want {:04x}",
+                    kern.name(),
+                    w.to_bits()
+                );
+            }
+            let mut back = vec![0f32; n];
+            // SAFETY: as above.
+            unsafe { (kern.to_f32)(got.as_ptr(), back.as_mut_ptr(), n) };
+            for (&g, &f) in got.iter().zip(&back) {
+                assert_eq!(f.to_bits(), bf16::from_bits(g).to_f32().to_bits());
+            }
+        }
+    }
+}
