@@ -22,8 +22,11 @@ fn values(n: usize, seed: u64, specials: bool) -> Vec<bf16> {
                 (true, 3..=6) => bf16::from_bits((r >> 8) as u16 & 0x807f),
                 (true, 7) => bf16::NEG_ZERO,
                 (true, 8..=10) => bf16::from_f32(((r >> 8) % 255) as f32 * 2f32.powi(-126)),
-                (true, 11..=13) => bf16::from_f32(((r >> 8) as f32 - 8e6) * 1e30),
-                _ => bf16::from_f32((((r >> 8) % 2001) as f32 - 1000.0) / 64.0),
+                (true, 11..=13) => bf16::from_bits((r as u16 & 0x807f) | ((170 + (r >> 8) % 8) as u16) << 7),
+                (true, 14..=15) => bf16::from_f32(((r >> 8) % 2001) as f32 / 64.0),
+                // Full significands, exponents 2^-9..2^9: sums that round,
+                // so the order of the additions shows.
+                _ => bf16::from_bits((r as u16 & 0x807f) | ((118 + (r >> 8) % 19) as u16) << 7),
             }
         })
         .collect()
