@@ -48,6 +48,42 @@ fn pack_panel<T: Element>(
 ) {
     let zero = bf16::from_bits(0);
     let kc = ks.len();
+    if s_lane == 1 {
+        // Each depth is `valid` contiguous lanes (row-major B): two rows
+        // zipped into pairs.
+        for (q, group) in dst.chunks_exact_mut(2 * width).enumerate() {
+            let d0 = ks.start + 2 * q;
+            let even = &data[d0 * s_depth + l0..][..valid];
+            let (pairs, pad) = group.split_at_mut(2 * valid);
+            if 2 * q + 1 < kc {
+                let odd = &data[(d0 + 1) * s_depth + l0..][..valid];
+                for ((pair, &e), &o) in pairs.chunks_exact_mut(2).zip(even).zip(odd) {
+                    pair[0] = e.packed();
+                    pair[1] = o.packed();
+                }
+            } else {
+                for (pair, &e) in pairs.chunks_exact_mut(2).zip(even) {
+                    pair[0] = e.packed();
+                    pair[1] = zero;
+                }
+            }
+            pad.fill(zero);
+        }
+        return;
+    }
+    if s_depth == 1 {
+        // Each lane is `kc` contiguous elements (row-major A): its pairs
+        // dealt out one group apart.
+        for l in 0..width {
+            let line = if l < valid { &data[(l0 + l) * s_lane + ks.start..][..kc] } else { &[] };
+            for (q, group) in dst.chunks_exact_mut(2 * width).enumerate() {
+                let pair = &mut group[2 * l..2 * l + 2];
+                pair[0] = line.get(2 * q).map_or(zero, |x| x.packed());
+                pair[1] = line.get(2 * q + 1).map_or(zero, |x| x.packed());
+            }
+        }
+        return;
+    }
     for (q, group) in dst.chunks_exact_mut(2 * width).enumerate() {
         let (d0, more) = (ks.start + 2 * q, 2 * q + 1 < kc);
         for (l, pair) in group.chunks_exact_mut(2).enumerate() {

@@ -32,6 +32,7 @@
 
 pub mod data;
 pub mod dot;
+pub mod gemm_bf16;
 pub mod igemm;
 pub mod igemm_kernels;
 pub mod peak;
@@ -44,6 +45,7 @@ use super::case::OpEntry;
 pub const OPS: &[&OpEntry] = &[
     &peak::ENTRY,
     &sgemm::ENTRY,
+    &gemm_bf16::ENTRY,
     &igemm::ENTRY,
     &igemm_kernels::ENTRY,
     &dot::ENTRY,
