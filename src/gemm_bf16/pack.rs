@@ -75,7 +75,11 @@ fn pack_panel<T: Element>(
         // Each lane is `kc` contiguous elements (row-major A): its pairs
         // dealt out one group apart.
         for l in 0..width {
-            let line = if l < valid { &data[(l0 + l) * s_lane + ks.start..][..kc] } else { &[] };
+            let line = if l < valid {
+                &data[(l0 + l) * s_lane + ks.start..][..kc]
+            } else {
+                &[]
+            };
             for (q, group) in dst.chunks_exact_mut(2 * width).enumerate() {
                 let pair = &mut group[2 * l..2 * l + 2];
                 pair[0] = line.get(2 * q).map_or(zero, |x| x.packed());

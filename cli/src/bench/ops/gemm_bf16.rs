@@ -54,12 +54,19 @@ fn case(shape: Shape, packed: bool, inputs: Inputs) -> Case {
         peak_for: peak_bf16,
         setup: Box::new(move |ctx| {
             let (a, b) = inputs.get_or_init(|| {
-                let bf = |v: Vec<f32>| Arc::new(AlignedBuffer::from_slice(&v.into_iter().map(bf16::from_f32).collect::<Vec<_>>()));
+                let bf = |v: Vec<f32>| {
+                    Arc::new(AlignedBuffer::from_slice(
+                        &v.into_iter().map(bf16::from_f32).collect::<Vec<_>>(),
+                    ))
+                };
                 (bf(f32s(m * k, 1)), bf(f32s(k * n, 2)))
             });
             let (a, b) = (a.clone(), b.clone());
             let mut c = AlignedBuffer::<f32>::zeroed(m * n);
-            let work = Work { ops: 2.0 * (m * n * k) as f64, bytes: 0.0 };
+            let work = Work {
+                ops: 2.0 * (m * n * k) as f64,
+                bytes: 0.0,
+            };
             let ctx = ctx.clone();
             if packed {
                 let pb = PackedB::<bf16>::new(&ctx, MatRef::row_major(&b, k, n)?)?;
