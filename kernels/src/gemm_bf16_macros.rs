@@ -137,3 +137,31 @@ macro_rules! convert_bf16_to_f32_kernel {
         }
     };
 }
+
+/// Stamps a pair packer: `n` columns of two bf16 rows (depths `2q` and
+/// `2q + 1`) as `n` 32-bit pairs, subnormals flushed to a zero of their sign
+/// (a loop the compiler vectorizes for the function's features).
+macro_rules! gemm_bf16_pack_pairs_kernel {
+    ($(#[$attr:meta])* fn $name:ident;) => {
+        $(#[$attr])*
+        ///
+        /// `dst[j]` = `flush(even[j]) | flush(odd[j]) << 16` for `j < n`.
+        ///
+        /// # Safety
+        /// `even` and `odd` valid for `n` u16 reads, `dst` for `n` (unaligned)
+        /// u32 writes, not overlapping them; the CPU has every feature this
+        /// function is compiled for.
+        pub unsafe fn $name(even: *const u16, odd: *const u16, n: usize, dst: *mut u32) {
+            #[inline(always)]
+            fn flush(u: u16) -> u32 {
+                u32::from(if u & 0x7f80 == 0 { u & 0x8000 } else { u })
+            }
+            // SAFETY: the caller guarantees the three ranges.
+            let (e, o) = unsafe { (core::slice::from_raw_parts(even, n), core::slice::from_raw_parts(odd, n)) };
+            for j in 0..n {
+                // SAFETY: j < n.
+                unsafe { dst.add(j).write_unaligned(flush(e[j]) | flush(o[j]) << 16) };
+            }
+        }
+    };
+}

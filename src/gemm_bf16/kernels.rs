@@ -11,6 +11,8 @@ type TileFn = unsafe fn(usize, *const u16, *const u16, *mut f32, usize, usize, f
 type ToBf16Fn = unsafe fn(*const f32, *mut u16, usize);
 /// bf16 → f32 slice kernel: `(src, dst, n)`.
 type ToF32Fn = unsafe fn(*const u16, *mut f32, usize);
+/// Pair packer: `(even_row, odd_row, n, dst)`.
+pub(crate) type PackPairsFn = unsafe fn(*const u16, *const u16, usize, *mut u32);
 
 /// The BF16 GEMM and conversion kernels of one ISA level (an entry of
 /// [`crate::Kernels`]).
@@ -25,11 +27,12 @@ pub struct GemmBf16Kernels {
     pub(crate) to_bf16: ToBf16Fn,
     to_f32_name: &'static str,
     pub(crate) to_f32: ToF32Fn,
+    pub(crate) pack_pairs: PackPairsFn,
 }
 
 /// Fills a [`GemmBf16Kernels`] from kernel paths named after their functions.
 macro_rules! table {
-    ($isa:expr, $tile:path, $mr:expr, $nr:expr, $to_bf16:path, $to_f32:path) => {
+    ($isa:expr, $tile:path, $mr:expr, $nr:expr, $to_bf16:path, $to_f32:path, $pairs:path) => {
         GemmBf16Kernels {
             isa: $isa,
             name: last(stringify!($tile)),
@@ -40,6 +43,7 @@ macro_rules! table {
             to_bf16: $to_bf16,
             to_f32_name: last(stringify!($to_f32)),
             to_f32: $to_f32,
+            pack_pairs: $pairs,
         }
     };
 }
@@ -76,7 +80,8 @@ impl GemmBf16Kernels {
             4,
             8,
             s::convert_f32_to_bf16::convert_f32_to_bf16_scalar,
-            s::convert_bf16_to_f32::convert_bf16_to_f32_scalar
+            s::convert_bf16_to_f32::convert_bf16_to_f32_scalar,
+            s::gemm_bf16_pack_pairs::gemm_bf16_pack_pairs_scalar
         )];
         #[cfg(target_arch = "x86_64")]
         {
@@ -88,7 +93,8 @@ impl GemmBf16Kernels {
                     4,
                     16,
                     avx2::convert_f32_to_bf16::convert_f32_to_bf16_avx2,
-                    avx2::convert_bf16_to_f32::convert_bf16_to_f32_avx2
+                    avx2::convert_bf16_to_f32::convert_bf16_to_f32_avx2,
+                    avx2::gemm_bf16_pack_pairs::gemm_bf16_pack_pairs_avx2
                 ));
             }
             if isa >= Isa::Avx512 {
@@ -98,7 +104,8 @@ impl GemmBf16Kernels {
                     8,
                     32,
                     avx512::convert_f32_to_bf16::convert_f32_to_bf16_avx512,
-                    avx512::convert_bf16_to_f32::convert_bf16_to_f32_avx512
+                    avx512::convert_bf16_to_f32::convert_bf16_to_f32_avx512,
+                    avx512::gemm_bf16_pack_pairs::gemm_bf16_pack_pairs_avx512
                 ));
                 if crate::cpu_features().avx512bf16 {
                     v.push(table!(
@@ -107,7 +114,8 @@ impl GemmBf16Kernels {
                         14,
                         32,
                         avx512bf16::convert_f32_to_bf16::convert_f32_to_bf16_avx512bf16,
-                        avx512::convert_bf16_to_f32::convert_bf16_to_f32_avx512
+                        avx512::convert_bf16_to_f32::convert_bf16_to_f32_avx512,
+                        avx512::gemm_bf16_pack_pairs::gemm_bf16_pack_pairs_avx512
                     ));
                 }
             }

@@ -131,7 +131,7 @@ pub(crate) fn gemm_bf16_with(
     c: MatMut<'_, f32>,
 ) -> Result<()> {
     check_shapes("gemm_bf16", (a.rows(), a.cols()), (b.rows(), b.cols()), &c)?;
-    let pb = PackBBf16(b);
+    let pb = PackBBf16(b, kern.pack_pairs);
     run(ctx, kern, alpha, a, BOperand::Pack(&pb), b.cols(), beta, c);
     Ok(())
 }
@@ -198,19 +198,18 @@ impl PackedB<bf16> {
     /// Packs a `k × n` bf16 B (any strides) for `ctx`'s BF16 GEMM kernel,
     /// once, for many [`gemm_bf16_packed`] / [`gemm_bf16_f32`] calls.
     pub fn new(ctx: &Context, b: MatRef<'_, bf16>) -> Result<PackedB<bf16>> {
-        pack_b(ctx, b)
+        pack_b(&ctx.kernels().gemm_bf16, b)
     }
 
     /// Packs a `k × n` f32 B, rounded to bf16 as [`convert_f32_to_bf16`]
     /// does, for `ctx`'s BF16 GEMM kernel.
     pub fn from_f32(ctx: &Context, b: MatRef<'_, f32>) -> Result<PackedB<bf16>> {
-        pack_b(ctx, b)
+        pack_b(&ctx.kernels().gemm_bf16, b)
     }
 }
 
 /// Packs B over the whole of K (the kernels' one K block).
-fn pack_b<T: Element>(ctx: &Context, b: MatRef<'_, T>) -> Result<PackedB<bf16>> {
-    let kern = &ctx.kernels().gemm_bf16;
+fn pack_b<T: Element>(kern: &GemmBf16Kernels, b: MatRef<'_, T>) -> Result<PackedB<bf16>> {
     let nr = kern.tile().1;
     let kc = b.rows().next_multiple_of(2).max(2);
     PackedB::pack_with(
@@ -221,7 +220,7 @@ fn pack_b<T: Element>(ctx: &Context, b: MatRef<'_, T>) -> Result<PackedB<bf16>> 
         2,
         kern.isa(),
         kern.name(),
-        &PackBBf16(b),
+        &PackBBf16(b, kern.pack_pairs),
     )
 }
 

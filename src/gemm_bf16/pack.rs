@@ -5,6 +5,7 @@
 //! (what `vdpbf16ps` does on reading them), so every level's kernel sees the
 //! same operands; f32 inputs are rounded to bf16 on the way.
 
+use super::kernels::PackPairsFn;
 use crate::gemm::{PackA, PackB};
 use crate::mat::MatRef;
 use half::bf16;
@@ -15,6 +16,15 @@ use std::ops::Range;
 pub(crate) trait Element: Copy + Sync {
     /// The bf16 the kernels see (subnormals flushed to a zero of their sign).
     fn packed(self) -> bf16;
+
+    /// Packs `pairs` (`2·even.len()` elements) from two rows of equal
+    /// length, with the level's pair packer where the element has one.
+    fn pack_pairs(pairs: &mut [bf16], even: &[Self], odd: &[Self], _kernel: Option<PackPairsFn>) {
+        for ((pair, &e), &o) in pairs.chunks_exact_mut(2).zip(even).zip(odd) {
+            pair[0] = e.packed();
+            pair[1] = o.packed();
+        }
+    }
 }
 
 impl Element for bf16 {
@@ -22,6 +32,31 @@ impl Element for bf16 {
     fn packed(self) -> bf16 {
         let u = self.to_bits();
         bf16::from_bits(if u & 0x7f80 == 0 { u & 0x8000 } else { u })
+    }
+
+    fn pack_pairs(pairs: &mut [bf16], even: &[bf16], odd: &[bf16], kernel: Option<PackPairsFn>) {
+        let n = even.len();
+        match kernel {
+            Some(f) if odd.len() == n && pairs.len() == 2 * n => {
+                // SAFETY: both rows hold n elements and `pairs` 2n (checked),
+                // written as n u32 (unaligned stores); bf16 is a transparent
+                // u16; the kernel belongs to an ISA the CPU has.
+                unsafe {
+                    f(
+                        even.as_ptr().cast(),
+                        odd.as_ptr().cast(),
+                        n,
+                        pairs.as_mut_ptr().cast(),
+                    )
+                }
+            }
+            _ => {
+                for ((pair, &e), &o) in pairs.chunks_exact_mut(2).zip(even).zip(odd) {
+                    pair[0] = e.packed();
+                    pair[1] = o.packed();
+                }
+            }
+        }
     }
 }
 
@@ -54,20 +89,8 @@ fn pack_panel<T: Element>(
         for (q, group) in dst.chunks_exact_mut(2 * width).enumerate() {
             let d0 = ks.start + 2 * q;
             let even = &data[d0 * s_depth + l0..][..valid];
-            let (pairs, pad) = group.split_at_mut(2 * valid);
-            if 2 * q + 1 < kc {
-                let odd = &data[(d0 + 1) * s_depth + l0..][..valid];
-                for ((pair, &e), &o) in pairs.chunks_exact_mut(2).zip(even).zip(odd) {
-                    pair[0] = e.packed();
-                    pair[1] = o.packed();
-                }
-            } else {
-                for (pair, &e) in pairs.chunks_exact_mut(2).zip(even) {
-                    pair[0] = e.packed();
-                    pair[1] = zero;
-                }
-            }
-            pad.fill(zero);
+            let odd = (2 * q + 1 < kc).then(|| &data[(d0 + 1) * s_depth + l0..][..valid]);
+            pack_pairs(group, even, odd, None);
         }
         return;
     }
@@ -117,17 +140,57 @@ impl<T: Element> PackA<bf16> for PackABf16<'_, T> {
     }
 }
 
-/// Packs B blocks (bf16 or f32 elements) into `[q][NR][2]` panels.
-pub(crate) struct PackBBf16<'a, T>(pub(crate) MatRef<'a, T>);
+/// Packs B blocks (bf16 or f32 elements) into `[q][NR][2]` panels, with
+/// the level's pair packer for row-major bf16.
+pub(crate) struct PackBBf16<'a, T>(pub(crate) MatRef<'a, T>, pub(crate) PackPairsFn);
 
 impl<T: Element> PackB<bf16> for PackBBf16<'_, T> {
     fn pack_b(&self, dst: &mut [bf16], nr: usize, ks: Range<usize>, cols: Range<usize>) {
         let b = &self.0;
         let (data, rs, cs) = (b.as_slice(), b.row_stride(), b.col_stride());
         let kcp = ks.len().next_multiple_of(2);
+        if cs == 1 {
+            // Row-major B: each pair of rows is read once, sequentially,
+            // its NR-column pieces dealt out to the panels (walking one
+            // panel down all of K instead strides a page per row).
+            for (q, d0) in ks.clone().step_by(2).enumerate() {
+                let width = cols.len();
+                let even = &data[d0 * rs + cols.start..][..width];
+                let odd = (d0 + 1 < ks.end).then(|| &data[(d0 + 1) * rs + cols.start..][..width]);
+                for (panel, dst) in dst.chunks_exact_mut(nr * kcp).enumerate() {
+                    let j0 = panel * nr;
+                    let valid = nr.min(width - j0);
+                    let group = &mut dst[q * 2 * nr..(q + 1) * 2 * nr];
+                    pack_pairs(
+                        group,
+                        &even[j0..j0 + valid],
+                        odd.map(|o| &o[j0..j0 + valid]),
+                        Some(self.1),
+                    );
+                }
+            }
+            return;
+        }
         for (panel, dst) in dst.chunks_exact_mut(nr * kcp).enumerate() {
             let j0 = cols.start + panel * nr;
             pack_panel(dst, data, nr, nr.min(cols.end - j0), j0, cs, rs, &ks);
         }
     }
+}
+
+/// One `[NR][2]` group from the lanes' even and odd depth (`None`: past K,
+/// zeros), lanes past `even.len()` zero.
+fn pack_pairs<T: Element>(group: &mut [bf16], even: &[T], odd: Option<&[T]>, kernel: Option<PackPairsFn>) {
+    let zero = bf16::from_bits(0);
+    let (pairs, pad) = group.split_at_mut(2 * even.len());
+    match odd {
+        Some(odd) => T::pack_pairs(pairs, even, odd, kernel),
+        None => {
+            for (pair, &e) in pairs.chunks_exact_mut(2).zip(even) {
+                pair[0] = e.packed();
+                pair[1] = zero;
+            }
+        }
+    }
+    pad.fill(zero);
 }

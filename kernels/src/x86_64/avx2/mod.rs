@@ -33,3 +33,4 @@ pub mod convert_bf16_to_f32;
 pub mod convert_f32_to_bf16;
 pub mod gemm_bf16_4x16;
 mod gemm_bf16_ops;
+pub mod gemm_bf16_pack_pairs;
