@@ -256,3 +256,31 @@ fn errors_name_the_argument() {
         assert!(matches!(err, Error::LayoutMismatch { arg: "b", .. }), "{err}");
     }
 }
+
+/// Operands near 2^-67: products and sums straddle the least normal f32, so
+/// the flushing of subnormal sums decides the bits, on every level.
+#[test]
+fn subnormal_sums_flush_on_every_isa() {
+    let (m, k, n) = (20, 41, 35);
+    let gen = |len: usize, s: u32| -> Vec<bf16> {
+        (0..len as u32)
+            .map(|i| {
+                let h = i.wrapping_mul(2654435761) ^ s;
+                bf16::from_bits((h as u16 & 0x807f) | (54 + (h >> 16) as u16 % 13) << 7)
+            })
+            .collect()
+    };
+    let (a, b) = (gen(m * k, 3), gen(k * n, 4));
+    let (a, b) = (
+        MatRef::row_major(&a, m, k).unwrap(),
+        MatRef::row_major(&b, k, n).unwrap(),
+    );
+    let mut want = vec![0.0f32; m * n];
+    reference::gemm_bf16::gemm_bf16(1.0, a, b, 0.0, MatMut::row_major(&mut want, m, n).unwrap()).unwrap();
+    assert!(want.iter().any(|x| *x == 0.0) && want.iter().any(|x| *x != 0.0));
+    for (isa, t, ctx) in contexts() {
+        let mut got = vec![0.0f32; m * n];
+        gemm_bf16(&ctx, 1.0, a, b, 0.0, MatMut::row_major(&mut got, m, n).unwrap()).unwrap();
+        assert_eq!(bits(&got), bits(&want), "{isa}/{t}t");
+    }
+}

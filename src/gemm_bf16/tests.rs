@@ -95,6 +95,47 @@ fn every_kernel_matches_the_oracle_bit_for_bit() {
     }
 }
 
+/// Operands near 2^-63, so products and sums straddle the least normal f32
+/// (2^-126) and the flushing of subnormal sums shows.
+fn tiny(n: usize, seed: u64) -> Vec<bf16> {
+    values(n, seed, false)
+        .iter()
+        .map(|x| bf16::from_bits((x.to_bits() & 0x807f) | (58 + x.to_bits() % 13) << 7))
+        .collect()
+}
+
+#[test]
+fn every_kernel_flushes_subnormal_sums_like_the_oracle() {
+    let (m, k, n) = (17, 37, 45);
+    let (a, b) = (tiny(m * k, 5), tiny(k * n, 9));
+    let mut want = vec![0.0f32; m * n];
+    let (av, bv) = (
+        MatRef::row_major(&a, m, k).unwrap(),
+        MatRef::row_major(&b, k, n).unwrap(),
+    );
+    oracle::gemm_bf16(1.0, av, bv, 0.0, MatMut::row_major(&mut want, m, n).unwrap()).unwrap();
+    let zeros = want.iter().filter(|x| **x == 0.0).count();
+    assert!(
+        zeros > 0 && zeros < m * n,
+        "the data must make some sums subnormal, not all: {zeros}"
+    );
+    let ctx = Context::builder().threads(1).build().unwrap();
+    for kern in every_kernel() {
+        let mut got = vec![0.0f32; m * n];
+        gemm_bf16_with(
+            &ctx,
+            &kern,
+            1.0,
+            av,
+            bv,
+            0.0,
+            MatMut::row_major(&mut got, m, n).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(bits(&got), bits(&want), "{}", kern.name());
+    }
+}
+
 #[test]
 fn every_kernel_is_thread_count_invariant() {
     for kern in every_kernel() {
