@@ -21,6 +21,9 @@ pub struct Kernels {
     pub sgemm: crate::sgemm::SgemmKernels,
     /// Quantize / dequantize / requantize conversions.
     pub quant: crate::quant::QuantKernels,
+
+    /// BF16 GEMM and f32 ↔ bf16 conversion kernels.
+    pub gemm_bf16: crate::gemm_bf16::GemmBf16Kernels,
 }
 
 impl Kernels {
@@ -33,6 +36,8 @@ impl Kernels {
             dot: crate::dot::DotKernels::select(isa),
             sgemm: crate::sgemm::SgemmKernels::select(isa),
             quant: crate::quant::QuantKernels::select(isa),
+
+            gemm_bf16: crate::gemm_bf16::GemmBf16Kernels::select(isa),
         }
     }
 
@@ -46,6 +51,8 @@ impl Kernels {
         v.extend(self.igemm.names());
         v.extend(self.dot.names());
         v.extend(self.quant.names());
+
+        v.extend(self.gemm_bf16.names());
         v
     }
 }

@@ -37,6 +37,7 @@ mod context;
 mod dispatch;
 mod error;
 pub(crate) mod gemm;
+mod gemm_bf16;
 mod isa;
 mod mat;
 mod sgemm;
@@ -49,6 +50,9 @@ pub use context::{CacheSizes, Context, ContextBuilder};
 pub use dispatch::Kernels;
 pub use error::{Error, Result};
 pub use gemm::PackedB;
+pub use gemm_bf16::{
+    convert_bf16_to_f32, convert_f32_to_bf16, gemm_bf16, gemm_bf16_f32, gemm_bf16_packed, GemmBf16Kernels,
+};
 pub use isa::{cpu_features, env_max_isa, Isa, IsaChoice};
 pub use lowp_kernels::detect::CpuFeatures;
 pub use mat::{MatMut, MatRef};

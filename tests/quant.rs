@@ -10,8 +10,8 @@ use lowp::quant::{
     dequantize, dequantize_mat, quantize, quantize_mat, requantize, requantize_mat, Granularity, QuantDtype,
     QuantParams, QuantType,
 };
-use lowp_reference::{igemm as ref_igemm, quant as oracle};
 use lowp::{CacheSizes, Context, Isa, MatMut, MatRef};
+use lowp_reference::{igemm as ref_igemm, quant as oracle};
 use proptest::prelude::*;
 
 /// Every available level, plus one whose "LLC" is 4 KiB so that buffers of

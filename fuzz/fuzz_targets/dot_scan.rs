@@ -344,8 +344,16 @@ where
 /// row's exact score: `(d + 4)·ε·Σ|q_i·x_i|` for inner products,
 /// `(d + 6)·ε·(‖q‖² + ‖x‖² + 2·Σ|q_i·x_i|)` for squared distances.
 #[allow(clippy::too_many_arguments)]
-fn gemm_list<T: Elem>(what: &str, got: &[Neighbor<T::Score>], q: &[T], data: &[T], rows: usize, rs: usize, metric: Metric, k: usize)
-where
+fn gemm_list<T: Elem>(
+    what: &str,
+    got: &[Neighbor<T::Score>],
+    q: &[T],
+    data: &[T],
+    rows: usize,
+    rs: usize,
+    metric: Metric,
+    k: usize,
+) where
     T::Score: Into<f64>,
 {
     let d = q.len();
@@ -363,7 +371,14 @@ where
         let row = &data[n.index * rs..n.index * rs + d];
         let g: f64 = n.score.into();
         match metric {
-            Metric::InnerProduct => check_float(what, g as f32, oracle::dot(q, row), d, oracle::dot_abs(q, row), 0.0),
+            Metric::InnerProduct => check_float(
+                what,
+                g as f32,
+                oracle::dot(q, row),
+                d,
+                oracle::dot_abs(q, row),
+                0.0,
+            ),
             Metric::L2Squared => {
                 let mag = oracle::dot(q, q) + oracle::dot(row, row) + 2.0 * oracle::dot_abs(q, row);
                 check_float(what, g as f32, oracle::l2_squared(q, row), d + 2, mag, 0.0)
@@ -424,7 +439,16 @@ fn scan<T: Elem>(
             for (i, got) in many.iter().enumerate() {
                 let qi = &qs[i * d..(i + 1) * d];
                 if T::GEMM_F32 {
-                    gemm_list::<T>(&format!("{isa} many-query {i}"), got, qi, &data, rows, rs, metric, k);
+                    gemm_list::<T>(
+                        &format!("{isa} many-query {i}"),
+                        got,
+                        qi,
+                        &data,
+                        rows,
+                        rs,
+                        metric,
+                        k,
+                    );
                     continue;
                 }
                 let one = dot::scan_top_k(ctx, qi, db, metric, k).unwrap();

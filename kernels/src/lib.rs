@@ -22,6 +22,8 @@ mod sgemm_check;
 pub mod q8;
 #[macro_use]
 mod sgemm_macros;
+#[macro_use]
+mod gemm_bf16_macros;
 pub mod scalar;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;

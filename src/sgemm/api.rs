@@ -46,7 +46,7 @@ fn checked_and_trivial(
 }
 
 /// `C ← beta·C` (β = 0 writes zeros without reading C).
-fn scale(beta: f32, c: &mut MatMut<'_, f32>) {
+pub(crate) fn scale(beta: f32, c: &mut MatMut<'_, f32>) {
     for i in 0..c.rows() {
         for j in 0..c.cols() {
             let x = c.at_mut(i, j);

@@ -25,6 +25,7 @@ mod small_m;
 mod tests;
 mod unpacked;
 
+pub(crate) use api::scale;
 pub use api::{sgemm, sgemm_packed};
 pub use kernels::SgemmKernels;
 

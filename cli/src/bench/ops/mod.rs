@@ -32,6 +32,7 @@
 
 pub mod data;
 pub mod dot;
+pub mod gemm_bf16;
 pub mod igemm;
 pub mod igemm_kernels;
 pub mod mlp;
@@ -47,12 +48,12 @@ use super::case::OpEntry;
 pub const OPS: &[&OpEntry] = &[
     &peak::ENTRY,
     &sgemm::ENTRY,
+    &gemm_bf16::ENTRY,
     &igemm::ENTRY,
     &igemm_kernels::ENTRY,
     &dot::ENTRY,
     &scan::ENTRY,
     &overhead::ENTRY,
     &mlp::ENTRY,
-
     &quant::ENTRY,
 ];

@@ -32,3 +32,9 @@ pub mod sgemm_f32_6x16;
 pub mod sgemm_f32_6x16_bstream;
 pub mod sgemm_f32_6x16_packb;
 pub mod sgemm_f32_6x16_strided;
+
+pub mod convert_bf16_to_f32;
+pub mod convert_f32_to_bf16;
+pub mod gemm_bf16_4x16;
+mod gemm_bf16_ops;
+pub mod gemm_bf16_pack_pairs;

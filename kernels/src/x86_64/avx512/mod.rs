@@ -39,3 +39,9 @@ pub mod sgemm_f32_3x64_pair;
 pub mod sgemm_f32_4x4_sweep;
 pub mod sgemm_f32_8x32_bstream;
 pub mod sgemm_f32_pack_a_14;
+
+pub mod convert_bf16_to_f32;
+pub mod convert_f32_to_bf16;
+pub mod gemm_bf16_8x32;
+pub(crate) mod gemm_bf16_ops;
+pub mod gemm_bf16_pack_pairs;

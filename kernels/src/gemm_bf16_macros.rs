@@ -1,0 +1,167 @@
+//! Macros that stamp the BF16 GEMM microkernels and the f32 → bf16 / bf16 →
+//! f32 slice conversions for one vector ISA.
+//!
+//! # The BF16 microkernel contract
+//!
+//! **Tile kernel** `gemm_bf16_{MR}x{NR}_{isa}`:
+//! `unsafe fn(k, a, b, c, rsc, rows, alpha, beta)` computes, for an
+//! `MR × NR` tile of which the first `rows ≤ MR` rows are written,
+//! `C ← alpha·S + beta·C`, where `S` is the `vdpbf16ps` sum of A·B:
+//! - `k` is even (the depth padded with zeros to whole pairs);
+//! - `a` is a packed A micro-panel of raw bf16: `k/2` groups of `MR` pairs,
+//!   row `i`'s elements `2q, 2q + 1` at `a[(q·MR + i)·2 ..][..2]`;
+//! - `b` is a packed B micro-panel: `k/2` groups of `NR` pairs, column `j`'s
+//!   elements `2q, 2q + 1` at `b[(q·NR + j)·2 ..][..2]`;
+//! - `S` starts at +0 and takes, for each pair `q` in order, first the odd
+//!   product `a₂q₊₁·b₂q₊₁`, then the even one, each product exact and each
+//!   addition rounded to nearest even, a subnormal sum flushed to a zero of
+//!   its sign (what `vdpbf16ps` does; the packers flush subnormal inputs);
+//! - the tile is stored as `fl(alpha·S)` when `beta == 0` (C not read), else
+//!   `fl(fl(alpha·S) + fl(beta·C))`: the same two roundings as the scratch
+//!   path's separate store, so every path gives the same bits.
+//!
+//! Every level runs one body; the `ops` module of a level says how a pair of
+//! A (a 32-bit word, broadcast) meets a vector of B pairs (`dp`): the BF16
+//! level with one `vdpbf16ps`, the others widening to f32 and running two
+//! FMAs (odd, then even), each flushed.
+
+/// Stamps an `MR × (NV·W)` BF16 tile kernel (see the module docs): `ops` is
+/// a module with `F` (f32 vector of `W` lanes), `A` (a broadcast A pair), `B`
+/// (`W` B pairs), `zero`, `splat_a`, `load_b`, `dp`, and the epilogue's
+/// `load`, `store`, `splat`, `mul`, `add`.
+macro_rules! gemm_bf16_tile_kernel {
+    (
+        $(#[$attr:meta])*
+        fn $name:ident;
+        mr = $mr:literal; nv = $nv:literal; width = $w:literal; ops = $($o:ident)::+;
+    ) => {
+        $(#[$attr])*
+        ///
+        /// # Safety
+        ///
+        /// The contract of the BF16 tile kernel (crate `gemm_bf16_macros`
+        /// docs): `k` even, `a` valid for `k·MR` u16 reads, `b` for `k·NR`,
+        /// `rows ≤ MR`, `c[i·rsc + j]` valid for `i < rows`, `j < NR`, and the
+        /// CPU has every feature this function is compiled for.
+        #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+        pub unsafe fn $name(
+            k: usize,
+            a: *const u16,
+            b: *const u16,
+            c: *mut f32,
+            rsc: usize,
+            rows: usize,
+            alpha: f32,
+            beta: f32,
+        ) {
+            use $($o)::+ as o;
+            const MR: usize = $mr;
+            const NV: usize = $nv;
+            const W: usize = $w;
+            let z = o::zero();
+            let mut acc: [[o::F; NV]; MR] = [[z; NV]; MR];
+            let mut pa = a as *const u32;
+            let mut pb = b;
+            // SAFETY: the caller guarantees the panels (k/2 groups of MR and
+            // NR pairs) and the C rows; every access stays inside them.
+            unsafe {
+                for _ in 0..k / 2 {
+                    let mut bv: [o::B; NV] = [o::load_b(pb); NV];
+                    for j in 1..NV {
+                        bv[j] = o::load_b(pb.add(j * 2 * W));
+                    }
+                    for i in 0..MR {
+                        let ai = o::splat_a(pa.add(i));
+                        for j in 0..NV {
+                            acc[i][j] = o::dp(acc[i][j], ai, bv[j]);
+                        }
+                    }
+                    pa = pa.add(MR);
+                    pb = pb.add(NV * 2 * W);
+                }
+                let va = o::splat(alpha);
+                let vb = o::splat(beta);
+                for i in 0..rows.min(MR) {
+                    for j in 0..NV {
+                        let p = c.add(i * rsc + j * W);
+                        let s = o::mul(acc[i][j], va);
+                        o::store(p, if beta == 0.0 { s } else { o::add(s, o::mul(o::load(p), vb)) });
+                    }
+                }
+            }
+        }
+    };
+}
+
+/// Stamps an f32 → bf16 slice conversion (`f32_to_bf16_rne` per element, in
+/// a loop the compiler vectorizes for the function's features).
+macro_rules! convert_f32_to_bf16_kernel {
+    ($(#[$attr:meta])* fn $name:ident;) => {
+        $(#[$attr])*
+        ///
+        /// `dst[i] = f32_to_bf16_rne(src[i])` for `i < n`: round to nearest
+        /// even, subnormals to a zero of their sign, NaNs quieted (as
+        /// `vcvtneps2bf16`).
+        ///
+        /// # Safety
+        /// `src` valid for `n` f32 reads, `dst` for `n` u16 writes, and the
+        /// CPU has every feature this function is compiled for.
+        pub unsafe fn $name(src: *const f32, dst: *mut u16, n: usize) {
+            // SAFETY: the caller guarantees both ranges; they are distinct
+            // types, so they do not overlap.
+            let (s, d) = unsafe { (core::slice::from_raw_parts(src, n), core::slice::from_raw_parts_mut(dst, n)) };
+            for (d, &x) in d.iter_mut().zip(s) {
+                *d = $crate::scalar::convert_f32_to_bf16::f32_to_bf16_rne(x);
+            }
+        }
+    };
+}
+
+/// Stamps a bf16 → f32 slice conversion (exact: the bits moved up 16).
+macro_rules! convert_bf16_to_f32_kernel {
+    ($(#[$attr:meta])* fn $name:ident;) => {
+        $(#[$attr])*
+        ///
+        /// `dst[i]` = the bf16 `src[i]` as f32 (exact; subnormals kept).
+        ///
+        /// # Safety
+        /// `src` valid for `n` u16 reads, `dst` for `n` f32 writes, and the
+        /// CPU has every feature this function is compiled for.
+        pub unsafe fn $name(src: *const u16, dst: *mut f32, n: usize) {
+            // SAFETY: the caller guarantees both ranges; they are distinct
+            // types, so they do not overlap.
+            let (s, d) = unsafe { (core::slice::from_raw_parts(src, n), core::slice::from_raw_parts_mut(dst, n)) };
+            for (d, &x) in d.iter_mut().zip(s) {
+                *d = f32::from_bits(u32::from(x) << 16);
+            }
+        }
+    };
+}
+
+/// Stamps a pair packer: `n` columns of two bf16 rows (depths `2q` and
+/// `2q + 1`) as `n` 32-bit pairs, subnormals flushed to a zero of their sign
+/// (a loop the compiler vectorizes for the function's features).
+macro_rules! gemm_bf16_pack_pairs_kernel {
+    ($(#[$attr:meta])* fn $name:ident;) => {
+        $(#[$attr])*
+        ///
+        /// `dst[j]` = `flush(even[j]) | flush(odd[j]) << 16` for `j < n`.
+        ///
+        /// # Safety
+        /// `even` and `odd` valid for `n` u16 reads, `dst` for `n` (unaligned)
+        /// u32 writes, not overlapping them; the CPU has every feature this
+        /// function is compiled for.
+        pub unsafe fn $name(even: *const u16, odd: *const u16, n: usize, dst: *mut u32) {
+            #[inline(always)]
+            fn flush(u: u16) -> u32 {
+                u32::from(if u & 0x7f80 == 0 { u & 0x8000 } else { u })
+            }
+            // SAFETY: the caller guarantees the three ranges.
+            let (e, o) = unsafe { (core::slice::from_raw_parts(even, n), core::slice::from_raw_parts(odd, n)) };
+            for j in 0..n {
+                // SAFETY: j < n.
+                unsafe { dst.add(j).write_unaligned(flush(e[j]) | flush(o[j]) << 16) };
+            }
+        }
+    };
+}

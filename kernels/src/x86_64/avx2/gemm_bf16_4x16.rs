@@ -1,0 +1,9 @@
+//! AVX2 BF16 GEMM tile kernel, 4 rows × 16 columns: bf16 widened to f32, two
+//! flushed FMAs per pair (bit-identical to `vdpbf16ps`).
+
+gemm_bf16_tile_kernel! {
+    /// BF16 GEMM microkernel, 4×16 tile, AVX2 + FMA.
+    #[target_feature(enable = "avx2,fma")]
+    fn gemm_bf16_4x16_avx2;
+    mr = 4; nv = 2; width = 8; ops = super::gemm_bf16_ops;
+}

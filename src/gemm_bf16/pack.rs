@@ -1,0 +1,196 @@
+//! Packing A and B into pair-interleaved bf16 panels (the layout of the
+//! BF16 tile kernels, `lowp_kernels` `gemm_bf16_macros` docs): A panels
+//! `[q][MR][2]`, B panels `[q][NR][2]`, element `2q + t` of a row (A) or
+//! column (B) at `[q][lane][t]`. Subnormal inputs are flushed to zero here
+//! (what `vdpbf16ps` does on reading them), so every level's kernel sees the
+//! same operands; f32 inputs are rounded to bf16 on the way.
+
+use super::kernels::PackPairsFn;
+use crate::gemm::{PackA, PackB};
+use crate::mat::MatRef;
+use half::bf16;
+use lowp_kernels::scalar::convert_f32_to_bf16::f32_to_bf16_rne;
+use std::ops::Range;
+
+/// An element the packers take: bf16 as is, f32 rounded to nearest even.
+pub(crate) trait Element: Copy + Sync {
+    /// The bf16 the kernels see (subnormals flushed to a zero of their sign).
+    fn packed(self) -> bf16;
+
+    /// Packs `pairs` (`2·even.len()` elements) from two rows of equal
+    /// length, with the level's pair packer where the element has one.
+    fn pack_pairs(pairs: &mut [bf16], even: &[Self], odd: &[Self], _kernel: Option<PackPairsFn>) {
+        for ((pair, &e), &o) in pairs.chunks_exact_mut(2).zip(even).zip(odd) {
+            pair[0] = e.packed();
+            pair[1] = o.packed();
+        }
+    }
+}
+
+impl Element for bf16 {
+    #[inline]
+    fn packed(self) -> bf16 {
+        let u = self.to_bits();
+        bf16::from_bits(if u & 0x7f80 == 0 { u & 0x8000 } else { u })
+    }
+
+    fn pack_pairs(pairs: &mut [bf16], even: &[bf16], odd: &[bf16], kernel: Option<PackPairsFn>) {
+        let n = even.len();
+        match kernel {
+            Some(f) if odd.len() == n && pairs.len() == 2 * n => {
+                // SAFETY: both rows hold n elements and `pairs` 2n (checked),
+                // written as n u32 (unaligned stores); bf16 is a transparent
+                // u16; the kernel belongs to an ISA the CPU has.
+                unsafe {
+                    f(
+                        even.as_ptr().cast(),
+                        odd.as_ptr().cast(),
+                        n,
+                        pairs.as_mut_ptr().cast(),
+                    )
+                }
+            }
+            _ => {
+                for ((pair, &e), &o) in pairs.chunks_exact_mut(2).zip(even).zip(odd) {
+                    pair[0] = e.packed();
+                    pair[1] = o.packed();
+                }
+            }
+        }
+    }
+}
+
+impl Element for f32 {
+    #[inline]
+    fn packed(self) -> bf16 {
+        bf16::from_bits(f32_to_bf16_rne(self))
+    }
+}
+
+/// One panel: lane `l < valid` reads element (lane `l0 + l`, depth `d`) at
+/// `data[(l0 + l)·s_lane + d·s_depth]` for `d ∈ ks`; `dst` is `[q][width][2]`
+/// with depth past `ks` and lanes past `valid` zero.
+#[allow(clippy::too_many_arguments)]
+fn pack_panel<T: Element>(
+    dst: &mut [bf16],
+    data: &[T],
+    width: usize,
+    valid: usize,
+    l0: usize,
+    s_lane: usize,
+    s_depth: usize,
+    ks: &Range<usize>,
+) {
+    let zero = bf16::from_bits(0);
+    let kc = ks.len();
+    if s_lane == 1 {
+        // Each depth is `valid` contiguous lanes (row-major B): two rows
+        // zipped into pairs.
+        for (q, group) in dst.chunks_exact_mut(2 * width).enumerate() {
+            let d0 = ks.start + 2 * q;
+            let even = &data[d0 * s_depth + l0..][..valid];
+            let odd = (2 * q + 1 < kc).then(|| &data[(d0 + 1) * s_depth + l0..][..valid]);
+            pack_pairs(group, even, odd, None);
+        }
+        return;
+    }
+    if s_depth == 1 {
+        // Each lane is `kc` contiguous elements (row-major A): its pairs
+        // dealt out one group apart.
+        for l in 0..width {
+            let line = if l < valid {
+                &data[(l0 + l) * s_lane + ks.start..][..kc]
+            } else {
+                &[]
+            };
+            for (q, group) in dst.chunks_exact_mut(2 * width).enumerate() {
+                let pair = &mut group[2 * l..2 * l + 2];
+                pair[0] = line.get(2 * q).map_or(zero, |x| x.packed());
+                pair[1] = line.get(2 * q + 1).map_or(zero, |x| x.packed());
+            }
+        }
+        return;
+    }
+    for (q, group) in dst.chunks_exact_mut(2 * width).enumerate() {
+        let (d0, more) = (ks.start + 2 * q, 2 * q + 1 < kc);
+        for (l, pair) in group.chunks_exact_mut(2).enumerate() {
+            if l >= valid {
+                pair.fill(zero);
+                continue;
+            }
+            let base = (l0 + l) * s_lane + d0 * s_depth;
+            pair[0] = data[base].packed();
+            pair[1] = if more { data[base + s_depth].packed() } else { zero };
+        }
+    }
+}
+
+/// Packs A blocks (bf16 or f32 elements) into `[q][MR][2]` panels.
+pub(crate) struct PackABf16<'a, T>(pub(crate) MatRef<'a, T>);
+
+impl<T: Element> PackA<bf16> for PackABf16<'_, T> {
+    fn pack_a(&self, dst: &mut [bf16], mr: usize, rows: Range<usize>, ks: Range<usize>) {
+        let a = &self.0;
+        let (data, rs, cs) = (a.as_slice(), a.row_stride(), a.col_stride());
+        let kcp = ks.len().next_multiple_of(2);
+        for (panel, dst) in dst.chunks_exact_mut(mr * kcp).enumerate() {
+            let i0 = rows.start + panel * mr;
+            pack_panel(dst, data, mr, mr.min(rows.end - i0), i0, rs, cs, &ks);
+        }
+    }
+}
+
+/// Packs B blocks (bf16 or f32 elements) into `[q][NR][2]` panels, with
+/// the level's pair packer for row-major bf16.
+pub(crate) struct PackBBf16<'a, T>(pub(crate) MatRef<'a, T>, pub(crate) PackPairsFn);
+
+impl<T: Element> PackB<bf16> for PackBBf16<'_, T> {
+    fn pack_b(&self, dst: &mut [bf16], nr: usize, ks: Range<usize>, cols: Range<usize>) {
+        let b = &self.0;
+        let (data, rs, cs) = (b.as_slice(), b.row_stride(), b.col_stride());
+        let kcp = ks.len().next_multiple_of(2);
+        if cs == 1 {
+            // Row-major B: each pair of rows is read once, sequentially,
+            // its NR-column pieces dealt out to the panels (walking one
+            // panel down all of K instead strides a page per row).
+            for (q, d0) in ks.clone().step_by(2).enumerate() {
+                let width = cols.len();
+                let even = &data[d0 * rs + cols.start..][..width];
+                let odd = (d0 + 1 < ks.end).then(|| &data[(d0 + 1) * rs + cols.start..][..width]);
+                for (panel, dst) in dst.chunks_exact_mut(nr * kcp).enumerate() {
+                    let j0 = panel * nr;
+                    let valid = nr.min(width - j0);
+                    let group = &mut dst[q * 2 * nr..(q + 1) * 2 * nr];
+                    pack_pairs(
+                        group,
+                        &even[j0..j0 + valid],
+                        odd.map(|o| &o[j0..j0 + valid]),
+                        Some(self.1),
+                    );
+                }
+            }
+            return;
+        }
+        for (panel, dst) in dst.chunks_exact_mut(nr * kcp).enumerate() {
+            let j0 = cols.start + panel * nr;
+            pack_panel(dst, data, nr, nr.min(cols.end - j0), j0, cs, rs, &ks);
+        }
+    }
+}
+
+/// One `[NR][2]` group from the lanes' even and odd depth (`None`: past K,
+/// zeros), lanes past `even.len()` zero.
+fn pack_pairs<T: Element>(group: &mut [bf16], even: &[T], odd: Option<&[T]>, kernel: Option<PackPairsFn>) {
+    let zero = bf16::from_bits(0);
+    let (pairs, pad) = group.split_at_mut(2 * even.len());
+    match odd {
+        Some(odd) => T::pack_pairs(pairs, even, odd, kernel),
+        None => {
+            for (pair, &e) in pairs.chunks_exact_mut(2).zip(even) {
+                pair[0] = e.packed();
+                pair[1] = zero;
+            }
+        }
+    }
+    pad.fill(zero);
+}

@@ -1,0 +1,287 @@
+//! The BF16 GEMM on every available ISA level and thread count against the
+//! oracle (`lowp_reference::gemm_bf16`), bit for bit: the kernels follow
+//! `vdpbf16ps` exactly, so the only freedom left is a NaN's payload (every
+//! NaN compares equal here). The AVX512-BF16 kernel runs on the AVX-512
+//! levels when the CPU has it; the widening fallbacks it displaces are
+//! checked by the crate's unit tests (`gemm_bf16::tests`).
+
+use half::bf16;
+use lowp::{
+    convert_bf16_to_f32, convert_f32_to_bf16, gemm_bf16, gemm_bf16_f32, gemm_bf16_packed, Context, Error,
+    Isa, MatMut, MatRef, PackedB,
+};
+use lowp_reference as reference;
+use proptest::prelude::*;
+
+/// Every available level, with 1 and 3 threads.
+fn contexts() -> Vec<(Isa, usize, Context)> {
+    let mut v = Vec::new();
+    for isa in Isa::available() {
+        for t in [1, 3] {
+            v.push((
+                isa,
+                t,
+                Context::builder().max_isa(isa).threads(t).build().unwrap(),
+            ));
+        }
+    }
+    v
+}
+
+/// Row stride and column stride of an `r × c` operand: `(row-major?, pad)`.
+fn strides((row_major, pad): (bool, usize), r: usize, c: usize) -> (usize, usize) {
+    if row_major {
+        (c.max(1) + pad, 1)
+    } else {
+        (1, r.max(1) + pad)
+    }
+}
+
+fn len(l: (bool, usize), r: usize, c: usize) -> usize {
+    let (rs, cs) = strides(l, r, c);
+    if r == 0 || c == 0 {
+        0
+    } else {
+        (r - 1) * rs + (c - 1) * cs + 1
+    }
+}
+
+/// A bf16 of any class: mostly ordinary values, with subnormals, zeros of
+/// both signs, ±Inf, NaN and huge values that cancel.
+fn value() -> impl Strategy<Value = bf16> {
+    prop_oneof![
+        4 => (-1000i32..1000).prop_map(|x| bf16::from_f32(x as f32 / 64.0)),
+        // Full significands, exponents 2^-9..2^9: sums that round.
+        10 => (any::<u16>(), 118u16..137).prop_map(|(x, e)| bf16::from_bits((x & 0x807f) | e << 7)),
+        2 => any::<u16>().prop_map(bf16::from_bits),
+        1 => (any::<u16>()).prop_map(|x| bf16::from_bits(x & 0x807f)),
+        1 => prop::sample::select(vec![bf16::NAN, bf16::INFINITY, bf16::NEG_INFINITY, bf16::NEG_ZERO, bf16::MAX]),
+        1 => (any::<u16>(), 165u16..175).prop_map(|(x, e)| bf16::from_bits((x & 0x807f) | e << 7)),
+    ]
+}
+
+fn dim() -> impl Strategy<Value = usize> {
+    prop_oneof![
+        Just(0usize),
+        1usize..6,
+        prop::sample::select(vec![13, 14, 15, 17, 31, 32, 33, 47, 61, 97])
+    ]
+}
+
+fn layout() -> impl Strategy<Value = (bool, usize)> {
+    (any::<bool>(), prop_oneof![3 => Just(0usize), 1 => 1usize..4])
+}
+
+#[derive(Debug, Clone)]
+struct Problem {
+    m: usize,
+    k: usize,
+    n: usize,
+    la: (bool, usize),
+    lb: (bool, usize),
+    lc: (bool, usize),
+    a: Vec<bf16>,
+    b: Vec<bf16>,
+    c: Vec<f32>,
+    alpha: f32,
+    beta: f32,
+}
+
+fn problems() -> impl Strategy<Value = Problem> {
+    (dim(), dim(), dim(), layout(), layout(), layout()).prop_flat_map(|(m, k, n, la, lb, lc)| {
+        (
+            prop::collection::vec(value(), len(la, m, k)),
+            prop::collection::vec(value(), len(lb, k, n)),
+            prop::collection::vec(value().prop_map(|x| x.to_f32()), len(lc, m, n)),
+            prop::sample::select(vec![1.0f32, 0.0, -0.5, 3.25, f32::NAN]),
+            prop::sample::select(vec![0.0f32, 1.0, -2.0, 0.125]),
+        )
+            .prop_map(move |(a, b, c, alpha, beta)| Problem {
+                m,
+                k,
+                n,
+                la,
+                lb,
+                lc,
+                a,
+                b,
+                c,
+                alpha,
+                beta,
+            })
+    })
+}
+
+/// Bits, every NaN the same.
+fn bits(x: &[f32]) -> Vec<u32> {
+    x.iter()
+        .map(|v| if v.is_nan() { 0x7fc0_0000 } else { v.to_bits() })
+        .collect()
+}
+
+impl Problem {
+    fn a(&self) -> MatRef<'_, bf16> {
+        let (rs, cs) = strides(self.la, self.m, self.k);
+        MatRef::new(&self.a, self.m, self.k, rs, cs).unwrap()
+    }
+    fn b(&self) -> MatRef<'_, bf16> {
+        let (rs, cs) = strides(self.lb, self.k, self.n);
+        MatRef::new(&self.b, self.k, self.n, rs, cs).unwrap()
+    }
+    fn c<'a>(&self, c: &'a mut [f32]) -> MatMut<'a, f32> {
+        let (rs, cs) = strides(self.lc, self.m, self.n);
+        MatMut::new(c, self.m, self.n, rs, cs).unwrap()
+    }
+    fn want(&self) -> Vec<f32> {
+        let mut c = self.c.clone();
+        reference::gemm_bf16::gemm_bf16(self.alpha, self.a(), self.b(), self.beta, self.c(&mut c)).unwrap();
+        c
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+
+    #[test]
+    fn gemm_bf16_matches_the_oracle_bit_for_bit_on_every_isa(p in problems()) {
+        let want = bits(&p.want());
+        for (isa, t, ctx) in contexts() {
+            let mut got = p.c.clone();
+            gemm_bf16(&ctx, p.alpha, p.a(), p.b(), p.beta, p.c(&mut got)).unwrap();
+            prop_assert_eq!(&bits(&got), &want, "{}/{}t", isa, t);
+        }
+    }
+
+    #[test]
+    fn gemm_bf16_packed_matches_the_oracle_bit_for_bit_on_every_isa(p in problems()) {
+        let want = bits(&p.want());
+        for (isa, t, ctx) in contexts() {
+            let packed = PackedB::<bf16>::new(&ctx, p.b()).unwrap();
+            let mut got = p.c.clone();
+            gemm_bf16_packed(&ctx, p.alpha, p.a(), &packed, p.beta, p.c(&mut got)).unwrap();
+            prop_assert_eq!(&bits(&got), &want, "{}/{}t packed", isa, t);
+        }
+    }
+
+    #[test]
+    fn gemm_bf16_f32_is_converting_first(p in problems(), noise in any::<u16>()) {
+        // f32 operands with low bits set, so the rounding matters.
+        let widen = |x: &bf16| f32::from_bits(x.to_f32().to_bits() ^ u32::from(noise));
+        let a32: Vec<f32> = p.a.iter().map(widen).collect();
+        let b32: Vec<f32> = p.b.iter().map(widen).collect();
+        let round = |v: &[f32]| v.iter().map(|&x| reference::gemm_bf16::f32_to_bf16(x)).collect::<Vec<_>>();
+        let q = Problem { a: round(&a32), b: round(&b32), ..p.clone() };
+        let want = bits(&q.want());
+        let (ra, ca) = strides(p.la, p.m, p.k);
+        let (rb, cb) = strides(p.lb, p.k, p.n);
+        for (isa, t, ctx) in contexts() {
+            let packed = PackedB::from_f32(&ctx, MatRef::new(&b32, p.k, p.n, rb, cb).unwrap()).unwrap();
+            let mut got = p.c.clone();
+            let a = MatRef::new(&a32, p.m, p.k, ra, ca).unwrap();
+            gemm_bf16_f32(&ctx, p.alpha, a, &packed, p.beta, p.c(&mut got)).unwrap();
+            prop_assert_eq!(&bits(&got), &want, "{}/{}t f32", isa, t);
+        }
+    }
+
+    #[test]
+    fn conversions_match_the_oracle_on_every_isa(x in prop::collection::vec(any::<u32>().prop_map(f32::from_bits), 0..100)) {
+        for (isa, _, ctx) in contexts() {
+            let mut h = vec![bf16::ZERO; x.len()];
+            convert_f32_to_bf16(&ctx, &x, &mut h).unwrap();
+            for (&g, &v) in h.iter().zip(&x) {
+                let w = reference::gemm_bf16::f32_to_bf16(v);
+                prop_assert!(g.to_bits() == w.to_bits() || (g.is_nan() && w.is_nan()), "{}: {:e}", isa, v);
+            }
+            let mut back = vec![0f32; x.len()];
+            convert_bf16_to_f32(&ctx, &h, &mut back).unwrap();
+            for (&g, &f) in h.iter().zip(&back) {
+                prop_assert_eq!(f.to_bits(), g.to_f32().to_bits());
+            }
+        }
+    }
+}
+
+/// Deep K (several of the caches' K blocks, which the kernels must not
+/// split) and shapes past one A block, on every level and thread count.
+#[test]
+fn deep_k_and_large_shapes_match_the_oracle() {
+    for &(m, k, n) in &[(200, 2001, 70), (33, 4096, 65)] {
+        let gen = |len: usize, s: u32| -> Vec<bf16> {
+            (0..len as u32)
+                .map(|i| bf16::from_f32(((i.wrapping_mul(2654435761) ^ s) % 2001) as f32 / 97.0 - 10.0))
+                .collect()
+        };
+        let (a, b) = (gen(m * k, 1), gen(k * n, 2));
+        let a = MatRef::row_major(&a, m, k).unwrap();
+        let b = MatRef::row_major(&b, k, n).unwrap();
+        let mut want = vec![1.0f32; m * n];
+        reference::gemm_bf16::gemm_bf16(0.5, a, b, 2.0, MatMut::row_major(&mut want, m, n).unwrap()).unwrap();
+        for (isa, t, ctx) in contexts() {
+            let mut got = vec![1.0f32; m * n];
+            gemm_bf16(&ctx, 0.5, a, b, 2.0, MatMut::row_major(&mut got, m, n).unwrap()).unwrap();
+            assert_eq!(bits(&got), bits(&want), "{isa}/{t}t {m}x{k}x{n}");
+        }
+    }
+}
+
+#[test]
+fn errors_name_the_argument() {
+    let ctx = Context::builder().threads(1).build().unwrap();
+    let (a, b) = ([bf16::ONE; 6], [bf16::ONE; 6]);
+    let mut c = [0.0f32; 4];
+    let a23 = MatRef::row_major(&a, 2, 3).unwrap();
+    let b23 = MatRef::row_major(&b, 2, 3).unwrap();
+    let err = gemm_bf16(&ctx, 1.0, a23, b23, 0.0, MatMut::row_major(&mut c, 2, 2).unwrap()).unwrap_err();
+    assert!(
+        matches!(err, Error::ShapeMismatch { .. }) && err.to_string().contains("b is 2x3"),
+        "{err}"
+    );
+    let mut short = [bf16::ZERO; 2];
+    let err = convert_f32_to_bf16(&ctx, &[1.0; 3], &mut short).unwrap_err();
+    assert!(err.to_string().contains("dst"), "{err}");
+    // A B packed on another level is refused, naming b.
+    let levels = Isa::available();
+    if let [first, .., last] = levels[..] {
+        let other = Context::builder().max_isa(first).threads(1).build().unwrap();
+        let here = Context::builder().max_isa(last).threads(1).build().unwrap();
+        let packed = PackedB::<bf16>::new(&other, MatRef::row_major(&b, 3, 2).unwrap()).unwrap();
+        let err = gemm_bf16_packed(
+            &here,
+            1.0,
+            a23,
+            &packed,
+            0.0,
+            MatMut::row_major(&mut c, 2, 2).unwrap(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::LayoutMismatch { arg: "b", .. }), "{err}");
+    }
+}
+
+/// Operands near 2^-67: products and sums straddle the least normal f32, so
+/// the flushing of subnormal sums decides the bits, on every level.
+#[test]
+fn subnormal_sums_flush_on_every_isa() {
+    let (m, k, n) = (20, 41, 35);
+    let gen = |len: usize, s: u32| -> Vec<bf16> {
+        (0..len as u32)
+            .map(|i| {
+                let h = i.wrapping_mul(2654435761) ^ s;
+                bf16::from_bits((h as u16 & 0x807f) | (54 + (h >> 16) as u16 % 13) << 7)
+            })
+            .collect()
+    };
+    let (a, b) = (gen(m * k, 3), gen(k * n, 4));
+    let (a, b) = (
+        MatRef::row_major(&a, m, k).unwrap(),
+        MatRef::row_major(&b, k, n).unwrap(),
+    );
+    let mut want = vec![0.0f32; m * n];
+    reference::gemm_bf16::gemm_bf16(1.0, a, b, 0.0, MatMut::row_major(&mut want, m, n).unwrap()).unwrap();
+    assert!(want.contains(&0.0) && want.iter().any(|x| *x != 0.0));
+    for (isa, t, ctx) in contexts() {
+        let mut got = vec![0.0f32; m * n];
+        gemm_bf16(&ctx, 1.0, a, b, 0.0, MatMut::row_major(&mut got, m, n).unwrap()).unwrap();
+        assert_eq!(bits(&got), bits(&want), "{isa}/{t}t");
+    }
+}
