@@ -33,6 +33,7 @@ struct Inner {
     affinity: Affinity,
     numa: NumaHint,
     worker_cpus: Option<Vec<usize>>,
+    verbose: bool,
 }
 
 /// The handle every lowp call takes: ISA level, kernel table, threads, caches.
@@ -61,6 +62,7 @@ pub struct ContextBuilder {
     affinity: Option<Affinity>,
     numa: Option<NumaHint>,
     topology: Option<Topology>,
+    verbose: bool,
 }
 
 impl ContextBuilder {
@@ -95,6 +97,13 @@ impl ContextBuilder {
     /// from the topology, over the workers' CPUs.
     pub fn cache_sizes(mut self, caches: CacheSizes) -> Self {
         self.caches = Some(caches);
+        self
+    }
+
+    /// Logs every call made with this context, one line each, as
+    /// `LOWP_VERBOSE=1` does for every context (see [`crate::verbose`]).
+    pub fn verbose(mut self, on: bool) -> Self {
+        self.verbose = on;
         self
     }
 
@@ -206,6 +215,7 @@ impl ContextBuilder {
                 affinity,
                 numa,
                 worker_cpus,
+                verbose: self.verbose,
             }),
         })
     }
@@ -286,6 +296,11 @@ impl Context {
     /// How the ISA level was chosen.
     pub fn isa_choice(&self) -> &IsaChoice {
         &self.inner.isa_choice
+    }
+
+    /// Whether this context logs every call ([`ContextBuilder::verbose`]).
+    pub fn verbose(&self) -> bool {
+        self.inner.verbose
     }
 
     /// The kernel table.

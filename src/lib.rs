@@ -38,6 +38,7 @@ mod mat;
 mod sgemm;
 pub mod threading;
 pub mod topology;
+pub mod verbose;
 
 pub use buffer::{AlignedBuffer, Zeroed};
 pub use build_info::{build_info, BuildInfo};

@@ -702,10 +702,12 @@ pub fn sgemm(
 ) -> Result<()> {
     check_shapes(&a, b.rows(), b.cols(), &c)?;
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    let mut log = crate::verbose::Call::start(ctx, "sgemm", m, k, n);
     if m == 0 || n == 0 {
         return Ok(());
     }
     if k == 0 || alpha == 0.0 {
+        log.path("scale_c", "none");
         scale(beta, &mut c);
         return Ok(());
     }
@@ -719,23 +721,31 @@ pub fn sgemm(
     let kern = &ctx.kernels().sgemm;
     if let (Some(scan), true) = (&ctx.kernels().dot.scan_f32_ip, a.rows() <= GEMV_M) {
         if b.row_stride() == 1 && b.col_stride() != 1 && b.cols() > 1 {
+            log.path("gemv", scan.name);
             gemv(ctx, Gemv::Dots(scan.f), alpha, a, b, beta, &mut c);
             return Ok(());
         }
     }
     if let (true, Some(sw), true) = (b.is_row_contiguous(), kern.sweep, a.rows() <= GEMV_M) {
+        log.path("gemv", sw.name);
         gemv(ctx, Gemv::Sweep(sw), alpha, a, b, beta, &mut c);
         return Ok(());
     }
     if let (true, Some(bs)) = (b.is_row_contiguous(), kern.small_m(a.rows())) {
+        log.path("small_m", bs.name);
         gemm_small_m(ctx, kern, bs, alpha, a, b, beta, &mut c);
         return Ok(());
     }
     let share = kern.row_major_b_l2_share;
     if b.is_row_contiguous() && (a.rows() <= SMALL_M || fits_in(ctx, a.rows(), k, b.cols(), share)) {
+        log.path(
+            if a.rows() <= GEMV_M { "gemv" } else { "unpacked" },
+            kern.rows_name,
+        );
         gemm_unpacked(ctx, kern, alpha, a, UnpackedB::RowMajor(b), beta, &mut c);
         return Ok(());
     }
+    log.path("tiles", kern.name);
     let sink = SinkF32::new(&mut c, beta);
     let pa = PackAF32::new(a, kern);
     let pb = PackBF32(b);
@@ -773,19 +783,23 @@ pub fn sgemm_packed(
     b.check_layout(kern.isa, kern.name, kern.nr, 1)?;
     check_shapes(&a, b.rows(), b.cols(), &c)?;
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
+    let mut log = crate::verbose::Call::start(ctx, "sgemm_packed", m, k, n);
     if m == 0 || n == 0 {
         return Ok(());
     }
     if k == 0 || alpha == 0.0 {
+        log.path("scale_c", "none");
         scale(beta, &mut c);
         return Ok(());
     }
     // Small M, or operands already in cache: no A packing (as `sgemm` does
     // for a row-major B); the packed B is read in its own K blocks.
     if m <= SMALL_M || fits_in_cache(ctx, m, k, n) {
+        log.path("unpacked", kern.rows_name);
         gemm_unpacked(ctx, kern, alpha, a, UnpackedB::Packed(b), beta, &mut c);
         return Ok(());
     }
+    log.path("tiles", kern.name);
     let sink = SinkF32::new(&mut c, beta);
     let pa = PackAF32::new(a, kern);
     gemm::gemm(

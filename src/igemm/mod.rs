@@ -214,6 +214,14 @@ pub fn igemm<A: Int8>(
     }
     check_zero_point::<A>("a_zero_point", a_zero_point)?;
     check_out_shape(&out, a.rows(), b.n)?;
+    let mut log = crate::verbose::Call::start(
+        ctx,
+        if A::SIGNED { "igemm_s8" } else { "igemm_u8" },
+        a.rows(),
+        b.k,
+        b.n,
+    );
+    log.igemm(ctx, a.rows(), b);
     if a.rows() == 0 || b.n == 0 {
         // Nothing to compute, and no per-row state: M may be huge when K = 0.
         return check_pipeline(&out, b.n);
