@@ -116,8 +116,7 @@ impl Isa {
     pub fn best_up_to(cap: Isa) -> Isa {
         Isa::available()
             .into_iter()
-            .filter(|i| *i <= cap)
-            .last()
+            .rfind(|i| *i <= cap)
             .unwrap_or(Isa::Scalar)
     }
 
