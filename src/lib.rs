@@ -23,6 +23,8 @@ struct ReadmeDoctest;
 pub mod conv;
 pub mod dot;
 pub mod igemm;
+#[cfg(feature = "ndarray")]
+pub mod ndarray;
 pub mod peak;
 pub mod raw;
 pub mod reference;
