@@ -137,6 +137,10 @@ fn no_subcommand_prints_the_text_report() {
     for op in ["sgemm", "igemm_u8s8s32", "dot_s8", "scan_s8_ip"] {
         assert!(text.contains(&format!("  {op} ")), "no {op} in:\n{text}");
     }
+    // It ends pointing at the README's usage section.
+    let tail: Vec<&str> = text.trim_end().lines().rev().take(2).collect();
+    assert!(tail[1].contains("Use lowp from your crate"), "{tail:?}");
+    assert!(tail[0].contains("LOWP_VERBOSE=1"), "{tail:?}");
     if text.contains("avx512vnni  1") {
         assert!(text.contains("% of peak_vpdpbusd_zmm"), "{text}");
     }
