@@ -2,7 +2,8 @@
 //! ([`lowp::dot::scan_top_k`]): `scan_s8_ip` and `scan_f32_ip`, 1,000,000
 //! vectors of 128 (`--shapes`: N is the vector count, K the dim). Memory
 //! bound: the JSON lines carry `n_vectors`, `dim` and `gbytes_per_s`
-//! (database bytes read per second), compared with `peak_read_bw`.
+//! (database bytes read per second), compared with `peak_read_bw`, or with
+//! `peak_read_bw_l3` when the database fits in half the L3.
 //!
 //! Many queries ([`lowp::dot::scan_many_top_k`], a GEMM per database chunk
 //! then top-10 per query): `scan_many_s8_ip` (the database read in place)
@@ -12,7 +13,7 @@
 //! level's u8×s8 peak.
 
 use super::data::{f32s, s8s, scan_shape, scan_shapes};
-use crate::bench::case::{peak_read_bw, peak_u8s8, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
+use crate::bench::case::{peak_u8s8, read_bw_peak_for, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
 use lowp::dot::{scan_many_top_k, scan_top_k, Metric, PackedDatabase, ScanElem};
 use lowp::peak::Work;
 use lowp::MatRef;
@@ -122,7 +123,7 @@ fn case<T: ScanElem + Send + Sync + 'static>(op: &str, shape: Shape, gen: fn(usi
         isas: IsaSel::Each,
         memory_bound: true,
         is_peak: false,
-        peak_for: peak_read_bw,
+        peak_for: read_bw_peak_for(rows * dim * std::mem::size_of::<T>()),
         setup: Box::new(move |ctx| {
             let (data, query) = db.get_or_init(|| (Arc::new(gen(rows * dim, 9)), Arc::new(gen(dim, 10))));
             let (data, query) = (data.clone(), query.clone());
