@@ -269,7 +269,10 @@ impl Probe {
 
     /// Whether it is a memory-bandwidth probe (its result is in GB/s).
     pub fn is_memory(&self) -> bool {
-        matches!(self.kind, ProbeKind::ReadBw | ProbeKind::ReadBwL3 | ProbeKind::Triad)
+        matches!(
+            self.kind,
+            ProbeKind::ReadBw | ProbeKind::ReadBwL3 | ProbeKind::Triad
+        )
     }
 
     /// Whether this CPU has the probe's ISA level and every extra feature.

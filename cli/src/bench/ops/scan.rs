@@ -16,7 +16,7 @@ use super::data::{f32s, s8s, scan_shape, scan_shapes};
 use crate::bench::case::{peak_u8s8, read_bw_peak_for, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
 use lowp::dot::{scan_many_top_k, scan_top_k, Metric, PackedDatabase, ScanElem};
 use lowp::peak::Work;
-use lowp::MatRef;
+use lowp::{AlignedBuffer, MatRef, Zeroed};
 use std::sync::{Arc, OnceLock};
 
 /// The registry entry.
@@ -111,10 +111,16 @@ fn many_case(op: &str, shape: Shape, packed: bool) -> Case {
     }
 }
 
-fn case<T: ScanElem + Send + Sync + 'static>(op: &str, shape: Shape, gen: fn(usize, u64) -> Vec<T>) -> Case {
+fn case<T: ScanElem + Zeroed + Send + Sync + 'static>(
+    op: &str,
+    shape: Shape,
+    gen: fn(usize, u64) -> Vec<T>,
+) -> Case {
     let (rows, dim) = (shape.n, shape.k);
-    // The database is made once and shared by every context.
-    let db: Shared<T> = Arc::new(OnceLock::new());
+    // The database is made once and shared by every context, in an
+    // AlignedBuffer: on transparent huge pages whatever ran before (a
+    // plain Vec of 128 MB late in a long suite may get 4 KiB pages).
+    let db: Arc<OnceLock<(Arc<AlignedBuffer<T>>, Arc<Vec<T>>)>> = Arc::new(OnceLock::new());
     Case {
         op: op.to_string(),
         impl_name: "lowp",
@@ -125,7 +131,12 @@ fn case<T: ScanElem + Send + Sync + 'static>(op: &str, shape: Shape, gen: fn(usi
         is_peak: false,
         peak_for: read_bw_peak_for(rows * dim * std::mem::size_of::<T>()),
         setup: Box::new(move |ctx| {
-            let (data, query) = db.get_or_init(|| (Arc::new(gen(rows * dim, 9)), Arc::new(gen(dim, 10))));
+            let (data, query) = db.get_or_init(|| {
+                (
+                    Arc::new(AlignedBuffer::from_slice(&gen(rows * dim, 9))),
+                    Arc::new(gen(dim, 10)),
+                )
+            });
             let (data, query) = (data.clone(), query.clone());
             let ctx = ctx.clone();
             let call = move || {
