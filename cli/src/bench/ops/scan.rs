@@ -30,6 +30,9 @@ pub const ENTRY: OpEntry = OpEntry {
 
 const TOP_K: usize = 10;
 
+/// A scan's database (huge-page backed) and query, made once per case.
+type SharedDb<T> = Arc<OnceLock<(Arc<AlignedBuffer<T>>, Arc<Vec<T>>)>>;
+
 /// The database and the query, made once per case.
 type Shared<T> = Arc<OnceLock<(Arc<Vec<T>>, Arc<Vec<T>>)>>;
 
@@ -120,7 +123,7 @@ fn case<T: ScanElem + Zeroed + Send + Sync + 'static>(
     // The database is made once and shared by every context, in an
     // AlignedBuffer: on transparent huge pages whatever ran before (a
     // plain Vec of 128 MB late in a long suite may get 4 KiB pages).
-    let db: Arc<OnceLock<(Arc<AlignedBuffer<T>>, Arc<Vec<T>>)>> = Arc::new(OnceLock::new());
+    let db: SharedDb<T> = Arc::new(OnceLock::new());
     Case {
         op: op.to_string(),
         impl_name: "lowp",
