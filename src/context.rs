@@ -33,6 +33,7 @@ struct Inner {
     affinity: Affinity,
     numa: NumaHint,
     worker_cpus: Option<Vec<usize>>,
+    verbose: bool,
 }
 
 /// The handle every lowp call takes: ISA level, kernel table, threads, caches.
@@ -61,11 +62,14 @@ pub struct ContextBuilder {
     affinity: Option<Affinity>,
     numa: Option<NumaHint>,
     topology: Option<Topology>,
+    verbose: bool,
 }
 
 impl ContextBuilder {
-    /// Caps the ISA level (like `ONEDNN_MAX_CPU_ISA`). A level this CPU cannot
-    /// run makes [`ContextBuilder::build`] fail. Overrides `LOWP_MAX_ISA`.
+    /// Caps the ISA level (like `ONEDNN_MAX_CPU_ISA`): the context runs the
+    /// best level this CPU has that is not above `isa` (see
+    /// [`Isa::best_up_to`]; `avx2vnni` on an AVX-512 CPU without AVX-VNNI
+    /// gives `avx2`). Overrides `LOWP_MAX_ISA`.
     pub fn max_isa(mut self, isa: Isa) -> Self {
         self.max_isa = Some(isa);
         self
@@ -93,6 +97,13 @@ impl ContextBuilder {
     /// from the topology, over the workers' CPUs.
     pub fn cache_sizes(mut self, caches: CacheSizes) -> Self {
         self.caches = Some(caches);
+        self
+    }
+
+    /// Logs every call made with this context, one line each, as
+    /// `LOWP_VERBOSE=1` does for every context (see [`crate::verbose`]).
+    pub fn verbose(mut self, on: bool) -> Self {
+        self.verbose = on;
         self
     }
 
@@ -132,9 +143,9 @@ impl ContextBuilder {
     /// cannot be built or pinned.
     pub fn build(self) -> Result<Context> {
         let (isa, isa_choice) = match (self.max_isa, self.ignore_env) {
-            (Some(cap), _) => (Isa::best_up_to(cap)?, IsaChoice::Builder),
+            (Some(cap), _) => (Isa::best_up_to(cap), IsaChoice::Builder),
             (None, false) => match env_max_isa()? {
-                Some((cap, raw)) => (Isa::best_up_to(cap).map_err(prefix_env)?, IsaChoice::Env(raw)),
+                Some((cap, raw)) => (Isa::best_up_to(cap), IsaChoice::Env(raw)),
                 None => (Isa::best(), IsaChoice::Best),
             },
             (None, true) => (Isa::best(), IsaChoice::Best),
@@ -204,6 +215,7 @@ impl ContextBuilder {
                 affinity,
                 numa,
                 worker_cpus,
+                verbose: self.verbose,
             }),
         })
     }
@@ -250,15 +262,6 @@ impl ContextBuilder {
     }
 }
 
-fn prefix_env(e: Error) -> Error {
-    match e {
-        Error::UnsupportedIsa { msg } => Error::UnsupportedIsa {
-            msg: format!("LOWP_MAX_ISA: {msg}"),
-        },
-        e => e,
-    }
-}
-
 /// The machine's topology; where sysfs cannot be read, a flat one over the
 /// affinity mask (or `available_parallelism` CPUs).
 fn detect_topology() -> Topology {
@@ -280,7 +283,7 @@ impl Context {
     }
 
     /// The context the environment describes. `Err` (naming the variable)
-    /// for an unknown or unavailable `LOWP_MAX_ISA` or a bad `LOWP_NUM_THREADS`.
+    /// for an unknown `LOWP_MAX_ISA` name or a bad `LOWP_NUM_THREADS`.
     pub fn from_env() -> Result<Context> {
         Context::builder().build()
     }
@@ -293,6 +296,11 @@ impl Context {
     /// How the ISA level was chosen.
     pub fn isa_choice(&self) -> &IsaChoice {
         &self.inner.isa_choice
+    }
+
+    /// Whether this context logs every call ([`ContextBuilder::verbose`]).
+    pub fn verbose(&self) -> bool {
+        self.inner.verbose
     }
 
     /// The kernel table.
@@ -374,10 +382,12 @@ impl Context {
 
 impl Default for Context {
     /// [`Context::from_env`]; if the environment is invalid, says so on
-    /// stderr and uses the best level with the default threads instead.
+    /// stderr (once per process) and uses the best level with the default
+    /// threads instead.
     fn default() -> Self {
         Context::from_env().unwrap_or_else(|e| {
-            eprintln!("lowp: {e}; ignoring the environment");
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| eprintln!("lowp: {e}; ignoring the environment"));
             Context::builder().ignore_env().build().unwrap_or_else(|_| {
                 Context::builder()
                     .ignore_env()

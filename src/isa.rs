@@ -90,20 +90,39 @@ impl Isa {
         *Isa::available().last().unwrap_or(&Isa::Scalar)
     }
 
-    /// The best available level not above `cap`. `Err` if `cap` itself is not
-    /// available: asking for a level the CPU lacks is refused, not downgraded.
-    pub fn best_up_to(cap: Isa) -> Result<Isa> {
-        if !cap.is_available() {
+    /// The best level this CPU can run that is not above `cap` in the order
+    /// `scalar < avx2 < avx2vnni < avx512 < avx512vnni` (a maximum, like
+    /// `ONEDNN_MAX_CPU_ISA`: one fleet-wide cap works on every machine).
+    /// `avx2vnni` on an AVX-512 VNNI CPU without AVX-VNNI (Zen 4, Ice Lake)
+    /// gives `avx2`; [`Isa::Scalar`] is always available.
+    ///
+    /// ```
+    /// use lowp::Isa;
+    /// let isa = Isa::best_up_to(Isa::Avx2Vnni);
+    /// assert!(isa <= Isa::Avx2Vnni && isa.is_available());
+    /// ```
+    pub fn best_up_to(cap: Isa) -> Isa {
+        Isa::available()
+            .into_iter()
+            .rfind(|i| *i <= cap)
+            .unwrap_or(Isa::Scalar)
+    }
+
+    /// `Ok(self)` if this CPU can run this level, else `Err` naming the
+    /// missing features and the available levels (for callers that want
+    /// exactly one level, such as `lowp bench --isa`).
+    pub fn ensure_available(self) -> Result<Isa> {
+        if !self.is_available() {
             return Err(Error::UnsupportedIsa {
                 msg: format!(
                     "this CPU cannot run {} (it lacks {}); available: {}",
-                    cap.name(),
-                    missing_features(cap).join(", "),
+                    self.name(),
+                    missing_features(self).join(", "),
                     available_names()
                 ),
             });
         }
-        Ok(cap)
+        Ok(self)
     }
 }
 
@@ -254,8 +273,20 @@ mod tests {
         let avail = Isa::available();
         assert_eq!(avail[0], Isa::Scalar);
         for isa in Isa::ALL {
-            assert_eq!(Isa::best_up_to(isa).is_ok(), avail.contains(&isa));
+            assert_eq!(isa.ensure_available().is_ok(), avail.contains(&isa));
+            let capped = Isa::best_up_to(isa);
+            assert!(capped <= isa && avail.contains(&capped), "{isa} -> {capped}");
+            // The best available level under the cap: nothing between.
+            assert!(
+                avail.iter().all(|a| *a <= capped || *a > isa),
+                "{isa} -> {capped}"
+            );
+            if avail.contains(&isa) {
+                assert_eq!(capped, isa);
+            }
         }
+        assert_eq!(Isa::best_up_to(Isa::Scalar), Isa::Scalar);
+        assert_eq!(Isa::best_up_to(Isa::Avx512Vnni), Isa::best());
         assert!(avail.contains(&Isa::best()));
     }
 }

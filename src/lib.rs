@@ -27,6 +27,8 @@ struct ReadmeDoctest;
 pub mod conv;
 pub mod dot;
 pub mod igemm;
+#[cfg(feature = "ndarray")]
+pub mod ndarray;
 pub mod peak;
 pub mod quant;
 pub mod raw;
@@ -43,6 +45,7 @@ mod mat;
 mod sgemm;
 pub mod threading;
 pub mod topology;
+pub mod verbose;
 
 pub use buffer::{AlignedBuffer, Zeroed};
 pub use build_info::{build_info, BuildInfo};

@@ -42,8 +42,12 @@ pub(crate) fn check_no_self_overlap(
     rs: usize,
     cs: usize,
 ) -> Result<()> {
-    // A dimension of extent <= 1 makes its stride irrelevant. No allocation:
+    // An empty view addresses nothing, so it cannot overlap itself; a
+    // dimension of extent <= 1 makes its stride irrelevant. No allocation:
     // this runs on every call that builds an output view.
+    if rows == 0 || cols == 0 {
+        return Ok(());
+    }
     let overlap = |msg: String| Err(Error::InvalidStride { arg, msg });
     match (rows > 1, cols > 1) {
         (false, false) => Ok(()),
@@ -109,6 +113,8 @@ macro_rules! view_methods {
         impl<'a, T> $view<'a, T> {
             #[doc = concat!("A ", $what, " with explicit strides. `Err` when an addressed element lies ")]
             #[doc = concat!("outside `data`, the index arithmetic overflows", $refusals, ".")]
+            #[doc = ""]
+            #[doc = concat!("Errors call it \"matrix\"; [`", stringify!($view), "::named`] names the operand.")]
             pub fn new(
                 data: &'a $($mut)? [T],
                 rows: usize,
@@ -348,5 +354,20 @@ mod tests {
         // Strides over an extent-1 dimension do not matter.
         assert!(MatMut::named("c", &mut v, 1, 4, 0, 1).is_ok());
         assert!(MatMut::named("c", &mut v, 4, 1, 1, 0).is_ok());
+    }
+
+    /// Regression (issue 20): an empty view addresses nothing and never
+    /// overlaps itself, whatever its strides (`row_major(&mut [], m, 0)`
+    /// has row stride 0 and used to be refused).
+    #[test]
+    fn empty_views_never_overlap() {
+        for (r, c) in [(5, 0), (0, 5), (0, 0), (1, 0)] {
+            assert!(MatMut::<f32>::row_major(&mut [], r, c).is_ok(), "{r}x{c}");
+            assert!(MatMut::<f32>::col_major(&mut [], r, c).is_ok(), "{r}x{c}");
+            assert!(MatMut::<f32>::new(&mut [], r, c, 0, 0).is_ok(), "{r}x{c}");
+        }
+        let mut v = [0f32; 4];
+        assert!(MatMut::row_major(&mut v, 2, 2).is_ok());
+        assert!(MatMut::new(&mut v, 2, 2, 0, 1).is_err());
     }
 }

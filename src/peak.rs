@@ -61,6 +61,10 @@ pub enum ProbeKind {
     },
     /// Read bandwidth: a wrapping sum over `u64`s (1 op per element, 8 bytes).
     ReadBw,
+    /// The same sum over a buffer of half the context's L3 (split over its
+    /// threads), read again and again: the bandwidth an L3-resident scan
+    /// can reach (`peak_read_bw` measures memory).
+    ReadBwL3,
     /// STREAM triad on f32 (2 ops per element, 12 bytes by STREAM's count).
     Triad,
 }
@@ -207,6 +211,13 @@ const MEMORY: &[Probe] = &[
         kind: ProbeKind::ReadBw,
     },
     Probe {
+        name: "peak_read_bw_l3",
+        isa: Isa::Scalar,
+        extra_features: &[],
+        about: "L3 read bandwidth (u64 sum over half the L3, repeated)",
+        kind: ProbeKind::ReadBwL3,
+    },
+    Probe {
         name: "peak_triad",
         isa: Isa::Scalar,
         extra_features: &[],
@@ -258,7 +269,10 @@ impl Probe {
 
     /// Whether it is a memory-bandwidth probe (its result is in GB/s).
     pub fn is_memory(&self) -> bool {
-        matches!(self.kind, ProbeKind::ReadBw | ProbeKind::Triad)
+        matches!(
+            self.kind,
+            ProbeKind::ReadBw | ProbeKind::ReadBwL3 | ProbeKind::Triad
+        )
     }
 
     /// Whether this CPU has the probe's ISA level and every extra feature.
@@ -306,8 +320,12 @@ impl Probe {
                 let iters = cfg.compute_macs.div_ceil(per_iter) as usize;
                 Data::Compute { iters, x, y, z }
             }
-            ProbeKind::ReadBw => {
-                let len = elements(cfg.memory_bytes, 8 * tasks, "memory_bytes")?;
+            ProbeKind::ReadBw | ProbeKind::ReadBwL3 => {
+                let bytes = match self.kind {
+                    ProbeKind::ReadBwL3 => ctx.cache_sizes().l3 / 2,
+                    _ => cfg.memory_bytes,
+                };
+                let len = elements(bytes, 8 * tasks, "memory_bytes")?;
                 let chunks: Vec<Mutex<Vec<u64>>> = (0..tasks).map(|_| Mutex::new(Vec::new())).collect();
                 ctx.run_parallel(tasks, |i| {
                     *lock(&chunks[i]) = (0..len as u64).map(|v| v ^ (i as u64)).collect();

@@ -29,6 +29,37 @@ unsafe fn gather(p: *const f32, rows: usize, cols: usize, rs: isize, cs: isize) 
     v
 }
 
+/// A `rows × cols` input operand `arg` at `p` as a view: empty without
+/// reading `p` when a dimension is 0, a dense row-major copy in `own` for
+/// negative strides (rare; allocates), else the strided span in place.
+///
+/// # Safety
+/// Every element `p[i·rs + j·cs]` is readable; with non-negative strides
+/// the span from the first to the last is one allocation, alive for `'o`.
+unsafe fn input_view<'o>(
+    arg: &'static str,
+    p: *const f32,
+    rows: usize,
+    cols: usize,
+    rs: isize,
+    cs: isize,
+    own: &'o mut Vec<f32>,
+) -> MatRef<'o, f32> {
+    if rows == 0 || cols == 0 {
+        return MatRef::named(arg, &[], rows, cols, 0, 0).expect("empty view");
+    }
+    if rs < 0 || cs < 0 {
+        // SAFETY: the caller guarantees every element is readable.
+        *own = unsafe { gather(p, rows, cols, rs, cs) };
+        return MatRef::named(arg, own, rows, cols, cols, 1).expect("dense copy");
+    }
+    let (rs, cs) = (rs as usize, cs as usize);
+    let len = needed_len(arg, rows, cols, rs, cs).unwrap_or_else(|e| panic!("lowp::raw::sgemm: {e}"));
+    // SAFETY: the caller guarantees the span is one readable allocation.
+    let s = unsafe { std::slice::from_raw_parts(p, len) };
+    MatRef::named(arg, s, rows, cols, rs, cs).unwrap_or_else(|e| panic!("lowp::raw::sgemm: {e}"))
+}
+
 /// `C ← alpha·A·B + beta·C` for an `m × k` A, `k × n` B and `m × n` C given
 /// by pointers and element strides (negative strides allowed), exactly the
 /// signature and semantics of `matrixmultiply::sgemm`, computed by
@@ -70,32 +101,12 @@ pub unsafe fn sgemm(
     }
     let ctx = default_context();
     let neg = |s: isize| s < 0;
-    // Negative strides: gather into dense row-major copies (rare; allocates).
-    let (a_own, b_own);
-    let a_view: MatRef<'_, f32> = if k == 0 {
-        MatRef::row_major(&[], m, 0).expect("empty view")
-    } else if neg(rsa) || neg(csa) {
-        // SAFETY: the caller guarantees every element of A is readable.
-        a_own = unsafe { gather(a, m, k, rsa, csa) };
-        MatRef::row_major(&a_own, m, k).expect("dense copy")
-    } else {
-        let len = needed_len("a", m, k, rsa as usize, csa as usize).expect("a's strides overflow");
-        // SAFETY: the caller guarantees A's span is one readable allocation.
-        let s = unsafe { std::slice::from_raw_parts(a, len) };
-        MatRef::named("a", s, m, k, rsa as usize, csa as usize).expect("a view")
-    };
-    let b_view: MatRef<'_, f32> = if k == 0 {
-        MatRef::row_major(&[], 0, n).expect("empty view")
-    } else if neg(rsb) || neg(csb) {
-        // SAFETY: the caller guarantees every element of B is readable.
-        b_own = unsafe { gather(b, k, n, rsb, csb) };
-        MatRef::row_major(&b_own, k, n).expect("dense copy")
-    } else {
-        let len = needed_len("b", k, n, rsb as usize, csb as usize).expect("b's strides overflow");
-        // SAFETY: the caller guarantees B's span is one readable allocation.
-        let s = unsafe { std::slice::from_raw_parts(b, len) };
-        MatRef::named("b", s, k, n, rsb as usize, csb as usize).expect("b view")
-    };
+    let (mut a_own, mut b_own) = (Vec::new(), Vec::new());
+    // SAFETY: the caller guarantees A's and B's elements are readable and,
+    // with non-negative strides, their spans are single allocations.
+    let a_view = unsafe { input_view("a", a, m, k, rsa, csa, &mut a_own) };
+    // SAFETY: as above.
+    let b_view = unsafe { input_view("b", b, k, n, rsb, csb, &mut b_own) };
     if neg(rsc) || neg(csc) {
         // SAFETY: the caller guarantees every element of C is readable.
         let mut dense = if beta == 0.0 {

@@ -31,16 +31,26 @@ enum Cmd {
     Bench(Box<bench::BenchArgs>),
 }
 
+/// The main job's last two lines: where to read how to use the library.
+fn print_usage_pointer() {
+    println!(
+        "\nUse lowp from your crate (Rust, ndarray, C): README.md, section \"Use lowp from your crate\"."
+    );
+    println!("Per-call log: LOWP_VERBOSE=1 cargo run --release --example verbose_calls");
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.cmd {
-        None => info::run(&info::InfoArgs::default()).and_then(|()| {
-            if cli.no_bench {
-                Ok(())
-            } else {
-                bench::summary::run()
-            }
-        }),
+        None => info::run(&info::InfoArgs::default())
+            .and_then(|()| {
+                if cli.no_bench {
+                    Ok(())
+                } else {
+                    bench::summary::run()
+                }
+            })
+            .map(|()| print_usage_pointer()),
         Some(Cmd::Info(args)) => info::run(&args),
         Some(Cmd::Bench(args)) => bench::run(&args),
     };

@@ -67,7 +67,7 @@ fn json_lines_follow_the_schema() {
         let keys: Vec<&str> = o.keys().map(|k| k.as_str()).collect();
         let op = o["op"].as_str().unwrap();
         let mut want = vec!["op", "m", "n", "k", "threads", "isa", "impl", "seconds", "gops"];
-        if op == "peak_read_bw" || op == "peak_triad" {
+        if op == "peak_read_bw" || op == "peak_read_bw_l3" || op == "peak_triad" {
             want.push("gbytes_per_s");
             assert!(o["gbytes_per_s"].as_f64().unwrap() > 0.0);
         }
@@ -101,7 +101,7 @@ fn isa_filter_and_single_probe() {
         })
         .collect();
     // Only the memory probes run at the scalar level.
-    assert_eq!(ops, ["peak_read_bw", "peak_triad"], "{text}");
+    assert_eq!(ops, ["peak_read_bw", "peak_read_bw_l3", "peak_triad"], "{text}");
     let out = bench(&["--op", "peak_triad", "--threads", "1", "--json", "-"]);
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
 }

@@ -89,6 +89,30 @@ fn info_reports_the_env_cap_and_threads() {
     assert_eq!(v["threads"]["source"], "LOWP_NUM_THREADS=3");
 }
 
+/// `LOWP_MAX_ISA` is a maximum (like `ONEDNN_MAX_CPU_ISA`): every level
+/// name works on every machine and selects the best available level not
+/// above it (`avx2vnni` on an AVX-512 CPU without AVX-VNNI runs `avx2`).
+#[test]
+fn lowp_max_isa_is_a_maximum_on_every_machine() {
+    let avail: Vec<String> = info_json(&[])["isa"]["available"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    let order = ["scalar", "avx2", "avx2vnni", "avx512", "avx512vnni"];
+    for (i, cap) in order.iter().enumerate() {
+        let v = info_json(&[("LOWP_MAX_ISA", cap)]);
+        let want = order[..=i]
+            .iter()
+            .rev()
+            .find(|l| avail.iter().any(|a| a == *l))
+            .unwrap();
+        assert_eq!(v["isa"]["selected"], *want, "LOWP_MAX_ISA={cap}");
+        assert_eq!(v["isa"]["env_max_isa"], *cap);
+    }
+}
+
 #[test]
 fn no_subcommand_prints_the_text_report() {
     let out = lowp(&[], &[]);
@@ -113,6 +137,10 @@ fn no_subcommand_prints_the_text_report() {
     for op in ["sgemm", "igemm_u8s8s32", "dot_s8", "scan_s8_ip"] {
         assert!(text.contains(&format!("  {op} ")), "no {op} in:\n{text}");
     }
+    // It ends pointing at the README's usage section.
+    let tail: Vec<&str> = text.trim_end().lines().rev().take(2).collect();
+    assert!(tail[1].contains("Use lowp from your crate"), "{tail:?}");
+    assert!(tail[0].contains("LOWP_VERBOSE=1"), "{tail:?}");
     if text.contains("avx512vnni  1") {
         assert!(text.contains("% of peak_vpdpbusd_zmm"), "{text}");
     }

@@ -10,8 +10,9 @@
 //! - ISA names parse exactly to the level whose normalised name they are,
 //!   and every level round-trips through its name;
 //! - `Context::builder()` with random caps, threads, caches and pools returns
-//!   `Err` exactly when the ISA cap is unavailable or the thread count is bad,
-//!   and an `Ok` context reports what was asked and runs every task once.
+//!   `Err` exactly when the environment's ISA cap is an unknown name or the
+//!   thread count is bad (a cap selects the best level not above it), and an
+//!   `Ok` context reports what was asked and runs every task once.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -303,7 +304,10 @@ fn check_isa_levels() {
     for isa in Isa::ALL {
         assert_eq!(isa.name().parse::<Isa>().unwrap(), isa);
         assert_eq!(isa.name().to_uppercase().parse::<Isa>().unwrap(), isa);
-        assert_eq!(Isa::best_up_to(isa).is_ok(), avail.contains(&isa));
+        assert_eq!(isa.ensure_available().is_ok(), avail.contains(&isa));
+        // A cap is a maximum: the best available level not above it.
+        let capped = Isa::best_up_to(isa);
+        assert_eq!(Some(&capped), avail.iter().rev().find(|a| **a <= isa));
         assert_eq!(isa.is_available(), avail.contains(&isa));
     }
 }
@@ -316,7 +320,7 @@ fn shared_pool() -> Arc<rayon::ThreadPool> {
 
 /// The environment's caps, read once: what an env-reading build must do.
 struct Env {
-    /// `None`: unset; `Some(Ok(isa))`: a valid, available cap; `Some(Err)`: refused.
+    /// `None`: unset; `Some(Ok(isa))`: the level a known cap selects; `Some(Err)`: an unknown name.
     max_isa: Option<Result<Isa, ()>>,
     /// `None`: unset; `Some(Ok(n))`: valid; `Some(Err)`: refused.
     threads: Option<Result<usize, ()>>,
@@ -327,10 +331,7 @@ fn env() -> &'static Env {
     ENV.get_or_init(|| {
         let var = |k| std::env::var(k).ok().filter(|v: &String| !v.trim().is_empty());
         Env {
-            max_isa: var("LOWP_MAX_ISA").map(|v| match v.parse::<Isa>() {
-                Ok(i) if i.is_available() => Ok(i),
-                _ => Err(()),
-            }),
+            max_isa: var("LOWP_MAX_ISA").map(|v| v.parse::<Isa>().map(Isa::best_up_to).map_err(|_| ())),
             threads: var("LOWP_NUM_THREADS").map(|v| match v.trim().parse::<usize>() {
                 Ok(n) if (1..=rayon::max_num_threads()).contains(&n) => Ok(n),
                 _ => Err(()),
@@ -368,7 +369,7 @@ fn check_context(case: &CtxCase) {
     let use_env = !case.ignore_env;
     // The spec: the ISA is decided first, then the threads.
     let want_isa: Result<Isa, ()> = match (cap, use_env.then_some(env.max_isa).flatten()) {
-        (Some(c), _) => c.is_available().then_some(c).ok_or(()),
+        (Some(c), _) => Ok(Isa::best_up_to(c)),
         (None, Some(e)) => e,
         (None, None) => Ok(Isa::best()),
     };
@@ -386,7 +387,7 @@ fn check_context(case: &CtxCase) {
     };
     match b.build() {
         Ok(ctx) => {
-            let isa = want_isa.unwrap_or_else(|_| panic!("{case:?}: built despite an unavailable cap"));
+            let isa = want_isa.unwrap_or_else(|_| panic!("{case:?}: built despite an unknown cap"));
             let t = want_threads.unwrap_or_else(|_| panic!("{case:?}: built with a bad thread count"));
             assert_eq!(ctx.isa(), isa);
             assert_eq!(ctx.kernels().isa, isa);

@@ -36,12 +36,14 @@
 //! # Ok::<(), lowp::Error>(())
 //! ```
 
+mod asym;
 mod many;
 mod quant;
 mod scan;
 mod table;
 mod topk;
 
+pub use asym::{scan_scores_u8s8, scan_top_k_u8s8};
 pub use many::{scan_many_top_k, IndexElem, PackedDatabase, CHUNK_ROWS, QUERY_GROUP};
 pub use quant::{recall_at_k, QuantScheme, QuantizedS8};
 pub use scan::{scan_scores, scan_top_k, Metric, ScanElem, Score};

@@ -206,7 +206,19 @@ pub fn igemm<A: Int8>(
     out: Output<'_>,
 ) -> Result<()> {
     check_zero_point::<A>("a_zero_point", a_zero_point)?;
-    igemm_run(ctx, &Activations::new(ctx, a, a_zero_point), b, out)
+    let mut log = crate::verbose::Call::start(
+        ctx,
+        if A::SIGNED { "igemm_s8" } else { "igemm_u8" },
+        a.rows(),
+        b.k,
+        b.n,
+    );
+    log.igemm(ctx, a.rows(), b);
+    let done = igemm_run(ctx, &Activations::new(ctx, a, a_zero_point), b, out);
+    if done.is_err() {
+        log.cancel();
+    }
+    done
 }
 
 fn requant_bounds<T: Int8>(p: &Requantize<'_>) -> Result<(i32, i32)> {

@@ -59,9 +59,10 @@ impl<'a> Dequantize<'a> {
     }
 }
 
-/// Requantize to u8 or s8: `y = round_half_even(((v + bias_j) as f32)·scale_j)
-/// + zero_point`, saturated to the output type and clamped to `[lo, hi]`
-/// (`relu` raises `lo` to the zero point: ReLU in the quantized domain).
+/// Requantize to u8 or s8:
+/// `y = round_half_even(((v + bias_j) as f32)·scale_j) + zero_point`,
+/// saturated to the output type and clamped to `[lo, hi]` (`relu` raises `lo`
+/// to the zero point: ReLU in the quantized domain).
 #[derive(Clone, Copy, Debug)]
 pub struct Requantize<'a> {
     /// Scale per tensor or per output column (usually `scale_a·scale_b/scale_out`).

@@ -313,3 +313,15 @@ fn measure_reports_rates_and_time_median_counts_samples() {
         assert_eq!(r.gbytes_per_s.is_some(), find(r.probe).unwrap().is_memory());
     }
 }
+
+/// The L3 probe reads half the context's L3, whatever the configured
+/// memory size, and reports GB/s like the memory probe.
+#[test]
+fn l3_read_probe_reads_half_the_l3() {
+    let ctx = Context::builder().threads(1).ignore_env().build().unwrap();
+    let probe = find("peak_read_bw_l3").unwrap();
+    assert!(probe.is_memory() && probe.is_available());
+    let work = probe.prepare(&ctx, &PeakConfig::default()).unwrap().run();
+    let want = (ctx.cache_sizes().l3 / 2 / 8 * 8) as f64;
+    assert_eq!(work.bytes, want);
+}

@@ -10,7 +10,7 @@ use crate::gemm::blocking;
 use crate::gemm::f32_operands::{PackBF32, SinkF32};
 use crate::gemm::{self, BOperand, PackedB, Problem};
 use crate::mat::{MatMut, MatRef};
-use crate::Context;
+use crate::{verbose, Context};
 
 fn check_shapes(a: &MatRef<'_, f32>, b_rows: usize, b_cols: usize, c: &MatMut<'_, f32>) -> Result<()> {
     let (m, k) = (a.rows(), a.cols());
@@ -26,23 +26,29 @@ fn check_shapes(a: &MatRef<'_, f32>, b_rows: usize, b_cols: usize, c: &MatMut<'_
 
 /// Checks the shapes, then whether nothing is left to compute: an empty C,
 /// or `k == 0` / `alpha == 0`, where `C ← beta·C` is done here (A and B unread).
+/// Starts the call's verbose log (`op`) once the shapes are valid.
+#[allow(clippy::too_many_arguments)]
 fn checked_and_trivial(
+    ctx: &Context,
+    op: &'static str,
     alpha: f32,
     a: &MatRef<'_, f32>,
     b_rows: usize,
     b_cols: usize,
     beta: f32,
     c: &mut MatMut<'_, f32>,
-) -> Result<bool> {
+) -> Result<(bool, verbose::Call)> {
     check_shapes(a, b_rows, b_cols, c)?;
+    let mut log = verbose::Call::start(ctx, op, a.rows(), a.cols(), b_cols);
     if c.rows() == 0 || c.cols() == 0 {
-        return Ok(true);
+        return Ok((true, log));
     }
     if a.cols() == 0 || alpha == 0.0 {
+        log.path("scale_c", "none");
         scale(beta, c);
-        return Ok(true);
+        return Ok((true, log));
     }
-    Ok(false)
+    Ok((false, log))
 }
 
 /// `C ← beta·C` (β = 0 writes zeros without reading C).
@@ -82,7 +88,8 @@ pub fn sgemm(
     beta: f32,
     mut c: MatMut<'_, f32>,
 ) -> Result<()> {
-    if checked_and_trivial(alpha, &a, b.rows(), b.cols(), beta, &mut c)? {
+    let (trivial, mut log) = checked_and_trivial(ctx, "sgemm", alpha, &a, b.rows(), b.cols(), beta, &mut c)?;
+    if trivial {
         return Ok(());
     }
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
@@ -96,15 +103,18 @@ pub fn sgemm(
     let kern = &ctx.kernels().sgemm;
     if let (Some(scan), true) = (&ctx.kernels().dot.scan_f32_ip, a.rows() <= GEMV_M) {
         if b.row_stride() == 1 && b.col_stride() != 1 && b.cols() > 1 {
+            log.path("gemv", scan.name);
             gemv(ctx, Gemv::Dots(scan.f), alpha, a, b, beta, &mut c);
             return Ok(());
         }
     }
     if let (true, Some(sw), true) = (b.is_row_contiguous(), kern.sweep, a.rows() <= GEMV_M) {
+        log.path("gemv", sw.name);
         gemv(ctx, Gemv::Sweep(sw), alpha, a, b, beta, &mut c);
         return Ok(());
     }
     if let (true, Some(bs)) = (b.is_row_contiguous(), kern.small_m(a.rows())) {
+        log.path("small_m", bs.name);
         gemm_small_m(ctx, kern, bs, alpha, a, b, beta, &mut c);
         return Ok(());
     }
@@ -113,10 +123,15 @@ pub fn sgemm(
         && (a.rows() <= SMALL_M
             || blocking::f32_fits_l2(ctx.cache_sizes(), a.rows(), k, b.cols(), Some(share)))
     {
+        log.path(
+            if a.rows() <= GEMV_M { "gemv" } else { "unpacked" },
+            kern.rows_name(),
+        );
         gemm_unpacked(ctx, kern, alpha, a, UnpackedB::RowMajor(b), beta, &mut c);
         return Ok(());
     }
     let n = b.cols();
+    log.path("tiles", kern.name);
     blocked(ctx, alpha, a, BOperand::Pack(&PackBF32(b)), n, beta, &mut c);
     Ok(())
 }
@@ -135,16 +150,20 @@ pub fn sgemm_packed(
 ) -> Result<()> {
     let kern = &ctx.kernels().sgemm;
     b.check_layout(kern.isa, kern.name, kern.nr, 1)?;
-    if checked_and_trivial(alpha, &a, b.rows(), b.cols(), beta, &mut c)? {
+    let (trivial, mut log) =
+        checked_and_trivial(ctx, "sgemm_packed", alpha, &a, b.rows(), b.cols(), beta, &mut c)?;
+    if trivial {
         return Ok(());
     }
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
     // Small M, or operands already in cache: no A packing (as `sgemm` does
     // for a row-major B); the packed B is read in its own K blocks.
     if m <= SMALL_M || blocking::f32_fits_l2(ctx.cache_sizes(), m, k, n, None) {
+        log.path("unpacked", kern.rows_name());
         gemm_unpacked(ctx, kern, alpha, a, UnpackedB::Packed(b), beta, &mut c);
         return Ok(());
     }
+    log.path("tiles", kern.name);
     blocked(ctx, alpha, a, BOperand::Prepacked(b), n, beta, &mut c);
     Ok(())
 }

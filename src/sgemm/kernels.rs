@@ -40,7 +40,7 @@ pub(super) const SWEEP_R: usize = 4;
 /// A small-M kernel: a tile of up to `mr` rows that reads B in place.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct BStream {
-    name: &'static str,
+    pub(super) name: &'static str,
     /// Rows of its tile (it computes 1..=mr).
     pub(super) mr: usize,
     /// Columns of its tile.

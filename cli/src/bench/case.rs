@@ -174,3 +174,22 @@ pub fn peak_u8s8(isa: Isa) -> Option<&'static str> {
 pub fn peak_read_bw(_: Isa) -> Option<&'static str> {
     Some("peak_read_bw")
 }
+
+/// `peak_for` of scans whose data fits in L3: the L3 read bandwidth.
+pub fn peak_read_bw_l3(_: Isa) -> Option<&'static str> {
+    Some("peak_read_bw_l3")
+}
+
+/// The read-bandwidth peak a scan over `bytes` compares with: the L3 probe
+/// when the data fits in half the L3 (it stays resident between calls),
+/// else the memory probe.
+pub fn read_bw_peak_for(bytes: usize) -> fn(Isa) -> Option<&'static str> {
+    let l3 = lowp::Topology::detect()
+        .map(|t| t.cache_sizes().l3)
+        .unwrap_or(lowp::CacheSizes::default().l3);
+    if bytes <= l3 / 2 {
+        peak_read_bw_l3
+    } else {
+        peak_read_bw
+    }
+}

@@ -256,7 +256,7 @@ fn parse_isas(spec: &str, cap: Isa) -> CliResult<Vec<Isa>> {
     let mut out = Vec::new();
     for name in spec.split(',') {
         let isa: Isa = name.parse().map_err(|e| format!("--isa: {e}"))?;
-        Isa::best_up_to(isa).map_err(|e| format!("--isa: {e}"))?;
+        isa.ensure_available().map_err(|e| format!("--isa: {e}"))?;
         if !out.contains(&isa) {
             out.push(isa);
         }

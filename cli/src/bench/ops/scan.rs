@@ -2,7 +2,8 @@
 //! ([`lowp::dot::scan_top_k`]): `scan_s8_ip` and `scan_f32_ip`, 1,000,000
 //! vectors of 128 (`--shapes`: N is the vector count, K the dim). Memory
 //! bound: the JSON lines carry `n_vectors`, `dim` and `gbytes_per_s`
-//! (database bytes read per second), compared with `peak_read_bw`.
+//! (database bytes read per second), compared with `peak_read_bw`, or with
+//! `peak_read_bw_l3` when the database fits in half the L3.
 //!
 //! Many queries ([`lowp::dot::scan_many_top_k`], a GEMM per database chunk
 //! then top-10 per query): `scan_many_s8_ip` (the database read in place)
@@ -12,10 +13,10 @@
 //! level's u8×s8 peak.
 
 use super::data::{f32s, s8s, scan_shape, scan_shapes};
-use crate::bench::case::{peak_read_bw, peak_u8s8, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
+use crate::bench::case::{peak_u8s8, read_bw_peak_for, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
 use lowp::dot::{scan_many_top_k, scan_top_k, Metric, PackedDatabase, ScanElem};
 use lowp::peak::Work;
-use lowp::MatRef;
+use lowp::{AlignedBuffer, MatRef, Zeroed};
 use std::sync::{Arc, OnceLock};
 
 /// The registry entry.
@@ -28,6 +29,9 @@ pub const ENTRY: OpEntry = OpEntry {
 };
 
 const TOP_K: usize = 10;
+
+/// A scan's database (huge-page backed) and query, made once per case.
+type SharedDb<T> = Arc<OnceLock<(Arc<AlignedBuffer<T>>, Arc<Vec<T>>)>>;
 
 /// The database and the query, made once per case.
 type Shared<T> = Arc<OnceLock<(Arc<Vec<T>>, Arc<Vec<T>>)>>;
@@ -110,10 +114,16 @@ fn many_case(op: &str, shape: Shape, packed: bool) -> Case {
     }
 }
 
-fn case<T: ScanElem + Send + Sync + 'static>(op: &str, shape: Shape, gen: fn(usize, u64) -> Vec<T>) -> Case {
+fn case<T: ScanElem + Zeroed + Send + Sync + 'static>(
+    op: &str,
+    shape: Shape,
+    gen: fn(usize, u64) -> Vec<T>,
+) -> Case {
     let (rows, dim) = (shape.n, shape.k);
-    // The database is made once and shared by every context.
-    let db: Shared<T> = Arc::new(OnceLock::new());
+    // The database is made once and shared by every context, in an
+    // AlignedBuffer: on transparent huge pages whatever ran before (a
+    // plain Vec of 128 MB late in a long suite may get 4 KiB pages).
+    let db: SharedDb<T> = Arc::new(OnceLock::new());
     Case {
         op: op.to_string(),
         impl_name: "lowp",
@@ -122,9 +132,14 @@ fn case<T: ScanElem + Send + Sync + 'static>(op: &str, shape: Shape, gen: fn(usi
         isas: IsaSel::Each,
         memory_bound: true,
         is_peak: false,
-        peak_for: peak_read_bw,
+        peak_for: read_bw_peak_for(rows * dim * std::mem::size_of::<T>()),
         setup: Box::new(move |ctx| {
-            let (data, query) = db.get_or_init(|| (Arc::new(gen(rows * dim, 9)), Arc::new(gen(dim, 10))));
+            let (data, query) = db.get_or_init(|| {
+                (
+                    Arc::new(AlignedBuffer::from_slice(&gen(rows * dim, 9))),
+                    Arc::new(gen(dim, 10)),
+                )
+            });
             let (data, query) = (data.clone(), query.clone());
             let ctx = ctx.clone();
             let call = move || {
