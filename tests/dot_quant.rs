@@ -6,8 +6,8 @@ mod common;
 
 use common::{contexts, SplitMix};
 use lowp::dot::{scan_scores_u8s8, scan_top_k_u8s8, QuantScheme, QuantizedS8};
-use lowp_reference::dot::{dot_i64, top_k, RefMetric};
 use lowp::MatRef;
+use lowp_reference::dot::{dot_i64, top_k, RefMetric};
 
 /// Clustered data: rows of very different norms, so ignoring the
 /// per-vector scales ranks badly.
