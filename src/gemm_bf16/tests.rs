@@ -1,6 +1,6 @@
 //! Every usable kernel set (the widening fallbacks included, which a CPU
 //! with AVX512-BF16 never selects) against the scalar set, bit for bit. The
-//! scalar set is checked against the oracle (`lowp_reference`, which this
+//! scalar set is checked against the oracle crate (which this
 //! crate's unit tests cannot link) by `tests/gemm_bf16.rs` at the `Scalar`
 //! level, so every set matches the oracle.
 
