@@ -12,16 +12,16 @@ type TileFn = unsafe fn(usize, *const f32, *const f32, *mut f32, usize, f32, f32
 /// `(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta)`, the strided contract.
 type StridedFn = unsafe fn(usize, *const f32, usize, usize, *const f32, usize, *mut f32, usize, f32, f32);
 
-const KS: [usize; 8] = [0, 1, 3, 4, 5, 63, 64, 257];
-const BETAS: [f32; 3] = [0.0, 1.0, -0.75];
+pub(crate) const KS: [usize; 8] = [0, 1, 3, 4, 5, 63, 64, 257];
+pub(crate) const BETAS: [f32; 3] = [0.0, 1.0, -0.75];
 
-fn cpu_has(features: &[&str]) -> bool {
+pub(crate) fn cpu_has(features: &[&str]) -> bool {
     let list = crate::detect::detect().list();
     features.iter().all(|f| list.iter().any(|(n, p)| n == f && *p))
 }
 
 /// Deterministic values with varied magnitudes and signs.
-fn values(n: usize, seed: u32) -> Vec<f32> {
+pub(crate) fn values(n: usize, seed: u32) -> Vec<f32> {
     let mut x = seed.wrapping_mul(2_654_435_761) | 1;
     (0..n)
         .map(|_| {
@@ -36,7 +36,7 @@ fn values(n: usize, seed: u32) -> Vec<f32> {
 /// The twin: `C ← alpha·A·B + beta·C` for `m × nr`, A element `(i, p)` at
 /// `a[i·rsa + p·csa]`, B `(p, j)` at `b[p·rsb + j]`.
 #[allow(clippy::too_many_arguments)]
-fn twin(
+pub(crate) fn twin(
     m: usize,
     nr: usize,
     k: usize,
@@ -123,7 +123,7 @@ fn check_strided(name: &str, features: &[&str], m: usize, nr: usize, f: StridedF
     }
 }
 
-fn bits(v: &[f32]) -> Vec<u32> {
+pub(crate) fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
 
