@@ -7,7 +7,7 @@
 //! (C rows past `rows`, columns past NR or `n`, the panel past `k·NR`) sits
 //! in the compared buffers with known values.
 
-use crate::sgemm_check::{bits, cpu_has, twin, values, BETAS, KS};
+use crate::sgemm_check::{bits, cpu_has, twin, values, BETAS, FUSED, KS};
 use crate::x86_64::{avx2, avx512};
 
 /// `(k, a, b_src, rsb, b_dst, c, rsc, alpha, beta)`, the packing tile kernel.
@@ -49,7 +49,7 @@ fn check_packb(name: &str, features: &[&str], mr: usize, nr: usize, f: PackbFn) 
             let c0 = values(mr * rsc, 97);
             let (mut want, mut got) = (c0.clone(), c0.clone());
             let mut panel = vec![UNTOUCHED; (k + 1) * nr];
-            twin(mr, nr, k, &a, 1, mr, &b, rsb, &mut want, rsc, 0.75, beta);
+            twin(FUSED, mr, nr, k, &a, 1, mr, &b, rsb, &mut want, rsc, 0.75, beta);
             // SAFETY: `a` holds k·MR, `b` k rows of `rsb ≥ NR`, `panel`
             // (k + 1)·NR, `c` MR rows of `rsc ≥ NR`; the CPU has the features.
             unsafe {
@@ -85,7 +85,7 @@ fn check_bstream(name: &str, features: &[&str], mr: usize, nr: usize, f: Bstream
             for (beta, ahead) in BETAS.into_iter().zip([0, 4 * nr, 0]) {
                 let c0 = values(mr * rsc, 96);
                 let (mut want, mut got) = (c0.clone(), c0.clone());
-                twin(rows, nr, k, &a, 1, mr, &b, rsb, &mut want, rsc, -1.5, beta);
+                twin(FUSED, rows, nr, k, &a, 1, mr, &b, rsb, &mut want, rsc, -1.5, beta);
                 // SAFETY: `a` holds k·MR, `b` k rows of `rsb ≥ NR`, `c` MR ≥
                 // rows rows of `rsc ≥ NR`; prefetches never fault; the CPU
                 // has the features.
@@ -131,7 +131,9 @@ fn check_pair(name: &str, features: &[&str], m: usize, nr2: usize, f: PairFn) {
         for beta in BETAS {
             let c0 = values(m * rsc, 95);
             let (mut want, mut got) = (c0.clone(), c0.clone());
-            twin(m, nr2, k, &a, 1, csa, &wide, nr2, &mut want, rsc, 2.0, beta);
+            twin(
+                FUSED, m, nr2, k, &a, 1, csa, &wide, nr2, &mut want, rsc, 2.0, beta,
+            );
             // SAFETY: `a[i + p·csa]` for i < m, p < k; `b`, `b2` hold k·NR
             // each; `c` m rows of `rsc ≥ 2·NR`; the CPU has the features.
             unsafe {
@@ -247,5 +249,52 @@ fn sgemm_f32_pack_a_14_avx512() {
             avx512::sgemm_f32_pack_a_14::sgemm_f32_pack_a_14_avx512(src.as_ptr(), lda, kc, got.as_mut_ptr())
         };
         assert_eq!(bits(&got), bits(&want), "{name}: kc = {kc}");
+    }
+}
+
+/// The portable tile store: `C[i·rsc + j·csc] ← tile[i·ld + j] + β·C` for
+/// every edge shape (none included) and column stride, C past the shape
+/// untouched, and with β = 0 a NaN C is not read. Rounded as written (a
+/// product, then a sum), so exact.
+#[test]
+fn sgemm_f32_tile_store_scalar() {
+    let (ld, rsc) = (9, 31);
+    let tile = values(4 * ld, 53);
+    for (rows, cols) in [(0, 0), (0, 5), (3, 0), (1, 1), (2, 9), (4, 3), (4, 9)] {
+        for csc in [1, 3] {
+            for beta in BETAS {
+                let mut got = values(4 * rsc, 59);
+                if beta == 0.0 {
+                    got.iter_mut().step_by(2).for_each(|c| *c = f32::NAN);
+                }
+                let mut want = got.clone();
+                for i in 0..rows {
+                    for j in 0..cols {
+                        let c = &mut want[i * rsc + j * csc];
+                        *c = if beta == 0.0 {
+                            tile[i * ld + j]
+                        } else {
+                            tile[i * ld + j] + beta * *c
+                        };
+                    }
+                }
+                // SAFETY: `tile` holds 4 rows of `ld ≥ cols`; `got` 4 rows of
+                // `rsc > (cols − 1)·csc`.
+                unsafe {
+                    crate::scalar::sgemm_f32_tile_store::sgemm_f32_tile_store_scalar(
+                        rows,
+                        cols,
+                        &tile,
+                        ld,
+                        got.as_mut_ptr(),
+                        rsc,
+                        csc,
+                        beta,
+                    )
+                };
+                let at = format!("rows = {rows}, cols = {cols}, csc = {csc}, beta = {beta}");
+                assert_eq!(bits(&got), bits(&want), "sgemm_f32_tile_store_scalar: {at}");
+            }
+        }
     }
 }
