@@ -40,9 +40,18 @@ type StridedFn = unsafe fn(usize, *const f32, usize, usize, *const f32, usize, *
 pub(crate) const KS: [usize; 8] = [0, 1, 3, 4, 5, 63, 64, 257];
 pub(crate) const BETAS: [f32; 3] = [0.0, 1.0, -0.75];
 
-pub(crate) fn cpu_has(features: &[&str]) -> bool {
+fn cpu_has(features: &[&str]) -> bool {
     let list = crate::detect::detect().list();
     features.iter().all(|f| list.iter().any(|(n, p)| n == f && *p))
+}
+
+/// True (after a note) when the CPU lacks the level, so the test skips.
+pub(crate) fn skip(name: &str, features: &[&str]) -> bool {
+    let lacks = !cpu_has(features);
+    if lacks {
+        println!("skipped {name}: this CPU lacks {}", features.join(","));
+    }
+    lacks
 }
 
 /// Deterministic values with varied magnitudes and signs.
@@ -93,8 +102,7 @@ pub(crate) fn twin(
 
 /// A tile kernel of `mr × nr` against the twin, every K edge and β kind.
 fn check_tile(name: &str, features: &[&str], mr: usize, nr: usize, f: TileFn) {
-    if !cpu_has(features) {
-        println!("skipped {name}: this CPU lacks {}", features.join(","));
+    if skip(name, features) {
         return;
     }
     let (rsc, fma) = (nr + 3, fma_of(features));
@@ -115,8 +123,7 @@ fn check_tile(name: &str, features: &[&str], mr: usize, nr: usize, f: TileFn) {
 
 /// A strided kernel of `m × nr` (A row-major, B with a padded row stride).
 fn check_strided(name: &str, features: &[&str], m: usize, nr: usize, f: StridedFn) {
-    if !cpu_has(features) {
-        println!("skipped {name}: this CPU lacks {}", features.join(","));
+    if skip(name, features) {
         return;
     }
     let (rsb, rsc, fma) = (nr + 5, nr + 3, fma_of(features));

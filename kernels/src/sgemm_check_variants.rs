@@ -7,7 +7,7 @@
 //! (C rows past `rows`, columns past NR or `n`, the panel past `k·NR`) sits
 //! in the compared buffers with known values.
 
-use crate::sgemm_check::{bits, cpu_has, twin, values, BETAS, FUSED, KS};
+use crate::sgemm_check::{bits, skip, twin, values, BETAS, FUSED, KS};
 use crate::x86_64::{avx2, avx512};
 
 /// `(k, a, b_src, rsb, b_dst, c, rsc, alpha, beta)`, the packing tile kernel.
@@ -21,15 +21,6 @@ type SweepFn = unsafe fn(usize, *const f32, usize, usize, *const f32, usize, *mu
 
 /// A value no kernel computes here: marks what must stay untouched.
 const UNTOUCHED: f32 = -7.0e30;
-
-/// True (after a note) when the CPU lacks the level, so the test skips.
-fn skip(name: &str, features: &[&str]) -> bool {
-    let lacks = !cpu_has(features);
-    if lacks {
-        println!("skipped {name}: this CPU lacks {}", features.join(","));
-    }
-    lacks
-}
 
 /// A packing tile kernel: C as the twin with B read unpacked (`rsb > NR`),
 /// and the panel `b_dst[p·NR + j] = b_src[p·rsb + j]`, nothing past `k·NR`.
