@@ -17,7 +17,10 @@ pub mod detect;
 mod igemm_check;
 pub mod igemm_ukernel;
 #[cfg(all(test, target_arch = "x86_64"))]
+#[macro_use]
 mod sgemm_check;
+#[cfg(all(test, target_arch = "x86_64"))]
+mod sgemm_check_variants;
 
 pub mod q8;
 #[macro_use]
