@@ -308,7 +308,10 @@ pub(crate) enum BOperand<'a, P> {
 /// A pointer returned by [`TileSink::direct`] must be valid for writing the
 /// whole tile at `(i, j)` (`MR` rows of `NR` elements, unit column stride,
 /// rows `rsc` apart) for every in-range `(i, j)` the driver asks about, and
-/// distinct tiles must not overlap.
+/// distinct tiles must not overlap. (A sink whose kernel finishes direct
+/// tiles in a fused epilogue into an output of another element type, as the
+/// INT8 pipelines do, may return that tile's element of the output instead:
+/// the driver only hands direct pointers to the kernel.)
 pub(crate) unsafe trait TileSink<Acc>: Sync {
     /// Pointer to C's element `(i, j)` and C's row stride, when the kernel may
     /// write this tile (all `NR` columns present) directly.

@@ -1,6 +1,7 @@
 //! The INT8 GEMM kernel table of one ISA level, and the microkernel contract
 //! the driver relies on.
 
+use super::lhs::{RowScales, RowZeroPoints};
 use crate::gemm::Microkernel;
 use crate::Isa;
 use lowp_kernels::scalar::igemm_tile_store::{
@@ -270,18 +271,67 @@ pub(crate) struct IgemmTile<'a> {
     /// The zero-point terms the kernel folds into each tile (`None`: all
     /// zero points are 0).
     corr: Option<&'a Correction<'a>>,
-    /// C's address range (bytes) when tiles written straight into C use the
-    /// kernel's streaming stores (`ukr.f_stream`; tiles bound for the
-    /// driver's scratch keep the regular ones).
-    stream_c: Option<(usize, usize)>,
-    /// The fused output, for tiles the driver hands the
-    /// [`FusedOut::marker`] as their C.
-    fused: Option<&'a FusedOut<'a>>,
+    /// Where tiles the driver hands straight to C go.
+    direct: &'a Direct<'a>,
 }
 
-/// An output written by the kernel's fused epilogue (see
-/// [`IgemmTile::fusing_into`]): C's element (0, 0), its row stride
-/// (elements; unit column stride) and the pipeline.
+/// What the sink offers the driver as a tile's direct destination, and so
+/// what the kernel writes for a tile the driver hands it there (every
+/// other tile lands in the driver's scratch as s32 sums).
+pub(crate) enum Direct<'a> {
+    /// No tile is written in place: the sink finishes every scratch tile.
+    None,
+    /// s32 C (unit column stride, row stride `rs`): the kernel writes the
+    /// sums; with `stream`, through its streaming stores where it has them
+    /// (C's rows line aligned; the sink fences them).
+    S32 { c: *mut i32, rs: usize, stream: bool },
+    /// Full-width tiles finished by the kernel's fused epilogue.
+    Fused(FusedOut<'a>),
+}
+
+// SAFETY: the pointers address C, whose tiles the driver hands to one task
+// each.
+unsafe impl Sync for Direct<'_> {}
+
+/// What the kernel does with one tile (see [`Direct::target`]).
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    /// s32 sums into C at the driver's pointer; `stream`: streaming stores.
+    Direct { stream: bool },
+    /// The fused epilogue into the output.
+    Fused(&'a FusedOut<'a>),
+    /// s32 sums into the driver's scratch tile (the sink finishes them).
+    Scratch,
+}
+
+impl Direct<'_> {
+    /// The pointer and row stride the sink hands the driver for the
+    /// full-width tile at C's `(i, j)`: C's own element `(i, j)`. (For a
+    /// fused output, whose C is u8 or f32, the kernel writes C's type
+    /// there, never s32: the pointer only tells it which tile this is.)
+    pub(crate) fn at(&self, i: usize, j: usize) -> Option<(*mut i32, usize)> {
+        match self {
+            Direct::None => None,
+            Direct::S32 { c, rs, .. } => Some((c.wrapping_add(i * rs + j), *rs)),
+            Direct::Fused(FusedOut::Q8 { out, rs, .. }) => Some((out.wrapping_add(i * rs + j).cast(), *rs)),
+            Direct::Fused(FusedOut::F32 { out, rs, .. }) => Some((out.wrapping_add(i * rs + j).cast(), *rs)),
+        }
+    }
+
+    /// The target of the tile at `at` that the driver handed as `c`: the
+    /// direct destination when `c` is the pointer [`Direct::at`] gave for
+    /// it, else the scratch.
+    fn target(&self, (i, j): (usize, usize), c: *mut i32) -> Target<'_> {
+        match (self, self.at(i, j)) {
+            (Direct::S32 { stream, .. }, Some((d, _))) if d == c => Target::Direct { stream: *stream },
+            (Direct::Fused(out), Some((d, _))) if d == c => Target::Fused(out),
+            _ => Target::Scratch,
+        }
+    }
+}
+
+/// An output written by the kernel's fused epilogue: C's element (0, 0),
+/// its row stride (elements; unit column stride) and the pipeline.
 pub(crate) enum FusedOut<'a> {
     /// Requantized u8/s8 (bounds checked against the type by the caller).
     Q8 {
@@ -300,8 +350,8 @@ pub(crate) enum FusedOut<'a> {
     F32 {
         out: *mut f32,
         rs: usize,
-        /// Per output row (M).
-        row_scale: &'a [f32],
+        /// Per output row.
+        row_scale: RowScales<'a>,
         /// Per output column (N).
         scale: &'a [f32],
         /// Per output column (N), if any.
@@ -313,22 +363,13 @@ pub(crate) enum FusedOut<'a> {
     },
 }
 
-// SAFETY: `out` addresses C, whose tiles the driver hands to one task each.
-unsafe impl Sync for FusedOut<'_> {}
-
-thread_local! {
-    /// The s32 "C" a sink hands the driver for tiles the kernel's fused
-    /// epilogue finishes: a real tile-sized buffer (so the sink's contract
-    /// holds), never written on that path; its address tells [`IgemmTile`]
-    /// to fuse.
-    static FUSED_MARK: std::cell::UnsafeCell<[i32; MAX_TILE]> =
-        const { std::cell::UnsafeCell::new([0; MAX_TILE]) };
-}
-
 impl FusedOut<'_> {
-    /// This thread's marker tile (row stride NR).
-    pub(crate) fn marker() -> *mut i32 {
-        FUSED_MARK.with(|t| t.get().cast())
+    /// Whether `ukr` has the epilogue this output needs.
+    pub(crate) fn fits(&self, ukr: &IgemmUkernel) -> bool {
+        match self {
+            FusedOut::Q8 { .. } => ukr.f_q8.is_some(),
+            FusedOut::F32 { .. } => ukr.f_f32.is_some(),
+        }
     }
 
     /// The requantizing epilogue of the `nr` columns from `j0`, rows from
@@ -376,7 +417,7 @@ impl FusedOut<'_> {
         TileDequant {
             out: out.wrapping_add(r0 * rs + j0),
             rso: rs,
-            row_scale: row_scale[r0..r0 + rows].as_ptr(),
+            row_scale: row_scale.tile(r0, rows).as_ptr(),
             scale: scale[j0..j0 + nr].as_ptr(),
             bias: bias.map_or(std::ptr::null(), |bb| bb[j0..j0 + nr].as_ptr()),
             lo,
@@ -393,14 +434,10 @@ impl FusedOut<'_> {
 pub(crate) struct Correction<'a> {
     /// K.
     pub(crate) k: i32,
-    /// za'_i, per row of A.
-    pub(crate) za: &'a [i32],
-    /// Whether the kernels take the `za'_i·colsum_j` term row by row (the
-    /// zero points differ between rows); otherwise it is in `colfix`, or
-    /// all za' are 0.
-    pub(crate) za_rows: bool,
-    /// `−za'·colsum_j` per column (padded), when all rows share one
-    /// nonzero za'.
+    /// za'_i. Per row (differing), the kernels take the `za'_i·colsum_j`
+    /// term row by row; uniform, it is in `colfix` (or 0).
+    pub(crate) za: RowZeroPoints<'a>,
+    /// `−za'·colsum_j` per column (padded), plus any per-column start value.
     pub(crate) colfix: Option<&'a [i32]>,
     /// Σ_k a'_ik, per row, filled by the A packer before the row's tiles run.
     pub(crate) rowsum: &'a [AtomicI32],
@@ -411,41 +448,21 @@ pub(crate) struct Correction<'a> {
 }
 
 impl<'a> IgemmTile<'a> {
-    /// The tile for `ukr` with A panels of `ph` rows, applying `corr`.
-    pub(crate) fn new(ukr: IgemmUkernel, ph: usize, corr: Option<&'a Correction<'a>>) -> IgemmTile<'a> {
+    /// The tile for `ukr` with A panels of `ph` rows, applying `corr`,
+    /// writing direct tiles as `direct` says.
+    pub(crate) fn new(
+        ukr: IgemmUkernel,
+        ph: usize,
+        corr: Option<&'a Correction<'a>>,
+        direct: &'a Direct<'a>,
+    ) -> IgemmTile<'a> {
         debug_assert!(ph >= 1 && ph * ukr.nr <= MAX_TILE);
         IgemmTile {
             ukr,
             ph,
             choice: None,
             corr,
-            stream_c: None,
-            fused: None,
-        }
-    }
-
-    /// `self`, writing the tiles the driver hands [`FusedOut::marker`] as
-    /// C straight into `out` through the kernel's fused epilogue, when it
-    /// has the one `out` needs (`None` otherwise: the caller keeps the tile
-    /// store path).
-    pub(crate) fn fusing_into(&self, out: &'a FusedOut<'a>) -> Option<Self> {
-        let has = match out {
-            FusedOut::Q8 { .. } => self.ukr.f_q8.is_some(),
-            FusedOut::F32 { .. } => self.ukr.f_f32.is_some(),
-        };
-        has.then_some(IgemmTile {
-            fused: Some(out),
-            ..*self
-        })
-    }
-
-    /// `self`, writing tiles that land in C's bytes `start..end` with the
-    /// kernel's streaming stores, when it has them. The caller guarantees
-    /// that C's rows start on 64-byte boundaries and fences the stores.
-    pub(crate) fn streaming_into(self, start: usize, end: usize) -> Self {
-        IgemmTile {
-            stream_c: self.ukr.f_stream.map(|_| (start, end)),
-            ..self
+            direct,
         }
     }
 
@@ -462,8 +479,7 @@ impl<'a> IgemmTile<'a> {
 pub(crate) const MAX_TILE_ROWS: usize = 40;
 impl IgemmTile<'_> {
     /// Runs the kernel on rows `0..rows` of the tile at C's `(i0, j0)` as
-    /// balanced sub-tiles, overwriting `c` (row stride `ldc`) with the
-    /// corrected sums.
+    /// balanced sub-tiles, into `c` (row stride `ldc`) or the fused output.
     ///
     /// # Safety
     ///
@@ -482,51 +498,47 @@ impl IgemmTile<'_> {
         // Only built when there is a zb term (a zeroed array here costs a
         // memset call per tile).
         let rowfix_buf: [i32; MAX_TILE_ROWS];
+        let nr = self.ukr.nr;
         let fix = match self.corr {
             None => None,
             Some(cr) => {
                 // The kernel reads NR columns and `rows` rows of these.
-                let (za, colsum) = (&cr.za[i0..i0 + rows], &cr.colsum[j0..j0 + self.ukr.nr]);
-                let zb = cr.zb.map(|zb| &zb[j0..j0 + self.ukr.nr]);
+                let colsum = &cr.colsum[j0..j0 + nr];
+                let zb = cr.zb.map(|zb| &zb[j0..j0 + nr]);
                 let rowfix = match zb {
                     Some(_) => {
-                        rowfix_buf = std::array::from_fn(|r| match za.get(r) {
-                            Some(&z) => cr.rowsum[i0 + r]
+                        rowfix_buf = std::array::from_fn(|r| match r < rows {
+                            true => cr.rowsum[i0 + r]
                                 .load(Ordering::Relaxed)
-                                .wrapping_sub(cr.k.wrapping_mul(z)),
-                            None => 0,
+                                .wrapping_sub(cr.k.wrapping_mul(cr.za.at(i0 + r))),
+                            false => 0,
                         });
                         rowfix_buf.as_ptr()
                     }
                     None => std::ptr::null(),
                 };
                 Some(TileCorrection {
-                    colfix: cr
-                        .colfix
-                        .map_or(std::ptr::null(), |f| f[j0..j0 + self.ukr.nr].as_ptr()),
-                    za: if cr.za_rows { za.as_ptr() } else { std::ptr::null() },
+                    colfix: cr.colfix.map_or(std::ptr::null(), |f| f[j0..j0 + nr].as_ptr()),
+                    za: match cr.za {
+                        RowZeroPoints::PerRow(za) => za[i0..i0 + rows].as_ptr(),
+                        RowZeroPoints::Uniform(_) => std::ptr::null(),
+                    },
                     rowfix,
                     colsum: colsum.as_ptr(),
                     zb: zb.map_or(std::ptr::null(), <[i32]>::as_ptr),
                 })
             }
         };
-        // Which entry writes this tile: a fused epilogue (the driver handed
-        // the marker), the streaming one (a tile inside a streamed C), or
-        // the plain one.
-        let entry = match (
-            self.fused.filter(|_| c == FusedOut::marker()),
-            self.ukr.f_q8,
-            self.ukr.f_f32,
-        ) {
-            (Some(out @ FusedOut::Q8 { .. }), Some(fq), _) => Entry::Q8(fq, out),
-            (Some(out @ FusedOut::F32 { .. }), _, Some(ff)) => Entry::F32(ff, out),
-            _ => match (self.stream_c, self.ukr.f_stream) {
-                (Some((start, end)), Some(fs)) if (start..end).contains(&(c as usize)) => Entry::S32(fs),
-                _ => Entry::S32(self.ukr.f),
-            },
+        let entry = match self.direct.target((i0, j0), c) {
+            Target::Fused(out @ FusedOut::Q8 { .. }) => {
+                Entry::Q8(self.ukr.f_q8.expect("a fused output needs its epilogue"), out)
+            }
+            Target::Fused(out @ FusedOut::F32 { .. }) => {
+                Entry::F32(self.ukr.f_f32.expect("a fused output needs its epilogue"), out)
+            }
+            Target::Direct { stream: true } => Entry::S32(self.ukr.f_stream.unwrap_or(self.ukr.f)),
+            Target::Direct { stream: false } | Target::Scratch => Entry::S32(self.ukr.f),
         };
-        let nr = self.ukr.nr;
         let mut i = 0;
         while i < rows {
             let mm = sub_tile_rows(i, rows, self.ukr.mr);
@@ -535,10 +547,10 @@ impl IgemmTile<'_> {
             // The correction's rows (sliced to `rows` above, here from row i
             // on) and its NR columns (sliced) are readable. Fused outputs:
             // rows i0+i.. (mm of them) × NR columns at j0 are inside C (the
-            // driver hands the marker only for full-width tiles in range) and
-            // this task's alone; `at` slices the pipeline's arrays to them;
+            // sink hands C's own tile only for full-width tiles in range) and
+            // this task's alone; `*_at` slice the pipeline's arrays to them;
             // the caller checked a requantize's bounds against the output
-            // type, and a streaming f32 C's line-aligned rows.
+            // type, and a streaming C's line-aligned rows.
             // SAFETY: kernels of available levels only; 1 ≤ mm ≤ MR; rows
             // i..i+mm of the A panel (group stride 4·ph) and the B panel are
             // readable (driver contract); `c` holds rows i..i+mm at `ldc`;
@@ -654,7 +666,7 @@ unsafe impl Microkernel for IgemmTile<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{sub_tile_rows, IgemmKernels, IgemmTile};
+    use super::{sub_tile_rows, Direct, IgemmKernels, IgemmTile};
     use crate::gemm::Microkernel;
     use crate::Isa;
 
@@ -664,7 +676,7 @@ mod tests {
             let ks = IgemmKernels::select(isa);
             let (ph, nr, kcp) = (ks.a_panel_rows, ks.nr, 8);
             for ukr in [Some(ks.main), ks.exact, ks.alt].into_iter().flatten() {
-                let t = IgemmTile::new(ukr, ph, None);
+                let t = IgemmTile::new(ukr, ph, None, &Direct::None);
                 let a: Vec<u8> = (0..ph * kcp).map(|x| (x % 7) as u8).collect();
                 let b: Vec<i8> = (0..nr * kcp).map(|x| (x % 5) as i8 - 2).collect();
                 let mut c = vec![-1i32; ph * nr];

@@ -1,7 +1,7 @@
 //! Dynamic quantized linear layer: f32 in, f32 out, INT8 GEMM inside.
 
 use super::{
-    igemm_checked_run, Activations, Dequantize, Output, PackOptions, PackedI8Weights, Scale, WeightZeroPoint,
+    igemm_run, Activations, Dequantize, Output, PackOptions, PackedI8Weights, Scale, WeightZeroPoint,
 };
 use crate::error::{Error, Result};
 use crate::{Context, MatMut, MatRef};
@@ -200,7 +200,8 @@ impl QuantizedLinear {
         }
         let mut row = vec![0f32; k];
         let mut q = vec![0u8; m * k];
-        let mut params = Vec::with_capacity(m);
+        let mut za = Vec::with_capacity(m);
+        let mut row_scale = Vec::with_capacity(m);
         let read_row = |i: usize, row: &mut [f32]| -> Result<()> {
             for (kk, r) in row.iter_mut().enumerate() {
                 *r = *x.at(i, kk);
@@ -231,16 +232,10 @@ impl QuantizedLinear {
                 activation_params(l, h)
             });
             quantize_row(&row, s, z, &mut q[i * k..(i + 1) * k]);
-            params.push((s, z));
+            row_scale.push(s);
+            za.push(z);
         }
         let qa = MatRef::named("x", &q, m, k, k, 1)?;
-        let mut pa = Activations::new(qa, 0);
-        pa.pack4 = ctx.kernels().igemm.helpers.pack_a4;
-        for (i, &(s, z)) in params.iter().enumerate() {
-            pa.za[i] = z;
-            pa.row_scale[i] = s;
-            pa.max_abs_za = pa.max_abs_za.max(z as i64);
-        }
         let out = Output::F32 {
             c: y,
             dequantize: Dequantize {
@@ -248,6 +243,11 @@ impl QuantizedLinear {
                 ..Dequantize::new(Scale::PerColumn(&self.weight_scales))
             },
         };
-        igemm_checked_run(ctx, &pa, &self.weights, out)
+        igemm_run(
+            ctx,
+            &Activations::per_row(ctx, qa, &za, &row_scale),
+            &self.weights,
+            out,
+        )
     }
 }

@@ -2,14 +2,14 @@
 //! zero points, per-panel saturation verdicts); activations per call into
 //! zero-padded u8 rows with their sums.
 
+use super::lhs::{scatter_row, Int8Lhs, RowScales, RowSums, RowZeroPoints};
 use super::{Int8, KernelPreference, Saturation, WeightZeroPoint};
 use crate::error::{Error, Result};
 use crate::gemm::blocking::round_up;
-use crate::gemm::{buffers, PackA, PackB, PackedB};
+use crate::gemm::{buffers, PackB, PackedB};
 use crate::{Context, Isa, MatRef};
 use multiversion::multiversion;
 use std::ops::Range;
-use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Weights `B` (`K × N`, s8 or u8, any strides) packed once for the INT8
 /// GEMM of one ISA level, like FBGEMM's `PackBMatrix`.
@@ -389,93 +389,101 @@ impl<B: Int8> PackB<i8> for PackWeights<'_, B> {
     }
 }
 
-/// Activations `A` (`M × K`, u8 or s8, any strides) as the driver's A
+/// Activations `A` (`M × K`, u8 or s8, any strides) as the INT8 GEMM's A
 /// operand, with their zero points: packing moves them to u8
 /// (`a' = a + 128` for s8) and records `Σ_k a'` of each row on the way.
 pub(crate) struct Activations<'a, A: Int8> {
     a: MatRef<'a, A>,
-    /// Σ_k a'[i][k], written while packing (every task that packs row `i`
-    /// writes the same value; a task reads only rows it packed).
-    pub(crate) rowsum: Vec<AtomicI32>,
-    /// za'_i (per row; all equal for a per-tensor zero point).
-    pub(crate) za: Vec<i32>,
-    /// Per-row dequantization factor (dynamic quantization), else ones.
-    pub(crate) row_scale: Vec<f32>,
+    /// za'_i.
+    za: RowZeroPoints<'a>,
+    /// Per-row dequantization factors (dynamic quantization).
+    row_scale: RowScales<'a>,
     /// max |a' − za'| over the rows (for the K bound).
-    pub(crate) max_abs_a: i64,
-    /// max |za'|.
-    pub(crate) max_abs_za: i64,
-    /// The level's 4-row packer, if any (set by the caller from its Context).
-    pub(crate) pack4: Option<super::kernels::PackA4Fn>,
+    max_abs_a: i64,
+    /// The level's 4-row packer, if any.
+    pack4: Option<super::kernels::PackA4Fn>,
 }
 
 impl<'a, A: Int8> Activations<'a, A> {
-    /// `a` with one zero point `za` for all rows.
-    pub(crate) fn new(a: MatRef<'a, A>, za: i32) -> Self {
-        let m = a.rows();
-        let zap = za + A::U8_SHIFT;
+    /// `a` with one zero point `za` for all rows, packed with `ctx`'s level.
+    pub(crate) fn new(ctx: &Context, a: MatRef<'a, A>, za: i32) -> Self {
         Activations {
             a,
-            rowsum: (0..m).map(|_| AtomicI32::new(0)).collect(),
-            za: vec![zap; m],
-            row_scale: vec![1.0; m],
+            za: RowZeroPoints::Uniform(za + A::U8_SHIFT),
+            row_scale: RowScales::One,
             max_abs_a: (A::MIN as i64 - za as i64)
                 .abs()
                 .max((A::MAX as i64 - za as i64).abs()),
-            max_abs_za: (zap as i64).abs(),
-            pack4: None,
+            pack4: ctx.kernels().igemm.helpers.pack_a4,
         }
-    }
-
-    /// Rows of A.
-    pub(crate) fn rows(&self) -> usize {
-        self.a.rows()
     }
 }
 
-impl<A: Int8> PackA<u8> for Activations<'_, A> {
-    /// Panels of `mr` rows interleaved by k-group: row `r`, group `g` at
-    /// `g·4·mr + 4r` (depth zero-padded to `kcp`). Rows past the block in
-    /// the last panel are left unwritten: the INT8 tile runs only the rows
-    /// it is given (its `tile_rows` always succeeds). The row sums need the
-    /// whole K in one block (the INT8 GEMM packs B over all of K).
-    fn pack_a(&self, dst: &mut [u8], mr: usize, rows: Range<usize>, ks: Range<usize>) {
-        let kcp = round_up(ks.len(), 4);
-        debug_assert!(ks.start == 0 && ks.end == self.a.cols());
+impl<'a> Activations<'a, u8> {
+    /// `a` with a zero point and a dequantization factor per row (M each;
+    /// zero points within u8), packed with `ctx`'s level.
+    pub(crate) fn per_row(ctx: &Context, a: MatRef<'a, u8>, za: &'a [i32], row_scale: &'a [f32]) -> Self {
+        debug_assert!(za.len() == a.rows() && row_scale.len() == a.rows());
+        Activations {
+            a,
+            za: RowZeroPoints::PerRow(za),
+            row_scale: RowScales::PerRow(row_scale),
+            // |a − za| ≤ 255 for u8 values and zero points.
+            max_abs_a: 255,
+            pack4: ctx.kernels().igemm.helpers.pack_a4,
+        }
+    }
+}
+
+impl<A: Int8> Int8Lhs for Activations<'_, A> {
+    fn rows(&self) -> usize {
+        self.a.rows()
+    }
+    fn depth(&self) -> usize {
+        self.a.cols()
+    }
+    fn zero_points(&self) -> RowZeroPoints<'_> {
+        self.za
+    }
+    fn row_scales(&self) -> RowScales<'_> {
+        self.row_scale
+    }
+    fn max_abs_a(&self) -> i64 {
+        self.max_abs_a
+    }
+
+    /// Rows gathered one at a time through a staging row (contiguous rows:
+    /// a vectorized copy and sum), or four at a time in whole 64-byte
+    /// blocks where the level has a packer for them.
+    fn pack_panels(&self, dst: &mut [u8], mr: usize, rows: Range<usize>, sums: RowSums<'_>) {
+        let k = self.a.cols();
+        let kcp = round_up(k, 4);
         if kcp == 0 {
-            rows.for_each(|i| self.rowsum[i].store(0, Ordering::Relaxed));
+            rows.for_each(|i| sums.set(i, 0));
             return;
         }
         let mut row = buffers::take::<u8>(buffers::SLOT_ROW, kcp);
         let row = &mut row[..kcp];
-        row[ks.len()..].fill(0);
+        row[k..].fill(0);
         let gs = 4 * mr;
         let contiguous = self.a.is_row_contiguous();
         // Bytes `from..` of row `i` (a multiple of 4) into row `r` of the
         // panel, through `row`; returns their sum.
         let tail = |row: &mut [u8], panel: &mut [u8], i: usize, r: usize, from: usize| -> i32 {
-            let src = &mut row[from..ks.len()];
+            let src = &mut row[from..k];
             let sum = if contiguous {
-                let start = i * self.a.row_stride() + ks.start + from;
+                let start = i * self.a.row_stride() + from;
                 A::pack_row(&self.a.as_slice()[start..start + src.len()], src)
             } else {
                 for (kk, d) in src.iter_mut().enumerate() {
-                    *d = self.a.at(i, ks.start + from + kk).to_u8_shifted();
+                    *d = self.a.at(i, from + kk).to_u8_shifted();
                 }
                 src.iter().map(|&x| x as i32).sum()
             };
-            // Row r's k-groups go to offset 4r of each group of the panel.
-            for (group, c) in panel[from / 4 * gs..]
-                .chunks_exact_mut(gs)
-                .zip(row[from..].chunks_exact(4))
-            {
-                group[4 * r..4 * r + 4].copy_from_slice(c);
-            }
+            scatter_row(&row[from..], &mut panel[from / 4 * gs..], mr, r);
             sum
         };
-        // Whole 64-byte blocks of 4 contiguous rows at a time, when the level
-        // has a packer for them.
-        let blocks = ks.len() / 64;
+        let blocks = k / 64;
         let pack4 = self.pack4.filter(|_| contiguous && blocks > 0);
         let xor = if A::U8_SHIFT != 0 { 0x80 } else { 0 };
         for (q, panel) in dst.chunks_exact_mut(mr * kcp).enumerate() {
@@ -485,30 +493,28 @@ impl<A: Int8> PackA<u8> for Activations<'_, A> {
             if let Some(f) = pack4 {
                 let lda = self.a.row_stride();
                 while r + 4 <= nrows {
-                    let start = (i0 + r) * lda + ks.start;
+                    let start = (i0 + r) * lda;
                     let src = &self.a.as_slice()[start..start + 3 * lda + 64 * blocks];
                     let out = &mut panel[4 * r..];
                     assert!(out.len() >= (16 * blocks - 1) * gs + 16);
                     // SAFETY: the level's packer (available); `src` holds the 4 rows' first 64·blocks bytes at stride
                     // `lda` (sliced, A is one byte per element), `out` the 16·blocks groups of 16 bytes at stride gs
                     // (checked); they do not overlap.
-                    let sums =
+                    let four =
                         unsafe { f(src.as_ptr() as *const u8, lda, blocks, xor, out.as_mut_ptr(), gs) };
-                    for (rr, s) in sums.into_iter().enumerate() {
-                        let rest = if 64 * blocks < ks.len() {
+                    for (rr, s) in four.into_iter().enumerate() {
+                        let rest = if 64 * blocks < k {
                             tail(row, panel, i0 + r + rr, r + rr, 64 * blocks)
                         } else {
                             0
                         };
-                        let sum = (s as i32).wrapping_add(rest);
-                        self.rowsum[i0 + r + rr].store(sum, Ordering::Relaxed);
+                        sums.set(i0 + r + rr, (s as i32).wrapping_add(rest));
                     }
                     r += 4;
                 }
             }
             for r in r..nrows {
-                let sum = tail(row, panel, i0 + r, r, 0);
-                self.rowsum[i0 + r].store(sum, Ordering::Relaxed);
+                sums.set(i0 + r, tail(row, panel, i0 + r, r, 0));
             }
         }
     }

@@ -1,11 +1,11 @@
-//! Output pipelines of the INT8 GEMM, fused into the store of each tile:
-//! one pass over C, no separate s32 matrix.
+//! Output pipelines of the INT8 GEMM: the public parameters, and the
+//! portable loops that finish the tiles no kernel epilogue or vector store
+//! takes (edge tiles, strided C, levels without them), bit-identical to
+//! those. Plain loops, vectorized by `multiversion`; no intrinsics.
 //!
-//! The kernels write an `m × NR` s32 tile, already zero-point corrected,
-//! into a small buffer (L1); the functions here apply the pipeline to it
-//! and the driver stores the result into C (the AVX-512 levels have
-//! vector stores that do both in one pass). Plain loops, vectorized by
-//! `multiversion`; no intrinsics.
+//! The kernels write an `m × NR` s32 tile, already zero-point corrected;
+//! these apply the pipeline to it in a small buffer (L1) and the sink
+//! stores the result into C: one pass over C, no separate s32 matrix.
 
 use crate::MatMut;
 use multiversion::multiversion;

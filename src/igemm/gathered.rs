@@ -1,0 +1,229 @@
+//! A second [`Int8Lhs`]: rows gathered through an index list, the shape of
+//! an implicit-GEMM convolution's A operand (per output pixel and tap, the
+//! offset of a run of C input channels; padding taps point at a run of
+//! zero points). It proves the trait carries such a packer through the
+//! whole pipeline, bit-exact against the oracle on the gathered matrix.
+
+use super::lhs::{scatter_row, Int8Lhs, RowSums, RowZeroPoints};
+use super::Int8;
+use crate::gemm::blocking::round_up;
+use crate::gemm::buffers;
+use std::ops::Range;
+
+/// `M × K` activations, `K = taps·c`: row `i` is the concatenation of the
+/// `c`-element runs of `src` at `offsets[i·taps..(i + 1)·taps]`.
+pub(crate) struct GatheredRows<'a, A: Int8> {
+    src: &'a [A],
+    offsets: &'a [usize],
+    taps: usize,
+    c: usize,
+    za: i32,
+}
+
+impl<'a, A: Int8> GatheredRows<'a, A> {
+    /// Panics unless every run lies inside `src` (a convolution checks its
+    /// indirection buffer once, when it builds it).
+    pub(crate) fn new(src: &'a [A], offsets: &'a [usize], taps: usize, c: usize, za: i32) -> Self {
+        assert!(taps > 0 && offsets.len().is_multiple_of(taps));
+        assert!(offsets.iter().all(|&o| o + c <= src.len()));
+        GatheredRows {
+            src,
+            offsets,
+            taps,
+            c,
+            za,
+        }
+    }
+
+    /// The run of tap `t` of row `i`.
+    fn run(&self, i: usize, t: usize) -> &[A] {
+        let o = self.offsets[i * self.taps + t];
+        &self.src[o..o + self.c]
+    }
+}
+
+impl<A: Int8> Int8Lhs for GatheredRows<'_, A> {
+    fn rows(&self) -> usize {
+        self.offsets.len() / self.taps
+    }
+    fn depth(&self) -> usize {
+        self.taps * self.c
+    }
+    fn zero_points(&self) -> RowZeroPoints<'_> {
+        RowZeroPoints::Uniform(self.za + A::U8_SHIFT)
+    }
+    fn max_abs_a(&self) -> i64 {
+        let za = self.za as i64;
+        (A::MIN as i64 - za).abs().max((A::MAX as i64 - za).abs())
+    }
+
+    /// Each row's runs are moved to u8 into a staging row, then its
+    /// k-groups go to their places in the panel.
+    fn pack_panels(&self, dst: &mut [u8], mr: usize, rows: Range<usize>, sums: RowSums<'_>) {
+        let k = self.depth();
+        let kp = round_up(k, 4);
+        if kp == 0 {
+            rows.for_each(|i| sums.set(i, 0));
+            return;
+        }
+        let mut row = buffers::take::<u8>(buffers::SLOT_ROW, kp);
+        let row = &mut row[..kp];
+        row[k..].fill(0);
+        for (q, panel) in dst.chunks_exact_mut(mr * kp).enumerate() {
+            let i0 = rows.start + q * mr;
+            for r in 0..mr.min(rows.end - i0) {
+                let mut sum = 0i32;
+                for (t, chunk) in row[..k].chunks_exact_mut(self.c).enumerate() {
+                    sum = sum.wrapping_add(A::pack_row(self.run(i0 + r, t), chunk));
+                }
+                scatter_row(row, panel, mr, r);
+                sums.set(i0 + r, sum);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GatheredRows;
+    use crate::igemm::{
+        igemm, igemm_run, Dequantize, Int8, Output, PackOptions, PackedI8Weights, Requantize, Scale,
+        WeightZeroPoint,
+    };
+    use crate::reference::igemm as oracle;
+    use crate::{Context, Isa, MatMut, MatRef};
+
+    /// Deterministic values.
+    fn mix(i: usize, seed: usize) -> u8 {
+        ((i ^ seed).wrapping_mul(2_654_435_761) >> 11) as u8
+    }
+
+    /// One layer's gathered A (sources, a zero-point run at the end,
+    /// offsets) against the oracle on the explicit matrix.
+    #[allow(clippy::too_many_arguments)]
+    fn check<A: Int8>(
+        ctx: &Context,
+        src: &[A],
+        offsets: &[usize],
+        taps: usize,
+        c: usize,
+        za: i32,
+        b: &[i8],
+        zb: &WeightZeroPoint<'_>,
+        n: usize,
+    ) {
+        let lhs = GatheredRows::new(src, offsets, taps, c, za);
+        let (m, k) = (offsets.len() / taps, taps * c);
+        let l = &lhs;
+        let explicit: Vec<A> = (0..m)
+            .flat_map(|i| (0..taps).flat_map(move |t| l.run(i, t).to_vec()))
+            .collect();
+        let av = MatRef::new(&explicit, m, k, k.max(1), 1).unwrap();
+        let bv = MatRef::new(b, k, n, n.max(1), 1).unwrap();
+        let packed = PackedI8Weights::pack(ctx, bv, *zb, PackOptions::default()).unwrap();
+        let what = format!(
+            "{} threads {} m {m} taps {taps} c {c} n {n} za {za} {zb:?}",
+            ctx.isa(),
+            ctx.num_threads()
+        );
+
+        let want = oracle::igemm_s32(av, za, bv, zb, packed.saturation());
+        let mut got = vec![0i32; m * n];
+        let out = Output::S32 {
+            c: MatMut::new(&mut got, m, n, n.max(1), 1).unwrap(),
+            accumulate: false,
+        };
+        igemm_run(ctx, &lhs, &packed, out).unwrap();
+        assert_eq!(got, want, "s32: {what}");
+
+        let requantize = Requantize {
+            relu: true,
+            ..Requantize::new(Scale::PerTensor(1.0 / 512.0), 7)
+        };
+        let mut q = vec![0u8; m * n];
+        let out = Output::U8 {
+            c: MatMut::new(&mut q, m, n, n.max(1), 1).unwrap(),
+            requantize,
+        };
+        igemm_run(ctx, &lhs, &packed, out).unwrap();
+        let want_q: Vec<u8> = want
+            .iter()
+            .enumerate()
+            .map(|(x, &v)| oracle::requantize_one(v, x % n.max(1), &requantize, 0, 255) as u8)
+            .collect();
+        assert_eq!(q, want_q, "u8: {what}");
+
+        // f32: the same bits as the matrix API on the explicit matrix.
+        let dequantize = Dequantize::new(Scale::PerTensor(0.25));
+        let (mut f, mut g) = (vec![0f32; m * n], vec![1f32; m * n]);
+        let out = |c| Output::F32 { c, dequantize };
+        igemm_run(
+            ctx,
+            &lhs,
+            &packed,
+            out(MatMut::new(&mut f, m, n, n.max(1), 1).unwrap()),
+        )
+        .unwrap();
+        igemm(
+            ctx,
+            av,
+            za,
+            &packed,
+            out(MatMut::new(&mut g, m, n, n.max(1), 1).unwrap()),
+        )
+        .unwrap();
+        assert_eq!(
+            f.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            g.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+            "f32: {what}"
+        );
+    }
+
+    /// Gathered rows through every output kind on every level, 1 and 2
+    /// threads: odd channel counts (k-groups straddle taps), padding taps,
+    /// M over several panels, per-tensor and per-column weight zero points.
+    #[test]
+    fn gathered_rows_match_the_oracle_on_the_gathered_matrix() {
+        for isa in Isa::available() {
+            for threads in [1, 2] {
+                let ctx = Context::builder()
+                    .max_isa(isa)
+                    .threads(threads)
+                    .ignore_env()
+                    .build()
+                    .unwrap();
+                for (s, &(m, taps, c, n)) in [(1, 9, 3, 40), (5, 1, 16, 33), (37, 4, 5, 70), (130, 9, 8, 20)]
+                    .iter()
+                    .enumerate()
+                {
+                    // Input rows of c channels, then one row of zero points.
+                    let (rows_in, za) = (11, 3 + s as i32);
+                    let offsets: Vec<usize> = (0..m * taps)
+                        .map(|x| match mix(x, s) % 5 {
+                            0 => rows_in * c, // a padding tap
+                            v => (v as usize * x + s) % rows_in * c,
+                        })
+                        .collect();
+                    let bytes: Vec<u8> = (0..rows_in * c).map(|x| mix(x, 7 + s)).collect();
+                    let k = taps * c;
+                    let b: Vec<i8> = (0..k * n).map(|x| mix(x, 99 + s) as i8).collect();
+                    let zbs: Vec<i32> = (0..n).map(|j| (j % 7) as i32 - 3).collect();
+                    for zb in [WeightZeroPoint::PerTensor(0), WeightZeroPoint::PerColumn(&zbs)] {
+                        let u: Vec<u8> = bytes
+                            .iter()
+                            .copied()
+                            .chain(std::iter::repeat_n(za as u8, c))
+                            .collect();
+                        check(&ctx, &u, &offsets, taps, c, za, &b, &zb, n);
+                        let i: Vec<i8> = bytes
+                            .iter()
+                            .map(|&x| x as i8)
+                            .chain(std::iter::repeat_n(-za as i8, c))
+                            .collect();
+                        check(&ctx, &i, &offsets, taps, c, -za, &b, &zb, n);
+                    }
+                }
+            }
+        }
+    }
+}
