@@ -6,6 +6,10 @@
 //! Every call goes through a [`Context`], which fixes the ISA level (and so
 //! the kernel table), the threads, and the cache sizes used for blocking.
 //!
+//! Every kernel is tested against plain scalar oracles kept in a separate
+//! crate, `lowp-reference` (folder `reference/`), which uses lowp's public
+//! types only: the oracles cannot share code with what they check.
+//!
 //! ```
 //! use lowp::{Context, Isa};
 //! let ctx = Context::builder().max_isa(Isa::Scalar).build()?;
@@ -25,7 +29,6 @@ pub mod dot;
 pub mod igemm;
 pub mod peak;
 pub mod raw;
-pub mod reference;
 
 mod buffer;
 mod build_info;

@@ -9,9 +9,9 @@ use lowp::igemm::{
     igemm, Activation, ActivationQuantization, Dequantize, Output, PackedI8Weights, QuantizedLinear,
     Requantize, Saturation, Scale, WeightZeroPoint, MAX_K,
 };
-use lowp::reference::dot as dref;
-use lowp::reference::igemm as oracle;
 use lowp::{Context, Error, Isa, MatMut, MatRef};
+use lowp_reference::dot as dref;
+use lowp_reference::igemm as oracle;
 use proptest::prelude::*;
 
 mod common;
@@ -311,7 +311,7 @@ proptest! {
         let a = if a_t { MatRef::new(&a_data, m, k, 1, m.max(1)).unwrap() } else { MatRef::new(&a_data, m, k, k.max(1), 1).unwrap() };
         let b = if b_t { MatRef::new(&b_data, k, n, 1, k.max(1)).unwrap() } else { MatRef::new(&b_data, k, n, n.max(1), 1).unwrap() };
         let mut want = c_data.clone();
-        lowp::reference::sgemm::sgemm(alpha, a, b, beta, MatMut::new(&mut want, m, n, n.max(1), 1).unwrap()).unwrap();
+        lowp_reference::sgemm::sgemm(alpha, a, b, beta, MatMut::new(&mut want, m, n, n.max(1), 1).unwrap()).unwrap();
         let check = |got: &[f32], what: &str| {
             for i in 0..m {
                 for j in 0..n {

@@ -1,5 +1,5 @@
 //! Dot products, distances and scans: every ISA level against the oracles
-//! in `lowp::reference::dot`.
+//! in `lowp_reference::dot`.
 //!
 //! Stated bounds: integer results are bit-exact. An f32-accumulated result
 //! `r` for `n` elements satisfies `|r − exact| ≤ (n + 4)·ε·S + n·2⁻¹⁴⁸ + D`
@@ -10,9 +10,9 @@
 
 use half::{bf16, f16};
 use lowp::dot::{self, Metric, Neighbor};
-use lowp::reference::dot as oracle;
-use lowp::reference::dot::RefMetric;
 use lowp::{Context, Error, Isa, MatRef};
+use lowp_reference::dot as oracle;
+use lowp_reference::dot::RefMetric;
 use proptest::prelude::*;
 
 mod common;

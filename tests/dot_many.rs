@@ -1,6 +1,6 @@
 //! Many queries against a database (a GEMM per chunk, then top-K per query):
 //! `scan_many_top_k` and `PackedDatabase` against the oracles in
-//! `lowp::reference::dot`, every ISA level, 1/2/3 threads.
+//! `lowp_reference::dot`, every ISA level, 1/2/3 threads.
 //!
 //! Stated bounds: s8/u8 scores (inner product and squared distance) are
 //! bit-exact, so the top-K lists (ties to the lower index) equal the
@@ -10,9 +10,9 @@
 //! data every f32 sum is exact and the lists equal the oracle's.
 
 use lowp::dot::{self, Metric, Neighbor, PackedDatabase, CHUNK_ROWS, QUERY_GROUP};
-use lowp::reference::dot as oracle;
-use lowp::reference::dot::RefMetric;
 use lowp::{Context, Error, Isa, MatRef};
+use lowp_reference::dot as oracle;
+use lowp_reference::dot::RefMetric;
 use proptest::prelude::*;
 
 mod common;

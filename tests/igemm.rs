@@ -6,8 +6,8 @@ use lowp::igemm::{
     igemm, Activation, ActivationQuantization, Dequantize, KernelPreference, Output, PackOptions,
     PackedI8Weights, QuantizedLinear, Requantize, Saturation, Scale, WeightZeroPoint,
 };
-use lowp::reference::igemm as oracle;
 use lowp::{Context, Error, Isa, MatMut, MatRef};
+use lowp_reference::igemm as oracle;
 use proptest::prelude::*;
 
 mod common;
@@ -564,6 +564,30 @@ fn avx_vnni_level() {
     let p = pack(&c, b, zb).unwrap();
     let got = igemm_s32(&c, a, 0, &p);
     assert_eq!(got, oracle::igemm_s32(a, 0, b, &zb, Saturation::Exact));
+}
+
+/// Production's clamp range (`Requantize::output_range`) against the
+/// oracle's own, over zero points, ReLU and clamps (empty ranges included).
+#[test]
+fn output_range_matches_oracle() {
+    let edges = [-300, -129, -128, -1, 0, 1, 3, 127, 128, 255, 256, 400];
+    let clamps = edges
+        .iter()
+        .flat_map(|&lo| edges.iter().map(move |&hi| Some((lo, hi))));
+    let clamps: Vec<_> = std::iter::once(None).chain(clamps).collect();
+    for zp in [-128, -5, 0, 3, 127, 200, 255] {
+        for relu in [false, true] {
+            for &clamp in &clamps {
+                let rq = Requantize {
+                    relu,
+                    clamp,
+                    ..Requantize::new(Scale::PerTensor(1.0), zp)
+                };
+                assert_eq!(rq.output_range::<u8>(), oracle::bounds(&rq, 0, 255), "{rq:?}");
+                assert_eq!(rq.output_range::<i8>(), oracle::bounds(&rq, -128, 127), "{rq:?}");
+            }
+        }
+    }
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! sgemm on every available ISA against the oracle (`lowp::reference::sgemm`).
+//! sgemm on every available ISA against the oracle (`lowp_reference::sgemm`).
 //!
 //! Error bound (stated per element): the oracle sums in f64, so a kernel's
 //! error is its own f32 rounding: |C − C_ref| ≤ (k + 4)·ε·(|α|·Σ_p|a_ip||b_pj| + |β|·|c_ij|) + tiny,
@@ -6,7 +6,7 @@
 //! length k plus the α/β updates (one rounding each, ×2 for the β·C product
 //! and the per-K-block updates).
 
-use lowp::{reference, sgemm, sgemm_packed, CacheSizes, Context, Isa, MatMut, MatRef, PackedB};
+use lowp::{sgemm, sgemm_packed, CacheSizes, Context, Isa, MatMut, MatRef, PackedB};
 use proptest::prelude::*;
 
 /// A strided layout for an `r × c` operand.
@@ -165,7 +165,7 @@ impl Problem {
         let mut want = c.clone();
         let av = MatRef::new(&a, m, k, rsa, csa).unwrap();
         let bv = MatRef::new(&b, k, n, rsb, csb).unwrap();
-        reference::sgemm::sgemm(
+        lowp_reference::sgemm::sgemm(
             alpha,
             av,
             bv,

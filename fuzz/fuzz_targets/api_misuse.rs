@@ -19,7 +19,7 @@ use lowp::igemm::{
     igemm, ActivationQuantization, Dequantize, KernelPreference, Output, PackOptions, PackedI8Weights,
     QuantizedLinear, Requantize, Saturation, Scale, WeightZeroPoint, MAX_K,
 };
-use lowp::reference::igemm as oracle;
+use lowp_reference::igemm as oracle;
 use lowp::{Error, MatMut, MatRef};
 
 #[derive(Arbitrary, Debug, Clone, Copy)]

@@ -12,7 +12,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use lowp::conv::{Conv2dParams, Conv3dParams, Padding2d, Padding3d};
-use lowp::reference::conv::{conv2d_f32, conv2d_int8, conv3d_f32, conv3d_int8, WeightZeroPoint};
+use lowp_reference::conv::{conv2d_f32, conv2d_int8, conv3d_f32, conv3d_int8, WeightZeroPoint};
 use lowp::Error;
 
 #[derive(Arbitrary, Debug, Clone, Copy)]

@@ -24,8 +24,8 @@ use common::{contexts, f32_or_special, Bytes};
 use half::{bf16, f16};
 use libfuzzer_sys::fuzz_target;
 use lowp::dot::{self, Metric, Neighbor, QuantScheme, QuantizedS8, ScanElem};
-use lowp::reference::dot as oracle;
-use lowp::reference::dot::{RefElem, RefMetric};
+use lowp_reference::dot as oracle;
+use lowp_reference::dot::{RefElem, RefMetric};
 use lowp::{Context, Error, MatRef};
 
 #[derive(Arbitrary, Debug)]

@@ -5,7 +5,7 @@
 //! and any strides, run on EVERY available ISA level at 1, 2 or 3 threads
 //! with the weights packed once per level and reused for two calls.
 //!
-//! Each level is compared bit for bit with `lowp::reference::igemm` (the
+//! Each level is compared bit for bit with `lowp_reference::igemm` (the
 //! saturating model where the level's chain may saturate and the caller
 //! allowed it, the exact result otherwise). Invalid parameters (zero points
 //! out of range, scales that are not finite and positive, non-finite bias,
@@ -22,7 +22,7 @@ use lowp::igemm::{
     igemm, Activation, Dequantize, Int8, KernelPreference, Output, PackOptions, PackedI8Weights, Requantize,
     Saturation, Scale, WeightZeroPoint,
 };
-use lowp::reference::igemm as oracle;
+use lowp_reference::igemm as oracle;
 use lowp::{Error, MatMut, MatRef};
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -81,7 +81,7 @@ struct Case {
     values: Vec<u8>,
 }
 
-trait V: Int8 {
+trait V: Int8 + lowp_reference::igemm::Int8 {
     fn from_i32(v: i32) -> Self;
 }
 impl V for u8 {

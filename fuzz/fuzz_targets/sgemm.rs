@@ -6,7 +6,7 @@
 //!
 //! Each result is within `(k + 4)·ε·(|α|·Σ|a||b| + |β|·|c|)` plus
 //! `(k + 2)·2⁻¹⁴⁹·(1 + |α|)` (products that underflow f32 lose up to half a
-//! subnormal ulp each, then are scaled by α) of `lowp::reference::sgemm`; a level run with 2 or
+//! subnormal ulp each, then are scaled by α) of `lowp_reference::sgemm`; a level run with 2 or
 //! 3 threads is bit-identical to the same level with 1 thread; BLAS
 //! semantics hold (beta = 0 does not read C, so NaN in C does not leak;
 //! NaN/Inf in A or B propagate as the oracle's). Shapes that disagree give
@@ -124,7 +124,7 @@ fuzz_target!(|case: Case| {
             want[i * n + j] = c0(i, j);
         }
     }
-    lowp::reference::sgemm::sgemm(
+    lowp_reference::sgemm::sgemm(
         alpha,
         a,
         b,

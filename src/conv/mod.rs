@@ -4,8 +4,8 @@
 //! For now this module holds the parameter types only: [`Conv2dParams`] and
 //! [`Conv3dParams`] describe a problem, check it ([`Conv2dParams::validate`])
 //! and give its output shape, buffer lengths and operation count. The scalar
-//! oracle that every convolution kernel is tested against lives in
-//! [`crate::reference::conv`].
+//! oracle that every convolution kernel is tested against lives in the
+//! `lowp-reference` crate (its module `conv`).
 //!
 //! Layouts (oneDNN / TF-lite "OHWI" style):
 //!
@@ -21,5 +21,4 @@
 
 mod params;
 
-pub(crate) use params::ConvGeometry;
 pub use params::{Conv2dParams, Conv3dParams, Padding2d, Padding3d};

@@ -278,17 +278,6 @@ pub(crate) struct ConvGeometry {
     pub ops: u64,
 }
 
-impl ConvGeometry {
-    /// Input channels per group.
-    pub fn c_per_group(&self) -> usize {
-        self.c / self.groups
-    }
-    /// Output channels per group.
-    pub fn k_per_group(&self) -> usize {
-        self.k / self.groups
-    }
-}
-
 /// The product of `factors`: 0 when any is 0 (even if the others' product
 /// would overflow), else checked.
 fn product(arg: &'static str, what: &str, factors: &[usize]) -> Result<usize> {

@@ -201,8 +201,31 @@ impl DotKernels {
 #[cfg(all(test, target_arch = "x86_64"))]
 mod tests {
     use super::*;
-    use crate::reference::dot as oracle;
     use half::bf16;
+
+    /// The plain sums these tests check against (the `lowp-reference` crate
+    /// cannot serve unit tests: it links its own copy of lowp).
+    mod oracle {
+        use half::bf16;
+
+        /// `Σ a·b` in f64 (exact products of bf16 values).
+        pub fn dot(a: &[bf16], b: &[bf16]) -> f64 {
+            a.iter().zip(b).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum()
+        }
+
+        /// `Σ |a·b|` in f64.
+        pub fn dot_abs(a: &[bf16], b: &[bf16]) -> f64 {
+            a.iter()
+                .zip(b)
+                .map(|(x, y)| (f64::from(*x) * f64::from(*y)).abs())
+                .sum()
+        }
+
+        /// `Σ a·b`, exact.
+        pub fn dot_i64(a: &[i8], b: &[i8]) -> i64 {
+            a.iter().zip(b).map(|(&x, &y)| i64::from(x) * i64::from(y)).sum()
+        }
+    }
 
     /// Both bf16 paths of the AVX-512 levels (with and without `vdpbf16ps`),
     /// against the oracle, bound `(n + 4)·ε·Σ|ab|` (normal inputs only here).

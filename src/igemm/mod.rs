@@ -41,8 +41,8 @@
 //! the weights are packed, each panel of `nr` columns is checked; panels
 //! where no pair can saturate use the chain, the others an exact s16 path
 //! ([`PackedI8Weights::panel_paths`]). [`Saturation::Allow`] opts into the
-//! chain everywhere; its results then equal
-//! [`crate::reference::igemm::igemm_s32`] with `Saturation::Allow`.
+//! chain everywhere; its results then equal the oracle's (`igemm::igemm_s32`
+//! of the `lowp-reference` crate) with `Saturation::Allow`.
 //!
 //! ```
 //! use lowp::igemm::{igemm, Output, PackOptions, PackedI8Weights, WeightZeroPoint};
@@ -211,7 +211,7 @@ pub fn igemm<A: Int8>(
 
 fn requant_bounds<T: Int8>(p: &Requantize<'_>) -> Result<(i32, i32)> {
     check_zero_point::<T>("requantize.zero_point", p.zero_point)?;
-    let (lo, hi) = crate::reference::igemm::bounds(p, T::MIN, T::MAX);
+    let (lo, hi) = p.output_range::<T>();
     if lo > hi {
         return Err(Error::param(
             "requantize.clamp",

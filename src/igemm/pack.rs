@@ -115,9 +115,7 @@ impl PackedI8Weights {
                 )));
             }
         }
-        let zps: Vec<i32> = (0..n)
-            .map(|j| crate::reference::igemm::zero_point_of(&zero_point, j))
-            .collect();
+        let zps: Vec<i32> = (0..n).map(|j| zero_point.at(j)).collect();
         if let Some(z) = zps.iter().find(|&&z| z < B::MIN || z > B::MAX) {
             return Err(Error::param(
                 "zero_point",

@@ -7,6 +7,7 @@
 //! these apply the pipeline to it in a small buffer (L1) and the sink
 //! stores the result into C: one pass over C, no separate s32 matrix.
 
+use super::{Int8, WeightZeroPoint};
 use crate::MatMut;
 use multiversion::multiversion;
 
@@ -84,6 +85,41 @@ impl<'a> Requantize<'a> {
             zero_point,
             relu: false,
             clamp: None,
+        }
+    }
+
+    /// The clamp range `[lo, hi]` this pipeline applies for output type `T`:
+    /// `lo = max(T::MIN, clamp.0, zero_point if relu)`, `hi = min(T::MAX, clamp.1)`.
+    /// [`igemm`](super::igemm) refuses a pipeline whose range is empty (`lo > hi`).
+    ///
+    /// ```
+    /// use lowp::igemm::{Requantize, Scale};
+    /// let p = Requantize { relu: true, clamp: Some((-200, 100)), ..Requantize::new(Scale::PerTensor(0.5), 3) };
+    /// assert_eq!(p.output_range::<i8>(), (3, 100));
+    /// assert_eq!(p.output_range::<u8>(), (3, 100));
+    /// assert_eq!(Requantize::new(Scale::PerTensor(0.5), 3).output_range::<u8>(), (0, 255));
+    /// ```
+    pub fn output_range<T: Int8>(&self) -> (i32, i32) {
+        let mut lo = T::MIN;
+        let mut hi = T::MAX;
+        if self.relu {
+            lo = lo.max(self.zero_point);
+        }
+        if let Some((clamp_lo, clamp_hi)) = self.clamp {
+            lo = lo.max(clamp_lo);
+            hi = hi.min(clamp_hi);
+        }
+        (lo, hi)
+    }
+}
+
+impl WeightZeroPoint<'_> {
+    /// The zero point of column `j`; `j` must be a column of the weights
+    /// (below the length of a per-column slice).
+    pub(crate) fn at(&self, j: usize) -> i32 {
+        match self {
+            WeightZeroPoint::PerTensor(z) => *z,
+            WeightZeroPoint::PerColumn(z) => z[j],
         }
     }
 }

@@ -76,7 +76,7 @@ impl Rng {
 }
 
 /// An 8-bit element made from a byte's bits (`u8` as is, `i8` reinterpreted).
-pub trait FromByte: Int8 {
+pub trait FromByte: Int8 + lowp_reference::igemm::Int8 {
     /// The element with the bits of `b`.
     fn from_byte(b: u8) -> Self;
 }

@@ -14,8 +14,10 @@
 //!   `v = Σ sat_pairs − zb'·Σ_k a' − za'·Σ_k b' + K·za'·zb'`.
 //! * pipelines: see [`dequantize_one`] and [`requantize_one`].
 
-use crate::igemm::{Activation, Int8, Requantize, Saturation, Scale, WeightZeroPoint};
-use crate::MatRef;
+use lowp::igemm::{Activation, Requantize, Saturation, Scale, WeightZeroPoint};
+use lowp::MatRef;
+
+pub use crate::conv::Int8;
 
 /// The zero point of column `j`.
 pub fn zero_point_of(zp: &WeightZeroPoint<'_>, j: usize) -> i32 {
@@ -51,16 +53,25 @@ pub fn igemm_s32<A: Int8, B: Int8>(
             let zbj = zero_point_of(zb, j) as i64;
             let v: i64 = match saturation {
                 Saturation::Exact => (0..k)
-                    .map(|kk| (a.at(i, kk).to_i32() as i64 - za as i64) * (b.at(kk, j).to_i32() as i64 - zbj))
+                    .map(|kk| (at(&a, i, kk) as i64 - za as i64) * (at(&b, kk, j) as i64 - zbj))
                     .sum(),
                 Saturation::Allow => {
-                    let ap = |kk: usize| if kk < k { a.at(i, kk).to_u8_shifted() } else { 0 };
-                    let bp = |kk: usize| if kk < k { b.at(kk, j).to_s8_shifted() } else { 0 };
+                    // s8 activations move to u8 (+128), u8 weights to s8 (−128).
+                    let a_shift = if A::IS_SIGNED { 128 } else { 0 };
+                    let b_shift = if B::IS_SIGNED { 0 } else { 128 };
+                    let ap = |kk: usize| match kk < k {
+                        true => u8::try_from(at(&a, i, kk) + a_shift).expect("oracle: shifted a is u8"),
+                        false => 0,
+                    };
+                    let bp = |kk: usize| match kk < k {
+                        true => i8::try_from(at(&b, kk, j) - b_shift).expect("oracle: shifted b is s8"),
+                        false => 0,
+                    };
                     let pairs: i64 = (0..k.div_ceil(2))
                         .map(|p| maddubs_pair(ap(2 * p), bp(2 * p), ap(2 * p + 1), bp(2 * p + 1)) as i64)
                         .sum();
-                    let za_p = za as i64 + A::U8_SHIFT as i64;
-                    let zb_p = zbj - B::S8_SHIFT as i64;
+                    let za_p = za as i64 + a_shift as i64;
+                    let zb_p = zbj - b_shift as i64;
                     let rowsum: i64 = (0..k).map(|kk| ap(kk) as i64).sum();
                     let colsum: i64 = (0..k).map(|kk| bp(kk) as i64).sum();
                     pairs - zb_p * rowsum - za_p * colsum + k as i64 * za_p * zb_p
@@ -70,6 +81,11 @@ pub fn igemm_s32<A: Int8, B: Int8>(
         }
     }
     out
+}
+
+/// `x[i][j]` widened; the callers stay inside the shapes they checked.
+fn at<T: Int8>(x: &MatRef<'_, T>, i: usize, j: usize) -> i32 {
+    x.get(i, j).expect("oracle: (i, j) is inside the matrix").widen()
 }
 
 /// The scale of column `j`.

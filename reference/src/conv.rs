@@ -1,6 +1,6 @@
 //! Reference 2-D and 3-D convolution: f32, and 8-bit integers to s32.
 //!
-//! Layouts are those of [`crate::conv`]: input NHWC / NDHWC, weights
+//! Layouts are those of [`lowp::conv`]: input NHWC / NDHWC, weights
 //! `[K][R][S][C/groups]` / `[K][T][R][S][C/groups]`, output NHWC / NDHWC.
 //! The 2-D functions are the 3-D ones with depth 1.
 //!
@@ -15,8 +15,8 @@
 //!
 //! On `Err` the output may be partly written.
 
-use crate::conv::{Conv2dParams, Conv3dParams, ConvGeometry};
-use crate::error::{Error, Result};
+use lowp::conv::{Conv2dParams, Conv3dParams};
+use lowp::{Error, Result};
 
 mod sealed {
     pub trait Sealed {}
@@ -24,19 +24,25 @@ mod sealed {
     impl Sealed for i8 {}
 }
 
-/// An 8-bit integer element type the integer oracle accepts: `u8` or `i8`.
+/// An 8-bit integer element type the integer oracles accept: `u8` or `i8`.
+/// The oracles' own (not `lowp::igemm::Int8`), so that they take nothing
+/// about the types from the code under test.
 pub trait Int8: Copy + sealed::Sealed + std::fmt::Debug {
+    /// Whether the type is signed (`i8`).
+    const IS_SIGNED: bool;
     /// The value, widened.
     fn widen(self) -> i32;
 }
 
 impl Int8 for u8 {
+    const IS_SIGNED: bool = false;
     fn widen(self) -> i32 {
         i32::from(self)
     }
 }
 
 impl Int8 for i8 {
+    const IS_SIGNED: bool = true;
     fn widen(self) -> i32 {
         i32::from(self)
     }
@@ -50,6 +56,111 @@ pub enum WeightZeroPoint<'a, W> {
     PerTensor(W),
     /// `zero_points[k]` for the weights of output channel `k`.
     PerChannel(&'a [W]),
+}
+
+/// A problem in 3-D form (a 2-D one has depth 1), worked out here from the
+/// parameters' public fields once `validate` has accepted them (so no
+/// extent or length below overflows).
+struct ConvGeometry {
+    n: usize,
+    /// Input extents `[D, H, W]`.
+    input: [usize; 3],
+    c: usize,
+    k: usize,
+    /// Kernel extents `[T, R, S]`.
+    kernel: [usize; 3],
+    stride: [usize; 3],
+    /// Padding before the input (front, top, left).
+    pad_lo: [usize; 3],
+    dilation: [usize; 3],
+    groups: usize,
+    /// Output extents `[OD, OH, OW]`.
+    output: [usize; 3],
+    input_len: usize,
+    weights_len: usize,
+    output_len: usize,
+}
+
+impl ConvGeometry {
+    /// `p`'s geometry; `Err` (from `validate`) for a problem lowp refuses.
+    fn of(p: &impl Problem) -> Result<Self> {
+        p.validate()?;
+        let ([n, c, k, groups], axes) = p.parts();
+        // out = (padded extent − dilated kernel extent) / stride + 1.
+        let output = axes.map(|[size, kernel, stride, lo, hi, dilation]| {
+            (size + lo + hi - ((kernel - 1) * dilation + 1)) / stride + 1
+        });
+        let input = axes.map(|a| a[0]);
+        let kernel = axes.map(|a| a[1]);
+        // A zero extent makes a length 0 even where the others' product
+        // would not fit usize.
+        let len = |f: &[usize]| if f.contains(&0) { 0 } else { f.iter().product() };
+        Ok(ConvGeometry {
+            n,
+            input,
+            c,
+            k,
+            kernel,
+            stride: axes.map(|a| a[2]),
+            pad_lo: axes.map(|a| a[3]),
+            dilation: axes.map(|a| a[5]),
+            groups,
+            output,
+            input_len: len(&[n, input[0], input[1], input[2], c]),
+            weights_len: len(&[k, kernel[0], kernel[1], kernel[2], c / groups]),
+            output_len: len(&[n, output[0], output[1], output[2], k]),
+        })
+    }
+
+    /// Input channels per group.
+    fn c_per_group(&self) -> usize {
+        self.c / self.groups
+    }
+
+    /// Output channels per group.
+    fn k_per_group(&self) -> usize {
+        self.k / self.groups
+    }
+}
+
+/// One spatial axis: `[input extent, kernel extent, stride, padding before,
+/// padding after, dilation]`.
+type Axis = [usize; 6];
+
+/// The parameter types: lowp's check, and the problem's parts.
+trait Problem {
+    fn validate(&self) -> Result<()>;
+    /// `[n, c, k, groups]` and the depth, height and width axes.
+    fn parts(&self) -> ([usize; 4], [Axis; 3]);
+}
+
+impl Problem for Conv2dParams {
+    fn validate(&self) -> Result<()> {
+        Conv2dParams::validate(self)
+    }
+
+    /// Depth 1: one input plane, a one-tap kernel, no padding.
+    fn parts(&self) -> ([usize; 4], [Axis; 3]) {
+        let (p, (sh, sw), (dh, dw)) = (self.padding, self.stride, self.dilation);
+        let depth = [1, 1, 1, 0, 0, 1];
+        let height = [self.h, self.r, sh, p.top, p.bottom, dh];
+        let width = [self.w, self.s, sw, p.left, p.right, dw];
+        ([self.n, self.c, self.k, self.groups], [depth, height, width])
+    }
+}
+
+impl Problem for Conv3dParams {
+    fn validate(&self) -> Result<()> {
+        Conv3dParams::validate(self)
+    }
+
+    fn parts(&self) -> ([usize; 4], [Axis; 3]) {
+        let (p, (sd, sh, sw), (dd, dh, dw)) = (self.padding, self.stride, self.dilation);
+        let depth = [self.d, self.t, sd, p.front, p.back, dd];
+        let height = [self.h, self.r, sh, p.top, p.bottom, dh];
+        let width = [self.w, self.s, sw, p.left, p.right, dw];
+        ([self.n, self.c, self.k, self.groups], [depth, height, width])
+    }
 }
 
 /// The shared loop nest. For every output element `o` (output channel `kk`)
@@ -189,7 +300,7 @@ macro_rules! f32_entry {
             bias: Option<&[f32]>,
             output: &mut [f32],
         ) -> Result<()> {
-            f32_conv(&p.geometry()?, input, weights, bias, output, $magnitude)
+            f32_conv(&ConvGeometry::of(p)?, input, weights, bias, output, $magnitude)
         }
     };
 }
@@ -204,7 +315,7 @@ f32_entry!(
     ///
     /// ```
     /// use lowp::conv::Conv2dParams;
-    /// use lowp::reference::conv::conv2d_f32;
+    /// use lowp_reference::conv::conv2d_f32;
     /// // 1x2x2x1 input, one 2x2 filter: a single dot product.
     /// let p = Conv2dParams::new(1, 2, 2, 1, 1, 2, 2);
     /// let mut out = [0.0f32];
@@ -299,7 +410,7 @@ macro_rules! int8_entry {
             output: &mut [i32],
         ) -> Result<()> {
             int8_conv(
-                &p.geometry()?,
+                &ConvGeometry::of(p)?,
                 input,
                 input_zero_point,
                 weights,
@@ -324,7 +435,7 @@ int8_entry!(
     ///
     /// ```
     /// use lowp::conv::{Conv2dParams, Padding2d};
-    /// use lowp::reference::conv::{conv2d_int8, WeightZeroPoint};
+    /// use lowp_reference::conv::{conv2d_int8, WeightZeroPoint};
     /// // 1x1x1x1 input 130 (zero point 128), 1x3 filter, padding 1 left and right.
     /// let p = Conv2dParams::new(1, 1, 1, 1, 1, 1, 3)
     ///     .with_padding(Padding2d { left: 1, right: 1, ..Default::default() });
@@ -346,7 +457,7 @@ int8_entry!(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conv::{Padding2d, Padding3d};
+    use lowp::conv::{Padding2d, Padding3d};
     use proptest::prelude::*;
 
     fn run2(p: &Conv2dParams, input: &[f32], weights: &[f32], bias: Option<&[f32]>) -> Vec<f32> {
@@ -712,8 +823,42 @@ mod tests {
             .prop_filter("kernel must fit the padded input", |p| p.validate().is_ok())
     }
 
+    /// Output extents and `[input, weights, output]` lengths as lowp states
+    /// them, or `None` where it refuses the problem.
+    fn lowp_says(dims: Result<[usize; 3]>, lens: [Result<usize>; 3]) -> Option<([usize; 3], [usize; 3])> {
+        let [i, w, o] = lens;
+        Some((dims.ok()?, [i.ok()?, w.ok()?, o.ok()?]))
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// The oracle works out extents and lengths itself: they equal lowp's
+        /// (3-D, and 2-D of the same height and width), zero extents and
+        /// refused problems included.
+        #[test]
+        fn own_geometry_agrees_with_lowp(
+            (n, d, h, w, cg, kg) in (0usize..3, 0usize..4, 0usize..5, 0usize..5, 0usize..3, 0usize..3),
+            (t, r, s, groups) in (0usize..3, 0usize..4, 0usize..4, 0usize..3),
+            (stride, dilation) in ((0usize..3, 1usize..3, 1usize..4), (1usize..3, 0usize..3, 1usize..3)),
+            pad in (0usize..2, 0usize..3, 0usize..3, 0usize..2, 0usize..3, 0usize..3),
+        ) {
+            let (c, k) = (cg * groups.max(1), kg * groups.max(1));
+            let padding = Padding3d { front: pad.0, top: pad.1, left: pad.2, back: pad.3, bottom: pad.4, right: pad.5 };
+            let p3 = Conv3dParams { n, d, h, w, c, k, t, r, s, stride, padding, dilation, groups };
+            let padding = Padding2d { top: pad.1, left: pad.2, bottom: pad.4, right: pad.5 };
+            let p2 = Conv2dParams {
+                n, h, w, c, k, r, s, padding, groups,
+                stride: (stride.1, stride.2),
+                dilation: (dilation.1, dilation.2),
+            };
+            let want3 = lowp_says(p3.output_dims().map(<[usize; 3]>::from), [p3.input_len(), p3.weights_len(), p3.output_len()]);
+            let want2 = lowp_says(p2.output_dims().map(|(oh, ow)| [1, oh, ow]), [p2.input_len(), p2.weights_len(), p2.output_len()]);
+            for (got, want) in [(ConvGeometry::of(&p3), want3), (ConvGeometry::of(&p2), want2)] {
+                let got = got.ok().map(|g| (g.output, [g.input_len, g.weights_len, g.output_len]));
+                prop_assert_eq!(got, want);
+            }
+        }
 
         /// Integer-valued f32 data keeps every sum exact, so the two
         /// formulations must agree exactly.

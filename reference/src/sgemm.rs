@@ -5,17 +5,16 @@
 //! bounded by its own rounding, `≈ (k + 2)·ε_f32·(|alpha|·Σ|a||b| + |beta|·|c|)`.
 //! BLAS semantics: `beta == 0` does not read C; `k == 0` gives `beta·C`.
 
-use crate::error::{Error, Result};
-use crate::mat::{MatMut, MatRef};
+use lowp::{Error, MatMut, MatRef, Result};
 
 /// `C ← alpha·A·B + beta·C` for any strides. `Err` when the shapes disagree.
 ///
 /// ```
-/// use lowp::{reference, MatMut, MatRef};
+/// use lowp::{MatMut, MatRef};
 /// let a = [1.0f32, 2.0, 3.0, 4.0];
 /// let b = [5.0f32, 6.0, 7.0, 8.0];
 /// let mut c = [0.0f32; 4];
-/// reference::sgemm::sgemm(
+/// lowp_reference::sgemm::sgemm(
 ///     1.0,
 ///     MatRef::row_major(&a, 2, 2)?,
 ///     MatRef::row_major(&b, 2, 2)?,
@@ -45,10 +44,10 @@ pub fn sgemm(
         for j in 0..n {
             let mut s = 0.0f64;
             for p in 0..k {
-                s += f64::from(*a.at(i, p)) * f64::from(*b.at(p, j));
+                s += f64::from(at(&a, i, p)) * f64::from(at(&b, p, j));
             }
             let ab = f64::from(alpha) * s;
-            let out = c.at_mut(i, j);
+            let out = c.get_mut(i, j).expect("oracle: (i, j) is inside C");
             *out = if beta == 0.0 {
                 ab as f32
             } else {
@@ -57,6 +56,11 @@ pub fn sgemm(
         }
     }
     Ok(())
+}
+
+/// `a[i][j]`, inside the shape checked above.
+fn at(a: &MatRef<'_, f32>, i: usize, j: usize) -> f32 {
+    *a.get(i, j).expect("oracle: (i, j) is inside the matrix")
 }
 
 #[cfg(test)]
