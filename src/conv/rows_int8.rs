@@ -1,53 +1,66 @@
-//! A second [`Int8Lhs`]: rows gathered through an index list, the shape of
-//! an implicit-GEMM convolution's A operand (per output pixel and tap, the
-//! offset of a run of C input channels; padding taps point at a run of
-//! zero points). It proves the trait carries such a packer through the
-//! whole pipeline, bit-exact against the oracle on the gathered matrix.
+//! The A operand of an INT8 implicit-GEMM convolution: row `i` (an output
+//! pixel) is the concatenation of its taps' runs of `cg` input channels,
+//! each found through the indirection buffer (the offset of the tap's input
+//! pixel; [`PAD`] for a padding tap, which reads the zero point, so it
+//! contributes exactly 0). Nothing is copied but into the packed panels.
 
-use super::lhs::{scatter_row, Int8Lhs, RowSums, RowZeroPoints};
-use super::Int8;
 use crate::gemm::blocking::round_up;
 use crate::gemm::buffers;
+use crate::igemm::lhs::{scatter_row, Int8Lhs, RowSums, RowZeroPoints};
+use crate::igemm::Int8;
 use std::ops::Range;
 
-/// `M × K` activations, `K = taps·c`: row `i` is the concatenation of the
-/// `c`-element runs of `src` at `offsets[i·taps..(i + 1)·taps]`.
-pub(crate) struct GatheredRows<'a, A: Int8> {
+/// The offset of a padding tap in an indirection buffer.
+pub(crate) const PAD: usize = usize::MAX;
+
+/// `M × K` activations, `K = taps·cg`: row `i` is the concatenation of the
+/// runs `src[o + c0..o + c0 + cg]` for `o` in `offsets[i·taps..(i + 1)·taps]`,
+/// a [`PAD`] offset standing for a run of zero points.
+pub(crate) struct ConvRows<'a, A: Int8> {
     src: &'a [A],
     offsets: &'a [usize],
     taps: usize,
-    c: usize,
+    c0: usize,
+    cg: usize,
     za: i32,
 }
 
-impl<'a, A: Int8> GatheredRows<'a, A> {
-    /// Panics unless every run lies inside `src` (a convolution checks its
-    /// indirection buffer once, when it builds it).
-    pub(crate) fn new(src: &'a [A], offsets: &'a [usize], taps: usize, c: usize, za: i32) -> Self {
+impl<'a, A: Int8> ConvRows<'a, A> {
+    /// Panics unless every run lies inside `src` (a convolution checks the
+    /// input's length against the indirection buffer it built).
+    pub(crate) fn new(
+        src: &'a [A],
+        offsets: &'a [usize],
+        taps: usize,
+        c0: usize,
+        cg: usize,
+        za: i32,
+    ) -> Self {
         assert!(taps > 0 && offsets.len().is_multiple_of(taps));
-        assert!(offsets.iter().all(|&o| o + c <= src.len()));
-        GatheredRows {
+        assert!(offsets.iter().all(|&o| o == PAD || o + c0 + cg <= src.len()));
+        ConvRows {
             src,
             offsets,
             taps,
-            c,
+            c0,
+            cg,
             za,
         }
     }
 
-    /// The run of tap `t` of row `i`.
-    fn run(&self, i: usize, t: usize) -> &[A] {
+    /// The run of tap `t` of row `i` (`None`: a padding tap).
+    fn run(&self, i: usize, t: usize) -> Option<&[A]> {
         let o = self.offsets[i * self.taps + t];
-        &self.src[o..o + self.c]
+        (o != PAD).then(|| &self.src[o + self.c0..o + self.c0 + self.cg])
     }
 }
 
-impl<A: Int8> Int8Lhs for GatheredRows<'_, A> {
+impl<A: Int8> Int8Lhs for ConvRows<'_, A> {
     fn rows(&self) -> usize {
         self.offsets.len() / self.taps
     }
     fn depth(&self) -> usize {
-        self.taps * self.c
+        self.taps * self.cg
     }
     fn zero_points(&self) -> RowZeroPoints<'_> {
         RowZeroPoints::Uniform(self.za + A::U8_SHIFT)
@@ -66,6 +79,8 @@ impl<A: Int8> Int8Lhs for GatheredRows<'_, A> {
             rows.for_each(|i| sums.set(i, 0));
             return;
         }
+        let zp = (self.za + A::U8_SHIFT) as u8;
+        let pad_sum = (zp as i32).wrapping_mul(self.cg as i32);
         let mut row = buffers::take::<u8>(buffers::SLOT_ROW, kp);
         let row = &mut row[..kp];
         row[k..].fill(0);
@@ -73,8 +88,14 @@ impl<A: Int8> Int8Lhs for GatheredRows<'_, A> {
             let i0 = rows.start + q * mr;
             for r in 0..mr.min(rows.end - i0) {
                 let mut sum = 0i32;
-                for (t, chunk) in row[..k].chunks_exact_mut(self.c).enumerate() {
-                    sum = sum.wrapping_add(A::pack_row(self.run(i0 + r, t), chunk));
+                for (t, chunk) in row[..k].chunks_exact_mut(self.cg).enumerate() {
+                    sum = sum.wrapping_add(match self.run(i0 + r, t) {
+                        Some(run) => A::pack_row(run, chunk),
+                        None => {
+                            chunk.fill(zp);
+                            pad_sum
+                        }
+                    });
                 }
                 scatter_row(row, panel, mr, r);
                 sums.set(i0 + r, sum);
@@ -85,7 +106,7 @@ impl<A: Int8> Int8Lhs for GatheredRows<'_, A> {
 
 #[cfg(test)]
 mod tests {
-    use super::GatheredRows;
+    use super::{ConvRows, PAD};
     use crate::igemm::{
         igemm, igemm_run, Dequantize, Int8, Output, PackOptions, PackedI8Weights, Requantize, Scale,
         WeightZeroPoint,
@@ -107,23 +128,28 @@ mod tests {
         src: &[A],
         offsets: &[usize],
         taps: usize,
-        c: usize,
+        (c0, c): (usize, usize),
         za: i32,
         b: &[i8],
         zb: &WeightZeroPoint<'_>,
         n: usize,
     ) {
-        let lhs = GatheredRows::new(src, offsets, taps, c, za);
+        let lhs = ConvRows::new(src, offsets, taps, c0, c, za);
         let (m, k) = (offsets.len() / taps, taps * c);
-        let l = &lhs;
-        let explicit: Vec<A> = (0..m)
-            .flat_map(|i| (0..taps).flat_map(move |t| l.run(i, t).to_vec()))
+        // src ends with a row of zero points: what a padding tap reads.
+        let zero_row = &src[src.len() - c0 - c..];
+        let explicit: Vec<A> = offsets
+            .iter()
+            .flat_map(|&o| match o {
+                PAD => zero_row[c0..c0 + c].to_vec(),
+                o => src[o + c0..o + c0 + c].to_vec(),
+            })
             .collect();
         let av = MatRef::new(&explicit, m, k, k.max(1), 1).unwrap();
         let bv = MatRef::new(b, k, n, n.max(1), 1).unwrap();
         let packed = PackedI8Weights::pack(ctx, bv, *zb, PackOptions::default()).unwrap();
         let what = format!(
-            "{} threads {} m {m} taps {taps} c {c} n {n} za {za} {zb:?}",
+            "{} threads {} m {m} taps {taps} c0 {c0} c {c} n {n} za {za} {zb:?}",
             ctx.isa(),
             ctx.num_threads()
         );
@@ -186,11 +212,12 @@ mod tests {
         );
     }
 
-    /// Gathered rows through every output kind on every level, 1 and 2
-    /// threads: odd channel counts (k-groups straddle taps), padding taps,
+    /// Conv rows through every output kind on every level, 1 and 2
+    /// threads: odd channel counts (k-groups straddle taps), padding taps, a
+    /// group's channel slice of wider pixels,
     /// M over several panels, per-tensor and per-column weight zero points.
     #[test]
-    fn gathered_rows_match_the_matrix_api_on_the_gathered_matrix() {
+    fn conv_rows_match_the_matrix_api_on_the_gathered_matrix() {
         for isa in Isa::available() {
             for threads in [1, 2] {
                 let ctx = Context::builder()
@@ -203,15 +230,17 @@ mod tests {
                     .iter()
                     .enumerate()
                 {
-                    // Input rows of c channels, then one row of zero points.
-                    let (rows_in, za) = (11, 3 + s as i32);
+                    // Input pixels of cw channels (the group reads c0..c0 + c),
+                    // then one pixel of zero points (for the explicit matrix).
+                    let (rows_in, za, c0) = (11, 3 + s as i32, s % 3);
+                    let cw = c0 + c + s % 2;
                     let offsets: Vec<usize> = (0..m * taps)
                         .map(|x| match mix(x, s) % 5 {
-                            0 => rows_in * c, // a padding tap
-                            v => (v as usize * x + s) % rows_in * c,
+                            0 => PAD,
+                            v => (v as usize * x + s) % rows_in * cw,
                         })
                         .collect();
-                    let bytes: Vec<u8> = (0..rows_in * c).map(|x| mix(x, 7 + s)).collect();
+                    let bytes: Vec<u8> = (0..rows_in * cw).map(|x| mix(x, 7 + s)).collect();
                     let k = taps * c;
                     let b: Vec<i8> = (0..k * n).map(|x| mix(x, 99 + s) as i8).collect();
                     let zbs: Vec<i32> = (0..n).map(|j| (j % 7) as i32 - 3).collect();
@@ -219,15 +248,15 @@ mod tests {
                         let u: Vec<u8> = bytes
                             .iter()
                             .copied()
-                            .chain(std::iter::repeat_n(za as u8, c))
+                            .chain(std::iter::repeat_n(za as u8, cw))
                             .collect();
-                        check(&ctx, &u, &offsets, taps, c, za, &b, &zb, n);
+                        check(&ctx, &u, &offsets, taps, (c0, c), za, &b, &zb, n);
                         let i: Vec<i8> = bytes
                             .iter()
                             .map(|&x| x as i8)
-                            .chain(std::iter::repeat_n(-za as i8, c))
+                            .chain(std::iter::repeat_n(-za as i8, cw))
                             .collect();
-                        check(&ctx, &i, &offsets, taps, c, -za, &b, &zb, n);
+                        check(&ctx, &i, &offsets, taps, (c0, c), -za, &b, &zb, n);
                     }
                 }
             }

@@ -1,0 +1,71 @@
+//! The A packer of an FP32 implicit-GEMM convolution: the f32 twin of
+//! [`super::rows_int8::ConvRows`], packing `[p][MR]` panels (the layout of
+//! every f32 kernel) straight from the input through the indirection buffer.
+
+use super::rows_int8::PAD;
+use crate::gemm::PackA;
+use std::ops::Range;
+
+/// `M × K` f32 activations, `K = taps·cg`: row `i`, depth `t·cg + c` is
+/// `src[offsets[i·taps + t] + c0 + c]`, or 0 for a [`PAD`] offset.
+pub(crate) struct ConvRowsF32<'a> {
+    src: &'a [f32],
+    offsets: &'a [usize],
+    taps: usize,
+    c0: usize,
+    cg: usize,
+}
+
+impl<'a> ConvRowsF32<'a> {
+    /// Panics unless every run lies inside `src`.
+    pub(crate) fn new(src: &'a [f32], offsets: &'a [usize], taps: usize, c0: usize, cg: usize) -> Self {
+        assert!(taps > 0 && cg > 0 && offsets.len().is_multiple_of(taps));
+        assert!(offsets.iter().all(|&o| o == PAD || o + c0 + cg <= src.len()));
+        ConvRowsF32 {
+            src,
+            offsets,
+            taps,
+            c0,
+            cg,
+        }
+    }
+
+    /// Writes depth `ks` of row `i` into lane `r` of a panel `mr` wide.
+    fn pack_row(&self, panel: &mut [f32], mr: usize, r: usize, i: usize, ks: &Range<usize>) {
+        let mut p = ks.start;
+        let mut lanes = panel[r..].iter_mut().step_by(mr);
+        while p < ks.end {
+            let (t, c) = (p / self.cg, p % self.cg);
+            let len = (self.cg - c).min(ks.end - p);
+            match self.offsets[i * self.taps + t] {
+                PAD => lanes.by_ref().take(len).for_each(|d| *d = 0.0),
+                o => {
+                    let s = o + self.c0 + c;
+                    // The source first: zip stops on it without taking a lane.
+                    for (&v, d) in self.src[s..s + len].iter().zip(lanes.by_ref()) {
+                        *d = v;
+                    }
+                }
+            }
+            p += len;
+        }
+    }
+}
+
+impl PackA<f32> for ConvRowsF32<'_> {
+    fn pack_a(&self, dst: &mut [f32], mr: usize, rows: Range<usize>, ks: Range<usize>) {
+        let kc = ks.len();
+        for (q, panel) in dst.chunks_exact_mut(mr * kc).enumerate() {
+            let i0 = rows.start + q * mr;
+            let valid = mr.min(rows.end - i0);
+            for r in 0..valid {
+                self.pack_row(panel, mr, r, i0 + r, &ks);
+            }
+            if valid < mr {
+                for d in panel.chunks_exact_mut(mr) {
+                    d[valid..].fill(0.0);
+                }
+            }
+        }
+    }
+}
