@@ -30,6 +30,7 @@
 //! (vpdpbusd) and at `Avx512` (chain / exact), which `--compare` prints
 //! under the peak rows.
 
+pub mod conv;
 pub mod data;
 pub mod dot;
 pub mod igemm;
@@ -46,6 +47,7 @@ pub const OPS: &[&OpEntry] = &[
     &sgemm::ENTRY,
     &igemm::ENTRY,
     &igemm_kernels::ENTRY,
+    &conv::ENTRY,
     &dot::ENTRY,
     &scan::ENTRY,
 ];
