@@ -417,6 +417,12 @@ fn hand_picked_layers_match_the_oracle_on_every_isa() {
                 algo,
                 "{l:?}"
             );
+            let of_params = if l.three_d {
+                ConvAlgorithm::of_3d(&l.p3())
+            } else {
+                ConvAlgorithm::of_2d(&l.p2())
+            };
+            assert_eq!(of_params.unwrap(), algo, "{l:?}");
             check_f32(&ctx, &l, i as u64);
             check_int8::<u8, i8>(&ctx, &l, 100 + i as u64);
             check_int8::<i8, i8>(&ctx, &l, 200 + i as u64);

@@ -4,6 +4,7 @@
 
 use super::params::ConvGeometry;
 use super::rows_int8::PAD;
+use super::{Conv2dParams, Conv3dParams};
 use crate::error::{Error, Result};
 use crate::MatRef;
 use std::borrow::Cow;
@@ -23,6 +24,44 @@ pub enum ConvAlgorithm {
     /// indirection buffer built with the plan (padding taps read zeros or
     /// the zero point); no im2col copy.
     Indirect,
+}
+
+impl ConvAlgorithm {
+    /// The algorithm a plan of this 2-D layer runs (the same on every ISA).
+    ///
+    /// ```
+    /// use lowp::conv::{Conv2dParams, ConvAlgorithm};
+    /// let p = Conv2dParams::new(1, 56, 56, 64, 64, 3, 3);
+    /// assert_eq!(ConvAlgorithm::of_2d(&p)?, ConvAlgorithm::Indirect);
+    /// assert_eq!(ConvAlgorithm::of_2d(&Conv2dParams::new(1, 8, 8, 4, 4, 1, 1))?.to_string(), "gemm-1x1");
+    /// # Ok::<(), lowp::Error>(())
+    /// ```
+    pub fn of_2d(params: &Conv2dParams) -> Result<ConvAlgorithm> {
+        Ok(Self::choose(&params.geometry()?))
+    }
+
+    /// The algorithm a plan of this 3-D layer runs.
+    pub fn of_3d(params: &Conv3dParams) -> Result<ConvAlgorithm> {
+        Ok(Self::choose(&params.geometry()?))
+    }
+
+    /// A 1×1 kernel without padding before the input is a GEMM on the
+    /// input pixels (every stride-th one) unless a padding after the input
+    /// gives an output pixel past its end.
+    fn choose(g: &ConvGeometry) -> ConvAlgorithm {
+        if g.kernel != [1, 1, 1] || g.pad_lo != [0, 0, 0] {
+            return ConvAlgorithm::Indirect;
+        }
+        if g.stride == [1, 1, 1] && g.output == g.input {
+            return ConvAlgorithm::Gemm1x1;
+        }
+        let inside = (0..3).all(|a| g.output[a] == 0 || (g.output[a] - 1) * g.stride[a] < g.input[a]);
+        if inside {
+            ConvAlgorithm::Gemm1x1Strided
+        } else {
+            ConvAlgorithm::Indirect
+        }
+    }
 }
 
 impl fmt::Display for ConvAlgorithm {
@@ -98,24 +137,24 @@ impl Layer {
         // Validation refuses groups = 0; 0 channels then is harmless.
         let cg = geo.c.checked_div(geo.groups).unwrap_or(0);
         let kg = geo.k.checked_div(geo.groups).unwrap_or(0);
-        let one_by_one = geo.kernel == [1, 1, 1] && geo.pad_lo == [0, 0, 0];
         let mut layer = Layer {
             geo,
-            algorithm: ConvAlgorithm::Indirect,
+            algorithm: ConvAlgorithm::choose(&geo),
             m,
             taps,
             cg,
             kg,
             offsets: Vec::new(),
         };
-        if one_by_one && geo.stride == [1, 1, 1] && geo.output == geo.input {
-            layer.algorithm = ConvAlgorithm::Gemm1x1;
-            return layer;
+        if layer.algorithm != ConvAlgorithm::Gemm1x1 {
+            layer.offsets = layer.indirection();
         }
-        layer.offsets = layer.indirection();
-        if one_by_one && !layer.offsets.contains(&PAD) {
-            layer.algorithm = ConvAlgorithm::Gemm1x1Strided;
-        }
+        debug_assert_eq!(
+            layer.algorithm == ConvAlgorithm::Gemm1x1Strided,
+            geo.kernel == [1, 1, 1]
+                && layer.algorithm != ConvAlgorithm::Gemm1x1
+                && !layer.offsets.contains(&PAD)
+        );
         layer
     }
 

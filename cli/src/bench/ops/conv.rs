@@ -4,11 +4,11 @@
 //! `conv2d_u8s8u8` (requantized u8 with ReLU). Plans (packed weights,
 //! indirection buffer) are built in the untimed set-up. GOP/s count every
 //! tap, padding included (`2·OH·OW·K·C·R·S`); the label names the plan's
-//! algorithm.
+//! algorithm ([`ConvAlgorithm`]).
 
 use super::data::{checked_runner, f32s, s8s, u8s};
 use crate::bench::case::{peak_fma_f32, peak_u8s8, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
-use lowp::conv::{Conv3dParams, ConvF32, ConvI8, ConvOutput, ConvWeights, Padding3d};
+use lowp::conv::{Conv3dParams, ConvAlgorithm, ConvF32, ConvI8, ConvOutput, ConvWeights, Padding3d};
 use lowp::igemm::{Activation, PackOptions, Requantize, Scale, WeightZeroPoint};
 use lowp::peak::Work;
 use lowp::AlignedBuffer;
@@ -94,7 +94,8 @@ fn case(kind: Kind, p: Conv3dParams, three_d: bool) -> Case {
     } else {
         String::new()
     };
-    let label = format!("{depth}{}x{}x{}->{} {taps}", p.h, p.w, p.c, p.k);
+    let algorithm = ConvAlgorithm::of_3d(&p).expect("a valid bench layer");
+    let label = format!("{depth}{}x{}x{}->{} {taps} {algorithm}", p.h, p.w, p.c, p.k);
     Case {
         op,
         impl_name: "lowp",
