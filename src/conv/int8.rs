@@ -166,36 +166,19 @@ impl ConvI8 {
                 format!("zero point {a_zero_point} is outside [{}, {}]", A::MIN, A::MAX),
             ));
         }
-        let out_len = match &output {
-            ConvOutput::S32 { output, .. } => output.len(),
+        let (out_len, requantize) = match &output {
+            ConvOutput::S32 { output, .. } => (output.len(), None),
             ConvOutput::F32 { output, dequantize } => {
-                check_columns(
-                    "dequantize",
-                    l.geo.k,
-                    dequantize.scale,
-                    dequantize.bias.map(<[f32]>::len),
-                )?;
-                output.len()
+                let bias = dequantize.bias.map(<[f32]>::len);
+                check_columns("dequantize", l.geo.k, dequantize.scale, bias)?;
+                (output.len(), None)
             }
-            ConvOutput::U8 { output, requantize } => {
-                check_columns(
-                    "requantize",
-                    l.geo.k,
-                    requantize.scale,
-                    requantize.bias.map(<[i32]>::len),
-                )?;
-                output.len()
-            }
-            ConvOutput::S8 { output, requantize } => {
-                check_columns(
-                    "requantize",
-                    l.geo.k,
-                    requantize.scale,
-                    requantize.bias.map(<[i32]>::len),
-                )?;
-                output.len()
-            }
+            ConvOutput::U8 { output, requantize } => (output.len(), Some(requantize)),
+            ConvOutput::S8 { output, requantize } => (output.len(), Some(requantize)),
         };
+        if let Some(r) = requantize {
+            check_columns("requantize", l.geo.k, r.scale, r.bias.map(<[i32]>::len))?;
+        }
         l.check_buffers(input.len(), out_len)?;
         if l.is_empty() {
             return Ok(());
