@@ -374,6 +374,11 @@ fn layers() -> Vec<(Layer, ConvAlgorithm)> {
         (Layer::d2(1, 2, 2, 3, 4, 3, 3, 1, 2), ConvAlgorithm::Indirect),
         (Layer::d2(1, 1, 1, 4, 5, 1, 1, 1, 1), ConvAlgorithm::Indirect),
     ];
+    // 64 channels per group: runs in whole 64-byte blocks (the 4-row packer).
+    v.push((Layer::d2(1, 6, 9, 64, 16, 3, 3, 1, 1), ConvAlgorithm::Indirect));
+    let mut wide_groups = Layer::d2(2, 7, 10, 128, 6, 3, 2, 2, 1);
+    wide_groups.groups = 2;
+    v.push((wide_groups, ConvAlgorithm::Indirect));
     let mut grouped = Layer::d2(1, 6, 6, 12, 9, 3, 3, 1, 1);
     grouped.groups = 3;
     v.push((grouped, ConvAlgorithm::Indirect));

@@ -190,7 +190,7 @@ impl ConvI8 {
                 let a = MatRef::named("input", &input[c0..], l.m, l.cg, l.geo.c, 1)?;
                 igemm_run(ctx, &Activations::new(ctx, a, a_zero_point), b, out)?;
             } else {
-                let a = ConvRows::new(input, &l.offsets, l.taps, c0, l.cg, a_zero_point);
+                let a = ConvRows::new(ctx, input, &l.offsets, l.taps, c0, l.cg, a_zero_point);
                 igemm_run(ctx, &a, b, out)?;
             }
         }

@@ -8,7 +8,12 @@ use crate::gemm::blocking::round_up;
 use crate::gemm::buffers;
 use crate::igemm::lhs::{scatter_row, Int8Lhs, RowSums, RowZeroPoints};
 use crate::igemm::Int8;
+use crate::Context;
 use std::ops::Range;
+
+/// Packs 4 rows `lda` apart, `blocks` 64-byte blocks each, into a panel's
+/// k-groups (`igemm`'s `PackA4Fn`), returning the rows' sums.
+type Pack4 = unsafe fn(*const u8, usize, usize, u8, *mut u8, usize) -> [u32; 4];
 
 /// The offset of a padding tap in an indirection buffer.
 pub(crate) const PAD: usize = usize::MAX;
@@ -18,6 +23,8 @@ pub(crate) const PAD: usize = usize::MAX;
 /// a [`PAD`] offset standing for a run of zero points.
 pub(crate) struct ConvRows<'a, A: Int8> {
     src: &'a [A],
+    /// The level's packer of 4 rows in 64-byte blocks (AVX-512 levels).
+    pack4: Option<Pack4>,
     offsets: &'a [usize],
     taps: usize,
     c0: usize,
@@ -29,6 +36,7 @@ impl<'a, A: Int8> ConvRows<'a, A> {
     /// Panics unless every run lies inside `src` (a convolution checks the
     /// input's length against the indirection buffer it built).
     pub(crate) fn new(
+        ctx: &Context,
         src: &'a [A],
         offsets: &'a [usize],
         taps: usize,
@@ -40,12 +48,74 @@ impl<'a, A: Int8> ConvRows<'a, A> {
         assert!(offsets.iter().all(|&o| o == PAD || o + c0 + cg <= src.len()));
         ConvRows {
             src,
+            pack4: ctx
+                .kernels()
+                .igemm
+                .helpers
+                .pack_a4
+                .filter(|_| cg > 0 && cg.is_multiple_of(64)),
             offsets,
             taps,
             c0,
             cg,
             za,
         }
+    }
+
+    /// Packs rows `i..i + 4` (panel rows `r..r + 4`) tap by tap: where the
+    /// four runs of a tap are evenly spaced input pixels (consecutive output
+    /// pixels of one row), in whole 64-byte blocks by the level's packer;
+    /// otherwise one run at a time through `stage`. Returns the rows' sums.
+    #[allow(clippy::too_many_arguments)]
+    fn pack_four(
+        &self,
+        f: Pack4,
+        stage: &mut [u8],
+        panel: &mut [u8],
+        mr: usize,
+        i: usize,
+        r: usize,
+        zp: u8,
+        pad_sum: i32,
+    ) -> [i32; 4] {
+        let (cg, gs) = (self.cg, 4 * mr);
+        let xor = if A::U8_SHIFT != 0 { 0x80 } else { 0 };
+        let mut sums = [0i32; 4];
+        for t in 0..self.taps {
+            let o: [usize; 4] = std::array::from_fn(|j| self.offsets[(i + j) * self.taps + t]);
+            let lda = o[1].wrapping_sub(o[0]);
+            let even = !o.contains(&PAD)
+                && o[0] < o[1]
+                && o[2].wrapping_sub(o[1]) == lda
+                && o[3].wrapping_sub(o[2]) == lda;
+            let groups = &mut panel[t * cg / 4 * gs..];
+            if even {
+                let blocks = cg / 64;
+                let src = &self.src[o[0] + self.c0..o[3] + self.c0 + cg];
+                let out = &mut groups[4 * r..];
+                assert!(out.len() >= (16 * blocks - 1) * gs + 16);
+                // SAFETY: the level's packer (available); `src` holds the 4 runs of 64·blocks bytes `lda` apart
+                // (sliced; one byte per element), `out` the 16·blocks groups of 16 bytes at stride gs (checked);
+                // they do not overlap.
+                let four = unsafe { f(src.as_ptr() as *const u8, lda, blocks, xor, out.as_mut_ptr(), gs) };
+                for (s, x) in sums.iter_mut().zip(four) {
+                    *s = s.wrapping_add(x as i32);
+                }
+                continue;
+            }
+            let stage = &mut stage[..cg];
+            for (j, s) in sums.iter_mut().enumerate() {
+                *s = s.wrapping_add(match self.run(i + j, t) {
+                    Some(run) => A::pack_row(run, stage),
+                    None => {
+                        stage.fill(zp);
+                        pad_sum
+                    }
+                });
+                scatter_row(stage, groups, mr, r + j);
+            }
+        }
+        sums
     }
 
     /// The run of tap `t` of row `i` (`None`: a padding tap).
@@ -86,7 +156,18 @@ impl<A: Int8> Int8Lhs for ConvRows<'_, A> {
         row[k..].fill(0);
         for (q, panel) in dst.chunks_exact_mut(mr * kp).enumerate() {
             let i0 = rows.start + q * mr;
-            for r in 0..mr.min(rows.end - i0) {
+            let nrows = mr.min(rows.end - i0);
+            let mut r = 0;
+            if let Some(f) = self.pack4 {
+                while r + 4 <= nrows {
+                    let four = self.pack_four(f, row, panel, mr, i0 + r, r, zp, pad_sum);
+                    for (j, sum) in four.into_iter().enumerate() {
+                        sums.set(i0 + r + j, sum);
+                    }
+                    r += 4;
+                }
+            }
+            for r in r..nrows {
                 let mut sum = 0i32;
                 for (t, chunk) in row[..k].chunks_exact_mut(self.cg).enumerate() {
                     sum = sum.wrapping_add(match self.run(i0 + r, t) {
@@ -134,7 +215,7 @@ mod tests {
         zb: &WeightZeroPoint<'_>,
         n: usize,
     ) {
-        let lhs = ConvRows::new(src, offsets, taps, c0, c, za);
+        let lhs = ConvRows::new(ctx, src, offsets, taps, c0, c, za);
         let (m, k) = (offsets.len() / taps, taps * c);
         // src ends with a row of zero points: what a padding tap reads.
         let zero_row = &src[src.len() - c0 - c..];
@@ -226,9 +307,16 @@ mod tests {
                     .ignore_env()
                     .build()
                     .unwrap();
-                for (s, &(m, taps, c, n)) in [(1, 9, 3, 40), (5, 1, 16, 33), (37, 4, 5, 70), (130, 9, 8, 20)]
-                    .iter()
-                    .enumerate()
+                for (s, &(m, taps, c, n)) in [
+                    (1, 9, 3, 40),
+                    (5, 1, 16, 33),
+                    (37, 4, 5, 70),
+                    (130, 9, 8, 20),
+                    (41, 3, 64, 20),
+                    (21, 2, 128, 9),
+                ]
+                .iter()
+                .enumerate()
                 {
                     // Input pixels of cw channels (the group reads c0..c0 + c),
                     // then one pixel of zero points (for the explicit matrix).
@@ -236,7 +324,10 @@ mod tests {
                     let cw = c0 + c + s % 2;
                     let offsets: Vec<usize> = (0..m * taps)
                         .map(|x| match mix(x, s) % 5 {
-                            0 => PAD,
+                            0 if s < 4 || x % 11 == 0 => PAD,
+                            // Consecutive rows read consecutive pixels (the
+                            // 4-row packer's case), wrapping now and then.
+                            _ if s >= 4 => (x / taps + x % taps) % rows_in * cw,
                             v => (v as usize * x + s) % rows_in * cw,
                         })
                         .collect();
