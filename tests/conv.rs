@@ -374,6 +374,10 @@ fn layers() -> Vec<(Layer, ConvAlgorithm)> {
         (Layer::d2(1, 2, 2, 3, 4, 3, 3, 1, 2), ConvAlgorithm::Indirect),
         (Layer::d2(1, 1, 1, 4, 5, 1, 1, 1, 1), ConvAlgorithm::Indirect),
     ];
+    // Output rows wider than a tile's MR: full f32 panels of evenly spaced
+    // pixels (the level's row packer).
+    v.push((Layer::d2(1, 3, 40, 8, 5, 3, 3, 1, 1), ConvAlgorithm::Indirect));
+    v.push((Layer::d2(2, 4, 61, 5, 3, 3, 3, 2, 1), ConvAlgorithm::Indirect));
     // 64 channels per group: runs in whole 64-byte blocks (the 4-row packer).
     v.push((Layer::d2(1, 6, 9, 64, 16, 3, 3, 1, 1), ConvAlgorithm::Indirect));
     let mut wide_groups = Layer::d2(2, 7, 10, 128, 6, 3, 2, 2, 1);

@@ -152,7 +152,7 @@ impl ConvF32 {
             return sgemm_packed(ctx, 1.0, a, b, 0.0, c);
         }
         let kern = &ctx.kernels().sgemm;
-        let a = ConvRowsF32::new(input, &l.offsets, l.taps, c0, l.cg);
+        let a = ConvRowsF32::new(ctx, input, &l.offsets, l.taps, c0, l.cg);
         let sink = SinkF32::new(&mut c, 0.0);
         gemm::gemm(
             ctx,
