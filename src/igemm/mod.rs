@@ -57,8 +57,6 @@
 //! # Ok::<(), lowp::Error>(())
 //! ```
 
-#[cfg(test)]
-mod gathered;
 mod kernels;
 pub(crate) mod lhs;
 mod linear;

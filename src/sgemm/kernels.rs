@@ -231,6 +231,12 @@ impl SgemmKernels {
         PackAF32::new(a).with_rows_packer(self.pack_a_rows, self.mr)
     }
 
+    /// The level's packer of MR full rows into one `[p][MR]` panel, and MR
+    /// (for other A operands, e.g. a convolution's gathered rows).
+    pub(crate) fn pack_a_rows(&self) -> Option<(PackARowsFn, usize)> {
+        self.pack_a_rows.map(|f| (f, self.mr))
+    }
+
     /// Name of the tile kernel, e.g. `sgemm_f32_14x32_avx512`.
     pub fn name(&self) -> &'static str {
         self.name

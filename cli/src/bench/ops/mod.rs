@@ -30,6 +30,7 @@
 //! (vpdpbusd) and at `Avx512` (chain / exact), which `--compare` prints
 //! under the peak rows.
 
+pub mod conv;
 pub mod data;
 pub mod dot;
 pub mod gemm_bf16;
@@ -51,6 +52,7 @@ pub const OPS: &[&OpEntry] = &[
     &gemm_bf16::ENTRY,
     &igemm::ENTRY,
     &igemm_kernels::ENTRY,
+    &conv::ENTRY,
     &dot::ENTRY,
     &scan::ENTRY,
     &overhead::ENTRY,

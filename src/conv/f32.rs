@@ -1,0 +1,174 @@
+//! The FP32 convolution plan: weights packed once per group for the
+//! Context's f32 kernel, the indirection buffer built once; each run is one
+//! GEMM per group on the shared driver, then bias and activation.
+
+use super::layer::{ConvAlgorithm, ConvWeights, Layer};
+use super::params::ConvGeometry;
+use super::rows_f32::ConvRowsF32;
+use super::{Conv2dParams, Conv3dParams};
+use crate::error::{Error, Result};
+use crate::gemm::f32_operands::SinkF32;
+use crate::gemm::{self, BOperand, PackedB, Problem};
+use crate::igemm::Activation;
+use crate::{sgemm_packed, Context, Isa, MatMut, MatRef};
+
+/// An FP32 convolution layer, planned once: NHWC (NDHWC) input and output,
+/// weights packed per group for the Context's ISA.
+///
+/// ```
+/// use lowp::conv::{Conv2dParams, ConvF32, ConvWeights, Padding2d};
+/// use lowp::igemm::Activation;
+/// use lowp::Context;
+/// let ctx = Context::builder().threads(1).build()?;
+/// // 1x3x3x1 input, one 3x3 filter of ones, padding 1: each output sums its
+/// // pixel's neighbourhood.
+/// let p = Conv2dParams::new(1, 3, 3, 1, 1, 3, 3).with_padding(Padding2d::uniform(1));
+/// let conv = ConvF32::new(&ctx, &p, ConvWeights::ohwi(&[1.0; 9]))?;
+/// let mut out = [0.0f32; 9];
+/// conv.run(&ctx, &[1.0; 9], None, Activation::Identity, &mut out)?;
+/// assert_eq!(out, [4.0, 6.0, 4.0, 6.0, 9.0, 6.0, 4.0, 6.0, 4.0]);
+/// # Ok::<(), lowp::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct ConvF32 {
+    layer: Layer,
+    /// Per group, its `depth × kg` weights (empty when the GEMMs are).
+    weights: Vec<PackedB<f32>>,
+    isa: Isa,
+}
+
+impl ConvF32 {
+    /// Plans a 2-D layer. `Err` for invalid parameters
+    /// ([`Conv2dParams::validate`]) or weights of the wrong length.
+    pub fn new(ctx: &Context, params: &Conv2dParams, weights: ConvWeights<'_, f32>) -> Result<ConvF32> {
+        Self::build(ctx, params.geometry()?, weights)
+    }
+
+    /// Plans a 3-D layer (NDHWC); as [`ConvF32::new`].
+    pub fn new_3d(ctx: &Context, params: &Conv3dParams, weights: ConvWeights<'_, f32>) -> Result<ConvF32> {
+        Self::build(ctx, params.geometry()?, weights)
+    }
+
+    fn build(ctx: &Context, geo: ConvGeometry, weights: ConvWeights<'_, f32>) -> Result<ConvF32> {
+        let layer = Layer::new(geo);
+        let ohwi = layer.weights_ohwi(weights)?;
+        let weights = if layer.is_empty() || layer.depth() == 0 {
+            Vec::new()
+        } else {
+            (0..geo.groups)
+                .map(|g| PackedB::<f32>::new(ctx, layer.group_b(&ohwi, g)?))
+                .collect::<Result<_>>()?
+        };
+        Ok(ConvF32 {
+            layer,
+            weights,
+            isa: ctx.isa(),
+        })
+    }
+
+    /// The algorithm the plan runs.
+    pub fn algorithm(&self) -> ConvAlgorithm {
+        self.layer.algorithm
+    }
+
+    /// `output = activation(conv(input, weights) + bias)`: `input` has
+    /// `N·H·W·C` elements (NHWC), `output` `N·OH·OW·K` (NHWC), `bias` `K`.
+    /// Results are bit-identical for every thread count.
+    ///
+    /// `Err` naming the argument for a buffer of the wrong length, a clamp
+    /// with `min > max`, or a Context of another ISA level than the plan's.
+    pub fn run(
+        &self,
+        ctx: &Context,
+        input: &[f32],
+        bias: Option<&[f32]>,
+        activation: Activation,
+        output: &mut [f32],
+    ) -> Result<()> {
+        let l = &self.layer;
+        l.check_buffers(input.len(), output.len())?;
+        if let Some(b) = bias {
+            Layer::check_len("bias", b.len(), l.geo.k, "bias (K)")?;
+        }
+        let (lo, hi) = match activation {
+            Activation::Identity => (f32::NEG_INFINITY, f32::INFINITY),
+            Activation::Relu => (0.0, f32::INFINITY),
+            Activation::Clamp { min, max } if min <= max => (min, max),
+            Activation::Clamp { min, max } => {
+                return Err(Error::param(
+                    "activation",
+                    format!("clamp min {min} exceeds max {max} (or is NaN)"),
+                ))
+            }
+        };
+        if ctx.isa() != self.isa {
+            return Err(Error::LayoutMismatch {
+                arg: "ctx",
+                msg: format!(
+                    "the convolution's weights were packed for ISA {}, this context runs {}",
+                    self.isa,
+                    ctx.isa()
+                ),
+            });
+        }
+        if l.is_empty() {
+            return Ok(());
+        }
+        if l.depth() == 0 {
+            output.fill(0.0);
+        }
+        for (g, b) in self.weights.iter().enumerate() {
+            self.run_group(ctx, input, g, b, output)?;
+        }
+        if bias.is_some() || activation != Activation::Identity {
+            for row in output.chunks_exact_mut(l.geo.k) {
+                for (j, y) in row.iter_mut().enumerate() {
+                    let v = *y + bias.map_or(0.0, |b| b[j]);
+                    *y = if activation == Activation::Identity {
+                        v
+                    } else {
+                        v.max(lo).min(hi)
+                    };
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Group `g`: `output[.., g·kg..(g + 1)·kg] = A_g · B_g`.
+    fn run_group(
+        &self,
+        ctx: &Context,
+        input: &[f32],
+        g: usize,
+        b: &PackedB<f32>,
+        output: &mut [f32],
+    ) -> Result<()> {
+        let l = &self.layer;
+        let (m, k, c0) = (l.m, l.geo.k, g * l.cg);
+        let mut c = MatMut::named("output", &mut output[g * l.kg..], m, l.kg, k, 1)?;
+        if l.algorithm == ConvAlgorithm::Gemm1x1 {
+            let a = MatRef::named("input", &input[c0..], m, l.cg, l.geo.c, 1)?;
+            return sgemm_packed(ctx, 1.0, a, b, 0.0, c);
+        }
+        let kern = &ctx.kernels().sgemm;
+        let a = ConvRowsF32::new(ctx, input, &l.offsets, l.taps, c0, l.cg);
+        let sink = SinkF32::new(&mut c, 0.0);
+        gemm::gemm(
+            ctx,
+            kern,
+            &Problem {
+                m,
+                n: l.kg,
+                k: l.depth(),
+                a: &a,
+                b: BOperand::Prepacked(b),
+                sink: &sink,
+                alpha: 1.0,
+                beta: 0.0,
+                kc_at_least: None,
+            },
+        );
+        Ok(())
+    }
+}

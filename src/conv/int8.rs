@@ -1,0 +1,257 @@
+//! The INT8 convolution plan: weights packed once per group
+//! ([`PackedI8Weights`]), the indirection buffer built once; each run is one
+//! INT8 GEMM per group through igemm's output pipelines.
+
+use super::layer::{ConvAlgorithm, ConvWeights, Layer};
+use super::params::ConvGeometry;
+use super::rows_int8::ConvRows;
+use super::{Conv2dParams, Conv3dParams};
+use crate::error::{Error, Result};
+use crate::igemm::{
+    igemm_run, Activations, Dequantize, Int8, Output, PackOptions, PackedI8Weights, Requantize, Scale,
+    WeightZeroPoint, MAX_K,
+};
+use crate::{Context, MatMut, MatRef};
+use std::ops::Range;
+
+/// Where an INT8 convolution writes (NHWC, `N·OH·OW·K` elements, or
+/// NDHWC), and through which pipeline: those of [`Output`], with per-column
+/// scales and biases per output channel (`K` of them).
+#[derive(Debug)]
+pub enum ConvOutput<'a> {
+    /// Raw s32 results; with `accumulate`, `output += result` (wrapping).
+    S32 {
+        /// The output.
+        output: &'a mut [i32],
+        /// Add into the output instead of overwriting it.
+        accumulate: bool,
+    },
+    /// Dequantized f32 (bias, activation).
+    F32 {
+        /// The output.
+        output: &'a mut [f32],
+        /// The pipeline.
+        dequantize: Dequantize<'a>,
+    },
+    /// Requantized u8.
+    U8 {
+        /// The output.
+        output: &'a mut [u8],
+        /// The pipeline.
+        requantize: Requantize<'a>,
+    },
+    /// Requantized s8.
+    S8 {
+        /// The output.
+        output: &'a mut [i8],
+        /// The pipeline.
+        requantize: Requantize<'a>,
+    },
+}
+
+/// An INT8 convolution layer, planned once: u8 or s8 NHWC (NDHWC) input
+/// with a zero point, 8-bit weights with per-tensor or per-output-channel
+/// zero points packed per group for the Context's ISA, outputs through
+/// igemm's pipelines ([`ConvOutput`]). Padding taps contribute exactly 0.
+///
+/// ```
+/// use lowp::conv::{Conv2dParams, ConvI8, ConvOutput, ConvWeights, Padding2d};
+/// use lowp::igemm::{PackOptions, WeightZeroPoint};
+/// use lowp::Context;
+/// let ctx = Context::builder().threads(1).build()?;
+/// // 1x1x2x1 input (zero point 10), a 1x3 filter, padding 1 left and right.
+/// let p = Conv2dParams::new(1, 1, 2, 1, 1, 1, 3).with_padding(Padding2d { left: 1, right: 1, ..Default::default() });
+/// let w = [1i8, 2, 3];
+/// let conv = ConvI8::new(&ctx, &p, ConvWeights::ohwi(&w), WeightZeroPoint::PerTensor(0), PackOptions::default())?;
+/// let mut out = [0i32; 2];
+/// conv.run(&ctx, &[11u8, 13], 10, ConvOutput::S32 { output: &mut out, accumulate: false })?;
+/// assert_eq!(out, [2 * 1 + 3 * 3, 1 * 1 + 2 * 3]);
+/// # Ok::<(), lowp::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct ConvI8 {
+    layer: Layer,
+    /// Per group, its `depth × kg` weights (empty when the GEMMs are).
+    weights: Vec<PackedI8Weights>,
+}
+
+impl ConvI8 {
+    /// Plans a 2-D layer with weights `W` (s8 or u8) and their zero point
+    /// (per tensor, or per output channel: `K` values). `Err` for invalid
+    /// parameters, weights or zero points of the wrong length or range, or
+    /// a GEMM depth `C·R·S/groups` above [`MAX_K`].
+    pub fn new<W: Int8>(
+        ctx: &Context,
+        params: &Conv2dParams,
+        weights: ConvWeights<'_, W>,
+        weight_zero_point: WeightZeroPoint<'_>,
+        options: PackOptions,
+    ) -> Result<ConvI8> {
+        Self::build(ctx, params.geometry()?, weights, weight_zero_point, options)
+    }
+
+    /// Plans a 3-D layer (NDHWC); as [`ConvI8::new`].
+    pub fn new_3d<W: Int8>(
+        ctx: &Context,
+        params: &Conv3dParams,
+        weights: ConvWeights<'_, W>,
+        weight_zero_point: WeightZeroPoint<'_>,
+        options: PackOptions,
+    ) -> Result<ConvI8> {
+        Self::build(ctx, params.geometry()?, weights, weight_zero_point, options)
+    }
+
+    fn build<W: Int8>(
+        ctx: &Context,
+        geo: ConvGeometry,
+        weights: ConvWeights<'_, W>,
+        zb: WeightZeroPoint<'_>,
+        options: PackOptions,
+    ) -> Result<ConvI8> {
+        let layer = Layer::new(geo);
+        if layer.depth() > MAX_K {
+            return Err(Error::param(
+                "params",
+                format!(
+                    "the GEMM depth C·T·R·S/groups = {} exceeds MAX_K = {MAX_K}, past which s32 can overflow",
+                    layer.depth()
+                ),
+            ));
+        }
+        if let WeightZeroPoint::PerColumn(z) = zb {
+            Layer::check_len("weight_zero_point", z.len(), geo.k, "output channels (K)")?;
+        }
+        let ohwi = layer.weights_ohwi(weights)?;
+        let weights = if layer.is_empty() {
+            Vec::new()
+        } else {
+            (0..geo.groups)
+                .map(|g| {
+                    let cols = g * layer.kg..(g + 1) * layer.kg;
+                    let zb = match zb {
+                        WeightZeroPoint::PerColumn(z) => WeightZeroPoint::PerColumn(&z[cols]),
+                        z => z,
+                    };
+                    PackedI8Weights::pack(ctx, layer.group_b(&ohwi, g)?, zb, options)
+                })
+                .collect::<Result<_>>()?
+        };
+        Ok(ConvI8 { layer, weights })
+    }
+
+    /// The algorithm the plan runs.
+    pub fn algorithm(&self) -> ConvAlgorithm {
+        self.layer.algorithm
+    }
+
+    /// Runs the layer on `input` (`N·H·W·C` elements, u8 or s8, NHWC) with
+    /// zero point `a_zero_point`. Results are bit-identical for every thread
+    /// count.
+    ///
+    /// `Err` naming the argument for a buffer of the wrong length, a zero
+    /// point out of its type's range, per-channel scales or a bias without
+    /// `K` elements, the pipelines' own refusals ([`crate::igemm::igemm`]),
+    /// or a Context of another ISA level than the plan's.
+    pub fn run<A: Int8>(
+        &self,
+        ctx: &Context,
+        input: &[A],
+        a_zero_point: i32,
+        mut output: ConvOutput<'_>,
+    ) -> Result<()> {
+        let l = &self.layer;
+        if a_zero_point < A::MIN || a_zero_point > A::MAX {
+            return Err(Error::param(
+                "a_zero_point",
+                format!("zero point {a_zero_point} is outside [{}, {}]", A::MIN, A::MAX),
+            ));
+        }
+        let (out_len, requantize) = match &output {
+            ConvOutput::S32 { output, .. } => (output.len(), None),
+            ConvOutput::F32 { output, dequantize } => {
+                let bias = dequantize.bias.map(<[f32]>::len);
+                check_columns("dequantize", l.geo.k, dequantize.scale, bias)?;
+                (output.len(), None)
+            }
+            ConvOutput::U8 { output, requantize } => (output.len(), Some(requantize)),
+            ConvOutput::S8 { output, requantize } => (output.len(), Some(requantize)),
+        };
+        if let Some(r) = requantize {
+            check_columns("requantize", l.geo.k, r.scale, r.bias.map(<[i32]>::len))?;
+        }
+        l.check_buffers(input.len(), out_len)?;
+        if l.is_empty() {
+            return Ok(());
+        }
+        for (g, b) in self.weights.iter().enumerate() {
+            let out = group_output(&mut output, l, g)?;
+            let c0 = g * l.cg;
+            if l.algorithm == ConvAlgorithm::Gemm1x1 {
+                let a = MatRef::named("input", &input[c0..], l.m, l.cg, l.geo.c, 1)?;
+                igemm_run(ctx, &Activations::new(ctx, a, a_zero_point), b, out)?;
+            } else {
+                let a = ConvRows::new(ctx, input, &l.offsets, l.taps, c0, l.cg, a_zero_point);
+                igemm_run(ctx, &a, b, out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `Err` naming `arg` unless per-column scales and the bias have `k` elements.
+fn check_columns(arg: &'static str, k: usize, scale: Scale<'_>, bias: Option<usize>) -> Result<()> {
+    if let Scale::PerColumn(s) = scale {
+        Layer::check_len(arg, s.len(), k, "per-channel scale (K)")?;
+    }
+    if let Some(b) = bias {
+        Layer::check_len(arg, b, k, "bias (K)")?;
+    }
+    Ok(())
+}
+
+/// Group `g`'s columns of a per-column scale.
+fn scale_of(s: Scale<'_>, cols: Range<usize>) -> Scale<'_> {
+    match s {
+        Scale::PerColumn(v) => Scale::PerColumn(&v[cols]),
+        s => s,
+    }
+}
+
+/// Group `g`'s columns of a requantization.
+fn requantize_of<'a>(r: &Requantize<'a>, cols: Range<usize>) -> Requantize<'a> {
+    Requantize {
+        scale: scale_of(r.scale, cols.clone()),
+        bias: r.bias.map(|b| &b[cols]),
+        ..*r
+    }
+}
+
+/// The output columns of group `g` (`M × kg`, row stride K) as igemm's [`Output`].
+fn group_output<'o>(out: &'o mut ConvOutput<'_>, l: &Layer, g: usize) -> Result<Output<'o>> {
+    let cols = g * l.kg..(g + 1) * l.kg;
+    fn view<'v, T>(o: &'v mut [T], l: &Layer, j0: usize) -> Result<MatMut<'v, T>> {
+        MatMut::named("output", &mut o[j0..], l.m, l.kg, l.geo.k, 1)
+    }
+    Ok(match out {
+        ConvOutput::S32 { output, accumulate } => Output::S32 {
+            c: view(output, l, cols.start)?,
+            accumulate: *accumulate,
+        },
+        ConvOutput::F32 { output, dequantize } => Output::F32 {
+            c: view(output, l, cols.start)?,
+            dequantize: Dequantize {
+                scale: scale_of(dequantize.scale, cols.clone()),
+                bias: dequantize.bias.map(|b| &b[cols]),
+                ..*dequantize
+            },
+        },
+        ConvOutput::U8 { output, requantize } => Output::U8 {
+            c: view(output, l, cols.start)?,
+            requantize: requantize_of(requantize, cols),
+        },
+        ConvOutput::S8 { output, requantize } => Output::S8 {
+            c: view(output, l, cols.start)?,
+            requantize: requantize_of(requantize, cols),
+        },
+    })
+}

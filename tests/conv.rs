@@ -1,0 +1,651 @@
+//! Convolution plans (`ConvF32`, `ConvI8`) against the oracle
+//! (`lowp_reference::conv`) on every available ISA level: INT8 bit-exact
+//! through every output pipeline, f32 within `(depth + 2)·ε·Σ|x||w|` (the
+//! GEMM's rounding bound for a sum of `depth = C·T·R·S/groups` products,
+//! plus the bias add), every algorithm, 2-D and 3-D, groups, batch,
+//! stride, dilation, asymmetric and oversized padding, both weight layouts,
+//! thread invariance and the argument checks.
+
+use lowp::conv::{
+    Conv2dParams, Conv3dParams, ConvAlgorithm, ConvF32, ConvI8, ConvOutput, ConvWeights, Padding2d, Padding3d,
+};
+use lowp::igemm::{Activation, Dequantize, Int8, PackOptions, Requantize, Scale, WeightZeroPoint};
+use lowp::{Context, Error};
+use lowp_reference::conv as oracle;
+use lowp_reference::igemm::{dequantize_one, requantize_one};
+use proptest::prelude::*;
+
+mod common;
+
+use common::{contexts, ctx, SplitMix};
+
+/// One layer in 3-D form; `three_d = false` runs it through the 2-D API
+/// (then depth, depth kernel, depth stride/dilation/padding are 1/1/1/1/0).
+#[derive(Clone, Debug)]
+struct Layer {
+    n: usize,
+    dhw: [usize; 3],
+    c: usize,
+    k: usize,
+    trs: [usize; 3],
+    stride: [usize; 3],
+    pad_lo: [usize; 3],
+    pad_hi: [usize; 3],
+    dilation: [usize; 3],
+    groups: usize,
+    three_d: bool,
+}
+
+impl Layer {
+    /// A 2-D layer, square stride/dilation, uniform padding.
+    #[allow(clippy::too_many_arguments)]
+    fn d2(
+        n: usize,
+        h: usize,
+        w: usize,
+        c: usize,
+        k: usize,
+        r: usize,
+        s: usize,
+        stride: usize,
+        pad: usize,
+    ) -> Layer {
+        Layer {
+            n,
+            dhw: [1, h, w],
+            c,
+            k,
+            trs: [1, r, s],
+            stride: [1, stride, stride],
+            pad_lo: [0, pad, pad],
+            pad_hi: [0, pad, pad],
+            dilation: [1, 1, 1],
+            groups: 1,
+            three_d: false,
+        }
+    }
+
+    fn p2(&self) -> Conv2dParams {
+        Conv2dParams {
+            stride: (self.stride[1], self.stride[2]),
+            padding: Padding2d {
+                top: self.pad_lo[1],
+                left: self.pad_lo[2],
+                bottom: self.pad_hi[1],
+                right: self.pad_hi[2],
+            },
+            dilation: (self.dilation[1], self.dilation[2]),
+            groups: self.groups,
+            ..Conv2dParams::new(
+                self.n,
+                self.dhw[1],
+                self.dhw[2],
+                self.c,
+                self.k,
+                self.trs[1],
+                self.trs[2],
+            )
+        }
+    }
+
+    fn p3(&self) -> Conv3dParams {
+        let [d, h, w] = self.dhw;
+        let [t, r, s] = self.trs;
+        Conv3dParams {
+            stride: (self.stride[0], self.stride[1], self.stride[2]),
+            padding: Padding3d {
+                front: self.pad_lo[0],
+                top: self.pad_lo[1],
+                left: self.pad_lo[2],
+                back: self.pad_hi[0],
+                bottom: self.pad_hi[1],
+                right: self.pad_hi[2],
+            },
+            dilation: (self.dilation[0], self.dilation[1], self.dilation[2]),
+            groups: self.groups,
+            ..Conv3dParams::new(self.n, d, h, w, self.c, self.k, t, r, s)
+        }
+    }
+
+    fn valid(&self) -> bool {
+        if self.three_d {
+            self.p3().validate().is_ok()
+        } else {
+            self.p2().validate().is_ok()
+        }
+    }
+
+    fn lens(&self) -> (usize, usize, usize) {
+        let p = self.p3();
+        (
+            p.input_len().unwrap(),
+            p.weights_len().unwrap(),
+            p.output_len().unwrap(),
+        )
+    }
+
+    /// Taps per output channel times channels per group: the GEMM depth.
+    fn depth(&self) -> usize {
+        self.trs.iter().product::<usize>() * (self.c / self.groups)
+    }
+
+    /// OHWI weights moved to OIHW.
+    fn to_oihw<T: Copy>(&self, w: &[T]) -> Vec<T> {
+        let (taps, cg) = (self.trs.iter().product::<usize>(), self.c / self.groups);
+        w.chunks_exact(taps * cg)
+            .flat_map(|k| (0..cg * taps).map(move |x| k[(x % taps) * cg + x / taps]))
+            .collect()
+    }
+
+    fn f32_plan(&self, ctx: &Context, w: ConvWeights<'_, f32>) -> lowp::Result<ConvF32> {
+        if self.three_d {
+            ConvF32::new_3d(ctx, &self.p3(), w)
+        } else {
+            ConvF32::new(ctx, &self.p2(), w)
+        }
+    }
+
+    fn i8_plan<W: Int8>(
+        &self,
+        ctx: &Context,
+        w: ConvWeights<'_, W>,
+        zb: WeightZeroPoint<'_>,
+    ) -> lowp::Result<ConvI8> {
+        if self.three_d {
+            ConvI8::new_3d(ctx, &self.p3(), w, zb, PackOptions::default())
+        } else {
+            ConvI8::new(ctx, &self.p2(), w, zb, PackOptions::default())
+        }
+    }
+}
+
+/// The f32 oracle: values and magnitudes `Σ|x||w| + |bias|`.
+fn f32_oracle(l: &Layer, x: &[f32], w: &[f32], bias: Option<&[f32]>) -> (Vec<f32>, Vec<f32>) {
+    let (_, _, out) = l.lens();
+    let (mut v, mut m) = (vec![0f32; out], vec![0f32; out]);
+    if l.three_d {
+        let p = l.p3();
+        oracle::conv3d_f32(&p, x, w, bias, &mut v).unwrap();
+        oracle::conv3d_f32_magnitude(&p, x, w, bias, &mut m).unwrap();
+    } else {
+        let p = l.p2();
+        oracle::conv2d_f32(&p, x, w, bias, &mut v).unwrap();
+        oracle::conv2d_f32_magnitude(&p, x, w, bias, &mut m).unwrap();
+    }
+    (v, m)
+}
+
+/// The INT8 oracle (s32, no bias).
+fn int8_oracle<A: Int8 + oracle::Int8, W: Int8 + oracle::Int8>(
+    l: &Layer,
+    x: &[A],
+    za: A,
+    w: &[W],
+    zb: oracle::WeightZeroPoint<'_, W>,
+) -> Vec<i32> {
+    let mut out = vec![0i32; l.lens().2];
+    if l.three_d {
+        oracle::conv3d_int8(&l.p3(), x, za, w, zb, None, &mut out).unwrap();
+    } else {
+        oracle::conv2d_int8(&l.p2(), x, za, w, zb, None, &mut out).unwrap();
+    }
+    out
+}
+
+/// Byte-valued element types for random data.
+trait Byte: Int8 + oracle::Int8 + Copy {
+    fn of(b: u8) -> Self;
+}
+impl Byte for u8 {
+    fn of(b: u8) -> u8 {
+        b
+    }
+}
+impl Byte for i8 {
+    fn of(b: u8) -> i8 {
+        b as i8
+    }
+}
+
+/// Checks an f32 layer on `ctx` against the oracle, both weight layouts
+/// (bit-identical to each other), with a bias and ReLU.
+fn check_f32(ctx: &Context, l: &Layer, seed: u64) {
+    let (in_len, w_len, out_len) = l.lens();
+    let mut g = SplitMix(seed);
+    let x: Vec<f32> = (0..in_len).map(|_| g.f32()).collect();
+    let w: Vec<f32> = (0..w_len).map(|_| g.f32()).collect();
+    let bias: Vec<f32> = (0..l.k).map(|_| g.f32()).collect();
+    let (want, mag) = f32_oracle(l, &x, &w, Some(&bias));
+    let conv = l.f32_plan(ctx, ConvWeights::ohwi(&w)).unwrap();
+    let mut got = vec![f32::NAN; out_len];
+    conv.run(ctx, &x, Some(&bias), Activation::Relu, &mut got)
+        .unwrap();
+    let tol = (l.depth() + 2) as f32 * f32::EPSILON;
+    for (i, ((&y, &v), &m)) in got.iter().zip(&want).zip(&mag).enumerate() {
+        let v = v.max(0.0);
+        assert!(
+            (y - v).abs() <= tol * m,
+            "{} {l:?} ({}) at {i}: got {y}, want {v} (bound {})",
+            ctx.isa(),
+            conv.algorithm(),
+            tol * m
+        );
+    }
+    let oihw = l.to_oihw(&w);
+    let conv2 = l.f32_plan(ctx, ConvWeights::oihw(&oihw)).unwrap();
+    let mut got2 = vec![f32::NAN; out_len];
+    conv2
+        .run(ctx, &x, Some(&bias), Activation::Relu, &mut got2)
+        .unwrap();
+    assert_eq!(
+        got.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        got2.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+        "OIHW vs OHWI: {l:?}"
+    );
+}
+
+/// Checks an INT8 layer on `ctx` bit-exactly against the oracle: s32, f32
+/// (dequantized, per-channel scale and bias, clamp) and u8/s8
+/// (requantized, ReLU), per-tensor and per-channel weight zero points,
+/// both weight layouts.
+fn check_int8<A: Byte, W: Byte>(ctx: &Context, l: &Layer, seed: u64) {
+    let (in_len, w_len, out_len) = l.lens();
+    let mut g = SplitMix(seed);
+    let x: Vec<A> = (0..in_len).map(|_| A::of(g.next() as u8)).collect();
+    let w: Vec<W> = (0..w_len).map(|_| W::of(g.next() as u8)).collect();
+    let za = A::of(g.next() as u8);
+    let zbs: Vec<W> = (0..l.k).map(|_| W::of(g.next() as u8)).collect();
+    let zbs32: Vec<i32> = zbs.iter().map(|z| Int8::to_i32(*z)).collect();
+    let oihw = l.to_oihw(&w);
+    for per_channel in [false, true] {
+        let (zb, zo) = if per_channel {
+            (
+                WeightZeroPoint::PerColumn(&zbs32),
+                oracle::WeightZeroPoint::PerChannel(&zbs),
+            )
+        } else {
+            (
+                WeightZeroPoint::PerTensor(zbs32[0]),
+                oracle::WeightZeroPoint::PerTensor(zbs[0]),
+            )
+        };
+        let want = int8_oracle(l, &x, za, &w, zo);
+        let what = format!("{} {l:?} zb per channel {per_channel}", ctx.isa());
+        let conv = l.i8_plan(ctx, ConvWeights::ohwi(&w), zb).unwrap();
+        let za32 = Int8::to_i32(za);
+        let mut got = vec![7i32; out_len];
+        let out = ConvOutput::S32 {
+            output: &mut got,
+            accumulate: false,
+        };
+        conv.run(ctx, &x, za32, out).unwrap();
+        assert_eq!(got, want, "s32 {what} ({})", conv.algorithm());
+        let conv2 = l.i8_plan(ctx, ConvWeights::oihw(&oihw), zb).unwrap();
+        let mut got2 = vec![0i32; out_len];
+        let out = ConvOutput::S32 {
+            output: &mut got2,
+            accumulate: false,
+        };
+        conv2.run(ctx, &x, za32, out).unwrap();
+        assert_eq!(got2, want, "s32 OIHW {what}");
+
+        let scales: Vec<f32> = (0..l.k).map(|j| 1.0 / (64.0 + 7.0 * j as f32)).collect();
+        let fbias: Vec<f32> = (0..l.k).map(|j| j as f32 - 2.5).collect();
+        let dq = Dequantize {
+            scale: Scale::PerColumn(&scales),
+            bias: Some(&fbias),
+            activation: Activation::Clamp {
+                min: -20.0,
+                max: 30.0,
+            },
+        };
+        let mut f = vec![0f32; out_len];
+        conv.run(
+            ctx,
+            &x,
+            za32,
+            ConvOutput::F32 {
+                output: &mut f,
+                dequantize: dq,
+            },
+        )
+        .unwrap();
+        for (i, (&y, &v)) in f.iter().zip(&want).enumerate() {
+            let e = dequantize_one(v, i % l.k, &dq.scale, dq.bias, dq.activation);
+            assert_eq!(y.to_bits(), e.to_bits(), "f32 {what} at {i}");
+        }
+
+        let ibias: Vec<i32> = (0..l.k).map(|j| 100 * j as i32 - 300).collect();
+        let rq = Requantize {
+            bias: Some(&ibias),
+            relu: true,
+            ..Requantize::new(Scale::PerTensor(1.0 / 300.0), 5)
+        };
+        let mut q = vec![0u8; out_len];
+        conv.run(
+            ctx,
+            &x,
+            za32,
+            ConvOutput::U8 {
+                output: &mut q,
+                requantize: rq,
+            },
+        )
+        .unwrap();
+        for (i, (&y, &v)) in q.iter().zip(&want).enumerate() {
+            assert_eq!(
+                y as i32,
+                requantize_one(v, i % l.k, &rq, 0, 255),
+                "u8 {what} at {i}"
+            );
+        }
+        let rq = Requantize::new(Scale::PerColumn(&scales), -3);
+        let mut q = vec![0i8; out_len];
+        conv.run(
+            ctx,
+            &x,
+            za32,
+            ConvOutput::S8 {
+                output: &mut q,
+                requantize: rq,
+            },
+        )
+        .unwrap();
+        for (i, (&y, &v)) in q.iter().zip(&want).enumerate() {
+            assert_eq!(
+                y as i32,
+                requantize_one(v, i % l.k, &rq, -128, 127),
+                "s8 {what} at {i}"
+            );
+        }
+    }
+}
+
+/// Hand-picked layers: one of each algorithm, 2-D and 3-D, groups, batch.
+fn layers() -> Vec<(Layer, ConvAlgorithm)> {
+    let mut v = vec![
+        (Layer::d2(2, 5, 6, 19, 13, 1, 1, 1, 0), ConvAlgorithm::Gemm1x1),
+        (
+            Layer::d2(1, 9, 7, 16, 24, 1, 1, 2, 0),
+            ConvAlgorithm::Gemm1x1Strided,
+        ),
+        (Layer::d2(1, 9, 9, 8, 33, 3, 3, 1, 1), ConvAlgorithm::Indirect),
+        (Layer::d2(2, 7, 5, 5, 7, 3, 2, 2, 2), ConvAlgorithm::Indirect),
+        (Layer::d2(1, 2, 2, 3, 4, 3, 3, 1, 2), ConvAlgorithm::Indirect),
+        (Layer::d2(1, 1, 1, 4, 5, 1, 1, 1, 1), ConvAlgorithm::Indirect),
+    ];
+    // Output rows wider than a tile's MR: full f32 panels of evenly spaced
+    // pixels (the level's row packer).
+    v.push((Layer::d2(1, 3, 40, 8, 5, 3, 3, 1, 1), ConvAlgorithm::Indirect));
+    v.push((Layer::d2(2, 4, 61, 5, 3, 3, 3, 2, 1), ConvAlgorithm::Indirect));
+    // 64 channels per group: runs in whole 64-byte blocks (the 4-row packer).
+    v.push((Layer::d2(1, 6, 9, 64, 16, 3, 3, 1, 1), ConvAlgorithm::Indirect));
+    let mut wide_groups = Layer::d2(2, 7, 10, 128, 6, 3, 2, 2, 1);
+    wide_groups.groups = 2;
+    v.push((wide_groups, ConvAlgorithm::Indirect));
+    let mut grouped = Layer::d2(1, 6, 6, 12, 9, 3, 3, 1, 1);
+    grouped.groups = 3;
+    v.push((grouped, ConvAlgorithm::Indirect));
+    let mut depthwise = Layer::d2(2, 5, 5, 6, 12, 3, 3, 1, 1);
+    depthwise.groups = 6;
+    depthwise.dilation = [1, 2, 1];
+    v.push((depthwise, ConvAlgorithm::Indirect));
+    let mut grouped_1x1 = Layer::d2(1, 4, 4, 8, 6, 1, 1, 1, 0);
+    grouped_1x1.groups = 2;
+    v.push((grouped_1x1, ConvAlgorithm::Gemm1x1));
+    let three = Layer {
+        n: 2,
+        dhw: [4, 5, 3],
+        c: 5,
+        k: 6,
+        trs: [3, 2, 3],
+        stride: [1, 2, 1],
+        pad_lo: [1, 0, 2],
+        pad_hi: [2, 1, 0],
+        dilation: [2, 1, 1],
+        groups: 1,
+        three_d: true,
+    };
+    v.push((three, ConvAlgorithm::Indirect));
+    let mut three_1x1 = Layer::d2(1, 5, 4, 7, 9, 1, 1, 1, 0);
+    three_1x1.three_d = true;
+    three_1x1.dhw[0] = 3;
+    three_1x1.stride = [2, 1, 2];
+    v.push((three_1x1, ConvAlgorithm::Gemm1x1Strided));
+    v
+}
+
+#[test]
+fn hand_picked_layers_match_the_oracle_on_every_isa() {
+    for ctx in contexts(2) {
+        for (i, (l, algo)) in layers().into_iter().enumerate() {
+            assert!(l.valid(), "{l:?}");
+            let w = vec![0f32; l.lens().1];
+            assert_eq!(
+                l.f32_plan(&ctx, ConvWeights::ohwi(&w)).unwrap().algorithm(),
+                algo,
+                "{l:?}"
+            );
+            let of_params = if l.three_d {
+                ConvAlgorithm::of_3d(&l.p3())
+            } else {
+                ConvAlgorithm::of_2d(&l.p2())
+            };
+            assert_eq!(of_params.unwrap(), algo, "{l:?}");
+            check_f32(&ctx, &l, i as u64);
+            check_int8::<u8, i8>(&ctx, &l, 100 + i as u64);
+            check_int8::<i8, i8>(&ctx, &l, 200 + i as u64);
+            check_int8::<u8, u8>(&ctx, &l, 300 + i as u64);
+        }
+    }
+}
+
+/// A layer large enough that threads split it: 1, 2 and 3 threads give the
+/// same bits (f32 and every INT8 output).
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let mut l = Layer::d2(2, 13, 11, 24, 40, 3, 3, 1, 1);
+    l.groups = 2;
+    let (in_len, w_len, out_len) = l.lens();
+    let mut g = SplitMix(5);
+    let x: Vec<f32> = (0..in_len).map(|_| g.f32()).collect();
+    let w: Vec<f32> = (0..w_len).map(|_| g.f32()).collect();
+    let xq: Vec<u8> = (0..in_len).map(|_| g.next() as u8).collect();
+    let wq: Vec<i8> = (0..w_len).map(|_| g.next() as i8).collect();
+    for isa in lowp::Isa::available() {
+        let run = |threads| {
+            let c = ctx(isa, threads);
+            let mut f = vec![0f32; out_len];
+            let conv = l.f32_plan(&c, ConvWeights::ohwi(&w)).unwrap();
+            conv.run(&c, &x, None, Activation::Identity, &mut f).unwrap();
+            let conv = l
+                .i8_plan(&c, ConvWeights::ohwi(&wq), WeightZeroPoint::PerTensor(3))
+                .unwrap();
+            let mut s = vec![0i32; out_len];
+            let out = ConvOutput::S32 {
+                output: &mut s,
+                accumulate: false,
+            };
+            conv.run(&c, &xq, 17, out).unwrap();
+            let mut q = vec![0u8; out_len];
+            let rq = Requantize::new(Scale::PerTensor(1.0 / 1000.0), 9);
+            conv.run(
+                &c,
+                &xq,
+                17,
+                ConvOutput::U8 {
+                    output: &mut q,
+                    requantize: rq,
+                },
+            )
+            .unwrap();
+            (f.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), s, q)
+        };
+        let one = run(1);
+        assert_eq!(run(2), one, "{isa}: 2 threads");
+        assert_eq!(run(3), one, "{isa}: 3 threads");
+    }
+}
+
+fn s32(output: &mut [i32]) -> ConvOutput<'_> {
+    ConvOutput::S32 {
+        output,
+        accumulate: false,
+    }
+}
+
+fn param_err<T: std::fmt::Debug>(r: lowp::Result<T>, arg: &str) {
+    match r {
+        Err(Error::InvalidParameter { arg: a, .. }) | Err(Error::Overflow { arg: a, .. }) => {
+            assert_eq!(a, arg)
+        }
+        Err(Error::LayoutMismatch { arg: a, .. }) => assert_eq!(a, arg),
+        other => panic!("expected an error naming {arg}, got {other:?}"),
+    }
+}
+
+#[test]
+fn bad_arguments_are_errors_naming_them() {
+    let ctx = Context::builder().threads(1).build().unwrap();
+    let l = Layer::d2(1, 4, 4, 3, 2, 3, 3, 1, 1);
+    let (in_len, w_len, out_len) = l.lens();
+    let w = vec![1f32; w_len];
+    param_err(l.f32_plan(&ctx, ConvWeights::ohwi(&w[1..])), "weights");
+    let conv = l.f32_plan(&ctx, ConvWeights::ohwi(&w)).unwrap();
+    let x = vec![0f32; in_len];
+    let mut out = vec![0f32; out_len];
+    param_err(
+        conv.run(&ctx, &x[1..], None, Activation::Identity, &mut out),
+        "input",
+    );
+    param_err(
+        conv.run(&ctx, &x, None, Activation::Identity, &mut out[1..]),
+        "output",
+    );
+    param_err(
+        conv.run(&ctx, &x, Some(&[1.0]), Activation::Identity, &mut out),
+        "bias",
+    );
+    let bad = Activation::Clamp { min: 1.0, max: 0.0 };
+    param_err(conv.run(&ctx, &x, None, bad, &mut out), "activation");
+
+    let wq = vec![1i8; w_len];
+    let zb = WeightZeroPoint::PerTensor(0);
+    param_err(l.i8_plan(&ctx, ConvWeights::ohwi(&wq[2..]), zb), "weights");
+    param_err(
+        l.i8_plan(&ctx, ConvWeights::ohwi(&wq), WeightZeroPoint::PerColumn(&[0])),
+        "weight_zero_point",
+    );
+    param_err(
+        l.i8_plan(&ctx, ConvWeights::ohwi(&wq), WeightZeroPoint::PerTensor(200)),
+        "zero_point",
+    );
+    let conv = l.i8_plan(&ctx, ConvWeights::ohwi(&wq), zb).unwrap();
+    let xq = vec![0u8; in_len];
+    let mut s = vec![0i32; out_len];
+    param_err(conv.run(&ctx, &xq, 256, s32(&mut s)), "a_zero_point");
+    param_err(conv.run(&ctx, &[0i8; 1], 0, s32(&mut s)), "input");
+    param_err(conv.run(&ctx, &xq, 0, s32(&mut s[1..])), "output");
+    let mut q = vec![0u8; out_len];
+    let rq = Requantize::new(Scale::PerColumn(&[1.0]), 0);
+    param_err(
+        conv.run(
+            &ctx,
+            &xq,
+            0,
+            ConvOutput::U8 {
+                output: &mut q,
+                requantize: rq,
+            },
+        ),
+        "requantize",
+    );
+
+    // C·R·S beyond MAX_K: refused before any packing.
+    let big = Conv2dParams::new(1, 3, 3, lowp::igemm::MAX_K / 9 + 1, 1, 3, 3);
+    let wb = vec![0i8; big.weights_len().unwrap()];
+    param_err(
+        ConvI8::new(&ctx, &big, ConvWeights::ohwi(&wb), zb, PackOptions::default()),
+        "params",
+    );
+    // Invalid parameters name their field.
+    let p = Conv2dParams {
+        stride: (0, 1),
+        ..Conv2dParams::new(1, 3, 3, 1, 1, 1, 1)
+    };
+    param_err(ConvF32::new(&ctx, &p, ConvWeights::ohwi(&[1.0])), "stride_h");
+
+    // A plan used with a Context of another ISA level.
+    let isas = lowp::Isa::available();
+    if isas.len() > 1 {
+        let (lo, hi) = (common::ctx(isas[0], 1), common::ctx(*isas.last().unwrap(), 1));
+        let conv = l.f32_plan(&hi, ConvWeights::ohwi(&w)).unwrap();
+        assert!(conv.run(&lo, &x, None, Activation::Identity, &mut out).is_err());
+        let conv = l.i8_plan(&hi, ConvWeights::ohwi(&wq), zb).unwrap();
+        assert!(conv.run(&lo, &xq, 0, s32(&mut s)).is_err());
+    }
+}
+
+/// Random small layers: strides 1–3, dilations 1–3, asymmetric padding up to
+/// past the kernel, groups, batch, 1×1, non-square kernels, inputs smaller
+/// than the kernel, 3-D.
+fn small_layer() -> impl Strategy<Value = Layer> {
+    (
+        (
+            1usize..3,
+            [1usize..4, 1..7, 1..7],
+            1usize..4,
+            1usize..4,
+            1usize..4,
+        ),
+        (
+            [1usize..4, 1..4, 1..4],
+            [1usize..4, 1..4, 1..4],
+            [1usize..4, 1..4, 1..4],
+        ),
+        ([0usize..4, 0..4, 0..4], [0usize..4, 0..4, 0..4]),
+        any::<bool>(),
+    )
+        .prop_map(
+            |((n, dhw, cg, kg, groups), (trs, stride, dilation), (pad_lo, pad_hi), three_d)| {
+                let mut l = Layer {
+                    n,
+                    dhw,
+                    c: cg * groups,
+                    k: kg * groups,
+                    trs,
+                    stride,
+                    pad_lo,
+                    pad_hi,
+                    dilation,
+                    groups,
+                    three_d,
+                };
+                if !three_d {
+                    (
+                        l.dhw[0],
+                        l.trs[0],
+                        l.stride[0],
+                        l.dilation[0],
+                        l.pad_lo[0],
+                        l.pad_hi[0],
+                    ) = (1, 1, 1, 1, 0, 0);
+                }
+                l
+            },
+        )
+        .prop_filter("the dilated kernel fits the padded input", Layer::valid)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_layers_match_the_oracle(l in small_layer(), seed in any::<u64>()) {
+        for ctx in contexts(1) {
+            check_f32(&ctx, &l, seed);
+            check_int8::<u8, i8>(&ctx, &l, seed);
+            check_int8::<i8, u8>(&ctx, &l, seed ^ 1);
+        }
+    }
+}
