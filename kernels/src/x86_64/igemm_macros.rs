@@ -121,11 +121,9 @@ macro_rules! igemm_dot_kernel {
             corr: Option<&TileCorrection>,
             ep: &O::Ep,
         ) {
-            // SAFETY: every pointer offset stays inside the m rows × kg
-            // groups of `a`, the kg·NR·4 bytes of `b` and the m × NR tile of
-            // `c` (or the epilogue's output) that the caller guarantees
-            // (g < kg, r < M = m, v < NV); prefetch addresses are computed
-            // with `wrapping_add` and never dereferenced.
+            // SAFETY: offsets stay in the caller's m rows × kg groups of `a`,
+            // kg·NR·4 bytes of `b`, m × NR tile of `c` (or the epilogue's
+            // output); prefetch addresses use `wrapping_add`, never read.
             unsafe {
                 let zero = V::zero();
                 // FIX = 1: only a per-column start value (a uniform zero
