@@ -122,11 +122,7 @@ impl Call {
         }
         let ks = &ctx.kernels().igemm;
         let (main_panels, exact_panels) = b.panel_paths();
-        let main = match (b.preference, ks.alt) {
-            (crate::igemm::KernelPreference::Ymm, Some(alt)) => alt,
-            (crate::igemm::KernelPreference::Auto, Some(alt)) if m == 1 => alt,
-            _ => ks.main,
-        };
+        let main = ks.main_for(b.preference, m);
         let label = if main.saturates {
             "chain"
         } else if ks.exact.is_none() && ctx.isa() != crate::Isa::Scalar {

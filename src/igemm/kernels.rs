@@ -157,6 +157,18 @@ impl From<&lowp_kernels::igemm_ukernel::IgemmUkernelInfo> for IgemmUkernel {
 }
 
 impl IgemmKernels {
+    /// The main kernel an `m`-row call runs with weights packed under
+    /// `preference`: a single row streams the weights, and the ymm kernel's
+    /// 256-bit loads stream them faster (docs/tuning.md, "INT8 GEMM").
+    pub(crate) fn main_for(&self, preference: super::KernelPreference, m: usize) -> IgemmUkernel {
+        use super::KernelPreference::{Auto, Ymm};
+        match (preference, self.alt) {
+            (Ymm, Some(alt)) => alt,
+            (Auto, Some(alt)) if m == 1 => alt,
+            _ => self.main,
+        }
+    }
+
     /// The table for `isa` (callers have checked `isa.is_available()`).
     pub(crate) fn select(isa: Isa) -> IgemmKernels {
         let scalar = IgemmKernels {

@@ -11,9 +11,7 @@
 use super::kernels::{Correction, Direct, FusedOut, IgemmTile, MAX_TILE, MAX_TILE_ROWS};
 use super::lhs::{Int8Lhs, LhsPacker, RowZeroPoints, SumsBuf};
 use super::pipeline;
-use super::{
-    Activation, Dequantize, Int8, KernelPreference, Output, PackedI8Weights, Requantize, Saturation, Scale,
-};
+use super::{Activation, Dequantize, Int8, Output, PackedI8Weights, Requantize, Saturation, Scale};
 use crate::error::{Error, Result};
 use crate::gemm::{self, buffers, BOperand, Problem, TileSink};
 use crate::{Context, MatMut};
@@ -567,13 +565,7 @@ impl<L: Int8Lhs> Call<'_, L> {
         let m = a.rows();
         let kernels = ctx.kernels().igemm;
         let ph = crate::gemm::blocking::int8_panel_rows(m, kernels.a_panel_rows);
-        // A single row streams the weights: the ymm kernel's 256-bit loads
-        // stream them faster (docs/tuning.md, "INT8 GEMM").
-        let main = match (b.preference, kernels.alt) {
-            (KernelPreference::Ymm, Some(alt)) => alt,
-            (KernelPreference::Auto, Some(alt)) if m == 1 => alt,
-            _ => kernels.main,
-        };
+        let main = kernels.main_for(b.preference, m);
         let direct = match direct {
             Direct::Fused(out) if !out.fits(&main) || kernels.exact.is_some_and(|e| !out.fits(&e)) => {
                 Direct::None
