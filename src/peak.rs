@@ -21,7 +21,7 @@
 
 use crate::error::{Error, Result};
 use crate::isa::{cpu_features, Isa};
-use crate::Context;
+use crate::{AlignedBuffer, Context};
 use std::hint::black_box;
 #[cfg(target_arch = "x86_64")]
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -326,21 +326,27 @@ impl Probe {
                     _ => cfg.memory_bytes,
                 };
                 let len = elements(bytes, 8 * tasks, "memory_bytes")?;
-                let chunks: Vec<Mutex<Vec<u64>>> = (0..tasks).map(|_| Mutex::new(Vec::new())).collect();
+                let chunks: Vec<Mutex<AlignedBuffer<u64>>> =
+                    (0..tasks).map(|_| Mutex::new(AlignedBuffer::zeroed(0))).collect();
                 ctx.run_parallel(tasks, |i| {
-                    *lock(&chunks[i]) = (0..len as u64).map(|v| v ^ (i as u64)).collect();
+                    let mut buf = AlignedBuffer::zeroed(len);
+                    buf.iter_mut().zip(0..).for_each(|(x, v): (&mut u64, u64)| *x = v ^ i as u64);
+                    *lock(&chunks[i]) = buf;
                 });
                 Data::Read(chunks)
             }
             ProbeKind::Triad => {
                 let len = elements(cfg.memory_bytes, 12 * tasks, "memory_bytes")?;
-                let chunks: Vec<Mutex<Triad>> = (0..tasks).map(|_| Mutex::new(Triad::default())).collect();
+                let chunks: Vec<Mutex<Triad>> = (0..tasks).map(|_| Mutex::new(Triad { a: AlignedBuffer::zeroed(0), b: AlignedBuffer::zeroed(0), c: AlignedBuffer::zeroed(0) })).collect();
                 ctx.run_parallel(tasks, |i| {
-                    *lock(&chunks[i]) = Triad {
-                        a: vec![0.0; len],
-                        b: (0..len).map(|v| (v % 7) as f32).collect(),
-                        c: (0..len).map(|v| (v % 5) as f32).collect(),
+                    let mut t = Triad {
+                        a: AlignedBuffer::zeroed(len),
+                        b: AlignedBuffer::zeroed(len),
+                        c: AlignedBuffer::zeroed(len),
                     };
+                    t.b.iter_mut().zip(0..).for_each(|(x, v): (&mut f32, usize)| *x = (v % 7) as f32);
+                    t.c.iter_mut().zip(0..).for_each(|(x, v): (&mut f32, usize)| *x = (v % 5) as f32);
+                    *lock(&chunks[i]) = t;
                 });
                 Data::Triad(chunks)
             }
@@ -421,11 +427,12 @@ fn timing_operands(step: Step) -> ([u8; 64], [u8; 64], [u8; 64]) {
     (x, y, z)
 }
 
-#[derive(Default)]
+/// The triad's arrays: huge-page backed like the operands the ops read
+/// ([`AlignedBuffer`]), so the probe and the ops see the same TLB reach.
 struct Triad {
-    a: Vec<f32>,
-    b: Vec<f32>,
-    c: Vec<f32>,
+    a: AlignedBuffer<f32>,
+    b: AlignedBuffer<f32>,
+    c: AlignedBuffer<f32>,
 }
 
 enum Data {
@@ -438,7 +445,7 @@ enum Data {
         #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
         z: [u8; 64],
     },
-    Read(Vec<Mutex<Vec<u64>>>),
+    Read(Vec<Mutex<AlignedBuffer<u64>>>),
     Triad(Vec<Mutex<Triad>>),
 }
 
