@@ -330,22 +330,36 @@ impl Probe {
                     (0..tasks).map(|_| Mutex::new(AlignedBuffer::zeroed(0))).collect();
                 ctx.run_parallel(tasks, |i| {
                     let mut buf = AlignedBuffer::zeroed(len);
-                    buf.iter_mut().zip(0..).for_each(|(x, v): (&mut u64, u64)| *x = v ^ i as u64);
+                    buf.iter_mut()
+                        .zip(0..)
+                        .for_each(|(x, v): (&mut u64, u64)| *x = v ^ i as u64);
                     *lock(&chunks[i]) = buf;
                 });
                 Data::Read(chunks)
             }
             ProbeKind::Triad => {
                 let len = elements(cfg.memory_bytes, 12 * tasks, "memory_bytes")?;
-                let chunks: Vec<Mutex<Triad>> = (0..tasks).map(|_| Mutex::new(Triad { a: AlignedBuffer::zeroed(0), b: AlignedBuffer::zeroed(0), c: AlignedBuffer::zeroed(0) })).collect();
+                let chunks: Vec<Mutex<Triad>> = (0..tasks)
+                    .map(|_| {
+                        Mutex::new(Triad {
+                            a: AlignedBuffer::zeroed(0),
+                            b: AlignedBuffer::zeroed(0),
+                            c: AlignedBuffer::zeroed(0),
+                        })
+                    })
+                    .collect();
                 ctx.run_parallel(tasks, |i| {
                     let mut t = Triad {
                         a: AlignedBuffer::zeroed(len),
                         b: AlignedBuffer::zeroed(len),
                         c: AlignedBuffer::zeroed(len),
                     };
-                    t.b.iter_mut().zip(0..).for_each(|(x, v): (&mut f32, usize)| *x = (v % 7) as f32);
-                    t.c.iter_mut().zip(0..).for_each(|(x, v): (&mut f32, usize)| *x = (v % 5) as f32);
+                    t.b.iter_mut()
+                        .zip(0..)
+                        .for_each(|(x, v): (&mut f32, usize)| *x = (v % 7) as f32);
+                    t.c.iter_mut()
+                        .zip(0..)
+                        .for_each(|(x, v): (&mut f32, usize)| *x = (v % 5) as f32);
                     *lock(&chunks[i]) = t;
                 });
                 Data::Triad(chunks)
