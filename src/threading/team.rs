@@ -1,0 +1,293 @@
+//! lowp's own worker team: one fork/join region per parallel call, a static
+//! partition of the tasks, and workers that spin (bounded) before sleeping.
+//!
+//! Why not rayon here: a rayon `install` from outside the pool injects a job
+//! and puts the caller to sleep on a latch, and rayon's idle workers sleep
+//! after a few yields, so a region between two calls costs two wake-ups
+//! (7-25 µs on a 2-vCPU VM). Here the caller runs its own share of the
+//! tasks, the workers watch a per-worker word for a while after each region
+//! (`spin`, like `OMP_WAIT_POLICY`/`KMP_BLOCKTIME`), and the caller spins on
+//! the join counter, so back-to-back regions need no system call at all.
+//!
+//! The protocol, per region (under the team's `busy` flag, taken with a
+//! compare-exchange; a second caller or a nested call finds it taken, or
+//! finds itself inside a region, and runs its tasks inline instead):
+//! 1. the caller writes a [`Job`] on its stack, publishes its address, and
+//!    stores a new epoch into the slot of each worker that has tasks, then
+//!    unparks it (a no-op token when it is not parked: no lost wake-up);
+//! 2. participant `p` runs tasks `p, p + P, p + 2P, …` (P participants; the
+//!    caller is participant 0 when it takes part), catching panics;
+//! 3. each worker decrements `pending`; the last one unparks the caller,
+//!    which waits (spin, then park) for `pending == 0` before its stack frame
+//!    — the Job — may go, then re-raises the first panic.
+//!
+//! When the workers are pinned the caller does not take part (it is not on a
+//! planned CPU): it signals, then waits.
+
+use std::any::Any;
+use std::cell::Cell;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle, Thread};
+use std::time::{Duration, Instant};
+
+thread_local! {
+    /// Whether this thread is running a region's tasks (workers: always).
+    static IN_REGION: Cell<bool> = const { Cell::new(false) };
+}
+
+/// One worker's mailbox, alone on its cache lines (no false sharing between
+/// spinning workers).
+#[repr(align(128))]
+#[derive(Default)]
+struct Slot {
+    epoch: AtomicUsize,
+}
+
+/// What the caller and the workers share for the team's lifetime.
+struct Shared {
+    slots: Box<[Slot]>,
+    /// The current region's [`Job`] (valid while its `pending` is above 0).
+    job: AtomicPtr<Job>,
+    stop: AtomicBool,
+    spin: Duration,
+}
+
+/// One region, on the caller's stack.
+struct Job {
+    /// The caller's closure `F`, type-erased; `call` knows `F`.
+    data: *const (),
+    call: unsafe fn(*const (), usize),
+    n_tasks: usize,
+    /// Participants (caller included when it takes part).
+    parts: usize,
+    /// The participant index of worker 0 (1 when the caller takes part).
+    first_worker_part: usize,
+    /// Workers still running.
+    pending: AtomicUsize,
+    caller: Thread,
+    panic: Mutex<Option<Box<dyn Any + Send>>>,
+}
+
+/// Calls the `F` behind `data` on task `i`.
+///
+/// # Safety
+/// `data` must point to a live `F`.
+unsafe fn call_as<F: Fn(usize) + Sync>(data: *const (), i: usize) {
+    // SAFETY: the caller guarantees `data` is a live `F` (the region's closure,
+    // borrowed until every worker has checked out).
+    let f = unsafe { &*data.cast::<F>() };
+    f(i);
+}
+
+/// A fixed set of worker threads that run fork/join regions.
+pub(crate) struct Team {
+    shared: Arc<Shared>,
+    workers: Vec<(Thread, Option<JoinHandle<()>>)>,
+    /// Held by the region in flight.
+    busy: AtomicBool,
+    /// The last epoch handed out (only changed while `busy` is held).
+    epoch: AtomicUsize,
+    /// Whether the calling thread is participant 0.
+    caller_joins: bool,
+}
+
+impl std::fmt::Debug for Team {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Team")
+            .field("workers", &self.workers.len())
+            .field("caller_joins", &self.caller_joins)
+            .field("spin", &self.shared.spin)
+            .finish()
+    }
+}
+
+impl Team {
+    /// Spawns `n_workers` threads named `lowp-worker-{i}`; worker `i` first
+    /// runs `start(i)` (pinning) and the call returns once every worker has,
+    /// with the errors `start` reported. `caller_joins`: the caller of
+    /// [`Team::run`] is participant 0.
+    pub(crate) fn spawn(
+        n_workers: usize,
+        caller_joins: bool,
+        spin: Duration,
+        start: impl Fn(usize) -> Result<(), String> + Send + Sync + 'static,
+    ) -> Result<Team, String> {
+        let shared = Arc::new(Shared {
+            slots: (0..n_workers).map(|_| Slot::default()).collect(),
+            job: AtomicPtr::new(std::ptr::null_mut()),
+            stop: AtomicBool::new(false),
+            spin,
+        });
+        let start = Arc::new(start);
+        let (tx, rx) = mpsc::channel();
+        let mut team = Team {
+            shared: Arc::clone(&shared),
+            workers: Vec::with_capacity(n_workers),
+            busy: AtomicBool::new(false),
+            epoch: AtomicUsize::new(0),
+            caller_joins,
+        };
+        let mut errors = Vec::new();
+        for w in 0..n_workers {
+            let (shared, start, tx) = (Arc::clone(&shared), Arc::clone(&start), tx.clone());
+            let spawned = thread::Builder::new()
+                .name(format!("lowp-worker-{w}"))
+                .spawn(move || {
+                    let _ = tx.send(start(w));
+                    drop(tx);
+                    worker_loop(&shared, w);
+                });
+            match spawned {
+                Ok(h) => team.workers.push((h.thread().clone(), Some(h))),
+                Err(e) => {
+                    errors.push(format!("could not spawn worker {w}: {e}"));
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        errors.extend(rx.iter().filter_map(Result::err));
+        if errors.is_empty() {
+            Ok(team)
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+
+    /// Runs `f(i)` for every `i` in `0..n_tasks` on at most `max_parts`
+    /// participants, task `i` on participant `i mod P`. Inline (in order, on
+    /// the calling thread) when there is one task or participant, when called
+    /// from inside a region, or when another caller's region is in flight.
+    /// A panic in a task is re-raised here once every participant is done.
+    pub(crate) fn run<F: Fn(usize) + Sync>(&self, n_tasks: usize, max_parts: usize, f: &F) {
+        let caller = usize::from(self.caller_joins);
+        let parts = (self.workers.len() + caller).min(n_tasks).min(max_parts);
+        let inline = parts <= caller
+            || IN_REGION.with(Cell::get)
+            || self
+                .busy
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_err();
+        if inline {
+            (0..n_tasks).for_each(f);
+            return;
+        }
+        let active = parts - caller;
+        let job = Job {
+            data: (f as *const F).cast(),
+            call: call_as::<F>,
+            n_tasks,
+            parts,
+            first_worker_part: caller,
+            pending: AtomicUsize::new(active),
+            caller: thread::current(),
+            panic: Mutex::new(None),
+        };
+        self.shared
+            .job
+            .store((&job as *const Job).cast_mut(), Ordering::Release);
+        let epoch = self.epoch.fetch_add(1, Ordering::Relaxed) + 1;
+        for (slot, (worker, _)) in self.shared.slots.iter().zip(&self.workers).take(active) {
+            slot.epoch.store(epoch, Ordering::Release);
+            worker.unpark();
+        }
+        if self.caller_joins {
+            let was = IN_REGION.with(|r| r.replace(true));
+            run_share(&job, 0, f);
+            IN_REGION.with(|r| r.set(was));
+        }
+        wait(self.shared.spin, || job.pending.load(Ordering::Acquire) == 0);
+        self.shared.job.store(std::ptr::null_mut(), Ordering::Relaxed);
+        self.busy.store(false, Ordering::Release);
+        let panic = job.panic.into_inner().unwrap_or_else(PoisonError::into_inner);
+        if let Some(p) = panic {
+            resume_unwind(p);
+        }
+    }
+}
+
+impl Drop for Team {
+    fn drop(&mut self) {
+        self.shared.stop.store(true, Ordering::Release);
+        let me = thread::current().id();
+        for (slot, (worker, handle)) in self.shared.slots.iter().zip(&mut self.workers) {
+            slot.epoch.fetch_add(1, Ordering::Release);
+            worker.unpark();
+            // A worker cannot join itself (the last clone of a context
+            // dropped inside a task): it exits on its own.
+            if let Some(h) = handle.take().filter(|_| worker.id() != me) {
+                let _ = h.join();
+            }
+        }
+    }
+}
+
+/// Participant `p`'s tasks, a panic stored in the job instead of unwinding.
+fn run_share(job: &Job, p: usize, f: impl Fn(usize)) {
+    let r = catch_unwind(AssertUnwindSafe(|| {
+        (p..job.n_tasks).step_by(job.parts).for_each(&f);
+    }));
+    if let Err(payload) = r {
+        let mut slot = job.panic.lock().unwrap_or_else(PoisonError::into_inner);
+        slot.get_or_insert(payload);
+    }
+}
+
+fn worker_loop(shared: &Shared, w: usize) {
+    IN_REGION.with(|r| r.set(true));
+    let slot = &shared.slots[w];
+    let mut seen = 0;
+    loop {
+        wait(shared.spin, || slot.epoch.load(Ordering::Acquire) != seen);
+        if shared.stop.load(Ordering::Acquire) {
+            return;
+        }
+        seen = slot.epoch.load(Ordering::Acquire);
+        let job = shared.job.load(Ordering::Acquire);
+        // SAFETY: a new epoch in our slot means a caller published `job`
+        // (before the epoch, Release/Acquire) and counted us in `pending`; it
+        // keeps the Job and its closure alive until `pending` reaches 0, and
+        // we touch neither after our decrement below.
+        let job = unsafe { &*job };
+        let call = |i| {
+            // SAFETY: `job.data` is the live closure of type `call` expects
+            // (see above).
+            unsafe { (job.call)(job.data, i) }
+        };
+        run_share(job, job.first_worker_part + w, call);
+        let caller = job.caller.clone();
+        if job.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
+            caller.unpark();
+        }
+    }
+}
+
+/// Waits until `ready()`: spins for up to `spin`, then parks (woken by an
+/// `unpark` issued after whatever makes `ready()` true).
+fn wait(spin: Duration, ready: impl Fn() -> bool) {
+    if ready() {
+        return;
+    }
+    if !spin.is_zero() {
+        let start = Instant::now();
+        loop {
+            for _ in 0..64 {
+                if ready() {
+                    return;
+                }
+                std::hint::spin_loop();
+            }
+            if start.elapsed() >= spin {
+                break;
+            }
+            // Lets the thread we wait for run when both share a CPU (more
+            // runnable threads than cores); a no-op system call otherwise.
+            thread::yield_now();
+        }
+    }
+    while !ready() {
+        thread::park();
+    }
+}
