@@ -421,8 +421,8 @@ impl Context {
     /// The modelled cost of a two-thread fork/join region here, in seconds.
     pub(crate) fn fork_join_s(&self) -> f64 {
         match &self.inner.pool {
-            Pool::Owned(_) if !self.inner.spin.is_zero() => cost::FORK_JOIN_SPIN_S,
-            _ => cost::FORK_JOIN_SLEEP_S,
+            Pool::Owned(_) | Pool::Inline => cost::FORK_JOIN_TEAM_S,
+            Pool::Borrowed(_) => cost::FORK_JOIN_RAYON_S,
         }
     }
 

@@ -108,11 +108,13 @@ pub const SPIN_ENV: &str = "LOWP_SPIN_US";
 /// How long a worker of a context's own pool spins, after each parallel
 /// region, waiting for the next one before it sleeps (and how long a caller
 /// spins waiting for the workers to finish). A region that starts within
-/// this window costs no system call (about 1 µs for two threads on a
-/// 2-vCPU VM, against 12-25 µs to wake a sleeping worker). The price: each
-/// idle worker burns up to this much CPU after every parallel call — at most
-/// `threads - 1` × 100 µs per call, nothing once the caller goes quiet.
-/// `0` sleeps at once (`OMP_WAIT_POLICY=passive`). See `docs/tuning.md`, Threads.
+/// this window needs no wake-up system call. The price: each idle worker
+/// burns up to this much CPU after every parallel call — at most
+/// `(threads - 1)` × 100 µs per call, nothing once the caller goes quiet. A
+/// spin that loses its CPU (more runnable threads than cores) parks at once
+/// and turns spinning off for 20 ms, so an oversubscribed machine pays
+/// little for it. `0` sleeps at once (`OMP_WAIT_POLICY=passive`). Measured
+/// figures: `docs/tuning.md`, section Threads.
 pub const DEFAULT_SPIN: Duration = Duration::from_micros(100);
 
 /// The longest spin accepted (one second).

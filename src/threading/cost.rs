@@ -1,14 +1,14 @@
 //! How many threads a call deserves: the fewest that minimise a simple
 //! model of its time, so that more threads are never slower than fewer.
 
-/// Modelled cost of a fork/join region with spinning workers (two threads,
-/// back to back; `lowp bench --op fork_join` measured 0.6-1.5 µs on a
-/// 2-vCPU EPYC VM, rounded up for the wake-ups that find a worker asleep).
-pub(crate) const FORK_JOIN_SPIN_S: f64 = 2e-6;
+/// Modelled cost of a two-thread region on a context's own team: the
+/// median of `lowp bench --op fork_join` on the loaded 2-vCPU EPYC VM of
+/// issue 21 (4-17 µs, about 10; see `docs/tuning.md`, Threads).
+pub(crate) const FORK_JOIN_TEAM_S: f64 = 10e-6;
 
-/// Modelled cost of a region whose workers sleep (spin 0) or that runs on a
-/// borrowed rayon pool (12-25 µs measured on the same VM).
-pub(crate) const FORK_JOIN_SLEEP_S: f64 = 15e-6;
+/// Modelled cost of a two-thread region on a borrowed rayon pool (11-45 µs
+/// measured alongside the above, about 25).
+pub(crate) const FORK_JOIN_RAYON_S: f64 = 25e-6;
 
 /// The modelled fork/join cost of a region of `t` threads: 0 for one
 /// (inline), `fork_join_s` for two, one more `fork_join_s / 2` per doubling

@@ -4,7 +4,7 @@
 //! Why not rayon here: a rayon `install` from outside the pool injects a job
 //! and puts the caller to sleep on a latch, and rayon's idle workers sleep
 //! after a few yields, so a region between two calls costs two wake-ups
-//! (7-25 µs on a 2-vCPU VM). Here the caller runs its own share of the
+//! (11-45 µs on a loaded 2-vCPU VM). Here the caller runs its own share of the
 //! tasks, the workers watch a per-worker word for a while after each region
 //! (`spin`, like `OMP_WAIT_POLICY`/`KMP_BLOCKTIME`), and the caller spins on
 //! the join counter, so back-to-back regions need no system call at all.
@@ -27,7 +27,7 @@
 use std::any::Any;
 use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
@@ -52,6 +52,27 @@ struct Shared {
     job: AtomicPtr<Job>,
     stop: AtomicBool,
     spin: Duration,
+    /// Spinning is off until this many ns after `born` (set when a spin got
+    /// preempted: the machine has more runnable threads than cores).
+    quiet_until_ns: AtomicU64,
+    born: Instant,
+}
+
+/// How long spinning stays off once a spin was preempted.
+const QUIET: Duration = Duration::from_millis(20);
+
+impl Shared {
+    /// Waits until `ready()` (see [`wait`]), spinning only while no recent
+    /// spin of this team was preempted.
+    fn wait(&self, ready: impl Fn() -> bool) {
+        let now_ns = |s: &Shared| s.born.elapsed().as_nanos() as u64;
+        let quiet = now_ns(self) < self.quiet_until_ns.load(Ordering::Relaxed);
+        let spin = if quiet { Duration::ZERO } else { self.spin };
+        if wait(spin, ready) == Waited::Preempted {
+            let until = now_ns(self) + QUIET.as_nanos() as u64;
+            self.quiet_until_ns.fetch_max(until, Ordering::Relaxed);
+        }
+    }
 }
 
 /// One region, on the caller's stack.
@@ -119,6 +140,8 @@ impl Team {
             job: AtomicPtr::new(std::ptr::null_mut()),
             stop: AtomicBool::new(false),
             spin,
+            quiet_until_ns: AtomicU64::new(0),
+            born: Instant::now(),
         });
         let start = Arc::new(start);
         let (tx, rx) = mpsc::channel();
@@ -198,7 +221,7 @@ impl Team {
             run_share(&job, 0, f);
             IN_REGION.with(|r| r.set(was));
         }
-        wait(self.shared.spin, || job.pending.load(Ordering::Acquire) == 0);
+        self.shared.wait(|| job.pending.load(Ordering::Acquire) == 0);
         self.shared.job.store(std::ptr::null_mut(), Ordering::Relaxed);
         self.busy.store(false, Ordering::Release);
         let panic = job.panic.into_inner().unwrap_or_else(PoisonError::into_inner);
@@ -240,7 +263,7 @@ fn worker_loop(shared: &Shared, w: usize) {
     let slot = &shared.slots[w];
     let mut seen = 0;
     loop {
-        wait(shared.spin, || slot.epoch.load(Ordering::Acquire) != seen);
+        shared.wait(|| slot.epoch.load(Ordering::Acquire) != seen);
         if shared.stop.load(Ordering::Acquire) {
             return;
         }
@@ -264,30 +287,57 @@ fn worker_loop(shared: &Shared, w: usize) {
     }
 }
 
-/// Waits until `ready()`: spins for up to `spin`, then parks (woken by an
-/// `unpark` issued after whatever makes `ready()` true).
-fn wait(spin: Duration, ready: impl Fn() -> bool) {
+/// A pause between two looks at the clock longer than this means the
+/// spinning thread lost its CPU (more runnable threads than cores): spinning
+/// only delays the thread we wait for, so park instead.
+const PREEMPTED: Duration = Duration::from_micros(10);
+
+/// How a [`wait`] ended.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Waited {
+    /// Ready while spinning (or at once).
+    Spun,
+    /// Parked after the whole spin.
+    Parked,
+    /// Parked because the spin lost its CPU.
+    Preempted,
+}
+
+/// Waits until `ready()`: spins for up to `spin` (yielding between rounds),
+/// then parks (woken by an `unpark` issued after whatever makes `ready()`
+/// true). Parks at once when the spin gets preempted: under oversubscription
+/// a sleeping thread is woken sooner than a spinning one is rescheduled.
+fn wait(spin: Duration, ready: impl Fn() -> bool) -> Waited {
     if ready() {
-        return;
+        return Waited::Spun;
     }
+    let mut how = Waited::Parked;
     if !spin.is_zero() {
         let start = Instant::now();
+        let mut last = start;
         loop {
             for _ in 0..64 {
                 if ready() {
-                    return;
+                    return Waited::Spun;
                 }
                 std::hint::spin_loop();
             }
-            if start.elapsed() >= spin {
+            let now = Instant::now();
+            if now - last > PREEMPTED {
+                how = Waited::Preempted;
                 break;
             }
-            // Lets the thread we wait for run when both share a CPU (more
-            // runnable threads than cores); a no-op system call otherwise.
+            if now - start >= spin {
+                break;
+            }
+            last = now;
+            // Lets the thread we wait for run when both share a CPU; a
+            // no-op system call otherwise.
             thread::yield_now();
         }
     }
     while !ready() {
         thread::park();
     }
+    how
 }
