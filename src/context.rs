@@ -92,6 +92,8 @@ impl ContextBuilder {
     /// Runs parallel work on the caller's own rayon pool instead of one
     /// lowp builds; the thread count is the pool's. Cannot be combined with
     /// an [`Affinity`] or [`NumaHint`] (lowp does not re-pin a borrowed pool).
+    /// Regions then use rayon's work stealing, whose fork/join is slower than
+    /// lowp's own team (see [`Context::run_parallel`]).
     pub fn pool(mut self, pool: Arc<rayon::ThreadPool>) -> Self {
         self.pool = Some(pool);
         self
