@@ -673,3 +673,58 @@ fn a_borrowed_rayon_pool_still_runs_every_task() {
     let ctx = Context::builder().ignore_env().pool(pool).build().unwrap();
     assert_eq!(task_threads(&ctx, 50).len(), 50);
 }
+
+/// The team's static partition, its inline fallbacks (a concurrent caller,
+/// a nested call) and a borrowed rayon pool all give one thread's bits.
+#[test]
+fn every_way_of_running_a_region_gives_the_same_bits() {
+    use lowp::{sgemm, MatMut, MatRef};
+    let (m, n, k) = (150, 200, 260);
+    let a: Vec<f32> = (0..m * k)
+        .map(|i| ((i * 7919) % 1000) as f32 / 999.0 - 0.5)
+        .collect();
+    let b: Vec<f32> = (0..k * n)
+        .map(|i| ((i * 104729) % 997) as f32 / 996.0 - 0.5)
+        .collect();
+    let run = |ctx: &Context| {
+        let mut c = vec![0.0f32; m * n];
+        let (av, bv) = (
+            MatRef::row_major(&a, m, k).unwrap(),
+            MatRef::row_major(&b, k, n).unwrap(),
+        );
+        sgemm(ctx, 1.0, av, bv, 0.0, MatMut::row_major(&mut c, m, n).unwrap()).unwrap();
+        c.iter().map(|x| x.to_bits()).collect::<Vec<u32>>()
+    };
+    let one = run(&ctx_with(1, std::time::Duration::ZERO));
+    for threads in [2, 3] {
+        for spin in [std::time::Duration::ZERO, lowp::threading::DEFAULT_SPIN] {
+            assert_eq!(
+                run(&ctx_with(threads, spin)),
+                one,
+                "{threads} threads, spin {spin:?}"
+            );
+        }
+    }
+    let pool = std::sync::Arc::new(rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap());
+    let borrowed = Context::builder().ignore_env().pool(pool).build().unwrap();
+    assert_eq!(run(&borrowed), one, "borrowed rayon pool");
+    // Three callers at once on one two-thread team: one gets the team, the
+    // others run inline.
+    let shared = ctx_with(2, lowp::threading::DEFAULT_SPIN);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..3).map(|_| s.spawn(|| run(&shared))).collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), one, "concurrent caller");
+        }
+    });
+    // Nested: inside a region of another context, the call runs inline.
+    let outer = ctx_with(2, std::time::Duration::ZERO);
+    let nested = std::sync::Mutex::new(Vec::new());
+    outer.run_parallel(2, |_| {
+        let r = run(&shared);
+        nested.lock().unwrap().push(r);
+    });
+    for r in nested.into_inner().unwrap() {
+        assert_eq!(r, one, "nested call");
+    }
+}
