@@ -4,9 +4,9 @@
 use crate::dispatch::Kernels;
 use crate::error::{Error, Result};
 use crate::isa::{env_max_isa, Isa, IsaChoice};
-use crate::threading::team::Team;
 use crate::threading::{self, cost, Affinity, NumaHint, ThreadPlan};
 use crate::topology::Topology;
+use lowp_kernels::team::Team;
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -19,10 +19,10 @@
 
 pub(crate) mod cost;
 pub(crate) mod os;
-pub(crate) mod team;
 
 use crate::error::{Error, Result};
 use crate::topology::{format_cpu_list, parse_cpu_list, Topology};
+use lowp_kernels::team::Team;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
@@ -299,13 +299,13 @@ impl ThreadPlan {
     /// planned CPU (worker `i` on CPU `i`) and the caller only waits.
     /// Idle workers spin for `spin` before sleeping.
     /// `Err(Error::Threading)` when a worker cannot be spawned or pinned.
-    pub(crate) fn build_team(&self, spin: Duration) -> Result<team::Team> {
+    pub(crate) fn build_team(&self, spin: Duration) -> Result<Team> {
         let fail = |msg: String| Error::Threading {
             msg: format!("could not start a team of {} threads: {msg}", self.threads),
         };
         match self.cpus.clone() {
-            None => team::Team::spawn(self.threads - 1, true, spin, |_| Ok(())).map_err(fail),
-            Some(cpus) => team::Team::spawn(self.threads, false, spin, move |i| {
+            None => Team::spawn(self.threads - 1, true, spin, |_| Ok(())).map_err(fail),
+            Some(cpus) => Team::spawn(self.threads, false, spin, move |i| {
                 let cpu = cpus[i];
                 os::set_affinity(&[cpu]).map_err(|e| format!("worker {i} on CPU {cpu}: {e}"))
             })

@@ -1,8 +1,6 @@
 //! The few Linux calls threading needs: read and set the calling thread's
-//! CPU affinity, and ask which CPU it runs on. With `gemm::huge_pages` and
-//! the team's hand-off of a borrowed closure to its workers
-//! (`threading::team`), the only `unsafe` in the framework outside kernel
-//! calls; every other target
+//! CPU affinity, and ask which CPU it runs on. With `gemm::huge_pages`, the
+//! only `unsafe` in the framework outside kernel calls; every other target
 //! gets a fallback that reports "unknown" or "unsupported".
 
 #[cfg(target_os = "linux")]

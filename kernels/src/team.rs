@@ -1,6 +1,12 @@
 //! lowp's own worker team: one fork/join region per parallel call, a static
 //! partition of the tasks, and workers that spin (bounded) before sleeping.
 //!
+//! It lives in this crate, not in `lowp`, because handing a closure that
+//! borrows the caller's stack to long-lived threads needs `unsafe` (the
+//! type-erased pointer below), and lowp keeps every `unsafe` line here.
+//! The API is safe: [`Team::run`] returns only after every participant has
+//! finished with the closure, and re-raises a task's panic.
+//!
 //! Why not rayon here: a rayon `install` from outside the pool injects a job
 //! and puts the caller to sleep on a latch, and rayon's idle workers sleep
 //! after a few yields, so a region between two calls costs two wake-ups
@@ -103,7 +109,7 @@ unsafe fn call_as<F: Fn(usize) + Sync>(data: *const (), i: usize) {
 }
 
 /// A fixed set of worker threads that run fork/join regions.
-pub(crate) struct Team {
+pub struct Team {
     shared: Arc<Shared>,
     workers: Vec<(Thread, Option<JoinHandle<()>>)>,
     /// Held by the region in flight.
@@ -129,7 +135,7 @@ impl Team {
     /// runs `start(i)` (pinning) and the call returns once every worker has,
     /// with the errors `start` reported. `caller_joins`: the caller of
     /// [`Team::run`] is participant 0.
-    pub(crate) fn spawn(
+    pub fn spawn(
         n_workers: usize,
         caller_joins: bool,
         spin: Duration,
@@ -184,7 +190,7 @@ impl Team {
     /// the calling thread) when there is one task or participant, when called
     /// from inside a region, or when another caller's region is in flight.
     /// A panic in a task is re-raised here once every participant is done.
-    pub(crate) fn run<F: Fn(usize) + Sync>(&self, n_tasks: usize, max_parts: usize, f: &F) {
+    pub fn run<F: Fn(usize) + Sync>(&self, n_tasks: usize, max_parts: usize, f: &F) {
         let caller = usize::from(self.caller_joins);
         let parts = (self.workers.len() + caller).min(n_tasks).min(max_parts);
         let inline = parts <= caller
