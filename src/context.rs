@@ -420,6 +420,16 @@ impl Context {
         self.run_on(n_tasks, threads, f);
     }
 
+    /// How many threads an `m × n × k` GEMM whose A and B elements take
+    /// `a_bytes` and `b_bytes` bytes deserves here: [`cost::useful_threads`]
+    /// for its one-thread time ([`cost::gemm_serial_s`]), so a small product
+    /// stays on fewer threads than a fork/join would cost. Results do not
+    /// depend on it (the driver never splits K).
+    pub(crate) fn gemm_threads(&self, m: usize, n: usize, k: usize, a_bytes: usize, b_bytes: usize) -> usize {
+        let serial_s = cost::gemm_serial_s(self.inner.isa, [m, n, k], a_bytes, b_bytes);
+        cost::useful_threads(serial_s, 1.0, self.fork_join_s(), self.inner.n_threads)
+    }
+
     /// The modelled cost of a two-thread fork/join region here, in seconds.
     pub(crate) fn fork_join_s(&self) -> f64 {
         match &self.inner.pool {

@@ -1,6 +1,8 @@
 //! How many threads a call deserves: the fewest that minimise a simple
 //! model of its time, so that more threads are never slower than fewer.
 
+use crate::isa::Isa;
+
 /// Modelled cost of a two-thread region on a context's own team: the
 /// median of `lowp bench --op fork_join` on the loaded 2-vCPU EPYC VM of
 /// issue 21 (4-17 µs, about 10; see `docs/tuning.md`, Threads).
@@ -9,6 +11,41 @@ pub(crate) const FORK_JOIN_TEAM_S: f64 = 10e-6;
 /// Modelled cost of a two-thread region on a borrowed rayon pool (11-45 µs
 /// measured alongside the above, about 25).
 pub(crate) const FORK_JOIN_RAYON_S: f64 = 25e-6;
+
+/// One thread's modelled GEMM rate (ops/s, 2 per multiply-add) at `isa`
+/// for packed A elements of `a_bytes` bytes (4: f32, 2: bf16, 1: INT8).
+/// Set near the fastest kernel's measured rate (AVX-512 sgemm about 110
+/// GOP/s on the 2-vCPU EPYC of issue 21, INT8 VNNI about 4×): a rate on the
+/// high side only keeps small calls on fewer threads, never makes more
+/// threads slower. Narrower vectors scale it down with their lanes.
+pub(crate) fn gemm_ops_per_s(isa: Isa, a_bytes: usize) -> f64 {
+    let f32_lanes = match isa {
+        Isa::Scalar => 1.0,
+        Isa::Avx2 | Isa::Avx2Vnni => 8.0,
+        Isa::Avx512 | Isa::Avx512Vnni => 16.0,
+    };
+    // Narrower elements do proportionally more multiply-adds per instruction.
+    let per_lane = 4.0 / a_bytes.clamp(1, 4) as f64;
+    F32_LANE_OPS_PER_S * f32_lanes * per_lane
+}
+
+/// Bytes/s one thread streams B at from L2/L3 (a GEMV-like call, few rows
+/// of A, reads each B element once): about 80 GB/s measured for both lowp
+/// and oneDNN at 1×768×3072 on the EPYC of issue 21.
+const B_BYTES_PER_S: f64 = 80e9;
+
+/// The modelled one-thread time of a GEMM of shape `[m, n, k]` with A and B
+/// elements of `a_bytes` and `b_bytes`: its arithmetic at
+/// [`gemm_ops_per_s`], or streaming B once when that takes longer (few
+/// rows: the kernel waits on B, and a second thread streams its own half).
+pub(crate) fn gemm_serial_s(isa: Isa, [m, n, k]: [usize; 3], a_bytes: usize, b_bytes: usize) -> f64 {
+    let ops = 2.0 * m as f64 * n as f64 * k as f64;
+    let b_s = k as f64 * n as f64 * b_bytes as f64 / B_BYTES_PER_S;
+    (ops / gemm_ops_per_s(isa, a_bytes)).max(b_s)
+}
+
+/// Ops/s of one f32 lane: 2 ops per FMA at about 3.5 GHz, one FMA a cycle.
+const F32_LANE_OPS_PER_S: f64 = 7e9;
 
 /// The modelled fork/join cost of a region of `t` threads: 0 for one
 /// (inline), `fork_join_s` for two, one more `fork_join_s / 2` per doubling
@@ -99,6 +136,33 @@ mod tests {
                 last = t;
             }
         }
+    }
+
+    #[test]
+    fn gemm_rates_follow_vector_width_and_element_size() {
+        let f32_512 = gemm_ops_per_s(Isa::Avx512, 4);
+        assert_eq!(gemm_ops_per_s(Isa::Avx512Vnni, 1), 4.0 * f32_512);
+        assert_eq!(gemm_ops_per_s(Isa::Avx512, 2), 2.0 * f32_512);
+        assert_eq!(gemm_ops_per_s(Isa::Avx2, 4), f32_512 / 2.0);
+        assert!(gemm_ops_per_s(Isa::Scalar, 4) < gemm_ops_per_s(Isa::Avx2, 4));
+        // Odd element sizes stay within the f32 .. INT8 range.
+        assert_eq!(gemm_ops_per_s(Isa::Avx512, 8), f32_512);
+        assert_eq!(gemm_ops_per_s(Isa::Avx512, 0), 4.0 * f32_512);
+    }
+
+    #[test]
+    fn few_rows_are_timed_by_streaming_b() {
+        // 1×768×3072 INT8: 4.7 MOP is 10 µs of VNNI arithmetic, but 2.4 MB
+        // of B take 30 µs to stream.
+        let s = gemm_serial_s(Isa::Avx512Vnni, [1, 3072, 768], 1, 1);
+        assert!((s - 768.0 * 3072.0 / B_BYTES_PER_S).abs() < 1e-12, "{s}");
+        // 256³ f32 is arithmetic-bound.
+        let s = gemm_serial_s(Isa::Avx512, [256, 256, 256], 4, 4);
+        assert_eq!(s, 2.0 * 256f64.powi(3) / gemm_ops_per_s(Isa::Avx512, 4));
+        assert_eq!(
+            gemm_serial_s(Isa::Avx512, [0, 256, 256], 4, 4),
+            256.0 * 256.0 * 4.0 / B_BYTES_PER_S
+        );
     }
 
     #[test]
