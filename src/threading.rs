@@ -111,9 +111,8 @@ pub const SPIN_ENV: &str = "LOWP_SPIN_US";
 /// this window needs no wake-up system call. The price: each idle worker
 /// burns up to this much CPU after every parallel call — at most
 /// `(threads - 1)` × 100 µs per call, nothing once the caller goes quiet. A
-/// spin that loses its CPU (more runnable threads than cores) parks at once
-/// and turns spinning off for 20 ms, so an oversubscribed machine pays
-/// little for it. `0` sleeps at once (`OMP_WAIT_POLICY=passive`). Measured
+/// spin that loses its CPU (more runnable threads than cores) parks at once,
+/// so an oversubscribed machine pays little for it. `0` sleeps at once (`OMP_WAIT_POLICY=passive`). Measured
 /// figures: `docs/tuning.md`, section Threads.
 pub const DEFAULT_SPIN: Duration = Duration::from_micros(100);
 

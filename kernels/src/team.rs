@@ -33,7 +33,7 @@
 use std::any::Any;
 use std::cell::Cell;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
@@ -58,26 +58,12 @@ struct Shared {
     job: AtomicPtr<Job>,
     stop: AtomicBool,
     spin: Duration,
-    /// Spinning is off until this many ns after `born` (set when a spin got
-    /// preempted: the machine has more runnable threads than cores).
-    quiet_until_ns: AtomicU64,
-    born: Instant,
 }
 
-/// How long spinning stays off once a spin was preempted.
-const QUIET: Duration = Duration::from_millis(20);
-
 impl Shared {
-    /// Waits until `ready()` (see [`wait`]), spinning only while no recent
-    /// spin of this team was preempted.
+    /// Waits until `ready()` (see [`wait`]).
     fn wait(&self, ready: impl Fn() -> bool) {
-        let now_ns = |s: &Shared| s.born.elapsed().as_nanos() as u64;
-        let quiet = now_ns(self) < self.quiet_until_ns.load(Ordering::Relaxed);
-        let spin = if quiet { Duration::ZERO } else { self.spin };
-        if wait(spin, ready) == Waited::Preempted {
-            let until = now_ns(self) + QUIET.as_nanos() as u64;
-            self.quiet_until_ns.fetch_max(until, Ordering::Relaxed);
-        }
+        wait(self.spin, ready);
     }
 }
 
@@ -146,8 +132,6 @@ impl Team {
             job: AtomicPtr::new(std::ptr::null_mut()),
             stop: AtomicBool::new(false),
             spin,
-            quiet_until_ns: AtomicU64::new(0),
-            born: Instant::now(),
         });
         let start = Arc::new(start);
         let (tx, rx) = mpsc::channel();
@@ -298,39 +282,29 @@ fn worker_loop(shared: &Shared, w: usize) {
 /// only delays the thread we wait for, so park instead.
 const PREEMPTED: Duration = Duration::from_micros(10);
 
-/// How a [`wait`] ended.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Waited {
-    /// Ready while spinning (or at once).
-    Spun,
-    /// Parked after the whole spin.
-    Parked,
-    /// Parked because the spin lost its CPU.
-    Preempted,
-}
-
 /// Waits until `ready()`: spins for up to `spin` (yielding between rounds),
 /// then parks (woken by an `unpark` issued after whatever makes `ready()`
 /// true). Parks at once when the spin gets preempted: under oversubscription
 /// a sleeping thread is woken sooner than a spinning one is rescheduled.
-fn wait(spin: Duration, ready: impl Fn() -> bool) -> Waited {
+/// Only this wait parks early; the next one spins again (a lasting
+/// spinning-off mode made every region pay a sleeping CPU's wake-up after
+/// one stray preemption: `docs/tuning.md`, Threads).
+fn wait(spin: Duration, ready: impl Fn() -> bool) {
     if ready() {
-        return Waited::Spun;
+        return;
     }
-    let mut how = Waited::Parked;
     if !spin.is_zero() {
         let start = Instant::now();
         let mut last = start;
         loop {
             for _ in 0..64 {
                 if ready() {
-                    return Waited::Spun;
+                    return;
                 }
                 std::hint::spin_loop();
             }
             let now = Instant::now();
             if now - last > PREEMPTED {
-                how = Waited::Preempted;
                 break;
             }
             if now - start >= spin {
@@ -345,5 +319,4 @@ fn wait(spin: Duration, ready: impl Fn() -> bool) -> Waited {
     while !ready() {
         thread::park();
     }
-    how
 }
