@@ -3,14 +3,16 @@
 
 use crate::isa::Isa;
 
-/// Modelled cost of a two-thread region on a context's own team: the
-/// median of `lowp bench --op fork_join` on the loaded 2-vCPU EPYC VM of
-/// issue 21 (4-17 µs, about 10; see `docs/tuning.md`, Threads).
-pub(crate) const FORK_JOIN_TEAM_S: f64 = 10e-6;
+/// Modelled cost of a two-thread region on a context's own team. An empty
+/// region measures 0.2-0.3 µs on the quiet 2-vCPU EPYC VM of issue 21
+/// (`lowp bench --op overhead`); a split GEMM also pays the workers' caches
+/// and imbalance, and 3 µs is where splitting measured no slower than one
+/// thread there (figures: `docs/tuning.md`, Threads).
+pub(crate) const FORK_JOIN_TEAM_S: f64 = 3e-6;
 
-/// Modelled cost of a two-thread region on a borrowed rayon pool (11-45 µs
-/// measured alongside the above, about 25).
-pub(crate) const FORK_JOIN_RAYON_S: f64 = 25e-6;
+/// Modelled cost of a two-thread region on a borrowed rayon pool (12-17 µs
+/// measured alongside the above).
+pub(crate) const FORK_JOIN_RAYON_S: f64 = 15e-6;
 
 /// One thread's modelled GEMM rate (ops/s, 2 per multiply-add) at `isa`
 /// for packed A elements of `a_bytes` bytes (4: f32, 2: bf16, 1: INT8).
