@@ -22,6 +22,9 @@ const SHAPES: [(usize, usize, usize); 6] = [
     (200, 192, 256),
 ];
 
+/// One call's s32, f32 (bits), u8 and s8 outputs.
+type Outputs = (Vec<i32>, Vec<u32>, Vec<u8>, Vec<i8>);
+
 fn ctx(threads: usize) -> Context {
     Context::builder().threads(threads).ignore_env().build().unwrap()
 }
@@ -74,7 +77,7 @@ fn igemm_outputs_do_not_depend_on_the_thread_count() {
         let (za, zb) = (3, WeightZeroPoint::PerTensor(-2));
         let want = oracle::igemm_s32(a, za, b, &zb, Saturation::Exact);
         let scale = Scale::PerTensor(1.0 / 4096.0);
-        let mut first: Option<(Vec<i32>, Vec<u32>, Vec<u8>, Vec<i8>)> = None;
+        let mut first: Option<Outputs> = None;
         for threads in 1..=4 {
             let c = ctx(threads);
             let p = PackedI8Weights::pack(&c, b, zb, PackOptions::default()).unwrap();

@@ -18,7 +18,7 @@
 //! The protocol, per region (under the team's `busy` flag, taken with a
 //! compare-exchange; a second caller or a nested call finds it taken, or
 //! finds itself inside a region, and runs its tasks inline instead):
-//! 1. the caller writes a [`Job`] on its stack, publishes its address, and
+//! 1. the caller writes a `Job` on its stack, publishes its address, and
 //!    stores a new epoch into the slot of each worker that has tasks, then
 //!    unparks it (a no-op token when it is not parked: no lost wake-up);
 //! 2. participant `p` runs tasks `p, p + P, p + 2P, …` (P participants; the
@@ -178,7 +178,9 @@ impl Team {
         let caller = usize::from(self.caller_joins);
         let parts = (self.workers.len() + caller).min(n_tasks).min(max_parts);
         let inline = parts <= caller
-            || IN_REGION.with(Cell::get)
+            // Inline when the thread-local is gone (a call from a TLS
+            // destructor): nothing after the hand-off below may panic.
+            || IN_REGION.try_with(Cell::get).unwrap_or(true)
             || self
                 .busy
                 .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
