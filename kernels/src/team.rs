@@ -322,3 +322,72 @@ fn wait(spin: Duration, ready: impl Fn() -> bool) {
         thread::park();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicU32;
+
+    fn team(workers: usize, spin: Duration) -> Team {
+        Team::spawn(workers, true, spin, |_| Ok(())).unwrap()
+    }
+
+    #[test]
+    fn every_task_runs_once_on_its_static_participant() {
+        for spin in [Duration::ZERO, Duration::from_micros(100)] {
+            let t = team(2, spin);
+            for (n, max) in [(1, 8), (2, 8), (3, 8), (17, 8), (17, 2), (5, 1)] {
+                let hits: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
+                let who = Mutex::new(vec![None; n]);
+                t.run(n, max, &|i| {
+                    hits[i].fetch_add(1, Ordering::Relaxed);
+                    who.lock().unwrap()[i] = Some(thread::current().id());
+                });
+                assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 1), "{n} {max}");
+                // Task i and task i + P ran on the same thread.
+                let who = who.into_inner().unwrap();
+                let parts = n.min(max).min(3);
+                for i in parts..n {
+                    assert_eq!(who[i], who[i - parts], "{n} tasks on {parts}: task {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_panic_reaches_the_caller_after_the_other_share_and_the_team_survives() {
+        let t = team(1, Duration::from_micros(50));
+        let done = AtomicU32::new(0);
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            t.run(6, 2, &|i| {
+                if i == 3 {
+                    panic!("task 3");
+                }
+                done.fetch_add(1, Ordering::Relaxed);
+            })
+        }));
+        assert!(r.is_err());
+        // Participant 1 (tasks 1, 3, 5) stops at its panic; participant 0
+        // (tasks 0, 2, 4) finishes before the caller sees it.
+        assert_eq!(done.load(Ordering::Relaxed), 4);
+        let n = AtomicU32::new(0);
+        t.run(4, 2, &|_| {
+            n.fetch_add(1, Ordering::Relaxed);
+        });
+        assert_eq!(n.load(Ordering::Relaxed), 4);
+    }
+
+    #[test]
+    fn a_nested_region_runs_inline() {
+        let t = team(1, Duration::ZERO);
+        let inner = AtomicU32::new(0);
+        t.run(2, 2, &|_| {
+            let me = thread::current().id();
+            t.run(3, 2, &|_| {
+                assert_eq!(thread::current().id(), me);
+                inner.fetch_add(1, Ordering::Relaxed);
+            });
+        });
+        assert_eq!(inner.load(Ordering::Relaxed), 6);
+    }
+}
