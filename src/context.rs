@@ -4,9 +4,11 @@
 use crate::dispatch::Kernels;
 use crate::error::{Error, Result};
 use crate::isa::{env_max_isa, Isa, IsaChoice};
-use crate::threading::{self, Affinity, NumaHint, ThreadPlan};
+use crate::threading::{self, cost, Affinity, NumaHint, ThreadPlan};
 use crate::topology::Topology;
+use lowp_kernels::team::Team;
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use crate::topology::CacheSizes;
 
@@ -15,8 +17,8 @@ pub use crate::topology::CacheSizes;
 enum Pool {
     /// Everything runs on the calling thread.
     Inline,
-    /// A pool this context built (and owns, shared among its clones).
-    Owned(rayon::ThreadPool),
+    /// lowp's own team of spinning workers (shared among the clones).
+    Owned(Team),
     /// A pool the caller handed in.
     Borrowed(Arc<rayon::ThreadPool>),
 }
@@ -34,6 +36,7 @@ struct Inner {
     numa: NumaHint,
     worker_cpus: Option<Vec<usize>>,
     verbose: bool,
+    spin: Duration,
 }
 
 /// The handle every lowp call takes: ISA level, kernel table, threads, caches.
@@ -51,7 +54,7 @@ pub struct Context {
 }
 
 /// Builds a [`Context`]. Unset fields come from the environment
-/// (`LOWP_MAX_ISA`, `LOWP_NUM_THREADS`) and then from the machine.
+/// (`LOWP_MAX_ISA`, `LOWP_NUM_THREADS`, `LOWP_SPIN_US`) and then from the machine.
 #[derive(Clone, Debug, Default)]
 pub struct ContextBuilder {
     max_isa: Option<Isa>,
@@ -63,6 +66,7 @@ pub struct ContextBuilder {
     numa: Option<NumaHint>,
     topology: Option<Topology>,
     verbose: bool,
+    spin: Option<Duration>,
 }
 
 impl ContextBuilder {
@@ -88,6 +92,8 @@ impl ContextBuilder {
     /// Runs parallel work on the caller's own rayon pool instead of one
     /// lowp builds; the thread count is the pool's. Cannot be combined with
     /// an [`Affinity`] or [`NumaHint`] (lowp does not re-pin a borrowed pool).
+    /// Regions then use rayon's work stealing, whose fork/join is slower than
+    /// lowp's own team (see [`Context::run_parallel`]).
     pub fn pool(mut self, pool: Arc<rayon::ThreadPool>) -> Self {
         self.pool = Some(pool);
         self
@@ -107,7 +113,7 @@ impl ContextBuilder {
         self
     }
 
-    /// Ignores `LOWP_MAX_ISA` and `LOWP_NUM_THREADS`.
+    /// Ignores `LOWP_MAX_ISA`, `LOWP_NUM_THREADS` and `LOWP_SPIN_US`.
     pub fn ignore_env(mut self) -> Self {
         self.ignore_env = true;
         self
@@ -124,6 +130,16 @@ impl ContextBuilder {
     /// they first touch live there. [`NumaHint::Any`] by default.
     pub fn numa(mut self, numa: NumaHint) -> Self {
         self.numa = Some(numa);
+        self
+    }
+
+    /// How long idle workers spin before they sleep (and the caller spins
+    /// waiting for them), like `KMP_BLOCKTIME`: [`threading::DEFAULT_SPIN`]
+    /// unless `LOWP_SPIN_US` says otherwise; `Duration::ZERO` sleeps at
+    /// once. Capped at [`threading::MAX_SPIN`]. No effect on a borrowed
+    /// rayon pool (rayon's own policy applies) or a one-thread context.
+    pub fn spin(mut self, spin: Duration) -> Self {
+        self.spin = Some(spin.min(threading::MAX_SPIN));
         self
     }
 
@@ -154,6 +170,11 @@ impl ContextBuilder {
         let topology = self.topology.unwrap_or_else(detect_topology);
         let affinity = self.affinity.unwrap_or_default();
         let numa = self.numa.unwrap_or_default();
+        let spin = match (self.spin, self.ignore_env) {
+            (Some(s), _) => s,
+            (None, false) => threading::env_spin()?.unwrap_or(threading::DEFAULT_SPIN),
+            (None, true) => threading::DEFAULT_SPIN,
+        };
         let (n_threads, pool, worker_cpus) = match self.pool {
             Some(p) => {
                 if affinity != Affinity::None || numa != NumaHint::Any {
@@ -195,7 +216,7 @@ impl ContextBuilder {
                 let cpus = plan.worker_cpus().map(<[usize]>::to_vec);
                 match plan.threads() {
                     1 => (1, Pool::Inline, cpus),
-                    n => (n, Pool::Owned(plan.build_pool()?), cpus),
+                    n => (n, Pool::Owned(plan.build_team(spin)?), cpus),
                 }
             }
         };
@@ -216,6 +237,7 @@ impl ContextBuilder {
                 numa,
                 worker_cpus,
                 verbose: self.verbose,
+                spin,
             }),
         })
     }
@@ -360,22 +382,75 @@ impl Context {
         Context::builder().instances(n)
     }
 
+    /// How long this context's idle workers spin before sleeping
+    /// ([`ContextBuilder::spin`]).
+    pub fn spin(&self) -> Duration {
+        self.inner.spin
+    }
+
     /// Runs `f(i)` for every `i` in `0..n_tasks`, spread over the context's
-    /// threads; inline on the calling thread when there is one task or one thread.
+    /// threads, in one fork/join region; inline on the calling thread when
+    /// there is one task or one thread.
+    ///
+    /// On the context's own pool the partition is static: with `P` =
+    /// min(threads, tasks) participants, task `i` runs on participant
+    /// `i mod P`, in increasing `i` (the calling thread is participant 0
+    /// unless the workers are pinned). Called from inside a task, or while
+    /// another thread's region holds the pool, it runs its tasks inline on
+    /// the calling thread instead of waiting. A borrowed rayon pool
+    /// ([`ContextBuilder::pool`]) runs the tasks with rayon's work stealing
+    /// (slower to fork and join). A panic in a task reaches the caller
+    /// once every task has stopped.
     pub fn run_parallel<F>(&self, n_tasks: usize, f: F)
     where
         F: Fn(usize) + Sync + Send,
     {
+        self.run_on(n_tasks, usize::MAX, f);
+    }
+
+    /// [`Context::run_parallel`] for a call of about `work_s` seconds of
+    /// one-thread work: on no more threads than the fork/join cost makes
+    /// worth it (a model of the measured fork/join latency against the
+    /// time saved), so more threads are never slower than fewer.
+    pub fn run_parallel_sized<F>(&self, n_tasks: usize, work_s: f64, f: F)
+    where
+        F: Fn(usize) + Sync + Send,
+    {
+        let threads = cost::useful_threads(work_s, 1.0, self.fork_join_s(), self.inner.n_threads);
+        self.run_on(n_tasks, threads, f);
+    }
+
+    /// How many threads an `m × n × k` GEMM whose A and B elements take
+    /// `a_bytes` and `b_bytes` bytes deserves here: [`cost::useful_threads`]
+    /// for its one-thread time ([`cost::gemm_serial_s`]), so a small product
+    /// stays on fewer threads than a fork/join would cost. Results do not
+    /// depend on it (the driver never splits K).
+    pub(crate) fn gemm_threads(&self, m: usize, n: usize, k: usize, a_bytes: usize, b_bytes: usize) -> usize {
+        let serial_s = cost::gemm_serial_s(self.inner.isa, [m, n, k], a_bytes, b_bytes);
+        cost::useful_threads(serial_s, 1.0, self.fork_join_s(), self.inner.n_threads)
+    }
+
+    /// The modelled cost of a two-thread fork/join region here, in seconds.
+    pub(crate) fn fork_join_s(&self) -> f64 {
+        match &self.inner.pool {
+            Pool::Owned(_) | Pool::Inline => cost::FORK_JOIN_TEAM_S,
+            Pool::Borrowed(_) => cost::FORK_JOIN_RAYON_S,
+        }
+    }
+
+    /// `f(i)` for `i` in `0..n_tasks` on at most `max_threads` threads.
+    fn run_on<F>(&self, n_tasks: usize, max_threads: usize, f: F)
+    where
+        F: Fn(usize) + Sync + Send,
+    {
         use rayon::prelude::*;
-        let pool = match &self.inner.pool {
-            _ if n_tasks <= 1 || self.inner.n_threads <= 1 => None,
-            Pool::Inline => None,
-            Pool::Owned(p) => Some(p),
-            Pool::Borrowed(p) => Some(&**p),
-        };
-        match pool {
-            None => (0..n_tasks).for_each(f),
-            Some(p) => p.install(|| (0..n_tasks).into_par_iter().for_each(f)),
+        if n_tasks <= 1 || self.inner.n_threads <= 1 || max_threads <= 1 {
+            return (0..n_tasks).for_each(f);
+        }
+        match &self.inner.pool {
+            Pool::Inline => (0..n_tasks).for_each(f),
+            Pool::Owned(team) => team.run(n_tasks, max_threads, &f),
+            Pool::Borrowed(p) => p.install(|| (0..n_tasks).into_par_iter().for_each(f)),
         }
     }
 }

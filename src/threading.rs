@@ -17,14 +17,17 @@
 //! # Ok::<(), lowp::Error>(())
 //! ```
 
+pub(crate) mod cost;
 pub(crate) mod os;
 
 use crate::error::{Error, Result};
 use crate::topology::{format_cpu_list, parse_cpu_list, Topology};
+use lowp_kernels::team::Team;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 /// The environment variable that sets the default thread count.
 pub const NUM_THREADS_ENV: &str = "LOWP_NUM_THREADS";
@@ -95,6 +98,64 @@ impl FromStr for Affinity {
                 )),
             },
         }
+    }
+}
+
+/// The environment variable that sets how long idle workers spin before
+/// sleeping, in microseconds (like `KMP_BLOCKTIME`); see [`DEFAULT_SPIN`].
+pub const SPIN_ENV: &str = "LOWP_SPIN_US";
+
+/// How long a worker of a context's own pool spins, after each parallel
+/// region, waiting for the next one before it sleeps (and how long a caller
+/// spins waiting for the workers to finish). A region that starts within
+/// this window needs no wake-up system call. The price: each idle worker
+/// burns up to this much CPU after every parallel call — at most
+/// `(threads - 1)` × 100 µs per call, nothing once the caller goes quiet. A
+/// spin that loses its CPU (more runnable threads than cores) parks at once,
+/// so an oversubscribed machine pays little for it. `0` sleeps at once (`OMP_WAIT_POLICY=passive`). Measured
+/// figures: `docs/tuning.md`, section Threads.
+pub const DEFAULT_SPIN: Duration = Duration::from_micros(100);
+
+/// The longest spin accepted (one second).
+pub const MAX_SPIN: Duration = Duration::from_secs(1);
+
+/// Parses a `LOWP_SPIN_US` value: empty or blank means unset (`None`),
+/// otherwise whole microseconds from 0 to 1,000,000. `Err` names `LOWP_SPIN_US`.
+///
+/// ```
+/// use lowp::threading::parse_spin_us;
+/// use std::time::Duration;
+/// assert_eq!(parse_spin_us(" 50 ")?, Some(Duration::from_micros(50)));
+/// assert_eq!(parse_spin_us("")?, None);
+/// assert!(parse_spin_us("-1").is_err());
+/// # Ok::<(), lowp::Error>(())
+/// ```
+pub fn parse_spin_us(raw: &str) -> Result<Option<Duration>> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return Ok(None);
+    }
+    match v.parse::<u64>().map(Duration::from_micros) {
+        Ok(d) if d <= MAX_SPIN => Ok(Some(d)),
+        _ => Err(Error::param(
+            SPIN_ENV,
+            format!(
+                "{raw:?} is not a spin time (whole microseconds from 0 to {})",
+                MAX_SPIN.as_micros()
+            ),
+        )),
+    }
+}
+
+/// Reads `LOWP_SPIN_US` ([`parse_spin_us`]); `None` when unset.
+pub fn env_spin() -> Result<Option<Duration>> {
+    match std::env::var(SPIN_ENV) {
+        Ok(v) => parse_spin_us(&v),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(v)) => Err(Error::param(
+            SPIN_ENV,
+            format!("{v:?} is not a spin time (whole microseconds)"),
+        )),
     }
 }
 
@@ -229,6 +290,26 @@ impl ThreadPlan {
     /// The CPU of each worker (`[i]` for worker `i`), `None` when unpinned.
     pub fn worker_cpus(&self) -> Option<&[usize]> {
         self.cpus.as_deref()
+    }
+
+    /// Builds lowp's own fork/join team for this plan (what a context runs
+    /// its parallel regions on): unpinned, `threads - 1` workers and the
+    /// calling thread as the first participant; pinned, one worker per
+    /// planned CPU (worker `i` on CPU `i`) and the caller only waits.
+    /// Idle workers spin for `spin` before sleeping.
+    /// `Err(Error::Threading)` when a worker cannot be spawned or pinned.
+    pub(crate) fn build_team(&self, spin: Duration) -> Result<Team> {
+        let fail = |msg: String| Error::Threading {
+            msg: format!("could not start a team of {} threads: {msg}", self.threads),
+        };
+        match self.cpus.clone() {
+            None => Team::spawn(self.threads - 1, true, spin, |_| Ok(())).map_err(fail),
+            Some(cpus) => Team::spawn(self.threads, false, spin, move |i| {
+                let cpu = cpus[i];
+                os::set_affinity(&[cpu]).map_err(|e| format!("worker {i} on CPU {cpu}: {e}"))
+            })
+            .map_err(fail),
+        }
     }
 
     /// Builds a rayon pool of [`ThreadPlan::threads`] workers named

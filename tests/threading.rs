@@ -473,3 +473,258 @@ fn default_context_uses_the_detected_physical_cores() {
     assert_eq!(cpus.len(), c.num_threads());
     assert!(cpus.iter().all(|&x| c.topology().is_allowed(x)));
 }
+
+// ---- Fork/join regions on the context's own team ----------------------
+
+fn ctx_with(threads: usize, spin: std::time::Duration) -> Context {
+    Context::builder()
+        .ignore_env()
+        .threads(threads)
+        .spin(spin)
+        .build()
+        .unwrap()
+}
+
+/// The thread each task ran on, checking each task ran exactly once.
+fn task_threads(ctx: &Context, n: usize) -> Vec<std::thread::ThreadId> {
+    use std::sync::Mutex;
+    let ran: Vec<Mutex<Vec<std::thread::ThreadId>>> = (0..n).map(|_| Mutex::default()).collect();
+    ctx.run_parallel(n, |i| ran[i].lock().unwrap().push(std::thread::current().id()));
+    ran.into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            let v = m.into_inner().unwrap();
+            assert_eq!(v.len(), 1, "task {i} ran {} times", v.len());
+            v[0]
+        })
+        .collect()
+}
+
+#[test]
+fn every_task_runs_once_on_a_static_partition() {
+    let me = std::thread::current().id();
+    for spin in [std::time::Duration::ZERO, lowp::threading::DEFAULT_SPIN] {
+        for threads in [2, 3, 4] {
+            let ctx = ctx_with(threads, spin);
+            for n in [0, 1, 2, 3, 5, 8, 17, 64] {
+                let ids = task_threads(&ctx, n);
+                let parts = threads.min(n);
+                // Task i on participant i mod P; the caller is participant 0.
+                for (i, id) in ids.iter().enumerate() {
+                    assert_eq!(*id, ids[i % parts], "{threads} threads, {n} tasks, task {i}");
+                }
+                let distinct: BTreeSet<String> = ids.iter().map(|id| format!("{id:?}")).collect();
+                assert_eq!(distinct.len(), parts, "{threads} threads, {n} tasks");
+                if n > 0 {
+                    assert_eq!(ids[0], me, "the caller runs task 0");
+                }
+            }
+        }
+    }
+}
+
+/// Many short regions with workers that sleep at once (every region needs a
+/// wake-up) and with a short spin (wake-ups race with the spin's end): a
+/// lost wake-up would hang here.
+#[test]
+fn back_to_back_regions_lose_no_wake_up() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    for spin_us in [0, 1, 20] {
+        let ctx = ctx_with(3, std::time::Duration::from_micros(spin_us));
+        let sum = AtomicUsize::new(0);
+        for r in 0..3000 {
+            ctx.run_parallel(3, |i| {
+                sum.fetch_add(i + 1, Ordering::Relaxed);
+            });
+            if r % 500 == 0 {
+                std::thread::sleep(std::time::Duration::from_micros(300)); // let workers park
+            }
+        }
+        assert_eq!(sum.into_inner(), 3000 * 6, "spin {spin_us} µs");
+    }
+}
+
+#[test]
+fn nested_regions_run_inline_without_deadlock() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let ctx = ctx_with(2, lowp::threading::DEFAULT_SPIN);
+    let other = ctx_with(2, std::time::Duration::ZERO);
+    let count = AtomicUsize::new(0);
+    ctx.run_parallel(4, |_| {
+        let outer = std::thread::current().id();
+        ctx.run_parallel(5, |_| {
+            // Same context, from inside its own region: inline, in this thread.
+            assert_eq!(std::thread::current().id(), outer);
+            count.fetch_add(1, Ordering::Relaxed);
+        });
+        other.run_parallel(3, |_| {
+            count.fetch_add(100, Ordering::Relaxed);
+        });
+    });
+    assert_eq!(count.into_inner(), 4 * (5 + 300));
+}
+
+#[test]
+fn several_callers_share_one_context() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let ctx = ctx_with(2, std::time::Duration::from_micros(5));
+    let total = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..500 {
+                    let local = AtomicUsize::new(0);
+                    ctx.run_parallel(7, |i| {
+                        local.fetch_add(i, Ordering::Relaxed);
+                    });
+                    assert_eq!(local.into_inner(), 21);
+                    total.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    assert_eq!(total.into_inner(), 2000);
+}
+
+#[test]
+fn a_panicking_task_reaches_the_caller_and_the_team_survives() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let ctx = ctx_with(3, lowp::threading::DEFAULT_SPIN);
+    for bad in [0, 1, 2, 7] {
+        let ran = AtomicUsize::new(0);
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            ctx.run_parallel(9, |i| {
+                ran.fetch_add(1, Ordering::Relaxed);
+                if i == bad {
+                    panic!("task {i} fails");
+                }
+            })
+        }));
+        let msg = r.unwrap_err().downcast::<String>().unwrap();
+        assert_eq!(*msg, format!("task {bad} fails"));
+        assert!(ran.into_inner() >= 1);
+        assert_eq!(task_threads(&ctx, 9).len(), 9, "the team still runs regions");
+    }
+}
+
+#[test]
+fn sized_regions_use_only_the_threads_the_work_pays_for() {
+    let ctx = ctx_with(2, lowp::threading::DEFAULT_SPIN);
+    let me = std::thread::current().id();
+    let on = |work_s: f64| {
+        let ids = std::sync::Mutex::new(BTreeSet::new());
+        ctx.run_parallel_sized(8, work_s, |_| {
+            ids.lock()
+                .unwrap()
+                .insert(format!("{:?}", std::thread::current().id()));
+        });
+        ids.into_inner().unwrap()
+    };
+    // A microsecond of work: not worth a fork/join.
+    assert_eq!(on(1e-6), BTreeSet::from([format!("{me:?}")]));
+    // A second of work: both threads.
+    assert_eq!(on(1.0).len(), 2);
+}
+
+#[test]
+fn spin_setting_and_its_environment_variable() {
+    use lowp::threading::{parse_spin_us, DEFAULT_SPIN, MAX_SPIN};
+    use std::time::Duration;
+    assert_eq!(parse_spin_us("0").unwrap(), Some(Duration::ZERO));
+    assert_eq!(parse_spin_us("1000000").unwrap(), Some(MAX_SPIN));
+    for bad in ["1000001", "-1", "1.5", "lots"] {
+        let e = parse_spin_us(bad).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::InvalidParameter {
+                    arg: "LOWP_SPIN_US",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+    }
+    assert_eq!(
+        Context::builder().ignore_env().build().unwrap().spin(),
+        DEFAULT_SPIN
+    );
+    let c = Context::builder()
+        .ignore_env()
+        .spin(Duration::from_secs(9))
+        .build()
+        .unwrap();
+    assert_eq!(c.spin(), MAX_SPIN);
+}
+
+#[test]
+fn contexts_come_and_go_while_their_workers_spin_or_sleep() {
+    for i in 0..40 {
+        let spin = std::time::Duration::from_micros(if i % 2 == 0 { 0 } else { 200 });
+        let ctx = ctx_with(2 + i % 3, spin);
+        assert_eq!(task_threads(&ctx, 6).len(), 6);
+        drop(ctx.clone());
+    }
+}
+
+#[test]
+fn a_borrowed_rayon_pool_still_runs_every_task() {
+    let pool = std::sync::Arc::new(rayon::ThreadPoolBuilder::new().num_threads(3).build().unwrap());
+    let ctx = Context::builder().ignore_env().pool(pool).build().unwrap();
+    assert_eq!(task_threads(&ctx, 50).len(), 50);
+}
+
+/// The team's static partition, its inline fallbacks (a concurrent caller,
+/// a nested call) and a borrowed rayon pool all give one thread's bits.
+#[test]
+fn every_way_of_running_a_region_gives_the_same_bits() {
+    use lowp::{sgemm, MatMut, MatRef};
+    let (m, n, k) = (150, 200, 260);
+    let a: Vec<f32> = (0..m * k)
+        .map(|i| ((i * 7919) % 1000) as f32 / 999.0 - 0.5)
+        .collect();
+    let b: Vec<f32> = (0..k * n)
+        .map(|i| ((i * 104729) % 997) as f32 / 996.0 - 0.5)
+        .collect();
+    let run = |ctx: &Context| {
+        let mut c = vec![0.0f32; m * n];
+        let (av, bv) = (
+            MatRef::row_major(&a, m, k).unwrap(),
+            MatRef::row_major(&b, k, n).unwrap(),
+        );
+        sgemm(ctx, 1.0, av, bv, 0.0, MatMut::row_major(&mut c, m, n).unwrap()).unwrap();
+        c.iter().map(|x| x.to_bits()).collect::<Vec<u32>>()
+    };
+    let one = run(&ctx_with(1, std::time::Duration::ZERO));
+    for threads in [2, 3] {
+        for spin in [std::time::Duration::ZERO, lowp::threading::DEFAULT_SPIN] {
+            assert_eq!(
+                run(&ctx_with(threads, spin)),
+                one,
+                "{threads} threads, spin {spin:?}"
+            );
+        }
+    }
+    let pool = std::sync::Arc::new(rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap());
+    let borrowed = Context::builder().ignore_env().pool(pool).build().unwrap();
+    assert_eq!(run(&borrowed), one, "borrowed rayon pool");
+    // Three callers at once on one two-thread team: one gets the team, the
+    // others run inline.
+    let shared = ctx_with(2, lowp::threading::DEFAULT_SPIN);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..3).map(|_| s.spawn(|| run(&shared))).collect();
+        for h in handles {
+            assert_eq!(h.join().unwrap(), one, "concurrent caller");
+        }
+    });
+    // Nested: inside a region of another context, the call runs inline.
+    let outer = ctx_with(2, std::time::Duration::ZERO);
+    let nested = std::sync::Mutex::new(Vec::new());
+    outer.run_parallel(2, |_| {
+        let r = run(&shared);
+        nested.lock().unwrap().push(r);
+    });
+    for r in nested.into_inner().unwrap() {
+        assert_eq!(r, one, "nested call");
+    }
+}

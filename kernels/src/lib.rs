@@ -7,6 +7,11 @@
 //!
 //! Layout: `scalar/` (portable kernels, any target), `x86_64/<isa>/` (one
 //! file per kernel, named after what it computes, its tile and its ISA).
+//!
+//! One module is not a kernel: [`team`], lowp's fork/join worker team. It is
+//! here because lending a borrowed closure to long-lived threads takes
+//! `unsafe`, and lowp keeps all its `unsafe` in this crate; it exposes a
+//! safe API.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
@@ -28,5 +33,6 @@ mod sgemm_macros;
 #[macro_use]
 mod gemm_bf16_macros;
 pub mod scalar;
+pub mod team;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;

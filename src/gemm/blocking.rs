@@ -245,7 +245,7 @@ pub(crate) fn plan(caches: CacheSizes, r: &Request) -> Plan {
 fn plan_with(t: &Tuning, caches: CacheSizes, r: &Request) -> Plan {
     let g = r.geometry;
     let (mr, nr, ku) = (g.mr, g.nr, g.k_unit);
-    let grid = Grid::new(r.m, r.n, r.k, mr, nr, r.threads);
+    let grid = Grid::new(r.m, r.n, mr, nr, r.threads);
     // Each task's share of C.
     let sub_m = r.m.div_ceil(grid.tm);
     let sub_n = r.n.div_ceil(grid.tn);

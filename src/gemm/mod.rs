@@ -379,7 +379,13 @@ pub(crate) fn gemm<K: Microkernel>(ctx: &Context, ukr: &K, p: &Problem<'_, K>) {
             m: p.m,
             n: p.n,
             k: p.k,
-            threads: ctx.num_threads(),
+            threads: ctx.gemm_threads(
+                p.m,
+                p.n,
+                p.k,
+                std::mem::size_of::<K::PackedA>(),
+                std::mem::size_of::<K::PackedB>(),
+            ),
             b: match &p.b {
                 BOperand::Pack(_) => blocking::BKind::Pack,
                 BOperand::Prepacked(pb) => blocking::BKind::Prepacked { kc: pb.kc() },

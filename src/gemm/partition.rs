@@ -5,17 +5,14 @@
 //! K is never split, so each element of C sums its products in the same
 //! order whatever the thread count: results are bit-identical for 1..n
 //! threads. Rules:
-//! - work under [`INLINE_FLOPS`] runs on the calling thread (a pool hop
-//!   costs more than the work);
+//! - `threads` is what the call deserves, not what the context has: the
+//!   caller asks the cost model (`Context::gemm_threads`), which keeps small
+//!   work on the calling thread (a fork/join would cost more than it saves);
 //! - `m ≤ 16` (GEMV-like) splits N only;
 //! - otherwise the grid minimizes the largest block's tile count, plus a
 //!   small charge for the packing each block repeats.
 
 use std::ops::Range;
-
-/// Below this many flops (2·m·n·k), a call stays on the calling thread
-/// (~10–20 µs of one core).
-pub(crate) const INLINE_FLOPS: usize = 1 << 21;
 
 /// A `tm × tn` grid of blocks over C.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,12 +24,11 @@ pub(crate) struct Grid {
 }
 
 impl Grid {
-    /// The grid for an `m × n × k` problem on `threads` threads.
-    pub(crate) fn new(m: usize, n: usize, k: usize, mr: usize, nr: usize, threads: usize) -> Grid {
-        let flops = m.saturating_mul(n).saturating_mul(k).saturating_mul(2);
+    /// The grid for an `m × n` C on `threads` threads.
+    pub(crate) fn new(m: usize, n: usize, mr: usize, nr: usize, threads: usize) -> Grid {
         let mp = m.div_ceil(mr).max(1);
         let np = n.div_ceil(nr).max(1);
-        if threads <= 1 || flops < INLINE_FLOPS {
+        if threads <= 1 {
             return Grid { tm: 1, tn: 1 };
         }
         if m <= 16 {
@@ -76,13 +72,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn small_work_stays_inline_and_gemv_splits_n() {
-        assert_eq!(Grid::new(64, 64, 64, 14, 32, 8), Grid { tm: 1, tn: 1 });
-        assert_eq!(Grid::new(1, 4096, 4096, 14, 32, 2), Grid { tm: 1, tn: 2 });
-        assert_eq!(Grid::new(16, 4096, 4096, 14, 32, 4), Grid { tm: 1, tn: 4 });
-        let g = Grid::new(2048, 2048, 2048, 14, 32, 2);
+    fn one_thread_stays_inline_and_gemv_splits_n() {
+        assert_eq!(Grid::new(64, 64, 14, 32, 1), Grid { tm: 1, tn: 1 });
+        assert_eq!(Grid::new(1, 1, 14, 32, 8), Grid { tm: 1, tn: 1 });
+        assert_eq!(Grid::new(1, 4096, 14, 32, 2), Grid { tm: 1, tn: 2 });
+        assert_eq!(Grid::new(16, 4096, 14, 32, 4), Grid { tm: 1, tn: 4 });
+        let g = Grid::new(2048, 2048, 14, 32, 2);
         assert_eq!(g.tasks(), 2);
-        let g = Grid::new(2048, 2048, 2048, 14, 32, 4);
+        let g = Grid::new(2048, 2048, 14, 32, 4);
         assert_eq!(g.tasks(), 4);
     }
 

@@ -29,7 +29,7 @@ fn gemv_blocks(
     let (m, n) = (c.rows(), c.cols());
     let kern = &ctx.kernels().sgemm;
     let sink = SinkF32::new(c, beta);
-    let tasks = Grid::new(m, n, k, kern.mr, kern.nr, ctx.num_threads()).tasks();
+    let tasks = Grid::new(m, n, kern.mr, kern.nr, ctx.gemm_threads(m, n, k, 4, 4)).tasks();
     ctx.run_parallel(tasks, |t| {
         let cols = split(n, tasks, kern.nr, t);
         let mut out = buffers::take::<f32>(buffers::SLOT_TILE, m * block.min(cols.len()));

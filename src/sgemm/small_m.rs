@@ -41,7 +41,7 @@ pub(super) fn gemm_small_m(
     let kc = blocking::small_m_kc(groups);
     let sink = SinkF32::new(c, beta);
     // Threads split N in units of the main tile's NR (a multiple of nr).
-    let grid = Grid::new(m, n, k, bs.mr, kern.nr, ctx.num_threads());
+    let grid = Grid::new(m, n, bs.mr, kern.nr, ctx.gemm_threads(m, n, k, 4, 4));
     let tasks = grid.tasks();
     let pa = kern.pack_a(a);
     let (bdata, rsb) = (b.as_slice(), b.row_stride());

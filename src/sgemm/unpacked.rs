@@ -43,7 +43,7 @@ pub(super) fn gemm_unpacked(
         }
         UnpackedB::Packed(pb) => pb.kc(),
     };
-    let grid = Grid::new(m, n, k, kern.mr, nr, ctx.num_threads());
+    let grid = Grid::new(m, n, kern.mr, nr, ctx.gemm_threads(m, n, k, 4, 4));
     let tasks = grid.tasks();
     let (adata, rsa, csa) = (a.as_slice(), a.row_stride(), a.col_stride());
     ctx.run_parallel(tasks, |t| {
