@@ -227,7 +227,7 @@ impl SgemmKernels {
 
     /// A's packer for this level's tile (its vector packer for full panels,
     /// where it has one).
-    pub(super) fn pack_a<'a>(&self, a: MatRef<'a, f32>) -> PackAF32<'a> {
+    pub(crate) fn pack_a<'a>(&self, a: MatRef<'a, f32>) -> PackAF32<'a> {
         PackAF32::new(a).with_rows_packer(self.pack_a_rows, self.mr)
     }
 
