@@ -4,8 +4,8 @@
 
 use crate::gemm::f32_operands::SinkF32;
 use crate::gemm::TileSink;
+use crate::sgemm::BiasClampFn;
 use crate::MatMut;
-use lowp_kernels::scalar::sgemm_f32_tile_bias_clamp::sgemm_f32_tile_bias_clamp_scalar;
 
 /// `y ← clamp(y + bias)`: a layer's bias (the GEMM's columns, i.e. the
 /// group's slice) and activation bounds.
@@ -22,6 +22,8 @@ pub(crate) struct SinkF32Epilogue<'a> {
     c: *mut f32,
     rsc: usize,
     epi: Epilogue<'a>,
+    /// The level's kernel of the stage.
+    kernel: BiasClampFn,
 }
 
 // SAFETY: as SinkF32: the driver hands disjoint tiles to different threads,
@@ -30,7 +32,12 @@ unsafe impl Sync for SinkF32Epilogue<'_> {}
 
 impl<'a> SinkF32Epilogue<'a> {
     /// The sink writing `C ← epi(A·B)` into `c`, whose columns are contiguous.
-    pub(crate) fn new(c: &mut MatMut<'_, f32>, epi: Epilogue<'a>) -> SinkF32Epilogue<'a> {
+    /// `kernel` is the Context's (`SgemmKernels::bias_clamp`).
+    pub(crate) fn new(
+        c: &mut MatMut<'_, f32>,
+        epi: Epilogue<'a>,
+        kernel: BiasClampFn,
+    ) -> SinkF32Epilogue<'a> {
         assert!(c.col_stride() == 1 || c.cols() <= 1);
         if let Some(b) = epi.bias {
             assert!(b.len() >= c.cols());
@@ -40,6 +47,7 @@ impl<'a> SinkF32Epilogue<'a> {
             c: c.as_mut_ptr(),
             rsc: c.row_stride(),
             epi,
+            kernel,
         }
     }
 
@@ -48,11 +56,12 @@ impl<'a> SinkF32Epilogue<'a> {
         if bias.is_none() && clamp.is_none() {
             return;
         }
-        // SAFETY: the driver only finishes in-range tiles of C (so `bias[j..]`
-        // holds `cols` elements, checked in `new` and by the kernel), each
-        // owned by the calling thread; C's rows are `rsc ≥ cols` apart.
+        // SAFETY: the Context's kernel (an available ISA); the driver only
+        // finishes in-range tiles of C (so `bias[j..]` holds `cols` elements,
+        // checked in `new` and by the kernel), each owned by the calling
+        // thread; C's rows are `rsc ≥ cols` apart.
         unsafe {
-            sgemm_f32_tile_bias_clamp_scalar(
+            (self.kernel)(
                 rows,
                 cols,
                 self.c.wrapping_add(i * self.rsc + j),

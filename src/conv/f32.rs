@@ -118,10 +118,11 @@ impl ConvF32 {
         if l.depth() == 0 {
             // No GEMM: each output is the epilogue of 0.
             let epi = Epilogue { bias, clamp };
+            let kern = &ctx.kernels().sgemm;
             for row in output.chunks_exact_mut(l.geo.k) {
                 row.fill(0.0);
                 let mut c = MatMut::named("output", row, 1, l.geo.k, l.geo.k, 1)?;
-                SinkF32Epilogue::new(&mut c, epi).finish(0, 0, 1, l.geo.k);
+                SinkF32Epilogue::new(&mut c, epi, kern.bias_clamp).finish(0, 0, 1, l.geo.k);
             }
             return Ok(());
         }
@@ -147,7 +148,7 @@ impl ConvF32 {
         let (m, k, c0) = (l.m, l.geo.k, g * l.cg);
         let mut c = MatMut::named("output", &mut output[g * l.kg..], m, l.kg, k, 1)?;
         let kern = &ctx.kernels().sgemm;
-        let sink = SinkF32Epilogue::new(&mut c, epi);
+        let sink = SinkF32Epilogue::new(&mut c, epi, kern.bias_clamp);
         let (rows, plain);
         let a: &dyn PackA<f32> = if l.algorithm == ConvAlgorithm::Gemm1x1 {
             plain = kern.pack_a(MatRef::named("input", &input[c0..], m, l.cg, l.geo.c, 1)?);

@@ -5,8 +5,12 @@
 use super::rows_int8::PAD;
 use crate::gemm::f32_operands::PackARowsFn;
 use crate::gemm::PackA;
+use crate::sgemm::PackAIndirectFn;
 use crate::Context;
 use std::ops::Range;
+
+/// The most rows a panel of the pointer packer has.
+const MAX_MR: usize = 16;
 
 /// `M × K` f32 activations, `K = taps·cg`: row `i`, depth `t·cg + c` is
 /// `src[offsets[i·taps + t] + c0 + c]`, or 0 for a [`PAD`] offset.
@@ -14,6 +18,8 @@ pub(crate) struct ConvRowsF32<'a> {
     src: &'a [f32],
     /// The level's packer of `MR` full rows `lda` apart, and its `MR`.
     rows: Option<(PackARowsFn, usize)>,
+    /// The level's packer of `MR` rows read through pointers (the same `MR`).
+    indirect: Option<PackAIndirectFn>,
     offsets: &'a [usize],
     taps: usize,
     c0: usize,
@@ -32,9 +38,12 @@ impl<'a> ConvRowsF32<'a> {
     ) -> Self {
         assert!(taps > 0 && cg > 0 && offsets.len().is_multiple_of(taps));
         assert!(offsets.iter().all(|&o| o == PAD || o + c0 + cg <= src.len()));
+        let rows = ctx.kernels().sgemm.pack_a_rows();
+        assert!(rows.is_none_or(|(_, mr)| mr <= MAX_MR));
         ConvRowsF32 {
             src,
-            rows: ctx.kernels().sgemm.pack_a_rows(),
+            rows,
+            indirect: ctx.kernels().sgemm.pack_a_indirect,
             offsets,
             taps,
             c0,
@@ -45,7 +54,8 @@ impl<'a> ConvRowsF32<'a> {
     /// Packs the full panel of rows `i0..i0 + mr`, tap by tap: where the
     /// rows' runs of a tap are evenly spaced (consecutive pixels of an output
     /// row), the tap's depth slice of the panel by the level's packer,
-    /// otherwise row by row.
+    /// otherwise by its pointer packer (padding taps read as zeros), or row
+    /// by row where it has none.
     fn pack_full(&self, f: PackARowsFn, panel: &mut [f32], mr: usize, i0: usize, ks: &Range<usize>) {
         let mut p = ks.start;
         while p < ks.end {
@@ -57,7 +67,20 @@ impl<'a> ConvRowsF32<'a> {
                 && at(1) > o0
                 && (1..mr).all(|r| at(r).wrapping_sub(at(r - 1)) == lda);
             let seg = &mut panel[(p - ks.start) * mr..(p - ks.start + len) * mr];
-            if even {
+            if let (Some(g), false) = (self.indirect, even) {
+                // Each row's run of this tap, or null (zeros) for a padding tap.
+                let mut ptrs = [std::ptr::null::<f32>(); MAX_MR];
+                for (r, q) in ptrs.iter_mut().enumerate().take(mr) {
+                    if at(r) != PAD {
+                        let s = at(r) + self.c0 + c;
+                        *q = self.src[s..s + len].as_ptr();
+                    }
+                }
+                // SAFETY: the level's packer (an available ISA); `ptrs` holds
+                // MR pointers, each null or to `len` elements of `src` (sliced
+                // above); `seg` exactly MR·len elements, not overlapping `src`.
+                unsafe { g(ptrs.as_ptr(), len, seg.as_mut_ptr()) };
+            } else if even {
                 let start = o0 + self.c0 + c;
                 let src = &self.src[start..start + (mr - 1) * lda + len];
                 // SAFETY: the level's packer (an available ISA); `src` holds the MR runs of `len` elements `lda`
