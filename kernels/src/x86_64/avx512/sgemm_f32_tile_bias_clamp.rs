@@ -27,27 +27,40 @@ pub unsafe fn sgemm_f32_tile_bias_clamp_avx512(
     }
     let (lo, hi) = clamp.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
     let (vlo, vhi) = (_mm512_set1_ps(lo), _mm512_set1_ps(hi));
+    let stage = |v: __m512, vb: Option<__m512>| {
+        let v = vb.map_or(v, |b| _mm512_add_ps(v, b));
+        // maxps returns its second operand for a NaN first one.
+        if clamp.is_some() {
+            _mm512_min_ps(_mm512_max_ps(v, vlo), vhi)
+        } else {
+            v
+        }
+    };
     let mut j = 0;
-    while j < cols {
-        let m: __mmask16 = if cols - j >= 16 { 0xffff } else { (1u16 << (cols - j)) - 1 };
-        // SAFETY: columns j.. (masked to cols) of the bias, checked above.
-        let vb = bias.map(|b| unsafe { _mm512_maskz_loadu_ps(m, b.as_ptr().add(j)) });
+    // Whole vectors unmasked (masked stores cost more on some cores).
+    while j + 16 <= cols {
+        // SAFETY: columns j..j + 16 ≤ cols of the bias, checked above.
+        let vb = bias.map(|b| unsafe { _mm512_loadu_ps(b.as_ptr().add(j)) });
         for i in 0..rows {
-            // SAFETY: columns j.. (masked to cols) of row i are the caller's.
+            // SAFETY: columns j..j + 16 ≤ cols of row i are the caller's.
             unsafe {
                 let p = c.add(i * rsc + j);
-                let mut v = _mm512_maskz_loadu_ps(m, p);
-                if let Some(vb) = vb {
-                    v = _mm512_add_ps(v, vb);
-                }
-                if clamp.is_some() {
-                    // maxps returns its second operand for a NaN first one.
-                    v = _mm512_min_ps(_mm512_max_ps(v, vlo), vhi);
-                }
-                _mm512_mask_storeu_ps(p, m, v);
+                _mm512_storeu_ps(p, stage(_mm512_loadu_ps(p), vb));
             }
         }
         j += 16;
+    }
+    if j < cols {
+        let m: __mmask16 = (1u16 << (cols - j)) - 1;
+        // SAFETY: columns j..cols of the bias, checked above.
+        let vb = bias.map(|b| unsafe { _mm512_maskz_loadu_ps(m, b.as_ptr().add(j)) });
+        for i in 0..rows {
+            // SAFETY: columns j..cols of row i are the caller's.
+            unsafe {
+                let p = c.add(i * rsc + j);
+                _mm512_mask_storeu_ps(p, m, stage(_mm512_maskz_loadu_ps(m, p), vb));
+            }
+        }
     }
 }
 }
