@@ -51,23 +51,19 @@ impl<'a> ConvRowsF32<'a> {
         }
     }
 
-    /// Packs the full panel of rows `i0..i0 + mr`, tap by tap: where the
-    /// rows' runs of a tap are evenly spaced (consecutive pixels of an output
-    /// row), the tap's depth slice of the panel by the level's packer,
-    /// otherwise by its pointer packer (padding taps read as zeros), or row
-    /// by row where it has none.
+    /// Packs the full panel of rows `i0..i0 + mr`, tap by tap: by the
+    /// level's pointer packer (padding taps read as zeros) where it has one;
+    /// else, where the rows' runs of a tap are evenly spaced (consecutive
+    /// pixels of an output row), by its strided packer, otherwise row by row.
     fn pack_full(&self, f: PackARowsFn, panel: &mut [f32], mr: usize, i0: usize, ks: &Range<usize>) {
+        let offs = &self.offsets[i0 * self.taps..(i0 + mr) * self.taps];
         let mut p = ks.start;
         while p < ks.end {
             let (t, c) = (p / self.cg, p % self.cg);
             let len = (self.cg - c).min(ks.end - p);
-            let at = |r: usize| self.offsets[(i0 + r) * self.taps + t];
-            let (o0, lda) = (at(0), at(1).wrapping_sub(at(0)));
-            let even = (0..mr).all(|r| at(r) != PAD)
-                && at(1) > o0
-                && (1..mr).all(|r| at(r).wrapping_sub(at(r - 1)) == lda);
+            let at = |r: usize| offs[r * self.taps + t];
             let seg = &mut panel[(p - ks.start) * mr..(p - ks.start + len) * mr];
-            if let (Some(g), false) = (self.indirect, even) {
+            if let Some(g) = self.indirect {
                 // Each row's run of this tap, or null (zeros) for a padding tap.
                 let mut ptrs = [std::ptr::null::<f32>(); MAX_MR];
                 for (r, q) in ptrs.iter_mut().enumerate().take(mr) {
@@ -80,7 +76,14 @@ impl<'a> ConvRowsF32<'a> {
                 // MR pointers, each null or to `len` elements of `src` (sliced
                 // above); `seg` exactly MR·len elements, not overlapping `src`.
                 unsafe { g(ptrs.as_ptr(), len, seg.as_mut_ptr()) };
-            } else if even {
+                p += len;
+                continue;
+            }
+            let (o0, lda) = (at(0), at(1).wrapping_sub(at(0)));
+            let even = (0..mr).all(|r| at(r) != PAD)
+                && at(1) > o0
+                && (1..mr).all(|r| at(r).wrapping_sub(at(r - 1)) == lda);
+            if even {
                 let start = o0 + self.c0 + c;
                 let src = &self.src[start..start + (mr - 1) * lda + len];
                 // SAFETY: the level's packer (an available ISA); `src` holds the MR runs of `len` elements `lda`
