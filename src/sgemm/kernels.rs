@@ -82,7 +82,7 @@ pub struct SgemmKernels {
     pub(super) pack_a_rows: Option<PackARowsFn>,
     /// Packs MR rows read through pointers (a convolution's A), where the
     /// ISA has such a packer.
-    pub(crate) pack_a_indirect: Option<PackAIndirectFn>,
+    pack_a_indirect: Option<PackAIndirectFn>,
     /// Bias and clamp on a finished C tile (a convolution's output stage).
     pub(crate) bias_clamp: BiasClampFn,
     /// A row-major B is read in place, without packing, when A and B take
@@ -249,10 +249,10 @@ impl SgemmKernels {
         PackAF32::new(a).with_rows_packer(self.pack_a_rows, self.mr)
     }
 
-    /// The level's packer of MR full rows into one `[p][MR]` panel, and MR
-    /// (for other A operands, e.g. a convolution's gathered rows).
-    pub(crate) fn pack_a_rows(&self) -> Option<(PackARowsFn, usize)> {
-        self.pack_a_rows.map(|f| (f, self.mr))
+    /// The level's packer of MR rows read through pointers, and MR (for a
+    /// convolution's gathered rows).
+    pub(crate) fn pack_a_indirect(&self) -> Option<(PackAIndirectFn, usize)> {
+        self.pack_a_indirect.map(|f| (f, self.mr))
     }
 
     /// Name of the tile kernel, e.g. `sgemm_f32_14x32_avx512`.
