@@ -1,6 +1,8 @@
 //! The A packer of an FP32 implicit-GEMM convolution: the f32 twin of
 //! [`super::rows_int8::ConvRows`], packing `[p][MR]` panels (the layout of
-//! every f32 kernel) straight from the input through the indirection buffer.
+//! every f32 kernel) straight from the input through the indirection buffer:
+//! each tap's runs of a panel by the level's pointer packer (padding taps
+//! as null rows, read as zeros), row by row on levels without one.
 
 use super::rows_int8::PAD;
 use crate::gemm::PackA;
