@@ -1,7 +1,7 @@
 //! `lowp bench`: the peak probes through the harness, with tiny probe sizes
 //! (this checks output and schema, not speed).
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -162,4 +162,57 @@ fn list_names_ops_and_comparisons() {
         text.contains("peak") && text.contains("peak_read_bw") && text.contains("chain-vs-vnni"),
         "{text}"
     );
+}
+
+#[test]
+fn conv_ops_run_the_shapes_given() {
+    let out = bench(&[
+        "--op",
+        "conv2d_f32,conv3d_f32,sgemm",
+        "--threads",
+        "1",
+        "--shapes",
+        "6x5x8:16x3x3:s2,3x4x4x8:8x3x3x3:p0",
+        "--json",
+        "-",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect(l)).collect();
+    let isas = lines.iter().filter(|v| v["op"] == "conv2d_f32").count();
+    assert!(isas >= 1, "{text}");
+    // Each layer once per level; sgemm has no MxNxK entry, so it runs nothing.
+    assert_eq!(lines.len(), 2 * isas, "{text}");
+    for v in &lines {
+        let o = v.as_object().unwrap();
+        let keys: Vec<&str> = o.keys().map(|k| k.as_str()).collect();
+        let three_d = o["op"] == "conv3d_f32";
+        let mut want = vec![
+            "op", "m", "n", "k", "h", "w", "c", "r", "s", "stride", "pad", "groups",
+        ];
+        if three_d {
+            want.extend(["d", "t"]);
+        }
+        want.extend(["algorithm", "threads", "isa", "impl", "seconds", "gops"]);
+        assert_eq!(keys, want, "{v}");
+        assert_eq!(o["algorithm"], "indirect", "{v}");
+        assert!(o["gops"].as_f64().unwrap() > 0.0, "{v}");
+        if three_d {
+            // 3x4x4x8 -> 8, 3x3x3, no padding: 1x2x2 outputs of depth 8·27.
+            assert_eq!(
+                (&o["d"], &o["h"], &o["t"], &o["pad"]),
+                (&json!(3), &json!(4), &json!(3), &json!(0))
+            );
+            assert_eq!((&o["m"], &o["n"], &o["k"]), (&json!(4), &json!(8), &json!(8)));
+        } else {
+            // 6x5x8 -> 16, 3x3, stride 2, padding 1: 3x3 outputs.
+            assert_eq!(
+                (&o["h"], &o["w"], &o["stride"], &o["pad"]),
+                (&json!(6), &json!(5), &json!(2), &json!(1))
+            );
+            assert_eq!((&o["m"], &o["n"], &o["k"]), (&json!(9), &json!(16), &json!(16)));
+        }
+    }
+    let out = lowp(&["bench", "--op", "conv2d_f32", "--shapes", "6x5x8:16x3"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8(out.stderr).unwrap().contains("6x5x8:16x3"));
 }

@@ -25,6 +25,8 @@ pub mod igemm_ukernel;
 #[macro_use]
 mod sgemm_check;
 #[cfg(all(test, target_arch = "x86_64"))]
+mod sgemm_check_conv;
+#[cfg(all(test, target_arch = "x86_64"))]
 mod sgemm_check_variants;
 
 pub mod q8;

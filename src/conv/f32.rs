@@ -1,16 +1,17 @@
 //! The FP32 convolution plan: weights packed once per group for the
 //! Context's f32 kernel, the indirection buffer built once; each run is one
-//! GEMM per group on the shared driver, then bias and activation.
+//! GEMM per group on the shared driver, bias and activation fused into the
+//! store of each tile.
 
+use super::epilogue_f32::{Epilogue, SinkF32Epilogue};
 use super::layer::{ConvAlgorithm, ConvWeights, Layer};
 use super::params::ConvGeometry;
 use super::rows_f32::ConvRowsF32;
 use super::{Conv2dParams, Conv3dParams};
 use crate::error::{Error, Result};
-use crate::gemm::f32_operands::SinkF32;
-use crate::gemm::{self, BOperand, PackedB, Problem};
+use crate::gemm::{self, BOperand, PackA, PackedB, Problem, TileSink};
 use crate::igemm::Activation;
-use crate::{sgemm_packed, Context, Isa, MatMut, MatRef};
+use crate::{Context, Isa, MatMut, MatRef};
 
 /// An FP32 convolution layer, planned once: NHWC (NDHWC) input and output,
 /// weights packed per group for the Context's ISA.
@@ -90,10 +91,10 @@ impl ConvF32 {
         if let Some(b) = bias {
             Layer::check_len("bias", b.len(), l.geo.k, "bias (K)")?;
         }
-        let (lo, hi) = match activation {
-            Activation::Identity => (f32::NEG_INFINITY, f32::INFINITY),
-            Activation::Relu => (0.0, f32::INFINITY),
-            Activation::Clamp { min, max } if min <= max => (min, max),
+        let clamp = match activation {
+            Activation::Identity => None,
+            Activation::Relu => Some((0.0, f32::INFINITY)),
+            Activation::Clamp { min, max } if min <= max => Some((min, max)),
             Activation::Clamp { min, max } => {
                 return Err(Error::param(
                     "activation",
@@ -115,45 +116,47 @@ impl ConvF32 {
             return Ok(());
         }
         if l.depth() == 0 {
-            output.fill(0.0);
+            // No GEMM: each output is the epilogue of 0.
+            let epi = Epilogue { bias, clamp };
+            let kern = &ctx.kernels().sgemm;
+            for row in output.chunks_exact_mut(l.geo.k) {
+                row.fill(0.0);
+                let mut c = MatMut::named("output", row, 1, l.geo.k, l.geo.k, 1)?;
+                SinkF32Epilogue::new(&mut c, epi, kern.bias_clamp).finish(0, 0, 1, l.geo.k);
+            }
+            return Ok(());
         }
         for (g, b) in self.weights.iter().enumerate() {
-            self.run_group(ctx, input, g, b, output)?;
-        }
-        if bias.is_some() || activation != Activation::Identity {
-            for row in output.chunks_exact_mut(l.geo.k) {
-                for (j, y) in row.iter_mut().enumerate() {
-                    let v = *y + bias.map_or(0.0, |b| b[j]);
-                    *y = if activation == Activation::Identity {
-                        v
-                    } else {
-                        v.max(lo).min(hi)
-                    };
-                }
-            }
+            let bias = bias.map(|b| &b[g * l.kg..(g + 1) * l.kg]);
+            self.run_group(ctx, input, g, b, Epilogue { bias, clamp }, output)?;
         }
         Ok(())
     }
 
-    /// Group `g`: `output[.., g·kg..(g + 1)·kg] = A_g · B_g`.
+    /// Group `g`: `output[.., g·kg..(g + 1)·kg] = epi(A_g · B_g)`, the
+    /// epilogue fused into the store of each tile.
     fn run_group(
         &self,
         ctx: &Context,
         input: &[f32],
         g: usize,
         b: &PackedB<f32>,
+        epi: Epilogue<'_>,
         output: &mut [f32],
     ) -> Result<()> {
         let l = &self.layer;
         let (m, k, c0) = (l.m, l.geo.k, g * l.cg);
         let mut c = MatMut::named("output", &mut output[g * l.kg..], m, l.kg, k, 1)?;
-        if l.algorithm == ConvAlgorithm::Gemm1x1 {
-            let a = MatRef::named("input", &input[c0..], m, l.cg, l.geo.c, 1)?;
-            return sgemm_packed(ctx, 1.0, a, b, 0.0, c);
-        }
         let kern = &ctx.kernels().sgemm;
-        let a = ConvRowsF32::new(ctx, input, &l.offsets, l.taps, c0, l.cg);
-        let sink = SinkF32::new(&mut c, 0.0);
+        let sink = SinkF32Epilogue::new(&mut c, epi, kern.bias_clamp);
+        let (rows, plain);
+        let a: &dyn PackA<f32> = if l.algorithm == ConvAlgorithm::Gemm1x1 {
+            plain = kern.pack_a(MatRef::named("input", &input[c0..], m, l.cg, l.geo.c, 1)?);
+            &plain
+        } else {
+            rows = ConvRowsF32::new(ctx, input, &l.offsets, l.taps, c0, l.cg);
+            &rows
+        };
         gemm::gemm(
             ctx,
             kern,
@@ -161,7 +164,7 @@ impl ConvF32 {
                 m,
                 n: l.kg,
                 k: l.depth(),
-                a: &a,
+                a,
                 b: BOperand::Prepacked(b),
                 sink: &sink,
                 alpha: 1.0,

@@ -39,6 +39,7 @@
 //! channels `g·(C/groups) .. (g+1)·(C/groups)`. Depthwise convolution is
 //! `groups = C` (then `K` is a multiple of `C`, the depth multiplier being `K/C`).
 
+mod epilogue_f32;
 mod f32;
 mod int8;
 mod layer;

@@ -1,19 +1,24 @@
 //! The A packer of an FP32 implicit-GEMM convolution: the f32 twin of
 //! [`super::rows_int8::ConvRows`], packing `[p][MR]` panels (the layout of
-//! every f32 kernel) straight from the input through the indirection buffer.
+//! every f32 kernel) straight from the input through the indirection buffer:
+//! each tap's runs of a panel by the level's pointer packer (padding taps
+//! as null rows, read as zeros), row by row on levels without one.
 
 use super::rows_int8::PAD;
-use crate::gemm::f32_operands::PackARowsFn;
 use crate::gemm::PackA;
+use crate::sgemm::PackAIndirectFn;
 use crate::Context;
 use std::ops::Range;
+
+/// The most rows a panel of the pointer packer has.
+const MAX_MR: usize = 16;
 
 /// `M × K` f32 activations, `K = taps·cg`: row `i`, depth `t·cg + c` is
 /// `src[offsets[i·taps + t] + c0 + c]`, or 0 for a [`PAD`] offset.
 pub(crate) struct ConvRowsF32<'a> {
     src: &'a [f32],
-    /// The level's packer of `MR` full rows `lda` apart, and its `MR`.
-    rows: Option<(PackARowsFn, usize)>,
+    /// The level's packer of `MR` rows read through pointers, and its `MR`.
+    indirect: Option<(PackAIndirectFn, usize)>,
     offsets: &'a [usize],
     taps: usize,
     c0: usize,
@@ -32,9 +37,11 @@ impl<'a> ConvRowsF32<'a> {
     ) -> Self {
         assert!(taps > 0 && cg > 0 && offsets.len().is_multiple_of(taps));
         assert!(offsets.iter().all(|&o| o == PAD || o + c0 + cg <= src.len()));
+        let indirect = ctx.kernels().sgemm.pack_a_indirect();
+        assert!(indirect.is_none_or(|(_, mr)| mr <= MAX_MR));
         ConvRowsF32 {
             src,
-            rows: ctx.kernels().sgemm.pack_a_rows(),
+            indirect,
             offsets,
             taps,
             c0,
@@ -42,33 +49,37 @@ impl<'a> ConvRowsF32<'a> {
         }
     }
 
-    /// Packs the full panel of rows `i0..i0 + mr`, tap by tap: where the
-    /// rows' runs of a tap are evenly spaced (consecutive pixels of an output
-    /// row), the tap's depth slice of the panel by the level's packer,
-    /// otherwise row by row.
-    fn pack_full(&self, f: PackARowsFn, panel: &mut [f32], mr: usize, i0: usize, ks: &Range<usize>) {
+    /// Packs the panel of rows `i0..i0 + valid` (`valid ≤ mr`) tap by tap
+    /// with the level's pointer packer `g`: padding taps and the lanes past
+    /// `valid` read as zeros.
+    fn pack_panel(
+        &self,
+        g: PackAIndirectFn,
+        panel: &mut [f32],
+        mr: usize,
+        valid: usize,
+        i0: usize,
+        ks: &Range<usize>,
+    ) {
+        let offs = &self.offsets[i0 * self.taps..(i0 + valid) * self.taps];
         let mut p = ks.start;
         while p < ks.end {
             let (t, c) = (p / self.cg, p % self.cg);
             let len = (self.cg - c).min(ks.end - p);
-            let at = |r: usize| self.offsets[(i0 + r) * self.taps + t];
-            let (o0, lda) = (at(0), at(1).wrapping_sub(at(0)));
-            let even = (0..mr).all(|r| at(r) != PAD)
-                && at(1) > o0
-                && (1..mr).all(|r| at(r).wrapping_sub(at(r - 1)) == lda);
             let seg = &mut panel[(p - ks.start) * mr..(p - ks.start + len) * mr];
-            if even {
-                let start = o0 + self.c0 + c;
-                let src = &self.src[start..start + (mr - 1) * lda + len];
-                // SAFETY: the level's packer (an available ISA); `src` holds the MR runs of `len` elements `lda`
-                // apart (sliced above), `seg` exactly MR·len elements; they do not overlap (the input is shared).
-                unsafe { f(src.as_ptr(), lda, len, seg.as_mut_ptr()) };
-            } else {
-                let part = p..p + len;
-                for r in 0..mr {
-                    self.pack_row(seg, mr, r, i0 + r, &part);
+            // Each row's run of this tap, or null (zeros) for a padding tap.
+            let mut ptrs = [std::ptr::null::<f32>(); MAX_MR];
+            for (r, q) in ptrs.iter_mut().enumerate().take(valid) {
+                let o = offs[r * self.taps + t];
+                if o != PAD {
+                    let s = o + self.c0 + c;
+                    *q = self.src[s..s + len].as_ptr();
                 }
             }
+            // SAFETY: the level's packer (an available ISA); `ptrs` holds MR
+            // pointers, each null or to `len` elements of `src` (sliced
+            // above); `seg` exactly MR·len elements, not overlapping `src`.
+            unsafe { g(ptrs.as_ptr(), len, seg.as_mut_ptr()) };
             p += len;
         }
     }
@@ -101,9 +112,9 @@ impl PackA<f32> for ConvRowsF32<'_> {
         for (q, panel) in dst.chunks_exact_mut(mr * kc).enumerate() {
             let i0 = rows.start + q * mr;
             let valid = mr.min(rows.end - i0);
-            if let (Some((f, fmr)), true) = (self.rows, valid == mr) {
-                if fmr == mr {
-                    self.pack_full(f, panel, mr, i0, &ks);
+            if let Some((g, gmr)) = self.indirect {
+                if gmr == mr {
+                    self.pack_panel(g, panel, mr, valid, i0, &ks);
                     continue;
                 }
             }

@@ -336,6 +336,13 @@ pub(crate) unsafe trait TileSink<Acc>: Sync {
     /// Called by each task after its last tile (on the task's thread): a
     /// sink that wrote C with streaming stores fences them here.
     fn task_done(&self) {}
+
+    /// Called right after the kernel wrote the last K block of the tile
+    /// `rows × cols` at `(i, j)` directly (while it is in L1): a sink with an
+    /// f32 epilogue (bias, activation) applies it there. Default: nothing.
+    fn finish(&self, i: usize, j: usize, rows: usize, cols: usize) {
+        let _ = (i, j, rows, cols);
+    }
 }
 
 /// One driver call's problem: `C (m×n) ← alpha·A (m×k)·B (k×n) (+ beta·C)`.
@@ -567,6 +574,9 @@ fn macro_kernel<K: Microkernel>(
                 let (packed, rest) = buf.split_at_mut(panel.start);
                 let dst = &mut rest[..panel.len()];
                 if fused_first_tile(ukr, p, *pb, ablock, dst, (ic, mcb), (j, cols_t), (pc, kcb), beta) {
+                    if last {
+                        p.sink.finish(ic, j, mr, nr);
+                    }
                     ir0 = 1;
                 } else {
                     pb.pack_b(dst, nr, pc..pc + kcb, j..j + cols_t);
@@ -605,6 +615,9 @@ fn macro_kernel<K: Microkernel>(
                             beta,
                         )
                     };
+                    if last {
+                        p.sink.finish(i, j - nr, rows_t, 2 * nr);
+                    }
                     continue;
                 }
             }
@@ -615,6 +628,9 @@ fn macro_kernel<K: Microkernel>(
                         // above); the sink vouches for the full tile at (i, j);
                         // this task owns rows i.., columns j.. of C.
                         unsafe { ukr.tile((i, j), kcp, ap.as_ptr(), bp.as_ptr(), c, rsc, p.alpha, beta) };
+                        if last {
+                            p.sink.finish(i, j, mr, nr);
+                        }
                         continue;
                     }
                     // SAFETY: as above, for the tile's `rows_t` rows.
@@ -631,6 +647,9 @@ fn macro_kernel<K: Microkernel>(
                             beta,
                         )
                     } {
+                        if last {
+                            p.sink.finish(i, j, rows_t, nr);
+                        }
                         continue;
                     }
                 }

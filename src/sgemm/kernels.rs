@@ -21,6 +21,12 @@ type TilePackBFn = unsafe fn(usize, *const f32, *const f32, usize, *mut f32, *mu
 /// B-streaming tile kernel: `(k, a_packed, b, rsb, ahead, c, rsc, rows, alpha, beta)`.
 type BStreamFn = unsafe fn(usize, *const f32, *const f32, usize, usize, *mut f32, usize, usize, f32, f32);
 
+/// Packs MR rows read through pointers (null: zeros): `(rows, kc, dst)`.
+pub(crate) type PackAIndirectFn = unsafe fn(*const *const f32, usize, *mut f32);
+
+/// A C tile's bias and clamp, in place: `(rows, cols, c, rsc, bias, clamp)`.
+pub(crate) type BiasClampFn = unsafe fn(usize, usize, *mut f32, usize, Option<&[f32]>, Option<(f32, f32)>);
+
 /// Row-sweep GEMV kernel: `(n, a, rsa, csa, b, rsb, y, rsy)`.
 type SweepFn = unsafe fn(usize, *const f32, usize, usize, *const f32, usize, *mut f32, usize);
 
@@ -74,6 +80,11 @@ pub struct SgemmKernels {
     /// Packs MR full rows of a row-major A into one panel, where the ISA
     /// has such a packer.
     pub(super) pack_a_rows: Option<PackARowsFn>,
+    /// Packs MR rows read through pointers (a convolution's A), where the
+    /// ISA has such a packer.
+    pack_a_indirect: Option<PackAIndirectFn>,
+    /// Bias and clamp on a finished C tile (a convolution's output stage).
+    pub(crate) bias_clamp: BiasClampFn,
     /// A row-major B is read in place, without packing, when A and B take
     /// at most `L2 / row_major_b_l2_share`. The AVX2 tile reads its 16
     /// columns one line per B row, so power-of-two row strides alias in L1
@@ -104,6 +115,8 @@ impl SgemmKernels {
                         avx512::sgemm_f32_3x64_pair::sgemm_f32_3x64_pair_avx512,
                     ],
                     pack_a_rows: Some(avx512::sgemm_f32_pack_a_14::sgemm_f32_pack_a_14_avx512),
+                    pack_a_indirect: Some(avx512::sgemm_f32_pack_a_14::sgemm_f32_pack_a_14_indirect_avx512),
+                    bias_clamp: avx512::sgemm_f32_tile_bias_clamp::sgemm_f32_tile_bias_clamp_avx512,
                     row_major_b_l2_share: 2,
                     bstream: &[
                         BStream {
@@ -167,6 +180,9 @@ impl SgemmKernels {
                     tile_pack_b: Some(avx2::sgemm_f32_6x16_packb::sgemm_f32_6x16_packb_avx2),
                     pair: &[],
                     pack_a_rows: None,
+                    pack_a_indirect: None,
+                    bias_clamp:
+                        lowp_kernels::scalar::sgemm_f32_tile_bias_clamp::sgemm_f32_tile_bias_clamp_scalar,
                     row_major_b_l2_share: 8,
                     bstream: &[BStream {
                         name: "sgemm_f32_6x16_bstream_avx2",
@@ -213,6 +229,8 @@ impl SgemmKernels {
             tile_pack_b: None,
             pair: &[],
             pack_a_rows: None,
+            pack_a_indirect: None,
+            bias_clamp: lowp_kernels::scalar::sgemm_f32_tile_bias_clamp::sgemm_f32_tile_bias_clamp_scalar,
             row_major_b_l2_share: 2,
             bstream: &[],
             sweep: None,
@@ -227,14 +245,14 @@ impl SgemmKernels {
 
     /// A's packer for this level's tile (its vector packer for full panels,
     /// where it has one).
-    pub(super) fn pack_a<'a>(&self, a: MatRef<'a, f32>) -> PackAF32<'a> {
+    pub(crate) fn pack_a<'a>(&self, a: MatRef<'a, f32>) -> PackAF32<'a> {
         PackAF32::new(a).with_rows_packer(self.pack_a_rows, self.mr)
     }
 
-    /// The level's packer of MR full rows into one `[p][MR]` panel, and MR
-    /// (for other A operands, e.g. a convolution's gathered rows).
-    pub(crate) fn pack_a_rows(&self) -> Option<(PackARowsFn, usize)> {
-        self.pack_a_rows.map(|f| (f, self.mr))
+    /// The level's packer of MR rows read through pointers, and MR (for a
+    /// convolution's gathered rows).
+    pub(crate) fn pack_a_indirect(&self) -> Option<(PackAIndirectFn, usize)> {
+        self.pack_a_indirect.map(|f| (f, self.mr))
     }
 
     /// Name of the tile kernel, e.g. `sgemm_f32_14x32_avx512`.

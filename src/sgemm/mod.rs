@@ -28,6 +28,7 @@ mod unpacked;
 pub(crate) use api::scale;
 pub use api::{sgemm, sgemm_packed};
 pub use kernels::SgemmKernels;
+pub(crate) use kernels::{BiasClampFn, PackAIndirectFn};
 
 /// Up to this many rows of A, a row-major (or prepacked) B is streamed
 /// unpacked (by the small-M, GEMV or strided rows kernels) instead of being

@@ -106,6 +106,9 @@ impl Case {
 pub struct CaseOpts {
     /// `--shapes`, when given: replaces the op's default shapes.
     pub shapes: Option<Vec<Shape>>,
+    /// `--shapes` entries with a `:`, when any entry is given: the
+    /// convolution layers (`ops::conv_shape`), checked.
+    pub specs: Option<Vec<String>>,
     /// `--quick`: fewer repetitions (every listed shape still runs).
     pub quick: bool,
     /// Sizes for the peak probes.

@@ -35,7 +35,10 @@ pub struct BenchArgs {
     pub op: Vec<String>,
     /// Shapes `MxNxK`, comma-separated, replacing the ops' default shapes
     /// (peak probes have no shapes and ignore it; dots use K as d; scans
-    /// use N as the vector count and K as the dim).
+    /// use N as the vector count and K as the dim). Convolution layers
+    /// (batch 1) are written `HxWxC:KxRxS[:sSTRIDE][:pPAD][:gGROUPS]`, 3-D
+    /// `DxHxWxC:KxTxRxS[...]` (default stride 1, padding R/2); the conv ops
+    /// run only those entries, the other ops only the `MxNxK` ones.
     #[arg(long, value_delimiter = ',')]
     pub shapes: Vec<String>,
     /// Quick run: 3 repetitions (1 for a run over 0.2 s, the warm-up itself
@@ -146,6 +149,7 @@ pub fn run(args: &BenchArgs) -> CliResult<()> {
 fn case_opts(args: &BenchArgs, env_ctx: &Context) -> CliResult<CaseOpts> {
     Ok(CaseOpts {
         shapes: parse_shapes(&args.shapes)?,
+        specs: parse_conv_specs(&args.shapes)?,
         quick: args.quick,
         peak: peak_config(args, env_ctx),
     })
@@ -243,8 +247,27 @@ fn parse_shapes(list: &[String]) -> CliResult<Option<Vec<Shape>>> {
         return Ok(None);
     }
     Ok(Some(
-        list.iter().map(|s| Shape::parse(s)).collect::<CliResult<_>>()?,
+        list.iter()
+            .filter(|s| !ops::conv_shape::is_conv_spec(s))
+            .map(|s| Shape::parse(s))
+            .collect::<CliResult<_>>()?,
     ))
+}
+
+/// The convolution entries of `--shapes` (each checked), when it is given.
+fn parse_conv_specs(list: &[String]) -> CliResult<Option<Vec<String>>> {
+    if list.is_empty() {
+        return Ok(None);
+    }
+    let specs: Vec<String> = list
+        .iter()
+        .filter(|s| ops::conv_shape::is_conv_spec(s))
+        .cloned()
+        .collect();
+    for s in &specs {
+        ops::conv_shape::parse(s)?;
+    }
+    Ok(Some(specs))
 }
 
 /// `all` = every available level up to the environment's cap; otherwise each

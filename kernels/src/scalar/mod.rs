@@ -34,5 +34,6 @@ pub mod quantize_f32_q8;
 pub mod requantize_s32_q8;
 pub mod sgemm_f32_4x8;
 pub mod sgemm_f32_4x8_strided;
+pub mod sgemm_f32_tile_bias_clamp;
 pub mod sgemm_f32_tile_store;
 pub mod sum_u64;

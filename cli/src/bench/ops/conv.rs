@@ -4,11 +4,13 @@
 //! `conv2d_u8s8u8` (requantized u8 with ReLU). Plans (packed weights,
 //! indirection buffer) are built in the untimed set-up. GOP/s count every
 //! tap, padding included (`2·OH·OW·K·C·R·S`); the label names the plan's
-//! algorithm ([`ConvAlgorithm`]).
+//! algorithm ([`ConvAlgorithm`]), as does the JSON field `algorithm`.
+//! `--shapes` entries in the syntax of [`conv_shape`] replace the layers.
 
+use super::conv_shape::{self, layer_2d, ConvShape};
 use super::data::{checked_runner, f32s, s8s, u8s};
 use crate::bench::case::{peak_fma_f32, peak_u8s8, Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
-use lowp::conv::{Conv3dParams, ConvAlgorithm, ConvF32, ConvI8, ConvOutput, ConvWeights, Padding3d};
+use lowp::conv::{ConvAlgorithm, ConvF32, ConvI8, ConvOutput, ConvWeights, Padding3d};
 use lowp::igemm::{Activation, PackOptions, Requantize, Scale, WeightZeroPoint};
 use lowp::peak::Work;
 use lowp::AlignedBuffer;
@@ -41,22 +43,34 @@ enum Kind {
     U8,
 }
 
-fn cases(_: &CaseOpts) -> Vec<Case> {
+fn cases(opts: &CaseOpts) -> Vec<Case> {
+    let layers: Vec<ConvShape> = match &opts.specs {
+        // Checked when the options were parsed.
+        Some(specs) => specs.iter().filter_map(|s| conv_shape::parse(s).ok()).collect(),
+        None => {
+            let (d, h, w, c, k) = LAYER_3D;
+            let mut v: Vec<ConvShape> = LAYERS_2D
+                .iter()
+                .map(|&(h, w, c, k, r)| layer_2d(h, w, c, k, r))
+                .collect();
+            v.push(conv_shape::parse(&format!("{d}x{h}x{w}x{c}:{k}x3x3x3")).expect("the 3-D bench layer"));
+            v
+        }
+    };
     let mut out = Vec::new();
     for kind in [Kind::F32, Kind::S32, Kind::U8] {
-        for &(h, w, c, k, r) in LAYERS_2D {
-            out.push(case(kind, Conv3dParams::new(1, 1, h, w, c, k, 1, r, r), false));
+        for l in &layers {
+            // No requantized 3-D op.
+            if !(l.three_d && kind == Kind::U8) {
+                out.push(case(kind, *l));
+            }
         }
-    }
-    for kind in [Kind::F32, Kind::S32] {
-        let (d, h, w, c, k) = LAYER_3D;
-        out.push(case(kind, Conv3dParams::new(1, d, h, w, c, k, 3, 3, 3), true));
     }
     out
 }
 
-fn case(kind: Kind, p: Conv3dParams, three_d: bool) -> Case {
-    let p = p.with_padding(Padding3d::symmetric(p.t / 2, p.r / 2, p.s / 2));
+fn case(kind: Kind, layer: ConvShape) -> Case {
+    let ConvShape { params: p, three_d } = layer;
     let (od, oh, ow) = p.output_dims().expect("a valid bench layer");
     let mut extra = vec![
         ("h", json!(p.h)),
@@ -65,17 +79,19 @@ fn case(kind: Kind, p: Conv3dParams, three_d: bool) -> Case {
         ("k", json!(p.k)),
         ("r", json!(p.r)),
         ("s", json!(p.s)),
-        ("stride", json!(1)),
-        ("pad", json!(p.r / 2)),
+        ("stride", json!(p.stride.1)),
+        ("pad", json!(p.padding.top)),
         ("groups", json!(p.groups)),
     ];
     if three_d {
         extra.extend([("d", json!(p.d)), ("t", json!(p.t))]);
     }
+    let algorithm = ConvAlgorithm::of_3d(&p).expect("a valid bench layer");
+    extra.push(("algorithm", json!(algorithm.to_string())));
     let shape = Shape {
         m: od * oh * ow,
         n: p.k,
-        k: p.c * p.t * p.r * p.s,
+        k: p.c / p.groups * p.t * p.r * p.s,
         extra,
     };
     let dims = if three_d { "3d" } else { "2d" };
@@ -94,8 +110,18 @@ fn case(kind: Kind, p: Conv3dParams, three_d: bool) -> Case {
     } else {
         String::new()
     };
-    let algorithm = ConvAlgorithm::of_3d(&p).expect("a valid bench layer");
-    let label = format!("{depth}{}x{}x{}->{} {taps} {algorithm}", p.h, p.w, p.c, p.k);
+    let mut label = format!("{depth}{}x{}x{}->{} {taps}", p.h, p.w, p.c, p.k);
+    let same = Padding3d::symmetric(if three_d { p.t / 2 } else { 0 }, p.r / 2, p.s / 2);
+    for (name, v, default) in [
+        ("s", p.stride.1, 1),
+        ("p", p.padding.top, same.top),
+        ("g", p.groups, 1),
+    ] {
+        if v != default || (name == "p" && p.padding != same) {
+            label.push_str(&format!(" {name}{v}"));
+        }
+    }
+    label.push_str(&format!(" {algorithm}"));
     Case {
         op,
         impl_name: "lowp",

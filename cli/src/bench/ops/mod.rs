@@ -31,6 +31,7 @@
 //! under the peak rows.
 
 pub mod conv;
+pub mod conv_shape;
 pub mod data;
 pub mod dot;
 pub mod gemm_bf16;

@@ -39,6 +39,7 @@ pub mod sgemm_f32_3x64_pair;
 pub mod sgemm_f32_4x4_sweep;
 pub mod sgemm_f32_8x32_bstream;
 pub mod sgemm_f32_pack_a_14;
+pub mod sgemm_f32_tile_bias_clamp;
 
 pub mod convert_bf16_to_f32;
 pub mod convert_f32_to_bf16;

@@ -2,7 +2,8 @@
 //! of the 14×32 tile kernel): 16 depths at a time, each 14 × 16 block
 //! transposed in registers (rows 14 and 15 are zero) with four rounds of
 //! shuffles, so A is read in 64-byte rows and the panel written in whole
-//! vectors, instead of element by element.
+//! vectors, instead of element by element. The rows are evenly spaced (a
+//! row-major A) or read through pointers (a convolution's indirection).
 
 use core::arch::x86_64::*;
 
@@ -48,25 +49,29 @@ fn transpose_16x16(r: [__m512; 16]) -> [__m512; 16] {
     out
 }
 
-with_level! { avx512:
-/// Packs rows `0..14` of A (row `i` at `src + i·lda`, `kc` elements each)
+/// Packs rows `0..14` (row `i` at `row(i)`, or zeros where that is null)
 /// into `dst[p·14 + i]`, `p < kc`.
 ///
 /// # Safety
 ///
-/// The CPU must have the `avx512` level ([`crate::level::AVX512`]). `src + i·lda + p` readable for `i < 14`,
-/// `p < kc`; `dst` writable for `14·kc` elements and not overlapping `src`'s
-/// rows.
-pub unsafe fn sgemm_f32_pack_a_14_avx512(src: *const f32, lda: usize, kc: usize, dst: *mut f32) {
+/// As the public packers: each non-null `row(i)` readable for `kc`
+/// elements, `dst` writable for `14·kc` and not overlapping them.
+#[target_feature(enable = "avx512f")]
+#[inline]
+unsafe fn pack_14(row: impl Fn(usize) -> *const f32, kc: usize, dst: *mut f32) {
     let mut p0 = 0;
     while p0 < kc {
         let len = (kc - p0).min(16);
         let mask: __mmask16 = if len == 16 { 0xffff } else { (1u16 << len) - 1 };
         let mut rows = [_mm512_setzero_ps(); 16];
-        for (i, row) in rows.iter_mut().enumerate().take(MR) {
+        for (i, r) in rows.iter_mut().enumerate().take(MR) {
+            let s = row(i);
+            if s.is_null() {
+                continue;
+            }
             // SAFETY: lanes p0..p0+len of row i are inside the caller's rows.
-            *row = unsafe {
-                let s = src.add(i * lda + p0);
+            *r = unsafe {
+                let s = s.add(p0);
                 if len == 16 {
                     _mm512_loadu_ps(s)
                 } else {
@@ -92,5 +97,33 @@ pub unsafe fn sgemm_f32_pack_a_14_avx512(src: *const f32, lda: usize, kc: usize,
         }
         p0 += len;
     }
+}
+
+with_level! { avx512:
+/// Packs rows `0..14` of A (row `i` at `src + i·lda`, `kc` elements each)
+/// into `dst[p·14 + i]`, `p < kc`.
+///
+/// # Safety
+///
+/// The CPU must have the `avx512` level ([`crate::level::AVX512`]). `src + i·lda + p` readable for `i < 14`,
+/// `p < kc`; `dst` writable for `14·kc` elements and not overlapping `src`'s
+/// rows.
+pub unsafe fn sgemm_f32_pack_a_14_avx512(src: *const f32, lda: usize, kc: usize, dst: *mut f32) {
+    // SAFETY: the caller's contract, row i at src + i·lda.
+    unsafe { pack_14(|i| src.wrapping_add(i * lda), kc, dst) }
+}
+
+/// Packs 14 rows read through pointers (an implicit GEMM's indirection:
+/// row `i` at `rows[i]`, zeros where it is null, e.g. a padding tap) into
+/// `dst[p·14 + i]`, `p < kc`.
+///
+/// # Safety
+///
+/// The CPU must have the `avx512` level ([`crate::level::AVX512`]). `rows`
+/// readable for 14 pointers, each non-null one readable for `kc` elements;
+/// `dst` writable for `14·kc` elements and not overlapping them.
+pub unsafe fn sgemm_f32_pack_a_14_indirect_avx512(rows: *const *const f32, kc: usize, dst: *mut f32) {
+    // SAFETY: the caller's contract; rows[i] for i < 14.
+    unsafe { pack_14(|i| *rows.add(i), kc, dst) }
 }
 }
