@@ -94,19 +94,20 @@ fn pack_panel<T: Element>(
         }
         return;
     }
-    if s_depth == 1 {
+    if s_depth == 1 && valid == width {
         // Each lane is `kc` contiguous elements (row-major A): its pairs
-        // dealt out one group apart.
+        // dealt out one group apart, an odd K's last pair padded.
         for l in 0..width {
-            let line = if l < valid {
-                &data[(l0 + l) * s_lane + ks.start..][..kc]
-            } else {
-                &[]
-            };
-            for (q, group) in dst.chunks_exact_mut(2 * width).enumerate() {
-                let pair = &mut group[2 * l..2 * l + 2];
-                pair[0] = line.get(2 * q).map_or(zero, |x| x.packed());
-                pair[1] = line.get(2 * q + 1).map_or(zero, |x| x.packed());
+            let line = &data[(l0 + l) * s_lane + ks.start..][..kc];
+            let mut groups = dst.chunks_exact_mut(2 * width);
+            // `line` first: the zip stops on it without taking a group.
+            for (src, group) in line.chunks_exact(2).zip(groups.by_ref()) {
+                group[2 * l] = src[0].packed();
+                group[2 * l + 1] = src[1].packed();
+            }
+            if let (Some(group), [x]) = (groups.next(), line.chunks_exact(2).remainder()) {
+                group[2 * l] = x.packed();
+                group[2 * l + 1] = zero;
             }
         }
         return;
@@ -125,7 +126,9 @@ fn pack_panel<T: Element>(
     }
 }
 
-/// Packs A blocks (bf16 or f32 elements) into `[q][MR][2]` panels.
+/// Packs A blocks (bf16 or f32 elements) into `[q][MR][2]` panels, a
+/// block's last panel of `r < MR` rows into `[q][r][2]` (the rest of its
+/// space unwritten: the kernels read only the rows they compute).
 pub(crate) struct PackABf16<'a, T>(pub(crate) MatRef<'a, T>);
 
 impl<T: Element> PackA<bf16> for PackABf16<'_, T> {
@@ -135,7 +138,10 @@ impl<T: Element> PackA<bf16> for PackABf16<'_, T> {
         let kcp = ks.len().next_multiple_of(2);
         for (panel, dst) in dst.chunks_exact_mut(mr * kcp).enumerate() {
             let i0 = rows.start + panel * mr;
-            pack_panel(dst, data, mr, mr.min(rows.end - i0), i0, rs, cs, &ks);
+            // A short panel holds only its rows (groups of `valid` pairs):
+            // the kernels compute the rows they are given.
+            let valid = mr.min(rows.end - i0);
+            pack_panel(&mut dst[..valid * kcp], data, valid, valid, i0, rs, cs, &ks);
         }
     }
 }
