@@ -33,7 +33,8 @@ use crate::gemm::{self, BOperand, PackA, PackedB, Problem};
 use crate::mat::{MatMut, MatRef};
 use crate::sgemm::scale;
 use half::bf16;
-use pack::{Element, PackABf16, PackBBf16};
+use kernels::Bf16Tile;
+use pack::{Element, InPlaceA, PackABf16, PackBBf16};
 
 /// `Err(ShapeMismatch)` naming the operands unless A is m×k, B k×n, C m×n.
 fn check_shapes(op: &str, a: (usize, usize), b: (usize, usize), c: &MatMut<'_, f32>) -> Result<()> {
@@ -70,11 +71,12 @@ fn run<T: Element>(
         return;
     }
     let sink = SinkF32::new(&mut c, beta);
-    let pa = PackABf16(a);
-    let pa: &dyn PackA<bf16> = &pa;
+    let tile = Bf16Tile::new(kern, T::as_bf16(a), ctx.cache_sizes().l1d);
+    let packer = PackABf16(a);
+    let pa: &dyn PackA<bf16> = if tile.a_in_place() { &InPlaceA } else { &packer };
     gemm::gemm(
         ctx,
-        kern,
+        &tile,
         &Problem {
             m,
             n,

@@ -17,6 +17,13 @@ pub(crate) trait Element: Copy + Sync {
     /// The bf16 the kernels see (subnormals flushed to a zero of their sign).
     fn packed(self) -> bf16;
 
+    /// `a` itself when its elements are bf16 already (a kernel may read it
+    /// in place).
+    fn as_bf16(a: MatRef<'_, Self>) -> Option<MatRef<'_, bf16>> {
+        let _ = a;
+        None
+    }
+
     /// Packs `pairs` (`2·even.len()` elements) from two rows of equal
     /// length, with the level's pair packer where the element has one.
     fn pack_pairs(pairs: &mut [bf16], even: &[Self], odd: &[Self], _kernel: Option<PackPairsFn>) {
@@ -32,6 +39,10 @@ impl Element for bf16 {
     fn packed(self) -> bf16 {
         let u = self.to_bits();
         bf16::from_bits(if u & 0x7f80 == 0 { u & 0x8000 } else { u })
+    }
+
+    fn as_bf16(a: MatRef<'_, bf16>) -> Option<MatRef<'_, bf16>> {
+        Some(a)
     }
 
     fn pack_pairs(pairs: &mut [bf16], even: &[bf16], odd: &[bf16], kernel: Option<PackPairsFn>) {
@@ -144,6 +155,13 @@ impl<T: Element> PackA<bf16> for PackABf16<'_, T> {
             pack_panel(&mut dst[..valid * kcp], data, valid, valid, i0, rs, cs, &ks);
         }
     }
+}
+
+/// The A "packer" of a tile that reads A in place: packs nothing.
+pub(crate) struct InPlaceA;
+
+impl PackA<bf16> for InPlaceA {
+    fn pack_a(&self, _dst: &mut [bf16], _mr: usize, _rows: Range<usize>, _ks: Range<usize>) {}
 }
 
 /// Packs B blocks (bf16 or f32 elements) into `[q][NR][2]` panels, with
