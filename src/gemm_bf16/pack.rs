@@ -174,23 +174,26 @@ impl<T: Element> PackB<bf16> for PackBBf16<'_, T> {
         let (data, rs, cs) = (b.as_slice(), b.row_stride(), b.col_stride());
         let kcp = ks.len().next_multiple_of(2);
         if cs == 1 {
-            // Row-major B: each pair of rows is read once, sequentially,
-            // its NR-column pieces dealt out to the panels (walking one
-            // panel down all of K instead strides a page per row).
-            for (q, d0) in ks.clone().step_by(2).enumerate() {
-                let width = cols.len();
-                let even = &data[d0 * rs + cols.start..][..width];
-                let odd = (d0 + 1 < ks.end).then(|| &data[(d0 + 1) * rs + cols.start..][..width]);
+            // Row-major B: a band of `band` pairs of rows at a time, dealt
+            // out panel by panel. Wide blocks go one pair of rows at a time
+            // (each row read in one sequential run); narrow ones (short row
+            // pieces, as small M's column blocks at deep K) in bands of 8,
+            // which keeps the hardware prefetcher ahead of rows a page or
+            // more apart (measured: docs/tuning.md, "BF16 GEMM").
+            let width = cols.len();
+            let band = if width >= 128 { 1 } else { 8 };
+            let pairs = kcp / 2;
+            for q0 in (0..pairs).step_by(band) {
                 for (panel, dst) in dst.chunks_exact_mut(nr * kcp).enumerate() {
                     let j0 = panel * nr;
                     let valid = nr.min(width - j0);
-                    let group = &mut dst[q * 2 * nr..(q + 1) * 2 * nr];
-                    pack_pairs(
-                        group,
-                        &even[j0..j0 + valid],
-                        odd.map(|o| &o[j0..j0 + valid]),
-                        Some(self.1),
-                    );
+                    for q in q0..pairs.min(q0 + band) {
+                        let d0 = ks.start + 2 * q;
+                        let even = &data[d0 * rs + cols.start + j0..][..valid];
+                        let odd =
+                            (d0 + 1 < ks.end).then(|| &data[(d0 + 1) * rs + cols.start + j0..][..valid]);
+                        pack_pairs(&mut dst[q * 2 * nr..(q + 1) * 2 * nr], even, odd, Some(self.1));
+                    }
                 }
             }
             return;
