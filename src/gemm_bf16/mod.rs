@@ -15,9 +15,11 @@
 //!
 //! Kernels: `gemm_bf16_14x32_avx512bf16` (28 accumulators, one
 //! `vdpbf16ps` per vector of 16 column pairs), `gemm_bf16_8x32_avx512`,
-//! `gemm_bf16_4x16_avx2`, `gemm_bf16_4x8_scalar`. Operands are packed into
-//! pair-interleaved panels ([`pack`]), B pairs along K and A broadcast as
-//! 32-bit pairs.
+//! `gemm_bf16_4x16_avx2`, `gemm_bf16_4x8_scalar`, each computing only the
+//! rows of a tile it is given. Operands are packed into pair-interleaved
+//! panels ([`pack`]), B pairs along K and A broadcast as 32-bit pairs; the
+//! `vdpbf16ps` tile reads a row-major A in place instead where it can
+//! ([`kernels::Bf16Tile`]).
 
 mod convert;
 pub(crate) mod kernels;
