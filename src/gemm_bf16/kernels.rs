@@ -183,35 +183,6 @@ impl<'a> Bf16Tile<'a> {
     pub(crate) fn a_in_place(&self) -> bool {
         self.a.is_some()
     }
-
-    /// The kernel on `rows` rows of the tile at `at`.
-    ///
-    /// # Safety
-    ///
-    /// [`Microkernel::tile_rows`]'s contract; in place, `kcp` is A's K
-    /// (one K block) and rows `at.0 .. at.0 + rows` exist.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn call(
-        &self,
-        at: (usize, usize),
-        rows: usize,
-        kcp: usize,
-        a: *const bf16,
-        b: *const bf16,
-        c: *mut f32,
-        rsc: usize,
-        alpha: f32,
-        beta: f32,
-    ) {
-        let (a, lda) = match self.a {
-            Some((data, lda)) => (data[at.0 * lda..].as_ptr(), lda),
-            None => (a, 0),
-        };
-        // SAFETY: the driver's contract (Microkernel::tile_rows) for the
-        // packed panels and C; in place, rows `at.0..at.0 + rows` of A hold
-        // `kcp` elements each within `data`; bf16 is a transparent u16.
-        unsafe { (self.kern.tile)(kcp, a.cast(), lda, b.cast(), c, rsc, rows, alpha, beta) }
-    }
 }
 
 // SAFETY: `tile` is a kernel of an available ISA (`usable` only lists
@@ -246,8 +217,9 @@ unsafe impl Microkernel for Bf16Tile<'_> {
         alpha: f32,
         beta: f32,
     ) {
-        // SAFETY: the driver's contract (Microkernel::tile) is the kernel's.
-        unsafe { self.call(at, self.kern.mr, kcp, a, b, c, rsc, alpha, beta) }
+        // SAFETY: the driver's contract (Microkernel::tile) is tile_rows'
+        // for all MR rows.
+        unsafe { self.tile_rows(at, self.kern.mr, kcp, a, b, c, rsc, alpha, beta) };
     }
 
     unsafe fn tile_rows(
@@ -262,9 +234,15 @@ unsafe impl Microkernel for Bf16Tile<'_> {
         alpha: f32,
         beta: f32,
     ) -> bool {
-        // SAFETY: the driver's contract (Microkernel::tile_rows): C holds
-        // `rows` rows, the kernel writes only those.
-        unsafe { self.call(at, rows, kcp, a, b, c, rsc, alpha, beta) };
+        let (a, lda) = match self.a {
+            Some((data, lda)) => (data[at.0 * lda..].as_ptr(), lda),
+            None => (a, 0),
+        };
+        // In place, rows `at.0..at.0 + rows` of A (C's rows are A's) hold
+        // `kcp` elements each within `data` (one K block, K even).
+        // SAFETY: the driver's contract (Microkernel::tile_rows), the kernel
+        // writes only `rows` rows of C; A as above; bf16 is a transparent u16.
+        unsafe { (self.kern.tile)(kcp, a.cast(), lda, b.cast(), c, rsc, rows, alpha, beta) };
         true
     }
 }
