@@ -202,10 +202,12 @@ proptest! {
 }
 
 /// Deep K (several of the caches' K blocks, which the kernels must not
-/// split) and shapes past one A block, on every level and thread count.
+/// split) and shapes past one A block, on every level and thread count;
+/// B blocks both narrow (packed in bands of row pairs) and wide (a pair of
+/// rows at a time), A read in place (K even, short rows) and packed.
 #[test]
 fn deep_k_and_large_shapes_match_the_oracle() {
-    for &(m, k, n) in &[(200, 2001, 70), (33, 4096, 65)] {
+    for &(m, k, n) in &[(200, 2001, 70), (33, 4096, 65), (45, 300, 290), (17, 301, 160)] {
         let gen = |len: usize, s: u32| -> Vec<bf16> {
             (0..len as u32)
                 .map(|i| bf16::from_f32(((i.wrapping_mul(2654435761) ^ s) % 2001) as f32 / 97.0 - 10.0))
@@ -283,5 +285,38 @@ fn subnormal_sums_flush_on_every_isa() {
         let mut got = vec![0.0f32; m * n];
         gemm_bf16(&ctx, 1.0, a, b, 0.0, MatMut::row_major(&mut got, m, n).unwrap()).unwrap();
         assert_eq!(bits(&got), bits(&want), "{isa}/{t}t");
+    }
+}
+
+/// Subnormal A elements read as zero where the `vdpbf16ps` tile reads A in
+/// place (row-major, even K, short rows) as where it is packed (odd K): a
+/// subnormal times 2^100 would otherwise be a normal product.
+#[test]
+fn subnormal_inputs_read_as_zero_in_place_and_packed() {
+    for &(m, k, n) in &[(15, 8, 40), (15, 9, 40)] {
+        let a: Vec<bf16> = (0..m * k)
+            // Even rows all subnormal (a normal product would survive the
+            // sum there), odd rows ones.
+            .map(|i| {
+                bf16::from_bits(if (i / k) % 2 == 0 {
+                    0x8001 + i as u16 % 0x7f
+                } else {
+                    0x3f80
+                })
+            })
+            .collect();
+        let b = vec![bf16::from_f32(2f32.powi(100)); k * n];
+        let (a, b) = (
+            MatRef::row_major(&a, m, k).unwrap(),
+            MatRef::row_major(&b, k, n).unwrap(),
+        );
+        let mut want = vec![0.0f32; m * n];
+        reference::gemm_bf16::gemm_bf16(1.0, a, b, 0.0, MatMut::row_major(&mut want, m, n).unwrap()).unwrap();
+        assert!(want[..n].iter().all(|&x| x == 0.0) && want[n] != 0.0);
+        for (isa, t, ctx) in contexts() {
+            let mut got = vec![0.0f32; m * n];
+            gemm_bf16(&ctx, 1.0, a, b, 0.0, MatMut::row_major(&mut got, m, n).unwrap()).unwrap();
+            assert_eq!(bits(&got), bits(&want), "{isa}/{t}t {m}x{k}x{n}");
+        }
     }
 }

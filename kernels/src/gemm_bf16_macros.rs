@@ -4,12 +4,15 @@
 //! # The BF16 microkernel contract
 //!
 //! **Tile kernel** `gemm_bf16_{MR}x{NR}_{isa}`:
-//! `unsafe fn(k, a, b, c, rsc, rows, alpha, beta)` computes, for an
-//! `MR × NR` tile of which the first `rows ≤ MR` rows are written,
-//! `C ← alpha·S + beta·C`, where `S` is the `vdpbf16ps` sum of A·B:
+//! `unsafe fn(k, a, lda, b, c, rsc, rows, alpha, beta)` computes, for the
+//! first `1 ≤ rows ≤ MR` rows of an `MR × NR` tile (only those are computed
+//! and written), `C ← alpha·S + beta·C`, where `S` is the `vdpbf16ps` sum of A·B:
 //! - `k` is even (the depth padded with zeros to whole pairs);
-//! - `a` is a packed A micro-panel of raw bf16: `k/2` groups of `MR` pairs,
-//!   row `i`'s elements `2q, 2q + 1` at `a[(q·MR + i)·2 ..][..2]`;
+//! - `a` is a packed A micro-panel of raw bf16: `k/2` groups of `rows` pairs,
+//!   row `i`'s elements `2q, 2q + 1` at `a[(q·rows + i)·2 ..][..2]`, when
+//!   `lda == 0`; else A read in place, row `i`'s elements at
+//!   `a[i·lda + 2q ..][..2]` (raw, subnormals not flushed: only for a level
+//!   whose `dp` reads subnormal inputs as zero itself, as `vdpbf16ps` does);
 //! - `b` is a packed B micro-panel: `k/2` groups of `NR` pairs, column `j`'s
 //!   elements `2q, 2q + 1` at `b[(q·NR + j)·2 ..][..2]`;
 //! - `S` starts at +0 and takes, for each pair `q` in order, first the odd
@@ -28,11 +31,19 @@
 /// Stamps an `MR × (NV·W)` BF16 tile kernel (see the module docs): `ops` is
 /// a module with `F` (f32 vector of `W` lanes), `A` (a broadcast A pair), `B`
 /// (`W` B pairs), `zero`, `splat_a`, `load_b`, `dp`, and the epilogue's
-/// `load`, `store`, `splat`, `mul`, `add`.
+/// `load`, `store`, `splat`, `mul`, `add`; `features` (optional) the
+/// kernel's target features.
+///
+/// The body is generic over the rows it computes, `R ≤ MR`, and the kernel
+/// runs the instance for `rows`: a short tile (M = 1, 16 = 14 + 2, the last
+/// panel of a block) costs its rows, not MR. Its A panel has `R` pairs per
+/// group (the packers lay short panels out that way). With `lda > 0` it
+/// reads A in place instead (module docs).
 macro_rules! gemm_bf16_tile_kernel {
     (
         $(#[$attr:meta])*
         fn $name:ident;
+        $(features = $feat:literal;)?
         mr = $mr:literal; nv = $nv:literal; width = $w:literal; ops = $($o:ident)::+;
     ) => {
         $(#[$attr])*
@@ -40,13 +51,16 @@ macro_rules! gemm_bf16_tile_kernel {
         /// # Safety
         ///
         /// The contract of the BF16 tile kernel (crate `gemm_bf16_macros`
-        /// docs): `k` even, `a` valid for `k·MR` u16 reads, `b` for `k·NR`,
-        /// `rows ≤ MR`, `c[i·rsc + j]` valid for `i < rows`, `j < NR`, and the
-        /// CPU has every feature this function is compiled for.
-        #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+        /// docs): `k` even, `1 ≤ rows ≤ MR`, `a` valid for `k·rows` u16 reads
+        /// (`lda > 0`: for `k` u16 reads at each `a + i·lda`, `i < rows`),
+        /// `b` for `k·NR`, `c[i·rsc + j]` valid for `i < rows`, `j < NR`, and
+        /// the CPU has every feature this function is compiled for.
+        #[allow(clippy::too_many_arguments)]
+        $(#[target_feature(enable = $feat)])?
         pub unsafe fn $name(
             k: usize,
             a: *const u16,
+            lda: usize,
             b: *const u16,
             c: *mut f32,
             rsc: usize,
@@ -54,41 +68,77 @@ macro_rules! gemm_bf16_tile_kernel {
             alpha: f32,
             beta: f32,
         ) {
-            use $($o)::+ as o;
-            const MR: usize = $mr;
-            const NV: usize = $nv;
-            const W: usize = $w;
-            let z = o::zero();
-            let mut acc: [[o::F; NV]; MR] = [[z; NV]; MR];
-            let mut pa = a as *const u32;
-            let mut pb = b;
-            // SAFETY: the caller guarantees the panels (k/2 groups of MR and
-            // NR pairs) and the C rows; every access stays inside them.
-            unsafe {
-                for _ in 0..k / 2 {
-                    let mut bv: [o::B; NV] = [o::load_b(pb); NV];
-                    for j in 1..NV {
-                        bv[j] = o::load_b(pb.add(j * 2 * W));
-                    }
-                    for i in 0..MR {
-                        let ai = o::splat_a(pa.add(i));
-                        for j in 0..NV {
-                            acc[i][j] = o::dp(acc[i][j], ai, bv[j]);
+            /// `R` rows of the tile; A in panel groups of `R` pairs, or
+            /// (`IN_PLACE`) rows `lda` apart.
+            #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+            #[inline]
+            $(#[target_feature(enable = $feat)])?
+            unsafe fn rows_tile<const R: usize, const IN_PLACE: bool>(
+                k: usize,
+                a: *const u16,
+                lda: usize,
+                b: *const u16,
+                c: *mut f32,
+                rsc: usize,
+                alpha: f32,
+                beta: f32,
+            ) {
+                use $($o)::+ as o;
+                const NV: usize = $nv;
+                const W: usize = $w;
+                let z = o::zero();
+                let mut acc: [[o::F; NV]; R] = [[z; NV]; R];
+                let mut pa = a;
+                let mut pb = b;
+                let (a_row, a_pair) = if IN_PLACE { (lda, 2) } else { (2, 2 * R) };
+                // SAFETY: the caller guarantees the panels (k/2 groups of R
+                // and NR pairs) and the C rows; every access stays inside them.
+                unsafe {
+                    for _ in 0..k / 2 {
+                        let mut bv: [o::B; NV] = [o::load_b(pb); NV];
+                        for j in 1..NV {
+                            bv[j] = o::load_b(pb.add(j * 2 * W));
                         }
+                        for i in 0..R {
+                            let ai = o::splat_a(pa.add(i * a_row) as *const u32);
+                            for j in 0..NV {
+                                acc[i][j] = o::dp(acc[i][j], ai, bv[j]);
+                            }
+                        }
+                        pa = pa.add(a_pair);
+                        pb = pb.add(NV * 2 * W);
                     }
-                    pa = pa.add(MR);
-                    pb = pb.add(NV * 2 * W);
-                }
-                let va = o::splat(alpha);
-                let vb = o::splat(beta);
-                for i in 0..rows.min(MR) {
-                    for j in 0..NV {
-                        let p = c.add(i * rsc + j * W);
-                        let s = o::mul(acc[i][j], va);
-                        o::store(p, if beta == 0.0 { s } else { o::add(s, o::mul(o::load(p), vb)) });
+                    let va = o::splat(alpha);
+                    let vb = o::splat(beta);
+                    for i in 0..R {
+                        for j in 0..NV {
+                            let p = c.add(i * rsc + j * W);
+                            let s = o::mul(acc[i][j], va);
+                            o::store(p, if beta == 0.0 { s } else { o::add(s, o::mul(o::load(p), vb)) });
+                        }
                     }
                 }
             }
+            const MR: usize = $mr;
+            // SAFETY: the caller's contract, for `rows` rows.
+            unsafe {
+                if lda == 0 {
+                    gemm_bf16_rows_dispatch!(rows, MR, rows_tile, false, (k, a, lda, b, c, rsc, alpha, beta); 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
+                } else {
+                    gemm_bf16_rows_dispatch!(rows, MR, rows_tile, true, (k, a, lda, b, c, rsc, alpha, beta); 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
+                }
+            }
+        }
+    };
+}
+
+/// `f::<R, FLAG>(args)` for `R = rows`, among the listed literals up to
+/// `mr` (rows outside them do nothing: the kernel contract excludes them).
+macro_rules! gemm_bf16_rows_dispatch {
+    ($rows:expr, $mr:expr, $f:ident, $flag:expr, $args:tt; $($r:literal)*) => {
+        match $rows {
+            $($r if $r <= $mr => $f::<$r, $flag> $args,)*
+            _ => {}
         }
     };
 }

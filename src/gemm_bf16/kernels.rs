@@ -1,12 +1,14 @@
 //! The BF16 GEMM kernel table of one ISA level, and its driver face
-//! ([`Microkernel`]).
+//! ([`Bf16Tile`], a [`Microkernel`]).
 
 use crate::gemm::Microkernel;
 use crate::isa::Isa;
+use crate::mat::MatRef;
 use half::bf16;
 
-/// Tile kernel: `(k, a_packed, b_packed, c, rsc, rows, alpha, beta)`.
-type TileFn = unsafe fn(usize, *const u16, *const u16, *mut f32, usize, usize, f32, f32);
+/// Tile kernel: `(k, a, lda, b_packed, c, rsc, rows, alpha, beta)` (A
+/// packed when `lda == 0`, else read in place).
+type TileFn = unsafe fn(usize, *const u16, usize, *const u16, *mut f32, usize, usize, f32, f32);
 /// f32 → bf16 slice kernel: `(src, dst, n)`.
 type ToBf16Fn = unsafe fn(*const f32, *mut u16, usize);
 /// bf16 → f32 slice kernel: `(src, dst, n)`.
@@ -23,6 +25,8 @@ pub struct GemmBf16Kernels {
     mr: usize,
     nr: usize,
     tile: TileFn,
+    /// The tile may read A in place (its `dp` reads subnormals as zero).
+    a_in_place: bool,
     to_bf16_name: &'static str,
     pub(crate) to_bf16: ToBf16Fn,
     to_f32_name: &'static str,
@@ -32,13 +36,14 @@ pub struct GemmBf16Kernels {
 
 /// Fills a [`GemmBf16Kernels`] from kernel paths named after their functions.
 macro_rules! table {
-    ($isa:expr, $tile:path, $mr:expr, $nr:expr, $to_bf16:path, $to_f32:path, $pairs:path) => {
+    ($isa:expr, $tile:path, $mr:expr, $nr:expr, $in_place:expr, $to_bf16:path, $to_f32:path, $pairs:path) => {
         GemmBf16Kernels {
             isa: $isa,
             name: last(stringify!($tile)),
             mr: $mr,
             nr: $nr,
             tile: $tile,
+            a_in_place: $in_place,
             to_bf16_name: last(stringify!($to_bf16)),
             to_bf16: $to_bf16,
             to_f32_name: last(stringify!($to_f32)),
@@ -79,6 +84,7 @@ impl GemmBf16Kernels {
             s::gemm_bf16_4x8::gemm_bf16_4x8_scalar,
             4,
             8,
+            false,
             s::convert_f32_to_bf16::convert_f32_to_bf16_scalar,
             s::convert_bf16_to_f32::convert_bf16_to_f32_scalar,
             s::gemm_bf16_pack_pairs::gemm_bf16_pack_pairs_scalar
@@ -92,6 +98,7 @@ impl GemmBf16Kernels {
                     avx2::gemm_bf16_4x16::gemm_bf16_4x16_avx2,
                     4,
                     16,
+                    false,
                     avx2::convert_f32_to_bf16::convert_f32_to_bf16_avx2,
                     avx2::convert_bf16_to_f32::convert_bf16_to_f32_avx2,
                     avx2::gemm_bf16_pack_pairs::gemm_bf16_pack_pairs_avx2
@@ -103,6 +110,7 @@ impl GemmBf16Kernels {
                     avx512::gemm_bf16_8x32::gemm_bf16_8x32_avx512,
                     8,
                     32,
+                    false,
                     avx512::convert_f32_to_bf16::convert_f32_to_bf16_avx512,
                     avx512::convert_bf16_to_f32::convert_bf16_to_f32_avx512,
                     avx512::gemm_bf16_pack_pairs::gemm_bf16_pack_pairs_avx512
@@ -113,6 +121,7 @@ impl GemmBf16Kernels {
                         avx512bf16::gemm_bf16_14x32::gemm_bf16_14x32_avx512bf16,
                         14,
                         32,
+                        true,
                         avx512bf16::convert_f32_to_bf16::convert_f32_to_bf16_avx512bf16,
                         avx512::convert_bf16_to_f32::convert_bf16_to_f32_avx512,
                         avx512::gemm_bf16_pack_pairs::gemm_bf16_pack_pairs_avx512
@@ -148,10 +157,38 @@ impl GemmBf16Kernels {
     }
 }
 
+/// The driver face of a kernel set: its tile kernel, on packed A panels
+/// or, where the kernel reads A in place, on the rows of a row-major A
+/// (even K, one K block: no packing, no padding read) whose `MR` rows span
+/// at most half of L1 (rows further apart, 8 KiB at K = 4096, fall into a
+/// few L1 sets and evict each other: slower than packing).
+pub(crate) struct Bf16Tile<'a> {
+    kern: &'a GemmBf16Kernels,
+    /// A's elements from `(0, 0)` and its row stride, when read in place.
+    a: Option<(&'a [bf16], usize)>,
+}
+
+impl<'a> Bf16Tile<'a> {
+    /// The tile of `kern`, reading A in place when `a` (row-major, even K,
+    /// rows close: see above) is given and the kernel can.
+    pub(crate) fn new(kern: &'a GemmBf16Kernels, a: Option<MatRef<'a, bf16>>, l1d: usize) -> Bf16Tile<'a> {
+        let close = |a: &MatRef<'_, bf16>| a.row_stride() * 2 * kern.mr <= l1d / 2;
+        let a = a
+            .filter(|a| kern.a_in_place && a.col_stride() == 1 && a.cols() % 2 == 0 && close(a))
+            .map(|a| (a.as_slice(), a.row_stride()));
+        Bf16Tile { kern, a }
+    }
+
+    /// Whether A is read in place (the driver's A packing is skipped).
+    pub(crate) fn a_in_place(&self) -> bool {
+        self.a.is_some()
+    }
+}
+
 // SAFETY: `tile` is a kernel of an available ISA (`usable` only lists
 // those), called with the pointers and lengths the driver's contract
 // guarantees; `bf16` is `repr(transparent)` over u16.
-unsafe impl Microkernel for GemmBf16Kernels {
+unsafe impl Microkernel for Bf16Tile<'_> {
     type PackedA = bf16;
     type PackedB = bf16;
     type Acc = f32;
@@ -160,10 +197,10 @@ unsafe impl Microkernel for GemmBf16Kernels {
     const ONE: f32 = 1.0;
 
     fn mr(&self) -> usize {
-        self.mr
+        self.kern.mr
     }
     fn nr(&self) -> usize {
-        self.nr
+        self.kern.nr
     }
     fn k_unit(&self) -> usize {
         2
@@ -171,7 +208,7 @@ unsafe impl Microkernel for GemmBf16Kernels {
 
     unsafe fn tile(
         &self,
-        _at: (usize, usize),
+        at: (usize, usize),
         kcp: usize,
         a: *const bf16,
         b: *const bf16,
@@ -180,13 +217,14 @@ unsafe impl Microkernel for GemmBf16Kernels {
         alpha: f32,
         beta: f32,
     ) {
-        // SAFETY: the driver's contract (Microkernel::tile) is the kernel's.
-        unsafe { (self.tile)(kcp, a.cast(), b.cast(), c, rsc, self.mr, alpha, beta) }
+        // SAFETY: the driver's contract (Microkernel::tile) is tile_rows'
+        // for all MR rows.
+        unsafe { self.tile_rows(at, self.kern.mr, kcp, a, b, c, rsc, alpha, beta) };
     }
 
     unsafe fn tile_rows(
         &self,
-        _at: (usize, usize),
+        at: (usize, usize),
         rows: usize,
         kcp: usize,
         a: *const bf16,
@@ -196,9 +234,15 @@ unsafe impl Microkernel for GemmBf16Kernels {
         alpha: f32,
         beta: f32,
     ) -> bool {
-        // SAFETY: the driver's contract (Microkernel::tile_rows): C holds
-        // `rows` rows, the kernel writes only those.
-        unsafe { (self.tile)(kcp, a.cast(), b.cast(), c, rsc, rows, alpha, beta) };
+        let (a, lda) = match self.a {
+            Some((data, lda)) => (data[at.0 * lda..].as_ptr(), lda),
+            None => (a, 0),
+        };
+        // In place, rows `at.0..at.0 + rows` of A (C's rows are A's) hold
+        // `kcp` elements each within `data` (one K block, K even).
+        // SAFETY: the driver's contract (Microkernel::tile_rows), the kernel
+        // writes only `rows` rows of C; A as above; bf16 is a transparent u16.
+        unsafe { (self.kern.tile)(kcp, a.cast(), lda, b.cast(), c, rsc, rows, alpha, beta) };
         true
     }
 }

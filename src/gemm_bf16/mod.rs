@@ -15,9 +15,11 @@
 //!
 //! Kernels: `gemm_bf16_14x32_avx512bf16` (28 accumulators, one
 //! `vdpbf16ps` per vector of 16 column pairs), `gemm_bf16_8x32_avx512`,
-//! `gemm_bf16_4x16_avx2`, `gemm_bf16_4x8_scalar`. Operands are packed into
-//! pair-interleaved panels ([`pack`]), B pairs along K and A broadcast as
-//! 32-bit pairs.
+//! `gemm_bf16_4x16_avx2`, `gemm_bf16_4x8_scalar`, each computing only the
+//! rows of a tile it is given. Operands are packed into pair-interleaved
+//! panels ([`pack`]), B pairs along K and A broadcast as 32-bit pairs; the
+//! `vdpbf16ps` tile reads a row-major A in place instead where it can
+//! ([`kernels::Bf16Tile`]).
 
 mod convert;
 pub(crate) mod kernels;
@@ -33,7 +35,8 @@ use crate::gemm::{self, BOperand, PackA, PackedB, Problem};
 use crate::mat::{MatMut, MatRef};
 use crate::sgemm::scale;
 use half::bf16;
-use pack::{Element, PackABf16, PackBBf16};
+use kernels::Bf16Tile;
+use pack::{Element, InPlaceA, PackABf16, PackBBf16};
 
 /// `Err(ShapeMismatch)` naming the operands unless A is m×k, B k×n, C m×n.
 fn check_shapes(op: &str, a: (usize, usize), b: (usize, usize), c: &MatMut<'_, f32>) -> Result<()> {
@@ -70,11 +73,12 @@ fn run<T: Element>(
         return;
     }
     let sink = SinkF32::new(&mut c, beta);
-    let pa = PackABf16(a);
-    let pa: &dyn PackA<bf16> = &pa;
+    let tile = Bf16Tile::new(kern, T::as_bf16(a), ctx.cache_sizes().l1d);
+    let packer = PackABf16(a);
+    let pa: &dyn PackA<bf16> = if tile.a_in_place() { &InPlaceA } else { &packer };
     gemm::gemm(
         ctx,
-        kern,
+        &tile,
         &Problem {
             m,
             n,

@@ -17,6 +17,13 @@ pub(crate) trait Element: Copy + Sync {
     /// The bf16 the kernels see (subnormals flushed to a zero of their sign).
     fn packed(self) -> bf16;
 
+    /// `a` itself when its elements are bf16 already (a kernel may read it
+    /// in place).
+    fn as_bf16(a: MatRef<'_, Self>) -> Option<MatRef<'_, bf16>> {
+        let _ = a;
+        None
+    }
+
     /// Packs `pairs` (`2·even.len()` elements) from two rows of equal
     /// length, with the level's pair packer where the element has one.
     fn pack_pairs(pairs: &mut [bf16], even: &[Self], odd: &[Self], _kernel: Option<PackPairsFn>) {
@@ -32,6 +39,10 @@ impl Element for bf16 {
     fn packed(self) -> bf16 {
         let u = self.to_bits();
         bf16::from_bits(if u & 0x7f80 == 0 { u & 0x8000 } else { u })
+    }
+
+    fn as_bf16(a: MatRef<'_, bf16>) -> Option<MatRef<'_, bf16>> {
+        Some(a)
     }
 
     fn pack_pairs(pairs: &mut [bf16], even: &[bf16], odd: &[bf16], kernel: Option<PackPairsFn>) {
@@ -94,19 +105,20 @@ fn pack_panel<T: Element>(
         }
         return;
     }
-    if s_depth == 1 {
+    if s_depth == 1 && valid == width {
         // Each lane is `kc` contiguous elements (row-major A): its pairs
-        // dealt out one group apart.
+        // dealt out one group apart, an odd K's last pair padded.
         for l in 0..width {
-            let line = if l < valid {
-                &data[(l0 + l) * s_lane + ks.start..][..kc]
-            } else {
-                &[]
-            };
-            for (q, group) in dst.chunks_exact_mut(2 * width).enumerate() {
-                let pair = &mut group[2 * l..2 * l + 2];
-                pair[0] = line.get(2 * q).map_or(zero, |x| x.packed());
-                pair[1] = line.get(2 * q + 1).map_or(zero, |x| x.packed());
+            let line = &data[(l0 + l) * s_lane + ks.start..][..kc];
+            let mut groups = dst.chunks_exact_mut(2 * width);
+            // `line` first: the zip stops on it without taking a group.
+            for (src, group) in line.chunks_exact(2).zip(groups.by_ref()) {
+                group[2 * l] = src[0].packed();
+                group[2 * l + 1] = src[1].packed();
+            }
+            if let (Some(group), [x]) = (groups.next(), line.chunks_exact(2).remainder()) {
+                group[2 * l] = x.packed();
+                group[2 * l + 1] = zero;
             }
         }
         return;
@@ -125,7 +137,9 @@ fn pack_panel<T: Element>(
     }
 }
 
-/// Packs A blocks (bf16 or f32 elements) into `[q][MR][2]` panels.
+/// Packs A blocks (bf16 or f32 elements) into `[q][MR][2]` panels, a
+/// block's last panel of `r < MR` rows into `[q][r][2]` (the rest of its
+/// space unwritten: the kernels read only the rows they compute).
 pub(crate) struct PackABf16<'a, T>(pub(crate) MatRef<'a, T>);
 
 impl<T: Element> PackA<bf16> for PackABf16<'_, T> {
@@ -135,9 +149,19 @@ impl<T: Element> PackA<bf16> for PackABf16<'_, T> {
         let kcp = ks.len().next_multiple_of(2);
         for (panel, dst) in dst.chunks_exact_mut(mr * kcp).enumerate() {
             let i0 = rows.start + panel * mr;
-            pack_panel(dst, data, mr, mr.min(rows.end - i0), i0, rs, cs, &ks);
+            // A short panel holds only its rows (groups of `valid` pairs):
+            // the kernels compute the rows they are given.
+            let valid = mr.min(rows.end - i0);
+            pack_panel(&mut dst[..valid * kcp], data, valid, valid, i0, rs, cs, &ks);
         }
     }
+}
+
+/// The A "packer" of a tile that reads A in place: packs nothing.
+pub(crate) struct InPlaceA;
+
+impl PackA<bf16> for InPlaceA {
+    fn pack_a(&self, _dst: &mut [bf16], _mr: usize, _rows: Range<usize>, _ks: Range<usize>) {}
 }
 
 /// Packs B blocks (bf16 or f32 elements) into `[q][NR][2]` panels, with
@@ -150,23 +174,26 @@ impl<T: Element> PackB<bf16> for PackBBf16<'_, T> {
         let (data, rs, cs) = (b.as_slice(), b.row_stride(), b.col_stride());
         let kcp = ks.len().next_multiple_of(2);
         if cs == 1 {
-            // Row-major B: each pair of rows is read once, sequentially,
-            // its NR-column pieces dealt out to the panels (walking one
-            // panel down all of K instead strides a page per row).
-            for (q, d0) in ks.clone().step_by(2).enumerate() {
-                let width = cols.len();
-                let even = &data[d0 * rs + cols.start..][..width];
-                let odd = (d0 + 1 < ks.end).then(|| &data[(d0 + 1) * rs + cols.start..][..width]);
+            // Row-major B: a band of `band` pairs of rows at a time, dealt
+            // out panel by panel. Wide blocks go one pair of rows at a time
+            // (each row read in one sequential run); narrow ones (short row
+            // pieces, as small M's column blocks at deep K) in bands of 8,
+            // which keeps the hardware prefetcher ahead of rows a page or
+            // more apart (measured: docs/tuning.md, "BF16 GEMM").
+            let width = cols.len();
+            let band = if width >= 128 { 1 } else { 8 };
+            let pairs = kcp / 2;
+            for q0 in (0..pairs).step_by(band) {
                 for (panel, dst) in dst.chunks_exact_mut(nr * kcp).enumerate() {
                     let j0 = panel * nr;
                     let valid = nr.min(width - j0);
-                    let group = &mut dst[q * 2 * nr..(q + 1) * 2 * nr];
-                    pack_pairs(
-                        group,
-                        &even[j0..j0 + valid],
-                        odd.map(|o| &o[j0..j0 + valid]),
-                        Some(self.1),
-                    );
+                    for q in q0..pairs.min(q0 + band) {
+                        let d0 = ks.start + 2 * q;
+                        let even = &data[d0 * rs + cols.start + j0..][..valid];
+                        let odd =
+                            (d0 + 1 < ks.end).then(|| &data[(d0 + 1) * rs + cols.start + j0..][..valid]);
+                        pack_pairs(&mut dst[q * 2 * nr..(q + 1) * 2 * nr], even, odd, Some(self.1));
+                    }
                 }
             }
             return;

@@ -35,6 +35,7 @@ pub mod conv_shape;
 pub mod data;
 pub mod dot;
 pub mod gemm_bf16;
+pub mod gemm_case;
 pub mod igemm;
 pub mod igemm_kernels;
 pub mod mlp;

@@ -3,7 +3,7 @@
 
 gemm_bf16_tile_kernel! {
     /// BF16 GEMM microkernel, 4×16 tile, AVX2 + FMA.
-    #[target_feature(enable = "avx2,fma")]
     fn gemm_bf16_4x16_avx2;
+    features = "avx2,fma";
     mr = 4; nv = 2; width = 8; ops = super::gemm_bf16_ops;
 }

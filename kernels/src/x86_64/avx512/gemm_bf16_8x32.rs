@@ -3,7 +3,7 @@
 
 gemm_bf16_tile_kernel! {
     /// BF16 GEMM microkernel, 8×32 tile, AVX-512F (the `avx512` level).
-    #[target_feature(enable = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq")]
     fn gemm_bf16_8x32_avx512;
+    features = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq";
     mr = 8; nv = 2; width = 16; ops = super::gemm_bf16_ops;
 }
