@@ -2,6 +2,7 @@
 //! Context's f32 kernel, the indirection buffer built once; each run is one
 //! GEMM per group on the shared driver, then bias and activation.
 
+use super::depthwise::DwF32;
 use super::layer::{ConvAlgorithm, ConvWeights, Layer};
 use super::params::ConvGeometry;
 use super::rows_f32::ConvRowsF32;
@@ -34,6 +35,8 @@ pub struct ConvF32 {
     layer: Layer,
     /// Per group, its `depth × kg` weights (empty when the GEMMs are).
     weights: Vec<PackedB<f32>>,
+    /// The depthwise plan's weights ([`ConvAlgorithm::Depthwise`]).
+    dw: Option<DwF32>,
     isa: Isa,
 }
 
@@ -52,7 +55,8 @@ impl ConvF32 {
     fn build(ctx: &Context, geo: ConvGeometry, weights: ConvWeights<'_, f32>) -> Result<ConvF32> {
         let layer = Layer::new(geo);
         let ohwi = layer.weights_ohwi(weights)?;
-        let weights = if layer.is_empty() || layer.depth() == 0 {
+        let dw = (layer.algorithm == ConvAlgorithm::Depthwise).then(|| DwF32::new(ctx, &geo, &ohwi));
+        let weights = if layer.is_empty() || layer.depth() == 0 || dw.is_some() {
             Vec::new()
         } else {
             (0..geo.groups)
@@ -62,6 +66,7 @@ impl ConvF32 {
         Ok(ConvF32 {
             layer,
             weights,
+            dw,
             isa: ctx.isa(),
         })
     }
@@ -112,6 +117,11 @@ impl ConvF32 {
             });
         }
         if l.is_empty() {
+            return Ok(());
+        }
+        if let Some(dw) = &self.dw {
+            let clamp = (activation != Activation::Identity).then_some((lo, hi));
+            dw.run(ctx, input, bias, clamp, output);
             return Ok(());
         }
         if l.depth() == 0 {
