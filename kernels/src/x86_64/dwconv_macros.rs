@@ -6,6 +6,26 @@
 
 /// Stamps an FP32 row kernel ([`crate::dwconv::DwRowF32`]).
 macro_rules! dwconv_f32_kernel {
+    // Outputs `x..x + $n`: every tap's weight loaded once for all of them.
+    (@px $v:ident, $a:ident, $x:ident, $rt:ident, $st:ident, $l:ident, $step:ident,
+     $bias:ident, $lo:ident, $hi:ident, $n:literal) => {{
+        let mut acc = [$bias; $n];
+        for i in 0..$rt {
+            let row = (*$a.rows.add(i)).add($x * $step);
+            let wr = $a.weights.add(i * $st * $l);
+            for j in 0..$st {
+                let w = $v::load(wr.add(j * $l));
+                let tap = row.add(j * $a.dil * $l);
+                for (p, s) in acc.iter_mut().enumerate() {
+                    *s = $v::fmadd($v::load(tap.add(p * $step)), w, *s);
+                }
+            }
+        }
+        for (p, s) in acc.iter().enumerate() {
+            let y = if $a.clamp { $v::min($v::max(*s, $lo), $hi) } else { *s };
+            $v::store($a.out.add(($x + p) * $a.out_stride), y);
+        }
+    }};
     ($(#[$doc:meta])* $name:ident, $level:ident, $v:ident, $r:expr, $s:expr) => {
         with_level! { $level:
         $(#[$doc])*
@@ -27,30 +47,22 @@ macro_rules! dwconv_f32_kernel {
                 let bias = v::load(a.bias);
                 let (lo, hi) = (v::set1(a.lo), v::set1(a.hi));
                 let step = a.stride * l;
+                // Blocks of 8, then 4, 2, 1 outputs: as many independent
+                // sums as there are outputs left.
                 let mut x = 0;
-                while x < a.ow {
-                    let n = if x + P <= a.ow { P } else { 1 };
-                    let mut acc = [bias; P];
-                    for i in 0..rt {
-                        let row = (*a.rows.add(i)).add(x * step);
-                        let wr = a.weights.add(i * st * l);
-                        for j in 0..st {
-                            let w = v::load(wr.add(j * l));
-                            let tap = row.add(j * a.dil * l);
-                            if n == P {
-                                for (p, s) in acc.iter_mut().enumerate() {
-                                    *s = v::fmadd(v::load(tap.add(p * step)), w, *s);
-                                }
-                            } else {
-                                acc[0] = v::fmadd(v::load(tap), w, acc[0]);
-                            }
+                while x + P <= a.ow {
+                    dwconv_f32_kernel!(@px v, a, x, rt, st, l, step, bias, lo, hi, 8);
+                    x += P;
+                }
+                for n in [4, 2, 1] {
+                    if x + n <= a.ow {
+                        match n {
+                            4 => dwconv_f32_kernel!(@px v, a, x, rt, st, l, step, bias, lo, hi, 4),
+                            2 => dwconv_f32_kernel!(@px v, a, x, rt, st, l, step, bias, lo, hi, 2),
+                            _ => dwconv_f32_kernel!(@px v, a, x, rt, st, l, step, bias, lo, hi, 1),
                         }
+                        x += n;
                     }
-                    for (p, s) in acc.iter().enumerate().take(n) {
-                        let y = if a.clamp { v::min(v::max(*s, lo), hi) } else { *s };
-                        v::store(a.out.add((x + p) * a.out_stride), y);
-                    }
-                    x += n;
                 }
             }
         }
@@ -60,6 +72,24 @@ macro_rules! dwconv_f32_kernel {
 
 /// Stamps an INT8 row kernel on i16 pairs ([`crate::dwconv::DwRowS16`]).
 macro_rules! dwconv_s16_kernel {
+    // Outputs `x..x + $n`: every pair's weights loaded once for all of them.
+    (@px $v:ident, $a:ident, $x:ident, $rt:ident, $pairs:ident, $l2:ident, $step:ident, $n:literal) => {{
+        let mut acc = [$v::izero(); $n];
+        for i in 0..$rt {
+            let row = (*$a.rows.add(i)).add($x * $step);
+            let wr = $a.weights.add(i * $pairs * $l2);
+            for q in 0..$pairs {
+                let w = $v::iload(wr.add(q * $l2).cast());
+                let tap = row.add(2 * q * $a.dil * $l2);
+                for (p, s) in acc.iter_mut().enumerate() {
+                    *s = $v::madd_acc(*s, $v::iload(tap.add(p * $step).cast()), w);
+                }
+            }
+        }
+        for (p, s) in acc.iter().enumerate() {
+            $v::istore($a.out.add(($x + p) * $a.out_stride).cast(), *s);
+        }
+    }};
     ($(#[$doc:meta])* $name:ident, $level:ident, $v:ident, $r:expr, $s:expr) => {
         with_level! { $level:
         $(#[$doc])*
@@ -81,28 +111,19 @@ macro_rules! dwconv_s16_kernel {
             unsafe {
                 let step = a.stride * l2;
                 let mut x = 0;
-                while x < a.ow {
-                    let n = if x + P <= a.ow { P } else { 1 };
-                    let mut acc = [v::izero(); P];
-                    for i in 0..rt {
-                        let row = (*a.rows.add(i)).add(x * step);
-                        let wr = a.weights.add(i * pairs * l2);
-                        for q in 0..pairs {
-                            let w = v::iload(wr.add(q * l2).cast());
-                            let tap = row.add(2 * q * a.dil * l2);
-                            if n == P {
-                                for (p, s) in acc.iter_mut().enumerate() {
-                                    *s = v::madd_acc(*s, v::iload(tap.add(p * step).cast()), w);
-                                }
-                            } else {
-                                acc[0] = v::madd_acc(acc[0], v::iload(tap.cast()), w);
-                            }
+                while x + P <= a.ow {
+                    dwconv_s16_kernel!(@px v, a, x, rt, pairs, l2, step, 8);
+                    x += P;
+                }
+                for n in [4, 2, 1] {
+                    if x + n <= a.ow {
+                        match n {
+                            4 => dwconv_s16_kernel!(@px v, a, x, rt, pairs, l2, step, 4),
+                            2 => dwconv_s16_kernel!(@px v, a, x, rt, pairs, l2, step, 2),
+                            _ => dwconv_s16_kernel!(@px v, a, x, rt, pairs, l2, step, 1),
                         }
+                        x += n;
                     }
-                    for (p, s) in acc.iter().enumerate().take(n) {
-                        v::istore(a.out.add((x + p) * a.out_stride).cast(), *s);
-                    }
-                    x += n;
                 }
             }
         }

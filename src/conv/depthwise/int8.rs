@@ -147,14 +147,21 @@ impl DwI8 {
         };
         let row = |n, y, b, rows: &[*const i16]| {
             let (k0, valid) = g.block(b);
-            let mut tile = buffers::take::<i32>(buffers::SLOT_TILE, g.ow * l);
+            let at = g.out_at(n, y, k0);
+            // Raw s32 of a full block goes straight to the output.
+            let direct = match &sink {
+                Sink::S32 { out, add: false } if valid == l => Some(out.at(at)),
+                _ => None,
+            };
+            let mut tile =
+                buffers::take::<i32>(buffers::SLOT_TILE, if direct.is_some() { 0 } else { g.ow * l });
             let args = DwRowS16 {
                 rows: rows.as_ptr(),
                 r: g.r,
                 s: g.s,
                 weights: self.weights[b * g.r * pairs * 2 * l..].as_ptr(),
-                out: tile.as_mut_ptr(),
-                out_stride: l,
+                out: direct.unwrap_or(tile.as_mut_ptr()),
+                out_stride: if direct.is_some() { g.k } else { l },
                 ow: g.ow,
                 stride: g.sw,
                 dil: g.dw,
@@ -162,9 +169,13 @@ impl DwI8 {
             // SAFETY: the kernel belongs to the Context's (available) level;
             // its `r` rows each hold `pair_row_pixels()` pixels of `2L` i16
             // (the last output's last pair is inside), the weights
-            // `r·⌈s/2⌉·2L` of this block, and the tile `ow·L` i32.
+            // `r·⌈s/2⌉·2L` of this block, and the output is either the tile
+            // (`ow·L` i32) or this task's own `ow` pixels × `L` channels of
+            // row `y` (a full block).
             unsafe { kern(&args) };
-            let at = g.out_at(n, y, k0);
+            if direct.is_some() {
+                return;
+            }
             let cols = k0..k0 + valid;
             match &sink {
                 Sink::S32 { out, add } => {

@@ -91,59 +91,72 @@ impl DwGeo {
         (k0, self.lanes.min(self.k - k0))
     }
 
-    /// Output rows per strip: the strip's padded input rows (`row_bytes`
-    /// each) within half the L2, then halved until there are at least
-    /// four tasks per thread (or one row per strip).
-    fn strip_rows(&self, ctx: &Context, row_bytes: usize) -> usize {
-        let budget = ctx.cache_sizes().l2 / 2;
+    /// Padded input rows one output row reads, first to last: the ring of
+    /// rows a task keeps per channel block.
+    fn ring(&self) -> usize {
+        (self.r - 1) * self.dh + 1
+    }
+
+    /// Channel blocks per task (their rings, `ring_bytes` each, within a
+    /// quarter of the L2), and output rows per strip: all, halved until
+    /// there are at least four tasks per thread (or one row per strip)
+    /// when there are several threads.
+    fn blocking(&self, ctx: &Context, ring_bytes: usize) -> (usize, usize) {
+        let group = (ctx.cache_sizes().l2 / 4 / ring_bytes.max(1)).clamp(1, self.blocks);
+        let groups = self.blocks.div_ceil(group);
         let mut sr = self.oh.max(1);
-        while sr > 1 && ((sr - 1) * self.sh + (self.r - 1) * self.dh + 1) * row_bytes > budget {
+        let threads = ctx.num_threads();
+        while threads > 1 && sr > 1 && self.n * self.oh.div_ceil(sr) * groups < 4 * threads {
             sr = sr.div_ceil(2);
         }
-        let tasks = |sr: usize| self.n * self.oh.div_ceil(sr) * self.blocks;
-        while sr > 1 && tasks(sr) < 4 * ctx.num_threads() {
-            sr = sr.div_ceil(2);
-        }
-        sr
+        (group, sr)
     }
 
     /// Runs `row(n, y, b, rows)` for every image `n`, output row `y` and
-    /// channel block `b`, in parallel tasks of strips of rows; `rows` are
-    /// the kernel rows' padded input rows (`row_len` elements each), which
-    /// `fill(n, ih, b, dst)` lays out once per task (`ih = None`: a padding
-    /// row).
+    /// channel block `b`, in parallel tasks (a strip of rows × a group of
+    /// blocks; within a task, all its blocks of one row, then the next
+    /// row, so the blocks of a pixel meet in cache). `rows` are the kernel
+    /// rows' padded input rows (`row_len` elements each), which
+    /// `fill(n, ih, b, dst)` lays out once per task into a ring per block
+    /// (`ih = None`: a padding row).
     pub(crate) fn for_each_row<T, F, R>(&self, ctx: &Context, row_len: usize, fill: F, row: R)
     where
         T: crate::buffer::Zeroed + Copy + 'static,
         F: Fn(usize, Option<usize>, usize, &mut [T]) + Sync,
         R: Fn(usize, usize, usize, &[*const T]) + Sync,
     {
-        let sr = self.strip_rows(ctx, row_len * std::mem::size_of::<T>());
+        let ring = self.ring();
+        let (group, sr) = self.blocking(ctx, ring * row_len * std::mem::size_of::<T>());
+        let groups = self.blocks.div_ceil(group);
         let strips = self.oh.div_ceil(sr);
-        ctx.run_parallel(self.n * strips * self.blocks, |t| {
-            let b = t % self.blocks;
-            let st = (t / self.blocks) % strips;
-            let n = t / (self.blocks * strips);
+        ctx.run_parallel(self.n * strips * groups, |t| {
+            let gi = t % groups;
+            let st = (t / groups) % strips;
+            let n = t / (groups * strips);
+            let blocks = gi * group..self.blocks.min(gi * group + group);
             let (y0, y1) = (st * sr, self.oh.min(st * sr + sr));
-            let span = (y1 - 1 - y0) * self.sh + (self.r - 1) * self.dh + 1;
-            let mut buf = buffers::take::<T>(buffers::SLOT_A, span * row_len);
+            let mut buf = buffers::take::<T>(buffers::SLOT_A, blocks.len() * ring * row_len);
             let mut ptrs = vec![std::ptr::null(); self.r];
-            let mut filled = 0;
+            // Rows are counted in padded coordinates (input row + pt).
+            let mut next = y0 * self.sh;
+            let slot = |b: usize, idx: usize| ((b - blocks.start) * ring + idx % ring) * row_len;
             for y in y0..y1 {
-                let first = (y - y0) * self.sh;
-                let need = first + (self.r - 1) * self.dh + 1;
-                while filled < need {
-                    // Input row of the strip's row `filled`, if inside.
-                    let ih = (y0 * self.sh + filled)
-                        .checked_sub(self.pt)
-                        .filter(|&h| h < self.ih);
-                    fill(n, ih, b, &mut buf[filled * row_len..(filled + 1) * row_len]);
-                    filled += 1;
+                let first = y * self.sh;
+                next = next.max(first);
+                while next < first + ring {
+                    let ih = next.checked_sub(self.pt).filter(|&h| h < self.ih);
+                    for b in blocks.clone() {
+                        let at = slot(b, next);
+                        fill(n, ih, b, &mut buf[at..at + row_len]);
+                    }
+                    next += 1;
                 }
-                for (i, p) in ptrs.iter_mut().enumerate() {
-                    *p = buf[(first + i * self.dh) * row_len..].as_ptr();
+                for b in blocks.clone() {
+                    for (i, p) in ptrs.iter_mut().enumerate() {
+                        *p = buf[slot(b, first + i * self.dh)..].as_ptr();
+                    }
+                    row(n, y, b, &ptrs);
                 }
-                row(n, y, b, &ptrs);
             }
         });
     }

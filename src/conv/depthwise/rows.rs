@@ -20,6 +20,7 @@ impl DwGeo {
 
     /// Lays out `pixels` pixels of input row `ih` (`None`: zeros) of image
     /// `n` for block `b`, each lane `f(x)` of the input value `x`.
+    #[allow(clippy::too_many_arguments)]
     fn lay_row<A: Copy, T: Copy + Default>(
         &self,
         input: &[A],
@@ -27,33 +28,60 @@ impl DwGeo {
         ih: Option<usize>,
         b: usize,
         pixels: usize,
-        f: impl Fn(A) -> T,
+        f: impl Fn(A) -> T + Copy,
         dst: &mut [T],
     ) {
-        let l = self.lanes;
+        // A whole pixel's block at once: `f` lane by lane over fixed-size
+        // arrays, which the compiler turns into vector moves.
+        fn block<A: Copy, T: Copy, const L: usize>(f: impl Fn(A) -> T, s: &[A; L], d: &mut [T; L]) {
+            *d = s.map(f);
+        }
+        match self.lanes {
+            16 => self.lay_row_l::<A, T, 16>(input, n, ih, b, pixels, f, |s, d| block(f, s, d), dst),
+            8 => self.lay_row_l::<A, T, 8>(input, n, ih, b, pixels, f, |s, d| block(f, s, d), dst),
+            l => unreachable!("no kernel has {l} lanes"),
+        }
+    }
+
+    /// [`Self::lay_row`] for `L` lanes: zeros, then the inside pixels (a
+    /// whole block at once for multiplier 1), then zeros.
+    #[allow(clippy::too_many_arguments)]
+    fn lay_row_l<A: Copy, T: Copy + Default, const L: usize>(
+        &self,
+        input: &[A],
+        n: usize,
+        ih: Option<usize>,
+        b: usize,
+        pixels: usize,
+        f: impl Fn(A) -> T,
+        whole: impl Fn(&[A; L], &mut [T; L]),
+        dst: &mut [T],
+    ) {
         let zero = T::default();
+        let dst = &mut dst[..pixels * L];
         let Some(ih) = ih else {
-            dst[..pixels * l].fill(zero);
+            dst.fill(zero);
             return;
         };
         let (k0, valid) = self.block(b);
-        let row = &input[(n * self.ih + ih) * self.iw * self.c..][..self.iw * self.c];
-        for (p, d) in dst[..pixels * l].chunks_exact_mut(l).enumerate() {
-            match (p.checked_sub(self.pl)).filter(|&x| x < self.iw) {
-                Some(x) => {
-                    let px = &row[x * self.c..(x + 1) * self.c];
-                    if self.m == 1 {
-                        for (d, &v) in d.iter_mut().zip(&px[k0..k0 + valid]) {
-                            *d = f(v);
-                        }
-                    } else {
-                        for (j, d) in d.iter_mut().enumerate().take(valid) {
-                            *d = f(px[(k0 + j) / self.m]);
-                        }
-                    }
-                    d[valid..].fill(zero);
+        // Pixels `p0..p1` lie inside the input (column `p − pl`).
+        let p0 = self.pl.min(pixels);
+        let p1 = (self.pl + self.iw).clamp(p0, pixels);
+        dst[..p0 * L].fill(zero);
+        dst[p1 * L..].fill(zero);
+        let c = self.c;
+        let row = &input[(n * self.ih + ih) * self.iw * c..][..self.iw * c];
+        let inside = dst[p0 * L..p1 * L].chunks_exact_mut(L).zip(row.chunks_exact(c));
+        if self.m == 1 && valid == L {
+            for (d, px) in inside {
+                let s: &[A; L] = px[k0..k0 + L].try_into().expect("L lanes");
+                whole(s, d.try_into().expect("L lanes"));
+            }
+        } else {
+            for (d, px) in inside {
+                for (j, d) in d.iter_mut().enumerate() {
+                    *d = if j < valid { f(px[(k0 + j) / self.m]) } else { zero };
                 }
-                None => d.fill(zero),
             }
         }
     }

@@ -1,5 +1,5 @@
-//! Convolution, batch 1, NHWC, the issue's layers (3×3 with padding 1, one
-//! 1×1, one 3-D 3×3×3): `conv2d_f32` / `conv3d_f32` ([`ConvF32`], bias +
+//! Convolution, batch 1, NHWC, the issues' layers (3×3 with padding 1, one
+//! 1×1, MobileNet-v2's depthwise 3×3, one 3-D 3×3×3): `conv2d_f32` / `conv3d_f32` ([`ConvF32`], bias +
 //! ReLU), `conv2d_u8s8s32` / `conv3d_u8s8s32` ([`ConvI8`], raw s32) and
 //! `conv2d_u8s8u8` (requantized u8 with ReLU). Plans (packed weights,
 //! indirection buffer) are built in the untimed set-up. GOP/s count every
@@ -31,6 +31,17 @@ const LAYERS_2D: &[(usize, usize, usize, usize, usize)] = &[
     (56, 56, 64, 256, 1),
 ];
 
+/// MobileNet-v2's depthwise 3×3 layers `(H = W, C, stride)`, padding 1,
+/// `groups = K = C`.
+const DEPTHWISE: &[(usize, usize, usize)] = &[
+    (112, 32, 1),
+    (112, 96, 2),
+    (56, 144, 1),
+    (28, 192, 1),
+    (14, 576, 1),
+    (7, 960, 1),
+];
+
 /// The 3-D layer: 32×32×32×32 → 32, 3×3×3.
 const LAYER_3D: (usize, usize, usize, usize, usize) = (32, 32, 32, 32, 32);
 
@@ -46,6 +57,14 @@ fn cases(_: &CaseOpts) -> Vec<Case> {
     for kind in [Kind::F32, Kind::S32, Kind::U8] {
         for &(h, w, c, k, r) in LAYERS_2D {
             out.push(case(kind, Conv3dParams::new(1, 1, h, w, c, k, 1, r, r), false));
+        }
+        for &(h, c, stride) in DEPTHWISE {
+            let p = Conv3dParams {
+                groups: c,
+                stride: (1, stride, stride),
+                ..Conv3dParams::new(1, 1, h, h, c, c, 1, 3, 3)
+            };
+            out.push(case(kind, p, false));
         }
     }
     for kind in [Kind::F32, Kind::S32] {
@@ -65,7 +84,7 @@ fn case(kind: Kind, p: Conv3dParams, three_d: bool) -> Case {
         ("k", json!(p.k)),
         ("r", json!(p.r)),
         ("s", json!(p.s)),
-        ("stride", json!(1)),
+        ("stride", json!(p.stride.1)),
         ("pad", json!(p.r / 2)),
         ("groups", json!(p.groups)),
     ];
@@ -75,7 +94,7 @@ fn case(kind: Kind, p: Conv3dParams, three_d: bool) -> Case {
     let shape = Shape {
         m: od * oh * ow,
         n: p.k,
-        k: p.c * p.t * p.r * p.s,
+        k: p.c / p.groups * p.t * p.r * p.s,
         extra,
     };
     let dims = if three_d { "3d" } else { "2d" };
@@ -95,7 +114,14 @@ fn case(kind: Kind, p: Conv3dParams, three_d: bool) -> Case {
         String::new()
     };
     let algorithm = ConvAlgorithm::of_3d(&p).expect("a valid bench layer");
-    let label = format!("{depth}{}x{}x{}->{} {taps} {algorithm}", p.h, p.w, p.c, p.k);
+    let stride = match p.stride.1 {
+        1 => String::new(),
+        s => format!(" s{s}"),
+    };
+    let label = format!(
+        "{depth}{}x{}x{}->{} {taps}{stride} {algorithm}",
+        p.h, p.w, p.c, p.k
+    );
     Case {
         op,
         impl_name: "lowp",
