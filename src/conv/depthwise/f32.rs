@@ -4,7 +4,6 @@
 
 use super::{DwGeo, OutPtr};
 use crate::conv::params::ConvGeometry;
-use crate::gemm::buffers;
 use crate::Context;
 use lowp_kernels::dwconv::DwRowF32;
 use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
@@ -51,12 +50,15 @@ impl DwF32 {
         let (lo, hi) = clamp.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
         let out = OutPtr(output.as_mut_ptr());
         let row_len = g.f32_row_pixels() * l;
-        let fill = |n, ih, b, dst: &mut [f32]| g.fill_f32(input, n, ih, b, dst);
-        let row = |n, y, b, rows: &[*const f32]| {
+        let fill = |_: &mut Vec<f32>, n, ih, b, dst: &mut [f32]| g.fill_f32(input, n, ih, b, dst);
+        let row = |tile: &mut Vec<f32>, n, y, b, rows: &[*const f32]| {
             let (k0, valid) = g.block(b);
             // The block's own channels of the output row, unless it is the
-            // partial last block: then a tile, copied after.
-            let mut tile = (valid < l).then(|| buffers::take::<f32>(buffers::SLOT_TILE, g.ow * l));
+            // partial last block: then the task's tile, copied after.
+            let mut tile = (valid < l).then(|| {
+                tile.resize(g.ow * l, 0.0);
+                tile
+            });
             let dst = out.at(g.out_at(n, y, k0));
             let args = DwRowF32 {
                 rows: rows.as_ptr(),
@@ -87,6 +89,6 @@ impl DwF32 {
                 unsafe { igemm_tile_store_scalar(g.ow, valid, &t, l, dst, g.k, 1, None) };
             }
         };
-        g.for_each_row(ctx, row_len, fill, row);
+        g.for_each_row(ctx, row_len, Vec::new, fill, row);
     }
 }

@@ -9,7 +9,6 @@ use super::{DwGeo, OutPtr};
 use crate::conv::params::ConvGeometry;
 use crate::conv::ConvOutput;
 use crate::error::{Error, Result};
-use crate::gemm::buffers;
 use crate::igemm::pipeline::{dequantize_tile, narrow_u8, requantize_tile};
 use crate::igemm::{check_dequantize, check_requantize, Int8, Scale, WeightZeroPoint};
 use crate::Context;
@@ -23,6 +22,15 @@ pub(crate) struct DwI8 {
     /// `[block][r][⌈s/2⌉][L][2]`: `(b_j − zb, b_{j+1} − zb)`, zeros past
     /// the last column and past `K`.
     weights: Vec<i16>,
+}
+
+/// A task's buffers: the widened row, the s32 row tile, and the
+/// dequantized or requantized tile of the portable pipelines.
+struct Scratch {
+    wide: Vec<i16>,
+    tile: Vec<i32>,
+    f: Vec<f32>,
+    q: Vec<u8>,
 }
 
 /// Where a run's finished row tiles go.
@@ -141,11 +149,16 @@ impl DwI8 {
         let ones = vec![1.0f32; g.ow];
         let pairs = g.s.div_ceil(2);
         let row_len = g.pair_row_pixels() * 2 * l;
-        let fill = |n, ih, b, dst: &mut [i16]| {
-            let mut wide = buffers::take::<i16>(buffers::SLOT_ROW, (g.pair_row_pixels() + g.dw) * l);
-            g.fill_pairs(input, za, n, ih, b, &mut wide, dst);
+        let scratch = || Scratch {
+            wide: vec![0; (g.pair_row_pixels() + g.dw) * l],
+            tile: vec![0; g.ow * l],
+            f: Vec::new(),
+            q: Vec::new(),
         };
-        let row = |n, y, b, rows: &[*const i16]| {
+        let fill = |sc: &mut Scratch, n, ih, b, dst: &mut [i16]| {
+            g.fill_pairs(input, za, n, ih, b, &mut sc.wide, dst)
+        };
+        let row = |sc: &mut Scratch, n, y, b, rows: &[*const i16]| {
             let (k0, valid) = g.block(b);
             let at = g.out_at(n, y, k0);
             // Raw s32 of a full block goes straight to the output.
@@ -153,8 +166,7 @@ impl DwI8 {
                 Sink::S32 { out, add: false } if valid == l => Some(out.at(at)),
                 _ => None,
             };
-            let mut tile =
-                buffers::take::<i32>(buffers::SLOT_TILE, if direct.is_some() { 0 } else { g.ow * l });
+            let tile = &mut sc.tile;
             let args = DwRowS16 {
                 rows: rows.as_ptr(),
                 r: g.r,
@@ -183,7 +195,7 @@ impl DwI8 {
                     // SAFETY: row `y`'s `ow` pixels × channels `k0..k0 + valid`
                     // are inside the output and this task's alone; the tile
                     // holds `ow·L` values.
-                    unsafe { igemm_tile_store_scalar(g.ow, valid, &tile, l, out.at(at), g.k, 1, add) };
+                    unsafe { igemm_tile_store_scalar(g.ow, valid, tile, l, out.at(at), g.k, 1, add) };
                 }
                 Sink::F32 {
                     out,
@@ -218,10 +230,11 @@ impl DwI8 {
                         };
                         return;
                     }
-                    let mut o = buffers::take::<f32>(buffers::SLOT_ROW, g.ow * l);
-                    dequantize_tile(&tile, l, &ones, &scale[cols], bias, *lo, *hi, &mut o);
+                    let o = &mut sc.f;
+                    o.resize(g.ow * l, 0.0);
+                    dequantize_tile(tile, l, &ones, &scale[cols], bias, *lo, *hi, o);
                     // SAFETY: as for the s32 store.
-                    unsafe { igemm_tile_store_scalar(g.ow, valid, &o, l, dst, g.k, 1, None) };
+                    unsafe { igemm_tile_store_scalar(g.ow, valid, o, l, dst, g.k, 1, None) };
                 }
                 Sink::Q8 {
                     out,
@@ -264,16 +277,17 @@ impl DwI8 {
                         };
                         return;
                     }
-                    requantize_tile(&mut tile, l, g.ow, &scale[cols], *zp, *lo, *hi);
-                    let mut o = buffers::take::<u8>(buffers::SLOT_ROW, g.ow * l);
-                    narrow_u8(&tile[..g.ow * l], &mut o[..g.ow * l]);
+                    requantize_tile(tile, l, g.ow, &scale[cols], *zp, *lo, *hi);
+                    let o = &mut sc.q;
+                    o.resize(g.ow * l, 0);
+                    narrow_u8(&tile[..g.ow * l], o);
                     // SAFETY: as for the s32 store (bytes: u8, or s8 with the
                     // same bits).
-                    unsafe { igemm_tile_store_scalar(g.ow, valid, &o, l, dst, g.k, 1, None) };
+                    unsafe { igemm_tile_store_scalar(g.ow, valid, o, l, dst, g.k, 1, None) };
                 }
             }
         };
-        g.for_each_row(ctx, row_len, fill, row);
+        g.for_each_row(ctx, row_len, scratch, fill, row);
         Ok(())
     }
 }

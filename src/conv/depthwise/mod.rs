@@ -118,12 +118,20 @@ impl DwGeo {
     /// row, so the blocks of a pixel meet in cache). `rows` are the kernel
     /// rows' padded input rows (`row_len` elements each), which
     /// `fill(n, ih, b, dst)` lays out once per task into a ring per block
-    /// (`ih = None`: a padding row).
-    pub(crate) fn for_each_row<T, F, R>(&self, ctx: &Context, row_len: usize, fill: F, row: R)
-    where
+    /// (`ih = None`: a padding row). Both get the task's scratch, made by
+    /// `scratch()` once per task.
+    pub(crate) fn for_each_row<T, S, M, F, R>(
+        &self,
+        ctx: &Context,
+        row_len: usize,
+        scratch: M,
+        fill: F,
+        row: R,
+    ) where
         T: crate::buffer::Zeroed + Copy + 'static,
-        F: Fn(usize, Option<usize>, usize, &mut [T]) + Sync,
-        R: Fn(usize, usize, usize, &[*const T]) + Sync,
+        M: Fn() -> S + Sync,
+        F: Fn(&mut S, usize, Option<usize>, usize, &mut [T]) + Sync,
+        R: Fn(&mut S, usize, usize, usize, &[*const T]) + Sync,
     {
         let ring = self.ring();
         let (group, sr) = self.blocking(ctx, ring * row_len * std::mem::size_of::<T>());
@@ -137,6 +145,7 @@ impl DwGeo {
             let (y0, y1) = (st * sr, self.oh.min(st * sr + sr));
             let mut buf = buffers::take::<T>(buffers::SLOT_A, blocks.len() * ring * row_len);
             let mut ptrs = vec![std::ptr::null(); self.r];
+            let mut sc = scratch();
             // Rows are counted in padded coordinates (input row + pt).
             let mut next = y0 * self.sh;
             let slot = |b: usize, idx: usize| ((b - blocks.start) * ring + idx % ring) * row_len;
@@ -147,7 +156,7 @@ impl DwGeo {
                     let ih = next.checked_sub(self.pt).filter(|&h| h < self.ih);
                     for b in blocks.clone() {
                         let at = slot(b, next);
-                        fill(n, ih, b, &mut buf[at..at + row_len]);
+                        fill(&mut sc, n, ih, b, &mut buf[at..at + row_len]);
                     }
                     next += 1;
                 }
@@ -155,7 +164,7 @@ impl DwGeo {
                     for (i, p) in ptrs.iter_mut().enumerate() {
                         *p = buf[slot(b, first + i * self.dh)..].as_ptr();
                     }
-                    row(n, y, b, &ptrs);
+                    row(&mut sc, n, y, b, &ptrs);
                 }
             }
         });
