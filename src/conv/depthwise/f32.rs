@@ -86,7 +86,7 @@ impl DwF32 {
                 // SAFETY: row `y`'s `ow` pixels × channels `k0..k0 + valid`
                 // are inside the output and this task's alone; the tile
                 // holds `ow·L` values.
-                unsafe { igemm_tile_store_scalar(g.ow, valid, &t, l, dst, g.k, 1, None) };
+                unsafe { igemm_tile_store_scalar(g.ow, valid, t, l, dst, g.k, 1, None) };
             }
         };
         g.for_each_row(ctx, row_len, Vec::new, fill, row);
