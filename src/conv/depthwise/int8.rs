@@ -10,7 +10,7 @@ use crate::conv::params::ConvGeometry;
 use crate::conv::ConvOutput;
 use crate::error::{Error, Result};
 use crate::igemm::pipeline::{dequantize_tile, narrow_u8, requantize_tile};
-use crate::igemm::{check_dequantize, check_requantize, Int8, Scale, WeightZeroPoint};
+use crate::igemm::{check_dequantize, check_requantize, Int8, Requantize, Scale, WeightZeroPoint};
 use crate::Context;
 use lowp_kernels::dwconv::DwRowS16;
 use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
@@ -55,6 +55,20 @@ enum Sink<'a> {
         lo: i32,
         hi: i32,
     },
+}
+
+impl<'a> Sink<'a> {
+    /// Requantized bytes into `out` (`k` channels) within `(lo, hi)`.
+    fn q8(out: *mut u8, r: &Requantize<'a>, (lo, hi): (i32, i32), k: usize) -> Sink<'a> {
+        Sink::Q8 {
+            out: OutPtr(out),
+            scale: spread(r.scale, k),
+            bias: r.bias,
+            zp: r.zero_point,
+            lo,
+            hi,
+        }
+    }
 }
 
 /// A per-tensor or per-channel scale as `k` values.
@@ -121,26 +135,12 @@ impl DwI8 {
                 }
             }
             ConvOutput::U8 { output, requantize } => {
-                let (lo, hi) = check_requantize::<u8>(requantize, g.k)?;
-                Sink::Q8 {
-                    out: OutPtr(output.as_mut_ptr()),
-                    scale: spread(requantize.scale, g.k),
-                    bias: requantize.bias,
-                    zp: requantize.zero_point,
-                    lo,
-                    hi,
-                }
+                let range = check_requantize::<u8>(requantize, g.k)?;
+                Sink::q8(output.as_mut_ptr(), requantize, range, g.k)
             }
             ConvOutput::S8 { output, requantize } => {
-                let (lo, hi) = check_requantize::<i8>(requantize, g.k)?;
-                Sink::Q8 {
-                    out: OutPtr(output.as_mut_ptr().cast()),
-                    scale: spread(requantize.scale, g.k),
-                    bias: requantize.bias,
-                    zp: requantize.zero_point,
-                    lo,
-                    hi,
-                }
+                let range = check_requantize::<i8>(requantize, g.k)?;
+                Sink::q8(output.as_mut_ptr().cast(), requantize, range, g.k)
             }
         };
         let l = g.lanes;
