@@ -21,6 +21,8 @@ pub struct Kernels {
     pub sgemm: crate::sgemm::SgemmKernels,
     /// Quantize / dequantize / requantize conversions.
     pub quant: crate::quant::QuantKernels,
+    /// Depthwise convolution row kernels.
+    pub dwconv: crate::conv::DwConvKernels,
 
     /// BF16 GEMM and f32 ↔ bf16 conversion kernels.
     pub gemm_bf16: crate::gemm_bf16::GemmBf16Kernels,
@@ -36,6 +38,7 @@ impl Kernels {
             dot: crate::dot::DotKernels::select(isa),
             sgemm: crate::sgemm::SgemmKernels::select(isa),
             quant: crate::quant::QuantKernels::select(isa),
+            dwconv: crate::conv::DwConvKernels::select(isa),
 
             gemm_bf16: crate::gemm_bf16::GemmBf16Kernels::select(isa),
         }
@@ -51,6 +54,7 @@ impl Kernels {
         v.extend(self.igemm.names());
         v.extend(self.dot.names());
         v.extend(self.quant.names());
+        v.extend(self.dwconv.names());
 
         v.extend(self.gemm_bf16.names());
         v

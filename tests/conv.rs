@@ -361,6 +361,31 @@ fn check_int8<A: Byte, W: Byte>(ctx: &Context, l: &Layer, seed: u64) {
     }
 }
 
+/// Depthwise layers (`groups = C`): 3×3 and 5×5 (the unrolled kernels)
+/// and other sizes (the general one), stride 1 and 2, rows wider than a
+/// kernel's pixel block, channel counts that are not multiples of 8 or 16,
+/// multipliers 1–3, batch, asymmetric padding past the kernel, dilation.
+fn depthwise_layers() -> Vec<Layer> {
+    let dw = |n, h, w, c, m, r, s, stride, pad| {
+        let mut l = Layer::d2(n, h, w, c, c * m, r, s, stride, pad);
+        l.groups = c;
+        l
+    };
+    let mut v = vec![
+        dw(1, 9, 23, 37, 1, 3, 3, 1, 1),
+        dw(2, 12, 19, 20, 1, 3, 3, 2, 1),
+        dw(1, 11, 17, 33, 1, 5, 5, 1, 2),
+        dw(1, 10, 21, 18, 2, 5, 5, 2, 2),
+        dw(2, 6, 13, 7, 3, 2, 3, 1, 0),
+        dw(1, 8, 30, 16, 1, 1, 7, 1, 3),
+        dw(1, 3, 3, 5, 1, 3, 3, 1, 4),
+    ];
+    let mut odd = dw(1, 9, 14, 24, 2, 3, 3, 2, 0);
+    (odd.pad_lo, odd.pad_hi, odd.dilation) = ([0, 4, 0], [0, 1, 5], [1, 2, 3]);
+    v.push(odd);
+    v
+}
+
 /// Hand-picked layers: one of each algorithm, 2-D and 3-D, groups, batch.
 fn layers() -> Vec<(Layer, ConvAlgorithm)> {
     let mut v = vec![
@@ -389,7 +414,21 @@ fn layers() -> Vec<(Layer, ConvAlgorithm)> {
     let mut depthwise = Layer::d2(2, 5, 5, 6, 12, 3, 3, 1, 1);
     depthwise.groups = 6;
     depthwise.dilation = [1, 2, 1];
-    v.push((depthwise, ConvAlgorithm::Indirect));
+    v.push((depthwise, ConvAlgorithm::Depthwise));
+    v.extend(
+        depthwise_layers()
+            .into_iter()
+            .map(|l| (l, ConvAlgorithm::Depthwise)),
+    );
+    let mut three_dw = Layer::d2(1, 4, 5, 6, 6, 3, 3, 1, 1);
+    (
+        three_dw.groups,
+        three_dw.three_d,
+        three_dw.dhw[0],
+        three_dw.trs[0],
+    ) = (6, true, 3, 2);
+    // 3-D depthwise with a depth axis keeps the general path.
+    v.push((three_dw, ConvAlgorithm::Indirect));
     let mut grouped_1x1 = Layer::d2(1, 4, 4, 8, 6, 1, 1, 1, 0);
     grouped_1x1.groups = 2;
     v.push((grouped_1x1, ConvAlgorithm::Gemm1x1));
@@ -444,8 +483,16 @@ fn hand_picked_layers_match_the_oracle_on_every_isa() {
 /// same bits (f32 and every INT8 output).
 #[test]
 fn results_do_not_depend_on_the_thread_count() {
-    let mut l = Layer::d2(2, 13, 11, 24, 40, 3, 3, 1, 1);
-    l.groups = 2;
+    let mut grouped = Layer::d2(2, 13, 11, 24, 40, 3, 3, 1, 1);
+    grouped.groups = 2;
+    let mut depthwise = Layer::d2(2, 21, 19, 40, 40, 3, 3, 1, 1);
+    depthwise.groups = 40;
+    for l in [grouped, depthwise] {
+        thread_invariance(&l);
+    }
+}
+
+fn thread_invariance(l: &Layer) {
     let (in_len, w_len, out_len) = l.lens();
     let mut g = SplitMix(5);
     let x: Vec<f32> = (0..in_len).map(|_| g.f32()).collect();
@@ -637,8 +684,41 @@ fn small_layer() -> impl Strategy<Value = Layer> {
         .prop_filter("the dilated kernel fits the padded input", Layer::valid)
 }
 
+/// Random depthwise layers: channels 1–40, multiplier 1–3, kernels up to
+/// 6×6, stride and dilation 1–3, asymmetric padding up to 5, batch 1–2.
+fn depthwise_layer() -> impl Strategy<Value = Layer> {
+    (
+        (1usize..3, 1usize..14, 1usize..14, 1usize..41, 1usize..4),
+        ([1usize..7, 1..7], [1usize..4, 1..4], [1usize..4, 1..4]),
+        ([0usize..6, 0..6], [0usize..6, 0..6]),
+    )
+        .prop_map(|((n, h, w, c, m), (rs, stride, dil), (lo, hi))| Layer {
+            n,
+            dhw: [1, h, w],
+            c,
+            k: c * m,
+            trs: [1, rs[0], rs[1]],
+            stride: [1, stride[0], stride[1]],
+            pad_lo: [0, lo[0], lo[1]],
+            pad_hi: [0, hi[0], hi[1]],
+            dilation: [1, dil[0], dil[1]],
+            groups: c,
+            three_d: false,
+        })
+        .prop_filter("the dilated kernel fits the padded input", Layer::valid)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_depthwise_layers_match_the_oracle(l in depthwise_layer(), seed in any::<u64>()) {
+        for ctx in contexts(1) {
+            check_f32(&ctx, &l, seed);
+            check_int8::<u8, i8>(&ctx, &l, seed);
+            check_int8::<i8, u8>(&ctx, &l, seed ^ 1);
+        }
+    }
 
     #[test]
     fn random_layers_match_the_oracle(l in small_layer(), seed in any::<u64>()) {

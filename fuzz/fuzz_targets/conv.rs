@@ -1,6 +1,6 @@
 //! Differential fuzzing of the convolution plans: a small random layer (2-D
-//! or 3-D; stride, dilation, asymmetric padding, groups, batch, OHWI or
-//! OIHW weights), run by `ConvI8` (u8 or s8 input × s8 weights, zero points
+//! or 3-D; stride, dilation, asymmetric padding, groups, depthwise with
+//! multipliers, batch, OHWI or OIHW weights), run by `ConvI8` (u8 or s8 input × s8 weights, zero points
 //! per tensor or per channel, raw s32) and `ConvF32` on EVERY available ISA
 //! level at 1, 2 or 3 threads, against `lowp_reference::conv`: INT8 bit for
 //! bit, f32 within `(depth + 2)·(ε·Σ|x||w| + the smallest subnormal)`.
@@ -26,6 +26,9 @@ struct Case {
     pad: [u8; 6],
     dilation: [u8; 3],
     groups: u8,
+    /// A depthwise layer (groups = C, up to 40 channels, multiplier 1–3):
+    /// the depthwise algorithm's path, drawn often.
+    depthwise: bool,
     three_d: bool,
     oihw: bool,
     signed_input: bool,
@@ -49,7 +52,14 @@ fn to_layout<T: Copy>(v: &[T], taps: usize, cg: usize, layout: WeightLayout) -> 
 fuzz_target!(|case: Case| {
     let s = case.sizes;
     let small = |v: u8, m: u8| usize::from(v % m);
-    let groups = 1 + small(case.groups, 3);
+    // Depthwise: C = groups up to 40 (vector blocks and their tails), one
+    // channel per group in, 1–3 out.
+    let groups = if case.depthwise {
+        1 + small(case.groups, 40)
+    } else {
+        1 + small(case.groups, 3)
+    };
+    let (cg_max, kg_max) = if case.depthwise { (1, 3) } else { (5, 5) };
     let depth_axis = |v: usize| if case.three_d { v } else { 1 };
     let p = Conv3dParams {
         stride: (
@@ -76,8 +86,8 @@ fuzz_target!(|case: Case| {
             depth_axis(1 + small(s[1], 4)),
             1 + small(s[2], 7),
             1 + small(s[3], 7),
-            groups * (1 + small(s[4], 5)),
-            groups * (1 + small(s[5], 5)),
+            groups * (1 + small(s[4], cg_max)),
+            groups * (1 + small(s[5], kg_max)),
             depth_axis(1 + small(s[6], 3)),
             1 + small(s[7], 4),
             1 + small(s[8], 4),

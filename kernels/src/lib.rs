@@ -18,6 +18,7 @@
 #[macro_use]
 pub mod level;
 pub mod detect;
+pub mod dwconv;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod igemm_check;
 pub mod igemm_ukernel;

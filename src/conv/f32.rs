@@ -3,6 +3,7 @@
 //! GEMM per group on the shared driver, bias and activation fused into the
 //! store of each tile.
 
+use super::depthwise::DwF32;
 use super::epilogue_f32::{Epilogue, SinkF32Epilogue};
 use super::layer::{ConvAlgorithm, ConvWeights, Layer};
 use super::params::ConvGeometry;
@@ -35,6 +36,8 @@ pub struct ConvF32 {
     layer: Layer,
     /// Per group, its `depth × kg` weights (empty when the GEMMs are).
     weights: Vec<PackedB<f32>>,
+    /// The depthwise plan's weights ([`ConvAlgorithm::Depthwise`]).
+    dw: Option<DwF32>,
     isa: Isa,
 }
 
@@ -53,7 +56,8 @@ impl ConvF32 {
     fn build(ctx: &Context, geo: ConvGeometry, weights: ConvWeights<'_, f32>) -> Result<ConvF32> {
         let layer = Layer::new(geo);
         let ohwi = layer.weights_ohwi(weights)?;
-        let weights = if layer.is_empty() || layer.depth() == 0 {
+        let dw = (layer.algorithm == ConvAlgorithm::Depthwise).then(|| DwF32::new(ctx, &geo, &ohwi));
+        let weights = if layer.is_empty() || layer.depth() == 0 || dw.is_some() {
             Vec::new()
         } else {
             (0..geo.groups)
@@ -63,6 +67,7 @@ impl ConvF32 {
         Ok(ConvF32 {
             layer,
             weights,
+            dw,
             isa: ctx.isa(),
         })
     }
@@ -113,6 +118,10 @@ impl ConvF32 {
             });
         }
         if l.is_empty() {
+            return Ok(());
+        }
+        if let Some(dw) = &self.dw {
+            dw.run(ctx, input, bias, clamp, output);
             return Ok(());
         }
         if l.depth() == 0 {

@@ -2,6 +2,7 @@
 //! ([`PackedI8Weights`]), the indirection buffer built once; each run is one
 //! INT8 GEMM per group through igemm's output pipelines.
 
+use super::depthwise::DwI8;
 use super::layer::{ConvAlgorithm, ConvWeights, Layer};
 use super::params::ConvGeometry;
 use super::rows_int8::ConvRows;
@@ -73,6 +74,8 @@ pub struct ConvI8 {
     layer: Layer,
     /// Per group, its `depth × kg` weights (empty when the GEMMs are).
     weights: Vec<PackedI8Weights>,
+    /// The depthwise plan's weights ([`ConvAlgorithm::Depthwise`]).
+    dw: Option<DwI8>,
 }
 
 impl ConvI8 {
@@ -122,7 +125,11 @@ impl ConvI8 {
             Layer::check_len("weight_zero_point", z.len(), geo.k, "output channels (K)")?;
         }
         let ohwi = layer.weights_ohwi(weights)?;
-        let weights = if layer.is_empty() {
+        let dw = match layer.algorithm {
+            ConvAlgorithm::Depthwise => Some(DwI8::new(ctx, &geo, &ohwi, zb)?),
+            _ => None,
+        };
+        let weights = if layer.is_empty() || dw.is_some() {
             Vec::new()
         } else {
             (0..geo.groups)
@@ -136,7 +143,7 @@ impl ConvI8 {
                 })
                 .collect::<Result<_>>()?
         };
-        Ok(ConvI8 { layer, weights })
+        Ok(ConvI8 { layer, weights, dw })
     }
 
     /// The algorithm the plan runs.
@@ -182,6 +189,9 @@ impl ConvI8 {
         l.check_buffers(input.len(), out_len)?;
         if l.is_empty() {
             return Ok(());
+        }
+        if let Some(dw) = &self.dw {
+            return dw.run(ctx, input, a_zero_point, &mut output);
         }
         for (g, b) in self.weights.iter().enumerate() {
             let out = group_output(&mut output, l, g)?;

@@ -24,6 +24,9 @@ pub enum ConvAlgorithm {
     /// indirection buffer built with the plan (padding taps read zeros or
     /// the zero point); no im2col copy.
     Indirect,
+    /// Depthwise (`groups = C > 1`, 2-D): channel-vector kernels over
+    /// padded input rows (`conv::depthwise`), any multiplier `K/C`.
+    Depthwise,
 }
 
 impl ConvAlgorithm {
@@ -49,6 +52,9 @@ impl ConvAlgorithm {
     /// input pixels (every stride-th one) unless a padding after the input
     /// gives an output pixel past its end.
     fn choose(g: &ConvGeometry) -> ConvAlgorithm {
+        if super::depthwise::DwGeo::applies(g) {
+            return ConvAlgorithm::Depthwise;
+        }
         if g.kernel != [1, 1, 1] || g.pad_lo != [0, 0, 0] {
             return ConvAlgorithm::Indirect;
         }
@@ -70,6 +76,7 @@ impl fmt::Display for ConvAlgorithm {
             ConvAlgorithm::Gemm1x1 => "gemm-1x1",
             ConvAlgorithm::Gemm1x1Strided => "gemm-1x1-strided",
             ConvAlgorithm::Indirect => "indirect",
+            ConvAlgorithm::Depthwise => "depthwise",
         })
     }
 }
@@ -146,7 +153,7 @@ impl Layer {
             kg,
             offsets: Vec::new(),
         };
-        if layer.algorithm != ConvAlgorithm::Gemm1x1 {
+        if !matches!(layer.algorithm, ConvAlgorithm::Gemm1x1 | ConvAlgorithm::Depthwise) {
             layer.offsets = layer.indirection();
         }
         debug_assert_eq!(

@@ -39,6 +39,7 @@
 //! channels `g·(C/groups) .. (g+1)·(C/groups)`. Depthwise convolution is
 //! `groups = C` (then `K` is a multiple of `C`, the depth multiplier being `K/C`).
 
+mod depthwise;
 mod epilogue_f32;
 mod f32;
 mod int8;
@@ -47,6 +48,7 @@ mod params;
 mod rows_f32;
 mod rows_int8;
 
+pub use depthwise::DwConvKernels;
 pub use f32::ConvF32;
 pub use int8::{ConvI8, ConvOutput};
 pub use layer::{ConvAlgorithm, ConvWeights, WeightLayout};

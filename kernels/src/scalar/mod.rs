@@ -18,6 +18,8 @@ pub mod dot_f32;
 pub mod dot_s8;
 pub mod dot_u8;
 pub mod dot_u8s8;
+pub mod dwconv_f32_rxs;
+pub mod dwconv_u8s8s32_rxs;
 mod f32_ops;
 pub mod gemm_bf16_4x8;
 mod gemm_bf16_ops;

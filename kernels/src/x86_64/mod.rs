@@ -6,6 +6,9 @@ pub(crate) mod igemm_ops;
 pub(crate) mod igemm_macros;
 #[macro_use]
 mod dot_macros;
+#[macro_use]
+mod dwconv_macros;
+pub(crate) mod dwconv_ops;
 pub(crate) mod prefetch;
 pub mod stream;
 pub(crate) mod vec_avx2;

@@ -1,5 +1,5 @@
-//! Convolution, batch 1, NHWC, the layers (3×3 with padding 1, one
-//! 1×1, one 3-D 3×3×3): `conv2d_f32` / `conv3d_f32` ([`ConvF32`], bias +
+//! Convolution, batch 1, NHWC, the issues' layers (3×3 with padding 1, one
+//! 1×1, MobileNet-v2's depthwise 3×3, one 3-D 3×3×3): `conv2d_f32` / `conv3d_f32` ([`ConvF32`], bias +
 //! ReLU), `conv2d_u8s8s32` / `conv3d_u8s8s32` ([`ConvI8`], raw s32) and
 //! `conv2d_u8s8u8` (requantized u8 with ReLU). Plans (packed weights,
 //! indirection buffer) are built in the untimed set-up. GOP/s count every
@@ -33,6 +33,17 @@ const LAYERS_2D: &[(usize, usize, usize, usize, usize)] = &[
     (56, 56, 64, 256, 1),
 ];
 
+/// MobileNet-v2's depthwise 3×3 layers `(H = W, C, stride)`, padding 1,
+/// `groups = K = C`.
+const DEPTHWISE: &[(usize, usize, usize)] = &[
+    (112, 32, 1),
+    (112, 96, 2),
+    (56, 144, 1),
+    (28, 192, 1),
+    (14, 576, 1),
+    (7, 960, 1),
+];
+
 /// The 3-D layer: 32×32×32×32 → 32, 3×3×3.
 const LAYER_3D: (usize, usize, usize, usize, usize) = (32, 32, 32, 32, 32);
 
@@ -54,6 +65,12 @@ fn cases(opts: &CaseOpts) -> Vec<Case> {
                 .map(|&(h, w, c, k, r)| layer_2d(h, w, c, k, r))
                 .collect();
             v.push(conv_shape::parse(&format!("{d}x{h}x{w}x{c}:{k}x3x3x3")).expect("the 3-D bench layer"));
+            for &(h, c, stride) in DEPTHWISE {
+                v.push(
+                    conv_shape::parse(&format!("{h}x{h}x{c}:{c}x3x3:s{stride}:g{c}"))
+                        .expect("a depthwise bench layer"),
+                );
+            }
             v
         }
     };

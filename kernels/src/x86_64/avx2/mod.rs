@@ -35,6 +35,12 @@ pub mod sgemm_f32_6x16_strided;
 
 pub mod convert_bf16_to_f32;
 pub mod convert_f32_to_bf16;
+pub mod dwconv_f32_3x3;
+pub mod dwconv_f32_5x5;
+pub mod dwconv_f32_rxs;
+pub mod dwconv_u8s8s32_3x3;
+pub mod dwconv_u8s8s32_5x5;
+pub mod dwconv_u8s8s32_rxs;
 pub mod gemm_bf16_4x16;
 mod gemm_bf16_ops;
 pub mod gemm_bf16_pack_pairs;

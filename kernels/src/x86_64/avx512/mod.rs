@@ -43,6 +43,12 @@ pub mod sgemm_f32_tile_bias_clamp;
 
 pub mod convert_bf16_to_f32;
 pub mod convert_f32_to_bf16;
+pub mod dwconv_f32_3x3;
+pub mod dwconv_f32_5x5;
+pub mod dwconv_f32_rxs;
+pub mod dwconv_u8s8s32_3x3;
+pub mod dwconv_u8s8s32_5x5;
+pub mod dwconv_u8s8s32_rxs;
 pub mod gemm_bf16_8x32;
 pub(crate) mod gemm_bf16_ops;
 pub mod gemm_bf16_pack_pairs;

@@ -1,0 +1,10 @@
+//! `dwconv_u8s8s32_rxs_avx512`: INT8 depthwise convolution row (u8/s8 activations widened to i16 pairs, s32 sums), any R×S kernel (the size read from the arguments) (avx512).
+
+dwconv_s16_kernel!(
+    /// INT8 depthwise convolution row (u8/s8 activations widened to i16 pairs, s32 sums) for any R×S kernel (the size read from the arguments): see [`crate::dwconv`].
+    dwconv_u8s8s32_rxs_avx512,
+    avx512,
+    avx512,
+    0,
+    0
+);
