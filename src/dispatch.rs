@@ -22,6 +22,9 @@ pub struct Kernels {
     /// Quantize / dequantize / requantize conversions.
     pub quant: crate::quant::QuantKernels,
 
+    /// Grouped-convolution kernels.
+    pub conv: crate::conv::ConvKernels,
+
     /// BF16 GEMM and f32 ↔ bf16 conversion kernels.
     pub gemm_bf16: crate::gemm_bf16::GemmBf16Kernels,
 }
@@ -36,6 +39,7 @@ impl Kernels {
             dot: crate::dot::DotKernels::select(isa),
             sgemm: crate::sgemm::SgemmKernels::select(isa),
             quant: crate::quant::QuantKernels::select(isa),
+            conv: crate::conv::ConvKernels::select(isa),
 
             gemm_bf16: crate::gemm_bf16::GemmBf16Kernels::select(isa),
         }
@@ -51,6 +55,7 @@ impl Kernels {
         v.extend(self.igemm.names());
         v.extend(self.dot.names());
         v.extend(self.quant.names());
+        v.extend(self.conv.names());
 
         v.extend(self.gemm_bf16.names());
         v

@@ -383,14 +383,15 @@ fn layers() -> Vec<(Layer, ConvAlgorithm)> {
     let mut wide_groups = Layer::d2(2, 7, 10, 128, 6, 3, 2, 2, 1);
     wide_groups.groups = 2;
     v.push((wide_groups, ConvAlgorithm::Indirect));
-    let mut grouped = Layer::d2(1, 6, 6, 12, 9, 3, 3, 1, 1);
+    // 3 channels a group: the grouped kernels take multiples of 4.
+    let mut grouped = Layer::d2(1, 6, 6, 9, 9, 3, 3, 1, 1);
     grouped.groups = 3;
     v.push((grouped, ConvAlgorithm::Indirect));
     let mut depthwise = Layer::d2(2, 5, 5, 6, 12, 3, 3, 1, 1);
     depthwise.groups = 6;
     depthwise.dilation = [1, 2, 1];
     v.push((depthwise, ConvAlgorithm::Indirect));
-    let mut grouped_1x1 = Layer::d2(1, 4, 4, 8, 6, 1, 1, 1, 0);
+    let mut grouped_1x1 = Layer::d2(1, 4, 4, 6, 6, 1, 1, 1, 0);
     grouped_1x1.groups = 2;
     v.push((grouped_1x1, ConvAlgorithm::Gemm1x1));
     let three = Layer {

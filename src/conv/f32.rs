@@ -2,6 +2,7 @@
 //! Context's f32 kernel, the indirection buffer built once; each run is one
 //! GEMM per group on the shared driver, then bias and activation.
 
+use super::grouped::GroupedF32;
 use super::layer::{ConvAlgorithm, ConvWeights, Layer};
 use super::params::ConvGeometry;
 use super::rows_f32::ConvRowsF32;
@@ -35,6 +36,8 @@ pub struct ConvF32 {
     /// Per group, its `depth × kg` weights (empty when the GEMMs are).
     weights: Vec<PackedB<f32>>,
     isa: Isa,
+    /// The grouped kernels' plan ([`ConvAlgorithm::Grouped`]).
+    grouped: Option<GroupedF32>,
 }
 
 impl ConvF32 {
@@ -50,8 +53,14 @@ impl ConvF32 {
     }
 
     fn build(ctx: &Context, geo: ConvGeometry, weights: ConvWeights<'_, f32>) -> Result<ConvF32> {
-        let layer = Layer::new(geo);
+        let mut layer = Layer::new(geo);
         let ohwi = layer.weights_ohwi(weights)?;
+        let grouped = (layer.algorithm == ConvAlgorithm::Grouped)
+            .then(|| GroupedF32::new(ctx, &geo, &ohwi))
+            .flatten();
+        if layer.algorithm == ConvAlgorithm::Grouped && grouped.is_none() {
+            layer.fall_back();
+        }
         let weights = if layer.is_empty() || layer.depth() == 0 {
             Vec::new()
         } else {
@@ -63,6 +72,7 @@ impl ConvF32 {
             layer,
             weights,
             isa: ctx.isa(),
+            grouped,
         })
     }
 
@@ -112,6 +122,10 @@ impl ConvF32 {
             });
         }
         if l.is_empty() {
+            return Ok(());
+        }
+        if let Some(g) = &self.grouped {
+            g.run(ctx, input, bias, lo, hi, output);
             return Ok(());
         }
         if l.depth() == 0 {

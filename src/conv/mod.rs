@@ -40,6 +40,7 @@
 //! `groups = C` (then `K` is a multiple of `C`, the depth multiplier being `K/C`).
 
 mod f32;
+mod grouped;
 mod int8;
 mod layer;
 mod params;
@@ -47,6 +48,7 @@ mod rows_f32;
 mod rows_int8;
 
 pub use f32::ConvF32;
+pub use grouped::ConvKernels;
 pub use int8::{ConvI8, ConvOutput};
 pub use layer::{ConvAlgorithm, ConvWeights, WeightLayout};
 pub use params::{Conv2dParams, Conv3dParams, Padding2d, Padding3d};

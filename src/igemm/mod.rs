@@ -61,7 +61,7 @@ mod kernels;
 pub(crate) mod lhs;
 mod linear;
 mod pack;
-mod pipeline;
+pub(crate) mod pipeline;
 mod run;
 
 pub use kernels::{IgemmKernels, IgemmUkernel};
@@ -72,7 +72,7 @@ pub use pipeline::{Activation, Dequantize, Output, Requantize, Scale};
 use crate::error::{Error, Result};
 use crate::{Context, MatRef};
 pub(crate) use pack::Activations;
-pub(crate) use run::igemm_run;
+pub(crate) use run::{check_dequantize, check_requantize, igemm_run};
 
 mod sealed {
     pub trait Sealed {}

@@ -130,7 +130,7 @@ fn check_pipeline(out: &Output<'_>, n: usize) -> Result<()> {
 }
 
 /// Checks a dequantizing pipeline; returns the activation's bounds.
-fn check_dequantize(p: &Dequantize<'_>, n: usize) -> Result<(f32, f32)> {
+pub(crate) fn check_dequantize(p: &Dequantize<'_>, n: usize) -> Result<(f32, f32)> {
     check_scale(&p.scale, n)?;
     if let Some(bias) = p.bias {
         check_bias_len(bias.len(), n)?;
@@ -153,7 +153,7 @@ fn check_dequantize(p: &Dequantize<'_>, n: usize) -> Result<(f32, f32)> {
 }
 
 /// Checks a requantizing pipeline into `T`; returns the output's range.
-fn check_requantize<T: Int8>(p: &Requantize<'_>, n: usize) -> Result<(i32, i32)> {
+pub(crate) fn check_requantize<T: Int8>(p: &Requantize<'_>, n: usize) -> Result<(i32, i32)> {
     let (lo, hi) = super::requant_bounds::<T>(p)?;
     check_scale(&p.scale, n)?;
     if let Some(bias) = p.bias {

@@ -1,0 +1,80 @@
+//! The grouped-convolution part of the kernel table: the expansion of the
+//! input and the two 16-channel kernels, on the levels that have them.
+
+use crate::Isa;
+#[cfg(target_arch = "x86_64")]
+use lowp_kernels::x86_64::{avx512, avx512vnni};
+
+/// Expands input pixels into 16-lane vectors: `(src, pixel stride, pixels,
+/// lanes, xor, dst, dst pixel stride)`.
+#[cfg(target_arch = "x86_64")]
+pub(crate) type ExpandFn = unsafe fn(*const u8, usize, usize, &[Lanes], u32, *mut u8, usize);
+#[cfg(target_arch = "x86_64")]
+pub(crate) use lowp_kernels::x86_64::avx512::gconv_expand_16::GconvLanes as Lanes;
+/// Without x86_64 there is no expansion: a stand-in for its lane table.
+#[cfg(not(target_arch = "x86_64"))]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Lanes;
+
+/// A 16-channel kernel: `(steps' byte offsets, src, pixel stride, pixels,
+/// weights, start values, out, out pixel stride)`.
+pub(crate) type GconvFn<W, O> =
+    unsafe fn(&[usize], *const u8, usize, usize, *const W, *const O, *mut O, usize);
+
+/// A kernel and its name (as `lowp info` prints it).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Kern<F> {
+    pub(crate) f: F,
+    pub(crate) name: &'static str,
+}
+
+/// The grouped-convolution kernels of one ISA level (AVX-512 levels only;
+/// elsewhere a grouped layer runs the general implicit GEMM).
+///
+/// Built by the [`crate::Context`]; inspect it with [`crate::Kernels::names`].
+#[derive(Clone, Debug, Default)]
+pub struct ConvKernels {
+    #[cfg(target_arch = "x86_64")]
+    pub(crate) expand: Option<Kern<ExpandFn>>,
+    pub(crate) f32: Option<Kern<GconvFn<f32, f32>>>,
+    pub(crate) u8s8: Option<Kern<GconvFn<i8, i32>>>,
+}
+
+/// `kern!(module::fn_name)`: the kernel and its name.
+#[cfg(target_arch = "x86_64")]
+macro_rules! kern {
+    ($($m:ident)::+, $f:ident) => {
+        Some(Kern {
+            f: $($m::)+$f as _,
+            name: stringify!($f),
+        })
+    };
+}
+
+impl ConvKernels {
+    /// The table for `isa`. Callers have checked `isa.is_available()`.
+    pub(crate) fn select(isa: Isa) -> ConvKernels {
+        match isa {
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 | Isa::Avx512Vnni => ConvKernels {
+                expand: kern!(avx512::gconv_expand_16, gconv_expand_16_avx512),
+                f32: kern!(avx512::gconv_f32_16ch, gconv_f32_16ch_avx512),
+                u8s8: match isa {
+                    Isa::Avx512Vnni => kern!(avx512vnni::gconv_u8s8s32_16ch, gconv_u8s8s32_16ch_avx512vnni),
+                    _ => None,
+                },
+            },
+            _ => ConvKernels::default(),
+        }
+    }
+
+    /// `(op, kernel name)` pairs for `lowp info`.
+    pub(crate) fn names(&self) -> Vec<(&'static str, &'static str)> {
+        let mut v = Vec::new();
+        #[cfg(target_arch = "x86_64")]
+        v.extend(self.expand.map(|k| ("conv_grouped_expand", k.name)));
+        v.extend(self.f32.map(|k| ("conv_grouped_f32", k.name)));
+        v.extend(self.u8s8.map(|k| ("conv_grouped_u8s8s32", k.name)));
+        v
+    }
+}
