@@ -18,12 +18,14 @@ pub(crate) trait GconvStep {
     type V: Copy;
     /// What the output and the start values are made of (i32 or f32).
     type Out;
+    /// What a finished accumulator goes through before its store.
+    type Ep: Copy;
     /// 64 bytes at `p` (unaligned).
     unsafe fn load(p: *const u8) -> Self::V;
     /// `acc + w·x` with `x` the 64 bytes at `p`.
     unsafe fn step(acc: Self::V, w: Self::V, p: *const u8) -> Self::V;
-    /// Stores the 16 lanes at `p` (unaligned).
-    unsafe fn store(p: *mut Self::Out, v: Self::V);
+    /// Stores the 16 lanes at `p` (unaligned) through the epilogue.
+    unsafe fn store(p: *mut Self::Out, v: Self::V, ep: Self::Ep);
 }
 
 /// `vpdpbusd`: u8 × s8 in 4-byte groups, summed into s32 lanes.
@@ -32,6 +34,7 @@ pub(crate) struct Dpbusd;
 impl GconvStep for Dpbusd {
     type V = __m512i;
     type Out = i32;
+    type Ep = ();
     #[inline(always)]
     unsafe fn load(p: *const u8) -> __m512i {
         // SAFETY: the caller's (avx512f, 64 readable bytes).
@@ -43,7 +46,7 @@ impl GconvStep for Dpbusd {
         unsafe { _mm512_dpbusd_epi32(acc, _mm512_loadu_si512(p.cast()), w) }
     }
     #[inline(always)]
-    unsafe fn store(p: *mut i32, v: __m512i) {
+    unsafe fn store(p: *mut i32, v: __m512i, _: ()) {
         // SAFETY: the caller's.
         unsafe { _mm512_storeu_si512(p.cast(), v) }
     }
@@ -55,6 +58,8 @@ pub(crate) struct Fma;
 impl GconvStep for Fma {
     type V = __m512;
     type Out = f32;
+    /// `(lo, hi)`: `min(max(v, lo), hi)`, as `f32::max`/`min` (lo and hi not NaN).
+    type Ep = Option<(__m512, __m512)>;
     #[inline(always)]
     unsafe fn load(p: *const u8) -> __m512 {
         // SAFETY: the caller's (avx512f, 64 readable bytes).
@@ -66,9 +71,15 @@ impl GconvStep for Fma {
         unsafe { _mm512_fmadd_ps(w, _mm512_loadu_ps(p.cast()), acc) }
     }
     #[inline(always)]
-    unsafe fn store(p: *mut f32, v: __m512) {
-        // SAFETY: the caller's.
-        unsafe { _mm512_storeu_ps(p, v) }
+    unsafe fn store(p: *mut f32, v: __m512, ep: Self::Ep) {
+        // SAFETY: the caller's. `max_ps(v, lo)` gives `lo` for a NaN `v`, as `f32::max`.
+        unsafe {
+            let v = match ep {
+                Some((lo, hi)) => _mm512_min_ps(_mm512_max_ps(v, lo), hi),
+                None => v,
+            };
+            _mm512_storeu_ps(p, v)
+        }
     }
 }
 
@@ -84,6 +95,7 @@ unsafe fn pixels<S: GconvStep, const N: usize>(
     init: *const S::Out,
     out: *mut S::Out,
     ldo: usize,
+    ep: S::Ep,
 ) {
     // SAFETY: the caller's contract (see `gconv_row`).
     unsafe {
@@ -97,7 +109,7 @@ unsafe fn pixels<S: GconvStep, const N: usize>(
             }
         }
         for (n, &a) in acc.iter().enumerate() {
-            S::store(out.add(n * ldo), a);
+            S::store(out.add(n * ldo), a, ep);
         }
     }
 }
@@ -119,18 +131,19 @@ pub(crate) unsafe fn gconv_row<S: GconvStep>(
     init: *const S::Out,
     out: *mut S::Out,
     ldo: usize,
+    ep: S::Ep,
 ) {
     let mut x = 0;
     // SAFETY: each call covers pixels x .. x + N < `pixels` (the caller's).
     unsafe {
         while x + 16 <= pixels {
-            self::pixels::<S, 16>(offs, src.add(x * ps), ps, w, init, out.add(x * ldo), ldo);
+            self::pixels::<S, 16>(offs, src.add(x * ps), ps, w, init, out.add(x * ldo), ldo, ep);
             x += 16;
         }
         macro_rules! rest {
             ($($n:literal)*) => {$(
                 if pixels - x >= $n {
-                    self::pixels::<S, $n>(offs, src.add(x * ps), ps, w, init, out.add(x * ldo), ldo);
+                    self::pixels::<S, $n>(offs, src.add(x * ps), ps, w, init, out.add(x * ldo), ldo, ep);
                     x += $n;
                 }
             )*};

@@ -3,8 +3,8 @@
 
 use super::{fits, OutRows, Shape};
 use crate::conv::params::ConvGeometry;
+use crate::gemm::buffers;
 use crate::{Context, Isa};
-use multiversion::multiversion;
 
 /// An FP32 grouped layer on the grouped kernels.
 #[derive(Debug)]
@@ -53,29 +53,39 @@ impl GroupedF32 {
             init[..s.k].copy_from_slice(b);
         }
         let out = OutRows::new(output, s.k, None);
-        let clamp = lo > f32::NEG_INFINITY || hi < f32::INFINITY;
-        s.run(
-            ctx,
-            kern.f,
-            input,
-            0,
-            0,
-            &self.weights,
-            &init,
-            |tile, pixel, b| {
-                if clamp {
-                    clamp_tile(tile, lo, hi);
-                }
-                out.store(tile, pixel, b);
-            },
-        );
-    }
-}
-
-/// `v = min(max(v, lo), hi)` over a tile.
-#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
-fn clamp_tile(tile: &mut [f32], lo: f32, hi: f32) {
-    for v in tile {
-        *v = v.max(lo).min(hi);
+        let clamp = (lo > f32::NEG_INFINITY || hi < f32::INFINITY).then_some((lo, hi));
+        s.run(ctx, input, 0, 0, |src, pixel, b| {
+            s.check_row(src);
+            let (w, init) = (s.block(&self.weights, b), &init[16 * b..16 * b + 16]);
+            // Whole blocks straight into the output, the last partial one through a tile.
+            let mut tile = None;
+            let (dst, ldo) = match out.block(pixel, b, s.ow) {
+                Some(p) => (p, out.k()),
+                None => (
+                    tile.insert(buffers::take::<f32>(buffers::SLOT_TILE, s.ow * 16))
+                        .as_mut_ptr(),
+                    16,
+                ),
+            };
+            // SAFETY: the level's kernel (an available ISA); `src` holds every step's vectors of the row's OW
+            // pixels (checked), `w` the block's steps·16 weights, `init` 16 values; `dst` is either the tile (OW
+            // rows of 16) or the output's block, inside it (checked by `block`) and written by this task alone.
+            unsafe {
+                (kern.f)(
+                    &s.offs,
+                    src.as_ptr().cast(),
+                    s.ps(),
+                    s.ow,
+                    w.as_ptr(),
+                    init.as_ptr(),
+                    dst,
+                    ldo,
+                    clamp,
+                )
+            };
+            if let Some(t) = tile {
+                out.store(&t[..s.ow * 16], pixel, b);
+            }
+        });
     }
 }

@@ -3,10 +3,12 @@
 //! requantizing bias, as igemm starts its own), the s32 tile finished by
 //! igemm's pipelines.
 
+use super::table::GconvI8Fn;
 use super::{fits, OutRows, Shape};
 use crate::conv::params::ConvGeometry;
 use crate::conv::ConvOutput;
 use crate::gemm::buffers;
+use crate::igemm::kernels::StoreQ8Fn;
 use crate::igemm::pipeline::{dequantize_tile, narrow_i8, narrow_u8, requantize_tile};
 use crate::igemm::{Int8, Requantize, Scale, WeightZeroPoint};
 use crate::{Context, Isa};
@@ -75,7 +77,7 @@ impl GroupedI8 {
         let Some(kern) = ctx.kernels().conv.u8s8 else {
             return;
         };
-        let s = &self.shape;
+        let (s, helpers) = (&self.shape, ctx.kernels().igemm.helpers);
         // The u8 domain: s8 input moves by 128 (the expansion's XOR), and so does its zero point.
         let zu = za + A::U8_SHIFT;
         let xor = if A::U8_SHIFT != 0 { 0x8080_8080 } else { 0 };
@@ -85,9 +87,6 @@ impl GroupedI8 {
             .iter()
             .map(|&c| c.wrapping_mul(zu).wrapping_neg())
             .collect();
-        let run = |init: &[i32], finish: &(dyn Fn(&mut [i32], usize, usize) + Sync)| {
-            s.run(ctx, kern.f, input, pad, xor, &self.weights, init, finish)
-        };
         let scales = |sc: Scale<'_>| -> Vec<f32> {
             match sc {
                 Scale::PerTensor(v) => vec![v; s.k],
@@ -95,51 +94,174 @@ impl GroupedI8 {
             }
         };
         let cols = |b: usize| 16 * b..(16 * b + 16).min(s.k);
+        let tile = || buffers::take::<i32>(buffers::SLOT_TILE, s.ow * 16);
         match output {
             ConvOutput::S32 { output, accumulate } => {
-                let out = OutRows::new(
-                    output,
-                    s.k,
-                    accumulate.then_some(i32::wrapping_add as fn(i32, i32) -> i32),
-                );
-                run(&init, &|tile, pixel, b| out.store(tile, pixel, b));
+                let add = accumulate.then_some(i32::wrapping_add as fn(i32, i32) -> i32);
+                let out = OutRows::new(output, s.k, add);
+                s.run(ctx, input, pad, xor, |src, pixel, b| {
+                    let mut t = tile();
+                    if !self.row(kern.f, src, b, &init, Some((&out, pixel)), &mut t) {
+                        out.store(&t[..s.ow * 16], pixel, b);
+                    }
+                });
             }
             ConvOutput::F32 { output, dequantize } => {
                 let (scale, ones) = (scales(dequantize.scale), vec![1.0f32; s.ow]);
                 let out = OutRows::new(output, s.k, None);
                 let (lo, hi) = (bounds.0, bounds.1);
-                run(&init, &|tile, pixel, b| {
-                    let mut f = buffers::take::<f32>(buffers::SLOT_ROW, tile.len());
+                s.run(ctx, input, pad, xor, |src, pixel, b| {
+                    let mut t = tile();
+                    self.row(kern.f, src, b, &init, None, &mut t);
                     let bias = dequantize.bias.map(|v| &v[cols(b)]);
-                    dequantize_tile(tile, 16, &ones, &scale[cols(b)], bias, lo, hi, &mut f);
-                    out.store(&f, pixel, b);
+                    let Some(f) = helpers.f32 else {
+                        let mut y = buffers::take::<f32>(buffers::SLOT_ROW, t.len());
+                        dequantize_tile(&t, 16, &ones, &scale[cols(b)], bias, lo, hi, &mut y);
+                        return out.store(&y[..s.ow * 16], pixel, b);
+                    };
+                    let (dst, n) = out.span(pixel, b, s.ow);
+                    let bias = bias.map_or(std::ptr::null(), <[f32]>::as_ptr);
+                    // SAFETY: the level's store (an available ISA); the tile holds OW rows of 16, the scales and
+                    // bias the block's n columns, `ones` OW rows; the block lies inside the output (checked by
+                    // `span`) and only this task writes it.
+                    unsafe {
+                        f(
+                            s.ow,
+                            n,
+                            t.as_ptr(),
+                            16,
+                            ones.as_ptr(),
+                            scale[cols(b)].as_ptr(),
+                            bias,
+                            lo,
+                            hi,
+                            dst,
+                            out.k(),
+                        )
+                    };
                 });
             }
             ConvOutput::U8 { output, requantize } => {
                 add_bias(&mut init, &requantize);
                 let scale = scales(requantize.scale);
                 let out = OutRows::new(output, s.k, None);
-                let (lo, hi) = (bounds.2, bounds.3);
-                run(&init, &|tile, pixel, b| {
-                    requantize_tile(tile, 16, s.ow, &scale[cols(b)], requantize.zero_point, lo, hi);
-                    let mut q = buffers::take::<u8>(buffers::SLOT_ROW, tile.len());
-                    narrow_u8(tile, &mut q);
-                    out.store(&q, pixel, b);
+                s.run(ctx, input, pad, xor, |src, pixel, b| {
+                    let mut t = tile();
+                    self.row(kern.f, src, b, &init, None, &mut t);
+                    self.requantize(
+                        &mut t,
+                        &scale[cols(b)],
+                        &requantize,
+                        bounds,
+                        helpers.q8,
+                        &out,
+                        pixel,
+                        b,
+                        narrow_u8,
+                    );
                 });
             }
             ConvOutput::S8 { output, requantize } => {
                 add_bias(&mut init, &requantize);
                 let scale = scales(requantize.scale);
                 let out = OutRows::new(output, s.k, None);
-                let (lo, hi) = (bounds.2, bounds.3);
-                run(&init, &|tile, pixel, b| {
-                    requantize_tile(tile, 16, s.ow, &scale[cols(b)], requantize.zero_point, lo, hi);
-                    let mut q = buffers::take::<i8>(buffers::SLOT_ROW, tile.len());
-                    narrow_i8(tile, &mut q);
-                    out.store(&q, pixel, b);
+                s.run(ctx, input, pad, xor, |src, pixel, b| {
+                    let mut t = tile();
+                    self.row(kern.f, src, b, &init, None, &mut t);
+                    self.requantize(
+                        &mut t,
+                        &scale[cols(b)],
+                        &requantize,
+                        bounds,
+                        helpers.q8,
+                        &out,
+                        pixel,
+                        b,
+                        narrow_i8,
+                    );
                 });
             }
         }
+    }
+
+    /// One output row's block `b` from the expanded rows `src`: into the
+    /// output in place where `out` allows it (then `true`), else into `tile`.
+    fn row(
+        &self,
+        kern: GconvI8Fn,
+        src: &[u32],
+        b: usize,
+        init: &[i32],
+        out: Option<(&OutRows<i32>, usize)>,
+        tile: &mut [i32],
+    ) -> bool {
+        let s = &self.shape;
+        s.check_row(src);
+        assert!(tile.len() >= s.ow * 16);
+        let (w, init) = (s.block(&self.weights, b), &init[16 * b..16 * b + 16]);
+        let direct = out.and_then(|(o, pixel)| o.block(pixel, b, s.ow).map(|p| (p, o.k())));
+        let (dst, ldo) = direct.unwrap_or((tile.as_mut_ptr(), 16));
+        // SAFETY: the level's kernel (an available ISA); `src` holds every step's vectors of the row's OW pixels
+        // (checked), `w` the block's steps·64 bytes, `init` 16 values; `dst` is either the tile (OW rows of 16,
+        // checked) or the output's block, inside it (checked by `block`) and written by this task alone.
+        unsafe {
+            kern(
+                &s.offs,
+                src.as_ptr().cast(),
+                s.ps(),
+                s.ow,
+                w.as_ptr(),
+                init.as_ptr(),
+                dst,
+                ldo,
+            )
+        };
+        direct.is_some()
+    }
+
+    /// Requantizes a row's tile into block `b` of the 8-bit output: the
+    /// level's store where it has one, else igemm's portable loops.
+    #[allow(clippy::too_many_arguments)]
+    fn requantize<T: Copy + Default + 'static + crate::buffer::Zeroed>(
+        &self,
+        t: &mut [i32],
+        scale: &[f32],
+        r: &Requantize<'_>,
+        bounds: (f32, f32, i32, i32),
+        store: Option<StoreQ8Fn>,
+        out: &OutRows<T>,
+        pixel: usize,
+        b: usize,
+        narrow: fn(&[i32], &mut [T]),
+    ) {
+        let (ow, lo, hi) = (self.shape.ow, bounds.2, bounds.3);
+        let Some(f) = store else {
+            requantize_tile(t, 16, ow, scale, r.zero_point, lo, hi);
+            let mut q = buffers::take::<T>(buffers::SLOT_ROW, t.len());
+            narrow(t, &mut q);
+            return out.store(&q[..ow * 16], pixel, b);
+        };
+        let (dst, n) = out.span(pixel, b, ow);
+        assert!(t.len() >= ow * 16 && size_of::<T>() == 1);
+        // SAFETY: the level's store (an available ISA); the tile holds OW rows of 16, `scale` the block's n
+        // columns, no bias (null: the accumulators started from it); T is one byte (u8 or i8, asserted) and the
+        // block lies inside the output (checked by `span`), written by this task alone; lo ≤ hi bound T with the
+        // zero point between them (checked by the caller).
+        unsafe {
+            f(
+                ow,
+                n,
+                t.as_ptr(),
+                16,
+                scale.as_ptr(),
+                std::ptr::null(),
+                r.zero_point,
+                lo,
+                hi,
+                dst.cast(),
+                out.k(),
+            )
+        };
     }
 }
 

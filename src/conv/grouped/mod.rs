@@ -22,11 +22,10 @@ pub(crate) use int8::GroupedI8;
 pub use table::ConvKernels;
 
 use super::params::ConvGeometry;
-use crate::buffer::Zeroed;
 use crate::gemm::buffers;
 use crate::Context;
 use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
-use table::{GconvFn, Lanes};
+use table::Lanes;
 
 /// Output rows per task: the strip's expanded input rows stay in L2.
 const STRIP: usize = 8;
@@ -145,26 +144,21 @@ impl Shape {
         v
     }
 
-    /// Runs the layer: `input` the NHWC input (bytes or floats), `pad` a padding element,
-    /// `xor` what the expansion XORs into each element, `w` the packed
-    /// weights, `init` the `16·blocks` start values; `finish(tile, pixel,
-    /// block)` gets each output row's `OW × 16` tile (its first output pixel
-    /// `pixel`, output channels `16·block ..`).
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn run<E: Sync, W: Sync, O: Zeroed + Send + Sync + 'static>(
+    /// Runs the layer: `input` the NHWC input (bytes or floats), `pad` a
+    /// padding element, `xor` what the expansion XORs into each element;
+    /// `row(src, pixel, b)` computes one output row's block `b` (output
+    /// channels `16·b ..`) from `src`, the expanded rows from the row's
+    /// first tap on (see [`Shape::check_row`]), its first output pixel
+    /// being `pixel`.
+    pub(crate) fn run<E: Sync>(
         &self,
         ctx: &Context,
-        kern: GconvFn<W, O>,
         input: &[E],
         pad: u32,
         xor: u32,
-        w: &[W],
-        init: &[O],
-        finish: impl Fn(&mut [O], usize, usize) + Sync,
+        row: impl Fn(&[u32], usize, usize) + Sync,
     ) {
         let strips = self.oh.div_ceil(STRIP);
-        let wstep = w.len() / self.blocks;
-        assert!(init.len() == 16 * self.blocks && wstep >= self.offs.len() * 64 / size_of::<W>());
         assert!(input.len() >= self.batch * self.ih * self.iw * self.c);
         ctx.run_parallel(self.batch * strips * self.blocks, |t| {
             let (b, strip, n) = (
@@ -175,31 +169,30 @@ impl Shape {
             let y0 = strip * STRIP;
             let y1 = (y0 + STRIP).min(self.oh);
             let buf = self.expand(ctx, input, pad, xor, n, y0, y1, b);
-            let mut tile = buffers::take::<O>(buffers::SLOT_TILE, self.ow * 16);
-            let (px, ps) = (self.q * 16, self.stride[1] * self.q * 64);
-            let last = self.offs.last().map_or(0, |o| o + 64) + self.ow.saturating_sub(1) * ps;
             for y in y0..y1 {
-                let src = &buf[(y - y0) * self.stride[0] * self.wp * px..];
-                // Every step's vector of the row's last pixel lies inside the strip's rows.
-                assert!(self.ow == 0 || src.len() * 4 >= last);
-                // SAFETY: the level's kernel (an available ISA); each step's vectors of the OW pixels lie in `src`
-                // (checked above), the block's weights in `w` (wstep ≥ steps·64 bytes), 16 start values in
-                // `init`, and the tile holds OW rows of 16.
-                unsafe {
-                    kern(
-                        &self.offs,
-                        src.as_ptr().cast(),
-                        ps,
-                        self.ow,
-                        w[b * wstep..].as_ptr(),
-                        init[16 * b..].as_ptr(),
-                        tile.as_mut_ptr(),
-                        16,
-                    )
-                };
-                finish(&mut tile[..self.ow * 16], (n * self.oh + y) * self.ow, b);
+                let src = &buf[(y - y0) * self.stride[0] * self.wp * self.q * 16..];
+                row(src, (n * self.oh + y) * self.ow, b);
             }
         });
+    }
+
+    /// Asserts that `src` holds every step's vector of an output row's
+    /// `OW` pixels (at `offs[s] + x·ps` bytes), so a kernel may read them.
+    pub(crate) fn check_row(&self, src: &[u32]) {
+        let last = self.offs.last().map_or(0, |o| o + 64) + self.ow.saturating_sub(1) * self.ps();
+        assert!(self.ow == 0 || src.len() * 4 >= last, "expanded rows too short");
+    }
+
+    /// Bytes between consecutive output pixels' vectors in expanded rows.
+    pub(crate) fn ps(&self) -> usize {
+        self.stride[1] * self.q * 64
+    }
+
+    /// Block `b`'s weights (`steps × 64` bytes of `T`) in `w`, as
+    /// [`Shape::pack_weights`] packed them.
+    pub(crate) fn block<'w, T>(&self, w: &'w [T], b: usize) -> &'w [T] {
+        let per = self.offs.len() * 64 / size_of::<T>();
+        &w[b * per..(b + 1) * per]
     }
 
     /// Block `b`'s expanded input rows of output rows `y0..y1` of image `n`.
@@ -301,6 +294,27 @@ impl<T: Copy> OutRows<T> {
             k,
             add,
         }
+    }
+
+    /// Where block `b` of `rows` pixels from `pixel` on starts in the output
+    /// (row stride `K`), and its channels (16 but in a last partial block);
+    /// asserts that it lies inside the output.
+    pub(crate) fn span(&self, pixel: usize, b: usize, rows: usize) -> (*mut T, usize) {
+        let cols = 16.min(self.k - 16 * b);
+        assert!(rows == 0 || (pixel + rows - 1) * self.k + 16 * b + cols <= self.len);
+        (self.ptr.wrapping_add(pixel * self.k + 16 * b), cols)
+    }
+
+    /// [`OutRows::span`] where the kernel may write it in place: all 16
+    /// channels exist and stores overwrite.
+    pub(crate) fn block(&self, pixel: usize, b: usize, rows: usize) -> Option<*mut T> {
+        let (p, cols) = self.span(pixel, b, rows);
+        (cols == 16 && self.add.is_none()).then_some(p)
+    }
+
+    /// Output channels per pixel (the row stride).
+    pub(crate) fn k(&self) -> usize {
+        self.k
     }
 
     /// Writes a tile of `tile.len() / 16` pixels from `pixel` on, channels

@@ -16,10 +16,13 @@ pub(crate) use lowp_kernels::x86_64::avx512::gconv_expand_16::GconvLanes as Lane
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Lanes;
 
-/// A 16-channel kernel: `(steps' byte offsets, src, pixel stride, pixels,
-/// weights, start values, out, out pixel stride)`.
-pub(crate) type GconvFn<W, O> =
-    unsafe fn(&[usize], *const u8, usize, usize, *const W, *const O, *mut O, usize);
+/// The INT8 16-channel kernel: `(steps' byte offsets, src, pixel stride,
+/// pixels, weights, start values, out, out pixel stride)`.
+pub(crate) type GconvI8Fn =
+    unsafe fn(&[usize], *const u8, usize, usize, *const i8, *const i32, *mut i32, usize);
+/// The f32 16-channel kernel: as [`GconvI8Fn`], then the clamp.
+pub(crate) type GconvF32Fn =
+    unsafe fn(&[usize], *const u8, usize, usize, *const f32, *const f32, *mut f32, usize, Option<(f32, f32)>);
 
 /// A kernel and its name (as `lowp info` prints it).
 #[derive(Clone, Copy, Debug)]
@@ -36,8 +39,8 @@ pub(crate) struct Kern<F> {
 pub struct ConvKernels {
     #[cfg(target_arch = "x86_64")]
     pub(crate) expand: Option<Kern<ExpandFn>>,
-    pub(crate) f32: Option<Kern<GconvFn<f32, f32>>>,
-    pub(crate) u8s8: Option<Kern<GconvFn<i8, i32>>>,
+    pub(crate) f32: Option<Kern<GconvF32Fn>>,
+    pub(crate) u8s8: Option<Kern<GconvI8Fn>>,
 }
 
 /// `kern!(module::fn_name)`: the kernel and its name.

@@ -31,6 +31,9 @@ const LAYERS_2D: &[(usize, usize, usize, usize, usize)] = &[
     (56, 56, 64, 256, 1),
 ];
 
+/// Grouped 2-D layers `(H, W, C, K, R = S, groups)` (ResNeXt: 32 groups of 4).
+const GROUPED_2D: &[(usize, usize, usize, usize, usize, usize)] = &[(56, 56, 128, 128, 3, 32)];
+
 /// The 3-D layer: 32×32×32×32 → 32, 3×3×3.
 const LAYER_3D: (usize, usize, usize, usize, usize) = (32, 32, 32, 32, 32);
 
@@ -46,6 +49,10 @@ fn cases(_: &CaseOpts) -> Vec<Case> {
     for kind in [Kind::F32, Kind::S32, Kind::U8] {
         for &(h, w, c, k, r) in LAYERS_2D {
             out.push(case(kind, Conv3dParams::new(1, 1, h, w, c, k, 1, r, r), false));
+        }
+        for &(h, w, c, k, r, groups) in GROUPED_2D {
+            let p = Conv3dParams::new(1, 1, h, w, c, k, 1, r, r);
+            out.push(case(kind, Conv3dParams { groups, ..p }, false));
         }
     }
     for kind in [Kind::F32, Kind::S32] {
@@ -75,7 +82,7 @@ fn case(kind: Kind, p: Conv3dParams, three_d: bool) -> Case {
     let shape = Shape {
         m: od * oh * ow,
         n: p.k,
-        k: p.c * p.t * p.r * p.s,
+        k: p.c / p.groups * p.t * p.r * p.s,
         extra,
     };
     let dims = if three_d { "3d" } else { "2d" };
@@ -95,7 +102,15 @@ fn case(kind: Kind, p: Conv3dParams, three_d: bool) -> Case {
         String::new()
     };
     let algorithm = ConvAlgorithm::of_3d(&p).expect("a valid bench layer");
-    let label = format!("{depth}{}x{}x{}->{} {taps} {algorithm}", p.h, p.w, p.c, p.k);
+    let groups = if p.groups > 1 {
+        format!(" g{}", p.groups)
+    } else {
+        String::new()
+    };
+    let label = format!(
+        "{depth}{}x{}x{}->{} {taps}{groups} {algorithm}",
+        p.h, p.w, p.c, p.k
+    );
     Case {
         op,
         impl_name: "lowp",

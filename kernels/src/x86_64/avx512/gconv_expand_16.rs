@@ -46,13 +46,14 @@ pub unsafe fn gconv_expand_16_avx512(
     ds: usize,
 ) {
     let x = _mm512_set1_epi32(xor as i32);
-    for p in 0..pixels {
-        for (e, l) in lanes.iter().enumerate() {
+    for (e, l) in lanes.iter().enumerate() {
+        // SAFETY: `idx` is 16 i32 (a reference).
+        let idx = unsafe { _mm512_loadu_si512(l.idx.as_ptr().cast()) };
+        for p in 0..pixels {
             // SAFETY: the element reads and the 64-byte store are the
             // caller's contract for pixel p, entry e.
             unsafe {
                 let at = src.add(p * ss + l.base);
-                let idx = _mm512_loadu_si512(l.idx.as_ptr().cast());
                 let v = if l.gather {
                     _mm512_mask_i32gather_epi32::<4>(_mm512_setzero_si512(), l.keep, idx, at.cast())
                 } else {
