@@ -84,10 +84,12 @@ impl GconvStep for Fma {
 }
 
 /// `N` output pixels: `out[n·ldo + l] = init[l] + Σ_s w[s][l]·x[s][n][l]`
-/// with `x[s][n]` the 64 bytes at `src + offs[s] + n·ps`.
+/// with `x[s][n]` the 64 bytes at `src + offs[s] + n·ps`; `PS`, when not
+/// 0, is `ps` known at compile time (then each pixel's load is one
+/// constant displacement from the step's address, no pointer per pixel).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-unsafe fn pixels<S: GconvStep, const N: usize>(
+unsafe fn pixels<S: GconvStep, const N: usize, const PS: usize>(
     offs: &[usize],
     src: *const u8,
     ps: usize,
@@ -97,6 +99,7 @@ unsafe fn pixels<S: GconvStep, const N: usize>(
     ldo: usize,
     ep: S::Ep,
 ) {
+    let ps = if PS == 0 { ps } else { PS };
     // SAFETY: the caller's contract (see `gconv_row`).
     unsafe {
         let start = S::load(init.cast());
@@ -133,17 +136,41 @@ pub(crate) unsafe fn gconv_row<S: GconvStep>(
     ldo: usize,
     ep: S::Ep,
 ) {
+    // Stride-1 rows of the expanded input: consecutive 64-byte vectors.
+    // SAFETY: the caller's contract.
+    unsafe {
+        match ps {
+            64 => row::<S, 64>(offs, src, ps, pixels, w, init, out, ldo, ep),
+            _ => row::<S, 0>(offs, src, ps, pixels, w, init, out, ldo, ep),
+        }
+    }
+}
+
+/// [`gconv_row`] with `PS` as in [`pixels`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+unsafe fn row<S: GconvStep, const PS: usize>(
+    offs: &[usize],
+    src: *const u8,
+    ps: usize,
+    pixels: usize,
+    w: *const u8,
+    init: *const S::Out,
+    out: *mut S::Out,
+    ldo: usize,
+    ep: S::Ep,
+) {
     let mut x = 0;
     // SAFETY: each call covers pixels x .. x + N < `pixels` (the caller's).
     unsafe {
         while x + 16 <= pixels {
-            self::pixels::<S, 16>(offs, src.add(x * ps), ps, w, init, out.add(x * ldo), ldo, ep);
+            self::pixels::<S, 16, PS>(offs, src.add(x * ps), ps, w, init, out.add(x * ldo), ldo, ep);
             x += 16;
         }
         macro_rules! rest {
             ($($n:literal)*) => {$(
                 if pixels - x >= $n {
-                    self::pixels::<S, $n>(offs, src.add(x * ps), ps, w, init, out.add(x * ldo), ldo, ep);
+                    self::pixels::<S, $n, PS>(offs, src.add(x * ps), ps, w, init, out.add(x * ldo), ldo, ep);
                     x += $n;
                 }
             )*};

@@ -25,10 +25,14 @@ use super::params::ConvGeometry;
 use crate::gemm::buffers;
 use crate::Context;
 use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
-use table::Lanes;
+use std::ops::Range;
+use table::{ExpandFn, Lanes};
 
-/// Output rows per task: the strip's expanded input rows stay in L2.
-const STRIP: usize = 8;
+/// Output rows per task. Input rows are expanded just before the first
+/// output row that reads them (so they are still in L1), and a strip's
+/// first rows are expanded by the strip above too: longer strips repeat
+/// less (docs/tuning.md).
+const STRIP: usize = 16;
 
 /// Whether a layer takes the grouped kernels: `1 < groups < C`, at most 16
 /// channels per group in and out (wider groups fill the GEMM tiles), input
@@ -74,7 +78,10 @@ pub(crate) struct Shape {
     lanes: Vec<Lanes>,
     /// Columns of an expanded row (the padded input columns read).
     wp: usize,
-    /// Per step `(r, s, q)`, its byte offset in a block's expanded rows.
+    /// Expanded rows a strip reads.
+    rows: usize,
+    /// Per step `(r, s, q)`, its byte offset in a block's expanded rows,
+    /// laid out `[q][rows][wp][64 bytes]`.
     offs: Vec<usize>,
 }
 
@@ -91,11 +98,11 @@ impl Shape {
             .collect();
         let [r, s] = [g.kernel[1], g.kernel[2]];
         let wp = (g.output[2].max(1) - 1) * g.stride[2] + (s - 1) * g.dilation[2] + 1;
-        let row = wp * q * 64;
+        let rows = (STRIP.min(g.output[1]).max(1) - 1) * g.stride[1] + (r - 1) * g.dilation[1] + 1;
         let offs = (0..r * s * q)
             .map(|st| {
                 let (tap, e) = (st / q, st % q);
-                (tap / s) * g.dilation[1] * row + ((tap % s) * g.dilation[2] * q + e) * 64
+                e * rows * wp * 64 + ((tap / s) * g.dilation[1] * wp + (tap % s) * g.dilation[2]) * 64
             })
             .collect();
         Shape {
@@ -116,6 +123,7 @@ impl Shape {
             blocks,
             lanes,
             wp,
+            rows,
             offs,
         }
     }
@@ -160,6 +168,7 @@ impl Shape {
     ) {
         let strips = self.oh.div_ceil(STRIP);
         assert!(input.len() >= self.batch * self.ih * self.iw * self.c);
+        let expand = ctx.kernels().conv.expand.map(|k| k.f);
         ctx.run_parallel(self.batch * strips * self.blocks, |t| {
             let (b, strip, n) = (
                 t % self.blocks,
@@ -167,11 +176,14 @@ impl Shape {
                 t / self.blocks / strips,
             );
             let y0 = strip * STRIP;
-            let y1 = (y0 + STRIP).min(self.oh);
-            let buf = self.expand(ctx, input, pad, xor, n, y0, y1, b);
-            for y in y0..y1 {
-                let src = &buf[(y - y0) * self.stride[0] * self.wp * self.q * 16..];
-                row(src, (n * self.oh + y) * self.ow, b);
+            let mut buf = buffers::take::<u32>(buffers::SLOT_A, self.q * self.rows * self.wp * 16);
+            let mut done = 0;
+            for y in y0..(y0 + STRIP).min(self.oh) {
+                let first = (y - y0) * self.stride[0];
+                let need = first + (self.r - 1) * self.dilation[0] + 1;
+                self.expand(expand, input, pad, xor, n, y0, done..need, b, &mut buf);
+                done = need;
+                row(&buf[first * self.wp * 16..], (n * self.oh + y) * self.ow, b);
             }
         });
     }
@@ -185,7 +197,7 @@ impl Shape {
 
     /// Bytes between consecutive output pixels' vectors in expanded rows.
     pub(crate) fn ps(&self) -> usize {
-        self.stride[1] * self.q * 64
+        self.stride[1] * 64
     }
 
     /// Block `b`'s weights (`steps × 64` bytes of `T`) in `w`, as
@@ -195,26 +207,24 @@ impl Shape {
         &w[b * per..(b + 1) * per]
     }
 
-    /// Block `b`'s expanded input rows of output rows `y0..y1` of image `n`.
+    /// Expands rows `rows` of block `b`'s strip from output row `y0` of
+    /// image `n` into `buf` (`[q][rows][wp]` vectors of 16 lanes).
     #[allow(clippy::too_many_arguments)]
     fn expand<E>(
         &self,
-        ctx: &Context,
+        f: Option<ExpandFn>,
         input: &[E],
         pad: u32,
         xor: u32,
         n: usize,
         y0: usize,
-        y1: usize,
+        rows: Range<usize>,
         b: usize,
-    ) -> buffers::Buf<u32> {
-        let (q, px) = (self.q, self.q * 16);
-        let rows = (y1 - y0 - 1) * self.stride[0] + (self.r - 1) * self.dilation[0] + 1;
-        let mut buf = buffers::take::<u32>(buffers::SLOT_A, rows * self.wp * px);
+        buf: &mut [u32],
+    ) {
+        let (q, row, plane) = (self.q, self.wp * 16, self.rows * self.wp * 16);
         let lanes = &self.lanes[b * q..(b + 1) * q];
-        let f = ctx.kernels().conv.expand.map(|k| k.f);
-        let pixel = self.c;
-        for (j, dst) in buf.chunks_exact_mut(self.wp * px).enumerate() {
+        for j in rows {
             let iy = (y0 * self.stride[0] + j)
                 .checked_sub(self.pad[0])
                 .filter(|&y| y < self.ih);
@@ -223,30 +233,32 @@ impl Shape {
                 Some(_) => (self.pad[1].min(self.wp), (self.pad[1] + self.iw).min(self.wp)),
                 None => (self.wp, self.wp),
             };
-            dst[..c0 * px].fill(pad);
-            dst[c1.max(c0) * px..].fill(pad);
+            for e in 0..q {
+                let dst = &mut buf[e * plane + j * row..e * plane + (j + 1) * row];
+                dst[..c0 * 16].fill(pad);
+                dst[c1.max(c0) * 16..].fill(pad);
+            }
             if let (Some(iy), Some(f), true) = (iy, f, c1 > c0) {
-                let at = ((n * self.ih + iy) * self.iw) * pixel;
-                let src = &input[at..at + (c1 - c0) * pixel];
-                let out = &mut dst[c0 * px..c1 * px];
+                let at = (n * self.ih + iy) * self.iw * self.c;
+                let src = &input[at..at + (c1 - c0) * self.c];
+                let out = &mut buf[j * row + c0 * 16..(q - 1) * plane + j * row + c1 * 16];
                 // SAFETY: the level's expansion (an available ISA); `src` holds the c1 − c0 input pixels
-                // (sliced), whose elements the lanes address (built for `elems` per pixel), `out` 64 bytes
-                // per entry and pixel.
-                let ss = pixel * size_of::<E>();
+                // (sliced), whose elements the lanes address (built for C channels a pixel), and `out` entry
+                // e's c1 − c0 vectors of 64 bytes at e·plane (sliced from entry 0's first to entry q − 1's last).
                 unsafe {
                     f(
                         src.as_ptr().cast(),
-                        ss,
+                        self.c * size_of::<E>(),
                         c1 - c0,
                         lanes,
                         xor,
                         out.as_mut_ptr().cast(),
-                        q * 64,
+                        plane * 4,
+                        64,
                     )
                 };
             }
         }
-        buf
     }
 }
 

@@ -6,9 +6,8 @@ use crate::Isa;
 use lowp_kernels::x86_64::{avx512, avx512vnni};
 
 /// Expands input pixels into 16-lane vectors: `(src, pixel stride, pixels,
-/// lanes, xor, dst, dst pixel stride)`.
-#[cfg(target_arch = "x86_64")]
-pub(crate) type ExpandFn = unsafe fn(*const u8, usize, usize, &[Lanes], u32, *mut u8, usize);
+/// lanes, xor, dst, dst entry stride, dst pixel stride)`.
+pub(crate) type ExpandFn = unsafe fn(*const u8, usize, usize, &[Lanes], u32, *mut u8, usize, usize);
 #[cfg(target_arch = "x86_64")]
 pub(crate) use lowp_kernels::x86_64::avx512::gconv_expand_16::GconvLanes as Lanes;
 /// Without x86_64 there is no expansion: a stand-in for its lane table.
@@ -37,7 +36,6 @@ pub(crate) struct Kern<F> {
 /// Built by the [`crate::Context`]; inspect it with [`crate::Kernels::names`].
 #[derive(Clone, Debug, Default)]
 pub struct ConvKernels {
-    #[cfg(target_arch = "x86_64")]
     pub(crate) expand: Option<Kern<ExpandFn>>,
     pub(crate) f32: Option<Kern<GconvF32Fn>>,
     pub(crate) u8s8: Option<Kern<GconvI8Fn>>,
@@ -74,7 +72,6 @@ impl ConvKernels {
     /// `(op, kernel name)` pairs for `lowp info`.
     pub(crate) fn names(&self) -> Vec<(&'static str, &'static str)> {
         let mut v = Vec::new();
-        #[cfg(target_arch = "x86_64")]
         v.extend(self.expand.map(|k| ("conv_grouped_expand", k.name)));
         v.extend(self.f32.map(|k| ("conv_grouped_f32", k.name)));
         v.extend(self.u8s8.map(|k| ("conv_grouped_u8s8s32", k.name)));

@@ -26,7 +26,7 @@ pub struct GconvLanes {
 
 with_level! { avx512:
 /// For each pixel `p < pixels` (at `src + p·ss`) and entry `e`, writes the
-/// 64 bytes at `dst + p·ds + 64·e`: lane `l` is the element of `lanes[e]`
+/// 64 bytes at `dst + e·es + p·ds`: lane `l` is the element of `lanes[e]`
 /// (or 0 outside its `keep`), XORed with `xor` (`0x80808080` moves s8
 /// bytes to u8; 0 keeps them).
 ///
@@ -35,7 +35,7 @@ with_level! { avx512:
 /// The CPU must have the `avx512` level ([`crate::level::AVX512`]). For
 /// every pixel and entry, the elements the entry loads (its `load` bits, or
 /// `idx[l]` for the kept lanes of a gather) must be readable 4 bytes each at
-/// `src + p·ss + base + 4·e`, and 64 bytes writable at `dst + p·ds + 64·e`.
+/// `src + p·ss + base + 4·e`, and 64 bytes writable at `dst + e·es + p·ds`.
 pub unsafe fn gconv_expand_16_avx512(
     src: *const u8,
     ss: usize,
@@ -43,6 +43,7 @@ pub unsafe fn gconv_expand_16_avx512(
     lanes: &[GconvLanes],
     xor: u32,
     dst: *mut u8,
+    es: usize,
     ds: usize,
 ) {
     let x = _mm512_set1_epi32(xor as i32);
@@ -60,7 +61,7 @@ pub unsafe fn gconv_expand_16_avx512(
                     let v = _mm512_maskz_loadu_epi32(l.load, at.cast());
                     _mm512_maskz_permutexvar_epi32(l.keep, idx, v)
                 };
-                _mm512_storeu_si512(dst.add(p * ds + 64 * e).cast(), _mm512_xor_si512(v, x));
+                _mm512_storeu_si512(dst.add(e * es + p * ds).cast(), _mm512_xor_si512(v, x));
             }
         }
     }
