@@ -20,7 +20,7 @@ pub(crate) trait GconvStep {
     type Out;
     /// What a finished accumulator goes through before its store.
     type Ep: Copy;
-    /// 64 bytes at `p` (unaligned).
+    /// 64 bytes at `p` (unaligned): weights, start values.
     unsafe fn load(p: *const u8) -> Self::V;
     /// `acc + w·x` with `x` the 64 bytes at `p`.
     unsafe fn step(acc: Self::V, w: Self::V, p: *const u8) -> Self::V;
@@ -49,6 +49,49 @@ impl GconvStep for Dpbusd {
     unsafe fn store(p: *mut i32, v: __m512i, _: ()) {
         // SAFETY: the caller's.
         unsafe { _mm512_storeu_si512(p.cast(), v) }
+    }
+}
+
+/// `vpdpbusd`, its s32 results requantized to 8 bits in the store, as
+/// igemm's pipeline does it (`requantize_tile`): `y = (v as f32)·scale`
+/// clamped to `[lo − zp, hi − zp]`, rounded half to even (adding 1.5·2²³),
+/// plus `zp`, narrowed to a byte.
+pub(crate) struct DpbusdQ8;
+
+/// [`DpbusdQ8`]'s per-lane scale, bounds (less the zero point) and zero point.
+#[derive(Clone, Copy)]
+pub(crate) struct Q8Ep {
+    pub(crate) scale: __m512,
+    pub(crate) flo: __m512,
+    pub(crate) fhi: __m512,
+    pub(crate) zp: __m512i,
+}
+
+impl GconvStep for DpbusdQ8 {
+    type V = __m512i;
+    type Out = u8;
+    type Ep = Q8Ep;
+    #[inline(always)]
+    unsafe fn load(p: *const u8) -> __m512i {
+        // SAFETY: the caller's.
+        unsafe { Dpbusd::load(p) }
+    }
+    #[inline(always)]
+    unsafe fn step(acc: __m512i, w: __m512i, p: *const u8) -> __m512i {
+        // SAFETY: the caller's.
+        unsafe { Dpbusd::step(acc, w, p) }
+    }
+    #[inline(always)]
+    unsafe fn store(p: *mut u8, v: __m512i, ep: Q8Ep) {
+        // SAFETY: the caller's (avx512f, 16 writable bytes). |y| ≤ 510 after
+        // the clamp, so the magic add leaves the rounded value in the low bits.
+        unsafe {
+            let y = _mm512_mul_ps(_mm512_cvtepi32_ps(v), ep.scale);
+            let y = _mm512_min_ps(_mm512_max_ps(y, ep.flo), ep.fhi);
+            let r = _mm512_castps_si512(_mm512_add_ps(y, _mm512_set1_ps(12_582_912.0)));
+            let r = _mm512_add_epi32(_mm512_sub_epi32(r, _mm512_set1_epi32(0x4B40_0000)), ep.zp);
+            _mm_storeu_si128(p.cast(), _mm512_cvtepi32_epi8(r));
+        }
     }
 }
 
@@ -94,7 +137,7 @@ unsafe fn pixels<S: GconvStep, const N: usize, const PS: usize>(
     src: *const u8,
     ps: usize,
     w: *const u8,
-    init: *const S::Out,
+    init: *const u8,
     out: *mut S::Out,
     ldo: usize,
     ep: S::Ep,
@@ -131,7 +174,7 @@ pub(crate) unsafe fn gconv_row<S: GconvStep>(
     ps: usize,
     pixels: usize,
     w: *const u8,
-    init: *const S::Out,
+    init: *const u8,
     out: *mut S::Out,
     ldo: usize,
     ep: S::Ep,
@@ -155,7 +198,7 @@ unsafe fn row<S: GconvStep, const PS: usize>(
     ps: usize,
     pixels: usize,
     w: *const u8,
-    init: *const S::Out,
+    init: *const u8,
     out: *mut S::Out,
     ldo: usize,
     ep: S::Ep,

@@ -5,6 +5,7 @@
 
 use super::table::GconvI8Fn;
 use super::{fits, OutRows, Shape};
+use crate::buffer::Zeroed;
 use crate::conv::params::ConvGeometry;
 use crate::conv::ConvOutput;
 use crate::gemm::buffers;
@@ -143,43 +144,29 @@ impl GroupedI8 {
             }
             ConvOutput::U8 { output, requantize } => {
                 add_bias(&mut init, &requantize);
-                let scale = scales(requantize.scale);
-                let out = OutRows::new(output, s.k, None);
-                s.run(ctx, input, pad, xor, |src, pixel, b| {
-                    let mut t = tile();
-                    self.row(kern.f, src, b, &init, None, &mut t);
-                    self.requantize(
-                        &mut t,
-                        &scale[cols(b)],
-                        &requantize,
-                        bounds,
-                        helpers.q8,
-                        &out,
-                        pixel,
-                        b,
-                        narrow_u8,
-                    );
-                });
+                self.run_q8(
+                    ctx,
+                    input,
+                    (pad, xor),
+                    &init,
+                    output,
+                    &requantize,
+                    bounds,
+                    narrow_u8,
+                );
             }
             ConvOutput::S8 { output, requantize } => {
                 add_bias(&mut init, &requantize);
-                let scale = scales(requantize.scale);
-                let out = OutRows::new(output, s.k, None);
-                s.run(ctx, input, pad, xor, |src, pixel, b| {
-                    let mut t = tile();
-                    self.row(kern.f, src, b, &init, None, &mut t);
-                    self.requantize(
-                        &mut t,
-                        &scale[cols(b)],
-                        &requantize,
-                        bounds,
-                        helpers.q8,
-                        &out,
-                        pixel,
-                        b,
-                        narrow_i8,
-                    );
-                });
+                self.run_q8(
+                    ctx,
+                    input,
+                    (pad, xor),
+                    &init,
+                    output,
+                    &requantize,
+                    bounds,
+                    narrow_i8,
+                );
             }
         }
     }
@@ -219,10 +206,97 @@ impl GroupedI8 {
         direct.is_some()
     }
 
+    /// Runs the layer into an 8-bit output: whole blocks by the kernel with
+    /// the requantizing store, a partial one through a tile.
+    #[allow(clippy::too_many_arguments)]
+    fn run_q8<A: Int8, T: Zeroed + Send + 'static>(
+        &self,
+        ctx: &Context,
+        input: &[A],
+        (pad, xor): (u32, u32),
+        init: &[i32],
+        output: &mut [T],
+        r: &Requantize<'_>,
+        bounds: (f32, f32, i32, i32),
+        narrow: fn(&[i32], &mut [T]),
+    ) {
+        let s = &self.shape;
+        let Some(kern) = ctx.kernels().conv.u8s8 else {
+            return;
+        };
+        // 16 per block: the kernel reads a whole block's.
+        let scale: Vec<f32> = match r.scale {
+            Scale::PerTensor(v) => vec![v; 16 * s.blocks],
+            Scale::PerColumn(v) => v
+                .iter()
+                .copied()
+                .chain(std::iter::repeat(1.0))
+                .take(16 * s.blocks)
+                .collect(),
+        };
+        let out = OutRows::new(output, s.k, None);
+        let store = ctx.kernels().igemm.helpers.q8;
+        s.run(ctx, input, pad, xor, |src, pixel, b| {
+            if !self.row_q8(ctx, src, b, init, &scale, r, bounds, &out, pixel) {
+                let mut t = buffers::take::<i32>(buffers::SLOT_TILE, s.ow * 16);
+                self.row(kern.f, src, b, init, None, &mut t);
+                let cols = 16 * b..(16 * b + 16).min(s.k);
+                self.requantize(&mut t, &scale[cols], r, bounds, store, &out, pixel, b, narrow);
+            }
+        });
+    }
+
+    /// One output row's whole block `b` requantized by the kernel straight
+    /// into the 8-bit output (`false`: no such kernel, or a partial block).
+    #[allow(clippy::too_many_arguments)]
+    fn row_q8<T: Copy>(
+        &self,
+        ctx: &Context,
+        src: &[u32],
+        b: usize,
+        init: &[i32],
+        scale: &[f32],
+        r: &Requantize<'_>,
+        bounds: (f32, f32, i32, i32),
+        out: &OutRows<T>,
+        pixel: usize,
+    ) -> bool {
+        let s = &self.shape;
+        let (Some(kern), Some(dst)) = (ctx.kernels().conv.u8s8q8, out.block(pixel, b, s.ow)) else {
+            return false;
+        };
+        s.check_row(src);
+        assert!(size_of::<T>() == 1);
+        let (w, init, scale) = (
+            s.block(&self.weights, b),
+            &init[16 * b..16 * b + 16],
+            &scale[16 * b..16 * b + 16],
+        );
+        // SAFETY: the level's kernel (an available ISA); `src` holds every step's vectors of the row's OW pixels
+        // (checked), `w` the block's steps·64 bytes, `init` and `scale` 16 values; `dst` is the output's whole
+        // block (checked by `block`), one byte an element (u8 or i8, asserted), written by this task alone;
+        // lo ≤ hi within the output type (checked by the caller).
+        unsafe {
+            (kern.f)(
+                &s.offs,
+                src.as_ptr().cast(),
+                s.ps(),
+                s.ow,
+                w.as_ptr(),
+                init.as_ptr(),
+                dst.cast(),
+                out.k(),
+                scale.as_ptr(),
+                (r.zero_point, bounds.2, bounds.3),
+            )
+        };
+        true
+    }
+
     /// Requantizes a row's tile into block `b` of the 8-bit output: the
     /// level's store where it has one, else igemm's portable loops.
     #[allow(clippy::too_many_arguments)]
-    fn requantize<T: Copy + Default + 'static + crate::buffer::Zeroed>(
+    fn requantize<T: Zeroed + 'static>(
         &self,
         t: &mut [i32],
         scale: &[f32],

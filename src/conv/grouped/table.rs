@@ -19,6 +19,20 @@ pub(crate) struct Lanes;
 /// pixels, weights, start values, out, out pixel stride)`.
 pub(crate) type GconvI8Fn =
     unsafe fn(&[usize], *const u8, usize, usize, *const i8, *const i32, *mut i32, usize);
+/// The INT8 16-channel kernel with the requantizing store: as
+/// [`GconvI8Fn`] into bytes, then the 16 scales and `(zp, lo, hi)`.
+pub(crate) type GconvQ8Fn = unsafe fn(
+    &[usize],
+    *const u8,
+    usize,
+    usize,
+    *const i8,
+    *const i32,
+    *mut u8,
+    usize,
+    *const f32,
+    (i32, i32, i32),
+);
 /// The f32 16-channel kernel: as [`GconvI8Fn`], then the clamp.
 pub(crate) type GconvF32Fn =
     unsafe fn(&[usize], *const u8, usize, usize, *const f32, *const f32, *mut f32, usize, Option<(f32, f32)>);
@@ -39,6 +53,7 @@ pub struct ConvKernels {
     pub(crate) expand: Option<Kern<ExpandFn>>,
     pub(crate) f32: Option<Kern<GconvF32Fn>>,
     pub(crate) u8s8: Option<Kern<GconvI8Fn>>,
+    pub(crate) u8s8q8: Option<Kern<GconvQ8Fn>>,
 }
 
 /// `kern!(module::fn_name)`: the kernel and its name.
@@ -64,6 +79,10 @@ impl ConvKernels {
                     Isa::Avx512Vnni => kern!(avx512vnni::gconv_u8s8s32_16ch, gconv_u8s8s32_16ch_avx512vnni),
                     _ => None,
                 },
+                u8s8q8: match isa {
+                    Isa::Avx512Vnni => kern!(avx512vnni::gconv_u8s8q8_16ch, gconv_u8s8q8_16ch_avx512vnni),
+                    _ => None,
+                },
             },
             _ => ConvKernels::default(),
         }
@@ -75,6 +94,7 @@ impl ConvKernels {
         v.extend(self.expand.map(|k| ("conv_grouped_expand", k.name)));
         v.extend(self.f32.map(|k| ("conv_grouped_f32", k.name)));
         v.extend(self.u8s8.map(|k| ("conv_grouped_u8s8s32", k.name)));
+        v.extend(self.u8s8q8.map(|k| ("conv_grouped_u8s8q8", k.name)));
         v
     }
 }

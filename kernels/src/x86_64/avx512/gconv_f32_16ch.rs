@@ -34,6 +34,6 @@ pub unsafe fn gconv_f32_16ch_avx512(
 ) {
     let ep = clamp.map(|(lo, hi)| (_mm512_set1_ps(lo), _mm512_set1_ps(hi)));
     // SAFETY: the caller's contract is the loop's.
-    unsafe { gconv_row::<Fma>(offs, src, ps, pixels, w.cast(), init, out, ldo, ep) }
+    unsafe { gconv_row::<Fma>(offs, src, ps, pixels, w.cast(), init.cast(), out, ldo, ep) }
 }
 }

@@ -29,6 +29,6 @@ pub unsafe fn gconv_u8s8s32_16ch_avx512vnni(
     ldo: usize,
 ) {
     // SAFETY: the caller's contract is the loop's.
-    unsafe { gconv_row::<Dpbusd>(offs, src, ps, pixels, w.cast(), init, out, ldo, ()) }
+    unsafe { gconv_row::<Dpbusd>(offs, src, ps, pixels, w.cast(), init.cast(), out, ldo, ()) }
 }
 }

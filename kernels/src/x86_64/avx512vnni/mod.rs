@@ -14,5 +14,6 @@ pub use igemm_u8s8s32_6x32_ymm::{
 pub mod dot_s8;
 pub mod dot_u8;
 pub mod dot_u8s8;
+pub mod gconv_u8s8q8_16ch;
 pub mod gconv_u8s8s32_16ch;
 pub mod scan_s8_ip;
