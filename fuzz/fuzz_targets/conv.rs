@@ -5,7 +5,8 @@
 //! level at 1, 2 or 3 threads, against `lowp_reference::conv`: INT8 bit for
 //! bit, f32 within `(depth + 2)·(ε·Σ|x||w| + the smallest subnormal)`.
 //! Invalid layers must be `Err` from both the parameters and the plans,
-//! never a panic.
+//! never a panic. With `grouped`, 2–4 groups of 4–16 input channels and
+//! weight zero point 0: the grouped kernels' layers (`ConvAlgorithm::Grouped`).
 #![no_main]
 
 mod common;
@@ -26,6 +27,7 @@ struct Case {
     pad: [u8; 6],
     dilation: [u8; 3],
     groups: u8,
+    grouped: bool,
     three_d: bool,
     oihw: bool,
     signed_input: bool,
@@ -49,7 +51,11 @@ fn to_layout<T: Copy>(v: &[T], taps: usize, cg: usize, layout: WeightLayout) -> 
 fuzz_target!(|case: Case| {
     let s = case.sizes;
     let small = |v: u8, m: u8| usize::from(v % m);
-    let groups = 1 + small(case.groups, 3);
+    let groups = 1 + small(case.groups, 3) + usize::from(case.grouped);
+    let cg = match case.grouped {
+        true => 4 * (1 + small(s[4], 4)),
+        false => 1 + small(s[4], 5),
+    };
     let depth_axis = |v: usize| if case.three_d { v } else { 1 };
     let p = Conv3dParams {
         stride: (
@@ -76,7 +82,7 @@ fuzz_target!(|case: Case| {
             depth_axis(1 + small(s[1], 4)),
             1 + small(s[2], 7),
             1 + small(s[3], 7),
-            groups * (1 + small(s[4], 5)),
+            groups * cg,
             groups * (1 + small(s[5], 5)),
             depth_axis(1 + small(s[6], 3)),
             1 + small(s[7], 4),
@@ -95,7 +101,7 @@ fuzz_target!(|case: Case| {
     let mut src = Bytes::new(&case.data);
     let x: Vec<u8> = (0..in_len).map(|_| src.byte()).collect();
     let w: Vec<i8> = (0..w_len).map(|_| src.byte() as i8).collect();
-    let zbs: Vec<i8> = (0..p.k).map(|_| src.byte() as i8).collect();
+    let zbs: Vec<i8> = (0..p.k).map(|_| src.byte() as i8 * i8::from(!case.grouped)).collect();
     let xf: Vec<f32> = (0..in_len).map(|_| src.f32_small()).collect();
     let wf: Vec<f32> = (0..w_len).map(|_| src.f32_small()).collect();
 
@@ -105,7 +111,6 @@ fuzz_target!(|case: Case| {
     } else {
         WeightLayout::Ohwi
     };
-    let cg = p.c / groups;
     let (wl, wfl) = (
         to_layout(&w, depth / cg, cg, layout),
         to_layout(&wf, depth / cg, cg, layout),
