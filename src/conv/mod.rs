@@ -8,7 +8,9 @@
 //! points, outputs through igemm's pipelines, [`ConvOutput`]). A plan packs
 //! its weights once ([`ConvWeights`], OHWI or OIHW) for the Context's ISA,
 //! picks its [`ConvAlgorithm`] and builds its indirection buffer; each
-//! `run` is one GEMM per group on the shared driver. The scalar oracle that
+//! `run` is one GEMM per group on the shared driver, or, for groups of few
+//! channels ([`ConvAlgorithm::Grouped`]), the grouped kernels, 16 output
+//! channels of several groups per vector. The scalar oracle that
 //! every convolution is tested against lives in the `lowp-reference` crate
 //! (its module `conv`).
 //!
