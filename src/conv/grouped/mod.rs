@@ -41,8 +41,7 @@ const STRIP: usize = 16;
 pub(crate) fn fits(g: &ConvGeometry) -> bool {
     let (cg, kg) = (g.c / g.groups.max(1), g.k / g.groups.max(1));
     g.groups > 1
-        && cg >= 4
-        && cg <= 16
+        && (4..=16).contains(&cg)
         && cg.is_multiple_of(4)
         && (1..=16).contains(&kg)
         && g.kernel[0] == 1

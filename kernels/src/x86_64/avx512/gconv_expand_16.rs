@@ -36,6 +36,7 @@ with_level! { avx512:
 /// every pixel and entry, the elements the entry loads (its `load` bits, or
 /// `idx[l]` for the kept lanes of a gather) must be readable 4 bytes each at
 /// `src + p·ss + base + 4·e`, and 64 bytes writable at `dst + e·es + p·ds`.
+#[allow(clippy::too_many_arguments)]
 pub unsafe fn gconv_expand_16_avx512(
     src: *const u8,
     ss: usize,
