@@ -4,14 +4,13 @@
 //! thread invariance; random grouped layers.
 
 use lowp::conv::{Conv2dParams, ConvAlgorithm, ConvF32, ConvI8, ConvOutput, ConvWeights, Padding2d};
-use lowp::igemm::{Activation, Dequantize, Int8, PackOptions, Requantize, Scale, WeightZeroPoint};
+use lowp::igemm::{Activation, Int8, PackOptions, Requantize, Scale, WeightZeroPoint};
 use lowp::{Context, Isa};
 use lowp_reference::conv as oracle;
-use lowp_reference::igemm::{dequantize_one, requantize_one};
 use proptest::prelude::*;
 
 mod common;
-use common::{contexts, ctx, SplitMix};
+use common::{check_conv_pipelines, contexts, ctx, SplitMix};
 
 /// `(n, h, w, groups, cg, kg, (r, s), stride, (top, left, bottom, right), dilation)`.
 type Spec = (
@@ -185,75 +184,7 @@ fn check_int8<A: FromI32, W: FromI32 + Int8>(ctx: &Context, spec: &Spec, seed: u
         let twice: Vec<i32> = want.iter().map(|v| v.wrapping_mul(2)).collect();
         assert_eq!(got, twice, "s32 accumulate {what}");
 
-        let scales: Vec<f32> = (0..p.k).map(|j| 1.0 / (64.0 + 7.0 * j as f32)).collect();
-        let fbias: Vec<f32> = (0..p.k).map(|j| j as f32 - 2.5).collect();
-        let dq = Dequantize {
-            scale: Scale::PerColumn(&scales),
-            bias: Some(&fbias),
-            activation: Activation::Clamp {
-                min: -20.0,
-                max: 30.0,
-            },
-        };
-        let mut f = vec![0f32; y_len];
-        conv.run(
-            ctx,
-            &x,
-            za,
-            ConvOutput::F32 {
-                output: &mut f,
-                dequantize: dq,
-            },
-        )
-        .unwrap();
-        for (i, (&y, &v)) in f.iter().zip(&want).enumerate() {
-            let e = dequantize_one(v, i % p.k, &dq.scale, dq.bias, dq.activation);
-            assert_eq!(y.to_bits(), e.to_bits(), "f32 {what} at {i}");
-        }
-
-        let ibias: Vec<i32> = (0..p.k).map(|j| 100 * j as i32 - 300).collect();
-        let rq = Requantize {
-            bias: Some(&ibias),
-            relu: true,
-            ..Requantize::new(Scale::PerTensor(1.0 / 300.0), 5)
-        };
-        let mut q = vec![0u8; y_len];
-        conv.run(
-            ctx,
-            &x,
-            za,
-            ConvOutput::U8 {
-                output: &mut q,
-                requantize: rq,
-            },
-        )
-        .unwrap();
-        for (i, (&y, &v)) in q.iter().zip(&want).enumerate() {
-            assert_eq!(
-                y as i32,
-                requantize_one(v, i % p.k, &rq, 0, 255),
-                "u8 {what} at {i}"
-            );
-        }
-        let rq = Requantize::new(Scale::PerColumn(&scales), -3);
-        let mut q = vec![0i8; y_len];
-        conv.run(
-            ctx,
-            &x,
-            za,
-            ConvOutput::S8 {
-                output: &mut q,
-                requantize: rq,
-            },
-        )
-        .unwrap();
-        for (i, (&y, &v)) in q.iter().zip(&want).enumerate() {
-            assert_eq!(
-                y as i32,
-                requantize_one(v, i % p.k, &rq, -128, 127),
-                "s8 {what} at {i}"
-            );
-        }
+        check_conv_pipelines(p.k, &want, &what, |out| conv.run(ctx, &x, za, out).unwrap());
     }
 }
 
