@@ -24,6 +24,9 @@ pub struct Kernels {
     /// Depthwise convolution row kernels.
     pub dwconv: crate::conv::DwConvKernels,
 
+    /// Grouped-convolution kernels.
+    pub conv: crate::conv::ConvKernels,
+
     /// BF16 GEMM and f32 ↔ bf16 conversion kernels.
     pub gemm_bf16: crate::gemm_bf16::GemmBf16Kernels,
 }
@@ -39,6 +42,7 @@ impl Kernels {
             sgemm: crate::sgemm::SgemmKernels::select(isa),
             quant: crate::quant::QuantKernels::select(isa),
             dwconv: crate::conv::DwConvKernels::select(isa),
+            conv: crate::conv::ConvKernels::select(isa),
 
             gemm_bf16: crate::gemm_bf16::GemmBf16Kernels::select(isa),
         }
@@ -55,6 +59,7 @@ impl Kernels {
         v.extend(self.dot.names());
         v.extend(self.quant.names());
         v.extend(self.dwconv.names());
+        v.extend(self.conv.names());
 
         v.extend(self.gemm_bf16.names());
         v

@@ -5,7 +5,8 @@
 //! level at 1, 2 or 3 threads, against `lowp_reference::conv`: INT8 bit for
 //! bit, f32 within `(depth + 2)·(ε·Σ|x||w| + the smallest subnormal)`.
 //! Invalid layers must be `Err` from both the parameters and the plans,
-//! never a panic.
+//! never a panic. With `grouped`, 2–4 groups of 4–16 input channels and
+//! weight zero point 0: the grouped kernels' layers (`ConvAlgorithm::Grouped`).
 #![no_main]
 
 mod common;
@@ -29,6 +30,7 @@ struct Case {
     /// A depthwise layer (groups = C, up to 40 channels, multiplier 1–3):
     /// the depthwise algorithm's path, drawn often.
     depthwise: bool,
+    grouped: bool,
     three_d: bool,
     oihw: bool,
     signed_input: bool,
@@ -53,13 +55,20 @@ fuzz_target!(|case: Case| {
     let s = case.sizes;
     let small = |v: u8, m: u8| usize::from(v % m);
     // Depthwise: C = groups up to 40 (vector blocks and their tails), one
-    // channel per group in, 1–3 out.
+    // channel per group in, 1–3 out. Grouped: 2-4 groups of 4-16 channels
+    // (the grouped kernels' multiples of 4).
     let groups = if case.depthwise {
         1 + small(case.groups, 40)
     } else {
-        1 + small(case.groups, 3)
+        1 + small(case.groups, 3) + usize::from(case.grouped)
     };
-    let (cg_max, kg_max) = if case.depthwise { (1, 3) } else { (5, 5) };
+    let (cg, kg_max) = if case.depthwise {
+        (1, 3)
+    } else if case.grouped {
+        (4 * (1 + small(s[4], 4)), 5)
+    } else {
+        (1 + small(s[4], 5), 5)
+    };
     let depth_axis = |v: usize| if case.three_d { v } else { 1 };
     let p = Conv3dParams {
         stride: (
@@ -86,7 +95,7 @@ fuzz_target!(|case: Case| {
             depth_axis(1 + small(s[1], 4)),
             1 + small(s[2], 7),
             1 + small(s[3], 7),
-            groups * (1 + small(s[4], cg_max)),
+            groups * cg,
             groups * (1 + small(s[5], kg_max)),
             depth_axis(1 + small(s[6], 3)),
             1 + small(s[7], 4),
@@ -105,7 +114,7 @@ fuzz_target!(|case: Case| {
     let mut src = Bytes::new(&case.data);
     let x: Vec<u8> = (0..in_len).map(|_| src.byte()).collect();
     let w: Vec<i8> = (0..w_len).map(|_| src.byte() as i8).collect();
-    let zbs: Vec<i8> = (0..p.k).map(|_| src.byte() as i8).collect();
+    let zbs: Vec<i8> = (0..p.k).map(|_| src.byte() as i8 * i8::from(!case.grouped)).collect();
     let xf: Vec<f32> = (0..in_len).map(|_| src.f32_small()).collect();
     let wf: Vec<f32> = (0..w_len).map(|_| src.f32_small()).collect();
 
@@ -115,7 +124,6 @@ fuzz_target!(|case: Case| {
     } else {
         WeightLayout::Ohwi
     };
-    let cg = p.c / groups;
     let (wl, wfl) = (
         to_layout(&w, depth / cg, cg, layout),
         to_layout(&wf, depth / cg, cg, layout),

@@ -5,6 +5,7 @@
 
 use super::depthwise::DwF32;
 use super::epilogue_f32::{Epilogue, SinkF32Epilogue};
+use super::grouped::GroupedF32;
 use super::layer::{ConvAlgorithm, ConvWeights, Layer};
 use super::params::ConvGeometry;
 use super::rows_f32::ConvRowsF32;
@@ -39,6 +40,8 @@ pub struct ConvF32 {
     /// The depthwise plan's weights ([`ConvAlgorithm::Depthwise`]).
     dw: Option<DwF32>,
     isa: Isa,
+    /// The grouped kernels' plan ([`ConvAlgorithm::Grouped`]).
+    grouped: Option<GroupedF32>,
 }
 
 impl ConvF32 {
@@ -54,9 +57,15 @@ impl ConvF32 {
     }
 
     fn build(ctx: &Context, geo: ConvGeometry, weights: ConvWeights<'_, f32>) -> Result<ConvF32> {
-        let layer = Layer::new(geo);
+        let mut layer = Layer::new(geo);
         let ohwi = layer.weights_ohwi(weights)?;
         let dw = (layer.algorithm == ConvAlgorithm::Depthwise).then(|| DwF32::new(ctx, &geo, &ohwi));
+        let grouped = (layer.algorithm == ConvAlgorithm::Grouped)
+            .then(|| GroupedF32::new(ctx, &geo, &ohwi))
+            .flatten();
+        if layer.algorithm == ConvAlgorithm::Grouped && grouped.is_none() {
+            layer.fall_back();
+        }
         let weights = if layer.is_empty() || layer.depth() == 0 || dw.is_some() {
             Vec::new()
         } else {
@@ -69,6 +78,7 @@ impl ConvF32 {
             weights,
             dw,
             isa: ctx.isa(),
+            grouped,
         })
     }
 
@@ -122,6 +132,11 @@ impl ConvF32 {
         }
         if let Some(dw) = &self.dw {
             dw.run(ctx, input, bias, clamp, output);
+            return Ok(());
+        }
+        if let Some(g) = &self.grouped {
+            let (lo, hi) = clamp.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
+            g.run(ctx, input, bias, lo, hi, output);
             return Ok(());
         }
         if l.depth() == 0 {

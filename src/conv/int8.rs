@@ -3,14 +3,15 @@
 //! INT8 GEMM per group through igemm's output pipelines.
 
 use super::depthwise::DwI8;
+use super::grouped::GroupedI8;
 use super::layer::{ConvAlgorithm, ConvWeights, Layer};
 use super::params::ConvGeometry;
 use super::rows_int8::ConvRows;
 use super::{Conv2dParams, Conv3dParams};
 use crate::error::{Error, Result};
 use crate::igemm::{
-    igemm_run, Activations, Dequantize, Int8, Output, PackOptions, PackedI8Weights, Requantize, Scale,
-    WeightZeroPoint, MAX_K,
+    check_dequantize, check_requantize, igemm_run, Activations, Dequantize, Int8, Output, PackOptions,
+    PackedI8Weights, Requantize, Scale, WeightZeroPoint, MAX_K,
 };
 use crate::{Context, MatMut, MatRef};
 use std::ops::Range;
@@ -76,6 +77,8 @@ pub struct ConvI8 {
     weights: Vec<PackedI8Weights>,
     /// The depthwise plan's weights ([`ConvAlgorithm::Depthwise`]).
     dw: Option<DwI8>,
+    /// The grouped kernels' plan ([`ConvAlgorithm::Grouped`]).
+    grouped: Option<GroupedI8>,
 }
 
 impl ConvI8 {
@@ -111,7 +114,7 @@ impl ConvI8 {
         zb: WeightZeroPoint<'_>,
         options: PackOptions,
     ) -> Result<ConvI8> {
-        let layer = Layer::new(geo);
+        let mut layer = Layer::new(geo);
         if layer.depth() > MAX_K {
             return Err(Error::param(
                 "params",
@@ -143,7 +146,18 @@ impl ConvI8 {
                 })
                 .collect::<Result<_>>()?
         };
-        Ok(ConvI8 { layer, weights, dw })
+        let grouped = (layer.algorithm == ConvAlgorithm::Grouped)
+            .then(|| GroupedI8::new(ctx, &geo, &ohwi, zb))
+            .flatten();
+        if layer.algorithm == ConvAlgorithm::Grouped && grouped.is_none() {
+            layer.fall_back();
+        }
+        Ok(ConvI8 {
+            layer,
+            weights,
+            dw,
+            grouped,
+        })
     }
 
     /// The algorithm the plan runs.
@@ -193,6 +207,11 @@ impl ConvI8 {
         if let Some(dw) = &self.dw {
             return dw.run(ctx, input, a_zero_point, &mut output);
         }
+        if let Some(g) = &self.grouped {
+            let bounds = grouped_bounds(ctx, &output, l.geo.k, g.isa())?;
+            g.run(ctx, input, a_zero_point, output, bounds);
+            return Ok(());
+        }
         for (g, b) in self.weights.iter().enumerate() {
             let out = group_output(&mut output, l, g)?;
             let c0 = g * l.cg;
@@ -206,6 +225,40 @@ impl ConvI8 {
         }
         Ok(())
     }
+}
+
+/// The checks igemm makes of a call, for the grouped kernels: the plan's
+/// level, and the pipeline's bounds `(f32 lo, f32 hi, int lo, int hi)`.
+fn grouped_bounds(
+    ctx: &Context,
+    out: &ConvOutput<'_>,
+    k: usize,
+    isa: crate::Isa,
+) -> Result<(f32, f32, i32, i32)> {
+    if ctx.isa() != isa {
+        return Err(Error::LayoutMismatch {
+            arg: "ctx",
+            msg: format!(
+                "the convolution's weights were packed for ISA {isa}, this context runs {}",
+                ctx.isa()
+            ),
+        });
+    }
+    Ok(match out {
+        ConvOutput::S32 { .. } => (0.0, 0.0, 0, 0),
+        ConvOutput::F32 { dequantize, .. } => {
+            let (lo, hi) = check_dequantize(dequantize, k)?;
+            (lo, hi, 0, 0)
+        }
+        ConvOutput::U8 { requantize, .. } => {
+            let (lo, hi) = check_requantize::<u8>(requantize, k)?;
+            (0.0, 0.0, lo, hi)
+        }
+        ConvOutput::S8 { requantize, .. } => {
+            let (lo, hi) = check_requantize::<i8>(requantize, k)?;
+            (0.0, 0.0, lo, hi)
+        }
+    })
 }
 
 /// `Err` naming `arg` unless per-column scales and the bias have `k` elements.

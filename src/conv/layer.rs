@@ -27,10 +27,17 @@ pub enum ConvAlgorithm {
     /// Depthwise (`groups = C > 1`, 2-D): channel-vector kernels over
     /// padded input rows (`conv::depthwise`), any multiplier `K/C`.
     Depthwise,
+    /// Grouped, few channels per group (`1 < groups < C`, 4 to 16 input
+    /// channels per group, a multiple of 4, up to 16 output channels): 16
+    /// output channels of several groups per vector over an expanded
+    /// input. AVX-512 levels (INT8: AVX-512 VNNI, with every `w − zb` in
+    /// s8); elsewhere such a plan runs [`ConvAlgorithm::Indirect`].
+    Grouped,
 }
 
 impl ConvAlgorithm {
-    /// The algorithm a plan of this 2-D layer runs (the same on every ISA).
+    /// The algorithm a plan of this 2-D layer runs (the same on every ISA,
+    /// except [`ConvAlgorithm::Grouped`], which needs its kernels).
     ///
     /// ```
     /// use lowp::conv::{Conv2dParams, ConvAlgorithm};
@@ -55,6 +62,14 @@ impl ConvAlgorithm {
         if super::depthwise::DwGeo::applies(g) {
             return ConvAlgorithm::Depthwise;
         }
+        if super::grouped::fits(g) {
+            return ConvAlgorithm::Grouped;
+        }
+        Self::general(g)
+    }
+
+    /// The choice without the grouped kernels.
+    fn general(g: &ConvGeometry) -> ConvAlgorithm {
         if g.kernel != [1, 1, 1] || g.pad_lo != [0, 0, 0] {
             return ConvAlgorithm::Indirect;
         }
@@ -77,6 +92,7 @@ impl fmt::Display for ConvAlgorithm {
             ConvAlgorithm::Gemm1x1Strided => "gemm-1x1-strided",
             ConvAlgorithm::Indirect => "indirect",
             ConvAlgorithm::Depthwise => "depthwise",
+            ConvAlgorithm::Grouped => "grouped",
         })
     }
 }
@@ -159,7 +175,7 @@ impl Layer {
         debug_assert_eq!(
             layer.algorithm == ConvAlgorithm::Gemm1x1Strided,
             geo.kernel == [1, 1, 1]
-                && layer.algorithm != ConvAlgorithm::Gemm1x1
+                && !matches!(layer.algorithm, ConvAlgorithm::Gemm1x1 | ConvAlgorithm::Grouped)
                 && !layer.offsets.contains(&PAD)
         );
         layer
@@ -195,6 +211,12 @@ impl Layer {
             }
         }
         v
+    }
+
+    /// Runs the general path instead of [`ConvAlgorithm::Grouped`] (a
+    /// level without its kernels).
+    pub(crate) fn fall_back(&mut self) {
+        self.algorithm = ConvAlgorithm::general(&self.geo);
     }
 
     /// `C·T·R·S/groups`, the GEMM depth.

@@ -8,7 +8,9 @@
 //! points, outputs through igemm's pipelines, [`ConvOutput`]). A plan packs
 //! its weights once ([`ConvWeights`], OHWI or OIHW) for the Context's ISA,
 //! picks its [`ConvAlgorithm`] and builds its indirection buffer; each
-//! `run` is one GEMM per group on the shared driver. The scalar oracle that
+//! `run` is one GEMM per group on the shared driver, or, for groups of few
+//! channels ([`ConvAlgorithm::Grouped`]), the grouped kernels, 16 output
+//! channels of several groups per vector. The scalar oracle that
 //! every convolution is tested against lives in the `lowp-reference` crate
 //! (its module `conv`).
 //!
@@ -42,6 +44,7 @@
 mod depthwise;
 mod epilogue_f32;
 mod f32;
+mod grouped;
 mod int8;
 mod layer;
 mod params;
@@ -50,6 +53,7 @@ mod rows_int8;
 
 pub use depthwise::DwConvKernels;
 pub use f32::ConvF32;
+pub use grouped::ConvKernels;
 pub use int8::{ConvI8, ConvOutput};
 pub use layer::{ConvAlgorithm, ConvWeights, WeightLayout};
 pub use params::{Conv2dParams, Conv3dParams, Padding2d, Padding3d};

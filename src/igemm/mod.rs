@@ -57,7 +57,7 @@
 //! # Ok::<(), lowp::Error>(())
 //! ```
 
-mod kernels;
+pub(crate) mod kernels;
 pub(crate) mod lhs;
 mod linear;
 mod pack;

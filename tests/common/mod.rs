@@ -134,3 +134,63 @@ pub fn igemm_s32<A: Int8>(ctx: &Context, a: MatRef<'_, A>, za: i32, p: &PackedI8
     igemm(ctx, a, za, p, s32_out(&mut got, m, n)).unwrap();
     got
 }
+
+/// Checks a convolution's f32 (per-channel scale, bias, clamp), u8 (bias,
+/// ReLU) and s8 (per-channel scale) outputs bit for bit against the
+/// oracle's pipelines applied to its s32 result `want` (`k` output
+/// channels); `run` runs the plan into an output.
+pub fn check_conv_pipelines(k: usize, want: &[i32], what: &str, run: impl Fn(lowp::conv::ConvOutput<'_>)) {
+    use lowp::conv::ConvOutput;
+    use lowp::igemm::{Activation, Dequantize, Requantize, Scale};
+    use lowp_reference::igemm::{dequantize_one, requantize_one};
+    let scales: Vec<f32> = (0..k).map(|j| 1.0 / (64.0 + 7.0 * j as f32)).collect();
+    let fbias: Vec<f32> = (0..k).map(|j| j as f32 - 2.5).collect();
+    let dq = Dequantize {
+        scale: Scale::PerColumn(&scales),
+        bias: Some(&fbias),
+        activation: Activation::Clamp {
+            min: -20.0,
+            max: 30.0,
+        },
+    };
+    let mut f = vec![0f32; want.len()];
+    run(ConvOutput::F32 {
+        output: &mut f,
+        dequantize: dq,
+    });
+    for (i, (&y, &v)) in f.iter().zip(want).enumerate() {
+        let e = dequantize_one(v, i % k, &dq.scale, dq.bias, dq.activation);
+        assert_eq!(y.to_bits(), e.to_bits(), "f32 {what} at {i}");
+    }
+    let ibias: Vec<i32> = (0..k).map(|j| 100 * j as i32 - 300).collect();
+    let rq = Requantize {
+        bias: Some(&ibias),
+        relu: true,
+        ..Requantize::new(Scale::PerTensor(1.0 / 300.0), 5)
+    };
+    let mut q = vec![0u8; want.len()];
+    run(ConvOutput::U8 {
+        output: &mut q,
+        requantize: rq,
+    });
+    for (i, (&y, &v)) in q.iter().zip(want).enumerate() {
+        assert_eq!(
+            y as i32,
+            requantize_one(v, i % k, &rq, 0, 255),
+            "u8 {what} at {i}"
+        );
+    }
+    let rq = Requantize::new(Scale::PerColumn(&scales), -3);
+    let mut q = vec![0i8; want.len()];
+    run(ConvOutput::S8 {
+        output: &mut q,
+        requantize: rq,
+    });
+    for (i, (&y, &v)) in q.iter().zip(want).enumerate() {
+        assert_eq!(
+            y as i32,
+            requantize_one(v, i % k, &rq, -128, 127),
+            "s8 {what} at {i}"
+        );
+    }
+}

@@ -43,6 +43,8 @@ const DEPTHWISE: &[(usize, usize, usize)] = &[
     (14, 576, 1),
     (7, 960, 1),
 ];
+/// Grouped 2-D layers `(H, W, C, K, R = S, groups)` (ResNeXt: 32 groups of 4).
+const GROUPED_2D: &[(usize, usize, usize, usize, usize, usize)] = &[(56, 56, 128, 128, 3, 32)];
 
 /// The 3-D layer: 32×32×32×32 → 32, 3×3×3.
 const LAYER_3D: (usize, usize, usize, usize, usize) = (32, 32, 32, 32, 32);
@@ -69,6 +71,12 @@ fn cases(opts: &CaseOpts) -> Vec<Case> {
                 v.push(
                     conv_shape::parse(&format!("{h}x{h}x{c}:{c}x3x3:s{stride}:g{c}"))
                         .expect("a depthwise bench layer"),
+                );
+            }
+            for &(h, w, c, k, r, g) in GROUPED_2D {
+                v.push(
+                    conv_shape::parse(&format!("{h}x{w}x{c}:{k}x{r}x{r}:g{g}"))
+                        .expect("a grouped bench layer"),
                 );
             }
             v
