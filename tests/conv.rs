@@ -257,7 +257,9 @@ fn check_int8<A: Byte, W: Byte>(ctx: &Context, l: &Layer, seed: u64) {
     let zbs: Vec<W> = (0..l.k).map(|_| W::of(g.next() as u8)).collect();
     let zbs32: Vec<i32> = zbs.iter().map(|z| Int8::to_i32(*z)).collect();
     let oihw = l.to_oihw(&w);
-    for per_channel in [false, true] {
+    // Per tensor, per channel, and no weight zero point (what the indirect
+    // kernel takes, on the levels that have one).
+    for (per_channel, zb0) in [(false, zbs[0]), (true, zbs[0]), (false, W::of(0))] {
         let (zb, zo) = if per_channel {
             (
                 WeightZeroPoint::PerColumn(&zbs32),
@@ -265,8 +267,8 @@ fn check_int8<A: Byte, W: Byte>(ctx: &Context, l: &Layer, seed: u64) {
             )
         } else {
             (
-                WeightZeroPoint::PerTensor(zbs32[0]),
-                oracle::WeightZeroPoint::PerTensor(zbs[0]),
+                WeightZeroPoint::PerTensor(Int8::to_i32(zb0)),
+                oracle::WeightZeroPoint::PerTensor(zb0),
             )
         };
         let want = int8_oracle(l, &x, za, &w, zo);

@@ -14,6 +14,9 @@
 pub mod level;
 pub mod detect;
 #[cfg(all(test, target_arch = "x86_64"))]
+mod iconv_check;
+pub mod iconv_ukernel;
+#[cfg(all(test, target_arch = "x86_64"))]
 mod igemm_check;
 pub mod igemm_ukernel;
 #[cfg(all(test, target_arch = "x86_64"))]

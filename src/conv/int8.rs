@@ -73,6 +73,9 @@ pub struct ConvI8 {
     layer: Layer,
     /// Per group, its `depth × kg` weights (empty when the GEMMs are).
     weights: Vec<PackedI8Weights>,
+    /// [`ConvAlgorithm::IndirectKernel`]: the level's indirect kernel reads
+    /// the input in place.
+    in_place: bool,
 }
 
 impl ConvI8 {
@@ -136,12 +139,25 @@ impl ConvI8 {
                 })
                 .collect::<Result<_>>()?
         };
-        Ok(ConvI8 { layer, weights })
+        // The indirect kernel needs no row sums, so no weight zero point.
+        let in_place = layer.algorithm == ConvAlgorithm::Indirect
+            && ConvRows::<u8>::can_read_in_place(ctx, layer.cg)
+            && weights.iter().all(|w| w.max_abs_zb == 0);
+        Ok(ConvI8 {
+            layer,
+            weights,
+            in_place,
+        })
     }
 
-    /// The algorithm the plan runs.
+    /// The algorithm the plan runs: [`ConvAlgorithm::of_2d`]'s, or
+    /// [`ConvAlgorithm::IndirectKernel`] where this level's indirect
+    /// kernel takes an `Indirect` layer.
     pub fn algorithm(&self) -> ConvAlgorithm {
-        self.layer.algorithm
+        match self.in_place {
+            true => ConvAlgorithm::IndirectKernel,
+            false => self.layer.algorithm,
+        }
     }
 
     /// Runs the layer on `input` (`N·H·W·C` elements, u8 or s8, NHWC) with
@@ -183,6 +199,9 @@ impl ConvI8 {
         if l.is_empty() {
             return Ok(());
         }
+        if self.in_place {
+            return self.run_in_place(ctx, input, a_zero_point, output);
+        }
         for (g, b) in self.weights.iter().enumerate() {
             let out = group_output(&mut output, l, g)?;
             let c0 = g * l.cg;
@@ -192,6 +211,38 @@ impl ConvI8 {
             } else {
                 let a = ConvRows::new(ctx, input, &l.offsets, l.taps, c0, l.cg, a_zero_point);
                 igemm_run(ctx, &a, b, out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ConvI8 {
+    /// [`ConvAlgorithm::IndirectKernel`] (arguments checked): u8 input read
+    /// in place; s8 input moved to u8 first (`+128`, one pass over the
+    /// input, with the zero point) so the kernel broadcasts it as is.
+    fn run_in_place<A: Int8>(
+        &self,
+        ctx: &Context,
+        input: &[A],
+        a_zero_point: i32,
+        mut output: ConvOutput<'_>,
+    ) -> Result<()> {
+        let l = &self.layer;
+        let flipped: Vec<u8> = match A::U8_SHIFT {
+            0 => Vec::new(),
+            _ => input.iter().map(|x| x.to_u8_shifted()).collect(),
+        };
+        for (g, b) in self.weights.iter().enumerate() {
+            let out = group_output(&mut output, l, g)?;
+            let c0 = g * l.cg;
+            if A::U8_SHIFT == 0 {
+                let a = ConvRows::new(ctx, input, &l.offsets, l.taps, c0, l.cg, a_zero_point);
+                igemm_run(ctx, &a.in_place(ctx), b, out)?;
+            } else {
+                let za = a_zero_point + A::U8_SHIFT;
+                let a = ConvRows::new(ctx, &flipped[..], &l.offsets, l.taps, c0, l.cg, za);
+                igemm_run(ctx, &a.in_place(ctx), b, out)?;
             }
         }
         Ok(())

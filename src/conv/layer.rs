@@ -24,6 +24,15 @@ pub enum ConvAlgorithm {
     /// indirection buffer built with the plan (padding taps read zeros or
     /// the zero point); no im2col copy.
     Indirect,
+    /// INT8 only, on a level with an indirect kernel (AVX-512 VNNI): the
+    /// same indirection buffer read in place by the microkernel (each
+    /// output pixel's channels broadcast straight from the input, XNNPACK's
+    /// igemm), no packed A. A plan's choice ([`ConvI8::algorithm`]) for
+    /// [`ConvAlgorithm::Indirect`] layers with `C/groups` a multiple of 4
+    /// and no weight zero point; never returned by `of_2d`/`of_3d`.
+    ///
+    /// [`ConvI8::algorithm`]: super::ConvI8::algorithm
+    IndirectKernel,
 }
 
 impl ConvAlgorithm {
@@ -70,6 +79,7 @@ impl fmt::Display for ConvAlgorithm {
             ConvAlgorithm::Gemm1x1 => "gemm-1x1",
             ConvAlgorithm::Gemm1x1Strided => "gemm-1x1-strided",
             ConvAlgorithm::Indirect => "indirect",
+            ConvAlgorithm::IndirectKernel => "indirect-kernel",
         })
     }
 }

@@ -606,6 +606,17 @@ impl<L: Int8Lhs> Call<'_, L> {
             Some(e) => IgemmTile::new(main, ph, corr.as_ref(), &direct).with_exact(&b.use_main, e),
             None => IgemmTile::new(main, ph, corr.as_ref(), &direct),
         };
+        let iconv = a.indirect().map(|rows| {
+            assert!(
+                kernels.exact.is_none() && b.max_abs_zb == 0,
+                "an indirect A needs one kernel, no row sums"
+            );
+            (
+                kernels.iconv.expect("an indirect A on a level with the kernel"),
+                rows,
+            )
+        });
+        let ukr = ukr.with_iconv(iconv);
         let sink = OutSink {
             c,
             direct: &direct,
