@@ -39,9 +39,28 @@ pub struct IconvRows {
     pub base: *const u8,
     /// `4·groups` bytes of the zero point: what a padding tap reads.
     pub zero: *const u8,
+    /// Null, or per tap `t` the `NR` sums a row's padding tap adds,
+    /// `pad_sums[t·pad_stride + j] = Σ_q zero[q]·B[t·4·groups + q][j]`
+    /// (wrapping): a tap whose padding rows come first or last in the tile
+    /// skips them and adds these instead (the same bits; oneDNN's brgemm
+    /// convolution skips padding taps likewise).
+    pub pad_sums: *const i32,
+    /// The tap stride of `pad_sums` (elements).
+    pub pad_stride: usize,
 }
 
 impl IconvRows {
+    /// Whether row `r` pads at tap `t`.
+    ///
+    /// # Safety
+    ///
+    /// `offsets` readable at `r·taps + t`.
+    #[inline(always)]
+    pub unsafe fn is_pad(&self, r: usize, t: usize) -> bool {
+        // SAFETY: the caller's.
+        unsafe { *self.offsets.add(r * self.taps + t) == PAD }
+    }
+
     /// The first byte of row `r`'s run at tap `t`.
     ///
     /// # Safety

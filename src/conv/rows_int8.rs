@@ -35,6 +35,11 @@ pub(crate) struct ConvRows<'a, A: Int8> {
     /// Set by [`ConvRows::in_place`]: the `cg` zero-point bytes a padding
     /// tap reads when the level's indirect kernel reads A in place.
     zero_row: Option<Vec<u8>>,
+    /// With `zero_row`: per tap, what a padding row adds per output column
+    /// (tap stride), which lets the kernel skip padding rows.
+    pad_sums: Option<(&'a [i32], usize)>,
+    /// With `zero_row`: output pixels per output row (0: unknown).
+    row_len: usize,
 }
 
 impl<'a, A: Int8> ConvRows<'a, A> {
@@ -65,6 +70,8 @@ impl<'a, A: Int8> ConvRows<'a, A> {
             cg,
             za,
             zero_row: None,
+            pad_sums: None,
+            row_len: 0,
         }
     }
 
@@ -76,11 +83,26 @@ impl<'a, A: Int8> ConvRows<'a, A> {
     }
 
     /// The rows read in place by the level's indirect kernel instead of
-    /// packed (panics unless [`ConvRows::can_read_in_place`]).
-    pub(crate) fn in_place(self, ctx: &Context) -> Self {
+    /// packed (panics unless [`ConvRows::can_read_in_place`]); with
+    /// `pad_sums` (per tap, `za·Σ` of the tap's weights per output column,
+    /// padded to whole weight panels; the tap stride) the kernel skips
+    /// padding rows at the ends of its tiles, which it cuts at output rows
+    /// of `row_len` pixels (0: anywhere).
+    pub(crate) fn in_place(
+        self,
+        ctx: &Context,
+        pad_sums: Option<(&'a [i32], usize)>,
+        row_len: usize,
+    ) -> Self {
         assert!(Self::can_read_in_place(ctx, self.cg));
+        assert!(pad_sums.is_none_or(|(p, stride)| p.len() >= self.taps * stride));
         let zero_row = Some(vec![self.za as u8; self.cg]);
-        ConvRows { zero_row, ..self }
+        ConvRows {
+            zero_row,
+            pad_sums,
+            row_len,
+            ..self
+        }
     }
 
     /// Packs rows `i..i + 4` (panel rows `r..r + 4`) tap by tap: where the
@@ -147,15 +169,18 @@ impl<'a, A: Int8> ConvRows<'a, A> {
 }
 
 impl<A: Int8> Int8Lhs for ConvRows<'_, A> {
-    fn indirect(&self) -> Option<IconvRows> {
+    fn indirect(&self) -> Option<(IconvRows, usize)> {
         // u8 elements (`in_place` checked): the input's bytes are A's.
-        self.zero_row.as_ref().map(|zero| IconvRows {
+        let rows = |zero: &Vec<u8>| IconvRows {
             offsets: self.offsets.as_ptr(),
             taps: self.taps,
             groups: self.cg / 4,
             base: self.src.as_ptr().cast::<u8>().wrapping_add(self.c0),
             zero: zero.as_ptr(),
-        })
+            pad_sums: self.pad_sums.map_or(std::ptr::null(), |(p, _)| p.as_ptr()),
+            pad_stride: self.pad_sums.map_or(0, |(_, s)| s),
+        };
+        self.zero_row.as_ref().map(|zero| (rows(zero), self.row_len))
     }
     fn rows(&self) -> usize {
         self.offsets.len() / self.taps
@@ -330,7 +355,7 @@ mod tests {
         // The same rows read in place by the level's indirect kernel (u8
         // runs of whole k-groups, no weight zero point): the same bits.
         if ConvRows::<A>::can_read_in_place(ctx, c) && matches!(zb, WeightZeroPoint::PerTensor(0)) {
-            let lhs = lhs.in_place(ctx);
+            let lhs = lhs.in_place(ctx, None, 0);
             let mut got = vec![0i32; m * n];
             let out = Output::S32 {
                 c: MatMut::new(&mut got, m, n, n.max(1), 1).unwrap(),

@@ -279,9 +279,10 @@ pub(crate) struct IgemmTile<'a> {
     corr: Option<&'a Correction<'a>>,
     /// Where tiles the driver hands straight to C go.
     direct: &'a Direct<'a>,
-    /// The indirect kernel and A's rows from row 0: tiles read A through
-    /// them and ignore the (unpacked) A panel.
-    iconv: Option<(&'a IconvUkernelInfo, IconvRows)>,
+    /// The indirect kernel, A's rows from row 0 and the output row length
+    /// sub-tiles do not straddle (0: none): tiles read A through them and
+    /// ignore the (unpacked) A panel.
+    iconv: Option<(&'a IconvUkernelInfo, IconvRows, usize)>,
 }
 
 /// What the sink offers the driver as a tile's direct destination, and so
@@ -478,8 +479,8 @@ impl<'a> IgemmTile<'a> {
 
     /// `self` reading A through `rows` with the indirect kernel `k` (same
     /// panel width), the A panels left unpacked.
-    pub(crate) fn with_iconv(self, iconv: Option<(&'a IconvUkernelInfo, IconvRows)>) -> IgemmTile<'a> {
-        debug_assert!(iconv.is_none_or(|(k, _)| k.nr == self.ukr.nr));
+    pub(crate) fn with_iconv(self, iconv: Option<(&'a IconvUkernelInfo, IconvRows, usize)>) -> IgemmTile<'a> {
+        debug_assert!(iconv.is_none_or(|(k, _, _)| k.nr == self.ukr.nr));
         IgemmTile { iconv, ..self }
     }
 
@@ -556,10 +557,10 @@ impl IgemmTile<'_> {
             Target::Direct { stream: true } => Entry::S32(self.ukr.f_stream.unwrap_or(self.ukr.f)),
             Target::Direct { stream: false } | Target::Scratch => Entry::S32(self.ukr.f),
         };
-        if let Some((k, src)) = self.iconv {
+        if let Some((k, src, row_len)) = self.iconv {
             // SAFETY: as `Microkernel::tile_rows`, A read through `src`
             // (see `iconv_sub_tiles`).
-            unsafe { self.iconv_sub_tiles(k, &src, fix, entry, (i0, j0), rows, kcp, b, c, ldc) };
+            unsafe { self.iconv_sub_tiles(k, (&src, row_len), fix, entry, (i0, j0), rows, kcp, b, c, ldc) };
             return;
         }
         let mut i = 0;
@@ -603,7 +604,9 @@ impl IgemmTile<'_> {
 impl IgemmTile<'_> {
     /// [`IgemmTile::sub_tiles`] with the indirect kernel `k`: rows
     /// `i0 + i..` of A read through `src` (offsets from row 0), the entry
-    /// kind `entry` picked for the packed kernel.
+    /// kind `entry` picked for the packed kernel. Sub-tiles do not straddle
+    /// runs of `row_len` rows (output rows: a tap then pads in the same
+    /// rows of each, at its ends, which the kernel skips).
     ///
     /// # Safety
     ///
@@ -614,7 +617,7 @@ impl IgemmTile<'_> {
     unsafe fn iconv_sub_tiles(
         &self,
         k: &IconvUkernelInfo,
-        src: &IconvRows,
+        (src, row_len): (&IconvRows, usize),
         fix: Option<TileCorrection>,
         entry: Entry<'_>,
         (i0, j0): (usize, usize),
@@ -628,10 +631,23 @@ impl IgemmTile<'_> {
         let nr = self.ukr.nr;
         let mut i = 0;
         while i < rows {
-            let mm = sub_tile_rows(i, rows, k.mr);
+            // The output row of row i0 + i, within this tile.
+            let (s0, s1) = match row_len {
+                0 => (0, rows),
+                len => {
+                    let y = (i0 + i) / len;
+                    ((y * len).saturating_sub(i0), ((y + 1) * len - i0).min(rows))
+                }
+            };
+            let mm = sub_tile_rows(i - s0, s1 - s0, k.mr);
             let sub = fix.map(|f| f.from_row(i));
             let a = IconvRows {
                 offsets: src.offsets.wrapping_add((i0 + i) * src.taps),
+                // (Null stays null: no padding rows skipped.)
+                pad_sums: match src.pad_sums.is_null() {
+                    true => src.pad_sums,
+                    false => src.pad_sums.wrapping_add(j0),
+                },
                 ..*src
             };
             // SAFETY: as in `sub_tiles`, with A's rows i0+i.. (mm of them)

@@ -105,10 +105,11 @@ pub(crate) trait Int8Lhs: Sync {
     /// row's `Σ_k a'` (wrapping) into `sums`.
     fn pack_panels(&self, dst: &mut [u8], mr: usize, rows: Range<usize>, sums: RowSums<'_>);
     /// A's rows in place, for the level's indirect kernel (`None`: A is
-    /// packed). An operand returns `Some` only on a level that has the
-    /// kernel, and then packs nothing and needs no row sums (no weight
-    /// zero point).
-    fn indirect(&self) -> Option<lowp_kernels::iconv_ukernel::IconvRows> {
+    /// packed), and the length of the runs of rows that tiles should not
+    /// straddle (output rows; 0: none). An operand returns `Some` only on
+    /// a level that has the kernel, and then packs nothing and needs no
+    /// row sums (no weight zero point).
+    fn indirect(&self) -> Option<(lowp_kernels::iconv_ukernel::IconvRows, usize)> {
         None
     }
 }

@@ -84,6 +84,38 @@ macro_rules! iconv_dot_kernel {
                 let mut gb = b;
                 for t in 0..a.taps {
                     let p: [*const u8; M] = core::array::from_fn(|r| a.row(r, t));
+                    if !a.pad_sums.is_null() && (0..M).any(|r| a.is_pad(r, t)) {
+                        // Padding rows before the first real row and after
+                        // the last take their tap sum instead of its
+                        // products; the rows between are computed (a padding
+                        // row among them reads the zero row). Rows are
+                        // guarded, not ranged, so `accs` keeps constant
+                        // indices (registers).
+                        let lo = (0..M).take_while(|&r| a.is_pad(r, t)).count();
+                        let hi = M - (lo..M).rev().take_while(|&r| a.is_pad(r, t)).count();
+                        let ps = a.pad_sums.add(t * a.pad_stride);
+                        let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
+                        for r in 0..M {
+                            if r < lo || r >= hi {
+                                for v in 0..NV {
+                                    accs[0][r][v] = V::add(accs[0][r][v], pv[v]);
+                                }
+                            }
+                        }
+                        for g in 0..groups {
+                            let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
+                            for r in 0..M {
+                                if r >= lo && r < hi {
+                                    let av = V::bcast(p[r].add(4 * g));
+                                    for v in 0..NV {
+                                        accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
+                                    }
+                                }
+                            }
+                            gb = gb.add(NR * 4);
+                        }
+                        continue;
+                    }
                     let mut g = 0;
                     while g < full {
                         for s in 0..S {
@@ -177,7 +209,8 @@ macro_rules! iconv_dot_kernel {
         /// The CPU must support the features this kernel is compiled for
         #[doc = concat!("(`", with_level!(@list $level), "`).")]
         /// `1 <= m <= MR`; `a.offsets` readable for `m·a.taps` entries, each
-        /// run `a.row(r, t)` (and `a.zero`) for `4·a.groups` bytes; `b` for
+        /// run `a.row(r, t)` (and `a.zero`) for `4·a.groups` bytes,
+        /// `a.pad_sums` (unless null) for `NR` i32 at each tap; `b` for
         /// `a.taps·a.groups·NR·4` bytes; `c` writable for `m` rows of `NR`
         /// i32 at stride `ldc`; with `corr`, its row arrays readable for `m`
         /// rows and its column arrays for `NR` columns (the terms present).
