@@ -9,7 +9,9 @@
 use lowp::conv::{
     Conv2dParams, Conv3dParams, ConvAlgorithm, ConvF32, ConvI8, ConvOutput, ConvWeights, Padding2d, Padding3d,
 };
-use lowp::igemm::{Activation, Dequantize, Int8, PackOptions, Requantize, Scale, WeightZeroPoint};
+use lowp::igemm::{
+    Activation, Dequantize, Int8, PackOptions, Requantize, Saturation, Scale, WeightZeroPoint,
+};
 use lowp::{Context, Error};
 use lowp_reference::conv as oracle;
 use lowp_reference::igemm::{dequantize_one, requantize_one};
@@ -151,10 +153,20 @@ impl Layer {
         w: ConvWeights<'_, W>,
         zb: WeightZeroPoint<'_>,
     ) -> lowp::Result<ConvI8> {
+        self.i8_plan_with(ctx, w, zb, PackOptions::default())
+    }
+
+    fn i8_plan_with<W: Int8>(
+        &self,
+        ctx: &Context,
+        w: ConvWeights<'_, W>,
+        zb: WeightZeroPoint<'_>,
+        options: PackOptions,
+    ) -> lowp::Result<ConvI8> {
         if self.three_d {
-            ConvI8::new_3d(ctx, &self.p3(), w, zb, PackOptions::default())
+            ConvI8::new_3d(ctx, &self.p3(), w, zb, options)
         } else {
-            ConvI8::new(ctx, &self.p2(), w, zb, PackOptions::default())
+            ConvI8::new(ctx, &self.p2(), w, zb, options)
         }
     }
 }
@@ -440,6 +452,61 @@ fn hand_picked_layers_match_the_oracle_on_every_isa() {
             check_int8::<u8, u8>(&ctx, &l, 300 + i as u64);
         }
     }
+}
+
+/// The opt-in saturating mode (`Saturation::Allow`) on layer `l`: the
+/// oracle's saturating model where `ctx`'s main kernel is the `vpmaddubsw`
+/// chain, the exact result elsewhere (VNNI), bit for bit. Returns whether
+/// the two oracles differ on this layer (the check bites).
+fn check_saturating<A: Byte, W: Byte>(ctx: &Context, l: &Layer, seed: u64) -> bool {
+    let (in_len, w_len, out_len) = l.lens();
+    let mut g = SplitMix(seed);
+    let x: Vec<A> = (0..in_len).map(|_| A::of(g.next() as u8)).collect();
+    let w: Vec<W> = (0..w_len).map(|_| W::of(g.next() as u8)).collect();
+    let (za, zb) = (A::of(g.next() as u8), W::of(g.next() as u8));
+    let zo = oracle::WeightZeroPoint::PerTensor(zb);
+    let mut model = vec![0i32; out_len];
+    if l.three_d {
+        oracle::conv3d_int8_saturating(&l.p3(), &x, za, &w, zo, None, &mut model).unwrap();
+    } else {
+        oracle::conv2d_int8_saturating(&l.p2(), &x, za, &w, zo, None, &mut model).unwrap();
+    }
+    let exact = int8_oracle(l, &x, za, &w, zo);
+    let options = PackOptions {
+        saturation: Saturation::Allow,
+        ..PackOptions::default()
+    };
+    let zb32 = WeightZeroPoint::PerTensor(Int8::to_i32(zb));
+    let conv = l.i8_plan_with(ctx, ConvWeights::ohwi(&w), zb32, options).unwrap();
+    let mut got = vec![7i32; out_len];
+    let out = ConvOutput::S32 {
+        output: &mut got,
+        accumulate: false,
+    };
+    conv.run(ctx, &x, Int8::to_i32(za), out).unwrap();
+    let chain = ctx.kernels().igemm.main.saturates;
+    let want = if chain { &model } else { &exact };
+    assert_eq!(
+        &got,
+        want,
+        "{} saturating (chain {chain}) {l:?} ({})",
+        ctx.isa(),
+        conv.algorithm()
+    );
+    model != exact
+}
+
+#[test]
+fn saturating_mode_matches_the_oracles_chain_model_on_every_isa() {
+    let mut bites = false;
+    for ctx in contexts(2) {
+        for (i, (l, _)) in layers().into_iter().enumerate() {
+            bites |= check_saturating::<u8, i8>(&ctx, &l, 400 + i as u64);
+            bites |= check_saturating::<i8, i8>(&ctx, &l, 500 + i as u64);
+            bites |= check_saturating::<u8, u8>(&ctx, &l, 600 + i as u64);
+        }
+    }
+    assert!(bites, "no layer saturates the chain model: the check cannot fail");
 }
 
 /// A layer large enough that threads split it: 1, 2 and 3 threads give the
