@@ -84,7 +84,24 @@ macro_rules! iconv_dot_kernel {
                 let mut gb = b;
                 for t in 0..a.taps {
                     let p: [*const u8; M] = core::array::from_fn(|r| a.row(r, t));
-                    if !a.pad_sums.is_null() && (0..M).any(|r| a.is_pad(r, t)) {
+                    let pads = match a.pad_sums.is_null() {
+                        true => 0,
+                        false => (0..M).filter(|&r| a.is_pad(r, t)).count(),
+                    };
+                    // A tap where every row pads adds its tap sums instead of
+                    // its products.
+                    if pads == M {
+                        let ps = a.pad_sums.add(t * a.pad_stride);
+                        let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
+                        for r in 0..M {
+                            for v in 0..NV {
+                                accs[0][r][v] = V::add(accs[0][r][v], pv[v]);
+                            }
+                        }
+                        gb = gb.add(groups * NR * 4);
+                        continue;
+                    }
+                    if pads > 0 {
                         // Padding rows before the first real row and after
                         // the last take their tap sum instead of its
                         // products; the rows between are computed (a padding
