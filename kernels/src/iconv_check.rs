@@ -32,7 +32,7 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
             let (mode, cut) = (rng.next() % 4, (rng.next() % mr as u64) as usize);
             for r in 0..mr {
                 let pad = match mode {
-                    0 => rng.next() % 6 == 0,
+                    0 => rng.next().is_multiple_of(6),
                     1 => r < cut,
                     2 => r >= cut,
                     _ => true,

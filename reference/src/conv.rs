@@ -350,6 +350,26 @@ f32_entry!(
     magnitude: true
 );
 
+/// The integer oracles' checks of the bias and per-channel zero points
+/// (`K` of each).
+fn check_int8_args<W>(
+    bias: Option<&[i32]>,
+    weight_zero_point: WeightZeroPoint<'_, W>,
+    k: usize,
+) -> Result<()> {
+    check_bias(bias, k)?;
+    if let WeightZeroPoint::PerChannel(z) = weight_zero_point {
+        if z.len() < k {
+            return Err(Error::BufferTooSmall {
+                arg: "weight_zero_point",
+                needed: k,
+                len: z.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 fn int8_conv<A: Int8, W: Int8>(
     g: &ConvGeometry,
@@ -360,16 +380,7 @@ fn int8_conv<A: Int8, W: Int8>(
     bias: Option<&[i32]>,
     output: &mut [i32],
 ) -> Result<()> {
-    check_bias(bias, g.k)?;
-    if let WeightZeroPoint::PerChannel(z) = weight_zero_point {
-        if z.len() < g.k {
-            return Err(Error::BufferTooSmall {
-                arg: "weight_zero_point",
-                needed: g.k,
-                len: z.len(),
-            });
-        }
-    }
+    check_int8_args(bias, weight_zero_point, g.k)?;
     let za = input_zero_point.widen();
     let zw = |kk: usize| match weight_zero_point {
         WeightZeroPoint::PerTensor(z) => z.widen(),
@@ -486,16 +497,7 @@ fn int8_conv_saturating<A: Int8, W: Int8>(
     bias: Option<&[i32]>,
     output: &mut [i32],
 ) -> Result<()> {
-    check_bias(bias, g.k)?;
-    if let WeightZeroPoint::PerChannel(z) = weight_zero_point {
-        if z.len() < g.k {
-            return Err(Error::BufferTooSmall {
-                arg: "weight_zero_point",
-                needed: g.k,
-                len: z.len(),
-            });
-        }
-    }
+    check_int8_args(bias, weight_zero_point, g.k)?;
     // Activations move to u8 (+128 for i8), weights to s8 (−128 for u8),
     // their zero points with them.
     let a_shift = if A::IS_SIGNED { 128 } else { 0 };

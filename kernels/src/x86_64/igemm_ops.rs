@@ -267,6 +267,101 @@ impl FixPtrs {
     }
 }
 
+/// The correction kind of a tile, the `FIX` of the kernels' tile
+/// instantiations: 0 none, 1 a per-column start value only (a uniform zero
+/// point's term, free in the k loop), 2 terms in the epilogue (branches
+/// there keep LLVM from holding the accumulators in registers).
+#[inline(always)]
+pub(crate) fn fix_kind(corr: Option<&TileCorrection>) -> u8 {
+    match corr {
+        None => 0,
+        Some(f) if f.za.is_null() && f.zb.is_null() => u8::from(!f.colfix.is_null()),
+        Some(_) => 2,
+    }
+}
+
+/// Zeros the tile correction's absent terms point at ([`FixPtrs::new`]).
+static ZEROS: [i32; 64] = [0; 64];
+
+/// A tile's `S` accumulator sets of `M` rows × `NV` vectors, the first
+/// starting at the correction's per-column start value (`FIX = 1`), and the
+/// correction's pointers for the epilogue (`FIX = 2`).
+///
+/// # Safety
+///
+/// With `FIX = 1`, `corr.colfix` readable for `NV` vectors; the CPU has
+/// `V`'s operations.
+#[inline(always)]
+#[allow(clippy::type_complexity)]
+pub(crate) unsafe fn tile_start<V: I32Vec, const NV: usize, const M: usize, const S: usize, const FIX: u8>(
+    corr: Option<&TileCorrection>,
+) -> ([[[V; NV]; M]; S], Option<FixPtrs>) {
+    // SAFETY: the caller's.
+    unsafe {
+        let zero = V::zero();
+        let start: [V; NV] = match corr {
+            Some(fx) if FIX == 1 => core::array::from_fn(|v| V::load(fx.colfix.add(v * V::BYTES / 4))),
+            _ => [zero; NV],
+        };
+        let mut accs = [[[zero; NV]; M]; S];
+        accs[0] = [start; M];
+        (
+            accs,
+            corr.filter(|_| FIX == 2)
+                .map(|fx| FixPtrs::new(fx, ZEROS.as_ptr())),
+        )
+    }
+}
+
+/// Finishes a tile: sums the accumulator sets, applies the correction's
+/// terms (`FIX = 2`, in registers), then stores each vector at
+/// `c + r·ldc` (s32 outputs) or hands the tile to `O`'s fused epilogue.
+///
+/// # Safety
+///
+/// `c` writable for `M` rows of `NV` vectors at stride `ldc` (s32 outputs),
+/// `ep` valid for `O`; the correction's arrays as [`FixPtrs::correct`].
+#[inline(always)]
+pub(crate) unsafe fn tile_finish<
+    V: I32Vec,
+    O: TileOut<V, NV>,
+    const NV: usize,
+    const M: usize,
+    const S: usize,
+    const FIX: u8,
+>(
+    accs: &[[[V; NV]; M]; S],
+    fix: Option<FixPtrs>,
+    c: *mut i32,
+    ldc: usize,
+    ep: &O::Ep,
+) {
+    // SAFETY: the caller's.
+    unsafe {
+        let w = V::BYTES / 4;
+        let mut sums = [[V::zero(); NV]; M];
+        for r in 0..M {
+            for v in 0..NV {
+                let mut sum = accs[0][r][v];
+                for set in accs.iter().skip(1) {
+                    sum = V::add(sum, set[r][v]);
+                }
+                if let (2, Some(ptrs)) = (FIX, fix) {
+                    sum = ptrs.correct(sum, r, v * w);
+                }
+                if O::FUSED {
+                    sums[r][v] = sum;
+                } else {
+                    O::store(c.add(r * ldc + v * w), sum);
+                }
+            }
+        }
+        if O::FUSED {
+            O::finish(sums, ep);
+        }
+    }
+}
+
 /// Where a finished (corrected) tile of `NV` vectors `V` a row goes: a type
 /// parameter of the kernels' tile functions, one instantiation per output.
 pub(crate) trait TileOut<V, const NV: usize> {
