@@ -78,7 +78,7 @@ macro_rules! igemm_dot_kernel {
         #[allow(unused_imports)]
         use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0, _MM_HINT_T1};
         use $crate::scalar::igemm_tile_store::TileCorrection;
-        use $crate::x86_64::igemm_ops::{fix_kind, tile_finish, tile_start, DotStep, I32Vec, TileOut, S32};
+        use $crate::x86_64::igemm_ops::{DotStep, FixPtrs, I32Vec, TileOut, S32};
 
         /// Rows of the full tile.
         const MR: usize = $mr;
@@ -126,7 +126,17 @@ macro_rules! igemm_dot_kernel {
             // output); prefetch addresses use `wrapping_add`, never read.
             unsafe {
                 let zero = V::zero();
-                let (mut accs, fix_ptrs) = tile_start::<V, NV, M, S, FIX>(corr);
+                // FIX = 1: only a per-column start value (a uniform zero
+                // point's term), which costs nothing in the loop: the first
+                // accumulator set starts there instead of at zero.
+                let start: [V; NV] = match corr {
+                    Some(fx) if FIX == 1 => core::array::from_fn(|v| V::load(fx.colfix.add(v * W))),
+                    _ => [zero; NV],
+                };
+                let mut accs = [[[zero; NV]; M]; S];
+                accs[0] = [start; M];
+                static ZEROS: [i32; 64] = [0; 64];
+                let fix_ptrs = corr.filter(|_| FIX == 2).map(|fx| FixPtrs::new(fx, ZEROS.as_ptr()));
                 let full = kg / S * S;
                 let mut g = 0;
                 while g < full {
@@ -175,7 +185,27 @@ macro_rules! igemm_dot_kernel {
                     }
                     g += 1;
                 }
-                tile_finish::<V, O, NV, M, S, FIX>(&accs, fix_ptrs, c, ldc, ep);
+                let mut sums = [[zero; NV]; M];
+                for r in 0..M {
+                    for v in 0..NV {
+                        let mut sum = accs[0][r][v];
+                        for set in accs.iter().skip(1) {
+                            sum = V::add(sum, set[r][v]);
+                        }
+                        // FIX = 2: every term, in registers, before the store.
+                        if let (2, Some(ptrs)) = (FIX, fix_ptrs) {
+                            sum = ptrs.correct(sum, r, v * W);
+                        }
+                        if O::FUSED {
+                            sums[r][v] = sum;
+                        } else {
+                            O::store(c.add(r * ldc + v * W), sum);
+                        }
+                    }
+                }
+                if O::FUSED {
+                    O::finish(sums, ep);
+                }
             }
         }
 
@@ -198,7 +228,11 @@ macro_rules! igemm_dot_kernel {
             // accumulator sets over k) and correction kind: none, a start
             // value only, or terms in the epilogue (branches there keep
             // LLVM from holding the accumulators in registers).
-            let fix = fix_kind(corr);
+            let fix: u8 = match corr {
+                None => 0,
+                Some(f) if f.za.is_null() && f.zb.is_null() => u8::from(!f.colfix.is_null()),
+                Some(_) => 2,
+            };
             // SAFETY: the caller's contract is the tile's, with M = m.
             unsafe {
                 match (m, fix) {
