@@ -527,28 +527,36 @@ fn results_do_not_depend_on_the_thread_count() {
             let mut f = vec![0f32; out_len];
             let conv = l.f32_plan(&c, ConvWeights::ohwi(&w)).unwrap();
             conv.run(&c, &x, None, Activation::Identity, &mut f).unwrap();
-            let conv = l
-                .i8_plan(&c, ConvWeights::ohwi(&wq), WeightZeroPoint::PerTensor(3))
+            // A weight zero point, and none (the indirect kernel's case).
+            let mut int8 = Vec::new();
+            for zb in [3, 0] {
+                let conv = l
+                    .i8_plan(&c, ConvWeights::ohwi(&wq), WeightZeroPoint::PerTensor(zb))
+                    .unwrap();
+                if zb == 0 && c.kernels().igemm.iconv.is_some() {
+                    assert_eq!(conv.algorithm(), ConvAlgorithm::IndirectKernel, "{isa}");
+                }
+                let mut s = vec![0i32; out_len];
+                let out = ConvOutput::S32 {
+                    output: &mut s,
+                    accumulate: false,
+                };
+                conv.run(&c, &xq, 17, out).unwrap();
+                let mut q = vec![0u8; out_len];
+                let rq = Requantize::new(Scale::PerTensor(1.0 / 1000.0), 9);
+                conv.run(
+                    &c,
+                    &xq,
+                    17,
+                    ConvOutput::U8 {
+                        output: &mut q,
+                        requantize: rq,
+                    },
+                )
                 .unwrap();
-            let mut s = vec![0i32; out_len];
-            let out = ConvOutput::S32 {
-                output: &mut s,
-                accumulate: false,
-            };
-            conv.run(&c, &xq, 17, out).unwrap();
-            let mut q = vec![0u8; out_len];
-            let rq = Requantize::new(Scale::PerTensor(1.0 / 1000.0), 9);
-            conv.run(
-                &c,
-                &xq,
-                17,
-                ConvOutput::U8 {
-                    output: &mut q,
-                    requantize: rq,
-                },
-            )
-            .unwrap();
-            (f.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), s, q)
+                int8.push((s, q));
+            }
+            (f.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), int8)
         };
         let one = run(1);
         assert_eq!(run(2), one, "{isa}: 2 threads");
