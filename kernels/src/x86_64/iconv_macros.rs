@@ -28,7 +28,7 @@ macro_rules! iconv_dot_kernel {
         use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
         use $crate::iconv_ukernel::IconvRows;
         use $crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant};
-        use $crate::x86_64::igemm_ops::{DotStep, FixPtrs, I32Vec, TileOut, S32};
+        use $crate::x86_64::igemm_ops::{DotStep, I32Vec, TileOut, S32};
 
         /// Rows of the full tile.
         const MR: usize = $mr;
@@ -70,15 +70,7 @@ macro_rules! iconv_dot_kernel {
             // bytes, `c` the m × NR tile (or the epilogue's output);
             // prefetch addresses use `wrapping_add`, never read.
             unsafe {
-                let zero = V::zero();
-                let start: [V; NV] = match corr {
-                    Some(fx) if FIX == 1 => core::array::from_fn(|v| V::load(fx.colfix.add(v * W))),
-                    _ => [zero; NV],
-                };
-                let mut accs = [[[zero; NV]; M]; S];
-                accs[0] = [start; M];
-                static ZEROS: [i32; 64] = [0; 64];
-                let fix_ptrs = corr.filter(|_| FIX == 2).map(|fx| FixPtrs::new(fx, ZEROS.as_ptr()));
+                let (mut accs, fix_ptrs) = tile_start!(corr);
                 let groups = a.groups;
                 let full = groups / S * S;
                 let mut gb = b;
@@ -165,26 +157,7 @@ macro_rules! iconv_dot_kernel {
                         g += 1;
                     }
                 }
-                let mut sums = [[zero; NV]; M];
-                for r in 0..M {
-                    for v in 0..NV {
-                        let mut sum = accs[0][r][v];
-                        for set in accs.iter().skip(1) {
-                            sum = V::add(sum, set[r][v]);
-                        }
-                        if let (2, Some(ptrs)) = (FIX, fix_ptrs) {
-                            sum = ptrs.correct(sum, r, v * W);
-                        }
-                        if O::FUSED {
-                            sums[r][v] = sum;
-                        } else {
-                            O::store(c.add(r * ldc + v * W), sum);
-                        }
-                    }
-                }
-                if O::FUSED {
-                    O::finish(sums, ep);
-                }
+                tile_finish!(accs, fix_ptrs, c, ldc, ep);
             }
         }
 
@@ -201,11 +174,7 @@ macro_rules! iconv_dot_kernel {
             ep: &O::Ep,
         ) {
             debug_assert!((1..=MR).contains(&m));
-            let fix: u8 = match corr {
-                None => 0,
-                Some(f) if f.za.is_null() && f.zb.is_null() => u8::from(!f.colfix.is_null()),
-                Some(_) => 2,
-            };
+            let fix = fix_kind!(corr);
             // SAFETY: the caller's contract is the tile's, with M = m.
             unsafe {
                 match (m, fix) {
