@@ -9,7 +9,7 @@
 use lowp::conv::{
     Conv2dParams, Conv3dParams, ConvAlgorithm, ConvF32, ConvI8, ConvOutput, ConvWeights, Padding2d, Padding3d,
 };
-use lowp::igemm::{Activation, Int8, PackOptions, Requantize, Scale, WeightZeroPoint};
+use lowp::igemm::{Activation, Int8, PackOptions, Requantize, Saturation, Scale, WeightZeroPoint};
 use lowp::{Context, Error};
 use lowp_reference::conv as oracle;
 use proptest::prelude::*;
@@ -150,10 +150,20 @@ impl Layer {
         w: ConvWeights<'_, W>,
         zb: WeightZeroPoint<'_>,
     ) -> lowp::Result<ConvI8> {
+        self.i8_plan_with(ctx, w, zb, PackOptions::default())
+    }
+
+    fn i8_plan_with<W: Int8>(
+        &self,
+        ctx: &Context,
+        w: ConvWeights<'_, W>,
+        zb: WeightZeroPoint<'_>,
+        options: PackOptions,
+    ) -> lowp::Result<ConvI8> {
         if self.three_d {
-            ConvI8::new_3d(ctx, &self.p3(), w, zb, PackOptions::default())
+            ConvI8::new_3d(ctx, &self.p3(), w, zb, options)
         } else {
-            ConvI8::new(ctx, &self.p2(), w, zb, PackOptions::default())
+            ConvI8::new(ctx, &self.p2(), w, zb, options)
         }
     }
 }
@@ -256,7 +266,9 @@ fn check_int8<A: Byte, W: Byte>(ctx: &Context, l: &Layer, seed: u64) {
     let zbs: Vec<W> = (0..l.k).map(|_| W::of(g.next() as u8)).collect();
     let zbs32: Vec<i32> = zbs.iter().map(|z| Int8::to_i32(*z)).collect();
     let oihw = l.to_oihw(&w);
-    for per_channel in [false, true] {
+    // Per tensor, per channel, and no weight zero point (what the indirect
+    // kernel takes, on the levels that have one).
+    for (per_channel, zb0) in [(false, zbs[0]), (true, zbs[0]), (false, W::of(0))] {
         let (zb, zo) = if per_channel {
             (
                 WeightZeroPoint::PerColumn(&zbs32),
@@ -264,8 +276,8 @@ fn check_int8<A: Byte, W: Byte>(ctx: &Context, l: &Layer, seed: u64) {
             )
         } else {
             (
-                WeightZeroPoint::PerTensor(zbs32[0]),
-                oracle::WeightZeroPoint::PerTensor(zbs[0]),
+                WeightZeroPoint::PerTensor(Int8::to_i32(zb0)),
+                oracle::WeightZeroPoint::PerTensor(zb0),
             )
         };
         let want = int8_oracle(l, &x, za, &w, zo);
@@ -411,6 +423,61 @@ fn hand_picked_layers_match_the_oracle_on_every_isa() {
     }
 }
 
+/// The opt-in saturating mode (`Saturation::Allow`) on layer `l`: the
+/// oracle's saturating model where `ctx`'s main kernel is the `vpmaddubsw`
+/// chain, the exact result elsewhere (VNNI), bit for bit. Returns whether
+/// the two oracles differ on this layer (the check bites).
+fn check_saturating<A: Byte, W: Byte>(ctx: &Context, l: &Layer, seed: u64) -> bool {
+    let (in_len, w_len, out_len) = l.lens();
+    let mut g = SplitMix(seed);
+    let x: Vec<A> = (0..in_len).map(|_| A::of(g.next() as u8)).collect();
+    let w: Vec<W> = (0..w_len).map(|_| W::of(g.next() as u8)).collect();
+    let (za, zb) = (A::of(g.next() as u8), W::of(g.next() as u8));
+    let zo = oracle::WeightZeroPoint::PerTensor(zb);
+    let mut model = vec![0i32; out_len];
+    if l.three_d {
+        oracle::conv3d_int8_saturating(&l.p3(), &x, za, &w, zo, None, &mut model).unwrap();
+    } else {
+        oracle::conv2d_int8_saturating(&l.p2(), &x, za, &w, zo, None, &mut model).unwrap();
+    }
+    let exact = int8_oracle(l, &x, za, &w, zo);
+    let options = PackOptions {
+        saturation: Saturation::Allow,
+        ..PackOptions::default()
+    };
+    let zb32 = WeightZeroPoint::PerTensor(Int8::to_i32(zb));
+    let conv = l.i8_plan_with(ctx, ConvWeights::ohwi(&w), zb32, options).unwrap();
+    let mut got = vec![7i32; out_len];
+    let out = ConvOutput::S32 {
+        output: &mut got,
+        accumulate: false,
+    };
+    conv.run(ctx, &x, Int8::to_i32(za), out).unwrap();
+    let chain = ctx.kernels().igemm.main.saturates;
+    let want = if chain { &model } else { &exact };
+    assert_eq!(
+        &got,
+        want,
+        "{} saturating (chain {chain}) {l:?} ({})",
+        ctx.isa(),
+        conv.algorithm()
+    );
+    model != exact
+}
+
+#[test]
+fn saturating_mode_matches_the_oracles_chain_model_on_every_isa() {
+    let mut bites = false;
+    for ctx in contexts(2) {
+        for (i, (l, _)) in layers().into_iter().enumerate() {
+            bites |= check_saturating::<u8, i8>(&ctx, &l, 400 + i as u64);
+            bites |= check_saturating::<i8, i8>(&ctx, &l, 500 + i as u64);
+            bites |= check_saturating::<u8, u8>(&ctx, &l, 600 + i as u64);
+        }
+    }
+    assert!(bites, "no layer saturates the chain model: the check cannot fail");
+}
+
 /// A layer large enough that threads split it: 1, 2 and 3 threads give the
 /// same bits (f32 and every INT8 output).
 #[test]
@@ -437,28 +504,36 @@ fn thread_invariance(l: &Layer) {
             let mut f = vec![0f32; out_len];
             let conv = l.f32_plan(&c, ConvWeights::ohwi(&w)).unwrap();
             conv.run(&c, &x, None, Activation::Identity, &mut f).unwrap();
-            let conv = l
-                .i8_plan(&c, ConvWeights::ohwi(&wq), WeightZeroPoint::PerTensor(3))
+            // A weight zero point, and none (the indirect kernel's case).
+            let mut int8 = Vec::new();
+            for zb in [3, 0] {
+                let conv = l
+                    .i8_plan(&c, ConvWeights::ohwi(&wq), WeightZeroPoint::PerTensor(zb))
+                    .unwrap();
+                if zb == 0 && c.kernels().igemm.iconv.is_some() {
+                    assert_eq!(conv.algorithm(), ConvAlgorithm::IndirectKernel, "{isa}");
+                }
+                let mut s = vec![0i32; out_len];
+                let out = ConvOutput::S32 {
+                    output: &mut s,
+                    accumulate: false,
+                };
+                conv.run(&c, &xq, 17, out).unwrap();
+                let mut q = vec![0u8; out_len];
+                let rq = Requantize::new(Scale::PerTensor(1.0 / 1000.0), 9);
+                conv.run(
+                    &c,
+                    &xq,
+                    17,
+                    ConvOutput::U8 {
+                        output: &mut q,
+                        requantize: rq,
+                    },
+                )
                 .unwrap();
-            let mut s = vec![0i32; out_len];
-            let out = ConvOutput::S32 {
-                output: &mut s,
-                accumulate: false,
-            };
-            conv.run(&c, &xq, 17, out).unwrap();
-            let mut q = vec![0u8; out_len];
-            let rq = Requantize::new(Scale::PerTensor(1.0 / 1000.0), 9);
-            conv.run(
-                &c,
-                &xq,
-                17,
-                ConvOutput::U8 {
-                    output: &mut q,
-                    requantize: rq,
-                },
-            )
-            .unwrap();
-            (f.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), s, q)
+                int8.push((s, q));
+            }
+            (f.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), int8)
         };
         let one = run(1);
         assert_eq!(run(2), one, "{isa}: 2 threads");

@@ -12,21 +12,21 @@ use crate::scalar::igemm_u8s8s32_scalar;
 const KGS: [usize; 9] = [0, 1, 3, 4, 5, 63, 64, 65, 257];
 /// Sentinel around the tile (never a kernel result here by chance: checked
 /// only outside the tile).
-const GUARD: i32 = 0x5a5a_5a5a;
+pub(crate) const GUARD: i32 = 0x5a5a_5a5a;
 
 /// xorshift64: deterministic inputs without a dependency.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn bytes<T>(&mut self, n: usize, map: fn(u8) -> T) -> Vec<T> {
+    pub(crate) fn bytes<T>(&mut self, n: usize, map: fn(u8) -> T) -> Vec<T> {
         (0..n).map(|_| map(self.next() as u8)).collect()
     }
-    fn i32s(&mut self, n: usize, lim: i32) -> Vec<i32> {
+    pub(crate) fn i32s(&mut self, n: usize, lim: i32) -> Vec<i32> {
         (0..n)
             .map(|_| (self.next() % (2 * lim as u64 + 1)) as i32 - lim)
             .collect()
@@ -34,7 +34,7 @@ impl Rng {
 }
 
 /// Whether this CPU has every feature in `features` (comma-separated).
-fn cpu_has(features: &str) -> bool {
+pub(crate) fn cpu_has(features: &str) -> bool {
     let list = crate::detect::detect().list();
     features
         .split(',')
@@ -55,7 +55,7 @@ fn aligned<T: Copy + Default>(n: usize) -> (Vec<T>, usize) {
 ///
 /// The contract of [`igemm_u8s8s32_scalar`].
 #[allow(clippy::too_many_arguments)]
-unsafe fn twin(
+pub(crate) unsafe fn twin(
     k: &IgemmUkernelInfo,
     m: usize,
     kg: usize,
@@ -161,13 +161,13 @@ pub(crate) fn check(k: &IgemmUkernelInfo) {
                     }
                 }
                 if let Some(f) = k.f_q8 {
-                    check_q8(k, &mut rng, &want[..], ldc, m, &what("_q8"), |rq| {
+                    check_q8((mr, nr), &mut rng, &want[..], ldc, m, &what("_q8"), |rq| {
                         // SAFETY: as above; `rq` is checked by the caller.
                         unsafe { f(m, kg, a.as_ptr(), gs, b.as_ptr(), corr, rq) }
                     });
                 }
                 if let Some(f) = k.f_f32 {
-                    check_f32(k, &mut rng, &want[..], ldc, m, &what("_f32"), |dq| {
+                    check_f32((mr, nr), &mut rng, &want[..], ldc, m, &what("_f32"), |dq| {
                         // SAFETY: as above; `dq` is checked by the caller.
                         unsafe { f(m, kg, a.as_ptr(), gs, b.as_ptr(), corr, dq) }
                     });
@@ -180,8 +180,8 @@ pub(crate) fn check(k: &IgemmUkernelInfo) {
 /// The requantizing entry, through `run`, against the scalar epilogue of
 /// `want` (the twin's tile): u8 and s8 bounds, scales below 1 (with and
 /// without `hi_bytes`) and up to 4.
-fn check_q8(
-    k: &IgemmUkernelInfo,
+pub(crate) fn check_q8(
+    (mr, nr): (usize, usize),
     rng: &mut Rng,
     want: &[i32],
     ldc: usize,
@@ -189,7 +189,6 @@ fn check_q8(
     what: &str,
     run: impl Fn(&TileRequant),
 ) {
-    let nr = k.nr;
     for (zp, lo, hi, big, hi_bytes) in [
         (128, 0, 255, false, true),
         (128, 0, 255, false, false),
@@ -204,7 +203,7 @@ fn check_q8(
             .map(|_| ((rng.next() % 2001) as f32 / 1000.0 - 1.0) * lim / (1u32 << (rng.next() % 24)) as f32)
             .collect();
         let rso = nr + 3;
-        let mut out = vec![0x77u8; k.mr * rso];
+        let mut out = vec![0x77u8; mr * rso];
         let rq = TileRequant {
             out: out.as_mut_ptr(),
             rso,
@@ -215,7 +214,7 @@ fn check_q8(
             hi_bytes,
         };
         run(&rq);
-        for r in 0..k.mr {
+        for r in 0..mr {
             for j in 0..rso {
                 let expect = if r < m && j < nr {
                     requant(want[r * ldc + j], scale[j], &rq)
@@ -234,8 +233,8 @@ fn check_q8(
 
 /// The dequantizing entry, through `run`, against the scalar epilogue of
 /// `want`: with and without bias, regular and streaming stores.
-fn check_f32(
-    k: &IgemmUkernelInfo,
+pub(crate) fn check_f32(
+    (mr, nr): (usize, usize),
     rng: &mut Rng,
     want: &[i32],
     ldc: usize,
@@ -243,10 +242,7 @@ fn check_f32(
     what: &str,
     run: impl Fn(&TileDequant),
 ) {
-    let nr = k.nr;
-    let row_scale: Vec<f32> = (0..k.mr)
-        .map(|_| (rng.next() % 1000) as f32 * 1e-3 - 0.3)
-        .collect();
+    let row_scale: Vec<f32> = (0..mr).map(|_| (rng.next() % 1000) as f32 * 1e-3 - 0.3).collect();
     let scale: Vec<f32> = (0..nr).map(|_| (rng.next() % 1000) as f32 * 1e-5).collect();
     let bias: Vec<f32> = (0..nr).map(|_| (rng.next() % 1000) as f32 - 500.0).collect();
     for (with_bias, stream, lo, hi) in [
@@ -255,7 +251,7 @@ fn check_f32(
         (true, true, -50.0, f32::INFINITY),
     ] {
         let rso = 64; // rows 256 bytes apart: line aligned for streaming
-        let (mut buf, off) = aligned::<f32>(k.mr * rso);
+        let (mut buf, off) = aligned::<f32>(mr * rso);
         buf.iter_mut().for_each(|x| *x = 7.5);
         let dq = TileDequant {
             // SAFETY: `off` is within the slack of `aligned`.
@@ -273,7 +269,7 @@ fn check_f32(
             stream,
         };
         run(&dq);
-        for r in 0..k.mr {
+        for r in 0..mr {
             for j in 0..rso {
                 let expect = if r < m && j < nr {
                     dequant(

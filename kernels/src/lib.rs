@@ -20,6 +20,9 @@ pub mod level;
 pub mod detect;
 pub mod dwconv;
 #[cfg(all(test, target_arch = "x86_64"))]
+mod iconv_check;
+pub mod iconv_ukernel;
+#[cfg(all(test, target_arch = "x86_64"))]
 mod igemm_check;
 pub mod igemm_ukernel;
 #[cfg(all(test, target_arch = "x86_64"))]

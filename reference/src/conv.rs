@@ -350,6 +350,26 @@ f32_entry!(
     magnitude: true
 );
 
+/// The integer oracles' checks of the bias and per-channel zero points
+/// (`K` of each).
+fn check_int8_args<W>(
+    bias: Option<&[i32]>,
+    weight_zero_point: WeightZeroPoint<'_, W>,
+    k: usize,
+) -> Result<()> {
+    check_bias(bias, k)?;
+    if let WeightZeroPoint::PerChannel(z) = weight_zero_point {
+        if z.len() < k {
+            return Err(Error::BufferTooSmall {
+                arg: "weight_zero_point",
+                needed: k,
+                len: z.len(),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[allow(clippy::too_many_arguments)]
 fn int8_conv<A: Int8, W: Int8>(
     g: &ConvGeometry,
@@ -360,16 +380,7 @@ fn int8_conv<A: Int8, W: Int8>(
     bias: Option<&[i32]>,
     output: &mut [i32],
 ) -> Result<()> {
-    check_bias(bias, g.k)?;
-    if let WeightZeroPoint::PerChannel(z) = weight_zero_point {
-        if z.len() < g.k {
-            return Err(Error::BufferTooSmall {
-                arg: "weight_zero_point",
-                needed: g.k,
-                len: z.len(),
-            });
-        }
-    }
+    check_int8_args(bias, weight_zero_point, g.k)?;
     let za = input_zero_point.widen();
     let zw = |kk: usize| match weight_zero_point {
         WeightZeroPoint::PerTensor(z) => z.widen(),
@@ -399,6 +410,9 @@ fn int8_conv<A: Int8, W: Int8>(
 /// Stamps a public integer entry point: validate `p`, then `int8_conv`.
 macro_rules! int8_entry {
     ($(#[$doc:meta])* $name:ident, $params:ty) => {
+        int8_entry!($(#[$doc])* $name, $params, int8_conv);
+    };
+    ($(#[$doc:meta])* $name:ident, $params:ty, $conv:ident) => {
         $(#[$doc])*
         pub fn $name<A: Int8, W: Int8>(
             p: &$params,
@@ -409,7 +423,7 @@ macro_rules! int8_entry {
             bias: Option<&[i32]>,
             output: &mut [i32],
         ) -> Result<()> {
-            int8_conv(
+            $conv(
                 &ConvGeometry::of(p)?,
                 input,
                 input_zero_point,
@@ -454,6 +468,102 @@ int8_entry!(
     Conv3dParams
 );
 
+/// The saturating model's accumulator for one output: the products in the
+/// taps' order (`t, r, s, c`), taken in pairs clamped to s16 as
+/// `vpmaddubsw` does, and the sums of the moved operands.
+#[derive(Default)]
+struct Saturating {
+    pairs: i64,
+    /// The first product of a pair still open.
+    open: Option<i64>,
+    a_sum: i64,
+    w_sum: i64,
+    taps: i64,
+}
+
+impl Saturating {
+    fn pair(x: i64) -> i64 {
+        x.clamp(i64::from(i16::MIN), i64::from(i16::MAX))
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn int8_conv_saturating<A: Int8, W: Int8>(
+    g: &ConvGeometry,
+    input: &[A],
+    input_zero_point: A,
+    weights: &[W],
+    weight_zero_point: WeightZeroPoint<'_, W>,
+    bias: Option<&[i32]>,
+    output: &mut [i32],
+) -> Result<()> {
+    check_int8_args(bias, weight_zero_point, g.k)?;
+    // Activations move to u8 (+128 for i8), weights to s8 (−128 for u8),
+    // their zero points with them.
+    let a_shift = if A::IS_SIGNED { 128 } else { 0 };
+    let w_shift = if W::IS_SIGNED { 0 } else { 128 };
+    let za = i64::from(input_zero_point.widen() + a_shift);
+    let zw = |kk: usize| {
+        i64::from(match weight_zero_point {
+            WeightZeroPoint::PerTensor(z) => z.widen(),
+            WeightZeroPoint::PerChannel(z) => z[kk].widen(),
+        }) - i64::from(w_shift)
+    };
+    conv_loops(
+        g,
+        input,
+        weights,
+        output,
+        |_| Saturating::default(),
+        |acc: &mut Saturating, x, w, _| {
+            let x = i64::from(x.unwrap_or(input_zero_point).widen() + a_shift);
+            let w = i64::from(w.widen() - w_shift);
+            match acc.open.take() {
+                None => acc.open = Some(x * w),
+                Some(p) => acc.pairs += Saturating::pair(p + x * w),
+            }
+            acc.a_sum += x;
+            acc.w_sum += w;
+            acc.taps += 1;
+        },
+        |acc, o| {
+            let kk = o % g.k;
+            let pairs = acc.pairs + acc.open.map_or(0, Saturating::pair);
+            let v = pairs - zw(kk) * acc.a_sum - za * acc.w_sum
+                + acc.taps * za * zw(kk)
+                + bias.map_or(0, |b| i64::from(b[kk]));
+            i32::try_from(v).map_err(|_| {
+                Error::overflow(
+                    "output",
+                    format!("output element {o} is {v}, which does not fit the s32 accumulator"),
+                )
+            })
+        },
+    )
+}
+
+int8_entry!(
+    /// [`conv2d_int8`] in the saturating model of the `vpmaddubsw` chain
+    /// (`lowp::igemm::Saturation::Allow` on levels without VNNI): over
+    /// each output's products in the taps' order (`t, r, s, c`, padding
+    /// taps reading the zero point), activations moved to u8 (`+128` for
+    /// i8) and weights to s8 (`−128` for u8), consecutive pairs `(2p, 2p+1)`
+    /// are summed and clamped to `[−32768, 32767]` (a last odd product
+    /// alone); then `v = Σ pairs − zw'·Σ x' − zx'·Σ w' + taps·zx'·zw'`
+    /// (zero points moved with their operands), plus the bias. Equals
+    /// [`conv2d_int8`] whenever no pair saturates.
+    conv2d_int8_saturating,
+    Conv2dParams,
+    int8_conv_saturating
+);
+
+int8_entry!(
+    /// [`conv3d_int8`] in the saturating model; see [`conv2d_int8_saturating`].
+    conv3d_int8_saturating,
+    Conv3dParams,
+    int8_conv_saturating
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,6 +584,67 @@ mod tests {
 
     fn seq(n: usize) -> Vec<f32> {
         (1..=n).map(|v| v as f32).collect()
+    }
+
+    #[test]
+    fn saturating_model_by_hand() {
+        // 1×1 input 255 (zero point 0), 1×3 filter, padding 1 each side:
+        // taps (pad, 255, pad) × weights (127, 127, 127). Products 0·127,
+        // 255·127, 0·127: the pair (0, 32385) fits; the last product alone.
+        let p = Conv2dParams::new(1, 1, 1, 1, 1, 1, 3).with_padding(Padding2d {
+            left: 1,
+            right: 1,
+            ..Default::default()
+        });
+        let mut out = [0i32];
+        conv2d_int8_saturating(
+            &p,
+            &[255u8],
+            0,
+            &[127i8; 3],
+            WeightZeroPoint::PerTensor(0),
+            None,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(out, [255 * 127]);
+        // Two channels: one pair 255·127 + 255·127 = 64770 saturates to 32767.
+        let p = Conv2dParams::new(1, 1, 1, 2, 1, 1, 1);
+        let (mut sat, mut exact) = ([0i32], [0i32]);
+        conv2d_int8_saturating(
+            &p,
+            &[255u8; 2],
+            0,
+            &[127i8; 2],
+            WeightZeroPoint::PerTensor(0),
+            None,
+            &mut sat,
+        )
+        .unwrap();
+        conv2d_int8(
+            &p,
+            &[255u8; 2],
+            0,
+            &[127i8; 2],
+            WeightZeroPoint::PerTensor(0),
+            None,
+            &mut exact,
+        )
+        .unwrap();
+        assert_eq!((sat, exact), ([32767], [64770]));
+        // s8 activations: −128 + 128 = 0 after the move; zero point −128
+        // moves to 0 too, so the result is the plain one.
+        conv2d_int8_saturating(
+            &p,
+            &[-128i8, 127],
+            -128,
+            &[1i8, 2],
+            WeightZeroPoint::PerTensor(0),
+            None,
+            &mut sat,
+        )
+        .unwrap();
+        assert_eq!(sat, [(127 + 128) * 2]);
     }
 
     #[test]

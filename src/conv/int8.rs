@@ -79,6 +79,14 @@ pub struct ConvI8 {
     dw: Option<DwI8>,
     /// The grouped kernels' plan ([`ConvAlgorithm::Grouped`]).
     grouped: Option<GroupedI8>,
+    /// [`ConvAlgorithm::IndirectKernel`]: the level's indirect kernel reads
+    /// the input in place.
+    in_place: bool,
+    /// With `in_place`, per group: per tap `t` and output channel `j`
+    /// (`kg` padded to whole weight panels), `Σ_c b'[t·cg + c][j]`, what a
+    /// padding row adds per unit of zero point (the kernel skips padding
+    /// rows and adds `za'·` this instead).
+    tap_sums: Vec<Vec<i32>>,
 }
 
 impl ConvI8 {
@@ -152,17 +160,37 @@ impl ConvI8 {
         if layer.algorithm == ConvAlgorithm::Grouped && grouped.is_none() {
             layer.fall_back();
         }
+        // The indirect kernel needs no row sums, so no weight zero point.
+        // (1×1 layers stay GEMMs on packed A: read in place, their single
+        // 64-channel tap measured slower; docs/tuning.md.)
+        let in_place = !layer.is_empty()
+            && layer.algorithm == ConvAlgorithm::Indirect
+            && ConvRows::<u8>::can_read_in_place(ctx, layer.cg)
+            && weights.iter().all(|w| w.max_abs_zb == 0);
+        let tap_sums = match in_place {
+            true => (0..geo.groups)
+                .map(|g| tap_sums(&layer, &ohwi, g, weights[g].nr))
+                .collect(),
+            false => Vec::new(),
+        };
         Ok(ConvI8 {
             layer,
             weights,
             dw,
             grouped,
+            in_place,
+            tap_sums,
         })
     }
 
-    /// The algorithm the plan runs.
+    /// The algorithm the plan runs: [`ConvAlgorithm::of_2d`]'s, or
+    /// [`ConvAlgorithm::IndirectKernel`] where this level's indirect
+    /// kernel takes an `Indirect` layer.
     pub fn algorithm(&self) -> ConvAlgorithm {
-        self.layer.algorithm
+        match self.in_place {
+            true => ConvAlgorithm::IndirectKernel,
+            false => self.layer.algorithm,
+        }
     }
 
     /// Runs the layer on `input` (`N·H·W·C` elements, u8 or s8, NHWC) with
@@ -212,6 +240,9 @@ impl ConvI8 {
             g.run(ctx, input, a_zero_point, output, bounds);
             return Ok(());
         }
+        if self.in_place {
+            return self.run_in_place(ctx, input, a_zero_point, output);
+        }
         for (g, b) in self.weights.iter().enumerate() {
             let out = group_output(&mut output, l, g)?;
             let c0 = g * l.cg;
@@ -259,6 +290,55 @@ fn grouped_bounds(
             (0.0, 0.0, lo, hi)
         }
     })
+}
+
+impl ConvI8 {
+    /// [`ConvAlgorithm::IndirectKernel`] (arguments checked): u8 input read
+    /// in place; s8 input moved to u8 first (`+128`, one pass over the
+    /// input, with the zero point) so the kernel broadcasts it as is.
+    fn run_in_place<A: Int8>(
+        &self,
+        ctx: &Context,
+        input: &[A],
+        a_zero_point: i32,
+        mut output: ConvOutput<'_>,
+    ) -> Result<()> {
+        let l = &self.layer;
+        let flipped: Vec<u8> = match A::U8_SHIFT {
+            0 => Vec::new(),
+            _ => input.iter().map(|x| x.to_u8_shifted()).collect(),
+        };
+        let za = a_zero_point + A::U8_SHIFT;
+        let ow = l.geo.output[2];
+        for ((g, b), sums) in self.weights.iter().enumerate().zip(&self.tap_sums) {
+            let out = group_output(&mut output, l, g)?;
+            let c0 = g * l.cg;
+            let pad: Vec<i32> = sums.iter().map(|s| s.wrapping_mul(za)).collect();
+            let pad = Some((&pad[..], pad.len() / l.taps));
+            if A::U8_SHIFT == 0 {
+                let a = ConvRows::new(ctx, input, &l.offsets, l.taps, c0, l.cg, a_zero_point);
+                igemm_run(ctx, &a.in_place(ctx, pad, ow), b, out)?;
+            } else {
+                let a = ConvRows::new(ctx, &flipped[..], &l.offsets, l.taps, c0, l.cg, za);
+                igemm_run(ctx, &a.in_place(ctx, pad, ow), b, out)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Group `g`'s tap sums (see `ConvI8::tap_sums`) from the OHWI weights:
+/// `[t][j]`, `j` padded with zeros to whole weight panels of `nr`.
+fn tap_sums<W: Int8>(l: &Layer, ohwi: &[W], g: usize, nr: usize) -> Vec<i32> {
+    let kgp = l.kg.next_multiple_of(nr);
+    let mut v = vec![0i32; l.taps * kgp];
+    for j in 0..l.kg {
+        let w = &ohwi[(g * l.kg + j) * l.depth()..][..l.depth()];
+        for (t, run) in w.chunks_exact(l.cg).enumerate() {
+            v[t * kgp + j] = run.iter().map(|&x| x.to_s8_shifted() as i32).sum();
+        }
+    }
+    v
 }
 
 /// `Err` naming `arg` unless per-column scales and the bias have `k` elements.

@@ -33,6 +33,15 @@ pub enum ConvAlgorithm {
     /// input. AVX-512 levels (INT8: AVX-512 VNNI, with every `w − zb` in
     /// s8); elsewhere such a plan runs [`ConvAlgorithm::Indirect`].
     Grouped,
+    /// INT8 only, on a level with an indirect kernel (AVX-512 VNNI): the
+    /// same indirection buffer read in place by the microkernel (each
+    /// output pixel's channels broadcast straight from the input, XNNPACK's
+    /// igemm), no packed A. A plan's choice ([`ConvI8::algorithm`]) for
+    /// [`ConvAlgorithm::Indirect`] layers with `C/groups` a multiple of 4
+    /// and no weight zero point; never returned by `of_2d`/`of_3d`.
+    ///
+    /// [`ConvI8::algorithm`]: super::ConvI8::algorithm
+    IndirectKernel,
 }
 
 impl ConvAlgorithm {
@@ -93,6 +102,7 @@ impl fmt::Display for ConvAlgorithm {
             ConvAlgorithm::Indirect => "indirect",
             ConvAlgorithm::Depthwise => "depthwise",
             ConvAlgorithm::Grouped => "grouped",
+            ConvAlgorithm::IndirectKernel => "indirect-kernel",
         })
     }
 }

@@ -9,14 +9,16 @@ use crate::gemm::buffers;
 use crate::igemm::lhs::{scatter_row, Int8Lhs, RowSums, RowZeroPoints};
 use crate::igemm::Int8;
 use crate::Context;
+use lowp_kernels::iconv_ukernel::IconvRows;
 use std::ops::Range;
 
 /// Packs 4 rows `lda` apart, `blocks` 64-byte blocks each, into a panel's
 /// k-groups (`igemm`'s `PackA4Fn`), returning the rows' sums.
 type Pack4 = unsafe fn(*const u8, usize, usize, u8, *mut u8, usize) -> [u32; 4];
 
-/// The offset of a padding tap in an indirection buffer.
-pub(crate) const PAD: usize = usize::MAX;
+/// The offset of a padding tap in an indirection buffer (the indirect
+/// kernels' sentinel).
+pub(crate) const PAD: usize = lowp_kernels::iconv_ukernel::PAD;
 
 /// `M × K` activations, `K = taps·cg`: row `i` is the concatenation of the
 /// runs `src[o + c0..o + c0 + cg]` for `o` in `offsets[i·taps..(i + 1)·taps]`,
@@ -30,6 +32,14 @@ pub(crate) struct ConvRows<'a, A: Int8> {
     c0: usize,
     cg: usize,
     za: i32,
+    /// Set by [`ConvRows::in_place`]: the `cg` zero-point bytes a padding
+    /// tap reads when the level's indirect kernel reads A in place.
+    zero_row: Option<Vec<u8>>,
+    /// With `zero_row`: per tap, what a padding row adds per output column
+    /// (tap stride), which lets the kernel skip padding rows.
+    pad_sums: Option<(&'a [i32], usize)>,
+    /// With `zero_row`: output pixels per output row (0: unknown).
+    row_len: usize,
 }
 
 impl<'a, A: Int8> ConvRows<'a, A> {
@@ -59,6 +69,39 @@ impl<'a, A: Int8> ConvRows<'a, A> {
             c0,
             cg,
             za,
+            zero_row: None,
+            pad_sums: None,
+            row_len: 0,
+        }
+    }
+
+    /// Whether `ctx`'s level has an indirect kernel that can read these
+    /// rows in place: u8 elements (s8 ones need the +128 flip) in runs of
+    /// whole k-groups.
+    pub(crate) fn can_read_in_place(ctx: &Context, cg: usize) -> bool {
+        ctx.kernels().igemm.iconv.is_some() && A::U8_SHIFT == 0 && cg > 0 && cg.is_multiple_of(4)
+    }
+
+    /// The rows read in place by the level's indirect kernel instead of
+    /// packed (panics unless [`ConvRows::can_read_in_place`]); with
+    /// `pad_sums` (per tap, `za·Σ` of the tap's weights per output column,
+    /// padded to whole weight panels; the tap stride) the kernel skips
+    /// padding rows at the ends of its tiles, which it cuts at output rows
+    /// of `row_len` pixels (0: anywhere).
+    pub(crate) fn in_place(
+        self,
+        ctx: &Context,
+        pad_sums: Option<(&'a [i32], usize)>,
+        row_len: usize,
+    ) -> Self {
+        assert!(Self::can_read_in_place(ctx, self.cg));
+        assert!(pad_sums.is_none_or(|(p, stride)| p.len() >= self.taps * stride));
+        let zero_row = Some(vec![self.za as u8; self.cg]);
+        ConvRows {
+            zero_row,
+            pad_sums,
+            row_len,
+            ..self
         }
     }
 
@@ -126,6 +169,19 @@ impl<'a, A: Int8> ConvRows<'a, A> {
 }
 
 impl<A: Int8> Int8Lhs for ConvRows<'_, A> {
+    fn indirect(&self) -> Option<(IconvRows, usize)> {
+        // u8 elements (`in_place` checked): the input's bytes are A's.
+        let rows = |zero: &Vec<u8>| IconvRows {
+            offsets: self.offsets.as_ptr(),
+            taps: self.taps,
+            groups: self.cg / 4,
+            base: self.src.as_ptr().cast::<u8>().wrapping_add(self.c0),
+            zero: zero.as_ptr(),
+            pad_sums: self.pad_sums.map_or(std::ptr::null(), |(p, _)| p.as_ptr()),
+            pad_stride: self.pad_sums.map_or(0, |(_, s)| s),
+        };
+        self.zero_row.as_ref().map(|zero| (rows(zero), self.row_len))
+    }
     fn rows(&self) -> usize {
         self.offsets.len() / self.taps
     }
@@ -143,6 +199,10 @@ impl<A: Int8> Int8Lhs for ConvRows<'_, A> {
     /// Each row's runs are moved to u8 into a staging row, then its
     /// k-groups go to their places in the panel.
     fn pack_panels(&self, dst: &mut [u8], mr: usize, rows: Range<usize>, sums: RowSums<'_>) {
+        if self.zero_row.is_some() {
+            // Read in place by the indirect kernel (`indirect`).
+            return;
+        }
         let k = self.depth();
         let kp = round_up(k, 4);
         if kp == 0 {
@@ -291,6 +351,35 @@ mod tests {
             g.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
             "f32: {what}"
         );
+
+        // The same rows read in place by the level's indirect kernel (u8
+        // runs of whole k-groups, no weight zero point): the same bits.
+        if ConvRows::<A>::can_read_in_place(ctx, c) && matches!(zb, WeightZeroPoint::PerTensor(0)) {
+            let lhs = lhs.in_place(ctx, None, 0);
+            let mut got = vec![0i32; m * n];
+            let out = Output::S32 {
+                c: MatMut::new(&mut got, m, n, n.max(1), 1).unwrap(),
+                accumulate: false,
+            };
+            igemm_run(ctx, &lhs, &packed, out).unwrap();
+            assert_eq!(got, want, "in place s32: {what}");
+            let out = Output::U8 {
+                c: MatMut::new(&mut q, m, n, n.max(1), 1).unwrap(),
+                requantize,
+            };
+            igemm_run(ctx, &lhs, &packed, out).unwrap();
+            assert_eq!(q, want_q, "in place u8: {what}");
+            let out = Output::F32 {
+                c: MatMut::new(&mut f, m, n, n.max(1), 1).unwrap(),
+                dequantize,
+            };
+            igemm_run(ctx, &lhs, &packed, out).unwrap();
+            assert_eq!(
+                f.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                g.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                "in place f32: {what}"
+            );
+        }
     }
 
     /// Conv rows through every output kind on every level, 1 and 2

@@ -4,6 +4,7 @@
 use super::lhs::{RowScales, RowZeroPoints};
 use crate::gemm::Microkernel;
 use crate::Isa;
+use lowp_kernels::iconv_ukernel::{IconvRows, IconvUkernelInfo};
 use lowp_kernels::scalar::igemm_tile_store::{
     igemm_tile_store_scalar, TileCorrection, TileDequant, TileRequant,
 };
@@ -78,6 +79,10 @@ pub struct IgemmKernels {
     /// on AVX-512 VNNI): what one-row calls run, and every call with
     /// [`KernelPreference::Ymm`](crate::igemm::KernelPreference::Ymm).
     pub alt: Option<IgemmUkernel>,
+    /// The indirect convolution kernel (A read in place through an
+    /// indirection buffer, no packed A panel; same packed weight panels),
+    /// where the level has one.
+    pub iconv: Option<&'static IconvUkernelInfo>,
     /// Vectorized output-pipeline stores and A packing, where the level
     /// has them.
     pub(crate) helpers: Helpers,
@@ -178,6 +183,7 @@ impl IgemmKernels {
             main: (&lowp_kernels::scalar::igemm_u8s8s32_chain_16::INFO).into(),
             exact: Some((&lowp_kernels::scalar::igemm_u8s8s32_16::INFO).into()),
             alt: None,
+            iconv: None,
             helpers: Helpers::select(isa),
         };
         #[cfg(target_arch = "x86_64")]
@@ -192,6 +198,7 @@ impl IgemmKernels {
                     main: (&k::avx2::igemm_u8s8s32_chain_4x16::INFO).into(),
                     exact: Some((&k::avx2::igemm_u8s8s32_exact_2x16::INFO).into()),
                     alt: None,
+                    iconv: None,
                     helpers: Helpers::select(isa),
                 },
                 Isa::Avx2Vnni => IgemmKernels {
@@ -201,6 +208,7 @@ impl IgemmKernels {
                     main: (&k::avx2vnni::igemm_u8s8s32_6x16::INFO).into(),
                     exact: None,
                     alt: None,
+                    iconv: None,
                     helpers: Helpers::select(isa),
                 },
                 Isa::Avx512 => IgemmKernels {
@@ -210,6 +218,7 @@ impl IgemmKernels {
                     main: (&k::avx512::igemm_u8s8s32_chain_8x32::INFO).into(),
                     exact: Some((&k::avx512::igemm_u8s8s32_exact_6x32::INFO).into()),
                     alt: None,
+                    iconv: None,
                     helpers: Helpers::select(isa),
                 },
                 Isa::Avx512Vnni => IgemmKernels {
@@ -219,6 +228,7 @@ impl IgemmKernels {
                     main: (&k::avx512vnni::igemm_u8s8s32_14x32::INFO).into(),
                     exact: None,
                     alt: Some((&k::avx512vnni::igemm_u8s8s32_6x32_ymm::INFO).into()),
+                    iconv: Some(&k::avx512vnni::iconv_u8s8s32_14x32::INFO),
                     helpers: Helpers::select(isa),
                 },
             }
@@ -233,6 +243,7 @@ impl IgemmKernels {
         v.extend(self.exact.map(|k| ("igemm_u8s8s32_exact", k.name)));
         // The alternative kernel is what one-row calls (matrix × vector) run.
         v.extend(self.alt.map(|k| ("igemm_u8s8s32_gemv", k.name)));
+        v.extend(self.iconv.map(|k| ("conv_u8s8s32_indirect", k.name)));
         v
     }
 }
@@ -268,6 +279,10 @@ pub(crate) struct IgemmTile<'a> {
     corr: Option<&'a Correction<'a>>,
     /// Where tiles the driver hands straight to C go.
     direct: &'a Direct<'a>,
+    /// The indirect kernel, A's rows from row 0 and the output row length
+    /// sub-tiles do not straddle (0: none): tiles read A through them and
+    /// ignore the (unpacked) A panel.
+    iconv: Option<(&'a IconvUkernelInfo, IconvRows, usize)>,
 }
 
 /// What the sink offers the driver as a tile's direct destination, and so
@@ -458,7 +473,15 @@ impl<'a> IgemmTile<'a> {
             choice: None,
             corr,
             direct,
+            iconv: None,
         }
+    }
+
+    /// `self` reading A through `rows` with the indirect kernel `k` (same
+    /// panel width), the A panels left unpacked.
+    pub(crate) fn with_iconv(self, iconv: Option<(&'a IconvUkernelInfo, IconvRows, usize)>) -> IgemmTile<'a> {
+        debug_assert!(iconv.is_none_or(|(k, _, _)| k.nr == self.ukr.nr));
+        IgemmTile { iconv, ..self }
     }
 
     /// `self` on panels where `use_main` holds, `exact` elsewhere.
@@ -534,6 +557,12 @@ impl IgemmTile<'_> {
             Target::Direct { stream: true } => Entry::S32(self.ukr.f_stream.unwrap_or(self.ukr.f)),
             Target::Direct { stream: false } | Target::Scratch => Entry::S32(self.ukr.f),
         };
+        if let Some((k, src, row_len)) = self.iconv {
+            // SAFETY: as `Microkernel::tile_rows`, A read through `src`
+            // (see `iconv_sub_tiles`).
+            unsafe { self.iconv_sub_tiles(k, (&src, row_len), fix, entry, (i0, j0), rows, kcp, b, c, ldc) };
+            return;
+        }
         let mut i = 0;
         while i < rows {
             let mm = sub_tile_rows(i, rows, self.ukr.mr);
@@ -565,6 +594,71 @@ impl IgemmTile<'_> {
                         sub.as_ref(),
                         &out.dequant_at(i0 + i, mm, j0, nr),
                     ),
+                }
+            };
+            i += mm;
+        }
+    }
+}
+
+impl IgemmTile<'_> {
+    /// [`IgemmTile::sub_tiles`] with the indirect kernel `k`: rows
+    /// `i0 + i..` of A read through `src` (offsets from row 0), the entry
+    /// kind `entry` picked for the packed kernel. Sub-tiles do not straddle
+    /// runs of `row_len` rows (output rows: a tap then pads in the same
+    /// rows of each, at its ends, which the kernel skips).
+    ///
+    /// # Safety
+    ///
+    /// As [`Microkernel::tile_rows`] without the A panel; `src` describes
+    /// every row of the GEMM (offsets for all rows, runs in bounds: the
+    /// lhs that gave it vouches), `kcp = 4·taps·groups`.
+    #[allow(clippy::too_many_arguments)]
+    unsafe fn iconv_sub_tiles(
+        &self,
+        k: &IconvUkernelInfo,
+        (src, row_len): (&IconvRows, usize),
+        fix: Option<TileCorrection>,
+        entry: Entry<'_>,
+        (i0, j0): (usize, usize),
+        rows: usize,
+        kcp: usize,
+        b: *const i8,
+        c: *mut i32,
+        ldc: usize,
+    ) {
+        assert_eq!(kcp, 4 * src.taps * src.groups, "the indirect rows cover K");
+        let nr = self.ukr.nr;
+        let mut i = 0;
+        while i < rows {
+            // The output row of row i0 + i, within this tile.
+            let (s0, s1) = match row_len {
+                0 => (0, rows),
+                len => {
+                    let y = (i0 + i) / len;
+                    ((y * len).saturating_sub(i0), ((y + 1) * len - i0).min(rows))
+                }
+            };
+            let mm = sub_tile_rows(i - s0, s1 - s0, k.mr);
+            let sub = fix.map(|f| f.from_row(i));
+            let a = IconvRows {
+                offsets: src.offsets.wrapping_add((i0 + i) * src.taps),
+                // (Null stays null: no padding rows skipped.)
+                pad_sums: match src.pad_sums.is_null() {
+                    true => src.pad_sums,
+                    false => src.pad_sums.wrapping_add(j0),
+                },
+                ..*src
+            };
+            // SAFETY: as in `sub_tiles`, with A's rows i0+i.. (mm of them)
+            // read through `a` (the caller's).
+            unsafe {
+                match entry {
+                    Entry::S32(_) => (k.f)(mm, &a, b, c.wrapping_add(i * ldc), ldc, sub.as_ref()),
+                    Entry::Q8(_, out) => (k.f_q8)(mm, &a, b, sub.as_ref(), &out.requant_at(i0 + i, j0, nr)),
+                    Entry::F32(_, out) => {
+                        (k.f_f32)(mm, &a, b, sub.as_ref(), &out.dequant_at(i0 + i, mm, j0, nr))
+                    }
                 }
             };
             i += mm;

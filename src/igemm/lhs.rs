@@ -104,6 +104,14 @@ pub(crate) trait Int8Lhs: Sync {
     /// be left unwritten (the INT8 tile runs only real rows). Stores each
     /// row's `Σ_k a'` (wrapping) into `sums`.
     fn pack_panels(&self, dst: &mut [u8], mr: usize, rows: Range<usize>, sums: RowSums<'_>);
+    /// A's rows in place, for the level's indirect kernel (`None`: A is
+    /// packed), and the length of the runs of rows that tiles should not
+    /// straddle (output rows; 0: none). An operand returns `Some` only on
+    /// a level that has the kernel, and then packs nothing and needs no
+    /// row sums (no weight zero point).
+    fn indirect(&self) -> Option<(lowp_kernels::iconv_ukernel::IconvRows, usize)> {
+        None
+    }
 }
 
 /// Puts a staged row's k-groups (`row`, whole groups of 4 bytes) at row

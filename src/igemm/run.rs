@@ -63,6 +63,18 @@ pub(crate) fn igemm_run<L: Int8Lhs>(
     Ok(())
 }
 
+/// Rows per A panel (tile) of the indirect kernel, at most `max`: whole
+/// output rows of `row_len` pixels, or an equal part of one, so that its
+/// sub-tiles (cut at output rows) come out near MR rows, not as slivers.
+fn iconv_panel_rows(m: usize, row_len: usize, max: usize) -> usize {
+    let max = match row_len {
+        0 => max,
+        len if len <= max => max / len * len,
+        len => len.div_ceil(len.div_ceil(max)),
+    };
+    crate::gemm::blocking::int8_panel_rows(m, max)
+}
+
 /// `Err` unless `b` was packed for `ctx`'s level.
 fn check_layout(ctx: &Context, b: &PackedI8Weights) -> Result<()> {
     if b.isa != ctx.isa() {
@@ -564,7 +576,11 @@ impl<L: Int8Lhs> Call<'_, L> {
         let (ctx, a, b, za) = (self.ctx, self.a, self.b, self.za);
         let m = a.rows();
         let kernels = ctx.kernels().igemm;
-        let ph = crate::gemm::blocking::int8_panel_rows(m, kernels.a_panel_rows);
+        let indirect = a.indirect();
+        let ph = match indirect {
+            Some((_, row_len)) => iconv_panel_rows(m, row_len, kernels.a_panel_rows),
+            None => crate::gemm::blocking::int8_panel_rows(m, kernels.a_panel_rows),
+        };
         let main = kernels.main_for(b.preference, m);
         let direct = match direct {
             Direct::Fused(out) if !out.fits(&main) || kernels.exact.is_some_and(|e| !out.fits(&e)) => {
@@ -606,6 +622,18 @@ impl<L: Int8Lhs> Call<'_, L> {
             Some(e) => IgemmTile::new(main, ph, corr.as_ref(), &direct).with_exact(&b.use_main, e),
             None => IgemmTile::new(main, ph, corr.as_ref(), &direct),
         };
+        let iconv = indirect.map(|(rows, row_len)| {
+            assert!(
+                kernels.exact.is_none() && b.max_abs_zb == 0,
+                "an indirect A needs one kernel, no row sums"
+            );
+            (
+                kernels.iconv.expect("an indirect A on a level with the kernel"),
+                rows,
+                row_len,
+            )
+        });
+        let ukr = ukr.with_iconv(iconv);
         let sink = OutSink {
             c,
             direct: &direct,

@@ -44,6 +44,75 @@ macro_rules! igemm_s32_entry {
     };
 }
 
+/// The parts of a tile function that `igemm_dot_kernel!` and
+/// `iconv_dot_kernel!` share, as macros rather than functions: expanded in
+/// place, the accumulators stay in registers (shared `#[inline(always)]`
+/// functions measured 40% slower, docs/tuning.md). They use the tile's
+/// `V`, `NV`, `W`, `M`, `S`, `FIX` and `O`.
+///
+/// `tile_start!(corr)`: the `S` accumulator sets, the first starting at the
+/// correction's per-column start value when `FIX = 1` (a uniform zero
+/// point's term, which costs nothing in the loop), and the correction's
+/// pointers for `FIX = 2`.
+macro_rules! tile_start {
+    ($corr:ident) => {{
+        let zero = V::zero();
+        let start: [V; NV] = match $corr {
+            Some(fx) if FIX == 1 => core::array::from_fn(|v| V::load(fx.colfix.add(v * W))),
+            _ => [zero; NV],
+        };
+        let mut accs = [[[zero; NV]; M]; S];
+        accs[0] = [start; M];
+        static ZEROS: [i32; 64] = [0; 64];
+        let fix_ptrs = $corr
+            .filter(|_| FIX == 2)
+            .map(|fx| $crate::x86_64::igemm_ops::FixPtrs::new(fx, ZEROS.as_ptr()));
+        (accs, fix_ptrs)
+    }};
+}
+
+/// `tile_finish!(accs, fix_ptrs, c, ldc, ep)`: sums the accumulator sets,
+/// applies the correction's terms (`FIX = 2`, in registers), then stores
+/// each vector at `c + r·ldc` (s32 outputs) or hands the tile to `O`'s
+/// fused epilogue.
+macro_rules! tile_finish {
+    ($accs:ident, $fix_ptrs:ident, $c:ident, $ldc:ident, $ep:ident) => {{
+        let mut sums = [[V::zero(); NV]; M];
+        for r in 0..M {
+            for v in 0..NV {
+                let mut sum = $accs[0][r][v];
+                for set in $accs.iter().skip(1) {
+                    sum = V::add(sum, set[r][v]);
+                }
+                if let (2, Some(ptrs)) = (FIX, $fix_ptrs) {
+                    sum = ptrs.correct(sum, r, v * W);
+                }
+                if O::FUSED {
+                    sums[r][v] = sum;
+                } else {
+                    O::store($c.add(r * $ldc + v * W), sum);
+                }
+            }
+        }
+        if O::FUSED {
+            O::finish(sums, $ep);
+        }
+    }};
+}
+
+/// `fix_kind!(corr)`: the `FIX` instantiation for a correction: 0 none, 1
+/// a start value only, 2 terms in the epilogue (branches there keep LLVM
+/// from holding the accumulators in registers).
+macro_rules! fix_kind {
+    ($corr:ident) => {
+        match $corr {
+            None => 0u8,
+            Some(f) if f.za.is_null() && f.zb.is_null() => u8::from(!f.colfix.is_null()),
+            Some(_) => 2,
+        }
+    };
+}
+
 /// Stamps a kernel whose inner step is "one broadcast 32-bit A group times
 /// one vector of B, added into one accumulator" ([`DotStep`]: `vpdpbusd` or
 /// the `vpmaddubsw` chain), with optional streaming, requantizing (`q8`)
@@ -78,7 +147,7 @@ macro_rules! igemm_dot_kernel {
         #[allow(unused_imports)]
         use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0, _MM_HINT_T1};
         use $crate::scalar::igemm_tile_store::TileCorrection;
-        use $crate::x86_64::igemm_ops::{DotStep, FixPtrs, I32Vec, TileOut, S32};
+        use $crate::x86_64::igemm_ops::{DotStep, I32Vec, TileOut, S32};
 
         /// Rows of the full tile.
         const MR: usize = $mr;
@@ -126,17 +195,7 @@ macro_rules! igemm_dot_kernel {
             // output); prefetch addresses use `wrapping_add`, never read.
             unsafe {
                 let zero = V::zero();
-                // FIX = 1: only a per-column start value (a uniform zero
-                // point's term), which costs nothing in the loop: the first
-                // accumulator set starts there instead of at zero.
-                let start: [V; NV] = match corr {
-                    Some(fx) if FIX == 1 => core::array::from_fn(|v| V::load(fx.colfix.add(v * W))),
-                    _ => [zero; NV],
-                };
-                let mut accs = [[[zero; NV]; M]; S];
-                accs[0] = [start; M];
-                static ZEROS: [i32; 64] = [0; 64];
-                let fix_ptrs = corr.filter(|_| FIX == 2).map(|fx| FixPtrs::new(fx, ZEROS.as_ptr()));
+                let (mut accs, fix_ptrs) = tile_start!(corr);
                 let full = kg / S * S;
                 let mut g = 0;
                 while g < full {
@@ -185,27 +244,7 @@ macro_rules! igemm_dot_kernel {
                     }
                     g += 1;
                 }
-                let mut sums = [[zero; NV]; M];
-                for r in 0..M {
-                    for v in 0..NV {
-                        let mut sum = accs[0][r][v];
-                        for set in accs.iter().skip(1) {
-                            sum = V::add(sum, set[r][v]);
-                        }
-                        // FIX = 2: every term, in registers, before the store.
-                        if let (2, Some(ptrs)) = (FIX, fix_ptrs) {
-                            sum = ptrs.correct(sum, r, v * W);
-                        }
-                        if O::FUSED {
-                            sums[r][v] = sum;
-                        } else {
-                            O::store(c.add(r * ldc + v * W), sum);
-                        }
-                    }
-                }
-                if O::FUSED {
-                    O::finish(sums, ep);
-                }
+                tile_finish!(accs, fix_ptrs, c, ldc, ep);
             }
         }
 
@@ -228,11 +267,7 @@ macro_rules! igemm_dot_kernel {
             // accumulator sets over k) and correction kind: none, a start
             // value only, or terms in the epilogue (branches there keep
             // LLVM from holding the accumulators in registers).
-            let fix: u8 = match corr {
-                None => 0,
-                Some(f) if f.za.is_null() && f.zb.is_null() => u8::from(!f.colfix.is_null()),
-                Some(_) => 2,
-            };
+            let fix = fix_kind!(corr);
             // SAFETY: the caller's contract is the tile's, with M = m.
             unsafe {
                 match (m, fix) {

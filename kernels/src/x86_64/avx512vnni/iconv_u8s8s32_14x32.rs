@@ -1,0 +1,25 @@
+//! `vpdpbusd` zmm, 14 rows × 32 columns, A read through the indirection
+//! buffer: each output pixel's 4 channels broadcast straight from the NHWC
+//! input (no packed A panel). The same tile, prefetch and epilogues as
+//! `igemm_u8s8s32_14x32_avx512vnni`.
+
+iconv_dot_kernel! {
+    /// u8 × s8 → s32 indirect convolution microkernel, up to 14×32, AVX-512
+    /// VNNI `vpdpbusd` zmm. Exact. Contract: [`crate::iconv_ukernel`].
+    name: iconv_u8s8s32_14x32_avx512vnni,
+    level: avx512vnni,
+    step: crate::x86_64::igemm_ops::Vpdpbusd512,
+    mr: 14,
+    nr: 32,
+    rows: [1 => 4, 2 => 2, 3 => 2, 4 => 2, 5 => 1, 6 => 1, 7 => 1, 8 => 1, 9 => 1, 10 => 1,
+           11 => 1, 12 => 1, 13 => 1, 14 => 1],
+    prefetch_b: { ahead: 256, min_rows: 5 },
+    q8:
+        /// [`iconv_u8s8s32_14x32_avx512vnni`] requantizing to u8/s8 in its
+        /// epilogue (`TileRequant`).
+        iconv_u8s8s32_14x32_avx512vnni_q8,
+    f32:
+        /// [`iconv_u8s8s32_14x32_avx512vnni`] dequantizing to f32 in its
+        /// epilogue (`TileDequant`).
+        iconv_u8s8s32_14x32_avx512vnni_f32,
+}

@@ -1,0 +1,269 @@
+//! The macro that declares the SIMD INT8 *indirect* convolution
+//! microkernels (contract: [`crate::iconv_ukernel`]): the k loop of
+//! `igemm_dot_kernel!` split into taps, each row's A read through its
+//! pointer for the tap instead of from a packed panel; the same
+//! [`DotStep`], corrections and fused outputs ([`TileOut`]).
+//!
+//! [`DotStep`]: crate::x86_64::igemm_ops::DotStep
+//! [`TileOut`]: crate::x86_64::igemm_ops::TileOut
+
+/// Stamps an indirect kernel: `rows: [m => S, …]` and `prefetch_b` as in
+/// `igemm_dot_kernel!` (the S accumulator sets cover consecutive k-groups
+/// of a tap), with its s32, requantizing (`q8`) and dequantizing (`f32`)
+/// entries, its [`IconvUkernelInfo`](crate::iconv_ukernel::IconvUkernelInfo)
+/// (`INFO`) and its test against the igemm twin on the gathered rows.
+macro_rules! iconv_dot_kernel {
+    (
+        $(#[$doc:meta])*
+        name: $name:ident,
+        level: $level:ident,
+        step: $Step:ty,
+        mr: $mr:literal,
+        nr: $nr:literal,
+        rows: [$($m:literal => $s:literal),* $(,)?],
+        prefetch_b: { ahead: $ahead:literal, min_rows: $pf_rows:literal },
+        q8: $(#[$qdoc:meta])* $qname:ident,
+        f32: $(#[$ddoc:meta])* $dname:ident $(,)?
+    ) => {
+        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        use $crate::iconv_ukernel::IconvRows;
+        use $crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant};
+        use $crate::x86_64::igemm_ops::{DotStep, I32Vec, TileOut, S32};
+
+        /// Rows of the full tile.
+        const MR: usize = $mr;
+        /// Columns of the tile (the packed panel width).
+        const NR: usize = $nr;
+        /// The accumulator vector.
+        type V = <$Step as DotStep>::V;
+        /// Lanes per vector.
+        const W: usize = <V as I32Vec>::BYTES / 4;
+        /// Vectors per tile row.
+        const NV: usize = NR / W;
+
+        /// What the kernel declares about itself.
+        pub const INFO: $crate::iconv_ukernel::IconvUkernelInfo = $crate::iconv_ukernel::IconvUkernelInfo {
+            name: stringify!($name),
+            isa: stringify!($level),
+            features: with_level!(@list $level),
+            mr: MR,
+            nr: NR,
+            f: $name,
+            f_q8: $qname,
+            f_f32: $dname,
+        };
+
+        with_level! { $level:
+        /// One tile of `M` rows, `S` accumulator sets, correction kind
+        /// `FIX` (0 none, 1 start value only, 2 every term), output `O`.
+        #[inline]
+        unsafe fn tile<O: TileOut<V, NV>, const M: usize, const S: usize, const FIX: u8>(
+            a: &IconvRows,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+            ep: &O::Ep,
+        ) {
+            // SAFETY: every run `a.row(r, t)` holds 4·groups bytes and the
+            // offsets m·taps entries (the caller's), `b` taps·groups·NR·4
+            // bytes, `c` the m × NR tile (or the epilogue's output);
+            // prefetch addresses use `wrapping_add`, never read.
+            unsafe {
+                let (mut accs, fix_ptrs) = tile_start!(corr);
+                let groups = a.groups;
+                let full = groups / S * S;
+                let mut gb = b;
+                for t in 0..a.taps {
+                    let p: [*const u8; M] = core::array::from_fn(|r| a.row(r, t));
+                    let pads = match a.pad_sums.is_null() {
+                        true => 0,
+                        false => (0..M).filter(|&r| a.is_pad(r, t)).count(),
+                    };
+                    // A tap where every row pads adds its tap sums instead of
+                    // its products.
+                    if pads == M {
+                        let ps = a.pad_sums.add(t * a.pad_stride);
+                        let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
+                        for r in 0..M {
+                            for v in 0..NV {
+                                accs[0][r][v] = V::add(accs[0][r][v], pv[v]);
+                            }
+                        }
+                        gb = gb.add(groups * NR * 4);
+                        continue;
+                    }
+                    if pads > 0 {
+                        // Padding rows before the first real row and after
+                        // the last take their tap sum instead of its
+                        // products; the rows between are computed (a padding
+                        // row among them reads the zero row). Rows are
+                        // guarded, not ranged, so `accs` keeps constant
+                        // indices (registers).
+                        let lo = (0..M).take_while(|&r| a.is_pad(r, t)).count();
+                        let hi = M - (lo..M).rev().take_while(|&r| a.is_pad(r, t)).count();
+                        let ps = a.pad_sums.add(t * a.pad_stride);
+                        let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
+                        for r in 0..M {
+                            if r < lo || r >= hi {
+                                for v in 0..NV {
+                                    accs[0][r][v] = V::add(accs[0][r][v], pv[v]);
+                                }
+                            }
+                        }
+                        for g in 0..groups {
+                            let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
+                            for r in 0..M {
+                                if r >= lo && r < hi {
+                                    let av = V::bcast(p[r].add(4 * g));
+                                    for v in 0..NV {
+                                        accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
+                                    }
+                                }
+                            }
+                            gb = gb.add(NR * 4);
+                        }
+                        continue;
+                    }
+                    let mut g = 0;
+                    while g < full {
+                        for s in 0..S {
+                            if M >= $pf_rows {
+                                for line in 0..NR * 4 / 64 {
+                                    _mm_prefetch::<_MM_HINT_T0>(gb.wrapping_add($ahead + 64 * line));
+                                }
+                            }
+                            let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
+                            for r in 0..M {
+                                let av = V::bcast(p[r].add(4 * (g + s)));
+                                for v in 0..NV {
+                                    accs[s][r][v] = <$Step as DotStep>::dot(accs[s][r][v], av, bv[v]);
+                                }
+                            }
+                            gb = gb.add(NR * 4);
+                        }
+                        g += S;
+                    }
+                    // The tap's groups left over, into the first set.
+                    while g < groups {
+                        let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
+                        for r in 0..M {
+                            let av = V::bcast(p[r].add(4 * g));
+                            for v in 0..NV {
+                                accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
+                            }
+                        }
+                        gb = gb.add(NR * 4);
+                        g += 1;
+                    }
+                }
+                tile_finish!(accs, fix_ptrs, c, ldc, ep);
+            }
+        }
+
+        /// Runs the tile instantiation for `m` rows and `corr`'s kind (as
+        /// `igemm_dot_kernel!`'s dispatch).
+        #[inline]
+        unsafe fn dispatch<O: TileOut<V, NV>>(
+            m: usize,
+            a: &IconvRows,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+            ep: &O::Ep,
+        ) {
+            debug_assert!((1..=MR).contains(&m));
+            let fix = fix_kind!(corr);
+            // SAFETY: the caller's contract is the tile's, with M = m.
+            unsafe {
+                match (m, fix) {
+                    $(
+                        ($m, 0) => tile::<O, $m, $s, 0>(a, b, c, ldc, corr, ep),
+                        ($m, 1) => tile::<O, $m, $s, 1>(a, b, c, ldc, corr, ep),
+                        ($m, _) => tile::<O, $m, $s, 2>(a, b, c, ldc, corr, ep),
+                    )*
+                    _ => {}
+                }
+            }
+        }
+
+        $(#[$doc])*
+        ///
+        /// # Safety
+        ///
+        /// The CPU must support the features this kernel is compiled for
+        #[doc = concat!("(`", with_level!(@list $level), "`).")]
+        /// `1 <= m <= MR`; `a.offsets` readable for `m·a.taps` entries, each
+        /// run `a.row(r, t)` (and `a.zero`) for `4·a.groups` bytes,
+        /// `a.pad_sums` (unless null) for `NR` i32 at each tap; `b` for
+        /// `a.taps·a.groups·NR·4` bytes; `c` writable for `m` rows of `NR`
+        /// i32 at stride `ldc`; with `corr`, its row arrays readable for `m`
+        /// rows and its column arrays for `NR` columns (the terms present).
+        pub unsafe fn $name(
+            m: usize,
+            a: &IconvRows,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+        ) {
+            // SAFETY: the caller's contract is the dispatch's.
+            unsafe { dispatch::<S32>(m, a, b, c, ldc, corr, &()) }
+        }
+
+        $(#[$qdoc])*
+        ///
+        /// # Safety
+        ///
+        /// As for the s32 entry, without `c`; `rq.scale` readable for `NR`
+        /// columns, `rq.out + r·rq.rso` writable for `NR` bytes (`r < m`),
+        /// `rq.lo ≤ rq.hi` with `rq.zp` between them, all three within u8's
+        /// range or all within i8's.
+        pub unsafe fn $qname(
+            m: usize,
+            a: &IconvRows,
+            b: *const i8,
+            corr: Option<&TileCorrection>,
+            rq: &TileRequant,
+        ) {
+            use $crate::x86_64::avx512::igemm_store_s32_to_q8::Requant;
+            // SAFETY: the caller's contract is the dispatch's; with a fused
+            // output, `c` is never written (null is fine).
+            unsafe {
+                if rq.hi_bytes {
+                    dispatch::<Requant<false>>(m, a, b, core::ptr::null_mut(), 0, corr, rq)
+                } else {
+                    dispatch::<Requant<true>>(m, a, b, core::ptr::null_mut(), 0, corr, rq)
+                }
+            }
+        }
+
+        $(#[$ddoc])*
+        ///
+        /// # Safety
+        ///
+        /// As for the s32 entry, without `c`; `dq.row_scale` readable for
+        /// `m` rows, `dq.scale` (and `dq.bias` unless null) for `NR`
+        /// columns, `dq.out + r·dq.rso` writable for `NR` elements
+        /// (`r < m`), each such row 64-byte aligned with `dq.stream`.
+        pub unsafe fn $dname(
+            m: usize,
+            a: &IconvRows,
+            b: *const i8,
+            corr: Option<&TileCorrection>,
+            dq: &TileDequant,
+        ) {
+            use $crate::x86_64::avx512::igemm_store_s32_to_f32::Dequant;
+            // SAFETY: as in the requantizing entry.
+            unsafe { dispatch::<Dequant>(m, a, b, core::ptr::null_mut(), 0, corr, dq) }
+        }
+        }
+
+        #[cfg(test)]
+        #[test]
+        fn matches_igemm_twin_on_gathered_rows() {
+            $crate::iconv_check::check_iconv(&INFO);
+        }
+    };
+}
