@@ -453,7 +453,12 @@ fn check_saturating<A: Byte, W: Byte>(ctx: &Context, l: &Layer, seed: u64) -> bo
         accumulate: false,
     };
     conv.run(ctx, &x, Int8::to_i32(za), out).unwrap();
-    let chain = ctx.kernels().igemm.main.saturates;
+    // The depthwise and grouped kernels are always exact (PackOptions do not apply to them).
+    let exact_kernels = matches!(
+        conv.algorithm(),
+        ConvAlgorithm::Depthwise | ConvAlgorithm::Grouped
+    );
+    let chain = ctx.kernels().igemm.main.saturates && !exact_kernels;
     let want = if chain { &model } else { &exact };
     assert_eq!(
         &got,
@@ -510,7 +515,11 @@ fn thread_invariance(l: &Layer) {
                 let conv = l
                     .i8_plan(&c, ConvWeights::ohwi(&wq), WeightZeroPoint::PerTensor(zb))
                     .unwrap();
-                if zb == 0 && c.kernels().igemm.iconv.is_some() {
+                let general = !matches!(
+                    conv.algorithm(),
+                    ConvAlgorithm::Depthwise | ConvAlgorithm::Grouped
+                );
+                if zb == 0 && general && c.kernels().igemm.iconv.is_some() {
                     assert_eq!(conv.algorithm(), ConvAlgorithm::IndirectKernel, "{isa}");
                 }
                 let mut s = vec![0i32; out_len];

@@ -185,7 +185,10 @@ impl Layer {
         debug_assert_eq!(
             layer.algorithm == ConvAlgorithm::Gemm1x1Strided,
             geo.kernel == [1, 1, 1]
-                && !matches!(layer.algorithm, ConvAlgorithm::Gemm1x1 | ConvAlgorithm::Grouped)
+                && !matches!(
+                    layer.algorithm,
+                    ConvAlgorithm::Gemm1x1 | ConvAlgorithm::Grouped | ConvAlgorithm::Depthwise
+                )
                 && !layer.offsets.contains(&PAD)
         );
         layer
