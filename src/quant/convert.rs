@@ -171,27 +171,56 @@ pub fn quantize_mat<Q: QuantType>(
     )?;
     let (lo, hi) = p.range();
     let Some(w) = plan else {
-        for i in 0..rows {
-            for j in 0..cols {
-                let c = channel(p.granularity(), i, j);
-                let q = quantize_one(*src.at(i, j), p.scale(c), p.zero_point(c), lo, hi);
-                *dst.at_mut(i, j) = Q::from_i32(q);
-            }
-        }
+        each_element(p, rows, cols, |i, j, c| {
+            let q = quantize_one(*src.at(i, j), p.scale(c), p.zero_point(c), lo, hi);
+            *dst.at_mut(i, j) = Q::from_i32(q);
+        });
         return Ok(());
     };
     let k = ctx.kernels().quant.quantize.f;
-    let (s_ptr, d_addr) = (src.as_slice().as_ptr() as usize, dst.as_mut_ptr() as usize);
-    w.run(ctx, 1, |r, c0, len, stream| {
-        let a = args(p.scales(), p.zero_points(), w.granularity, r, c0, lo, hi, stream);
-        let (s, d) = (s_ptr as *const f32, d_addr as *mut u8);
-        // SAFETY: kernel of an available ISA; run `r` has `w.cols` contiguous
-        // elements from `r·rs` in both validated views, `c0..c0+len` within;
-        // tasks write disjoint chunks; per-element params have `cols`
-        // entries (checked); `Q` is one byte.
-        unsafe { k(s.add(r * w.src_rs + c0), d.add(r * w.dst_rs + c0), len, &a) };
+    let (s, d) = (src.as_slice().as_ptr(), dst.as_mut_ptr().cast::<u8>());
+    // SAFETY: kernel of an available ISA; `run_chunks` hands it chunks of
+    // the validated views and the chunk's params; `Q` is one byte.
+    run_chunks(ctx, &w, p, (s, d), (lo, hi), |s, d, len, a| unsafe {
+        k(s, d, len, a)
     });
     Ok(())
+}
+
+/// The element-wise path of a per-tensor / per-channel conversion (views
+/// neither orientation walks contiguously): `f(i, j, channel)` per element.
+fn each_element(p: &QuantParams, rows: usize, cols: usize, mut f: impl FnMut(usize, usize, usize)) {
+    for i in 0..rows {
+        for j in 0..cols {
+            f(i, j, channel(p.granularity(), i, j));
+        }
+    }
+}
+
+/// Runs `k(src chunk, dst chunk, len, args)` over walk `w` of the views at
+/// `src` and `dst` (element types `S` and `D`), on the Context's threads,
+/// each chunk with its own kernel arguments from `p` (bounds `lo`, `hi`).
+///
+/// `k` receives pointers to `len` contiguous elements of one run of the
+/// views `w` was planned for (tasks get disjoint chunks), and per-element
+/// params that hold `len` entries from the chunk's column.
+fn run_chunks<S, D, K>(
+    ctx: &Context,
+    w: &Walk,
+    p: &QuantParams,
+    (src, dst): (*const S, *mut D),
+    (lo, hi): (i32, i32),
+    k: K,
+) where
+    K: Fn(*const S, *mut D, usize, &Q8Args) + Sync + Send,
+{
+    let (s_addr, d_addr) = (src as usize, dst as usize);
+    w.run(ctx, std::mem::size_of::<D>(), |r, c0, len, stream| {
+        let a = args(p.scales(), p.zero_points(), w.granularity, r, c0, lo, hi, stream);
+        let s = (s_addr as *const S).wrapping_add(r * w.src_rs + c0);
+        let d = (d_addr as *mut D).wrapping_add(r * w.dst_rs + c0);
+        k(s, d, len, &a);
+    });
 }
 
 /// Dequantizes `src` into `dst` with per-tensor `p`.
@@ -238,29 +267,16 @@ pub fn dequantize_mat<Q: QuantType>(
         view_strides_mut(&dst),
     )?;
     let Some(w) = plan else {
-        for i in 0..rows {
-            for j in 0..cols {
-                let c = channel(p.granularity(), i, j);
-                *dst.at_mut(i, j) = (src.at(i, j).to_i32() - p.zero_point(c)) as f32 * p.scale(c);
-            }
-        }
+        each_element(p, rows, cols, |i, j, c| {
+            *dst.at_mut(i, j) = (src.at(i, j).to_i32() - p.zero_point(c)) as f32 * p.scale(c);
+        });
         return Ok(());
     };
     let k = ctx.kernels().quant.dequantize.f;
-    let (s_ptr, d_addr) = (src.as_slice().as_ptr() as usize, dst.as_mut_ptr() as usize);
-    w.run(ctx, 4, |r, c0, len, stream| {
-        let a = args(p.scales(), p.zero_points(), w.granularity, r, c0, 0, 0, stream);
-        let (s, d) = (s_ptr as *const u8, d_addr as *mut f32);
-        // SAFETY: as in `quantize_mat` (roles of f32 and bytes swapped).
-        unsafe {
-            k(
-                s.add(r * w.src_rs + c0),
-                Q::SIGNED,
-                d.add(r * w.dst_rs + c0),
-                len,
-                &a,
-            )
-        };
+    let (s, d) = (src.as_slice().as_ptr().cast::<u8>(), dst.as_mut_ptr());
+    // SAFETY: as in `quantize_mat` (roles of f32 and bytes swapped).
+    run_chunks(ctx, &w, p, (s, d), (0, 0), |s, d, len, a| unsafe {
+        k(s, Q::SIGNED, d, len, a)
     });
     Ok(())
 }
