@@ -103,27 +103,43 @@ fn channel(g: Granularity, i: usize, j: usize) -> usize {
     }
 }
 
-fn view_strides<T>(v: &MatRef<'_, T>) -> (usize, usize) {
-    (v.row_stride(), v.col_stride())
-}
-
-fn view_strides_mut<T>(v: &MatMut<'_, T>) -> (usize, usize) {
-    (v.row_stride(), v.col_stride())
-}
-
 /// Checks a per-tensor/per-channel conversion's arguments and plans its walk
 /// (`None`: the element-wise path).
-fn prepare<Q: QuantType>(
+fn prepare<Q: QuantType, S, D>(
     p: &QuantParams,
-    (rows, cols): (usize, usize),
-    (dr, dc): (usize, usize),
-    src: (usize, usize),
-    dst: (usize, usize),
+    src: &MatRef<'_, S>,
+    dst: &MatMut<'_, D>,
 ) -> Result<Option<Walk>> {
+    let (rows, cols) = (src.rows(), src.cols());
     check_dtype::<Q>(p)?;
-    check_shape(rows, cols, dr, dc)?;
+    check_shape(rows, cols, dst.rows(), dst.cols())?;
     check_channels(p, rows, cols)?;
-    Ok(Walk::plan((rows, cols), src, dst, p.granularity()))
+    Ok(Walk::plan(
+        (rows, cols),
+        (src.row_stride(), src.col_stride()),
+        (dst.row_stride(), dst.col_stride()),
+        p.granularity(),
+    ))
+}
+
+/// A slice conversion as the one-row matrix conversion `f` (`Err` unless
+/// the lengths agree and `p` is per tensor; `mat` names the matrix twin).
+fn as_rows<S, D>(
+    src: &[S],
+    dst: &mut [D],
+    p: &QuantParams,
+    mat: &str,
+    f: impl FnOnce(MatRef<'_, S>, MatMut<'_, D>) -> Result<()>,
+) -> Result<()> {
+    check_len("dst", dst.len(), src.len())?;
+    if p.granularity() != Granularity::PerTensor {
+        return Err(Error::param(
+            "params",
+            format!("a slice takes per-tensor params; use {mat}"),
+        ));
+    }
+    let n = src.len();
+    f(MatRef::row_major(src, 1, n)?, MatMut::row_major(dst, 1, n)?)
 }
 
 /// Quantizes `src` into `dst` with per-tensor `p` (see the module docs).
@@ -138,20 +154,9 @@ fn prepare<Q: QuantType>(
 /// # Ok::<(), lowp::Error>(())
 /// ```
 pub fn quantize<Q: QuantType>(ctx: &Context, src: &[f32], dst: &mut [Q], p: &QuantParams) -> Result<()> {
-    check_len("dst", dst.len(), src.len())?;
-    if p.granularity() != Granularity::PerTensor {
-        return Err(Error::param(
-            "params",
-            "a slice takes per-tensor params; use quantize_mat",
-        ));
-    }
-    let n = src.len();
-    quantize_mat(
-        ctx,
-        MatRef::row_major(src, 1, n)?,
-        MatMut::row_major(dst, 1, n)?,
-        p,
-    )
+    as_rows(src, dst, p, "quantize_mat", |src, dst| {
+        quantize_mat(ctx, src, dst, p)
+    })
 }
 
 /// Quantizes a matrix view, per tensor or per row/column channel.
@@ -162,13 +167,7 @@ pub fn quantize_mat<Q: QuantType>(
     p: &QuantParams,
 ) -> Result<()> {
     let (rows, cols) = (src.rows(), src.cols());
-    let plan = prepare::<Q>(
-        p,
-        (rows, cols),
-        (dst.rows(), dst.cols()),
-        view_strides(&src),
-        view_strides_mut(&dst),
-    )?;
+    let plan = prepare::<Q, _, _>(p, &src, &dst)?;
     let (lo, hi) = p.range();
     let Some(w) = plan else {
         each_element(p, rows, cols, |i, j, c| {
@@ -235,20 +234,9 @@ fn run_chunks<S, D, K>(
 /// # Ok::<(), lowp::Error>(())
 /// ```
 pub fn dequantize<Q: QuantType>(ctx: &Context, src: &[Q], dst: &mut [f32], p: &QuantParams) -> Result<()> {
-    check_len("dst", dst.len(), src.len())?;
-    if p.granularity() != Granularity::PerTensor {
-        return Err(Error::param(
-            "params",
-            "a slice takes per-tensor params; use dequantize_mat",
-        ));
-    }
-    let n = src.len();
-    dequantize_mat(
-        ctx,
-        MatRef::row_major(src, 1, n)?,
-        MatMut::row_major(dst, 1, n)?,
-        p,
-    )
+    as_rows(src, dst, p, "dequantize_mat", |src, dst| {
+        dequantize_mat(ctx, src, dst, p)
+    })
 }
 
 /// Dequantizes a matrix view, per tensor or per row/column channel.
@@ -259,13 +247,7 @@ pub fn dequantize_mat<Q: QuantType>(
     p: &QuantParams,
 ) -> Result<()> {
     let (rows, cols) = (src.rows(), src.cols());
-    let plan = prepare::<Q>(
-        p,
-        (rows, cols),
-        (dst.rows(), dst.cols()),
-        view_strides(&src),
-        view_strides_mut(&dst),
-    )?;
+    let plan = prepare::<Q, _, _>(p, &src, &dst)?;
     let Some(w) = plan else {
         each_element(p, rows, cols, |i, j, c| {
             *dst.at_mut(i, j) = (src.at(i, j).to_i32() - p.zero_point(c)) as f32 * p.scale(c);
