@@ -5,7 +5,7 @@
 //! entries against the twin's s32 tile finished by the scalar epilogue.
 
 use crate::igemm_ukernel::IgemmUkernelInfo;
-use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant};
+use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant, TileRequantFixed};
 use crate::scalar::igemm_u8s8s32_scalar;
 
 /// k-group counts: empty, one, around a vector of groups, long.
@@ -82,6 +82,22 @@ fn requant(v: i32, scale: f32, rq: &TileRequant) -> u8 {
         .max((rq.lo - rq.zp) as f32)
         .min((rq.hi - rq.zp) as f32);
     (y.round_ties_even() as i32 + rq.zp) as u8
+}
+
+/// The scalar fixed-point epilogue of one s32 value, TFLite's reference
+/// arithmetic spelled out: `MultiplyByQuantizedMultiplier` (truncating
+/// 64-bit division after a sign-dependent nudge, then the remainder test of
+/// `RoundingDivideByPOT`), `+ zp`, clamp.
+fn requant_fixed(v: i32, mult: i32, shift: i32, rq: &TileRequantFixed) -> u8 {
+    let (left, right) = (shift.max(0), (-shift).max(0));
+    let x = v.wrapping_mul(1i32.wrapping_shl(left as u32)) as i64;
+    let ab = x * mult as i64;
+    let nudge = if ab >= 0 { 1i64 << 30 } else { 1 - (1i64 << 30) };
+    let h = ((ab + nudge) / (1i64 << 31)) as i32 as i64;
+    let mask = (1i64 << right) - 1;
+    let threshold = (mask >> 1) + i64::from(h < 0);
+    let y = (h >> right) + i64::from((h & mask) > threshold);
+    (y as i32).saturating_add(rq.zp).clamp(rq.lo, rq.hi) as u8
 }
 
 /// The scalar dequantizing epilogue of one s32 value (`TileDequant`'s docs).
@@ -166,6 +182,12 @@ pub(crate) fn check(k: &IgemmUkernelInfo) {
                         unsafe { f(m, kg, a.as_ptr(), gs, b.as_ptr(), corr, rq) }
                     });
                 }
+                if let Some(f) = k.f_q8_fixed {
+                    check_q8_fixed(k, &mut rng, &want[..], ldc, m, &what("_q8_fixed"), |rq| {
+                        // SAFETY: as above; `rq` is checked by the caller.
+                        unsafe { f(m, kg, a.as_ptr(), gs, b.as_ptr(), corr, rq) }
+                    });
+                }
                 if let Some(f) = k.f_f32 {
                     check_f32(k, &mut rng, &want[..], ldc, m, &what("_f32"), |dq| {
                         // SAFETY: as above; `dq` is checked by the caller.
@@ -226,6 +248,69 @@ fn check_q8(
                     out[r * rso + j],
                     expect,
                     "{what}: row {r} col {j} (zp {zp}, [{lo}, {hi}])"
+                );
+            }
+        }
+    }
+}
+
+/// The fixed-point requantizing entry, through `run`, against the scalar
+/// epilogue of `want`: u8 and s8 bounds; multipliers at the ends of the Q31
+/// range, negative ones and exact halves (ties); shifts from −31 to 30.
+fn check_q8_fixed(
+    k: &IgemmUkernelInfo,
+    rng: &mut Rng,
+    want: &[i32],
+    ldc: usize,
+    m: usize,
+    what: &str,
+    run: impl Fn(&TileRequantFixed),
+) {
+    let nr = k.nr;
+    for (zp, lo, hi) in [(128, 0, 255), (3, 3, 200), (-5, -128, 127), (0, -100, 90)] {
+        let mult: Vec<i32> = (0..nr)
+            .map(|j| match j % 8 {
+                0 => 1 << 30,
+                1 => i32::MAX,
+                2 => -(1 << 30),
+                3 => i32::MIN + 1,
+                4 => 0,
+                _ => (1 << 30) + (rng.next() % (1 << 30)) as i32,
+            })
+            .collect();
+        let shift: Vec<i32> = (0..nr)
+            .map(|j| match j % 5 {
+                0 => -31,
+                1 => 30,
+                2 => 0,
+                _ => (rng.next() % 30) as i32 - 24,
+            })
+            .collect();
+        let rso = nr + 3;
+        let mut out = vec![0x77u8; k.mr * rso];
+        let rq = TileRequantFixed {
+            out: out.as_mut_ptr(),
+            rso,
+            mult: mult.as_ptr(),
+            shift: shift.as_ptr(),
+            zp,
+            lo,
+            hi,
+        };
+        run(&rq);
+        for r in 0..k.mr {
+            for j in 0..rso {
+                let expect = if r < m && j < nr {
+                    requant_fixed(want[r * ldc + j], mult[j], shift[j], &rq)
+                } else {
+                    0x77
+                };
+                assert_eq!(
+                    out[r * rso + j],
+                    expect,
+                    "{what}: row {r} col {j} (mult {}, shift {}, zp {zp}, [{lo}, {hi}])",
+                    mult.get(j).copied().unwrap_or(0),
+                    shift.get(j).copied().unwrap_or(0),
                 );
             }
         }
