@@ -214,7 +214,8 @@ fn run_chunks<S, D, K>(
     K: Fn(*const S, *mut D, usize, &Q8Args) + Sync + Send,
 {
     let (s_addr, d_addr) = (src as usize, dst as usize);
-    w.run(ctx, std::mem::size_of::<D>(), |r, c0, len, stream| {
+    let elem_bytes = std::mem::size_of::<S>() + std::mem::size_of::<D>();
+    w.run(ctx, elem_bytes, |r, c0, len, stream| {
         let a = args(p.scales(), p.zero_points(), w.granularity, r, c0, lo, hi, stream);
         let s = (s_addr as *const S).wrapping_add(r * w.src_rs + c0);
         let d = (d_addr as *mut D).wrapping_add(r * w.dst_rs + c0);
@@ -393,7 +394,7 @@ pub fn requantize_mat<Q: QuantType>(
     let k = ctx.kernels().quant.requantize.f;
     let zps = vec![p.zero_point; w.rows.max(w.cols)];
     let (s_ptr, d_addr) = (src.as_slice().as_ptr() as usize, dst.as_mut_ptr() as usize);
-    w.run(ctx, 1, |r, c0, len, stream| {
+    w.run(ctx, 5, |r, c0, len, stream| {
         let a = args(scales, &zps, w.granularity, r, c0, lo, hi, stream);
         let bias = p.bias.map_or(std::ptr::null(), |b| b[c0..].as_ptr());
         let (s, d) = (s_ptr as *const i32, d_addr as *mut u8);
