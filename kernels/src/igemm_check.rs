@@ -176,14 +176,21 @@ pub(crate) fn check(k: &IgemmUkernelInfo) {
                         assert_eq!(row, &want[r * ldc..r * ldc + nr], "{} row {r}", what("_stream"));
                     }
                 }
+                let tile = |entry: &str| Want {
+                    k,
+                    want: &want[..],
+                    ldc,
+                    m,
+                    what: what(entry),
+                };
                 if let Some(f) = k.f_q8 {
-                    check_q8(k, &mut rng, &want[..], ldc, m, &what("_q8"), |rq| {
+                    check_q8(&tile("_q8"), &mut rng, |rq| {
                         // SAFETY: as above; `rq` is checked by the caller.
                         unsafe { f(m, kg, a.as_ptr(), gs, b.as_ptr(), corr, rq) }
                     });
                 }
                 if let Some(f) = k.f_q8_fixed {
-                    check_q8_fixed(k, &mut rng, &want[..], ldc, m, &what("_q8_fixed"), |rq| {
+                    check_q8_fixed(&tile("_q8_fixed"), &mut rng, |rq| {
                         // SAFETY: as above; `rq` is checked by the caller.
                         unsafe { f(m, kg, a.as_ptr(), gs, b.as_ptr(), corr, rq) }
                     });
@@ -199,19 +206,46 @@ pub(crate) fn check(k: &IgemmUkernelInfo) {
     }
 }
 
+/// The twin's s32 tile a fused entry is checked against: `m` rows of NR at
+/// stride `ldc`, and the entry's name for the messages.
+struct Want<'a> {
+    k: &'a IgemmUkernelInfo,
+    want: &'a [i32],
+    ldc: usize,
+    m: usize,
+    what: String,
+}
+
+impl Want<'_> {
+    /// Asserts a byte output (MR rows at stride `rso`, prefilled with
+    /// 0x77): `expect(v, j)` for the tile's element `v` in column `j`
+    /// inside the `m × NR` tile, 0x77 (untouched) around it; `detail(j)`
+    /// describes column `j`'s parameters.
+    fn assert_bytes(
+        &self,
+        out: &[u8],
+        rso: usize,
+        expect: impl Fn(i32, usize) -> u8,
+        detail: impl Fn(usize) -> String,
+    ) {
+        let nr = self.k.nr;
+        for r in 0..self.k.mr {
+            for j in 0..rso {
+                let (e, d) = match r < self.m && j < nr {
+                    true => (expect(self.want[r * self.ldc + j], j), detail(j)),
+                    false => (0x77, String::new()),
+                };
+                assert_eq!(out[r * rso + j], e, "{}: row {r} col {j} ({d})", self.what);
+            }
+        }
+    }
+}
+
 /// The requantizing entry, through `run`, against the scalar epilogue of
 /// `want` (the twin's tile): u8 and s8 bounds, scales below 1 (with and
 /// without `hi_bytes`) and up to 4.
-fn check_q8(
-    k: &IgemmUkernelInfo,
-    rng: &mut Rng,
-    want: &[i32],
-    ldc: usize,
-    m: usize,
-    what: &str,
-    run: impl Fn(&TileRequant),
-) {
-    let nr = k.nr;
+fn check_q8(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequant)) {
+    let nr = t.k.nr;
     for (zp, lo, hi, big, hi_bytes) in [
         (128, 0, 255, false, true),
         (128, 0, 255, false, false),
@@ -226,7 +260,7 @@ fn check_q8(
             .map(|_| ((rng.next() % 2001) as f32 / 1000.0 - 1.0) * lim / (1u32 << (rng.next() % 24)) as f32)
             .collect();
         let rso = nr + 3;
-        let mut out = vec![0x77u8; k.mr * rso];
+        let mut out = vec![0x77u8; t.k.mr * rso];
         let rq = TileRequant {
             out: out.as_mut_ptr(),
             rso,
@@ -237,36 +271,20 @@ fn check_q8(
             hi_bytes,
         };
         run(&rq);
-        for r in 0..k.mr {
-            for j in 0..rso {
-                let expect = if r < m && j < nr {
-                    requant(want[r * ldc + j], scale[j], &rq)
-                } else {
-                    0x77
-                };
-                assert_eq!(
-                    out[r * rso + j],
-                    expect,
-                    "{what}: row {r} col {j} (zp {zp}, [{lo}, {hi}])"
-                );
-            }
-        }
+        t.assert_bytes(
+            &out,
+            rso,
+            |v, j| requant(v, scale[j], &rq),
+            |_| format!("zp {zp}, [{lo}, {hi}]"),
+        );
     }
 }
 
 /// The fixed-point requantizing entry, through `run`, against the scalar
 /// epilogue of `want`: u8 and s8 bounds; multipliers at the ends of the Q31
 /// range, negative ones and exact halves (ties); shifts from −31 to 30.
-fn check_q8_fixed(
-    k: &IgemmUkernelInfo,
-    rng: &mut Rng,
-    want: &[i32],
-    ldc: usize,
-    m: usize,
-    what: &str,
-    run: impl Fn(&TileRequantFixed),
-) {
-    let nr = k.nr;
+fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequantFixed)) {
+    let nr = t.k.nr;
     for (zp, lo, hi) in [(128, 0, 255), (3, 3, 200), (-5, -128, 127), (0, -100, 90)] {
         let mult: Vec<i32> = (0..nr)
             .map(|j| match j % 8 {
@@ -287,7 +305,7 @@ fn check_q8_fixed(
             })
             .collect();
         let rso = nr + 3;
-        let mut out = vec![0x77u8; k.mr * rso];
+        let mut out = vec![0x77u8; t.k.mr * rso];
         let rq = TileRequantFixed {
             out: out.as_mut_ptr(),
             rso,
@@ -298,22 +316,10 @@ fn check_q8_fixed(
             hi,
         };
         run(&rq);
-        for r in 0..k.mr {
-            for j in 0..rso {
-                let expect = if r < m && j < nr {
-                    requant_fixed(want[r * ldc + j], mult[j], shift[j], &rq)
-                } else {
-                    0x77
-                };
-                assert_eq!(
-                    out[r * rso + j],
-                    expect,
-                    "{what}: row {r} col {j} (mult {}, shift {}, zp {zp}, [{lo}, {hi}])",
-                    mult.get(j).copied().unwrap_or(0),
-                    shift.get(j).copied().unwrap_or(0),
-                );
-            }
-        }
+        let fixed = |v, j: usize| requant_fixed(v, mult[j], shift[j], &rq);
+        t.assert_bytes(&out, rso, fixed, |j| {
+            format!("mult {}, shift {}, zp {zp}, [{lo}, {hi}]", mult[j], shift[j])
+        });
     }
 }
 

@@ -12,7 +12,7 @@
 //! epilogue (docs/tuning.md, "Quantization toolkit").
 
 use crate::scalar::igemm_tile_store::TileRequantFixed;
-use crate::x86_64::avx512::igemm_store_s32_to_q8::{widen, Narrow};
+use crate::x86_64::avx512::igemm_store_s32_to_q8::{store_rows, widen, Narrow};
 use crate::x86_64::igemm_ops::TileOut;
 use core::arch::x86_64::*;
 
@@ -119,22 +119,7 @@ impl TileOut<__m512i, 2> for RequantFixed {
                     nw.bytes::<false, false>(x)
                 }
             };
-            let mut r = 0;
-            while r + 2 <= M {
-                let ([x0, x1], [x2, x3]) = (row(r), row(r + 1));
-                let q = bytes([x0, x1, x2, x3]);
-                _mm256_storeu_si256(rq.out.add(r * rq.rso).cast(), _mm512_castsi512_si256(q));
-                _mm256_storeu_si256(
-                    rq.out.add((r + 1) * rq.rso).cast(),
-                    _mm512_extracti64x4_epi64::<1>(q),
-                );
-                r += 2;
-            }
-            if r < M {
-                let [x0, x1] = row(r);
-                let q = bytes([x0, x1, x0, x1]);
-                _mm256_storeu_si256(rq.out.add(r * rq.rso).cast(), _mm512_castsi512_si256(q));
-            }
+            store_rows::<M>(row, bytes, rq.out, rq.rso);
         }
     }
 }
