@@ -173,8 +173,9 @@ pub enum Output<'a> {
     /// igemm(&ctx, MatRef::row_major(&[12u8, 11], 1, 2)?, 10, &w,
     ///     Output::U8Fixed { c: MatMut::row_major(&mut c, 1, 2)?,
     ///                       requantize: FixedPointRequantize::new(m, shift, 100) })?;
-    /// // (2·1 + 1·3)/4 = 1.25 → 1 and (2·2 + 1·4)/4 = 2, plus the zero point.
-    /// assert_eq!(c, [101, 102]);
+    /// // 5/4 → 2 (TFLite rounds twice: 5·2^30/2^31 = 2.5 → 3, then 3/2 = 1.5 → 2)
+    /// // and 8/4 = 2, plus the zero point.
+    /// assert_eq!(c, [102, 102]);
     /// # Ok::<(), lowp::Error>(())
     /// ```
     U8Fixed {
