@@ -603,6 +603,31 @@ mod observers {
     }
 
     #[test]
+    fn histogram_infinities_stay_in_the_last_bin_as_the_range_grows() {
+        // Infinities first, with small values, then a batch that grows the
+        // range 2^10-fold: they must not move down with the halved bins.
+        let small = [0.5f32, f32::INFINITY, -0.25, f32::NEG_INFINITY, f32::NAN];
+        let big: Vec<f32> = (0..40_000).map(|i| (i % 1000) as f32 - 500.0).collect();
+        let mut a = HistogramObserver::default();
+        a.observe(&small);
+        a.observe(&big);
+        let mut b = HistogramObserver::default();
+        b.observe(&big);
+        b.observe(&small);
+        let mut both = big.clone();
+        both.extend_from_slice(&small);
+        let mut c = HistogramObserver::default();
+        c.observe(&both);
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        // The range is [0, 512): the two infinities alone in the last bin,
+        // |−500| (40 of them) in bin ⌊500·4⌋.
+        assert_eq!(a.bins()[2047], 2);
+        assert_eq!(a.bins()[2000], 40);
+        assert_eq!(a.bins().iter().sum::<u64>(), 40_000 + 4);
+    }
+
+    #[test]
     fn min_max_observers() {
         let mut a = MinMaxObserver::default();
         assert!(a.params(QuantDtype::U8, false, false).is_err());

@@ -115,6 +115,7 @@ fn igemm_pipelines_lines() {
         ("igemm_u8s8s32", "lowp"),
         ("igemm_u8s8s32_f32", "lowp"),
         ("igemm_u8s8u8", "lowp"),
+        ("igemm_u8s8u8_fixed", "lowp"),
     ];
     check(&l, &[], false, &ops, &available());
     // A single pipeline by its case name.

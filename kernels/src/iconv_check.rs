@@ -5,7 +5,7 @@
 //! pixel, and each correction term on and off.
 
 use crate::iconv_ukernel::{IconvRows, IconvUkernelInfo, PAD};
-use crate::igemm_check::{check_f32, check_q8, cpu_has, Rng, GUARD};
+use crate::igemm_check::{check_f32, check_q8, cpu_has, Rng, Want, GUARD};
 use crate::scalar::igemm_tile_store::TileCorrection;
 use crate::scalar::igemm_u8s8s32_scalar;
 
@@ -130,7 +130,15 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
                         (k.f)(m, &a, b.as_ptr(), got.as_mut_ptr(), ldc, corr);
                     }
                     assert_eq!(got, want, "{}", what(""));
-                    check_q8((mr, nr), &mut rng, &want[..], ldc, m, &what("_q8"), |rq| {
+                    let tile = Want {
+                        mr,
+                        nr,
+                        want: &want[..],
+                        ldc,
+                        m,
+                        what: what("_q8"),
+                    };
+                    check_q8(&tile, &mut rng, |rq| {
                         // SAFETY: as above; `rq` is checked by the caller.
                         unsafe { (k.f_q8)(m, &a, b.as_ptr(), corr, rq) }
                     });

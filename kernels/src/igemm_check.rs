@@ -5,7 +5,7 @@
 //! entries against the twin's s32 tile finished by the scalar epilogue.
 
 use crate::igemm_ukernel::IgemmUkernelInfo;
-use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant};
+use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant, TileRequantFixed};
 use crate::scalar::igemm_u8s8s32_scalar;
 
 /// k-group counts: empty, one, around a vector of groups, long.
@@ -84,6 +84,22 @@ fn requant(v: i32, scale: f32, rq: &TileRequant) -> u8 {
     (y.round_ties_even() as i32 + rq.zp) as u8
 }
 
+/// The scalar fixed-point epilogue of one s32 value, TFLite's reference
+/// arithmetic spelled out: `MultiplyByQuantizedMultiplier` (truncating
+/// 64-bit division after a sign-dependent nudge, then the remainder test of
+/// `RoundingDivideByPOT`), `+ zp`, clamp.
+fn requant_fixed(v: i32, mult: i32, shift: i32, rq: &TileRequantFixed) -> u8 {
+    let (left, right) = (shift.max(0), (-shift).max(0));
+    let x = v.wrapping_mul(1i32.wrapping_shl(left as u32)) as i64;
+    let ab = x * mult as i64;
+    let nudge = if ab >= 0 { 1i64 << 30 } else { 1 - (1i64 << 30) };
+    let h = ((ab + nudge) / (1i64 << 31)) as i32 as i64;
+    let mask = (1i64 << right) - 1;
+    let threshold = (mask >> 1) + i64::from(h < 0);
+    let y = (h >> right) + i64::from((h & mask) > threshold);
+    (y as i32).saturating_add(rq.zp).clamp(rq.lo, rq.hi) as u8
+}
+
 /// The scalar dequantizing epilogue of one s32 value (`TileDequant`'s docs).
 fn dequant(v: i32, row_scale: f32, scale: f32, bias: Option<f32>, dq: &TileDequant) -> f32 {
     let y = v as f32 * (row_scale * scale);
@@ -160,8 +176,22 @@ pub(crate) fn check(k: &IgemmUkernelInfo) {
                         assert_eq!(row, &want[r * ldc..r * ldc + nr], "{} row {r}", what("_stream"));
                     }
                 }
+                let tile = |entry: &str| Want {
+                    mr,
+                    nr,
+                    want: &want[..],
+                    ldc,
+                    m,
+                    what: what(entry),
+                };
                 if let Some(f) = k.f_q8 {
-                    check_q8((mr, nr), &mut rng, &want[..], ldc, m, &what("_q8"), |rq| {
+                    check_q8(&tile("_q8"), &mut rng, |rq| {
+                        // SAFETY: as above; `rq` is checked by the caller.
+                        unsafe { f(m, kg, a.as_ptr(), gs, b.as_ptr(), corr, rq) }
+                    });
+                }
+                if let Some(f) = k.f_q8_fixed {
+                    check_q8_fixed(&tile("_q8_fixed"), &mut rng, |rq| {
                         // SAFETY: as above; `rq` is checked by the caller.
                         unsafe { f(m, kg, a.as_ptr(), gs, b.as_ptr(), corr, rq) }
                     });
@@ -177,18 +207,47 @@ pub(crate) fn check(k: &IgemmUkernelInfo) {
     }
 }
 
+/// The twin's s32 tile a fused entry is checked against: `m` rows of NR at
+/// stride `ldc`, and the entry's name for the messages.
+pub(crate) struct Want<'a> {
+    pub(crate) mr: usize,
+    pub(crate) nr: usize,
+    pub(crate) want: &'a [i32],
+    pub(crate) ldc: usize,
+    pub(crate) m: usize,
+    pub(crate) what: String,
+}
+
+impl Want<'_> {
+    /// Asserts a byte output (MR rows at stride `rso`, prefilled with
+    /// 0x77): `expect(v, j)` for the tile's element `v` in column `j`
+    /// inside the `m × NR` tile, 0x77 (untouched) around it; `detail(j)`
+    /// describes column `j`'s parameters.
+    fn assert_bytes(
+        &self,
+        out: &[u8],
+        rso: usize,
+        expect: impl Fn(i32, usize) -> u8,
+        detail: impl Fn(usize) -> String,
+    ) {
+        let nr = self.nr;
+        for r in 0..self.mr {
+            for j in 0..rso {
+                let (e, d) = match r < self.m && j < nr {
+                    true => (expect(self.want[r * self.ldc + j], j), detail(j)),
+                    false => (0x77, String::new()),
+                };
+                assert_eq!(out[r * rso + j], e, "{}: row {r} col {j} ({d})", self.what);
+            }
+        }
+    }
+}
+
 /// The requantizing entry, through `run`, against the scalar epilogue of
 /// `want` (the twin's tile): u8 and s8 bounds, scales below 1 (with and
 /// without `hi_bytes`) and up to 4.
-pub(crate) fn check_q8(
-    (mr, nr): (usize, usize),
-    rng: &mut Rng,
-    want: &[i32],
-    ldc: usize,
-    m: usize,
-    what: &str,
-    run: impl Fn(&TileRequant),
-) {
+pub(crate) fn check_q8(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequant)) {
+    let nr = t.nr;
     for (zp, lo, hi, big, hi_bytes) in [
         (128, 0, 255, false, true),
         (128, 0, 255, false, false),
@@ -203,7 +262,7 @@ pub(crate) fn check_q8(
             .map(|_| ((rng.next() % 2001) as f32 / 1000.0 - 1.0) * lim / (1u32 << (rng.next() % 24)) as f32)
             .collect();
         let rso = nr + 3;
-        let mut out = vec![0x77u8; mr * rso];
+        let mut out = vec![0x77u8; t.mr * rso];
         let rq = TileRequant {
             out: out.as_mut_ptr(),
             rso,
@@ -214,20 +273,55 @@ pub(crate) fn check_q8(
             hi_bytes,
         };
         run(&rq);
-        for r in 0..mr {
-            for j in 0..rso {
-                let expect = if r < m && j < nr {
-                    requant(want[r * ldc + j], scale[j], &rq)
-                } else {
-                    0x77
-                };
-                assert_eq!(
-                    out[r * rso + j],
-                    expect,
-                    "{what}: row {r} col {j} (zp {zp}, [{lo}, {hi}])"
-                );
-            }
-        }
+        t.assert_bytes(
+            &out,
+            rso,
+            |v, j| requant(v, scale[j], &rq),
+            |_| format!("zp {zp}, [{lo}, {hi}]"),
+        );
+    }
+}
+
+/// The fixed-point requantizing entry, through `run`, against the scalar
+/// epilogue of `want`: u8 and s8 bounds; multipliers at the ends of the Q31
+/// range, negative ones and exact halves (ties); shifts from −31 to 30.
+fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequantFixed)) {
+    let nr = t.nr;
+    for (zp, lo, hi) in [(128, 0, 255), (3, 3, 200), (-5, -128, 127), (0, -100, 90)] {
+        let mult: Vec<i32> = (0..nr)
+            .map(|j| match j % 8 {
+                0 => 1 << 30,
+                1 => i32::MAX,
+                2 => -(1 << 30),
+                3 => i32::MIN + 1,
+                4 => 0,
+                _ => (1 << 30) + (rng.next() % (1 << 30)) as i32,
+            })
+            .collect();
+        let shift: Vec<i32> = (0..nr)
+            .map(|j| match j % 5 {
+                0 => -31,
+                1 => 30,
+                2 => 0,
+                _ => (rng.next() % 30) as i32 - 24,
+            })
+            .collect();
+        let rso = nr + 3;
+        let mut out = vec![0x77u8; t.mr * rso];
+        let rq = TileRequantFixed {
+            out: out.as_mut_ptr(),
+            rso,
+            mult: mult.as_ptr(),
+            shift: shift.as_ptr(),
+            zp,
+            lo,
+            hi,
+        };
+        run(&rq);
+        let fixed = |v, j: usize| requant_fixed(v, mult[j], shift[j], &rq);
+        t.assert_bytes(&out, rso, fixed, |j| {
+            format!("mult {}, shift {}, zp {zp}, [{lo}, {hi}]", mult[j], shift[j])
+        });
     }
 }
 

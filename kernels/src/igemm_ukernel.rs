@@ -24,7 +24,7 @@
 //!
 //! [`saturate`]: IgemmUkernelInfo::saturates
 
-use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant};
+use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant, TileRequantFixed};
 
 /// `(m, kg, a, gs, b, c, ldc, corr)`: the s32 tile (module docs).
 pub type IgemmFn =
@@ -34,6 +34,11 @@ pub type IgemmFn =
 /// u8/s8 through `rq` in the kernel's epilogue instead of stored as s32.
 pub type IgemmQ8Fn =
     unsafe fn(usize, usize, *const u8, usize, *const i8, Option<&TileCorrection>, &TileRequant);
+
+/// `(m, kg, a, gs, b, corr, rq)`: the tile of [`IgemmFn`] requantized to
+/// u8/s8 with the fixed-point output stage of `rq` in the kernel's epilogue.
+pub type IgemmQ8FixedFn =
+    unsafe fn(usize, usize, *const u8, usize, *const i8, Option<&TileCorrection>, &TileRequantFixed);
 
 /// `(m, kg, a, gs, b, corr, dq)`: the tile of [`IgemmFn`] dequantized to
 /// f32 through `dq` in the kernel's epilogue instead of stored as s32.
@@ -67,4 +72,7 @@ pub struct IgemmUkernelInfo {
     pub f_q8: Option<IgemmQ8Fn>,
     /// The same dequantizing in its epilogue, where the kernel has it.
     pub f_f32: Option<IgemmF32Fn>,
+    /// The same requantizing with the fixed-point output stage in its
+    /// epilogue, where the kernel has it.
+    pub f_q8_fixed: Option<IgemmQ8FixedFn>,
 }

@@ -11,6 +11,11 @@
 //!   `SaturatingRoundingDoublingHighMul` and `RoundingDivideByPOT`, written
 //!   out with i64 products.
 
+use crate::igemm::Int8;
+use lowp::igemm::{Saturation, WeightZeroPoint};
+use lowp::quant::{FixedPointRequantize, FixedScale};
+use lowp::MatRef;
+
 /// Quantized value of `x` for `(scale, zero_point)` and range `[qmin, qmax]`.
 pub fn quantize_one(x: f32, scale: f32, zero_point: i32, qmin: i32, qmax: i32) -> i32 {
     let y = x / scale;
@@ -92,6 +97,49 @@ pub fn quantize_multiplier(real: f64) -> (i32, i32) {
     (q as i32, exp)
 }
 
+/// The fixed-point (TFLite) output stage of an INT8 GEMM result `v` in
+/// column `j`, for an output type with range `[qmin, qmax]`:
+/// `t = v + bias_j` (wrapping i32, as TFLite's accumulator add),
+/// `y = MultiplyByQuantizedMultiplier(t, mult_j, shift_j)`, `q = y +
+/// zero_point` (i64), clamped to `[lo, hi]`: the type's range, raised to
+/// the zero point by `relu`, narrowed by `clamp`.
+pub fn requantize_fixed_one(v: i32, j: usize, p: &FixedPointRequantize<'_>, qmin: i32, qmax: i32) -> i32 {
+    let t = v.wrapping_add(p.bias.map_or(0, |b| b[j]));
+    let (m, s) = match p.scale {
+        FixedScale::PerTensor(m, s) => (m, s),
+        FixedScale::PerColumn(m, s) => (m[j], s[j]),
+    };
+    let y = multiply_by_quantized_multiplier(t, m, s) as i64;
+    let mut lo = qmin;
+    let mut hi = qmax;
+    if p.relu {
+        lo = lo.max(p.zero_point);
+    }
+    if let Some((cl, ch)) = p.clamp {
+        lo = lo.max(cl);
+        hi = hi.min(ch);
+    }
+    (y + p.zero_point as i64).clamp(lo as i64, hi as i64) as i32
+}
+
+/// The whole fixed-point requantizing GEMM: `M × N` row-major results of
+/// [`requantize_fixed_one`] over [`crate::igemm::igemm_s32`]'s exact sums.
+pub fn igemm_requantize_fixed<A: Int8, B: Int8>(
+    a: MatRef<'_, A>,
+    za: i32,
+    b: MatRef<'_, B>,
+    zb: &WeightZeroPoint<'_>,
+    p: &FixedPointRequantize<'_>,
+    (qmin, qmax): (i32, i32),
+) -> Vec<i32> {
+    let n = b.cols();
+    let sums = crate::igemm::igemm_s32(a, za, b, zb, Saturation::Exact);
+    sums.iter()
+        .enumerate()
+        .map(|(x, &v)| requantize_fixed_one(v, x % n.max(1), p, qmin, qmax))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +173,16 @@ mod tests {
         assert_eq!(quantize_multiplier(0.5), (1 << 30, 0));
         assert_eq!(quantize_multiplier(1.0), (1 << 30, 1));
         assert_eq!(quantize_multiplier(0.25), (1 << 30, -1));
+        // 0.5·5 = 2.5 → 3 (+ zp 10); −2.5 → −2 (SRDHM ties up) then ReLU at 10.
+        let p = FixedPointRequantize::new(1 << 30, 0, 10);
+        assert_eq!(requantize_fixed_one(5, 0, &p, 0, 255), 13);
+        assert_eq!(requantize_fixed_one(-5, 0, &p, 0, 255), 8);
+        let relu = FixedPointRequantize { relu: true, ..p };
+        assert_eq!(requantize_fixed_one(-5, 0, &relu, 0, 255), 10);
+        // 0.25·(±6) = ±1.5: SRDHM gives ±3, RDBPOT(±3, 1) = ±1.5 → ±2
+        // (ties away from zero, unlike SRDHM's).
+        let q = FixedPointRequantize::new(1 << 30, -1, 0);
+        assert_eq!(requantize_fixed_one(6, 0, &q, -128, 127), 2);
+        assert_eq!(requantize_fixed_one(-6, 0, &q, -128, 127), -2);
     }
 }

@@ -129,6 +129,9 @@ pub(crate) const SLOT_ROW: u8 = 3;
 /// Slot of a call's per-column terms (the INT8 GEMM's accumulator start
 /// values), held by the calling thread while the call runs.
 pub(crate) const SLOT_COLS: u8 = 4;
+/// Slot of a call's per-column fixed-point multipliers and shifts (a
+/// per-tensor pair spread over the columns), held like `SLOT_COLS`.
+pub(crate) const SLOT_COLS_FIXED: u8 = 5;
 
 type Entry = (TypeId, u8, Box<dyn Any>);
 

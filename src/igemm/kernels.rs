@@ -6,7 +6,7 @@ use crate::gemm::Microkernel;
 use crate::Isa;
 use lowp_kernels::iconv_ukernel::{IconvRows, IconvUkernelInfo};
 use lowp_kernels::scalar::igemm_tile_store::{
-    igemm_tile_store_scalar, TileCorrection, TileDequant, TileRequant,
+    igemm_tile_store_scalar, TileCorrection, TileDequant, TileRequant, TileRequantFixed,
 };
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -25,6 +25,11 @@ pub(crate) type UkernelFn =
 /// written as u8/s8 through `rq` instead of as s32.
 pub(crate) type UkernelQ8Fn =
     unsafe fn(usize, usize, *const u8, usize, *const i8, Option<&TileCorrection>, &TileRequant);
+
+/// The entry of a kernel with the fixed-point requantizing output fused into
+/// its epilogue: `(m, kg, a, gs, b, corr, rq)`, as [`UkernelQ8Fn`].
+pub(crate) type UkernelQ8FixedFn =
+    unsafe fn(usize, usize, *const u8, usize, *const i8, Option<&TileCorrection>, &TileRequantFixed);
 
 /// The entry of a kernel with the dequantizing output fused into its
 /// epilogue: `(m, kg, a, gs, b, corr, dq)`, the tile of [`UkernelFn`]
@@ -53,6 +58,9 @@ pub struct IgemmUkernel {
     /// The same kernel dequantizing to f32 in its epilogue, where the level
     /// has one.
     pub(crate) f_f32: Option<UkernelF32Fn>,
+    /// The same kernel requantizing with the fixed-point output stage in
+    /// its epilogue, where the level has one.
+    pub(crate) f_q8_fixed: Option<UkernelQ8FixedFn>,
 }
 
 /// The INT8 GEMM kernels of one ISA level.
@@ -157,6 +165,7 @@ impl From<&lowp_kernels::igemm_ukernel::IgemmUkernelInfo> for IgemmUkernel {
             f_stream: k.f_stream,
             f_q8: k.f_q8,
             f_f32: k.f_f32,
+            f_q8_fixed: k.f_q8_fixed,
         }
     }
 }
@@ -323,7 +332,9 @@ impl Direct<'_> {
         match self {
             Direct::None => None,
             Direct::S32 { c, rs, .. } => Some((c.wrapping_add(i * rs + j), *rs)),
-            Direct::Fused(FusedOut::Q8 { out, rs, .. }) => Some((out.wrapping_add(i * rs + j).cast(), *rs)),
+            Direct::Fused(FusedOut::Q8 { out, rs, .. } | FusedOut::Q8Fixed { out, rs, .. }) => {
+                Some((out.wrapping_add(i * rs + j).cast(), *rs))
+            }
             Direct::Fused(FusedOut::F32 { out, rs, .. }) => Some((out.wrapping_add(i * rs + j).cast(), *rs)),
         }
     }
@@ -356,6 +367,18 @@ pub(crate) enum FusedOut<'a> {
         /// Every scale below 1 in magnitude ([`TileRequant::hi_bytes`]).
         small_scales: bool,
     },
+    /// Requantized u8/s8 with the fixed-point output stage (no multiplier
+    /// `i32::MIN`, shifts in `[-31, 30]`: checked by the caller).
+    Q8Fixed {
+        out: *mut u8,
+        rs: usize,
+        /// Per output column (N) each.
+        mult: &'a [i32],
+        shift: &'a [i32],
+        zp: i32,
+        lo: i32,
+        hi: i32,
+    },
     /// Dequantized f32.
     F32 {
         out: *mut f32,
@@ -379,6 +402,33 @@ impl FusedOut<'_> {
         match self {
             FusedOut::Q8 { .. } => ukr.f_q8.is_some(),
             FusedOut::F32 { .. } => ukr.f_f32.is_some(),
+            FusedOut::Q8Fixed { .. } => ukr.f_q8_fixed.is_some(),
+        }
+    }
+
+    /// The fixed-point epilogue of the `nr` columns from `j0`, rows from
+    /// `r0` (a `Q8Fixed` output; panics on the others, and out of range).
+    fn requant_fixed_at(&self, r0: usize, j0: usize, nr: usize) -> TileRequantFixed {
+        let &FusedOut::Q8Fixed {
+            out,
+            rs,
+            mult,
+            shift,
+            zp,
+            lo,
+            hi,
+        } = self
+        else {
+            unreachable!("a fixed-point entry for another output")
+        };
+        TileRequantFixed {
+            out: out.wrapping_add(r0 * rs + j0),
+            rso: rs,
+            mult: mult[j0..j0 + nr].as_ptr(),
+            shift: shift[j0..j0 + nr].as_ptr(),
+            zp,
+            lo,
+            hi,
         }
     }
 
@@ -554,6 +604,10 @@ impl IgemmTile<'_> {
             Target::Fused(out @ FusedOut::F32 { .. }) => {
                 Entry::F32(self.ukr.f_f32.expect("a fused output needs its epilogue"), out)
             }
+            Target::Fused(out @ FusedOut::Q8Fixed { .. }) => Entry::Q8Fixed(
+                self.ukr.f_q8_fixed.expect("a fused output needs its epilogue"),
+                out,
+            ),
             Target::Direct { stream: true } => Entry::S32(self.ukr.f_stream.unwrap_or(self.ukr.f)),
             Target::Direct { stream: false } | Target::Scratch => Entry::S32(self.ukr.f),
         };
@@ -585,6 +639,15 @@ impl IgemmTile<'_> {
                     Entry::Q8(fq, out) => {
                         fq(mm, kg, a_i, gs, b, sub.as_ref(), &out.requant_at(i0 + i, j0, nr))
                     }
+                    Entry::Q8Fixed(fq, out) => fq(
+                        mm,
+                        kg,
+                        a_i,
+                        gs,
+                        b,
+                        sub.as_ref(),
+                        &out.requant_fixed_at(i0 + i, j0, nr),
+                    ),
                     Entry::F32(ff, out) => ff(
                         mm,
                         kg,
@@ -659,6 +722,9 @@ impl IgemmTile<'_> {
                     Entry::F32(_, out) => {
                         (k.f_f32)(mm, &a, b, sub.as_ref(), &out.dequant_at(i0 + i, mm, j0, nr))
                     }
+                    // Indirect rows come only from convolution, whose
+                    // outputs (`ConvOutput`) have no fixed-point form.
+                    Entry::Q8Fixed(..) => unreachable!("no fixed-point output through indirect rows"),
                 }
             };
             i += mm;
@@ -675,6 +741,8 @@ enum Entry<'a> {
     Q8(UkernelQ8Fn, &'a FusedOut<'a>),
     /// The dequantizing epilogue into the fused output.
     F32(UkernelF32Fn, &'a FusedOut<'a>),
+    /// The fixed-point requantizing epilogue into the fused output.
+    Q8Fixed(UkernelQ8FixedFn, &'a FusedOut<'a>),
 }
 
 /// Largest tile (A panel rows × NR) of any level, in i32.

@@ -8,6 +8,7 @@
 //! stores the result into C: one pass over C, no separate s32 matrix.
 
 use super::{Int8, WeightZeroPoint};
+use crate::quant::FixedPointRequantize;
 use crate::MatMut;
 use multiversion::multiversion;
 
@@ -155,6 +156,40 @@ pub enum Output<'a> {
         c: MatMut<'a, i8>,
         /// The pipeline.
         requantize: Requantize<'a>,
+    },
+    /// Requantized u8 with integer arithmetic only: the gemmlowp / TFLite
+    /// output stage (Q31 multiplier and shift per tensor or per column),
+    /// bit-compatible with TFLite's reference kernels.
+    ///
+    /// ```
+    /// use lowp::igemm::{igemm, Output, PackOptions, PackedI8Weights, WeightZeroPoint};
+    /// use lowp::quant::{quantize_multiplier, FixedPointRequantize};
+    /// use lowp::{MatMut, MatRef};
+    /// let ctx = lowp::Context::builder().threads(1).build()?;
+    /// let w = PackedI8Weights::pack(&ctx, MatRef::row_major(&[1i8, 2, 3, 4], 2, 2)?,
+    ///     WeightZeroPoint::PerTensor(0), PackOptions::default())?;
+    /// let (m, shift) = quantize_multiplier(0.25)?;
+    /// let mut c = [0u8; 2];
+    /// igemm(&ctx, MatRef::row_major(&[12u8, 11], 1, 2)?, 10, &w,
+    ///     Output::U8Fixed { c: MatMut::row_major(&mut c, 1, 2)?,
+    ///                       requantize: FixedPointRequantize::new(m, shift, 100) })?;
+    /// // 5/4 → 2 (TFLite rounds twice: 5·2^30/2^31 = 2.5 → 3, then 3/2 = 1.5 → 2)
+    /// // and 8/4 = 2, plus the zero point.
+    /// assert_eq!(c, [102, 102]);
+    /// # Ok::<(), lowp::Error>(())
+    /// ```
+    U8Fixed {
+        /// `M × N` output.
+        c: MatMut<'a, u8>,
+        /// The pipeline (its bias, multipliers and shifts per column).
+        requantize: FixedPointRequantize<'a>,
+    },
+    /// Requantized s8 with the integer-only output stage (as [`Output::U8Fixed`]).
+    S8Fixed {
+        /// `M × N` output.
+        c: MatMut<'a, i8>,
+        /// The pipeline.
+        requantize: FixedPointRequantize<'a>,
     },
 }
 

@@ -14,6 +14,7 @@ use super::pipeline;
 use super::{Activation, Dequantize, Int8, Output, PackedI8Weights, Requantize, Saturation, Scale};
 use crate::error::{Error, Result};
 use crate::gemm::{self, buffers, BOperand, Problem, TileSink};
+use crate::quant::fixed_point::{self, FixedPointRequantize, FixedScale};
 use crate::{Context, MatMut};
 use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
 use std::ops::Deref;
@@ -59,6 +60,14 @@ pub(crate) fn igemm_run<L: Int8Lhs>(
             let (lo, hi) = check_requantize::<i8>(&requantize, n)?;
             call.q8(c, &requantize, lo, hi)
         }
+        Output::U8Fixed { c, requantize } => {
+            let (lo, hi) = fixed_point::fixed_bounds::<u8>(&requantize, n)?;
+            call.q8_fixed(c, &requantize, lo, hi)
+        }
+        Output::S8Fixed { c, requantize } => {
+            let (lo, hi) = fixed_point::fixed_bounds::<i8>(&requantize, n)?;
+            call.q8_fixed(c, &requantize, lo, hi)
+        }
     }
     Ok(())
 }
@@ -98,6 +107,8 @@ fn check_out_shape(out: &Output<'_>, m: usize, n: usize) -> Result<()> {
         Output::F32 { c, .. } => (c.rows(), c.cols()),
         Output::U8 { c, .. } => (c.rows(), c.cols()),
         Output::S8 { c, .. } => (c.rows(), c.cols()),
+        Output::U8Fixed { c, .. } => (c.rows(), c.cols()),
+        Output::S8Fixed { c, .. } => (c.rows(), c.cols()),
     };
     if (rows, cols) != (m, n) {
         return Err(Error::shape(format!("c is {rows}x{cols} but a·b is {m}x{n}")));
@@ -138,6 +149,8 @@ fn check_pipeline(out: &Output<'_>, n: usize) -> Result<()> {
         Output::F32 { dequantize, .. } => check_dequantize(dequantize, n).map(drop),
         Output::U8 { requantize, .. } => check_requantize::<u8>(requantize, n).map(drop),
         Output::S8 { requantize, .. } => check_requantize::<i8>(requantize, n).map(drop),
+        Output::U8Fixed { requantize, .. } => fixed_point::fixed_bounds::<u8>(requantize, n).map(drop),
+        Output::S8Fixed { requantize, .. } => fixed_point::fixed_bounds::<i8>(requantize, n).map(drop),
     }
 }
 
@@ -232,6 +245,44 @@ impl Deref for ColScales<'_> {
             ColScales::Pooled(b) => b,
         }
     }
+}
+
+/// Fixed-point multipliers and shifts per output column, N of each: the
+/// caller's, or a per-tensor pair spread over this thread's pooled buffer
+/// (multipliers, then shifts).
+enum ColFixed<'a> {
+    Borrowed(&'a [i32], &'a [i32]),
+    Pooled(buffers::Buf<i32>, usize),
+}
+
+impl<'a> ColFixed<'a> {
+    fn new(scale: &FixedScale<'a>, n: usize) -> Self {
+        match *scale {
+            FixedScale::PerTensor(m, s) => {
+                let mut buf = buffers::take::<i32>(buffers::SLOT_COLS_FIXED, 2 * n);
+                buf[..n].fill(m);
+                buf[n..].fill(s);
+                ColFixed::Pooled(buf, n)
+            }
+            FixedScale::PerColumn(m, s) => ColFixed::Borrowed(m, s),
+        }
+    }
+
+    /// `(multipliers, shifts)`.
+    fn get(&self) -> (&[i32], &[i32]) {
+        match self {
+            ColFixed::Borrowed(m, s) => (m, s),
+            ColFixed::Pooled(b, n) => b.split_at(*n),
+        }
+    }
+}
+
+/// The multipliers of a requantizing output, one per column.
+enum Q8Mult<'a> {
+    /// f32 scales ([`Requantize`]).
+    F32(ColScales<'a>),
+    /// Q31 multipliers and shifts ([`FixedPointRequantize`]).
+    Fixed(ColFixed<'a>),
 }
 
 /// Where one call writes C: its pointer and strides, shared by the tasks
@@ -500,61 +551,100 @@ impl<L: Int8Lhs> Call<'_, L> {
     }
 
     /// Requantized u8 or s8 into `[lo, hi]`.
-    fn q8<T: Narrow>(&self, mut c: MatMut<'_, T>, p: &Requantize<'_>, lo: i32, hi: i32) {
-        let scale = ColScales::new(&p.scale, self.b.n);
+    fn q8<T: Narrow>(&self, c: MatMut<'_, T>, p: &Requantize<'_>, lo: i32, hi: i32) {
+        let mult = Q8Mult::F32(ColScales::new(&p.scale, self.b.n));
+        self.q8_with(c, &mult, p.bias, p.zero_point, (lo, hi))
+    }
+
+    /// Requantized u8 or s8 into `[lo, hi]`, fixed point.
+    fn q8_fixed<T: Narrow>(&self, c: MatMut<'_, T>, p: &FixedPointRequantize<'_>, lo: i32, hi: i32) {
+        let mult = Q8Mult::Fixed(ColFixed::new(&p.scale, self.b.n));
+        self.q8_with(c, &mult, p.bias, p.zero_point, (lo, hi))
+    }
+
+    /// Requantized u8 or s8 with column multipliers `mult`, integer `bias`
+    /// and zero point `zp`, into `[lo, hi]`.
+    fn q8_with<T: Narrow>(
+        &self,
+        mut c: MatMut<'_, T>,
+        mult: &Q8Mult<'_>,
+        bias: Option<&[i32]>,
+        zp: i32,
+        (lo, hi): (i32, i32),
+    ) {
         let store = self.ctx.kernels().igemm.helpers.q8;
         let finish = |tile: Tile<'_>, c: &OutPtr<T>| {
             let Tile {
                 ld, i, j, rows, cols, ..
             } = tile;
-            if let (Some(f), Some(dst)) = (store, tile.vector_dst(c)) {
-                let col_scale = &scale[j..j + cols];
-                // SAFETY: the store belongs to an available level; the tile holds `rows` rows of `cols` at stride `ld`
-                // (checked), the scale `cols` entries (sliced), no bias (null; the sums hold it); `T` is u8 or i8 (one
-                // byte), and the driver hands this task the in-range, unit-column-stride block (i, j) of C alone;
-                // `lo ≤ hi` bound the output type.
-                unsafe {
-                    f(
-                        rows,
-                        cols,
-                        tile.t.as_ptr(),
-                        ld,
-                        col_scale.as_ptr(),
-                        std::ptr::null(),
-                        p.zero_point,
-                        lo,
-                        hi,
-                        dst.cast::<u8>(),
-                        c.rs,
-                    )
-                };
-                return;
+            match mult {
+                Q8Mult::F32(scale) => {
+                    if let (Some(f), Some(dst)) = (store, tile.vector_dst(c)) {
+                        let col_scale = &scale[j..j + cols];
+                        // SAFETY: the store belongs to an available level; the tile holds `rows` rows of `cols` at stride
+                        // `ld` (checked), the scale `cols` entries (sliced), no bias (null; the sums hold it); `T` is u8
+                        // or i8 (one byte), and the driver hands this task the in-range, unit-column-stride block (i, j)
+                        // of C alone; `lo ≤ hi` bound the output type.
+                        unsafe {
+                            f(
+                                rows,
+                                cols,
+                                tile.t.as_ptr(),
+                                ld,
+                                col_scale.as_ptr(),
+                                std::ptr::null(),
+                                zp,
+                                lo,
+                                hi,
+                                dst.cast::<u8>(),
+                                c.rs,
+                            )
+                        };
+                        return;
+                    }
+                    pipeline::requantize_tile(tile.t, ld, rows, &scale[j..j + cols], zp, lo, hi);
+                }
+                Q8Mult::Fixed(f) => {
+                    let (m, s) = f.get();
+                    let (m, s) = (&m[j..j + cols], &s[j..j + cols]);
+                    fixed_point::requantize_tile_fixed(tile.t, ld, rows, m, s, zp, lo, hi);
+                }
             }
-            let t = tile.t;
-            pipeline::requantize_tile(t, ld, rows, &scale[j..j + cols], p.zero_point, lo, hi);
             let mut out = [T::default(); MAX_TILE];
-            T::narrow(t, &mut out[..rows * ld]);
+            T::narrow(tile.t, &mut out[..rows * ld]);
             c.store(i, j, rows, cols, &out, ld);
         };
         // Full-width tiles requantized by the kernel itself (where it can,
         // into a unit-column-stride C); the rest go through `finish`.
         let cp = OutPtr::new(&mut c, None);
-        let direct = match store.is_some() && cp.cs == 1 {
-            true => Direct::Fused(FusedOut::Q8 {
+        let direct = match mult {
+            _ if cp.cs != 1 => Direct::None,
+            Q8Mult::F32(scale) if store.is_some() => Direct::Fused(FusedOut::Q8 {
                 out: cp.ptr.cast::<u8>(),
                 rs: cp.rs,
-                scale: &scale,
-                zp: p.zero_point,
+                scale,
+                zp,
                 lo,
                 hi,
                 // No scale of magnitude 1 or more (or NaN): see `TileRequant::hi_bytes`.
                 small_scales: scale.iter().all(|s| s.abs() < 1.0),
             }),
-            false => Direct::None,
+            // The epilogue's contract: no multiplier i32::MIN (the one
+            // product gemmlowp saturates; the portable loop handles it).
+            Q8Mult::Fixed(f) if !f.get().0.contains(&i32::MIN) => Direct::Fused(FusedOut::Q8Fixed {
+                out: cp.ptr.cast::<u8>(),
+                rs: cp.rs,
+                mult: f.get().0,
+                shift: f.get().1,
+                zp,
+                lo,
+                hi,
+            }),
+            _ => Direct::None,
         };
         // The bias starts the accumulators (`col_add`): the tiles reach both
         // stores with it already added.
-        self.run(p.bias, cp, direct, finish, false);
+        self.run(bias, cp, direct, finish, false);
     }
 
     /// Runs `C = finish(compensated Σ a'·b' + col_add)` on the shared

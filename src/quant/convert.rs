@@ -103,27 +103,43 @@ fn channel(g: Granularity, i: usize, j: usize) -> usize {
     }
 }
 
-fn view_strides<T>(v: &MatRef<'_, T>) -> (usize, usize) {
-    (v.row_stride(), v.col_stride())
-}
-
-fn view_strides_mut<T>(v: &MatMut<'_, T>) -> (usize, usize) {
-    (v.row_stride(), v.col_stride())
-}
-
 /// Checks a per-tensor/per-channel conversion's arguments and plans its walk
 /// (`None`: the element-wise path).
-fn prepare<Q: QuantType>(
+fn prepare<Q: QuantType, S, D>(
     p: &QuantParams,
-    (rows, cols): (usize, usize),
-    (dr, dc): (usize, usize),
-    src: (usize, usize),
-    dst: (usize, usize),
+    src: &MatRef<'_, S>,
+    dst: &MatMut<'_, D>,
 ) -> Result<Option<Walk>> {
+    let (rows, cols) = (src.rows(), src.cols());
     check_dtype::<Q>(p)?;
-    check_shape(rows, cols, dr, dc)?;
+    check_shape(rows, cols, dst.rows(), dst.cols())?;
     check_channels(p, rows, cols)?;
-    Ok(Walk::plan((rows, cols), src, dst, p.granularity()))
+    Ok(Walk::plan(
+        (rows, cols),
+        (src.row_stride(), src.col_stride()),
+        (dst.row_stride(), dst.col_stride()),
+        p.granularity(),
+    ))
+}
+
+/// A slice conversion as the one-row matrix conversion `f` (`Err` unless
+/// the lengths agree and `p` is per tensor; `mat` names the matrix twin).
+fn as_rows<S, D>(
+    src: &[S],
+    dst: &mut [D],
+    p: &QuantParams,
+    mat: &str,
+    f: impl FnOnce(MatRef<'_, S>, MatMut<'_, D>) -> Result<()>,
+) -> Result<()> {
+    check_len("dst", dst.len(), src.len())?;
+    if p.granularity() != Granularity::PerTensor {
+        return Err(Error::param(
+            "params",
+            format!("a slice takes per-tensor params; use {mat}"),
+        ));
+    }
+    let n = src.len();
+    f(MatRef::row_major(src, 1, n)?, MatMut::row_major(dst, 1, n)?)
 }
 
 /// Quantizes `src` into `dst` with per-tensor `p` (see the module docs).
@@ -138,20 +154,9 @@ fn prepare<Q: QuantType>(
 /// # Ok::<(), lowp::Error>(())
 /// ```
 pub fn quantize<Q: QuantType>(ctx: &Context, src: &[f32], dst: &mut [Q], p: &QuantParams) -> Result<()> {
-    check_len("dst", dst.len(), src.len())?;
-    if p.granularity() != Granularity::PerTensor {
-        return Err(Error::param(
-            "params",
-            "a slice takes per-tensor params; use quantize_mat",
-        ));
-    }
-    let n = src.len();
-    quantize_mat(
-        ctx,
-        MatRef::row_major(src, 1, n)?,
-        MatMut::row_major(dst, 1, n)?,
-        p,
-    )
+    as_rows(src, dst, p, "quantize_mat", |src, dst| {
+        quantize_mat(ctx, src, dst, p)
+    })
 }
 
 /// Quantizes a matrix view, per tensor or per row/column channel.
@@ -162,36 +167,60 @@ pub fn quantize_mat<Q: QuantType>(
     p: &QuantParams,
 ) -> Result<()> {
     let (rows, cols) = (src.rows(), src.cols());
-    let plan = prepare::<Q>(
-        p,
-        (rows, cols),
-        (dst.rows(), dst.cols()),
-        view_strides(&src),
-        view_strides_mut(&dst),
-    )?;
+    let plan = prepare::<Q, _, _>(p, &src, &dst)?;
     let (lo, hi) = p.range();
     let Some(w) = plan else {
-        for i in 0..rows {
-            for j in 0..cols {
-                let c = channel(p.granularity(), i, j);
-                let q = quantize_one(*src.at(i, j), p.scale(c), p.zero_point(c), lo, hi);
-                *dst.at_mut(i, j) = Q::from_i32(q);
-            }
-        }
+        each_element(p, rows, cols, |i, j, c| {
+            let q = quantize_one(*src.at(i, j), p.scale(c), p.zero_point(c), lo, hi);
+            *dst.at_mut(i, j) = Q::from_i32(q);
+        });
         return Ok(());
     };
     let k = ctx.kernels().quant.quantize.f;
-    let (s_ptr, d_addr) = (src.as_slice().as_ptr() as usize, dst.as_mut_ptr() as usize);
-    w.run(ctx, 1, |r, c0, len, stream| {
-        let a = args(p.scales(), p.zero_points(), w.granularity, r, c0, lo, hi, stream);
-        let (s, d) = (s_ptr as *const f32, d_addr as *mut u8);
-        // SAFETY: kernel of an available ISA; run `r` has `w.cols` contiguous
-        // elements from `r·rs` in both validated views, `c0..c0+len` within;
-        // tasks write disjoint chunks; per-element params have `cols`
-        // entries (checked); `Q` is one byte.
-        unsafe { k(s.add(r * w.src_rs + c0), d.add(r * w.dst_rs + c0), len, &a) };
+    let (s, d) = (src.as_slice().as_ptr(), dst.as_mut_ptr().cast::<u8>());
+    // SAFETY: kernel of an available ISA; `run_chunks` hands it chunks of
+    // the validated views and the chunk's params; `Q` is one byte.
+    run_chunks(ctx, &w, p, (s, d), (lo, hi), |s, d, len, a| unsafe {
+        k(s, d, len, a)
     });
     Ok(())
+}
+
+/// The element-wise path of a per-tensor / per-channel conversion (views
+/// neither orientation walks contiguously): `f(i, j, channel)` per element.
+fn each_element(p: &QuantParams, rows: usize, cols: usize, mut f: impl FnMut(usize, usize, usize)) {
+    for i in 0..rows {
+        for j in 0..cols {
+            f(i, j, channel(p.granularity(), i, j));
+        }
+    }
+}
+
+/// Runs `k(src chunk, dst chunk, len, args)` over walk `w` of the views at
+/// `src` and `dst` (element types `S` and `D`), on the Context's threads,
+/// each chunk with its own kernel arguments from `p` (bounds `lo`, `hi`).
+///
+/// `k` receives pointers to `len` contiguous elements of one run of the
+/// views `w` was planned for (tasks get disjoint chunks), and per-element
+/// params that hold `len` entries from the chunk's column.
+fn run_chunks<S, D, K>(
+    ctx: &Context,
+    w: &Walk,
+    p: &QuantParams,
+    (src, dst): (*const S, *mut D),
+    (lo, hi): (i32, i32),
+    k: K,
+) where
+    K: Fn(*const S, *mut D, usize, &Q8Args) + Sync + Send,
+{
+    let (s_addr, d_addr) = (src as usize, dst as usize);
+    let elem_bytes = std::mem::size_of::<S>() + std::mem::size_of::<D>();
+    w.run(ctx, elem_bytes, |r, c0, len, stream| {
+        let a = args(p.scales(), p.zero_points(), w.granularity, r, c0, lo, hi, stream);
+        let s = (s_addr as *const S).wrapping_add(r * w.src_rs + c0);
+        let d = (d_addr as *mut D).wrapping_add(r * w.dst_rs + c0);
+        k(s, d, len, &a);
+    });
 }
 
 /// Dequantizes `src` into `dst` with per-tensor `p`.
@@ -206,20 +235,9 @@ pub fn quantize_mat<Q: QuantType>(
 /// # Ok::<(), lowp::Error>(())
 /// ```
 pub fn dequantize<Q: QuantType>(ctx: &Context, src: &[Q], dst: &mut [f32], p: &QuantParams) -> Result<()> {
-    check_len("dst", dst.len(), src.len())?;
-    if p.granularity() != Granularity::PerTensor {
-        return Err(Error::param(
-            "params",
-            "a slice takes per-tensor params; use dequantize_mat",
-        ));
-    }
-    let n = src.len();
-    dequantize_mat(
-        ctx,
-        MatRef::row_major(src, 1, n)?,
-        MatMut::row_major(dst, 1, n)?,
-        p,
-    )
+    as_rows(src, dst, p, "dequantize_mat", |src, dst| {
+        dequantize_mat(ctx, src, dst, p)
+    })
 }
 
 /// Dequantizes a matrix view, per tensor or per row/column channel.
@@ -230,37 +248,18 @@ pub fn dequantize_mat<Q: QuantType>(
     p: &QuantParams,
 ) -> Result<()> {
     let (rows, cols) = (src.rows(), src.cols());
-    let plan = prepare::<Q>(
-        p,
-        (rows, cols),
-        (dst.rows(), dst.cols()),
-        view_strides(&src),
-        view_strides_mut(&dst),
-    )?;
+    let plan = prepare::<Q, _, _>(p, &src, &dst)?;
     let Some(w) = plan else {
-        for i in 0..rows {
-            for j in 0..cols {
-                let c = channel(p.granularity(), i, j);
-                *dst.at_mut(i, j) = (src.at(i, j).to_i32() - p.zero_point(c)) as f32 * p.scale(c);
-            }
-        }
+        each_element(p, rows, cols, |i, j, c| {
+            *dst.at_mut(i, j) = (src.at(i, j).to_i32() - p.zero_point(c)) as f32 * p.scale(c);
+        });
         return Ok(());
     };
     let k = ctx.kernels().quant.dequantize.f;
-    let (s_ptr, d_addr) = (src.as_slice().as_ptr() as usize, dst.as_mut_ptr() as usize);
-    w.run(ctx, 4, |r, c0, len, stream| {
-        let a = args(p.scales(), p.zero_points(), w.granularity, r, c0, 0, 0, stream);
-        let (s, d) = (s_ptr as *const u8, d_addr as *mut f32);
-        // SAFETY: as in `quantize_mat` (roles of f32 and bytes swapped).
-        unsafe {
-            k(
-                s.add(r * w.src_rs + c0),
-                Q::SIGNED,
-                d.add(r * w.dst_rs + c0),
-                len,
-                &a,
-            )
-        };
+    let (s, d) = (src.as_slice().as_ptr().cast::<u8>(), dst.as_mut_ptr());
+    // SAFETY: as in `quantize_mat` (roles of f32 and bytes swapped).
+    run_chunks(ctx, &w, p, (s, d), (0, 0), |s, d, len, a| unsafe {
+        k(s, Q::SIGNED, d, len, a)
     });
     Ok(())
 }
@@ -395,7 +394,7 @@ pub fn requantize_mat<Q: QuantType>(
     let k = ctx.kernels().quant.requantize.f;
     let zps = vec![p.zero_point; w.rows.max(w.cols)];
     let (s_ptr, d_addr) = (src.as_slice().as_ptr() as usize, dst.as_mut_ptr() as usize);
-    w.run(ctx, 1, |r, c0, len, stream| {
+    w.run(ctx, 5, |r, c0, len, stream| {
         let a = args(scales, &zps, w.granularity, r, c0, lo, hi, stream);
         let bias = p.bias.map_or(std::ptr::null(), |b| b[c0..].as_ptr());
         let (s, d) = (s_ptr as *const i32, d_addr as *mut u8);

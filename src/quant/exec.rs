@@ -1,6 +1,6 @@
 //! Runs a conversion kernel over a matrix view: rows (or, for a
 //! column-major view, columns) split into chunks spread over the Context's
-//! threads, streaming stores when the output exceeds the last-level cache.
+//! threads, streaming stores when input and output exceed the last-level cache.
 
 use super::params::Granularity;
 use crate::Context;
@@ -64,9 +64,9 @@ impl Walk {
     }
 
     /// Calls `f(row, c0, len, stream)` for every chunk of every run, on the
-    /// Context's threads when the work is large. `out_elem` is the output
-    /// element size in bytes (for the streaming decision).
-    pub(crate) fn run<F>(&self, ctx: &Context, out_elem: usize, f: F)
+    /// Context's threads when the work is large. `elem_bytes` is the bytes
+    /// one element reads and writes (for the streaming decision).
+    pub(crate) fn run<F>(&self, ctx: &Context, elem_bytes: usize, f: F)
     where
         F: Fn(usize, usize, usize, bool) + Sync + Send,
     {
@@ -74,7 +74,10 @@ impl Walk {
         if total == 0 {
             return;
         }
-        let stream = total * out_elem > ctx.cache_sizes().l3;
+        // Input and output together past the LLC: the output's lines are
+        // gone before anyone reads them, so write them without first reading
+        // them in (docs/tuning.md, "Quantization toolkit").
+        let stream = total * elem_bytes > ctx.cache_sizes().l3;
         let per_row = self.cols.div_ceil(CHUNK);
         let tasks = self.rows * per_row;
         if tasks <= 1 || ctx.num_threads() <= 1 || total < 2 * CHUNK {

@@ -230,6 +230,37 @@ pub fn requantize_fixed<Q: QuantType>(
     Ok(())
 }
 
+/// Requantizes an `m × n` tile of s32 sums in place (`n = mult.len()`),
+/// bias already in the sums: `clamp(MultiplyByQuantizedMultiplier(v,
+/// mult_j, shift_j) + zp, lo, hi)`, the INT8 GEMM's portable fixed-point
+/// output (the same per-element rule as [`requantize_fixed`]).
+#[allow(clippy::too_many_arguments)]
+#[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
+pub(crate) fn requantize_tile_fixed(
+    tile: &mut [i32],
+    ld: usize,
+    m: usize,
+    mult: &[i32],
+    shift: &[i32],
+    zp: i32,
+    lo: i32,
+    hi: i32,
+) {
+    let n = mult.len();
+    for r in 0..m {
+        let row = &mut tile[r * ld..r * ld + n];
+        for ((v, &mj), &sj) in row.iter_mut().zip(mult).zip(shift) {
+            *v = one(*v, 0, mj, sj, zp, lo, hi);
+        }
+    }
+}
+
+/// Validates `p` for an output of `n` columns of type `Q`; returns its
+/// `[lo, hi]` (`Err` as [`requantize_fixed`] names it).
+pub(crate) fn fixed_bounds<Q: QuantType>(p: &FixedPointRequantize<'_>, n: usize) -> Result<(i32, i32)> {
+    check(p, n, Q::DTYPE.range())
+}
+
 fn check(p: &FixedPointRequantize<'_>, n: usize, (qmin, qmax): (i32, i32)) -> Result<(i32, i32)> {
     let check_shift = |s: i32| {
         if (-31..=30).contains(&s) {

@@ -12,7 +12,7 @@ mod convert;
 pub(crate) mod dynamic;
 mod exec;
 mod fake;
-mod fixed_point;
+pub(crate) mod fixed_point;
 pub mod observer;
 mod params;
 mod table;

@@ -151,6 +151,44 @@ impl TileRequant {
     }
 }
 
+/// The fixed-point requantizing epilogue (gemmlowp / TFLite output stage)
+/// a kernel with that fused output applies to its (corrected) tile: for row
+/// `r`, column `j`, with `e = shift_j`,
+/// `x = v·2^max(e, 0)` (wrapping), `h = (x·mult_j + 2^30) >> 31` (64-bit
+/// product, floor: gemmlowp's `SaturatingRoundingDoublingHighMul`),
+/// `y = h / 2^max(−e, 0)` rounded half away from zero
+/// (`RoundingDivideByPOT`), then `clamp(y + zp, lo, hi)` (saturating add)
+/// stored as one byte at `out + r·rso + j`. No `mult_j` may be `i32::MIN`
+/// (the one product gemmlowp saturates), every `shift_j` in `[-31, 30]`.
+#[derive(Clone, Copy, Debug)]
+pub struct TileRequantFixed {
+    /// The tile's first output byte.
+    pub out: *mut u8,
+    /// Output row stride (bytes).
+    pub rso: usize,
+    /// Q31 multiplier per tile column.
+    pub mult: *const i32,
+    /// Shift per tile column (left when positive, rounding right when
+    /// negative).
+    pub shift: *const i32,
+    /// Output zero point.
+    pub zp: i32,
+    /// Lowest output value.
+    pub lo: i32,
+    /// Highest output value.
+    pub hi: i32,
+}
+
+impl TileRequantFixed {
+    /// The same epilogue for the tile's rows from `r` on (a sub-tile).
+    pub fn from_row(&self, r: usize) -> TileRequantFixed {
+        TileRequantFixed {
+            out: self.out.wrapping_add(r * self.rso),
+            ..*self
+        }
+    }
+}
+
 /// The dequantizing epilogue a kernel with a fused f32 output applies to its
 /// (corrected) tile instead of storing s32: for row `r`, column `j`,
 /// `y = (v as f32)·(row_scale_r·scale_j) + bias_j` (no addition when `bias`

@@ -42,4 +42,5 @@ pub const INFO: IgemmUkernelInfo = IgemmUkernelInfo {
     f_stream: None,
     f_q8: None,
     f_f32: None,
+    f_q8_fixed: None,
 };

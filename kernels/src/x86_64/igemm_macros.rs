@@ -115,8 +115,8 @@ macro_rules! fix_kind {
 
 /// Stamps a kernel whose inner step is "one broadcast 32-bit A group times
 /// one vector of B, added into one accumulator" ([`DotStep`]: `vpdpbusd` or
-/// the `vpmaddubsw` chain), with optional streaming, requantizing (`q8`)
-/// and dequantizing (`f32`) entries.
+/// the `vpmaddubsw` chain), with optional streaming, requantizing (`q8`),
+/// dequantizing (`f32`) and fixed-point requantizing (`q8_fixed`) entries.
 ///
 /// `rows: [m => S, …]`: for each `m`, the number `S` of accumulator sets
 /// kept over consecutive k-groups, so small `m` still has enough
@@ -142,7 +142,8 @@ macro_rules! igemm_dot_kernel {
         $(, prefetch_next_panel: { min_rows: $pn_min:literal, max_rows: $pn_rows:literal })?
         $(, stream: $(#[$sdoc:meta])* $sname:ident)?
         $(, q8: $(#[$qdoc:meta])* $qname:ident)?
-        $(, f32: $(#[$ddoc:meta])* $dname:ident)? $(,)?
+        $(, f32: $(#[$ddoc:meta])* $dname:ident)?
+        $(, q8_fixed: $(#[$fdoc:meta])* $fname:ident)? $(,)?
     ) => {
         #[allow(unused_imports)]
         use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0, _MM_HINT_T1};
@@ -173,6 +174,7 @@ macro_rules! igemm_dot_kernel {
             f_stream: igemm_dot_kernel!(@some $($sname)?),
             f_q8: igemm_dot_kernel!(@some $($qname)?),
             f_f32: igemm_dot_kernel!(@some $($dname)?),
+            f_q8_fixed: igemm_dot_kernel!(@some $($fname)?),
         };
 
         with_level! { $level:
@@ -351,6 +353,30 @@ macro_rules! igemm_dot_kernel {
             }
         } )?
 
+        $( with_level! { $level:
+            $(#[$fdoc])*
+            ///
+            /// # Safety
+            ///
+            /// As for the s32 entry, without `c`; `rq.mult` and `rq.shift`
+            /// readable for `NR` columns (no multiplier `i32::MIN`, shifts in
+            /// `[-31, 30]`), `rq.out + r·rq.rso` writable for `NR` bytes
+            /// (`r < m`), `rq.lo ≤ rq.hi` with `rq.zp` between them, all
+            /// three within u8's range or all within i8's.
+            pub unsafe fn $fname(
+                m: usize,
+                kg: usize,
+                a: *const u8,
+                gs: usize,
+                b: *const i8,
+                corr: Option<&TileCorrection>,
+                rq: &$crate::scalar::igemm_tile_store::TileRequantFixed,
+            ) {
+                // SAFETY: as in the requantizing entry.
+                unsafe { dispatch::<$crate::x86_64::avx512::igemm_requant_fixed::RequantFixed>(m, kg, a, gs, b, core::ptr::null_mut(), 0, corr, rq) }
+            }
+        } )?
+
         #[cfg(test)]
         #[test]
         fn matches_scalar_twin() {
@@ -404,6 +430,7 @@ macro_rules! igemm_exact_kernel {
             f_stream: None,
             f_q8: None,
             f_f32: None,
+            f_q8_fixed: None,
         };
 
         with_level! { $level:

@@ -26,6 +26,9 @@ pub struct HistogramObserver {
     bins: Vec<u64>,
     /// Range `[0, 2^exp)`; `None` before any finite value.
     exp: Option<i32>,
+    /// Infinities seen (counted in the last bin, where they stay when the
+    /// range grows).
+    infs: u64,
     min: f32,
     max: f32,
 }
@@ -35,6 +38,7 @@ impl Default for HistogramObserver {
         HistogramObserver {
             bins: vec![0; BINS],
             exp: None,
+            infs: 0,
             min: f32::INFINITY,
             max: f32::NEG_INFINITY,
         }
@@ -55,54 +59,115 @@ fn exp_above(a: f32) -> i32 {
     e
 }
 
-/// Adds `|x|` counts of the bins of `[0, 2^exp)` to `bins` (NaN skipped,
-/// ±Inf and values beyond the range in the last bin).
+/// 2^23: adding it to an integer-valued `0 ≤ a < 2^23` leaves `a` in the
+/// mantissa's low bits.
+const MAGIC: f32 = 8_388_608.0;
+
+/// Values per chunk: a chunk's min/max pass and its binning run while it
+/// is in L2, so the data comes from memory once (docs/tuning.md,
+/// "Quantization toolkit").
+const CHUNK: usize = 1 << 14;
+
+/// One call's counters: four u32 sub-histograms (consecutive values count
+/// into different ones, so runs of equal indices do not serialize on one
+/// counter's store-to-load forwarding), folded into the observer's bins
+/// before its range grows and at the end of the call.
+struct Counts {
+    sub: Box<[[u32; BINS]; 4]>,
+    /// NaNs (counted in the last bin by the branch-free index loop, taken
+    /// out at the fold) and infinities (kept in the last bin) since the
+    /// last fold.
+    nans: u64,
+    infs: u64,
+    /// Values counted since the last fold (u32 counters: fold before 2^32).
+    pending: usize,
+}
+
+impl Counts {
+    fn new() -> Counts {
+        Counts {
+            sub: Box::new([[0; BINS]; 4]),
+            nans: 0,
+            infs: 0,
+            pending: 0,
+        }
+    }
+
+    /// Counts `|x|` into the bins of `[0, 2^exp)` (±Inf and values beyond
+    /// the range in the last bin).
+    fn add(&mut self, x: &[f32], exp: i32) {
+        let (nans, infs) = bin_chunk(x, 2f32.powi(11 - exp), &mut self.sub);
+        self.nans += nans;
+        self.infs += infs;
+        self.pending += x.len();
+    }
+
+    /// Adds the counts to `o`'s bins and clears them.
+    fn fold(&mut self, o: &mut HistogramObserver) {
+        if self.pending == 0 {
+            return;
+        }
+        for (b, bin) in o.bins.iter_mut().enumerate() {
+            *bin += self.sub.iter().map(|s| s[b] as u64).sum::<u64>();
+        }
+        o.bins[BINS - 1] -= self.nans;
+        o.infs += self.infs;
+        self.sub.iter_mut().for_each(|s| s.fill(0));
+        (self.nans, self.infs, self.pending) = (0, 0, 0);
+    }
+}
+
+/// Counts `|x|·f` (floored, capped at the last bin) into `sub`, consecutive
+/// values into different sub-histograms; returns the NaNs (counted in the
+/// last bin too) and the infinities among `x`.
 #[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
-fn bin_into(x: &[f32], exp: i32, bins: &mut [u64]) {
-    let f = 2f32.powi(11 - exp);
-    // Indices computed a block at a time (vectorized), then counted into
-    // four sub-histograms so consecutive equal indices do not serialize
-    // on one counter.
-    let mut idx = [0u16; 1024];
-    let mut sub = vec![0u32; 4 * BINS];
-    let mut nans = 0u64;
+fn bin_chunk(x: &[f32], f: f32, sub: &mut [[u32; BINS]; 4]) -> (u64, u64) {
+    // Indices a block at a time (a vectorized loop), then the counting.
+    let mut idx = [0u32; 1024];
+    let (mut nans, mut infs) = (0u64, 0u64);
     for block in x.chunks(1024) {
-        let mut block_nans = 0u32;
+        let (mut block_nans, mut block_infs) = (0u32, 0u32);
         for (d, &v) in idx.iter_mut().zip(block) {
             let a = v.abs() * f;
-            // `min` maps NaN to 2047 too (counted, then taken back out):
-            // branch-free, so the loop vectorizes.
+            // `min` maps NaN to the last bin too (taken back out by the
+            // caller): branch-free, so the loop vectorizes.
             block_nans += a.is_nan() as u32;
-            *d = a.min((BINS - 1) as f32) as u16;
+            block_infs += (a == f32::INFINITY) as u32;
+            // The integer as the low mantissa bits of `⌊a⌋ + 2^23` (exact
+            // below 2^23): LLVM scalarizes the saturating `as` casts.
+            let a = a.min((BINS - 1) as f32).floor();
+            *d = (a + MAGIC).to_bits() - MAGIC.to_bits();
         }
         nans += block_nans as u64;
+        infs += block_infs as u64;
         let n = block.len();
         let (quads, rest) = idx[..n].split_at(n & !3);
         for q in quads.chunks_exact(4) {
-            sub[q[0] as usize & (BINS - 1)] += 1;
-            sub[BINS + (q[1] as usize & (BINS - 1))] += 1;
-            sub[2 * BINS + (q[2] as usize & (BINS - 1))] += 1;
-            sub[3 * BINS + (q[3] as usize & (BINS - 1))] += 1;
+            sub[0][q[0] as usize & (BINS - 1)] += 1;
+            sub[1][q[1] as usize & (BINS - 1)] += 1;
+            sub[2][q[2] as usize & (BINS - 1)] += 1;
+            sub[3][q[3] as usize & (BINS - 1)] += 1;
         }
         for &i in rest {
-            sub[i as usize & (BINS - 1)] += 1;
+            sub[0][i as usize & (BINS - 1)] += 1;
         }
     }
-    for (b, bin) in bins.iter_mut().enumerate() {
-        *bin += (0..4).map(|s| sub[s * BINS + b] as u64).sum::<u64>();
-    }
-    bins[BINS - 1] -= nans;
+    (nans, infs)
 }
 
 impl HistogramObserver {
     /// Doubles the range until it is `[0, 2^e)`.
     fn grow_to(&mut self, e: i32) {
         let cur = self.exp.unwrap_or(e);
-        for _ in cur..e {
-            for i in 0..BINS / 2 {
-                self.bins[i] = self.bins[2 * i] + self.bins[2 * i + 1];
+        if e > cur {
+            self.bins[BINS - 1] -= self.infs;
+            for _ in cur..e {
+                for i in 0..BINS / 2 {
+                    self.bins[i] = self.bins[2 * i] + self.bins[2 * i + 1];
+                }
+                self.bins[BINS / 2..].fill(0);
             }
-            self.bins[BINS / 2..].fill(0);
+            self.bins[BINS - 1] += self.infs;
         }
         self.exp = Some(e.max(cur));
     }
@@ -177,32 +242,37 @@ impl HistogramObserver {
 
 impl Observer for HistogramObserver {
     fn observe(&mut self, x: &[f32]) {
-        let (lo, hi) = min_max(x);
-        if lo > hi {
-            return; // empty or all NaN
-        }
-        self.min = self.min.min(lo);
-        self.max = self.max.max(hi);
-        // The largest finite magnitude sets the range (infinities saturate).
-        let amax = [lo.abs(), hi.abs()]
-            .into_iter()
-            .filter(|a| a.is_finite())
-            .fold(None, |m: Option<f32>, a| Some(m.map_or(a, |m| m.max(a))));
-        let amax = match amax {
-            Some(a) => a,
-            // Only infinities: find the largest finite magnitude the slow way.
-            None => x
-                .iter()
-                .map(|v| v.abs())
+        let mut counts = Counts::new();
+        for chunk in x.chunks(CHUNK) {
+            let (lo, hi) = min_max(chunk);
+            if lo > hi {
+                continue; // all NaN
+            }
+            self.min = self.min.min(lo);
+            self.max = self.max.max(hi);
+            // The largest finite magnitude sets the range (infinities saturate).
+            let amax = [lo.abs(), hi.abs()]
+                .into_iter()
                 .filter(|a| a.is_finite())
-                .fold(0.0, f32::max),
-        };
-        self.grow_to(exp_above(amax));
-        let e = self.exp.unwrap_or(MIN_EXP);
-        // u32 sub-counts: at most 2^30 values per call.
-        for part in x.chunks(1 << 30) {
-            bin_into(part, e, &mut self.bins);
+                .fold(None, |m: Option<f32>, a| Some(m.map_or(a, |m| m.max(a))));
+            let amax = match amax {
+                Some(a) => a,
+                // Only infinities at the ends: the largest finite magnitude
+                // the slow way.
+                None => chunk
+                    .iter()
+                    .map(|v| v.abs())
+                    .filter(|a| a.is_finite())
+                    .fold(0.0, f32::max),
+            };
+            let e = exp_above(amax);
+            if self.exp.is_none_or(|cur| e > cur) || counts.pending > (1 << 31) {
+                counts.fold(self);
+                self.grow_to(e);
+            }
+            counts.add(chunk, self.exp.unwrap_or(MIN_EXP));
         }
+        counts.fold(self);
     }
 
     fn merge(&mut self, other: &Self) {
@@ -214,6 +284,7 @@ impl Observer for HistogramObserver {
         for (a, b) in self.bins.iter_mut().zip(&o.bins) {
             *a += b;
         }
+        self.infs += o.infs;
         self.min = self.min.min(o.min);
         self.max = self.max.max(o.max);
     }

@@ -1,7 +1,8 @@
 //! The INT8 GEMM `C = pipeline(A·B)`, u8 activations × s8 weights prepacked
 //! once in the untimed set-up ([`PackedI8Weights`]), one op per output
 //! pipeline: `igemm_u8s8s32` (raw s32), `igemm_u8s8s32_f32` (dequantize to
-//! f32) and `igemm_u8s8u8` (requantize to u8 with ReLU).
+//! f32), `igemm_u8s8u8` (requantize to u8 with ReLU) and
+//! `igemm_u8s8u8_fixed` (the same with the fixed-point output stage).
 //!
 //! The weights span [-127, 127], so on levels without VNNI the default
 //! (exact) packing runs the exact s16 path wherever the `vpmaddubsw` chain
@@ -13,13 +14,14 @@ use lowp::igemm::{
     igemm, Dequantize, Output, PackOptions, PackedI8Weights, Requantize, Scale, WeightZeroPoint,
 };
 use lowp::peak::Work;
+use lowp::quant::{quantize_multiplier, FixedPointRequantize};
 use lowp::{AlignedBuffer, Isa, MatMut, MatRef};
 use std::sync::{Arc, OnceLock};
 
 /// The registry entry.
 pub const ENTRY: OpEntry = OpEntry {
     name: "igemm",
-    about: "u8 x s8 GEMM, prepacked weights: igemm_u8s8s32 (s32), igemm_u8s8s32_f32 (dequantize), igemm_u8s8u8 (requantize + ReLU)",
+    about: "u8 x s8 GEMM, prepacked weights: igemm_u8s8s32 (s32), igemm_u8s8s32_f32 (dequantize), igemm_u8s8u8 (requantize + ReLU), igemm_u8s8u8_fixed (fixed-point requantize + ReLU)",
     cases,
     compare: |_| Vec::<CompareRow>::new(),
 };
@@ -33,6 +35,8 @@ pub enum Pipeline {
     F32,
     /// Requantized u8, ReLU.
     U8Relu,
+    /// Requantized u8, ReLU, fixed-point multiplier (Q31 + shift).
+    U8ReluFixed,
 }
 
 impl Pipeline {
@@ -42,6 +46,7 @@ impl Pipeline {
             Pipeline::S32 => "igemm_u8s8s32",
             Pipeline::F32 => "igemm_u8s8s32_f32",
             Pipeline::U8Relu => "igemm_u8s8u8",
+            Pipeline::U8ReluFixed => "igemm_u8s8u8_fixed",
         }
     }
 }
@@ -51,7 +56,12 @@ pub type Inputs = Arc<OnceLock<(Arc<AlignedBuffer<u8>>, Arc<Vec<i8>>)>>;
 
 fn cases(opts: &CaseOpts) -> Vec<Case> {
     let mut out = Vec::new();
-    for pipeline in [Pipeline::S32, Pipeline::F32, Pipeline::U8Relu] {
+    for pipeline in [
+        Pipeline::S32,
+        Pipeline::F32,
+        Pipeline::U8Relu,
+        Pipeline::U8ReluFixed,
+    ] {
         for shape in gemm_shapes(opts, GEMM_SHAPES_FROM_256) {
             let spec = Spec {
                 op: pipeline.op().to_string(),
@@ -117,7 +127,8 @@ pub fn case(shape: Shape, spec: Spec, inputs: Inputs) -> Case {
             let len = |p: Pipeline| if pipeline == p { m * n } else { 0 };
             let mut c32 = AlignedBuffer::<i32>::zeroed(len(Pipeline::S32));
             let mut cf = AlignedBuffer::<f32>::zeroed(len(Pipeline::F32));
-            let mut cu = AlignedBuffer::<u8>::zeroed(len(Pipeline::U8Relu));
+            let mut cu = AlignedBuffer::<u8>::zeroed(len(Pipeline::U8Relu).max(len(Pipeline::U8ReluFixed)));
+            let (q31, shift) = quantize_multiplier(1.0 / 65536.0)?;
             let call = move || -> lowp::Result<()> {
                 let out = match pipeline {
                     Pipeline::S32 => Output::S32 {
@@ -133,6 +144,13 @@ pub fn case(shape: Shape, spec: Spec, inputs: Inputs) -> Case {
                         requantize: Requantize {
                             relu: true,
                             ..Requantize::new(Scale::PerTensor(1.0 / 65536.0), 128)
+                        },
+                    },
+                    Pipeline::U8ReluFixed => Output::U8Fixed {
+                        c: MatMut::row_major(&mut cu, m, n)?,
+                        requantize: FixedPointRequantize {
+                            relu: true,
+                            ..FixedPointRequantize::new(q31, shift, 128)
                         },
                     },
                 };

@@ -238,22 +238,39 @@ impl<const HI_F32: bool> TileOut<__m512i, 2> for Requant<HI_F32> {
                     nw.bytes::<false, HI_F32>(x)
                 }
             };
-            let mut r = 0;
-            while r + 2 <= M {
-                let ([x0, x1], [x2, x3]) = (row(r), row(r + 1));
-                let q = bytes([x0, x1, x2, x3]);
-                _mm256_storeu_si256(rq.out.add(r * rq.rso).cast(), _mm512_castsi512_si256(q));
-                _mm256_storeu_si256(
-                    rq.out.add((r + 1) * rq.rso).cast(),
-                    _mm512_extracti64x4_epi64::<1>(q),
-                );
-                r += 2;
-            }
-            if r < M {
-                let [x0, x1] = row(r);
-                let q = bytes([x0, x1, x0, x1]);
-                _mm256_storeu_si256(rq.out.add(r * rq.rso).cast(), _mm512_castsi512_si256(q));
-            }
+            store_rows::<M>(row, bytes, rq.out, rq.rso);
+        }
+    }
+}
+
+/// Stores `M` rows of 32 bytes at `out` (row stride `rso`): rows two at a
+/// time through one 64-byte narrowing (`bytes` of `row(r)`, `row(r + 1)`),
+/// the last odd row alone. Shared by the fused requantizing epilogues.
+///
+/// # Safety
+///
+/// `out + r·rso` writable for 32 bytes, `r < M`; the CPU has AVX-512 F.
+#[inline(always)]
+pub(crate) unsafe fn store_rows<const M: usize>(
+    row: impl Fn(usize) -> [__m512i; 2],
+    bytes: impl Fn([__m512i; 4]) -> __m512i,
+    out: *mut u8,
+    rso: usize,
+) {
+    // SAFETY: the caller's.
+    unsafe {
+        let mut r = 0;
+        while r + 2 <= M {
+            let ([x0, x1], [x2, x3]) = (row(r), row(r + 1));
+            let q = bytes([x0, x1, x2, x3]);
+            _mm256_storeu_si256(out.add(r * rso).cast(), _mm512_castsi512_si256(q));
+            _mm256_storeu_si256(out.add((r + 1) * rso).cast(), _mm512_extracti64x4_epi64::<1>(q));
+            r += 2;
+        }
+        if r < M {
+            let [x0, x1] = row(r);
+            let q = bytes([x0, x1, x0, x1]);
+            _mm256_storeu_si256(out.add(r * rso).cast(), _mm512_castsi512_si256(q));
         }
     }
 }

@@ -32,4 +32,8 @@ igemm_dot_kernel! {
         /// fused into its epilogue: the corrected sums go from registers to
         /// f32 C (`TileDequant`), no s32 tile in between.
         igemm_u8s8s32_14x32_avx512vnni_f32,
+    q8_fixed:
+        /// [`igemm_u8s8s32_14x32_avx512vnni`] with the fixed-point (gemmlowp / TFLite)
+        /// requantizing output fused into its epilogue (`TileRequantFixed`).
+        igemm_u8s8s32_14x32_avx512vnni_q8_fixed,
 }

@@ -21,4 +21,8 @@ igemm_dot_kernel! {
         /// [`igemm_u8s8s32_6x32_avx512vnni_ymm`] with the dequantizing output
         /// fused into its epilogue (`TileDequant`), no s32 tile in between.
         igemm_u8s8s32_6x32_avx512vnni_ymm_f32,
+    q8_fixed:
+        /// [`igemm_u8s8s32_6x32_avx512vnni_ymm`] with the fixed-point (gemmlowp / TFLite)
+        /// requantizing output fused into its epilogue (`TileRequantFixed`).
+        igemm_u8s8s32_6x32_avx512vnni_ymm_q8_fixed,
 }

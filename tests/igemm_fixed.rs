@@ -1,0 +1,326 @@
+//! The INT8 GEMM's fixed-point (gemmlowp / TFLite) requantizing output
+//! (`Output::U8Fixed` / `S8Fixed`) against the oracle
+//! (`lowp_reference::quant::igemm_requantize_fixed`), bit for bit, on every
+//! available ISA level: fused epilogue tiles and edge tiles, per-tensor and
+//! per-column multipliers at the ends of their range, every shift, ties,
+//! bias, ReLU, clamp, strided C, one and two threads; refusals by name.
+
+use lowp::igemm::{igemm, Int8, Output, PackedI8Weights, WeightZeroPoint};
+use lowp::quant::{quantize_multiplier, FixedPointRequantize, FixedScale};
+use lowp::{Context, MatMut, MatRef};
+use lowp_reference::quant::igemm_requantize_fixed;
+use proptest::prelude::*;
+
+mod common;
+
+use common::{contexts, pack, FromByte, Rng};
+
+impl Rng {
+    fn byte(&mut self) -> u8 {
+        (self.next() >> 32) as u8
+    }
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % ((hi - lo + 1) as u64)) as i64
+    }
+}
+
+/// How the multipliers of a case are drawn.
+#[derive(Clone, Copy, Debug)]
+enum Mults {
+    /// `quantize_multiplier` of realistic real multipliers (2^-20 .. 4).
+    Realistic,
+    /// Exact halves (`2^30`) with shifts around 0: every other value a tie.
+    Ties,
+    /// The ends: `i32::MAX`, `i32::MIN` (the portable path's saturation),
+    /// negative, 0, shifts −31 and 30.
+    Extreme,
+}
+
+/// One case: shapes, the pipeline's knobs and the seed.
+#[derive(Clone, Debug)]
+struct Case {
+    m: usize,
+    n: usize,
+    k: usize,
+    per_column: bool,
+    mults: Mults,
+    bias: bool,
+    relu: bool,
+    clamp: bool,
+    col_major: bool,
+    threads: usize,
+    seed: u64,
+}
+
+fn draw(rng: &mut Rng, mults: Mults, j: usize) -> (i32, i32) {
+    match mults {
+        Mults::Realistic => {
+            let real = (rng.range(1, 1 << 20) as f64) / (1u64 << rng.range(18, 40)) as f64;
+            quantize_multiplier(real).unwrap()
+        }
+        Mults::Ties => (1 << 30, rng.range(-3, 1) as i32),
+        Mults::Extreme => match j % 7 {
+            0 => (i32::MAX, -31),
+            1 => (i32::MAX, 30),
+            2 => (-(1 << 30), rng.range(-10, 2) as i32),
+            3 => (0, 0),
+            4 => (i32::MIN, rng.range(-2, 1) as i32),
+            5 => (1 << 30, 0),
+            _ => (
+                rng.range(1 << 30, i32::MAX as i64) as i32,
+                rng.range(-31, 30) as i32,
+            ),
+        },
+    }
+}
+
+fn run_case<A: FromByte, Q: Int8 + Default + PartialEq + std::fmt::Debug + Into<i32>>(
+    ctx: &Context,
+    c: &Case,
+    wrap: for<'x> fn(MatMut<'x, Q>, FixedPointRequantize<'x>) -> Output<'x>,
+    range: (i32, i32),
+) {
+    let (m, n, k) = (c.m, c.n, c.k);
+    let mut rng = Rng(c.seed | 1);
+    let a: Vec<A> = (0..m * k).map(|_| A::from_byte(rng.byte())).collect();
+    let b: Vec<i8> = (0..k * n).map(|_| rng.byte() as i8).collect();
+    let za = if A::SIGNED { -3 } else { 130 };
+    let zb = WeightZeroPoint::PerTensor(2);
+    let (ms, ss): (Vec<i32>, Vec<i32>) = (0..n.max(1)).map(|j| draw(&mut rng, c.mults, j)).unzip();
+    let bias: Vec<i32> = (0..n).map(|_| rng.range(-5000, 5000) as i32).collect();
+    let zp = range.0 + 40;
+    let p = FixedPointRequantize {
+        scale: if c.per_column {
+            FixedScale::PerColumn(&ms[..n], &ss[..n])
+        } else {
+            FixedScale::PerTensor(ms[0], ss[0])
+        },
+        bias: c.bias.then_some(&bias[..]),
+        zero_point: zp,
+        relu: c.relu,
+        clamp: c.clamp.then_some((range.0 + 20, range.1 - 30)),
+    };
+    let av = MatRef::row_major(&a, m, k).unwrap();
+    let bv = MatRef::row_major(&b, k, n).unwrap();
+    let want = igemm_requantize_fixed(av, za, bv, &zb, &p, range);
+    let packed: PackedI8Weights = pack(ctx, bv, zb).unwrap();
+    let mut out = vec![Q::default(); m * n];
+    let view = if c.col_major {
+        MatMut::new(&mut out, m, n, 1, m.max(1)).unwrap()
+    } else {
+        MatMut::row_major(&mut out, m, n).unwrap()
+    };
+    igemm(ctx, av, za, &packed, wrap(view, p)).unwrap();
+    for i in 0..m {
+        for j in 0..n {
+            let got = out[if c.col_major { j * m + i } else { i * n + j }];
+            assert_eq!(
+                got.into(),
+                want[i * n + j],
+                "{}: ({i}, {j}) of {m}x{n}x{k}, {c:?}, mult {} shift {}",
+                ctx.isa(),
+                if c.per_column { ms[j] } else { ms[0] },
+                if c.per_column { ss[j] } else { ss[0] },
+            );
+        }
+    }
+}
+
+fn u8_out<'a>(c: MatMut<'a, u8>, requantize: FixedPointRequantize<'a>) -> Output<'a> {
+    Output::U8Fixed { c, requantize }
+}
+
+fn s8_out<'a>(c: MatMut<'a, i8>, requantize: FixedPointRequantize<'a>) -> Output<'a> {
+    Output::S8Fixed { c, requantize }
+}
+
+/// Every level, both output types, u8 and s8 activations.
+fn check(c: &Case) {
+    for ctx in contexts(c.threads) {
+        run_case::<u8, u8>(&ctx, c, u8_out, (0, 255));
+        run_case::<i8, i8>(&ctx, c, s8_out, (-128, 127));
+        run_case::<i8, u8>(&ctx, c, u8_out, (0, 255));
+    }
+}
+
+#[test]
+fn fused_and_edge_tiles_for_every_multiplier_kind() {
+    let mut seed = 1;
+    // Shapes: whole 14-row / 32-column tiles (the fused epilogue), one row
+    // (the ymm kernel), edges in both directions, K = 1 and long K.
+    for (m, n, k) in [(28, 64, 40), (1, 96, 33), (17, 45, 1), (41, 33, 300), (3, 5, 7)] {
+        for mults in [Mults::Realistic, Mults::Ties, Mults::Extreme] {
+            for flags in 0..8u32 {
+                seed += 1;
+                check(&Case {
+                    m,
+                    n,
+                    k,
+                    per_column: flags & 1 != 0,
+                    mults,
+                    bias: flags & 2 != 0,
+                    relu: flags & 4 != 0,
+                    clamp: flags == 5,
+                    col_major: false,
+                    threads: 1,
+                    seed,
+                });
+            }
+        }
+    }
+}
+
+#[test]
+fn strided_output_and_two_threads() {
+    for (col_major, threads) in [(true, 1), (false, 2), (true, 2)] {
+        check(&Case {
+            m: 70,
+            n: 100,
+            k: 64,
+            per_column: true,
+            mults: Mults::Realistic,
+            bias: true,
+            relu: false,
+            clamp: false,
+            col_major,
+            threads,
+            seed: 77,
+        });
+    }
+}
+
+#[test]
+fn the_fixed_and_f32_outputs_agree_at_scale_one() {
+    // With scale 1 neither scheme rounds: the two outputs are the same.
+    use lowp::igemm::{Requantize, Scale};
+    for ctx in contexts(1) {
+        let (m, n, k) = (20, 64, 16);
+        let a: Vec<u8> = (0..m * k).map(|x| (x * 7 % 256) as u8).collect();
+        let b: Vec<i8> = (0..k * n).map(|x| (x * 5 % 256) as u8 as i8).collect();
+        let packed = pack(
+            &ctx,
+            MatRef::row_major(&b, k, n).unwrap(),
+            WeightZeroPoint::PerTensor(0),
+        )
+        .unwrap();
+        let av = MatRef::row_major(&a, m, k).unwrap();
+        let (mut x, mut y) = (vec![0u8; m * n], vec![0u8; m * n]);
+        let (q, s) = quantize_multiplier(1.0).unwrap();
+        igemm(
+            &ctx,
+            av,
+            128,
+            &packed,
+            Output::U8Fixed {
+                c: MatMut::row_major(&mut x, m, n).unwrap(),
+                requantize: FixedPointRequantize::new(q, s, 100),
+            },
+        )
+        .unwrap();
+        igemm(
+            &ctx,
+            av,
+            128,
+            &packed,
+            Output::U8 {
+                c: MatMut::row_major(&mut y, m, n).unwrap(),
+                requantize: Requantize::new(Scale::PerTensor(1.0), 100),
+            },
+        )
+        .unwrap();
+        assert_eq!(x, y, "{}", ctx.isa());
+    }
+}
+
+#[test]
+fn bad_pipelines_are_refused_by_name() {
+    let ctx = &contexts(1)[0];
+    let (m, n, k) = (2, 3, 4);
+    let a = vec![1u8; m * k];
+    let b = vec![1i8; k * n];
+    let packed = pack(
+        ctx,
+        MatRef::row_major(&b, k, n).unwrap(),
+        WeightZeroPoint::PerTensor(0),
+    )
+    .unwrap();
+    let av = MatRef::row_major(&a, m, k).unwrap();
+    let (two, three) = ([1 << 30; 2], [0; 3]);
+    let bias2 = [0; 2];
+    let cases: [(FixedPointRequantize<'_>, &str); 5] = [
+        (FixedPointRequantize::new(1 << 30, 31, 0), "shift"),
+        (FixedPointRequantize::new(1 << 30, -32, 0), "shift"),
+        (FixedPointRequantize::new(1 << 30, 0, 256), "zero_point"),
+        (
+            FixedPointRequantize {
+                scale: FixedScale::PerColumn(&two, &three),
+                ..FixedPointRequantize::new(0, 0, 0)
+            },
+            "scale",
+        ),
+        (
+            FixedPointRequantize {
+                bias: Some(&bias2),
+                ..FixedPointRequantize::new(1 << 30, 0, 0)
+            },
+            "bias",
+        ),
+    ];
+    for (p, name) in cases {
+        let mut c = vec![0u8; m * n];
+        let e = igemm(
+            ctx,
+            av,
+            0,
+            &packed,
+            Output::U8Fixed {
+                c: MatMut::row_major(&mut c, m, n).unwrap(),
+                requantize: p,
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains(name), "{name}: {e}");
+    }
+    let mut c = vec![0u8; m * n];
+    let empty = FixedPointRequantize {
+        clamp: Some((10, 5)),
+        ..FixedPointRequantize::new(1 << 30, 0, 0)
+    };
+    let e = igemm(
+        ctx,
+        av,
+        0,
+        &packed,
+        Output::U8Fixed {
+            c: MatMut::row_major(&mut c, m, n).unwrap(),
+            requantize: empty,
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("clamp"), "{e}");
+}
+
+fn mults() -> impl Strategy<Value = Mults> {
+    prop_oneof![Just(Mults::Realistic), Just(Mults::Ties), Just(Mults::Extreme)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn any_shape_and_pipeline_matches_the_oracle(
+        m in 1usize..45, n in 1usize..80, k in 1usize..70, mults in mults(),
+        flags in 0u32..32, seed in any::<u64>(),
+    ) {
+        check(&Case {
+            m, n, k, mults,
+            per_column: flags & 1 != 0,
+            bias: flags & 2 != 0,
+            relu: flags & 4 != 0,
+            clamp: flags & 8 != 0,
+            col_major: flags & 16 != 0,
+            threads: 1,
+            seed,
+        });
+    }
+}
