@@ -21,33 +21,33 @@ fn assert_names(err: Error, names: &[&str]) {
     }
 }
 
+/// sgemm's error for operands of shapes `a`, `b`, `c` (rows, cols), each
+/// built without a name.
+fn sgemm_err(a: (usize, usize), b: (usize, usize), c: (usize, usize)) -> Error {
+    let (ad, bd, mut cd) = (
+        vec![0f32; a.0 * a.1],
+        vec![0f32; b.0 * b.1],
+        vec![0f32; c.0 * c.1],
+    );
+    sgemm(
+        &ctx(),
+        1.0,
+        MatRef::row_major(&ad, a.0, a.1).unwrap(),
+        MatRef::row_major(&bd, b.0, b.1).unwrap(),
+        0.0,
+        MatMut::row_major(&mut cd, c.0, c.1).unwrap(),
+    )
+    .unwrap_err()
+}
+
 #[test]
 fn sgemm_names_a_b_and_c() {
+    // The inner dimensions disagree; then C's shape does.
+    assert_names(sgemm_err((2, 3), (4, 2), (2, 2)), &["a", "b"]);
+    assert_names(sgemm_err((2, 3), (3, 2), (4, 2)), &["c"]);
     let ctx = ctx();
-    let (a, b) = (vec![0f32; 6], vec![0f32; 8]);
-    let mut c = vec![0f32; 8];
-    // a is 2x3 but b is 4x2: the inner dimensions disagree.
-    let e = sgemm(
-        &ctx,
-        1.0,
-        MatRef::row_major(&a, 2, 3).unwrap(),
-        MatRef::row_major(&b, 4, 2).unwrap(),
-        0.0,
-        MatMut::row_major(&mut c, 2, 2).unwrap(),
-    )
-    .unwrap_err();
-    assert_names(e, &["a", "b"]);
-    let b = vec![0f32; 6];
-    let e = sgemm(
-        &ctx,
-        1.0,
-        MatRef::row_major(&a, 2, 3).unwrap(),
-        MatRef::row_major(&b, 3, 2).unwrap(),
-        0.0,
-        MatMut::row_major(&mut c, 4, 2).unwrap(),
-    )
-    .unwrap_err();
-    assert_names(e, &["c"]);
+    let (a, b) = (vec![0f32; 6], vec![0f32; 6]);
+    let mut c = vec![0f32; 6];
     let packed = PackedB::<f32>::new(&ctx, MatRef::row_major(&b, 3, 2).unwrap()).unwrap();
     let e = sgemm_packed(
         &ctx,
@@ -90,45 +90,19 @@ fn igemm_names_a_b_and_c() {
         PackOptions::default(),
     )
     .unwrap();
-    let a = vec![1u8; 6];
-    let mut c = vec![0i32; 4];
-    let e = igemm(
-        &ctx,
-        MatRef::row_major(&a, 2, 3).unwrap(),
-        0,
-        &packed,
-        Output::S32 {
-            c: MatMut::row_major(&mut c, 2, 2).unwrap(),
+    // igemm's error for an unnamed `a` (rows, cols) with zero point `za`
+    // and an unnamed s32 `c` (rows, cols); B is 4x2.
+    let err = |a: (usize, usize), za: i32, c: (usize, usize)| {
+        let (ad, mut cd) = (vec![1u8; a.0 * a.1], vec![0i32; c.0 * c.1]);
+        let out = Output::S32 {
+            c: MatMut::row_major(&mut cd, c.0, c.1).unwrap(),
             accumulate: false,
-        },
-    )
-    .unwrap_err();
-    assert_names(e, &["a", "b"]);
-    let a = vec![1u8; 8];
-    let e = igemm(
-        &ctx,
-        MatRef::row_major(&a, 2, 4).unwrap(),
-        0,
-        &packed,
-        Output::S32 {
-            c: MatMut::row_major(&mut c, 4, 1).unwrap(),
-            accumulate: false,
-        },
-    )
-    .unwrap_err();
-    assert_names(e, &["c"]);
-    let e = igemm(
-        &ctx,
-        MatRef::row_major(&a, 2, 4).unwrap(),
-        300,
-        &packed,
-        Output::S32 {
-            c: MatMut::row_major(&mut c, 2, 2).unwrap(),
-            accumulate: false,
-        },
-    )
-    .unwrap_err();
-    assert_names(e, &["a_zero_point"]);
+        };
+        igemm(&ctx, MatRef::row_major(&ad, a.0, a.1).unwrap(), za, &packed, out).unwrap_err()
+    };
+    assert_names(err((2, 3), 0, (2, 2)), &["a", "b"]);
+    assert_names(err((2, 4), 0, (4, 1)), &["c"]);
+    assert_names(err((2, 4), 300, (2, 2)), &["a_zero_point"]);
 }
 
 #[test]
