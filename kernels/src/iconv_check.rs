@@ -110,11 +110,10 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
                     };
                     let mut want = vec![GUARD; mr * ldc];
                     let mut got = want.clone();
-                    // SAFETY: the panel holds kg groups of gs = 4·MR bytes, `b`
-                    // kg groups of NR·4, `c` MR rows of `ldc ≥ NR`, the
-                    // correction MR rows and NR columns; every run of `a` lies
-                    // in `input` (or is `zero`), cg bytes; the CPU has the
-                    // kernel's features (above).
+                    // SAFETY: the panel holds kg groups of gs = 4·MR bytes, `b` kg groups of NR·4,
+                    // `c` MR rows of `ldc ≥ NR`, the correction MR rows and NR columns; every run
+                    // of `a` lies in `input` (or is `zero`), cg bytes; the CPU has the kernel's
+                    // features (above).
                     unsafe {
                         igemm_u8s8s32_scalar::<32>(
                             false,

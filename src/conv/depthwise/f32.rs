@@ -75,12 +75,10 @@ impl DwF32 {
                 stride: g.sw,
                 dil: g.dw,
             };
-            // SAFETY: the kernel belongs to the Context's (available) level;
-            // its `r` rows each hold `f32_row_pixels()` pixels of `L` lanes
-            // (the last output's last tap is inside), the weights and bias
-            // `r·s·L` and `L` of this block, and the output is either the
-            // tile (`ow·L`) or this task's own `ow` pixels × `L` channels of
-            // row `y` (a full block: `k0 + L ≤ K`).
+            // SAFETY: the kernel belongs to the Context's (available) level; its `r` rows each hold
+            // `f32_row_pixels()` pixels of `L` lanes (the last output's last tap is inside), the weights and
+            // bias `r·s·L` and `L` of this block, and the output is either the tile (`ow·L`) or this task's
+            // own `ow` pixels × `L` channels of row `y` (a full block: `k0 + L ≤ K`).
             unsafe { kern(&args) };
             if let Some(t) = tile {
                 // SAFETY: row `y`'s `ow` pixels × channels `k0..k0 + valid`

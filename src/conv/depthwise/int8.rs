@@ -178,12 +178,10 @@ impl DwI8 {
                 stride: g.sw,
                 dil: g.dw,
             };
-            // SAFETY: the kernel belongs to the Context's (available) level;
-            // its `r` rows each hold `pair_row_pixels()` pixels of `2L` i16
-            // (the last output's last pair is inside), the weights
-            // `r·⌈s/2⌉·2L` of this block, and the output is either the tile
-            // (`ow·L` i32) or this task's own `ow` pixels × `L` channels of
-            // row `y` (a full block).
+            // SAFETY: the kernel belongs to the Context's (available) level; its `r` rows each hold
+            // `pair_row_pixels()` pixels of `2L` i16 (the last output's last pair is inside), the weights
+            // `r·⌈s/2⌉·2L` of this block, and the output is either the tile (`ow·L` i32) or this task's own
+            // `ow` pixels × `L` channels of row `y` (a full block).
             unsafe { kern(&args) };
             if direct.is_some() {
                 return;
@@ -208,11 +206,10 @@ impl DwI8 {
                     let bias = bias.map(|b| &b[cols.clone()]);
                     if let Some(f) = helpers.f32 {
                         let bp = bias.map_or(std::ptr::null(), <[f32]>::as_ptr);
-                        // SAFETY: the store belongs to an available level; the
-                        // tile holds `ow` rows of `valid` at stride `L`, the
-                        // scales and bias `ow` / `valid` entries, and the
-                        // block (row `y`, channels `k0..k0 + valid`, row
-                        // stride K) is inside the output and this task's alone.
+                        // SAFETY: the store belongs to an available level; the tile holds `ow` rows of
+                        // `valid` at stride `L`, the scales and bias `ow` / `valid` entries, and the block
+                        // (row `y`, channels `k0..k0 + valid`, row stride K) is inside the output and this
+                        // task's alone.
                         unsafe {
                             f(
                                 g.ow,
@@ -255,11 +252,10 @@ impl DwI8 {
                         }
                     }
                     if let Some(f) = helpers.q8 {
-                        // SAFETY: the store belongs to an available level; the
-                        // tile holds `ow` rows of `valid` at stride `L`, the
-                        // scale `valid` entries, no bias (null: added above);
-                        // the block (row stride K, bytes) is inside the output
-                        // and this task's alone; `lo ≤ hi` bound the type.
+                        // SAFETY: the store belongs to an available level; the tile holds `ow` rows of
+                        // `valid` at stride `L`, the scale `valid` entries, no bias (null: added above); the
+                        // block (row stride K, bytes) is inside the output and this task's alone; `lo ≤ hi`
+                        // bound the type.
                         unsafe {
                             f(
                                 g.ow,
