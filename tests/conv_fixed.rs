@@ -32,18 +32,24 @@ fn layers() -> Vec<Conv2dParams> {
     ]
 }
 
+/// The layer's plan with OHWI weights `w`, no weight zero point (what the
+/// indirect kernel takes).
+fn plan(ctx: &Context, p: &Conv2dParams, w: &[i8]) -> ConvI8 {
+    ConvI8::new(
+        ctx,
+        p,
+        ConvWeights::ohwi(w),
+        WeightZeroPoint::PerTensor(0),
+        PackOptions::default(),
+    )
+    .unwrap()
+}
+
 fn run(ctx: &Context, p: &Conv2dParams, seed: u64) -> (ConvAlgorithm, Vec<u8>) {
     let mut g = SplitMix(seed);
     let x: Vec<u8> = (0..p.input_len().unwrap()).map(|_| g.next() as u8).collect();
     let w: Vec<i8> = (0..p.weights_len().unwrap()).map(|_| g.next() as i8).collect();
-    let conv = ConvI8::new(
-        ctx,
-        p,
-        ConvWeights::ohwi(&w),
-        WeightZeroPoint::PerTensor(0),
-        PackOptions::default(),
-    )
-    .unwrap();
+    let conv = plan(ctx, p, &w);
     let (m, s) = quantize_multiplier(1.0 / 2000.0).unwrap();
     let mut out = vec![0u8; p.output_len().unwrap()];
     let requantize = FixedPointRequantize {
@@ -65,14 +71,20 @@ fn run(ctx: &Context, p: &Conv2dParams, seed: u64) -> (ConvAlgorithm, Vec<u8>) {
 
 #[test]
 fn fixed_outputs_do_not_depend_on_the_thread_count() {
+    let mut seen = Vec::new();
     for p in layers() {
         for (one, two) in contexts(1).iter().zip(&contexts(2)) {
             let (alg, a) = run(one, &p, 7);
+            seen.push(alg);
             let (_, b) = run(two, &p, 7);
             assert_eq!(a, b, "{} {alg} {p:?}", one.isa());
             // Something else than the clamp's ends.
             assert!(a.iter().any(|&v| v > 100 && v < 255), "{} {alg}", one.isa());
         }
+    }
+    // Both ways of producing them: igemm's output, and s32 then requantize.
+    for alg in [ConvAlgorithm::Gemm1x1, ConvAlgorithm::Depthwise] {
+        assert!(seen.contains(&alg), "{alg} not covered");
     }
 }
 
@@ -88,14 +100,7 @@ fn bad_fixed_pipelines_are_errors_naming_them() {
     let ctx = Context::builder().threads(1).build().unwrap();
     for p in layers() {
         let w = vec![1i8; p.weights_len().unwrap()];
-        let conv = ConvI8::new(
-            &ctx,
-            &p,
-            ConvWeights::ohwi(&w),
-            WeightZeroPoint::PerTensor(0),
-            PackOptions::default(),
-        )
-        .unwrap();
+        let conv = plan(&ctx, &p, &w);
         let x = vec![0u8; p.input_len().unwrap()];
         let mut out = vec![0i8; p.output_len().unwrap()];
         let mut go = |rq: FixedPointRequantize<'_>| {
