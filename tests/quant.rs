@@ -757,3 +757,51 @@ mod weights_dynamic_fake {
         }
     }
 }
+
+/// Values at and one or two ulps around the half-integers of `x / scale`
+/// (where quantizing by a reciprocal multiply could round the other way),
+/// for scales with inexact reciprocals, powers of two, tiny, huge and
+/// subnormal ones: every level against the oracle's true division.
+#[test]
+fn quantize_near_ties_matches_the_true_division() {
+    let scales = [
+        0.1f32,
+        1.0 / 3.0,
+        0.007,
+        0.75,
+        2f32.powi(-20),
+        1.3e-30,
+        3.0e37,
+        1e-40,
+        0.0078125,
+    ];
+    for (t, &scale) in scales.iter().enumerate() {
+        let mut x = Vec::new();
+        for k in -300i32..300 {
+            let tie = (k as f32 + 0.5) * scale;
+            for d in -2i32..=2 {
+                let bits = tie.to_bits() as i32 + d;
+                x.push(f32::from_bits(bits as u32));
+            }
+            x.push(k as f32 * scale);
+        }
+        for zp_pick in 0..4 {
+            let p = params_for::<u8>(scale, zp_pick);
+            let ps = params_for::<i8>(scale, zp_pick);
+            for c in contexts() {
+                let mut q = vec![0u8; x.len()];
+                quantize(&c, &x, &mut q, &p).unwrap();
+                let mut qs = vec![0i8; x.len()];
+                quantize(&c, &x, &mut qs, &ps).unwrap();
+                for (i, &v) in x.iter().enumerate() {
+                    let (lo, hi) = p.range();
+                    let want = oracle::quantize_one(v, scale, p.zero_point(0), lo, hi);
+                    assert_eq!(q[i] as i32, want, "u8 x = {v:e} scale {t} isa {:?}", c.isa());
+                    let (lo, hi) = ps.range();
+                    let want = oracle::quantize_one(v, scale, ps.zero_point(0), lo, hi);
+                    assert_eq!(qs[i] as i32, want, "s8 x = {v:e} scale {t} isa {:?}", c.isa());
+                }
+            }
+        }
+    }
+}

@@ -5,7 +5,7 @@
 //! pixel, and each correction term on and off.
 
 use crate::iconv_ukernel::{IconvRows, IconvUkernelInfo, PAD};
-use crate::igemm_check::{check_f32, check_q8, cpu_has, Rng, Want, GUARD};
+use crate::igemm_check::{check_f32, check_q8, check_q8_fixed, cpu_has, Rng, Want, GUARD};
 use crate::scalar::igemm_tile_store::TileCorrection;
 use crate::scalar::igemm_u8s8s32_scalar;
 
@@ -141,6 +141,17 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
                         // SAFETY: as above; `rq` is checked by the caller.
                         unsafe { (k.f_q8)(m, &a, b.as_ptr(), corr, rq) }
                     });
+                    check_q8_fixed(
+                        &Want {
+                            what: what("_q8_fixed"),
+                            ..tile
+                        },
+                        &mut rng,
+                        |rq| {
+                            // SAFETY: as above; `rq` is checked by the caller.
+                            unsafe { (k.f_q8_fixed)(m, &a, b.as_ptr(), corr, rq) }
+                        },
+                    );
                     check_f32((mr, nr), &mut rng, &want[..], ldc, m, &what("_f32"), |dq| {
                         // SAFETY: as above; `dq` is checked by the caller.
                         unsafe { (k.f_f32)(m, &a, b.as_ptr(), corr, dq) }

@@ -14,12 +14,13 @@
 //! unsafe fn(m, a: &IconvRows, b, c, ldc, corr)            // s32
 //! unsafe fn(m, a: &IconvRows, b, corr, rq: &TileRequant)   // fused u8/s8
 //! unsafe fn(m, a: &IconvRows, b, corr, dq: &TileDequant)   // fused f32
+//! unsafe fn(m, a: &IconvRows, b, corr, rq: &TileRequantFixed) // fused u8/s8, fixed point
 //! ```
 //!
 //! `b`, `c`, `corr`, `rq`, `dq` and `1 ≤ m ≤ MR` are as in the igemm
 //! contract with `kg = taps·groups`.
 
-use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant};
+use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant, TileRequantFixed};
 
 /// The offset of a padding tap: the row reads [`IconvRows::zero`].
 pub const PAD: usize = usize::MAX;
@@ -87,6 +88,10 @@ pub type IconvQ8Fn = unsafe fn(usize, &IconvRows, *const i8, Option<&TileCorrect
 /// `(m, a, b, corr, dq)`: the tile dequantized to f32 in the epilogue.
 pub type IconvF32Fn = unsafe fn(usize, &IconvRows, *const i8, Option<&TileCorrection>, &TileDequant);
 
+/// `(m, a, b, corr, rq)`: the tile requantized to u8/s8 in fixed point
+/// (gemmlowp / TFLite) in the epilogue.
+pub type IconvQ8FixedFn = unsafe fn(usize, &IconvRows, *const i8, Option<&TileCorrection>, &TileRequantFixed);
+
 /// One indirect convolution microkernel: its entry points and what it needs.
 #[derive(Clone, Copy, Debug)]
 pub struct IconvUkernelInfo {
@@ -106,6 +111,8 @@ pub struct IconvUkernelInfo {
     pub f_q8: IconvQ8Fn,
     /// The dequantizing entry.
     pub f_f32: IconvF32Fn,
+    /// The fixed-point requantizing entry.
+    pub f_q8_fixed: IconvQ8FixedFn,
 }
 
 // SAFETY: an `IconvRows` only describes memory that kernels read; whoever

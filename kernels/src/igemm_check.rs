@@ -284,10 +284,11 @@ pub(crate) fn check_q8(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequant)) 
 
 /// The fixed-point requantizing entry, through `run`, against the scalar
 /// epilogue of `want`: u8 and s8 bounds; multipliers at the ends of the Q31
-/// range, negative ones and exact halves (ties); shifts from −31 to 30.
-fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequantFixed)) {
+/// range, negative ones and exact halves (ties); shifts from −31 to 30, and
+/// right shifts only.
+pub(crate) fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequantFixed)) {
     let nr = t.nr;
-    for (zp, lo, hi) in [(128, 0, 255), (3, 3, 200), (-5, -128, 127), (0, -100, 90)] {
+    for (zp, lo, hi) in [(128, 0, 255), (3, 3, 200), (-5, -128, 127), (0, -101, 90)] {
         let mult: Vec<i32> = (0..nr)
             .map(|j| match j % 8 {
                 0 => 1 << 30,
@@ -298,11 +299,16 @@ fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequantFixed)) 
                 _ => (1 << 30) + (rng.next() % (1 << 30)) as i32,
             })
             .collect();
+        // Odd `lo` (a u8 and an s8 case): every shift right (or none), as real multipliers
+        // below 1 give (the epilogue's variant without the left shift).
+        let right_only = lo % 2 != 0;
         let shift: Vec<i32> = (0..nr)
             .map(|j| match j % 5 {
                 0 => -31,
+                1 if right_only => -1,
                 1 => 30,
                 2 => 0,
+                _ if right_only => -((rng.next() % 31) as i32),
                 _ => (rng.next() % 30) as i32 - 24,
             })
             .collect();

@@ -13,6 +13,7 @@ use crate::igemm::{
     check_dequantize, check_requantize, igemm_run, Activations, Dequantize, Int8, Output, PackOptions,
     PackedI8Weights, Requantize, Scale, WeightZeroPoint, MAX_K,
 };
+use crate::quant::FixedPointRequantize;
 use crate::{Context, MatMut, MatRef};
 use std::ops::Range;
 
@@ -48,6 +49,24 @@ pub enum ConvOutput<'a> {
         output: &'a mut [i8],
         /// The pipeline.
         requantize: Requantize<'a>,
+    },
+    /// Requantized u8 with the integer-only (gemmlowp / TFLite) output
+    /// stage, bit-compatible with TFLite's reference (as igemm's
+    /// [`Output::U8Fixed`]).
+    U8Fixed {
+        /// The output.
+        output: &'a mut [u8],
+        /// The pipeline: Q31 multipliers and shifts per output channel or
+        /// tensor.
+        requantize: FixedPointRequantize<'a>,
+    },
+    /// Requantized s8 with the integer-only output stage (as
+    /// [`ConvOutput::U8Fixed`]).
+    S8Fixed {
+        /// The output.
+        output: &'a mut [i8],
+        /// The pipeline.
+        requantize: FixedPointRequantize<'a>,
     },
 }
 
@@ -224,13 +243,26 @@ impl ConvI8 {
             }
             ConvOutput::U8 { output, requantize } => (output.len(), Some(requantize)),
             ConvOutput::S8 { output, requantize } => (output.len(), Some(requantize)),
+            ConvOutput::U8Fixed { output, .. } => (output.len(), None),
+            ConvOutput::S8Fixed { output, .. } => (output.len(), None),
         };
+        output.check_fixed(l.geo.k).transpose()?;
         if let Some(r) = requantize {
             check_columns("requantize", l.geo.k, r.scale, r.bias.map(<[i32]>::len))?;
         }
         l.check_buffers(input.len(), out_len)?;
         if l.is_empty() {
             return Ok(());
+        }
+        if output.is_fixed() && (self.dw.is_some() || self.grouped.is_some()) {
+            // Their stores have no fixed-point form: s32 first.
+            let mut sums = vec![0i32; out_len];
+            let s32 = ConvOutput::S32 {
+                output: &mut sums,
+                accumulate: false,
+            };
+            self.run(ctx, input, a_zero_point, s32)?;
+            return output.requantize_rows(&sums, l.geo.k);
         }
         if let Some(dw) = &self.dw {
             return dw.run(ctx, input, a_zero_point, &mut output);
@@ -289,6 +321,8 @@ fn grouped_bounds(
             let (lo, hi) = check_requantize::<i8>(requantize, k)?;
             (0.0, 0.0, lo, hi)
         }
+        // `run` requantizes these after an s32 run.
+        ConvOutput::U8Fixed { .. } | ConvOutput::S8Fixed { .. } => (0.0, 0.0, 0, 0),
     })
 }
 
@@ -395,6 +429,14 @@ fn group_output<'o>(out: &'o mut ConvOutput<'_>, l: &Layer, g: usize) -> Result<
         ConvOutput::S8 { output, requantize } => Output::S8 {
             c: view(output, l, cols.start)?,
             requantize: requantize_of(requantize, cols),
+        },
+        ConvOutput::U8Fixed { output, requantize } => Output::U8Fixed {
+            c: view(output, l, cols.start)?,
+            requantize: super::fixed::fixed_of(requantize, cols),
+        },
+        ConvOutput::S8Fixed { output, requantize } => Output::S8Fixed {
+            c: view(output, l, cols.start)?,
+            requantize: super::fixed::fixed_of(requantize, cols),
         },
     })
 }

@@ -44,6 +44,7 @@
 mod depthwise;
 mod epilogue_f32;
 mod f32;
+mod fixed;
 mod grouped;
 mod int8;
 mod layer;

@@ -722,9 +722,9 @@ impl IgemmTile<'_> {
                     Entry::F32(_, out) => {
                         (k.f_f32)(mm, &a, b, sub.as_ref(), &out.dequant_at(i0 + i, mm, j0, nr))
                     }
-                    // Indirect rows come only from convolution, whose
-                    // outputs (`ConvOutput`) have no fixed-point form.
-                    Entry::Q8Fixed(..) => unreachable!("no fixed-point output through indirect rows"),
+                    Entry::Q8Fixed(_, out) => {
+                        (k.f_q8_fixed)(mm, &a, b, sub.as_ref(), &out.requant_fixed_at(i0 + i, j0, nr))
+                    }
                 }
             };
             i += mm;

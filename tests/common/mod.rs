@@ -3,6 +3,8 @@
 //! element types from bytes, and the INT8 GEMM's common calls.
 #![allow(dead_code)]
 
+mod conv_fixed;
+
 use lowp::igemm::{igemm, Int8, KernelPreference, Output, PackOptions, Saturation};
 use lowp::igemm::{PackedI8Weights, WeightZeroPoint};
 use lowp::{Context, Isa, MatMut, MatRef};
@@ -136,7 +138,8 @@ pub fn igemm_s32<A: Int8>(ctx: &Context, a: MatRef<'_, A>, za: i32, p: &PackedI8
 }
 
 /// Checks a convolution's f32 (per-channel scale, bias, clamp), u8 (bias,
-/// ReLU) and s8 (per-channel scale) outputs bit for bit against the
+/// ReLU) and s8 (per-channel scale) outputs, and the fixed-point ones
+/// ([`conv_fixed::check_conv_fixed`]), bit for bit against the
 /// oracle's pipelines applied to its s32 result `want` (`k` output
 /// channels); `run` runs the plan into an output.
 pub fn check_conv_pipelines(k: usize, want: &[i32], what: &str, run: impl Fn(lowp::conv::ConvOutput<'_>)) {
@@ -193,4 +196,5 @@ pub fn check_conv_pipelines(k: usize, want: &[i32], what: &str, run: impl Fn(low
             "s8 {what} at {i}"
         );
     }
+    conv_fixed::check_conv_fixed(k, want, what, &run);
 }

@@ -9,8 +9,8 @@
 
 /// Stamps an indirect kernel: `rows: [m => S, …]` and `prefetch_b` as in
 /// `igemm_dot_kernel!` (the S accumulator sets cover consecutive k-groups
-/// of a tap), with its s32, requantizing (`q8`) and dequantizing (`f32`)
-/// entries, its [`IconvUkernelInfo`](crate::iconv_ukernel::IconvUkernelInfo)
+/// of a tap), with its s32, requantizing (`q8`), dequantizing (`f32`) and
+/// fixed-point requantizing (`q8_fixed`) entries, its [`IconvUkernelInfo`](crate::iconv_ukernel::IconvUkernelInfo)
 /// (`INFO`) and its test against the igemm twin on the gathered rows.
 macro_rules! iconv_dot_kernel {
     (
@@ -23,7 +23,8 @@ macro_rules! iconv_dot_kernel {
         rows: [$($m:literal => $s:literal),* $(,)?],
         prefetch_b: { ahead: $ahead:literal, min_rows: $pf_rows:literal },
         q8: $(#[$qdoc:meta])* $qname:ident,
-        f32: $(#[$ddoc:meta])* $dname:ident $(,)?
+        f32: $(#[$ddoc:meta])* $dname:ident,
+        q8_fixed: $(#[$fdoc:meta])* $fname:ident $(,)?
     ) => {
         use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
         use $crate::iconv_ukernel::IconvRows;
@@ -51,6 +52,7 @@ macro_rules! iconv_dot_kernel {
             f: $name,
             f_q8: $qname,
             f_f32: $dname,
+            f_q8_fixed: $fname,
         };
 
         with_level! { $level:
@@ -257,6 +259,27 @@ macro_rules! iconv_dot_kernel {
             use $crate::x86_64::avx512::igemm_store_s32_to_f32::Dequant;
             // SAFETY: as in the requantizing entry.
             unsafe { dispatch::<Dequant>(m, a, b, core::ptr::null_mut(), 0, corr, dq) }
+        }
+
+        $(#[$fdoc])*
+        ///
+        /// # Safety
+        ///
+        /// As for the s32 entry, without `c`; `rq.mult` and `rq.shift`
+        /// readable for `NR` columns (no multiplier `i32::MIN`, shifts in
+        /// `[-31, 30]`), `rq.out + r·rq.rso` writable for `NR` bytes
+        /// (`r < m`), `rq.lo ≤ rq.hi` with `rq.zp` between them, all three
+        /// within u8's range or all within i8's.
+        pub unsafe fn $fname(
+            m: usize,
+            a: &IconvRows,
+            b: *const i8,
+            corr: Option<&TileCorrection>,
+            rq: &$crate::scalar::igemm_tile_store::TileRequantFixed,
+        ) {
+            use $crate::x86_64::avx512::igemm_requant_fixed::RequantFixed;
+            // SAFETY: as in the requantizing entry.
+            unsafe { dispatch::<RequantFixed>(m, a, b, core::ptr::null_mut(), 0, corr, rq) }
         }
         }
 

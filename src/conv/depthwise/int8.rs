@@ -142,6 +142,8 @@ impl DwI8 {
                 let range = check_requantize::<i8>(requantize, g.k)?;
                 Sink::q8(output.as_mut_ptr().cast(), requantize, range, g.k)
             }
+            // `ConvI8::run` runs fixed-point outputs to s32 first.
+            ConvOutput::U8Fixed { .. } | ConvOutput::S8Fixed { .. } => unreachable!("fixed-point output"),
         };
         let l = g.lanes;
         let kern = ctx.kernels().dwconv.s16_for(g.r, g.s);

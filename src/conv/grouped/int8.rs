@@ -168,6 +168,8 @@ impl GroupedI8 {
                     narrow_i8,
                 );
             }
+            // `ConvI8::run` runs fixed-point outputs to s32 first.
+            ConvOutput::U8Fixed { .. } | ConvOutput::S8Fixed { .. } => unreachable!("fixed-point output"),
         }
     }
 

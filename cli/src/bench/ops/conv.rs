@@ -13,13 +13,14 @@ use crate::bench::case::{peak_fma_f32, peak_u8s8, Case, CaseOpts, CompareRow, Is
 use lowp::conv::{ConvAlgorithm, ConvF32, ConvI8, ConvOutput, ConvWeights, Padding3d};
 use lowp::igemm::{Activation, PackOptions, Requantize, Scale, WeightZeroPoint};
 use lowp::peak::Work;
+use lowp::quant::{quantize_multiplier, FixedPointRequantize};
 use lowp::AlignedBuffer;
 use serde_json::json;
 
 /// The registry entry.
 pub const ENTRY: OpEntry = OpEntry {
     name: "conv",
-    about: "NHWC convolution, batch 1: conv2d_f32, conv2d_u8s8s32, conv2d_u8s8u8 (requantize + ReLU), conv3d_f32, conv3d_u8s8s32",
+    about: "NHWC convolution, batch 1: conv2d_f32, conv2d_u8s8s32, conv2d_u8s8u8 (requantize + ReLU), conv2d_u8s8u8_fixed (fixed-point requantize + ReLU), conv3d_f32, conv3d_u8s8s32",
     cases,
     compare: |_| Vec::<CompareRow>::new(),
 };
@@ -54,6 +55,8 @@ enum Kind {
     F32,
     S32,
     U8,
+    /// The fixed-point (gemmlowp / TFLite) requantizing output.
+    U8Fixed,
 }
 
 fn cases(opts: &CaseOpts) -> Vec<Case> {
@@ -83,10 +86,10 @@ fn cases(opts: &CaseOpts) -> Vec<Case> {
         }
     };
     let mut out = Vec::new();
-    for kind in [Kind::F32, Kind::S32, Kind::U8] {
+    for kind in [Kind::F32, Kind::S32, Kind::U8, Kind::U8Fixed] {
         for l in &layers {
             // No requantized 3-D op.
-            if !(l.three_d && kind == Kind::U8) {
+            if !(l.three_d && matches!(kind, Kind::U8 | Kind::U8Fixed)) {
                 out.push(case(kind, *l));
             }
         }
@@ -124,6 +127,7 @@ fn case(kind: Kind, layer: ConvShape) -> Case {
         Kind::F32 => format!("conv{dims}_f32"),
         Kind::S32 => format!("conv{dims}_u8s8s32"),
         Kind::U8 => format!("conv{dims}_u8s8u8"),
+        Kind::U8Fixed => format!("conv{dims}_u8s8u8_fixed"),
     };
     let taps = if three_d {
         format!("{}x{}x{}", p.t, p.r, p.s)
@@ -186,12 +190,22 @@ fn case(kind: Kind, layer: ConvShape) -> Case {
             )?;
             let x = AlignedBuffer::from_slice(&u8s(in_len, 3));
             let mut y32 = AlignedBuffer::<i32>::zeroed(if kind == Kind::S32 { out_len } else { 0 });
-            let mut yu = AlignedBuffer::<u8>::zeroed(if kind == Kind::U8 { out_len } else { 0 });
+            let u8_len = if kind == Kind::S32 { 0 } else { out_len };
+            let mut yu = AlignedBuffer::<u8>::zeroed(u8_len);
+            // 1/65536 as a Q31 multiplier and shift.
+            let (mult, shift) = quantize_multiplier(1.0 / 65536.0)?;
             checked_runner(work, move || {
                 let output = match kind {
                     Kind::S32 => ConvOutput::S32 {
                         output: &mut y32,
                         accumulate: false,
+                    },
+                    Kind::U8Fixed => ConvOutput::U8Fixed {
+                        output: &mut yu,
+                        requantize: FixedPointRequantize {
+                            relu: true,
+                            ..FixedPointRequantize::new(mult, shift, 128)
+                        },
                     },
                     _ => ConvOutput::U8 {
                         output: &mut yu,

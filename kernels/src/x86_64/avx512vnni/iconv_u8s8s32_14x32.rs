@@ -22,4 +22,8 @@ iconv_dot_kernel! {
         /// [`iconv_u8s8s32_14x32_avx512vnni`] dequantizing to f32 in its
         /// epilogue (`TileDequant`).
         iconv_u8s8s32_14x32_avx512vnni_f32,
+    q8_fixed:
+        /// [`iconv_u8s8s32_14x32_avx512vnni`] requantizing to u8/s8 in fixed
+        /// point in its epilogue (`TileRequantFixed`).
+        iconv_u8s8s32_14x32_avx512vnni_q8_fixed,
 }
