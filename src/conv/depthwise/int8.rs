@@ -143,7 +143,12 @@ impl DwI8 {
                 Sink::q8(output.as_mut_ptr().cast(), requantize, range, g.k)
             }
             // `ConvI8::run` runs fixed-point outputs to s32 first.
-            ConvOutput::U8Fixed { .. } | ConvOutput::S8Fixed { .. } => unreachable!("fixed-point output"),
+            ConvOutput::U8Fixed { .. } | ConvOutput::S8Fixed { .. } => {
+                return Err(Error::param(
+                    "output",
+                    "the depthwise kernels store no fixed-point output",
+                ))
+            }
         };
         let l = g.lanes;
         let kern = ctx.kernels().dwconv.s16_for(g.r, g.s);
