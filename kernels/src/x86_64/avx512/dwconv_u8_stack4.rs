@@ -1,0 +1,53 @@
+//! `dwconv_u8_stack4_avx512`: lays out four input rows of a 16-channel
+//! block as stacked pixels for the `vpdpbusd` depthwise kernels (contract
+//! in [`crate::dwconv_stack`]).
+
+use crate::dwconv_stack::{DwStack4, STACK_BYTES, STACK_LANES};
+use core::arch::x86_64::*;
+
+with_level! { avx512:
+/// Writes the stacked row `a` describes: see [`DwStack4`].
+///
+/// # Safety
+///
+/// The CPU must have the `avx512` level. For each non-null row and each
+/// column `q < iw`, the `valid` bytes at `rows[i] + q·pixel_stride` must be
+/// readable, and `pixels · 64` bytes at `dst` writable.
+pub unsafe fn dwconv_u8_stack4_avx512(a: &DwStack4) {
+    // Four 16-byte rows side by side, then dword `k` of row `i` moved to
+    // lane `k`, then each lane's 4×4 bytes transposed: byte `4j + i`.
+    let idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+    let ctl = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+    // Loaded lanes are XORed twice (once by the load's fallback, once
+    // after): the fallback is `pad ^ flip`, so what is not loaded ends as `pad`.
+    let flip = _mm512_set1_epi8(a.flip as i8);
+    let fallback = _mm_set1_epi8((a.pad ^ a.flip) as i8);
+    let padz = _mm512_set1_epi8(a.pad as i8);
+    let full: __mmask16 = ((1u32 << a.valid.min(STACK_LANES)) - 1) as __mmask16;
+    // A null row loads nothing (mask 0, no step) from a harmless address.
+    let here = [0u8; STACK_LANES];
+    let rows = a.rows.map(|r| if r.is_null() { (here.as_ptr(), 0, 0) } else { (r, a.pixel_stride, full) });
+    let p0 = a.pl.min(a.pixels);
+    let p1 = (a.pl + a.iw).clamp(p0, a.pixels);
+    // SAFETY: the stores stay within the caller's `pixels · 64` bytes; each
+    // load reads the `valid` bytes of an input column `p − pl < iw` of a
+    // non-null row, or nothing (mask 0).
+    unsafe {
+        for p in (0..p0).chain(p1..a.pixels) {
+            _mm512_storeu_si512(a.dst.add(p * STACK_BYTES).cast(), padz);
+        }
+        for p in p0..p1 {
+            let q = p - a.pl;
+            let ld = |(r, step, k): (*const u8, usize, __mmask16)| {
+                _mm_mask_loadu_epi8(fallback, k, r.add(q * step).cast())
+            };
+            let mut z = _mm512_castsi128_si512(ld(rows[0]));
+            z = _mm512_inserti32x4::<1>(z, ld(rows[1]));
+            z = _mm512_inserti32x4::<2>(z, ld(rows[2]));
+            z = _mm512_inserti32x4::<3>(z, ld(rows[3]));
+            z = _mm512_shuffle_epi8(_mm512_permutexvar_epi32(idx, z), ctl);
+            _mm512_storeu_si512(a.dst.add(p * STACK_BYTES).cast(), _mm512_xor_si512(z, flip));
+        }
+    }
+}
+}
