@@ -45,9 +45,10 @@ pub struct DwStack4 {
 /// ow`, `out0[x·out_stride + j] = init[j] + Σ_{t<3} dot(px[x·stride + t],
 /// w[2t])` and (when `out1` is not null) `out1[…] = init[j] + Σ_t
 /// dot(px[x·stride + t], w[2t + 1])`, where `dot` sums the four u8 × s8
-/// products of lane `j` (wrapping s32).
+/// products of lane `j` (wrapping s32). `O` is what the outputs are made
+/// of: i32 sums, or u8/s8 bytes for the requantizing kernel ([`DwStackQ8`]).
 #[derive(Clone, Copy, Debug)]
-pub struct DwStack3x3 {
+pub struct DwStack3x3<O = i32> {
     /// Stacked pixels, 64 bytes each.
     pub src: *const u8,
     /// Six 64-byte weight vectors: column `t`'s taps for the upper output
@@ -56,14 +57,29 @@ pub struct DwStack3x3 {
     pub weights: *const i8,
     /// 16 i32 every sum starts from.
     pub init: *const i32,
-    /// The upper output row: pixel `x`'s 16 i32 at `out0 + x·out_stride`.
-    pub out0: *mut i32,
+    /// The upper output row: pixel `x`'s 16 values at `out0 + x·out_stride`.
+    pub out0: *mut O,
     /// The lower output row, or null for none.
-    pub out1: *mut i32,
+    pub out1: *mut O,
     /// Elements between output pixels.
     pub out_stride: usize,
     /// Output pixels.
     pub ow: usize,
     /// Stacked pixels between neighbouring outputs: 1 or 2.
     pub stride: usize,
+}
+
+/// The requantization of the byte-output kernel, igemm's bit for bit: each
+/// sum `v` of lane `j` becomes `clamp(round_half_even((v as f32)·scale[j]),
+/// lo − zp, hi − zp) + zp`, stored as its low byte.
+#[derive(Clone, Copy, Debug)]
+pub struct DwStackQ8 {
+    /// 16 per-channel scales.
+    pub scale: *const f32,
+    /// Output zero point.
+    pub zp: i32,
+    /// Lower bound (within the output type).
+    pub lo: i32,
+    /// Upper bound (within the output type).
+    pub hi: i32,
 }

@@ -5,7 +5,7 @@
 //! igemm's output pipelines (the same stores and portable loops, so the
 //! same bits).
 
-use super::int8_stack::StackWeights;
+use super::int8_stack::{Q8Out, StackWeights};
 use super::{DwGeo, OutPtr};
 use crate::conv::params::ConvGeometry;
 use crate::conv::ConvOutput;
@@ -293,15 +293,26 @@ impl DwI8 {
             sink.finish(g, &helpers, &ones, n, y, b, tile, &mut sc.f, &mut sc.q)
         };
         if let Some(st) = &self.stack {
-            if st.run(
-                ctx,
-                g,
-                input,
-                za + A::U8_SHIFT,
-                A::SIGNED,
-                &|n, y, b| sink.direct(g, n, y, b),
-                &finish,
-            ) {
+            let q8 = match &sink {
+                Sink::Q8 {
+                    out,
+                    scale,
+                    bias,
+                    zp,
+                    lo,
+                    hi,
+                } => Some(Q8Out {
+                    out: *out,
+                    scale,
+                    bias: *bias,
+                    zp: *zp,
+                    lo: *lo,
+                    hi: *hi,
+                }),
+                _ => None,
+            };
+            let direct = |n, y, b| sink.direct(g, n, y, b);
+            if st.run(ctx, g, input, za + A::U8_SHIFT, A::SIGNED, q8.as_ref(), &direct, &finish) {
                 return Ok(());
             }
         }

@@ -9,16 +9,32 @@
 //! widened path.
 
 use super::int8::Scratch;
-use super::DwGeo;
+use super::{DwGeo, OutPtr};
 use crate::gemm::buffers;
 use crate::igemm::{Int8, WeightZeroPoint};
 use crate::Context;
-use lowp_kernels::dwconv_stack::{DwStack3x3, DwStack4, STACK_BYTES, STACK_LANES};
+use lowp_kernels::dwconv_stack::{DwStack3x3, DwStack4, DwStackQ8, STACK_BYTES, STACK_LANES};
 
 /// The layout kernel (four rows → stacked pixels).
 pub(crate) type DwStack4Fn = unsafe fn(&DwStack4);
 /// The 3×3 row kernel on stacked pixels.
 pub(crate) type DwStack3x3Fn = unsafe fn(&DwStack3x3);
+/// The 3×3 row kernel on stacked pixels, requantizing to bytes.
+pub(crate) type DwStackQ8Fn = unsafe fn(&DwStack3x3<u8>, &DwStackQ8);
+
+/// A requantized (u8 or s8) output the byte kernel writes itself.
+pub(crate) struct Q8Out<'a> {
+    /// The output bytes.
+    pub(crate) out: OutPtr<u8>,
+    /// Per-channel scales (`K`).
+    pub(crate) scale: &'a [f32],
+    /// Per-channel s32 biases, added to the sums first.
+    pub(crate) bias: Option<&'a [i32]>,
+    /// Zero point and bounds.
+    pub(crate) zp: i32,
+    pub(crate) lo: i32,
+    pub(crate) hi: i32,
+}
 
 /// A level's stacked-row kernels.
 #[derive(Clone, Copy, Debug)]
@@ -27,6 +43,8 @@ pub(crate) struct DwStackFns {
     pub(crate) layout: (DwStack4Fn, &'static str),
     /// One or two 3×3 output rows from them.
     pub(crate) rows: (DwStack3x3Fn, &'static str),
+    /// The same, requantized to bytes.
+    pub(crate) rows_q8: (DwStackQ8Fn, &'static str),
 }
 
 /// A layer's weights for the stacked path.
@@ -87,6 +105,7 @@ impl StackWeights {
         input: &[A],
         zu: i32,
         flip: bool,
+        q8: Option<&Q8Out<'_>>,
         direct: &D,
         finish: &F,
     ) -> bool
@@ -100,6 +119,11 @@ impl StackWeights {
         };
         let l = STACK_LANES;
         let inits: Vec<i32> = self.sums.iter().map(|s| s.wrapping_mul(-zu)).collect();
+        // The byte kernel starts from the bias too (igemm adds it to the sums first).
+        let q8_inits: Vec<i32> = match q8.and_then(|q| q.bias) {
+            Some(bias) => inits.iter().zip(bias.iter().chain(std::iter::repeat(&0))).map(|(i, b)| i.wrapping_add(*b)).collect(),
+            None => inits.clone(),
+        };
         // Output rows per stacked row: two at vertical stride 1.
         let per = if g.sh == 1 { 2 } else { 1 };
         let pixels = (g.ow - 1) * g.sw + 3;
@@ -110,7 +134,7 @@ impl StackWeights {
             su = su.div_ceil(2);
         }
         let strips = units.div_ceil(su);
-        let (layout, rows3) = (self.kernels.layout.0, self.kernels.rows.0);
+        let (layout, rows3, rows_q8) = (self.kernels.layout.0, self.kernels.rows.0, self.kernels.rows_q8.0);
         ctx.run_parallel(g.n * strips, |t| {
             let (n, st) = (t / strips, t % strips);
             let mut stacked = buffers::take::<u8>(buffers::SLOT_A, pixels * STACK_BYTES);
@@ -144,6 +168,29 @@ impl StackWeights {
                     // input row `h` of image `n` from channel `k0`, whose `iw` pixels (stride C) have
                     // `valid` channels inside `input`; `stacked` holds `pixels · 64` bytes.
                     unsafe { layout(&args) };
+                    if let Some(q) = q8.filter(|_| valid == l) {
+                        let at = |y| q.out.at(g.out_at(n, y, k0));
+                        let args = DwStack3x3 {
+                            src: stacked.as_ptr(),
+                            weights: self.weights[b * 6 * STACK_BYTES..].as_ptr(),
+                            init: q8_inits[k0..].as_ptr(),
+                            out0: at(y),
+                            out1: if two { at(y + 1) } else { std::ptr::null_mut() },
+                            out_stride: g.k,
+                            ow: g.ow,
+                            stride: g.sw,
+                        };
+                        let rq = DwStackQ8 {
+                            scale: q.scale[k0..k0 + l].as_ptr(),
+                            zp: q.zp,
+                            lo: q.lo,
+                            hi: q.hi,
+                        };
+                        // SAFETY: as for the s32 kernel below; the outputs are this task's own rows `y`,
+                        // `y + 1` of a whole block (16 bytes a pixel, stride K) and `scale` holds 16 values.
+                        unsafe { rows_q8(&args, &rq) };
+                        continue;
+                    }
                     let d = direct(n, y, b);
                     let (out0, out1, out_stride) = match d {
                         Some(p) => (p, if two { direct(n, y + 1, b) } else { None }, g.k),

@@ -67,6 +67,10 @@ impl DwConvKernels {
                                 x86_64::avx512vnni::dwconv_u8s8s32_3x3_stack,
                                 dwconv_u8s8s32_3x3_stack_avx512vnni
                             ),
+                            rows_q8: dw!(
+                                x86_64::avx512vnni::dwconv_u8s8q8_3x3_stack,
+                                dwconv_u8s8q8_3x3_stack_avx512vnni
+                            ),
                         }),
                     }
                 }

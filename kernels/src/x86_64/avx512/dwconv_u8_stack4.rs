@@ -14,14 +14,36 @@ with_level! { avx512:
 /// column `q < iw`, the `valid` bytes at `rows[i] + q·pixel_stride` must be
 /// readable, and `pixels · 64` bytes at `dst` writable.
 pub unsafe fn dwconv_u8_stack4_avx512(a: &DwStack4) {
+    // SAFETY: the caller's contract; plain loads only where every row
+    // exists and the block is whole.
+    unsafe {
+        let whole = a.valid >= STACK_LANES && a.rows.iter().all(|r| !r.is_null());
+        match (whole, a.flip != 0) {
+            (true, false) => stack::<true, false>(a),
+            (true, true) => stack::<true, true>(a),
+            (false, false) => stack::<false, false>(a),
+            (false, true) => stack::<false, true>(a),
+        }
+    }
+}
+
+/// The kernel for whole blocks of four existing rows (`WHOLE`: plain
+/// loads) or any (masked loads), XORing the loaded bytes with `flip` when
+/// `FLIP`.
+#[inline]
+unsafe fn stack<const WHOLE: bool, const FLIP: bool>(a: &DwStack4) {
     // Four 16-byte rows side by side, then dword `k` of row `i` moved to
-    // lane `k`, then each lane's 4×4 bytes transposed: byte `4j + i`.
-    let idx = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    let ctl = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+    // lane `k`, then each lane's 4×4 bytes transposed: byte `4j + i`. The
+    // two permutes are hidden from the optimizer, which otherwise splits
+    // them into a longer chain of fixed shuffles.
+    let idx = core::hint::black_box(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+    let ctl = core::hint::black_box(_mm512_broadcast_i32x4(_mm_setr_epi8(
+        0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+    )));
     // Loaded lanes are XORed twice (once by the load's fallback, once
     // after): the fallback is `pad ^ flip`, so what is not loaded ends as `pad`.
     let flip = _mm512_set1_epi8(a.flip as i8);
-    let fallback = _mm_set1_epi8((a.pad ^ a.flip) as i8);
+    let fallback = _mm_set1_epi8((a.pad ^ if FLIP { a.flip } else { 0 }) as i8);
     let padz = _mm512_set1_epi8(a.pad as i8);
     let full: __mmask16 = ((1u32 << a.valid.min(STACK_LANES)) - 1) as __mmask16;
     // A null row loads nothing (mask 0, no step) from a harmless address.
@@ -39,14 +61,21 @@ pub unsafe fn dwconv_u8_stack4_avx512(a: &DwStack4) {
         for p in p0..p1 {
             let q = p - a.pl;
             let ld = |(r, step, k): (*const u8, usize, __mmask16)| {
-                _mm_mask_loadu_epi8(fallback, k, r.add(q * step).cast())
+                if WHOLE {
+                    _mm_loadu_si128(r.add(q * step).cast())
+                } else {
+                    _mm_mask_loadu_epi8(fallback, k, r.add(q * step).cast())
+                }
             };
             let mut z = _mm512_castsi128_si512(ld(rows[0]));
             z = _mm512_inserti32x4::<1>(z, ld(rows[1]));
             z = _mm512_inserti32x4::<2>(z, ld(rows[2]));
             z = _mm512_inserti32x4::<3>(z, ld(rows[3]));
             z = _mm512_shuffle_epi8(_mm512_permutexvar_epi32(idx, z), ctl);
-            _mm512_storeu_si512(a.dst.add(p * STACK_BYTES).cast(), _mm512_xor_si512(z, flip));
+            if FLIP {
+                z = _mm512_xor_si512(z, flip);
+            }
+            _mm512_storeu_si512(a.dst.add(p * STACK_BYTES).cast(), z);
         }
     }
 }
