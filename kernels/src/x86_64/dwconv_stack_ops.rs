@@ -12,23 +12,46 @@ use crate::dwconv_stack::{DwStack3x3, STACK_BYTES};
 use crate::x86_64::gconv_ops::GconvStep;
 use core::arch::x86_64::*;
 
-/// Both rows (or the upper alone) at stride 1 or 2: blocks of 8 outputs,
-/// then 4, 2, 1.
+/// Both rows (or the upper alone) of each block `b` (its store's values
+/// `ep(b)`) at stride 1 or 2: blocks of 8 outputs, then 4, 2, 1.
 #[inline(always)]
-pub(crate) unsafe fn stack_rows<S: GconvStep<V = __m512i>>(a: &DwStack3x3<S::Out>, ep: S::Ep) {
-    // SAFETY: the caller's contract, for the stride and row count chosen.
+pub(crate) unsafe fn stack_rows<S: GconvStep<V = __m512i>>(
+    a: &DwStack3x3<S::Out>,
+    ep: impl Fn(usize) -> S::Ep,
+) {
+    let pixels = (a.ow - 1) * a.stride + 3;
+    // SAFETY: the caller's contract, block by block, for the stride and
+    // row count chosen.
     unsafe {
-        match (a.stride, a.out1.is_null()) {
-            (1, false) => row::<S, 1, true>(a, ep),
-            (1, true) => row::<S, 1, false>(a, ep),
-            (_, false) => row::<S, 2, true>(a, ep),
-            (_, true) => row::<S, 2, false>(a, ep),
+        for b in 0..a.blocks {
+            let a = &DwStack3x3 {
+                src: a.src.add(b * pixels * STACK_BYTES),
+                weights: a.weights.add(b * 6 * STACK_BYTES),
+                init: a.init.add(b * 16),
+                out0: a.out0.add(b * 16),
+                out1: if a.out1.is_null() {
+                    a.out1
+                } else {
+                    a.out1.add(b * 16)
+                },
+                ..*a
+            };
+            let ep = ep(b);
+            match (a.stride, a.out1.is_null()) {
+                (1, false) => row::<S, 1, true>(a, ep),
+                (1, true) => row::<S, 1, false>(a, ep),
+                (_, false) => row::<S, 2, true>(a, ep),
+                (_, true) => row::<S, 2, false>(a, ep),
+            }
         }
     }
 }
 
 #[inline(always)]
-unsafe fn row<S: GconvStep<V = __m512i>, const ST: usize, const TWO: bool>(a: &DwStack3x3<S::Out>, ep: S::Ep) {
+unsafe fn row<S: GconvStep<V = __m512i>, const ST: usize, const TWO: bool>(
+    a: &DwStack3x3<S::Out>,
+    ep: S::Ep,
+) {
     // SAFETY: as for `stack_rows`.
     unsafe {
         let w: [__m512i; 6] = core::array::from_fn(|i| _mm512_loadu_si512(a.weights.add(64 * i).cast()));

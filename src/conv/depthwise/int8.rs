@@ -312,7 +312,16 @@ impl DwI8 {
                 _ => None,
             };
             let direct = |n, y, b| sink.direct(g, n, y, b);
-            if st.run(ctx, g, input, za + A::U8_SHIFT, A::SIGNED, q8.as_ref(), &direct, &finish) {
+            if st.run(
+                ctx,
+                g,
+                input,
+                za + A::U8_SHIFT,
+                A::SIGNED,
+                q8.as_ref(),
+                &direct,
+                &finish,
+            ) {
                 return Ok(());
             }
         }

@@ -121,7 +121,11 @@ impl StackWeights {
         let inits: Vec<i32> = self.sums.iter().map(|s| s.wrapping_mul(-zu)).collect();
         // The byte kernel starts from the bias too (igemm adds it to the sums first).
         let q8_inits: Vec<i32> = match q8.and_then(|q| q.bias) {
-            Some(bias) => inits.iter().zip(bias.iter().chain(std::iter::repeat(&0))).map(|(i, b)| i.wrapping_add(*b)).collect(),
+            Some(bias) => inits
+                .iter()
+                .zip(bias.iter().chain(std::iter::repeat(&0)))
+                .map(|(i, b)| i.wrapping_add(*b))
+                .collect(),
             None => inits.clone(),
         };
         // Output rows per stacked row: two at vertical stride 1.
@@ -135,16 +139,24 @@ impl StackWeights {
         }
         let strips = units.div_ceil(su);
         let (layout, rows3, rows_q8) = (self.kernels.layout.0, self.kernels.rows.0, self.kernels.rows_q8.0);
+        // Whole blocks whose sums the kernels store themselves go several
+        // to a call, as many as keep their stacked rows within 16 KiB.
+        let whole = g.k / l;
+        let batch = (16 * 1024 / (pixels * STACK_BYTES)).max(1);
+        let own = q8.is_some() || (whole > 0 && direct(0, 0, 0).is_some());
+        let flip = if flip { 0x80 } else { 0 };
         ctx.run_parallel(g.n * strips, |t| {
             let (n, st) = (t / strips, t % strips);
-            let mut stacked = buffers::take::<u8>(buffers::SLOT_A, pixels * STACK_BYTES);
+            let mut stacked = buffers::take::<u8>(buffers::SLOT_A, batch * pixels * STACK_BYTES);
             let mut tile = vec![0i32; 2 * g.ow * l];
             let mut sc = Scratch::new();
             for u in st * su..units.min(st * su + su) {
                 let y = u * per;
                 let two = per == 2 && y + 1 < g.oh;
-                for b in 0..g.blocks {
+                let mut b = 0;
+                while b < g.blocks {
                     let (k0, valid) = g.block(b);
+                    let nb = if own && b < whole { batch.min(whole - b) } else { 1 };
                     let rows: [*const u8; 4] = std::array::from_fn(|i| {
                         let h = (y * g.sh + i)
                             .checked_sub(g.pt)
@@ -155,60 +167,69 @@ impl StackWeights {
                     });
                     let args = DwStack4 {
                         rows,
+                        rows_used: 2 + per,
                         pixel_stride: g.c,
+                        blocks: nb,
                         valid,
                         iw: g.iw,
                         pl: g.pl,
                         pixels,
                         pad,
-                        flip: if flip { 0x80 } else { 0 },
+                        flip,
                         dst: stacked.as_mut_ptr(),
                     };
                     // SAFETY: the kernel belongs to the Context's (available) level; each non-null row is
                     // input row `h` of image `n` from channel `k0`, whose `iw` pixels (stride C) have
-                    // `valid` channels inside `input`; `stacked` holds `pixels · 64` bytes.
+                    // `valid` channels in each of the `nb` blocks inside `input`; `stacked` holds
+                    // `batch · pixels · 64` bytes.
                     unsafe { layout(&args) };
-                    if let Some(q) = q8.filter(|_| valid == l) {
+                    let weights = self.weights[b * 6 * STACK_BYTES..].as_ptr();
+                    if let (true, Some(q)) = (own, q8.filter(|_| valid == l)) {
                         let at = |y| q.out.at(g.out_at(n, y, k0));
                         let args = DwStack3x3 {
                             src: stacked.as_ptr(),
-                            weights: self.weights[b * 6 * STACK_BYTES..].as_ptr(),
+                            weights,
                             init: q8_inits[k0..].as_ptr(),
                             out0: at(y),
                             out1: if two { at(y + 1) } else { std::ptr::null_mut() },
                             out_stride: g.k,
                             ow: g.ow,
                             stride: g.sw,
+                            blocks: nb,
                         };
                         let rq = DwStackQ8 {
-                            scale: q.scale[k0..k0 + l].as_ptr(),
+                            scale: q.scale[k0..k0 + nb * l].as_ptr(),
                             zp: q.zp,
                             lo: q.lo,
                             hi: q.hi,
                         };
                         // SAFETY: as for the s32 kernel below; the outputs are this task's own rows `y`,
-                        // `y + 1` of a whole block (16 bytes a pixel, stride K) and `scale` holds 16 values.
+                        // `y + 1` of `nb` whole blocks (16 bytes a pixel each, stride K), `scale` holds
+                        // their `16·nb` values.
                         unsafe { rows_q8(&args, &rq) };
+                        b += nb;
                         continue;
                     }
-                    let d = direct(n, y, b);
+                    let d = direct(n, y, b).filter(|_| own);
                     let (out0, out1, out_stride) = match d {
                         Some(p) => (p, if two { direct(n, y + 1, b) } else { None }, g.k),
                         None => (tile.as_mut_ptr(), two.then(|| tile[g.ow * l..].as_mut_ptr()), l),
                     };
                     let args = DwStack3x3 {
                         src: stacked.as_ptr(),
-                        weights: self.weights[b * 6 * STACK_BYTES..].as_ptr(),
+                        weights,
                         init: inits[k0..].as_ptr(),
                         out0,
                         out1: out1.unwrap_or(std::ptr::null_mut()),
                         out_stride,
                         ow: g.ow,
                         stride: g.sw,
+                        blocks: nb,
                     };
-                    // SAFETY: the kernel belongs to the Context's level; `stacked` holds `(ow − 1)·sw + 3`
-                    // pixels, the weights this block's 384 bytes, `inits` 16 values from `k0`; the outputs
-                    // are the tile (`2·ow·16` i32) or this task's own rows `y`, `y + 1` of a full block.
+                    // SAFETY: the kernel belongs to the Context's level; `stacked` holds `nb` blocks of
+                    // `(ow − 1)·sw + 3` pixels, the weights their `384·nb` bytes, `inits` `16·nb` values
+                    // from `k0`; the outputs are the tile (`2·ow·16` i32, one block) or this task's own
+                    // rows `y`, `y + 1` of `nb` whole blocks.
                     unsafe { rows3(&args) };
                     if d.is_none() {
                         let (t0, t1) = tile.split_at_mut(g.ow * l);
@@ -217,6 +238,7 @@ impl StackWeights {
                             finish(&mut sc, n, y + 1, b, t1);
                         }
                     }
+                    b += nb;
                 }
             }
         });

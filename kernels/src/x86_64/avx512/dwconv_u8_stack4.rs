@@ -12,26 +12,38 @@ with_level! { avx512:
 ///
 /// The CPU must have the `avx512` level. For each non-null row and each
 /// column `q < iw`, the `valid` bytes at `rows[i] + q·pixel_stride` must be
-/// readable, and `pixels · 64` bytes at `dst` writable.
+/// readable (for each of `blocks` blocks, 16 bytes further per block), and
+/// `blocks · pixels · 64` bytes at `dst` writable.
 pub unsafe fn dwconv_u8_stack4_avx512(a: &DwStack4) {
     // SAFETY: the caller's contract; plain loads only where every row
     // exists and the block is whole.
     unsafe {
-        let whole = a.valid >= STACK_LANES && a.rows.iter().all(|r| !r.is_null());
-        match (whole, a.flip != 0) {
-            (true, false) => stack::<true, false>(a),
-            (true, true) => stack::<true, true>(a),
-            (false, false) => stack::<false, false>(a),
-            (false, true) => stack::<false, true>(a),
+        let whole = a.valid >= STACK_LANES && a.rows[..a.rows_used].iter().all(|r| !r.is_null());
+        for b in 0..a.blocks {
+            let a = &DwStack4 {
+                rows: a.rows.map(|r| if r.is_null() { r } else { r.add(b * STACK_LANES) }),
+                dst: a.dst.add(b * a.pixels * STACK_BYTES),
+                ..*a
+            };
+            match (whole, a.flip != 0, a.rows_used == 3) {
+                (true, false, false) => stack::<true, false, 4>(a),
+                (true, true, false) => stack::<true, true, 4>(a),
+                (false, false, false) => stack::<false, false, 4>(a),
+                (false, true, false) => stack::<false, true, 4>(a),
+                (true, false, true) => stack::<true, false, 3>(a),
+                (true, true, true) => stack::<true, true, 3>(a),
+                (false, false, true) => stack::<false, false, 3>(a),
+                (false, true, true) => stack::<false, true, 3>(a),
+            }
         }
     }
 }
 
-/// The kernel for whole blocks of four existing rows (`WHOLE`: plain
-/// loads) or any (masked loads), XORing the loaded bytes with `flip` when
-/// `FLIP`.
+/// One block: whole with every used row existing (`WHOLE`: plain loads)
+/// or any (masked loads), XORing the loaded bytes with `flip` when `FLIP`,
+/// `ROWS` rows used.
 #[inline]
-unsafe fn stack<const WHOLE: bool, const FLIP: bool>(a: &DwStack4) {
+unsafe fn stack<const WHOLE: bool, const FLIP: bool, const ROWS: usize>(a: &DwStack4) {
     // Four 16-byte rows side by side, then dword `k` of row `i` moved to
     // lane `k`, then each lane's 4×4 bytes transposed: byte `4j + i`. The
     // two permutes are hidden from the optimizer, which otherwise splits
@@ -70,7 +82,9 @@ unsafe fn stack<const WHOLE: bool, const FLIP: bool>(a: &DwStack4) {
             let mut z = _mm512_castsi128_si512(ld(rows[0]));
             z = _mm512_inserti32x4::<1>(z, ld(rows[1]));
             z = _mm512_inserti32x4::<2>(z, ld(rows[2]));
-            z = _mm512_inserti32x4::<3>(z, ld(rows[3]));
+            if ROWS == 4 {
+                z = _mm512_inserti32x4::<3>(z, ld(rows[3]));
+            }
             z = _mm512_shuffle_epi8(_mm512_permutexvar_epi32(idx, z), ctl);
             if FLIP {
                 z = _mm512_xor_si512(z, flip);

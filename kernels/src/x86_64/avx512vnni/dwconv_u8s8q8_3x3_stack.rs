@@ -15,18 +15,21 @@ with_level! { avx512vnni:
 /// # Safety
 ///
 /// The CPU must have the `avx512vnni` level. `stride` must be 1 or 2;
-/// `((ow − 1)·stride + 3) · 64` bytes must be readable at `src`, 384 at
-/// `weights`, 16 i32 at `init`, 16 f32 at `q.scale`, and 16 bytes writable
-/// at `out0 + x·out_stride` (and `out1 + …` when not null) for every `x <
-/// ow`. (Any `lo ≤ hi` within the output type stores in-range bytes.)
+/// for each block `β < blocks`, `((ow − 1)·stride + 3) · 64` bytes must be
+/// readable at its `src`, 384 at its `weights`, 16 i32 at its `init`, 16 f32
+/// at `q.scale + 16β`, and 16 bytes writable at its `out0 + x·out_stride`
+/// (and `out1 + …` when not null) for every `x < ow` (see [`DwStack3x3`]).
+/// (Any `lo ≤ hi` within the output type stores in-range bytes.)
 pub unsafe fn dwconv_u8s8q8_3x3_stack_avx512vnni(a: &DwStack3x3<u8>, q: &DwStackQ8) {
-    // SAFETY: 16 scales, then the caller's contract.
+    let (flo, fhi) = (_mm512_set1_ps((q.lo - q.zp) as f32), _mm512_set1_ps((q.hi - q.zp) as f32));
+    let zp = _mm512_set1_epi32(q.zp);
+    // SAFETY: 16 scales a block, then the caller's contract.
     unsafe {
-        let ep = Q8Ep {
-            scale: _mm512_loadu_ps(q.scale),
-            flo: _mm512_set1_ps((q.lo - q.zp) as f32),
-            fhi: _mm512_set1_ps((q.hi - q.zp) as f32),
-            zp: _mm512_set1_epi32(q.zp),
+        let ep = |b: usize| Q8Ep {
+            scale: _mm512_loadu_ps(q.scale.add(16 * b)),
+            flo,
+            fhi,
+            zp,
         };
         stack_rows::<DpbusdQ8>(a, ep)
     }

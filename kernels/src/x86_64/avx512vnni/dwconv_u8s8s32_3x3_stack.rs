@@ -13,11 +13,12 @@ with_level! { avx512vnni:
 /// # Safety
 ///
 /// The CPU must have the `avx512vnni` level. `stride` must be 1 or 2;
-/// `((ow − 1)·stride + 3) · 64` bytes must be readable at `src`, 384 at
-/// `weights`, 16 i32 at `init`, and 16 i32 writable at `out0 +
-/// x·out_stride` (and `out1 + …` when not null) for every `x < ow`.
+/// for each block `β < blocks`, `((ow − 1)·stride + 3) · 64` bytes must be
+/// readable at its `src`, 384 at its `weights`, 16 i32 at its `init`, and 16
+/// i32 writable at its `out0 + x·out_stride` (and `out1 + …` when not null)
+/// for every `x < ow` (each advanced by `β` blocks: see [`DwStack3x3`]).
 pub unsafe fn dwconv_u8s8s32_3x3_stack_avx512vnni(a: &DwStack3x3) {
     // SAFETY: the caller's contract.
-    unsafe { stack_rows::<Dpbusd>(a, ()) }
+    unsafe { stack_rows::<Dpbusd>(a, |_| ()) }
 }
 }
