@@ -63,27 +63,20 @@ enum Sink<'a> {
         hi: f32,
     },
     /// u8 or s8 (the same bytes for bounds within the type).
-    Q8 {
-        out: OutPtr<u8>,
-        scale: Vec<f32>,
-        bias: Option<&'a [i32]>,
-        zp: i32,
-        lo: i32,
-        hi: i32,
-    },
+    Q8(Q8Out<'a>),
 }
 
 impl<'a> Sink<'a> {
     /// Requantized bytes into `out` (`k` channels) within `(lo, hi)`.
     fn q8(out: *mut u8, r: &Requantize<'a>, (lo, hi): (i32, i32), k: usize) -> Sink<'a> {
-        Sink::Q8 {
+        Sink::Q8(Q8Out {
             out: OutPtr(out),
             scale: spread(r.scale, k),
             bias: r.bias,
             zp: r.zero_point,
             lo,
             hi,
-        }
+        })
     }
 
     /// Where a full block's raw s32 sums of output row `y` can go straight
@@ -157,18 +150,18 @@ impl<'a> Sink<'a> {
                 }
                 let o = f;
                 o.resize(g.ow * l, 0.0);
-                dequantize_tile(tile, l, &ones, &scale[cols], bias, *lo, *hi, o);
+                dequantize_tile(tile, l, ones, &scale[cols], bias, *lo, *hi, o);
                 // SAFETY: as for the s32 store.
                 unsafe { igemm_tile_store_scalar(g.ow, valid, o, l, dst, g.k, 1, None) };
             }
-            Sink::Q8 {
+            Sink::Q8(Q8Out {
                 out,
                 scale,
                 bias,
                 zp,
                 lo,
                 hi,
-            } => {
+            }) => {
                 let dst = out.at(at);
                 if let Some(bias) = bias {
                     // igemm starts its sums from the bias: add it first
@@ -294,34 +287,11 @@ impl DwI8 {
         };
         if let Some(st) = &self.stack {
             let q8 = match &sink {
-                Sink::Q8 {
-                    out,
-                    scale,
-                    bias,
-                    zp,
-                    lo,
-                    hi,
-                } => Some(Q8Out {
-                    out: *out,
-                    scale,
-                    bias: *bias,
-                    zp: *zp,
-                    lo: *lo,
-                    hi: *hi,
-                }),
+                Sink::Q8(q) => Some(q),
                 _ => None,
             };
             let direct = |n, y, b| sink.direct(g, n, y, b);
-            if st.run(
-                ctx,
-                g,
-                input,
-                za + A::U8_SHIFT,
-                A::SIGNED,
-                q8.as_ref(),
-                &direct,
-                &finish,
-            ) {
+            if st.run(ctx, g, input, za + A::U8_SHIFT, A::SIGNED, q8, &direct, &finish) {
                 return Ok(());
             }
         }

@@ -27,7 +27,7 @@ pub(crate) struct Q8Out<'a> {
     /// The output bytes.
     pub(crate) out: OutPtr<u8>,
     /// Per-channel scales (`K`).
-    pub(crate) scale: &'a [f32],
+    pub(crate) scale: Vec<f32>,
     /// Per-channel s32 biases, added to the sums first.
     pub(crate) bias: Option<&'a [i32]>,
     /// Zero point and bounds.
