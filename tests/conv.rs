@@ -724,8 +724,41 @@ fn depthwise_layer() -> impl Strategy<Value = Layer> {
         .prop_filter("the dilated kernel fits the padded input", Layer::valid)
 }
 
+/// Random 3×3 depthwise layers of the stacked-row INT8 path (dilation 1,
+/// stride 1–2, multiplier 1): odd heights (a last single row), channel
+/// counts past whole 16-channel blocks, padding wider than the kernel.
+fn stacked_depthwise_layer() -> impl Strategy<Value = Layer> {
+    (
+        (1usize..3, 1usize..12, 1usize..20, 1usize..70),
+        [1usize..3, 1..3],
+        ([0usize..4, 0..4], [0usize..4, 0..4]),
+    )
+        .prop_map(|((n, h, w, c), stride, (lo, hi))| Layer {
+            n,
+            dhw: [1, h, w],
+            c,
+            k: c,
+            trs: [1, 3, 3],
+            stride: [1, stride[0], stride[1]],
+            pad_lo: [0, lo[0], lo[1]],
+            pad_hi: [0, hi[0], hi[1]],
+            dilation: [1, 1, 1],
+            groups: c,
+            three_d: false,
+        })
+        .prop_filter("the kernel fits the padded input", Layer::valid)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_stacked_depthwise_layers_match_the_oracle(l in stacked_depthwise_layer(), seed in any::<u64>()) {
+        for ctx in contexts(1) {
+            check_int8::<u8, i8>(&ctx, &l, seed);
+            check_int8::<i8, i8>(&ctx, &l, seed ^ 1);
+        }
+    }
 
     #[test]
     fn random_depthwise_layers_match_the_oracle(l in depthwise_layer(), seed in any::<u64>()) {

@@ -12,6 +12,7 @@ mod dot_macros;
 #[macro_use]
 mod dwconv_macros;
 pub(crate) mod dwconv_ops;
+pub(crate) mod dwconv_stack_ops;
 pub(crate) mod prefetch;
 pub mod stream;
 pub(crate) mod vec_avx2;

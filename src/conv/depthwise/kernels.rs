@@ -1,6 +1,7 @@
 //! The depthwise part of the kernel table: the row kernels one ISA level
 //! runs, FP32 and INT8, for 3×3, 5×5 and any other kernel size.
 
+use super::int8_stack::DwStackFns;
 use crate::Isa;
 use lowp_kernels::dwconv::{DwRowF32, DwRowS16};
 
@@ -20,6 +21,8 @@ pub struct DwConvKernels {
     f32: [(DwF32Fn, &'static str); 3],
     /// INT8: 3×3, 5×5, any size.
     s16: [(DwS16Fn, &'static str); 3],
+    /// INT8 3×3 on stacked rows, where the level has `vpdpbusd`.
+    pub(crate) stack: Option<DwStackFns>,
 }
 
 /// `dw!(module::path, fn_name)`: the kernel and its name.
@@ -58,6 +61,17 @@ impl DwConvKernels {
                                 dwconv_u8s8s32_rxs_avx512vnni
                             ),
                         ],
+                        stack: Some(DwStackFns {
+                            layout: dw!(x86_64::avx512::dwconv_u8_stack4, dwconv_u8_stack4_avx512),
+                            rows: dw!(
+                                x86_64::avx512vnni::dwconv_u8s8s32_3x3_stack,
+                                dwconv_u8s8s32_3x3_stack_avx512vnni
+                            ),
+                            rows_q8: dw!(
+                                x86_64::avx512vnni::dwconv_u8s8q8_3x3_stack,
+                                dwconv_u8s8q8_3x3_stack_avx512vnni
+                            ),
+                        }),
                     }
                 }
                 Isa::Avx512 => {
@@ -69,6 +83,7 @@ impl DwConvKernels {
                             dw!(x86_64::avx512::dwconv_u8s8s32_5x5, dwconv_u8s8s32_5x5_avx512),
                             dw!(x86_64::avx512::dwconv_u8s8s32_rxs, dwconv_u8s8s32_rxs_avx512),
                         ],
+                        stack: None,
                     }
                 }
                 Isa::Avx2 | Isa::Avx2Vnni => {
@@ -84,6 +99,7 @@ impl DwConvKernels {
                             dw!(x86_64::avx2::dwconv_u8s8s32_5x5, dwconv_u8s8s32_5x5_avx2),
                             dw!(x86_64::avx2::dwconv_u8s8s32_rxs, dwconv_u8s8s32_rxs_avx2),
                         ],
+                        stack: None,
                     }
                 }
                 Isa::Scalar => {}
@@ -98,6 +114,7 @@ impl DwConvKernels {
             lanes: lowp_kernels::scalar::dwconv_f32_rxs::DW_SCALAR_LANES,
             f32: [f; 3],
             s16: [s; 3],
+            stack: None,
         }
     }
 
@@ -126,6 +143,12 @@ impl DwConvKernels {
         let mut v: Vec<_> = ops.iter().zip(&self.f32).map(|(o, k)| (*o, k.1)).collect();
         let ops = ["dwconv_u8s8s32_3x3", "dwconv_u8s8s32_5x5", "dwconv_u8s8s32"];
         v.extend(ops.iter().zip(&self.s16).map(|(o, k)| (*o, k.1)));
+        if let Some(st) = &self.stack {
+            v.extend([
+                ("dwconv_u8_stack4", st.layout.1),
+                ("dwconv_u8s8s32_3x3_stack", st.rows.1),
+            ]);
+        }
         v
     }
 }

@@ -13,6 +13,7 @@
 
 mod f32;
 mod int8;
+mod int8_stack;
 mod kernels;
 mod rows;
 

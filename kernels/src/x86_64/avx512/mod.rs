@@ -49,6 +49,7 @@ pub mod convert_f32_to_bf16;
 pub mod dwconv_f32_3x3;
 pub mod dwconv_f32_5x5;
 pub mod dwconv_f32_rxs;
+pub mod dwconv_u8_stack4;
 pub mod dwconv_u8s8s32_3x3;
 pub mod dwconv_u8s8s32_5x5;
 pub mod dwconv_u8s8s32_rxs;

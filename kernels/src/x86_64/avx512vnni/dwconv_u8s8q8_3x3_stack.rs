@@ -1,0 +1,37 @@
+//! `dwconv_u8s8q8_3x3_stack_avx512vnni`: as
+//! `dwconv_u8s8s32_3x3_stack_avx512vnni`, each output pixel's 16 sums
+//! requantized to u8 or s8 bytes in the store (contract in
+//! [`crate::dwconv_stack`]): no s32 tile between the sums and the output.
+
+use crate::dwconv_stack::{DwStack3x3, DwStackQ8};
+use crate::x86_64::dwconv_stack_ops::stack_rows;
+use crate::x86_64::gconv_ops::{DpbusdQ8, Q8Ep};
+use core::arch::x86_64::*;
+
+with_level! { avx512vnni:
+/// Computes the rows `a` describes, requantized as `q` says: see
+/// [`DwStack3x3`] and [`DwStackQ8`].
+///
+/// # Safety
+///
+/// The CPU must have the `avx512vnni` level. `stride` must be 1 or 2;
+/// for each block `β < blocks`, `((ow − 1)·stride + 3) · 64` bytes must be
+/// readable at its `src`, 384 at its `weights`, 16 i32 at its `init`, 16 f32
+/// at `q.scale + 16β`, and 16 bytes writable at its `out0 + x·out_stride`
+/// (and `out1 + …` when not null) for every `x < ow` (see [`DwStack3x3`]).
+/// (Any `lo ≤ hi` within the output type stores in-range bytes.)
+pub unsafe fn dwconv_u8s8q8_3x3_stack_avx512vnni(a: &DwStack3x3<u8>, q: &DwStackQ8) {
+    let (flo, fhi) = (_mm512_set1_ps((q.lo - q.zp) as f32), _mm512_set1_ps((q.hi - q.zp) as f32));
+    let zp = _mm512_set1_epi32(q.zp);
+    // SAFETY: 16 scales a block, then the caller's contract.
+    unsafe {
+        let ep = |b: usize| Q8Ep {
+            scale: _mm512_loadu_ps(q.scale.add(16 * b)),
+            flo,
+            fhi,
+            zp,
+        };
+        stack_rows::<DpbusdQ8>(a, ep)
+    }
+}
+}
