@@ -45,6 +45,7 @@ mod depthwise;
 mod epilogue_f32;
 mod f32;
 mod grouped;
+mod indirect_f32;
 mod int8;
 mod layer;
 mod params;
