@@ -73,7 +73,7 @@ impl ConvF32 {
             layer.algorithm,
             ConvAlgorithm::Indirect | ConvAlgorithm::Gemm1x1 | ConvAlgorithm::Gemm1x1Strided
         );
-        let indirect = (gemm && !layer.is_empty() && layer.depth() > 0 && (layer.algorithm != ConvAlgorithm::Gemm1x1 || std::env::var_os("LOWP_SCONV_1X1").is_some()))
+        let indirect = (gemm && !layer.is_empty() && layer.depth() > 0)
             .then(|| IndirectF32::new(ctx, &layer, &ohwi))
             .flatten();
         if indirect.is_some() {

@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 /// K (taps × channels) per block: a block of weights is `KB·NR` floats,
 /// read by every tile of a chunk.
-const KB: usize = 256;
+const KB: usize = 1024;
 /// Tiles per task: their outputs stay in L2 across the K blocks.
 const CHUNK: usize = 32;
 
@@ -87,8 +87,12 @@ impl IndirectF32 {
                 .flat_map(|t| (0..cg).step_by(kc).map(move |c| (t, 1, c, kc.min(cg - c))))
                 .collect()
         } else {
-            let per = KB / cg;
-            (0..taps).step_by(per).map(|t| (t, per.min(taps - t), 0, cg)).collect()
+            // Whole taps a block, as many in each.
+            let per = taps.div_ceil(taps.div_ceil(KB / cg));
+            (0..taps)
+                .step_by(per)
+                .map(|t| (t, per.min(taps - t), 0, cg))
+                .collect()
         };
         Some(IndirectF32 {
             kern,
@@ -99,11 +103,6 @@ impl IndirectF32 {
             blocks,
             zero: vec![0.0; cg],
         })
-    }
-
-    /// The kernel's name.
-    pub(crate) fn kernel_name(&self) -> &'static str {
-        self.kern.name
     }
 
     /// `output = clamp(conv(input) + bias)` (buffers checked by the caller).
@@ -128,43 +127,52 @@ impl IndirectF32 {
         assert_eq!(output.len(), layer.m * k);
         let chunks = self.tiles.len().div_ceil(CHUNK);
         let groups = layer.geo.groups;
+        // Panels split across tasks only as far as the threads need it (the
+        // sums do not depend on the split).
+        let splits = self
+            .panels
+            .min((2 * ctx.num_threads()).div_ceil(groups * chunks))
+            .max(1);
+        let per = self.panels.div_ceil(splits);
         let out = Out(output.as_mut_ptr());
         let flops = 2.0 * (layer.m * k * taps * cg) as f64;
-        ctx.run_parallel_sized(groups * self.panels * chunks, flops / 100e9, |task| {
+        let depth = taps * cg;
+        ctx.run_parallel_sized(groups * chunks * splits, flops / 100e9, |task| {
             let out = &out;
-            let (ch, gp) = (task % chunks, task / chunks);
-            let (g, p) = (gp / self.panels, gp % self.panels);
-            let n = nr.min(kg - p * nr);
-            let col = g * kg + p * nr;
-            let panel = &self.weights[gp * taps * cg * nr..(gp + 1) * taps * cg * nr];
+            let (sp, ch, g) = (task % splits, task / splits % chunks, task / splits / chunks);
+            let pans = sp * per..((sp + 1) * per).min(self.panels);
             let tiles = &self.tiles[ch * CHUNK..((ch + 1) * CHUNK).min(self.tiles.len())];
             for (bi, &(t0, nt, c0, kc)) in self.blocks.iter().enumerate() {
-                let last = (bi + 1 == self.blocks.len()).then(|| SconvEpilogue {
-                    bias: bias.map_or(std::ptr::null(), |b| b[col..col + n].as_ptr()),
-                    clamp,
-                });
-                let b = &panel[(t0 * cg + c0) * nr..(t0 * cg + c0 + nt * kc) * nr];
                 for &(i0, rows) in tiles {
-                    let tile = SconvTile {
-                        offsets: offsets[i0 * taps + t0..].as_ptr(),
-                        ld: taps,
-                        taps: nt,
-                        kc,
-                        base: input[g * cg + c0..].as_ptr(),
-                        zero: self.zero.as_ptr(),
-                        b: b.as_ptr(),
-                        c: out.0.wrapping_add(i0 * k + col),
-                        ldc: k,
-                        n,
-                        first: bi == 0,
-                        last,
-                    };
-                    // SAFETY: the level's kernel (an available ISA); rows i0..i0 + rows ≤ mr of the offsets from
-                    // tap t0 (sliced), each run of kc floats inside the input (checked above: c0 + kc ≤ cg),
-                    // `zero` cg ≥ kc floats, `b` the block's nt·kc·nr weights (sliced), the bias n floats; the
-                    // tile's rows × n columns lie inside the output (i0 + rows ≤ m, col + n ≤ k) and belong to
-                    // this task alone (tasks split groups × panels × tiles).
-                    unsafe { (self.kern.f)(rows, &tile) };
+                    for p in pans.clone() {
+                        let n = nr.min(kg - p * nr);
+                        let col = g * kg + p * nr;
+                        let gp = g * self.panels + p;
+                        let b = &self.weights[gp * depth * nr + (t0 * cg + c0) * nr..][..nt * kc * nr];
+                        let tile = SconvTile {
+                            offsets: offsets[i0 * taps + t0..].as_ptr(),
+                            ld: taps,
+                            taps: nt,
+                            kc,
+                            base: input[g * cg + c0..].as_ptr(),
+                            zero: self.zero.as_ptr(),
+                            b: b.as_ptr(),
+                            c: out.0.wrapping_add(i0 * k + col),
+                            ldc: k,
+                            n,
+                            first: bi == 0,
+                            last: (bi + 1 == self.blocks.len()).then(|| SconvEpilogue {
+                                bias: bias.map_or(std::ptr::null(), |b| b[col..col + n].as_ptr()),
+                                clamp,
+                            }),
+                        };
+                        // SAFETY: the level's kernel (an available ISA); rows i0..i0 + rows ≤ mr of the offsets
+                        // from tap t0 (sliced), each run of kc floats inside the input (checked above: c0 + kc ≤
+                        // cg), `zero` cg ≥ kc floats, `b` the block's nt·kc·nr weights (sliced), the bias n
+                        // floats; the tile's rows × n columns lie inside the output (i0 + rows ≤ m, col + n ≤ k)
+                        // and belong to this task alone (tasks split groups × tiles × panels).
+                        unsafe { (self.kern.f)(rows, &tile) };
+                    }
                 }
             }
         });

@@ -28,10 +28,10 @@ pub mod l2sq_s8;
 pub mod l2sq_u8;
 mod q8_drive;
 pub mod quantize_f32_q8;
-pub mod sconv_f32_7x64;
 pub mod requantize_s32_q8;
 pub mod scan_f32_ip;
 pub mod scan_s8_ip;
+pub mod sconv_f32_7x64;
 pub mod stream_store_16;
 pub mod sum_u64;
 
