@@ -166,11 +166,10 @@ impl IndirectF32 {
                                 clamp,
                             }),
                         };
-                        // SAFETY: the level's kernel (an available ISA); rows i0..i0 + rows ≤ mr of the offsets
-                        // from tap t0 (sliced), each run of kc floats inside the input (checked above: c0 + kc ≤
-                        // cg), `zero` cg ≥ kc floats, `b` the block's nt·kc·nr weights (sliced), the bias n
-                        // floats; the tile's rows × n columns lie inside the output (i0 + rows ≤ m, col + n ≤ k)
-                        // and belong to this task alone (tasks split groups × tiles × panels).
+                        // SAFETY: the level's kernel (an available ISA); tiles lie in 0..m with rows ≤ mr, so their
+                        // offsets exist; each run (checked above) and `zero` hold kc ≤ cg floats, `b` and the bias are
+                        // sliced; the tile's rows × n columns lie inside the output (col + n ≤ k) and belong to this
+                        // task alone (tasks split groups × tiles × panels).
                         unsafe { (self.kern.f)(rows, &tile) };
                     }
                 }
