@@ -33,17 +33,14 @@ pub struct SconvTile {
     pub ldc: usize,
     /// Valid columns, `1 ≤ n ≤ NR`.
     pub n: usize,
-    /// Whether the tile starts from 0 (otherwise from what `c` holds).
+    /// Whether the tile starts from `bias` (otherwise from what `c` holds).
     pub first: bool,
-    /// The last block's output stage; otherwise `c ← acc`.
-    pub last: Option<SconvEpilogue>,
-}
-
-/// `c ← clamp(acc + bias)`: the output stage of a tile's last block.
-#[derive(Clone, Copy, Debug)]
-pub struct SconvEpilogue {
-    /// Null for no bias, else `n` floats (the tile's columns).
+    /// With `first`: null for 0, else `n` floats, each column's start value
+    /// (the layer's bias: added before the products, not after).
     pub bias: *const f32,
+    /// Whether this is the tile's last block: `c ← clamp(acc)` rather than
+    /// `c ← acc`.
+    pub last: bool,
     /// `Some((lo, hi))`: `max(·, lo)` then `min(·, hi)`, as `f32::max`/`min`
     /// (a NaN sum becomes `lo`).
     pub clamp: Option<(f32, f32)>,

@@ -15,7 +15,7 @@
 use super::layer::Layer;
 use super::rows_int8::PAD;
 use crate::Context;
-use lowp_kernels::sconv_ukernel::{SconvEpilogue, SconvTile, SconvUkernelInfo};
+use lowp_kernels::sconv_ukernel::{SconvTile, SconvUkernelInfo};
 use std::borrow::Cow;
 
 /// K (taps × channels) per block: a block of weights is `KB·NR` floats,
@@ -161,10 +161,9 @@ impl IndirectF32 {
                             ldc: k,
                             n,
                             first: bi == 0,
-                            last: (bi + 1 == self.blocks.len()).then(|| SconvEpilogue {
-                                bias: bias.map_or(std::ptr::null(), |b| b[col..col + n].as_ptr()),
-                                clamp,
-                            }),
+                            bias: bias.map_or(std::ptr::null(), |b| b[col..col + n].as_ptr()),
+                            last: bi + 1 == self.blocks.len(),
+                            clamp,
                         };
                         // SAFETY: the level's kernel (an available ISA); tiles lie in 0..m with rows ≤ mr, so their
                         // offsets exist; each run (checked above) and `zero` hold kc ≤ cg floats, `b` and the bias are

@@ -35,9 +35,13 @@ unsafe fn tile<const M: usize>(t: &SconvTile) {
             let lanes = t.n.saturating_sub(16 * v).min(16);
             ((1u32 << lanes) - 1) as __mmask16
         });
-        let mut acc: [[__m512; NV]; M] = match t.first {
-            true => [[_mm512_setzero_ps(); NV]; M],
-            false => core::array::from_fn(|r| {
+        let mut acc: [[__m512; NV]; M] = match (t.first, t.bias.is_null()) {
+            (true, true) => [[_mm512_setzero_ps(); NV]; M],
+            (true, false) => {
+                let b: [__m512; NV] = core::array::from_fn(|v| _mm512_maskz_loadu_ps(masks[v], t.bias.add(16 * v)));
+                [b; M]
+            }
+            (false, _) => core::array::from_fn(|r| {
                 core::array::from_fn(|v| _mm512_maskz_loadu_ps(masks[v], t.c.add(r * t.ldc + 16 * v)))
             }),
         };
@@ -95,21 +99,17 @@ unsafe fn tile<const M: usize>(t: &SconvTile) {
             }
             b = b.add(step);
         }
-        if let Some(ep) = t.last {
-            let (lo, hi) = ep.clamp.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
+        if let (true, Some((lo, hi))) = (t.last, t.clamp) {
             let (vlo, vhi) = (_mm512_set1_ps(lo), _mm512_set1_ps(hi));
-            for v in 0..NV {
-                let bias = match ep.bias.is_null() {
-                    true => None,
-                    false => Some(_mm512_maskz_loadu_ps(masks[v], ep.bias.add(16 * v))),
-                };
-                for row in acc.iter_mut() {
-                    let mut x = bias.map_or(row[v], |bv| _mm512_add_ps(row[v], bv));
-                    // maxps returns its second operand for a NaN first one.
-                    if ep.clamp.is_some() {
-                        x = _mm512_min_ps(_mm512_max_ps(x, vlo), vhi);
+            // maxps returns its second operand for a NaN first one; after it
+            // no value is NaN, so `min(·, +∞)` is the identity.
+            let upper = hi < f32::INFINITY;
+            for row in acc.iter_mut() {
+                for x in row.iter_mut() {
+                    *x = _mm512_max_ps(*x, vlo);
+                    if upper {
+                        *x = _mm512_min_ps(*x, vhi);
                     }
-                    row[v] = x;
                 }
             }
         }
@@ -131,7 +131,8 @@ unsafe fn tile<const M: usize>(t: &SconvTile) {
 /// `C ← Σ_t Σ_c A[r][t][c]·B[t][c][·]` over the tile's block of taps, A's
 /// row `r` at tap `t` being the `kc` floats at `base + offsets[r·ld + t]`
 /// (padding taps skipped), then the last block's output stage
-/// ([`SconvTile`]). Rows sum their taps and channels in order, FMA by FMA.
+/// ([`SconvTile`]). Rows sum from the bias (first block) over their taps and
+/// channels in order, FMA by FMA.
 ///
 /// # Safety
 ///
@@ -141,7 +142,8 @@ unsafe fn tile<const M: usize>(t: &SconvTile) {
 /// floats readable at `t.base + o`, `t.zero` `t.kc` floats; `t.b` holds
 /// `t.taps·t.kc·64` floats; `t.c + r·t.ldc` is readable (unless `first`)
 /// and writable for `t.n` floats for `r < m`, owned by the caller; a
-/// non-null bias holds `t.n` floats.
+/// non-null bias holds `t.n` floats;
+/// `t.clamp`'s bounds are not NaN.
 pub unsafe fn sconv_f32_7x64_avx512(m: usize, t: &SconvTile) {
     // SAFETY: the caller's contract is the tile's, with M = m.
     unsafe {
