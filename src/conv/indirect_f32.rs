@@ -21,7 +21,7 @@ use std::borrow::Cow;
 /// K (taps × channels) per block: a block of weights is `KB·NR` floats,
 /// read by every tile of a chunk.
 const KB: usize = 1024;
-/// Tiles per task: their outputs stay in L2 across the K blocks.
+/// Tiles per task at most: their outputs stay in L2 across the K blocks.
 const CHUNK: usize = 32;
 
 /// A layer's plan on the indirect kernel.
@@ -125,7 +125,9 @@ impl IndirectF32 {
             .iter()
             .all(|&o| o == PAD || o + layer.geo.c <= input.len()));
         assert_eq!(output.len(), layer.m * k);
+        // Chunks of (nearly) equal size, so threads finish together.
         let chunks = self.tiles.len().div_ceil(CHUNK);
+        let chunk = self.tiles.len().div_ceil(chunks);
         let groups = layer.geo.groups;
         // Panels split across tasks only as far as the threads need it (the
         // sums do not depend on the split).
@@ -141,7 +143,7 @@ impl IndirectF32 {
             let out = &out;
             let (sp, ch, g) = (task % splits, task / splits % chunks, task / splits / chunks);
             let pans = sp * per..((sp + 1) * per).min(self.panels);
-            let tiles = &self.tiles[ch * CHUNK..((ch + 1) * CHUNK).min(self.tiles.len())];
+            let tiles = &self.tiles[ch * chunk..((ch + 1) * chunk).min(self.tiles.len())];
             for (bi, &(t0, nt, c0, kc)) in self.blocks.iter().enumerate() {
                 for &(i0, rows) in tiles {
                     for p in pans.clone() {
