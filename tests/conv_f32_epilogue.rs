@@ -11,7 +11,7 @@ use lowp_reference::conv as oracle;
 
 mod common;
 
-use common::{contexts, SplitMix};
+use common::{assert_activated_close, contexts, SplitMix};
 
 fn activations() -> [Activation; 4] {
     [
@@ -44,19 +44,8 @@ fn check(p: &Conv2dParams, algo: ConvAlgorithm, seed: u64) {
             for act in activations() {
                 let mut got = vec![f32::NAN; out_len];
                 conv.run(&ctx, &x, b, act, &mut got).unwrap();
-                for (i, ((&y, &v), &m)) in got.iter().zip(&want).zip(&mag).enumerate() {
-                    let v = match act {
-                        Activation::Identity => v,
-                        Activation::Relu => v.max(0.0),
-                        Activation::Clamp { min, max } => v.max(min).min(max),
-                    };
-                    assert!(
-                        (y - v).abs() <= tol * m,
-                        "{} {p:?} {act:?} bias {} at {i}: got {y}, want {v}",
-                        ctx.isa(),
-                        b.is_some()
-                    );
-                }
+                let what = || format!("{} {p:?} bias {}", ctx.isa(), b.is_some());
+                assert_activated_close(&got, &want, &mag, act, tol, &what);
             }
         }
     }

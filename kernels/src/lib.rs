@@ -40,6 +40,7 @@ mod sgemm_macros;
 #[macro_use]
 mod gemm_bf16_macros;
 pub mod scalar;
+pub mod sconv_ukernel;
 pub mod team;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;

@@ -6,6 +6,7 @@
 use super::depthwise::DwF32;
 use super::epilogue_f32::{Epilogue, SinkF32Epilogue};
 use super::grouped::GroupedF32;
+use super::indirect_f32::IndirectF32;
 use super::layer::{ConvAlgorithm, ConvWeights, Layer};
 use super::params::ConvGeometry;
 use super::rows_f32::ConvRowsF32;
@@ -42,6 +43,8 @@ pub struct ConvF32 {
     isa: Isa,
     /// The grouped kernels' plan ([`ConvAlgorithm::Grouped`]).
     grouped: Option<GroupedF32>,
+    /// The indirect kernel's plan ([`ConvAlgorithm::IndirectKernel`]).
+    indirect: Option<IndirectF32>,
 }
 
 impl ConvF32 {
@@ -66,7 +69,17 @@ impl ConvF32 {
         if layer.algorithm == ConvAlgorithm::Grouped && grouped.is_none() {
             layer.fall_back();
         }
-        let weights = if layer.is_empty() || layer.depth() == 0 || dw.is_some() {
+        let gemm = matches!(
+            layer.algorithm,
+            ConvAlgorithm::Indirect | ConvAlgorithm::Gemm1x1 | ConvAlgorithm::Gemm1x1Strided
+        );
+        let indirect = (gemm && !layer.is_empty() && layer.depth() > 0)
+            .then(|| IndirectF32::new(ctx, &layer, &ohwi))
+            .flatten();
+        if indirect.is_some() {
+            layer.algorithm = ConvAlgorithm::IndirectKernel;
+        }
+        let weights = if layer.is_empty() || layer.depth() == 0 || dw.is_some() || indirect.is_some() {
             Vec::new()
         } else {
             (0..geo.groups)
@@ -79,6 +92,7 @@ impl ConvF32 {
             dw,
             isa: ctx.isa(),
             grouped,
+            indirect,
         })
     }
 
@@ -132,6 +146,10 @@ impl ConvF32 {
         }
         if let Some(dw) = &self.dw {
             dw.run(ctx, input, bias, clamp, output);
+            return Ok(());
+        }
+        if let Some(p) = &self.indirect {
+            p.run(ctx, l, input, bias, clamp, output);
             return Ok(());
         }
         if let Some(g) = &self.grouped {

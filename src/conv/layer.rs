@@ -33,14 +33,18 @@ pub enum ConvAlgorithm {
     /// input. AVX-512 levels (INT8: AVX-512 VNNI, with every `w − zb` in
     /// s8); elsewhere such a plan runs [`ConvAlgorithm::Indirect`].
     Grouped,
-    /// INT8 only, on a level with an indirect kernel (AVX-512 VNNI): the
-    /// same indirection buffer read in place by the microkernel (each
-    /// output pixel's channels broadcast straight from the input, XNNPACK's
-    /// igemm), no packed A. A plan's choice ([`ConvI8::algorithm`]) for
-    /// [`ConvAlgorithm::Indirect`] layers with `C/groups` a multiple of 4
-    /// and no weight zero point; never returned by `of_2d`/`of_3d`.
+    /// On a level with an indirect kernel: the same indirection buffer
+    /// read in place by the microkernel (each output pixel's channels
+    /// broadcast straight from the input, XNNPACK's igemm), no packed A.
+    /// A plan's choice, never returned by `of_2d`/`of_3d`: INT8
+    /// ([`ConvI8::algorithm`], AVX-512 VNNI) for [`ConvAlgorithm::Indirect`]
+    /// layers with `C/groups` a multiple of 4 and no weight zero point;
+    /// FP32 ([`ConvF32::algorithm`], AVX-512 levels) for the general and
+    /// 1×1 layers whose output channels per group fill its 64-column panels
+    /// (at most a fifth padding), padding taps skipped.
     ///
     /// [`ConvI8::algorithm`]: super::ConvI8::algorithm
+    /// [`ConvF32::algorithm`]: super::ConvF32::algorithm
     IndirectKernel,
 }
 

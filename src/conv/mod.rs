@@ -46,6 +46,7 @@ mod epilogue_f32;
 mod f32;
 mod fixed;
 mod grouped;
+mod indirect_f32;
 mod int8;
 mod layer;
 mod params;

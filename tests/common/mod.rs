@@ -198,3 +198,29 @@ pub fn check_conv_pipelines(k: usize, want: &[i32], what: &str, run: impl Fn(low
     }
     conv_fixed::check_conv_fixed(k, want, what, &run);
 }
+
+/// Asserts `|got[i] − act(want[i])| ≤ tol·mag[i]` for every `i` (an f32
+/// result against the oracle's value and magnitude `Σ|x||w| + |bias|`, the
+/// activation applied as `f32::max`/`min`); `what` names the case.
+pub fn assert_activated_close(
+    got: &[f32],
+    want: &[f32],
+    mag: &[f32],
+    act: lowp::igemm::Activation,
+    tol: f32,
+    what: &dyn Fn() -> String,
+) {
+    use lowp::igemm::Activation;
+    for (i, ((&y, &v), &m)) in got.iter().zip(want).zip(mag).enumerate() {
+        let v = match act {
+            Activation::Identity => v,
+            Activation::Relu => v.max(0.0),
+            Activation::Clamp { min, max } => v.max(min).min(max),
+        };
+        assert!(
+            (y - v).abs() <= tol * m,
+            "{} {act:?} at {i}: got {y}, want {v}",
+            what()
+        );
+    }
+}

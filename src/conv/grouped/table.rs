@@ -54,6 +54,8 @@ pub struct ConvKernels {
     pub(crate) f32: Option<Kern<GconvF32Fn>>,
     pub(crate) u8s8: Option<Kern<GconvI8Fn>>,
     pub(crate) u8s8q8: Option<Kern<GconvQ8Fn>>,
+    /// The FP32 indirect (implicit-GEMM) kernel, any group width.
+    pub(crate) f32_indirect: Option<&'static lowp_kernels::sconv_ukernel::SconvUkernelInfo>,
 }
 
 /// `kern!(module::fn_name)`: the kernel and its name.
@@ -83,6 +85,7 @@ impl ConvKernels {
                     Isa::Avx512Vnni => kern!(avx512vnni::gconv_u8s8q8_16ch, gconv_u8s8q8_16ch_avx512vnni),
                     _ => None,
                 },
+                f32_indirect: Some(&avx512::sconv_f32_7x64::INFO),
             },
             _ => ConvKernels::default(),
         }
@@ -95,6 +98,7 @@ impl ConvKernels {
         v.extend(self.f32.map(|k| ("conv_grouped_f32", k.name)));
         v.extend(self.u8s8.map(|k| ("conv_grouped_u8s8s32", k.name)));
         v.extend(self.u8s8q8.map(|k| ("conv_grouped_u8s8q8", k.name)));
+        v.extend(self.f32_indirect.map(|k| ("conv_f32_indirect", k.name)));
         v
     }
 }

@@ -1,0 +1,162 @@
+//! `sconv_f32_7x64_avx512`: the FP32 indirect convolution kernel (contract:
+//! [`crate::sconv_ukernel`]), 7 output pixels × 64 output channels, each
+//! pixel's input channels broadcast from its input row through the
+//! indirection buffer. 7 rows because the common output widths (7, 14, 28,
+//! 56) are multiples of 7, so tiles cut at output rows are full and a tap's
+//! padding rows come first or last in a tile, where they are skipped.
+
+use crate::sconv_ukernel::{SconvTile, SconvUkernelInfo, PAD};
+use core::arch::x86_64::*;
+
+/// Rows of a full tile.
+pub const MR: usize = 7;
+/// Columns of a tile (the packed weight panel width).
+pub const NR: usize = 64;
+/// Vectors per tile row.
+const NV: usize = NR / 16;
+
+/// What the kernel declares about itself.
+pub const INFO: SconvUkernelInfo = SconvUkernelInfo {
+    name: "sconv_f32_7x64_avx512",
+    mr: MR,
+    nr: NR,
+    f: sconv_f32_7x64_avx512,
+};
+
+with_level! { avx512:
+/// One tile of `M` rows (see the public entry).
+#[inline]
+unsafe fn tile<const M: usize>(t: &SconvTile) {
+    // SAFETY: every offset read is among the `M·ld` of the table, every
+    // run among the caller's `kc` floats, `b` within `taps·kc·NR`, the C
+    // accesses within the tile's `M` rows of `n` columns (masked).
+    unsafe {
+        let masks: [__mmask16; NV] = core::array::from_fn(|v| {
+            let lanes = t.n.saturating_sub(16 * v).min(16);
+            ((1u32 << lanes) - 1) as __mmask16
+        });
+        let mut acc: [[__m512; NV]; M] = match (t.first, t.bias.is_null()) {
+            (true, true) => [[_mm512_setzero_ps(); NV]; M],
+            (true, false) => {
+                let b: [__m512; NV] = core::array::from_fn(|v| _mm512_maskz_loadu_ps(masks[v], t.bias.add(16 * v)));
+                [b; M]
+            }
+            (false, _) => core::array::from_fn(|r| {
+                core::array::from_fn(|v| _mm512_maskz_loadu_ps(masks[v], t.c.add(r * t.ldc + 16 * v)))
+            }),
+        };
+        let step = t.kc * NR;
+        let mut b = t.b;
+        // A broadcast the compiler cannot merge with the same load for the
+        // other half of the columns: merged, the 7 broadcasts would stay live
+        // beside the 28 accumulators and spill (32 registers).
+        macro_rules! bcast {
+            ($a:expr) => {{
+                let v: __m512;
+                core::arch::asm!(
+                    "vbroadcastss {v}, dword ptr [{a}]",
+                    v = out(zmm_reg) v,
+                    a = in(reg) $a,
+                    options(readonly, nostack, preserves_flags)
+                );
+                v
+            }};
+        }
+        // Rows `lo..M - hi` of one tap (the others pad or read the zero
+        // row), 32 columns at a time: 28 accumulators, 2 weight vectors, a
+        // broadcast.
+        macro_rules! tap {
+            ($p:ident, $lo:literal, $hi:literal) => {
+                for c in 0..t.kc {
+                    let bp = b.add(c * NR);
+                    for h in 0..NV / 2 {
+                        let b0 = _mm512_loadu_ps(bp.add(32 * h));
+                        let b1 = _mm512_loadu_ps(bp.add(32 * h + 16));
+                        for r in $lo..M - $hi {
+                            let a = bcast!($p[r].add(c));
+                            acc[r][2 * h] = _mm512_fmadd_ps(a, b0, acc[r][2 * h]);
+                            acc[r][2 * h + 1] = _mm512_fmadd_ps(a, b1, acc[r][2 * h + 1]);
+                        }
+                    }
+                }
+            };
+        }
+        for tap in 0..t.taps {
+            let o: [usize; M] = core::array::from_fn(|r| *t.offsets.add(r * t.ld + tap));
+            let lo = o.iter().take_while(|&&x| x == PAD).count();
+            if lo < M {
+                let hi = o.iter().rev().take_while(|&&x| x == PAD).count();
+                let p: [*const f32; M] = core::array::from_fn(|r| match o[r] {
+                    PAD => t.zero,
+                    x => t.base.add(x),
+                });
+                match (lo, hi) {
+                    (0, 0) => tap!(p, 0, 0),
+                    (1, 0) => tap!(p, 1, 0),
+                    (0, 1) => tap!(p, 0, 1),
+                    _ => tap!(p, 0, 0),
+                }
+            }
+            b = b.add(step);
+        }
+        if let (true, Some((lo, hi))) = (t.last, t.clamp) {
+            let (vlo, vhi) = (_mm512_set1_ps(lo), _mm512_set1_ps(hi));
+            // maxps returns its second operand for a NaN first one; after it
+            // no value is NaN, so `min(·, +∞)` is the identity.
+            let upper = hi < f32::INFINITY;
+            for row in acc.iter_mut() {
+                for x in row.iter_mut() {
+                    *x = _mm512_max_ps(*x, vlo);
+                    if upper {
+                        *x = _mm512_min_ps(*x, vhi);
+                    }
+                }
+            }
+        }
+        for (r, row) in acc.iter().enumerate() {
+            let cr = t.c.add(r * t.ldc);
+            if t.n == NR {
+                for (v, x) in row.iter().enumerate() {
+                    _mm512_storeu_ps(cr.add(16 * v), *x);
+                }
+            } else {
+                for (v, x) in row.iter().enumerate() {
+                    _mm512_mask_storeu_ps(cr.add(16 * v), masks[v], *x);
+                }
+            }
+        }
+    }
+}
+
+/// `C ← Σ_t Σ_c A[r][t][c]·B[t][c][·]` over the tile's block of taps, A's
+/// row `r` at tap `t` being the `kc` floats at `base + offsets[r·ld + t]`
+/// (padding taps skipped), then the last block's output stage
+/// ([`SconvTile`]). Rows sum from the bias (first block) over their taps and
+/// channels in order, FMA by FMA.
+///
+/// # Safety
+///
+/// The CPU must have the `avx512` level ([`crate::level::AVX512`]).
+/// `1 ≤ m ≤ 7`, `1 ≤ t.n ≤ 64`; `t.offsets` readable at `r·ld + u` for
+/// `r < m`, `u < t.taps`; each non-[`PAD`] offset `o` there has `t.kc`
+/// floats readable at `t.base + o`, `t.zero` `t.kc` floats; `t.b` holds
+/// `t.taps·t.kc·64` floats; `t.c + r·t.ldc` is readable (unless `first`)
+/// and writable for `t.n` floats for `r < m`, owned by the caller; a
+/// non-null bias holds `t.n` floats;
+/// `t.clamp`'s bounds are not NaN.
+pub unsafe fn sconv_f32_7x64_avx512(m: usize, t: &SconvTile) {
+    // SAFETY: the caller's contract is the tile's, with M = m.
+    unsafe {
+        match m {
+            1 => tile::<1>(t),
+            2 => tile::<2>(t),
+            3 => tile::<3>(t),
+            4 => tile::<4>(t),
+            5 => tile::<5>(t),
+            6 => tile::<6>(t),
+            7 => tile::<7>(t),
+            _ => {}
+        }
+    }
+}
+}
