@@ -43,7 +43,7 @@ pub(crate) fn cpu_has(features: &str) -> bool {
 }
 
 /// A 64-byte aligned zeroed buffer of `n` elements of `T` (plus slack).
-fn aligned<T: Copy + Default>(n: usize) -> (Vec<T>, usize) {
+pub(crate) fn aligned<T: Copy + Default>(n: usize) -> (Vec<T>, usize) {
     let v = vec![T::default(); n + 64];
     let off = v.as_ptr().align_offset(64);
     (v, off)
@@ -285,7 +285,7 @@ pub(crate) fn check_q8(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequant)) 
 /// The fixed-point requantizing entry, through `run`, against the scalar
 /// epilogue of `want`: u8 and s8 bounds; multipliers at the ends of the Q31
 /// range, negative ones and exact halves (ties); shifts from −31 to 30.
-fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequantFixed)) {
+pub(crate) fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequantFixed)) {
     let nr = t.nr;
     for (zp, lo, hi) in [(128, 0, 255), (3, 3, 200), (-5, -128, 127), (0, -100, 90)] {
         let mult: Vec<i32> = (0..nr)
