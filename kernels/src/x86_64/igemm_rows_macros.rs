@@ -79,26 +79,35 @@ macro_rules! igemm_rows_kernel {
                 let (mut accs, fix_ptrs) = tile_start!(corr);
                 let p: [*const u8; M] = core::array::from_fn(|r| a.base.add(r * a.lda));
                 let groups = a.groups;
-                let full = groups / S * S;
+                // Each set takes U consecutive k-groups per step: a row's
+                // pointer then serves U broadcasts (offsets 0, 4, …).
+                const U: usize = 2;
+                let full = groups / (S * U) * (S * U);
                 let mut gb = b;
                 let mut g = 0;
                 while g < full {
                     for s in 0..S {
+                        let gs = gb.add(s * U * NR * 4);
                         if M >= $pf_rows {
-                            for line in 0..NR * 4 / 64 {
-                                _mm_prefetch::<_MM_HINT_T0>(gb.wrapping_add($ahead + 64 * line));
+                            for line in 0..U * NR * 4 / 64 {
+                                _mm_prefetch::<_MM_HINT_T0>(gs.wrapping_add($ahead + 64 * line));
                             }
                         }
-                        let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
+                        let bv: [[V; NV]; U] = core::array::from_fn(|u| {
+                            core::array::from_fn(|v| V::load(gs.add(u * NR * 4 + v * <V as I32Vec>::BYTES)))
+                        });
                         for r in 0..M {
-                            let av = V::bcast(p[r].add(4 * (g + s)));
-                            for v in 0..NV {
-                                accs[s][r][v] = <$Step as DotStep>::dot(accs[s][r][v], av, bv[v]);
+                            let pr = p[r].add(4 * (g + s * U));
+                            for u in 0..U {
+                                let av = V::bcast(pr.add(4 * u));
+                                for v in 0..NV {
+                                    accs[s][r][v] = <$Step as DotStep>::dot(accs[s][r][v], av, bv[u][v]);
+                                }
                             }
                         }
-                        gb = gb.add(NR * 4);
                     }
-                    g += S;
+                    gb = gb.add(S * U * NR * 4);
+                    g += S * U;
                 }
                 // The groups left over, then the tail, into the first set.
                 let tail = !a.tail.is_null();
