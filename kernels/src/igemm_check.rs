@@ -43,7 +43,7 @@ pub(crate) fn cpu_has(features: &str) -> bool {
 }
 
 /// A 64-byte aligned zeroed buffer of `n` elements of `T` (plus slack).
-fn aligned<T: Copy + Default>(n: usize) -> (Vec<T>, usize) {
+pub(crate) fn aligned<T: Copy + Default>(n: usize) -> (Vec<T>, usize) {
     let v = vec![T::default(); n + 64];
     let off = v.as_ptr().align_offset(64);
     (v, off)

@@ -25,6 +25,9 @@ mod iconv_check;
 pub mod iconv_ukernel;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod igemm_check;
+#[cfg(all(test, target_arch = "x86_64"))]
+mod igemm_rows_check;
+pub mod igemm_rows_ukernel;
 pub mod igemm_ukernel;
 #[cfg(all(test, target_arch = "x86_64"))]
 #[macro_use]

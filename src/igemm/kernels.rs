@@ -5,6 +5,7 @@ use super::lhs::{RowScales, RowZeroPoints};
 use crate::gemm::Microkernel;
 use crate::Isa;
 use lowp_kernels::iconv_ukernel::{IconvRows, IconvUkernelInfo};
+use lowp_kernels::igemm_rows_ukernel::{IgemmRows, IgemmRowsUkernelInfo};
 use lowp_kernels::scalar::igemm_tile_store::{
     igemm_tile_store_scalar, TileCorrection, TileDequant, TileRequant, TileRequantFixed,
 };
@@ -91,6 +92,10 @@ pub struct IgemmKernels {
     /// indirection buffer, no packed A panel; same packed weight panels),
     /// where the level has one.
     pub iconv: Option<&'static IconvUkernelInfo>,
+    /// The kernel reading a row-major u8 A in place (no packed A panel;
+    /// same packed weight panels), where the level has one: what small-M
+    /// calls run (`docs/tuning.md`, "Small GEMMs").
+    pub rows: Option<&'static IgemmRowsUkernelInfo>,
     /// Vectorized output-pipeline stores and A packing, where the level
     /// has them.
     pub(crate) helpers: Helpers,
@@ -193,6 +198,7 @@ impl IgemmKernels {
             exact: Some((&lowp_kernels::scalar::igemm_u8s8s32_16::INFO).into()),
             alt: None,
             iconv: None,
+            rows: None,
             helpers: Helpers::select(isa),
         };
         #[cfg(target_arch = "x86_64")]
@@ -208,6 +214,7 @@ impl IgemmKernels {
                     exact: Some((&k::avx2::igemm_u8s8s32_exact_2x16::INFO).into()),
                     alt: None,
                     iconv: None,
+                    rows: None,
                     helpers: Helpers::select(isa),
                 },
                 Isa::Avx2Vnni => IgemmKernels {
@@ -218,6 +225,7 @@ impl IgemmKernels {
                     exact: None,
                     alt: None,
                     iconv: None,
+                    rows: None,
                     helpers: Helpers::select(isa),
                 },
                 Isa::Avx512 => IgemmKernels {
@@ -228,6 +236,7 @@ impl IgemmKernels {
                     exact: Some((&k::avx512::igemm_u8s8s32_exact_6x32::INFO).into()),
                     alt: None,
                     iconv: None,
+                    rows: None,
                     helpers: Helpers::select(isa),
                 },
                 Isa::Avx512Vnni => IgemmKernels {
@@ -238,6 +247,7 @@ impl IgemmKernels {
                     exact: None,
                     alt: Some((&k::avx512vnni::igemm_u8s8s32_6x32_ymm::INFO).into()),
                     iconv: Some(&k::avx512vnni::iconv_u8s8s32_14x32::INFO),
+                    rows: Some(&k::avx512vnni::igemm_rows_u8s8s32_14x32::INFO),
                     helpers: Helpers::select(isa),
                 },
             }
@@ -260,7 +270,7 @@ impl IgemmKernels {
 /// Rows of the sub-tile starting at row `i` of an A panel of `ph` rows whose
 /// first `end` rows are valid: the rows are split into `⌈rows/MR⌉` sub-tiles
 /// of near-equal height (16 rows run as 8 + 8, not 14 + 2).
-fn sub_tile_rows(i: usize, end: usize, mr: usize) -> usize {
+pub(crate) fn sub_tile_rows(i: usize, end: usize, mr: usize) -> usize {
     let tiles = end.div_ceil(mr);
     let (base, extra) = (end / tiles, end % tiles);
     // Sub-tile t covers base + (t < extra) rows; find t from the offset of i.
@@ -292,6 +302,9 @@ pub(crate) struct IgemmTile<'a> {
     /// sub-tiles do not straddle (0: none): tiles read A through them and
     /// ignore the (unpacked) A panel.
     iconv: Option<(&'a IconvUkernelInfo, IconvRows, usize)>,
+    /// The in-place kernel and A's rows from row 0: tiles read A there and
+    /// ignore the (unpacked) A panel.
+    rows: Option<(&'a IgemmRowsUkernelInfo, IgemmRows)>,
 }
 
 /// What the sink offers the driver as a tile's direct destination, and so
@@ -408,7 +421,7 @@ impl FusedOut<'_> {
 
     /// The fixed-point epilogue of the `nr` columns from `j0`, rows from
     /// `r0` (a `Q8Fixed` output; panics on the others, and out of range).
-    fn requant_fixed_at(&self, r0: usize, j0: usize, nr: usize) -> TileRequantFixed {
+    pub(crate) fn requant_fixed_at(&self, r0: usize, j0: usize, nr: usize) -> TileRequantFixed {
         let &FusedOut::Q8Fixed {
             out,
             rs,
@@ -434,7 +447,7 @@ impl FusedOut<'_> {
 
     /// The requantizing epilogue of the `nr` columns from `j0`, rows from
     /// `r0` (a `Q8` output; panics on `F32`, and on columns out of range).
-    fn requant_at(&self, r0: usize, j0: usize, nr: usize) -> TileRequant {
+    pub(crate) fn requant_at(&self, r0: usize, j0: usize, nr: usize) -> TileRequant {
         let &FusedOut::Q8 {
             out,
             rs,
@@ -460,7 +473,7 @@ impl FusedOut<'_> {
 
     /// The dequantizing epilogue of rows `r0..r0 + rows` and the `nr`
     /// columns from `j0` (an `F32` output; panics on `Q8`, and out of range).
-    fn dequant_at(&self, r0: usize, rows: usize, j0: usize, nr: usize) -> TileDequant {
+    pub(crate) fn dequant_at(&self, r0: usize, rows: usize, j0: usize, nr: usize) -> TileDequant {
         let &FusedOut::F32 {
             out,
             rs,
@@ -524,6 +537,7 @@ impl<'a> IgemmTile<'a> {
             corr,
             direct,
             iconv: None,
+            rows: None,
         }
     }
 
@@ -532,6 +546,13 @@ impl<'a> IgemmTile<'a> {
     pub(crate) fn with_iconv(self, iconv: Option<(&'a IconvUkernelInfo, IconvRows, usize)>) -> IgemmTile<'a> {
         debug_assert!(iconv.is_none_or(|(k, _, _)| k.nr == self.ukr.nr));
         IgemmTile { iconv, ..self }
+    }
+
+    /// `self` reading A in place through `rows` with the kernel `k` (same
+    /// panel width), the A panels left unpacked.
+    pub(crate) fn with_rows(self, rows: Option<(&'a IgemmRowsUkernelInfo, IgemmRows)>) -> IgemmTile<'a> {
+        debug_assert!(rows.is_none_or(|(k, _)| k.nr == self.ukr.nr));
+        IgemmTile { rows, ..self }
     }
 
     /// `self` on panels where `use_main` holds, `exact` elsewhere.
@@ -597,7 +618,8 @@ impl IgemmTile<'_> {
                 })
             }
         };
-        let entry = match self.direct.target((i0, j0), c) {
+        let target = self.direct.target((i0, j0), c);
+        let entry = match target {
             Target::Fused(out @ FusedOut::Q8 { .. }) => {
                 Entry::Q8(self.ukr.f_q8.expect("a fused output needs its epilogue"), out)
             }
@@ -611,6 +633,15 @@ impl IgemmTile<'_> {
             Target::Direct { stream: true } => Entry::S32(self.ukr.f_stream.unwrap_or(self.ukr.f)),
             Target::Direct { stream: false } | Target::Scratch => Entry::S32(self.ukr.f),
         };
+        if let Some((k, src)) = &self.rows {
+            let stream = matches!(target, Target::Direct { stream: true });
+            // SAFETY: as `Microkernel::tile_rows`, A read in place through
+            // `src` (see `rows_sub_tiles`).
+            unsafe {
+                super::small_m::rows_sub_tiles(k, src, fix, (entry, stream), (i0, j0), rows, b, c, ldc)
+            };
+            return;
+        }
         if let Some((k, src, row_len)) = self.iconv {
             // SAFETY: as `Microkernel::tile_rows`, A read through `src`
             // (see `iconv_sub_tiles`).
@@ -734,7 +765,7 @@ impl IgemmTile<'_> {
 
 /// The kernel entry that writes one tile (see `IgemmTile::sub_tiles`).
 #[derive(Clone, Copy)]
-enum Entry<'a> {
+pub(crate) enum Entry<'a> {
     /// s32 into the tile's C (plain or streaming).
     S32(UkernelFn),
     /// The requantizing epilogue into the fused output.

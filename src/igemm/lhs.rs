@@ -112,6 +112,11 @@ pub(crate) trait Int8Lhs: Sync {
     fn indirect(&self) -> Option<(lowp_kernels::iconv_ukernel::IconvRows, usize)> {
         None
     }
+    /// A as u8 rows in place: the slice from element (0, 0) and the row
+    /// stride, when A is u8 with unit column stride (`None`: pack it).
+    fn in_place(&self) -> Option<(&[u8], usize)> {
+        None
+    }
 }
 
 /// Puts a staged row's k-groups (`row`, whole groups of 4 bytes) at row

@@ -63,6 +63,7 @@ mod linear;
 mod pack;
 pub(crate) mod pipeline;
 mod run;
+mod small_m;
 
 pub use kernels::{IgemmKernels, IgemmUkernel};
 pub use linear::{ActivationQuantization, QuantizedLinear};
@@ -101,6 +102,10 @@ pub trait Int8: Copy + Send + Sync + sealed::Sealed + 'static {
     /// Packs a contiguous row to u8, returning the sum of the packed bytes.
     #[doc(hidden)]
     fn pack_row(src: &[Self], dst: &mut [u8]) -> i32;
+    /// The slice itself for u8 (read in place by the small-M kernel),
+    /// `None` for i8 (moved to u8 by packing).
+    #[doc(hidden)]
+    fn as_u8(src: &[Self]) -> Option<&[u8]>;
 }
 
 impl Int8 for u8 {
@@ -121,6 +126,9 @@ impl Int8 for u8 {
     fn pack_row(src: &[u8], dst: &mut [u8]) -> i32 {
         pack::pack_row_u8(src, dst)
     }
+    fn as_u8(src: &[u8]) -> Option<&[u8]> {
+        Some(src)
+    }
 }
 
 impl Int8 for i8 {
@@ -140,6 +148,9 @@ impl Int8 for i8 {
     }
     fn pack_row(src: &[i8], dst: &mut [u8]) -> i32 {
         pack::pack_row_s8(src, dst)
+    }
+    fn as_u8(_: &[i8]) -> Option<&[u8]> {
+        None
     }
 }
 

@@ -449,6 +449,11 @@ impl<A: Int8> Int8Lhs for Activations<'_, A> {
     fn max_abs_a(&self) -> i64 {
         self.max_abs_a
     }
+    fn in_place(&self) -> Option<(&[u8], usize)> {
+        A::as_u8(self.a.as_slice())
+            .filter(|_| self.a.is_row_contiguous())
+            .map(|s| (s, self.a.row_stride()))
+    }
 
     /// Rows gathered one at a time through a staging row (contiguous rows:
     /// a vectorized copy and sum), or four at a time in whole 64-byte

@@ -730,6 +730,9 @@ impl<L: Int8Lhs> Call<'_, L> {
             finish,
             stream,
         };
+        if super::small_m::try_run(ctx, a, b, &ukr, ph, &sums, &sink) {
+            return;
+        }
         gemm::gemm(
             ctx,
             &ukr,

@@ -8,6 +8,8 @@ pub(crate) mod igemm_macros;
 #[macro_use]
 pub(crate) mod iconv_macros;
 #[macro_use]
+pub(crate) mod igemm_rows_macros;
+#[macro_use]
 mod dot_macros;
 #[macro_use]
 mod dwconv_macros;

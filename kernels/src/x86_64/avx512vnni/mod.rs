@@ -1,6 +1,7 @@
 //! AVX-512 VNNI kernels (`vpdpbusd` zmm and its AVX-512VL ymm form).
 
 pub mod iconv_u8s8s32_14x32;
+pub mod igemm_rows_u8s8s32_14x32;
 pub mod igemm_u8s8s32_14x32;
 pub mod igemm_u8s8s32_6x32_ymm;
 pub use igemm_u8s8s32_14x32::{
