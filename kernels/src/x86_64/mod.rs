@@ -11,6 +11,8 @@ pub(crate) mod iconv_macros;
 mod dot_macros;
 #[macro_use]
 mod dwconv_macros;
+#[macro_use]
+mod dwconv_direct_macros;
 pub(crate) mod dwconv_ops;
 pub(crate) mod prefetch;
 pub mod stream;

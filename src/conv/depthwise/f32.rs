@@ -2,6 +2,7 @@
 //! each run lays out the input rows per task and calls the row kernel,
 //! bias and activation fused into its stores.
 
+use super::direct::DirectRun;
 use super::{DwGeo, OutPtr};
 use crate::conv::params::ConvGeometry;
 use crate::Context;
@@ -48,6 +49,15 @@ impl DwF32 {
             bias_blocks[..g.k].copy_from_slice(bias);
         }
         let (lo, hi) = clamp.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
+        if let Some(kern) = ctx.kernels().dwconv.direct.for_layer(g) {
+            let d = DirectRun {
+                kern,
+                weights: &self.weights,
+                bias: &bias_blocks,
+                clamp,
+            };
+            return g.run_direct(ctx, &d, input, output);
+        }
         let out = OutPtr(output.as_mut_ptr());
         let row_len = g.f32_row_pixels() * l;
         let fill = |_: &mut Vec<f32>, n, ih, b, dst: &mut [f32]| g.fill_f32(input, n, ih, b, dst);

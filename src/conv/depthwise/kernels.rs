@@ -20,6 +20,8 @@ pub struct DwConvKernels {
     f32: [(DwF32Fn, &'static str); 3],
     /// INT8: 3×3, 5×5, any size.
     s16: [(DwS16Fn, &'static str); 3],
+    /// FP32 on the input in place (multiplier 1).
+    pub(crate) direct: super::direct::DwDirectKernels,
 }
 
 /// `dw!(module::path, fn_name)`: the kernel and its name.
@@ -42,6 +44,7 @@ impl DwConvKernels {
             match isa {
                 Isa::Avx512Vnni => {
                     return DwConvKernels {
+                        direct: super::direct::DwDirectKernels::select(isa),
                         lanes: 16,
                         f32: f32_512,
                         s16: [
@@ -62,6 +65,7 @@ impl DwConvKernels {
                 }
                 Isa::Avx512 => {
                     return DwConvKernels {
+                        direct: super::direct::DwDirectKernels::select(isa),
                         lanes: 16,
                         f32: f32_512,
                         s16: [
@@ -73,6 +77,7 @@ impl DwConvKernels {
                 }
                 Isa::Avx2 | Isa::Avx2Vnni => {
                     return DwConvKernels {
+                        direct: super::direct::DwDirectKernels::select(isa),
                         lanes: 8,
                         f32: [
                             dw!(x86_64::avx2::dwconv_f32_3x3, dwconv_f32_3x3_avx2),
@@ -95,6 +100,7 @@ impl DwConvKernels {
         let f = dw!(scalar::dwconv_f32_rxs, dwconv_f32_rxs_scalar);
         let s = dw!(scalar::dwconv_u8s8s32_rxs, dwconv_u8s8s32_rxs_scalar);
         DwConvKernels {
+            direct: super::direct::DwDirectKernels::select(isa),
             lanes: lowp_kernels::scalar::dwconv_f32_rxs::DW_SCALAR_LANES,
             f32: [f; 3],
             s16: [s; 3],
@@ -126,6 +132,7 @@ impl DwConvKernels {
         let mut v: Vec<_> = ops.iter().zip(&self.f32).map(|(o, k)| (*o, k.1)).collect();
         let ops = ["dwconv_u8s8s32_3x3", "dwconv_u8s8s32_5x5", "dwconv_u8s8s32"];
         v.extend(ops.iter().zip(&self.s16).map(|(o, k)| (*o, k.1)));
+        v.extend(self.direct.names());
         v
     }
 }

@@ -11,6 +11,7 @@
 //! order whatever the task split, so results are bit-identical for every
 //! thread count.
 
+mod direct;
 mod f32;
 mod int8;
 mod kernels;

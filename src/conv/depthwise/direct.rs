@@ -1,0 +1,180 @@
+//! The in-place FP32 depthwise path (depth multiplier 1, 3×3 or 5×5,
+//! horizontal stride 1 or 2, no horizontal dilation): the kernels
+//! ([`lowp_kernels::dwconv_direct`]) read the NHWC input where it lies and
+//! skip the taps on padding themselves, so no input row is copied. Tasks
+//! are (image, strip of output rows, channel block); a strip's input rows,
+//! every channel, fit in half the L2, so the blocks of a strip find them
+//! there. Each output is computed by the same operations whatever the
+//! split, so results are bit-identical for every thread count.
+
+use super::{DwGeo, OutPtr};
+use crate::{Context, Isa};
+use lowp_kernels::dwconv_direct::DwDirectF32;
+use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
+
+/// An in-place FP32 depthwise kernel.
+pub(crate) type DwDirectFn = unsafe fn(&DwDirectF32);
+
+/// The in-place kernels of one ISA level: 3×3 and 5×5, where it has them.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DwDirectKernels {
+    k: [Option<(DwDirectFn, &'static str)>; 2],
+}
+
+impl DwDirectKernels {
+    /// The table for `isa` (an available level).
+    pub(crate) fn select(isa: Isa) -> DwDirectKernels {
+        #[cfg(target_arch = "x86_64")]
+        {
+            use lowp_kernels::x86_64::{avx2, avx512};
+            let k: [(DwDirectFn, &'static str); 2] = match isa {
+                Isa::Avx512 | Isa::Avx512Vnni => [
+                    (
+                        avx512::dwconv_f32_3x3_direct::dwconv_f32_3x3_direct_avx512,
+                        "dwconv_f32_3x3_direct_avx512",
+                    ),
+                    (
+                        avx512::dwconv_f32_5x5_direct::dwconv_f32_5x5_direct_avx512,
+                        "dwconv_f32_5x5_direct_avx512",
+                    ),
+                ],
+                Isa::Avx2 | Isa::Avx2Vnni => [
+                    (
+                        avx2::dwconv_f32_3x3_direct::dwconv_f32_3x3_direct_avx2,
+                        "dwconv_f32_3x3_direct_avx2",
+                    ),
+                    (
+                        avx2::dwconv_f32_5x5_direct::dwconv_f32_5x5_direct_avx2,
+                        "dwconv_f32_5x5_direct_avx2",
+                    ),
+                ],
+                Isa::Scalar => return DwDirectKernels { k: [None; 2] },
+            };
+            DwDirectKernels { k: k.map(Some) }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            let _ = isa;
+            DwDirectKernels { k: [None; 2] }
+        }
+    }
+
+    /// The kernel for a layer, if it takes the in-place path.
+    pub(crate) fn for_layer(&self, g: &DwGeo) -> Option<DwDirectFn> {
+        if g.m != 1 || g.dw != 1 || !(1..=2).contains(&g.sw) {
+            return None;
+        }
+        let k = match (g.r, g.s) {
+            (3, 3) => self.k[0],
+            (5, 5) => self.k[1],
+            _ => None,
+        };
+        k.map(|k| k.0)
+    }
+
+    /// `(op, kernel name)` pairs for `lowp info`.
+    pub(crate) fn names(&self) -> Vec<(&'static str, &'static str)> {
+        let ops = ["dwconv_f32_3x3_direct", "dwconv_f32_5x5_direct"];
+        ops.iter()
+            .zip(&self.k)
+            .filter_map(|(o, k)| k.map(|k| (*o, k.1)))
+            .collect()
+    }
+}
+
+/// A run's operands: packed weights and biases (`[block][r][s][L]`, `[block][L]`)
+/// and the clamp.
+pub(crate) struct DirectRun<'a> {
+    pub kern: DwDirectFn,
+    pub weights: &'a [f32],
+    pub bias: &'a [f32],
+    pub clamp: Option<(f32, f32)>,
+}
+
+impl DwGeo {
+    /// Output rows per strip: as many as keep the strip's input rows within
+    /// half the L2, halved until there are at least four tasks per thread.
+    fn direct_strip(&self, ctx: &Context) -> usize {
+        let row_bytes = (self.iw * self.c * std::mem::size_of::<f32>()).max(1);
+        let rows = ctx.cache_sizes().l2 / 2 / row_bytes;
+        let mut sr = (rows.saturating_sub(self.r * self.dh) / self.sh).clamp(1, self.oh.max(1));
+        let threads = ctx.num_threads();
+        while threads > 1 && sr > 1 && self.n * self.oh.div_ceil(sr) * self.blocks < 4 * threads {
+            sr = sr.div_ceil(2);
+        }
+        sr
+    }
+
+    /// `output = clamp(conv(input) + bias)` through the in-place kernel.
+    pub(crate) fn run_direct(&self, ctx: &Context, d: &DirectRun<'_>, input: &[f32], output: &mut [f32]) {
+        let (l, taps) = (self.lanes, self.r * self.s);
+        let (lo, hi) = d.clamp.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
+        let out = OutPtr(output.as_mut_ptr());
+        let sr = self.direct_strip(ctx);
+        let strips = self.oh.div_ceil(sr);
+        let plane = self.ih * self.iw * self.c;
+        ctx.run_parallel(self.n * strips * self.blocks, |t| {
+            let b = t % self.blocks;
+            let st = (t / self.blocks) % strips;
+            let n = t / (self.blocks * strips);
+            let (y0, y1) = (st * sr, self.oh.min(st * sr + sr));
+            let (k0, valid) = self.block(b);
+            let image = &input[n * plane..][..plane];
+            let dst = out.at(self.out_at(n, y0, k0));
+            let mut a = DwDirectF32 {
+                input: image[k0..].as_ptr(),
+                ih: self.ih,
+                iw: self.iw,
+                in_stride: self.c,
+                weights: d.weights[b * taps * l..].as_ptr(),
+                bias: d.bias[b * l..].as_ptr(),
+                clamp: d.clamp.is_some(),
+                lo,
+                hi,
+                out: dst,
+                out_stride: self.k,
+                out_row: self.ow * self.k,
+                ow: self.ow,
+                y0,
+                rows: y1 - y0,
+                sh: self.sh,
+                sw: self.sw,
+                dh: self.dh,
+                pt: self.pt,
+                pl: self.pl,
+            };
+            if valid == l {
+                // SAFETY: the kernel belongs to the Context's (available) level and takes this
+                // layer's size and stride; a full block (`k0 + L ≤ C = K`) of every input pixel
+                // and of this task's own output rows `y0..y1` lies inside the buffers.
+                unsafe { (d.kern)(&a) };
+                return;
+            }
+            // The partial last block: the input rows the strip reads copied
+            // to `L` lanes a pixel (zeros past `C`), the outputs to a tile.
+            let (h0, h1) = self.direct_rows(y0, y1);
+            let mut lanes = vec![0.0f32; (h1 - h0) * self.iw * l];
+            let rows = image[h0 * self.iw * self.c..h1 * self.iw * self.c].chunks_exact(self.c);
+            for (px, s) in lanes.chunks_exact_mut(l).zip(rows) {
+                px[..valid].copy_from_slice(&s[k0..k0 + valid]);
+            }
+            let mut tile = vec![0.0f32; (y1 - y0) * self.ow * l];
+            a.input = lanes.as_ptr().wrapping_sub(h0 * self.iw * l);
+            a.in_stride = l;
+            (a.out, a.out_stride, a.out_row) = (tile.as_mut_ptr(), l, self.ow * l);
+            // SAFETY: as above, the input rows `h0..h1` (all the strip reads) and the output
+            // rows in buffers of `L` lanes a pixel.
+            unsafe { (d.kern)(&a) };
+            // SAFETY: rows `y0..y1` × channels `k0..k0 + valid` are inside the
+            // output and this task's alone; the tile holds them, `L` apart.
+            unsafe { igemm_tile_store_scalar((y1 - y0) * self.ow, valid, &tile, l, dst, self.k, 1, None) };
+        });
+    }
+
+    /// The input rows `h0..h1` that output rows `y0..y1` read.
+    fn direct_rows(&self, y0: usize, y1: usize) -> (usize, usize) {
+        let h0 = (y0 * self.sh).saturating_sub(self.pt).min(self.ih);
+        let h1 = ((y1 - 1) * self.sh + (self.r - 1) * self.dh + 1).saturating_sub(self.pt);
+        (h0, h1.clamp(h0, self.ih))
+    }
+}
