@@ -3,6 +3,24 @@
 //! file is one invocation; it names the level's helper module
 //! (`dwconv_ops::avx512`, …), its vector type and its pixel block.
 
+/// `dw_unroll!(i < N => { body })`: `body` once for each `i` = 0, 1, …
+/// below `N` (a constant, at most 24), `i` a literal in each copy, so
+/// every array index is known and the arrays stay in registers (the
+/// compiler's own unrolling gives up on the stride-2 spans).
+macro_rules! dw_unroll {
+    ($i:ident < $n:expr => $body:block) => {
+        dw_unroll!(@ $i < $n => $body; 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23)
+    };
+    (@ $i:ident < $n:expr => $body:block; $($k:literal)*) => {
+        $(
+            if $k < $n {
+                let $i: usize = $k;
+                $body
+            }
+        )*
+    };
+}
+
 /// `dwconv_f32_direct_kernel!(docs name, level, ops, vector type, R, S, P)`.
 ///
 /// A row goes in blocks of `P` outputs: each input pixel is loaded once
@@ -23,6 +41,7 @@ macro_rules! dwconv_f32_direct_kernel {
         const S: usize = $s;
         /// Outputs per register block.
         const P: usize = $p;
+        const _: () = assert!((P - 1) * 2 + S <= 24, "dw_unroll! covers 24 columns");
 
         with_level! { $level:
         $(#[$doc])*
@@ -107,26 +126,25 @@ macro_rules! dwconv_f32_direct_kernel {
         ) -> [$vt; P] {
             let mut acc = [bias; P];
             let c0 = (x * SW).wrapping_sub(a.pl);
-            for (row, wi) in rp.iter().zip(w) {
-                if row.is_null() {
-                    continue;
-                }
-                for q in 0..(P - 1) * SW + S {
-                    let c = c0.wrapping_add(q);
-                    if CHECK && c >= a.iw {
-                        continue;
-                    }
-                    // SAFETY: column `c` lies inside this input row (tested,
-                    // or inside by the block's place in the row).
-                    let t = unsafe { v::load(row.wrapping_add(c * a.in_stride)) };
-                    for (j, wij) in wi.iter().enumerate() {
-                        if q >= j && (q - j) % SW == 0 && (q - j) / SW < P {
-                            let p = (q - j) / SW;
-                            acc[p] = v::fmadd(t, *wij, acc[p]);
+            dw_unroll!(i < R => {
+                let (row, wi) = (rp[i], &w[i]);
+                if !row.is_null() {
+                    dw_unroll!(q < (P - 1) * SW + S => {
+                        let c = c0.wrapping_add(q);
+                        if !CHECK || c < a.iw {
+                            // SAFETY: column `c` lies inside this input row
+                            // (tested, or inside by the block's place).
+                            let t = unsafe { v::load(row.wrapping_add(c * a.in_stride)) };
+                            for (j, wij) in wi.iter().enumerate() {
+                                if q >= j && (q - j) % SW == 0 && (q - j) / SW < P {
+                                    let p = (q - j) / SW;
+                                    acc[p] = v::fmadd(t, *wij, acc[p]);
+                                }
+                            }
                         }
-                    }
+                    });
                 }
-            }
+            });
             acc
         }
         }

@@ -92,83 +92,107 @@ pub(crate) struct DirectRun<'a> {
 }
 
 impl DwGeo {
-    /// Output rows per strip: as many as keep the strip's input rows within
-    /// half the L2, halved until there are at least four tasks per thread.
-    fn direct_strip(&self, ctx: &Context) -> usize {
+    /// The blocking `(strip, group, chunk)`: output rows per strip, as
+    /// many as keep the strip's input rows (every channel) within half
+    /// the L2; channel blocks per task; and rows per kernel call, enough
+    /// for about 64 outputs (so the call and its weight loads are paid
+    /// back) but few, so a call's input rows of all the blocks stay in L1
+    /// and are read in one stream. Strips, then groups, are halved until
+    /// there are at least four tasks per thread.
+    fn direct_blocking(&self, ctx: &Context) -> (usize, usize, usize) {
         let row_bytes = (self.iw * self.c * std::mem::size_of::<f32>()).max(1);
         let rows = ctx.cache_sizes().l2 / 2 / row_bytes;
         let mut sr = (rows.saturating_sub(self.r * self.dh) / self.sh).clamp(1, self.oh.max(1));
+        let mut group = self.blocks;
         let threads = ctx.num_threads();
-        while threads > 1 && sr > 1 && self.n * self.oh.div_ceil(sr) * self.blocks < 4 * threads {
-            sr = sr.div_ceil(2);
+        while threads > 1 && self.n * self.oh.div_ceil(sr) * self.blocks.div_ceil(group) < 4 * threads {
+            if sr > 1 {
+                sr = sr.div_ceil(2);
+            } else if group > 1 {
+                group = group.div_ceil(2);
+            } else {
+                break;
+            }
         }
-        sr
+        (sr, group, sr)
     }
 
     /// `output = clamp(conv(input) + bias)` through the in-place kernel.
     pub(crate) fn run_direct(&self, ctx: &Context, d: &DirectRun<'_>, input: &[f32], output: &mut [f32]) {
+        let (sr, group, chunk) = self.direct_blocking(ctx);
+        let (strips, groups) = (self.oh.div_ceil(sr), self.blocks.div_ceil(group));
+        let out = OutPtr(output.as_mut_ptr());
+        ctx.run_parallel(self.n * strips * groups, |t| {
+            let gi = t % groups;
+            let st = (t / groups) % strips;
+            let n = t / (groups * strips);
+            let blocks = gi * group..self.blocks.min(gi * group + group);
+            let strip = st * sr..self.oh.min(st * sr + sr);
+            for y0 in strip.clone().step_by(chunk) {
+                let y1 = strip.end.min(y0 + chunk);
+                for b in blocks.clone() {
+                    self.direct_call(d, input, out, n, b, y0, y1);
+                }
+            }
+        });
+    }
+
+    /// Output rows `y0..y1` of image `n`, channel block `b`.
+    #[allow(clippy::too_many_arguments)]
+    fn direct_call(&self, d: &DirectRun<'_>, input: &[f32], out: OutPtr<f32>, n: usize, b: usize, y0: usize, y1: usize) {
         let (l, taps) = (self.lanes, self.r * self.s);
         let (lo, hi) = d.clamp.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
-        let out = OutPtr(output.as_mut_ptr());
-        let sr = self.direct_strip(ctx);
-        let strips = self.oh.div_ceil(sr);
         let plane = self.ih * self.iw * self.c;
-        ctx.run_parallel(self.n * strips * self.blocks, |t| {
-            let b = t % self.blocks;
-            let st = (t / self.blocks) % strips;
-            let n = t / (self.blocks * strips);
-            let (y0, y1) = (st * sr, self.oh.min(st * sr + sr));
-            let (k0, valid) = self.block(b);
-            let image = &input[n * plane..][..plane];
-            let dst = out.at(self.out_at(n, y0, k0));
-            let mut a = DwDirectF32 {
-                input: image[k0..].as_ptr(),
-                ih: self.ih,
-                iw: self.iw,
-                in_stride: self.c,
-                weights: d.weights[b * taps * l..].as_ptr(),
-                bias: d.bias[b * l..].as_ptr(),
-                clamp: d.clamp.is_some(),
-                lo,
-                hi,
-                out: dst,
-                out_stride: self.k,
-                out_row: self.ow * self.k,
-                ow: self.ow,
-                y0,
-                rows: y1 - y0,
-                sh: self.sh,
-                sw: self.sw,
-                dh: self.dh,
-                pt: self.pt,
-                pl: self.pl,
-            };
-            if valid == l {
-                // SAFETY: the kernel belongs to the Context's (available) level and takes this
-                // layer's size and stride; a full block (`k0 + L ≤ C = K`) of every input pixel
-                // and of this task's own output rows `y0..y1` lies inside the buffers.
-                unsafe { (d.kern)(&a) };
-                return;
-            }
-            // The partial last block: the input rows the strip reads copied
-            // to `L` lanes a pixel (zeros past `C`), the outputs to a tile.
-            let (h0, h1) = self.direct_rows(y0, y1);
-            let mut lanes = vec![0.0f32; (h1 - h0) * self.iw * l];
-            let rows = image[h0 * self.iw * self.c..h1 * self.iw * self.c].chunks_exact(self.c);
-            for (px, s) in lanes.chunks_exact_mut(l).zip(rows) {
-                px[..valid].copy_from_slice(&s[k0..k0 + valid]);
-            }
-            let mut tile = vec![0.0f32; (y1 - y0) * self.ow * l];
-            a.input = lanes.as_ptr().wrapping_sub(h0 * self.iw * l);
-            a.in_stride = l;
-            (a.out, a.out_stride, a.out_row) = (tile.as_mut_ptr(), l, self.ow * l);
-            // SAFETY: as above, the input rows `h0..h1` (all the strip reads) and the output
-            // rows in buffers of `L` lanes a pixel.
+        let (k0, valid) = self.block(b);
+        let image = &input[n * plane..][..plane];
+        let dst = out.at(self.out_at(n, y0, k0));
+        let mut a = DwDirectF32 {
+            input: image[k0..].as_ptr(),
+            ih: self.ih,
+            iw: self.iw,
+            in_stride: self.c,
+            weights: d.weights[b * taps * l..].as_ptr(),
+            bias: d.bias[b * l..].as_ptr(),
+            clamp: d.clamp.is_some(),
+            lo,
+            hi,
+            out: dst,
+            out_stride: self.k,
+            out_row: self.ow * self.k,
+            ow: self.ow,
+            y0,
+            rows: y1 - y0,
+            sh: self.sh,
+            sw: self.sw,
+            dh: self.dh,
+            pt: self.pt,
+            pl: self.pl,
+        };
+        if valid == l {
+            // SAFETY: the kernel belongs to the Context's (available) level and takes this
+            // layer's size and stride; a full block (`k0 + L ≤ C = K`) of every input pixel
+            // and of the output rows `y0..y1`, the caller's task's own, lies inside the buffers.
             unsafe { (d.kern)(&a) };
-            // SAFETY: rows `y0..y1` × channels `k0..k0 + valid` are inside the
-            // output and this task's alone; the tile holds them, `L` apart.
-            unsafe { igemm_tile_store_scalar((y1 - y0) * self.ow, valid, &tile, l, dst, self.k, 1, None) };
-        });
+            return;
+        }
+        // The partial last block: the input rows the call reads copied to
+        // `L` lanes a pixel (zeros past `C`), the outputs to a tile.
+        let (h0, h1) = self.direct_rows(y0, y1);
+        let mut lanes = vec![0.0f32; (h1 - h0) * self.iw * l];
+        let rows = image[h0 * self.iw * self.c..h1 * self.iw * self.c].chunks_exact(self.c);
+        for (px, s) in lanes.chunks_exact_mut(l).zip(rows) {
+            px[..valid].copy_from_slice(&s[k0..k0 + valid]);
+        }
+        let mut tile = vec![0.0f32; (y1 - y0) * self.ow * l];
+        a.input = lanes.as_ptr().wrapping_sub(h0 * self.iw * l);
+        a.in_stride = l;
+        (a.out, a.out_stride, a.out_row) = (tile.as_mut_ptr(), l, self.ow * l);
+        // SAFETY: as above, the input rows `h0..h1` (all the call reads) and the output
+        // rows in buffers of `L` lanes a pixel.
+        unsafe { (d.kern)(&a) };
+        // SAFETY: rows `y0..y1` × channels `k0..k0 + valid` are inside the
+        // output and the caller's task's alone; the tile holds them, `L` apart.
+        unsafe { igemm_tile_store_scalar((y1 - y0) * self.ow, valid, &tile, l, dst, self.k, 1, None) };
     }
 
     /// The input rows `h0..h1` that output rows `y0..y1` read.
