@@ -92,14 +92,13 @@ pub(crate) struct DirectRun<'a> {
 }
 
 impl DwGeo {
-    /// The blocking `(strip, group, chunk)`: output rows per strip, as
-    /// many as keep the strip's input rows (every channel) within half
-    /// the L2; channel blocks per task; and rows per kernel call, enough
-    /// for about 64 outputs (so the call and its weight loads are paid
-    /// back) but few, so a call's input rows of all the blocks stay in L1
-    /// and are read in one stream. Strips, then groups, are halved until
-    /// there are at least four tasks per thread.
-    fn direct_blocking(&self, ctx: &Context) -> (usize, usize, usize) {
+    /// The blocking `(strip, group)`: output rows per strip (one kernel
+    /// call, the weights in registers all along), as many as keep the
+    /// strip's input rows (every channel) within half the L2, so each of
+    /// its blocks finds them there; and channel blocks per task. Strips,
+    /// then groups, are halved until there are at least four tasks per
+    /// thread.
+    fn direct_blocking(&self, ctx: &Context) -> (usize, usize) {
         let row_bytes = (self.iw * self.c * std::mem::size_of::<f32>()).max(1);
         let rows = ctx.cache_sizes().l2 / 2 / row_bytes;
         let mut sr = (rows.saturating_sub(self.r * self.dh) / self.sh).clamp(1, self.oh.max(1));
@@ -114,12 +113,12 @@ impl DwGeo {
                 break;
             }
         }
-        (sr, group, sr)
+        (sr, group)
     }
 
     /// `output = clamp(conv(input) + bias)` through the in-place kernel.
     pub(crate) fn run_direct(&self, ctx: &Context, d: &DirectRun<'_>, input: &[f32], output: &mut [f32]) {
-        let (sr, group, chunk) = self.direct_blocking(ctx);
+        let (sr, group) = self.direct_blocking(ctx);
         let (strips, groups) = (self.oh.div_ceil(sr), self.blocks.div_ceil(group));
         let out = OutPtr(output.as_mut_ptr());
         ctx.run_parallel(self.n * strips * groups, |t| {
@@ -127,19 +126,25 @@ impl DwGeo {
             let st = (t / groups) % strips;
             let n = t / (groups * strips);
             let blocks = gi * group..self.blocks.min(gi * group + group);
-            let strip = st * sr..self.oh.min(st * sr + sr);
-            for y0 in strip.clone().step_by(chunk) {
-                let y1 = strip.end.min(y0 + chunk);
-                for b in blocks.clone() {
-                    self.direct_call(d, input, out, n, b, y0, y1);
-                }
+            let (y0, y1) = (st * sr, self.oh.min(st * sr + sr));
+            for b in blocks {
+                self.direct_call(d, input, out, n, b, y0, y1);
             }
         });
     }
 
     /// Output rows `y0..y1` of image `n`, channel block `b`.
     #[allow(clippy::too_many_arguments)]
-    fn direct_call(&self, d: &DirectRun<'_>, input: &[f32], out: OutPtr<f32>, n: usize, b: usize, y0: usize, y1: usize) {
+    fn direct_call(
+        &self,
+        d: &DirectRun<'_>,
+        input: &[f32],
+        out: OutPtr<f32>,
+        n: usize,
+        b: usize,
+        y0: usize,
+        y1: usize,
+    ) {
         let (l, taps) = (self.lanes, self.r * self.s);
         let (lo, hi) = d.clamp.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
         let plane = self.ih * self.iw * self.c;
