@@ -1,6 +1,8 @@
 //! The FP32 depthwise plan: weights packed per channel block, tap-major;
-//! each run lays out the input rows per task and calls the row kernel,
-//! bias and activation fused into its stores.
+//! each run either reads the input in place ([`super::direct`], multiplier
+//! 1, 3×3 or 5×5, horizontal stride 1 or 2, no horizontal dilation) or lays
+//! out the input rows per task and calls the row kernel, bias and
+//! activation fused into the stores either way.
 
 use super::direct::DirectRun;
 use super::{DwGeo, OutPtr};

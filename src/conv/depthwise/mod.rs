@@ -9,7 +9,8 @@
 //! ([`kernels`]) then see no border: one loop for every padding, stride and
 //! dilation. Each output is computed by the same operations in the same
 //! order whatever the task split, so results are bit-identical for every
-//! thread count.
+//! thread count. Most FP32 layers skip the layout: [`direct`] reads the
+//! input in place.
 
 mod direct;
 mod f32;
