@@ -122,15 +122,29 @@ impl DwGeo {
         let (strips, groups) = (self.oh.div_ceil(sr), self.blocks.div_ceil(group));
         let out = OutPtr(output.as_mut_ptr());
         ctx.run_parallel(self.n * strips * groups, |t| {
-            let gi = t % groups;
-            let st = (t / groups) % strips;
-            let n = t / (groups * strips);
-            let blocks = gi * group..self.blocks.min(gi * group + group);
-            let (y0, y1) = (st * sr, self.oh.min(st * sr + sr));
+            let (n, blocks, (y0, y1)) = self.task(t, (strips, sr), (groups, group));
             for b in blocks {
                 self.direct_call(d, input, out, n, b, y0, y1);
             }
         });
+    }
+
+    /// Task `t` of `strips` strips of `sr` rows × `groups` groups of
+    /// `group` blocks per image: its image, blocks and rows `y0..y1`.
+    pub(super) fn task(
+        &self,
+        t: usize,
+        (strips, sr): (usize, usize),
+        (groups, group): (usize, usize),
+    ) -> (usize, std::ops::Range<usize>, (usize, usize)) {
+        let gi = t % groups;
+        let st = (t / groups) % strips;
+        let blocks = gi * group..self.blocks.min(gi * group + group);
+        (
+            t / (groups * strips),
+            blocks,
+            (st * sr, self.oh.min(st * sr + sr)),
+        )
     }
 
     /// Output rows `y0..y1` of image `n`, channel block `b`.

@@ -140,11 +140,7 @@ impl DwGeo {
         let groups = self.blocks.div_ceil(group);
         let strips = self.oh.div_ceil(sr);
         ctx.run_parallel(self.n * strips * groups, |t| {
-            let gi = t % groups;
-            let st = (t / groups) % strips;
-            let n = t / (groups * strips);
-            let blocks = gi * group..self.blocks.min(gi * group + group);
-            let (y0, y1) = (st * sr, self.oh.min(st * sr + sr));
+            let (n, blocks, (y0, y1)) = self.task(t, (strips, sr), (groups, group));
             let mut buf = buffers::take::<T>(buffers::SLOT_A, blocks.len() * ring * row_len);
             let mut ptrs = vec![std::ptr::null(); self.r];
             let mut sc = scratch();
