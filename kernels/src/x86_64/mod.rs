@@ -13,6 +13,8 @@ pub(crate) mod igemm_rows_macros;
 mod dot_macros;
 #[macro_use]
 mod dwconv_macros;
+#[macro_use]
+mod dwconv_direct_macros;
 pub(crate) mod dwconv_ops;
 pub(crate) mod dwconv_stack_ops;
 pub(crate) mod prefetch;

@@ -1,7 +1,10 @@
 //! The FP32 depthwise plan: weights packed per channel block, tap-major;
-//! each run lays out the input rows per task and calls the row kernel,
-//! bias and activation fused into its stores.
+//! each run either reads the input in place ([`super::direct`], multiplier
+//! 1, 3×3 or 5×5, horizontal stride 1 or 2, no horizontal dilation) or lays
+//! out the input rows per task and calls the row kernel, bias and
+//! activation fused into the stores either way.
 
+use super::direct::DirectRun;
 use super::{DwGeo, OutPtr};
 use crate::conv::params::ConvGeometry;
 use crate::Context;
@@ -48,6 +51,15 @@ impl DwF32 {
             bias_blocks[..g.k].copy_from_slice(bias);
         }
         let (lo, hi) = clamp.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
+        if let Some(kern) = ctx.kernels().dwconv.direct.for_layer(g) {
+            let d = DirectRun {
+                kern,
+                weights: &self.weights,
+                bias: &bias_blocks,
+                clamp,
+            };
+            return g.run_direct(ctx, &d, input, output);
+        }
         let out = OutPtr(output.as_mut_ptr());
         let row_len = g.f32_row_pixels() * l;
         let fill = |_: &mut Vec<f32>, n, ih, b, dst: &mut [f32]| g.fill_f32(input, n, ih, b, dst);

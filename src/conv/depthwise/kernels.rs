@@ -23,6 +23,8 @@ pub struct DwConvKernels {
     s16: [(DwS16Fn, &'static str); 3],
     /// INT8 3×3 on stacked rows, where the level has `vpdpbusd`.
     pub(crate) stack: Option<DwStackFns>,
+    /// FP32 on the input in place (multiplier 1).
+    pub(crate) direct: super::direct::DwDirectKernels,
 }
 
 /// `dw!(module::path, fn_name)`: the kernel and its name.
@@ -45,6 +47,7 @@ impl DwConvKernels {
             match isa {
                 Isa::Avx512Vnni => {
                     return DwConvKernels {
+                        direct: super::direct::DwDirectKernels::select(isa),
                         lanes: 16,
                         f32: f32_512,
                         s16: [
@@ -76,6 +79,7 @@ impl DwConvKernels {
                 }
                 Isa::Avx512 => {
                     return DwConvKernels {
+                        direct: super::direct::DwDirectKernels::select(isa),
                         lanes: 16,
                         f32: f32_512,
                         s16: [
@@ -88,6 +92,7 @@ impl DwConvKernels {
                 }
                 Isa::Avx2 | Isa::Avx2Vnni => {
                     return DwConvKernels {
+                        direct: super::direct::DwDirectKernels::select(isa),
                         lanes: 8,
                         f32: [
                             dw!(x86_64::avx2::dwconv_f32_3x3, dwconv_f32_3x3_avx2),
@@ -111,6 +116,7 @@ impl DwConvKernels {
         let f = dw!(scalar::dwconv_f32_rxs, dwconv_f32_rxs_scalar);
         let s = dw!(scalar::dwconv_u8s8s32_rxs, dwconv_u8s8s32_rxs_scalar);
         DwConvKernels {
+            direct: super::direct::DwDirectKernels::select(isa),
             lanes: lowp_kernels::scalar::dwconv_f32_rxs::DW_SCALAR_LANES,
             f32: [f; 3],
             s16: [s; 3],
@@ -149,6 +155,7 @@ impl DwConvKernels {
                 ("dwconv_u8s8s32_3x3_stack", st.rows.1),
             ]);
         }
+        v.extend(self.direct.names());
         v
     }
 }

@@ -9,8 +9,10 @@
 //! ([`kernels`]) then see no border: one loop for every padding, stride and
 //! dilation. Each output is computed by the same operations in the same
 //! order whatever the task split, so results are bit-identical for every
-//! thread count.
+//! thread count. Most FP32 layers skip the layout: [`direct`] reads the
+//! input in place.
 
+mod direct;
 mod f32;
 mod int8;
 mod int8_stack;
@@ -139,11 +141,7 @@ impl DwGeo {
         let groups = self.blocks.div_ceil(group);
         let strips = self.oh.div_ceil(sr);
         ctx.run_parallel(self.n * strips * groups, |t| {
-            let gi = t % groups;
-            let st = (t / groups) % strips;
-            let n = t / (groups * strips);
-            let blocks = gi * group..self.blocks.min(gi * group + group);
-            let (y0, y1) = (st * sr, self.oh.min(st * sr + sr));
+            let (n, blocks, (y0, y1)) = self.task(t, (strips, sr), (groups, group));
             let mut buf = buffers::take::<T>(buffers::SLOT_A, blocks.len() * ring * row_len);
             let mut ptrs = vec![std::ptr::null(); self.r];
             let mut sc = scratch();
