@@ -4,7 +4,7 @@
 //! # The BF16 microkernel contract
 //!
 //! **Tile kernel** `gemm_bf16_{MR}x{NR}_{isa}`:
-//! `unsafe fn(k, a, lda, b, c, rsc, rows, alpha, beta, resume)` computes, for the
+//! `unsafe fn(k, a, lda, b, c, rsc, rows, alpha, beta)` computes, for the
 //! first `1 ≤ rows ≤ MR` rows of an `MR × NR` tile (only those are computed
 //! and written), `C ← alpha·S + beta·C`, where `S` is the `vdpbf16ps` sum of A·B:
 //! - `k` is even (the depth padded with zeros to whole pairs);
@@ -19,9 +19,6 @@
 //!   product `a₂q₊₁·b₂q₊₁`, then the even one, each product exact and each
 //!   addition rounded to nearest even, a subnormal sum flushed to a zero of
 //!   its sign (what `vdpbf16ps` does; the packers flush subnormal inputs);
-//!   with `resume`, `S` starts at C's values instead: the running sums of
-//!   the earlier K blocks, stored with `alpha = 1`, `beta = 0` (exact: the
-//!   chain goes on as if K were one block), and `beta` must be 0;
 //! - the tile is stored as `fl(alpha·S)` when `beta == 0` (C not read), else
 //!   `fl(fl(alpha·S) + fl(beta·C))`: the same two roundings as the scratch
 //!   path's separate store, so every path gives the same bits.
@@ -70,7 +67,6 @@ macro_rules! gemm_bf16_tile_kernel {
             rows: usize,
             alpha: f32,
             beta: f32,
-            resume: bool,
         ) {
             /// `R` rows of the tile; A in panel groups of `R` pairs, or
             /// (`IN_PLACE`) rows `lda` apart.
@@ -86,7 +82,6 @@ macro_rules! gemm_bf16_tile_kernel {
                 rsc: usize,
                 alpha: f32,
                 beta: f32,
-                resume: bool,
             ) {
                 use $($o)::+ as o;
                 const NV: usize = $nv;
@@ -99,13 +94,6 @@ macro_rules! gemm_bf16_tile_kernel {
                 // SAFETY: the caller guarantees the panels (k/2 groups of R
                 // and NR pairs) and the C rows; every access stays inside them.
                 unsafe {
-                    if resume {
-                        for i in 0..R {
-                            for j in 0..NV {
-                                acc[i][j] = o::load(c.add(i * rsc + j * W));
-                            }
-                        }
-                    }
                     for _ in 0..k / 2 {
                         let mut bv: [o::B; NV] = [o::load_b(pb); NV];
                         for j in 1..NV {
@@ -135,9 +123,9 @@ macro_rules! gemm_bf16_tile_kernel {
             // SAFETY: the caller's contract, for `rows` rows.
             unsafe {
                 if lda == 0 {
-                    gemm_bf16_rows_dispatch!(rows, MR, rows_tile, false, (k, a, lda, b, c, rsc, alpha, beta, resume); 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
+                    gemm_bf16_rows_dispatch!(rows, MR, rows_tile, false, (k, a, lda, b, c, rsc, alpha, beta); 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
                 } else {
-                    gemm_bf16_rows_dispatch!(rows, MR, rows_tile, true, (k, a, lda, b, c, rsc, alpha, beta, resume); 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
+                    gemm_bf16_rows_dispatch!(rows, MR, rows_tile, true, (k, a, lda, b, c, rsc, alpha, beta); 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
                 }
             }
         }

@@ -93,8 +93,7 @@
 //! `store(tile, ld, i, j, rows, cols, first, last)`; `first` / `last` say
 //! whether this tile holds the first / last K block of the sum, so an INT8
 //! sink dequantizes or requantizes when `last` (and a sink that needs the
-//! whole sum at once can make K one block with [`Problem::kc_at_least`], or
-//! hand the kernel its running sums with [`TileSink::resume`]). Tiles
+//! whole sum at once can make K one block with [`Problem::kc_at_least`]). Tiles
 //! are visited in order of increasing K block for each (i, j), each by one
 //! thread; different tiles may be stored concurrently from different threads.
 //!
@@ -333,17 +332,6 @@ pub(crate) unsafe trait TileSink<Acc>: Sync {
         first: bool,
         last: bool,
     );
-
-    /// Optional: before a later K block of the scratch tile at `(i, j)`,
-    /// fills `tile` (`rows × cols`, row stride `ld`) with the sums stored so
-    /// far, for a kernel that resumes them (it is then called with `beta ==
-    /// ONE`, its "resume" on the scratch path). Default: `false` (the kernel
-    /// starts from zero and `store` merges).
-    #[allow(clippy::too_many_arguments)]
-    fn resume(&self, tile: &mut [Acc], ld: usize, i: usize, j: usize, rows: usize, cols: usize) -> bool {
-        let _ = (tile, ld, i, j, rows, cols);
-        false
-    }
 
     /// Called by each task after its last tile (on the task's thread): a
     /// sink that wrote C with streaming stores fences them here.
@@ -667,16 +655,14 @@ fn macro_kernel<K: Microkernel>(
                 }
             }
             let tile = &mut scratch[..mr * nr];
-            let resume = !first && p.sink.resume(tile, nr, i, j, rows_t, cols_t);
-            let sbeta = if resume { K::ONE } else { K::ZERO };
             let (a_p, b_p, t_p) = (ap.as_ptr(), bp.as_ptr(), tile.as_mut_ptr());
             // SAFETY: ap/bp as above; the scratch tile holds MR·NR
             // elements with row stride NR and belongs to this thread.
             let done = rows_t < mr
-                && unsafe { ukr.tile_rows((i, j), rows_t, kcp, a_p, b_p, t_p, nr, p.alpha, sbeta) };
+                && unsafe { ukr.tile_rows((i, j), rows_t, kcp, a_p, b_p, t_p, nr, p.alpha, K::ZERO) };
             if !done {
                 // SAFETY: as above, for the full tile.
-                unsafe { ukr.tile((i, j), kcp, a_p, b_p, t_p, nr, p.alpha, sbeta) };
+                unsafe { ukr.tile((i, j), kcp, a_p, b_p, t_p, nr, p.alpha, K::ZERO) };
             }
             p.sink.store(tile, nr, i, j, rows_t, cols_t, first, last);
         }

@@ -6,10 +6,9 @@ use crate::isa::Isa;
 use crate::mat::MatRef;
 use half::bf16;
 
-/// Tile kernel: `(k, a, lda, b_packed, c, rsc, rows, alpha, beta, resume)`
-/// (A packed when `lda == 0`, else read in place; `resume`: the sums start
-/// at C's values).
-type TileFn = unsafe fn(usize, *const u16, usize, *const u16, *mut f32, usize, usize, f32, f32, bool);
+/// Tile kernel: `(k, a, lda, b_packed, c, rsc, rows, alpha, beta)` (A
+/// packed when `lda == 0`, else read in place).
+type TileFn = unsafe fn(usize, *const u16, usize, *const u16, *mut f32, usize, usize, f32, f32);
 /// f32 → bf16 slice kernel: `(src, dst, n)`.
 type ToBf16Fn = unsafe fn(*const f32, *mut u16, usize);
 /// bf16 → f32 slice kernel: `(src, dst, n)`.
@@ -163,17 +162,10 @@ impl GemmBf16Kernels {
 /// (even K, one K block: no packing, no padding read) whose `MR` rows span
 /// at most half of L1 (rows further apart, 8 KiB at K = 4096, fall into a
 /// few L1 sets and evict each other: slower than packing).
-///
-/// Over several K blocks ([`Bf16Tile::resuming`]) the driver's `beta ==
-/// 1` after the first block means "resume the sums stored in C" (the
-/// op's sink stores them raw, α = 1, β = 0), so each element stays one
-/// `vdpbf16ps` chain over the whole of K.
 pub(crate) struct Bf16Tile<'a> {
     kern: &'a GemmBf16Kernels,
     /// A's elements from `(0, 0)` and its row stride, when read in place.
     a: Option<(&'a [bf16], usize)>,
-    /// K runs in several blocks: `beta == 1` resumes the sums in C.
-    resumes: bool,
 }
 
 impl<'a> Bf16Tile<'a> {
@@ -184,21 +176,7 @@ impl<'a> Bf16Tile<'a> {
         let a = a
             .filter(|a| kern.a_in_place && a.col_stride() == 1 && a.cols() % 2 == 0 && close(a))
             .map(|a| (a.as_slice(), a.row_stride()));
-        Bf16Tile {
-            kern,
-            a,
-            resumes: false,
-        }
-    }
-
-    /// The tile of `kern` over several K blocks, A packed (see the type's
-    /// docs).
-    pub(crate) fn resuming(kern: &'a GemmBf16Kernels) -> Bf16Tile<'a> {
-        Bf16Tile {
-            kern,
-            a: None,
-            resumes: true,
-        }
+        Bf16Tile { kern, a }
     }
 
     /// Whether A is read in place (the driver's A packing is skipped).
@@ -262,11 +240,9 @@ unsafe impl Microkernel for Bf16Tile<'_> {
         };
         // In place, rows `at.0..at.0 + rows` of A (C's rows are A's) hold
         // `kcp` elements each within `data` (one K block, K even).
-        let resume = self.resumes && beta == 1.0;
-        let beta = if resume { 0.0 } else { beta };
         // SAFETY: the driver's contract (Microkernel::tile_rows), the kernel
         // writes only `rows` rows of C; A as above; bf16 is a transparent u16.
-        unsafe { (self.kern.tile)(kcp, a.cast(), lda, b.cast(), c, rsc, rows, alpha, beta, resume) };
+        unsafe { (self.kern.tile)(kcp, a.cast(), lda, b.cast(), c, rsc, rows, alpha, beta) };
         true
     }
 }

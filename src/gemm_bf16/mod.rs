@@ -24,7 +24,6 @@
 mod convert;
 pub(crate) mod kernels;
 mod pack;
-mod sink;
 
 pub use convert::{convert_bf16_to_f32, convert_f32_to_bf16};
 pub use kernels::GemmBf16Kernels;
@@ -38,7 +37,6 @@ use crate::sgemm::scale;
 use half::bf16;
 use kernels::Bf16Tile;
 use pack::{Element, InPlaceA, PackABf16, PackBBf16};
-use sink::SinkPartials;
 
 /// `Err(ShapeMismatch)` naming the operands unless A is m×k, B k×n, C m×n.
 fn check_shapes(op: &str, a: (usize, usize), b: (usize, usize), c: &MatMut<'_, f32>) -> Result<()> {
@@ -54,10 +52,7 @@ fn check_shapes(op: &str, a: (usize, usize), b: (usize, usize), c: &MatMut<'_, f
 }
 
 /// The driver call shared by every entry point: A of any element the
-/// packers take, B to pack or prepacked. K runs in one block where it fits
-/// (A then read in place where it can), else in several, each element's
-/// running sum kept in C between blocks ([`sink`]) and α applied at the end;
-/// with β ≠ 0 those sums need a C of their own, and β·C is merged after.
+/// packers take, B to pack or prepacked, one K block.
 #[allow(clippy::too_many_arguments)]
 fn run<T: Element>(
     ctx: &Context,
@@ -77,19 +72,14 @@ fn run<T: Element>(
         scale(beta, &mut c);
         return;
     }
-    let kc = match &b {
-        BOperand::Prepacked(pb) => pb.kc(),
-        // B packed here: one K block unless the partial sums can live in C.
-        BOperand::Pack(_) if beta == 0.0 => k_block(ctx, kern, k),
-        BOperand::Pack(_) => usize::MAX,
-    };
+    let sink = SinkF32::new(&mut c, beta);
+    let tile = Bf16Tile::new(kern, T::as_bf16(a), ctx.cache_sizes().l1d);
     let packer = PackABf16(a);
-    if kc >= k {
-        let sink = SinkF32::new(&mut c, beta);
-        let tile = Bf16Tile::new(kern, T::as_bf16(a), ctx.cache_sizes().l1d);
-        let pa: &dyn PackA<bf16> = if tile.a_in_place() { &InPlaceA } else { &packer };
-        let kc_at_least = Some(usize::MAX);
-        let problem = Problem {
+    let pa: &dyn PackA<bf16> = if tile.a_in_place() { &InPlaceA } else { &packer };
+    gemm::gemm(
+        ctx,
+        &tile,
+        &Problem {
             m,
             n,
             k,
@@ -98,48 +88,10 @@ fn run<T: Element>(
             sink: &sink,
             alpha,
             beta,
-            kc_at_least,
-        };
-        gemm::gemm(ctx, &tile, &problem);
-    } else if beta != 0.0 {
-        let mut t = vec![0.0f32; m * n];
-        let tm = MatMut::row_major(&mut t, m, n).expect("m·n elements");
-        run(ctx, kern, alpha, a, b, n, 0.0, tm);
-        SinkF32::new(&mut c, beta).merge(&t, n, 0, 0, m, n, beta);
-    } else {
-        let sink = SinkPartials::new(&mut c);
-        let tile = Bf16Tile::resuming(kern);
-        let kc_at_least = Some(kc);
-        let problem = Problem {
-            m,
-            n,
-            k,
-            a: &packer,
-            b,
-            sink: &sink,
-            alpha: 1.0,
-            beta: 0.0,
-            kc_at_least,
-        };
-        gemm::gemm(ctx, &tile, &problem);
-        if alpha != 1.0 {
-            scale(alpha, &mut c);
-        }
-    }
-}
-
-/// The K-block depth for a B of `k` rows (even, `≥ k` for one block).
-fn k_block(ctx: &Context, kern: &GemmBf16Kernels, k: usize) -> usize {
-    let _ = (ctx, kern);
-    let kc: usize = std::env::var("LOWP_BF16_KC")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(usize::MAX);
-    if kc >= k {
-        return k.next_multiple_of(2).max(2);
-    }
-    let blocks = k.div_ceil(kc);
-    k.div_ceil(blocks).next_multiple_of(2)
+            // One K block: each element is one `vdpbf16ps` chain.
+            kc_at_least: Some(usize::MAX),
+        },
+    );
 }
 
 /// BF16 GEMM: `C ← alpha·A·B + beta·C`, A and B bf16, C f32, any row/column
@@ -251,21 +203,20 @@ impl PackedB<bf16> {
     /// Packs a `k × n` bf16 B (any strides) for `ctx`'s BF16 GEMM kernel,
     /// once, for many [`gemm_bf16_packed`] / [`gemm_bf16_f32`] calls.
     pub fn new(ctx: &Context, b: MatRef<'_, bf16>) -> Result<PackedB<bf16>> {
-        pack_b(ctx, b)
+        pack_b(&ctx.kernels().gemm_bf16, b)
     }
 
     /// Packs a `k × n` f32 B, rounded to bf16 as [`convert_f32_to_bf16`]
     /// does, for `ctx`'s BF16 GEMM kernel.
     pub fn from_f32(ctx: &Context, b: MatRef<'_, f32>) -> Result<PackedB<bf16>> {
-        pack_b(ctx, b)
+        pack_b(&ctx.kernels().gemm_bf16, b)
     }
 }
 
-/// Packs B in the K blocks of [`k_block`].
-fn pack_b<T: Element>(ctx: &Context, b: MatRef<'_, T>) -> Result<PackedB<bf16>> {
-    let kern = &ctx.kernels().gemm_bf16;
+/// Packs B over the whole of K (the kernels' one K block).
+fn pack_b<T: Element>(kern: &GemmBf16Kernels, b: MatRef<'_, T>) -> Result<PackedB<bf16>> {
     let nr = kern.tile().1;
-    let kc = k_block(ctx, kern, b.rows());
+    let kc = b.rows().next_multiple_of(2).max(2);
     PackedB::pack_with(
         b.rows(),
         b.cols(),
