@@ -160,8 +160,9 @@ impl GemmBf16Kernels {
 /// The driver face of a kernel set: its tile kernel, on packed A panels
 /// or, where the kernel reads A in place, on the rows of a row-major A
 /// (even K, one K block: no packing, no padding read) whose `MR` rows span
-/// at most half of L1 (rows further apart, 8 KiB at K = 4096, fall into a
-/// few L1 sets and evict each other: slower than packing).
+/// at most half of L1, or all of it for a narrow C ([`Bf16Tile::new`])
+/// (rows further apart, 8 KiB at K = 4096, fall into a few L1 sets and
+/// evict each other: slower than packing).
 pub(crate) struct Bf16Tile<'a> {
     kern: &'a GemmBf16Kernels,
     /// A's elements from `(0, 0)` and its row stride, when read in place.
