@@ -204,10 +204,17 @@ proptest! {
 /// Deep K (several of the caches' K blocks, which the kernels must not
 /// split) and shapes past one A block, on every level and thread count;
 /// B blocks both narrow (packed in bands of row pairs) and wide (a pair of
-/// rows at a time), A read in place (K even, short rows) and packed.
+/// rows at a time), A read in place (K even, short rows; rows up to an L1
+/// apart for a narrow C, as 31×1000×40) and packed.
 #[test]
 fn deep_k_and_large_shapes_match_the_oracle() {
-    for &(m, k, n) in &[(200, 2001, 70), (33, 4096, 65), (45, 300, 290), (17, 301, 160)] {
+    for &(m, k, n) in &[
+        (200, 2001, 70),
+        (33, 4096, 65),
+        (45, 300, 290),
+        (17, 301, 160),
+        (31, 1000, 40),
+    ] {
         let gen = |len: usize, s: u32| -> Vec<bf16> {
             (0..len as u32)
                 .map(|i| bf16::from_f32(((i.wrapping_mul(2654435761) ^ s) % 2001) as f32 / 97.0 - 10.0))
