@@ -164,8 +164,7 @@ impl ConvI8 {
         // (1×1 layers stay GEMMs on packed A: read in place, their single
         // 64-channel tap measured slower; docs/tuning.md.)
         let in_place = !layer.is_empty()
-            && layer.algorithm == ConvAlgorithm::Indirect
-            && ConvRows::<u8>::can_read_in_place(ctx, layer.cg)
+            && takes_indirect_kernel(ctx, layer.algorithm, layer.cg)
             && weights.iter().all(|w| w.max_abs_zb == 0);
         let tap_sums = match in_place {
             true => (0..geo.groups)
@@ -181,6 +180,34 @@ impl ConvI8 {
             in_place,
             tap_sums,
         })
+    }
+
+    /// The algorithm a plan of this 3-D (or, with depth 1, 2-D) layer
+    /// builds on `ctx`'s level for s8 weights without a zero point, found
+    /// without packing anything (what [`ConvI8::algorithm`] of such a plan
+    /// says; a weight zero point keeps a layer off the indirect kernel).
+    ///
+    /// ```
+    /// use lowp::conv::{Conv3dParams, ConvAlgorithm, ConvI8};
+    /// let ctx = lowp::Context::builder().threads(1).build()?;
+    /// // N, D, H, W, C, K, T, R, S: a 1×1×1 kernel, no padding.
+    /// let p = Conv3dParams::new(1, 2, 8, 8, 4, 4, 1, 1, 1);
+    /// assert_eq!(ConvI8::algorithm_for(&ctx, &p)?, ConvAlgorithm::Gemm1x1);
+    /// # Ok::<(), lowp::Error>(())
+    /// ```
+    pub fn algorithm_for(ctx: &Context, params: &Conv3dParams) -> Result<ConvAlgorithm> {
+        let geo = params.geometry()?;
+        let mut algorithm = ConvAlgorithm::of_3d(params)?;
+        if algorithm == ConvAlgorithm::Grouped && !GroupedI8::available(ctx) {
+            algorithm = ConvAlgorithm::general(&geo);
+        }
+        let empty = geo.n * geo.output.iter().product::<usize>() == 0 || geo.k / geo.groups == 0;
+        Ok(
+            match !empty && takes_indirect_kernel(ctx, algorithm, geo.c / geo.groups) {
+                true => ConvAlgorithm::IndirectKernel,
+                false => algorithm,
+            },
+        )
     }
 
     /// The algorithm the plan runs: [`ConvAlgorithm::of_2d`]'s, or
@@ -260,6 +287,13 @@ impl ConvI8 {
 
 /// The checks igemm makes of a call, for the grouped kernels: the plan's
 /// level, and the pipeline's bounds `(f32 lo, f32 hi, int lo, int hi)`.
+/// Whether a layer of `algorithm` with `cg` channels per group runs the
+/// level's indirect kernel (when its weights have no zero point: the kernel
+/// needs no row sums).
+fn takes_indirect_kernel(ctx: &Context, algorithm: ConvAlgorithm, cg: usize) -> bool {
+    algorithm == ConvAlgorithm::Indirect && ConvRows::<u8>::can_read_in_place(ctx, cg)
+}
+
 fn grouped_bounds(
     ctx: &Context,
     out: &ConvOutput<'_>,
