@@ -6,7 +6,7 @@ use super::depthwise::DwI8;
 use super::grouped::GroupedI8;
 use super::layer::{ConvAlgorithm, ConvWeights, Layer};
 use super::params::ConvGeometry;
-use super::rows_int8::ConvRows;
+use super::rows_int8::{max_offset, ConvRows};
 use super::{Conv2dParams, Conv3dParams};
 use crate::error::{Error, Result};
 use crate::igemm::{
@@ -87,6 +87,8 @@ pub struct ConvI8 {
     /// padding row adds per unit of zero point (the kernel skips padding
     /// rows and adds `za'·` this instead).
     tap_sums: Vec<Vec<i32>>,
+    /// The indirection buffer's [`max_offset`], found once.
+    max_offset: Option<usize>,
 }
 
 impl ConvI8 {
@@ -173,6 +175,7 @@ impl ConvI8 {
             false => Vec::new(),
         };
         Ok(ConvI8 {
+            max_offset: max_offset(&layer.offsets),
             layer,
             weights,
             dw,
@@ -277,7 +280,8 @@ impl ConvI8 {
                 let a = MatRef::named("input", &input[c0..], l.m, l.cg, l.geo.c, 1)?;
                 igemm_run(ctx, &Activations::new(ctx, a, a_zero_point), b, out)?;
             } else {
-                let a = ConvRows::new(ctx, input, &l.offsets, l.taps, c0, l.cg, a_zero_point);
+                let offsets = (&l.offsets[..], self.max_offset);
+                let a = ConvRows::new(ctx, input, offsets, l.taps, c0, l.cg, a_zero_point);
                 igemm_run(ctx, &a, b, out)?;
             }
         }
@@ -344,16 +348,17 @@ impl ConvI8 {
         };
         let za = a_zero_point + A::U8_SHIFT;
         let ow = l.geo.output[2];
+        let offsets = (&l.offsets[..], self.max_offset);
         for ((g, b), sums) in self.weights.iter().enumerate().zip(&self.tap_sums) {
             let out = group_output(&mut output, l, g)?;
             let c0 = g * l.cg;
             let pad: Vec<i32> = sums.iter().map(|s| s.wrapping_mul(za)).collect();
             let pad = Some((&pad[..], pad.len() / l.taps));
             if A::U8_SHIFT == 0 {
-                let a = ConvRows::new(ctx, input, &l.offsets, l.taps, c0, l.cg, a_zero_point);
+                let a = ConvRows::new(ctx, input, offsets, l.taps, c0, l.cg, a_zero_point);
                 igemm_run(ctx, &a.in_place(ctx, pad, ow), b, out)?;
             } else {
-                let a = ConvRows::new(ctx, &flipped[..], &l.offsets, l.taps, c0, l.cg, za);
+                let a = ConvRows::new(ctx, &flipped[..], offsets, l.taps, c0, l.cg, za);
                 igemm_run(ctx, &a.in_place(ctx, pad, ow), b, out)?;
             }
         }
