@@ -35,26 +35,18 @@ fn algorithm_for_matches_the_plans_choice_on_every_level() {
             let weights: Vec<i8> = (0..p.weights_len().unwrap())
                 .map(|x| (x * 37 % 255) as i8)
                 .collect();
-            let plan = ConvI8::new_3d(
-                &ctx,
-                &p,
-                ConvWeights::ohwi(&weights),
-                WeightZeroPoint::PerTensor(0),
-                PackOptions::default(),
-            )
-            .unwrap();
+            let plan = |zb| {
+                ConvI8::new_3d(&ctx, &p, ConvWeights::ohwi(&weights), zb, PackOptions::default()).unwrap()
+            };
             let predicted = ConvI8::algorithm_for(&ctx, &p).unwrap();
-            assert_eq!(predicted, plan.algorithm(), "{isa} {p:?}");
+            assert_eq!(
+                predicted,
+                plan(WeightZeroPoint::PerTensor(0)).algorithm(),
+                "{isa} {p:?}"
+            );
             if predicted == ConvAlgorithm::IndirectKernel {
                 // A weight zero point keeps the layer off the indirect kernel.
-                let zb = ConvI8::new_3d(
-                    &ctx,
-                    &p,
-                    ConvWeights::ohwi(&weights),
-                    WeightZeroPoint::PerTensor(1),
-                    PackOptions::default(),
-                )
-                .unwrap();
+                let zb = plan(WeightZeroPoint::PerTensor(1));
                 assert_eq!(zb.algorithm(), ConvAlgorithm::Indirect, "{isa} {p:?}");
             }
         }
