@@ -212,6 +212,48 @@ fn conv_ops_run_the_shapes_given() {
             assert_eq!((&o["m"], &o["n"], &o["k"]), (&json!(9), &json!(16), &json!(16)));
         }
     }
+    // INT8: the algorithm of the plan at each level (the indirect kernel
+    // where the level has it), in the JSON and the table.
+    let out = lowp(&[
+        "bench",
+        "--quick",
+        "--op",
+        "conv2d_u8s8s32",
+        "--isa",
+        "all",
+        "--threads",
+        "1",
+        "--shapes",
+        "6x5x8:16x3x3:s2",
+        "--json",
+        "-",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).expect(l)).collect();
+    assert!(!lines.is_empty(), "{text}");
+    for v in &lines {
+        let want = match v["isa"] == "avx512vnni" {
+            true => "indirect-kernel",
+            false => "indirect",
+        };
+        assert_eq!(v["algorithm"], want, "{v}");
+    }
+    let out = lowp(&[
+        "bench",
+        "--quick",
+        "--op",
+        "conv2d_u8s8s32",
+        "--threads",
+        "1",
+        "--shapes",
+        "6x5x8:16x3x3:s2",
+    ]);
+    let table = String::from_utf8(out.stdout).unwrap();
+    let want = match lines.iter().any(|v| v["isa"] == "avx512vnni") {
+        true => "6x5x8->16 3x3 s2 indirect-kernel",
+        false => "6x5x8->16 3x3 s2 indirect",
+    };
+    assert!(table.contains(want), "{table}");
     let out = lowp(&["bench", "--op", "conv2d_f32", "--shapes", "6x5x8:16x3"]);
     assert!(!out.status.success());
     assert!(String::from_utf8(out.stderr).unwrap().contains("6x5x8:16x3"));

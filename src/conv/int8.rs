@@ -6,7 +6,7 @@ use super::depthwise::DwI8;
 use super::grouped::GroupedI8;
 use super::layer::{ConvAlgorithm, ConvWeights, Layer};
 use super::params::ConvGeometry;
-use super::rows_int8::ConvRows;
+use super::rows_int8::{max_offset, ConvRows};
 use super::{Conv2dParams, Conv3dParams};
 use crate::error::{Error, Result};
 use crate::igemm::{
@@ -106,6 +106,8 @@ pub struct ConvI8 {
     /// padding row adds per unit of zero point (the kernel skips padding
     /// rows and adds `za'·` this instead).
     tap_sums: Vec<Vec<i32>>,
+    /// The indirection buffer's [`max_offset`], found once.
+    max_offset: Option<usize>,
 }
 
 impl ConvI8 {
@@ -183,8 +185,7 @@ impl ConvI8 {
         // (1×1 layers stay GEMMs on packed A: read in place, their single
         // 64-channel tap measured slower; docs/tuning.md.)
         let in_place = !layer.is_empty()
-            && layer.algorithm == ConvAlgorithm::Indirect
-            && ConvRows::<u8>::can_read_in_place(ctx, layer.cg)
+            && takes_indirect_kernel(ctx, layer.algorithm, layer.cg)
             && weights.iter().all(|w| w.max_abs_zb == 0);
         let tap_sums = match in_place {
             true => (0..geo.groups)
@@ -193,6 +194,7 @@ impl ConvI8 {
             false => Vec::new(),
         };
         Ok(ConvI8 {
+            max_offset: max_offset(&layer.offsets),
             layer,
             weights,
             dw,
@@ -200,6 +202,34 @@ impl ConvI8 {
             in_place,
             tap_sums,
         })
+    }
+
+    /// The algorithm a plan of this 3-D (or, with depth 1, 2-D) layer
+    /// builds on `ctx`'s level for s8 weights without a zero point, found
+    /// without packing anything (what [`ConvI8::algorithm`] of such a plan
+    /// says; a weight zero point keeps a layer off the indirect kernel).
+    ///
+    /// ```
+    /// use lowp::conv::{Conv3dParams, ConvAlgorithm, ConvI8};
+    /// let ctx = lowp::Context::builder().threads(1).build()?;
+    /// // N, D, H, W, C, K, T, R, S: a 1×1×1 kernel, no padding.
+    /// let p = Conv3dParams::new(1, 2, 8, 8, 4, 4, 1, 1, 1);
+    /// assert_eq!(ConvI8::algorithm_for(&ctx, &p)?, ConvAlgorithm::Gemm1x1);
+    /// # Ok::<(), lowp::Error>(())
+    /// ```
+    pub fn algorithm_for(ctx: &Context, params: &Conv3dParams) -> Result<ConvAlgorithm> {
+        let geo = params.geometry()?;
+        let mut algorithm = ConvAlgorithm::of_3d(params)?;
+        if algorithm == ConvAlgorithm::Grouped && !GroupedI8::available(ctx) {
+            algorithm = ConvAlgorithm::general(&geo);
+        }
+        let empty = geo.n * geo.output.iter().product::<usize>() == 0 || geo.k / geo.groups == 0;
+        Ok(
+            match !empty && takes_indirect_kernel(ctx, algorithm, geo.c / geo.groups) {
+                true => ConvAlgorithm::IndirectKernel,
+                false => algorithm,
+            },
+        )
     }
 
     /// The algorithm the plan runs: [`ConvAlgorithm::of_2d`]'s, or
@@ -282,7 +312,8 @@ impl ConvI8 {
                 let a = MatRef::named("input", &input[c0..], l.m, l.cg, l.geo.c, 1)?;
                 igemm_run(ctx, &Activations::new(ctx, a, a_zero_point), b, out)?;
             } else {
-                let a = ConvRows::new(ctx, input, &l.offsets, l.taps, c0, l.cg, a_zero_point);
+                let offsets = (&l.offsets[..], self.max_offset);
+                let a = ConvRows::new(ctx, input, offsets, l.taps, c0, l.cg, a_zero_point);
                 igemm_run(ctx, &a, b, out)?;
             }
         }
@@ -292,6 +323,13 @@ impl ConvI8 {
 
 /// The checks igemm makes of a call, for the grouped kernels: the plan's
 /// level, and the pipeline's bounds `(f32 lo, f32 hi, int lo, int hi)`.
+/// Whether a layer of `algorithm` with `cg` channels per group runs the
+/// level's indirect kernel (when its weights have no zero point: the kernel
+/// needs no row sums).
+fn takes_indirect_kernel(ctx: &Context, algorithm: ConvAlgorithm, cg: usize) -> bool {
+    algorithm == ConvAlgorithm::Indirect && ConvRows::<u8>::can_read_in_place(ctx, cg)
+}
+
 fn grouped_bounds(
     ctx: &Context,
     out: &ConvOutput<'_>,
@@ -344,16 +382,17 @@ impl ConvI8 {
         };
         let za = a_zero_point + A::U8_SHIFT;
         let ow = l.geo.output[2];
+        let offsets = (&l.offsets[..], self.max_offset);
         for ((g, b), sums) in self.weights.iter().enumerate().zip(&self.tap_sums) {
             let out = group_output(&mut output, l, g)?;
             let c0 = g * l.cg;
             let pad: Vec<i32> = sums.iter().map(|s| s.wrapping_mul(za)).collect();
             let pad = Some((&pad[..], pad.len() / l.taps));
             if A::U8_SHIFT == 0 {
-                let a = ConvRows::new(ctx, input, &l.offsets, l.taps, c0, l.cg, a_zero_point);
+                let a = ConvRows::new(ctx, input, offsets, l.taps, c0, l.cg, a_zero_point);
                 igemm_run(ctx, &a.in_place(ctx, pad, ow), b, out)?;
             } else {
-                let a = ConvRows::new(ctx, &flipped[..], &l.offsets, l.taps, c0, l.cg, za);
+                let a = ConvRows::new(ctx, &flipped[..], offsets, l.taps, c0, l.cg, za);
                 igemm_run(ctx, &a.in_place(ctx, pad, ow), b, out)?;
             }
         }

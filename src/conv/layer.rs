@@ -82,7 +82,7 @@ impl ConvAlgorithm {
     }
 
     /// The choice without the grouped kernels.
-    fn general(g: &ConvGeometry) -> ConvAlgorithm {
+    pub(crate) fn general(g: &ConvGeometry) -> ConvAlgorithm {
         if g.kernel != [1, 1, 1] || g.pad_lo != [0, 0, 0] {
             return ConvAlgorithm::Indirect;
         }

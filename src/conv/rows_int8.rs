@@ -42,20 +42,30 @@ pub(crate) struct ConvRows<'a, A: Int8> {
     row_len: usize,
 }
 
+/// The largest offset of `offsets` that is not [`PAD`] (`None`: all pad),
+/// what [`ConvRows::new`] checks against its input: found once per plan,
+/// not per run (a scan of every offset measured 2% of a 56×56 layer).
+pub(crate) fn max_offset(offsets: &[usize]) -> Option<usize> {
+    offsets.iter().copied().filter(|&o| o != PAD).max()
+}
+
 impl<'a, A: Int8> ConvRows<'a, A> {
-    /// Panics unless every run lies inside `src` (a convolution checks the
-    /// input's length against the indirection buffer it built).
+    /// Panics unless every run lies inside `src`, given `max`, the
+    /// offsets' [`max_offset`] (a convolution checks the input's length
+    /// against the indirection buffer it built).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         ctx: &Context,
         src: &'a [A],
-        offsets: &'a [usize],
+        (offsets, max): (&'a [usize], Option<usize>),
         taps: usize,
         c0: usize,
         cg: usize,
         za: i32,
     ) -> Self {
         assert!(taps > 0 && offsets.len().is_multiple_of(taps));
-        assert!(offsets.iter().all(|&o| o == PAD || o + c0 + cg <= src.len()));
+        debug_assert_eq!(max, max_offset(offsets));
+        assert!(max.is_none_or(|o| o + c0 + cg <= src.len()));
         ConvRows {
             src,
             pack4: ctx
@@ -275,7 +285,7 @@ mod tests {
         zb: &WeightZeroPoint<'_>,
         n: usize,
     ) {
-        let lhs = ConvRows::new(ctx, src, offsets, taps, c0, c, za);
+        let lhs = ConvRows::new(ctx, src, (offsets, super::max_offset(offsets)), taps, c0, c, za);
         let (m, k) = (offsets.len() / taps, taps * c);
         // src ends with a row of zero points: what a padding tap reads.
         let zero_row = &src[src.len() - c0 - c..];

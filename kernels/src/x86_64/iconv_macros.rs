@@ -78,13 +78,20 @@ macro_rules! iconv_dot_kernel {
                 let mut gb = b;
                 for t in 0..a.taps {
                     let p: [*const u8; M] = core::array::from_fn(|r| a.row(r, t));
-                    let pads = match a.pad_sums.is_null() {
-                        true => 0,
-                        false => (0..M).filter(|&r| a.is_pad(r, t)).count(),
+                    // The tap's leading padding rows (`..lo`) and trailing
+                    // ones (`hi..`), found from the ends (most taps pad in no
+                    // row: two reads, not M); a padding row between them
+                    // reads the zero row, which adds the same bits.
+                    let (lo, hi) = match a.pad_sums.is_null() {
+                        true => (0, M),
+                        false => {
+                            let lo = (0..M).take_while(|&r| a.is_pad(r, t)).count();
+                            (lo, M - (lo..M).rev().take_while(|&r| a.is_pad(r, t)).count())
+                        }
                     };
                     // A tap where every row pads adds its tap sums instead of
                     // its products.
-                    if pads == M {
+                    if lo == M {
                         let ps = a.pad_sums.add(t * a.pad_stride);
                         let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
                         for r in 0..M {
@@ -95,15 +102,12 @@ macro_rules! iconv_dot_kernel {
                         gb = gb.add(groups * NR * 4);
                         continue;
                     }
-                    if pads > 0 {
+                    if lo > 0 || hi < M {
                         // Padding rows before the first real row and after
                         // the last take their tap sum instead of its
-                        // products; the rows between are computed (a padding
-                        // row among them reads the zero row). Rows are
+                        // products; the rows between are computed. Rows are
                         // guarded, not ranged, so `accs` keeps constant
                         // indices (registers).
-                        let lo = (0..M).take_while(|&r| a.is_pad(r, t)).count();
-                        let hi = M - (lo..M).rev().take_while(|&r| a.is_pad(r, t)).count();
                         let ps = a.pad_sums.add(t * a.pad_stride);
                         let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
                         for r in 0..M {

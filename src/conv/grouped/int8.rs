@@ -26,6 +26,13 @@ pub(crate) struct GroupedI8 {
 }
 
 impl GroupedI8 {
+    /// Whether `ctx`'s level has the kernels (a plan may still refuse
+    /// weights whose `w − zb` leave s8).
+    pub(crate) fn available(ctx: &Context) -> bool {
+        let kern = &ctx.kernels().conv;
+        kern.u8s8.is_some() && kern.expand.is_some()
+    }
+
     /// The plan of a layer that [`fits`] on a level with the kernels, from
     /// its OHWI weights and their zero point (checked by the caller);
     /// `None` otherwise, or when some `w − zb` leaves s8.
@@ -35,8 +42,7 @@ impl GroupedI8 {
         ohwi: &[W],
         zb: WeightZeroPoint<'_>,
     ) -> Option<GroupedI8> {
-        let kern = &ctx.kernels().conv;
-        if !fits(geo) || kern.u8s8.is_none() || kern.expand.is_none() {
+        if !fits(geo) || !Self::available(ctx) {
             return None;
         }
         let shape = Shape::new(geo, 1);

@@ -14,7 +14,7 @@ use lowp::conv::{ConvAlgorithm, ConvF32, ConvI8, ConvOutput, ConvWeights, Paddin
 use lowp::igemm::{Activation, PackOptions, Requantize, Scale, WeightZeroPoint};
 use lowp::peak::Work;
 use lowp::quant::{quantize_multiplier, FixedPointRequantize};
-use lowp::AlignedBuffer;
+use lowp::{AlignedBuffer, Context, Isa};
 use serde_json::json;
 
 /// The registry entry.
@@ -89,15 +89,32 @@ fn cases(opts: &CaseOpts) -> Vec<Case> {
     for kind in [Kind::F32, Kind::S32, Kind::U8, Kind::U8Fixed] {
         for l in &layers {
             // No requantized 3-D op.
-            if !(l.three_d && matches!(kind, Kind::U8 | Kind::U8Fixed)) {
-                out.push(case(kind, *l));
+            if l.three_d && matches!(kind, Kind::U8 | Kind::U8Fixed) {
+                continue;
+            }
+            if kind == Kind::F32 {
+                let algorithm = ConvAlgorithm::of_3d(&l.params).expect("a valid bench layer");
+                out.push(case(kind, *l, algorithm, IsaSel::Each));
+                continue;
+            }
+            // An INT8 plan's algorithm depends on the level (the indirect
+            // kernel): one case per level, named by what its plan runs.
+            for isa in Isa::available() {
+                let ctx = Context::builder()
+                    .max_isa(isa)
+                    .threads(1)
+                    .ignore_env()
+                    .build()
+                    .expect("an available level");
+                let algorithm = ConvI8::algorithm_for(&ctx, &l.params).expect("a valid bench layer");
+                out.push(case(kind, *l, algorithm, IsaSel::Only(isa)));
             }
         }
     }
     out
 }
 
-fn case(kind: Kind, layer: ConvShape) -> Case {
+fn case(kind: Kind, layer: ConvShape, algorithm: ConvAlgorithm, isas: IsaSel) -> Case {
     let ConvShape { params: p, three_d } = layer;
     let (od, oh, ow) = p.output_dims().expect("a valid bench layer");
     let mut extra = vec![
@@ -114,7 +131,6 @@ fn case(kind: Kind, layer: ConvShape) -> Case {
     if three_d {
         extra.extend([("d", json!(p.d)), ("t", json!(p.t))]);
     }
-    let algorithm = ConvAlgorithm::of_3d(&p).expect("a valid bench layer");
     extra.push(("algorithm", json!(algorithm.to_string())));
     let shape = Shape {
         m: od * oh * ow,
@@ -156,7 +172,7 @@ fn case(kind: Kind, layer: ConvShape) -> Case {
         impl_name: "lowp",
         shape,
         label: Some(label),
-        isas: IsaSel::Each,
+        isas,
         memory_bound: false,
         is_peak: false,
         peak_for: if kind == Kind::F32 {
