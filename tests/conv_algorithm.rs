@@ -1,7 +1,7 @@
-//! `ConvI8::algorithm_for` (no packing) names what a plan of the same layer
-//! runs, on every level.
+//! `ConvI8::algorithm_for` and `ConvF32::algorithm_for` (no packing) name
+//! what a plan of the same layer runs, on every level.
 
-use lowp::conv::{Conv3dParams, ConvAlgorithm, ConvI8, ConvWeights, Padding3d};
+use lowp::conv::{Conv3dParams, ConvAlgorithm, ConvF32, ConvI8, ConvWeights, Padding3d};
 use lowp::igemm::{PackOptions, WeightZeroPoint};
 use lowp::{Context, Isa};
 
@@ -50,5 +50,50 @@ fn algorithm_for_matches_the_plans_choice_on_every_level() {
                 assert_eq!(zb.algorithm(), ConvAlgorithm::Indirect, "{isa} {p:?}");
             }
         }
+    }
+}
+
+#[test]
+fn f32_algorithm_for_matches_the_plans_choice_on_every_level() {
+    // (N, D, H, W, C, K, T, R, S, padding, stride, groups): 64 and 60 output
+    // channels fill the FP32 indirect kernel's panels, 16 and 40 do not.
+    let layers = [
+        (1, 1, 6, 5, 8, 64, 1, 3, 3, 1, 1, 1),
+        (1, 1, 6, 5, 8, 60, 1, 3, 3, 1, 2, 1),
+        (1, 1, 6, 5, 8, 16, 1, 3, 3, 1, 1, 1),
+        (1, 1, 6, 5, 8, 40, 1, 3, 3, 1, 1, 1),
+        (2, 1, 4, 4, 16, 64, 1, 1, 1, 0, 1, 1),
+        (1, 1, 7, 7, 16, 64, 1, 1, 1, 0, 2, 1),
+        (1, 1, 8, 8, 16, 16, 1, 3, 3, 1, 1, 16),
+        (1, 1, 8, 8, 32, 32, 1, 3, 3, 1, 1, 4),
+        (1, 1, 8, 8, 8, 128, 1, 3, 3, 1, 1, 2),
+        (1, 3, 4, 4, 8, 64, 3, 3, 3, 1, 1, 1),
+        (1, 1, 2, 2, 8, 64, 1, 3, 3, 2, 1, 1),
+    ];
+    let mut kernel_seen = false;
+    for isa in Isa::available() {
+        let ctx = Context::builder()
+            .max_isa(isa)
+            .threads(1)
+            .ignore_env()
+            .build()
+            .unwrap();
+        for &(n, d, h, w, c, k, t, r, s, pad, stride, groups) in &layers {
+            let p = Conv3dParams::new(n, d, h, w, c, k, t, r, s)
+                .with_padding(Padding3d::symmetric(pad.min(t / 2), pad, pad))
+                .with_stride(1, stride, stride)
+                .with_groups(groups);
+            let weights: Vec<f32> = (0..p.weights_len().unwrap())
+                .map(|x| (x % 7) as f32 - 3.0)
+                .collect();
+            let plan = ConvF32::new_3d(&ctx, &p, ConvWeights::ohwi(&weights)).unwrap();
+            let predicted = ConvF32::algorithm_for(&ctx, &p).unwrap();
+            assert_eq!(predicted, plan.algorithm(), "{isa} {p:?}");
+            kernel_seen |= predicted == ConvAlgorithm::IndirectKernel;
+        }
+    }
+    // Where AVX-512 runs, some layer above takes the indirect kernel.
+    if Isa::available().contains(&Isa::Avx512) {
+        assert!(kernel_seen);
     }
 }

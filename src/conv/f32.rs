@@ -69,11 +69,7 @@ impl ConvF32 {
         if layer.algorithm == ConvAlgorithm::Grouped && grouped.is_none() {
             layer.fall_back();
         }
-        let gemm = matches!(
-            layer.algorithm,
-            ConvAlgorithm::Indirect | ConvAlgorithm::Gemm1x1 | ConvAlgorithm::Gemm1x1Strided
-        );
-        let indirect = (gemm && !layer.is_empty() && layer.depth() > 0)
+        let indirect = Self::takes_indirect(ctx, &layer)
             .then(|| IndirectF32::new(ctx, &layer, &ohwi))
             .flatten();
         if indirect.is_some() {
@@ -99,6 +95,41 @@ impl ConvF32 {
     /// The algorithm the plan runs.
     pub fn algorithm(&self) -> ConvAlgorithm {
         self.layer.algorithm
+    }
+
+    /// The algorithm a plan of `params` runs on `ctx`'s level, without
+    /// packing anything: [`ConvAlgorithm::of_3d`]'s, or
+    /// [`ConvAlgorithm::IndirectKernel`] where the level's FP32 indirect
+    /// kernel takes the layer.
+    ///
+    /// ```
+    /// use lowp::conv::{Conv3dParams, ConvAlgorithm, ConvF32};
+    /// let ctx = lowp::Context::builder().threads(1).max_isa(lowp::Isa::Scalar).build()?;
+    /// // N, D, H, W, C, K, T, R, S: a 1×3×3 kernel, no padding.
+    /// let p = Conv3dParams::new(1, 1, 8, 8, 4, 4, 1, 3, 3);
+    /// assert_eq!(ConvF32::algorithm_for(&ctx, &p)?, ConvAlgorithm::Indirect);
+    /// # Ok::<(), lowp::Error>(())
+    /// ```
+    pub fn algorithm_for(ctx: &Context, params: &Conv3dParams) -> Result<ConvAlgorithm> {
+        let geo = params.geometry()?;
+        let mut layer = Layer::new(geo);
+        if layer.algorithm == ConvAlgorithm::Grouped && !GroupedF32::takes(ctx, &geo) {
+            layer.fall_back();
+        }
+        Ok(match Self::takes_indirect(ctx, &layer) {
+            true => ConvAlgorithm::IndirectKernel,
+            false => layer.algorithm,
+        })
+    }
+
+    /// Whether the level's FP32 indirect kernel runs a layer planned as
+    /// `layer.algorithm`.
+    fn takes_indirect(ctx: &Context, layer: &Layer) -> bool {
+        let gemm = matches!(
+            layer.algorithm,
+            ConvAlgorithm::Indirect | ConvAlgorithm::Gemm1x1 | ConvAlgorithm::Gemm1x1Strided
+        );
+        gemm && !layer.is_empty() && layer.depth() > 0 && IndirectF32::takes(ctx, layer)
     }
 
     /// `output = activation(conv(input, weights) + bias)`: `input` has

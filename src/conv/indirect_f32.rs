@@ -49,16 +49,26 @@ unsafe impl Sync for Out {}
 unsafe impl Send for Out {}
 
 impl IndirectF32 {
+    /// Whether [`IndirectF32::new`] plans `layer` on this level: the level
+    /// has the kernel and the layer's groups fill its panels well enough.
+    pub(crate) fn takes(ctx: &Context, layer: &Layer) -> bool {
+        let Some(kern) = ctx.kernels().conv.f32_indirect else {
+            return false;
+        };
+        let (cg, kg, nr) = (layer.cg, layer.kg, kern.nr);
+        cg > 0 && kg > 0 && kg.next_multiple_of(nr) * 4 <= kg * 5
+    }
+
     /// The plan, when the level has the kernel and the layer's groups fill
     /// its panels well enough (`kg` columns padded to whole panels waste
     /// at most a fifth); `ohwi` the layer's weights.
     pub(crate) fn new(ctx: &Context, layer: &Layer, ohwi: &[f32]) -> Option<IndirectF32> {
         let kern = ctx.kernels().conv.f32_indirect?;
-        let (mr, nr) = (kern.mr, kern.nr);
-        let (taps, cg, kg) = (layer.taps, layer.cg, layer.kg);
-        if cg == 0 || kg == 0 || kg.next_multiple_of(nr) * 4 > kg * 5 {
+        if !Self::takes(ctx, layer) {
             return None;
         }
+        let (mr, nr) = (kern.mr, kern.nr);
+        let (taps, cg, kg) = (layer.taps, layer.cg, layer.kg);
         let panels = kg.div_ceil(nr);
         let depth = taps * cg;
         let mut weights = vec![0.0f32; layer.geo.groups * panels * depth * nr];

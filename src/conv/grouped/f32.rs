@@ -15,11 +15,16 @@ pub(crate) struct GroupedF32 {
 }
 
 impl GroupedF32 {
+    /// Whether [`GroupedF32::new`] plans a layer of this geometry here.
+    pub(crate) fn takes(ctx: &Context, geo: &ConvGeometry) -> bool {
+        let k = &ctx.kernels().conv;
+        fits(geo) && k.f32.is_some() && k.expand.is_some()
+    }
+
     /// The plan of a layer that [`fits`] on a level with the kernels, from
     /// its OHWI weights; `None` otherwise.
     pub(crate) fn new(ctx: &Context, geo: &ConvGeometry, ohwi: &[f32]) -> Option<GroupedF32> {
-        let k = &ctx.kernels().conv;
-        if !fits(geo) || k.f32.is_none() || k.expand.is_none() {
+        if !Self::takes(ctx, geo) {
             return None;
         }
         let shape = Shape::new(geo, 4);

@@ -92,13 +92,8 @@ fn cases(opts: &CaseOpts) -> Vec<Case> {
             if l.three_d && matches!(kind, Kind::U8 | Kind::U8Fixed) {
                 continue;
             }
-            if kind == Kind::F32 {
-                let algorithm = ConvAlgorithm::of_3d(&l.params).expect("a valid bench layer");
-                out.push(case(kind, *l, algorithm, IsaSel::Each));
-                continue;
-            }
-            // An INT8 plan's algorithm depends on the level (the indirect
-            // kernel): one case per level, named by what its plan runs.
+            // A plan's algorithm depends on the level (the indirect
+            // kernels): one case per level, named by what its plan runs.
             for isa in Isa::available() {
                 let ctx = Context::builder()
                     .max_isa(isa)
@@ -106,7 +101,11 @@ fn cases(opts: &CaseOpts) -> Vec<Case> {
                     .ignore_env()
                     .build()
                     .expect("an available level");
-                let algorithm = ConvI8::algorithm_for(&ctx, &l.params).expect("a valid bench layer");
+                let algorithm = match kind {
+                    Kind::F32 => ConvF32::algorithm_for(&ctx, &l.params),
+                    _ => ConvI8::algorithm_for(&ctx, &l.params),
+                };
+                let algorithm = algorithm.expect("a valid bench layer");
                 out.push(case(kind, *l, algorithm, IsaSel::Only(isa)));
             }
         }
