@@ -5,10 +5,45 @@ use lowp::conv::{Conv3dParams, ConvAlgorithm, ConvF32, ConvI8, ConvWeights, Padd
 use lowp::igemm::{PackOptions, WeightZeroPoint};
 use lowp::{Context, Isa};
 
+/// (N, D, H, W, C, K, T, R, S, padding, stride, groups).
+type LayerSpec = (
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+    usize,
+);
+
+fn params(&(n, d, h, w, c, k, t, r, s, pad, stride, groups): &LayerSpec) -> Conv3dParams {
+    Conv3dParams::new(n, d, h, w, c, k, t, r, s)
+        .with_padding(Padding3d::symmetric(pad.min(t / 2), pad, pad))
+        .with_stride(1, stride, stride)
+        .with_groups(groups)
+}
+
+/// A one-thread Context at every available level.
+fn levels() -> impl Iterator<Item = (Isa, Context)> {
+    Isa::available().into_iter().map(|isa| {
+        let ctx = Context::builder()
+            .max_isa(isa)
+            .threads(1)
+            .ignore_env()
+            .build()
+            .unwrap();
+        (isa, ctx)
+    })
+}
+
 #[test]
 fn algorithm_for_matches_the_plans_choice_on_every_level() {
-    // (N, D, H, W, C, K, T, R, S, padding, stride, groups)
-    let layers = [
+    let layers: [LayerSpec; 10] = [
         (1, 1, 6, 5, 8, 16, 1, 3, 3, 1, 1, 1),
         (1, 1, 6, 5, 6, 16, 1, 3, 3, 1, 1, 1),
         (2, 1, 4, 4, 64, 32, 1, 1, 1, 0, 1, 1),
@@ -20,18 +55,8 @@ fn algorithm_for_matches_the_plans_choice_on_every_level() {
         (1, 3, 4, 4, 8, 8, 3, 3, 3, 1, 1, 1),
         (1, 1, 2, 2, 8, 8, 1, 3, 3, 2, 1, 1),
     ];
-    for isa in Isa::available() {
-        let ctx = Context::builder()
-            .max_isa(isa)
-            .threads(1)
-            .ignore_env()
-            .build()
-            .unwrap();
-        for &(n, d, h, w, c, k, t, r, s, pad, stride, groups) in &layers {
-            let p = Conv3dParams::new(n, d, h, w, c, k, t, r, s)
-                .with_padding(Padding3d::symmetric(pad.min(t / 2), pad, pad))
-                .with_stride(1, stride, stride)
-                .with_groups(groups);
+    for (isa, ctx) in levels() {
+        for p in layers.iter().map(params) {
             let weights: Vec<i8> = (0..p.weights_len().unwrap())
                 .map(|x| (x * 37 % 255) as i8)
                 .collect();
@@ -55,9 +80,9 @@ fn algorithm_for_matches_the_plans_choice_on_every_level() {
 
 #[test]
 fn f32_algorithm_for_matches_the_plans_choice_on_every_level() {
-    // (N, D, H, W, C, K, T, R, S, padding, stride, groups): 64 and 60 output
-    // channels fill the FP32 indirect kernel's panels, 16 and 40 do not.
-    let layers = [
+    // 64 and 60 output channels fill the FP32 indirect kernel's panels, 16
+    // and 40 do not.
+    let layers: [LayerSpec; 11] = [
         (1, 1, 6, 5, 8, 64, 1, 3, 3, 1, 1, 1),
         (1, 1, 6, 5, 8, 60, 1, 3, 3, 1, 2, 1),
         (1, 1, 6, 5, 8, 16, 1, 3, 3, 1, 1, 1),
@@ -71,18 +96,8 @@ fn f32_algorithm_for_matches_the_plans_choice_on_every_level() {
         (1, 1, 2, 2, 8, 64, 1, 3, 3, 2, 1, 1),
     ];
     let mut kernel_seen = false;
-    for isa in Isa::available() {
-        let ctx = Context::builder()
-            .max_isa(isa)
-            .threads(1)
-            .ignore_env()
-            .build()
-            .unwrap();
-        for &(n, d, h, w, c, k, t, r, s, pad, stride, groups) in &layers {
-            let p = Conv3dParams::new(n, d, h, w, c, k, t, r, s)
-                .with_padding(Padding3d::symmetric(pad.min(t / 2), pad, pad))
-                .with_stride(1, stride, stride)
-                .with_groups(groups);
+    for (isa, ctx) in levels() {
+        for p in layers.iter().map(params) {
             let weights: Vec<f32> = (0..p.weights_len().unwrap())
                 .map(|x| (x % 7) as f32 - 3.0)
                 .collect();
