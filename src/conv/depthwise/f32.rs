@@ -7,6 +7,7 @@
 use super::direct::DirectRun;
 use super::{DwGeo, OutPtr};
 use crate::conv::params::ConvGeometry;
+use crate::gemm::buffers::AlignedVec;
 use crate::Context;
 use lowp_kernels::dwconv::DwRowF32;
 use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
@@ -15,8 +16,9 @@ use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
 #[derive(Debug)]
 pub(crate) struct DwF32 {
     geo: DwGeo,
-    /// `[block][r][s][L]`, zeros past `K`.
-    weights: Vec<f32>,
+    /// `[block][r][s][L]`, zeros past `K`; each block's vectors on cache
+    /// lines, as the kernels load them.
+    weights: AlignedVec<f32>,
 }
 
 impl DwF32 {
@@ -24,7 +26,7 @@ impl DwF32 {
     pub(crate) fn new(ctx: &Context, g: &ConvGeometry, ohwi: &[f32]) -> DwF32 {
         let geo = DwGeo::new(g, ctx.kernels().dwconv.lanes);
         let (l, taps) = (geo.lanes, geo.r * geo.s);
-        let mut weights = vec![0.0; geo.blocks * taps * l];
+        let mut weights = AlignedVec::new(geo.blocks * taps * l);
         for (k, w) in ohwi.chunks_exact(taps).enumerate() {
             for (t, &v) in w.iter().enumerate() {
                 weights[((k / l) * taps + t) * l + k % l] = v;
