@@ -13,7 +13,7 @@ use lowp_reference::igemm::requantize_one;
 use proptest::prelude::*;
 
 mod common;
-use common::{contexts, SplitMix};
+use common::{contexts, FromByte, SplitMix};
 
 /// `(n, h, w, c, stride, (top, left, bottom, right))` of a 3×3 depthwise layer.
 type Spec = (usize, usize, usize, usize, usize, [usize; 4]);
@@ -44,25 +44,10 @@ fn scales(k: usize, mix: bool) -> Vec<f32> {
         .collect()
 }
 
-/// Byte-valued element types for random data.
-trait Byte: Int8 + oracle::Int8 + Copy {
-    fn of(b: u8) -> Self;
-}
-impl Byte for u8 {
-    fn of(b: u8) -> u8 {
-        b
-    }
-}
-impl Byte for i8 {
-    fn of(b: u8) -> i8 {
-        b as i8
-    }
-}
-
 /// The layer with activations `A` and s8 weights (weight zero point 0: the
 /// stacked path's case) through several requantizing pipelines, u8 and s8,
 /// each against the oracle's s32 sums requantized by the oracle.
-fn check<A: Byte>(ctx: &Context, spec: &Spec, seed: u64) {
+fn check<A: FromByte>(ctx: &Context, spec: &Spec, seed: u64) {
     let p = params(spec);
     let (x_len, w_len, y_len) = (
         p.input_len().unwrap(),
@@ -70,9 +55,9 @@ fn check<A: Byte>(ctx: &Context, spec: &Spec, seed: u64) {
         p.output_len().unwrap(),
     );
     let mut g = SplitMix(seed);
-    let x: Vec<A> = (0..x_len).map(|_| A::of(g.next() as u8)).collect();
+    let x: Vec<A> = (0..x_len).map(|_| A::from_byte(g.next() as u8)).collect();
     let w: Vec<i8> = (0..w_len).map(|_| g.next() as i8).collect();
-    let za = A::of(g.next() as u8);
+    let za = A::from_byte(g.next() as u8);
     let mut want = vec![0i32; y_len];
     oracle::conv2d_int8(
         &p,
