@@ -1,7 +1,7 @@
 //! The loop of the stacked-row 3×3 depthwise kernels
 //! (`dwconv_u8s8*_3x3_stack_*`, contract in [`crate::dwconv_stack`]),
-//! generic over the store (s32, or requantized bytes: the steps of
-//! [`crate::x86_64::gconv_ops`]).
+//! generic over the store (s32, or requantized bytes:
+//! [`crate::x86_64::dwconv_stack_store`]).
 //!
 //! Every function here is `#[inline(always)]` without target features of
 //! its own: it becomes instructions of the `#[target_feature]` entry point
@@ -9,16 +9,13 @@
 #![allow(clippy::missing_safety_doc)]
 
 use crate::dwconv_stack::{DwStack3x3, STACK_BYTES};
-use crate::x86_64::gconv_ops::GconvStep;
+use crate::x86_64::dwconv_stack_store::StackStore;
 use core::arch::x86_64::*;
 
 /// Both rows (or the upper alone) of each block `b` (its store's values
 /// `ep(b)`) at stride 1 or 2: blocks of 8 outputs, then 4, 2, 1.
 #[inline(always)]
-pub(crate) unsafe fn stack_rows<S: GconvStep<V = __m512i>>(
-    a: &DwStack3x3<S::Out>,
-    ep: impl Fn(usize) -> S::Ep,
-) {
+pub(crate) unsafe fn stack_rows<S: StackStore>(a: &DwStack3x3<S::Out>, ep: impl Fn(usize) -> S::Ep) {
     let pixels = (a.ow - 1) * a.stride + 3;
     // SAFETY: the caller's contract, block by block, for the stride and
     // row count chosen.
@@ -48,10 +45,7 @@ pub(crate) unsafe fn stack_rows<S: GconvStep<V = __m512i>>(
 }
 
 #[inline(always)]
-unsafe fn row<S: GconvStep<V = __m512i>, const ST: usize, const TWO: bool>(
-    a: &DwStack3x3<S::Out>,
-    ep: S::Ep,
-) {
+unsafe fn row<S: StackStore, const ST: usize, const TWO: bool>(a: &DwStack3x3<S::Out>, ep: S::Ep) {
     // SAFETY: as for `stack_rows`.
     unsafe {
         let w: [__m512i; 6] = core::array::from_fn(|i| _mm512_loadu_si512(a.weights.add(64 * i).cast()));
@@ -78,7 +72,7 @@ unsafe fn row<S: GconvStep<V = __m512i>, const ST: usize, const TWO: bool>(
 /// Outputs `x..x + N`: tap `t` of output `o` is stacked pixel `o·ST + t`,
 /// loaded once for both rows.
 #[inline(always)]
-unsafe fn block<S: GconvStep<V = __m512i>, const N: usize, const ST: usize, const TWO: bool>(
+unsafe fn block<S: StackStore, const N: usize, const ST: usize, const TWO: bool>(
     a: &DwStack3x3<S::Out>,
     w: &[__m512i; 6],
     init: __m512i,
@@ -100,11 +94,7 @@ unsafe fn block<S: GconvStep<V = __m512i>, const N: usize, const ST: usize, cons
                 }
             }
         }
-        for o in 0..N {
-            S::store(a.out0.add((x + o) * a.out_stride), up[o], ep);
-            if TWO {
-                S::store(a.out1.add((x + o) * a.out_stride), lo[o], ep);
-            }
-        }
+        let out1 = if TWO { a.out1.add(x * a.out_stride) } else { a.out1 };
+        S::store::<N, TWO>(a.out0.add(x * a.out_stride), out1, a.out_stride, &up, &lo, ep);
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::dwconv_stack::DwStack3x3;
 use crate::x86_64::dwconv_stack_ops::stack_rows;
-use crate::x86_64::gconv_ops::Dpbusd;
+use crate::x86_64::dwconv_stack_store::StoreS32;
 
 with_level! { avx512vnni:
 /// Computes the rows `a` describes: see [`DwStack3x3`].
@@ -19,6 +19,6 @@ with_level! { avx512vnni:
 /// for every `x < ow` (each advanced by `β` blocks: see [`DwStack3x3`]).
 pub unsafe fn dwconv_u8s8s32_3x3_stack_avx512vnni(a: &DwStack3x3) {
     // SAFETY: the caller's contract.
-    unsafe { stack_rows::<Dpbusd>(a, |_| ()) }
+    unsafe { stack_rows::<StoreS32>(a, |_| ()) }
 }
 }

@@ -1,0 +1,183 @@
+//! Requantized (u8 / s8) outputs of 3×3 INT8 depthwise layers (the
+//! stacked-row path's packed requantizing store on AVX-512 VNNI, the tile
+//! stores elsewhere) bit-exactly against the oracle on every ISA level:
+//! per-channel scales below, at and above 1 (up to products beyond i32's
+//! range), biases, ReLU, clamps that fit i8 on a u8
+//! output, zero points, odd channel counts, odd heights and widths.
+
+use lowp::conv::{Conv2dParams, ConvI8, ConvOutput, ConvWeights, Padding2d};
+use lowp::igemm::{Int8, PackOptions, Requantize, Scale, WeightZeroPoint};
+use lowp::Context;
+use lowp_reference::conv as oracle;
+use lowp_reference::igemm::requantize_one;
+use proptest::prelude::*;
+
+mod common;
+use common::{contexts, FromByte, SplitMix};
+
+/// `(n, h, w, c, stride, (top, left, bottom, right))` of a 3×3 depthwise layer.
+type Spec = (usize, usize, usize, usize, usize, [usize; 4]);
+
+fn params(&(n, h, w, c, stride, pad): &Spec) -> Conv2dParams {
+    Conv2dParams {
+        stride: (stride, stride),
+        padding: Padding2d {
+            top: pad[0],
+            left: pad[1],
+            bottom: pad[2],
+            right: pad[3],
+        },
+        groups: c,
+        ..Conv2dParams::new(n, h, w, c, c, 3, 3)
+    }
+}
+
+/// Per-channel scales by channel: small, 1, above 1, and large enough that `sum·scale` leaves i32's range.
+fn scales(k: usize, mix: bool) -> Vec<f32> {
+    (0..k)
+        .map(|j| match (mix, j % 5) {
+            (true, 1) => 1.0 + j as f32,
+            (true, 3) => 1.0,
+            (true, 4) => 3.0e9,
+            _ => 1.0 / (60.0 + 11.0 * j as f32),
+        })
+        .collect()
+}
+
+/// The layer with activations `A` and s8 weights (weight zero point 0: the
+/// stacked path's case) through several requantizing pipelines, u8 and s8,
+/// each against the oracle's s32 sums requantized by the oracle.
+fn check<A: FromByte>(ctx: &Context, spec: &Spec, seed: u64) {
+    let p = params(spec);
+    let (x_len, w_len, y_len) = (
+        p.input_len().unwrap(),
+        p.weights_len().unwrap(),
+        p.output_len().unwrap(),
+    );
+    let mut g = SplitMix(seed);
+    let x: Vec<A> = (0..x_len).map(|_| A::from_byte(g.next() as u8)).collect();
+    let w: Vec<i8> = (0..w_len).map(|_| g.next() as i8).collect();
+    let za = A::from_byte(g.next() as u8);
+    let mut want = vec![0i32; y_len];
+    oracle::conv2d_int8(
+        &p,
+        &x,
+        za,
+        &w,
+        oracle::WeightZeroPoint::PerTensor(0i8),
+        None,
+        &mut want,
+    )
+    .unwrap();
+    let conv = ConvI8::new(
+        ctx,
+        &p,
+        ConvWeights::ohwi(&w),
+        WeightZeroPoint::PerTensor(0),
+        PackOptions::default(),
+    )
+    .unwrap();
+    let za32 = Int8::to_i32(za);
+    let k = p.k;
+    let (mixed, small) = (scales(k, true), scales(k, false));
+    let bias: Vec<i32> = (0..k).map(|j| 97 * j as i32 - 1500).collect();
+    let with = |scale, bias, zero_point, relu, clamp| Requantize {
+        scale,
+        bias,
+        zero_point,
+        relu,
+        clamp,
+    };
+    let u8_pipelines = [
+        with(Scale::PerColumn(&mixed), Some(&bias[..]), 37, true, None),
+        with(
+            Scale::PerColumn(&small),
+            Some(&bias[..]),
+            40,
+            false,
+            Some((10, 100)),
+        ),
+        with(Scale::PerTensor(1.0 / 250.0), None, 200, false, None),
+        with(Scale::PerColumn(&mixed), None, 0, false, Some((3, 127))),
+    ];
+    for rq in u8_pipelines {
+        let mut got = vec![0u8; y_len];
+        let out = ConvOutput::U8 {
+            output: &mut got,
+            requantize: rq,
+        };
+        conv.run(ctx, &x, za32, out).unwrap();
+        for (i, (&y, &v)) in got.iter().zip(&want).enumerate() {
+            let e = requantize_one(v, i % k, &rq, 0, 255);
+            assert_eq!(y as i32, e, "u8 {} {spec:?} {rq:?} at {i} (sum {v})", ctx.isa());
+        }
+    }
+    let s8_pipelines = [
+        with(
+            Scale::PerColumn(&mixed),
+            Some(&bias[..]),
+            -5,
+            false,
+            Some((-100, 90)),
+        ),
+        with(Scale::PerColumn(&small), None, 3, true, None),
+        with(Scale::PerTensor(1.5), Some(&bias[..]), -128, false, None),
+    ];
+    for rq in s8_pipelines {
+        let mut got = vec![0i8; y_len];
+        let out = ConvOutput::S8 {
+            output: &mut got,
+            requantize: rq,
+        };
+        conv.run(ctx, &x, za32, out).unwrap();
+        for (i, (&y, &v)) in got.iter().zip(&want).enumerate() {
+            let e = requantize_one(v, i % k, &rq, -128, 127);
+            assert_eq!(y as i32, e, "s8 {} {spec:?} {rq:?} at {i} (sum {v})", ctx.isa());
+        }
+    }
+}
+
+/// Rows of 1–19 outputs (every run length of the kernel's 8/4/2/1 split,
+/// with and without a lower row), whole 16-channel blocks and a partial
+/// last one, stride 1 and 2, odd heights, padding past the kernel, batch.
+#[test]
+fn requantized_depthwise_layers_match_the_oracle() {
+    let layers: [Spec; 7] = [
+        (1, 9, 23, 37, 1, [1, 1, 1, 1]),
+        (1, 7, 7, 96, 1, [1, 1, 1, 1]),
+        (2, 12, 19, 64, 1, [1, 1, 1, 1]),
+        (1, 5, 10, 48, 2, [1, 1, 1, 1]),
+        (1, 6, 17, 16, 1, [0, 0, 0, 0]),
+        (1, 3, 5, 33, 1, [3, 2, 0, 1]),
+        (1, 4, 3, 160, 1, [1, 1, 1, 1]),
+    ];
+    for ctx in contexts(1) {
+        for (i, spec) in layers.iter().enumerate() {
+            check::<u8>(&ctx, spec, 17 + i as u64);
+            check::<i8>(&ctx, spec, 71 + i as u64);
+        }
+    }
+}
+
+fn layer() -> impl Strategy<Value = Spec> {
+    (
+        (1usize..3, 1usize..12, 1usize..22, 1usize..70, 1usize..3),
+        [0usize..4, 0..4, 0..4, 0..4],
+    )
+        .prop_map(|((n, h, w, c, stride), pad)| (n, h, w, c, stride, pad))
+        .prop_filter("the kernel fits the padded input", |&(_, h, w, _, _, p)| {
+            h + p[0] + p[2] >= 3 && w + p[1] + p[3] >= 3
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_requantized_depthwise_layers_match_the_oracle(spec in layer(), seed in any::<u64>()) {
+        for ctx in contexts(1) {
+            check::<u8>(&ctx, &spec, seed);
+            check::<i8>(&ctx, &spec, seed ^ 1);
+        }
+    }
+}
