@@ -333,6 +333,9 @@ fn depthwise_layers() -> Vec<Layer> {
 fn layers() -> Vec<(Layer, ConvAlgorithm)> {
     let mut v = vec![
         (Layer::d2(2, 5, 6, 19, 13, 1, 1, 1, 0), ConvAlgorithm::Gemm1x1),
+        // Full-width weight panels over many rows: the in-place kernel's
+        // strips of sub-tiles (2·9·11 = 198 rows, not a multiple of 14).
+        (Layer::d2(2, 9, 11, 64, 72, 1, 1, 1, 0), ConvAlgorithm::Gemm1x1),
         (
             Layer::d2(1, 9, 7, 16, 24, 1, 1, 2, 0),
             ConvAlgorithm::Gemm1x1Strided,
@@ -491,7 +494,8 @@ fn results_do_not_depend_on_the_thread_count() {
     grouped.groups = 2;
     let mut depthwise = Layer::d2(2, 21, 19, 40, 40, 3, 3, 1, 1);
     depthwise.groups = 40;
-    for l in [grouped, depthwise] {
+    let one_by_one = Layer::d2(2, 9, 11, 64, 72, 1, 1, 1, 0);
+    for l in [grouped, depthwise, one_by_one] {
         thread_invariance(&l);
     }
 }
@@ -517,7 +521,7 @@ fn thread_invariance(l: &Layer) {
                     .unwrap();
                 let general = !matches!(
                     conv.algorithm(),
-                    ConvAlgorithm::Depthwise | ConvAlgorithm::Grouped
+                    ConvAlgorithm::Depthwise | ConvAlgorithm::Grouped | ConvAlgorithm::Gemm1x1
                 );
                 if zb == 0 && general && c.kernels().igemm.iconv.is_some() {
                     assert_eq!(conv.algorithm(), ConvAlgorithm::IndirectKernel, "{isa}");

@@ -555,6 +555,15 @@ impl<'a> IgemmTile<'a> {
         IgemmTile { rows, ..self }
     }
 
+    /// How many rows [`Microkernel::tile_rows`] takes at once for a tile
+    /// the kernel writes in place (`None`: one A panel's): any number with
+    /// the in-place kernel, unless the weights have a zero point, whose row
+    /// terms `sub_tiles` builds for at most [`MAX_TILE_ROWS`] rows.
+    pub(crate) fn strip_rows(&self) -> Option<usize> {
+        let zb = self.corr.is_some_and(|c| c.zb.is_some());
+        (self.rows.is_some() && self.choice.is_none() && !zb).then_some(usize::MAX)
+    }
+
     /// `self` on panels where `use_main` holds, `exact` elsewhere.
     pub(crate) fn with_exact(self, use_main: &'a [bool], exact: &'a IgemmTile<'a>) -> IgemmTile<'a> {
         IgemmTile {

@@ -5,7 +5,7 @@
 //! driver's plan and buffers) is cost without benefit (`docs/tuning.md`,
 //! "Small GEMMs").
 
-use super::kernels::{sub_tile_rows, Entry, IgemmTile, MAX_TILE};
+use super::kernels::{Entry, IgemmTile, MAX_TILE};
 use crate::gemm::partition::{self, Grid};
 use crate::gemm::{Microkernel, PackedB, TileSink};
 use crate::Context;
@@ -59,15 +59,20 @@ pub(crate) fn run<S: TileSink<i32>>(
     let nr = ukr.nr();
     let kcp = k.div_ceil(4) * 4;
     let grid = Grid::new(m, n, ph, nr, ctx.gemm_threads(m, n, k, 1, 1));
+    let strip = ukr.strip_rows();
     ctx.run_parallel(grid.tasks(), |t| {
         let rows = partition::split(m, grid.tm, ph, t / grid.tn);
         let cols = partition::split(n, grid.tn, nr, t % grid.tn);
         for j in cols.clone().step_by(nr) {
             let cols_t = nr.min(cols.end - j);
             let bp = &b.block(0, j / nr)[..nr * kcp];
-            for i in rows.clone().step_by(ph) {
-                let rows_t = ph.min(rows.end - i);
-                if let Some((c, rsc)) = sink.direct(i, j).filter(|_| cols_t == nr) {
+            // Tiles the kernel writes in place run as strips of whole
+            // sub-tiles (fewer calls per row); scratch tiles as panels.
+            let direct = cols_t == nr && sink.direct(rows.start, j).is_some();
+            let blk = if direct { strip.unwrap_or(ph) } else { ph };
+            for i in rows.clone().step_by(blk) {
+                let rows_t = blk.min(rows.end - i);
+                if let Some((c, rsc)) = sink.direct(i, j).filter(|_| direct) {
                     // SAFETY: the panel holds NR·kcp weights (sliced); A is read in place (the tile's
                     // rows, vouched for by `with_rows`); the sink vouches for the tile at (i, j),
                     // this task's alone (disjoint row and column blocks).
@@ -122,9 +127,12 @@ pub(crate) unsafe fn rows_sub_tiles(
     ldc: usize,
 ) {
     let nr = k.nr;
+    // Balanced sub-tiles: `base` rows, the first `extra` one more.
+    let tiles = rows.div_ceil(k.mr);
+    let (base, extra) = (rows / tiles, rows % tiles);
     let mut i = 0;
-    while i < rows {
-        let mm = sub_tile_rows(i, rows, k.mr);
+    for t in 0..tiles {
+        let mm = base + usize::from(t < extra);
         let sub = fix.map(|f| f.from_row(i));
         let r = i0 + i;
         let a = IgemmRows {
