@@ -76,7 +76,14 @@ macro_rules! iconv_dot_kernel {
                 let groups = a.groups;
                 let full = groups / S * S;
                 let mut gb = b;
+                let next = a.offsets.wrapping_add(M * a.taps).cast::<u8>();
                 for t in 0..a.taps {
+                    // The next tile's offsets, two lines a tap (a tile reads
+                    // MR·taps·8 bytes, under 2·64·taps): a 3-D layer's
+                    // buffer is megabytes, read at a stride the hardware
+                    // prefetchers miss.
+                    _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(128 * t) as *const i8);
+                    _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(128 * t + 64) as *const i8);
                     let p: [*const u8; M] = core::array::from_fn(|r| a.row(r, t));
                     // The tap's leading padding rows (`..lo`) and trailing
                     // ones (`hi..`), found from the ends (most taps pad in no
