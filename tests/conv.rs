@@ -495,7 +495,12 @@ fn results_do_not_depend_on_the_thread_count() {
     // and 3-D with padding on every border.
     let general = Layer::d2(2, 23, 17, 32, 72, 3, 3, 1, 1);
     let mut three_d = Layer::d2(1, 9, 13, 32, 40, 3, 3, 1, 1);
-    (three_d.dhw[0], three_d.trs[0], three_d.pad_lo[0], three_d.pad_hi[0]) = (6, 3, 1, 1);
+    (
+        three_d.dhw[0],
+        three_d.trs[0],
+        three_d.pad_lo[0],
+        three_d.pad_hi[0],
+    ) = (6, 3, 1, 1);
     three_d.three_d = true;
     for l in [grouped, depthwise, general, three_d] {
         thread_invariance(&l);
