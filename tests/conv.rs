@@ -495,7 +495,18 @@ fn results_do_not_depend_on_the_thread_count() {
     let mut depthwise = Layer::d2(2, 21, 19, 40, 40, 3, 3, 1, 1);
     depthwise.groups = 40;
     let one_by_one = Layer::d2(2, 9, 11, 64, 72, 1, 1, 1, 0);
-    for l in [grouped, depthwise, one_by_one] {
+    // The general path (the indirect kernel where the level has it): 2-D,
+    // and 3-D with padding on every border.
+    let general = Layer::d2(2, 23, 17, 32, 72, 3, 3, 1, 1);
+    let mut three_d = Layer::d2(1, 9, 13, 32, 40, 3, 3, 1, 1);
+    (
+        three_d.dhw[0],
+        three_d.trs[0],
+        three_d.pad_lo[0],
+        three_d.pad_hi[0],
+    ) = (6, 3, 1, 1);
+    three_d.three_d = true;
+    for l in [grouped, depthwise, one_by_one, general, three_d] {
         thread_invariance(&l);
     }
 }

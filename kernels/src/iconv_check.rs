@@ -20,7 +20,11 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
     assert_eq!(nr, 32, "{}: the twin is instantiated for NR = 32", k.name);
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     let ldc = nr + 5;
-    for (taps, groups) in [(1, 1), (1, 16), (3, 5), (9, 2), (9, 16), (27, 8)] {
+    // `even`: every tap's real rows are consecutive pixels (one output
+    // row's), padding rows first and last: the kernel may step from the
+    // first real row (`row_step`).
+    let shapes = [(1, 1), (1, 16), (3, 5), (9, 2), (9, 16), (27, 8)];
+    for (taps, groups, even) in shapes.iter().flat_map(|&(t, g)| [(t, g, false), (t, g, true)]) {
         let cg = 4 * groups;
         // Pixels of `cw` channels; the runs start at channel 3.
         let (pixels, cw, c0) = (23, cg + 5, 3);
@@ -28,7 +32,7 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
         let zero = vec![rng.next() as u8; cg];
         // Per tap: padding rows scattered, first, last, or every row.
         let mut offsets = vec![0usize; mr * taps];
-        for t in 0..taps {
+        for t in (0..taps).filter(|_| !even) {
             let (mode, cut) = (rng.next() % 4, (rng.next() % mr as u64) as usize);
             for r in 0..mr {
                 let pad = match mode {
@@ -41,6 +45,18 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
                     PAD
                 } else {
                     (rng.next() % pixels as u64) as usize * cw
+                };
+            }
+        }
+        for t in (0..taps).filter(|_| even) {
+            let lo = (rng.next() % (mr as u64 / 2 + 1)) as usize;
+            let hi = lo + (rng.next() % (mr - lo + 1) as u64) as usize;
+            let start = (rng.next() % (pixels - mr) as u64) as usize;
+            for r in 0..mr {
+                offsets[r * taps + t] = if (lo..hi).contains(&r) {
+                    (start + r) * cw
+                } else {
+                    PAD
                 };
             }
         }
@@ -85,6 +101,7 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
                     core::ptr::null()
                 },
                 pad_stride: nr,
+                row_step: if skip && even { cw } else { 0 },
             };
             let colfix = rng.i32s(nr, 1 << 20);
             let colsum = rng.i32s(nr, 1 << 16);
@@ -104,7 +121,7 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
                 for m in 1..=mr {
                     let what = |e: &str| {
                         format!(
-                        "{}{e}: m = {m}, taps = {taps}, groups = {groups}, correction {terms}, skip {skip}",
+                        "{}{e}: m = {m}, taps = {taps}, groups = {groups}, correction {terms}, skip {skip}, even {even}",
                         k.name
                     )
                     };

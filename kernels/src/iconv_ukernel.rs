@@ -48,6 +48,11 @@ pub struct IconvRows {
     pub pad_sums: *const i32,
     /// The tap stride of `pad_sums` (elements).
     pub pad_stride: usize,
+    /// 0, or (with `pad_sums`) the bytes between consecutive rows' runs at
+    /// every tap: a tap's real rows are then consecutive (padding rows only
+    /// first and last) and the kernel finds them from the first one, not
+    /// row by row (the rows of one output row, stride 1: `C` bytes apart).
+    pub row_step: usize,
 }
 
 impl IconvRows {

@@ -381,7 +381,8 @@ impl ConvI8 {
             _ => input.iter().map(|x| x.to_u8_shifted()).collect(),
         };
         let za = a_zero_point + A::U8_SHIFT;
-        let ow = l.geo.output[2];
+        // An output row's pixels read input pixels `stride` apart.
+        let ow = (l.geo.output[2], l.geo.stride[2] * l.geo.c);
         let offsets = (&l.offsets[..], self.max_offset);
         for ((g, b), sums) in self.weights.iter().enumerate().zip(&self.tap_sums) {
             let out = group_output(&mut output, l, g)?;

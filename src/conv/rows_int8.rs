@@ -40,6 +40,9 @@ pub(crate) struct ConvRows<'a, A: Int8> {
     pad_sums: Option<(&'a [i32], usize)>,
     /// With `zero_row`: output pixels per output row (0: unknown).
     row_len: usize,
+    /// With `pad_sums`: the elements between consecutive output pixels' runs
+    /// of one output row (0: not given; see `IconvRows::row_step`).
+    row_step: usize,
 }
 
 /// The largest offset of `offsets` that is not [`PAD`] (`None`: all pad),
@@ -82,6 +85,7 @@ impl<'a, A: Int8> ConvRows<'a, A> {
             zero_row: None,
             pad_sums: None,
             row_len: 0,
+            row_step: 0,
         }
     }
 
@@ -97,12 +101,14 @@ impl<'a, A: Int8> ConvRows<'a, A> {
     /// `pad_sums` (per tap, `za·Σ` of the tap's weights per output column,
     /// padded to whole weight panels; the tap stride) the kernel skips
     /// padding rows at the ends of its tiles, which it cuts at output rows
-    /// of `row_len` pixels (0: anywhere).
+    /// of `row_len` pixels (0: anywhere), each pixel's runs `row_step`
+    /// elements after the previous pixel's (with `pad_sums` and `row_len`;
+    /// 0: not given).
     pub(crate) fn in_place(
         self,
         ctx: &Context,
         pad_sums: Option<(&'a [i32], usize)>,
-        row_len: usize,
+        (row_len, row_step): (usize, usize),
     ) -> Self {
         assert!(Self::can_read_in_place(ctx, self.cg));
         assert!(pad_sums.is_none_or(|(p, stride)| p.len() >= self.taps * stride));
@@ -111,6 +117,12 @@ impl<'a, A: Int8> ConvRows<'a, A> {
             zero_row,
             pad_sums,
             row_len,
+            // (Sub-tiles are cut at output rows only with `row_len`.)
+            row_step: if pad_sums.is_some() && row_len > 0 {
+                row_step
+            } else {
+                0
+            },
             ..self
         }
     }
@@ -189,6 +201,7 @@ impl<A: Int8> Int8Lhs for ConvRows<'_, A> {
             zero: zero.as_ptr(),
             pad_sums: self.pad_sums.map_or(std::ptr::null(), |(p, _)| p.as_ptr()),
             pad_stride: self.pad_sums.map_or(0, |(_, s)| s),
+            row_step: self.row_step,
         };
         self.zero_row.as_ref().map(|zero| (rows(zero), self.row_len))
     }
@@ -365,7 +378,7 @@ mod tests {
         // The same rows read in place by the level's indirect kernel (u8
         // runs of whole k-groups, no weight zero point): the same bits.
         if ConvRows::<A>::can_read_in_place(ctx, c) && matches!(zb, WeightZeroPoint::PerTensor(0)) {
-            let lhs = lhs.in_place(ctx, None, 0);
+            let lhs = lhs.in_place(ctx, None, (0, 0));
             let mut got = vec![0i32; m * n];
             let out = Output::S32 {
                 c: MatMut::new(&mut got, m, n, n.max(1), 1).unwrap(),

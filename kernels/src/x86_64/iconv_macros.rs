@@ -76,8 +76,14 @@ macro_rules! iconv_dot_kernel {
                 let groups = a.groups;
                 let full = groups / S * S;
                 let mut gb = b;
+                let next = a.offsets.wrapping_add(M * a.taps).cast::<u8>();
                 for t in 0..a.taps {
-                    let p: [*const u8; M] = core::array::from_fn(|r| a.row(r, t));
+                    // The next tile's offsets, two lines a tap (a tile reads
+                    // MR·taps·8 bytes, under 2·64·taps): a 3-D layer's
+                    // buffer is megabytes, read at a stride the hardware
+                    // prefetchers miss.
+                    _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(128 * t) as *const i8);
+                    _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(128 * t + 64) as *const i8);
                     // The tap's leading padding rows (`..lo`) and trailing
                     // ones (`hi..`), found from the ends (most taps pad in no
                     // row: two reads, not M); a padding row between them
@@ -102,6 +108,15 @@ macro_rules! iconv_dot_kernel {
                         gb = gb.add(groups * NR * 4);
                         continue;
                     }
+                    // Evenly spaced rows: one offset read, not M (a 3-D
+                    // layer's taps are only 8 k-groups deep).
+                    let p: [*const u8; M] = match a.row_step {
+                        0 => core::array::from_fn(|r| a.row(r, t)),
+                        step => {
+                            let p0 = a.row(lo, t).wrapping_sub(lo * step);
+                            core::array::from_fn(|r| p0.wrapping_add(r * step))
+                        }
+                    };
                     if lo > 0 || hi < M {
                         // Padding rows before the first real row and after
                         // the last take their tap sum instead of its
@@ -202,7 +217,8 @@ macro_rules! iconv_dot_kernel {
         #[doc = concat!("(`", with_level!(@list $level), "`).")]
         /// `1 <= m <= MR`; `a.offsets` readable for `m·a.taps` entries, each
         /// run `a.row(r, t)` (and `a.zero`) for `4·a.groups` bytes,
-        /// `a.pad_sums` (unless null) for `NR` i32 at each tap; `b` for
+        /// `a.pad_sums` (unless null) for `NR` i32 at each tap, `a.row_step`
+        /// as [`IconvRows`] states; `b` for
         /// `a.taps·a.groups·NR·4` bytes; `c` writable for `m` rows of `NR`
         /// i32 at stride `ldc`; with `corr`, its row arrays readable for `m`
         /// rows and its column arrays for `NR` columns (the terms present).
