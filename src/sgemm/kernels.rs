@@ -323,6 +323,41 @@ impl SgemmKernels {
     }
 }
 
+impl SgemmKernels {
+    /// Whether the two-panel rows kernel takes `rows` rows (`1 ≤ rows`).
+    pub(super) fn has_pair(&self, rows: usize) -> bool {
+        (1..=self.pair.len()).contains(&rows)
+    }
+
+    /// Calls the two-panel rows kernel for `rows` rows (where
+    /// [`SgemmKernels::has_pair`]): `b` and `b2` are two packed panels (`NR`
+    /// floats a row), C's `rows × 2·NR` block at `c`. The same bits as two
+    /// [`SgemmKernels::call_rows`] calls.
+    ///
+    /// # Safety
+    /// The two-panel rows kernel contract (`lowp_kernels` `sgemm_macros` docs).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) unsafe fn call_pair(
+        &self,
+        rows: usize,
+        k: usize,
+        a: *const f32,
+        rsa: usize,
+        csa: usize,
+        b: *const f32,
+        b2: *const f32,
+        c: *mut f32,
+        rsc: usize,
+        alpha: f32,
+        beta: f32,
+    ) {
+        debug_assert!(self.has_pair(rows));
+        // SAFETY: forwarded contract; the table only holds kernels of an ISA
+        // the CPU has.
+        unsafe { (self.pair[rows - 1])(k, a, rsa, csa, b, b2, c, rsc, alpha, beta) }
+    }
+}
+
 // SAFETY: `tile` and `rows` are the kernels of an available ISA, called with
 // the pointers and lengths the driver's contract guarantees.
 unsafe impl Microkernel for SgemmKernels {
