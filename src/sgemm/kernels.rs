@@ -13,7 +13,8 @@ type TileFn = unsafe fn(usize, *const f32, *const f32, *mut f32, usize, f32, f32
 type RowsFn = unsafe fn(usize, *const f32, usize, usize, *const f32, usize, *mut f32, usize, f32, f32);
 
 /// Two-panel rows kernel: `(k, a, rsa, csa, b, b2, c, rsc, alpha, beta)`.
-type PairFn = unsafe fn(usize, *const f32, usize, usize, *const f32, *const f32, *mut f32, usize, f32, f32);
+pub(super) type PairFn =
+    unsafe fn(usize, *const f32, usize, usize, *const f32, *const f32, *mut f32, usize, f32, f32);
 
 /// Tile kernel that packs its B panel: `(k, a_packed, b_src, rsb, b_dst, c, rsc, alpha, beta)`.
 type TilePackBFn = unsafe fn(usize, *const f32, *const f32, usize, *mut f32, *mut f32, usize, f32, f32);
@@ -298,6 +299,13 @@ impl SgemmKernels {
         self.isa
     }
 
+    /// The two-panel rows kernel for `rows` rows, where the level has one:
+    /// the same bits as two strided rows kernel calls on adjacent packed
+    /// panels (its contract: `lowp_kernels` `sgemm_macros` docs).
+    pub(super) fn pair(&self, rows: usize) -> Option<PairFn> {
+        rows.checked_sub(1).and_then(|i| self.pair.get(i)).copied()
+    }
+
     /// Calls the strided rows kernel for `rows ∈ 1..=MR`.
     ///
     /// # Safety
@@ -320,41 +328,6 @@ impl SgemmKernels {
         // SAFETY: forwarded contract; the table only holds kernels of an ISA
         // the CPU has (Kernels::for_isa is only built for available levels).
         unsafe { (self.rows[rows - 1])(k, a, rsa, csa, b, rsb, c, rsc, alpha, beta) }
-    }
-}
-
-impl SgemmKernels {
-    /// Whether the two-panel rows kernel takes `rows` rows (`1 ≤ rows`).
-    pub(super) fn has_pair(&self, rows: usize) -> bool {
-        (1..=self.pair.len()).contains(&rows)
-    }
-
-    /// Calls the two-panel rows kernel for `rows` rows (where
-    /// [`SgemmKernels::has_pair`]): `b` and `b2` are two packed panels (`NR`
-    /// floats a row), C's `rows × 2·NR` block at `c`. The same bits as two
-    /// [`SgemmKernels::call_rows`] calls.
-    ///
-    /// # Safety
-    /// The two-panel rows kernel contract (`lowp_kernels` `sgemm_macros` docs).
-    #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn call_pair(
-        &self,
-        rows: usize,
-        k: usize,
-        a: *const f32,
-        rsa: usize,
-        csa: usize,
-        b: *const f32,
-        b2: *const f32,
-        c: *mut f32,
-        rsc: usize,
-        alpha: f32,
-        beta: f32,
-    ) {
-        debug_assert!(self.has_pair(rows));
-        // SAFETY: forwarded contract; the table only holds kernels of an ISA
-        // the CPU has.
-        unsafe { (self.pair[rows - 1])(k, a, rsa, csa, b, b2, c, rsc, alpha, beta) }
     }
 }
 
