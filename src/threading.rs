@@ -303,11 +303,17 @@ impl ThreadPlan {
             msg: format!("could not start a team of {} threads: {msg}", self.threads),
         };
         match self.cpus.clone() {
-            None => Team::spawn(self.threads - 1, true, spin, |_| Ok(())).map_err(fail),
-            Some(cpus) => Team::spawn(self.threads, false, spin, move |i| {
-                let cpu = cpus[i];
-                os::set_affinity(&[cpu]).map_err(|e| format!("worker {i} on CPU {cpu}: {e}"))
-            })
+            None => Team::spawn(self.threads - 1, true, spin, |_| Ok(()), Some(os::PLACEMENT)).map_err(fail),
+            Some(cpus) => Team::spawn(
+                self.threads,
+                false,
+                spin,
+                move |i| {
+                    let cpu = cpus[i];
+                    os::set_affinity(&[cpu]).map_err(|e| format!("worker {i} on CPU {cpu}: {e}"))
+                },
+                None,
+            )
             .map_err(fail),
         }
     }

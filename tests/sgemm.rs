@@ -302,6 +302,7 @@ fn small_m_and_gemv_paths_match_oracle() {
         (1, 1, 9),
         (1, 100, 1027),
         (2, 15, 6),
+        (2, 200, 77),
         (3, 257, 301),
         (4, 33, 1030),
     ];
@@ -317,6 +318,8 @@ fn small_m_and_gemv_paths_match_oracle() {
                     let seed = (m * 1000 + n + k) as u64;
                     let p = Problem::from((m, n, k, Layout::RowMajor, lb, lc, alpha, beta, seed));
                     p.check(&ctx, &format!("{isa}/{t}t small-m"), false);
+                    // 1-3 rows: two prepacked panels a kernel call.
+                    p.check(&ctx, &format!("{isa}/{t}t small-m packed"), true);
                 }
             }
             let (la, lb, lc) = (Layout::ColMajor, Layout::ColMajor, Layout::RowMajor);

@@ -357,6 +357,20 @@ fn sgemm_gemv_and_small_m() {
                 out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
             });
         }
+        same_for_every_thread_count(&format!("sgemm_packed {m}x{n}x{k}"), |c| {
+            let mut out = c0.clone();
+            let pb = lowp::PackedB::<f32>::new(c, MatRef::row_major(&b, k, n).unwrap()).unwrap();
+            lowp::sgemm_packed(
+                c,
+                0.75,
+                MatRef::row_major(&a, m, k).unwrap(),
+                &pb,
+                0.5,
+                MatMut::row_major(&mut out, m, n).unwrap(),
+            )
+            .unwrap();
+            out.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        });
     }
 }
 

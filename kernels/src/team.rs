@@ -51,8 +51,26 @@ struct Slot {
     epoch: AtomicUsize,
 }
 
+/// How an unpinned team keeps a woken worker off its caller's CPU (the OS
+/// calls live in `lowp`, outside this crate).
+///
+/// Some kernels (seen on the 2-vCPU VM of issue 21) wake a sleeping thread
+/// on the CPU of the thread that wakes it, even with its own CPU idle: the
+/// worker then shares the caller's CPU, both spin and yield in turn, and the
+/// region runs at one thread's speed or below until the load balancer parts
+/// them, up to half a second later. A worker woken from sleep that finds
+/// itself on the caller's CPU moves off it at once.
+#[derive(Clone, Copy, Debug)]
+pub struct Placement {
+    /// The CPU the calling thread runs on (`None`: unknown).
+    pub current_cpu: fn() -> Option<usize>,
+    /// Moves the calling thread off `cpu`, leaving its affinity as it was.
+    pub leave_cpu: fn(usize),
+}
+
 /// What the caller and the workers share for the team's lifetime.
 struct Shared {
+    placement: Option<Placement>,
     slots: Box<[Slot]>,
     /// The current region's [`Job`] (valid while its `pending` is above 0).
     job: AtomicPtr<Job>,
@@ -61,9 +79,9 @@ struct Shared {
 }
 
 impl Shared {
-    /// Waits until `ready()` (see [`wait`]).
-    fn wait(&self, ready: impl Fn() -> bool) {
-        wait(self.spin, ready);
+    /// Waits until `ready()` (see [`wait`]); whether it slept.
+    fn wait(&self, ready: impl Fn() -> bool) -> bool {
+        wait(self.spin, ready)
     }
 }
 
@@ -80,6 +98,8 @@ struct Job {
     /// Workers still running.
     pending: AtomicUsize,
     caller: Thread,
+    /// The caller's CPU when it forked (with a [`Placement`]).
+    caller_cpu: Option<usize>,
     panic: Mutex<Option<Box<dyn Any + Send>>>,
 }
 
@@ -120,14 +140,17 @@ impl Team {
     /// Spawns `n_workers` threads named `lowp-worker-{i}`; worker `i` first
     /// runs `start(i)` (pinning) and the call returns once every worker has,
     /// with the errors `start` reported. `caller_joins`: the caller of
-    /// [`Team::run`] is participant 0.
+    /// [`Team::run`] is participant 0. `placement`: how a worker woken on
+    /// the caller's CPU leaves it (`None` for pinned workers).
     pub fn spawn(
         n_workers: usize,
         caller_joins: bool,
         spin: Duration,
         start: impl Fn(usize) -> Result<(), String> + Send + Sync + 'static,
+        placement: Option<Placement>,
     ) -> Result<Team, String> {
         let shared = Arc::new(Shared {
+            placement,
             slots: (0..n_workers).map(|_| Slot::default()).collect(),
             job: AtomicPtr::new(std::ptr::null_mut()),
             stop: AtomicBool::new(false),
@@ -198,6 +221,7 @@ impl Team {
             first_worker_part: caller,
             pending: AtomicUsize::new(active),
             caller: thread::current(),
+            caller_cpu: self.shared.placement.and_then(|p| (p.current_cpu)()),
             panic: Mutex::new(None),
         };
         self.shared
@@ -255,7 +279,7 @@ fn worker_loop(shared: &Shared, w: usize) {
     let slot = &shared.slots[w];
     let mut seen = 0;
     loop {
-        shared.wait(|| slot.epoch.load(Ordering::Acquire) != seen);
+        let slept = shared.wait(|| slot.epoch.load(Ordering::Acquire) != seen);
         if shared.stop.load(Ordering::Acquire) {
             return;
         }
@@ -266,6 +290,11 @@ fn worker_loop(shared: &Shared, w: usize) {
         // keeps the Job and its closure alive until `pending` reaches 0, and
         // we touch neither after our decrement below.
         let job = unsafe { &*job };
+        if let (true, Some(p), Some(c)) = (slept, shared.placement, job.caller_cpu) {
+            if (p.current_cpu)() == Some(c) {
+                (p.leave_cpu)(c);
+            }
+        }
         let call = |i| {
             // SAFETY: `job.data` is the live closure of type `call` expects
             // (see above).
@@ -290,10 +319,11 @@ const PREEMPTED: Duration = Duration::from_micros(10);
 /// a sleeping thread is woken sooner than a spinning one is rescheduled.
 /// Only this wait parks early; the next one spins again (a lasting
 /// spinning-off mode made every region pay a sleeping CPU's wake-up after
-/// one stray preemption: `docs/tuning.md`, Threads).
-fn wait(spin: Duration, ready: impl Fn() -> bool) {
+/// one stray preemption: `docs/tuning.md`, Threads). Returns whether it
+/// parked.
+fn wait(spin: Duration, ready: impl Fn() -> bool) -> bool {
     if ready() {
-        return;
+        return false;
     }
     if !spin.is_zero() {
         let start = Instant::now();
@@ -301,7 +331,7 @@ fn wait(spin: Duration, ready: impl Fn() -> bool) {
         loop {
             for _ in 0..64 {
                 if ready() {
-                    return;
+                    return false;
                 }
                 std::hint::spin_loop();
             }
@@ -318,9 +348,12 @@ fn wait(spin: Duration, ready: impl Fn() -> bool) {
             thread::yield_now();
         }
     }
+    let mut parked = false;
     while !ready() {
         thread::park();
+        parked = true;
     }
+    parked
 }
 
 #[cfg(test)]
@@ -329,7 +362,7 @@ mod tests {
     use std::sync::atomic::AtomicU32;
 
     fn team(workers: usize, spin: Duration) -> Team {
-        Team::spawn(workers, true, spin, |_| Ok(())).unwrap()
+        Team::spawn(workers, true, spin, |_| Ok(()), None).unwrap()
     }
 
     #[test]
@@ -375,6 +408,44 @@ mod tests {
             n.fetch_add(1, Ordering::Relaxed);
         });
         assert_eq!(n.load(Ordering::Relaxed), 4);
+    }
+
+    /// Counts `leave_cpu` calls of the placements below: right, and wrong.
+    static LEFT: AtomicU32 = AtomicU32::new(0);
+    static LEFT_WRONGLY: AtomicU32 = AtomicU32::new(0);
+
+    #[test]
+    fn a_worker_woken_on_the_callers_cpu_leaves_it_and_only_then() {
+        // Every thread "runs on CPU 7", then the caller on 7 and its worker on 8.
+        let same = Placement {
+            current_cpu: || Some(7),
+            leave_cpu: |cpu| {
+                assert_eq!(cpu, 7);
+                LEFT.fetch_add(1, Ordering::Relaxed);
+            },
+        };
+        let apart = Placement {
+            current_cpu: || Some(if IN_REGION.with(Cell::get) { 8 } else { 7 }),
+            leave_cpu: |_| {
+                LEFT_WRONGLY.fetch_add(1, Ordering::Relaxed);
+            },
+        };
+        for (placement, leaves) in [(same, true), (apart, false)] {
+            let t = Team::spawn(1, true, Duration::ZERO, |_| Ok(()), Some(placement)).unwrap();
+            let before = LEFT.load(Ordering::Relaxed);
+            for _ in 0..3 {
+                // Long enough for the worker (spin 0) to be asleep when woken.
+                thread::sleep(Duration::from_millis(20));
+                let n = AtomicU32::new(0);
+                t.run(2, 2, &|_| {
+                    n.fetch_add(1, Ordering::Relaxed);
+                });
+                assert_eq!(n.load(Ordering::Relaxed), 2);
+            }
+            let left = LEFT.load(Ordering::Relaxed) - before;
+            assert_eq!(left > 0, leaves, "{left} moves");
+        }
+        assert_eq!(LEFT_WRONGLY.load(Ordering::Relaxed), 0);
     }
 
     #[test]

@@ -13,7 +13,8 @@ type TileFn = unsafe fn(usize, *const f32, *const f32, *mut f32, usize, f32, f32
 type RowsFn = unsafe fn(usize, *const f32, usize, usize, *const f32, usize, *mut f32, usize, f32, f32);
 
 /// Two-panel rows kernel: `(k, a, rsa, csa, b, b2, c, rsc, alpha, beta)`.
-type PairFn = unsafe fn(usize, *const f32, usize, usize, *const f32, *const f32, *mut f32, usize, f32, f32);
+pub(super) type PairFn =
+    unsafe fn(usize, *const f32, usize, usize, *const f32, *const f32, *mut f32, usize, f32, f32);
 
 /// Tile kernel that packs its B panel: `(k, a_packed, b_src, rsb, b_dst, c, rsc, alpha, beta)`.
 type TilePackBFn = unsafe fn(usize, *const f32, *const f32, usize, *mut f32, *mut f32, usize, f32, f32);
@@ -296,6 +297,13 @@ impl SgemmKernels {
     /// The ISA level of these kernels.
     pub fn isa(&self) -> Isa {
         self.isa
+    }
+
+    /// The two-panel rows kernel for `rows` rows, where the level has one:
+    /// the same bits as two strided rows kernel calls on adjacent packed
+    /// panels (its contract: `lowp_kernels` `sgemm_macros` docs).
+    pub(super) fn pair(&self, rows: usize) -> Option<PairFn> {
+        rows.checked_sub(1).and_then(|i| self.pair.get(i)).copied()
     }
 
     /// Calls the strided rows kernel for `rows ∈ 1..=MR`.

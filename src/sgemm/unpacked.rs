@@ -66,6 +66,23 @@ pub(super) fn gemm_unpacked(
             let a_blk = &adata[pc * csa..];
             let mut j = cols.start;
             while j < cols.end {
+                // 1 to 3 rows over prepacked panels (a GEMV against weights):
+                // two whole panels a call, so each row has twice the
+                // independent FMA chains and B streams from L3 instead of
+                // waiting on the FMA latency (the same bits as one panel a call).
+                if let (UnpackedB::Packed(pb), Some(pair), true) = (&b, kern.pair(m), j + 2 * nr <= cols.end)
+                {
+                    if let Some((cp, rsc)) = sink.direct(0, j) {
+                        let (b0, b1) = (pb.block(pc, j / nr).as_ptr(), pb.block(pc, j / nr + 1).as_ptr());
+                        // SAFETY: A's m rows × kcb columns from pc are in the view; panels j/nr and
+                        // j/nr + 1 of the K block hold kcb × nr packed floats each; C's m × 2·nr block
+                        // at (0, j) (unit column stride) is this task's; the kernel belongs to an ISA
+                        // the CPU has (the Context's table).
+                        unsafe { pair(kcb, a_blk.as_ptr(), rsa, csa, b0, b1, cp, rsc, alpha, beta_k) };
+                        j += 2 * nr;
+                        continue;
+                    }
+                }
                 let cols_t = nr.min(cols.end - j);
                 let (bp, rsb): (&[f32], usize) = match &b {
                     UnpackedB::RowMajor(bm) if cols_t == nr => {

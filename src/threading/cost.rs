@@ -6,9 +6,10 @@ use crate::isa::Isa;
 /// Modelled cost of a two-thread region on a context's own team. An empty
 /// region measures 0.2-0.3 µs on the quiet 2-vCPU EPYC VM of issue 21
 /// (`lowp bench --op overhead`); a split GEMM also pays the workers' caches
-/// and imbalance, and 3 µs is where splitting measured no slower than one
-/// thread there (figures: `docs/tuning.md`, Threads).
-pub(crate) const FORK_JOIN_TEAM_S: f64 = 3e-6;
+/// and imbalance: 2 µs measured no slower than one thread there, and lets
+/// f32 64³ (about 4.7 µs) take two threads (figures: `docs/tuning.md`,
+/// Threads and "Small sgemm on two threads").
+pub(crate) const FORK_JOIN_TEAM_S: f64 = 2e-6;
 
 /// Modelled cost of a two-thread region on a borrowed rayon pool (12-17 µs
 /// measured alongside the above).

@@ -78,6 +78,24 @@ mod linux {
 #[cfg(target_os = "linux")]
 pub(crate) use linux::{affinity, current_cpu, set_affinity};
 
+/// How the unpinned team's workers leave their caller's CPU
+/// ([`lowp_kernels::team::Placement`]).
+pub(crate) const PLACEMENT: lowp_kernels::team::Placement = lowp_kernels::team::Placement {
+    current_cpu,
+    leave_cpu,
+};
+
+/// Moves the calling thread off `cpu`: its affinity without `cpu` (the
+/// kernel migrates it now), then the affinity it had. Nothing when it may
+/// run on `cpu` only, or the affinity cannot be read or set.
+fn leave_cpu(cpu: usize) {
+    let Some(mask) = affinity() else { return };
+    let others: Vec<usize> = mask.iter().copied().filter(|&c| c != cpu).collect();
+    if !others.is_empty() && others.len() < mask.len() && set_affinity(&others).is_ok() {
+        let _ = set_affinity(&mask);
+    }
+}
+
 #[cfg(not(target_os = "linux"))]
 pub(crate) fn affinity() -> Option<Vec<usize>> {
     None
