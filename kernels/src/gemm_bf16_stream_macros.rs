@@ -121,17 +121,8 @@ macro_rules! gemm_bf16_stream_kernel {
                 alpha: f32,
                 beta: f32,
             ) {
-                let (va, vb) = (o::splat(alpha), o::splat(beta));
                 // SAFETY: the caller's C rows, NV·W columns each.
-                unsafe {
-                    for (i, row) in acc.iter().enumerate() {
-                        for (j, &v) in row.iter().enumerate() {
-                            let p = c.add(i * rsc + j * W);
-                            let s = o::mul(v, va);
-                            o::store(p, if beta == 0.0 { s } else { o::add(s, o::mul(o::load(p), vb)) });
-                        }
-                    }
-                }
+                unsafe { gemm_bf16_store_rows!(o, W, acc, c, rsc, alpha, beta) }
             }
 
             /// Rows split `R0 + R1` (`R1` may be 0: one group).
