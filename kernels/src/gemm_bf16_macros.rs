@@ -108,15 +108,7 @@ macro_rules! gemm_bf16_tile_kernel {
                         pa = pa.add(a_pair);
                         pb = pb.add(NV * 2 * W);
                     }
-                    let va = o::splat(alpha);
-                    let vb = o::splat(beta);
-                    for i in 0..R {
-                        for j in 0..NV {
-                            let p = c.add(i * rsc + j * W);
-                            let s = o::mul(acc[i][j], va);
-                            o::store(p, if beta == 0.0 { s } else { o::add(s, o::mul(o::load(p), vb)) });
-                        }
-                    }
+                    gemm_bf16_store_rows!(o, W, acc, c, rsc, alpha, beta);
                 }
             }
             const MR: usize = $mr;
@@ -130,6 +122,30 @@ macro_rules! gemm_bf16_tile_kernel {
             }
         }
     };
+}
+
+/// The tile store of the BF16 kernels: `C ← fl(alpha·S)` when `beta == 0`
+/// (C not read), else `fl(fl(alpha·S) + fl(beta·C))`, for the rows of
+/// vectors `acc` (`ops` `o`, vectors `w` lanes apart) at `c`, rows `rsc`
+/// apart. Inside `unsafe`: `c` must hold every row's vectors.
+macro_rules! gemm_bf16_store_rows {
+    ($o:ident, $w:expr, $acc:expr, $c:expr, $rsc:expr, $alpha:expr, $beta:expr) => {{
+        let (va, vb) = ($o::splat($alpha), $o::splat($beta));
+        for (i, row) in $acc.iter().enumerate() {
+            for (j, &v) in row.iter().enumerate() {
+                let p = $c.add(i * $rsc + j * $w);
+                let s = $o::mul(v, va);
+                $o::store(
+                    p,
+                    if $beta == 0.0 {
+                        s
+                    } else {
+                        $o::add(s, $o::mul($o::load(p), vb))
+                    },
+                );
+            }
+        }
+    }};
 }
 
 /// `f::<R, FLAG>(args)` for `R = rows`, among the listed literals up to

@@ -43,6 +43,9 @@ pub mod q8;
 mod sgemm_macros;
 #[macro_use]
 mod gemm_bf16_macros;
+#[cfg(target_arch = "x86_64")]
+#[macro_use]
+mod gemm_bf16_stream_macros;
 pub mod scalar;
 pub mod sconv_ukernel;
 pub mod team;

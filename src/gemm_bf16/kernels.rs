@@ -13,6 +13,8 @@ type TileFn = unsafe fn(usize, *const u16, usize, *const u16, *mut f32, usize, u
 type ToBf16Fn = unsafe fn(*const f32, *mut u16, usize);
 /// bf16 → f32 slice kernel: `(src, dst, n)`.
 type ToF32Fn = unsafe fn(*const u16, *mut f32, usize);
+/// Streaming kernel: `(k, a_packed, b_panel, c, rsc, rows, alpha, beta)`.
+pub(crate) type StreamFn = unsafe fn(usize, *const u16, *const u16, *mut f32, usize, usize, f32, f32);
 /// Pair packer: `(even_row, odd_row, n, dst)`.
 pub(crate) type PackPairsFn = unsafe fn(*const u16, *const u16, usize, *mut u32);
 
@@ -32,6 +34,9 @@ pub struct GemmBf16Kernels {
     to_f32_name: &'static str,
     pub(crate) to_f32: ToF32Fn,
     pub(crate) pack_pairs: PackPairsFn,
+    /// Small M against a prepacked B, one B panel at a time, and its name
+    /// (`stream`).
+    pub(crate) stream: Option<(StreamFn, &'static str)>,
 }
 
 /// Fills a [`GemmBf16Kernels`] from kernel paths named after their functions.
@@ -49,6 +54,7 @@ macro_rules! table {
             to_f32_name: last(stringify!($to_f32)),
             to_f32: $to_f32,
             pack_pairs: $pairs,
+            stream: None,
         }
     };
 }
@@ -116,16 +122,20 @@ impl GemmBf16Kernels {
                     avx512::gemm_bf16_pack_pairs::gemm_bf16_pack_pairs_avx512
                 ));
                 if crate::cpu_features().avx512bf16 {
-                    v.push(table!(
-                        isa,
-                        avx512bf16::gemm_bf16_14x32::gemm_bf16_14x32_avx512bf16,
-                        14,
-                        32,
-                        true,
-                        avx512bf16::convert_f32_to_bf16::convert_f32_to_bf16_avx512bf16,
-                        avx512::convert_bf16_to_f32::convert_bf16_to_f32_avx512,
-                        avx512::gemm_bf16_pack_pairs::gemm_bf16_pack_pairs_avx512
-                    ));
+                    use avx512bf16::gemm_bf16_stream_16x32::gemm_bf16_stream_16x32_avx512bf16 as stream;
+                    v.push(GemmBf16Kernels {
+                        stream: Some((stream, "gemm_bf16_stream_16x32_avx512bf16")),
+                        ..table!(
+                            isa,
+                            avx512bf16::gemm_bf16_14x32::gemm_bf16_14x32_avx512bf16,
+                            14,
+                            32,
+                            true,
+                            avx512bf16::convert_f32_to_bf16::convert_f32_to_bf16_avx512bf16,
+                            avx512::convert_bf16_to_f32::convert_bf16_to_f32_avx512,
+                            avx512::gemm_bf16_pack_pairs::gemm_bf16_pack_pairs_avx512
+                        )
+                    });
                 }
             }
         }
@@ -137,13 +147,22 @@ impl GemmBf16Kernels {
         self.name
     }
 
-    /// `(op, kernel name)` of the GEMM and conversion kernels, for `lowp info`.
-    pub fn names(&self) -> [(&'static str, &'static str); 3] {
-        [
+    /// `(op, kernel name)` of the GEMM and conversion kernels, for `lowp info`
+    /// (`gemm_bf16_small_m`: the streaming kernel for small M with B
+    /// prepacked, where the level has one).
+    pub fn names(&self) -> Vec<(&'static str, &'static str)> {
+        let mut v = vec![
             ("gemm_bf16", self.name),
             ("convert_f32_to_bf16", self.to_bf16_name),
             ("convert_bf16_to_f32", self.to_f32_name),
-        ]
+        ];
+        v.extend(self.stream.map(|(_, name)| ("gemm_bf16_small_m", name)));
+        v
+    }
+
+    /// Columns of a B panel (the tile's `NR`).
+    pub(crate) fn nr(&self) -> usize {
+        self.nr
     }
 
     /// The tile, `(MR, NR)`.

@@ -24,6 +24,7 @@
 mod convert;
 pub(crate) mod kernels;
 mod pack;
+mod stream;
 
 pub use convert::{convert_bf16_to_f32, convert_f32_to_bf16};
 pub use kernels::GemmBf16Kernels;
@@ -73,6 +74,12 @@ fn run<T: Element>(
         return;
     }
     let sink = SinkF32::new(&mut c, beta);
+    if let (BOperand::Prepacked(pb), Some((f, _))) = (&b, kern.stream) {
+        if (stream::MIN_ROWS..=stream::MAX_ROWS).contains(&m) {
+            stream::stream(ctx, f, kern.nr(), alpha, a, pb, &sink, beta);
+            return;
+        }
+    }
     let tile = Bf16Tile::new(kern, T::as_bf16(a), n, ctx.cache_sizes().l1d);
     let packer = PackABf16(a);
     let pa: &dyn PackA<bf16> = if tile.a_in_place() { &InPlaceA } else { &packer };

@@ -172,6 +172,8 @@ fn the_table_names_its_kernels() {
     }
     if crate::cpu_features().avx512bf16 && Isa::Avx512.is_available() {
         assert_eq!(*names.last().unwrap(), "gemm_bf16_14x32_avx512bf16");
+        let listed = every_kernel().last().unwrap().names();
+        assert!(listed.contains(&("gemm_bf16_small_m", "gemm_bf16_stream_16x32_avx512bf16")));
     }
 }
 

@@ -6,3 +6,4 @@ pub mod cos_bf16;
 pub mod dot_bf16;
 pub mod gemm_bf16_14x32;
 mod gemm_bf16_ops;
+pub mod gemm_bf16_stream_16x32;
