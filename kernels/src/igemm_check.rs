@@ -33,6 +33,47 @@ impl Rng {
     }
 }
 
+/// A test tile's correction arrays, drawn once per case.
+pub(crate) struct Corrections {
+    colfix: Vec<i32>,
+    colsum: Vec<i32>,
+    zb: Vec<i32>,
+    za: Vec<i32>,
+    rowfix: Vec<i32>,
+}
+
+impl Corrections {
+    /// Arrays for `mr` rows and `nr` columns.
+    pub(crate) fn draw(rng: &mut Rng, mr: usize, nr: usize) -> Self {
+        Corrections {
+            colfix: rng.i32s(nr, 1 << 20),
+            colsum: rng.i32s(nr, 1 << 16),
+            zb: rng.i32s(nr, 255),
+            za: rng.i32s(mr, 255),
+            rowfix: rng.i32s(mr, 1 << 16),
+        }
+    }
+
+    /// The correction with `colfix` (bit 1 of `terms`), `za` (bit 2) and
+    /// `zb` (bit 4) on; `colsum` and `rowfix`, which they use, always set.
+    pub(crate) fn tile(&self, terms: u8) -> TileCorrection {
+        let on = |bit: u8, v: &[i32]| {
+            if terms & bit != 0 {
+                v.as_ptr()
+            } else {
+                core::ptr::null()
+            }
+        };
+        TileCorrection {
+            colfix: on(1, &self.colfix),
+            za: on(2, &self.za),
+            colsum: self.colsum.as_ptr(),
+            rowfix: self.rowfix.as_ptr(),
+            zb: on(4, &self.zb),
+        }
+    }
+}
+
 /// Whether this CPU has every feature in `features` (comma-separated).
 pub(crate) fn cpu_has(features: &str) -> bool {
     let list = crate::detect::detect().list();
@@ -127,21 +168,10 @@ pub(crate) fn check(k: &IgemmUkernelInfo) {
     for &kg in &KGS {
         let a = rng.bytes(kg.max(1) * gs, |x| x);
         let b = rng.bytes(kg.max(1) * nr * 4, |x| x as i8);
-        let colfix = rng.i32s(nr, 1 << 20);
-        let colsum = rng.i32s(nr, 1 << 16);
-        let zb = rng.i32s(nr, 255);
-        let za = rng.i32s(mr, 255);
-        let rowfix = rng.i32s(mr, 1 << 16);
+        let cs = Corrections::draw(&mut rng, mr, nr);
         for terms in 0..9u8 {
             // 0..8: each subset of {colfix, za, zb}; 8: no correction at all.
-            let on = |bit: u8| terms & bit != 0;
-            let fx = TileCorrection {
-                colfix: if on(1) { colfix.as_ptr() } else { core::ptr::null() },
-                za: if on(2) { za.as_ptr() } else { core::ptr::null() },
-                colsum: colsum.as_ptr(),
-                rowfix: rowfix.as_ptr(),
-                zb: if on(4) { zb.as_ptr() } else { core::ptr::null() },
-            };
+            let fx = cs.tile(terms);
             let corr = (terms < 8).then_some(&fx);
             for m in 1..=mr {
                 let what = |entry: &str| format!("{}{entry}: m = {m}, kg = {kg}, correction {terms}", k.name);

@@ -31,6 +31,8 @@ mod igemm_rows_check;
 pub mod igemm_rows_ukernel;
 pub mod igemm_ukernel;
 #[cfg(all(test, target_arch = "x86_64"))]
+mod in_place_check;
+#[cfg(all(test, target_arch = "x86_64"))]
 #[macro_use]
 mod sgemm_check;
 #[cfg(all(test, target_arch = "x86_64"))]

@@ -3,8 +3,11 @@
 //! `igemm_dot_kernel!` with each row's A read from its own row of a
 //! row-major matrix instead of from a packed panel, then the partial last
 //! k-group from the tail; the same [`DotStep`], corrections and fused
-//! outputs ([`TileOut`]).
+//! outputs ([`TileOut`]). Only `tile` is this kernel's own: its dispatch
+//! and entries are `in_place_kernel_frame!`'s, with [`IgemmRows`] (rows at
+//! a stride) as the row source.
 //!
+//! [`IgemmRows`]: crate::igemm_rows_ukernel::IgemmRows
 //! [`DotStep`]: crate::x86_64::igemm_ops::DotStep
 //! [`TileOut`]: crate::x86_64::igemm_ops::TileOut
 
@@ -28,21 +31,37 @@ macro_rules! igemm_rows_kernel {
         q8_fixed: $fname:ident,
         f32: $dname:ident $(,)?
     ) => {
-        use core::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
         use $crate::igemm_rows_ukernel::IgemmRows;
-        use $crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant, TileRequantFixed};
-        use $crate::x86_64::igemm_ops::{DotStep, I32Vec, Stream, TileOut, S32};
 
-        /// Rows of the full tile.
-        const MR: usize = $mr;
-        /// Columns of the tile (the packed panel width).
-        const NR: usize = $nr;
-        /// The accumulator vector.
-        type V = <$Step as DotStep>::V;
-        /// Lanes per vector.
-        const W: usize = <V as I32Vec>::BYTES / 4;
-        /// Vectors per tile row.
-        const NV: usize = NR / W;
+        in_place_kernel_frame! {
+            level: $level,
+            step: $Step,
+            mr: $mr,
+            nr: $nr,
+            operand: IgemmRows,
+            rows: [$($m => $s),*],
+            a_contract: {
+                /// `1 <= m <= MR`; rows `r < m` readable for `4·a.groups` bytes at
+                /// `a.base + r·a.lda`, `a.tail` (unless null) for `4·m` bytes; `b`
+                /// for `kg·NR·4` bytes (`kg` counting the tail); `c` writable for
+                /// `m` rows of `NR` i32 at stride `ldc`; with `corr`, its row arrays
+                /// readable for `m` rows and its column arrays for `NR` columns (the
+                /// terms present).
+            },
+            s32: $(#[$doc])* $name,
+            stream:
+                #[doc = concat!("[`", stringify!($name), "`] writing C with streaming stores.")]
+                $sname,
+            q8:
+                #[doc = concat!("[`", stringify!($name), "`] requantizing to u8/s8 in its epilogue.")]
+                $qname,
+            q8_fixed:
+                #[doc = concat!("[`", stringify!($name), "`] with the fixed-point requantizing output in its epilogue.")]
+                $fname,
+            f32:
+                #[doc = concat!("[`", stringify!($name), "`] dequantizing to f32 in its epilogue.")]
+                $dname,
+        }
 
         /// What the kernel declares about itself.
         pub const INFO: $crate::igemm_rows_ukernel::IgemmRowsUkernelInfo =
@@ -127,144 +146,6 @@ macro_rules! igemm_rows_kernel {
                 }
                 tile_finish!(accs, fix_ptrs, c, ldc, ep);
             }
-        }
-
-        /// Runs the tile instantiation for `m` rows and `corr`'s kind (as
-        /// `igemm_dot_kernel!`'s dispatch).
-        #[inline]
-        unsafe fn dispatch<O: TileOut<V, NV>>(
-            m: usize,
-            a: &IgemmRows,
-            b: *const i8,
-            c: *mut i32,
-            ldc: usize,
-            corr: Option<&TileCorrection>,
-            ep: &O::Ep,
-        ) {
-            debug_assert!((1..=MR).contains(&m));
-            let fix = fix_kind!(corr);
-            // SAFETY: the caller's contract is the tile's, with M = m.
-            unsafe {
-                match (m, fix) {
-                    $(
-                        ($m, 0) => tile::<O, $m, $s, 0>(a, b, c, ldc, corr, ep),
-                        ($m, 1) => tile::<O, $m, $s, 1>(a, b, c, ldc, corr, ep),
-                        ($m, _) => tile::<O, $m, $s, 2>(a, b, c, ldc, corr, ep),
-                    )*
-                    _ => {}
-                }
-            }
-        }
-
-        $(#[$doc])*
-        ///
-        /// # Safety
-        ///
-        /// The CPU must support the features this kernel is compiled for
-        #[doc = concat!("(`", with_level!(@list $level), "`).")]
-        /// `1 <= m <= MR`; rows `r < m` readable for `4·a.groups` bytes at
-        /// `a.base + r·a.lda`, `a.tail` (unless null) for `4·m` bytes; `b`
-        /// for `kg·NR·4` bytes (`kg` counting the tail); `c` writable for
-        /// `m` rows of `NR` i32 at stride `ldc`; with `corr`, its row arrays
-        /// readable for `m` rows and its column arrays for `NR` columns (the
-        /// terms present).
-        pub unsafe fn $name(
-            m: usize,
-            a: &IgemmRows,
-            b: *const i8,
-            c: *mut i32,
-            ldc: usize,
-            corr: Option<&TileCorrection>,
-        ) {
-            // SAFETY: the caller's contract is the dispatch's.
-            unsafe { dispatch::<S32>(m, a, b, c, ldc, corr, &()) }
-        }
-
-        #[doc = concat!("[`", stringify!($name), "`] writing C with streaming stores.")]
-        ///
-        /// # Safety
-        ///
-        /// As for the s32 entry; every row of `c` starts on a 64-byte
-        /// boundary, and the caller fences (`sfence`) before another thread
-        /// reads C.
-        pub unsafe fn $sname(
-            m: usize,
-            a: &IgemmRows,
-            b: *const i8,
-            c: *mut i32,
-            ldc: usize,
-            corr: Option<&TileCorrection>,
-        ) {
-            // SAFETY: the caller's contract is the dispatch's.
-            unsafe { dispatch::<Stream>(m, a, b, c, ldc, corr, &()) }
-        }
-
-        #[doc = concat!("[`", stringify!($name), "`] requantizing to u8/s8 in its epilogue.")]
-        ///
-        /// # Safety
-        ///
-        /// As for the s32 entry, without `c`; `rq.scale` readable for `NR`
-        /// columns, `rq.out + r·rq.rso` writable for `NR` bytes (`r < m`),
-        /// `rq.lo ≤ rq.hi` with `rq.zp` between them, all three within u8's
-        /// range or all within i8's.
-        pub unsafe fn $qname(
-            m: usize,
-            a: &IgemmRows,
-            b: *const i8,
-            corr: Option<&TileCorrection>,
-            rq: &TileRequant,
-        ) {
-            use $crate::x86_64::avx512::igemm_store_s32_to_q8::Requant;
-            // SAFETY: the caller's contract is the dispatch's; with a fused
-            // output, `c` is never written (null is fine).
-            unsafe {
-                if rq.hi_bytes {
-                    dispatch::<Requant<false>>(m, a, b, core::ptr::null_mut(), 0, corr, rq)
-                } else {
-                    dispatch::<Requant<true>>(m, a, b, core::ptr::null_mut(), 0, corr, rq)
-                }
-            }
-        }
-
-        #[doc = concat!("[`", stringify!($name), "`] with the fixed-point requantizing output in its epilogue.")]
-        ///
-        /// # Safety
-        ///
-        /// As for the s32 entry, without `c`; `rq.mult` and `rq.shift`
-        /// readable for `NR` columns (no multiplier `i32::MIN`, shifts in
-        /// `[-31, 30]`), `rq.out + r·rq.rso` writable for `NR` bytes
-        /// (`r < m`), `rq.lo ≤ rq.hi` with `rq.zp` between them, all three
-        /// within u8's range or all within i8's.
-        pub unsafe fn $fname(
-            m: usize,
-            a: &IgemmRows,
-            b: *const i8,
-            corr: Option<&TileCorrection>,
-            rq: &TileRequantFixed,
-        ) {
-            use $crate::x86_64::avx512::igemm_requant_fixed::RequantFixed;
-            // SAFETY: as in the requantizing entry.
-            unsafe { dispatch::<RequantFixed>(m, a, b, core::ptr::null_mut(), 0, corr, rq) }
-        }
-
-        #[doc = concat!("[`", stringify!($name), "`] dequantizing to f32 in its epilogue.")]
-        ///
-        /// # Safety
-        ///
-        /// As for the s32 entry, without `c`; `dq.row_scale` readable for
-        /// `m` rows, `dq.scale` (and `dq.bias` unless null) for `NR`
-        /// columns, `dq.out + r·dq.rso` writable for `NR` elements
-        /// (`r < m`), each such row 64-byte aligned with `dq.stream`.
-        pub unsafe fn $dname(
-            m: usize,
-            a: &IgemmRows,
-            b: *const i8,
-            corr: Option<&TileCorrection>,
-            dq: &TileDequant,
-        ) {
-            use $crate::x86_64::avx512::igemm_store_s32_to_f32::Dequant;
-            // SAFETY: as in the requantizing entry.
-            unsafe { dispatch::<Dequant>(m, a, b, core::ptr::null_mut(), 0, corr, dq) }
         }
         }
 

@@ -6,6 +6,8 @@ pub(crate) mod igemm_ops;
 #[macro_use]
 pub(crate) mod igemm_macros;
 #[macro_use]
+pub(crate) mod in_place_macros;
+#[macro_use]
 pub(crate) mod iconv_macros;
 #[macro_use]
 pub(crate) mod igemm_rows_macros;
