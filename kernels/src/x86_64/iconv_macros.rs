@@ -43,9 +43,10 @@ macro_rules! iconv_dot_kernel {
                 /// `1 <= m <= MR`; `a.offsets` readable for `m·a.taps` entries, each
                 /// run `a.row(r, t)` (and `a.zero`) for `4·a.groups` bytes,
                 /// `a.pad_sums` (unless null) for `NR` i32 at each tap, `a.row_step`
-                /// as [`IconvRows`] states; `b` for `a.taps·a.groups·NR·4` bytes; `c` writable for `m` rows of `NR`
-                /// i32 at stride `ldc`; with `corr`, its row arrays readable for `m`
-                /// rows and its column arrays for `NR` columns (the terms present).
+                /// as [`IconvRows`] states; `b` for `a.taps·a.groups·NR·4` bytes; `c`
+                /// writable for `m` rows of `NR` i32 at stride `ldc`; with `corr`, its
+                /// row arrays readable for `m` rows and its column arrays for `NR`
+                /// columns (the terms present).
             },
             s32: $(#[$doc])* $name,
             q8: $(#[$qdoc])* $qname,
