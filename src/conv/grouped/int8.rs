@@ -110,9 +110,11 @@ impl GroupedI8 {
                 let add = accumulate.then_some(i32::wrapping_add as fn(i32, i32) -> i32);
                 let out = OutRows::new(output, s.k, add);
                 s.run(ctx, input, pad, xor, |src, pixel, b| {
-                    let mut t = tile();
-                    if !self.row(kern.f, src, b, &init, Some((&out, pixel)), &mut t) {
-                        out.store(&t[..s.ow * 16], pixel, b);
+                    // A tile only where the kernel cannot write the output in place.
+                    let mut t = out.block(pixel, b, s.ow).is_none().then(tile);
+                    let tile = t.as_deref_mut().unwrap_or_default();
+                    if !self.row(kern.f, src, b, &init, Some((&out, pixel)), tile) {
+                        out.store(&tile[..s.ow * 16], pixel, b);
                     }
                 });
             }
@@ -195,9 +197,9 @@ impl GroupedI8 {
     ) -> bool {
         let s = &self.shape;
         s.check_row(src);
-        assert!(tile.len() >= s.ow * 16);
         let (w, init) = (s.block(&self.weights, b), &init[16 * b..16 * b + 16]);
         let direct = out.and_then(|(o, pixel)| o.block(pixel, b, s.ow).map(|p| (p, o.k())));
+        assert!(direct.is_some() || tile.len() >= s.ow * 16);
         let (dst, ldo) = direct.unwrap_or((tile.as_mut_ptr(), 16));
         if let Some(g4) = self.g4 {
             let (at, rs, ps) = s.g4_at(b);
