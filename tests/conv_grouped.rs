@@ -54,6 +54,13 @@ fn layers() -> Vec<Spec> {
         (1, 4, 9, 5, 4, 2, (1, 3), (1, 1), [0, 1, 0, 1], (1, 1)),
         (2, 4, 5, 6, 8, 5, (1, 1), (1, 1), [0, 0, 0, 0], (1, 1)),
         (1, 3, 40, 2, 12, 7, (5, 5), (1, 1), [2, 2, 2, 2], (1, 1)),
+        // The 3×3 kernels for 4 channels a group (C a multiple of 16 floats,
+        // 64 bytes for INT8): two strips, runs of 16 + 16 + 4 + 1 pixels;
+        // asymmetric and no padding, a 1-pixel row, batch.
+        (1, 20, 37, 4, 4, 4, (3, 3), (1, 1), [1, 1, 1, 1], (1, 1)),
+        (2, 5, 3, 16, 4, 4, (3, 3), (1, 1), [0, 2, 2, 1], (1, 1)),
+        (1, 6, 19, 16, 4, 4, (3, 3), (1, 1), [0, 0, 0, 0], (1, 1)),
+        (1, 3, 1, 32, 4, 4, (3, 3), (1, 1), [1, 1, 1, 1], (1, 1)),
     ]
 }
 
@@ -250,12 +257,21 @@ fn weights_past_s8_take_the_general_path() {
     }
 }
 
-/// Tasks split batch × row strips × channel blocks: 1, 2 and 3 threads
-/// give the same bits.
+/// Tasks split batch × row strips (× channel blocks for the expansion):
+/// 1, 2 and 3 threads give the same bits, on the 3×3 kernels for 4
+/// channels a group and on the expansion (8 a group).
 #[test]
 fn grouped_results_do_not_depend_on_the_thread_count() {
-    let spec: Spec = (2, 19, 13, 16, 4, 4, (3, 3), (1, 1), [1, 1, 1, 1], (1, 1));
-    let p = params(&spec);
+    for spec in [
+        (2, 19, 13, 16, 4, 4, (3, 3), (1, 1), [1, 1, 1, 1], (1, 1)),
+        (2, 19, 13, 8, 8, 4, (3, 3), (1, 1), [1, 1, 1, 1], (1, 1)),
+    ] {
+        thread_invariance(&spec);
+    }
+}
+
+fn thread_invariance(spec: &Spec) {
+    let p = params(spec);
     let mut g = SplitMix(9);
     let x: Vec<f32> = (0..p.input_len().unwrap()).map(|_| g.f32()).collect();
     let w: Vec<f32> = (0..p.weights_len().unwrap()).map(|_| g.f32()).collect();
@@ -315,8 +331,32 @@ fn grouped_layer() -> impl Strategy<Value = Spec> {
         })
 }
 
+/// Random layers of the 3×3 kernels for 4 channels a group in and out
+/// (`gconv_*_3x3g4`): 4, 8 or 16 groups (C = 16, 32, 64: only 64 is a
+/// whole 64 bytes for INT8, the others run the expansion), any padding,
+/// widths around the 16-pixel runs, heights across strips, batch.
+fn g4_layer() -> impl Strategy<Value = Spec> {
+    (
+        (1usize..3, 1usize..20, 1usize..40, 0usize..3),
+        [0usize..3, 0..3, 0..3, 0..3],
+    )
+        .prop_map(|((n, h, w, g), pad)| (n, h, w, 4 << g, 4, 4, (3, 3), (1, 1), pad, (1, 1)))
+        .prop_filter("the kernel fits the padded input", |s| {
+            params(s).validate().is_ok()
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_3x3_layers_of_4_channels_a_group_match_the_oracle(spec in g4_layer(), seed in any::<u64>()) {
+        for ctx in contexts(1) {
+            check_f32(&ctx, &spec, seed);
+            check_int8::<u8, i8>(&ctx, &spec, seed, 0);
+            check_int8::<i8, i8>(&ctx, &spec, seed ^ 1, -3);
+        }
+    }
 
     #[test]
     fn random_grouped_layers_match_the_oracle(spec in grouped_layer(), seed in any::<u64>()) {

@@ -67,6 +67,24 @@ pub(crate) struct Q8Ep {
     pub(crate) zp: __m512i,
 }
 
+impl Q8Ep {
+    /// The 16 scales at `scale`, the output's zero point and bounds.
+    ///
+    /// Safety: the CPU has avx512f; 16 f32 readable at `scale`.
+    #[inline(always)]
+    pub(crate) unsafe fn new(scale: *const f32, (zp, lo, hi): (i32, i32, i32)) -> Q8Ep {
+        // SAFETY: the caller's.
+        unsafe {
+            Q8Ep {
+                scale: _mm512_loadu_ps(scale),
+                flo: _mm512_set1_ps((lo - zp) as f32),
+                fhi: _mm512_set1_ps((hi - zp) as f32),
+                zp: _mm512_set1_epi32(zp),
+            }
+        }
+    }
+}
+
 impl GconvStep for DpbusdQ8 {
     type V = __m512i;
     type Out = u8;

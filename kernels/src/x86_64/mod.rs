@@ -20,6 +20,8 @@ mod dwconv_direct_macros;
 pub(crate) mod dwconv_ops;
 pub(crate) mod dwconv_stack_ops;
 pub(crate) mod dwconv_stack_store;
+
+pub(crate) mod gconv_g4_ops;
 pub(crate) mod prefetch;
 pub mod stream;
 pub(crate) mod vec_avx2;

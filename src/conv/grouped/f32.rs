@@ -27,7 +27,7 @@ impl GroupedF32 {
         if !Self::takes(ctx, geo) {
             return None;
         }
-        let shape = Shape::new(geo, 4);
+        let shape = Shape::new(geo, 4, ctx.kernels().conv.f32_g4.is_some());
         let (taps, cg) = (shape.r * shape.s, shape.cg);
         let weights = shape.pack_weights(1, |k, tap, c| ohwi[(k * taps + tap) * cg + c]);
         Some(GroupedF32 {
@@ -72,22 +72,42 @@ impl GroupedF32 {
                     16,
                 ),
             };
-            // SAFETY: the level's kernel (an available ISA); `src` holds every step's vectors of the row's OW
-            // pixels (checked), `w` the block's steps·16 weights, `init` 16 values; `dst` is either the tile (OW
-            // rows of 16) or the output's block, inside it (checked by `block`) and written by this task alone.
-            unsafe {
-                (kern.f)(
-                    &s.offs,
-                    src.as_ptr().cast(),
-                    s.ps(),
-                    s.ow,
-                    w.as_ptr(),
-                    init.as_ptr(),
-                    dst,
-                    ldo,
-                    clamp,
-                )
-            };
+            if let (true, Some(g4)) = (s.is_g4(), ctx.kernels().conv.f32_g4) {
+                let (at, rs, ps) = s.g4_at(b);
+                // SAFETY: the level's kernel (an available ISA); `src` holds the row's 3 padded input rows of OW + 2
+                // pixels (checked), block b's 16 floats of each at `at`; `w` the block's 36·16 weights, `init` 16
+                // values; `dst` as below.
+                unsafe {
+                    (g4.f)(
+                        src.as_ptr().cast::<u8>().add(at),
+                        rs,
+                        ps,
+                        s.ow,
+                        w.as_ptr(),
+                        init.as_ptr(),
+                        dst,
+                        ldo,
+                        clamp,
+                    )
+                };
+            } else {
+                // SAFETY: the level's kernel (an available ISA); `src` holds every step's vectors of the row's OW
+                // pixels (checked), `w` the block's steps·16 weights, `init` 16 values; `dst` is either the tile (OW
+                // rows of 16) or the output's block, inside it (checked by `block`) and written by this task alone.
+                unsafe {
+                    (kern.f)(
+                        &s.offs,
+                        src.as_ptr().cast(),
+                        s.ps(),
+                        s.ow,
+                        w.as_ptr(),
+                        init.as_ptr(),
+                        dst,
+                        ldo,
+                        clamp,
+                    )
+                };
+            }
             if let Some(t) = tile {
                 out.store(&t[..s.ow * 16], pixel, b);
             }

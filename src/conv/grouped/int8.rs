@@ -3,7 +3,7 @@
 //! requantizing bias, as igemm starts its own), the s32 tile finished by
 //! igemm's pipelines.
 
-use super::table::GconvI8Fn;
+use super::table::{G4I8Fn, GconvI8Fn};
 use super::{fits, OutRows, Shape};
 use crate::buffer::Zeroed;
 use crate::conv::params::ConvGeometry;
@@ -22,6 +22,8 @@ pub(crate) struct GroupedI8 {
     weights: Vec<i8>,
     /// Per output channel (16 per block), `Σ (w − zb)`.
     colsum: Vec<i32>,
+    /// The level's g4 kernel where the layer takes it.
+    g4: Option<G4I8Fn>,
     isa: Isa,
 }
 
@@ -45,7 +47,7 @@ impl GroupedI8 {
         if !fits(geo) || !Self::available(ctx) {
             return None;
         }
-        let shape = Shape::new(geo, 1);
+        let shape = Shape::new(geo, 1, ctx.kernels().conv.u8s8_g4.is_some());
         let (taps, cg) = (shape.r * shape.s, shape.cg);
         let eff = |k: usize, x: usize| ohwi[k * taps * cg + x].to_i32() - zb.at(k);
         let fits_s8 = (0..geo.k).all(|k| (0..taps * cg).all(|x| i8::try_from(eff(k, x)).is_ok()));
@@ -58,10 +60,11 @@ impl GroupedI8 {
             *s = (0..taps * cg).map(|x| eff(k, x)).sum();
         }
         Some(GroupedI8 {
-            shape,
             weights,
+            g4: ctx.kernels().conv.u8s8_g4.filter(|_| shape.is_g4()).map(|k| k.f),
             colsum,
             isa: ctx.isa(),
+            shape,
         })
     }
 
@@ -107,9 +110,11 @@ impl GroupedI8 {
                 let add = accumulate.then_some(i32::wrapping_add as fn(i32, i32) -> i32);
                 let out = OutRows::new(output, s.k, add);
                 s.run(ctx, input, pad, xor, |src, pixel, b| {
-                    let mut t = tile();
-                    if !self.row(kern.f, src, b, &init, Some((&out, pixel)), &mut t) {
-                        out.store(&t[..s.ow * 16], pixel, b);
+                    // A tile only where the kernel cannot write the output in place.
+                    let mut t = out.block(pixel, b, s.ow).is_none().then(tile);
+                    let tile = t.as_deref_mut().unwrap_or_default();
+                    if !self.row(kern.f, src, b, &init, Some((&out, pixel)), tile) {
+                        out.store(&tile[..s.ow * 16], pixel, b);
                     }
                 });
             }
@@ -192,10 +197,29 @@ impl GroupedI8 {
     ) -> bool {
         let s = &self.shape;
         s.check_row(src);
-        assert!(tile.len() >= s.ow * 16);
         let (w, init) = (s.block(&self.weights, b), &init[16 * b..16 * b + 16]);
         let direct = out.and_then(|(o, pixel)| o.block(pixel, b, s.ow).map(|p| (p, o.k())));
+        assert!(direct.is_some() || tile.len() >= s.ow * 16);
         let (dst, ldo) = direct.unwrap_or((tile.as_mut_ptr(), 16));
+        if let Some(g4) = self.g4 {
+            let (at, rs, ps) = s.g4_at(b);
+            // SAFETY: the level's kernel (an available ISA); `src` holds the row's 3 padded input rows of OW + 2
+            // pixels (checked), block b's 16 bytes of each at `at`; `w` the block's 9·64 bytes, `init` 16 values;
+            // `dst` as below.
+            unsafe {
+                g4(
+                    src.as_ptr().cast::<u8>().add(at),
+                    rs,
+                    ps,
+                    s.ow,
+                    w.as_ptr(),
+                    init.as_ptr(),
+                    dst,
+                    ldo,
+                )
+            };
+            return direct.is_some();
+        }
         // SAFETY: the level's kernel (an available ISA); `src` holds every step's vectors of the row's OW pixels
         // (checked), `w` the block's steps·64 bytes, `init` 16 values; `dst` is either the tile (OW rows of 16,
         // checked) or the output's block, inside it (checked by `block`) and written by this task alone.
@@ -275,11 +299,32 @@ impl GroupedI8 {
         };
         s.check_row(src);
         assert!(size_of::<T>() == 1);
+        let g4 = ctx.kernels().conv.u8s8q8_g4.filter(|_| self.g4.is_some());
         let (w, init, scale) = (
             s.block(&self.weights, b),
             &init[16 * b..16 * b + 16],
             &scale[16 * b..16 * b + 16],
         );
+        if let Some(g4) = g4 {
+            let (at, rs, ps) = s.g4_at(b);
+            // SAFETY: the level's kernel (an available ISA); `src` holds the row's 3 padded input rows of OW + 2
+            // pixels (checked), block b's 16 bytes of each at `at`; the rest as below.
+            unsafe {
+                (g4.f)(
+                    src.as_ptr().cast::<u8>().add(at),
+                    rs,
+                    ps,
+                    s.ow,
+                    w.as_ptr(),
+                    init.as_ptr(),
+                    dst.cast(),
+                    out.k(),
+                    scale.as_ptr(),
+                    (r.zero_point, bounds.2, bounds.3),
+                )
+            };
+            return true;
+        }
         // SAFETY: the level's kernel (an available ISA); `src` holds every step's vectors of the row's OW pixels
         // (checked), `w` the block's steps·64 bytes, `init` and `scale` 16 values; `dst` is the output's whole
         // block (checked by `block`), one byte an element (u8 or i8, asserted), written by this task alone;

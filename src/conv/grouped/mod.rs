@@ -82,12 +82,49 @@ pub(crate) struct Shape {
     /// Per step `(r, s, q)`, its byte offset in a block's expanded rows,
     /// laid out `[q][rows][wp][64 bytes]`.
     offs: Vec<usize>,
+    /// The 3×3 layout for 4 channels a group in and out, where the level has
+    /// its kernels ([`G4`]).
+    g4: Option<G4>,
+}
+
+/// A 3×3, stride-1 layer of 4 channels a group in and out, C a multiple of
+/// 16 elements: the `gconv_*_3x3g4` kernels read 16-byte broadcasts from
+/// the input itself, padded per strip (`[rows][wp][elems]`, padding pixels
+/// the zero point) and, for f32, transposed in 16-float chunks, so
+/// nothing is expanded per block.
+#[derive(Debug)]
+struct G4 {
+    /// Per 16-element chunk of a pixel, the lanes of its copy (identity for
+    /// INT8, the 4×4 transpose for f32).
+    chunks: Vec<Lanes>,
+    /// 32-bit elements of a pixel.
+    elems: usize,
+    /// Bytes of an input element (1: INT8, 4: f32).
+    bytes: usize,
+}
+
+/// Lane `l` of an accumulator of the g4 kernels: output channel
+/// `4·(l % 4) + l / 4` of its block.
+fn g4_lane(l: usize) -> usize {
+    4 * (l % 4) + l / 4
+}
+
+/// Whether a layer that [`fits`] takes the g4 kernels (see [`G4`]), with
+/// input elements of `bytes` bytes.
+fn g4_fits(g: &ConvGeometry, bytes: usize) -> bool {
+    let (cg, kg) = (g.c / g.groups, g.k / g.groups);
+    cg == 4
+        && kg == 4
+        && (g.c * bytes / 4).is_multiple_of(16)
+        && g.kernel[1..] == [3, 3]
+        && g.stride[1..] == [1, 1]
+        && g.dilation[1..] == [1, 1]
 }
 
 impl Shape {
     /// The layout of a layer that [`fits`], with input elements of `bytes`
-    /// bytes (1: INT8, 4: f32).
-    pub(crate) fn new(g: &ConvGeometry, bytes: usize) -> Shape {
+    /// bytes (1: INT8, 4: f32); `g4`: whether the level has the g4 kernels.
+    pub(crate) fn new(g: &ConvGeometry, bytes: usize, g4: bool) -> Shape {
         let (cg, kg) = (g.c / g.groups, g.k / g.groups);
         let per = 4 / bytes;
         let (elems, q) = (g.c / per, cg / per);
@@ -104,6 +141,19 @@ impl Shape {
                 e * rows * wp * 64 + ((tap / s) * g.dilation[1] * wp + (tap % s) * g.dilation[2]) * 64
             })
             .collect();
+        let g4 = (g4 && g4_fits(g, bytes)).then(|| G4 {
+            chunks: (0..elems / 16)
+                .map(|e| Lanes {
+                    base: 64 * e,
+                    load: u16::MAX,
+                    keep: u16::MAX,
+                    idx: std::array::from_fn(|l| if bytes == 4 { g4_lane(l) as i32 } else { l as i32 }),
+                    gather: false,
+                })
+                .collect(),
+            elems,
+            bytes,
+        });
         Shape {
             batch: g.n * g.input[0],
             ih: g.input[1],
@@ -124,7 +174,21 @@ impl Shape {
             wp,
             rows,
             offs,
+            g4,
         }
+    }
+
+    /// Whether the layer runs the g4 kernels: then `row` of [`Shape::run`]
+    /// gets padded input rows, to be read through [`Shape::g4_at`].
+    pub(crate) fn is_g4(&self) -> bool {
+        self.g4.is_some()
+    }
+
+    /// For the g4 kernels, block `b`'s byte offset in a row's `src`, and the
+    /// row and pixel strides in bytes.
+    pub(crate) fn g4_at(&self, b: usize) -> (usize, usize, usize) {
+        let g = self.g4.as_ref().expect("a g4 layer");
+        (16 * g.bytes * b, self.wp * g.elems * 4, g.elems * 4)
     }
 
     /// The weights as the kernels read them: per block, step `(r, s, q)`
@@ -140,7 +204,7 @@ impl Shape {
             for st in 0..self.offs.len() {
                 let (tap, e) = (st / self.q, st % self.q);
                 for l in 0..16 {
-                    let k = 16 * b + l;
+                    let k = 16 * b + if self.g4.is_some() { g4_lane(l) } else { l };
                     v.extend((0..per).map(|t| match k < self.k {
                         true => get(k, tap, e * per + t),
                         false => T::default(),
@@ -168,6 +232,9 @@ impl Shape {
         let strips = self.oh.div_ceil(STRIP);
         assert!(input.len() >= self.batch * self.ih * self.iw * self.c);
         let expand = ctx.kernels().conv.expand.map(|k| k.f);
+        if let Some(g4) = &self.g4 {
+            return self.run_g4(ctx, g4, expand, input, pad, xor, row);
+        }
         ctx.run_parallel(self.batch * strips * self.blocks, |t| {
             let (b, strip, n) = (
                 t % self.blocks,
@@ -187,9 +254,94 @@ impl Shape {
         });
     }
 
+    /// [`Shape::run`] for the g4 kernels: tasks of an image's strip, each
+    /// padding (and, for f32, transposing) the input rows it reads once,
+    /// just before the first output row reading them, for all its blocks.
+    #[allow(clippy::too_many_arguments)]
+    fn run_g4<E: Sync>(
+        &self,
+        ctx: &Context,
+        g4: &G4,
+        expand: Option<ExpandFn>,
+        input: &[E],
+        pad: u32,
+        xor: u32,
+        row: impl Fn(&[u32], usize, usize) + Sync,
+    ) {
+        let strips = self.oh.div_ceil(STRIP);
+        let line = self.wp * g4.elems;
+        ctx.run_parallel(self.batch * strips, |t| {
+            let (strip, n) = (t % strips, t / strips);
+            let y0 = strip * STRIP;
+            let mut buf = buffers::take::<u32>(buffers::SLOT_A, self.rows * line);
+            let mut done = 0;
+            for y in y0..(y0 + STRIP).min(self.oh) {
+                let need = y - y0 + 3;
+                for j in done..need {
+                    let dst = &mut buf[j * line..(j + 1) * line];
+                    self.pad_row(g4, expand, input, pad, xor, n, y0 + j, dst);
+                }
+                done = need;
+                for b in 0..self.blocks {
+                    row(&buf[(y - y0) * line..], (n * self.oh + y) * self.ow, b);
+                }
+            }
+        });
+    }
+
+    /// Padded input row `j` (input row `j − top`) of image `n` into `dst`
+    /// (`wp` pixels of `elems`), padding pixels `pad`, the rest copied
+    /// through the level's expansion with `g4.chunks`.
+    #[allow(clippy::too_many_arguments)]
+    fn pad_row<E>(
+        &self,
+        g4: &G4,
+        f: Option<ExpandFn>,
+        input: &[E],
+        pad: u32,
+        xor: u32,
+        n: usize,
+        j: usize,
+        dst: &mut [u32],
+    ) {
+        let iy = j.checked_sub(self.pad[0]).filter(|&y| y < self.ih);
+        let (c0, c1) = match iy {
+            Some(_) => (self.pad[1].min(self.wp), (self.pad[1] + self.iw).min(self.wp)),
+            None => (self.wp, self.wp),
+        };
+        let e = g4.elems;
+        dst[..c0 * e].fill(pad);
+        dst[c1.max(c0) * e..].fill(pad);
+        if let (Some(iy), Some(f), true) = (iy, f, c1 > c0) {
+            let at = (n * self.ih + iy) * self.iw * self.c;
+            let src = &input[at..at + (c1 - c0) * self.c];
+            let out = &mut dst[c0 * e..c1 * e];
+            // SAFETY: the level's expansion (an available ISA); `src` holds the c1 − c0 input pixels (sliced), each
+            // of `elems` (a multiple of 16) elements that the chunks load whole, and `out` their c1 − c0 copies,
+            // chunk k's 64 bytes at 64·k of each pixel (sliced).
+            unsafe {
+                f(
+                    src.as_ptr().cast(),
+                    self.c * size_of::<E>(),
+                    c1 - c0,
+                    &g4.chunks,
+                    xor,
+                    out.as_mut_ptr().cast(),
+                    64,
+                    e * 4,
+                )
+            };
+        }
+    }
+
     /// Asserts that `src` holds every step's vector of an output row's
-    /// `OW` pixels (at `offs[s] + x·ps` bytes), so a kernel may read them.
+    /// `OW` pixels (at `offs[s] + x·ps` bytes), or for the g4 kernels the 3
+    /// padded rows from the row's first, so a kernel may read them.
     pub(crate) fn check_row(&self, src: &[u32]) {
+        if let Some(g) = &self.g4 {
+            let need = (2 * self.wp + self.ow + 2) * g.elems;
+            return assert!(self.ow == 0 || src.len() >= need, "padded rows too short");
+        }
         let last = self.offs.last().map_or(0, |o| o + 64) + self.ow.saturating_sub(1) * self.ps();
         assert!(self.ow == 0 || src.len() * 4 >= last, "expanded rows too short");
     }

@@ -37,6 +37,27 @@ pub(crate) type GconvQ8Fn = unsafe fn(
 pub(crate) type GconvF32Fn =
     unsafe fn(&[usize], *const u8, usize, usize, *const f32, *const f32, *mut f32, usize, Option<(f32, f32)>);
 
+/// The 3×3 INT8 kernel for 4 channels a group in and out: `(src, row
+/// stride, pixel stride, pixels, weights, start values, out, out pixel
+/// stride)`.
+pub(crate) type G4I8Fn = unsafe fn(*const u8, usize, usize, usize, *const i8, *const i32, *mut i32, usize);
+/// [`G4I8Fn`] with the requantizing store, as [`GconvQ8Fn`].
+pub(crate) type G4Q8Fn = unsafe fn(
+    *const u8,
+    usize,
+    usize,
+    usize,
+    *const i8,
+    *const i32,
+    *mut u8,
+    usize,
+    *const f32,
+    (i32, i32, i32),
+);
+/// The 3×3 f32 kernel for 4 channels a group: as [`G4I8Fn`], then the clamp.
+pub(crate) type G4F32Fn =
+    unsafe fn(*const u8, usize, usize, usize, *const f32, *const f32, *mut f32, usize, Option<(f32, f32)>);
+
 /// A kernel and its name (as `lowp info` prints it).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Kern<F> {
@@ -54,6 +75,9 @@ pub struct ConvKernels {
     pub(crate) f32: Option<Kern<GconvF32Fn>>,
     pub(crate) u8s8: Option<Kern<GconvI8Fn>>,
     pub(crate) u8s8q8: Option<Kern<GconvQ8Fn>>,
+    pub(crate) f32_g4: Option<Kern<G4F32Fn>>,
+    pub(crate) u8s8_g4: Option<Kern<G4I8Fn>>,
+    pub(crate) u8s8q8_g4: Option<Kern<G4Q8Fn>>,
     /// The FP32 indirect (implicit-GEMM) kernel, any group width.
     pub(crate) f32_indirect: Option<&'static lowp_kernels::sconv_ukernel::SconvUkernelInfo>,
 }
@@ -85,6 +109,15 @@ impl ConvKernels {
                     Isa::Avx512Vnni => kern!(avx512vnni::gconv_u8s8q8_16ch, gconv_u8s8q8_16ch_avx512vnni),
                     _ => None,
                 },
+                f32_g4: kern!(avx512::gconv_f32_3x3g4, gconv_f32_3x3g4_avx512),
+                u8s8_g4: match isa {
+                    Isa::Avx512Vnni => kern!(avx512vnni::gconv_u8s8s32_3x3g4, gconv_u8s8s32_3x3g4_avx512vnni),
+                    _ => None,
+                },
+                u8s8q8_g4: match isa {
+                    Isa::Avx512Vnni => kern!(avx512vnni::gconv_u8s8q8_3x3g4, gconv_u8s8q8_3x3g4_avx512vnni),
+                    _ => None,
+                },
                 f32_indirect: Some(&avx512::sconv_f32_7x64::INFO),
             },
             _ => ConvKernels::default(),
@@ -98,6 +131,9 @@ impl ConvKernels {
         v.extend(self.f32.map(|k| ("conv_grouped_f32", k.name)));
         v.extend(self.u8s8.map(|k| ("conv_grouped_u8s8s32", k.name)));
         v.extend(self.u8s8q8.map(|k| ("conv_grouped_u8s8q8", k.name)));
+        v.extend(self.f32_g4.map(|k| ("conv_grouped_f32_3x3g4", k.name)));
+        v.extend(self.u8s8_g4.map(|k| ("conv_grouped_u8s8s32_3x3g4", k.name)));
+        v.extend(self.u8s8q8_g4.map(|k| ("conv_grouped_u8s8q8_3x3g4", k.name)));
         v.extend(self.f32_indirect.map(|k| ("conv_f32_indirect", k.name)));
         v
     }

@@ -4,12 +4,11 @@
 //! each pixel's 16 results requantized to u8 or s8 bytes.
 
 use crate::x86_64::gconv_ops::{gconv_row, DpbusdQ8, Q8Ep};
-use core::arch::x86_64::*;
 
 with_level! { avx512vnni:
 /// As `gconv_u8s8s32_16ch_avx512vnni`, each s32 result `v` of lane `l`
 /// then stored as the byte `clamp(round_half_even((v as f32)·scale[l]),
-/// lo − zp, hi − zp) + zp` (igemm's requantization, bit for bit) at
+/// lo − zp, hi − zp) + zp` with `bounds = (zp, lo, hi)` (igemm's requantization, bit for bit) at
 /// `out + n·ldo + l`.
 ///
 /// # Safety
@@ -30,15 +29,10 @@ pub unsafe fn gconv_u8s8q8_16ch_avx512vnni(
     out: *mut u8,
     ldo: usize,
     scale: *const f32,
-    (zp, lo, hi): (i32, i32, i32),
+    bounds: (i32, i32, i32),
 ) {
     // SAFETY: 16 scales (the caller's contract).
-    let ep = Q8Ep {
-        scale: unsafe { _mm512_loadu_ps(scale) },
-        flo: _mm512_set1_ps((lo - zp) as f32),
-        fhi: _mm512_set1_ps((hi - zp) as f32),
-        zp: _mm512_set1_epi32(zp),
-    };
+    let ep = unsafe { Q8Ep::new(scale, bounds) };
     // SAFETY: the caller's contract is the loop's.
     unsafe { gconv_row::<DpbusdQ8>(offs, src, ps, pixels, w.cast(), init.cast(), out, ldo, ep) }
 }

@@ -22,5 +22,7 @@ pub mod dwconv_u8s8s32_3x3_stack;
 pub mod dwconv_u8s8s32_5x5;
 pub mod dwconv_u8s8s32_rxs;
 pub mod gconv_u8s8q8_16ch;
+pub mod gconv_u8s8q8_3x3g4;
 pub mod gconv_u8s8s32_16ch;
+pub mod gconv_u8s8s32_3x3g4;
 pub mod scan_s8_ip;
