@@ -20,7 +20,6 @@ mod dwconv_direct_macros;
 pub(crate) mod dwconv_ops;
 pub(crate) mod dwconv_stack_ops;
 pub(crate) mod dwconv_stack_store;
-
 pub(crate) mod gconv_g4_ops;
 pub(crate) mod prefetch;
 pub mod stream;
