@@ -40,20 +40,22 @@ pub struct DwPatch2x2 {
     pub dst: *mut u8,
 }
 
-/// One output row of a 3×3 stride-2 layer from two rows of patches (the
-/// output row's padded input rows `2y, 2y + 1` in `top`, `2y + 2, 2y + 3`
-/// in `bottom`): for `x < ow`, `out[x·out_stride + j] = init[j] +
+/// One output row of a 3×3 stride-2 layer from two rows of patches: `top`
+/// (the output row's padded input rows `2y, 2y + 1`), already laid out,
+/// and `bottom` (rows `2y + 2, 2y + 3`), which the kernel lays out itself
+/// as `lay` describes (writing it to `lay.dst`, the next output row's top)
+/// while it uses it. For `x < ow`, `out[x·out_stride + j] = init[j] +
 /// dot(top[x], w[0]) + dot(top[x + 1], w[1]) + dot(bottom[x], w[2]) +
 /// dot(bottom[x + 1], w[3])`, where `dot` sums the four u8 × s8 products of
-/// lane `j` (wrapping s32); for each of `blocks` blocks `β`, with `top` and
-/// `bottom` advanced by `β·(ow + 1)·64` bytes, `weights` by 256 bytes,
+/// lane `j` (wrapping s32); for each of `lay.blocks` blocks `β`, with `top`
+/// and `bottom` advanced by `β·(ow + 1)·64` bytes, `weights` by 256 bytes,
 /// `init` and `out` by 16 values.
 #[derive(Clone, Copy, Debug)]
 pub struct DwPatch3x3S2 {
     /// The upper row of patches, 64 bytes each.
     pub top: *const u8,
-    /// The lower row of patches.
-    pub bottom: *const u8,
+    /// The lower row of patches to lay out (`patches` = `ow + 1`).
+    pub lay: DwPatch2x2,
     /// Four 64-byte weight vectors: tap `(i, t)` at vector `2·(i/2) +
     /// t/2`, byte `4j + 2·(i%2) + t%2`, zero where no tap lands.
     pub weights: *const i8,
@@ -65,6 +67,4 @@ pub struct DwPatch3x3S2 {
     pub out_stride: usize,
     /// Output pixels.
     pub ow: usize,
-    /// Neighbouring 16-channel blocks.
-    pub blocks: usize,
 }

@@ -121,9 +121,12 @@ impl PatchWeights {
             let mut buf = buffers::take::<u8>(buffers::SLOT_A, 2 * ring);
             let mut tile = vec![0i32; g.ow * l];
             let mut sc = Scratch::new();
-            // Lays out patch row `i` (padded input rows `2i`, `2i + 1`) of
-            // blocks `b..b + nb`.
-            let lay = |buf: &mut [u8], i: usize, b: usize, nb: usize| {
+            let base = buf.as_mut_ptr();
+            // Patch row `i`'s ring slot, from block `b`.
+            let slot = |i: usize, b: usize| base.wrapping_add((i % 2) * ring + b * row_bytes);
+            // Patch row `i` (padded input rows `2i`, `2i + 1`) of blocks
+            // `b..b + nb`, to its ring slot.
+            let patch_row = |i: usize, b: usize, nb: usize| {
                 let (k0, valid) = g.block(b);
                 let rows: [*const u8; 2] = std::array::from_fn(|r| {
                     let h = (2 * i + r).checked_sub(g.pt).filter(|&h| h < g.ih);
@@ -131,7 +134,7 @@ impl PatchWeights {
                         input[(n * g.ih + h) * g.iw * g.c + k0..].as_ptr().cast()
                     })
                 });
-                let args = DwPatch2x2 {
+                DwPatch2x2 {
                     rows,
                     pixel_stride: g.c,
                     blocks: nb,
@@ -141,13 +144,8 @@ impl PatchWeights {
                     patches,
                     pad,
                     flip,
-                    dst: buf[(i % 2) * ring + b * row_bytes..].as_mut_ptr(),
-                };
-                // SAFETY: the kernel belongs to the Context's (available) level; each non-null row is
-                // input row `h` of image `n` from channel `k0`, whose `iw` pixels (stride C) have
-                // `valid` channels in each of the `nb` blocks inside `input`; the ring slot holds
-                // `nb · patches · 64` bytes from block `b`.
-                unsafe { layout(&args) };
+                    dst: slot(i, b),
+                }
             };
             for y in y0..y1 {
                 let mut b = 0;
@@ -155,29 +153,31 @@ impl PatchWeights {
                     let k0 = g.block(b).0;
                     let nb = if own && b < whole { batch.min(whole - b) } else { 1 };
                     if y == y0 {
-                        lay(&mut buf, y, b, nb);
+                        let args = patch_row(y, b, nb);
+                        // SAFETY: the kernel belongs to the Context's (available) level; each non-null
+                        // row is input row `h` of image `n` from channel `k0`, whose `iw` pixels (stride C)
+                        // have `valid` channels in each of the `nb` blocks inside `input`; the ring slot
+                        // holds `nb · patches · 64` bytes from block `b`.
+                        unsafe { layout(&args) };
                     }
-                    lay(&mut buf, y + 1, b, nb);
                     let d = direct(n, y, b).filter(|_| own);
                     let (out, out_stride) = match d {
                         Some(p) => (p, g.k),
                         None => (tile.as_mut_ptr(), l),
                     };
-                    let slot = |i: usize| buf[(i % 2) * ring + b * row_bytes..].as_ptr();
                     let args = DwPatch3x3S2 {
-                        top: slot(y),
-                        bottom: slot(y + 1),
+                        lay: patch_row(y + 1, b, nb),
+                        top: slot(y, b),
                         weights: self.weights[b * 4 * STACK_BYTES..].as_ptr(),
                         init: inits[k0..].as_ptr(),
                         out,
                         out_stride,
                         ow: g.ow,
-                        blocks: nb,
                     };
-                    // SAFETY: the kernel belongs to the Context's level; both ring slots hold `nb` blocks
-                    // of `ow + 1` patches, the weights their `256·nb` bytes, `inits` `16·nb` values from
-                    // `k0`; the output is the tile (`ow·16` i32, one block) or this task's own row `y`
-                    // of `nb` whole blocks.
+                    // SAFETY: the kernel belongs to the Context's level; `lay` as for the layout above
+                    // (the other ring slot), the top slot holds `nb` blocks of `ow + 1` patches, the
+                    // weights their `256·nb` bytes, `inits` `16·nb` values from `k0`; the output is the
+                    // tile (`ow·16` i32, one block) or this task's own row `y` of `nb` whole blocks.
                     unsafe { rows(&args) };
                     if d.is_none() {
                         finish(&mut sc, n, y, b, &mut tile);
