@@ -322,6 +322,11 @@ fn depthwise_layers() -> Vec<Layer> {
         dw(2, 6, 13, 7, 3, 2, 3, 1, 0),
         dw(1, 8, 30, 16, 1, 1, 7, 1, 3),
         dw(1, 3, 3, 5, 1, 3, 3, 1, 4),
+        // 3×3 stride 2 (the INT8 patch path): odd widths and channel
+        // counts, padding 0/1/2, batch.
+        dw(2, 13, 27, 37, 1, 3, 3, 2, 1),
+        dw(1, 11, 18, 19, 1, 3, 3, 2, 0),
+        dw(1, 9, 25, 48, 1, 3, 3, 2, 2),
     ];
     let mut odd = dw(1, 9, 14, 24, 2, 3, 3, 2, 0);
     (odd.pad_lo, odd.pad_hi, odd.dilation) = ([0, 4, 0], [0, 1, 5], [1, 2, 3]);
@@ -506,7 +511,9 @@ fn results_do_not_depend_on_the_thread_count() {
         three_d.pad_hi[0],
     ) = (6, 3, 1, 1);
     three_d.three_d = true;
-    for l in [grouped, depthwise, one_by_one, general, three_d] {
+    let mut stride2 = Layer::d2(2, 23, 21, 40, 40, 3, 3, 2, 1);
+    stride2.groups = 40;
+    for l in [grouped, depthwise, stride2, one_by_one, general, three_d] {
         thread_invariance(&l);
     }
 }
@@ -764,8 +771,40 @@ fn stacked_depthwise_layer() -> impl Strategy<Value = Layer> {
         .prop_filter("the kernel fits the padded input", Layer::valid)
 }
 
+/// Random 3×3 stride-2 depthwise layers (the INT8 patch path, multiplier
+/// 1, dilation 1): odd widths and heights, channel counts past whole
+/// 16-channel blocks, asymmetric padding 0–3, batch 1–2.
+fn stride2_depthwise_layer() -> impl Strategy<Value = Layer> {
+    (
+        (1usize..3, 1usize..14, 1usize..26, 1usize..70),
+        ([0usize..4, 0..4], [0usize..4, 0..4]),
+    )
+        .prop_map(|((n, h, w, c), (lo, hi))| Layer {
+            n,
+            dhw: [1, h, w],
+            c,
+            k: c,
+            trs: [1, 3, 3],
+            stride: [1, 2, 2],
+            pad_lo: [0, lo[0], lo[1]],
+            pad_hi: [0, hi[0], hi[1]],
+            dilation: [1, 1, 1],
+            groups: c,
+            three_d: false,
+        })
+        .prop_filter("the kernel fits the padded input", Layer::valid)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_stride2_depthwise_layers_match_the_oracle(l in stride2_depthwise_layer(), seed in any::<u64>()) {
+        for ctx in contexts(1) {
+            check_int8::<u8, i8>(&ctx, &l, seed);
+            check_int8::<i8, i8>(&ctx, &l, seed ^ 1);
+        }
+    }
 
     #[test]
     fn random_stacked_depthwise_layers_match_the_oracle(l in stacked_depthwise_layer(), seed in any::<u64>()) {

@@ -20,6 +20,7 @@ pub mod level;
 pub mod detect;
 pub mod dwconv;
 pub mod dwconv_direct;
+pub mod dwconv_patch;
 pub mod dwconv_stack;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod iconv_check;

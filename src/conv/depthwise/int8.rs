@@ -5,6 +5,7 @@
 //! igemm's output pipelines (the same stores and portable loops, so the
 //! same bits).
 
+use super::int8_patch::PatchWeights;
 use super::int8_stack::{Q8Out, StackWeights};
 use super::{DwGeo, OutPtr};
 use crate::conv::params::ConvGeometry;
@@ -26,6 +27,8 @@ pub(crate) struct DwI8 {
     weights: Vec<i16>,
     /// The stacked-row `vpdpbusd` packing, where the layer and level allow.
     stack: Option<StackWeights>,
+    /// The stride-2 patch packing, where the layer and level allow.
+    patch: Option<PatchWeights>,
 }
 
 /// A task's buffers: the widened row, the s32 row tile, and the
@@ -242,7 +245,13 @@ impl DwI8 {
             }
         }
         let stack = StackWeights::new(ctx, &geo, ohwi, zb);
-        Ok(DwI8 { geo, weights, stack })
+        let patch = PatchWeights::new(ctx, &geo, ohwi, zb);
+        Ok(DwI8 {
+            geo,
+            weights,
+            stack,
+            patch,
+        })
     }
 
     /// Runs the layer into `output` (buffers and per-channel lengths
@@ -292,6 +301,13 @@ impl DwI8 {
         let finish = |sc: &mut Scratch, n, y, b, tile: &mut [i32]| {
             sink.finish(g, &helpers, &ones, n, y, b, tile, &mut sc.f, &mut sc.q)
         };
+        // Requantized bytes keep the stacked kernel, which stores them itself.
+        if let (Some(p), false) = (&self.patch, matches!(sink, Sink::Q8(_))) {
+            let direct = |n, y, b| sink.direct(g, n, y, b);
+            if p.run(ctx, g, input, za + A::U8_SHIFT, A::SIGNED, &direct, &finish) {
+                return Ok(());
+            }
+        }
         if let Some(st) = &self.stack {
             let q8 = match &sink {
                 Sink::Q8(q) => Some(q),

@@ -1,6 +1,7 @@
 //! The depthwise part of the kernel table: the row kernels one ISA level
 //! runs, FP32 and INT8, for 3×3, 5×5 and any other kernel size.
 
+use super::int8_patch::DwPatchFns;
 use super::int8_stack::DwStackFns;
 use crate::Isa;
 use lowp_kernels::dwconv::{DwRowF32, DwRowS16};
@@ -23,6 +24,8 @@ pub struct DwConvKernels {
     s16: [(DwS16Fn, &'static str); 3],
     /// INT8 3×3 on stacked rows, where the level has `vpdpbusd`.
     pub(crate) stack: Option<DwStackFns>,
+    /// INT8 3×3 stride 2 on 2×2 patches, where the level has `vpdpbusd`.
+    pub(crate) patch: Option<DwPatchFns>,
     /// FP32 on the input in place (multiplier 1).
     pub(crate) direct: super::direct::DwDirectKernels,
 }
@@ -75,6 +78,13 @@ impl DwConvKernels {
                                 dwconv_u8s8q8_3x3_stack_avx512vnni
                             ),
                         }),
+                        patch: Some(DwPatchFns {
+                            layout: dw!(x86_64::avx512::dwconv_u8_patch2x2, dwconv_u8_patch2x2_avx512),
+                            rows: dw!(
+                                x86_64::avx512vnni::dwconv_u8s8s32_3x3s2_patch,
+                                dwconv_u8s8s32_3x3s2_patch_avx512vnni
+                            ),
+                        }),
                     }
                 }
                 Isa::Avx512 => {
@@ -88,6 +98,7 @@ impl DwConvKernels {
                             dw!(x86_64::avx512::dwconv_u8s8s32_rxs, dwconv_u8s8s32_rxs_avx512),
                         ],
                         stack: None,
+                        patch: None,
                     }
                 }
                 Isa::Avx2 | Isa::Avx2Vnni => {
@@ -105,6 +116,7 @@ impl DwConvKernels {
                             dw!(x86_64::avx2::dwconv_u8s8s32_rxs, dwconv_u8s8s32_rxs_avx2),
                         ],
                         stack: None,
+                        patch: None,
                     }
                 }
                 Isa::Scalar => {}
@@ -121,6 +133,7 @@ impl DwConvKernels {
             f32: [f; 3],
             s16: [s; 3],
             stack: None,
+            patch: None,
         }
     }
 
@@ -153,6 +166,12 @@ impl DwConvKernels {
             v.extend([
                 ("dwconv_u8_stack4", st.layout.1),
                 ("dwconv_u8s8s32_3x3_stack", st.rows.1),
+            ]);
+        }
+        if let Some(p) = &self.patch {
+            v.extend([
+                ("dwconv_u8_patch2x2", p.layout.1),
+                ("dwconv_u8s8s32_3x3s2_patch", p.rows.1),
             ]);
         }
         v.extend(self.direct.names());

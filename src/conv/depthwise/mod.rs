@@ -15,6 +15,7 @@
 mod direct;
 mod f32;
 mod int8;
+mod int8_patch;
 mod int8_stack;
 mod kernels;
 mod rows;

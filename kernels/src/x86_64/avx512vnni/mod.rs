@@ -19,6 +19,7 @@ pub mod dot_u8s8;
 pub mod dwconv_u8s8q8_3x3_stack;
 pub mod dwconv_u8s8s32_3x3;
 pub mod dwconv_u8s8s32_3x3_stack;
+pub mod dwconv_u8s8s32_3x3s2_patch;
 pub mod dwconv_u8s8s32_5x5;
 pub mod dwconv_u8s8s32_rxs;
 pub mod gconv_u8s8q8_16ch;
