@@ -140,21 +140,10 @@ pub(crate) unsafe fn gconv_g4_row<S: G4Step>(
     ldo: usize,
     ep: S::Ep,
 ) {
-    let mut x = 0;
-    // SAFETY: each call covers pixels x .. x + N ≤ `pixels` (the caller's).
+    // SAFETY: each run covers pixels x .. x + N ≤ `pixels` (the caller's).
     unsafe {
-        while x + 16 <= pixels {
-            self::pixels::<S, 16>(src.add(x * ps), rs, ps, w, init, out.add(x * ldo), ldo, ep);
-            x += 16;
-        }
-        macro_rules! rest {
-            ($($n:literal)*) => {$(
-                if pixels - x >= $n {
-                    self::pixels::<S, $n>(src.add(x * ps), rs, ps, w, init, out.add(x * ldo), ldo, ep);
-                    x += $n;
-                }
-            )*};
-        }
-        rest!(8 4 2 1);
+        pixel_runs!(pixels, |x, N| {
+            self::pixels::<S, N>(src.add(x * ps), rs, ps, w, init, out.add(x * ldo), ldo, ep);
+        });
     }
 }

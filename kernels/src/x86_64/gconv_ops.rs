@@ -11,6 +11,30 @@
 
 use core::arch::x86_64::*;
 
+/// `pixel_runs!(pixels, |x, N| { body })`: `body` over `pixels` output
+/// pixels in runs of `N` = 16 while they last, then at most one run each of
+/// 8, 4, 2 and 1; `x` is a run's first pixel and `N` a constant, so every
+/// run is its own register-blocked copy.
+macro_rules! pixel_runs {
+    ($pixels:expr, |$x:ident, $n:ident| $body:block) => {{
+        let pixels: usize = $pixels;
+        let mut $x = 0;
+        while $x + 16 <= pixels {
+            const $n: usize = 16;
+            $body
+            $x += 16;
+        }
+        pixel_runs!(@rest pixels, $x, $n, $body; 8 4 2 1);
+    }};
+    (@rest $pixels:ident, $x:ident, $n:ident, $body:block; $($k:literal)*) => {$(
+        if $pixels - $x >= $k {
+            const $n: usize = $k;
+            $body
+            $x += $k;
+        }
+    )*};
+}
+
 /// One lane-wise multiply-add of the 16-lane accumulator: `vpdpbusd` (u8
 /// activations × s8 weights into s32) or an f32 FMA.
 pub(crate) trait GconvStep {
@@ -221,21 +245,10 @@ unsafe fn row<S: GconvStep, const PS: usize>(
     ldo: usize,
     ep: S::Ep,
 ) {
-    let mut x = 0;
-    // SAFETY: each call covers pixels x .. x + N < `pixels` (the caller's).
+    // SAFETY: each run covers pixels x .. x + N ≤ `pixels` (the caller's).
     unsafe {
-        while x + 16 <= pixels {
-            self::pixels::<S, 16, PS>(offs, src.add(x * ps), ps, w, init, out.add(x * ldo), ldo, ep);
-            x += 16;
-        }
-        macro_rules! rest {
-            ($($n:literal)*) => {$(
-                if pixels - x >= $n {
-                    self::pixels::<S, $n, PS>(offs, src.add(x * ps), ps, w, init, out.add(x * ldo), ldo, ep);
-                    x += $n;
-                }
-            )*};
-        }
-        rest!(8 4 2 1);
+        pixel_runs!(pixels, |x, N| {
+            self::pixels::<S, N, PS>(offs, src.add(x * ps), ps, w, init, out.add(x * ldo), ldo, ep);
+        });
     }
 }

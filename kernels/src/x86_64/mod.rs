@@ -1,6 +1,7 @@
 //! x86_64 kernels, one folder per ISA level.
 
 // Macro modules first: the ISA folders below stamp their kernels with them.
+#[macro_use]
 pub(crate) mod gconv_ops;
 pub(crate) mod igemm_ops;
 #[macro_use]
