@@ -182,11 +182,10 @@ impl PatchWeights {
                         half,
                         ow: g.ow,
                     };
-                    // SAFETY: the kernel belongs to the Context's level; `lay` as for the layout above
-                    // (the other ring slot), the top slot holds `nb` pairs of `ow + 1` patches, the
-                    // weights their `512·nb` bytes, `inits` `32·nb` values from pair `b`; the output is
-                    // the tile (two blocks of `ow·16` i32) or this task's own row `y` of `2·nb` whole
-                    // blocks.
+                    // SAFETY: the kernel belongs to the Context's level; `lay` as above (the other ring
+                    // slot), the top slot holds `nb` pairs of `ow + 1` patches, the weights their `512·nb`
+                    // bytes, `inits` `32·nb` values from pair `b`; the output is the tile (two blocks of
+                    // `ow·16` i32) or this task's own row `y` of `2·nb` whole blocks.
                     unsafe { rows(&args) };
                     if d.is_none() {
                         let (t0, t1) = tile.split_at_mut(g.ow * l);
