@@ -8,30 +8,30 @@
 //! that calls it.
 #![allow(clippy::missing_safety_doc)]
 
-use crate::dwconv_patch::DwPatch2x2;
-use crate::dwconv_stack::STACK_LANES;
+use crate::dwconv_patch::{DwPatch2x2, PATCH_BYTES, PATCH_CHANNELS};
 use core::arch::x86_64::*;
 
 /// What a masked load reads when it reads nothing.
-static NOTHING: [u8; STACK_LANES] = [0; STACK_LANES];
+static NOTHING: [u8; PATCH_CHANNELS] = [0; PATCH_CHANNELS];
 
-/// One block's row of patches, ready to build patch by patch.
+/// A patch: four vectors in the pair's lane order.
+pub(crate) type Patch = [__m256i; 4];
+
+/// One pair's row of patches, ready to build patch by patch.
 pub(crate) struct Patches {
     a: DwPatch2x2,
     /// Patches `p0..p1` have all four quarters inside the row, and plain
-    /// loads serve them when `whole` (whole block, both rows).
+    /// loads serve them when `whole` (whole pair, both rows).
     p0: usize,
     p1: usize,
     whole: bool,
-    idx: __m512i,
-    ctl: __m512i,
-    flip: __m512i,
-    fallback: __m128i,
-    full: __mmask16,
+    flip: __m256i,
+    fallback: __m256i,
+    full: __mmask32,
 }
 
 impl Patches {
-    /// Block `b` of `a`'s blocks.
+    /// Pair `b` of `a`'s pairs.
     #[inline(always)]
     pub(crate) unsafe fn new(a: &DwPatch2x2, b: usize) -> Patches {
         let a = DwPatch2x2 {
@@ -39,10 +39,10 @@ impl Patches {
                 if r.is_null() {
                     r
                 } else {
-                    r.wrapping_add(b * STACK_LANES)
+                    r.wrapping_add(b * PATCH_CHANNELS)
                 }
             }),
-            dst: a.dst.wrapping_add(b * a.patches * 64),
+            dst: a.dst.wrapping_add(b * a.patches * PATCH_BYTES),
             ..*a
         };
         let p0 = a.pl.div_ceil(2).min(a.patches);
@@ -51,22 +51,11 @@ impl Patches {
             Patches {
                 p0,
                 p1: ((a.iw + a.pl) / 2).clamp(p0, a.patches),
-                whole: a.valid >= STACK_LANES && a.rows.iter().all(|r| !r.is_null()),
-                // The four quarters (row, column) side by side, then dword
-                // `k` of quarter `i` moved to lane `k`, then each lane's
-                // 4×4 bytes transposed: byte `4j + i`. The permutes are
-                // hidden from the optimizer, which otherwise splits them
-                // into longer shuffle chains.
-                idx: core::hint::black_box(_mm512_setr_epi32(
-                    0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
-                )),
-                ctl: core::hint::black_box(_mm512_broadcast_i32x4(_mm_setr_epi8(
-                    0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
-                ))),
-                flip: _mm512_set1_epi8(a.flip as i8),
+                whole: a.valid >= PATCH_CHANNELS && a.rows.iter().all(|r| !r.is_null()),
+                flip: _mm256_set1_epi8(a.flip as i8),
                 // What is not loaded is `pad ^ flip`, XORed back to `pad`.
-                fallback: _mm_set1_epi8((a.pad ^ a.flip) as i8),
-                full: ((1u32 << a.valid.min(STACK_LANES)) - 1) as __mmask16,
+                fallback: _mm256_set1_epi8((a.pad ^ a.flip) as i8),
+                full: (u64::MAX >> (64 - a.valid.min(PATCH_CHANNELS))) as __mmask32,
                 a,
             }
         }
@@ -75,20 +64,21 @@ impl Patches {
     /// Where patch `p` goes.
     #[inline(always)]
     pub(crate) fn dst(&self, p: usize) -> *mut u8 {
-        self.a.dst.wrapping_add(p * 64)
+        self.a.dst.wrapping_add(p * PATCH_BYTES)
     }
 
     /// Patch `p`.
     #[inline(always)]
-    pub(crate) unsafe fn get(&self, p: usize) -> __m512i {
+    pub(crate) unsafe fn get(&self, p: usize) -> Patch {
         let a = &self.a;
         // SAFETY: each load reads the `valid` bytes of an input column in
         // `0..iw` of a non-null row (the caller's contract), or nothing.
         unsafe {
-            let q: [__m128i; 4] = if self.whole && (self.p0..self.p1).contains(&p) {
+            // Quarter `2r + c`: row `r`, column `2p + c − pl`.
+            let q: [__m256i; 4] = if self.whole && (self.p0..self.p1).contains(&p) {
                 let at = (2 * p - a.pl) * a.pixel_stride;
                 core::array::from_fn(|i| {
-                    _mm_loadu_si128(a.rows[i / 2].add(at + (i % 2) * a.pixel_stride).cast())
+                    _mm256_loadu_si256(a.rows[i / 2].add(at + (i % 2) * a.pixel_stride).cast())
                 })
             } else {
                 core::array::from_fn(|i| {
@@ -98,18 +88,35 @@ impl Patches {
                     } else {
                         (row.add(col * a.pixel_stride), self.full)
                     };
-                    _mm_mask_loadu_epi8(self.fallback, k, ptr.cast())
+                    _mm256_mask_loadu_epi8(self.fallback, k, ptr.cast())
                 })
             };
-            let mut z = _mm512_castsi128_si512(q[0]);
-            z = _mm512_inserti32x4::<1>(z, q[1]);
-            z = _mm512_inserti32x4::<2>(z, q[2]);
-            z = _mm512_inserti32x4::<3>(z, q[3]);
-            z = _mm512_shuffle_epi8(_mm512_permutexvar_epi32(self.idx, z), self.ctl);
+            // Bytes of the two columns side by side, then words of the two
+            // rows: byte `4i + 2r + c` of each 4-channel group.
+            let top = [_mm256_unpacklo_epi8(q[0], q[1]), _mm256_unpackhi_epi8(q[0], q[1])];
+            let bot = [_mm256_unpacklo_epi8(q[2], q[3]), _mm256_unpackhi_epi8(q[2], q[3])];
+            let mut z = [
+                _mm256_unpacklo_epi16(top[0], bot[0]),
+                _mm256_unpackhi_epi16(top[0], bot[0]),
+                _mm256_unpacklo_epi16(top[1], bot[1]),
+                _mm256_unpackhi_epi16(top[1], bot[1]),
+            ];
             if a.flip != 0 {
-                z = _mm512_xor_si512(z, self.flip);
+                z = z.map(|v| _mm256_xor_si256(v, self.flip));
             }
             z
+        }
+    }
+
+    /// Stores patch `z` as patch `p`.
+    #[inline(always)]
+    pub(crate) unsafe fn put(&self, p: usize, z: &Patch) {
+        let d = self.dst(p);
+        // SAFETY: the caller's `dst` holds `patches · 128` bytes of this pair.
+        unsafe {
+            for (v, z) in z.iter().enumerate() {
+                _mm256_storeu_si256(d.add(32 * v).cast(), *z);
+            }
         }
     }
 }

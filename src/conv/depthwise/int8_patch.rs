@@ -1,7 +1,7 @@
 //! The stride-2 INT8 depthwise path on 2×2 patches (3×3, stride 2 both
 //! ways, dilation 1, depth multiplier 1, s8 weights with zero point 0, a
-//! level with `vpdpbusd`): per 16-channel block, the input is cut once into
-//! rows of 2×2 patches ([`lowp_kernels::dwconv_patch`]); output row `y`
+//! level with `vpdpbusd`): per pair of 16-channel blocks, the input is cut
+//! once into rows of 2×2 patches ([`lowp_kernels::dwconv_patch`]); output row `y`
 //! reads patch rows `y` and `y + 1`, so a task keeps a ring of two and lays
 //! out one new patch row per output row. The padding holds the zero point
 //! and the sums start from `−za·Σw`: exact, the same bits as every other
@@ -12,8 +12,8 @@ use super::DwGeo;
 use crate::gemm::buffers;
 use crate::igemm::{Int8, WeightZeroPoint};
 use crate::Context;
-use lowp_kernels::dwconv_patch::{DwPatch2x2, DwPatch3x3S2};
-use lowp_kernels::dwconv_stack::{STACK_BYTES, STACK_LANES};
+use lowp_kernels::dwconv_patch::{patch_slot, DwPatch2x2, DwPatch3x3S2, PATCH_BYTES, PATCH_CHANNELS};
+use lowp_kernels::dwconv_stack::STACK_LANES;
 
 /// The layout kernel (two rows → a row of patches).
 pub(crate) type DwPatchFn = unsafe fn(&DwPatch2x2);
@@ -33,10 +33,11 @@ pub(crate) struct DwPatchFns {
 #[derive(Debug)]
 pub(crate) struct PatchWeights {
     kernels: DwPatchFns,
-    /// `[block][4][16 channels][4 bytes]` (see [`DwPatch3x3S2::weights`]),
-    /// 0 where no tap lands and past `K`.
+    /// `[pair][4][32 slots][4 bytes]` (see [`DwPatch3x3S2::weights`]), 0
+    /// where no tap lands and past `K`.
     weights: Vec<i8>,
-    /// Per channel (`blocks·16`), the sum of its nine weights.
+    /// Per pair's slot ([`patch_slot`]), the sum of its channel's nine
+    /// weights.
     sums: Vec<i32>,
 }
 
@@ -54,16 +55,17 @@ impl PatchWeights {
         if !(W::SIGNED && shape && g.lanes == STACK_LANES && (0..g.k).all(|k| zb.at(k) == 0)) {
             return None;
         }
-        let mut weights = vec![0i8; g.blocks * 4 * STACK_BYTES];
-        let mut sums = vec![0i32; g.blocks * STACK_LANES];
+        let pairs = g.k.div_ceil(PATCH_CHANNELS);
+        let mut weights = vec![0i8; pairs * 4 * PATCH_BYTES];
+        let mut sums = vec![0i32; pairs * PATCH_CHANNELS];
         for (k, w) in ohwi.chunks_exact(9).enumerate() {
-            let (b, j) = (k / STACK_LANES, k % STACK_LANES);
+            let (b, s) = (k / PATCH_CHANNELS, patch_slot(k % PATCH_CHANNELS));
+            sums[b * PATCH_CHANNELS + s] = w.iter().map(|v| v.to_i32()).sum();
             for (tap, &v) in w.iter().enumerate() {
                 let (i, t) = (tap / 3, tap % 3);
-                let at = (b * 4 + 2 * (i / 2) + t / 2) * STACK_BYTES + 4 * j + 2 * (i % 2) + t % 2;
+                let at = (b * 4 + 2 * (i / 2) + t / 2) * PATCH_BYTES + 4 * s + 2 * (i % 2) + t % 2;
                 // s8 weights: `to_i32` lies in [−128, 127].
                 weights[at] = v.to_i32() as i8;
-                sums[k] += v.to_i32();
             }
         }
         Some(PatchWeights {
@@ -96,10 +98,11 @@ impl PatchWeights {
         let Ok(pad) = u8::try_from(zu) else {
             return false;
         };
-        let l = STACK_LANES;
+        let (l, pc) = (STACK_LANES, PATCH_CHANNELS);
         let inits: Vec<i32> = self.sums.iter().map(|s| s.wrapping_mul(-zu)).collect();
         let patches = g.ow + 1;
-        let row_bytes = patches * STACK_BYTES;
+        let row_bytes = patches * PATCH_BYTES;
+        let pairs = g.k.div_ceil(pc);
         let threads = ctx.num_threads();
         let mut sr = g.oh.max(1);
         while threads > 1 && sr > 1 && g.n * g.oh.div_ceil(sr) < 4 * threads {
@@ -107,27 +110,28 @@ impl PatchWeights {
         }
         let strips = g.oh.div_ceil(sr);
         let (layout, rows) = (self.kernels.layout.0, self.kernels.rows.0);
-        // Whole blocks whose sums the kernel stores itself go several to a
+        // Whole pairs whose sums the kernel stores itself go several to a
         // call, as many as keep their patch rows within 16 KiB.
-        let whole = g.k / l;
+        let whole = g.k / pc;
         let batch = (16 * 1024 / row_bytes).max(1);
         let own = whole > 0 && direct(0, 0, 0).is_some();
         let flip = if flip { 0x80 } else { 0 };
         ctx.run_parallel(g.n * strips, |t| {
             let (n, st) = (t / strips, t % strips);
             let (y0, y1) = (st * sr, g.oh.min(st * sr + sr));
-            // Two patch rows of every block: `[y % 2][block][patch]`.
-            let ring = g.blocks * row_bytes;
+            // Two patch rows of every pair: `[y % 2][pair][patch]`.
+            let ring = pairs * row_bytes;
             let mut buf = buffers::take::<u8>(buffers::SLOT_A, 2 * ring);
-            let mut tile = vec![0i32; g.ow * l];
+            // The two blocks of a pair, `ow` pixels of 16 sums each.
+            let mut tile = vec![0i32; 2 * g.ow * l];
             let mut sc = Scratch::new();
             let base = buf.as_mut_ptr();
-            // Patch row `i`'s ring slot, from block `b`.
+            // Patch row `i`'s ring slot, from pair `b`.
             let slot = |i: usize, b: usize| base.wrapping_add((i % 2) * ring + b * row_bytes);
-            // Patch row `i` (padded input rows `2i`, `2i + 1`) of blocks
+            // Patch row `i` (padded input rows `2i`, `2i + 1`) of pairs
             // `b..b + nb`, to its ring slot.
             let patch_row = |i: usize, b: usize, nb: usize| {
-                let (k0, valid) = g.block(b);
+                let k0 = b * pc;
                 let rows: [*const u8; 2] = std::array::from_fn(|r| {
                     let h = (2 * i + r).checked_sub(g.pt).filter(|&h| h < g.ih);
                     h.map_or(std::ptr::null(), |h| {
@@ -137,8 +141,8 @@ impl PatchWeights {
                 DwPatch2x2 {
                     rows,
                     pixel_stride: g.c,
-                    blocks: nb,
-                    valid,
+                    pairs: nb,
+                    valid: pc.min(g.k - k0),
                     iw: g.iw,
                     pl: g.pl,
                     patches,
@@ -149,38 +153,46 @@ impl PatchWeights {
             };
             for y in y0..y1 {
                 let mut b = 0;
-                while b < g.blocks {
-                    let k0 = g.block(b).0;
+                while b < pairs {
                     let nb = if own && b < whole { batch.min(whole - b) } else { 1 };
                     if y == y0 {
                         let args = patch_row(y, b, nb);
                         // SAFETY: the kernel belongs to the Context's (available) level; each non-null
-                        // row is input row `h` of image `n` from channel `k0`, whose `iw` pixels (stride C)
-                        // have `valid` channels in each of the `nb` blocks inside `input`; the ring slot
-                        // holds `nb · patches · 64` bytes from block `b`.
+                        // row is input row `h` of image `n` from channel `32b`, whose `iw` pixels (stride C)
+                        // have `valid` channels in each of the `nb` pairs inside `input`; the ring slot
+                        // holds `nb · patches · 128` bytes from pair `b`.
                         unsafe { layout(&args) };
                     }
-                    let d = direct(n, y, b).filter(|_| own);
-                    let (out, out_stride) = match d {
-                        Some(p) => (p, g.k),
-                        None => (tile.as_mut_ptr(), l),
+                    let d = if own && b < whole {
+                        direct(n, y, 2 * b)
+                    } else {
+                        None
+                    };
+                    let (out, out_stride, half) = match d {
+                        Some(p) => (p, g.k, l),
+                        None => (tile.as_mut_ptr(), l, g.ow * l),
                     };
                     let args = DwPatch3x3S2 {
                         lay: patch_row(y + 1, b, nb),
                         top: slot(y, b),
-                        weights: self.weights[b * 4 * STACK_BYTES..].as_ptr(),
-                        init: inits[k0..].as_ptr(),
+                        weights: self.weights[b * 4 * PATCH_BYTES..].as_ptr(),
+                        init: inits[b * pc..].as_ptr(),
                         out,
                         out_stride,
+                        half,
                         ow: g.ow,
                     };
-                    // SAFETY: the kernel belongs to the Context's level; `lay` as for the layout above
-                    // (the other ring slot), the top slot holds `nb` blocks of `ow + 1` patches, the
-                    // weights their `256·nb` bytes, `inits` `16·nb` values from `k0`; the output is the
-                    // tile (`ow·16` i32, one block) or this task's own row `y` of `nb` whole blocks.
+                    // SAFETY: the kernel belongs to the Context's level; `lay` as above (the other ring
+                    // slot), the top slot holds `nb` pairs of `ow + 1` patches, the weights their `512·nb`
+                    // bytes, `inits` `32·nb` values from pair `b`; the output is the tile (two blocks of
+                    // `ow·16` i32) or this task's own row `y` of `2·nb` whole blocks.
                     unsafe { rows(&args) };
                     if d.is_none() {
-                        finish(&mut sc, n, y, b, &mut tile);
+                        let (t0, t1) = tile.split_at_mut(g.ow * l);
+                        finish(&mut sc, n, y, 2 * b, t0);
+                        if 2 * b + 1 < g.blocks {
+                            finish(&mut sc, n, y, 2 * b + 1, t1);
+                        }
                     }
                     b += nb;
                 }

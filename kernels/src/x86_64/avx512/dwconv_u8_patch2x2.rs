@@ -1,10 +1,9 @@
-//! `dwconv_u8_patch2x2_avx512`: cuts two input rows of a 16-channel block
+//! `dwconv_u8_patch2x2_avx512`: cuts two input rows of a 32-channel pair
 //! into 2×2 patches for the stride-2 `vpdpbusd` depthwise kernels
 //! (contract in [`crate::dwconv_patch`]).
 
 use crate::dwconv_patch::DwPatch2x2;
 use crate::x86_64::dwconv_patch_ops::Patches;
-use core::arch::x86_64::*;
 
 with_level! { avx512:
 /// Writes the row of patches `a` describes: see [`DwPatch2x2`].
@@ -13,15 +12,15 @@ with_level! { avx512:
 ///
 /// The CPU must have the `avx512` level. For each non-null row and each
 /// column `q < iw`, the `valid` bytes at `rows[r] + q·pixel_stride` must be
-/// readable (for each of `blocks` blocks, 16 bytes further per block), and
-/// `blocks · patches · 64` bytes at `dst` writable.
+/// readable (for each of `pairs` pairs, 32 bytes further per pair), and
+/// `pairs · patches · 128` bytes at `dst` writable.
 pub unsafe fn dwconv_u8_patch2x2_avx512(a: &DwPatch2x2) {
-    // SAFETY: the caller's contract, block by block.
+    // SAFETY: the caller's contract, pair by pair.
     unsafe {
-        for b in 0..a.blocks {
+        for b in 0..a.pairs {
             let row = Patches::new(a, b);
             for p in 0..a.patches {
-                _mm512_storeu_si512(row.dst(p).cast(), row.get(p));
+                row.put(p, &row.get(p));
             }
         }
     }
