@@ -805,3 +805,66 @@ fn quantize_near_ties_matches_the_true_division() {
         }
     }
 }
+
+/// Every float within 2048 ulps of the ties `(k + ½)·scale` for `k` across
+/// the output range, and a sweep of 2^20 consecutive floats, for scales
+/// whose reciprocals round awkwardly (and the ends of the range the
+/// division-free per-tensor path takes, 2^±90): every level, every zero
+/// point end, against the oracle's true division.
+#[test]
+fn quantize_scans_around_ties_match_the_true_division() {
+    let scales = [
+        0.02f32,
+        0.1,
+        1.0 / 3.0,
+        0.007,
+        1.0 - 2f32.powi(-24),
+        1.0 + 2f32.powi(-23),
+        2f32.powi(-90) * 1.37,
+        2f32.powi(89) * 1.93,
+        6.1e-5,
+    ];
+    let window = |centre: f32, half: i32| {
+        let b = centre.to_bits() as i32;
+        (b - half..=b + half).map(|v| f32::from_bits(v as u32))
+    };
+    for &scale in &scales {
+        let mut x: Vec<f32> = [-384i32, -129, -128, -2, -1, 0, 1, 2, 62, 126, 127, 254, 255, 383]
+            .iter()
+            .flat_map(|&k| window((k as f32 + 0.5) * scale, 2048))
+            .collect();
+        x.extend(x.clone().iter().map(|v| -v));
+        let sweep: Vec<f32> = window(37.3 * scale, 1 << 19).collect();
+        for zp_pick in 0..4 {
+            check_scan::<u8>(&x, scale, zp_pick, &contexts());
+            check_scan::<i8>(&x, scale, zp_pick, &contexts());
+        }
+        let top = vec![ctx(*Isa::available().last().unwrap(), 1)];
+        check_scan::<u8>(&sweep, scale, 2, &top);
+        check_scan::<i8>(&sweep, scale, 0, &top);
+    }
+}
+
+fn check_scan<Q: QuantType>(x: &[f32], scale: f32, zp_pick: u64, ctxs: &[Context]) {
+    let p = params_for::<Q>(scale, zp_pick);
+    let (lo, hi) = p.range();
+    let want: Vec<i32> = x
+        .iter()
+        .map(|&v| oracle::quantize_one(v, scale, p.zero_point(0), lo, hi))
+        .collect();
+    for c in ctxs {
+        let mut q = vec![Q::default(); x.len()];
+        quantize(c, x, &mut q, &p).unwrap();
+        for (i, (v, &w)) in q.iter().zip(&want).enumerate() {
+            assert_eq!(
+                v.to_i32(),
+                w,
+                "{:?} x = {:e} scale {scale:e} zp {} isa {:?}",
+                Q::DTYPE,
+                x[i],
+                p.zero_point(0),
+                c.isa()
+            );
+        }
+    }
+}
