@@ -603,6 +603,26 @@ mod observers {
     }
 
     #[test]
+    fn histogram_counts_many_values_nans_and_infinities_in_one_call() {
+        // 700 001 equal values (and NaNs and infinities between them) in
+        // one call (the counters fold and the NaNs come back out).
+        let n = 700_001;
+        let mut x = vec![0.75f32; n];
+        for i in (0..n).step_by(1001) {
+            x[i] = if i % 2 == 0 { f32::NAN } else { f32::INFINITY };
+        }
+        let nans = (0..n).step_by(1001).filter(|i| i % 2 == 0).count() as u64;
+        let infs = (0..n).step_by(1001).count() as u64 - nans;
+        let mut h = HistogramObserver::default();
+        h.observe(&x);
+        // Range [0, 1): 0.75 in bin 1536, the infinities in the last bin.
+        assert_eq!(h.bin_width(), 1.0 / 2048.0);
+        assert_eq!(h.bins()[1536], n as u64 - nans - infs);
+        assert_eq!(h.bins()[2047], infs);
+        assert_eq!(h.bins().iter().sum::<u64>(), n as u64 - nans);
+    }
+
+    #[test]
     fn histogram_infinities_stay_in_the_last_bin_as_the_range_grows() {
         // Infinities first, with small values, then a batch that grows the
         // range 2^10-fold: they must not move down with the halved bins.
