@@ -603,6 +603,26 @@ mod observers {
     }
 
     #[test]
+    fn histogram_counts_many_values_nans_and_infinities_in_one_call() {
+        // 700 001 equal values (and NaNs and infinities between them) in
+        // one call (the counters fold and the NaNs come back out).
+        let n = 700_001;
+        let mut x = vec![0.75f32; n];
+        for i in (0..n).step_by(1001) {
+            x[i] = if i % 2 == 0 { f32::NAN } else { f32::INFINITY };
+        }
+        let nans = (0..n).step_by(1001).filter(|i| i % 2 == 0).count() as u64;
+        let infs = (0..n).step_by(1001).count() as u64 - nans;
+        let mut h = HistogramObserver::default();
+        h.observe(&x);
+        // Range [0, 1): 0.75 in bin 1536, the infinities in the last bin.
+        assert_eq!(h.bin_width(), 1.0 / 2048.0);
+        assert_eq!(h.bins()[1536], n as u64 - nans - infs);
+        assert_eq!(h.bins()[2047], infs);
+        assert_eq!(h.bins().iter().sum::<u64>(), n as u64 - nans);
+    }
+
+    #[test]
     fn histogram_infinities_stay_in_the_last_bin_as_the_range_grows() {
         // Infinities first, with small values, then a batch that grows the
         // range 2^10-fold: they must not move down with the halved bins.
@@ -802,6 +822,69 @@ fn quantize_near_ties_matches_the_true_division() {
                     assert_eq!(qs[i] as i32, want, "s8 x = {v:e} scale {t} isa {:?}", c.isa());
                 }
             }
+        }
+    }
+}
+
+/// Every float within 2048 ulps of the ties `(k + ½)·scale` for `k` across
+/// the output range, and a sweep of 2^20 consecutive floats, for scales
+/// whose reciprocals round awkwardly (and the ends of the range the
+/// division-free per-tensor path takes, 2^±90): every level, every zero
+/// point end, against the oracle's true division.
+#[test]
+fn quantize_scans_around_ties_match_the_true_division() {
+    let scales = [
+        0.02f32,
+        0.1,
+        1.0 / 3.0,
+        0.007,
+        1.0 - 2f32.powi(-24),
+        1.0 + 2f32.powi(-23),
+        2f32.powi(-90) * 1.37,
+        2f32.powi(89) * 1.93,
+        6.1e-5,
+    ];
+    let window = |centre: f32, half: i32| {
+        let b = centre.to_bits() as i32;
+        (b - half..=b + half).map(|v| f32::from_bits(v as u32))
+    };
+    for &scale in &scales {
+        let mut x: Vec<f32> = [-384i32, -129, -128, -2, -1, 0, 1, 2, 62, 126, 127, 254, 255, 383]
+            .iter()
+            .flat_map(|&k| window((k as f32 + 0.5) * scale, 2048))
+            .collect();
+        x.extend(x.clone().iter().map(|v| -v));
+        let sweep: Vec<f32> = window(37.3 * scale, 1 << 19).collect();
+        for zp_pick in 0..4 {
+            check_scan::<u8>(&x, scale, zp_pick, &contexts());
+            check_scan::<i8>(&x, scale, zp_pick, &contexts());
+        }
+        let top = vec![ctx(*Isa::available().last().unwrap(), 1)];
+        check_scan::<u8>(&sweep, scale, 2, &top);
+        check_scan::<i8>(&sweep, scale, 0, &top);
+    }
+}
+
+fn check_scan<Q: QuantType>(x: &[f32], scale: f32, zp_pick: u64, ctxs: &[Context]) {
+    let p = params_for::<Q>(scale, zp_pick);
+    let (lo, hi) = p.range();
+    let want: Vec<i32> = x
+        .iter()
+        .map(|&v| oracle::quantize_one(v, scale, p.zero_point(0), lo, hi))
+        .collect();
+    for c in ctxs {
+        let mut q = vec![Q::default(); x.len()];
+        quantize(c, x, &mut q, &p).unwrap();
+        for (i, (v, &w)) in q.iter().zip(&want).enumerate() {
+            assert_eq!(
+                v.to_i32(),
+                w,
+                "{:?} x = {:e} scale {scale:e} zp {} isa {:?}",
+                Q::DTYPE,
+                x[i],
+                p.zero_point(0),
+                c.isa()
+            );
         }
     }
 }
