@@ -366,11 +366,14 @@ fn every_level_is_exact_around_the_rounding_boundaries() {
                 let shifts = vec![-(e as i32); n];
                 let bias: Vec<i32> = (0..n)
                     .map(|j| {
+                        // Halve `k` until its boundary fits i32 (with room for
+                        // the rows' offsets); none may at the largest shifts.
+                        let lim = (1i64 << 31) - (1 << 12);
                         let mut k = rng.range(-100, 150);
                         loop {
                             let x = boundary(k, mults[j], e, k > 0);
-                            if x.abs() < (1 << 31) - (1 << 12) {
-                                break x as i32;
+                            if x.abs() < lim || k == 0 {
+                                break x.clamp(-lim, lim) as i32;
                             }
                             k /= 2;
                         }

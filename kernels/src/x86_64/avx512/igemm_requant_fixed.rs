@@ -9,7 +9,10 @@
 //! of two compose, and `[p < −2^30]` is `[SRDHM(x, m) < 0]`. So a vector
 //! costs two `vpmuldq` (even and odd lanes), their adds, compares, masked
 //! subtracts and `vpsravq`, then the same saturating narrowing as the f32
-//! epilogue (docs/tuning.md, "Quantization toolkit").
+//! epilogue (docs/tuning.md, "Quantization toolkit"). Tiles whose columns
+//! all shift right by 8 or more go through the f32 screen
+//! (`requant_fixed_screen`) first, and this path only for the row pairs the
+//! screen does not vouch for.
 
 use crate::scalar::igemm_tile_store::TileRequantFixed;
 use crate::x86_64::avx512::igemm_store_s32_to_q8::{store_rows, widen, Narrow};
