@@ -324,3 +324,100 @@ proptest! {
         });
     }
 }
+
+/// An `x` within one of a rounding boundary of
+/// `MultiplyByQuantizedMultiplier(x, m, −e)`: with `v = x·m / 2^(31+e)`
+/// the result steps up to `k` where `v + 1/2 + 2^-(e+1)` reaches `k`
+/// (results ≥ 0, `up`) or `v + 1/2 − 2^-(e+1)` does (below zero), that is
+/// at `x·m = (2^(e+1)·k − 2^e ∓ 1)·2^30`.
+fn boundary(k: i64, m: i32, e: u32, up: bool) -> i64 {
+    let num = ((k << (e + 1)) - (1i64 << e) + if up { -1 } else { 1 }) as i128 * (1i128 << 30);
+    (num / m as i128) as i64
+}
+
+#[test]
+fn every_level_is_exact_around_the_rounding_boundaries() {
+    // One row per offset from a boundary: A's rows step by 1, B's single
+    // row is `step` in every column, and the bias puts column `j` on a
+    // boundary of its own multiplier at row 14. Right shifts ≥ 8 take the
+    // AVX-512 epilogue's f32 screen (and its 64-bit fallback near the
+    // boundaries); smaller ones the 64-bit path.
+    let (m, n) = (28, 64);
+    let mut rng = Rng(91);
+    let a: Vec<u8> = (0..m).map(|i| (130 + i - 14) as u8).collect();
+    for ctx in contexts(1) {
+        for e in [1u32, 7, 8, 9, 12, 15, 16, 20, 22, 23, 24, 27, 31] {
+            for step in [1i8, 7, 127] {
+                let b = vec![step; n];
+                let packed = pack(
+                    &ctx,
+                    MatRef::row_major(&b, 1, n).unwrap(),
+                    WeightZeroPoint::PerTensor(0),
+                )
+                .unwrap();
+                let mults: Vec<i32> = (0..n)
+                    .map(|j| match j % 4 {
+                        0 => 1 << 30,
+                        1 => i32::MAX,
+                        2 => -(rng.range(1 << 30, i32::MAX as i64) as i32),
+                        _ => rng.range(1 << 30, i32::MAX as i64) as i32,
+                    })
+                    .collect();
+                let shifts = vec![-(e as i32); n];
+                let bias: Vec<i32> = (0..n)
+                    .map(|j| {
+                        // Halve `k` until its boundary fits i32 (with room for
+                        // the rows' offsets); none may at the largest shifts.
+                        let lim = (1i64 << 31) - (1 << 12);
+                        let mut k = rng.range(-100, 150);
+                        loop {
+                            let x = boundary(k, mults[j], e, k > 0);
+                            if x.abs() < lim || k == 0 {
+                                break x.clamp(-lim, lim) as i32;
+                            }
+                            k /= 2;
+                        }
+                    })
+                    .collect();
+                let p = FixedPointRequantize {
+                    scale: FixedScale::PerColumn(&mults, &shifts),
+                    bias: Some(&bias),
+                    ..FixedPointRequantize::new(0, 0, 100)
+                };
+                let av = MatRef::row_major(&a, m, 1).unwrap();
+                let want = igemm_requantize_fixed(
+                    av,
+                    130,
+                    MatRef::row_major(&b, 1, n).unwrap(),
+                    &WeightZeroPoint::PerTensor(0),
+                    &p,
+                    (0, 255),
+                );
+                let mut out = vec![0u8; m * n];
+                igemm(
+                    &ctx,
+                    av,
+                    130,
+                    &packed,
+                    Output::U8Fixed {
+                        c: MatMut::row_major(&mut out, m, n).unwrap(),
+                        requantize: p,
+                    },
+                )
+                .unwrap();
+                for (x, (&got, &want)) in out.iter().zip(&want).enumerate() {
+                    let j = x % n;
+                    assert_eq!(
+                        got as i32,
+                        want,
+                        "{}: row {} column {j}, mult {} shift −{e}, step {step}, bias {}",
+                        ctx.isa(),
+                        x / n,
+                        mults[j],
+                        bias[j]
+                    );
+                }
+            }
+        }
+    }
+}

@@ -314,11 +314,21 @@ pub(crate) fn check_q8(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequant)) 
 
 /// The fixed-point requantizing entry, through `run`, against the scalar
 /// epilogue of `want`: u8 and s8 bounds; multipliers at the ends of the Q31
-/// range, negative ones and exact halves (ties); shifts from −31 to 30, and
-/// right shifts only.
+/// range, negative ones and exact halves (ties); shifts from −31 to 30,
+/// right shifts only, and right shifts of 8 or more only.
 pub(crate) fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequantFixed)) {
     let nr = t.nr;
-    for (zp, lo, hi) in [(128, 0, 255), (3, 3, 200), (-5, -128, 127), (0, -101, 90)] {
+    // The last two: right shifts of 8 or more only (the AVX-512 epilogue's
+    // f32 screen).
+    let cases = [
+        (128, 0, 255),
+        (3, 3, 200),
+        (-5, -128, 127),
+        (0, -101, 90),
+        (128, 0, 255),
+        (-5, -128, 127),
+    ];
+    for (case, (zp, lo, hi)) in cases.into_iter().enumerate() {
         let mult: Vec<i32> = (0..nr)
             .map(|j| match j % 8 {
                 0 => 1 << 30,
@@ -332,8 +342,11 @@ pub(crate) fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequ
         // Odd `lo` (a u8 and an s8 case): every shift right (or none), as real multipliers
         // below 1 give (the epilogue's variant without the left shift).
         let right_only = lo % 2 != 0;
+        let screened = case >= 4;
         let shift: Vec<i32> = (0..nr)
             .map(|j| match j % 5 {
+                _ if screened && j % 3 == 0 => -31,
+                _ if screened => -8 - (rng.next() % 24) as i32,
                 0 => -31,
                 1 if right_only => -1,
                 1 => 30,

@@ -9,10 +9,14 @@
 //! of two compose, and `[p < −2^30]` is `[SRDHM(x, m) < 0]`. So a vector
 //! costs two `vpmuldq` (even and odd lanes), their adds, compares, masked
 //! subtracts and `vpsravq`, then the same saturating narrowing as the f32
-//! epilogue (docs/tuning.md, "Quantization toolkit").
+//! epilogue (docs/tuning.md, "Quantization toolkit"). Tiles whose columns
+//! all shift right by 8 or more go through the f32 screen
+//! (`requant_fixed_screen`) first, and this path only for the row pairs the
+//! screen does not vouch for.
 
 use crate::scalar::igemm_tile_store::TileRequantFixed;
 use crate::x86_64::avx512::igemm_store_s32_to_q8::{store_rows, widen, Narrow};
+use crate::x86_64::avx512::requant_fixed_screen::Screen;
 use crate::x86_64::igemm_ops::TileOut;
 use core::arch::x86_64::*;
 
@@ -114,8 +118,6 @@ impl TileOut<__m512i, 2> for RequantFixed {
         // SAFETY: the kernel's caller's contract (type docs).
         unsafe {
             let nw = Narrow::new(rq.zp, rq.lo, rq.hi);
-            let c0 = Consts::load(rq.mult, rq.shift);
-            let c1 = Consts::load(rq.mult.add(16), rq.shift.add(16));
             let signed = rq.hi <= 127;
             // The narrowing saturates monotonically, so it clamps any i32
             // exactly as `clamp(y + zp, lo, hi)` does.
@@ -126,6 +128,59 @@ impl TileOut<__m512i, 2> for RequantFixed {
                     nw.bytes::<false, false>(x)
                 }
             };
+            // Stores rows `r` and (when there) `r + 1` of four rounded
+            // vectors: two rows of 32 columns, the last odd row twice.
+            let put = |r: usize, y: [__m512i; 4]| {
+                let q = bytes(y);
+                _mm256_storeu_si256(rq.out.add(r * rq.rso).cast(), _mm512_castsi512_si256(q));
+                if r + 1 < M {
+                    _mm256_storeu_si256(
+                        rq.out.add((r + 1) * rq.rso).cast(),
+                        _mm512_extracti64x4_epi64::<1>(q),
+                    );
+                }
+            };
+            let pair = |r: usize| {
+                let r1 = if r + 1 < M { r + 1 } else { r };
+                [sums[r][0], sums[r][1], sums[r1][0], sums[r1][1]]
+            };
+            // Right shifts of 8 or more (the usual case): the f32 screen;
+            // row pairs with a lane it cannot vouch for are stored again
+            // after the loop through the 64-bit path, which keeps that
+            // path's code and registers out of the loop.
+            if let (Some(f0), Some(f1)) = (
+                Screen::load(rq.mult, rq.shift),
+                Screen::load(rq.mult.add(16), rq.shift.add(16)),
+            ) {
+                let f = [f0, f1];
+                let mut bad = 0u32;
+                let mut r = 0;
+                while r < M {
+                    let x = pair(r);
+                    let (y0, ok) = f[0].apply(x[0], 0xffff);
+                    let (y1, ok) = f[1].apply(x[1], ok);
+                    let (y2, ok) = f[0].apply(x[2], ok);
+                    let (y3, ok) = f[1].apply(x[3], ok);
+                    bad |= u32::from(ok != 0xffff) << r;
+                    put(r, [y0, y1, y2, y3]);
+                    r += 2;
+                }
+                if bad != 0 {
+                    let c = [
+                        Consts::load(rq.mult, rq.shift),
+                        Consts::load(rq.mult.add(16), rq.shift.add(16)),
+                    ];
+                    while bad != 0 {
+                        let r = bad.trailing_zeros() as usize;
+                        bad &= bad - 1;
+                        let x = pair(r);
+                        put(r, core::array::from_fn(|i| c[i % 2].apply::<false>(x[i])));
+                    }
+                }
+                return;
+            }
+            let c0 = Consts::load(rq.mult, rq.shift);
+            let c1 = Consts::load(rq.mult.add(16), rq.shift.add(16));
             // Multipliers below 1 (the usual case) shift right only: one
             // instruction less per vector without the left shift.
             if c0.any_left() || c1.any_left() {

@@ -29,6 +29,7 @@ pub mod l2sq_s8;
 pub mod l2sq_u8;
 mod q8_drive;
 pub mod quantize_f32_q8;
+mod requant_fixed_screen;
 pub mod requantize_s32_q8;
 pub mod scan_f32_ip;
 pub mod scan_s8_ip;
