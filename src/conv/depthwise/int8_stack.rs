@@ -152,23 +152,12 @@ impl StackWeights {
             None => inits.clone(),
         };
         // Whole pairs of blocks go through the paired kernels when the
-        // output is bytes: their starts and scales in the pairs' lane order.
+        // output is bytes (the kernel puts their starts and scales in the
+        // pairs' lane order).
         let pair_blocks = if q8.is_some() {
             self.pair_weights.len() / (6 * STACK_BYTES)
         } else {
             0
-        };
-        let in_pairs = |v: &[i32]| {
-            (0..pair_blocks * l)
-                .map(|i| v[pair_lane(i / l, i % l)])
-                .collect::<Vec<_>>()
-        };
-        let pair_inits = in_pairs(&q8_inits);
-        let pair_scale: Vec<f32> = match q8 {
-            Some(q) => (0..pair_blocks * l)
-                .map(|i| q.scale[pair_lane(i / l, i % l)])
-                .collect(),
-            None => Vec::new(),
         };
         // Output rows per stacked row: two at vertical stride 1.
         let per = if g.sh == 1 { 2 } else { 1 };
@@ -243,7 +232,7 @@ impl StackWeights {
                         let args = DwStack3x3 {
                             src: stacked.as_ptr(),
                             weights,
-                            init: if paired { &pair_inits } else { &q8_inits }[k0..].as_ptr(),
+                            init: q8_inits[k0..].as_ptr(),
                             out0: at(y),
                             out1: if two { at(y + 1) } else { std::ptr::null_mut() },
                             out_stride: g.k,
@@ -252,16 +241,14 @@ impl StackWeights {
                             blocks: nb,
                         };
                         let rq = DwStackQ8 {
-                            scale: if paired { &pair_scale[..] } else { &q.scale[..] }[k0..k0 + nb * l]
-                                .as_ptr(),
+                            scale: q.scale[k0..k0 + nb * l].as_ptr(),
                             zp: q.zp,
                             lo: q.lo,
                             hi: q.hi,
                         };
                         // SAFETY: as for the s32 kernel below; the outputs are this task's own rows `y`,
                         // `y + 1` of `nb` whole blocks (16 bytes a pixel each, stride K), `scale` holds
-                        // their `16·nb` values (paired: in the pairs' lane order, as the weights and
-                        // starts, for the paired layout).
+                        // their `16·nb` values (paired: the layout and weights in the pairs' lane order).
                         let kernel = if paired { rows_q8_pair } else { rows_q8 };
                         // SAFETY: as said above.
                         unsafe { kernel(&args, &rq) };

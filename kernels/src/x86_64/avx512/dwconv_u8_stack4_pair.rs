@@ -51,27 +51,30 @@ pub unsafe fn dwconv_u8_stack4_pair_avx512(a: &DwStack4) {
     )));
     let flip = _mm512_set1_epi8(a.flip as i8);
     let padz = _mm512_set1_epi8(a.pad as i8);
-    // Padding rows go in as `pad ^ flip`, so after the XOR they hold `pad`.
-    let pad_in = _mm256_set1_epi8((a.pad ^ a.flip) as i8);
+    // A padding row loads `pad ^ flip` (so it holds `pad` after the XOR)
+    // from here, without a step.
+    let here = [a.pad ^ a.flip; 2 * STACK_LANES];
     let p0 = a.pl.min(a.pixels);
     let p1 = (a.pl + a.iw).clamp(p0, a.pixels);
     // SAFETY: the stores stay within the caller's `blocks · pixels · 64`
     // bytes; each load reads 32 bytes of an input column `p − pl < iw` of a
-    // used non-null row, within its `16·blocks` channels.
+    // used non-null row, within its `16·blocks` channels, or of `here`.
     unsafe {
         for pair in 0..a.blocks / 2 {
             let dst = a.dst.add(2 * pair * a.pixels * STACK_BYTES);
-            let rows: [Option<*const u8>; 4] = core::array::from_fn(|i| {
-                let r = a.rows[i];
-                (i < a.rows_used && !r.is_null()).then(|| r.add(2 * pair * STACK_LANES))
-            });
+            let mut rows = [(here.as_ptr(), 0); 4];
+            for (i, row) in rows.iter_mut().enumerate().take(a.rows_used) {
+                if !a.rows[i].is_null() {
+                    *row = (a.rows[i].add(2 * pair * STACK_LANES), a.pixel_stride);
+                }
+            }
             for p in (0..p0).chain(p1..a.pixels) {
                 _mm512_storeu_si512(dst.add(p * STACK_BYTES).cast(), padz);
                 _mm512_storeu_si512(dst.add((a.pixels + p) * STACK_BYTES).cast(), padz);
             }
             for p in p0..p1 {
-                let q = (p - a.pl) * a.pixel_stride;
-                let ld = |r: Option<*const u8>| r.map_or(pad_in, |r| _mm256_loadu_si256(r.add(q).cast()));
+                let q = p - a.pl;
+                let ld = |(r, step): (*const u8, usize)| _mm256_loadu_si256(r.add(q * step).cast());
                 let z01 = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(ld(rows[0])), ld(rows[1]));
                 let z23 = _mm512_inserti64x4::<1>(_mm512_castsi256_si512(ld(rows[2])), ld(rows[3]));
                 for (h, idx) in [(0, idx0), (1, idx1)] {

@@ -13,9 +13,9 @@ use core::arch::x86_64::*;
 with_level! { avx512vnni:
 /// Computes the rows `a` describes on paired blocks, requantized as `q`
 /// says: see [`DwStack3x3`] and [`DwStackQ8`], with `blocks` even, block
-/// `2π + h` half `h` of the `π`-th 32 channels (its weights, `init` and
-/// scales in the same lane order), and the outputs of each pair as 32 bytes
-/// in channel order at `out0 + 32π` (`out1 + 32π`).
+/// `2π + h` half `h` of the `π`-th 32 channels (its weights in the same
+/// lane order), while `init`, the scales and the outputs are in channel
+/// order: 32 of each a pair, the bytes at `out0 + 32π` (`out1 + 32π`).
 ///
 /// # Safety
 ///
@@ -74,6 +74,9 @@ unsafe fn pairs<const SIGNED: bool, const HI_F32: bool>(
     let pixels = (a.ow - 1) * a.stride + 3;
     // SAFETY: the caller's contract, pair by pair.
     unsafe {
+        // Lane `j` of half `h` is channel `pair_channel(h, j)` of the pair.
+        let idx0 = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
+        let idx = [idx0, _mm512_add_epi32(idx0, _mm512_set1_epi32(4))];
         for pair in 0..a.blocks / 2 {
             let b = 2 * pair;
             // Plain loops, not array `map`s: their closures would be
@@ -97,8 +100,14 @@ unsafe fn pairs<const SIGNED: bool, const HI_F32: bool>(
                 for i in 0..6 {
                     p.w[h][i] = _mm512_loadu_si512(a.weights.add((b + h) * 6 * STACK_BYTES + 64 * i).cast());
                 }
-                p.init[h] = _mm512_loadu_si512(a.init.add(16 * (b + h)).cast());
-                p.scale[h] = _mm512_loadu_ps(q.scale.add(16 * (b + h)));
+                let (i0, i1) = (a.init.add(32 * pair), a.init.add(32 * pair + 16));
+                p.init[h] = _mm512_permutex2var_epi32(
+                    _mm512_loadu_si512(i0.cast()),
+                    idx[h],
+                    _mm512_loadu_si512(i1.cast()),
+                );
+                let (s0, s1) = (q.scale.add(32 * pair), q.scale.add(32 * pair + 16));
+                p.scale[h] = _mm512_permutex2var_ps(_mm512_loadu_ps(s0), idx[h], _mm512_loadu_ps(s1));
             }
             match (a.stride, p.out1.is_null()) {
                 (1, false) => row::<SIGNED, HI_F32, 1, true>(&p, a.ow, nw),
