@@ -64,6 +64,8 @@ struct Pair {
     order: __m512i,
 }
 
+// The loops index several arrays of registers with one index.
+#[allow(clippy::needless_range_loop)]
 #[inline(always)]
 unsafe fn pairs<const SIGNED: bool, const HI_F32: bool>(
     a: &DwStack3x3<u8>,
@@ -140,6 +142,7 @@ unsafe fn row<const SIGNED: bool, const HI_F32: bool, const ST: usize, const TWO
 
 /// Outputs `x..x + N` of both halves: tap `t` of output `o` is stacked
 /// pixel `o·ST + t`, loaded once for both rows.
+#[allow(clippy::needless_range_loop)]
 #[inline(always)]
 unsafe fn block<const SIGNED: bool, const HI_F32: bool, const N: usize, const ST: usize, const TWO: bool>(
     p: &Pair,
