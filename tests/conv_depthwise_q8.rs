@@ -152,10 +152,16 @@ fn requantized_depthwise_layers_match_the_oracle() {
         (1, 3, 5, 33, 1, [3, 2, 0, 1]),
         (1, 4, 3, 160, 1, [1, 1, 1, 1]),
     ];
-    for ctx in contexts(1) {
+    check_layers(1, &layers, 17, 71);
+}
+
+/// Each layer with u8 and s8 activations (seeds from `su`, `ss`) on every
+/// level with `threads` threads.
+fn check_layers(threads: usize, layers: &[Spec], su: u64, ss: u64) {
+    for ctx in contexts(threads) {
         for (i, spec) in layers.iter().enumerate() {
-            check::<u8>(&ctx, spec, 17 + i as u64);
-            check::<i8>(&ctx, spec, 71 + i as u64);
+            check::<u8>(&ctx, spec, su + i as u64);
+            check::<i8>(&ctx, spec, ss + i as u64);
         }
     }
 }
@@ -195,10 +201,5 @@ fn requantized_depthwise_layers_match_the_oracle_on_three_threads() {
         (1, 7, 5, 40, 1, [1, 0, 1, 2]),
         (1, 10, 4, 128, 2, [0, 1, 1, 0]),
     ];
-    for ctx in contexts(3) {
-        for (i, spec) in layers.iter().enumerate() {
-            check::<u8>(&ctx, spec, 29 + i as u64);
-            check::<i8>(&ctx, spec, 83 + i as u64);
-        }
-    }
+    check_layers(3, &layers, 29, 83);
 }
