@@ -3,7 +3,8 @@
 //! stores elsewhere) bit-exactly against the oracle on every ISA level:
 //! per-channel scales below, at and above 1 (up to products beyond i32's
 //! range), biases, ReLU, clamps that fit i8 on a u8
-//! output, zero points, odd channel counts, odd heights and widths.
+//! output, zero points, odd channel counts, odd heights and widths, one
+//! and three threads.
 
 use lowp::conv::{Conv2dParams, ConvI8, ConvOutput, ConvWeights, Padding2d};
 use lowp::igemm::{Int8, PackOptions, Requantize, Scale, WeightZeroPoint};
@@ -151,10 +152,16 @@ fn requantized_depthwise_layers_match_the_oracle() {
         (1, 3, 5, 33, 1, [3, 2, 0, 1]),
         (1, 4, 3, 160, 1, [1, 1, 1, 1]),
     ];
-    for ctx in contexts(1) {
+    check_layers(1, &layers, 17, 71);
+}
+
+/// Each layer with u8 and s8 activations (seeds from `su`, `ss`) on every
+/// level with `threads` threads.
+fn check_layers(threads: usize, layers: &[Spec], su: u64, ss: u64) {
+    for ctx in contexts(threads) {
         for (i, spec) in layers.iter().enumerate() {
-            check::<u8>(&ctx, spec, 17 + i as u64);
-            check::<i8>(&ctx, spec, 71 + i as u64);
+            check::<u8>(&ctx, spec, su + i as u64);
+            check::<i8>(&ctx, spec, ss + i as u64);
         }
     }
 }
@@ -180,4 +187,19 @@ proptest! {
             check::<i8>(&ctx, &spec, seed ^ 1);
         }
     }
+}
+
+/// The same pipelines on three threads (row strips split between them):
+/// layers of whole 32-channel pairs, a pair with a single block or a
+/// partial one after it, stride 1 and 2, padding rows above and below.
+#[test]
+fn requantized_depthwise_layers_match_the_oracle_on_three_threads() {
+    let layers: [Spec; 5] = [
+        (1, 13, 11, 64, 1, [1, 1, 1, 1]),
+        (2, 9, 6, 96, 1, [2, 1, 0, 1]),
+        (1, 11, 9, 80, 2, [1, 1, 1, 1]),
+        (1, 7, 5, 40, 1, [1, 0, 1, 2]),
+        (1, 10, 4, 128, 2, [0, 1, 1, 0]),
+    ];
+    check_layers(3, &layers, 29, 83);
 }

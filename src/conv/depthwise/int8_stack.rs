@@ -13,7 +13,7 @@ use super::{DwGeo, OutPtr};
 use crate::gemm::buffers;
 use crate::igemm::{Int8, WeightZeroPoint};
 use crate::Context;
-use lowp_kernels::dwconv_stack::{DwStack3x3, DwStack4, DwStackQ8, STACK_BYTES, STACK_LANES};
+use lowp_kernels::dwconv_stack::{pair_channel, DwStack3x3, DwStack4, DwStackQ8, STACK_BYTES, STACK_LANES};
 
 /// The layout kernel (four rows → stacked pixels).
 pub(crate) type DwStack4Fn = unsafe fn(&DwStack4);
@@ -45,6 +45,10 @@ pub(crate) struct DwStackFns {
     pub(crate) rows: (DwStack3x3Fn, &'static str),
     /// The same, requantized to bytes.
     pub(crate) rows_q8: (DwStackQ8Fn, &'static str),
+    /// Lays out paired blocks (32 channels in `pair_channel` order).
+    pub(crate) layout_pair: (DwStack4Fn, &'static str),
+    /// Requantized rows from paired blocks.
+    pub(crate) rows_q8_pair: (DwStackQ8Fn, &'static str),
 }
 
 /// A layer's weights for the stacked path.
@@ -54,8 +58,16 @@ pub(crate) struct StackWeights {
     /// `[block][t][upper, lower][16 channels][4 rows]`: column `t`'s taps
     /// at rows 0–2 (upper output row) or 1–3 (lower), 0 elsewhere and past `K`.
     weights: Vec<i8>,
+    /// The same for the whole pairs of blocks, lanes in `pair_channel`
+    /// order (the requantizing kernel's layout).
+    pair_weights: Vec<i8>,
     /// Per channel (`blocks·16`), the sum of its nine weights.
     sums: Vec<i32>,
+}
+
+/// The channel of lane `j` of paired block `b` (see `pair_channel`).
+fn pair_lane(b: usize, j: usize) -> usize {
+    b / 2 * 2 * STACK_LANES + pair_channel(b % 2, j)
 }
 
 impl StackWeights {
@@ -74,21 +86,32 @@ impl StackWeights {
             return None;
         }
         let mut weights = vec![0i8; g.blocks * 6 * STACK_BYTES];
+        let pair_blocks = g.k / (2 * STACK_LANES) * 2;
+        let mut pair_weights = vec![0i8; pair_blocks * 6 * STACK_BYTES];
         let mut sums = vec![0i32; g.blocks * STACK_LANES];
-        for (k, w) in ohwi.chunks_exact(9).enumerate() {
-            let (b, j) = (k / STACK_LANES, k % STACK_LANES);
+        // Block `b`, lane `j`'s taps: column `t`'s at rows 0–2 of the upper
+        // vector, 1–3 of the lower.
+        let put = |dst: &mut [i8], b: usize, j: usize, w: &[W]| {
             for (tap, &v) in w.iter().enumerate() {
                 let (i, t) = (tap / 3, tap % 3);
                 let at = (b * 3 + t) * 2 * STACK_BYTES + 4 * j;
                 // s8 weights: `to_i32` lies in [−128, 127].
-                weights[at + i] = v.to_i32() as i8;
-                weights[at + STACK_BYTES + i + 1] = v.to_i32() as i8;
-                sums[k] += v.to_i32();
+                dst[at + i] = v.to_i32() as i8;
+                dst[at + STACK_BYTES + i + 1] = v.to_i32() as i8;
             }
+        };
+        for (k, w) in ohwi.chunks_exact(9).enumerate() {
+            put(&mut weights, k / STACK_LANES, k % STACK_LANES, w);
+            sums[k] = w.iter().map(|v| v.to_i32()).sum();
+        }
+        for (b, j) in (0..pair_blocks).flat_map(|b| (0..STACK_LANES).map(move |j| (b, j))) {
+            let k = pair_lane(b, j);
+            put(&mut pair_weights, b, j, &ohwi[9 * k..9 * k + 9]);
         }
         Some(StackWeights {
             kernels,
             weights,
+            pair_weights,
             sums,
         })
     }
@@ -128,6 +151,14 @@ impl StackWeights {
                 .collect(),
             None => inits.clone(),
         };
+        // Whole pairs of blocks go through the paired kernels when the
+        // output is bytes (the kernel puts their starts and scales in the
+        // pairs' lane order).
+        let pair_blocks = if q8.is_some() {
+            self.pair_weights.len() / (6 * STACK_BYTES)
+        } else {
+            0
+        };
         // Output rows per stacked row: two at vertical stride 1.
         let per = if g.sh == 1 { 2 } else { 1 };
         let pixels = (g.ow - 1) * g.sw + 3;
@@ -139,15 +170,18 @@ impl StackWeights {
         }
         let strips = units.div_ceil(su);
         let (layout, rows3, rows_q8) = (self.kernels.layout.0, self.kernels.rows.0, self.kernels.rows_q8.0);
+        let (layout_pair, rows_q8_pair) = (self.kernels.layout_pair.0, self.kernels.rows_q8_pair.0);
         // Whole blocks whose sums the kernels store themselves go several
         // to a call, as many as keep their stacked rows within 16 KiB.
         let whole = g.k / l;
         let batch = (16 * 1024 / (pixels * STACK_BYTES)).max(1);
+        // Pairs go at least two blocks to a call.
+        let pair_batch = batch.max(2) / 2 * 2;
         let own = q8.is_some() || (whole > 0 && direct(0, 0, 0).is_some());
         let flip = if flip { 0x80 } else { 0 };
         ctx.run_parallel(g.n * strips, |t| {
             let (n, st) = (t / strips, t % strips);
-            let mut stacked = buffers::take::<u8>(buffers::SLOT_A, batch * pixels * STACK_BYTES);
+            let mut stacked = buffers::take::<u8>(buffers::SLOT_A, batch.max(2) * pixels * STACK_BYTES);
             let mut tile = vec![0i32; 2 * g.ow * l];
             let mut sc = Scratch::new();
             for u in st * su..units.min(st * su + su) {
@@ -156,7 +190,12 @@ impl StackWeights {
                 let mut b = 0;
                 while b < g.blocks {
                     let (k0, valid) = g.block(b);
-                    let nb = if own && b < whole { batch.min(whole - b) } else { 1 };
+                    let paired = b + 2 <= pair_blocks;
+                    let nb = match (paired, own && b < whole) {
+                        (true, _) => pair_batch.min(pair_blocks - b),
+                        (false, true) => batch.min(whole - b),
+                        (false, false) => 1,
+                    };
                     let rows: [*const u8; 4] = std::array::from_fn(|i| {
                         let h = (y * g.sh + i)
                             .checked_sub(g.pt)
@@ -178,12 +217,16 @@ impl StackWeights {
                         flip,
                         dst: stacked.as_mut_ptr(),
                     };
+                    let (layout, weights) = match paired {
+                        true => (layout_pair, &self.pair_weights),
+                        false => (layout, &self.weights),
+                    };
                     // SAFETY: the kernel belongs to the Context's (available) level; each non-null row is
                     // input row `h` of image `n` from channel `k0`, whose `iw` pixels (stride C) have
-                    // `valid` channels in each of the `nb` blocks inside `input`; `stacked` holds
-                    // `batch · pixels · 64` bytes.
+                    // `valid` channels in each of the `nb` blocks inside `input` (paired: `nb` even,
+                    // all whole); `stacked` holds `max(batch, 2) · pixels · 64` bytes.
                     unsafe { layout(&args) };
-                    let weights = self.weights[b * 6 * STACK_BYTES..].as_ptr();
+                    let weights = weights[b * 6 * STACK_BYTES..].as_ptr();
                     if let (true, Some(q)) = (own, q8.filter(|_| valid == l)) {
                         let at = |y| q.out.at(g.out_at(n, y, k0));
                         let args = DwStack3x3 {
@@ -205,8 +248,10 @@ impl StackWeights {
                         };
                         // SAFETY: as for the s32 kernel below; the outputs are this task's own rows `y`,
                         // `y + 1` of `nb` whole blocks (16 bytes a pixel each, stride K), `scale` holds
-                        // their `16·nb` values.
-                        unsafe { rows_q8(&args, &rq) };
+                        // their `16·nb` values (paired: the layout and weights in the pairs' lane order).
+                        let kernel = if paired { rows_q8_pair } else { rows_q8 };
+                        // SAFETY: as said above.
+                        unsafe { kernel(&args, &rq) };
                         b += nb;
                         continue;
                     }

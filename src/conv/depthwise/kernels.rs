@@ -77,6 +77,14 @@ impl DwConvKernels {
                                 x86_64::avx512vnni::dwconv_u8s8q8_3x3_stack,
                                 dwconv_u8s8q8_3x3_stack_avx512vnni
                             ),
+                            layout_pair: dw!(
+                                x86_64::avx512::dwconv_u8_stack4_pair,
+                                dwconv_u8_stack4_pair_avx512
+                            ),
+                            rows_q8_pair: dw!(
+                                x86_64::avx512vnni::dwconv_u8s8q8_3x3_stack_pair,
+                                dwconv_u8s8q8_3x3_stack_pair_avx512vnni
+                            ),
                         }),
                         patch: Some(DwPatchFns {
                             layout: dw!(x86_64::avx512::dwconv_u8_patch2x2, dwconv_u8_patch2x2_avx512),
@@ -166,6 +174,9 @@ impl DwConvKernels {
             v.extend([
                 ("dwconv_u8_stack4", st.layout.1),
                 ("dwconv_u8s8s32_3x3_stack", st.rows.1),
+                ("dwconv_u8s8q8_3x3_stack", st.rows_q8.1),
+                ("dwconv_u8_stack4_pair", st.layout_pair.1),
+                ("dwconv_u8s8q8_3x3_stack_pair", st.rows_q8_pair.1),
             ]);
         }
         if let Some(p) = &self.patch {

@@ -180,9 +180,17 @@ impl Narrow {
     #[target_feature(enable = "avx512f,avx512bw")]
     #[inline]
     pub(crate) fn bytes<const SIGNED: bool, const HI_F32: bool>(&self, r: [__m512i; 4]) -> __m512i {
+        _mm512_permutexvar_epi32(self.order, self.packed::<SIGNED, HI_F32>(r))
+    }
+
+    /// [`Narrow::bytes`] without the final permute: dword `4L + i` holds
+    /// the bytes of vector `i`'s lanes `4L..4L + 4`.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    #[inline]
+    pub(crate) fn packed<const SIGNED: bool, const HI_F32: bool>(&self, r: [__m512i; 4]) -> __m512i {
         let p01 = _mm512_adds_epi16(_mm512_packs_epi32(r[0], r[1]), self.zp16);
         let p23 = _mm512_adds_epi16(_mm512_packs_epi32(r[2], r[3]), self.zp16);
-        let q = if SIGNED {
+        if SIGNED {
             let q = _mm512_max_epi8(_mm512_packs_epi16(p01, p23), self.vlo);
             if HI_F32 {
                 q
@@ -196,8 +204,7 @@ impl Narrow {
             } else {
                 _mm512_min_epu8(q, self.vhi)
             }
-        };
-        _mm512_permutexvar_epi32(self.order, q)
+        }
     }
 }
 
