@@ -193,6 +193,19 @@ proptest! {
         }
     }
 
+    /// B given unpacked: packed per call a few panels at a time for the
+    /// streaming kernel (8..=16 rows), by the row-pair packer where the
+    /// level has one.
+    #[test]
+    fn small_m_with_b_packed_per_call_matches_the_oracle_bit_for_bit_on_every_isa(p in small_m_problems()) {
+        let want = bits(&p.want());
+        for (isa, t, ctx) in contexts() {
+            let mut got = p.c.clone();
+            gemm_bf16(&ctx, p.alpha, p.a(), p.b(), p.beta, p.c(&mut got)).unwrap();
+            prop_assert_eq!(&bits(&got), &want, "{}/{}t {}x{}x{}", isa, t, p.m, p.k, p.n);
+        }
+    }
+
     #[test]
     fn gemm_bf16_f32_is_converting_first(p in problems(), noise in any::<u16>()) {
         // f32 operands with low bits set, so the rounding matters.
@@ -327,6 +340,41 @@ fn subnormal_sums_flush_on_every_isa() {
 
 /// Subnormal A elements read as zero where the `vdpbf16ps` tile reads A in
 /// place (row-major, even K, short rows) as where it is packed (odd K): a
+/// Subnormal B entries (both signs) are read as zero by every packer,
+/// the row-pair packer of the small-M path (12 rows, B per call) and the
+/// driver's (40 rows) included: against A = 2^100 they would otherwise give
+/// normal products.
+#[test]
+fn subnormal_b_reads_as_zero_when_packed_per_call() {
+    for &(m, k, n) in &[(12, 9, 70), (12, 64, 33), (40, 9, 70)] {
+        let a = vec![bf16::from_f32(2f32.powi(100)); m * k];
+        // Rows of B alternately subnormal and ones; the last row (odd K)
+        // subnormal.
+        let b: Vec<bf16> = (0..k * n)
+            .map(|i| {
+                let sub = (i / n) % 2 == 0;
+                bf16::from_bits(match (sub, i % 3) {
+                    (true, 0) => 0x0001 + i as u16 % 0x7f,
+                    (true, _) => 0x8001 + i as u16 % 0x7f,
+                    (false, _) => 0x3f80,
+                })
+            })
+            .collect();
+        let (a, b) = (
+            MatRef::row_major(&a, m, k).unwrap(),
+            MatRef::row_major(&b, k, n).unwrap(),
+        );
+        let mut want = vec![0.0f32; m * n];
+        reference::gemm_bf16::gemm_bf16(1.0, a, b, 0.0, MatMut::row_major(&mut want, m, n).unwrap()).unwrap();
+        assert_eq!(want[0], (k / 2) as f32 * 2f32.powi(100));
+        for (isa, t, ctx) in contexts() {
+            let mut got = vec![0.0f32; m * n];
+            gemm_bf16(&ctx, 1.0, a, b, 0.0, MatMut::row_major(&mut got, m, n).unwrap()).unwrap();
+            assert_eq!(bits(&got), bits(&want), "{isa}/{t}t {m}x{k}x{n}");
+        }
+    }
+}
+
 /// subnormal times 2^100 would otherwise be a normal product.
 #[test]
 fn subnormal_inputs_read_as_zero_in_place_and_packed() {

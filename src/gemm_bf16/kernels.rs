@@ -17,6 +17,10 @@ type ToF32Fn = unsafe fn(*const u16, *mut f32, usize);
 pub(crate) type StreamFn = unsafe fn(usize, *const u16, *const u16, *mut f32, usize, usize, f32, f32);
 /// Pair packer: `(even_row, odd_row, n, dst)`.
 pub(crate) type PackPairsFn = unsafe fn(*const u16, *const u16, usize, *mut u32);
+/// Row-pair packer into 32-column panels: `(even_row, odd_row, n, dst,
+/// panel_stride, prefetch_even, prefetch_odd)`.
+pub(crate) type PackBRowsFn =
+    unsafe fn(*const u16, *const u16, usize, *mut u32, usize, *const u16, *const u16);
 
 /// The BF16 GEMM and conversion kernels of one ISA level (an entry of
 /// [`crate::Kernels`]).
@@ -34,6 +38,9 @@ pub struct GemmBf16Kernels {
     to_f32_name: &'static str,
     pub(crate) to_f32: ToF32Fn,
     pub(crate) pack_pairs: PackPairsFn,
+    /// A row-major bf16 B's pairs of rows packed into all the 32-column
+    /// panels of a block at once (`nr == 32` levels that have one).
+    pub(crate) pack_b_rows: Option<PackBRowsFn>,
     /// Small M against a prepacked B, one B panel at a time, and its name
     /// (`stream`).
     pub(crate) stream: Option<(StreamFn, &'static str)>,
@@ -54,6 +61,7 @@ macro_rules! table {
             to_f32_name: last(stringify!($to_f32)),
             to_f32: $to_f32,
             pack_pairs: $pairs,
+            pack_b_rows: None,
             stream: None,
         }
     };
@@ -111,20 +119,26 @@ impl GemmBf16Kernels {
                 ));
             }
             if isa >= Isa::Avx512 {
-                v.push(table!(
-                    isa,
-                    avx512::gemm_bf16_8x32::gemm_bf16_8x32_avx512,
-                    8,
-                    32,
-                    false,
-                    avx512::convert_f32_to_bf16::convert_f32_to_bf16_avx512,
-                    avx512::convert_bf16_to_f32::convert_bf16_to_f32_avx512,
-                    avx512::gemm_bf16_pack_pairs::gemm_bf16_pack_pairs_avx512
-                ));
+                let pack_b_rows: Option<PackBRowsFn> =
+                    Some(avx512::gemm_bf16_pack_b_rows::gemm_bf16_pack_b_rows_avx512);
+                v.push(GemmBf16Kernels {
+                    pack_b_rows,
+                    ..table!(
+                        isa,
+                        avx512::gemm_bf16_8x32::gemm_bf16_8x32_avx512,
+                        8,
+                        32,
+                        false,
+                        avx512::convert_f32_to_bf16::convert_f32_to_bf16_avx512,
+                        avx512::convert_bf16_to_f32::convert_bf16_to_f32_avx512,
+                        avx512::gemm_bf16_pack_pairs::gemm_bf16_pack_pairs_avx512
+                    )
+                });
                 if crate::cpu_features().avx512bf16 {
                     use avx512bf16::gemm_bf16_stream_16x32::gemm_bf16_stream_16x32_avx512bf16 as stream;
                     v.push(GemmBf16Kernels {
                         stream: Some((stream, "gemm_bf16_stream_16x32_avx512bf16")),
+                        pack_b_rows,
                         ..table!(
                             isa,
                             avx512bf16::gemm_bf16_14x32::gemm_bf16_14x32_avx512bf16,

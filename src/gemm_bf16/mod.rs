@@ -74,9 +74,13 @@ fn run<T: Element>(
         return;
     }
     let sink = SinkF32::new(&mut c, beta);
-    if let (BOperand::Prepacked(pb), Some((f, _))) = (&b, kern.stream) {
+    if let Some((f, _)) = kern.stream {
         if (stream::MIN_ROWS..=stream::MAX_ROWS).contains(&m) {
-            stream::stream(ctx, f, kern.nr(), alpha, a, pb, &sink, beta);
+            let sb = match b {
+                BOperand::Prepacked(pb) => stream::StreamB::Packed(pb),
+                BOperand::Pack(pb) => stream::StreamB::Pack(pb, n),
+            };
+            stream::stream(ctx, f, kern.nr(), alpha, a, sb, &sink, beta);
             return;
         }
     }
@@ -143,7 +147,7 @@ pub(crate) fn gemm_bf16_with(
     c: MatMut<'_, f32>,
 ) -> Result<()> {
     check_shapes("gemm_bf16", (a.rows(), a.cols()), (b.rows(), b.cols()), &c)?;
-    let pb = PackBBf16(b, kern.pack_pairs);
+    let pb = PackBBf16(b, kern.pack_pairs, kern.pack_b_rows);
     run(ctx, kern, alpha, a, BOperand::Pack(&pb), b.cols(), beta, c);
     Ok(())
 }
@@ -232,7 +236,7 @@ fn pack_b<T: Element>(kern: &GemmBf16Kernels, b: MatRef<'_, T>) -> Result<Packed
         2,
         kern.isa(),
         kern.name(),
-        &PackBBf16(b, kern.pack_pairs),
+        &PackBBf16(b, kern.pack_pairs, kern.pack_b_rows),
     )
 }
 
