@@ -58,8 +58,8 @@ struct Slot {
 /// on the CPU of the thread that wakes it, even with its own CPU idle: the
 /// worker then shares the caller's CPU, both spin and yield in turn, and the
 /// region runs at one thread's speed or below until the load balancer parts
-/// them, up to half a second later. A worker that starts a region on the
-/// caller's CPU moves off it at once.
+/// them, up to half a second later. A worker woken from sleep that finds
+/// itself on the caller's CPU moves off it at once.
 #[derive(Clone, Copy, Debug)]
 pub struct Placement {
     /// The CPU the calling thread runs on (`None`: unknown).
@@ -279,7 +279,7 @@ fn worker_loop(shared: &Shared, w: usize) {
     let slot = &shared.slots[w];
     let mut seen = 0;
     loop {
-        shared.wait(|| slot.epoch.load(Ordering::Acquire) != seen);
+        let slept = shared.wait(|| slot.epoch.load(Ordering::Acquire) != seen);
         if shared.stop.load(Ordering::Acquire) {
             return;
         }
@@ -290,10 +290,7 @@ fn worker_loop(shared: &Shared, w: usize) {
         // keeps the Job and its closure alive until `pending` reaches 0, and
         // we touch neither after our decrement below.
         let job = unsafe { &*job };
-        // Checked on every region, not only after a sleep: a worker that
-        // spins between back-to-back regions never sleeps, and would keep
-        // sharing the caller's CPU (docs/tuning.md, small3).
-        if let (Some(p), Some(c)) = (shared.placement, job.caller_cpu) {
+        if let (true, Some(p), Some(c)) = (slept, shared.placement, job.caller_cpu) {
             if (p.current_cpu)() == Some(c) {
                 (p.leave_cpu)(c);
             }
