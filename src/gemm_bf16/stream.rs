@@ -93,11 +93,9 @@ pub(crate) fn stream<T: Element>(
                 let cols = nr.min(n - j);
                 if cols == nr {
                     if let Some((c, rsc)) = sink.direct(0, j) {
-                        // SAFETY: `ap` holds the m·kcp packed A, `bp` the
-                        // panel's NR·kcp; the sink vouches for C's m × NR
-                        // block at (0, j), which only this task writes; the
-                        // kernel is of an ISA the CPU has (the table lists
-                        // only those).
+                        // SAFETY: `ap` holds the m·kcp packed A, `bp` the panel's
+                        // NR·kcp; the sink vouches for C's m × NR block at (0, j),
+                        // only this task's; the table lists only kernels the CPU runs.
                         unsafe { f(kcp, ap.as_ptr().cast(), bp.cast(), c, rsc, m, alpha, beta) };
                         continue;
                     }
