@@ -105,6 +105,8 @@ macro_rules! dwconv_f32_direct_2rows_kernel {
         /// of output `p`, its lanes `off` past the row's pixel. `CHECK`:
         /// columns outside the input are skipped.
         #[inline]
+        // `SW` is 1 in the stride-1 kernels: the modulo is then a constant true.
+        #[allow(clippy::modulo_one)]
         unsafe fn block<const CHECK: bool>(
             a: &DwDirectF32,
             w: &[[$vt; S]; R],
