@@ -107,6 +107,16 @@ fn layers() -> Vec<Dw> {
         (1, 11, 17, 33, 5, (1, 1), (1, 1), (2, 2, 2, 2)),
         (2, 13, 21, 24, 5, (2, 2), (1, 1), (2, 1, 3, 2)),
         (1, 12, 40, 8, 5, (3, 1), (2, 1), (0, 5, 3, 0)),
+        // The two-row kernels (3×3, stride 1 on rows of at most 7, stride
+        // 2): an odd number of rows, whose unstored last second row would
+        // read input rows inside the image; padding on one side only; a
+        // partial block; vertical dilation keeping the one-row kernel.
+        (1, 9, 7, 21, 3, (1, 1), (1, 1), (0, 1, 0, 1)),
+        (3, 5, 4, 32, 3, (1, 1), (1, 1), (1, 0, 1, 2)),
+        (1, 13, 16, 32, 3, (2, 2), (1, 1), (1, 1, 1, 1)),
+        (1, 10, 9, 40, 3, (2, 2), (1, 1), (0, 0, 1, 1)),
+        (2, 12, 11, 16, 3, (2, 2), (1, 1), (2, 1, 0, 1)),
+        (1, 9, 5, 16, 3, (1, 1), (2, 1), (2, 1, 2, 1)),
     ]
 }
 
@@ -130,6 +140,8 @@ fn in_place_results_do_not_depend_on_the_thread_count() {
         (2, 21, 19, 40, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
         (1, 23, 30, 96, 3, (2, 2), (1, 1), (1, 1, 1, 1)),
         (1, 7, 7, 200, 5, (1, 1), (1, 1), (2, 2, 2, 2)),
+        (1, 9, 7, 48, 3, (1, 1), (1, 1), (0, 1, 0, 1)),
+        (1, 13, 16, 40, 3, (2, 2), (1, 1), (1, 1, 1, 1)),
     ] {
         let p = params(&l);
         let mut g = SplitMix(7);

@@ -6,8 +6,8 @@
 //! input channel `k`) and skip the taps that fall on padding themselves:
 //! no copy of the input, and no multiply-add spent on a padded zero.
 
-/// Output rows `y0 .. y0 + rows` of one block of `L` channels (`L` = the
-/// level's vector width):
+/// Output rows `y0 .. y0 + rows` of `blocks` neighbouring blocks of `L`
+/// channels each (`L` = the level's vector width); per block:
 /// `out[y][x] = clamp(bias + Σ_{i,j} in[y·sh − pt + i·dh][x·sw − pl + j] · w[i][j])`,
 /// lane by lane, the sum over the taps inside the input only, in `i`-then-`j`
 /// order, each a fused multiply-add into the running sum (so each output is
@@ -25,10 +25,14 @@ pub struct DwDirectF32 {
     pub iw: usize,
     /// Elements between neighbouring input pixels.
     pub in_stride: usize,
-    /// `r·s·L` weights, tap `(i, j)` at `(i·s + j)·L` (`r`, `s`: the kernel's).
+    /// `r·s·L` weights a block, tap `(i, j)` at `(i·s + j)·L` (`r`, `s`:
+    /// the kernel's); block `b`'s are `b·r·s·L` further.
     pub weights: *const f32,
-    /// `L` biases the sums start from.
+    /// `L` biases a block the sums start from, block `b`'s `b·L` further.
     pub bias: *const f32,
+    /// Channel blocks: block `b`'s input and output lanes are `b·L`
+    /// elements past block 0's (so `blocks·L ≤ in_stride, out_stride`).
+    pub blocks: usize,
     /// Whether to clamp the results to `[lo, hi]` (`max` then `min`).
     pub clamp: bool,
     /// Lower clamp bound.

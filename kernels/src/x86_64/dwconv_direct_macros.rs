@@ -53,12 +53,23 @@ macro_rules! dwconv_f32_direct_kernel {
         /// vector width) and this kernel's `r × s`, `a.sw` must be 1 or 2,
         /// and the output ours alone.
         pub unsafe fn $name(a: &DwDirectF32) {
-            // SAFETY: the caller's contract, passed on.
-            unsafe {
-                if a.sw == 1 {
-                    rows::<1>(a)
-                } else {
-                    rows::<2>(a)
+            for b in 0..a.blocks {
+                let l = v::L;
+                let one = DwDirectF32 {
+                    input: a.input.wrapping_add(b * l),
+                    weights: a.weights.wrapping_add(b * R * S * l),
+                    bias: a.bias.wrapping_add(b * l),
+                    out: a.out.wrapping_add(b * l),
+                    blocks: 1,
+                    ..*a
+                };
+                // SAFETY: the caller's contract, for block `b` alone.
+                unsafe {
+                    if a.sw == 1 {
+                        rows::<1>(&one)
+                    } else {
+                        rows::<2>(&one)
+                    }
                 }
             }
         }

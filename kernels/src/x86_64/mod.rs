@@ -18,6 +18,8 @@ mod dot_macros;
 mod dwconv_macros;
 #[macro_use]
 mod dwconv_direct_macros;
+#[macro_use]
+mod dwconv_direct_2rows_macros;
 pub(crate) mod dwconv_ops;
 pub(crate) mod dwconv_patch_ops;
 pub(crate) mod dwconv_stack_ops;

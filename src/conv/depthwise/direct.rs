@@ -12,6 +12,10 @@ use crate::{Context, Isa};
 use lowp_kernels::dwconv_direct::DwDirectF32;
 use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
 
+/// The widest output row (one register block) the stride-1 two-row
+/// kernel takes.
+const PAIR_MAX_OW: usize = 7;
+
 /// An in-place FP32 depthwise kernel.
 pub(crate) type DwDirectFn = unsafe fn(&DwDirectF32);
 
@@ -19,6 +23,8 @@ pub(crate) type DwDirectFn = unsafe fn(&DwDirectF32);
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DwDirectKernels {
     k: [Option<(DwDirectFn, &'static str)>; 2],
+    /// 3×3, two output rows a block: stride 1 and stride 2.
+    pairs: [Option<(DwDirectFn, &'static str)>; 2],
 }
 
 impl DwDirectKernels {
@@ -48,14 +54,38 @@ impl DwDirectKernels {
                         "dwconv_f32_5x5_direct_avx2",
                     ),
                 ],
-                Isa::Scalar => return DwDirectKernels { k: [None; 2] },
+                Isa::Scalar => {
+                    return DwDirectKernels {
+                        k: [None; 2],
+                        pairs: [None; 2],
+                    }
+                }
             };
-            DwDirectKernels { k: k.map(Some) }
+            let pairs: [Option<(DwDirectFn, &'static str)>; 2] = match isa {
+                Isa::Avx512 | Isa::Avx512Vnni => [
+                    Some((
+                        avx512::dwconv_f32_3x3s1_2rows::dwconv_f32_3x3s1_2rows_avx512,
+                        "dwconv_f32_3x3s1_2rows_avx512",
+                    )),
+                    Some((
+                        avx512::dwconv_f32_3x3s2_2rows::dwconv_f32_3x3s2_2rows_avx512,
+                        "dwconv_f32_3x3s2_2rows_avx512",
+                    )),
+                ],
+                _ => [None; 2],
+            };
+            DwDirectKernels {
+                k: k.map(Some),
+                pairs,
+            }
         }
         #[cfg(not(target_arch = "x86_64"))]
         {
             let _ = isa;
-            DwDirectKernels { k: [None; 2] }
+            DwDirectKernels {
+                k: [None; 2],
+                pairs: [None; 2],
+            }
         }
     }
 
@@ -63,6 +93,14 @@ impl DwDirectKernels {
     pub(crate) fn for_layer(&self, g: &DwGeo) -> Option<DwDirectFn> {
         if g.m != 1 || g.dw != 1 || !(1..=2).contains(&g.sw) {
             return None;
+        }
+        // Two rows a block pay at stride 2 (5 input rows for 2 output rows,
+        // not 6) and at stride 1 on rows of one block (7×7: the per-row
+        // costs shared); on wider stride-1 rows they measured slower.
+        if (g.r, g.s, g.dh) == (3, 3, 1) && g.sh == g.sw && (g.sw == 2 || g.ow <= PAIR_MAX_OW) {
+            if let Some(k) = self.pairs[g.sw - 1] {
+                return Some(k.0);
+            }
         }
         let k = match (g.r, g.s) {
             (3, 3) => self.k[0],
@@ -74,9 +112,14 @@ impl DwDirectKernels {
 
     /// `(op, kernel name)` pairs for `lowp info`.
     pub(crate) fn names(&self) -> Vec<(&'static str, &'static str)> {
-        let ops = ["dwconv_f32_3x3_direct", "dwconv_f32_5x5_direct"];
+        let ops = [
+            "dwconv_f32_3x3_direct",
+            "dwconv_f32_5x5_direct",
+            "dwconv_f32_3x3s1_2rows",
+            "dwconv_f32_3x3s2_2rows",
+        ];
         ops.iter()
-            .zip(&self.k)
+            .zip(self.k.iter().chain(&self.pairs))
             .filter_map(|(o, k)| k.map(|k| (*o, k.1)))
             .collect()
     }
@@ -123,8 +166,13 @@ impl DwGeo {
         let out = OutPtr(output.as_mut_ptr());
         ctx.run_parallel(self.n * strips * groups, |t| {
             let (n, blocks, (y0, y1)) = self.task(t, (strips, sr), (groups, group));
-            for b in blocks {
-                self.direct_call(d, input, out, n, b, y0, y1);
+            // The full blocks in one call, a partial last one apart.
+            let full = self.k / self.lanes;
+            if blocks.start < full.min(blocks.end) {
+                self.direct_call(d, input, out, n, blocks.start..full.min(blocks.end), y0, y1);
+            }
+            if blocks.end > full {
+                self.direct_call(d, input, out, n, full..full + 1, y0, y1);
             }
         });
     }
@@ -147,7 +195,8 @@ impl DwGeo {
         )
     }
 
-    /// Output rows `y0..y1` of image `n`, channel block `b`.
+    /// Output rows `y0..y1` of image `n`, channel blocks `bs`: full ones,
+    /// or the partial last one alone.
     #[allow(clippy::too_many_arguments)]
     fn direct_call(
         &self,
@@ -155,10 +204,11 @@ impl DwGeo {
         input: &[f32],
         out: OutPtr<f32>,
         n: usize,
-        b: usize,
+        bs: std::ops::Range<usize>,
         y0: usize,
         y1: usize,
     ) {
+        let b = bs.start;
         let (l, taps) = (self.lanes, self.r * self.s);
         let (lo, hi) = d.clamp.unwrap_or((f32::NEG_INFINITY, f32::INFINITY));
         let plane = self.ih * self.iw * self.c;
@@ -172,6 +222,7 @@ impl DwGeo {
             in_stride: self.c,
             weights: d.weights[b * taps * l..].as_ptr(),
             bias: d.bias[b * l..].as_ptr(),
+            blocks: bs.len(),
             clamp: d.clamp.is_some(),
             lo,
             hi,
@@ -189,8 +240,9 @@ impl DwGeo {
         };
         if valid == l {
             // SAFETY: the kernel belongs to the Context's (available) level and takes this
-            // layer's size and stride; a full block (`k0 + L ≤ C = K`) of every input pixel
-            // and of the output rows `y0..y1`, the caller's task's own, lies inside the buffers.
+            // layer's size and stride; full blocks (`k0 + blocks·L ≤ C = K`) of every input
+            // pixel and of the output rows `y0..y1`, the caller's task's own, lie inside the
+            // buffers, and as many weight and bias blocks.
             unsafe { (d.kern)(&a) };
             return;
         }

@@ -51,6 +51,8 @@ pub mod convert_bf16_to_f32;
 pub mod convert_f32_to_bf16;
 pub mod dwconv_f32_3x3;
 pub mod dwconv_f32_3x3_direct;
+pub mod dwconv_f32_3x3s1_2rows;
+pub mod dwconv_f32_3x3s2_2rows;
 pub mod dwconv_f32_5x5;
 pub mod dwconv_f32_5x5_direct;
 pub mod dwconv_f32_rxs;
