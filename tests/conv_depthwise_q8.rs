@@ -100,6 +100,8 @@ fn check<A: FromByte>(ctx: &Context, spec: &Spec, seed: u64) {
         ),
         with(Scale::PerTensor(1.0 / 250.0), None, 200, false, None),
         with(Scale::PerColumn(&mixed), None, 0, false, Some((3, 127))),
+        // Small scales, `hi` below the type's maximum and above i8's.
+        with(Scale::PerColumn(&small), None, 60, false, Some((20, 200))),
     ];
     for rq in u8_pipelines {
         let mut got = vec![0u8; y_len];

@@ -31,11 +31,16 @@ pub unsafe fn dwconv_u8s8q8_3x3_stack_pair_avx512vnni(a: &DwStack3x3<u8>, q: &Dw
         let scale = |b: usize| _mm512_loadu_ps(q.scale.add(16 * b));
         // `hi` on the bytes when no scale of the call can leave i32's range.
         let small = (0..a.blocks).all(|b| Narrow::small_scales(scale(b), scale(b)));
-        match (q.hi <= 127, small) {
-            (true, true) => pairs::<true, false>(a, q, nw, order),
-            (true, false) => pairs::<true, true>(a, q, nw, order),
-            (false, true) => pairs::<false, false>(a, q, nw, order),
-            (false, false) => pairs::<false, true>(a, q, nw, order),
+        // No byte minimum either where `hi` is the packed type's maximum:
+        // the saturating pack already applied it.
+        let top = q.hi == 127 || q.hi == 255;
+        match (q.hi <= 127, small, top) {
+            (true, true, false) => pairs::<true, false, false>(a, q, nw, order),
+            (true, true, true) => pairs::<true, false, true>(a, q, nw, order),
+            (true, false, _) => pairs::<true, true, true>(a, q, nw, order),
+            (false, true, false) => pairs::<false, false, false>(a, q, nw, order),
+            (false, true, true) => pairs::<false, false, true>(a, q, nw, order),
+            (false, false, _) => pairs::<false, true, true>(a, q, nw, order),
         }
     }
 }
@@ -59,7 +64,7 @@ struct Pair {
 // The loops index several arrays of registers with one index.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-unsafe fn pairs<const SIGNED: bool, const HI_F32: bool>(
+unsafe fn pairs<const SIGNED: bool, const HI_F32: bool, const HI_DONE: bool>(
     a: &DwStack3x3<u8>,
     q: &DwStackQ8,
     nw: Narrow,
@@ -95,17 +100,23 @@ unsafe fn pairs<const SIGNED: bool, const HI_F32: bool>(
                 p.scale[h] = _mm512_loadu_ps(q.scale.add(16 * (b + h)));
             }
             match (a.stride, p.out1.is_null()) {
-                (1, false) => row::<SIGNED, HI_F32, 1, true>(&p, a.ow, nw),
-                (1, true) => row::<SIGNED, HI_F32, 1, false>(&p, a.ow, nw),
-                (_, false) => row::<SIGNED, HI_F32, 2, true>(&p, a.ow, nw),
-                (_, true) => row::<SIGNED, HI_F32, 2, false>(&p, a.ow, nw),
+                (1, false) => row::<SIGNED, HI_F32, HI_DONE, 1, true>(&p, a.ow, nw),
+                (1, true) => row::<SIGNED, HI_F32, HI_DONE, 1, false>(&p, a.ow, nw),
+                (_, false) => row::<SIGNED, HI_F32, HI_DONE, 2, true>(&p, a.ow, nw),
+                (_, true) => row::<SIGNED, HI_F32, HI_DONE, 2, false>(&p, a.ow, nw),
             }
         }
     }
 }
 
 #[inline(always)]
-unsafe fn row<const SIGNED: bool, const HI_F32: bool, const ST: usize, const TWO: bool>(
+unsafe fn row<
+    const SIGNED: bool,
+    const HI_F32: bool,
+    const HI_DONE: bool,
+    const ST: usize,
+    const TWO: bool,
+>(
     p: &Pair,
     ow: usize,
     nw: Narrow,
@@ -114,11 +125,11 @@ unsafe fn row<const SIGNED: bool, const HI_F32: bool, const ST: usize, const TWO
     unsafe {
         let mut x = 0;
         while x + 2 <= ow {
-            block::<SIGNED, HI_F32, 2, ST, TWO>(p, x, nw);
+            block::<SIGNED, HI_F32, HI_DONE, 2, ST, TWO>(p, x, nw);
             x += 2;
         }
         if x < ow {
-            block::<SIGNED, HI_F32, 1, ST, TWO>(p, x, nw);
+            block::<SIGNED, HI_F32, HI_DONE, 1, ST, TWO>(p, x, nw);
         }
     }
 }
@@ -127,7 +138,14 @@ unsafe fn row<const SIGNED: bool, const HI_F32: bool, const ST: usize, const TWO
 /// pixel `o·ST + t`, loaded once for both rows.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-unsafe fn block<const SIGNED: bool, const HI_F32: bool, const N: usize, const ST: usize, const TWO: bool>(
+unsafe fn block<
+    const SIGNED: bool,
+    const HI_F32: bool,
+    const HI_DONE: bool,
+    const N: usize,
+    const ST: usize,
+    const TWO: bool,
+>(
     p: &Pair,
     x: usize,
     nw: Narrow,
@@ -152,7 +170,7 @@ unsafe fn block<const SIGNED: bool, const HI_F32: bool, const N: usize, const ST
         let sc = |v: __m512i, h: usize| nw.scaled::<HI_F32>(v, p.scale[h]);
         // The packed bytes hold the four vectors' 16 bytes in order: with
         // the two blocks of one pixel and row side by side, its 32 channels.
-        let bytes = |r: [__m512i; 4]| _mm512_permutexvar_epi32(p.order, nw.packed::<SIGNED, HI_F32>(r));
+        let bytes = |r: [__m512i; 4]| _mm512_permutexvar_epi32(p.order, nw.packed::<SIGNED, HI_DONE>(r));
         let out = |base: *mut u8, o: usize| base.add((x + o) * p.out_stride);
         if TWO {
             for o in 0..N {
