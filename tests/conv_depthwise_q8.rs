@@ -1,6 +1,7 @@
-//! Requantized (u8 / s8) outputs of 3×3 INT8 depthwise layers (the
-//! stacked-row path's packed requantizing store on AVX-512 VNNI, the tile
-//! stores elsewhere) bit-exactly against the oracle on every ISA level:
+//! Requantized (u8 / s8) outputs and raw s32 sums of 3×3 INT8 depthwise
+//! layers (the stacked-row path's packed requantizing store and its pair
+//! layout on AVX-512 VNNI, the tile stores elsewhere) bit-exactly against
+//! the oracle on every ISA level:
 //! per-channel scales below, at and above 1 (up to products beyond i32's
 //! range), biases, ReLU, clamps that fit i8 on a u8
 //! output, zero points, odd channel counts, odd heights and widths, one
@@ -45,10 +46,10 @@ fn scales(k: usize, mix: bool) -> Vec<f32> {
         .collect()
 }
 
-/// The layer with activations `A` and s8 weights (weight zero point 0: the
-/// stacked path's case) through several requantizing pipelines, u8 and s8,
-/// each against the oracle's s32 sums requantized by the oracle.
-fn check<A: FromByte>(ctx: &Context, spec: &Spec, seed: u64) {
+/// A layer with activations `A` and s8 weights (weight zero point 0: the
+/// stacked path's case) from `seed`: its input, input zero point, the
+/// oracle's s32 sums and the plan.
+fn layer_data<A: FromByte>(ctx: &Context, spec: &Spec, seed: u64) -> (Vec<A>, i32, Vec<i32>, ConvI8) {
     let p = params(spec);
     let (x_len, w_len, y_len) = (
         p.input_len().unwrap(),
@@ -78,8 +79,14 @@ fn check<A: FromByte>(ctx: &Context, spec: &Spec, seed: u64) {
         PackOptions::default(),
     )
     .unwrap();
-    let za32 = Int8::to_i32(za);
-    let k = p.k;
+    (x, Int8::to_i32(za), want, conv)
+}
+
+/// The layer through several requantizing pipelines, u8 and s8, each
+/// against the oracle's s32 sums requantized by the oracle.
+fn check<A: FromByte>(ctx: &Context, spec: &Spec, seed: u64) {
+    let (x, za32, want, conv) = layer_data::<A>(ctx, spec, seed);
+    let (k, y_len) = (spec.3, want.len());
     let (mixed, small) = (scales(k, true), scales(k, false));
     let bias: Vec<i32> = (0..k).map(|j| 97 * j as i32 - 1500).collect();
     let with = |scale, bias, zero_point, relu, clamp| Requantize {
@@ -100,6 +107,8 @@ fn check<A: FromByte>(ctx: &Context, spec: &Spec, seed: u64) {
         ),
         with(Scale::PerTensor(1.0 / 250.0), None, 200, false, None),
         with(Scale::PerColumn(&mixed), None, 0, false, Some((3, 127))),
+        // Small scales, `hi` below the type's maximum and above i8's.
+        with(Scale::PerColumn(&small), None, 60, false, Some((20, 200))),
     ];
     for rq in u8_pipelines {
         let mut got = vec![0u8; y_len];
@@ -202,4 +211,74 @@ fn requantized_depthwise_layers_match_the_oracle_on_three_threads() {
         (1, 10, 4, 128, 2, [0, 1, 1, 0]),
     ];
     check_layers(3, &layers, 29, 83);
+}
+
+/// The layer's sums with activations `A` on `ctx`, in place and
+/// accumulated onto `7·i`, checked against the oracle; returns the sums.
+fn check_s32<A: FromByte>(ctx: &Context, spec: &Spec, seed: u64) -> Vec<i32> {
+    let (x, za32, want, conv) = layer_data::<A>(ctx, spec, seed);
+    let y_len = want.len();
+    let mut got = vec![-1i32; y_len];
+    let out = ConvOutput::S32 {
+        output: &mut got,
+        accumulate: false,
+    };
+    conv.run(ctx, &x, za32, out).unwrap();
+    assert_eq!(
+        got,
+        want,
+        "s32 {} threads {} {spec:?}",
+        ctx.isa(),
+        ctx.num_threads()
+    );
+    let mut acc: Vec<i32> = (0..y_len as i32).map(|i| 7 * i).collect();
+    let out = ConvOutput::S32 {
+        output: &mut acc,
+        accumulate: true,
+    };
+    conv.run(ctx, &x, za32, out).unwrap();
+    for (i, (&a, &v)) in acc.iter().zip(&want).enumerate() {
+        assert_eq!(
+            a,
+            v.wrapping_add(7 * i as i32),
+            "accumulated {} {spec:?} at {i}",
+            ctx.isa()
+        );
+    }
+    got
+}
+
+#[test]
+fn depthwise_s32_sums_match_the_oracle_on_one_and_three_threads() {
+    let layers: [Spec; 8] = [
+        // MobileNet's last stride-1 layer: 30 pairs.
+        (1, 7, 7, 960, 1, [1, 1, 1, 1]),
+        // Four pairs and a ninth whole block (56×56×144's split).
+        (1, 9, 14, 144, 1, [1, 1, 1, 1]),
+        // A pair and a whole block, batch 2.
+        (2, 6, 9, 48, 1, [1, 1, 1, 1]),
+        // Two pairs and a partial block.
+        (1, 5, 8, 72, 1, [1, 1, 1, 1]),
+        // Pairs at stride 2.
+        (1, 9, 11, 64, 2, [1, 1, 1, 1]),
+        // Padding rows wider than the kernel, none on the right.
+        (1, 4, 6, 96, 1, [2, 3, 2, 0]),
+        // No padding, an odd height (a last single row).
+        (1, 7, 10, 32, 1, [0, 0, 0, 0]),
+        // A single partial block.
+        (1, 5, 5, 13, 1, [1, 1, 1, 1]),
+    ];
+    for (one, three) in contexts(1).iter().zip(&contexts(3)) {
+        for (i, spec) in layers.iter().enumerate() {
+            let seed = 101 + i as u64;
+            assert_eq!(
+                check_s32::<u8>(one, spec, seed),
+                check_s32::<u8>(three, spec, seed)
+            );
+            assert_eq!(
+                check_s32::<i8>(one, spec, seed ^ 1),
+                check_s32::<i8>(three, spec, seed ^ 1)
+            );
+        }
+    }
 }

@@ -92,12 +92,3 @@ pub struct DwStackQ8 {
     /// Upper bound (within the output type).
     pub hi: i32,
 }
-
-/// The channel order of paired blocks (the requantizing kernel's layout,
-/// `dwconv_u8_stack4_pair_*`): lane `j` of half `h` (block `2π + h`) holds
-/// channel `32π + pair_channel(h, j)`. With this order the saturating packs
-/// of four vectors (both halves of two output pixels or rows) leave each
-/// pixel's 32 bytes in channel order, eight bytes to a qword.
-pub const fn pair_channel(h: usize, j: usize) -> usize {
-    8 * (j / 4) + 4 * h + j % 4
-}

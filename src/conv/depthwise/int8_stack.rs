@@ -13,7 +13,7 @@ use super::{DwGeo, OutPtr};
 use crate::gemm::buffers;
 use crate::igemm::{Int8, WeightZeroPoint};
 use crate::Context;
-use lowp_kernels::dwconv_stack::{pair_channel, DwStack3x3, DwStack4, DwStackQ8, STACK_BYTES, STACK_LANES};
+use lowp_kernels::dwconv_stack::{DwStack3x3, DwStack4, DwStackQ8, STACK_BYTES, STACK_LANES};
 
 /// The layout kernel (four rows → stacked pixels).
 pub(crate) type DwStack4Fn = unsafe fn(&DwStack4);
@@ -45,9 +45,9 @@ pub(crate) struct DwStackFns {
     pub(crate) rows: (DwStack3x3Fn, &'static str),
     /// The same, requantized to bytes.
     pub(crate) rows_q8: (DwStackQ8Fn, &'static str),
-    /// Lays out paired blocks (32 channels in `pair_channel` order).
+    /// Lays out two blocks at a time (cheaper than one by one).
     pub(crate) layout_pair: (DwStack4Fn, &'static str),
-    /// Requantized rows from paired blocks.
+    /// Requantized rows, two blocks at a time.
     pub(crate) rows_q8_pair: (DwStackQ8Fn, &'static str),
 }
 
@@ -58,16 +58,8 @@ pub(crate) struct StackWeights {
     /// `[block][t][upper, lower][16 channels][4 rows]`: column `t`'s taps
     /// at rows 0–2 (upper output row) or 1–3 (lower), 0 elsewhere and past `K`.
     weights: Vec<i8>,
-    /// The same for the whole pairs of blocks, lanes in `pair_channel`
-    /// order (the requantizing kernel's layout).
-    pair_weights: Vec<i8>,
     /// Per channel (`blocks·16`), the sum of its nine weights.
     sums: Vec<i32>,
-}
-
-/// The channel of lane `j` of paired block `b` (see `pair_channel`).
-fn pair_lane(b: usize, j: usize) -> usize {
-    b / 2 * 2 * STACK_LANES + pair_channel(b % 2, j)
 }
 
 impl StackWeights {
@@ -86,32 +78,21 @@ impl StackWeights {
             return None;
         }
         let mut weights = vec![0i8; g.blocks * 6 * STACK_BYTES];
-        let pair_blocks = g.k / (2 * STACK_LANES) * 2;
-        let mut pair_weights = vec![0i8; pair_blocks * 6 * STACK_BYTES];
         let mut sums = vec![0i32; g.blocks * STACK_LANES];
-        // Block `b`, lane `j`'s taps: column `t`'s at rows 0–2 of the upper
-        // vector, 1–3 of the lower.
-        let put = |dst: &mut [i8], b: usize, j: usize, w: &[W]| {
+        for (k, w) in ohwi.chunks_exact(9).enumerate() {
+            // Column `t`'s taps at rows 0–2 of the upper vector, 1–3 of the lower.
             for (tap, &v) in w.iter().enumerate() {
                 let (i, t) = (tap / 3, tap % 3);
-                let at = (b * 3 + t) * 2 * STACK_BYTES + 4 * j;
+                let at = (k / STACK_LANES * 3 + t) * 2 * STACK_BYTES + 4 * (k % STACK_LANES);
                 // s8 weights: `to_i32` lies in [−128, 127].
-                dst[at + i] = v.to_i32() as i8;
-                dst[at + STACK_BYTES + i + 1] = v.to_i32() as i8;
+                weights[at + i] = v.to_i32() as i8;
+                weights[at + STACK_BYTES + i + 1] = v.to_i32() as i8;
             }
-        };
-        for (k, w) in ohwi.chunks_exact(9).enumerate() {
-            put(&mut weights, k / STACK_LANES, k % STACK_LANES, w);
             sums[k] = w.iter().map(|v| v.to_i32()).sum();
-        }
-        for (b, j) in (0..pair_blocks).flat_map(|b| (0..STACK_LANES).map(move |j| (b, j))) {
-            let k = pair_lane(b, j);
-            put(&mut pair_weights, b, j, &ohwi[9 * k..9 * k + 9]);
         }
         Some(StackWeights {
             kernels,
             weights,
-            pair_weights,
             sums,
         })
     }
@@ -151,14 +132,6 @@ impl StackWeights {
                 .collect(),
             None => inits.clone(),
         };
-        // Whole pairs of blocks go through the paired kernels when the
-        // output is bytes (the kernel puts their starts and scales in the
-        // pairs' lane order).
-        let pair_blocks = if q8.is_some() {
-            self.pair_weights.len() / (6 * STACK_BYTES)
-        } else {
-            0
-        };
         // Output rows per stacked row: two at vertical stride 1.
         let per = if g.sh == 1 { 2 } else { 1 };
         let pixels = (g.ow - 1) * g.sw + 3;
@@ -178,6 +151,9 @@ impl StackWeights {
         // Pairs go at least two blocks to a call.
         let pair_batch = batch.max(2) / 2 * 2;
         let own = q8.is_some() || (whole > 0 && direct(0, 0, 0).is_some());
+        // Whole pairs of blocks are laid out two at a time where the kernel
+        // stores its outputs itself (bytes: the requantizing pair kernel).
+        let pair_blocks = if own { whole / 2 * 2 } else { 0 };
         let flip = if flip { 0x80 } else { 0 };
         ctx.run_parallel(g.n * strips, |t| {
             let (n, st) = (t / strips, t % strips);
@@ -190,7 +166,8 @@ impl StackWeights {
                 let mut b = 0;
                 while b < g.blocks {
                     let (k0, valid) = g.block(b);
-                    let paired = b + 2 <= pair_blocks;
+                    // (s32: only where the sums go straight to the output.)
+                    let paired = b + 2 <= pair_blocks && (q8.is_some() || direct(n, y, b).is_some());
                     let nb = match (paired, own && b < whole) {
                         (true, _) => pair_batch.min(pair_blocks - b),
                         (false, true) => batch.min(whole - b),
@@ -217,16 +194,13 @@ impl StackWeights {
                         flip,
                         dst: stacked.as_mut_ptr(),
                     };
-                    let (layout, weights) = match paired {
-                        true => (layout_pair, &self.pair_weights),
-                        false => (layout, &self.weights),
-                    };
+                    let layout = if paired { layout_pair } else { layout };
                     // SAFETY: the kernel belongs to the Context's (available) level; each non-null row is
                     // input row `h` of image `n` from channel `k0`, whose `iw` pixels (stride C) have
                     // `valid` channels in each of the `nb` blocks inside `input` (paired: `nb` even,
                     // all whole); `stacked` holds `max(batch, 2) · pixels · 64` bytes.
                     unsafe { layout(&args) };
-                    let weights = weights[b * 6 * STACK_BYTES..].as_ptr();
+                    let weights = self.weights[b * 6 * STACK_BYTES..].as_ptr();
                     if let (true, Some(q)) = (own, q8.filter(|_| valid == l)) {
                         let at = |y| q.out.at(g.out_at(n, y, k0));
                         let args = DwStack3x3 {
@@ -248,7 +222,7 @@ impl StackWeights {
                         };
                         // SAFETY: as for the s32 kernel below; the outputs are this task's own rows `y`,
                         // `y + 1` of `nb` whole blocks (16 bytes a pixel each, stride K), `scale` holds
-                        // their `16·nb` values (paired: the layout and weights in the pairs' lane order).
+                        // their `16·nb` values (paired: `nb` even).
                         let kernel = if paired { rows_q8_pair } else { rows_q8 };
                         // SAFETY: as said above.
                         unsafe { kernel(&args, &rq) };

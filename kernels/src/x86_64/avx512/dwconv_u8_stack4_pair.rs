@@ -1,17 +1,15 @@
 //! `dwconv_u8_stack4_pair_avx512`: lays out four input rows of 32 channels
-//! as the two paired stacked blocks of the requantizing depthwise kernel
-//! (contract in [`crate::dwconv_stack::DwStack4`], pair order in
-//! [`crate::dwconv_stack::pair_channel`]): per pixel four 32-byte loads, two
-//! two-source dword permutes and two byte shuffles, where two single blocks
-//! take eight loads, six inserts and four shuffles.
+//! as two stacked blocks (contract in [`crate::dwconv_stack::DwStack4`]):
+//! per pixel four 32-byte loads, two two-source dword permutes and two byte
+//! shuffles, where two single blocks take eight loads, six inserts and four
+//! shuffles.
 
 use crate::dwconv_stack::{DwStack4, STACK_BYTES, STACK_LANES};
 use core::arch::x86_64::*;
 
 with_level! { avx512:
-/// Writes the paired stacked rows `a` describes: see [`DwStack4`] (with
-/// `blocks` even and `valid` = 16; block `2π + h` holds half `h` of the
-/// `π`-th 32 channels in [`crate::dwconv_stack::pair_channel`]'s order).
+/// Writes the stacked rows `a` describes, two blocks at a time: see
+/// [`DwStack4`] (with `blocks` even and `valid` = 16).
 ///
 /// # Safety
 ///
@@ -20,29 +18,30 @@ with_level! { avx512:
 /// `16·blocks` bytes at `rows[i] + q·pixel_stride` must be readable, and
 /// `blocks · pixels · 64` bytes at `dst` writable.
 pub unsafe fn dwconv_u8_stack4_pair_avx512(a: &DwStack4) {
-    // Lane `L` of half `h`: dword `2L + h` of rows 0–3 (rows 0, 1 are
-    // dwords 0–15 of the first source, rows 2, 3 of the second), then each
-    // lane's 4×4 bytes transposed: byte `4m + i` is row `i`'s channel
-    // `8L + 4h + m`. Hidden from the optimizer, which otherwise splits the
-    // permutes into longer chains of fixed shuffles.
+    // 128-bit lane `L` of block `h`: dword `4h + L` (channels `16h + 4L..`)
+    // of rows 0–3 (rows 0, 1 are dwords 0–15 of the first source, rows 2, 3
+    // of the second), then each lane's 4×4 bytes transposed: byte `4m + i`
+    // is row `i`'s channel `16h + 4L + m`. Hidden from the optimizer, which
+    // otherwise splits the permutes into longer chains of fixed shuffles.
     let idx = |h: i32| {
+        let d = 4 * h;
         core::hint::black_box(_mm512_setr_epi32(
-            h,
-            8 + h,
-            16 + h,
-            24 + h,
-            2 + h,
-            10 + h,
-            18 + h,
-            26 + h,
-            4 + h,
-            12 + h,
-            20 + h,
-            28 + h,
-            6 + h,
-            14 + h,
-            22 + h,
-            30 + h,
+            d,
+            8 + d,
+            16 + d,
+            24 + d,
+            d + 1,
+            9 + d,
+            17 + d,
+            25 + d,
+            d + 2,
+            10 + d,
+            18 + d,
+            26 + d,
+            d + 3,
+            11 + d,
+            19 + d,
+            27 + d,
         ))
     };
     let (idx0, idx1) = (idx(0), idx(1));

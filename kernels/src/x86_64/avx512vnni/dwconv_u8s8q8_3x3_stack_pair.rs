@@ -1,9 +1,7 @@
 //! `dwconv_u8s8q8_3x3_stack_pair_avx512vnni`: the requantizing stacked-row
-//! kernel on paired blocks (32 channels in
-//! [`crate::dwconv_stack::pair_channel`]'s order, laid out by
-//! `dwconv_u8_stack4_pair_*`): the four vectors of a pixel (both halves,
-//! both rows) narrow together and leave as two 32-byte pieces in channel
-//! order, one qword permute and two stores where single blocks need a
+//! kernel on pairs of blocks (32 channels): the four vectors of a pixel
+//! (both blocks, both rows) narrow together and leave as two 32-byte
+//! pieces, one dword permute and two stores where single blocks need a
 //! permute and a store per 16 bytes.
 
 use crate::dwconv_stack::{DwStack3x3, DwStackQ8, STACK_BYTES};
@@ -11,39 +9,38 @@ use crate::x86_64::avx512::igemm_store_s32_to_q8::Narrow;
 use core::arch::x86_64::*;
 
 with_level! { avx512vnni:
-/// Computes the rows `a` describes on paired blocks, requantized as `q`
-/// says: see [`DwStack3x3`] and [`DwStackQ8`], with `blocks` even, block
-/// `2π + h` half `h` of the `π`-th 32 channels (its weights in the same
-/// lane order), while `init`, the scales and the outputs are in channel
-/// order: 32 of each a pair, the bytes at `out0 + 32π` (`out1 + 32π`).
+/// Computes the rows `a` describes, requantized as `q` says, two blocks
+/// at a time: see [`DwStack3x3`] and [`DwStackQ8`], with `blocks` even.
 ///
 /// # Safety
 ///
 /// The CPU must have the `avx512vnni` level. `stride` must be 1 or 2 and
 /// `blocks` even; for each block `β < blocks`, `((ow − 1)·stride + 3) · 64`
 /// bytes must be readable at its `src`, 384 at its `weights`, 16 i32 at its
-/// `init`, 16 f32 at `q.scale + 16β`, and for each pair `π` 32 bytes
-/// writable at `out0 + 32π + x·out_stride` (and `out1 + …` when not null)
-/// for every `x < ow`. (Any `lo ≤ hi` within the output type stores
-/// in-range bytes.)
+/// `init`, 16 f32 at `q.scale + 16β`, and 16 bytes writable at its `out0 +
+/// x·out_stride` (and `out1 + …` when not null) for every `x < ow` (see
+/// [`DwStack3x3`]). (Any `lo ≤ hi` within the output type stores in-range
+/// bytes.)
 pub unsafe fn dwconv_u8s8q8_3x3_stack_pair_avx512vnni(a: &DwStack3x3<u8>, q: &DwStackQ8) {
     let nw = Narrow::new(q.zp, q.lo, q.hi);
-    // Dword `4L + i` of the packed bytes is vector `i`'s lanes `4L..4L + 4`,
-    // so qword `2L` (vectors 0, 1) holds channels `8L..8L + 8` of one pixel
-    // and row: the even qwords, then the odd ones, are two 32-byte pixels in
-    // channel order. Hidden from the optimizer, which otherwise splits the
-    // permute into five shuffles.
-    let order = core::hint::black_box(_mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7));
+    // Narrow's dword order (each packed vector's 16 bytes together), hidden
+    // from the optimizer, which otherwise splits the permute into shuffles.
+    let order = core::hint::black_box(_mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
     // SAFETY: 16 scales a block, then the caller's contract.
     unsafe {
         let scale = |b: usize| _mm512_loadu_ps(q.scale.add(16 * b));
         // `hi` on the bytes when no scale of the call can leave i32's range.
         let small = (0..a.blocks).all(|b| Narrow::small_scales(scale(b), scale(b)));
-        match (q.hi <= 127, small) {
-            (true, true) => pairs::<true, false>(a, q, nw, order),
-            (true, false) => pairs::<true, true>(a, q, nw, order),
-            (false, true) => pairs::<false, false>(a, q, nw, order),
-            (false, false) => pairs::<false, true>(a, q, nw, order),
+        // No byte minimum either where `hi` is the packed type's maximum:
+        // the saturating pack already applied it.
+        let top = q.hi == 127 || q.hi == 255;
+        match (q.hi <= 127, small, top) {
+            (true, true, false) => pairs::<true, false, false>(a, q, nw, order),
+            (true, true, true) => pairs::<true, false, true>(a, q, nw, order),
+            (true, false, _) => pairs::<true, true, true>(a, q, nw, order),
+            (false, true, false) => pairs::<false, false, false>(a, q, nw, order),
+            (false, true, true) => pairs::<false, false, true>(a, q, nw, order),
+            (false, false, _) => pairs::<false, true, true>(a, q, nw, order),
         }
     }
 }
@@ -60,14 +57,14 @@ struct Pair {
     out0: *mut u8,
     out1: *mut u8,
     out_stride: usize,
-    /// The qword order of [`block`]'s packed bytes.
+    /// The dword order of [`block`]'s packed bytes.
     order: __m512i,
 }
 
 // The loops index several arrays of registers with one index.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-unsafe fn pairs<const SIGNED: bool, const HI_F32: bool>(
+unsafe fn pairs<const SIGNED: bool, const HI_F32: bool, const HI_DONE: bool>(
     a: &DwStack3x3<u8>,
     q: &DwStackQ8,
     nw: Narrow,
@@ -76,9 +73,6 @@ unsafe fn pairs<const SIGNED: bool, const HI_F32: bool>(
     let pixels = (a.ow - 1) * a.stride + 3;
     // SAFETY: the caller's contract, pair by pair.
     unsafe {
-        // Lane `j` of half `h` is channel `pair_channel(h, j)` of the pair.
-        let idx0 = _mm512_setr_epi32(0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27);
-        let idx = [idx0, _mm512_add_epi32(idx0, _mm512_set1_epi32(4))];
         for pair in 0..a.blocks / 2 {
             let b = 2 * pair;
             // Plain loops, not array `map`s: their closures would be
@@ -102,27 +96,27 @@ unsafe fn pairs<const SIGNED: bool, const HI_F32: bool>(
                 for i in 0..6 {
                     p.w[h][i] = _mm512_loadu_si512(a.weights.add((b + h) * 6 * STACK_BYTES + 64 * i).cast());
                 }
-                let (i0, i1) = (a.init.add(32 * pair), a.init.add(32 * pair + 16));
-                p.init[h] = _mm512_permutex2var_epi32(
-                    _mm512_loadu_si512(i0.cast()),
-                    idx[h],
-                    _mm512_loadu_si512(i1.cast()),
-                );
-                let (s0, s1) = (q.scale.add(32 * pair), q.scale.add(32 * pair + 16));
-                p.scale[h] = _mm512_permutex2var_ps(_mm512_loadu_ps(s0), idx[h], _mm512_loadu_ps(s1));
+                p.init[h] = _mm512_loadu_si512(a.init.add(16 * (b + h)).cast());
+                p.scale[h] = _mm512_loadu_ps(q.scale.add(16 * (b + h)));
             }
             match (a.stride, p.out1.is_null()) {
-                (1, false) => row::<SIGNED, HI_F32, 1, true>(&p, a.ow, nw),
-                (1, true) => row::<SIGNED, HI_F32, 1, false>(&p, a.ow, nw),
-                (_, false) => row::<SIGNED, HI_F32, 2, true>(&p, a.ow, nw),
-                (_, true) => row::<SIGNED, HI_F32, 2, false>(&p, a.ow, nw),
+                (1, false) => row::<SIGNED, HI_F32, HI_DONE, 1, true>(&p, a.ow, nw),
+                (1, true) => row::<SIGNED, HI_F32, HI_DONE, 1, false>(&p, a.ow, nw),
+                (_, false) => row::<SIGNED, HI_F32, HI_DONE, 2, true>(&p, a.ow, nw),
+                (_, true) => row::<SIGNED, HI_F32, HI_DONE, 2, false>(&p, a.ow, nw),
             }
         }
     }
 }
 
 #[inline(always)]
-unsafe fn row<const SIGNED: bool, const HI_F32: bool, const ST: usize, const TWO: bool>(
+unsafe fn row<
+    const SIGNED: bool,
+    const HI_F32: bool,
+    const HI_DONE: bool,
+    const ST: usize,
+    const TWO: bool,
+>(
     p: &Pair,
     ow: usize,
     nw: Narrow,
@@ -131,11 +125,11 @@ unsafe fn row<const SIGNED: bool, const HI_F32: bool, const ST: usize, const TWO
     unsafe {
         let mut x = 0;
         while x + 2 <= ow {
-            block::<SIGNED, HI_F32, 2, ST, TWO>(p, x, nw);
+            block::<SIGNED, HI_F32, HI_DONE, 2, ST, TWO>(p, x, nw);
             x += 2;
         }
         if x < ow {
-            block::<SIGNED, HI_F32, 1, ST, TWO>(p, x, nw);
+            block::<SIGNED, HI_F32, HI_DONE, 1, ST, TWO>(p, x, nw);
         }
     }
 }
@@ -144,7 +138,14 @@ unsafe fn row<const SIGNED: bool, const HI_F32: bool, const ST: usize, const TWO
 /// pixel `o·ST + t`, loaded once for both rows.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-unsafe fn block<const SIGNED: bool, const HI_F32: bool, const N: usize, const ST: usize, const TWO: bool>(
+unsafe fn block<
+    const SIGNED: bool,
+    const HI_F32: bool,
+    const HI_DONE: bool,
+    const N: usize,
+    const ST: usize,
+    const TWO: bool,
+>(
     p: &Pair,
     x: usize,
     nw: Narrow,
@@ -167,7 +168,9 @@ unsafe fn block<const SIGNED: bool, const HI_F32: bool, const N: usize, const ST
             }
         }
         let sc = |v: __m512i, h: usize| nw.scaled::<HI_F32>(v, p.scale[h]);
-        let bytes = |r: [__m512i; 4]| _mm512_permutexvar_epi64(p.order, nw.packed::<SIGNED, HI_F32>(r));
+        // The packed bytes hold the four vectors' 16 bytes in order: with
+        // the two blocks of one pixel and row side by side, its 32 channels.
+        let bytes = |r: [__m512i; 4]| _mm512_permutexvar_epi32(p.order, nw.packed::<SIGNED, HI_DONE>(r));
         let out = |base: *mut u8, o: usize| base.add((x + o) * p.out_stride);
         if TWO {
             for o in 0..N {
