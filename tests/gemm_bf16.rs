@@ -248,7 +248,8 @@ proptest! {
 /// split) and shapes past one A block, on every level and thread count;
 /// B blocks both narrow (packed in bands of row pairs) and wide (a pair of
 /// rows at a time), A read in place (K even, short rows; rows up to an L1
-/// apart for a narrow C, as 31×1000×40) and packed.
+/// apart for a narrow C, as 31×1000×40; rows spread over the tiles, as
+/// 128 = 9 × 13 + 11) and packed.
 #[test]
 fn deep_k_and_large_shapes_match_the_oracle() {
     for &(m, k, n) in &[
@@ -257,6 +258,7 @@ fn deep_k_and_large_shapes_match_the_oracle() {
         (45, 300, 290),
         (17, 301, 160),
         (31, 1000, 40),
+        (128, 256, 96),
     ] {
         let gen = |len: usize, s: u32| -> Vec<bf16> {
             (0..len as u32)

@@ -196,8 +196,14 @@ impl GemmBf16Kernels {
 /// at most half of L1, or all of it for a narrow C ([`Bf16Tile::new`])
 /// (rows further apart, 8 KiB at K = 4096, fall into a few L1 sets and
 /// evict each other: slower than packing).
+///
+/// With A in place its rows per tile are the kernel's `MR` spread evenly
+/// over M ([`balanced_mr`]): 128 rows go as 9 × 13 + 11, not 9 × 14 + 2,
+/// whose 2-row tile has too few accumulators for `vdpbf16ps`'s latency.
 pub(crate) struct Bf16Tile<'a> {
     kern: &'a GemmBf16Kernels,
+    /// Rows of a full tile (`≤ kern.mr`).
+    mr: usize,
     /// A's elements from `(0, 0)` and its row stride, when read in place.
     a: Option<(&'a [bf16], usize)>,
 }
@@ -210,6 +216,7 @@ impl<'a> Bf16Tile<'a> {
     /// then cost less than packing A (`docs/tuning.md`, "BF16 GEMM").
     pub(crate) fn new(
         kern: &'a GemmBf16Kernels,
+        m: usize,
         a: Option<MatRef<'a, bf16>>,
         n: usize,
         l1d: usize,
@@ -219,13 +226,28 @@ impl<'a> Bf16Tile<'a> {
         let a = a
             .filter(|a| kern.a_in_place && a.col_stride() == 1 && a.cols() % 2 == 0 && close(a))
             .map(|a| (a.as_slice(), a.row_stride()));
-        Bf16Tile { kern, a }
+        // Packed A keeps MR rows: spread rows measured slower there
+        // (`docs/tuning.md`, "BF16 GEMM, spread tile rows").
+        let mr = if a.is_some() {
+            balanced_mr(m, kern.mr)
+        } else {
+            kern.mr
+        };
+        Bf16Tile { kern, mr, a }
     }
 
     /// Whether A is read in place (the driver's A packing is skipped).
     pub(crate) fn a_in_place(&self) -> bool {
         self.a.is_some()
     }
+}
+
+/// Rows per tile for `m` rows on a kernel of `mr` rows: as many tiles as
+/// `mr` needs, the rows spread evenly over them (the kernels take any row
+/// count up to their `mr`).
+pub(crate) fn balanced_mr(m: usize, mr: usize) -> usize {
+    let tiles = m.div_ceil(mr).max(1);
+    m.div_ceil(tiles).max(1)
 }
 
 // SAFETY: `tile` is a kernel of an available ISA (`usable` only lists
@@ -240,7 +262,7 @@ unsafe impl Microkernel for Bf16Tile<'_> {
     const ONE: f32 = 1.0;
 
     fn mr(&self) -> usize {
-        self.kern.mr
+        self.mr
     }
     fn nr(&self) -> usize {
         self.kern.nr
@@ -262,7 +284,7 @@ unsafe impl Microkernel for Bf16Tile<'_> {
     ) {
         // SAFETY: the driver's contract (Microkernel::tile) is tile_rows'
         // for all MR rows.
-        unsafe { self.tile_rows(at, self.kern.mr, kcp, a, b, c, rsc, alpha, beta) };
+        unsafe { self.tile_rows(at, self.mr, kcp, a, b, c, rsc, alpha, beta) };
     }
 
     unsafe fn tile_rows(

@@ -222,3 +222,21 @@ fn every_conversion_kernel_rounds_like_the_scalar_one() {
         }
     }
 }
+
+/// Spread rows keep the tile count MR needs, never exceed MR, and leave
+/// no tile more than one row shorter than the others (but the last).
+#[test]
+fn balanced_mr_spreads_rows_over_as_many_tiles_as_mr_needs() {
+    assert_eq!(kernels::balanced_mr(128, 14), 13);
+    assert_eq!(kernels::balanced_mr(256, 14), 14);
+    assert_eq!(kernels::balanced_mr(1024, 14), 14);
+    for mr in [4, 8, 14] {
+        for m in 1..400 {
+            let b = kernels::balanced_mr(m, mr);
+            assert!((1..=mr).contains(&b), "m {m} mr {mr}: {b}");
+            assert_eq!(m.div_ceil(b), m.div_ceil(mr), "m {m} mr {mr}: {b}");
+            let last = m - (m.div_ceil(b) - 1) * b;
+            assert!(last + m.div_ceil(b) > b, "m {m} mr {mr}: {b}, last {last}");
+        }
+    }
+}
