@@ -282,3 +282,21 @@ fn depthwise_s32_sums_match_the_oracle_on_one_and_three_threads() {
         }
     }
 }
+
+/// Stride 2 (the patch path's requantizing kernel on AVX-512 VNNI): whole
+/// 32-channel pairs several to a call and a call's batch split (256
+/// channels of wide rows), a pair with a single or partial block after it,
+/// odd widths and heights, padding on one side only, one and three threads.
+#[test]
+fn requantized_stride_2_depthwise_layers_match_the_oracle() {
+    let layers: [Spec; 6] = [
+        (1, 14, 14, 96, 2, [1, 1, 1, 1]),
+        (1, 9, 81, 256, 2, [1, 1, 1, 1]),
+        (2, 7, 13, 48, 2, [0, 1, 1, 0]),
+        (1, 8, 9, 70, 2, [1, 0, 0, 1]),
+        (1, 5, 6, 32, 2, [2, 2, 2, 2]),
+        (1, 12, 3, 64, 2, [0, 0, 0, 0]),
+    ];
+    check_layers(1, &layers, 41, 43);
+    check_layers(3, &layers, 47, 53);
+}

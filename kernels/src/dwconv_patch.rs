@@ -68,9 +68,11 @@ pub struct DwPatch2x2 {
 /// w[2]) + dot(bottom[x + 1], w[3])`, where `dot` sums the four u8 × s8
 /// products of slot `s` (wrapping s32); for each of `lay.pairs` pairs `β`,
 /// with `top` and `bottom` advanced by `β·(ow + 1)·128` bytes, `weights`
-/// by 512 bytes, `init` and `out` by 32 values.
+/// by 512 bytes, `init` and `out` by 32 values. `O` is what the outputs are
+/// made of: i32 sums, or u8/s8 bytes for the requantizing kernel (which
+/// takes `half` = 16: a pixel's 32 bytes in channel order).
 #[derive(Clone, Copy, Debug)]
-pub struct DwPatch3x3S2 {
+pub struct DwPatch3x3S2<O = i32> {
     /// The upper row of patches, 128 bytes each.
     pub top: *const u8,
     /// The lower row of patches to lay out (`patches` = `ow + 1`).
@@ -82,7 +84,7 @@ pub struct DwPatch3x3S2 {
     /// 32 i32 every sum starts from, in slot order.
     pub init: *const i32,
     /// Channel `j` of pixel `x` at `out + (j / 16)·half + x·out_stride + j % 16`.
-    pub out: *mut i32,
+    pub out: *mut O,
     /// Elements between output pixels.
     pub out_stride: usize,
     /// Elements between the outputs of the pair's two blocks.

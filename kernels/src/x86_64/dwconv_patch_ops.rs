@@ -8,7 +8,7 @@
 //! that calls it.
 #![allow(clippy::missing_safety_doc)]
 
-use crate::dwconv_patch::{DwPatch2x2, PATCH_BYTES, PATCH_CHANNELS};
+use crate::dwconv_patch::{DwPatch2x2, DwPatch3x3S2, PATCH_BYTES, PATCH_CHANNELS};
 use core::arch::x86_64::*;
 
 /// What a masked load reads when it reads nothing.
@@ -116,6 +116,60 @@ impl Patches {
         unsafe {
             for (v, z) in z.iter().enumerate() {
                 _mm256_storeu_si256(d.add(32 * v).cast(), *z);
+            }
+        }
+    }
+}
+
+/// How a pair's finished sums (four vectors in the pair's lane order: see
+/// [`crate::dwconv_patch::patch_slot`]) reach the output.
+pub(crate) trait PatchStore {
+    /// What the outputs are made of (i32, or u8/s8 bytes).
+    type Out;
+    /// What the store holds per pair (loaded once, kept across the row).
+    type Pair: Copy;
+    /// Pair `b`'s constants.
+    unsafe fn pair(&self, b: usize) -> Self::Pair;
+    /// Stores one output pixel's sums `acc` at `out` (block 1 at `out + half`).
+    unsafe fn store(&self, p: &Self::Pair, out: *mut Self::Out, half: usize, acc: &Patch);
+}
+
+/// The row loop shared by the patch kernels: see [`DwPatch3x3S2`]. Each
+/// patch is loaded or built once and carried to the next output, so the
+/// loop holds no conditions on its place in the row.
+#[inline(always)]
+pub(crate) unsafe fn patch_rows<S: PatchStore>(a: &DwPatch3x3S2<S::Out>, st: &S) {
+    let patches = a.ow + 1;
+    // SAFETY: the caller's contract, pair by pair.
+    unsafe {
+        for b in 0..a.lay.pairs {
+            let a = &DwPatch3x3S2 {
+                top: a.top.add(b * patches * PATCH_BYTES),
+                weights: a.weights.add(b * 4 * PATCH_BYTES),
+                init: a.init.add(b * PATCH_CHANNELS),
+                out: a.out.add(b * PATCH_CHANNELS),
+                ..*a
+            };
+            let pair = st.pair(b);
+            let bottom = Patches::new(&a.lay, b);
+            let ld = |p: *const u8| -> Patch {
+                core::array::from_fn(|v| _mm256_loadu_si256(p.add(32 * v).cast()))
+            };
+            let w: [Patch; 4] = core::array::from_fn(|t| ld(a.weights.add(t * PATCH_BYTES).cast()));
+            let init: Patch = core::array::from_fn(|v| _mm256_loadu_si256(a.init.add(8 * v).cast()));
+            let mut left = (ld(a.top), bottom.get(0));
+            bottom.put(0, &left.1);
+            for x in 0..a.ow {
+                let right = (ld(a.top.add((x + 1) * PATCH_BYTES)), bottom.get(x + 1));
+                bottom.put(x + 1, &right.1);
+                let acc: Patch = core::array::from_fn(|v| {
+                    let mut s = _mm256_dpbusd_epi32(init[v], left.0[v], w[0][v]);
+                    s = _mm256_dpbusd_epi32(s, right.0[v], w[1][v]);
+                    s = _mm256_dpbusd_epi32(s, left.1[v], w[2][v]);
+                    _mm256_dpbusd_epi32(s, right.1[v], w[3][v])
+                });
+                st.store(&pair, a.out.add(x * a.out_stride), a.half, &acc);
+                left = right;
             }
         }
     }

@@ -22,6 +22,7 @@ mod dwconv_direct_macros;
 mod dwconv_direct_2rows_macros;
 pub(crate) mod dwconv_ops;
 pub(crate) mod dwconv_patch_ops;
+pub(crate) mod dwconv_patch_store;
 pub(crate) mod dwconv_stack_ops;
 pub(crate) mod dwconv_stack_store;
 pub(crate) mod gconv_g4_ops;

@@ -301,18 +301,17 @@ impl DwI8 {
         let finish = |sc: &mut Scratch, n, y, b, tile: &mut [i32]| {
             sink.finish(g, &helpers, &ones, n, y, b, tile, &mut sc.f, &mut sc.q)
         };
-        // Requantized bytes keep the stacked kernel, which stores them itself.
-        if let (Some(p), false) = (&self.patch, matches!(sink, Sink::Q8(_))) {
+        let q8 = match &sink {
+            Sink::Q8(q) => Some(q),
+            _ => None,
+        };
+        if let Some(p) = &self.patch {
             let direct = |n, y, b| sink.direct(g, n, y, b);
-            if p.run(ctx, g, input, za + A::U8_SHIFT, A::SIGNED, &direct, &finish) {
+            if p.run(ctx, g, input, za + A::U8_SHIFT, A::SIGNED, q8, &direct, &finish) {
                 return Ok(());
             }
         }
         if let Some(st) = &self.stack {
-            let q8 = match &sink {
-                Sink::Q8(q) => Some(q),
-                _ => None,
-            };
             let direct = |n, y, b| sink.direct(g, n, y, b);
             if st.run(ctx, g, input, za + A::U8_SHIFT, A::SIGNED, q8, &direct, &finish) {
                 return Ok(());

@@ -8,17 +8,20 @@
 //! path.
 
 use super::int8::Scratch;
+use super::int8_stack::Q8Out;
 use super::DwGeo;
 use crate::gemm::buffers;
 use crate::igemm::{Int8, WeightZeroPoint};
 use crate::Context;
 use lowp_kernels::dwconv_patch::{patch_slot, DwPatch2x2, DwPatch3x3S2, PATCH_BYTES, PATCH_CHANNELS};
-use lowp_kernels::dwconv_stack::STACK_LANES;
+use lowp_kernels::dwconv_stack::{DwStackQ8, STACK_LANES};
 
 /// The layout kernel (two rows → a row of patches).
 pub(crate) type DwPatchFn = unsafe fn(&DwPatch2x2);
 /// The 3×3 stride-2 row kernel on patches.
 pub(crate) type DwPatchRowFn = unsafe fn(&DwPatch3x3S2);
+/// The same, requantizing to bytes.
+pub(crate) type DwPatchQ8Fn = unsafe fn(&DwPatch3x3S2<u8>, &DwStackQ8);
 
 /// A level's patch kernels.
 #[derive(Clone, Copy, Debug)]
@@ -27,6 +30,8 @@ pub(crate) struct DwPatchFns {
     pub(crate) layout: (DwPatchFn, &'static str),
     /// One 3×3 stride-2 output row from two of them.
     pub(crate) rows: (DwPatchRowFn, &'static str),
+    /// The same, requantized to bytes.
+    pub(crate) rows_q8: (DwPatchQ8Fn, &'static str),
 }
 
 /// A layer's weights for the patch path.
@@ -77,8 +82,9 @@ impl PatchWeights {
 
     /// Runs the layer on `input` with zero point `zu` (already moved to u8:
     /// `flip` for s8 input), handing each row tile to `finish(scratch, n,
-    /// y, b, tile)` unless `direct(n, y, b)` gives the output's own place.
-    /// `false` (nothing done) for a zero point outside u8.
+    /// y, b, tile)` unless `direct(n, y, b)` gives the output's own place,
+    /// or `q8` takes whole pairs' bytes straight from the requantizing
+    /// kernel. `false` (nothing done) for a zero point outside u8.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn run<A, D, F>(
         &self,
@@ -87,6 +93,7 @@ impl PatchWeights {
         input: &[A],
         zu: i32,
         flip: bool,
+        q8: Option<&Q8Out<'_>>,
         direct: &D,
         finish: &F,
     ) -> bool
@@ -100,6 +107,19 @@ impl PatchWeights {
         };
         let (l, pc) = (STACK_LANES, PATCH_CHANNELS);
         let inits: Vec<i32> = self.sums.iter().map(|s| s.wrapping_mul(-zu)).collect();
+        // The requantizing kernel starts from the bias too (igemm adds it
+        // to the sums first, wrapping: the same bits).
+        let q8_inits: Vec<i32> = match q8.and_then(|q| q.bias) {
+            Some(bias) => {
+                let mut v = inits.clone();
+                for (k, &b) in bias.iter().enumerate().take(g.k) {
+                    let at = k / pc * pc + patch_slot(k % pc);
+                    v[at] = v[at].wrapping_add(b);
+                }
+                v
+            }
+            None => inits.clone(),
+        };
         let patches = g.ow + 1;
         let row_bytes = patches * PATCH_BYTES;
         let pairs = g.k.div_ceil(pc);
@@ -109,12 +129,12 @@ impl PatchWeights {
             sr = sr.div_ceil(2);
         }
         let strips = g.oh.div_ceil(sr);
-        let (layout, rows) = (self.kernels.layout.0, self.kernels.rows.0);
+        let (layout, rows, rows_q8) = (self.kernels.layout.0, self.kernels.rows.0, self.kernels.rows_q8.0);
         // Whole pairs whose sums the kernel stores itself go several to a
         // call, as many as keep their patch rows within 16 KiB.
         let whole = g.k / pc;
         let batch = (16 * 1024 / row_bytes).max(1);
-        let own = whole > 0 && direct(0, 0, 0).is_some();
+        let own = whole > 0 && (q8.is_some() || direct(0, 0, 0).is_some());
         let flip = if flip { 0x80 } else { 0 };
         ctx.run_parallel(g.n * strips, |t| {
             let (n, st) = (t / strips, t % strips);
@@ -162,6 +182,30 @@ impl PatchWeights {
                         // have `valid` channels in each of the `nb` pairs inside `input`; the ring slot
                         // holds `nb · patches · 128` bytes from pair `b`.
                         unsafe { layout(&args) };
+                    }
+                    if let (true, Some(q)) = (own && b < whole, q8) {
+                        let k0 = b * pc;
+                        let args = DwPatch3x3S2 {
+                            lay: patch_row(y + 1, b, nb),
+                            top: slot(y, b),
+                            weights: self.weights[b * 4 * PATCH_BYTES..].as_ptr(),
+                            init: q8_inits[k0..].as_ptr(),
+                            out: q.out.at(g.out_at(n, y, k0)),
+                            out_stride: g.k,
+                            half: l,
+                            ow: g.ow,
+                        };
+                        let rq = DwStackQ8 {
+                            scale: q.scale[k0..k0 + nb * pc].as_ptr(),
+                            zp: q.zp,
+                            lo: q.lo,
+                            hi: q.hi,
+                        };
+                        // SAFETY: as for the s32 kernel below; the output is this task's own row `y` of `nb`
+                        // whole pairs (32 bytes a pixel each, stride K), `scale` holds their `32·nb` values.
+                        unsafe { rows_q8(&args, &rq) };
+                        b += nb;
+                        continue;
                     }
                     let d = if own && b < whole {
                         direct(n, y, 2 * b)

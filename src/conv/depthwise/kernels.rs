@@ -92,6 +92,10 @@ impl DwConvKernels {
                                 x86_64::avx512vnni::dwconv_u8s8s32_3x3s2_patch,
                                 dwconv_u8s8s32_3x3s2_patch_avx512vnni
                             ),
+                            rows_q8: dw!(
+                                x86_64::avx512vnni::dwconv_u8s8q8_3x3s2_patch,
+                                dwconv_u8s8q8_3x3s2_patch_avx512vnni
+                            ),
                         }),
                     }
                 }
@@ -183,6 +187,7 @@ impl DwConvKernels {
             v.extend([
                 ("dwconv_u8_patch2x2", p.layout.1),
                 ("dwconv_u8s8s32_3x3s2_patch", p.rows.1),
+                ("dwconv_u8s8q8_3x3s2_patch", p.rows_q8.1),
             ]);
         }
         v.extend(self.direct.names());

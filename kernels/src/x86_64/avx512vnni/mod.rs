@@ -18,6 +18,7 @@ pub mod dot_u8;
 pub mod dot_u8s8;
 pub mod dwconv_u8s8q8_3x3_stack;
 pub mod dwconv_u8s8q8_3x3_stack_pair;
+pub mod dwconv_u8s8q8_3x3s2_patch;
 pub mod dwconv_u8s8s32_3x3;
 pub mod dwconv_u8s8s32_3x3_stack;
 pub mod dwconv_u8s8s32_3x3s2_patch;
