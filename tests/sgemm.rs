@@ -343,6 +343,10 @@ fn large_k_and_threaded_shapes() {
             (29, 200, 600),
             (31, 256, 300),
             (17, 96, 1100),
+            // A read in place over a prepacked B in three K blocks (rows
+            // 9216 bytes apart), and rows 4 KiB apart (A packed instead).
+            (60, 200, 2304),
+            (40, 100, 1024),
         ] {
             let row_major = Problem {
                 m,

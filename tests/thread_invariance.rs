@@ -323,11 +323,11 @@ fn sgemm_plain_packed_and_strided() {
     });
 }
 
-/// The GEMV (row sweep, dot scans) and small-M (B streaming) paths, with
+/// The GEMV (row sweep, dot scans), small-M (B streaming) and A-in-place paths, with
 /// enough work to be split over N.
 #[test]
 fn sgemm_gemv_and_small_m() {
-    for &(m, n, k) in &[(1, 2000, 600), (3, 2000, 600), (12, 1000, 600)] {
+    for &(m, n, k) in &[(1, 2000, 600), (3, 2000, 600), (12, 1000, 600), (64, 640, 768)] {
         let a: Vec<f32> = lcg(21, m * k)
             .iter()
             .map(|&v| (v % 2001) as f32 / 500.0 - 2.0)

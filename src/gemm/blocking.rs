@@ -320,6 +320,27 @@ pub(crate) fn f32_fits_l2(caches: CacheSizes, m: usize, k: usize, n: usize, shar
     (m * k).saturating_add(k * n).saturating_mul(4) <= caches.l2 / share
 }
 
+/// Whether sgemm against a prepacked B reads a row-major f32 A (`m` rows
+/// `row_stride` floats apart) in place, each B panel meeting every row of
+/// A's K block (`m × kc`) while it stays in L2, instead of packing A: when
+/// that block takes at most `L2 / a_l2_share` and a tile's rows spread over
+/// at least 4 of the 4 KiB page's offsets (rows a multiple of 4 KiB apart
+/// all fall in one L1 set and evict each other).
+pub(crate) fn f32_a_in_place(caches: CacheSizes, m: usize, kc: usize, row_stride: usize) -> bool {
+    const PAGE: usize = 4096;
+    let offset = row_stride.wrapping_mul(4) % PAGE;
+    let spread = if offset == 0 { 1 } else { PAGE / gcd(offset, PAGE) };
+    spread >= 4 && m.saturating_mul(kc).saturating_mul(4) <= caches.l2 / Tuning::current().a_l2_share
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
 /// K-block depth of sgemm's unpacked path with a row-major B, for an
 /// `m × k × n` problem on an `mr`-row kernel that reads B in place when A
 /// and B fit `L2 / share`.
@@ -407,6 +428,24 @@ mod tests {
         let b = Blocking::derive(&ZEN4, CacheSizes::default(), g(14, 64, 4, 1), 2);
         assert_eq!(b.kc % 4, 0);
         assert!(b.kc <= 1024);
+    }
+
+    #[test]
+    fn a_in_place_needs_an_l2_block_and_rows_off_the_page_stride() {
+        let caches = CacheSizes {
+            l1d: 32 << 10,
+            l2: 1 << 20,
+            l3: 32 << 20,
+        };
+        // 128 × 768 floats: 384 KiB, rows 3 KiB apart (4 page offsets).
+        assert!(f32_a_in_place(caches, 128, 768, 768));
+        assert!(f32_a_in_place(caches, 128, 1000, 1000));
+        // Rows 4 KiB or 8 KiB apart: one offset; 2 KiB apart: two.
+        assert!(!f32_a_in_place(caches, 64, 1024, 1024));
+        assert!(!f32_a_in_place(caches, 64, 1024, 2048));
+        assert!(!f32_a_in_place(caches, 64, 512, 512));
+        // A block over half of L2.
+        assert!(!f32_a_in_place(caches, 256, 768, 768));
     }
 
     #[test]

@@ -156,9 +156,14 @@ pub fn sgemm_packed(
         return Ok(());
     }
     let (m, k, n) = (a.rows(), a.cols(), b.cols());
-    // Small M, or operands already in cache: no A packing (as `sgemm` does
-    // for a row-major B); the packed B is read in its own K blocks.
-    if m <= SMALL_M || blocking::f32_fits_l2(ctx.cache_sizes(), m, k, n, None) {
+    // Small M, operands already in cache, or a row-major A whose K block
+    // stays in L2 (under a B of at most `A_IN_PLACE_PANELS` panels): no A
+    // packing (as `sgemm` does for a row-major B); the packed B is read in
+    // its own K blocks.
+    let a_in_place = a.col_stride() == 1
+        && n <= A_IN_PLACE_PANELS * kern.nr
+        && blocking::f32_a_in_place(ctx.cache_sizes(), m, b.kc(), a.row_stride());
+    if m <= SMALL_M || blocking::f32_fits_l2(ctx.cache_sizes(), m, k, n, None) || a_in_place {
         log.path("unpacked", kern.rows_name());
         gemm_unpacked(ctx, kern, alpha, a, UnpackedB::Packed(b), beta, &mut c);
         return Ok(());
@@ -169,6 +174,11 @@ pub fn sgemm_packed(
 }
 
 /// `C ← alpha·A·B + beta·C` on the shared blocked driver (`n` columns).
+/// The most B panels a prepacked sgemm reads a row-major A in place for:
+/// 64×4096×1000 measured slower in place (112 → 107 GFLOP/s), 3072 columns
+/// and fewer faster (`docs/tuning.md`, issue 21 `small4`).
+const A_IN_PLACE_PANELS: usize = 96;
+
 fn blocked(
     ctx: &Context,
     alpha: f32,
