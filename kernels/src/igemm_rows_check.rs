@@ -105,8 +105,8 @@ struct StripRows {
 /// How the check runs `m` rows as a strip: `(tiles, rows per tile)`.
 fn cut(m: usize) -> (usize, usize) {
     match m {
-        _ if m % 3 == 0 && m / 3 >= 4 => (3, m / 3),
-        _ if m % 2 == 0 => (2, m / 2),
+        _ if m.is_multiple_of(3) && m / 3 >= 4 => (3, m / 3),
+        _ if m.is_multiple_of(2) => (2, m / 2),
         _ => (1, m),
     }
 }

@@ -137,7 +137,7 @@ macro_rules! igemm_rows_kernel {
                     },
                     ..*a
                 };
-                let (at, ct, ep_t) = (&at, corr.map(|f| f.from_row(r)), ep.from_row(r));
+                let (at, ct, ep_t) = (&at, corr.map(|f| f.from_row(r)), ep.down(r));
                 let (corr_t, ep_t, c_t) = (ct.as_ref(), &ep_t, c.wrapping_add(r * ldc));
                 // SAFETY: as in `tile`, for rows r..r + M of the strip (the
                 // caller's).
@@ -180,7 +180,7 @@ macro_rules! igemm_rows_kernel {
                                 ..*a
                             };
                             let ct = corr.map(|f| f.from_row(r));
-                            dispatch::<O>(m, &at, b, c.wrapping_add(r * ldc), ldc, ct.as_ref(), &ep.from_row(r));
+                            dispatch::<O>(m, &at, b, c.wrapping_add(r * ldc), ldc, ct.as_ref(), &ep.down(r));
                         }
                     }
                 }

@@ -7,31 +7,31 @@ use crate::scalar::igemm_tile_store::{TileDequant, TileRequant, TileRequantFixed
 /// An epilogue argument that moves down to a later sub-tile.
 pub(crate) trait SubTileEp {
     /// The same epilogue for the rows from `r` on.
-    fn from_row(&self, r: usize) -> Self;
+    fn down(&self, r: usize) -> Self;
 }
 
 impl SubTileEp for () {
     #[inline(always)]
-    fn from_row(&self, _r: usize) {}
+    fn down(&self, _r: usize) {}
 }
 
 impl SubTileEp for TileRequant {
     #[inline(always)]
-    fn from_row(&self, r: usize) -> Self {
+    fn down(&self, r: usize) -> Self {
         TileRequant::from_row(self, r)
     }
 }
 
 impl SubTileEp for TileRequantFixed {
     #[inline(always)]
-    fn from_row(&self, r: usize) -> Self {
+    fn down(&self, r: usize) -> Self {
         TileRequantFixed::from_row(self, r)
     }
 }
 
 impl SubTileEp for TileDequant {
     #[inline(always)]
-    fn from_row(&self, r: usize) -> Self {
+    fn down(&self, r: usize) -> Self {
         TileDequant::from_row(self, r)
     }
 }
