@@ -29,9 +29,19 @@ macro_rules! igemm_rows_kernel {
         stream: $sname:ident,
         q8: $qname:ident,
         q8_fixed: $fname:ident,
-        f32: $dname:ident $(,)?
+        f32: $dname:ident,
+        strip: {
+            mr: $smr:literal,
+            rows: [$($sm:literal => $ss:literal),* $(,)?],
+            s32: $strip:ident,
+            stream: $strip_s:ident,
+            q8: $strip_q:ident,
+            q8_fixed: $strip_f:ident,
+            f32: $strip_d:ident $(,)?
+        } $(,)?
     ) => {
         use $crate::igemm_rows_ukernel::IgemmRows;
+        use $crate::x86_64::in_place_strip::SubTileEp;
 
         in_place_kernel_frame! {
             level: $level,
@@ -76,11 +86,18 @@ macro_rules! igemm_rows_kernel {
                 f_q8: $qname,
                 f_q8_fixed: $fname,
                 f_f32: $dname,
+                strip: $crate::igemm_rows_ukernel::IgemmRowsStrip {
+                    mr: $smr,
+                    f: $strip,
+                    f_stream: $strip_s,
+                    f_q8: $strip_q,
+                    f_q8_fixed: $strip_f,
+                    f_f32: $strip_d,
+                },
             };
 
         with_level! { $level:
-        /// One tile of `M` rows, `S` accumulator sets, correction kind
-        /// `FIX` (0 none, 1 start value only, 2 every term), output `O`.
+        /// One tile (the frame's dispatch calls it).
         #[inline]
         unsafe fn tile<O: TileOut<V, NV>, const M: usize, const S: usize, const FIX: u8>(
             a: &IgemmRows,
@@ -94,58 +111,184 @@ macro_rules! igemm_rows_kernel {
             // tail (unless null) 4·m bytes, `b` kg·NR·4 bytes, `c` the m × NR
             // tile (or the epilogue's output): the caller's; prefetch
             // addresses use `wrapping_add`, never read.
-            unsafe {
-                let (mut accs, fix_ptrs) = tile_start!(corr);
-                let p: [*const u8; M] = core::array::from_fn(|r| a.base.add(r * a.lda));
-                let groups = a.groups;
-                // Each set takes U consecutive k-groups per step: a row's
-                // pointer then serves U broadcasts (offsets 0, 4, …).
-                const U: usize = 2;
-                let full = groups / (S * U) * (S * U);
-                let mut gb = b;
-                let mut g = 0;
-                while g < full {
-                    for s in 0..S {
-                        let gs = gb.add(s * U * NR * 4);
-                        if M >= $pf_rows {
-                            for line in 0..U * NR * 4 / 64 {
-                                _mm_prefetch::<_MM_HINT_T0>(gs.wrapping_add($ahead + 64 * line));
-                            }
-                        }
-                        let bv: [[V; NV]; U] = core::array::from_fn(|u| {
-                            core::array::from_fn(|v| V::load(gs.add(u * NR * 4 + v * <V as I32Vec>::BYTES)))
-                        });
-                        for r in 0..M {
-                            let pr = p[r].add(4 * (g + s * U));
-                            for u in 0..U {
-                                let av = V::bcast(pr.add(4 * u));
-                                for v in 0..NV {
-                                    accs[s][r][v] = <$Step as DotStep>::dot(accs[s][r][v], av, bv[u][v]);
-                                }
-                            }
-                        }
-                    }
-                    gb = gb.add(S * U * NR * 4);
-                    g += S * U;
-                }
-                // The groups left over, then the tail, into the first set.
-                let tail = !a.tail.is_null();
-                while g < groups + usize::from(tail) {
-                    let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
-                    for r in 0..M {
-                        let av = match g < groups {
-                            true => V::bcast(p[r].add(4 * g)),
-                            false => V::bcast(a.tail.add(4 * r)),
-                        };
-                        for v in 0..NV {
-                            accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
-                        }
-                    }
-                    gb = gb.add(NR * 4);
-                    g += 1;
-                }
-                tile_finish!(accs, fix_ptrs, c, ldc, ep);
+            rows_tile_body!($Step, $ahead, $pf_rows, a, b, c, ldc, corr, ep)
+        }
+
+        /// `tiles` tiles of `M` rows, tile `t` on rows `t·M..` (one
+        /// `sub_tiles` strip): the tile's body inlined in the loop, so one
+        /// set-up per strip and no call between tiles.
+        #[inline]
+        unsafe fn strip<E: SubTileEp, O: TileOut<V, NV, Ep = E>, const M: usize, const S: usize, const FIX: u8>(
+            tiles: usize,
+            a: &IgemmRows,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+            ep: &E,
+        ) {
+            for t in 0..tiles {
+                let r = t * M;
+                let at = IgemmRows {
+                    base: a.base.wrapping_add(r * a.lda),
+                    tail: match a.tail.is_null() {
+                        true => a.tail,
+                        false => a.tail.wrapping_add(4 * r),
+                    },
+                    ..*a
+                };
+                let (at, ct, ep_t) = (&at, corr.map(|f| f.from_row(r)), ep.down(r));
+                let (corr_t, ep_t, c_t) = (ct.as_ref(), &ep_t, c.wrapping_add(r * ldc));
+                // SAFETY: as in `tile`, for rows r..r + M of the strip (the
+                // caller's).
+                rows_tile_body!($Step, $ahead, $pf_rows, at, b, c_t, ldc, corr_t, ep_t)
             }
+        }
+
+        /// Runs `tiles` tiles of `m` rows: one `strip` instantiation for
+        /// `m` in the strip rows, else a tile call each.
+        #[inline]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn strip_dispatch<E: SubTileEp, O: TileOut<V, NV, Ep = E>>(
+            tiles: usize,
+            m: usize,
+            a: &IgemmRows,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+            ep: &E,
+        ) {
+            let fix = fix_kind!(corr);
+            // SAFETY: the caller's contract is the strip's.
+            unsafe {
+                match (m, fix) {
+                    $(
+                        ($sm, 0) => strip::<E, O, $sm, $ss, 0>(tiles, a, b, c, ldc, corr, ep),
+                        ($sm, 1) => strip::<E, O, $sm, $ss, 1>(tiles, a, b, c, ldc, corr, ep),
+                        ($sm, _) => strip::<E, O, $sm, $ss, 2>(tiles, a, b, c, ldc, corr, ep),
+                    )*
+                    _ => {
+                        for t in 0..tiles {
+                            let r = t * m;
+                            let at = IgemmRows {
+                                base: a.base.wrapping_add(r * a.lda),
+                                tail: match a.tail.is_null() {
+                                    true => a.tail,
+                                    false => a.tail.wrapping_add(4 * r),
+                                },
+                                ..*a
+                            };
+                            let ct = corr.map(|f| f.from_row(r));
+                            dispatch::<O>(m, &at, b, c.wrapping_add(r * ldc), ldc, ct.as_ref(), &ep.down(r));
+                        }
+                    }
+                }
+            }
+        }
+        }
+
+        with_level! { $level:
+        #[doc = concat!("[`", stringify!($name), "`] over a strip of `tiles` tiles of `m` rows ([`IgemmRowsStrip`](crate::igemm_rows_ukernel::IgemmRowsStrip)).")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($name), "`], for all `tiles·m` rows.")]
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe fn $strip(
+            tiles: usize,
+            m: usize,
+            a: &IgemmRows,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+        ) {
+            use $crate::x86_64::igemm_ops::S32;
+            // SAFETY: the caller's contract is the strip's.
+            unsafe { strip_dispatch::<_, S32>(tiles, m, a, b, c, ldc, corr, &()) }
+        }
+
+        #[doc = concat!("[`", stringify!($sname), "`] over a strip.")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($sname), "`], for all `tiles·m` rows.")]
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe fn $strip_s(
+            tiles: usize,
+            m: usize,
+            a: &IgemmRows,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+        ) {
+            use $crate::x86_64::igemm_ops::Stream;
+            // SAFETY: the caller's contract is the strip's.
+            unsafe { strip_dispatch::<_, Stream>(tiles, m, a, b, c, ldc, corr, &()) }
+        }
+
+        #[doc = concat!("[`", stringify!($qname), "`] over a strip.")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($qname), "`], for all `tiles·m` rows.")]
+        pub unsafe fn $strip_q(
+            tiles: usize,
+            m: usize,
+            a: &IgemmRows,
+            b: *const i8,
+            corr: Option<&TileCorrection>,
+            rq: &$crate::scalar::igemm_tile_store::TileRequant,
+        ) {
+            use $crate::x86_64::avx512::igemm_store_s32_to_q8::Requant;
+            let c = core::ptr::null_mut();
+            // SAFETY: the caller's contract is the strip's; with a fused
+            // output, `c` is never written.
+            unsafe {
+                if rq.hi_bytes {
+                    strip_dispatch::<_, Requant<false>>(tiles, m, a, b, c, 0, corr, rq)
+                } else {
+                    strip_dispatch::<_, Requant<true>>(tiles, m, a, b, c, 0, corr, rq)
+                }
+            }
+        }
+
+        #[doc = concat!("[`", stringify!($fname), "`] over a strip.")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($fname), "`], for all `tiles·m` rows.")]
+        pub unsafe fn $strip_f(
+            tiles: usize,
+            m: usize,
+            a: &IgemmRows,
+            b: *const i8,
+            corr: Option<&TileCorrection>,
+            rq: &$crate::scalar::igemm_tile_store::TileRequantFixed,
+        ) {
+            use $crate::x86_64::avx512::igemm_requant_fixed::RequantFixed;
+            // SAFETY: as in the requantizing strip.
+            unsafe { strip_dispatch::<_, RequantFixed>(tiles, m, a, b, core::ptr::null_mut(), 0, corr, rq) }
+        }
+
+        #[doc = concat!("[`", stringify!($dname), "`] over a strip.")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($dname), "`], for all `tiles·m` rows.")]
+        pub unsafe fn $strip_d(
+            tiles: usize,
+            m: usize,
+            a: &IgemmRows,
+            b: *const i8,
+            corr: Option<&TileCorrection>,
+            dq: &$crate::scalar::igemm_tile_store::TileDequant,
+        ) {
+            use $crate::x86_64::avx512::igemm_store_s32_to_f32::Dequant;
+            // SAFETY: as in the requantizing strip.
+            unsafe { strip_dispatch::<_, Dequant>(tiles, m, a, b, core::ptr::null_mut(), 0, corr, dq) }
         }
         }
 
@@ -153,6 +296,69 @@ macro_rules! igemm_rows_kernel {
         #[test]
         fn matches_igemm_twin_on_packed_rows() {
             $crate::igemm_rows_check::check_rows(&INFO);
+        }
+    };
+}
+
+/// The body of the rows kernel's tile (`M` rows, `S` accumulator sets,
+/// correction kind `FIX`: 0 none, 1 start value only, 2 every term; output
+/// `O`), expanded in place in `tile` and in `strip`'s loop (an
+/// `#[inline(always)]` function cannot carry `#[target_feature]`, and a
+/// call per tile is what the strip removes). `a: &IgemmRows`, `b`, `c`,
+/// `ldc`, `corr`, `ep` as the tile's arguments.
+macro_rules! rows_tile_body {
+    ($Step:ty, $ahead:literal, $pf_rows:literal, $a:ident, $b:ident, $c:ident, $ldc:ident, $corr:ident, $ep:ident) => {
+        unsafe {
+            let (mut accs, fix_ptrs) = tile_start!($corr);
+            let p: [*const u8; M] = core::array::from_fn(|r| $a.base.add(r * $a.lda));
+            let groups = $a.groups;
+            // Each set takes U consecutive k-groups per step: a row's
+            // pointer then serves U broadcasts (offsets 0, 4, …).
+            const U: usize = 2;
+            let full = groups / (S * U) * (S * U);
+            let mut gb = $b;
+            let mut g = 0;
+            while g < full {
+                for s in 0..S {
+                    let gs = gb.add(s * U * NR * 4);
+                    if M >= $pf_rows {
+                        for line in 0..U * NR * 4 / 64 {
+                            _mm_prefetch::<_MM_HINT_T0>(gs.wrapping_add($ahead + 64 * line));
+                        }
+                    }
+                    let bv: [[V; NV]; U] = core::array::from_fn(|u| {
+                        core::array::from_fn(|v| V::load(gs.add(u * NR * 4 + v * <V as I32Vec>::BYTES)))
+                    });
+                    for r in 0..M {
+                        let pr = p[r].add(4 * (g + s * U));
+                        for u in 0..U {
+                            let av = V::bcast(pr.add(4 * u));
+                            for v in 0..NV {
+                                accs[s][r][v] = <$Step as DotStep>::dot(accs[s][r][v], av, bv[u][v]);
+                            }
+                        }
+                    }
+                }
+                gb = gb.add(S * U * NR * 4);
+                g += S * U;
+            }
+            // The groups left over, then the tail, into the first set.
+            let tail = !$a.tail.is_null();
+            while g < groups + usize::from(tail) {
+                let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
+                for r in 0..M {
+                    let av = match g < groups {
+                        true => V::bcast(p[r].add(4 * g)),
+                        false => V::bcast($a.tail.add(4 * r)),
+                    };
+                    for v in 0..NV {
+                        accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
+                    }
+                }
+                gb = gb.add(NR * 4);
+                g += 1;
+            }
+            tile_finish!(accs, fix_ptrs, $c, $ldc, $ep);
         }
     };
 }

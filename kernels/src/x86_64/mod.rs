@@ -12,6 +12,7 @@ pub(crate) mod in_place_macros;
 pub(crate) mod iconv_macros;
 #[macro_use]
 pub(crate) mod igemm_rows_macros;
+pub(crate) mod in_place_strip;
 #[macro_use]
 mod dot_macros;
 #[macro_use]

@@ -19,4 +19,16 @@ igemm_rows_kernel! {
     q8: igemm_rows_u8s8s32_14x32_avx512vnni_q8,
     q8_fixed: igemm_rows_u8s8s32_14x32_avx512vnni_q8_fixed,
     f32: igemm_rows_u8s8s32_14x32_avx512vnni_f32,
+    // Strips run 7-row tiles: a 14-row tile's 28 stores at once stall the
+    // next tile's start (docs/tuning.md); balanced, a strip's tiles have
+    // 4 to 7 rows.
+    strip: {
+        mr: 7,
+        rows: [4 => 2, 5 => 1, 6 => 1, 7 => 1],
+        s32: igemm_rows_u8s8s32_14x32_avx512vnni_strip,
+        stream: igemm_rows_u8s8s32_14x32_avx512vnni_strip_stream,
+        q8: igemm_rows_u8s8s32_14x32_avx512vnni_strip_q8,
+        q8_fixed: igemm_rows_u8s8s32_14x32_avx512vnni_strip_q8_fixed,
+        f32: igemm_rows_u8s8s32_14x32_avx512vnni_strip_f32,
+    },
 }
