@@ -27,7 +27,7 @@ fn data(kind: u64, n: usize, seed: u64) -> Vec<f32> {
                 1 => (3.0 * u).max(0.0),
                 2 => {
                     u * 1e-38
-                        + if r.next() % 8 == 0 {
+                        + if r.next().is_multiple_of(8) {
                             f32::from_bits(r.next() as u32 % 64)
                         } else {
                             0.0
