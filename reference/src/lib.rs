@@ -16,6 +16,7 @@
 pub mod conv;
 pub mod dot;
 pub mod gemm_bf16;
+pub mod histogram;
 pub mod igemm;
 pub mod quant;
 pub mod sgemm;

@@ -24,6 +24,7 @@ mod f32_ops;
 pub mod gemm_bf16_4x8;
 mod gemm_bf16_ops;
 pub mod gemm_bf16_pack_pairs;
+pub mod histogram_count;
 pub mod igemm_tile_store;
 pub mod l2sq_bf16;
 pub mod l2sq_f16;

@@ -11,7 +11,10 @@ use super::minmax::min_max;
 use super::Observer;
 use crate::error::{Error, Result};
 use crate::quant::{QuantDtype, QuantParams};
+use crate::Context;
+use lowp_kernels::scalar::histogram_count::histogram_count_x4_scalar;
 use multiversion::multiversion;
+use std::sync::Mutex;
 
 /// Bins of the histogram.
 pub const BINS: usize = 2048;
@@ -63,10 +66,15 @@ fn exp_above(a: f32) -> i32 {
 /// mantissa's low bits.
 const MAGIC: f32 = 8_388_608.0;
 
-/// Values per chunk: a chunk's min/max pass and its binning run while it
-/// is in L2, so the data comes from memory once (docs/tuning.md,
-/// "Quantization toolkit").
-const CHUNK: usize = 1 << 14;
+/// Fewest values per thread in [`HistogramObserver::observe_on`]: below,
+/// the fork/join and the merge cost more than the shard saves.
+const MIN_SHARD: usize = 1 << 16;
+
+/// Values per block: one fused pass over a block computes its extremes
+/// and its bin indices (into an L2 buffer), then the block is counted
+/// while the next one is prefetched (docs/tuning.md, "The histogram
+/// observer in one pass").
+const BLOCK: usize = 1 << 14;
 
 /// One call's counters: four u32 sub-histograms (consecutive values count
 /// into different ones, so runs of equal indices do not serialize on one
@@ -74,7 +82,7 @@ const CHUNK: usize = 1 << 14;
 /// before its range grows and at the end of the call.
 struct Counts {
     sub: Box<[[u32; BINS]; 4]>,
-    /// NaNs (counted in the last bin by the branch-free index loop, taken
+    /// NaNs (counted in the last bin by the careful index loop, taken
     /// out at the fold) and infinities (kept in the last bin) since the
     /// last fold.
     nans: u64,
@@ -93,15 +101,6 @@ impl Counts {
         }
     }
 
-    /// Counts `|x|` into the bins of `[0, 2^exp)` (±Inf and values beyond
-    /// the range in the last bin).
-    fn add(&mut self, x: &[f32], exp: i32) {
-        let (nans, infs) = bin_chunk(x, 2f32.powi(11 - exp), &mut self.sub);
-        self.nans += nans;
-        self.infs += infs;
-        self.pending += x.len();
-    }
-
     /// Adds the counts to `o`'s bins and clears them.
     fn fold(&mut self, o: &mut HistogramObserver) {
         if self.pending == 0 {
@@ -115,42 +114,79 @@ impl Counts {
         self.sub.iter_mut().for_each(|s| s.fill(0));
         (self.nans, self.infs, self.pending) = (0, 0, 0);
     }
+
+    /// Counts the indices' low 11 bits while prefetching `ahead`.
+    fn count(&mut self, idx: &[u32], ahead: &[f32]) {
+        histogram_count_x4_scalar(idx, &mut self.sub, ahead);
+        self.pending += idx.len();
+    }
 }
 
-/// Counts `|x|·f` (floored, capped at the last bin) into `sub`, consecutive
-/// values into different sub-histograms; returns the NaNs (counted in the
-/// last bin too) and the infinities among `x`.
+/// Extremes of one block from the fused pass.
+struct BlockStats {
+    lo: f32,
+    hi: f32,
+    /// The largest `|x|` as bits: at least `0x7f80_0000` when the block
+    /// holds an infinity or a NaN.
+    amax_bits: u32,
+}
+
+/// The fused pass over one block: its extremes, and for every value the
+/// bits of `⌊|x|·f⌋ + 2^23` in `idx` (the bin in the low 11 bits when
+/// `|x|·f < 2048`; the caller checks that with the returned extremes and
+/// takes the careful path otherwise).
 #[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
-fn bin_chunk(x: &[f32], f: f32, sub: &mut [[u32; BINS]; 4]) -> (u64, u64) {
-    // Indices a block at a time (a vectorized loop), then the counting.
-    let mut idx = [0u32; 1024];
-    let (mut nans, mut infs) = (0u64, 0u64);
-    for block in x.chunks(1024) {
-        let (mut block_nans, mut block_infs) = (0u32, 0u32);
-        for (d, &v) in idx.iter_mut().zip(block) {
-            let a = v.abs() * f;
-            // `min` maps NaN to the last bin too (taken back out by the
-            // caller): branch-free, so the loop vectorizes.
-            block_nans += a.is_nan() as u32;
-            block_infs += (a == f32::INFINITY) as u32;
+fn index_block(x: &[f32], f: f32, idx: &mut [u32]) -> BlockStats {
+    let mut lo = [f32::INFINITY; 16];
+    let mut hi = [f32::NEG_INFINITY; 16];
+    let mut mb = [0u32; 16];
+    let n16 = x.len() & !15;
+    for (c, d) in x[..n16].chunks_exact(16).zip(idx[..n16].chunks_exact_mut(16)) {
+        for l in 0..16 {
+            let v = c[l];
+            let b = v.to_bits() & 0x7fff_ffff;
+            mb[l] = mb[l].max(b);
+            lo[l] = if v < lo[l] { v } else { lo[l] };
+            hi[l] = if v > hi[l] { v } else { hi[l] };
             // The integer as the low mantissa bits of `⌊a⌋ + 2^23` (exact
             // below 2^23): LLVM scalarizes the saturating `as` casts.
-            let a = a.min((BINS - 1) as f32).floor();
-            *d = (a + MAGIC).to_bits() - MAGIC.to_bits();
+            d[l] = ((f32::from_bits(b) * f).floor() + MAGIC).to_bits();
         }
-        nans += block_nans as u64;
-        infs += block_infs as u64;
-        let n = block.len();
-        let (quads, rest) = idx[..n].split_at(n & !3);
-        for q in quads.chunks_exact(4) {
-            sub[0][q[0] as usize & (BINS - 1)] += 1;
-            sub[1][q[1] as usize & (BINS - 1)] += 1;
-            sub[2][q[2] as usize & (BINS - 1)] += 1;
-            sub[3][q[3] as usize & (BINS - 1)] += 1;
-        }
-        for &i in rest {
-            sub[0][i as usize & (BINS - 1)] += 1;
-        }
+    }
+    let (mut a, mut z, mut m) = (f32::INFINITY, f32::NEG_INFINITY, 0u32);
+    for (&v, d) in x[n16..].iter().zip(&mut idx[n16..]) {
+        let b = v.to_bits() & 0x7fff_ffff;
+        m = m.max(b);
+        a = if v < a { v } else { a };
+        z = if v > z { v } else { z };
+        *d = ((f32::from_bits(b) * f).floor() + MAGIC).to_bits();
+    }
+    for l in 0..16 {
+        a = if lo[l] < a { lo[l] } else { a };
+        z = if hi[l] > z { hi[l] } else { z };
+        m = m.max(mb[l]);
+    }
+    BlockStats {
+        lo: a,
+        hi: z,
+        amax_bits: m,
+    }
+}
+
+/// The careful index loop for blocks holding NaN or infinities: bins of
+/// `|x|·f` (floored, capped at the last bin; NaN in the last bin too) into
+/// `idx`; returns the NaNs and the infinities.
+fn index_block_careful(x: &[f32], f: f32, idx: &mut [u32]) -> (u64, u64) {
+    let (mut nans, mut infs) = (0u64, 0u64);
+    for (d, &v) in idx.iter_mut().zip(x) {
+        let a = v.abs() * f;
+        nans += a.is_nan() as u64;
+        infs += (a == f32::INFINITY) as u64;
+        *d = if a < (BINS - 1) as f32 {
+            a as u32
+        } else {
+            (BINS - 1) as u32
+        };
     }
     (nans, infs)
 }
@@ -170,6 +206,38 @@ impl HistogramObserver {
             self.bins[BINS - 1] += self.infs;
         }
         self.exp = Some(e.max(cur));
+    }
+
+    /// [`Observer::observe`] on the Context's threads: `x` in one
+    /// contiguous shard per thread, each observed apart and merged in
+    /// shard order. The result is identical to `observe(x)` (the histogram
+    /// depends only on the multiset of values), whatever the thread count.
+    ///
+    /// ```
+    /// use lowp::quant::{HistogramObserver, Observer};
+    /// let x: Vec<f32> = (0..300_000).map(|i| (i % 1000) as f32 * 0.01).collect();
+    /// let mut a = HistogramObserver::default();
+    /// a.observe_on(&lowp::Context::default(), &x);
+    /// let mut b = HistogramObserver::default();
+    /// b.observe(&x);
+    /// assert_eq!(a, b);
+    /// ```
+    pub fn observe_on(&mut self, ctx: &Context, x: &[f32]) {
+        let shards = ctx.num_threads().min(x.len() / MIN_SHARD).max(1);
+        if shards <= 1 {
+            return self.observe(x);
+        }
+        let len = x.len().div_ceil(shards);
+        let parts: Vec<Mutex<HistogramObserver>> = (0..shards)
+            .map(|_| Mutex::new(HistogramObserver::default()))
+            .collect();
+        ctx.run_parallel(shards, |i| {
+            let shard = &x[(i * len).min(x.len())..((i + 1) * len).min(x.len())];
+            parts[i].lock().unwrap_or_else(|e| e.into_inner()).observe(shard);
+        });
+        for p in parts {
+            self.merge(&p.into_inner().unwrap_or_else(|e| e.into_inner()));
+        }
     }
 
     /// The bin counts.
@@ -243,34 +311,53 @@ impl HistogramObserver {
 impl Observer for HistogramObserver {
     fn observe(&mut self, x: &[f32]) {
         let mut counts = Counts::new();
-        for chunk in x.chunks(CHUNK) {
-            let (lo, hi) = min_max(chunk);
-            if lo > hi {
-                continue; // all NaN
+        let mut idx = vec![0u32; BLOCK];
+        for (bi, block) in x.chunks(BLOCK).enumerate() {
+            // The next block, prefetched into L2 while this one is counted.
+            let next = &x[((bi + 1) * BLOCK).min(x.len())..((bi + 2) * BLOCK).min(x.len())];
+            if counts.pending > (1 << 31) {
+                counts.fold(self); // before a u32 counter could wrap
             }
-            self.min = self.min.min(lo);
-            self.max = self.max.max(hi);
-            // The largest finite magnitude sets the range (infinities saturate).
-            let amax = [lo.abs(), hi.abs()]
-                .into_iter()
-                .filter(|a| a.is_finite())
-                .fold(None, |m: Option<f32>, a| Some(m.map_or(a, |m| m.max(a))));
-            let amax = match amax {
-                Some(a) => a,
-                // Only infinities at the ends: the largest finite magnitude
-                // the slow way.
-                None => chunk
+            let idx = &mut idx[..block.len()];
+            let f = |o: &HistogramObserver| 2f32.powi(11 - o.exp.unwrap_or(MIN_EXP));
+            let s = index_block(block, f(self), idx);
+            if s.amax_bits >= 0x7f80_0000 {
+                // NaN or infinities: the careful way.
+                let (lo, hi) = min_max(block);
+                if lo > hi {
+                    continue; // all NaN
+                }
+                self.min = self.min.min(lo);
+                self.max = self.max.max(hi);
+                // The largest finite magnitude sets the range (infinities
+                // saturate).
+                let amax = block
                     .iter()
                     .map(|v| v.abs())
                     .filter(|a| a.is_finite())
-                    .fold(0.0, f32::max),
-            };
-            let e = exp_above(amax);
-            if self.exp.is_none_or(|cur| e > cur) || counts.pending > (1 << 31) {
+                    .fold(0.0, f32::max);
+                let e = exp_above(amax);
+                if self.exp.is_none_or(|cur| e > cur) {
+                    counts.fold(self);
+                    self.grow_to(e);
+                }
+                let (nans, infs) = index_block_careful(block, f(self), idx);
+                counts.nans += nans;
+                counts.infs += infs;
+                counts.count(idx, next);
+                continue;
+            }
+            self.min = self.min.min(s.lo);
+            self.max = self.max.max(s.hi);
+            let e = exp_above(f32::from_bits(s.amax_bits));
+            if self.exp.is_none_or(|cur| e > cur) {
+                // The range grows: recount this block in the new range
+                // (it is in L2).
                 counts.fold(self);
                 self.grow_to(e);
+                index_block(block, f(self), idx);
             }
-            counts.add(chunk, self.exp.unwrap_or(MIN_EXP));
+            counts.count(idx, next);
         }
         counts.fold(self);
     }

@@ -3,11 +3,19 @@
 //! (1 KiB of f32), 64 Ki (256 KiB, L2) and 16 Mi (far beyond the LLC).
 //! Memory-bound: GB/s counts bytes read plus written, beside the triad
 //! probe. JSON: `m = 1`, `n = k = elements`.
+//!
+//! `histogram_f32` is the calibration observer
+//! ([`HistogramObserver::observe_on`], on the bench's threads) over the
+//! same f32 data, `minmax_f32` the min-max observer (one plain read pass
+//! through lowp's code); both count the bytes read and compare with
+//! `peak_read_bw`, the read probe on the same threads.
 
 use crate::bench::case::{Case, CaseOpts, CompareRow, IsaSel, OpEntry, Shape};
 use lowp::igemm::{Requantize, Scale};
 use lowp::peak::Work;
-use lowp::quant::{dequantize, quantize, requantize, QuantParams, QuantType};
+use lowp::quant::{
+    dequantize, quantize, requantize, HistogramObserver, MinMaxObserver, Observer, QuantParams, QuantType,
+};
 use lowp::Context;
 use serde_json::json;
 
@@ -23,6 +31,10 @@ const SIZES: &[usize] = &[256, 64 << 10, 16 << 20];
 
 fn peak_triad(_: lowp::Isa) -> Option<&'static str> {
     Some("peak_triad")
+}
+
+fn peak_read_bw(_: lowp::Isa) -> Option<&'static str> {
+    Some("peak_read_bw")
 }
 
 fn sizes(opts: &CaseOpts) -> Vec<usize> {
@@ -41,6 +53,8 @@ fn cases(opts: &CaseOpts) -> Vec<Case> {
         v.push(case_dq::<i8>("dequantize_s8_f32", n));
         v.push(case_rq::<u8>("requantize_s32_u8", n));
         v.push(case_rq::<i8>("requantize_s32_s8", n));
+        v.push(case_hist(n));
+        v.push(case_minmax(n));
     }
     v
 }
@@ -89,6 +103,33 @@ fn case_rq<Q: QuantType>(op: &str, n: usize) -> Case {
             std::hint::black_box(requantize(&ctx, std::hint::black_box(&v), &mut q, &p).ok());
         }) as Box<dyn FnMut()>)
     })
+}
+
+fn case_hist(n: usize) -> Case {
+    let mut c = case("histogram_f32", n, 4, move |ctx: &Context| {
+        let x = f32s(n);
+        let ctx = ctx.clone();
+        Ok(Box::new(move || {
+            let mut o = HistogramObserver::default();
+            o.observe_on(&ctx, std::hint::black_box(&x));
+            std::hint::black_box(o);
+        }) as Box<dyn FnMut()>)
+    });
+    c.peak_for = peak_read_bw;
+    c
+}
+
+fn case_minmax(n: usize) -> Case {
+    let mut c = case("minmax_f32", n, 4, move |_: &Context| {
+        let x = f32s(n);
+        Ok(Box::new(move || {
+            let mut o = MinMaxObserver::default();
+            o.observe(std::hint::black_box(&x));
+            std::hint::black_box(o);
+        }) as Box<dyn FnMut()>)
+    });
+    c.peak_for = peak_read_bw;
+    c
 }
 
 /// A conversion case over `n` elements moving `bytes_per_elem` bytes each

@@ -27,6 +27,14 @@ pub unsafe fn requantize_s32_q8_avx512(
         let zp = _mm512_set1_epi32(*a.zp);
         let (lo, hi) = (_mm512_set1_epi32(a.lo), _mm512_set1_epi32(a.hi));
         let zero = _mm512_setzero_si512();
+        if bias.is_null() && !a.scale_per_element && !a.zp_per_element {
+            // The common case without a per-vector test of each parameter's
+            // kind (LLVM does not unswitch them).
+            return drive_bytes(dst, n, a.stream, a.lo >= 0, |i, m| {
+                let v = _mm512_maskz_loadu_epi32(m, src.add(i));
+                round_clamp(_mm512_mul_ps(_mm512_cvtepi32_ps(v), sc), zp, lo, hi)
+            });
+        }
         drive_bytes(dst, n, a.stream, a.lo >= 0, |i, m| {
             let mut v = _mm512_maskz_loadu_epi32(m, src.add(i));
             v = _mm512_add_epi32(v, param_i32(bias, !bias.is_null(), zero, i, m));
