@@ -35,6 +35,22 @@ pub struct IgemmRows {
     pub tail: *const u8,
 }
 
+impl IgemmRows {
+    /// The same operand from row `r` on (its first row is this one's row
+    /// `r`). Only addresses are computed, nothing is read.
+    #[inline]
+    pub fn from_row(&self, r: usize) -> Self {
+        IgemmRows {
+            base: self.base.wrapping_add(r * self.lda),
+            tail: match self.tail.is_null() {
+                true => self.tail,
+                false => self.tail.wrapping_add(4 * r),
+            },
+            ..*self
+        }
+    }
+}
+
 /// `(m, a, b, c, ldc, corr)`: the s32 tile.
 pub type IgemmRowsFn = unsafe fn(usize, &IgemmRows, *const i8, *mut i32, usize, Option<&TileCorrection>);
 

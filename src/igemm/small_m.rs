@@ -144,14 +144,7 @@ pub(crate) unsafe fn rows_sub_tiles(
             let n = per_call.min(left);
             let sub = fix.map(|f| f.from_row(i));
             let r = i0 + i;
-            let a = IgemmRows {
-                base: src.base.wrapping_add(r * src.lda),
-                tail: match src.tail.is_null() {
-                    true => src.tail,
-                    false => src.tail.wrapping_add(4 * r),
-                },
-                ..*src
-            };
+            let a = src.from_row(r);
             let (ci, s) = (c.wrapping_add(i * ldc), &k.strip);
             // SAFETY: as in `IgemmTile::sub_tiles`, with A's rows r.. (n·mm
             // of them) read in place through `a` (the caller's).

@@ -129,14 +129,7 @@ macro_rules! igemm_rows_kernel {
         ) {
             for t in 0..tiles {
                 let r = t * M;
-                let at = IgemmRows {
-                    base: a.base.wrapping_add(r * a.lda),
-                    tail: match a.tail.is_null() {
-                        true => a.tail,
-                        false => a.tail.wrapping_add(4 * r),
-                    },
-                    ..*a
-                };
+                let at = a.from_row(r);
                 let (at, ct, ep_t) = (&at, corr.map(|f| f.from_row(r)), ep.down(r));
                 let (corr_t, ep_t, c_t) = (ct.as_ref(), &ep_t, c.wrapping_add(r * ldc));
                 // SAFETY: as in `tile`, for rows r..r + M of the strip (the
@@ -171,14 +164,7 @@ macro_rules! igemm_rows_kernel {
                     _ => {
                         for t in 0..tiles {
                             let r = t * m;
-                            let at = IgemmRows {
-                                base: a.base.wrapping_add(r * a.lda),
-                                tail: match a.tail.is_null() {
-                                    true => a.tail,
-                                    false => a.tail.wrapping_add(4 * r),
-                                },
-                                ..*a
-                            };
+                            let at = a.from_row(r);
                             let ct = corr.map(|f| f.from_row(r));
                             dispatch::<O>(m, &at, b, c.wrapping_add(r * ldc), ldc, ct.as_ref(), &ep.down(r));
                         }
