@@ -294,6 +294,7 @@ macro_rules! igemm_rows_kernel {
 /// `ldc`, `corr`, `ep` as the tile's arguments.
 macro_rules! rows_tile_body {
     ($Step:ty, $ahead:literal, $pf_rows:literal, $a:ident, $b:ident, $c:ident, $ldc:ident, $corr:ident, $ep:ident) => {
+        // SAFETY: the expanding function's contract (each expansion states it).
         unsafe {
             let (mut accs, fix_ptrs) = tile_start!($corr);
             let p: [*const u8; M] = core::array::from_fn(|r| $a.base.add(r * $a.lda));
