@@ -169,11 +169,9 @@ fn sconv_f32_7x64_strip_avx512_matches_a_twin_and_its_tiles() {
                     twin.twin(&t);
                     let mut strip = Case::new(m, tiles, panels, n, kc, aligned, stream);
                     let t = strip.tile(first, bias, last, clamp);
-                    // SAFETY: `t` and the strip describe the case's buffers:
-                    // m·tiles rows of offsets (ld 4, 3 taps), each non-PAD
-                    // offset with kc floats behind it, panels·b_step
-                    // weights, panels·64 bias floats, rows·ldc output floats
-                    // from c0; the CPU has the level.
+                    // SAFETY: the CPU has the level; `t` and the strip describe the case's buffers: m·tiles
+                    // rows of offsets (3 taps, ld 4), kc floats behind each non-PAD one, panels·b_step weights,
+                    // panels·64 bias floats, rows·ldc output floats from c0.
                     unsafe { sconv_f32_7x64_strip_avx512(m, &t, &strip.strip) };
                     let mut tiled = Case::new(m, tiles, panels, n, kc, aligned, stream);
                     let t = tiled.tile(first, bias, last, clamp);

@@ -194,11 +194,9 @@ impl IndirectF32 {
                         b_step: depth * nr,
                         stream,
                     };
-                    // SAFETY: the level's kernel (an available ISA). The run's tiles lie in 0..m, consecutive, of
-                    // `rows` ≤ mr rows, so their offsets exist; each run of input (checked above) and `zero` hold
-                    // kc ≤ cg floats; panels p0..=last of group g lie in the weights, b_step apart, with their
-                    // bias columns (col..end); the tiles' rows × columns col..end lie inside the output and belong
-                    // to this task alone (tasks split groups × tiles × panels).
+                    // SAFETY: the level's kernel (an available ISA); the run's tiles: consecutive in 0..m, `rows` ≤ mr
+                    // rows (offsets exist); input runs (checked above) and `zero` hold kc ≤ cg floats; panels p0..=last
+                    // of group g in the weights, b_step apart, bias and output columns col..end: this task's alone.
                     unsafe { (self.kern.strip)(rows, &tile, &strip) };
                     s += run;
                 }
