@@ -50,6 +50,8 @@ mod gemm_bf16_macros;
 #[macro_use]
 mod gemm_bf16_stream_macros;
 pub mod scalar;
+#[cfg(all(test, target_arch = "x86_64"))]
+mod sconv_check;
 pub mod sconv_ukernel;
 pub mod team;
 #[cfg(target_arch = "x86_64")]

@@ -49,6 +49,30 @@ pub struct SconvTile {
 /// `(m, tile)`: see [`SconvTile`].
 pub type SconvFn = unsafe fn(usize, &SconvTile);
 
+/// A strip: `tiles` tiles of `m` rows one after another, each over
+/// `panels` weight panels, in one call (the tile's fixed costs — set-up,
+/// the stores draining — overlap the next tile's arithmetic). Tile `s`,
+/// panel `q` is the [`SconvTile`] `t` with `offsets + s·m·ld`,
+/// `c + s·m·ldc + q·NR`, `b + q·b_step`, `bias + q·NR` (a non-null bias),
+/// and `n` = `NR` for every panel but the last, which has `t.n`; tiles run
+/// in order, each tile's panels in order.
+#[derive(Clone, Copy, Debug)]
+pub struct SconvStrip {
+    /// Tiles, at least 1.
+    pub tiles: usize,
+    /// Panels per tile, at least 1.
+    pub panels: usize,
+    /// Floats from one panel's weights to the next's.
+    pub b_step: usize,
+    /// Whether the last block's full, 64-byte-aligned output vectors are
+    /// stored non-temporally (the caller fences before another thread reads
+    /// them): for an output written once and too large for the cache.
+    pub stream: bool,
+}
+
+/// `(m, first tile, strip)`: see [`SconvStrip`].
+pub type SconvStripFn = unsafe fn(usize, &SconvTile, &SconvStrip);
+
 // SAFETY: a tile only describes memory the caller vouches for; the kernel
 // reads the input and weights and writes the caller's tile of `c`.
 unsafe impl Send for SconvTile {}
@@ -66,4 +90,6 @@ pub struct SconvUkernelInfo {
     pub nr: usize,
     /// The kernel.
     pub f: SconvFn,
+    /// Its strip entry.
+    pub strip: SconvStripFn,
 }

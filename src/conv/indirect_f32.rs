@@ -15,7 +15,7 @@
 use super::layer::Layer;
 use super::rows_int8::PAD;
 use crate::Context;
-use lowp_kernels::sconv_ukernel::{SconvTile, SconvUkernelInfo};
+use lowp_kernels::sconv_ukernel::{SconvStrip, SconvTile, SconvUkernelInfo};
 use std::borrow::Cow;
 
 /// K (taps × channels) per block: a block of weights is `KB·NR` floats,
@@ -149,41 +149,61 @@ impl IndirectF32 {
         let out = Out(output.as_mut_ptr());
         let flops = 2.0 * (layer.m * k * taps * cg) as f64;
         let depth = taps * cg;
+        // An output written once (one K block) that, with the weights,
+        // outgrows the threads' L2 streams past the cache.
+        let big = (output.len() + self.weights.len()) * 4 >= ctx.cache_sizes().l2 * ctx.num_threads();
+        let stream = self.blocks.len() == 1 && big;
         ctx.run_parallel_sized(groups * chunks * splits, flops / 100e9, |task| {
             let out = &out;
             let (sp, ch, g) = (task % splits, task / splits % chunks, task / splits / chunks);
             let pans = sp * per..((sp + 1) * per).min(self.panels);
             let tiles = &self.tiles[ch * chunk..((ch + 1) * chunk).min(self.tiles.len())];
             for (bi, &(t0, nt, c0, kc)) in self.blocks.iter().enumerate() {
-                for &(i0, rows) in tiles {
-                    for p in pans.clone() {
-                        let n = nr.min(kg - p * nr);
-                        let col = g * kg + p * nr;
-                        let gp = g * self.panels + p;
-                        let b = &self.weights[gp * depth * nr + (t0 * cg + c0) * nr..][..nt * kc * nr];
-                        let tile = SconvTile {
-                            offsets: offsets[i0 * taps + t0..].as_ptr(),
-                            ld: taps,
-                            taps: nt,
-                            kc,
-                            base: input[g * cg + c0..].as_ptr(),
-                            zero: self.zero.as_ptr(),
-                            b: b.as_ptr(),
-                            c: out.0.wrapping_add(i0 * k + col),
-                            ldc: k,
-                            n,
-                            first: bi == 0,
-                            bias: bias.map_or(std::ptr::null(), |b| b[col..col + n].as_ptr()),
-                            last: bi + 1 == self.blocks.len(),
-                            clamp,
-                        };
-                        // SAFETY: the level's kernel (an available ISA); tiles lie in 0..m with rows ≤ mr, so their
-                        // offsets exist; each run (checked above) and `zero` hold kc ≤ cg floats, `b` and the bias are
-                        // sliced; the tile's rows × n columns lie inside the output (col + n ≤ k) and belong to this
-                        // task alone (tasks split groups × tiles × panels).
-                        unsafe { (self.kern.f)(rows, &tile) };
-                    }
+                // Runs of consecutive tiles of equal height, one strip call
+                // each over the task's panels.
+                let mut s = 0;
+                while s < tiles.len() {
+                    let (i0, rows) = tiles[s];
+                    let run = tiles[s..]
+                        .iter()
+                        .enumerate()
+                        .take_while(|&(u, &(i, r))| r == rows && i == i0 + u * rows)
+                        .count();
+                    let (p0, last) = (pans.start, pans.end - 1);
+                    let (col, end) = (g * kg + p0 * nr, g * kg + (pans.end * nr).min(kg));
+                    let b = &self.weights[(g * self.panels + p0) * depth * nr + (t0 * cg + c0) * nr..];
+                    let tile = SconvTile {
+                        offsets: offsets[i0 * taps + t0..].as_ptr(),
+                        ld: taps,
+                        taps: nt,
+                        kc,
+                        base: input[g * cg + c0..].as_ptr(),
+                        zero: self.zero.as_ptr(),
+                        b: b.as_ptr(),
+                        c: out.0.wrapping_add(i0 * k + col),
+                        ldc: k,
+                        n: nr.min(kg - last * nr),
+                        first: bi == 0,
+                        bias: bias.map_or(std::ptr::null(), |b| b[col..end].as_ptr()),
+                        last: bi + 1 == self.blocks.len(),
+                        clamp,
+                    };
+                    let strip = SconvStrip {
+                        tiles: run,
+                        panels: pans.len(),
+                        b_step: depth * nr,
+                        stream,
+                    };
+                    // SAFETY: the level's kernel (an available ISA); the run's tiles: consecutive in 0..m, `rows` ≤ mr
+                    // rows (offsets exist); input runs (checked above) and `zero` hold kc ≤ cg floats; panels p0..=last
+                    // of group g in the weights, b_step apart, bias and output columns col..end: this task's alone.
+                    unsafe { (self.kern.strip)(rows, &tile, &strip) };
+                    s += run;
                 }
+            }
+            #[cfg(target_arch = "x86_64")]
+            if stream {
+                lowp_kernels::x86_64::stream::store_fence();
             }
         });
     }

@@ -5,7 +5,7 @@
 //! 56) are multiples of 7, so tiles cut at output rows are full and a tap's
 //! padding rows come first or last in a tile, where they are skipped.
 
-use crate::sconv_ukernel::{SconvTile, SconvUkernelInfo, PAD};
+use crate::sconv_ukernel::{SconvStrip, SconvTile, SconvUkernelInfo, PAD};
 use core::arch::x86_64::*;
 
 /// Rows of a full tile.
@@ -21,12 +21,16 @@ pub const INFO: SconvUkernelInfo = SconvUkernelInfo {
     mr: MR,
     nr: NR,
     f: sconv_f32_7x64_avx512,
+    strip: sconv_f32_7x64_strip_avx512,
 };
 
 with_level! { avx512:
-/// One tile of `M` rows (see the public entry).
-#[inline]
-unsafe fn tile<const M: usize>(t: &SconvTile) {
+/// One tile of `M` rows (see the public entry); `STREAM`: the last
+/// block's full vectors at 64-byte boundaries stored non-temporally.
+/// Never inlined: inlined into the strip's loop, LLVM kept the 28
+/// accumulators on the stack.
+#[inline(never)]
+unsafe fn tile<const M: usize, const STREAM: bool>(t: &SconvTile) {
     // SAFETY: every offset read is among the `M·ld` of the table, every
     // run among the caller's `kc` floats, `b` within `taps·kc·NR`, the C
     // accesses within the tile's `M` rows of `n` columns (masked).
@@ -113,9 +117,15 @@ unsafe fn tile<const M: usize>(t: &SconvTile) {
                 }
             }
         }
+        // Whole rows at 64-byte boundaries stream: every vector a line.
+        let stream = STREAM && t.last && t.n == NR && (t.c as usize).is_multiple_of(64) && t.ldc.is_multiple_of(16);
         for (r, row) in acc.iter().enumerate() {
             let cr = t.c.add(r * t.ldc);
-            if t.n == NR {
+            if stream {
+                for (v, x) in row.iter().enumerate() {
+                    _mm512_stream_ps(cr.add(16 * v), *x);
+                }
+            } else if t.n == NR {
                 for (v, x) in row.iter().enumerate() {
                     _mm512_storeu_ps(cr.add(16 * v), *x);
                 }
@@ -148,13 +158,61 @@ pub unsafe fn sconv_f32_7x64_avx512(m: usize, t: &SconvTile) {
     // SAFETY: the caller's contract is the tile's, with M = m.
     unsafe {
         match m {
-            1 => tile::<1>(t),
-            2 => tile::<2>(t),
-            3 => tile::<3>(t),
-            4 => tile::<4>(t),
-            5 => tile::<5>(t),
-            6 => tile::<6>(t),
-            7 => tile::<7>(t),
+            1 => tile::<1, false>(t),
+            2 => tile::<2, false>(t),
+            3 => tile::<3, false>(t),
+            4 => tile::<4, false>(t),
+            5 => tile::<5, false>(t),
+            6 => tile::<6, false>(t),
+            7 => tile::<7, false>(t),
+            _ => {}
+        }
+    }
+}
+
+/// The strip of `s.tiles` tiles of `M` rows × `s.panels` panels.
+#[inline]
+unsafe fn strip<const M: usize, const STREAM: bool>(t: &SconvTile, s: &SconvStrip) {
+    for i in 0..s.tiles {
+        for q in 0..s.panels {
+            // SAFETY: tile `i`, panel `q` of the caller's strip: its
+            // offsets, weights, bias and output lie where the strip's
+            // contract puts them.
+            unsafe {
+                let one = SconvTile {
+                    offsets: t.offsets.add(i * M * t.ld),
+                    b: t.b.add(q * s.b_step),
+                    c: t.c.add(i * M * t.ldc + q * NR),
+                    n: if q + 1 == s.panels { t.n } else { NR },
+                    bias: if t.bias.is_null() { t.bias } else { t.bias.add(q * NR) },
+                    ..*t
+                };
+                tile::<M, STREAM>(&one);
+            }
+        }
+    }
+}
+
+/// The strip entry ([`SconvStrip`]): tiles of `m` rows, each over
+/// `s.panels` panels of 64 columns, as [`sconv_f32_7x64_avx512`] per tile
+/// and panel (the same sums, bit for bit), in one call.
+///
+/// # Safety
+///
+/// As [`sconv_f32_7x64_avx512`] for every tile and panel of the strip
+/// (`1 ≤ m ≤ 7`, `s.tiles`, `s.panels` ≥ 1).
+pub unsafe fn sconv_f32_7x64_strip_avx512(m: usize, t: &SconvTile, s: &SconvStrip) {
+    // SAFETY: the caller's contract is the strip's, with M = m.
+    unsafe {
+        match (m, s.stream) {
+            (7, false) => strip::<7, false>(t, s),
+            (7, true) => strip::<7, true>(t, s),
+            (6, _) => strip::<6, false>(t, s),
+            (5, _) => strip::<5, false>(t, s),
+            (4, _) => strip::<4, false>(t, s),
+            (3, _) => strip::<3, false>(t, s),
+            (2, _) => strip::<2, false>(t, s),
+            (1, _) => strip::<1, false>(t, s),
             _ => {}
         }
     }
