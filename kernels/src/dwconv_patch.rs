@@ -62,7 +62,12 @@ pub struct DwPatch2x2 {
 /// (the output row's padded input rows `2y, 2y + 1`), already laid out,
 /// and `bottom` (rows `2y + 2, 2y + 3`), which the kernel lays out itself
 /// as `lay` describes (writing it to `lay.dst`, the next output row's top)
-/// while it uses it. For `x < ow` and channel `j < 32` of the pair, with
+/// while it uses it. With `out_rows` = 2, two output rows `y`, `y + 1`:
+/// `bottom` of row `y` (input rows `mid`) is built in registers only and is
+/// also the top of row `y + 1`, whose bottom `lay` describes and whose
+/// outputs lie `row_stride` elements after row `y`'s; each patch of `lay`
+/// is written after the `top` patch of the same place is read, so `lay.dst`
+/// may be `top`. For `x < ow` and channel `j < 32` of the pair, with
 /// `s = patch_slot(j)`, `out[(j / 16)·half + x·out_stride + j % 16] =
 /// init[s] + dot(top[x], w[0]) + dot(top[x + 1], w[1]) + dot(bottom[x],
 /// w[2]) + dot(bottom[x + 1], w[3])`, where `dot` sums the four u8 × s8
@@ -77,6 +82,13 @@ pub struct DwPatch3x3S2<O = i32> {
     pub top: *const u8,
     /// The lower row of patches to lay out (`patches` = `ow + 1`).
     pub lay: DwPatch2x2,
+    /// Output rows: 1 or 2.
+    pub out_rows: usize,
+    /// With two output rows, the input rows of the middle row of patches
+    /// (null: padding; every other field is `lay`'s, and it is not stored).
+    pub mid: [*const u8; 2],
+    /// With two output rows, elements between them.
+    pub row_stride: usize,
     /// Four 128-byte weight patches: tap `(i, t)` of channel `j` at patch
     /// `2·(i/2) + t/2`, byte `4·patch_slot(j) + 2·(i%2) + t%2`, zero where
     /// no tap lands.

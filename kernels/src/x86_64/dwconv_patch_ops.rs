@@ -139,6 +139,21 @@ pub(crate) trait PatchStore {
 /// loop holds no conditions on its place in the row.
 #[inline(always)]
 pub(crate) unsafe fn patch_rows<S: PatchStore>(a: &DwPatch3x3S2<S::Out>, st: &S) {
+    // SAFETY: the caller's contract.
+    unsafe {
+        if a.out_rows == 2 {
+            patch_rows_n::<S, 3>(a, st)
+        } else {
+            patch_rows_n::<S, 2>(a, st)
+        }
+    }
+}
+
+/// `N − 1` output rows from `N` rows of patches: the loaded top row, then
+/// (with three) the middle one built in registers and shared by both
+/// outputs, then the lower one, built and stored for the next call.
+#[inline(always)]
+unsafe fn patch_rows_n<S: PatchStore, const N: usize>(a: &DwPatch3x3S2<S::Out>, st: &S) {
     let patches = a.ow + 1;
     // SAFETY: the caller's contract, pair by pair.
     unsafe {
@@ -152,25 +167,54 @@ pub(crate) unsafe fn patch_rows<S: PatchStore>(a: &DwPatch3x3S2<S::Out>, st: &S)
             };
             let pair = st.pair(b);
             let bottom = Patches::new(&a.lay, b);
+            // Unused (never dereferenced) with one output row.
+            let mid = Patches::new(&DwPatch2x2 { rows: a.mid, ..a.lay }, b);
             let ld = |p: *const u8| -> Patch {
                 core::array::from_fn(|v| _mm256_loadu_si256(p.add(32 * v).cast()))
             };
             let w: [Patch; 4] = core::array::from_fn(|t| ld(a.weights.add(t * PATCH_BYTES).cast()));
             let init: Patch = core::array::from_fn(|v| _mm256_loadu_si256(a.init.add(8 * v).cast()));
-            let mut left = (ld(a.top), bottom.get(0));
-            bottom.put(0, &left.1);
+            let dot = |acc: &Patch, p: &Patch, w: &Patch| -> Patch {
+                core::array::from_fn(|v| _mm256_dpbusd_epi32(acc[v], p[v], w[v]))
+            };
+            // Each column serves two outputs: it finishes output `x` (taps
+            // `w[1]`, `w[3]`) and starts `x + 1` (`w[0]`, `w[2]`), so the
+            // loop carries sums, not patches.
+            let first = column::<N>(a.top, &mid, &bottom, 0);
+            let mut next: [Patch; 2] = core::array::from_fn(|r| {
+                dot(&dot(&init, &first[r], &w[0]), &first[(r + 1).min(N - 1)], &w[2])
+            });
             for x in 0..a.ow {
-                let right = (ld(a.top.add((x + 1) * PATCH_BYTES)), bottom.get(x + 1));
-                bottom.put(x + 1, &right.1);
-                let acc: Patch = core::array::from_fn(|v| {
-                    let mut s = _mm256_dpbusd_epi32(init[v], left.0[v], w[0][v]);
-                    s = _mm256_dpbusd_epi32(s, right.0[v], w[1][v]);
-                    s = _mm256_dpbusd_epi32(s, left.1[v], w[2][v]);
-                    _mm256_dpbusd_epi32(s, right.1[v], w[3][v])
-                });
-                st.store(&pair, a.out.add(x * a.out_stride), a.half, &acc);
-                left = right;
+                let c = column::<N>(a.top, &mid, &bottom, x + 1);
+                for r in 0..N - 1 {
+                    let acc = dot(&dot(&next[r], &c[r], &w[1]), &c[r + 1], &w[3]);
+                    st.store(
+                        &pair,
+                        a.out.add(r * a.row_stride + x * a.out_stride),
+                        a.half,
+                        &acc,
+                    );
+                    next[r] = dot(&dot(&init, &c[r], &w[0]), &c[r + 1], &w[2]);
+                }
             }
         }
+    }
+}
+
+/// Column `p` of `N` rows of patches: the top one loaded from `top`, the
+/// middle one (with three) built, the lower one built and stored; the top
+/// patch is read before the lower one is stored (the same place when
+/// `lay.dst` is `top`).
+#[inline(always)]
+unsafe fn column<const N: usize>(top: *const u8, mid: &Patches, bottom: &Patches, p: usize) -> [Patch; N] {
+    // SAFETY: the caller's (`ow + 1` patches at `top`, the rows as built).
+    unsafe {
+        let at = top.add(p * PATCH_BYTES);
+        let t: Patch = core::array::from_fn(|v| _mm256_loadu_si256(at.add(32 * v).cast()));
+        let m = if N == 3 { mid.get(p) } else { t };
+        let l = bottom.get(p);
+        bottom.put(p, &l);
+        let rows = [t, m, l];
+        core::array::from_fn(|i| rows[if i == 0 { 0 } else { i + 3 - N }])
     }
 }

@@ -10,6 +10,7 @@
 use crate::dwconv_stack::DwStackQ8;
 use crate::x86_64::avx512::igemm_store_s32_to_q8::Narrow;
 use crate::x86_64::dwconv_patch_ops::{Patch, PatchStore};
+use crate::x86_64::narrow_lanes::NarrowBy;
 use core::arch::x86_64::*;
 
 /// s32 sums: each block's 16 channels in order.
@@ -35,32 +36,22 @@ impl PatchStore for StoreS32 {
     }
 }
 
-/// Requantized bytes, igemm's arithmetic bit for bit (as [`Narrow`], on
-/// ymm: `(v as f32)·scale` rounded half to even, `hi` in f32 when
-/// `HI_F32`, packs with saturation, `+ zp`, `lo` and otherwise `hi` on the
-/// bytes); `SIGNED` packs when the bounds fit i8.
+/// Requantized bytes, igemm's arithmetic bit for bit ([`Narrow`]'s, on
+/// ymm: [`NarrowBy`]); `SIGNED` packs when the bounds fit i8.
 pub(crate) struct StoreQ8<const SIGNED: bool, const HI_F32: bool> {
     /// 32 scales a pair, in channel order.
     scale: *const f32,
-    fhi: __m256,
-    zp16: __m256i,
-    vlo: __m256i,
-    vhi: __m256i,
+    by: NarrowBy<__m256i>,
 }
 
 impl<const SIGNED: bool, const HI_F32: bool> StoreQ8<SIGNED, HI_F32> {
     /// For the requantization `q`.
     #[inline(always)]
     pub(crate) unsafe fn new(q: &DwStackQ8) -> Self {
-        // SAFETY: register-only operations of the caller's level.
-        unsafe {
-            StoreQ8 {
-                scale: q.scale,
-                fhi: _mm256_set1_ps((q.hi - q.zp) as f32),
-                zp16: _mm256_set1_epi16(q.zp as i16),
-                vlo: _mm256_set1_epi8(q.lo as i8),
-                vhi: _mm256_set1_epi8(q.hi as i8),
-            }
+        StoreQ8 {
+            scale: q.scale,
+            // SAFETY: register-only operations of the caller's level.
+            by: unsafe { NarrowBy::new(q.zp, q.lo, q.hi) },
         }
     }
 
@@ -92,33 +83,10 @@ impl<const SIGNED: bool, const HI_F32: bool> PatchStore for StoreQ8<SIGNED, HI_F
     }
     #[inline(always)]
     unsafe fn store(&self, s: &[__m256; 4], out: *mut u8, _: usize, acc: &Patch) {
-        // SAFETY: the caller's (32 writable bytes at `out`); `vcvtps2dq`
-        // rounds half to even under the default MXCSR.
+        // SAFETY: the caller's (32 writable bytes at `out`).
         unsafe {
-            let r: [__m256i; 4] = core::array::from_fn(|v| {
-                let mut y = _mm256_mul_ps(_mm256_cvtepi32_ps(acc[v]), s[v]);
-                if HI_F32 {
-                    y = _mm256_min_ps(y, self.fhi);
-                }
-                _mm256_cvtps_epi32(y)
-            });
-            let p01 = _mm256_adds_epi16(_mm256_packs_epi32(r[0], r[1]), self.zp16);
-            let p23 = _mm256_adds_epi16(_mm256_packs_epi32(r[2], r[3]), self.zp16);
-            let q = if SIGNED {
-                let q = _mm256_max_epi8(_mm256_packs_epi16(p01, p23), self.vlo);
-                if HI_F32 {
-                    q
-                } else {
-                    _mm256_min_epi8(q, self.vhi)
-                }
-            } else {
-                let q = _mm256_max_epu8(_mm256_packus_epi16(p01, p23), self.vlo);
-                if HI_F32 {
-                    q
-                } else {
-                    _mm256_min_epu8(q, self.vhi)
-                }
-            };
+            let r: [__m256i; 4] = core::array::from_fn(|v| self.by.scaled::<HI_F32>(acc[v], s[v]));
+            let q = self.by.packed::<SIGNED, HI_F32>(r);
             _mm256_storeu_si256(out.cast(), q);
         }
     }

@@ -27,6 +27,7 @@ pub(crate) mod dwconv_patch_store;
 pub(crate) mod dwconv_stack_ops;
 pub(crate) mod dwconv_stack_store;
 pub(crate) mod gconv_g4_ops;
+pub(crate) mod narrow_lanes;
 pub(crate) mod prefetch;
 pub mod stream;
 pub(crate) mod vec_avx2;

@@ -2,8 +2,10 @@
 //! ways, dilation 1, depth multiplier 1, s8 weights with zero point 0, a
 //! level with `vpdpbusd`): per pair of 16-channel blocks, the input is cut
 //! once into rows of 2×2 patches ([`lowp_kernels::dwconv_patch`]); output row `y`
-//! reads patch rows `y` and `y + 1`, so a task keeps a ring of two and lays
-//! out one new patch row per output row. The padding holds the zero point
+//! reads patch rows `y` and `y + 1`. A task keeps one patch row and takes
+//! two output rows a call: the kernel builds patch rows `y + 1` (in
+//! registers only, shared by both outputs) and `y + 2`, which replaces row
+//! `y` for the next call. The padding holds the zero point
 //! and the sums start from `−za·Σw`: exact, the same bits as every other
 //! path.
 
@@ -139,17 +141,17 @@ impl PatchWeights {
         ctx.run_parallel(g.n * strips, |t| {
             let (n, st) = (t / strips, t % strips);
             let (y0, y1) = (st * sr, g.oh.min(st * sr + sr));
-            // Two patch rows of every pair: `[y % 2][pair][patch]`.
-            let ring = pairs * row_bytes;
-            let mut buf = buffers::take::<u8>(buffers::SLOT_A, 2 * ring);
-            // The two blocks of a pair, `ow` pixels of 16 sums each.
-            let mut tile = vec![0i32; 2 * g.ow * l];
+            // One patch row of every pair, `[pair][patch]`: a kernel reads
+            // each top patch before it stores the new lower one in its place.
+            let mut buf = buffers::take::<u8>(buffers::SLOT_A, pairs * row_bytes);
+            // Two rows of the two blocks of a pair, `ow` pixels of 16 sums each.
+            let mut tile = vec![0i32; 4 * g.ow * l];
             let mut sc = Scratch::new();
             let base = buf.as_mut_ptr();
-            // Patch row `i`'s ring slot, from pair `b`.
-            let slot = |i: usize, b: usize| base.wrapping_add((i % 2) * ring + b * row_bytes);
+            // The patch row from pair `b`.
+            let slot = |b: usize| base.wrapping_add(b * row_bytes);
             // Patch row `i` (padded input rows `2i`, `2i + 1`) of pairs
-            // `b..b + nb`, to its ring slot.
+            // `b..b + nb`, to the task's patch row.
             let patch_row = |i: usize, b: usize, nb: usize| {
                 let k0 = b * pc;
                 let rows: [*const u8; 2] = std::array::from_fn(|r| {
@@ -168,10 +170,14 @@ impl PatchWeights {
                     patches,
                     pad,
                     flip,
-                    dst: slot(i, b),
+                    dst: slot(b),
                 }
             };
-            for y in y0..y1 {
+            // Two output rows a call where the task has them (their shared
+            // middle row of patches is never stored), the last one alone.
+            let mut y = y0;
+            while y < y1 {
+                let out_rows = if y + 1 < y1 { 2 } else { 1 };
                 let mut b = 0;
                 while b < pairs {
                     let nb = if own && b < whole { batch.min(whole - b) } else { 1 };
@@ -179,15 +185,21 @@ impl PatchWeights {
                         let args = patch_row(y, b, nb);
                         // SAFETY: the kernel belongs to the Context's (available) level; each non-null
                         // row is input row `h` of image `n` from channel `32b`, whose `iw` pixels (stride C)
-                        // have `valid` channels in each of the `nb` pairs inside `input`; the ring slot
+                        // have `valid` channels in each of the `nb` pairs inside `input`; the patch row
                         // holds `nb · patches · 128` bytes from pair `b`.
                         unsafe { layout(&args) };
                     }
+                    // The lower row of the last output row replaces the top one, patch by patch.
+                    let lay = patch_row(y + out_rows, b, nb);
+                    let mid = patch_row(y + 1, b, nb).rows;
                     if let (true, Some(q)) = (own && b < whole, q8) {
                         let k0 = b * pc;
                         let args = DwPatch3x3S2 {
-                            lay: patch_row(y + 1, b, nb),
-                            top: slot(y, b),
+                            lay,
+                            out_rows,
+                            mid,
+                            row_stride: g.ow * g.k,
+                            top: slot(b),
                             weights: self.weights[b * 4 * PATCH_BYTES..].as_ptr(),
                             init: q8_inits[k0..].as_ptr(),
                             out: q.out.at(g.out_at(n, y, k0)),
@@ -201,8 +213,9 @@ impl PatchWeights {
                             lo: q.lo,
                             hi: q.hi,
                         };
-                        // SAFETY: as for the s32 kernel below; the output is this task's own row `y` of `nb`
-                        // whole pairs (32 bytes a pixel each, stride K), `scale` holds their `32·nb` values.
+                        // SAFETY: as for the s32 kernel below; the output is this task's own rows `y`,
+                        // `y + out_rows − 1` of `nb` whole pairs (32 bytes a pixel each, stride K, a row
+                        // `ow·K` bytes), `scale` holds their `32·nb` values.
                         unsafe { rows_q8(&args, &rq) };
                         b += nb;
                         continue;
@@ -212,13 +225,16 @@ impl PatchWeights {
                     } else {
                         None
                     };
-                    let (out, out_stride, half) = match d {
-                        Some(p) => (p, g.k, l),
-                        None => (tile.as_mut_ptr(), l, g.ow * l),
+                    let (out, out_stride, half, row_stride) = match d {
+                        Some(p) => (p, g.k, l, g.ow * g.k),
+                        None => (tile.as_mut_ptr(), l, g.ow * l, 2 * g.ow * l),
                     };
                     let args = DwPatch3x3S2 {
-                        lay: patch_row(y + 1, b, nb),
-                        top: slot(y, b),
+                        lay,
+                        out_rows,
+                        mid,
+                        row_stride,
+                        top: slot(b),
                         weights: self.weights[b * 4 * PATCH_BYTES..].as_ptr(),
                         init: inits[b * pc..].as_ptr(),
                         out,
@@ -226,20 +242,24 @@ impl PatchWeights {
                         half,
                         ow: g.ow,
                     };
-                    // SAFETY: the kernel belongs to the Context's level; `lay` as above (the other ring
-                    // slot), the top slot holds `nb` pairs of `ow + 1` patches, the weights their `512·nb`
-                    // bytes, `inits` `32·nb` values from pair `b`; the output is the tile (two blocks of
-                    // `ow·16` i32) or this task's own row `y` of `2·nb` whole blocks.
+                    // SAFETY: the kernel belongs to the Context's level; `lay` and `mid` as above, `lay`
+                    // to the task's patch row, which holds the top row (`nb` pairs of `ow + 1` patches);
+                    // the weights their `512·nb` bytes, `inits` `32·nb` values from pair `b`; the output is the tile
+                    // (per row two blocks of `ow·16` i32) or this task's own rows from `y` of `2·nb`
+                    // whole blocks.
                     unsafe { rows(&args) };
                     if d.is_none() {
-                        let (t0, t1) = tile.split_at_mut(g.ow * l);
-                        finish(&mut sc, n, y, 2 * b, t0);
-                        if 2 * b + 1 < g.blocks {
-                            finish(&mut sc, n, y, 2 * b + 1, t1);
+                        for (r, t) in tile.chunks_exact_mut(2 * g.ow * l).take(out_rows).enumerate() {
+                            let (t0, t1) = t.split_at_mut(g.ow * l);
+                            finish(&mut sc, n, y + r, 2 * b, t0);
+                            if 2 * b + 1 < g.blocks {
+                                finish(&mut sc, n, y + r, 2 * b + 1, t1);
+                            }
                         }
                     }
                     b += nb;
                 }
+                y += out_rows;
             }
         });
         true

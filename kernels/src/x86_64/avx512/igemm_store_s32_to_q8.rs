@@ -13,6 +13,7 @@
 
 use crate::scalar::igemm_tile_store::TileRequant;
 use crate::x86_64::igemm_ops::TileOut;
+use crate::x86_64::narrow_lanes::NarrowBy;
 use core::arch::x86_64::*;
 
 with_level! { avx512:
@@ -116,15 +117,11 @@ type Args = (
     usize,
 );
 
-/// The constants of the paired narrowing: `hi − zp` (f32), `zp` (s16),
-/// `lo` (bytes), and the dword order that undoes the packs' lane
-/// interleaving.
+/// The constants of the paired narrowing on zmm ([`NarrowBy`]) and the
+/// dword order that undoes the packs' lane interleaving.
 #[derive(Clone, Copy)]
 pub(crate) struct Narrow {
-    fhi: __m512,
-    zp16: __m512i,
-    vlo: __m512i,
-    vhi: __m512i,
+    by: NarrowBy<__m512i>,
     order: __m512i,
 }
 
@@ -134,10 +131,8 @@ impl Narrow {
     #[inline]
     pub(crate) fn new(zp: i32, lo: i32, hi: i32) -> Narrow {
         Narrow {
-            fhi: _mm512_set1_ps((hi - zp) as f32),
-            zp16: _mm512_set1_epi16(zp as i16),
-            vlo: _mm512_set1_epi8(lo as i8),
-            vhi: _mm512_set1_epi8(hi as i8),
+            // SAFETY: this function's features are zmm's.
+            by: unsafe { NarrowBy::new(zp, lo, hi) },
             // Dword k of the packed vector holds 4 bytes of source vector
             // k % 4, group k / 4; this puts each source's groups together.
             order: _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15),
@@ -150,11 +145,8 @@ impl Narrow {
     #[target_feature(enable = "avx512f,avx512bw")]
     #[inline]
     pub(crate) fn scaled<const HI_F32: bool>(&self, v: __m512i, s: __m512) -> __m512i {
-        let mut y = _mm512_mul_ps(_mm512_cvtepi32_ps(v), s);
-        if HI_F32 {
-            y = _mm512_min_ps(y, self.fhi);
-        }
-        _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(y)
+        // SAFETY: this function's features are zmm's.
+        unsafe { self.by.scaled::<HI_F32>(v, s) }
     }
 
     /// Whether both scale vectors are below 1 in magnitude, so the rows can
@@ -188,23 +180,8 @@ impl Narrow {
     #[target_feature(enable = "avx512f,avx512bw")]
     #[inline]
     pub(crate) fn packed<const SIGNED: bool, const HI_F32: bool>(&self, r: [__m512i; 4]) -> __m512i {
-        let p01 = _mm512_adds_epi16(_mm512_packs_epi32(r[0], r[1]), self.zp16);
-        let p23 = _mm512_adds_epi16(_mm512_packs_epi32(r[2], r[3]), self.zp16);
-        if SIGNED {
-            let q = _mm512_max_epi8(_mm512_packs_epi16(p01, p23), self.vlo);
-            if HI_F32 {
-                q
-            } else {
-                _mm512_min_epi8(q, self.vhi)
-            }
-        } else {
-            let q = _mm512_max_epu8(_mm512_packus_epi16(p01, p23), self.vlo);
-            if HI_F32 {
-                q
-            } else {
-                _mm512_min_epu8(q, self.vhi)
-            }
-        }
+        // SAFETY: this function's features are zmm's.
+        unsafe { self.by.packed::<SIGNED, HI_F32>(r) }
     }
 }
 
