@@ -193,9 +193,9 @@ impl GemmBf16Kernels {
 /// The driver face of a kernel set: its tile kernel, on packed A panels
 /// or, where the kernel reads A in place, on the rows of a row-major A
 /// (even K, one K block: no packing, no padding read) whose `MR` rows span
-/// at most half of L1, or all of it for a narrow C ([`Bf16Tile::new`])
-/// (rows further apart, 8 KiB at K = 4096, fall into a few L1 sets and
-/// evict each other: slower than packing).
+/// at most L1 ([`Bf16Tile::new`]) (rows further apart, 8 KiB at K = 4096,
+/// fall into one L1 set and evict each other: slower than packing; 2 KiB
+/// apart at K = 1024 they share two sets, seven lines each, and still pay).
 ///
 /// With A in place its rows per tile are the kernel's `MR` spread evenly
 /// over M ([`balanced_mr`]): 128 rows go as 9 × 13 + 11, not 9 × 14 + 2,
@@ -209,20 +209,17 @@ pub(crate) struct Bf16Tile<'a> {
 }
 
 impl<'a> Bf16Tile<'a> {
-    /// The tile of `kern` for a C of `n` columns, reading A in place when
-    /// `a` (row-major, even K, rows close: see above) is given and the
-    /// kernel can. Rows spanning up to all of L1 are read in place too when
-    /// each A panel meets few B panels (`n ≤ 32·NR`): their set conflicts
-    /// then cost less than packing A (`docs/tuning.md`, "BF16 GEMM").
+    /// The tile of `kern` for `m` rows, reading A in place when `a`
+    /// (row-major, even K, `MR` rows within L1: see above) is given and the
+    /// kernel can (`docs/tuning.md`, "BF16 GEMM" and "BF16 GEMM, A in place
+    /// at K = 1024").
     pub(crate) fn new(
         kern: &'a GemmBf16Kernels,
         m: usize,
         a: Option<MatRef<'a, bf16>>,
-        n: usize,
         l1d: usize,
     ) -> Bf16Tile<'a> {
-        let span_max = if n <= 32 * kern.nr { l1d } else { l1d / 2 };
-        let close = |a: &MatRef<'_, bf16>| a.row_stride() * 2 * kern.mr <= span_max;
+        let close = |a: &MatRef<'_, bf16>| a.row_stride() * 2 * kern.mr <= l1d;
         let a = a
             .filter(|a| kern.a_in_place && a.col_stride() == 1 && a.cols() % 2 == 0 && close(a))
             .map(|a| (a.as_slice(), a.row_stride()));

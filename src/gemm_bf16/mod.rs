@@ -84,7 +84,7 @@ fn run<T: Element>(
             return;
         }
     }
-    let tile = Bf16Tile::new(kern, m, T::as_bf16(a), n, ctx.cache_sizes().l1d);
+    let tile = Bf16Tile::new(kern, m, T::as_bf16(a), ctx.cache_sizes().l1d);
     let packer = PackABf16(a);
     let pa: &dyn PackA<bf16> = if tile.a_in_place() { &InPlaceA } else { &packer };
     gemm::gemm(
