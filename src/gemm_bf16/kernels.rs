@@ -21,6 +21,8 @@ pub(crate) type PackPairsFn = unsafe fn(*const u16, *const u16, usize, *mut u32)
 /// panel_stride, prefetch_even, prefetch_odd)`.
 pub(crate) type PackBRowsFn =
     unsafe fn(*const u16, *const u16, usize, *mut u32, usize, *const u16, *const u16);
+/// A panel packer for up to 16 row-major A rows: `(a, lda, rows, pairs, dst)`.
+pub(crate) type PackARowsFn = unsafe fn(*const u16, usize, usize, usize, *mut u32);
 
 /// The BF16 GEMM and conversion kernels of one ISA level (an entry of
 /// [`crate::Kernels`]).
@@ -41,6 +43,9 @@ pub struct GemmBf16Kernels {
     /// A row-major bf16 B's pairs of rows packed into all the 32-column
     /// panels of a block at once (`nr == 32` levels that have one).
     pub(crate) pack_b_rows: Option<PackBRowsFn>,
+    /// Row-major bf16 A panels of up to 16 rows packed a 16-pair block at a
+    /// time (levels that have one).
+    pub(crate) pack_a_rows: Option<PackARowsFn>,
     /// Small M against a prepacked B, one B panel at a time, and its name
     /// (`stream`).
     pub(crate) stream: Option<(StreamFn, &'static str)>,
@@ -62,6 +67,7 @@ macro_rules! table {
             to_f32: $to_f32,
             pack_pairs: $pairs,
             pack_b_rows: None,
+            pack_a_rows: None,
             stream: None,
         }
     };
@@ -121,8 +127,11 @@ impl GemmBf16Kernels {
             if isa >= Isa::Avx512 {
                 let pack_b_rows: Option<PackBRowsFn> =
                     Some(avx512::gemm_bf16_pack_b_rows::gemm_bf16_pack_b_rows_avx512);
+                let pack_a_rows: Option<PackARowsFn> =
+                    Some(avx512::gemm_bf16_pack_a_rows::gemm_bf16_pack_a_rows_avx512);
                 v.push(GemmBf16Kernels {
                     pack_b_rows,
+                    pack_a_rows,
                     ..table!(
                         isa,
                         avx512::gemm_bf16_8x32::gemm_bf16_8x32_avx512,
@@ -139,6 +148,7 @@ impl GemmBf16Kernels {
                     v.push(GemmBf16Kernels {
                         stream: Some((stream, "gemm_bf16_stream_16x32_avx512bf16")),
                         pack_b_rows,
+                        pack_a_rows,
                         ..table!(
                             isa,
                             avx512bf16::gemm_bf16_14x32::gemm_bf16_14x32_avx512bf16,

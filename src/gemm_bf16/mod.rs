@@ -85,7 +85,7 @@ fn run<T: Element>(
         }
     }
     let tile = Bf16Tile::new(kern, m, T::as_bf16(a), ctx.cache_sizes().l1d);
-    let packer = PackABf16(a);
+    let packer = PackABf16(a, kern.pack_a_rows);
     let pa: &dyn PackA<bf16> = if tile.a_in_place() { &InPlaceA } else { &packer };
     gemm::gemm(
         ctx,

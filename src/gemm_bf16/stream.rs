@@ -57,7 +57,7 @@ pub(crate) fn stream<T: Element>(
     let kcp = k.next_multiple_of(2);
     let mut abuf = buffers::take::<bf16>(buffers::SLOT_A, m * kcp);
     let ap = &mut abuf[..m * kcp];
-    PackABf16(a).pack_a(ap, m, 0..m, 0..k);
+    PackABf16(a, None).pack_a(ap, m, 0..m, 0..k);
     let ap: &[bf16] = ap;
     let panels = n.div_ceil(nr);
     let threads = ctx.gemm_threads(m, n, k, 2, 2).clamp(1, panels);
