@@ -150,7 +150,7 @@ impl<T: Element> PackA<bf16> for PackABf16<'_, T> {
         let (data, rs, cs) = (a.as_slice(), a.row_stride(), a.col_stride());
         let kcp = ks.len().next_multiple_of(2);
         if let (Some(f), Some(a)) = (self.1, T::as_bf16(*a)) {
-            if cs == 1 && ks.len() % 2 == 0 && mr <= 16 {
+            if cs == 1 && ks.len().is_multiple_of(2) && mr <= 16 {
                 let data = a.as_slice();
                 for (panel, dst) in dst.chunks_exact_mut(mr * kcp).enumerate() {
                     let i0 = rows.start + panel * mr;
