@@ -80,7 +80,7 @@ fn run<T: Element>(
                 BOperand::Prepacked(pb) => stream::StreamB::Packed(pb),
                 BOperand::Pack(pb) => stream::StreamB::Pack(pb, n),
             };
-            stream::stream(ctx, f, kern.nr(), alpha, a, sb, &sink, beta);
+            stream::stream(ctx, f, kern.nr(), kern.pack_a_rows, alpha, a, sb, &sink, beta);
             return;
         }
     }
