@@ -248,8 +248,8 @@ proptest! {
 /// split) and shapes past one A block, on every level and thread count;
 /// B blocks both narrow (packed in bands of row pairs) and wide (a pair of
 /// rows at a time), A read in place (K even, short rows; rows up to an L1
-/// apart for a narrow C, as 31×1000×40; rows spread over the tiles, as
-/// 128 = 9 × 13 + 11) and packed.
+/// apart, as 31×1000×40 and, C wider than 32 panels, 30×1000×1100; rows
+/// spread over the tiles, as 128 = 9 × 13 + 11) and packed.
 #[test]
 fn deep_k_and_large_shapes_match_the_oracle() {
     for &(m, k, n) in &[
@@ -258,6 +258,7 @@ fn deep_k_and_large_shapes_match_the_oracle() {
         (45, 300, 290),
         (17, 301, 160),
         (31, 1000, 40),
+        (30, 1000, 1100),
         (128, 256, 96),
     ] {
         let gen = |len: usize, s: u32| -> Vec<bf16> {

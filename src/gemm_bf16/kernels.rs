@@ -21,6 +21,8 @@ pub(crate) type PackPairsFn = unsafe fn(*const u16, *const u16, usize, *mut u32)
 /// panel_stride, prefetch_even, prefetch_odd)`.
 pub(crate) type PackBRowsFn =
     unsafe fn(*const u16, *const u16, usize, *mut u32, usize, *const u16, *const u16);
+/// A panel packer for up to 16 row-major A rows: `(a, lda, rows, pairs, dst)`.
+pub(crate) type PackARowsFn = unsafe fn(*const u16, usize, usize, usize, *mut u32);
 
 /// The BF16 GEMM and conversion kernels of one ISA level (an entry of
 /// [`crate::Kernels`]).
@@ -41,6 +43,9 @@ pub struct GemmBf16Kernels {
     /// A row-major bf16 B's pairs of rows packed into all the 32-column
     /// panels of a block at once (`nr == 32` levels that have one).
     pub(crate) pack_b_rows: Option<PackBRowsFn>,
+    /// Row-major bf16 A panels of up to 16 rows packed a 16-pair block at a
+    /// time (levels that have one).
+    pub(crate) pack_a_rows: Option<PackARowsFn>,
     /// Small M against a prepacked B, one B panel at a time, and its name
     /// (`stream`).
     pub(crate) stream: Option<(StreamFn, &'static str)>,
@@ -62,6 +67,7 @@ macro_rules! table {
             to_f32: $to_f32,
             pack_pairs: $pairs,
             pack_b_rows: None,
+            pack_a_rows: None,
             stream: None,
         }
     };
@@ -121,8 +127,11 @@ impl GemmBf16Kernels {
             if isa >= Isa::Avx512 {
                 let pack_b_rows: Option<PackBRowsFn> =
                     Some(avx512::gemm_bf16_pack_b_rows::gemm_bf16_pack_b_rows_avx512);
+                let pack_a_rows: Option<PackARowsFn> =
+                    Some(avx512::gemm_bf16_pack_a_rows::gemm_bf16_pack_a_rows_avx512);
                 v.push(GemmBf16Kernels {
                     pack_b_rows,
+                    pack_a_rows,
                     ..table!(
                         isa,
                         avx512::gemm_bf16_8x32::gemm_bf16_8x32_avx512,
@@ -139,6 +148,7 @@ impl GemmBf16Kernels {
                     v.push(GemmBf16Kernels {
                         stream: Some((stream, "gemm_bf16_stream_16x32_avx512bf16")),
                         pack_b_rows,
+                        pack_a_rows,
                         ..table!(
                             isa,
                             avx512bf16::gemm_bf16_14x32::gemm_bf16_14x32_avx512bf16,
@@ -193,9 +203,9 @@ impl GemmBf16Kernels {
 /// The driver face of a kernel set: its tile kernel, on packed A panels
 /// or, where the kernel reads A in place, on the rows of a row-major A
 /// (even K, one K block: no packing, no padding read) whose `MR` rows span
-/// at most half of L1, or all of it for a narrow C ([`Bf16Tile::new`])
-/// (rows further apart, 8 KiB at K = 4096, fall into a few L1 sets and
-/// evict each other: slower than packing).
+/// at most L1 ([`Bf16Tile::new`]) (rows further apart, 8 KiB at K = 4096,
+/// fall into one L1 set and evict each other: slower than packing; 2 KiB
+/// apart at K = 1024 they share two sets, seven lines each, and still pay).
 ///
 /// With A in place its rows per tile are the kernel's `MR` spread evenly
 /// over M ([`balanced_mr`]): 128 rows go as 9 × 13 + 11, not 9 × 14 + 2,
@@ -209,20 +219,17 @@ pub(crate) struct Bf16Tile<'a> {
 }
 
 impl<'a> Bf16Tile<'a> {
-    /// The tile of `kern` for a C of `n` columns, reading A in place when
-    /// `a` (row-major, even K, rows close: see above) is given and the
-    /// kernel can. Rows spanning up to all of L1 are read in place too when
-    /// each A panel meets few B panels (`n ≤ 32·NR`): their set conflicts
-    /// then cost less than packing A (`docs/tuning.md`, "BF16 GEMM").
+    /// The tile of `kern` for `m` rows, reading A in place when `a`
+    /// (row-major, even K, `MR` rows within L1: see above) is given and the
+    /// kernel can (`docs/tuning.md`, "BF16 GEMM" and "BF16 GEMM, A in place
+    /// at K = 1024").
     pub(crate) fn new(
         kern: &'a GemmBf16Kernels,
         m: usize,
         a: Option<MatRef<'a, bf16>>,
-        n: usize,
         l1d: usize,
     ) -> Bf16Tile<'a> {
-        let span_max = if n <= 32 * kern.nr { l1d } else { l1d / 2 };
-        let close = |a: &MatRef<'_, bf16>| a.row_stride() * 2 * kern.mr <= span_max;
+        let close = |a: &MatRef<'_, bf16>| a.row_stride() * 2 * kern.mr <= l1d;
         let a = a
             .filter(|a| kern.a_in_place && a.col_stride() == 1 && a.cols() % 2 == 0 && close(a))
             .map(|a| (a.as_slice(), a.row_stride()));

@@ -80,12 +80,12 @@ fn run<T: Element>(
                 BOperand::Prepacked(pb) => stream::StreamB::Packed(pb),
                 BOperand::Pack(pb) => stream::StreamB::Pack(pb, n),
             };
-            stream::stream(ctx, f, kern.nr(), alpha, a, sb, &sink, beta);
+            stream::stream(ctx, f, kern.nr(), kern.pack_a_rows, alpha, a, sb, &sink, beta);
             return;
         }
     }
-    let tile = Bf16Tile::new(kern, m, T::as_bf16(a), n, ctx.cache_sizes().l1d);
-    let packer = PackABf16(a);
+    let tile = Bf16Tile::new(kern, m, T::as_bf16(a), ctx.cache_sizes().l1d);
+    let packer = PackABf16(a, kern.pack_a_rows);
     let pa: &dyn PackA<bf16> = if tile.a_in_place() { &InPlaceA } else { &packer };
     gemm::gemm(
         ctx,

@@ -5,7 +5,7 @@
 //! (what `vdpbf16ps` does on reading them), so every level's kernel sees the
 //! same operands; f32 inputs are rounded to bf16 on the way.
 
-use super::kernels::{PackBRowsFn, PackPairsFn};
+use super::kernels::{PackARowsFn, PackBRowsFn, PackPairsFn};
 use crate::gemm::{PackA, PackB};
 use crate::mat::MatRef;
 use half::bf16;
@@ -139,14 +139,33 @@ fn pack_panel<T: Element>(
 
 /// Packs A blocks (bf16 or f32 elements) into `[q][MR][2]` panels, a
 /// block's last panel of `r < MR` rows into `[q][r][2]` (the rest of its
-/// space unwritten: the kernels read only the rows they compute).
-pub(crate) struct PackABf16<'a, T>(pub(crate) MatRef<'a, T>);
+/// space unwritten: the kernels read only the rows they compute); a
+/// row-major bf16 A of even depth with the level's panel packer where it
+/// has one.
+pub(crate) struct PackABf16<'a, T>(pub(crate) MatRef<'a, T>, pub(crate) Option<PackARowsFn>);
 
 impl<T: Element> PackA<bf16> for PackABf16<'_, T> {
     fn pack_a(&self, dst: &mut [bf16], mr: usize, rows: Range<usize>, ks: Range<usize>) {
         let a = &self.0;
         let (data, rs, cs) = (a.as_slice(), a.row_stride(), a.col_stride());
         let kcp = ks.len().next_multiple_of(2);
+        if let (Some(f), Some(a)) = (self.1, T::as_bf16(*a)) {
+            if cs == 1 && ks.len().is_multiple_of(2) && mr <= 16 {
+                let data = a.as_slice();
+                for (panel, dst) in dst.chunks_exact_mut(mr * kcp).enumerate() {
+                    let i0 = rows.start + panel * mr;
+                    let valid = mr.min(rows.end - i0);
+                    let src = &data[i0 * rs + ks.start..][..(valid - 1) * rs + ks.len()];
+                    let dst = &mut dst[..valid * kcp];
+                    // SAFETY: `valid ≤ 16` rows, `rs` apart, each of `kcp`
+                    // elements inside `src`; `dst` holds `kcp/2` groups of
+                    // `valid` pairs (u32, stored unaligned); bf16 is a
+                    // transparent u16; the kernel belongs to an ISA the CPU has.
+                    unsafe { f(src.as_ptr().cast(), rs, valid, kcp / 2, dst.as_mut_ptr().cast()) };
+                }
+                return;
+            }
+        }
         for (panel, dst) in dst.chunks_exact_mut(mr * kcp).enumerate() {
             let i0 = rows.start + panel * mr;
             // A short panel holds only its rows (groups of `valid` pairs):

@@ -7,7 +7,7 @@
 //! GEMM, small M streaming"). A B given unpacked is packed here a few
 //! panels at a time, just before the kernel reads them (from L2).
 
-use super::kernels::StreamFn;
+use super::kernels::{PackARowsFn, StreamFn};
 use super::pack::{Element, PackABf16};
 use crate::context::Context;
 use crate::gemm::f32_operands::SinkF32;
@@ -36,12 +36,14 @@ const PANELS_PER_PACK: usize = 2;
 
 /// `C ← alpha·A·B + beta·C` (the sink holds C and β) for `1 ≤ m ≤
 /// MAX_ROWS` rows, `k > 0`, `n > 0`, B in panels of `nr` columns over one
-/// K block; the same bits as the driver's tiles.
+/// K block (A packed with `pack_a` where the level has it); the same bits
+/// as the driver's tiles.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn stream<T: Element>(
     ctx: &Context,
     f: StreamFn,
     nr: usize,
+    pack_a: Option<PackARowsFn>,
     alpha: f32,
     a: MatRef<'_, T>,
     b: StreamB<'_>,
@@ -57,7 +59,7 @@ pub(crate) fn stream<T: Element>(
     let kcp = k.next_multiple_of(2);
     let mut abuf = buffers::take::<bf16>(buffers::SLOT_A, m * kcp);
     let ap = &mut abuf[..m * kcp];
-    PackABf16(a).pack_a(ap, m, 0..m, 0..k);
+    PackABf16(a, pack_a).pack_a(ap, m, 0..m, 0..k);
     let ap: &[bf16] = ap;
     let panels = n.div_ceil(nr);
     let threads = ctx.gemm_threads(m, n, k, 2, 2).clamp(1, panels);

@@ -240,3 +240,32 @@ fn balanced_mr_spreads_rows_over_as_many_tiles_as_mr_needs() {
         }
     }
 }
+
+/// The levels' A panel packers lay out the panels the element-wise packer
+/// does, subnormals flushed alike: every row count up to 16, depths around
+/// the 16-pair blocks, a block's short last panel, a row stride past K.
+#[test]
+fn every_a_panel_packer_matches_the_element_wise_packer() {
+    for f in every_kernel().iter().filter_map(|k| k.pack_a_rows) {
+        for (mr, m, k) in [
+            (14, 14, 32),
+            (14, 30, 4),
+            (16, 16, 64),
+            (8, 13, 34),
+            (1, 3, 30),
+            (14, 29, 1000),
+        ] {
+            let lda = k + 6;
+            let a = values(m * lda, (mr * 1000 + k) as u64, true);
+            let a = MatRef::new(&a, m, k, lda, 1).unwrap();
+            for (rows, ks) in [(0..m, 0..k), (1..m, 2..k)] {
+                let len = rows.len().div_ceil(mr) * mr * ks.len();
+                let (mut want, mut got) = (vec![bf16::from_bits(1); len], vec![bf16::from_bits(1); len]);
+                pack::PackABf16(a, None).pack_a(&mut want, mr, rows.clone(), ks.clone());
+                pack::PackABf16(a, Some(f)).pack_a(&mut got, mr, rows.clone(), ks.clone());
+                let b = |v: &[bf16]| v.iter().map(|x| x.to_bits()).collect::<Vec<u16>>();
+                assert_eq!(b(&got), b(&want), "mr {mr} m {m} k {k} rows {rows:?} ks {ks:?}");
+            }
+        }
+    }
+}

@@ -64,5 +64,6 @@ pub mod dwconv_u8s8s32_5x5;
 pub mod dwconv_u8s8s32_rxs;
 pub mod gemm_bf16_8x32;
 pub(crate) mod gemm_bf16_ops;
+pub mod gemm_bf16_pack_a_rows;
 pub mod gemm_bf16_pack_b_rows;
 pub mod gemm_bf16_pack_pairs;
