@@ -19,6 +19,10 @@
 
 pub(crate) mod cost;
 pub(crate) mod os;
+#[cfg(test)]
+mod placement_tests;
+
+pub use os::DEBUG_WORKER_ON_CALLER_CPU_ENV;
 
 use crate::error::{Error, Result};
 use crate::topology::{format_cpu_list, parse_cpu_list, Topology};
@@ -303,7 +307,17 @@ impl ThreadPlan {
             msg: format!("could not start a team of {} threads: {msg}", self.threads),
         };
         match self.cpus.clone() {
-            None => Team::spawn(self.threads - 1, true, spin, |_| Ok(()), Some(os::PLACEMENT)).map_err(fail),
+            None => {
+                // Debug: every worker starts on this thread's CPU (see the knob).
+                let on_caller = os::debug_worker_on_caller_cpu()
+                    .then(|| os::current_cpu().zip(os::affinity()))
+                    .flatten();
+                let start = move |_| match &on_caller {
+                    Some((cpu, mask)) => os::start_on_cpu_then_widen(*cpu, mask.clone()),
+                    None => Ok(()),
+                };
+                Team::spawn(self.threads - 1, true, spin, start, Some(os::PLACEMENT)).map_err(fail)
+            }
             Some(cpus) => Team::spawn(
                 self.threads,
                 false,

@@ -66,6 +66,10 @@ pub struct Placement {
     pub current_cpu: fn() -> Option<usize>,
     /// Moves the calling thread off `cpu`, leaving its affinity as it was.
     pub leave_cpu: fn(usize),
+    /// Runs on a worker right after its share of its first region (a debug
+    /// hook: lowp's `LOWP_DEBUG_WORKER_ON_CALLER_CPU` widens the worker's
+    /// affinity there, to reproduce a worker stuck on its caller's CPU).
+    pub after_first_region: fn(),
 }
 
 /// What the caller and the workers share for the team's lifetime.
@@ -278,6 +282,8 @@ fn worker_loop(shared: &Shared, w: usize) {
     IN_REGION.with(|r| r.set(true));
     let slot = &shared.slots[w];
     let mut seen = 0;
+    let mut first = true;
+    let mut last_leave: Option<Instant> = None;
     loop {
         let slept = shared.wait(|| slot.epoch.load(Ordering::Acquire) != seen);
         if shared.stop.load(Ordering::Acquire) {
@@ -290,10 +296,12 @@ fn worker_loop(shared: &Shared, w: usize) {
         // keeps the Job and its closure alive until `pending` reaches 0, and
         // we touch neither after our decrement below.
         let job = unsafe { &*job };
-        if let (true, Some(p), Some(c)) = (slept, shared.placement, job.caller_cpu) {
-            if (p.current_cpu)() == Some(c) {
-                (p.leave_cpu)(c);
-            }
+        // Woken from a sleep: look now, before this region's share (the wake
+        // may have put us on the caller's CPU). Spinning: look after our
+        // share is handed in, off the region's critical path.
+        let placed = shared.placement.zip(job.caller_cpu);
+        if let (true, Some((p, c))) = (slept, placed) {
+            leave_if_shared(p, c, true, &mut last_leave);
         }
         let call = |i| {
             // SAFETY: `job.data` is the live closure of type `call` expects
@@ -301,10 +309,39 @@ fn worker_loop(shared: &Shared, w: usize) {
             unsafe { (job.call)(job.data, i) }
         };
         run_share(job, job.first_worker_part + w, call);
+        if first {
+            first = false;
+            if let Some(p) = shared.placement {
+                (p.after_first_region)();
+            }
+        }
         let caller = job.caller.clone();
         if job.pending.fetch_sub(1, Ordering::AcqRel) == 1 {
             caller.unpark();
         }
+        if let (false, Some((p, c))) = (slept, placed) {
+            leave_if_shared(p, c, false, &mut last_leave);
+        }
+    }
+}
+
+/// How often at most a worker that did not sleep moves off its caller's CPU.
+/// A worker that spins from region to region never wakes from a sleep, so
+/// it must look on its own; moving at every region cost ~1 ms a region
+/// (each move a migration through a halted vCPU: `docs/tuning.md`).
+const RELEAVE: Duration = Duration::from_millis(10);
+
+/// Moves the worker off `caller_cpu` when it runs there: at once after a
+/// sleep, otherwise at most once per [`RELEAVE`]. The fast path (apart) is
+/// one `current_cpu`, no clock and no system call.
+fn leave_if_shared(p: Placement, caller_cpu: usize, slept: bool, last_leave: &mut Option<Instant>) {
+    if (p.current_cpu)() != Some(caller_cpu) {
+        return;
+    }
+    let now = Instant::now();
+    if slept || last_leave.is_none_or(|t| now - t >= RELEAVE) {
+        (p.leave_cpu)(caller_cpu);
+        *last_leave = Some(now);
     }
 }
 
@@ -423,12 +460,14 @@ mod tests {
                 assert_eq!(cpu, 7);
                 LEFT.fetch_add(1, Ordering::Relaxed);
             },
+            after_first_region: || {},
         };
         let apart = Placement {
             current_cpu: || Some(if IN_REGION.with(Cell::get) { 8 } else { 7 }),
             leave_cpu: |_| {
                 LEFT_WRONGLY.fetch_add(1, Ordering::Relaxed);
             },
+            after_first_region: || {},
         };
         for (placement, leaves) in [(same, true), (apart, false)] {
             let t = Team::spawn(1, true, Duration::ZERO, |_| Ok(()), Some(placement)).unwrap();
@@ -446,6 +485,33 @@ mod tests {
             assert_eq!(left > 0, leaves, "{left} moves");
         }
         assert_eq!(LEFT_WRONGLY.load(Ordering::Relaxed), 0);
+    }
+
+    static LEFT_SPINNING: AtomicU32 = AtomicU32::new(0);
+
+    #[test]
+    fn a_spinning_worker_on_the_callers_cpu_leaves_it_without_a_sleep() {
+        // Both "run on CPU 3"; the worker spins (1 s) from its spawn through
+        // back-to-back regions, so it never wakes from a sleep.
+        let same = Placement {
+            current_cpu: || Some(3),
+            leave_cpu: |cpu| {
+                assert_eq!(cpu, 3);
+                LEFT_SPINNING.fetch_add(1, Ordering::Relaxed);
+            },
+            after_first_region: || {},
+        };
+        let t = Team::spawn(1, true, Duration::from_secs(1), |_| Ok(()), Some(same)).unwrap();
+        let n = AtomicU32::new(0);
+        for _ in 0..50 {
+            t.run(2, 2, &|_| {
+                n.fetch_add(1, Ordering::Relaxed);
+            });
+        }
+        drop(t);
+        assert_eq!(n.load(Ordering::Relaxed), 100);
+        let left = LEFT_SPINNING.load(Ordering::Relaxed);
+        assert!(left >= 1, "the worker never left the caller's CPU");
     }
 
     #[test]

@@ -83,7 +83,42 @@ pub(crate) use linux::{affinity, current_cpu, set_affinity};
 pub(crate) const PLACEMENT: lowp_kernels::team::Placement = lowp_kernels::team::Placement {
     current_cpu,
     leave_cpu,
+    after_first_region: widen_after_first_region,
 };
+
+/// The debug knob that starts every worker of an unpinned team on the CPU
+/// of the thread that builds the team (its only affinity until the end of
+/// its first region, then the builder's mask again): the slow state of a
+/// fresh two-thread process on demand (`docs/tuning.md`, issue 21 `small5`).
+/// Set to anything but empty or `0`.
+pub const DEBUG_WORKER_ON_CALLER_CPU_ENV: &str = "LOWP_DEBUG_WORKER_ON_CALLER_CPU";
+
+/// Whether [`DEBUG_WORKER_ON_CALLER_CPU_ENV`] is set (not empty, not `0`).
+pub(crate) fn debug_worker_on_caller_cpu() -> bool {
+    std::env::var_os(DEBUG_WORKER_ON_CALLER_CPU_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+thread_local! {
+    /// The affinity a debug-pinned worker gets back after its first region.
+    static WIDEN_TO: std::cell::RefCell<Option<Vec<usize>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A worker's start under [`DEBUG_WORKER_ON_CALLER_CPU_ENV`]: only `cpu`,
+/// until its first region is done; `mask` afterwards.
+pub(crate) fn start_on_cpu_then_widen(cpu: usize, mask: Vec<usize>) -> Result<(), String> {
+    set_affinity(&[cpu])?;
+    WIDEN_TO.with(|w| *w.borrow_mut() = Some(mask));
+    Ok(())
+}
+
+/// Gives a worker started by [`start_on_cpu_then_widen`] its mask back
+/// (it stays where it runs: the kernel moves a thread only off a CPU it may
+/// no longer use). Nothing for any other thread.
+fn widen_after_first_region() {
+    if let Some(mask) = WIDEN_TO.try_with(|w| w.borrow_mut().take()).ok().flatten() {
+        let _ = set_affinity(&mask);
+    }
+}
 
 /// Moves the calling thread off `cpu`: its affinity without `cpu` (the
 /// kernel migrates it now), then the affinity it had. Nothing when it may
