@@ -354,6 +354,11 @@ fn layers() -> Vec<(Layer, ConvAlgorithm)> {
     // pixels (the level's row packer).
     v.push((Layer::d2(1, 3, 40, 8, 5, 3, 3, 1, 1), ConvAlgorithm::Indirect));
     v.push((Layer::d2(2, 4, 61, 5, 3, 3, 3, 2, 1), ConvAlgorithm::Indirect));
+    // Full-width weight panels (the indirect kernel's strips of whole output
+    // rows): rows of 30 pixels (5 tiles of 6) and of 17 (3 tiles of 6, 6, 5),
+    // batch 2, padding in every border tile.
+    v.push((Layer::d2(2, 4, 30, 16, 64, 3, 3, 1, 1), ConvAlgorithm::Indirect));
+    v.push((Layer::d2(1, 5, 17, 8, 32, 3, 3, 1, 1), ConvAlgorithm::Indirect));
     // 64 channels per group: runs in whole 64-byte blocks (the 4-row packer).
     v.push((Layer::d2(1, 6, 9, 64, 16, 3, 3, 1, 1), ConvAlgorithm::Indirect));
     let mut wide_groups = Layer::d2(2, 7, 10, 128, 6, 3, 2, 2, 1);

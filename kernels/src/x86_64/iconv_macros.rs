@@ -28,9 +28,18 @@ macro_rules! iconv_dot_kernel {
         prefetch_b: { ahead: $ahead:literal, min_rows: $pf_rows:literal },
         q8: $(#[$qdoc:meta])* $qname:ident,
         f32: $(#[$ddoc:meta])* $dname:ident,
-        q8_fixed: $(#[$fdoc:meta])* $fname:ident $(,)?
+        q8_fixed: $(#[$fdoc:meta])* $fname:ident,
+        strip: {
+            mr: $smr:literal,
+            rows: [$($sm:literal => $ss:literal),* $(,)?],
+            s32: $strip:ident,
+            q8: $strip_q:ident,
+            q8_fixed: $strip_f:ident,
+            f32: $strip_d:ident $(,)?
+        } $(,)?
     ) => {
         use $crate::iconv_ukernel::IconvRows;
+        use $crate::x86_64::in_place_strip::SubTileEp;
 
         in_place_kernel_frame! {
             level: $level,
@@ -65,6 +74,13 @@ macro_rules! iconv_dot_kernel {
             f_q8: $qname,
             f_f32: $dname,
             f_q8_fixed: $fname,
+            strip: $crate::iconv_ukernel::IconvStrip {
+                mr: $smr,
+                f: $strip,
+                f_q8: $strip_q,
+                f_q8_fixed: $strip_f,
+                f_f32: $strip_d,
+            },
         };
 
         with_level! { $level:
@@ -83,115 +99,149 @@ macro_rules! iconv_dot_kernel {
             // offsets m·taps entries (the caller's), `b` taps·groups·NR·4
             // bytes, `c` the m × NR tile (or the epilogue's output);
             // prefetch addresses use `wrapping_add`, never read.
+            iconv_tile_body!($Step, $ahead, $pf_rows, a, b, c, ldc, corr, ep)
+        }
+
+        /// `tiles` tiles of `M` rows, tile `t` on rows `t·M..` (one strip):
+        /// the tile's body inlined in the loop, so one set-up per strip and
+        /// no call between tiles.
+        #[inline]
+        unsafe fn strip<E: SubTileEp, O: TileOut<V, NV, Ep = E>, const M: usize, const S: usize, const FIX: u8>(
+            tiles: usize,
+            a: &IconvRows,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+            ep: &E,
+        ) {
+            for t in 0..tiles {
+                let r = t * M;
+                let at = a.from_row(r);
+                let (at, ct, ep_t) = (&at, corr.map(|f| f.from_row(r)), ep.down(r));
+                let (corr_t, ep_t, c_t) = (ct.as_ref(), &ep_t, c.wrapping_add(r * ldc));
+                // SAFETY: as in `tile`, for rows r..r + M of the strip (the
+                // caller's).
+                iconv_tile_body!($Step, $ahead, $pf_rows, at, b, c_t, ldc, corr_t, ep_t)
+            }
+        }
+
+        /// Runs `tiles` tiles of `m` rows: one `strip` instantiation for
+        /// `m` in the strip rows, else a tile call each.
+        #[inline]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn strip_dispatch<E: SubTileEp, O: TileOut<V, NV, Ep = E>>(
+            tiles: usize,
+            m: usize,
+            a: &IconvRows,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+            ep: &E,
+        ) {
+            let fix = fix_kind!(corr);
+            // SAFETY: the caller's contract is the strip's.
             unsafe {
-                let (mut accs, fix_ptrs) = tile_start!(corr);
-                let groups = a.groups;
-                let full = groups / S * S;
-                let mut gb = b;
-                let next = a.offsets.wrapping_add(M * a.taps).cast::<u8>();
-                for t in 0..a.taps {
-                    // The next tile's offsets, two lines a tap (a tile reads
-                    // MR·taps·8 bytes, under 2·64·taps): a 3-D layer's
-                    // buffer is megabytes, read at a stride the hardware
-                    // prefetchers miss.
-                    _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(128 * t) as *const i8);
-                    _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(128 * t + 64) as *const i8);
-                    // The tap's leading padding rows (`..lo`) and trailing
-                    // ones (`hi..`), found from the ends (most taps pad in no
-                    // row: two reads, not M); a padding row between them
-                    // reads the zero row, which adds the same bits.
-                    let (lo, hi) = match a.pad_sums.is_null() {
-                        true => (0, M),
-                        false => {
-                            let lo = (0..M).take_while(|&r| a.is_pad(r, t)).count();
-                            (lo, M - (lo..M).rev().take_while(|&r| a.is_pad(r, t)).count())
+                match (m, fix) {
+                    $(
+                        ($sm, 0) => strip::<E, O, $sm, $ss, 0>(tiles, a, b, c, ldc, corr, ep),
+                        ($sm, 1) => strip::<E, O, $sm, $ss, 1>(tiles, a, b, c, ldc, corr, ep),
+                        ($sm, _) => strip::<E, O, $sm, $ss, 2>(tiles, a, b, c, ldc, corr, ep),
+                    )*
+                    _ => {
+                        for t in 0..tiles {
+                            let r = t * m;
+                            let ct = corr.map(|f| f.from_row(r));
+                            dispatch::<O>(m, &a.from_row(r), b, c.wrapping_add(r * ldc), ldc, ct.as_ref(), &ep.down(r));
                         }
-                    };
-                    // A tap where every row pads adds its tap sums instead of
-                    // its products.
-                    if lo == M {
-                        let ps = a.pad_sums.add(t * a.pad_stride);
-                        let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
-                        for r in 0..M {
-                            for v in 0..NV {
-                                accs[0][r][v] = V::add(accs[0][r][v], pv[v]);
-                            }
-                        }
-                        gb = gb.add(groups * NR * 4);
-                        continue;
-                    }
-                    // Evenly spaced rows: one offset read, not M (a 3-D
-                    // layer's taps are only 8 k-groups deep).
-                    let p: [*const u8; M] = match a.row_step {
-                        0 => core::array::from_fn(|r| a.row(r, t)),
-                        step => {
-                            let p0 = a.row(lo, t).wrapping_sub(lo * step);
-                            core::array::from_fn(|r| p0.wrapping_add(r * step))
-                        }
-                    };
-                    if lo > 0 || hi < M {
-                        // Padding rows before the first real row and after
-                        // the last take their tap sum instead of its
-                        // products; the rows between are computed. Rows are
-                        // guarded, not ranged, so `accs` keeps constant
-                        // indices (registers).
-                        let ps = a.pad_sums.add(t * a.pad_stride);
-                        let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
-                        for r in 0..M {
-                            if r < lo || r >= hi {
-                                for v in 0..NV {
-                                    accs[0][r][v] = V::add(accs[0][r][v], pv[v]);
-                                }
-                            }
-                        }
-                        for g in 0..groups {
-                            let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
-                            for r in 0..M {
-                                if r >= lo && r < hi {
-                                    let av = V::bcast(p[r].add(4 * g));
-                                    for v in 0..NV {
-                                        accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
-                                    }
-                                }
-                            }
-                            gb = gb.add(NR * 4);
-                        }
-                        continue;
-                    }
-                    let mut g = 0;
-                    while g < full {
-                        for s in 0..S {
-                            if M >= $pf_rows {
-                                for line in 0..NR * 4 / 64 {
-                                    _mm_prefetch::<_MM_HINT_T0>(gb.wrapping_add($ahead + 64 * line));
-                                }
-                            }
-                            let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
-                            for r in 0..M {
-                                let av = V::bcast(p[r].add(4 * (g + s)));
-                                for v in 0..NV {
-                                    accs[s][r][v] = <$Step as DotStep>::dot(accs[s][r][v], av, bv[v]);
-                                }
-                            }
-                            gb = gb.add(NR * 4);
-                        }
-                        g += S;
-                    }
-                    // The tap's groups left over, into the first set.
-                    while g < groups {
-                        let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
-                        for r in 0..M {
-                            let av = V::bcast(p[r].add(4 * g));
-                            for v in 0..NV {
-                                accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
-                            }
-                        }
-                        gb = gb.add(NR * 4);
-                        g += 1;
                     }
                 }
-                tile_finish!(accs, fix_ptrs, c, ldc, ep);
             }
+        }
+        }
+
+        with_level! { $level:
+        #[doc = concat!("[`", stringify!($name), "`] over a strip of `tiles` tiles of `m` rows ([`IconvStrip`](crate::iconv_ukernel::IconvStrip)).")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($name), "`], for each of the `tiles` tiles.")]
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe fn $strip(
+            tiles: usize,
+            m: usize,
+            a: &IconvRows,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+        ) {
+            use $crate::x86_64::igemm_ops::S32;
+            // SAFETY: the caller's contract is the strip's.
+            unsafe { strip_dispatch::<_, S32>(tiles, m, a, b, c, ldc, corr, &()) }
+        }
+
+        #[doc = concat!("[`", stringify!($qname), "`] over a strip.")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($qname), "`], for each of the `tiles` tiles.")]
+        pub unsafe fn $strip_q(
+            tiles: usize,
+            m: usize,
+            a: &IconvRows,
+            b: *const i8,
+            corr: Option<&TileCorrection>,
+            rq: &$crate::scalar::igemm_tile_store::TileRequant,
+        ) {
+            use $crate::x86_64::avx512::igemm_store_s32_to_q8::Requant;
+            let c = core::ptr::null_mut();
+            // SAFETY: the caller's contract is the strip's; with a fused
+            // output, `c` is never written.
+            unsafe {
+                if rq.hi_bytes {
+                    strip_dispatch::<_, Requant<false>>(tiles, m, a, b, c, 0, corr, rq)
+                } else {
+                    strip_dispatch::<_, Requant<true>>(tiles, m, a, b, c, 0, corr, rq)
+                }
+            }
+        }
+
+        #[doc = concat!("[`", stringify!($fname), "`] over a strip.")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($fname), "`], for each of the `tiles` tiles.")]
+        pub unsafe fn $strip_f(
+            tiles: usize,
+            m: usize,
+            a: &IconvRows,
+            b: *const i8,
+            corr: Option<&TileCorrection>,
+            rq: &$crate::scalar::igemm_tile_store::TileRequantFixed,
+        ) {
+            use $crate::x86_64::avx512::igemm_requant_fixed::RequantFixed;
+            // SAFETY: as in the requantizing strip.
+            unsafe { strip_dispatch::<_, RequantFixed>(tiles, m, a, b, core::ptr::null_mut(), 0, corr, rq) }
+        }
+
+        #[doc = concat!("[`", stringify!($dname), "`] over a strip.")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($dname), "`], for each of the `tiles` tiles.")]
+        pub unsafe fn $strip_d(
+            tiles: usize,
+            m: usize,
+            a: &IconvRows,
+            b: *const i8,
+            corr: Option<&TileCorrection>,
+            dq: &$crate::scalar::igemm_tile_store::TileDequant,
+        ) {
+            use $crate::x86_64::avx512::igemm_store_s32_to_f32::Dequant;
+            // SAFETY: as in the requantizing strip.
+            unsafe { strip_dispatch::<_, Dequant>(tiles, m, a, b, core::ptr::null_mut(), 0, corr, dq) }
         }
         }
 
@@ -199,6 +249,126 @@ macro_rules! iconv_dot_kernel {
         #[test]
         fn matches_igemm_twin_on_gathered_rows() {
             $crate::iconv_check::check_iconv(&INFO);
+        }
+    };
+}
+
+/// The body of the indirect kernel's tile (`M` rows, `S` accumulator sets,
+/// correction kind `FIX`, output `O`), expanded in place in `tile` and in
+/// `strip`'s loop (as `rows_tile_body!`: a call per tile is what the strip
+/// removes). `a: &IconvRows`, `b`, `c`, `ldc`, `corr`, `ep` as the tile's
+/// arguments.
+macro_rules! iconv_tile_body {
+    ($Step:ty, $ahead:literal, $pf_rows:literal, $a:ident, $b:ident, $c:ident, $ldc:ident, $corr:ident, $ep:ident) => {
+        // SAFETY: the expanding function's contract (each expansion states it).
+        unsafe {
+            let (mut accs, fix_ptrs) = tile_start!($corr);
+            let groups = $a.groups;
+            let full = groups / S * S;
+            let mut gb = $b;
+            let next = $a.offsets.wrapping_add(M * $a.taps).cast::<u8>();
+            for t in 0..$a.taps {
+                // The next tile's offsets, two lines a tap (a tile reads
+                // MR·taps·8 bytes, under 2·64·taps): a 3-D layer's
+                // buffer is megabytes, read at a stride the hardware
+                // prefetchers miss.
+                _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(128 * t) as *const i8);
+                _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(128 * t + 64) as *const i8);
+                // The tap's leading padding rows (`..lo`) and trailing
+                // ones (`hi..`), found from the ends (most taps pad in no
+                // row: two reads, not M); a padding row between them
+                // reads the zero row, which adds the same bits.
+                let (lo, hi) = match $a.pad_sums.is_null() {
+                    true => (0, M),
+                    false => {
+                        let lo = (0..M).take_while(|&r| $a.is_pad(r, t)).count();
+                        (lo, M - (lo..M).rev().take_while(|&r| $a.is_pad(r, t)).count())
+                    }
+                };
+                // A tap where every row pads adds its tap sums instead of
+                // its products.
+                if lo == M {
+                    let ps = $a.pad_sums.add(t * $a.pad_stride);
+                    let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
+                    for r in 0..M {
+                        for v in 0..NV {
+                            accs[0][r][v] = V::add(accs[0][r][v], pv[v]);
+                        }
+                    }
+                    gb = gb.add(groups * NR * 4);
+                    continue;
+                }
+                // Evenly spaced rows: one offset read, not M (a 3-D
+                // layer's taps are only 8 k-groups deep).
+                let p: [*const u8; M] = match $a.row_step {
+                    0 => core::array::from_fn(|r| $a.row(r, t)),
+                    step => {
+                        let p0 = $a.row(lo, t).wrapping_sub(lo * step);
+                        core::array::from_fn(|r| p0.wrapping_add(r * step))
+                    }
+                };
+                if lo > 0 || hi < M {
+                    // Padding rows before the first real row and after
+                    // the last take their tap sum instead of its
+                    // products; the rows between are computed. Rows are
+                    // guarded, not ranged, so `accs` keeps constant
+                    // indices (registers).
+                    let ps = $a.pad_sums.add(t * $a.pad_stride);
+                    let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
+                    for r in 0..M {
+                        if r < lo || r >= hi {
+                            for v in 0..NV {
+                                accs[0][r][v] = V::add(accs[0][r][v], pv[v]);
+                            }
+                        }
+                    }
+                    for g in 0..groups {
+                        let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
+                        for r in 0..M {
+                            if r >= lo && r < hi {
+                                let av = V::bcast(p[r].add(4 * g));
+                                for v in 0..NV {
+                                    accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
+                                }
+                            }
+                        }
+                        gb = gb.add(NR * 4);
+                    }
+                    continue;
+                }
+                let mut g = 0;
+                while g < full {
+                    for s in 0..S {
+                        if M >= $pf_rows {
+                            for line in 0..NR * 4 / 64 {
+                                _mm_prefetch::<_MM_HINT_T0>(gb.wrapping_add($ahead + 64 * line));
+                            }
+                        }
+                        let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
+                        for r in 0..M {
+                            let av = V::bcast(p[r].add(4 * (g + s)));
+                            for v in 0..NV {
+                                accs[s][r][v] = <$Step as DotStep>::dot(accs[s][r][v], av, bv[v]);
+                            }
+                        }
+                        gb = gb.add(NR * 4);
+                    }
+                    g += S;
+                }
+                // The tap's groups left over, into the first set.
+                while g < groups {
+                    let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
+                    for r in 0..M {
+                        let av = V::bcast(p[r].add(4 * g));
+                        for v in 0..NV {
+                            accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
+                        }
+                    }
+                    gb = gb.add(NR * 4);
+                    g += 1;
+                }
+            }
+            tile_finish!(accs, fix_ptrs, $c, $ldc, $ep);
         }
     };
 }
