@@ -491,6 +491,25 @@ fn saturating_mode_matches_the_oracles_chain_model_on_every_isa() {
     assert!(bites, "no layer saturates the chain model: the check cannot fail");
 }
 
+/// Full-width weight panels, which the indirect kernel runs as strips of
+/// whole output rows: rows of 30 pixels (5 tiles of 6), of 17 (tiles of 6,
+/// 6 and 5) and of 3 (one tile call each), batch 2, padding in every border
+/// tile; INT8 against the oracle on every level, 1 and 2 threads.
+#[test]
+fn int8_layers_over_full_weight_panels_match_the_oracle_on_every_isa() {
+    let layers = [
+        Layer::d2(2, 4, 30, 16, 64, 3, 3, 1, 1),
+        Layer::d2(1, 5, 17, 8, 32, 3, 3, 1, 1),
+        Layer::d2(1, 6, 3, 12, 32, 3, 3, 1, 1),
+    ];
+    for ctx in contexts(1).into_iter().chain(contexts(2)) {
+        for (i, l) in layers.iter().enumerate() {
+            check_int8::<u8, i8>(&ctx, l, 400 + i as u64);
+            check_int8::<i8, i8>(&ctx, l, 500 + i as u64);
+        }
+    }
+}
+
 /// A layer large enough that threads split it: 1, 2 and 3 threads give the
 /// same bits (f32 and every INT8 output).
 #[test]

@@ -67,6 +67,16 @@ impl IconvRows {
         unsafe { *self.offsets.add(r * self.taps + t) == PAD }
     }
 
+    /// The same operand from row `r` on (its first row is this one's row
+    /// `r`). Only addresses are computed, nothing is read.
+    #[inline(always)]
+    pub fn from_row(&self, r: usize) -> Self {
+        IconvRows {
+            offsets: self.offsets.wrapping_add(r * self.taps),
+            ..*self
+        }
+    }
+
     /// The first byte of row `r`'s run at tap `t`.
     ///
     /// # Safety
@@ -97,6 +107,44 @@ pub type IconvF32Fn = unsafe fn(usize, &IconvRows, *const i8, Option<&TileCorrec
 /// (gemmlowp / TFLite) in the epilogue.
 pub type IconvQ8FixedFn = unsafe fn(usize, &IconvRows, *const i8, Option<&TileCorrection>, &TileRequantFixed);
 
+/// `(tiles, m, a, b, c, ldc, corr)`: `tiles` s32 tiles of `m` rows, tile
+/// `t` on rows `t·m..` of `a` (offsets from `a.offsets + t·m·taps`), `c`
+/// and `corr`'s row arrays (a strip).
+pub type IconvStripFn =
+    unsafe fn(usize, usize, &IconvRows, *const i8, *mut i32, usize, Option<&TileCorrection>);
+
+/// `(tiles, m, a, b, corr, rq)`: a strip requantized to u8/s8.
+pub type IconvStripQ8Fn =
+    unsafe fn(usize, usize, &IconvRows, *const i8, Option<&TileCorrection>, &TileRequant);
+
+/// `(tiles, m, a, b, corr, rq)`: a strip requantized in fixed point.
+pub type IconvStripQ8FixedFn =
+    unsafe fn(usize, usize, &IconvRows, *const i8, Option<&TileCorrection>, &TileRequantFixed);
+
+/// `(tiles, m, a, b, corr, dq)`: a strip dequantized to f32.
+pub type IconvStripF32Fn =
+    unsafe fn(usize, usize, &IconvRows, *const i8, Option<&TileCorrection>, &TileDequant);
+
+/// A kernel's strip entries: `tiles` tiles of `m` rows each, one under the
+/// other, in one call (one set-up, no call between tiles). The same
+/// contract as the tile entries for each tile (its rows' offsets, its real
+/// rows consecutive with `row_step`), `1 ≤ m ≤ MR`; each output is one
+/// tile's sum, so the bits equal `tiles` tile calls'.
+#[derive(Clone, Copy, Debug)]
+pub struct IconvStrip {
+    /// Rows of a strip's full tile (at most `MR`): the height to cut a
+    /// strip into.
+    pub mr: usize,
+    /// s32.
+    pub f: IconvStripFn,
+    /// Requantizing.
+    pub f_q8: IconvStripQ8Fn,
+    /// Fixed-point requantizing.
+    pub f_q8_fixed: IconvStripQ8FixedFn,
+    /// Dequantizing.
+    pub f_f32: IconvStripF32Fn,
+}
+
 /// One indirect convolution microkernel: its entry points and what it needs.
 #[derive(Clone, Copy, Debug)]
 pub struct IconvUkernelInfo {
@@ -118,6 +166,8 @@ pub struct IconvUkernelInfo {
     pub f_f32: IconvF32Fn,
     /// The fixed-point requantizing entry.
     pub f_q8_fixed: IconvQ8FixedFn,
+    /// The strip entries.
+    pub strip: IconvStrip,
 }
 
 // SAFETY: an `IconvRows` only describes memory that kernels read; whoever

@@ -103,7 +103,7 @@ struct StripRows {
 }
 
 /// How the check runs `m` rows as a strip: `(tiles, rows per tile)`.
-fn cut(m: usize) -> (usize, usize) {
+pub(crate) fn cut(m: usize) -> (usize, usize) {
     match m {
         _ if m.is_multiple_of(3) && m / 3 >= 4 => (3, m / 3),
         _ if m.is_multiple_of(2) => (2, m / 2),

@@ -557,11 +557,11 @@ impl<'a> IgemmTile<'a> {
 
     /// How many rows [`Microkernel::tile_rows`] takes at once for a tile
     /// the kernel writes in place (`None`: one A panel's): any number with
-    /// the in-place kernel, unless the weights have a zero point, whose row
+    /// the in-place or the indirect kernel, unless the weights have a zero point, whose row
     /// terms `sub_tiles` builds for at most [`MAX_TILE_ROWS`] rows.
     pub(crate) fn strip_rows(&self) -> Option<usize> {
         let zb = self.corr.is_some_and(|c| c.zb.is_some());
-        (self.rows.is_some() && self.choice.is_none() && !zb).then_some(usize::MAX)
+        ((self.rows.is_some() || self.iconv.is_some()) && self.choice.is_none() && !zb).then_some(usize::MAX)
     }
 
     /// `self` on panels where `use_main` holds, `exact` elsewhere.
@@ -653,8 +653,21 @@ impl IgemmTile<'_> {
         }
         if let Some((k, src, row_len)) = self.iconv {
             // SAFETY: as `Microkernel::tile_rows`, A read through `src`
-            // (see `iconv_sub_tiles`).
-            unsafe { self.iconv_sub_tiles(k, (&src, row_len), fix, entry, (i0, j0), rows, kcp, b, c, ldc) };
+            // (see `iconv_strips::iconv_sub_tiles`).
+            unsafe {
+                super::iconv_strips::iconv_sub_tiles(
+                    k,
+                    (&src, row_len),
+                    fix,
+                    entry,
+                    (i0, j0),
+                    rows,
+                    kcp,
+                    b,
+                    c,
+                    ldc,
+                )
+            };
             return;
         }
         let mut i = 0;
@@ -697,74 +710,6 @@ impl IgemmTile<'_> {
                         sub.as_ref(),
                         &out.dequant_at(i0 + i, mm, j0, nr),
                     ),
-                }
-            };
-            i += mm;
-        }
-    }
-}
-
-impl IgemmTile<'_> {
-    /// [`IgemmTile::sub_tiles`] with the indirect kernel `k`: rows
-    /// `i0 + i..` of A read through `src` (offsets from row 0), the entry
-    /// kind `entry` picked for the packed kernel. Sub-tiles do not straddle
-    /// runs of `row_len` rows (output rows: a tap then pads in the same
-    /// rows of each, at its ends, which the kernel skips).
-    ///
-    /// # Safety
-    ///
-    /// As [`Microkernel::tile_rows`] without the A panel; `src` describes
-    /// every row of the GEMM (offsets for all rows, runs in bounds: the
-    /// lhs that gave it vouches), `kcp = 4·taps·groups`.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn iconv_sub_tiles(
-        &self,
-        k: &IconvUkernelInfo,
-        (src, row_len): (&IconvRows, usize),
-        fix: Option<TileCorrection>,
-        entry: Entry<'_>,
-        (i0, j0): (usize, usize),
-        rows: usize,
-        kcp: usize,
-        b: *const i8,
-        c: *mut i32,
-        ldc: usize,
-    ) {
-        assert_eq!(kcp, 4 * src.taps * src.groups, "the indirect rows cover K");
-        let nr = self.ukr.nr;
-        let mut i = 0;
-        while i < rows {
-            // The output row of row i0 + i, within this tile.
-            let (s0, s1) = match row_len {
-                0 => (0, rows),
-                len => {
-                    let y = (i0 + i) / len;
-                    ((y * len).saturating_sub(i0), ((y + 1) * len - i0).min(rows))
-                }
-            };
-            let mm = sub_tile_rows(i - s0, s1 - s0, k.mr);
-            let sub = fix.map(|f| f.from_row(i));
-            let a = IconvRows {
-                offsets: src.offsets.wrapping_add((i0 + i) * src.taps),
-                // (Null stays null: no padding rows skipped.)
-                pad_sums: match src.pad_sums.is_null() {
-                    true => src.pad_sums,
-                    false => src.pad_sums.wrapping_add(j0),
-                },
-                ..*src
-            };
-            // SAFETY: as in `sub_tiles`, with A's rows i0+i.. (mm of them)
-            // read through `a` (the caller's).
-            unsafe {
-                match entry {
-                    Entry::S32(_) => (k.f)(mm, &a, b, c.wrapping_add(i * ldc), ldc, sub.as_ref()),
-                    Entry::Q8(_, out) => (k.f_q8)(mm, &a, b, sub.as_ref(), &out.requant_at(i0 + i, j0, nr)),
-                    Entry::F32(_, out) => {
-                        (k.f_f32)(mm, &a, b, sub.as_ref(), &out.dequant_at(i0 + i, mm, j0, nr))
-                    }
-                    Entry::Q8Fixed(_, out) => {
-                        (k.f_q8_fixed)(mm, &a, b, sub.as_ref(), &out.requant_fixed_at(i0 + i, j0, nr))
-                    }
                 }
             };
             i += mm;

@@ -57,6 +57,7 @@
 //! # Ok::<(), lowp::Error>(())
 //! ```
 
+mod iconv_strips;
 pub(crate) mod kernels;
 pub(crate) mod lhs;
 mod linear;

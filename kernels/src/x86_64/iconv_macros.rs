@@ -28,7 +28,15 @@ macro_rules! iconv_dot_kernel {
         prefetch_b: { ahead: $ahead:literal, min_rows: $pf_rows:literal },
         q8: $(#[$qdoc:meta])* $qname:ident,
         f32: $(#[$ddoc:meta])* $dname:ident,
-        q8_fixed: $(#[$fdoc:meta])* $fname:ident $(,)?
+        q8_fixed: $(#[$fdoc:meta])* $fname:ident,
+        strip: {
+            mr: $smr:literal,
+            rows: [$($sm:literal => $ss:literal),* $(,)?],
+            s32: $strip:ident,
+            q8: $strip_q:ident,
+            q8_fixed: $strip_f:ident,
+            f32: $strip_d:ident $(,)?
+        } $(,)?
     ) => {
         use $crate::iconv_ukernel::IconvRows;
 
@@ -65,6 +73,13 @@ macro_rules! iconv_dot_kernel {
             f_q8: $qname,
             f_f32: $dname,
             f_q8_fixed: $fname,
+            strip: $crate::iconv_ukernel::IconvStrip {
+                mr: $smr,
+                f: $strip,
+                f_q8: $strip_q,
+                f_q8_fixed: $strip_f,
+                f_f32: $strip_d,
+            },
         };
 
         with_level! { $level:
@@ -83,122 +98,147 @@ macro_rules! iconv_dot_kernel {
             // offsets m·taps entries (the caller's), `b` taps·groups·NR·4
             // bytes, `c` the m × NR tile (or the epilogue's output);
             // prefetch addresses use `wrapping_add`, never read.
-            unsafe {
-                let (mut accs, fix_ptrs) = tile_start!(corr);
-                let groups = a.groups;
-                let full = groups / S * S;
-                let mut gb = b;
-                let next = a.offsets.wrapping_add(M * a.taps).cast::<u8>();
-                for t in 0..a.taps {
-                    // The next tile's offsets, two lines a tap (a tile reads
-                    // MR·taps·8 bytes, under 2·64·taps): a 3-D layer's
-                    // buffer is megabytes, read at a stride the hardware
-                    // prefetchers miss.
-                    _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(128 * t) as *const i8);
-                    _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(128 * t + 64) as *const i8);
-                    // The tap's leading padding rows (`..lo`) and trailing
-                    // ones (`hi..`), found from the ends (most taps pad in no
-                    // row: two reads, not M); a padding row between them
-                    // reads the zero row, which adds the same bits.
-                    let (lo, hi) = match a.pad_sums.is_null() {
-                        true => (0, M),
-                        false => {
-                            let lo = (0..M).take_while(|&r| a.is_pad(r, t)).count();
-                            (lo, M - (lo..M).rev().take_while(|&r| a.is_pad(r, t)).count())
-                        }
-                    };
-                    // A tap where every row pads adds its tap sums instead of
-                    // its products.
-                    if lo == M {
-                        let ps = a.pad_sums.add(t * a.pad_stride);
-                        let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
-                        for r in 0..M {
-                            for v in 0..NV {
-                                accs[0][r][v] = V::add(accs[0][r][v], pv[v]);
-                            }
-                        }
-                        gb = gb.add(groups * NR * 4);
-                        continue;
-                    }
-                    // Evenly spaced rows: one offset read, not M (a 3-D
-                    // layer's taps are only 8 k-groups deep).
-                    let p: [*const u8; M] = match a.row_step {
-                        0 => core::array::from_fn(|r| a.row(r, t)),
-                        step => {
-                            let p0 = a.row(lo, t).wrapping_sub(lo * step);
-                            core::array::from_fn(|r| p0.wrapping_add(r * step))
-                        }
-                    };
-                    if lo > 0 || hi < M {
-                        // Padding rows before the first real row and after
-                        // the last take their tap sum instead of its
-                        // products; the rows between are computed. Rows are
-                        // guarded, not ranged, so `accs` keeps constant
-                        // indices (registers).
-                        let ps = a.pad_sums.add(t * a.pad_stride);
-                        let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
-                        for r in 0..M {
-                            if r < lo || r >= hi {
-                                for v in 0..NV {
-                                    accs[0][r][v] = V::add(accs[0][r][v], pv[v]);
-                                }
-                            }
-                        }
-                        for g in 0..groups {
-                            let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
-                            for r in 0..M {
-                                if r >= lo && r < hi {
-                                    let av = V::bcast(p[r].add(4 * g));
-                                    for v in 0..NV {
-                                        accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
-                                    }
-                                }
-                            }
-                            gb = gb.add(NR * 4);
-                        }
-                        continue;
-                    }
-                    let mut g = 0;
-                    while g < full {
-                        for s in 0..S {
-                            if M >= $pf_rows {
-                                for line in 0..NR * 4 / 64 {
-                                    _mm_prefetch::<_MM_HINT_T0>(gb.wrapping_add($ahead + 64 * line));
-                                }
-                            }
-                            let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
-                            for r in 0..M {
-                                let av = V::bcast(p[r].add(4 * (g + s)));
-                                for v in 0..NV {
-                                    accs[s][r][v] = <$Step as DotStep>::dot(accs[s][r][v], av, bv[v]);
-                                }
-                            }
-                            gb = gb.add(NR * 4);
-                        }
-                        g += S;
-                    }
-                    // The tap's groups left over, into the first set.
-                    while g < groups {
-                        let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
-                        for r in 0..M {
-                            let av = V::bcast(p[r].add(4 * g));
-                            for v in 0..NV {
-                                accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
-                            }
-                        }
-                        gb = gb.add(NR * 4);
-                        g += 1;
-                    }
-                }
-                tile_finish!(accs, fix_ptrs, c, ldc, ep);
-            }
+            iconv_tile_body!($Step, $ahead, $pf_rows, a, b, c, ldc, corr, ep)
         }
+        }
+
+        in_place_strip_frame! {
+            level: $level,
+            step: $Step,
+            prefetch_b: { ahead: $ahead, min_rows: $pf_rows },
+            operand: IconvRows,
+            body: iconv_tile_body,
+            rows: [$($sm => $ss),*],
+            s32: $name => $strip,
+            q8: $qname => $strip_q,
+            q8_fixed: $fname => $strip_f,
+            f32: $dname => $strip_d,
         }
 
         #[cfg(test)]
         #[test]
         fn matches_igemm_twin_on_gathered_rows() {
             $crate::iconv_check::check_iconv(&INFO);
+        }
+    };
+}
+
+/// The body of the indirect kernel's tile (`M` rows, `S` accumulator sets,
+/// correction kind `FIX`, output `O`), expanded in place in `tile` and in
+/// `strip`'s loop (as `rows_tile_body!`: a call per tile is what the strip
+/// removes). `a: &IconvRows`, `b`, `c`, `ldc`, `corr`, `ep` as the tile's
+/// arguments.
+macro_rules! iconv_tile_body {
+    ($Step:ty, $ahead:literal, $pf_rows:literal, $a:ident, $b:ident, $c:ident, $ldc:ident, $corr:ident, $ep:ident) => {
+        // SAFETY: the expanding function's contract (each expansion states it).
+        unsafe {
+            let (mut accs, fix_ptrs) = tile_start!($corr);
+            let groups = $a.groups;
+            let full = groups / S * S;
+            let mut gb = $b;
+            let next = $a.offsets.wrapping_add(M * $a.taps).cast::<u8>();
+            for t in 0..$a.taps {
+                // The next tile's offsets, two lines a tap (a tile reads
+                // MR·taps·8 bytes, under 2·64·taps): a 3-D layer's
+                // buffer is megabytes, read at a stride the hardware
+                // prefetchers miss.
+                _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(128 * t) as *const i8);
+                _mm_prefetch::<_MM_HINT_T0>(next.wrapping_add(128 * t + 64) as *const i8);
+                // The tap's leading padding rows (`..lo`) and trailing
+                // ones (`hi..`), found from the ends (most taps pad in no
+                // row: two reads, not M); a padding row between them
+                // reads the zero row, which adds the same bits.
+                let (lo, hi) = match $a.pad_sums.is_null() {
+                    true => (0, M),
+                    false => {
+                        let lo = (0..M).take_while(|&r| $a.is_pad(r, t)).count();
+                        (lo, M - (lo..M).rev().take_while(|&r| $a.is_pad(r, t)).count())
+                    }
+                };
+                // A tap where every row pads adds its tap sums instead of
+                // its products.
+                if lo == M {
+                    let ps = $a.pad_sums.add(t * $a.pad_stride);
+                    let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
+                    for r in 0..M {
+                        for v in 0..NV {
+                            accs[0][r][v] = V::add(accs[0][r][v], pv[v]);
+                        }
+                    }
+                    gb = gb.add(groups * NR * 4);
+                    continue;
+                }
+                // Evenly spaced rows: one offset read, not M (a 3-D
+                // layer's taps are only 8 k-groups deep).
+                let p: [*const u8; M] = match $a.row_step {
+                    0 => core::array::from_fn(|r| $a.row(r, t)),
+                    step => {
+                        let p0 = $a.row(lo, t).wrapping_sub(lo * step);
+                        core::array::from_fn(|r| p0.wrapping_add(r * step))
+                    }
+                };
+                if lo > 0 || hi < M {
+                    // Padding rows before the first real row and after
+                    // the last take their tap sum instead of its
+                    // products; the rows between are computed. Rows are
+                    // guarded, not ranged, so `accs` keeps constant
+                    // indices (registers).
+                    let ps = $a.pad_sums.add(t * $a.pad_stride);
+                    let pv: [V; NV] = core::array::from_fn(|v| V::load(ps.add(v * W)));
+                    for r in 0..M {
+                        if r < lo || r >= hi {
+                            for v in 0..NV {
+                                accs[0][r][v] = V::add(accs[0][r][v], pv[v]);
+                            }
+                        }
+                    }
+                    for g in 0..groups {
+                        let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
+                        for r in 0..M {
+                            if r >= lo && r < hi {
+                                let av = V::bcast(p[r].add(4 * g));
+                                for v in 0..NV {
+                                    accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
+                                }
+                            }
+                        }
+                        gb = gb.add(NR * 4);
+                    }
+                    continue;
+                }
+                let mut g = 0;
+                while g < full {
+                    for s in 0..S {
+                        if M >= $pf_rows {
+                            for line in 0..NR * 4 / 64 {
+                                _mm_prefetch::<_MM_HINT_T0>(gb.wrapping_add($ahead + 64 * line));
+                            }
+                        }
+                        let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
+                        for r in 0..M {
+                            let av = V::bcast(p[r].add(4 * (g + s)));
+                            for v in 0..NV {
+                                accs[s][r][v] = <$Step as DotStep>::dot(accs[s][r][v], av, bv[v]);
+                            }
+                        }
+                        gb = gb.add(NR * 4);
+                    }
+                    g += S;
+                }
+                // The tap's groups left over, into the first set.
+                while g < groups {
+                    let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
+                    for r in 0..M {
+                        let av = V::bcast(p[r].add(4 * g));
+                        for v in 0..NV {
+                            accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
+                        }
+                    }
+                    gb = gb.add(NR * 4);
+                    g += 1;
+                }
+            }
+            tile_finish!(accs, fix_ptrs, $c, $ldc, $ep);
         }
     };
 }

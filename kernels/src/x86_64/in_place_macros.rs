@@ -187,3 +187,197 @@ macro_rules! in_place_kernel_frame {
         }
     };
 }
+
+/// Stamps the strip entries of an in-place kernel (`tiles` tiles of `m`
+/// rows in one call, [`IgemmRowsStrip`](crate::igemm_rows_ukernel::IgemmRowsStrip),
+/// [`IconvStrip`](crate::iconv_ukernel::IconvStrip)) beside its frame:
+/// `strip`, expanding the tile's body macro `body` (`body!(Step, ahead,
+/// pf_rows, a, b, c, ldc, corr, ep)`) in its loop over the tiles;
+/// `strip_dispatch`, one `strip` instantiation per `rows: [m => S, …]`
+/// (other heights: a tile call each); and the public entries, each named
+/// after the tile entry it strips (`s32: tile => strip`, …; `stream`
+/// optional).
+macro_rules! in_place_strip_frame {
+    (
+        level: $level:ident,
+        step: $Step:ty,
+        prefetch_b: { ahead: $ahead:literal, min_rows: $pf_rows:literal },
+        operand: $A:ty,
+        body: $body:ident,
+        rows: [$($sm:literal => $ss:literal),* $(,)?],
+        s32: $name:ident => $strip:ident,
+        $(stream: $sname:ident => $strip_s:ident,)?
+        q8: $qname:ident => $strip_q:ident,
+        q8_fixed: $fname:ident => $strip_f:ident,
+        f32: $dname:ident => $strip_d:ident $(,)?
+    ) => {
+        use $crate::x86_64::in_place_strip::SubTileEp;
+
+        with_level! { $level:
+        /// `tiles` tiles of `M` rows, tile `t` on rows `t·M..` (one
+        /// `sub_tiles` strip): the tile's body inlined in the loop, so one
+        /// set-up per strip and no call between tiles.
+        #[inline]
+        unsafe fn strip<E: SubTileEp, O: TileOut<V, NV, Ep = E>, const M: usize, const S: usize, const FIX: u8>(
+            tiles: usize,
+            a: &$A,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+            ep: &E,
+        ) {
+            for t in 0..tiles {
+                let r = t * M;
+                let at = a.from_row(r);
+                let (at, ct, ep_t) = (&at, corr.map(|f| f.from_row(r)), ep.down(r));
+                let (corr_t, ep_t, c_t) = (ct.as_ref(), &ep_t, c.wrapping_add(r * ldc));
+                // SAFETY: as in `tile`, for rows r..r + M of the strip (the
+                // caller's).
+                $body!($Step, $ahead, $pf_rows, at, b, c_t, ldc, corr_t, ep_t)
+            }
+        }
+
+        /// Runs `tiles` tiles of `m` rows: one `strip` instantiation for
+        /// `m` in the strip rows, else a tile call each.
+        #[inline]
+        #[allow(clippy::too_many_arguments)]
+        unsafe fn strip_dispatch<E: SubTileEp, O: TileOut<V, NV, Ep = E>>(
+            tiles: usize,
+            m: usize,
+            a: &$A,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+            ep: &E,
+        ) {
+            let fix = fix_kind!(corr);
+            // SAFETY: the caller's contract is the strip's.
+            unsafe {
+                match (m, fix) {
+                    $(
+                        ($sm, 0) => strip::<E, O, $sm, $ss, 0>(tiles, a, b, c, ldc, corr, ep),
+                        ($sm, 1) => strip::<E, O, $sm, $ss, 1>(tiles, a, b, c, ldc, corr, ep),
+                        ($sm, _) => strip::<E, O, $sm, $ss, 2>(tiles, a, b, c, ldc, corr, ep),
+                    )*
+                    _ => {
+                        for t in 0..tiles {
+                            let r = t * m;
+                            let at = a.from_row(r);
+                            let ct = corr.map(|f| f.from_row(r));
+                            dispatch::<O>(m, &at, b, c.wrapping_add(r * ldc), ldc, ct.as_ref(), &ep.down(r));
+                        }
+                    }
+                }
+            }
+        }
+        }
+
+        with_level! { $level:
+        #[doc = concat!("[`", stringify!($name), "`] over a strip of `tiles` tiles of `m` rows, one under the other.")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($name), "`], for all `tiles·m` rows.")]
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe fn $strip(
+            tiles: usize,
+            m: usize,
+            a: &$A,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+        ) {
+            use $crate::x86_64::igemm_ops::S32;
+            // SAFETY: the caller's contract is the strip's.
+            unsafe { strip_dispatch::<_, S32>(tiles, m, a, b, c, ldc, corr, &()) }
+        }
+
+        $(
+        #[doc = concat!("[`", stringify!($sname), "`] over a strip.")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($sname), "`], for all `tiles·m` rows.")]
+        #[allow(clippy::too_many_arguments)]
+        pub unsafe fn $strip_s(
+            tiles: usize,
+            m: usize,
+            a: &$A,
+            b: *const i8,
+            c: *mut i32,
+            ldc: usize,
+            corr: Option<&TileCorrection>,
+        ) {
+            use $crate::x86_64::igemm_ops::Stream;
+            // SAFETY: the caller's contract is the strip's.
+            unsafe { strip_dispatch::<_, Stream>(tiles, m, a, b, c, ldc, corr, &()) }
+        }
+        )?
+
+        #[doc = concat!("[`", stringify!($qname), "`] over a strip.")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($qname), "`], for all `tiles·m` rows.")]
+        pub unsafe fn $strip_q(
+            tiles: usize,
+            m: usize,
+            a: &$A,
+            b: *const i8,
+            corr: Option<&TileCorrection>,
+            rq: &$crate::scalar::igemm_tile_store::TileRequant,
+        ) {
+            use $crate::x86_64::avx512::igemm_store_s32_to_q8::Requant;
+            let c = core::ptr::null_mut();
+            // SAFETY: the caller's contract is the strip's; with a fused
+            // output, `c` is never written.
+            unsafe {
+                if rq.hi_bytes {
+                    strip_dispatch::<_, Requant<false>>(tiles, m, a, b, c, 0, corr, rq)
+                } else {
+                    strip_dispatch::<_, Requant<true>>(tiles, m, a, b, c, 0, corr, rq)
+                }
+            }
+        }
+
+        #[doc = concat!("[`", stringify!($fname), "`] over a strip.")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($fname), "`], for all `tiles·m` rows.")]
+        pub unsafe fn $strip_f(
+            tiles: usize,
+            m: usize,
+            a: &$A,
+            b: *const i8,
+            corr: Option<&TileCorrection>,
+            rq: &$crate::scalar::igemm_tile_store::TileRequantFixed,
+        ) {
+            use $crate::x86_64::avx512::igemm_requant_fixed::RequantFixed;
+            // SAFETY: as in the requantizing strip.
+            unsafe { strip_dispatch::<_, RequantFixed>(tiles, m, a, b, core::ptr::null_mut(), 0, corr, rq) }
+        }
+
+        #[doc = concat!("[`", stringify!($dname), "`] over a strip.")]
+        ///
+        /// # Safety
+        ///
+        #[doc = concat!("As for [`", stringify!($dname), "`], for all `tiles·m` rows.")]
+        pub unsafe fn $strip_d(
+            tiles: usize,
+            m: usize,
+            a: &$A,
+            b: *const i8,
+            corr: Option<&TileCorrection>,
+            dq: &$crate::scalar::igemm_tile_store::TileDequant,
+        ) {
+            use $crate::x86_64::avx512::igemm_store_s32_to_f32::Dequant;
+            // SAFETY: as in the requantizing strip.
+            unsafe { strip_dispatch::<_, Dequant>(tiles, m, a, b, core::ptr::null_mut(), 0, corr, dq) }
+        }
+        }
+    };
+}

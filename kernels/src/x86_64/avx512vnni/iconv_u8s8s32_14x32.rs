@@ -26,4 +26,15 @@ iconv_dot_kernel! {
         /// [`iconv_u8s8s32_14x32_avx512vnni`] requantizing to u8/s8 in fixed
         /// point in its epilogue (`TileRequantFixed`).
         iconv_u8s8s32_14x32_avx512vnni_q8_fixed,
+    // Strips run 7-row tiles (no spilled row pointers; a strip of 14-row
+    // tiles measured slower, docs/tuning.md); balanced within an output
+    // row, a strip's tiles have 4 to 7 rows (fewer: a tile call each).
+    strip: {
+        mr: 7,
+        rows: [4 => 2, 5 => 1, 6 => 1, 7 => 1],
+        s32: iconv_u8s8s32_14x32_avx512vnni_strip,
+        q8: iconv_u8s8s32_14x32_avx512vnni_strip_q8,
+        q8_fixed: iconv_u8s8s32_14x32_avx512vnni_strip_q8_fixed,
+        f32: iconv_u8s8s32_14x32_avx512vnni_strip_f32,
+    },
 }

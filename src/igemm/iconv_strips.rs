@@ -1,0 +1,122 @@
+//! The indirect kernel's tiles of one weight panel (`IgemmTile::sub_tiles`
+//! with A read through an indirection buffer): rows cut at output rows
+//! into balanced tiles of the strip height, runs of equal tiles as one
+//! strip call each.
+
+use super::kernels::{Entry, MAX_TILE_ROWS};
+use lowp_kernels::iconv_ukernel::{IconvRows, IconvUkernelInfo};
+use lowp_kernels::scalar::igemm_tile_store::TileCorrection;
+
+/// Rows `i0..i0 + rows` of A read through `src` (offsets from row 0) by the
+/// indirect kernel `k`, through the entry kind `entry` picked for the
+/// packed kernel, into `c` (row stride `ldc`) or the fused output at C's
+/// columns `j0..`. Tiles do not straddle runs of `row_len` rows (output
+/// rows: a tap then pads in the same rows of each, at its ends, which the
+/// kernel skips); within an output row they are balanced, at most
+/// [`IconvStrip::mr`](lowp_kernels::iconv_ukernel::IconvStrip::mr) rows,
+/// and consecutive tiles of one height run as one strip.
+///
+/// # Safety
+///
+/// As `Microkernel::tile_rows` without the A panel; `src` describes every
+/// row of the GEMM (offsets for all rows, runs in bounds: the lhs that gave
+/// it vouches), `kcp = 4·taps·groups`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn iconv_sub_tiles(
+    k: &IconvUkernelInfo,
+    (src, row_len): (&IconvRows, usize),
+    fix: Option<TileCorrection>,
+    entry: Entry<'_>,
+    (i0, j0): (usize, usize),
+    rows: usize,
+    kcp: usize,
+    b: *const i8,
+    c: *mut i32,
+    ldc: usize,
+) {
+    assert_eq!(kcp, 4 * src.taps * src.groups, "the indirect rows cover K");
+    // (Null stays null: no padding rows skipped.)
+    let src = IconvRows {
+        pad_sums: match src.pad_sums.is_null() {
+            true => src.pad_sums,
+            false => src.pad_sums.wrapping_add(j0),
+        },
+        ..*src
+    };
+    let mr = k.strip.mr;
+    // The pending strip: `count` tiles of `mm` rows from row `start`.
+    let (mut start, mut count, mut mm) = (0, 0, 0);
+    let mut i = 0;
+    while i < rows {
+        // The end of the output row of row i0 + i, within this tile.
+        let end = match row_len {
+            0 => rows,
+            len => ((i0 + i) / len * len + len - i0).min(rows),
+        };
+        let tiles = (end - i).div_ceil(mr);
+        let (base, extra) = ((end - i) / tiles, (end - i) % tiles);
+        for (n, h) in [(extra, base + 1), (tiles - extra, base)] {
+            if n == 0 {
+                continue;
+            }
+            if h != mm {
+                // SAFETY: the caller's, for the pending tiles' rows.
+                unsafe { run_strip(k, &src, fix, entry, (i0, j0), (start, count, mm), b, c, ldc) };
+                (start, count, mm) = (i, 0, h);
+            }
+            count += n;
+            i += n * h;
+        }
+    }
+    // SAFETY: as above.
+    unsafe { run_strip(k, &src, fix, entry, (i0, j0), (start, count, mm), b, c, ldc) };
+}
+
+/// `count` tiles of `mm` rows from the tile's row `start` as strip calls
+/// (a dequantizing strip's row scales come a tile's worth at most).
+///
+/// # Safety
+///
+/// As [`iconv_sub_tiles`], for those rows.
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_strip(
+    k: &IconvUkernelInfo,
+    src: &IconvRows,
+    fix: Option<TileCorrection>,
+    entry: Entry<'_>,
+    (i0, j0): (usize, usize),
+    (start, count, mm): (usize, usize, usize),
+    b: *const i8,
+    c: *mut i32,
+    ldc: usize,
+) {
+    let (nr, s) = (k.nr, &k.strip);
+    let per_call = match entry {
+        Entry::F32(..) => (MAX_TILE_ROWS / mm.max(1)).max(1),
+        _ => count.max(1),
+    };
+    let (mut i, mut left) = (start, count);
+    while left > 0 {
+        let n = per_call.min(left);
+        let sub = fix.map(|f| f.from_row(i));
+        let r = i0 + i;
+        let a = src.from_row(r);
+        let ci = c.wrapping_add(i * ldc);
+        // SAFETY: as in `IgemmTile::sub_tiles`, with A's rows r.. (n·mm of
+        // them, whole tiles of output rows) read through `a` (the caller's).
+        unsafe {
+            match entry {
+                Entry::S32(_) => (s.f)(n, mm, &a, b, ci, ldc, sub.as_ref()),
+                Entry::Q8(_, out) => (s.f_q8)(n, mm, &a, b, sub.as_ref(), &out.requant_at(r, j0, nr)),
+                Entry::Q8Fixed(_, out) => {
+                    (s.f_q8_fixed)(n, mm, &a, b, sub.as_ref(), &out.requant_fixed_at(r, j0, nr))
+                }
+                Entry::F32(_, out) => {
+                    (s.f_f32)(n, mm, &a, b, sub.as_ref(), &out.dequant_at(r, n * mm, j0, nr))
+                }
+            }
+        };
+        i += n * mm;
+        left -= n;
+    }
+}
