@@ -12,7 +12,7 @@ use super::Observer;
 use crate::error::{Error, Result};
 use crate::quant::{QuantDtype, QuantParams};
 use crate::Context;
-use lowp_kernels::scalar::histogram_count::histogram_count_x4_scalar;
+use lowp_kernels::scalar::histogram_count::histogram_count_scalar;
 use multiversion::multiversion;
 use std::sync::Mutex;
 
@@ -76,12 +76,10 @@ const MIN_SHARD: usize = 1 << 16;
 /// observer in one pass").
 const BLOCK: usize = 1 << 14;
 
-/// One call's counters: four u32 sub-histograms (consecutive values count
-/// into different ones, so runs of equal indices do not serialize on one
-/// counter's store-to-load forwarding), folded into the observer's bins
+/// One call's counters: one u32 table, folded into the observer's bins
 /// before its range grows and at the end of the call.
 struct Counts {
-    sub: Box<[[u32; BINS]; 4]>,
+    table: Box<[u32; BINS]>,
     /// NaNs (counted in the last bin by the careful index loop, taken
     /// out at the fold) and infinities (kept in the last bin) since the
     /// last fold.
@@ -94,7 +92,7 @@ struct Counts {
 impl Counts {
     fn new() -> Counts {
         Counts {
-            sub: Box::new([[0; BINS]; 4]),
+            table: Box::new([0; BINS]),
             nans: 0,
             infs: 0,
             pending: 0,
@@ -106,18 +104,18 @@ impl Counts {
         if self.pending == 0 {
             return;
         }
-        for (b, bin) in o.bins.iter_mut().enumerate() {
-            *bin += self.sub.iter().map(|s| s[b] as u64).sum::<u64>();
+        for (bin, &c) in o.bins.iter_mut().zip(self.table.iter()) {
+            *bin += c as u64;
         }
         o.bins[BINS - 1] -= self.nans;
         o.infs += self.infs;
-        self.sub.iter_mut().for_each(|s| s.fill(0));
+        self.table.fill(0);
         (self.nans, self.infs, self.pending) = (0, 0, 0);
     }
 
     /// Counts the indices' low 11 bits while prefetching `ahead`.
     fn count(&mut self, idx: &[u32], ahead: &[f32]) {
-        histogram_count_x4_scalar(idx, &mut self.sub, ahead);
+        histogram_count_scalar(idx, &mut self.table, ahead);
         self.pending += idx.len();
     }
 }
