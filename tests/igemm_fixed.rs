@@ -465,28 +465,10 @@ fn every_level_is_exact_at_the_ends_of_the_screens_binade() {
                     };
                     let range = if signed { (-128, 127) } else { (0, 255) };
                     let want = igemm_requantize_fixed(av, 130, bm, &WeightZeroPoint::PerTensor(0), &p, range);
-                    let got: Vec<i32> = if signed {
-                        let mut out = vec![0i8; m * n];
-                        igemm(
-                            &ctx,
-                            av,
-                            130,
-                            &packed,
-                            s8_out(MatMut::row_major(&mut out, m, n).unwrap(), p),
-                        )
-                        .unwrap();
-                        out.into_iter().map(i32::from).collect()
+                    let got = if signed {
+                        fixed_out(&ctx, av, &packed, (m, n), p, s8_out)
                     } else {
-                        let mut out = vec![0u8; m * n];
-                        igemm(
-                            &ctx,
-                            av,
-                            130,
-                            &packed,
-                            u8_out(MatMut::row_major(&mut out, m, n).unwrap(), p),
-                        )
-                        .unwrap();
-                        out.into_iter().map(i32::from).collect()
+                        fixed_out(&ctx, av, &packed, (m, n), p, u8_out)
                     };
                     for (x, (&got, &want)) in got.iter().zip(&want).enumerate() {
                         let j = x % n;
@@ -504,4 +486,26 @@ fn every_level_is_exact_at_the_ends_of_the_screens_binade() {
             }
         }
     }
+}
+
+/// `igemm` of `av` (zero point 130) and `packed` into a fresh `m × n` output
+/// of `T` through `out` with `p`, read back as i32.
+fn fixed_out<'a, T: Copy + Default + Into<i32>>(
+    ctx: &Context,
+    av: MatRef<'a, u8>,
+    packed: &PackedI8Weights,
+    (m, n): (usize, usize),
+    p: FixedPointRequantize<'a>,
+    out: for<'b> fn(MatMut<'b, T>, FixedPointRequantize<'b>) -> Output<'b>,
+) -> Vec<i32> {
+    let mut c = vec![T::default(); m * n];
+    igemm(
+        ctx,
+        av,
+        130,
+        packed,
+        out(MatMut::row_major(&mut c, m, n).unwrap(), p),
+    )
+    .unwrap();
+    c.into_iter().map(Into::into).collect()
 }

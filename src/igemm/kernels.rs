@@ -441,7 +441,7 @@ impl FusedOut<'_> {
         };
         // The screen's blocks start at multiples of 16 columns.
         let screen = screen
-            .filter(|_| j0 % 16 == 0)
+            .filter(|_| j0.is_multiple_of(16))
             .map(|s| s[j0 / 16 * SCREEN_BLOCK..].as_ptr());
         TileRequantFixed {
             out: out.wrapping_add(r0 * rs + j0),
