@@ -7,6 +7,7 @@
 use crate::igemm_ukernel::IgemmUkernelInfo;
 use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant, TileRequantFixed};
 use crate::scalar::igemm_u8s8s32_scalar;
+use crate::scalar::requant_fixed_screen_prep::{requant_fixed_screen_prep, screen_len};
 
 /// k-group counts: empty, one, around a vector of groups, long.
 const KGS: [usize; 9] = [0, 1, 3, 4, 5, 63, 64, 65, 257];
@@ -357,6 +358,9 @@ pub(crate) fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequ
             .collect();
         let rso = nr + 3;
         let mut out = vec![0x77u8; t.mr * rso];
+        // The screen's constants, prepared as a GEMM call does.
+        let mut prep = vec![0u32; screen_len(nr)];
+        assert_eq!(requant_fixed_screen_prep(&mult, &shift, &mut prep), screened);
         let rq = TileRequantFixed {
             out: out.as_mut_ptr(),
             rso,
@@ -365,6 +369,11 @@ pub(crate) fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequ
             zp,
             lo,
             hi,
+            screen: if screened {
+                prep.as_ptr()
+            } else {
+                core::ptr::null()
+            },
         };
         run(&rq);
         let fixed = |v, j: usize| requant_fixed(v, mult[j], shift[j], &rq);

@@ -9,6 +9,7 @@ use lowp_kernels::igemm_rows_ukernel::{IgemmRows, IgemmRowsUkernelInfo};
 use lowp_kernels::scalar::igemm_tile_store::{
     igemm_tile_store_scalar, TileCorrection, TileDequant, TileRequant, TileRequantFixed,
 };
+use lowp_kernels::scalar::requant_fixed_screen_prep::SCREEN_BLOCK;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 /// Signature of every igemm microkernel:
@@ -388,6 +389,9 @@ pub(crate) enum FusedOut<'a> {
         /// Per output column (N) each.
         mult: &'a [i32],
         shift: &'a [i32],
+        /// The AVX-512 epilogue's screen constants (`ColFixed::screen`),
+        /// if the call has them.
+        screen: Option<&'a [u32]>,
         zp: i32,
         lo: i32,
         hi: i32,
@@ -427,6 +431,7 @@ impl FusedOut<'_> {
             rs,
             mult,
             shift,
+            screen,
             zp,
             lo,
             hi,
@@ -434,6 +439,10 @@ impl FusedOut<'_> {
         else {
             unreachable!("a fixed-point entry for another output")
         };
+        // The screen's blocks start at multiples of 16 columns.
+        let screen = screen
+            .filter(|_| j0.is_multiple_of(16))
+            .map(|s| s[j0 / 16 * SCREEN_BLOCK..].as_ptr());
         TileRequantFixed {
             out: out.wrapping_add(r0 * rs + j0),
             rso: rs,
@@ -442,6 +451,7 @@ impl FusedOut<'_> {
             zp,
             lo,
             hi,
+            screen: screen.unwrap_or(core::ptr::null()),
         }
     }
 

@@ -17,6 +17,7 @@ use crate::gemm::{self, buffers, BOperand, Problem, TileSink};
 use crate::quant::fixed_point::{self, FixedPointRequantize, FixedScale};
 use crate::{Context, MatMut};
 use lowp_kernels::scalar::igemm_tile_store::igemm_tile_store_scalar;
+use lowp_kernels::scalar::requant_fixed_screen_prep::{requant_fixed_screen_prep, screen_len, SCREEN_BLOCK};
 use std::ops::Deref;
 
 /// Runs the INT8 GEMM of A operand `a` and packed weights `b` into `out`
@@ -275,14 +276,39 @@ impl<'a> ColFixed<'a> {
             ColFixed::Pooled(b, n) => b.split_at(*n),
         }
     }
+
+    /// The AVX-512 epilogue's screen constants, prepared once per call
+    /// (pooled), or `None` where some column shifts right by less than 8.
+    fn screen(&self) -> Option<buffers::Buf<u32>> {
+        let (m, s) = self.get();
+        if m.is_empty() {
+            return None;
+        }
+        let mut buf = buffers::take::<u32>(buffers::SLOT_COLS_FIXED, screen_len(m.len()));
+        match self {
+            // One pair for every column: one block, copied.
+            ColFixed::Pooled(..) => {
+                let mut one = [0u32; SCREEN_BLOCK];
+                if !requant_fixed_screen_prep(&[m[0]; 16], &[s[0]; 16], &mut one) {
+                    return None;
+                }
+                for blk in buf.chunks_exact_mut(SCREEN_BLOCK) {
+                    blk.copy_from_slice(&one);
+                }
+                Some(buf)
+            }
+            ColFixed::Borrowed(..) => requant_fixed_screen_prep(m, s, &mut buf).then_some(buf),
+        }
+    }
 }
 
 /// The multipliers of a requantizing output, one per column.
 enum Q8Mult<'a> {
     /// f32 scales ([`Requantize`]).
     F32(ColScales<'a>),
-    /// Q31 multipliers and shifts ([`FixedPointRequantize`]).
-    Fixed(ColFixed<'a>),
+    /// Q31 multipliers and shifts ([`FixedPointRequantize`]), and the
+    /// screen constants of the AVX-512 epilogue ([`ColFixed::screen`]).
+    Fixed(ColFixed<'a>, Option<buffers::Buf<u32>>),
 }
 
 /// Where one call writes C: its pointer and strides, shared by the tasks
@@ -558,7 +584,9 @@ impl<L: Int8Lhs> Call<'_, L> {
 
     /// Requantized u8 or s8 into `[lo, hi]`, fixed point.
     fn q8_fixed<T: Narrow>(&self, c: MatMut<'_, T>, p: &FixedPointRequantize<'_>, lo: i32, hi: i32) {
-        let mult = Q8Mult::Fixed(ColFixed::new(&p.scale, self.b.n));
+        let cols = ColFixed::new(&p.scale, self.b.n);
+        let screen = cols.screen();
+        let mult = Q8Mult::Fixed(cols, screen);
         self.q8_with(c, &mult, p.bias, p.zero_point, (lo, hi))
     }
 
@@ -604,7 +632,7 @@ impl<L: Int8Lhs> Call<'_, L> {
                     }
                     pipeline::requantize_tile(tile.t, ld, rows, &scale[j..j + cols], zp, lo, hi);
                 }
-                Q8Mult::Fixed(f) => {
+                Q8Mult::Fixed(f, _) => {
                     let (m, s) = f.get();
                     let (m, s) = (&m[j..j + cols], &s[j..j + cols]);
                     fixed_point::requantize_tile_fixed(tile.t, ld, rows, m, s, zp, lo, hi);
@@ -631,11 +659,12 @@ impl<L: Int8Lhs> Call<'_, L> {
             }),
             // The epilogue's contract: no multiplier i32::MIN (the one
             // product gemmlowp saturates; the portable loop handles it).
-            Q8Mult::Fixed(f) if !f.get().0.contains(&i32::MIN) => Direct::Fused(FusedOut::Q8Fixed {
+            Q8Mult::Fixed(f, screen) if !f.get().0.contains(&i32::MIN) => Direct::Fused(FusedOut::Q8Fixed {
                 out: cp.ptr.cast::<u8>(),
                 rs: cp.rs,
                 mult: f.get().0,
                 shift: f.get().1,
+                screen: screen.as_deref(),
                 zp,
                 lo,
                 hi,

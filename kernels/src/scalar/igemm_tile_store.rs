@@ -177,6 +177,10 @@ pub struct TileRequantFixed {
     pub lo: i32,
     /// Highest output value.
     pub hi: i32,
+    /// The AVX-512 epilogue's screen constants of the tile's columns
+    /// (`requant_fixed_screen_prep`'s layout, from the tile's first
+    /// column), or null: then that epilogue takes its 64-bit path.
+    pub screen: *const u32,
 }
 
 impl TileRequantFixed {

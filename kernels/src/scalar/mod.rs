@@ -34,6 +34,7 @@ pub mod l2sq_u8;
 pub mod peak_read_bw;
 pub mod peak_triad;
 pub mod quantize_f32_q8;
+pub mod requant_fixed_screen_prep;
 pub mod requantize_s32_q8;
 pub mod sgemm_f32_4x8;
 pub mod sgemm_f32_4x8_strided;

@@ -9,14 +9,15 @@
 //! of two compose, and `[p < −2^30]` is `[SRDHM(x, m) < 0]`. So a vector
 //! costs two `vpmuldq` (even and odd lanes), their adds, compares, masked
 //! subtracts and `vpsravq`, then the same saturating narrowing as the f32
-//! epilogue (docs/tuning.md, "Quantization toolkit"). Tiles whose columns
+//! epilogue (docs/tuning.md, "Quantization toolkit"). Calls whose columns
 //! all shift right by 8 or more go through the f32 screen
-//! (`requant_fixed_screen`) first, and this path only for the row pairs the
-//! screen does not vouch for.
+//! (`requant_fixed_screen`, constants prepared per call) first, and this
+//! path only for the row pairs the screen does not vouch for.
 
 use crate::scalar::igemm_tile_store::TileRequantFixed;
+use crate::scalar::requant_fixed_screen_prep::SCREEN_BLOCK;
 use crate::x86_64::avx512::igemm_store_s32_to_q8::{store_rows, widen, Narrow};
-use crate::x86_64::avx512::requant_fixed_screen::Screen;
+use crate::x86_64::avx512::requant_fixed_screen::{Screen, OFFSET};
 use crate::x86_64::igemm_ops::TileOut;
 use core::arch::x86_64::*;
 
@@ -105,19 +106,33 @@ impl Consts {
 ///
 /// The kernel's caller guarantees `avx512f,avx512bw`, `rq.mult` and
 /// `rq.shift` readable for 32 columns (no multiplier `i32::MIN`, shifts in
-/// `[-31, 30]`), `rq.out + r·rq.rso` writable for 32 bytes (`r < M`), and
-/// `rq.lo ≤ rq.hi` with `rq.zp` between them, all three within u8's range
-/// or all within i8's.
+/// `[-31, 30]`), `rq.screen` null or holding those columns' screen
+/// constants (two blocks of `requant_fixed_screen_prep`), `rq.out + r·rq.rso`
+/// writable for 32 bytes (`r < M`), and `rq.lo ≤ rq.hi` with `rq.zp`
+/// between them, all three within u8's range or all within i8's.
 pub(crate) struct RequantFixed;
+
+/// Row pairs a tile may have (`M ≤ 16`, checked at compile time).
+const MAX_PAIRS: usize = 8;
 
 impl TileOut<__m512i, 2> for RequantFixed {
     type Ep = TileRequantFixed;
     const FUSED: bool = true;
     #[inline(always)]
     unsafe fn finish<const M: usize>(sums: [[__m512i; 2]; M], rq: &TileRequantFixed) {
+        const { assert!(M <= 2 * MAX_PAIRS) };
         // SAFETY: the kernel's caller's contract (type docs).
         unsafe {
-            let nw = Narrow::new(rq.zp, rq.lo, rq.hi);
+            // Right shifts of 8 or more (the usual case, `rq.screen` set):
+            // the f32 screen, whose results exceed the rounded values by
+            // `OFFSET` (the zero point takes it back).
+            let screen = if rq.screen.is_null() {
+                None
+            } else {
+                Some([Screen::load(rq.screen), Screen::load(rq.screen.add(SCREEN_BLOCK))])
+            };
+            let zp = if screen.is_some() { rq.zp - OFFSET } else { rq.zp };
+            let nw = Narrow::new(zp, rq.lo, rq.hi);
             let signed = rq.hi <= 127;
             // The narrowing saturates monotonically, so it clamps any i32
             // exactly as `clamp(y + zp, lo, hi)` does.
@@ -144,15 +159,12 @@ impl TileOut<__m512i, 2> for RequantFixed {
                 let r1 = if r + 1 < M { r + 1 } else { r };
                 [sums[r][0], sums[r][1], sums[r1][0], sums[r1][1]]
             };
-            // Right shifts of 8 or more (the usual case): the f32 screen;
-            // row pairs with a lane it cannot vouch for are stored again
-            // after the loop through the 64-bit path, which keeps that
-            // path's code and registers out of the loop.
-            if let (Some(f0), Some(f1)) = (
-                Screen::load(rq.mult, rq.shift),
-                Screen::load(rq.mult.add(16), rq.shift.add(16)),
-            ) {
-                let f = [f0, f1];
+            // A row pair with a lane the screen cannot vouch for puts its
+            // sums aside (a cold branch) and is stored again after the loop
+            // through the 64-bit path: no sum outlives its pair and nothing
+            // indexes the sums at run time, so they stay in registers.
+            if let Some(f) = screen {
+                let mut aside = core::mem::MaybeUninit::<[[__m512i; 4]; MAX_PAIRS]>::uninit();
                 let mut bad = 0u32;
                 let mut r = 0;
                 while r < M {
@@ -161,7 +173,10 @@ impl TileOut<__m512i, 2> for RequantFixed {
                     let (y1, ok) = f[1].apply(x[1], ok);
                     let (y2, ok) = f[0].apply(x[2], ok);
                     let (y3, ok) = f[1].apply(x[3], ok);
-                    bad |= u32::from(ok != 0xffff) << r;
+                    if ok != 0xffff {
+                        aside.as_mut_ptr().cast::<[__m512i; 4]>().add(r / 2).write(x);
+                        bad |= 1 << (r / 2);
+                    }
                     put(r, [y0, y1, y2, y3]);
                     r += 2;
                 }
@@ -171,14 +186,24 @@ impl TileOut<__m512i, 2> for RequantFixed {
                         Consts::load(rq.mult.add(16), rq.shift.add(16)),
                     ];
                     while bad != 0 {
-                        let r = bad.trailing_zeros() as usize;
+                        let p = bad.trailing_zeros() as usize;
                         bad &= bad - 1;
-                        let x = pair(r);
-                        put(r, core::array::from_fn(|i| c[i % 2].apply::<false>(x[i])));
+                        // Written above: bit `p` of `bad` was set with it.
+                        let x = aside.as_ptr().cast::<[__m512i; 4]>().add(p).read();
+                        let off = _mm512_set1_epi32(OFFSET);
+                        put(
+                            2 * p,
+                            core::array::from_fn(|i| _mm512_add_epi32(c[i % 2].apply::<false>(x[i]), off)),
+                        );
                     }
                 }
                 return;
             }
+            // The 64-bit path's row loop is not unrolled: it reads the sums
+            // from a copy in memory made here, so that `sums` itself is only
+            // read at constant indices and the screen keeps it in registers.
+            let mut copy = core::mem::MaybeUninit::<[[__m512i; 2]; M]>::uninit();
+            let sums = copy.write(sums);
             let c0 = Consts::load(rq.mult, rq.shift);
             let c1 = Consts::load(rq.mult.add(16), rq.shift.add(16));
             // Multipliers below 1 (the usual case) shift right only: one

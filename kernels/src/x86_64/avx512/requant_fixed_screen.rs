@@ -1,89 +1,89 @@
 //! The f32 screen of the fixed-point requantizing epilogue: TFLite's
-//! `RDBPOT(SRDHM(x, m), e)` for right shifts `e ≥ 8`, in five f32
-//! instructions a vector, exact wherever it answers, and a mask of the lanes
-//! it cannot vouch for (then the caller takes the 64-bit path).
+//! `RDBPOT(SRDHM(x, m), e)` for right shifts `e ≥ 8`, in four instructions
+//! a vector (one FMA, two conversions, one `vptestmd`), exact wherever it
+//! answers, and a mask of the lanes it cannot vouch for (then the caller
+//! takes the 64-bit path). Its per-column constants come prepared per call
+//! (`scalar::requant_fixed_screen_prep`).
 //!
 //! With `v = x·m / 2^(31+e)` and `g = 2^-(e+1)`, the exact result is
 //! `r = floor(v + 1/2 + g)` when `SRDHM ≥ 0`, `floor(v + 1/2 − g)` when it is
 //! negative (module docs of `igemm_requant_fixed`; at `SRDHM = 0` both give
 //! 0). The screen computes `w = fl(fl(x)·M + C)` (one FMA, round to nearest)
-//! with `M = fl(m)·2^-(31+e)` and `C = 1/2 + h`, returns `N = floor(w)`, and
-//! vouches for a lane when `d = w − N ≥ K`, with `g' = 2^-(min(e,22)+1) ≥ g`,
-//! `Ē = 2^-13`, `h = g' + Ē`, `K = 2g' + 2Ē` (all exact in f32).
+//! with `M = fl(m)·2^-(31+e)` and `C = B + 1/2 + h`, `B = 768`, and returns
+//! `N = floor(w)` (`vcvtps2dq` rounding down), which is `r + B` wherever it
+//! vouches: the caller's zero point carries the `−B` ([`OFFSET`]). In the
+//! binade `[512, 1024)` the floats are the multiples of `2^-14`, so the
+//! fraction `w − N` is the low 14 bits of `w`'s encoding; the screen vouches
+//! for a lane when one of those bits at or above `T·2^14` is set (one
+//! `vptestmd`), i.e. `w − N ≥ T`. Constants, exact in f32: `Ē = 2^-13`,
+//! `g' = 2^-(min(e,13)+1) ≥ g` (a multiple of the grid), `h = g' + Ē`,
+//! `K = 2g' + 2Ē`, `T = 2^-(min(e,12)−1)`, the power of two with
+//! `K ≤ T < 2K`.
 //!
-//! Proof. If `|v| ≤ 512`, `|w − (v + C)| ≤ 512·(3u + 3u² + u³) + u < Ē`
-//! (`u = 2^-24`: three roundings, of `x`, `m` and the FMA). A vouched lane
-//! has `w ∈ [N + K, N + 1)`, so `v + 1/2 ± g = (v + C) − h ± g` lies in
-//! `(N + K − Ē − h − g, N + 1 + Ē − h + g) ⊆ (N, N + 1)`: `r = N` for either
-//! sign. If `|v| > 512`, `N` and `r` are both beyond ±511 with `v`'s sign,
-//! and `+ zp` (`|zp| ≤ 255`) leaves both outside every byte range: the same
-//! clamped byte. `e ≥ 1` keeps `|w| ≤ 2^30 + 1` (no `vcvtps2dq` overflow).
-//! A lane is vouched for unless `v + 1/2` is within about `2^-e + 2^-12` of
-//! an integer, so `e ≥ 8` keeps the 64-bit path rare (docs/tuning.md,
-//! "Fixed-point epilogue, f32 screen").
+//! Proof. If `w ∈ [512, 1024)`, then `|v| ≤ 257` and
+//! `|w − (v + C)| ≤ 2^-15 + 257·(2u + u²) < Ē` (`u = 2^-24`: the roundings
+//! of `x` and `m`, then the FMA's half ulp). A vouched lane has
+//! `w ∈ [N + K, N + 1)`, so `v + 1/2 ± g = (v + C) − B − h ± g` lies in
+//! `(N − B + K − Ē − h − g, N − B + 1 + Ē − h + g) ⊆ (N − B, N − B + 1)`:
+//! `r = N − B` for either sign. If `w ∉ [512, 1024)` (vouched or not), `N`
+//! and `r + B` are both at least `1024 − 1` or both below `512 + 1`: `r` and
+//! `N − B` are both `≥ 255` or both `≤ −255`, and with any zero point and
+//! bounds of u8 or s8 both clamp to the same end (`hi`, or `lo`). `e ≥ 8`
+//! keeps `|w| < 2^24` (no `vcvtps2dq` overflow). A lane is vouched for
+//! unless its fraction is below `T` (`2^-11` from `e = 12` on: about 3% of
+//! the 64-lane row pairs; docs/tuning.md, "Fixed-point epilogue: an integer
+//! read-out of the fraction").
 
+use crate::scalar::requant_fixed_screen_prep::SCREEN_OFFSET;
 use core::arch::x86_64::*;
 
-/// The smallest right shift the screen serves.
-const E_MIN: i32 = 8;
+/// `B`: what the screen's results exceed `r` by (module docs); the caller
+/// subtracts it with the zero point.
+pub(crate) const OFFSET: i32 = SCREEN_OFFSET;
 
 /// The screen's per-column constants of 16 columns.
 #[derive(Clone, Copy)]
 pub(crate) struct Screen {
     /// `M = fl(m)·2^-(31+e)`.
     mult: __m512,
-    /// `C = 1/2 + g' + 2^-13`.
+    /// `C = B + 1/2 + g' + 2^-13`.
     add: __m512,
-    /// `K = 2g' + 2^-12`.
-    min_frac: __m512,
+    /// The fraction bits at or above `T` (of the low 14).
+    frac: __m512i,
 }
 
 impl Screen {
-    /// The constants of columns `mult[0..16]`, `shift[0..16]`, or `None`
-    /// when some shift is not a right shift of at least [`E_MIN`].
+    /// The constants of 16 columns prepared by `requant_fixed_screen_prep`
+    /// (one block of its layout at `p`).
     ///
     /// # Safety
     ///
-    /// `mult` and `shift` readable for 16 values; shifts in `[-31, 30]`.
+    /// `p` readable for `SCREEN_BLOCK` values.
     #[target_feature(enable = "avx512f")]
     #[inline]
-    pub(crate) unsafe fn load(mult: *const i32, shift: *const i32) -> Option<Screen> {
-        // SAFETY: the caller's: 16 columns readable.
-        let (m, s) = unsafe { (_mm512_loadu_si512(mult.cast()), _mm512_loadu_si512(shift.cast())) };
-        if _mm512_cmple_epi32_mask(s, _mm512_set1_epi32(-E_MIN)) != 0xffff {
-            return None;
+    pub(crate) unsafe fn load(p: *const u32) -> Screen {
+        // SAFETY: the caller's: one block readable.
+        unsafe {
+            Screen {
+                mult: _mm512_loadu_ps(p.cast()),
+                add: _mm512_loadu_ps(p.add(16).cast()),
+                frac: _mm512_loadu_si512(p.add(32).cast()),
+            }
         }
-        // Powers of two from their biased exponents: 2^-(31+e) has
-        // 127 − 31 − e = 96 + shift, g' has 126 − min(e, 22).
-        let pow2 = |biased: __m512i| _mm512_castsi512_ps(_mm512_slli_epi32::<23>(biased));
-        let scale = pow2(_mm512_add_epi32(s, _mm512_set1_epi32(96)));
-        let g = pow2(_mm512_max_epi32(
-            _mm512_add_epi32(s, _mm512_set1_epi32(126)),
-            _mm512_set1_epi32(104),
-        ));
-        let mult = _mm512_mul_ps(
-            _mm512_cvt_roundepi32_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(m),
-            scale,
-        );
-        let e13 = 1.0 / 8192.0;
-        Some(Screen {
-            mult,
-            add: _mm512_add_ps(g, _mm512_set1_ps(0.5 + e13)),
-            min_frac: _mm512_add_ps(_mm512_add_ps(g, g), _mm512_set1_ps(2.0 * e13)),
-        })
     }
 
     /// `N` per lane (module docs), and `ok` with the lanes the screen does
     /// not vouch for cleared.
-    #[target_feature(enable = "avx512f,avx512dq")]
+    #[target_feature(enable = "avx512f")]
     #[inline]
     pub(crate) fn apply(&self, x: __m512i, ok: __mmask16) -> (__m512i, __mmask16) {
         const RN: i32 = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
         let xf = _mm512_cvt_roundepi32_ps::<RN>(x);
         let w = _mm512_fmadd_round_ps::<RN>(xf, self.mult, self.add);
         let n = _mm512_cvt_roundps_epi32::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(w);
-        // `w − floor(w)`, exact (round-down reduction, no fraction bits kept).
-        let d = _mm512_reduce_ps::<{ _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC }>(w);
-        (n, _mm512_mask_cmp_ps_mask::<_CMP_GE_OQ>(ok, d, self.min_frac))
+        (
+            n,
+            _mm512_mask_test_epi32_mask(ok, _mm512_castps_si512(w), self.frac),
+        )
     }
 }
