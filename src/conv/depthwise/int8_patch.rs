@@ -242,11 +242,10 @@ impl PatchWeights {
                         half,
                         ow: g.ow,
                     };
-                    // SAFETY: the kernel belongs to the Context's level; `lay` and `mid` as above, `lay`
-                    // to the task's patch row, which holds the top row (`nb` pairs of `ow + 1` patches);
-                    // the weights their `512·nb` bytes, `inits` `32·nb` values from pair `b`; the output is the tile
-                    // (per row two blocks of `ow·16` i32) or this task's own rows from `y` of `2·nb`
-                    // whole blocks.
+                    // SAFETY: the kernel belongs to the Context's level; `lay`, `mid` as above, `lay` to the
+                    // task's patch row holding the top row (`nb` pairs of `ow + 1` patches); weights `512·nb`
+                    // bytes, `inits` `32·nb` values from pair `b`; the output is the tile (per row two blocks
+                    // of `ow·16` i32) or this task's own rows from `y` of `2·nb` whole blocks.
                     unsafe { rows(&args) };
                     if d.is_none() {
                         for (r, t) in tile.chunks_exact_mut(2 * g.ow * l).take(out_rows).enumerate() {
