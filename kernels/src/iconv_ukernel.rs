@@ -138,7 +138,7 @@ pub struct IconvUkernelInfo {
 
 impl InPlaceRows for IconvRows {
     #[inline(always)]
-    fn from_row(&self, r: usize) -> Self {
+    fn skip_rows(&self, r: usize) -> Self {
         IconvRows::from_row(self, r)
     }
 }

@@ -99,7 +99,7 @@ pub struct IgemmRowsUkernelInfo {
 
 impl InPlaceRows for IgemmRows {
     #[inline]
-    fn from_row(&self, r: usize) -> Self {
+    fn skip_rows(&self, r: usize) -> Self {
         IgemmRows::from_row(self, r)
     }
 }

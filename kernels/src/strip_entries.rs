@@ -8,8 +8,9 @@ use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant, 
 /// An A operand read in place: it can start at a later row.
 pub trait InPlaceRows: Copy {
     /// The same operand from row `r` on (its first row is this one's row
-    /// `r`). Only addresses are computed, nothing is read.
-    fn from_row(&self, r: usize) -> Self;
+    /// `r`; the operand's own `from_row`). Only addresses are computed,
+    /// nothing is read.
+    fn skip_rows(&self, r: usize) -> Self;
 }
 
 /// `(tiles, m, a, b, c, ldc, corr)`: `tiles` s32 tiles of `m` rows, tile

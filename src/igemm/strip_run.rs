@@ -45,7 +45,7 @@ pub(crate) unsafe fn run_strip<A: InPlaceRows>(
         let n = per_call.min(left);
         let sub = fix.map(|f| f.from_row(i));
         let r = i0 + i;
-        let a = src.from_row(r);
+        let a = src.skip_rows(r);
         let ci = c.wrapping_add(i * ldc);
         // SAFETY: as in `IgemmTile::sub_tiles`, with A's rows r.. (n·mm of
         // them) read in place through `a` (the caller's).
