@@ -44,6 +44,24 @@ pub(crate) unsafe fn iconv_sub_tiles(
         },
         ..*src
     };
+    // Runs the pending strip (below) as strip calls.
+    let flush = |(start, count, mm)| {
+        // SAFETY: the caller's, for the pending tiles' rows.
+        unsafe {
+            run_strip(
+                &k.strip,
+                k.nr,
+                &src,
+                fix,
+                (entry, false),
+                (i0, j0),
+                (start, count, mm),
+                b,
+                c,
+                ldc,
+            )
+        }
+    };
     let mr = k.strip.mr;
     // The pending strip: `count` tiles of `mm` rows from row `start`.
     let (mut start, mut count, mut mm) = (0, 0, 0);
@@ -61,40 +79,12 @@ pub(crate) unsafe fn iconv_sub_tiles(
                 continue;
             }
             if h != mm {
-                // SAFETY: the caller's, for the pending tiles' rows.
-                unsafe {
-                    run_strip(
-                        &k.strip,
-                        k.nr,
-                        &src,
-                        fix,
-                        (entry, false),
-                        (i0, j0),
-                        (start, count, mm),
-                        b,
-                        c,
-                        ldc,
-                    )
-                };
+                flush((start, count, mm));
                 (start, count, mm) = (i, 0, h);
             }
             count += n;
             i += n * h;
         }
     }
-    // SAFETY: as above.
-    unsafe {
-        run_strip(
-            &k.strip,
-            k.nr,
-            &src,
-            fix,
-            (entry, false),
-            (i0, j0),
-            (start, count, mm),
-            b,
-            c,
-            ldc,
-        )
-    };
+    flush((start, count, mm));
 }
