@@ -5,11 +5,9 @@
 //! pixel, and each correction term on and off; the strip entries the same
 //! way, `m` rows cut into two or three tiles where it divides.
 
-use crate::iconv_ukernel::{IconvRows, IconvStrip, IconvUkernelInfo, PAD};
+use crate::iconv_ukernel::{IconvRows, IconvUkernelInfo, PAD};
 use crate::igemm_check::{cpu_has, Rng};
-use crate::igemm_rows_check::cut;
-use crate::in_place_check::{check_in_place, InPlaceCase, InPlaceEntries};
-use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant, TileRequantFixed};
+use crate::in_place_check::{check_in_place, strip_as_tiles, InPlaceCase, InPlaceEntries, StripRows};
 
 /// Checks every entry of `k`; prints a note and returns when this CPU lacks
 /// the kernel's features.
@@ -26,14 +24,7 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
         f_q8_fixed: k.f_q8_fixed,
         f_f32: k.f_f32,
     };
-    let strips = InPlaceEntries {
-        name: k.name,
-        f: strip_s32,
-        f_stream: None,
-        f_q8: strip_q8,
-        f_q8_fixed: strip_q8_fixed,
-        f_f32: strip_f32,
-    };
+    let strips = strip_as_tiles(k.name, &k.strip);
     let (mr, nr) = (k.mr, k.nr);
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     // `even`: every tap's real rows are consecutive pixels (one output
@@ -148,68 +139,4 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
             unsafe { check_in_place(&strips, &st, &[0, 1, 7, 8], &mut rng) };
         }
     }
-}
-
-/// The operand of a strip entry under the check: the rows and the kernel's
-/// strip entries.
-struct StripRows {
-    rows: IconvRows,
-    strip: IconvStrip,
-}
-
-/// The s32 strip over `m` rows, as [`cut`] says.
-///
-/// # Safety
-///
-/// As the strip entry's, for `m` rows.
-unsafe fn strip_s32(
-    m: usize,
-    a: &StripRows,
-    b: *const i8,
-    c: *mut i32,
-    ldc: usize,
-    corr: Option<&TileCorrection>,
-) {
-    let (t, tm) = cut(m);
-    // SAFETY: the caller's.
-    unsafe { (a.strip.f)(t, tm, &a.rows, b, c, ldc, corr) }
-}
-
-/// The requantizing strip over `m` rows.
-///
-/// # Safety
-///
-/// As the strip entry's, for `m` rows.
-unsafe fn strip_q8(m: usize, a: &StripRows, b: *const i8, corr: Option<&TileCorrection>, rq: &TileRequant) {
-    let (t, tm) = cut(m);
-    // SAFETY: the caller's.
-    unsafe { (a.strip.f_q8)(t, tm, &a.rows, b, corr, rq) }
-}
-
-/// The fixed-point requantizing strip over `m` rows.
-///
-/// # Safety
-///
-/// As the strip entry's, for `m` rows.
-unsafe fn strip_q8_fixed(
-    m: usize,
-    a: &StripRows,
-    b: *const i8,
-    corr: Option<&TileCorrection>,
-    rq: &TileRequantFixed,
-) {
-    let (t, tm) = cut(m);
-    // SAFETY: the caller's.
-    unsafe { (a.strip.f_q8_fixed)(t, tm, &a.rows, b, corr, rq) }
-}
-
-/// The dequantizing strip over `m` rows.
-///
-/// # Safety
-///
-/// As the strip entry's, for `m` rows.
-unsafe fn strip_f32(m: usize, a: &StripRows, b: *const i8, corr: Option<&TileCorrection>, dq: &TileDequant) {
-    let (t, tm) = cut(m);
-    // SAFETY: the caller's.
-    unsafe { (a.strip.f_f32)(t, tm, &a.rows, b, corr, dq) }
 }

@@ -21,6 +21,7 @@
 //! contract with `kg = taps·groups`.
 
 use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant, TileRequantFixed};
+use crate::strip_entries::{InPlaceRows, StripEntries};
 
 /// The offset of a padding tap: the row reads [`IconvRows::zero`].
 pub const PAD: usize = usize::MAX;
@@ -107,43 +108,8 @@ pub type IconvF32Fn = unsafe fn(usize, &IconvRows, *const i8, Option<&TileCorrec
 /// (gemmlowp / TFLite) in the epilogue.
 pub type IconvQ8FixedFn = unsafe fn(usize, &IconvRows, *const i8, Option<&TileCorrection>, &TileRequantFixed);
 
-/// `(tiles, m, a, b, c, ldc, corr)`: `tiles` s32 tiles of `m` rows, tile
-/// `t` on rows `t·m..` of `a` (offsets from `a.offsets + t·m·taps`), `c`
-/// and `corr`'s row arrays (a strip).
-pub type IconvStripFn =
-    unsafe fn(usize, usize, &IconvRows, *const i8, *mut i32, usize, Option<&TileCorrection>);
-
-/// `(tiles, m, a, b, corr, rq)`: a strip requantized to u8/s8.
-pub type IconvStripQ8Fn =
-    unsafe fn(usize, usize, &IconvRows, *const i8, Option<&TileCorrection>, &TileRequant);
-
-/// `(tiles, m, a, b, corr, rq)`: a strip requantized in fixed point.
-pub type IconvStripQ8FixedFn =
-    unsafe fn(usize, usize, &IconvRows, *const i8, Option<&TileCorrection>, &TileRequantFixed);
-
-/// `(tiles, m, a, b, corr, dq)`: a strip dequantized to f32.
-pub type IconvStripF32Fn =
-    unsafe fn(usize, usize, &IconvRows, *const i8, Option<&TileCorrection>, &TileDequant);
-
-/// A kernel's strip entries: `tiles` tiles of `m` rows each, one under the
-/// other, in one call (one set-up, no call between tiles). The same
-/// contract as the tile entries for each tile (its rows' offsets, its real
-/// rows consecutive with `row_step`), `1 ≤ m ≤ MR`; each output is one
-/// tile's sum, so the bits equal `tiles` tile calls'.
-#[derive(Clone, Copy, Debug)]
-pub struct IconvStrip {
-    /// Rows of a strip's full tile (at most `MR`): the height to cut a
-    /// strip into.
-    pub mr: usize,
-    /// s32.
-    pub f: IconvStripFn,
-    /// Requantizing.
-    pub f_q8: IconvStripQ8Fn,
-    /// Fixed-point requantizing.
-    pub f_q8_fixed: IconvStripQ8FixedFn,
-    /// Dequantizing.
-    pub f_f32: IconvStripF32Fn,
-}
+/// The kernel's strip entries (no streaming form).
+pub type IconvStrip = StripEntries<IconvRows>;
 
 /// One indirect convolution microkernel: its entry points and what it needs.
 #[derive(Clone, Copy, Debug)]
@@ -168,6 +134,13 @@ pub struct IconvUkernelInfo {
     pub f_q8_fixed: IconvQ8FixedFn,
     /// The strip entries.
     pub strip: IconvStrip,
+}
+
+impl InPlaceRows for IconvRows {
+    #[inline(always)]
+    fn skip_rows(&self, r: usize) -> Self {
+        IconvRows::from_row(self, r)
+    }
 }
 
 // SAFETY: an `IconvRows` only describes memory that kernels read; whoever

@@ -6,9 +6,8 @@
 //! three tiles where it divides.
 
 use crate::igemm_check::{cpu_has, Rng};
-use crate::igemm_rows_ukernel::{IgemmRows, IgemmRowsStrip, IgemmRowsUkernelInfo};
-use crate::in_place_check::{check_in_place, InPlaceCase, InPlaceEntries};
-use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant, TileRequantFixed};
+use crate::igemm_rows_ukernel::{IgemmRows, IgemmRowsUkernelInfo};
+use crate::in_place_check::{check_in_place, strip_as_tiles, InPlaceCase, InPlaceEntries, StripRows};
 
 /// Checks every entry of `k`; prints a note and returns when this CPU lacks
 /// the kernel's features.
@@ -25,14 +24,7 @@ pub(crate) fn check_rows(k: &IgemmRowsUkernelInfo) {
         f_q8_fixed: k.f_q8_fixed,
         f_f32: k.f_f32,
     };
-    let strips = InPlaceEntries {
-        name: k.name,
-        f: strip_s32,
-        f_stream: Some(strip_stream),
-        f_q8: strip_q8,
-        f_q8_fixed: strip_q8_fixed,
-        f_f32: strip_f32,
-    };
+    let strips = strip_as_tiles(k.name, &k.strip);
     let (mr, nr) = (k.mr, k.nr);
     let mut rng = Rng(0x51_7cc1_b727_220a);
     for kk in [1usize, 3, 4, 7, 8, 64, 65, 127, 258] {
@@ -93,95 +85,4 @@ pub(crate) fn check_rows(k: &IgemmRowsUkernelInfo) {
         // SAFETY: as above (the strip's tiles are the same MR rows).
         unsafe { check_in_place(&strips, &st, &[0, 1, 2, 7, 8], &mut rng) };
     }
-}
-
-/// The operand of a strip entry under the check: the rows and the kernel's
-/// strip entries.
-struct StripRows {
-    rows: IgemmRows,
-    strip: IgemmRowsStrip,
-}
-
-/// How the check runs `m` rows as a strip: `(tiles, rows per tile)`.
-pub(crate) fn cut(m: usize) -> (usize, usize) {
-    match m {
-        _ if m.is_multiple_of(3) && m / 3 >= 4 => (3, m / 3),
-        _ if m.is_multiple_of(2) => (2, m / 2),
-        _ => (1, m),
-    }
-}
-
-/// The s32 strip over `m` rows, as [`cut`] says.
-///
-/// # Safety
-///
-/// As the strip entry's, for `m` rows.
-unsafe fn strip_s32(
-    m: usize,
-    a: &StripRows,
-    b: *const i8,
-    c: *mut i32,
-    ldc: usize,
-    corr: Option<&TileCorrection>,
-) {
-    let (t, tm) = cut(m);
-    // SAFETY: the caller's.
-    unsafe { (a.strip.f)(t, tm, &a.rows, b, c, ldc, corr) }
-}
-
-/// The streaming s32 strip over `m` rows.
-///
-/// # Safety
-///
-/// As the strip entry's, for `m` rows.
-unsafe fn strip_stream(
-    m: usize,
-    a: &StripRows,
-    b: *const i8,
-    c: *mut i32,
-    ldc: usize,
-    corr: Option<&TileCorrection>,
-) {
-    let (t, tm) = cut(m);
-    // SAFETY: the caller's.
-    unsafe { (a.strip.f_stream)(t, tm, &a.rows, b, c, ldc, corr) }
-}
-
-/// The requantizing strip over `m` rows.
-///
-/// # Safety
-///
-/// As the strip entry's, for `m` rows.
-unsafe fn strip_q8(m: usize, a: &StripRows, b: *const i8, corr: Option<&TileCorrection>, rq: &TileRequant) {
-    let (t, tm) = cut(m);
-    // SAFETY: the caller's.
-    unsafe { (a.strip.f_q8)(t, tm, &a.rows, b, corr, rq) }
-}
-
-/// The fixed-point requantizing strip over `m` rows.
-///
-/// # Safety
-///
-/// As the strip entry's, for `m` rows.
-unsafe fn strip_q8_fixed(
-    m: usize,
-    a: &StripRows,
-    b: *const i8,
-    corr: Option<&TileCorrection>,
-    rq: &TileRequantFixed,
-) {
-    let (t, tm) = cut(m);
-    // SAFETY: the caller's.
-    unsafe { (a.strip.f_q8_fixed)(t, tm, &a.rows, b, corr, rq) }
-}
-
-/// The dequantizing strip over `m` rows.
-///
-/// # Safety
-///
-/// As the strip entry's, for `m` rows.
-unsafe fn strip_f32(m: usize, a: &StripRows, b: *const i8, corr: Option<&TileCorrection>, dq: &TileDequant) {
-    let (t, tm) = cut(m);
-    // SAFETY: the caller's.
-    unsafe { (a.strip.f_f32)(t, tm, &a.rows, b, corr, dq) }
 }

@@ -18,6 +18,7 @@
 //! contract with `kg = groups + 1` when there is a tail, else `groups`.
 
 use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant, TileRequantFixed};
+use crate::strip_entries::{InPlaceRows, StripEntries};
 
 /// The A operand of an in-place kernel: `m` rows of u8 at stride `lda`.
 #[derive(Clone, Copy, Debug)]
@@ -65,44 +66,8 @@ pub type IgemmRowsQ8FixedFn =
 /// `(m, a, b, corr, dq)`: the tile dequantized to f32 in the epilogue.
 pub type IgemmRowsF32Fn = unsafe fn(usize, &IgemmRows, *const i8, Option<&TileCorrection>, &TileDequant);
 
-/// `(tiles, m, a, b, c, ldc, corr)`: `tiles` s32 tiles of `m` rows, tile
-/// `t` on rows `t·m..` of `a`, `c` and `corr`'s row arrays (a strip).
-pub type IgemmRowsStripFn =
-    unsafe fn(usize, usize, &IgemmRows, *const i8, *mut i32, usize, Option<&TileCorrection>);
-
-/// `(tiles, m, a, b, corr, rq)`: a strip requantized to u8/s8.
-pub type IgemmRowsStripQ8Fn =
-    unsafe fn(usize, usize, &IgemmRows, *const i8, Option<&TileCorrection>, &TileRequant);
-
-/// `(tiles, m, a, b, corr, rq)`: a strip with the fixed-point output stage.
-pub type IgemmRowsStripQ8FixedFn =
-    unsafe fn(usize, usize, &IgemmRows, *const i8, Option<&TileCorrection>, &TileRequantFixed);
-
-/// `(tiles, m, a, b, corr, dq)`: a strip dequantized to f32.
-pub type IgemmRowsStripF32Fn =
-    unsafe fn(usize, usize, &IgemmRows, *const i8, Option<&TileCorrection>, &TileDequant);
-
-/// A kernel's strip entries: `tiles` tiles of `m` rows each, one under the
-/// other, in one call (one set-up, and each tile's drain beside the next
-/// one's start). The same contract as the tile entries for all `tiles·m`
-/// rows, `1 ≤ m ≤ MR`; each output is one tile's sum, so the bits equal
-/// `tiles` tile calls'.
-#[derive(Clone, Copy, Debug)]
-pub struct IgemmRowsStrip {
-    /// Rows of a strip's full tile (at most `MR`): the height to cut a
-    /// strip into.
-    pub mr: usize,
-    /// s32.
-    pub f: IgemmRowsStripFn,
-    /// s32 with streaming stores.
-    pub f_stream: IgemmRowsStripFn,
-    /// Requantizing.
-    pub f_q8: IgemmRowsStripQ8Fn,
-    /// Fixed-point requantizing.
-    pub f_q8_fixed: IgemmRowsStripQ8FixedFn,
-    /// Dequantizing.
-    pub f_f32: IgemmRowsStripF32Fn,
-}
+/// The kernel's strip entries (with the streaming form).
+pub type IgemmRowsStrip = StripEntries<IgemmRows>;
 
 /// One in-place INT8 GEMM microkernel: its entry points and tile.
 #[derive(Clone, Copy, Debug)]
@@ -130,6 +95,13 @@ pub struct IgemmRowsUkernelInfo {
     pub f_f32: IgemmRowsF32Fn,
     /// The strip entries.
     pub strip: IgemmRowsStrip,
+}
+
+impl InPlaceRows for IgemmRows {
+    #[inline]
+    fn skip_rows(&self, r: usize) -> Self {
+        IgemmRows::from_row(self, r)
+    }
 }
 
 // SAFETY: an `IgemmRows` only describes memory that kernels read; whoever

@@ -7,6 +7,7 @@
 use crate::igemm_check::{aligned, check_f32, check_q8, check_q8_fixed, Corrections, Rng, Want, GUARD};
 use crate::scalar::igemm_tile_store::{TileCorrection, TileDequant, TileRequant, TileRequantFixed};
 use crate::scalar::igemm_u8s8s32_scalar;
+use crate::strip_entries::StripEntries;
 
 /// An s32 entry over operand `A`: `(m, a, b, c, ldc, corr)`.
 type S32Fn<A> = unsafe fn(usize, &A, *const i8, *mut i32, usize, Option<&TileCorrection>);
@@ -145,4 +146,122 @@ unsafe fn check_tile<A>(
         // SAFETY: as above; `dq` is checked by the caller.
         unsafe { (k.f_f32)(m, a, b, corr, dq) }
     });
+}
+
+/// The operand of a strip entry under the check: the rows and the kernel's
+/// strip entries.
+pub(crate) struct StripRows<A> {
+    pub(crate) rows: A,
+    pub(crate) strip: StripEntries<A>,
+}
+
+/// How the check runs `m` rows as a strip: `(tiles, rows per tile)`.
+pub(crate) fn cut(m: usize) -> (usize, usize) {
+    match m {
+        _ if m.is_multiple_of(3) && m / 3 >= 4 => (3, m / 3),
+        _ if m.is_multiple_of(2) => (2, m / 2),
+        _ => (1, m),
+    }
+}
+
+/// `strip`'s entries as tile entries over `m` rows (cut as [`cut`] says),
+/// for [`check_in_place`].
+pub(crate) fn strip_as_tiles<A>(name: &'static str, strip: &StripEntries<A>) -> InPlaceEntries<StripRows<A>> {
+    InPlaceEntries {
+        name,
+        f: strip_s32,
+        f_stream: strip.f_stream.map(|_| strip_stream as S32Fn<StripRows<A>>),
+        f_q8: strip_q8,
+        f_q8_fixed: strip_q8_fixed,
+        f_f32: strip_f32,
+    }
+}
+
+/// The s32 strip over `m` rows, as [`cut`] says.
+///
+/// # Safety
+///
+/// As the strip entry's, for `m` rows.
+unsafe fn strip_s32<A>(
+    m: usize,
+    a: &StripRows<A>,
+    b: *const i8,
+    c: *mut i32,
+    ldc: usize,
+    corr: Option<&TileCorrection>,
+) {
+    let (t, tm) = cut(m);
+    // SAFETY: the caller's.
+    unsafe { (a.strip.f)(t, tm, &a.rows, b, c, ldc, corr) }
+}
+
+/// The streaming s32 strip over `m` rows (only listed where the kernel
+/// has one).
+///
+/// # Safety
+///
+/// As the strip entry's, for `m` rows.
+unsafe fn strip_stream<A>(
+    m: usize,
+    a: &StripRows<A>,
+    b: *const i8,
+    c: *mut i32,
+    ldc: usize,
+    corr: Option<&TileCorrection>,
+) {
+    let (t, tm) = cut(m);
+    let f = a.strip.f_stream.expect("listed only with a streaming strip");
+    // SAFETY: the caller's.
+    unsafe { f(t, tm, &a.rows, b, c, ldc, corr) }
+}
+
+/// The requantizing strip over `m` rows.
+///
+/// # Safety
+///
+/// As the strip entry's, for `m` rows.
+unsafe fn strip_q8<A>(
+    m: usize,
+    a: &StripRows<A>,
+    b: *const i8,
+    corr: Option<&TileCorrection>,
+    rq: &TileRequant,
+) {
+    let (t, tm) = cut(m);
+    // SAFETY: the caller's.
+    unsafe { (a.strip.f_q8)(t, tm, &a.rows, b, corr, rq) }
+}
+
+/// The fixed-point requantizing strip over `m` rows.
+///
+/// # Safety
+///
+/// As the strip entry's, for `m` rows.
+unsafe fn strip_q8_fixed<A>(
+    m: usize,
+    a: &StripRows<A>,
+    b: *const i8,
+    corr: Option<&TileCorrection>,
+    rq: &TileRequantFixed,
+) {
+    let (t, tm) = cut(m);
+    // SAFETY: the caller's.
+    unsafe { (a.strip.f_q8_fixed)(t, tm, &a.rows, b, corr, rq) }
+}
+
+/// The dequantizing strip over `m` rows.
+///
+/// # Safety
+///
+/// As the strip entry's, for `m` rows.
+unsafe fn strip_f32<A>(
+    m: usize,
+    a: &StripRows<A>,
+    b: *const i8,
+    corr: Option<&TileCorrection>,
+    dq: &TileDequant,
+) {
+    let (t, tm) = cut(m);
+    // SAFETY: the caller's.
+    unsafe { (a.strip.f_f32)(t, tm, &a.rows, b, corr, dq) }
 }

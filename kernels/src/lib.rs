@@ -53,6 +53,7 @@ pub mod scalar;
 #[cfg(all(test, target_arch = "x86_64"))]
 mod sconv_check;
 pub mod sconv_ukernel;
+pub mod strip_entries;
 pub mod team;
 #[cfg(target_arch = "x86_64")]
 pub mod x86_64;

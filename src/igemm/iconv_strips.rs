@@ -3,7 +3,8 @@
 //! into balanced tiles of the strip height, runs of equal tiles as one
 //! strip call each.
 
-use super::kernels::{Entry, MAX_TILE_ROWS};
+use super::kernels::Entry;
+use super::strip_run::run_strip;
 use lowp_kernels::iconv_ukernel::{IconvRows, IconvUkernelInfo};
 use lowp_kernels::scalar::igemm_tile_store::TileCorrection;
 
@@ -43,6 +44,24 @@ pub(crate) unsafe fn iconv_sub_tiles(
         },
         ..*src
     };
+    // Runs the pending strip (below) as strip calls.
+    let flush = |(start, count, mm)| {
+        // SAFETY: the caller's, for the pending tiles' rows.
+        unsafe {
+            run_strip(
+                &k.strip,
+                k.nr,
+                &src,
+                fix,
+                (entry, false),
+                (i0, j0),
+                (start, count, mm),
+                b,
+                c,
+                ldc,
+            )
+        }
+    };
     let mr = k.strip.mr;
     // The pending strip: `count` tiles of `mm` rows from row `start`.
     let (mut start, mut count, mut mm) = (0, 0, 0);
@@ -60,63 +79,12 @@ pub(crate) unsafe fn iconv_sub_tiles(
                 continue;
             }
             if h != mm {
-                // SAFETY: the caller's, for the pending tiles' rows.
-                unsafe { run_strip(k, &src, fix, entry, (i0, j0), (start, count, mm), b, c, ldc) };
+                flush((start, count, mm));
                 (start, count, mm) = (i, 0, h);
             }
             count += n;
             i += n * h;
         }
     }
-    // SAFETY: as above.
-    unsafe { run_strip(k, &src, fix, entry, (i0, j0), (start, count, mm), b, c, ldc) };
-}
-
-/// `count` tiles of `mm` rows from the tile's row `start` as strip calls
-/// (a dequantizing strip's row scales come a tile's worth at most).
-///
-/// # Safety
-///
-/// As [`iconv_sub_tiles`], for those rows.
-#[allow(clippy::too_many_arguments)]
-unsafe fn run_strip(
-    k: &IconvUkernelInfo,
-    src: &IconvRows,
-    fix: Option<TileCorrection>,
-    entry: Entry<'_>,
-    (i0, j0): (usize, usize),
-    (start, count, mm): (usize, usize, usize),
-    b: *const i8,
-    c: *mut i32,
-    ldc: usize,
-) {
-    let (nr, s) = (k.nr, &k.strip);
-    let per_call = match entry {
-        Entry::F32(..) => (MAX_TILE_ROWS / mm.max(1)).max(1),
-        _ => count.max(1),
-    };
-    let (mut i, mut left) = (start, count);
-    while left > 0 {
-        let n = per_call.min(left);
-        let sub = fix.map(|f| f.from_row(i));
-        let r = i0 + i;
-        let a = src.from_row(r);
-        let ci = c.wrapping_add(i * ldc);
-        // SAFETY: as in `IgemmTile::sub_tiles`, with A's rows r.. (n·mm of
-        // them, whole tiles of output rows) read through `a` (the caller's).
-        unsafe {
-            match entry {
-                Entry::S32(_) => (s.f)(n, mm, &a, b, ci, ldc, sub.as_ref()),
-                Entry::Q8(_, out) => (s.f_q8)(n, mm, &a, b, sub.as_ref(), &out.requant_at(r, j0, nr)),
-                Entry::Q8Fixed(_, out) => {
-                    (s.f_q8_fixed)(n, mm, &a, b, sub.as_ref(), &out.requant_fixed_at(r, j0, nr))
-                }
-                Entry::F32(_, out) => {
-                    (s.f_f32)(n, mm, &a, b, sub.as_ref(), &out.dequant_at(r, n * mm, j0, nr))
-                }
-            }
-        };
-        i += n * mm;
-        left -= n;
-    }
+    flush((start, count, mm));
 }

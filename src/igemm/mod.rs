@@ -65,6 +65,7 @@ mod pack;
 pub(crate) mod pipeline;
 mod run;
 mod small_m;
+mod strip_run;
 
 pub use kernels::{IgemmKernels, IgemmUkernel};
 pub use linear::{ActivationQuantization, QuantizedLinear};

@@ -5,7 +5,8 @@
 //! driver's plan and buffers) is cost without benefit (`docs/tuning.md`,
 //! "Small GEMMs").
 
-use super::kernels::{Entry, IgemmTile, MAX_TILE, MAX_TILE_ROWS};
+use super::kernels::{Entry, IgemmTile, MAX_TILE};
+use super::strip_run::run_strip;
 use crate::gemm::partition::{self, Grid};
 use crate::gemm::{Microkernel, PackedB, TileSink};
 use crate::Context;
@@ -126,44 +127,28 @@ pub(crate) unsafe fn rows_sub_tiles(
     c: *mut i32,
     ldc: usize,
 ) {
-    let nr = k.nr;
     // Balanced sub-tiles of the strip's height: `base` rows, the first
-    // `extra` one more; each run of equal sub-tiles is one strip call.
+    // `extra` one more; each run of equal sub-tiles is one strip run.
     let tiles = rows.div_ceil(k.strip.mr);
     let (base, extra) = (rows / tiles, rows % tiles);
     let mut i = 0;
     for (count, mm) in [(extra, base + 1), (tiles - extra, base)] {
-        // A dequantizing strip's row scales come a tile's worth at most
-        // (`RowScales::tile`).
-        let per_call = match entry {
-            Entry::F32(..) => (MAX_TILE_ROWS / mm.max(1)).max(1),
-            _ => count.max(1),
+        // SAFETY: the caller's, for rows i.. (count·mm of them).
+        unsafe {
+            run_strip(
+                &k.strip,
+                k.nr,
+                src,
+                fix,
+                (entry, stream),
+                (i0, j0),
+                (i, count, mm),
+                b,
+                c,
+                ldc,
+            )
         };
-        let mut left = count;
-        while left > 0 {
-            let n = per_call.min(left);
-            let sub = fix.map(|f| f.from_row(i));
-            let r = i0 + i;
-            let a = src.from_row(r);
-            let (ci, s) = (c.wrapping_add(i * ldc), &k.strip);
-            // SAFETY: as in `IgemmTile::sub_tiles`, with A's rows r.. (n·mm
-            // of them) read in place through `a` (the caller's).
-            unsafe {
-                match entry {
-                    Entry::S32(_) if stream => (s.f_stream)(n, mm, &a, b, ci, ldc, sub.as_ref()),
-                    Entry::S32(_) => (s.f)(n, mm, &a, b, ci, ldc, sub.as_ref()),
-                    Entry::Q8(_, out) => (s.f_q8)(n, mm, &a, b, sub.as_ref(), &out.requant_at(r, j0, nr)),
-                    Entry::Q8Fixed(_, out) => {
-                        (s.f_q8_fixed)(n, mm, &a, b, sub.as_ref(), &out.requant_fixed_at(r, j0, nr))
-                    }
-                    Entry::F32(_, out) => {
-                        (s.f_f32)(n, mm, &a, b, sub.as_ref(), &out.dequant_at(r, n * mm, j0, nr))
-                    }
-                }
-            };
-            i += n * mm;
-            left -= n;
-        }
+        i += count * mm;
     }
 }
 

@@ -76,6 +76,7 @@ macro_rules! iconv_dot_kernel {
             strip: $crate::iconv_ukernel::IconvStrip {
                 mr: $smr,
                 f: $strip,
+                f_stream: None,
                 f_q8: $strip_q,
                 f_q8_fixed: $strip_f,
                 f_f32: $strip_d,

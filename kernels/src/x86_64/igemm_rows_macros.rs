@@ -88,7 +88,7 @@ macro_rules! igemm_rows_kernel {
                 strip: $crate::igemm_rows_ukernel::IgemmRowsStrip {
                     mr: $smr,
                     f: $strip,
-                    f_stream: $strip_s,
+                    f_stream: Some($strip_s),
                     f_q8: $strip_q,
                     f_q8_fixed: $strip_f,
                     f_f32: $strip_d,
