@@ -40,6 +40,12 @@ type StridedFn = unsafe fn(usize, *const f32, usize, usize, *const f32, usize, *
 pub(crate) const KS: [usize; 8] = [0, 1, 3, 4, 5, 63, 64, 257];
 pub(crate) const BETAS: [f32; 3] = [0.0, 1.0, -0.75];
 
+/// Every `(alpha, beta)` a check runs: each β with the check's own `alpha`
+/// and with α = 1 (the epilogue's unscaled store at β = 0).
+pub(crate) fn alpha_betas(alpha: f32) -> impl Iterator<Item = (f32, f32)> {
+    [alpha, 1.0].into_iter().flat_map(|al| BETAS.map(|be| (al, be)))
+}
+
 fn cpu_has(features: &[&str]) -> bool {
     let list = crate::detect::detect().list();
     features.iter().all(|f| list.iter().any(|(n, p)| n == f && *p))
@@ -109,14 +115,18 @@ fn check_tile(name: &str, features: &[&str], mr: usize, nr: usize, f: TileFn) {
     for k in KS {
         let a = values(k.max(1) * mr, k as u32 + 1);
         let b = values(k.max(1) * nr, k as u32 + 7);
-        for beta in BETAS {
+        for (alpha, beta) in alpha_betas(1.25) {
             let c0 = values(mr * rsc, 99);
             let (mut want, mut got) = (c0.clone(), c0.clone());
-            twin(fma, mr, nr, k, &a, 1, mr, &b, nr, &mut want, rsc, 1.25, beta);
+            twin(fma, mr, nr, k, &a, 1, mr, &b, nr, &mut want, rsc, alpha, beta);
             // SAFETY: `a` holds k·MR, `b` k·NR, `c` MR rows of `rsc ≥ NR`;
             // the CPU has the features (checked above).
-            unsafe { f(k, a.as_ptr(), b.as_ptr(), got.as_mut_ptr(), rsc, 1.25, beta) };
-            assert_eq!(bits(&got), bits(&want), "{name}: k = {k}, beta = {beta}");
+            unsafe { f(k, a.as_ptr(), b.as_ptr(), got.as_mut_ptr(), rsc, alpha, beta) };
+            assert_eq!(
+                bits(&got),
+                bits(&want),
+                "{name}: k = {k}, alpha = {alpha}, beta = {beta}"
+            );
         }
     }
 }
@@ -131,10 +141,10 @@ fn check_strided(name: &str, features: &[&str], m: usize, nr: usize, f: StridedF
         let rsa = k + 2;
         let a = values(m * rsa, k as u32 + 3);
         let b = values(k.max(1) * rsb, k as u32 + 5);
-        for beta in BETAS {
+        for (alpha, beta) in alpha_betas(-0.5) {
             let c0 = values(m * rsc, 98);
             let (mut want, mut got) = (c0.clone(), c0.clone());
-            twin(fma, m, nr, k, &a, rsa, 1, &b, rsb, &mut want, rsc, -0.5, beta);
+            twin(fma, m, nr, k, &a, rsa, 1, &b, rsb, &mut want, rsc, alpha, beta);
             // SAFETY: `a` holds m rows of `rsa ≥ k`, `b` k rows of `rsb ≥ NR`,
             // `c` m rows of `rsc ≥ NR`; the CPU has the features.
             unsafe {
@@ -147,11 +157,15 @@ fn check_strided(name: &str, features: &[&str], m: usize, nr: usize, f: StridedF
                     rsb,
                     got.as_mut_ptr(),
                     rsc,
-                    -0.5,
+                    alpha,
                     beta,
                 )
             };
-            assert_eq!(bits(&got), bits(&want), "{name}: k = {k}, beta = {beta}");
+            assert_eq!(
+                bits(&got),
+                bits(&want),
+                "{name}: k = {k}, alpha = {alpha}, beta = {beta}"
+            );
         }
     }
 }

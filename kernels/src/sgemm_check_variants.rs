@@ -7,7 +7,7 @@
 //! (C rows past `rows`, columns past NR or `n`, the panel past `k·NR`) sits
 //! in the compared buffers with known values.
 
-use crate::sgemm_check::{bits, skip, twin, values, BETAS, FUSED, KS};
+use crate::sgemm_check::{alpha_betas, bits, skip, twin, values, BETAS, FUSED, KS};
 use crate::x86_64::{avx2, avx512};
 
 /// `(k, a, b_src, rsb, b_dst, c, rsc, alpha, beta)`, the packing tile kernel.
@@ -36,11 +36,11 @@ fn check_packb(name: &str, features: &[&str], mr: usize, nr: usize, f: PackbFn) 
         for p in 0..k {
             want_panel[p * nr..][..nr].copy_from_slice(&b[p * rsb..][..nr]);
         }
-        for beta in BETAS {
+        for (alpha, beta) in alpha_betas(0.75) {
             let c0 = values(mr * rsc, 97);
             let (mut want, mut got) = (c0.clone(), c0.clone());
             let mut panel = vec![UNTOUCHED; (k + 1) * nr];
-            twin(FUSED, mr, nr, k, &a, 1, mr, &b, rsb, &mut want, rsc, 0.75, beta);
+            twin(FUSED, mr, nr, k, &a, 1, mr, &b, rsb, &mut want, rsc, alpha, beta);
             // SAFETY: `a` holds k·MR, `b` k rows of `rsb ≥ NR`, `panel`
             // (k + 1)·NR, `c` MR rows of `rsc ≥ NR`; the CPU has the features.
             unsafe {
@@ -52,11 +52,15 @@ fn check_packb(name: &str, features: &[&str], mr: usize, nr: usize, f: PackbFn) 
                     panel.as_mut_ptr(),
                     got.as_mut_ptr(),
                     rsc,
-                    0.75,
+                    alpha,
                     beta,
                 )
             };
-            assert_eq!(bits(&got), bits(&want), "{name}: C, k = {k}, beta = {beta}");
+            assert_eq!(
+                bits(&got),
+                bits(&want),
+                "{name}: C, k = {k}, alpha = {alpha}, beta = {beta}"
+            );
             assert_eq!(bits(&panel), bits(&want_panel), "{name}: panel, k = {k}");
         }
     }
@@ -73,10 +77,12 @@ fn check_bstream(name: &str, features: &[&str], mr: usize, nr: usize, f: Bstream
         let a = values(k.max(1) * mr, k as u32 + 17);
         let b = values(k.max(1) * rsb, k as u32 + 19);
         for rows in 1..=mr {
-            for (beta, ahead) in BETAS.into_iter().zip([0, 4 * nr, 0]) {
+            for ((alpha, beta), ahead) in alpha_betas(-1.5).zip([0, 4 * nr, 0].into_iter().cycle()) {
                 let c0 = values(mr * rsc, 96);
                 let (mut want, mut got) = (c0.clone(), c0.clone());
-                twin(FUSED, rows, nr, k, &a, 1, mr, &b, rsb, &mut want, rsc, -1.5, beta);
+                twin(
+                    FUSED, rows, nr, k, &a, 1, mr, &b, rsb, &mut want, rsc, alpha, beta,
+                );
                 // SAFETY: `a` holds k·MR, `b` k rows of `rsb ≥ NR`, `c` MR ≥
                 // rows rows of `rsc ≥ NR`; prefetches never fault; the CPU
                 // has the features.
@@ -90,11 +96,11 @@ fn check_bstream(name: &str, features: &[&str], mr: usize, nr: usize, f: Bstream
                         got.as_mut_ptr(),
                         rsc,
                         rows,
-                        -1.5,
+                        alpha,
                         beta,
                     )
                 };
-                let at = format!("{name}: k = {k}, rows = {rows}, beta = {beta}");
+                let at = format!("{name}: k = {k}, rows = {rows}, alpha = {alpha}, beta = {beta}");
                 assert_eq!(bits(&got), bits(&want), "{at}");
             }
         }
@@ -119,11 +125,11 @@ fn check_pair(name: &str, features: &[&str], m: usize, nr2: usize, f: PairFn) {
             .flat_map(|p| b[p * nr..][..nr].iter().chain(&b2[p * nr..][..nr]))
             .copied()
             .collect();
-        for beta in BETAS {
+        for (alpha, beta) in alpha_betas(2.0) {
             let c0 = values(m * rsc, 95);
             let (mut want, mut got) = (c0.clone(), c0.clone());
             twin(
-                FUSED, m, nr2, k, &a, 1, csa, &wide, nr2, &mut want, rsc, 2.0, beta,
+                FUSED, m, nr2, k, &a, 1, csa, &wide, nr2, &mut want, rsc, alpha, beta,
             );
             // SAFETY: `a[i + p·csa]` for i < m, p < k; `b`, `b2` hold k·NR
             // each; `c` m rows of `rsc ≥ 2·NR`; the CPU has the features.
@@ -137,11 +143,15 @@ fn check_pair(name: &str, features: &[&str], m: usize, nr2: usize, f: PairFn) {
                     b2.as_ptr(),
                     got.as_mut_ptr(),
                     rsc,
-                    2.0,
+                    alpha,
                     beta,
                 )
             };
-            assert_eq!(bits(&got), bits(&want), "{name}: k = {k}, beta = {beta}");
+            assert_eq!(
+                bits(&got),
+                bits(&want),
+                "{name}: k = {k}, alpha = {alpha}, beta = {beta}"
+            );
         }
     }
 }

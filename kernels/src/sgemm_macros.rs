@@ -74,7 +74,17 @@ macro_rules! sgemm_f32_store_tile {
     ) => {
         let va = $splat($alpha);
         let rows: usize = $rows;
-        if $beta == 0.0 {
+        if $beta == 0.0 && $alpha == 1.0 {
+            // acc·1 is acc bit for bit (an FMA never yields a signalling
+            // NaN): skip the MR·NV multiplies, which take FMA-pipe slots.
+            for i in 0..$m {
+                for j in 0..$nv {
+                    if i < rows {
+                        $store($c.add(i * $rsc + j * $w), $acc[i][j]);
+                    }
+                }
+            }
+        } else if $beta == 0.0 {
             for i in 0..$m {
                 for j in 0..$nv {
                     if i < rows {
