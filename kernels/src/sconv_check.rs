@@ -209,5 +209,5 @@ fn sconv_f32_7x64_strip_avx512_matches_a_twin_and_its_tiles() {
             }
         }
     }
-    assert_eq!(cases, 7 * 4 * 3 * 3);
+    assert_eq!(cases, 7 * 5 * 3 * 3);
 }
