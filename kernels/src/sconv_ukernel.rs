@@ -54,8 +54,9 @@ pub type SconvFn = unsafe fn(usize, &SconvTile);
 /// the stores draining — overlap the next tile's arithmetic). Tile `s`,
 /// panel `q` is the [`SconvTile`] `t` with `offsets + s·m·ld`,
 /// `c + s·m·ldc + q·NR`, `b + q·b_step`, `bias + q·NR` (a non-null bias),
-/// and `n` = `NR` for every panel but the last, which has `t.n`; tiles run
-/// in order, each tile's panels in order.
+/// and `n` = `NR` for every panel but the last, which has `t.n`; each
+/// (tile, panel) runs once, in an order the kernel picks (the sums do not
+/// depend on it).
 #[derive(Clone, Copy, Debug)]
 pub struct SconvStrip {
     /// Tiles, at least 1.

@@ -15,6 +15,11 @@ pub const NR: usize = 64;
 /// Vectors per tile row.
 const NV: usize = NR / 16;
 
+/// Tiles a strip runs over one panel before the next: the panel's weights
+/// (16 KiB at K = 64) stay in L1 across them, the tiles' A rows (7 KiB of
+/// 28 rows) across the panels.
+const BLOCK: usize = 4;
+
 /// What the kernel declares about itself.
 pub const INFO: SconvUkernelInfo = SconvUkernelInfo {
     name: "sconv_f32_7x64_avx512",
@@ -170,24 +175,27 @@ pub unsafe fn sconv_f32_7x64_avx512(m: usize, t: &SconvTile) {
     }
 }
 
-/// The strip of `s.tiles` tiles of `M` rows × `s.panels` panels.
+/// The strip of `s.tiles` tiles of `M` rows × `s.panels` panels, in
+/// blocks of [`BLOCK`] tiles, each block panel by panel.
 #[inline]
 unsafe fn strip<const M: usize, const STREAM: bool>(t: &SconvTile, s: &SconvStrip) {
-    for i in 0..s.tiles {
+    for i0 in (0..s.tiles).step_by(BLOCK) {
         for q in 0..s.panels {
-            // SAFETY: tile `i`, panel `q` of the caller's strip: its
-            // offsets, weights, bias and output lie where the strip's
-            // contract puts them.
-            unsafe {
-                let one = SconvTile {
-                    offsets: t.offsets.add(i * M * t.ld),
-                    b: t.b.add(q * s.b_step),
-                    c: t.c.add(i * M * t.ldc + q * NR),
-                    n: if q + 1 == s.panels { t.n } else { NR },
-                    bias: if t.bias.is_null() { t.bias } else { t.bias.add(q * NR) },
-                    ..*t
-                };
-                tile::<M, STREAM>(&one);
+            for i in i0..(i0 + BLOCK).min(s.tiles) {
+                // SAFETY: tile `i`, panel `q` of the caller's strip: its
+                // offsets, weights, bias and output lie where the strip's
+                // contract puts them.
+                unsafe {
+                    let one = SconvTile {
+                        offsets: t.offsets.add(i * M * t.ld),
+                        b: t.b.add(q * s.b_step),
+                        c: t.c.add(i * M * t.ldc + q * NR),
+                        n: if q + 1 == s.panels { t.n } else { NR },
+                        bias: if t.bias.is_null() { t.bias } else { t.bias.add(q * NR) },
+                        ..*t
+                    };
+                    tile::<M, STREAM>(&one);
+                }
             }
         }
     }
