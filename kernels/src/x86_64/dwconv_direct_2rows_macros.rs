@@ -3,20 +3,23 @@
 //! the stride and dilation fixed per kernel). A kernel file is one
 //! invocation.
 
-/// `dwconv_f32_direct_2rows_kernel!(docs name, level, ops, vector type, R, S, P, SH, SW)`.
+/// `dwconv_f32_direct_2rows_kernel!(docs name, level, ops, vector type, R, S, P, SH, SW, BLOCKS_OUTER)`.
 ///
 /// Output rows go in pairs: a block of `P` columns of both rows reads the
 /// `R + SH` input rows the pair covers (vertical dilation 1), each input
 /// pixel loaded once and multiplied into every output of either row that
 /// reads it, so the input rows the two share are loaded once for both (at
 /// a 3×3 stride 2: 5 input rows for 2 output rows instead of 6). `2·P`
-/// sums and the `R·S` weights stay in registers; the channel blocks of a
-/// span go one after the other, so a pixel's cache lines are read together. An odd last row is
+/// sums and the `R·S` weights stay in registers. `BLOCKS_OUTER`: a call
+/// runs each channel block over all its row pairs before the next block
+/// (the pass over one block's pair rows is small enough for the L1 to keep
+/// the row two pairs share); otherwise each row pair runs all its blocks
+/// before the next pair. An odd last row is
 /// computed as a pair whose second row reads only the first one's input
 /// rows and is not stored. Every output gets the same fused multiply-adds
 /// in the same order as in the one-row kernels.
 macro_rules! dwconv_f32_direct_2rows_kernel {
-    ($(#[$doc:meta])* $name:ident, $level:ident, $v:ident, $vt:ident, $r:literal, $s:literal, $p:literal, $sh:literal, $sw:literal) => {
+    ($(#[$doc:meta])* $name:ident, $level:ident, $v:ident, $vt:ident, $r:literal, $s:literal, $p:literal, $sh:literal, $sw:literal, $outer:literal) => {
         use core::arch::x86_64::$vt;
         use $crate::dwconv_direct::DwDirectF32;
         use $crate::x86_64::dwconv_ops::$v as v;
@@ -33,6 +36,8 @@ macro_rules! dwconv_f32_direct_2rows_kernel {
         const SW: usize = $sw;
         /// Input rows a pair of output rows reads.
         const U: usize = R + SH;
+        /// Channel blocks outside the row pairs.
+        const BLOCKS_OUTER: bool = $outer;
         const _: () = assert!((P - 1) * SW + S <= 24 && U <= 24, "dw_unroll! covers 24");
 
         with_level! { $level:
@@ -54,21 +59,24 @@ macro_rules! dwconv_f32_direct_2rows_kernel {
                 let x_lo = a.pl.div_ceil(SW);
                 let x_hi = (a.iw + a.pl).checked_sub(S).map_or(0, |e| e / SW + 1);
                 let row_len = a.iw * a.in_stride;
-                let mut t = 0;
-                while t < a.rows {
-                    let two = t + 1 < a.rows;
-                    let top = (a.y0 + t) * SH;
-                    // Input rows on padding, and those only an unstored
-                    // second row reads: null, skipped.
-                    let mut rp = [core::ptr::null::<f32>(); U];
-                    for (u, p) in rp.iter_mut().enumerate() {
-                        let h = (top + u).wrapping_sub(a.pt);
-                        if h < a.ih && (two || u < R) {
-                            *p = a.input.wrapping_add(h * row_len);
+                let pairs = a.rows.div_ceil(2);
+                let (n_outer, n_inner) = if BLOCKS_OUTER { (a.blocks, pairs) } else { (pairs, a.blocks) };
+                for outer in 0..n_outer {
+                    for inner in 0..n_inner {
+                        let (pair, b) = if BLOCKS_OUTER { (inner, outer) } else { (outer, inner) };
+                        let t = 2 * pair;
+                        let two = t + 1 < a.rows;
+                        let top = (a.y0 + t) * SH;
+                        // Input rows on padding, and those only an unstored
+                        // second row reads: null, skipped.
+                        let mut rp = [core::ptr::null::<f32>(); U];
+                        for (u, p) in rp.iter_mut().enumerate() {
+                            let h = (top + u).wrapping_sub(a.pt);
+                            if h < a.ih && (two || u < R) {
+                                *p = a.input.wrapping_add(h * row_len);
+                            }
                         }
-                    }
-                    let out = a.out.add(t * a.out_row);
-                    for b in 0..a.blocks {
+                        let out = a.out.add(t * a.out_row);
                         let mut w = [[v::set1(0.0); S]; R];
                         for (i, wi) in w.iter_mut().enumerate() {
                             for (j, wij) in wi.iter_mut().enumerate() {
@@ -94,7 +102,6 @@ macro_rules! dwconv_f32_direct_2rows_kernel {
                             x += n;
                         }
                     }
-                    t += 2;
                 }
             }
         }

@@ -10,5 +10,6 @@ dwconv_f32_direct_2rows_kernel!(
     3,
     7,
     2,
-    2
+    2,
+    true
 );
