@@ -352,3 +352,115 @@ unsafe impl Microkernel for Bf16Tile<'_> {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Raw bf16 bits of every class (normal, subnormal, ±0, ±Inf, NaN).
+    fn raw(n: usize, seed: u64) -> Vec<u16> {
+        let mut s = seed | 1;
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                match (s >> 40) % 32 {
+                    0 => 0x7fc0,
+                    1 => 0xff80,
+                    2 => (s >> 20) as u16 & 0x807f,
+                    3 => 0x8000,
+                    _ => (s as u16 & 0x807f) | ((118 + (s >> 24) % 19) as u16) << 7,
+                }
+            })
+            .collect()
+    }
+
+    fn bits(x: &[f32]) -> Vec<u32> {
+        x.iter()
+            .map(|v| if v.is_nan() { 0x7fc0_0000 } else { v.to_bits() })
+            .collect()
+    }
+
+    /// Each strip entry against its tile entry called tile by tile, bit for
+    /// bit: A in place (rows `lda` apart) and packed, full and short tiles,
+    /// one to three tiles, β zero (C not read) and not.
+    #[test]
+    fn strip_entries_match_tile_calls_bit_for_bit() {
+        let mut checked = 0;
+        for kern in crate::Isa::available()
+            .into_iter()
+            .flat_map(GemmBf16Kernels::usable)
+        {
+            let Some(strip) = kern.strip else { continue };
+            let nr = kern.nr;
+            for (rows, tiles, k) in [
+                (kern.mr, 3, 64),
+                (kern.mr, 2, 2),
+                (kern.mr - 1, 3, 6),
+                (5, 2, 30),
+                (1, 3, 4),
+            ] {
+                let m = rows * tiles;
+                let rsc = nr + 3;
+                for in_place in [false, true] {
+                    let lda = if in_place { k + 6 } else { 0 };
+                    let a = raw(m * k.max(lda), 5 + k as u64);
+                    let b = raw(k * nr, 9 + rows as u64);
+                    let c0: Vec<f32> = raw(m * rsc, 3)
+                        .iter()
+                        .map(|&u| f32::from_bits(u32::from(u) << 16))
+                        .collect();
+                    for (alpha, beta) in [(1.0f32, 0.0f32), (-1.5, 0.25), (0.5, 1.0)] {
+                        let (mut want, mut got) = (c0.clone(), c0.clone());
+                        let a_step = rows * if in_place { lda } else { k };
+                        for t in 0..tiles {
+                            // SAFETY: tile t's A (`rows` rows of `k`, or its
+                            // packed panel), B's panel and C's `rows` rows lie
+                            // inside the buffers; the kernel set is usable.
+                            unsafe {
+                                (kern.tile)(
+                                    k,
+                                    a[t * a_step..].as_ptr(),
+                                    lda,
+                                    b.as_ptr(),
+                                    want[t * rows * rsc..].as_mut_ptr(),
+                                    rsc,
+                                    rows,
+                                    alpha,
+                                    beta,
+                                )
+                            };
+                        }
+                        // SAFETY: as above, for all the tiles at once.
+                        unsafe {
+                            strip(
+                                tiles,
+                                k,
+                                a.as_ptr(),
+                                lda,
+                                b.as_ptr(),
+                                got.as_mut_ptr(),
+                                rsc,
+                                rows,
+                                alpha,
+                                beta,
+                            )
+                        };
+                        assert_eq!(
+                            bits(&got),
+                            bits(&want),
+                            "{} rows {rows} tiles {tiles} k {k} lda {lda}",
+                            kern.name
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        // Only CPUs with AVX512-BF16 have a strip entry today.
+        if crate::cpu_features().avx512bf16 {
+            assert!(checked > 0);
+        }
+    }
+}
