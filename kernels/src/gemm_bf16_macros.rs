@@ -73,46 +73,30 @@ macro_rules! gemm_bf16_tile_kernel {
             let (a_row, a_pair) = if IN_PLACE { (lda, 2) } else { (2, 2 * R) };
             let a_step = R * if IN_PLACE { lda } else { k };
             for t in 0..tiles {
-                let z = o::zero();
-                let mut acc: [[o::F; NV]; R] = [[z; NV]; R];
-                let mut pa = a.wrapping_add(t * a_step);
-                let mut pb = b;
-                let c = c.wrapping_add(t * R * rsc);
-                // The next tile's C lines, so its stores hit L1 (C is out of
-                // L2 at 1024³).
-                #[cfg(target_arch = "x86_64")]
-                if t + 1 < tiles {
+            let z = o::zero();
+            let mut acc: [[o::F; NV]; R] = [[z; NV]; R];
+            let mut pa = a.wrapping_add(t * a_step);
+            let mut pb = b;
+            let c = c.wrapping_add(t * R * rsc);
+            // SAFETY: the caller guarantees the panels (k/2 groups of R
+            // and NR pairs) and the C rows; every access stays inside them.
+            unsafe {
+                for _ in 0..k / 2 {
+                    let mut bv: [o::B; NV] = [o::load_b(pb); NV];
+                    for j in 1..NV {
+                        bv[j] = o::load_b(pb.add(j * 2 * W));
+                    }
                     for i in 0..R {
-                        for j in 0..NV * W / 16 {
-                            // SAFETY: a hint; it never faults.
-                            #[allow(unused_unsafe)]
-                            unsafe {
-                                core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
-                                    c.wrapping_add(R * rsc + i * rsc + 16 * j) as *const i8,
-                                )
-                            };
+                        let ai = o::splat_a(pa.add(i * a_row) as *const u32);
+                        for j in 0..NV {
+                            acc[i][j] = o::dp(acc[i][j], ai, bv[j]);
                         }
                     }
+                    pa = pa.add(a_pair);
+                    pb = pb.add(NV * 2 * W);
                 }
-                // SAFETY: the caller guarantees the panels (k/2 groups of R
-                // and NR pairs) and the C rows; every access stays inside them.
-                unsafe {
-                    for _ in 0..k / 2 {
-                        let mut bv: [o::B; NV] = [o::load_b(pb); NV];
-                        for j in 1..NV {
-                            bv[j] = o::load_b(pb.add(j * 2 * W));
-                        }
-                        for i in 0..R {
-                            let ai = o::splat_a(pa.add(i * a_row) as *const u32);
-                            for j in 0..NV {
-                                acc[i][j] = o::dp(acc[i][j], ai, bv[j]);
-                            }
-                        }
-                        pa = pa.add(a_pair);
-                        pb = pb.add(NV * 2 * W);
-                    }
-                    gemm_bf16_store_rows!(o, W, acc, c, rsc, alpha, beta);
-                }
+                gemm_bf16_store_rows!(o, W, acc, c, rsc, alpha, beta);
+            }
             }
         }
 
