@@ -46,60 +46,6 @@ macro_rules! gemm_bf16_tile_kernel {
         $(features = $feat:literal;)?
         mr = $mr:literal; nv = $nv:literal; width = $w:literal; ops = $($o:ident)::+;
     ) => {
-        /// `tiles` tiles of `R` rows, one under the other (tile `t` on A's
-        /// and C's rows `t·R..`); A in panel groups of `R` pairs, one panel
-        /// after the other, or (`IN_PLACE`) rows `lda` apart.
-        ///
-        /// # Safety
-        ///
-        /// The tile kernel's contract for each tile.
-        #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
-        #[inline]
-        $(#[target_feature(enable = $feat)])?
-        unsafe fn rows_tile<const R: usize, const IN_PLACE: bool>(
-            tiles: usize,
-            k: usize,
-            a: *const u16,
-            lda: usize,
-            b: *const u16,
-            c: *mut f32,
-            rsc: usize,
-            alpha: f32,
-            beta: f32,
-        ) {
-            use $($o)::+ as o;
-            const NV: usize = $nv;
-            const W: usize = $w;
-            let (a_row, a_pair) = if IN_PLACE { (lda, 2) } else { (2, 2 * R) };
-            let a_step = R * if IN_PLACE { lda } else { k };
-            for t in 0..tiles {
-            let z = o::zero();
-            let mut acc: [[o::F; NV]; R] = [[z; NV]; R];
-            let mut pa = a.wrapping_add(t * a_step);
-            let mut pb = b;
-            let c = c.wrapping_add(t * R * rsc);
-            // SAFETY: the caller guarantees the panels (k/2 groups of R
-            // and NR pairs) and the C rows; every access stays inside them.
-            unsafe {
-                for _ in 0..k / 2 {
-                    let mut bv: [o::B; NV] = [o::load_b(pb); NV];
-                    for j in 1..NV {
-                        bv[j] = o::load_b(pb.add(j * 2 * W));
-                    }
-                    for i in 0..R {
-                        let ai = o::splat_a(pa.add(i * a_row) as *const u32);
-                        for j in 0..NV {
-                            acc[i][j] = o::dp(acc[i][j], ai, bv[j]);
-                        }
-                    }
-                    pa = pa.add(a_pair);
-                    pb = pb.add(NV * 2 * W);
-                }
-                gemm_bf16_store_rows!(o, W, acc, c, rsc, alpha, beta);
-            }
-            }
-        }
-
         $(#[$attr])*
         ///
         /// # Safety
@@ -122,61 +68,56 @@ macro_rules! gemm_bf16_tile_kernel {
             alpha: f32,
             beta: f32,
         ) {
+            /// `R` rows of the tile; A in panel groups of `R` pairs, or
+            /// (`IN_PLACE`) rows `lda` apart.
+            #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+            #[inline]
+            $(#[target_feature(enable = $feat)])?
+            unsafe fn rows_tile<const R: usize, const IN_PLACE: bool>(
+                k: usize,
+                a: *const u16,
+                lda: usize,
+                b: *const u16,
+                c: *mut f32,
+                rsc: usize,
+                alpha: f32,
+                beta: f32,
+            ) {
+                use $($o)::+ as o;
+                const NV: usize = $nv;
+                const W: usize = $w;
+                let z = o::zero();
+                let mut acc: [[o::F; NV]; R] = [[z; NV]; R];
+                let mut pa = a;
+                let mut pb = b;
+                let (a_row, a_pair) = if IN_PLACE { (lda, 2) } else { (2, 2 * R) };
+                // SAFETY: the caller guarantees the panels (k/2 groups of R
+                // and NR pairs) and the C rows; every access stays inside them.
+                unsafe {
+                    for _ in 0..k / 2 {
+                        let mut bv: [o::B; NV] = [o::load_b(pb); NV];
+                        for j in 1..NV {
+                            bv[j] = o::load_b(pb.add(j * 2 * W));
+                        }
+                        for i in 0..R {
+                            let ai = o::splat_a(pa.add(i * a_row) as *const u32);
+                            for j in 0..NV {
+                                acc[i][j] = o::dp(acc[i][j], ai, bv[j]);
+                            }
+                        }
+                        pa = pa.add(a_pair);
+                        pb = pb.add(NV * 2 * W);
+                    }
+                    gemm_bf16_store_rows!(o, W, acc, c, rsc, alpha, beta);
+                }
+            }
             const MR: usize = $mr;
             // SAFETY: the caller's contract, for `rows` rows.
             unsafe {
                 if lda == 0 {
-                    gemm_bf16_rows_dispatch!(rows, MR, rows_tile, false, (1, k, a, lda, b, c, rsc, alpha, beta); 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
+                    gemm_bf16_rows_dispatch!(rows, MR, rows_tile, false, (k, a, lda, b, c, rsc, alpha, beta); 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
                 } else {
-                    gemm_bf16_rows_dispatch!(rows, MR, rows_tile, true, (1, k, a, lda, b, c, rsc, alpha, beta); 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
-                }
-            }
-        }
-    };
-}
-
-/// Stamps the strip entry of a tile kernel stamped by
-/// [`gemm_bf16_tile_kernel`] in the same module (its `rows_tile` over
-/// `tiles` tiles), `MR` `mr`.
-macro_rules! gemm_bf16_strip_kernel {
-    (
-        $(#[$attr:meta])*
-        fn $name:ident;
-        features = $feat:literal;
-        mr = $mr:literal;
-    ) => {
-        $(#[$attr])*
-        ///
-        /// `tiles` tiles of `rows` rows, one under the other, in one call:
-        /// tile `t` is the tile kernel's on A's rows `t·rows..` (in place:
-        /// `a + t·rows·lda`; packed: the panel at `a + t·rows·k`) and C's
-        /// rows `t·rows..`, the same bits as `tiles` tile calls (one loop,
-        /// no call between tiles).
-        ///
-        /// # Safety
-        ///
-        /// The tile kernel's contract for each of the `tiles` tiles.
-        #[allow(clippy::too_many_arguments)]
-        #[target_feature(enable = $feat)]
-        pub unsafe fn $name(
-            tiles: usize,
-            k: usize,
-            a: *const u16,
-            lda: usize,
-            b: *const u16,
-            c: *mut f32,
-            rsc: usize,
-            rows: usize,
-            alpha: f32,
-            beta: f32,
-        ) {
-            const MR: usize = $mr;
-            // SAFETY: the caller's contract, for `tiles` tiles of `rows` rows.
-            unsafe {
-                if lda == 0 {
-                    gemm_bf16_rows_dispatch!(rows, MR, rows_tile, false, (tiles, k, a, lda, b, c, rsc, alpha, beta); 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
-                } else {
-                    gemm_bf16_rows_dispatch!(rows, MR, rows_tile, true, (tiles, k, a, lda, b, c, rsc, alpha, beta); 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
+                    gemm_bf16_rows_dispatch!(rows, MR, rows_tile, true, (k, a, lda, b, c, rsc, alpha, beta); 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
                 }
             }
         }

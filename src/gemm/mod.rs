@@ -193,33 +193,6 @@ pub(crate) unsafe trait Microkernel: Sync {
         false
     }
 
-    /// Optional: `tiles` full tiles one under the other in one call (tile
-    /// `t` on the A panel at `a + t·MR·kcp` and C's rows `t·MR..`): the same
-    /// bits as `tiles` [`Microkernel::tile`] calls, without a call between
-    /// tiles. Returns `false`, having done nothing, when the kernel has no
-    /// such variant.
-    ///
-    /// # Safety
-    ///
-    /// As [`Microkernel::tile`] for each tile: `a` readable for
-    /// `tiles·MR·kcp` elements, `c[i·rsc + j]` valid for `i < tiles·MR`.
-    #[allow(clippy::too_many_arguments)]
-    unsafe fn tile_strip(
-        &self,
-        at: (usize, usize),
-        tiles: usize,
-        kcp: usize,
-        a: *const Self::PackedA,
-        b: *const Self::PackedB,
-        c: *mut Self::Acc,
-        rsc: usize,
-        alpha: Self::Scalar,
-        beta: Self::Scalar,
-    ) -> bool {
-        let _ = (at, tiles, kcp, a, b, c, rsc, alpha, beta);
-        false
-    }
-
     /// Optional: whether [`Microkernel::tile_rows_pair`] takes `rows` rows
     /// (`1 ≤ rows < MR`). Default: never.
     fn pair_rows(&self, rows: usize) -> bool {
@@ -611,11 +584,7 @@ fn macro_kernel<K: Microkernel>(
                 (dst, &packed[before])
             }
         };
-        let mut next = ir0;
         for ir in ir0..mcb.div_ceil(mr) {
-            if ir < next {
-                continue;
-            }
             let ap = &ablock[ir * mr * kcp..(ir + 1) * mr * kcp];
             let i = ic + ir * mr;
             let rows_t = mr.min(ic + mcb - i);
@@ -655,41 +624,6 @@ fn macro_kernel<K: Microkernel>(
             if cols_t == nr {
                 if let Some((c, rsc)) = p.sink.direct(i, j) {
                     if rows_t == mr {
-                        // The full tiles from here whose C rows follow on.
-                        let full = (ic + mcb - i) / mr;
-                        let tiles = (1..full)
-                            .take_while(|&t| {
-                                p.sink.direct(i + t * mr, j) == Some((c.wrapping_add(t * mr * rsc), rsc))
-                            })
-                            .count()
-                            + 1;
-                        let strip = &ablock[ir * mr * kcp..(ir + tiles) * mr * kcp];
-                        // SAFETY: `strip` holds the tiles' A panels, bp NR·kcp
-                        // elements; the sink vouches for each full tile's C
-                        // (checked above); this task owns them.
-                        if tiles > 1
-                            && unsafe {
-                                ukr.tile_strip(
-                                    (i, j),
-                                    tiles,
-                                    kcp,
-                                    strip.as_ptr(),
-                                    bp.as_ptr(),
-                                    c,
-                                    rsc,
-                                    p.alpha,
-                                    beta,
-                                )
-                            }
-                        {
-                            if last {
-                                for t in 0..tiles {
-                                    p.sink.finish(i + t * mr, j, mr, nr);
-                                }
-                            }
-                            next = ir + tiles;
-                            continue;
-                        }
                         // SAFETY: ap/bp hold MR·kcp / NR·kcp elements (sliced
                         // above); the sink vouches for the full tile at (i, j);
                         // this task owns rows i.., columns j.. of C.

@@ -9,9 +9,6 @@ use half::bf16;
 /// Tile kernel: `(k, a, lda, b_packed, c, rsc, rows, alpha, beta)` (A
 /// packed when `lda == 0`, else read in place).
 type TileFn = unsafe fn(usize, *const u16, usize, *const u16, *mut f32, usize, usize, f32, f32);
-/// Strip of tiles: `(tiles, k, a, lda, b_packed, c, rsc, rows, alpha,
-/// beta)`, tile `t` on A's and C's rows `t·rows..`.
-type StripFn = unsafe fn(usize, usize, *const u16, usize, *const u16, *mut f32, usize, usize, f32, f32);
 /// f32 → bf16 slice kernel: `(src, dst, n)`.
 type ToBf16Fn = unsafe fn(*const f32, *mut u16, usize);
 /// bf16 → f32 slice kernel: `(src, dst, n)`.
@@ -36,8 +33,6 @@ pub struct GemmBf16Kernels {
     mr: usize,
     nr: usize,
     tile: TileFn,
-    /// The tile kernel over a strip of full tiles (levels that have one).
-    strip: Option<StripFn>,
     /// The tile may read A in place (its `dp` reads subnormals as zero).
     a_in_place: bool,
     to_bf16_name: &'static str,
@@ -65,7 +60,6 @@ macro_rules! table {
             mr: $mr,
             nr: $nr,
             tile: $tile,
-            strip: None,
             a_in_place: $in_place,
             to_bf16_name: last(stringify!($to_bf16)),
             to_bf16: $to_bf16,
@@ -153,7 +147,6 @@ impl GemmBf16Kernels {
                     use avx512bf16::gemm_bf16_stream_16x32::gemm_bf16_stream_16x32_avx512bf16 as stream;
                     v.push(GemmBf16Kernels {
                         stream: Some((stream, "gemm_bf16_stream_16x32_avx512bf16")),
-                        strip: Some(avx512bf16::gemm_bf16_14x32::gemm_bf16_14x32_strip_avx512bf16),
                         pack_b_rows,
                         pack_a_rows,
                         ..table!(
@@ -322,33 +315,6 @@ unsafe impl Microkernel for Bf16Tile<'_> {
         // SAFETY: the driver's contract (Microkernel::tile_rows), the kernel
         // writes only `rows` rows of C; A as above; bf16 is a transparent u16.
         unsafe { (self.kern.tile)(kcp, a.cast(), lda, b.cast(), c, rsc, rows, alpha, beta) };
-        true
-    }
-
-    unsafe fn tile_strip(
-        &self,
-        at: (usize, usize),
-        tiles: usize,
-        kcp: usize,
-        a: *const bf16,
-        b: *const bf16,
-        c: *mut f32,
-        rsc: usize,
-        alpha: f32,
-        beta: f32,
-    ) -> bool {
-        let Some(strip) = self.kern.strip else {
-            return false;
-        };
-        let (a, lda) = match self.a {
-            Some((data, lda)) => (data[at.0 * lda..].as_ptr(), lda),
-            None => (a, 0),
-        };
-        // SAFETY: the driver's contract (Microkernel::tile_strip): `tiles`
-        // full tiles, A packed panels one after the other or (in place) rows
-        // `at.0..at.0 + tiles·MR` of A within `data`; bf16 is a transparent
-        // u16.
-        unsafe { strip(tiles, kcp, a.cast(), lda, b.cast(), c, rsc, self.mr, alpha, beta) };
         true
     }
 }

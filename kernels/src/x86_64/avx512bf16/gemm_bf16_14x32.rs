@@ -7,10 +7,3 @@ gemm_bf16_tile_kernel! {
     features = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512bf16";
     mr = 14; nv = 2; width = 16; ops = super::gemm_bf16_ops;
 }
-
-gemm_bf16_strip_kernel! {
-    /// [`gemm_bf16_14x32_avx512bf16`] over a strip of tiles.
-    fn gemm_bf16_14x32_strip_avx512bf16;
-    features = "avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512dq,avx512bf16";
-    mr = 14;
-}
