@@ -425,16 +425,18 @@ fn every_level_is_exact_around_the_rounding_boundaries() {
 #[test]
 fn every_level_is_exact_at_the_ends_of_the_screens_binade() {
     // The AVX-512 screen reads `floor` and the fraction off the encoding of
-    // `w ≈ v + 768.5` in `[512, 1024)`: results of magnitude 254 to 260 sit
-    // on either side of its edges, where the clamp (with zero points at the
-    // ends of the range) must still give the exact byte. Rows as in the
-    // rounding-boundary test: A steps by 1 around a boundary per column.
+    // `w ≈ v + B + 1/2` in `[256, 512)`, `B = 256 + zp − lo`: its edges are
+    // the results `lo − zp` and `lo − zp + 256`. Results from two below to
+    // one above each edge, for zero points at both ends of the bounds and
+    // between them, narrow bounds included; rows as in the rounding-boundary
+    // test (A steps by 1 around a boundary per column); and ±260, beyond
+    // every case's clamp.
     let (m, n) = (28, 64);
-    let mut rng = Rng(17);
+    let mut rng = Rng(29);
     let a: Vec<u8> = (0..m).map(|i| (130 + i - 14) as u8).collect();
     let av = MatRef::row_major(&a, m, 1).unwrap();
     for ctx in contexts(1) {
-        for e in [8u32, 11, 12, 13, 15, 20] {
+        for e in [8u32, 12, 13, 14, 15, 21] {
             for step in [1i8, 7] {
                 let b = vec![step; n];
                 let bm = MatRef::row_major(&b, 1, n).unwrap();
@@ -446,22 +448,40 @@ fn every_level_is_exact_at_the_ends_of_the_screens_binade() {
                     })
                     .collect();
                 let shifts = vec![-(e as i32); n];
-                let bias: Vec<i32> = (0..n)
-                    .map(|j| {
-                        let k = [-260, -257, -256, -255, -254, 254, 255, 256, 257, 260][j % 10];
-                        boundary(k, mults[j], e, k > 0) as i32
-                    })
-                    .collect();
                 for (zp, lo, hi, signed) in [
                     (0, 0, 255, false),
                     (255, 0, 255, false),
+                    (128, 0, 255, false),
+                    (37, 20, 90, false),
                     (-128, -128, 127, true),
                     (127, -128, 127, true),
+                    (-3, -128, 127, true),
+                    (5, -10, 10, true),
                 ] {
+                    let edge = lo - zp;
+                    let bias: Vec<i32> = (0..n)
+                        .map(|j| {
+                            let k = [
+                                edge - 2,
+                                edge - 1,
+                                edge,
+                                edge + 1,
+                                edge + 254,
+                                edge + 255,
+                                edge + 256,
+                                edge + 257,
+                                -260,
+                                260,
+                            ][j % 10] as i64;
+                            boundary(k, mults[j], e, k > 0) as i32
+                        })
+                        .collect();
                     let p = FixedPointRequantize {
                         scale: FixedScale::PerColumn(&mults, &shifts),
                         bias: Some(&bias),
-                        ..FixedPointRequantize::new(zp, lo, hi)
+                        zero_point: zp,
+                        relu: false,
+                        clamp: Some((lo, hi)),
                     };
                     let range = if signed { (-128, 127) } else { (0, 255) };
                     let want = igemm_requantize_fixed(av, 130, bm, &WeightZeroPoint::PerTensor(0), &p, range);
@@ -475,7 +495,7 @@ fn every_level_is_exact_at_the_ends_of_the_screens_binade() {
                         assert_eq!(
                             got,
                             want,
-                            "{}: row {} column {j}, mult {} shift −{e}, step {step}, bias {}, zp {zp}",
+                            "{}: row {} column {j}, mult {} shift −{e}, step {step}, bias {}, zp {zp}, [{lo}, {hi}]",
                             ctx.isa(),
                             x / n,
                             mults[j],

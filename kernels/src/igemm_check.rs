@@ -319,8 +319,8 @@ pub(crate) fn check_q8(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequant)) 
 /// right shifts only, and right shifts of 8 or more only.
 pub(crate) fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequantFixed)) {
     let nr = t.nr;
-    // The last two: right shifts of 8 or more only (the AVX-512 epilogue's
-    // f32 screen).
+    // From the fifth on: right shifts of 8 or more only (the AVX-512
+    // epilogue's f32 screen, whose binade moves with `zp − lo`).
     let cases = [
         (128, 0, 255),
         (3, 3, 200),
@@ -328,6 +328,9 @@ pub(crate) fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequ
         (0, -101, 90),
         (128, 0, 255),
         (-5, -128, 127),
+        (255, 0, 255),
+        (-128, -128, 127),
+        (40, 7, 60),
     ];
     for (case, (zp, lo, hi)) in cases.into_iter().enumerate() {
         let mult: Vec<i32> = (0..nr)
@@ -360,7 +363,10 @@ pub(crate) fn check_q8_fixed(t: &Want<'_>, rng: &mut Rng, run: impl Fn(&TileRequ
         let mut out = vec![0x77u8; t.mr * rso];
         // The screen's constants, prepared as a GEMM call does.
         let mut prep = vec![0u32; screen_len(nr)];
-        assert_eq!(requant_fixed_screen_prep(&mult, &shift, &mut prep), screened);
+        assert_eq!(
+            requant_fixed_screen_prep(&mult, &shift, zp, lo, &mut prep),
+            screened
+        );
         let rq = TileRequantFixed {
             out: out.as_mut_ptr(),
             rso,

@@ -277,9 +277,10 @@ impl<'a> ColFixed<'a> {
         }
     }
 
-    /// The AVX-512 epilogue's screen constants, prepared once per call
-    /// (pooled), or `None` where some column shifts right by less than 8.
-    fn screen(&self) -> Option<buffers::Buf<u32>> {
+    /// The AVX-512 epilogue's screen constants for zero point `zp` and
+    /// lowest value `lo`, prepared once per call (pooled), or `None` where
+    /// some column shifts right by less than 8.
+    fn screen(&self, zp: i32, lo: i32) -> Option<buffers::Buf<u32>> {
         let (m, s) = self.get();
         if m.is_empty() {
             return None;
@@ -289,7 +290,7 @@ impl<'a> ColFixed<'a> {
             // One pair for every column: one block, copied.
             ColFixed::Pooled(..) => {
                 let mut one = [0u32; SCREEN_BLOCK];
-                if !requant_fixed_screen_prep(&[m[0]; 16], &[s[0]; 16], &mut one) {
+                if !requant_fixed_screen_prep(&[m[0]; 16], &[s[0]; 16], zp, lo, &mut one) {
                     return None;
                 }
                 for blk in buf.chunks_exact_mut(SCREEN_BLOCK) {
@@ -297,7 +298,7 @@ impl<'a> ColFixed<'a> {
                 }
                 Some(buf)
             }
-            ColFixed::Borrowed(..) => requant_fixed_screen_prep(m, s, &mut buf).then_some(buf),
+            ColFixed::Borrowed(..) => requant_fixed_screen_prep(m, s, zp, lo, &mut buf).then_some(buf),
         }
     }
 }
@@ -585,7 +586,7 @@ impl<L: Int8Lhs> Call<'_, L> {
     /// Requantized u8 or s8 into `[lo, hi]`, fixed point.
     fn q8_fixed<T: Narrow>(&self, c: MatMut<'_, T>, p: &FixedPointRequantize<'_>, lo: i32, hi: i32) {
         let cols = ColFixed::new(&p.scale, self.b.n);
-        let screen = cols.screen();
+        let screen = cols.screen(p.zero_point, lo);
         let mult = Q8Mult::Fixed(cols, screen);
         self.q8_with(c, &mult, p.bias, p.zero_point, (lo, hi))
     }

@@ -11,8 +11,14 @@ pub const SCREEN_BLOCK: usize = 48;
 /// The smallest right shift the screen serves.
 const E_MIN: i32 = 8;
 
-/// What the screen's results exceed the rounded values by (`B`).
-pub const SCREEN_OFFSET: i32 = 768;
+/// What the screen's results exceed the rounded values by (`B`) for an
+/// output with zero point `zp` and lowest value `lo`: `256 + zp − lo`, so
+/// that the binade `[256, 512)` the screen reads holds exactly the results
+/// that do not clamp to `lo` (and 256 of them, as many as a byte's range
+/// can need).
+pub fn screen_offset(zp: i32, lo: i32) -> i32 {
+    256 + zp - lo
+}
 
 /// The length of [`requant_fixed_screen_prep`]'s output for `n` columns.
 pub fn screen_len(n: usize) -> usize {
@@ -20,29 +26,37 @@ pub fn screen_len(n: usize) -> usize {
 }
 
 /// Fills `out` (at least [`screen_len`]`(n)` values, `n = mult.len()`) with
-/// the screen's constants of columns `mult[j]`, `shift[j]`, per column
-/// `M = fl(m)·2^-(31+e)`, `C = B + 1/2 + 2^-13 + 2^-(min(e,13)+1)` and the
-/// mask of the fraction bits from `2^(15 − min(e,12))` to `2^13` (`e =
-/// −shift`), the padding columns of the last block as for `m = 0`,
-/// `e = 31`. Returns `false` (and leaves `out` unspecified) when some
-/// column's shift is not a right shift of at least 8: then the epilogue
-/// takes its 64-bit path.
-pub fn requant_fixed_screen_prep(mult: &[i32], shift: &[i32], out: &mut [u32]) -> bool {
+/// the screen's constants of columns `mult[j]`, `shift[j]` for an output
+/// with zero point `zp` and lowest value `lo`: per column
+/// `M = fl(m)·2^-(31+e)`, `C = B + 1/2 + 2^-14 + 2^-(min(e,14)+1)` with
+/// `B =` [`screen_offset`]`(zp, lo)`, and the mask of the fraction bits from
+/// `2^(16 − min(e,13))` to `2^14` (`e = −shift`), the padding columns of the
+/// last block as for `m = 0`, `e = 31`. Returns `false` (and leaves `out`
+/// unspecified) when some column's shift is not a right shift of at least
+/// 8, or `zp − lo` is not in `[0, 255]`: then the epilogue takes its 64-bit
+/// path.
+pub fn requant_fixed_screen_prep(mult: &[i32], shift: &[i32], zp: i32, lo: i32, out: &mut [u32]) -> bool {
     let n = mult.len();
-    if shift.len() != n || out.len() < screen_len(n) || shift.iter().any(|&s| s > -E_MIN) {
+    if shift.len() != n
+        || out.len() < screen_len(n)
+        || shift.iter().any(|&s| s > -E_MIN)
+        || !(0..=255).contains(&(zp - lo))
+    {
         return false;
     }
-    for b in 0..n.div_ceil(16) {
-        let blk = &mut out[b * SCREEN_BLOCK..(b + 1) * SCREEN_BLOCK];
+    let b = screen_offset(zp, lo) as f32;
+    for blk_i in 0..n.div_ceil(16) {
+        let blk = &mut out[blk_i * SCREEN_BLOCK..(blk_i + 1) * SCREEN_BLOCK];
         for l in 0..16 {
-            let j = b * 16 + l;
+            let j = blk_i * 16 + l;
             let (m, e) = if j < n { (mult[j], -shift[j]) } else { (0, 31) };
             // Exact: a power of two times an f32, both normal.
             let scale = f32::from_bits(((96 - e) as u32) << 23);
-            let g = f32::from_bits(((126 - e.min(13)) as u32) << 23);
+            let g = f32::from_bits(((126 - e.min(14)) as u32) << 23);
             blk[l] = (m as f32 * scale).to_bits();
-            blk[16 + l] = (SCREEN_OFFSET as f32 + 0.5 + 1.0 / 8192.0 + g).to_bits();
-            blk[32 + l] = 0x3fff & (1u32 << (15 - e.min(12))).wrapping_neg();
+            // Exact: every partial sum is a multiple of 2^-15 below 512.
+            blk[16 + l] = (b + 0.5 + 1.0 / 16384.0 + g).to_bits();
+            blk[32 + l] = 0x7fff & (1u32 << (16 - e.min(13))).wrapping_neg();
         }
     }
     true

@@ -15,9 +15,9 @@
 //! path only for the row pairs the screen does not vouch for.
 
 use crate::scalar::igemm_tile_store::TileRequantFixed;
-use crate::scalar::requant_fixed_screen_prep::SCREEN_BLOCK;
+use crate::scalar::requant_fixed_screen_prep::{screen_offset, SCREEN_BLOCK};
 use crate::x86_64::avx512::igemm_store_s32_to_q8::{store_rows, widen, Narrow};
-use crate::x86_64::avx512::requant_fixed_screen::{Screen, OFFSET};
+use crate::x86_64::avx512::requant_fixed_screen::Screen;
 use crate::x86_64::igemm_ops::TileOut;
 use core::arch::x86_64::*;
 
@@ -125,13 +125,14 @@ impl TileOut<__m512i, 2> for RequantFixed {
         unsafe {
             // Right shifts of 8 or more (the usual case, `rq.screen` set):
             // the f32 screen, whose results exceed the rounded values by
-            // `OFFSET` (the zero point takes it back).
+            // `off` (the zero point takes it back).
             let screen = if rq.screen.is_null() {
                 None
             } else {
                 Some([Screen::load(rq.screen), Screen::load(rq.screen.add(SCREEN_BLOCK))])
             };
-            let zp = if screen.is_some() { rq.zp - OFFSET } else { rq.zp };
+            let off = screen_offset(rq.zp, rq.lo);
+            let zp = if screen.is_some() { rq.zp - off } else { rq.zp };
             let nw = Narrow::new(zp, rq.lo, rq.hi);
             let signed = rq.hi <= 127;
             // The narrowing saturates monotonically, so it clamps any i32
@@ -190,7 +191,7 @@ impl TileOut<__m512i, 2> for RequantFixed {
                         bad &= bad - 1;
                         // Written above: bit `p` of `bad` was set with it.
                         let x = aside.as_ptr().cast::<[__m512i; 4]>().add(p).read();
-                        let off = _mm512_set1_epi32(OFFSET);
+                        let off = _mm512_set1_epi32(off);
                         put(
                             2 * p,
                             core::array::from_fn(|i| _mm512_add_epi32(c[i % 2].apply::<false>(x[i]), off)),

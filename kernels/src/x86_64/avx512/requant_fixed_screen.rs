@@ -9,46 +9,44 @@
 //! `r = floor(v + 1/2 + g)` when `SRDHM ≥ 0`, `floor(v + 1/2 − g)` when it is
 //! negative (module docs of `igemm_requant_fixed`; at `SRDHM = 0` both give
 //! 0). The screen computes `w = fl(fl(x)·M + C)` (one FMA, round to nearest)
-//! with `M = fl(m)·2^-(31+e)` and `C = B + 1/2 + h`, `B = 768`, and returns
+//! with `M = fl(m)·2^-(31+e)` and `C = B + 1/2 + h`, where
+//! `B = 256 + zp − lo ∈ [256, 511]` (`screen_offset`, per call), and returns
 //! `N = floor(w)` (`vcvtps2dq` rounding down), which is `r + B` wherever it
-//! vouches: the caller's zero point carries the `−B` ([`OFFSET`]). In the
-//! binade `[512, 1024)` the floats are the multiples of `2^-14`, so the
-//! fraction `w − N` is the low 14 bits of `w`'s encoding; the screen vouches
-//! for a lane when one of those bits at or above `T·2^14` is set (one
-//! `vptestmd`), i.e. `w − N ≥ T`. Constants, exact in f32: `Ē = 2^-13`,
-//! `g' = 2^-(min(e,13)+1) ≥ g` (a multiple of the grid), `h = g' + Ē`,
-//! `K = 2g' + 2Ē`, `T = 2^-(min(e,12)−1)`, the power of two with
+//! vouches: the caller's zero point carries the `−B`. In the binade
+//! `[256, 512)` the floats are the multiples of `2^-15`, so the fraction
+//! `w − N` is the low 15 bits of `w`'s encoding; the screen vouches for a
+//! lane when one of those bits at or above `T·2^15` is set (one
+//! `vptestmd`), i.e. `w − N ≥ T`. Constants, exact in f32: `Ē = 2^-14`,
+//! `g' = 2^-(min(e,14)+1) ≥ g` (a multiple of the grid), `h = g' + Ē`,
+//! `K = 2g' + 2Ē`, `T = 2^-(min(e,13)−1)`, the power of two with
 //! `K ≤ T < 2K`.
 //!
-//! Proof. If `w ∈ [512, 1024)`, then `|v| ≤ 257` and
-//! `|w − (v + C)| ≤ 2^-15 + 257·(2u + u²) < Ē` (`u = 2^-24`: the roundings
+//! Proof. If `w ∈ [256, 512)`, then `|v| < 257` and
+//! `|w − (v + C)| ≤ 2^-16 + 257·(2u + u²) < Ē` (`u = 2^-24`: the roundings
 //! of `x` and `m`, then the FMA's half ulp). A vouched lane has
 //! `w ∈ [N + K, N + 1)`, so `v + 1/2 ± g = (v + C) − B − h ± g` lies in
 //! `(N − B + K − Ē − h − g, N − B + 1 + Ē − h + g) ⊆ (N − B, N − B + 1)`:
-//! `r = N − B` for either sign. If `w ∉ [512, 1024)` (vouched or not), `N`
-//! and `r + B` are both at least `1024 − 1` or both below `512 + 1`: `r` and
-//! `N − B` are both `≥ 255` or both `≤ −255`, and with any zero point and
-//! bounds of u8 or s8 both clamp to the same end (`hi`, or `lo`). `e ≥ 8`
-//! keeps `|w| < 2^24` (no `vcvtps2dq` overflow). A lane is vouched for
-//! unless its fraction is below `T` (`2^-11` from `e = 12` on: about 3% of
-//! the 64-lane row pairs; docs/tuning.md, "Fixed-point epilogue: an integer
-//! read-out of the fraction").
+//! `r = N − B` for either sign. If `w < 256` (vouched or not), `N ≤ 255`
+//! and `v + C < 256 + Ē`, so `N − B` and `r` are both below `256 − B`:
+//! with the zero point both are at most `lo − 1` and clamp to `lo`. If
+//! `w ≥ 512`, `N ≥ 512` and `v + C > 512 − Ē`, so both are at least
+//! `511 − B`, and with the zero point at least `lo + 255 ≥ hi`: both clamp
+//! to `hi` (a byte's bounds are at most 255 apart). `e ≥ 8` keeps
+//! `|w| < 2^24` (no `vcvtps2dq` overflow). A lane is vouched for unless its
+//! fraction is below `T` (`2^-12` from `e = 13` on: about 1.5% of the
+//! 64-lane row pairs; docs/tuning.md, "Fixed-point epilogue: the screen's
+//! binade follows the zero point").
 
-use crate::scalar::requant_fixed_screen_prep::SCREEN_OFFSET;
 use core::arch::x86_64::*;
-
-/// `B`: what the screen's results exceed `r` by (module docs); the caller
-/// subtracts it with the zero point.
-pub(crate) const OFFSET: i32 = SCREEN_OFFSET;
 
 /// The screen's per-column constants of 16 columns.
 #[derive(Clone, Copy)]
 pub(crate) struct Screen {
     /// `M = fl(m)·2^-(31+e)`.
     mult: __m512,
-    /// `C = B + 1/2 + g' + 2^-13`.
+    /// `C = B + 1/2 + g' + 2^-14`.
     add: __m512,
-    /// The fraction bits at or above `T` (of the low 14).
+    /// The fraction bits at or above `T` (of the low 15).
     frac: __m512i,
 }
 
