@@ -309,6 +309,62 @@ fn requantize_matches_the_igemm_oracle() {
     }
 }
 
+/// The per-tensor, bias-free requantize (the AVX-512 path that clamps before
+/// rounding) at its edges: zero points at either end of the output range
+/// and outside a clamp (the general path), products that overflow to ±Inf,
+/// exact ties, lengths around the vector, line and two-stream boundaries.
+#[test]
+fn requantize_per_tensor_zero_point_edges_and_huge_products() {
+    fn case<Q: QuantType>() {
+        let (qmin, qmax) = Q::DTYPE.range();
+        let n = 300;
+        let mut rng = Rng(77);
+        let v: Vec<i32> = (0..n)
+            .map(|i| match i % 5 {
+                0 => [i32::MIN, i32::MAX, 0, -1, 1][(i / 5) % 5],
+                1 => (i as i32 - 150) * 2 + 1,
+                _ => (rng.next() % 2_000_001) as i32 - 1_000_000,
+            })
+            .collect();
+        let zps = [qmin, qmax, qmin + 1, (qmin + qmax) / 2];
+        let clamps = [None, Some((qmin + 20, qmax - 20)), Some((qmax - 3, qmax))];
+        for (&zp, clamp, scale, relu) in zps.iter().flat_map(|z| {
+            clamps.iter().flat_map(move |&cl| {
+                [0.5f32, 1e-3, 3e38, 1.0]
+                    .into_iter()
+                    .flat_map(move |s| [false, true].map(move |r| (z, cl, s, r)))
+            })
+        }) {
+            let p = Requantize {
+                scale: Scale::PerTensor(scale),
+                bias: None,
+                zero_point: zp,
+                relu,
+                clamp,
+            };
+            for c in contexts() {
+                for len in [1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 191, 255, 256, 257, 300] {
+                    let mut q = vec![Q::default(); len];
+                    let lo = clamp.map_or(qmin, |cl| cl.0).max(if relu { zp } else { qmin });
+                    let hi = clamp.map_or(qmax, |cl| cl.1);
+                    let r = requantize(&c, &v[..len], &mut q, &p);
+                    if lo > hi {
+                        assert!(r.unwrap_err().to_string().contains("clamp"));
+                        continue;
+                    }
+                    r.unwrap();
+                    for (j, (&x, y)) in v[..len].iter().zip(&q).enumerate() {
+                        let w = ref_igemm::requantize_one(x, j, &p, qmin, qmax);
+                        assert_eq!(y.to_i32(), w, "x={x} {p:?} len={len} isa={:?}", c.isa());
+                    }
+                }
+            }
+        }
+    }
+    case::<u8>();
+    case::<i8>();
+}
+
 #[test]
 fn bad_arguments_are_refused_by_name() {
     let c = Context::builder().threads(1).ignore_env().build().unwrap();

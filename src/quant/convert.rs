@@ -67,7 +67,8 @@ fn check_channels(p: &QuantParams, rows: usize, cols: usize) -> Result<()> {
 }
 
 #[allow(clippy::too_many_arguments)]
-/// The kernel arguments for run `r` of a walk, from column `c0`.
+/// The kernel arguments for run `r` of a walk, from column `c0`; a single
+/// zero point serves every channel.
 fn args(
     scales: &[f32],
     zps: &[i32],
@@ -83,11 +84,12 @@ fn args(
         Granularity::PerRow => (r, false),
         Granularity::PerColumn => (c0, true),
     };
+    let one_zp = zps.len() == 1;
     Q8Args {
         scale: scales[idx..].as_ptr(),
         scale_per_element: per,
-        zp: zps[idx..].as_ptr(),
-        zp_per_element: per,
+        zp: zps[if one_zp { 0 } else { idx }..].as_ptr(),
+        zp_per_element: per && !one_zp,
         lo,
         hi,
         stream,
@@ -392,10 +394,10 @@ pub fn requantize_mat<Q: QuantType>(
         return Ok(());
     };
     let k = ctx.kernels().quant.requantize.f;
-    let zps = vec![p.zero_point; w.rows.max(w.cols)];
     let (s_ptr, d_addr) = (src.as_slice().as_ptr() as usize, dst.as_mut_ptr() as usize);
     w.run(ctx, 5, |r, c0, len, stream| {
-        let a = args(scales, &zps, w.granularity, r, c0, lo, hi, stream);
+        let zp = std::slice::from_ref(&p.zero_point);
+        let a = args(scales, zp, w.granularity, r, c0, lo, hi, stream);
         let bias = p.bias.map_or(std::ptr::null(), |b| b[c0..].as_ptr());
         let (s, d) = (s_ptr as *const i32, d_addr as *mut u8);
         // SAFETY: as in `quantize_mat`; the bias (when present) has `cols`

@@ -27,12 +27,22 @@ pub unsafe fn requantize_s32_q8_avx512(
         let zp = _mm512_set1_epi32(*a.zp);
         let (lo, hi) = (_mm512_set1_epi32(a.lo), _mm512_set1_epi32(a.hi));
         let zero = _mm512_setzero_si512();
-        if bias.is_null() && !a.scale_per_element && !a.zp_per_element {
+        let z = *a.zp;
+        if bias.is_null() && !a.scale_per_element && !a.zp_per_element && (a.lo..=a.hi).contains(&z) {
             // The common case without a per-vector test of each parameter's
-            // kind (LLVM does not unswitch them).
+            // kind (LLVM does not unswitch them). `y` is clamped to the
+            // integers `lo − z`, `hi − z` before rounding, which rounds to
+            // the same clamped value and leaves no integer clamp (`y` is
+            // never NaN: a finite scale times an integer).
+            let (ylo, yhi) = (
+                _mm512_set1_ps((a.lo - z) as f32),
+                _mm512_set1_ps((a.hi - z) as f32),
+            );
             return drive_bytes(dst, n, a.stream, a.lo >= 0, |i, m| {
                 let v = _mm512_maskz_loadu_epi32(m, src.add(i));
-                round_clamp(_mm512_mul_ps(_mm512_cvtepi32_ps(v), sc), zp, lo, hi)
+                let y = _mm512_mul_ps(_mm512_cvtepi32_ps(v), sc);
+                let y = _mm512_min_ps(_mm512_max_ps(y, ylo), yhi);
+                _mm512_add_epi32(_mm512_cvtps_epi32(y), zp)
             });
         }
         drive_bytes(dst, n, a.stream, a.lo >= 0, |i, m| {
