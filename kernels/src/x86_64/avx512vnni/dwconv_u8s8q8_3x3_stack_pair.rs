@@ -169,6 +169,18 @@ unsafe fn pairs<B: PairBytes>(a: &DwStack3x3<u8>, q: &DwStackQ8, nw: Narrow, pb:
 unsafe fn row<B: PairBytes, const ST: usize, const TWO: bool>(p: &Pair, ow: usize, nw: Narrow, pb: B) {
     // SAFETY: as for `pairs`.
     unsafe {
+        if TWO && ow > 0 {
+            // Pixel `x + 1`'s sums are issued before pixel `x`'s store, so
+            // the store's chain overlaps the next `vpdpbusd`s.
+            let mut acc = sums::<1, ST, TWO>(p, 0);
+            for x in 0..ow - 1 {
+                let next = sums::<1, ST, TWO>(p, x + 1);
+                store::<B, 1, TWO>(p, x, nw, pb, &acc);
+                acc = next;
+            }
+            store::<B, 1, TWO>(p, ow - 1, nw, pb, &acc);
+            return;
+        }
         let mut x = 0;
         while x + 2 <= ow {
             block::<B, 2, ST, TWO>(p, x, nw, pb);
@@ -190,10 +202,20 @@ unsafe fn block<B: PairBytes, const N: usize, const ST: usize, const TWO: bool>(
     nw: Narrow,
     pb: B,
 ) {
-    // SAFETY: pixels `x·ST .. (x + N − 1)·ST + 3` of both halves and
-    // outputs `x..x + N` lie inside the caller's buffers.
+    // SAFETY: as for `sums` and `store`.
+    unsafe { store::<B, N, TWO>(p, x, nw, pb, &sums::<N, ST, TWO>(p, x)) }
+}
+
+/// The sums `acc[o][h][row]` of outputs `x..x + N`.
+#[allow(clippy::needless_range_loop)]
+#[inline(always)]
+unsafe fn sums<const N: usize, const ST: usize, const TWO: bool>(
+    p: &Pair,
+    x: usize,
+) -> [[[__m512i; 2]; 2]; N] {
+    // SAFETY: pixels `x·ST .. (x + N − 1)·ST + 3` of both halves lie inside
+    // the caller's buffers.
     unsafe {
-        // `acc[o][h][row]`.
         let mut acc = [[[p.init[0]; 2]; 2]; N];
         for o in 0..N {
             for h in 0..2 {
@@ -207,6 +229,21 @@ unsafe fn block<B: PairBytes, const N: usize, const ST: usize, const TWO: bool>(
                 }
             }
         }
+        acc
+    }
+}
+
+/// Requantizes and stores outputs `x..x + N` from their sums.
+#[inline(always)]
+unsafe fn store<B: PairBytes, const N: usize, const TWO: bool>(
+    p: &Pair,
+    x: usize,
+    nw: Narrow,
+    pb: B,
+    acc: &[[[__m512i; 2]; 2]; N],
+) {
+    // SAFETY: outputs `x..x + N` lie inside the caller's buffers.
+    unsafe {
         let sc = |v: __m512i, h: usize| {
             if B::HI_F32 {
                 nw.scaled::<true>(v, p.scale[h])
