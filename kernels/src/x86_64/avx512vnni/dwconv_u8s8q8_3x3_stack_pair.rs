@@ -234,6 +234,7 @@ unsafe fn sums<const N: usize, const ST: usize, const TWO: bool>(
 }
 
 /// Requantizes and stores outputs `x..x + N` from their sums.
+#[allow(clippy::needless_range_loop)]
 #[inline(always)]
 unsafe fn store<B: PairBytes, const N: usize, const TWO: bool>(
     p: &Pair,
