@@ -109,6 +109,12 @@ fn check<A: FromByte>(ctx: &Context, spec: &Spec, seed: u64) {
         with(Scale::PerColumn(&mixed), None, 0, false, Some((3, 127))),
         // Small scales, `hi` below the type's maximum and above i8's.
         with(Scale::PerColumn(&small), None, 60, false, Some((20, 200))),
+        // `lo = zp` (ReLU; the pair kernel's byte add): small scales with
+        // `hi − zp` at 127, 200 and 0, mixed scales with `hi − zp` at 255.
+        with(Scale::PerColumn(&small), Some(&bias[..]), 128, true, None),
+        with(Scale::PerColumn(&small), None, 0, false, Some((0, 200))),
+        with(Scale::PerColumn(&small), Some(&bias[..]), 255, true, None),
+        with(Scale::PerColumn(&mixed), Some(&bias[..]), 0, true, None),
     ];
     for rq in u8_pipelines {
         let mut got = vec![0u8; y_len];
@@ -132,6 +138,10 @@ fn check<A: FromByte>(ctx: &Context, spec: &Spec, seed: u64) {
         ),
         with(Scale::PerColumn(&small), None, 3, true, None),
         with(Scale::PerTensor(1.5), Some(&bias[..]), -128, false, None),
+        // `lo = zp` on s8: zero points at both ends and below zero.
+        with(Scale::PerColumn(&small), Some(&bias[..]), -128, true, None),
+        with(Scale::PerColumn(&mixed), None, 127, true, None),
+        with(Scale::PerColumn(&small), None, -20, true, Some((-128, 90))),
     ];
     for rq in s8_pipelines {
         let mut got = vec![0i8; y_len];

@@ -31,19 +31,80 @@ pub unsafe fn dwconv_u8s8q8_3x3_stack_pair_avx512vnni(a: &DwStack3x3<u8>, q: &Dw
         let scale = |b: usize| _mm512_loadu_ps(q.scale.add(16 * b));
         // `hi` on the bytes when no scale of the call can leave i32's range.
         let small = (0..a.blocks).all(|b| Narrow::small_scales(scale(b), scale(b)));
-        // No byte minimum either where `hi` is the packed type's maximum:
-        // the saturating pack already applied it.
+        if q.lo == q.zp {
+            let top = _mm512_set1_epi8((q.hi - q.zp) as u8 as i8);
+            let zp = _mm512_set1_epi8(q.zp as i8);
+            return if small {
+                pairs(a, q, nw, FromZp::<false> { top, zp }, order)
+            } else {
+                pairs(a, q, nw, FromZp::<true> { top, zp }, order)
+            };
+        }
+        // No byte minimum where `hi` is the packed type's maximum: the
+        // saturating pack already applied it.
         let top = q.hi == 127 || q.hi == 255;
         match (q.hi <= 127, small, top) {
-            (true, true, false) => pairs::<true, false, false>(a, q, nw, order),
-            (true, true, true) => pairs::<true, false, true>(a, q, nw, order),
-            (true, false, _) => pairs::<true, true, true>(a, q, nw, order),
-            (false, true, false) => pairs::<false, false, false>(a, q, nw, order),
-            (false, true, true) => pairs::<false, false, true>(a, q, nw, order),
-            (false, false, _) => pairs::<false, true, true>(a, q, nw, order),
+            (true, true, false) => pairs::<Clamped<true, false, false>>(a, q, nw, Clamped(nw), order),
+            (true, true, true) => pairs::<Clamped<true, false, true>>(a, q, nw, Clamped(nw), order),
+            (true, false, _) => pairs::<Clamped<true, true, true>>(a, q, nw, Clamped(nw), order),
+            (false, true, false) => pairs::<Clamped<false, false, false>>(a, q, nw, Clamped(nw), order),
+            (false, true, true) => pairs::<Clamped<false, false, true>>(a, q, nw, Clamped(nw), order),
+            (false, false, _) => pairs::<Clamped<false, true, true>>(a, q, nw, Clamped(nw), order),
         }
     }
 }
+}
+
+/// How the pair kernel turns four rounded vectors into bytes (in
+/// [`Narrow::packed`]'s dword order), and whether `hi` was applied in f32.
+trait PairBytes: Copy {
+    /// `hi` applied in f32 before rounding ([`Narrow::scaled`]).
+    const HI_F32: bool;
+    /// The bytes of `clamp(r + zp, lo, hi)`, lane by lane.
+    unsafe fn packed(&self, r: [__m512i; 4]) -> __m512i;
+}
+
+/// Any bounds: [`Narrow::packed`] (`+ zp` saturating in s16, then the
+/// bounds on the bytes; `HI_DONE`: `hi` is the packed type's maximum).
+#[derive(Clone, Copy)]
+struct Clamped<const SIGNED: bool, const HI_F32: bool, const HI_DONE: bool>(Narrow);
+
+impl<const SIGNED: bool, const HI_F32: bool, const HI_DONE: bool> PairBytes
+    for Clamped<SIGNED, HI_F32, HI_DONE>
+{
+    const HI_F32: bool = HI_F32;
+    #[inline(always)]
+    unsafe fn packed(&self, r: [__m512i; 4]) -> __m512i {
+        // SAFETY: the kernel's features (zmm).
+        unsafe { self.0.packed::<SIGNED, HI_DONE>(r) }
+    }
+}
+
+/// `lo = zp` (ReLU): `clamp(r + zp, zp, hi) = zp + clamp(r, 0, hi − zp)`,
+/// so the unsigned packs (`clamp(r, 0, 255)`), one byte minimum and a
+/// wrapping byte add give the bytes, for u8 or s8 alike. No saturating s16
+/// add: on Zen 4 `vpaddsw` takes the two pipes `vpdpbusd` runs on, the
+/// byte add and minimum do not (docs/tuning.md).
+#[derive(Clone, Copy)]
+struct FromZp<const HI_F32: bool> {
+    /// `hi − zp` in every byte.
+    top: __m512i,
+    /// `zp` in every byte.
+    zp: __m512i,
+}
+
+impl<const HI_F32: bool> PairBytes for FromZp<HI_F32> {
+    const HI_F32: bool = HI_F32;
+    #[inline(always)]
+    unsafe fn packed(&self, r: [__m512i; 4]) -> __m512i {
+        // SAFETY: the kernel's features (zmm).
+        unsafe {
+            let p = _mm512_packus_epi16(_mm512_packs_epi32(r[0], r[1]), _mm512_packs_epi32(r[2], r[3]));
+            // With `hi` applied in f32, no rounded value exceeds `hi − zp`.
+            let p = if HI_F32 { p } else { _mm512_min_epu8(p, self.top) };
+            _mm512_add_epi8(p, self.zp)
+        }
+    }
 }
 
 /// One pair's inputs and constants.
@@ -64,12 +125,7 @@ struct Pair {
 // The loops index several arrays of registers with one index.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-unsafe fn pairs<const SIGNED: bool, const HI_F32: bool, const HI_DONE: bool>(
-    a: &DwStack3x3<u8>,
-    q: &DwStackQ8,
-    nw: Narrow,
-    order: __m512i,
-) {
+unsafe fn pairs<B: PairBytes>(a: &DwStack3x3<u8>, q: &DwStackQ8, nw: Narrow, pb: B, order: __m512i) {
     let pixels = (a.ow - 1) * a.stride + 3;
     // SAFETY: the caller's contract, pair by pair.
     unsafe {
@@ -100,36 +156,38 @@ unsafe fn pairs<const SIGNED: bool, const HI_F32: bool, const HI_DONE: bool>(
                 p.scale[h] = _mm512_loadu_ps(q.scale.add(16 * (b + h)));
             }
             match (a.stride, p.out1.is_null()) {
-                (1, false) => row::<SIGNED, HI_F32, HI_DONE, 1, true>(&p, a.ow, nw),
-                (1, true) => row::<SIGNED, HI_F32, HI_DONE, 1, false>(&p, a.ow, nw),
-                (_, false) => row::<SIGNED, HI_F32, HI_DONE, 2, true>(&p, a.ow, nw),
-                (_, true) => row::<SIGNED, HI_F32, HI_DONE, 2, false>(&p, a.ow, nw),
+                (1, false) => row::<B, 1, true>(&p, a.ow, nw, pb),
+                (1, true) => row::<B, 1, false>(&p, a.ow, nw, pb),
+                (_, false) => row::<B, 2, true>(&p, a.ow, nw, pb),
+                (_, true) => row::<B, 2, false>(&p, a.ow, nw, pb),
             }
         }
     }
 }
 
 #[inline(always)]
-unsafe fn row<
-    const SIGNED: bool,
-    const HI_F32: bool,
-    const HI_DONE: bool,
-    const ST: usize,
-    const TWO: bool,
->(
-    p: &Pair,
-    ow: usize,
-    nw: Narrow,
-) {
+unsafe fn row<B: PairBytes, const ST: usize, const TWO: bool>(p: &Pair, ow: usize, nw: Narrow, pb: B) {
     // SAFETY: as for `pairs`.
     unsafe {
+        if TWO && ow > 0 {
+            // Pixel `x + 1`'s sums are issued before pixel `x`'s store, so
+            // the store's chain overlaps the next `vpdpbusd`s.
+            let mut acc = sums::<1, ST, TWO>(p, 0);
+            for x in 0..ow - 1 {
+                let next = sums::<1, ST, TWO>(p, x + 1);
+                store::<B, 1, TWO>(p, x, nw, pb, &acc);
+                acc = next;
+            }
+            store::<B, 1, TWO>(p, ow - 1, nw, pb, &acc);
+            return;
+        }
         let mut x = 0;
         while x + 2 <= ow {
-            block::<SIGNED, HI_F32, HI_DONE, 2, ST, TWO>(p, x, nw);
+            block::<B, 2, ST, TWO>(p, x, nw, pb);
             x += 2;
         }
         if x < ow {
-            block::<SIGNED, HI_F32, HI_DONE, 1, ST, TWO>(p, x, nw);
+            block::<B, 1, ST, TWO>(p, x, nw, pb);
         }
     }
 }
@@ -138,22 +196,26 @@ unsafe fn row<
 /// pixel `o·ST + t`, loaded once for both rows.
 #[allow(clippy::needless_range_loop)]
 #[inline(always)]
-unsafe fn block<
-    const SIGNED: bool,
-    const HI_F32: bool,
-    const HI_DONE: bool,
-    const N: usize,
-    const ST: usize,
-    const TWO: bool,
->(
+unsafe fn block<B: PairBytes, const N: usize, const ST: usize, const TWO: bool>(
     p: &Pair,
     x: usize,
     nw: Narrow,
+    pb: B,
 ) {
-    // SAFETY: pixels `x·ST .. (x + N − 1)·ST + 3` of both halves and
-    // outputs `x..x + N` lie inside the caller's buffers.
+    // SAFETY: as for `sums` and `store`.
+    unsafe { store::<B, N, TWO>(p, x, nw, pb, &sums::<N, ST, TWO>(p, x)) }
+}
+
+/// The sums `acc[o][h][row]` of outputs `x..x + N`.
+#[allow(clippy::needless_range_loop)]
+#[inline(always)]
+unsafe fn sums<const N: usize, const ST: usize, const TWO: bool>(
+    p: &Pair,
+    x: usize,
+) -> [[[__m512i; 2]; 2]; N] {
+    // SAFETY: pixels `x·ST .. (x + N − 1)·ST + 3` of both halves lie inside
+    // the caller's buffers.
     unsafe {
-        // `acc[o][h][row]`.
         let mut acc = [[[p.init[0]; 2]; 2]; N];
         for o in 0..N {
             for h in 0..2 {
@@ -167,10 +229,32 @@ unsafe fn block<
                 }
             }
         }
-        let sc = |v: __m512i, h: usize| nw.scaled::<HI_F32>(v, p.scale[h]);
+        acc
+    }
+}
+
+/// Requantizes and stores outputs `x..x + N` from their sums.
+#[allow(clippy::needless_range_loop)]
+#[inline(always)]
+unsafe fn store<B: PairBytes, const N: usize, const TWO: bool>(
+    p: &Pair,
+    x: usize,
+    nw: Narrow,
+    pb: B,
+    acc: &[[[__m512i; 2]; 2]; N],
+) {
+    // SAFETY: outputs `x..x + N` lie inside the caller's buffers.
+    unsafe {
+        let sc = |v: __m512i, h: usize| {
+            if B::HI_F32 {
+                nw.scaled::<true>(v, p.scale[h])
+            } else {
+                nw.scaled::<false>(v, p.scale[h])
+            }
+        };
         // The packed bytes hold the four vectors' 16 bytes in order: with
         // the two blocks of one pixel and row side by side, its 32 channels.
-        let bytes = |r: [__m512i; 4]| _mm512_permutexvar_epi32(p.order, nw.packed::<SIGNED, HI_DONE>(r));
+        let bytes = |r: [__m512i; 4]| _mm512_permutexvar_epi32(p.order, pb.packed(r));
         let out = |base: *mut u8, o: usize| base.add((x + o) * p.out_stride);
         if TWO {
             for o in 0..N {
