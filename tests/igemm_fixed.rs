@@ -426,12 +426,13 @@ fn every_level_is_exact_around_the_rounding_boundaries() {
 fn every_level_is_exact_at_the_ends_of_the_screens_binade() {
     // The AVX-512 screen reads `floor` and the fraction off the encoding of
     // `w ≈ v + B + 1/2` in `[256, 512)`, `B = 256 + zp − lo`: its edges are
-    // the results `lo − zp` and `lo − zp + 256`. Results from two below to
-    // one above each edge, for zero points at both ends of the bounds and
-    // between them, narrow bounds included; rows as in the rounding-boundary
-    // test (A steps by 1 around a boundary per column); and ±260, beyond
-    // every case's clamp.
-    let (m, n) = (28, 64);
+    // the results `lo − zp` and `lo − zp + 256`. Every result from two
+    // below the lower edge to one above the upper one (a column each), for
+    // zero points at both ends of the bounds and between them, narrow bounds
+    // included; rows as in the rounding-boundary test (A steps by 1 around
+    // a boundary per column); and ±260, beyond every case's clamp.
+    let n = 262;
+    let m = 28;
     let mut rng = Rng(29);
     let a: Vec<u8> = (0..m).map(|i| (130 + i - 14) as u8).collect();
     let av = MatRef::row_major(&a, m, 1).unwrap();
@@ -461,18 +462,11 @@ fn every_level_is_exact_at_the_ends_of_the_screens_binade() {
                     let edge = lo - zp;
                     let bias: Vec<i32> = (0..n)
                         .map(|j| {
-                            let k = [
-                                edge - 2,
-                                edge - 1,
-                                edge,
-                                edge + 1,
-                                edge + 254,
-                                edge + 255,
-                                edge + 256,
-                                edge + 257,
-                                -260,
-                                260,
-                            ][j % 10] as i64;
+                            let k = match j {
+                                260 => -260,
+                                261 => 260,
+                                _ => edge - 2 + j as i32,
+                            } as i64;
                             boundary(k, mults[j], e, k > 0) as i32
                         })
                         .collect();
