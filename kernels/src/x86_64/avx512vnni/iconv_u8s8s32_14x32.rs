@@ -26,11 +26,14 @@ iconv_dot_kernel! {
         /// [`iconv_u8s8s32_14x32_avx512vnni`] requantizing to u8/s8 in fixed
         /// point in its epilogue (`TileRequantFixed`).
         iconv_u8s8s32_14x32_avx512vnni_q8_fixed,
-    // Strips run 7-row tiles (no spilled row pointers; a strip of 14-row
-    // tiles measured slower, docs/tuning.md); balanced within an output
-    // row, a strip's tiles have 4 to 7 rows (fewer: a tile call each).
+    // Output rows are cut into balanced tiles of up to 14 rows: with two
+    // `vpdpbusd` ports a 7-row tile's tap (16 k-groups at 64 channels) is
+    // too short for its set-up (docs/tuning.md, `small7`). Tiles of 4 to 7
+    // rows (7-wide layers) run as strips (no spilled row pointers; a strip
+    // of 14-row tiles spilled, docs/tuning.md); other heights a tile call
+    // each.
     strip: {
-        mr: 7,
+        mr: 14,
         rows: [4 => 2, 5 => 1, 6 => 1, 7 => 1],
         s32: iconv_u8s8s32_14x32_avx512vnni_strip,
         q8: iconv_u8s8s32_14x32_avx512vnni_strip_q8,
