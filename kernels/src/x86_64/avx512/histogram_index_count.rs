@@ -1,9 +1,9 @@
 //! `histogram_index_count_avx512`: the calibration histogram's index pass
 //! over one block (extremes and bin indices) in the same loop as the
 //! counting of the previous block's indices (AVX-512 F/BW/VL/DQ). The
-//! counting is bound by one store to a random counter a cycle; the index
-//! pass needs the vector units and the loads, so one loop runs both at once
-//! instead of one after the other.
+//! counting needs the store ports (one store to a random counter a value),
+//! the index pass the vector units and the loads: one loop runs both at
+//! once instead of one after the other.
 
 use crate::scalar::histogram_count::{HistogramBlockStats, HISTOGRAM_BINS};
 use crate::x86_64::prefetch::prefetch_l2;
