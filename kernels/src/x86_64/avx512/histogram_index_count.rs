@@ -77,7 +77,7 @@ pub unsafe fn histogram_index_count_avx512(
     for g in both..groups {
         index(16 * g, 0xffff);
     }
-    if n % 16 != 0 {
+    if !n.is_multiple_of(16) {
         index(16 * groups, (1u16 << (n % 16)) - 1);
     }
     for &c in &counted[16 * both..] {
