@@ -143,7 +143,7 @@ fn edge_values(e: i32, n: usize, seed: u64, specials: bool) -> Vec<f32> {
                 1 => f32::from_bits(edge.to_bits().saturating_sub(1)),
                 _ => f32::from_bits(edge.to_bits() + 1),
             };
-            if r.next() % 2 == 0 {
+            if r.next().is_multiple_of(2) {
                 v
             } else {
                 -v
