@@ -1,17 +1,22 @@
 //! The histogram observer against the oracle (`lowp_reference::histogram`):
 //! the fused index pass, its careful path for NaN and infinities, range
 //! growth inside one call and between calls, block and chunk edges, and
-//! `observe_on` on 1 to 4 threads (identical to one `observe`).
+//! `observe_on` on 1 to 4 threads (identical to one `observe`), and every
+//! available level (the fused AVX-512 index-and-count pass, the others)
+//! on values at and next to the bin edges.
 
 mod common;
 
-use common::SplitMix;
+use common::{contexts, SplitMix};
 use lowp::quant::{HistogramObserver, Observer};
 use lowp::Context;
 use lowp_reference::histogram::magnitude_histogram;
 
-/// Lengths around the 16-lane vectors and the 16 Ki-value blocks.
-const LENS: [usize; 9] = [1, 15, 16, 17, 1000, 16_383, 16_384, 16_385, 70_001];
+/// Lengths around the 16-lane vectors, the 2 Ki-value blocks and
+/// 16 Ki values.
+const LENS: [usize; 13] = [
+    1, 15, 16, 17, 1000, 2047, 2048, 2049, 4097, 16_383, 16_384, 16_385, 70_001,
+];
 
 /// Data of one kind: `kind` 0 uniform ±3, 1 ReLU-like (half zeros), 2 tiny
 /// (subnormals among them), 3 huge (up to f32::MAX), 4 awkward (NaN, ±Inf,
@@ -118,6 +123,64 @@ fn histogram_observe_on_is_thread_invariant() {
             g.observe(&x[..1000]);
             g.observe_on(&ctx, &x[1000..]);
             assert_eq!(g, one, "kind {kind}, {threads} threads, second call");
+        }
+    }
+}
+
+/// Values at every bin edge `k·2^(e−11)` of the range `[0, 2^e)`, one ulp
+/// below and above, both signs, shuffled, with the range's top (`2^e` one
+/// ulp down) first; `specials` adds NaN, ±Inf and a value that doubles the
+/// range halfway through.
+fn edge_values(e: i32, n: usize, seed: u64, specials: bool) -> Vec<f32> {
+    let w = 2f32.powi(e - 11);
+    let mut r = SplitMix(seed);
+    let mut x: Vec<f32> = (0..n)
+        .map(|_| {
+            let k = r.below(2048) as f32;
+            let edge = k * w;
+            let v = match r.next() % 3 {
+                0 => edge,
+                1 => f32::from_bits(edge.to_bits().saturating_sub(1)),
+                _ => f32::from_bits(edge.to_bits() + 1),
+            };
+            if r.next().is_multiple_of(2) {
+                v
+            } else {
+                -v
+            }
+        })
+        .collect();
+    x[0] = f32::from_bits(2f32.powi(e).to_bits() - 1);
+    if specials {
+        for (i, v) in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, 2f32.powi(e)]
+            .into_iter()
+            .enumerate()
+        {
+            let at = n / 2 + 7919 * i;
+            if at < n {
+                x[at] = v;
+            }
+        }
+    }
+    x
+}
+
+#[test]
+fn histogram_bin_edges_match_the_oracle_on_every_level() {
+    for ctx in contexts(1) {
+        for (s, &e) in [-100i32, -3, 0, 3, 20, 127].iter().enumerate() {
+            for (t, &n) in [1usize, 17, 16_385, 70_001].iter().enumerate() {
+                for specials in [false, true] {
+                    let x = edge_values(e, n, (s * 10 + t) as u64, specials);
+                    let mut h = HistogramObserver::default();
+                    h.observe_on(&ctx, &x);
+                    check(
+                        &h,
+                        &x,
+                        &format!("{:?}, e {e}, n {n}, specials {specials}", ctx.isa()),
+                    );
+                }
+            }
         }
     }
 }

@@ -9,6 +9,18 @@
 /// Bins of the table.
 pub const HISTOGRAM_BINS: usize = 2048;
 
+/// Extremes of one block from the observer's index pass.
+#[derive(Clone, Copy, Debug)]
+pub struct HistogramBlockStats {
+    /// The smallest value (NaN skipped).
+    pub lo: f32,
+    /// The largest value (NaN skipped).
+    pub hi: f32,
+    /// The largest `|x|` as bits: at least `0x7f80_0000` when the block
+    /// holds an infinity or a NaN.
+    pub amax_bits: u32,
+}
+
 /// Adds one to `counts[idx[i] & 2047]` for every `i` (u32 counters,
 /// wrapping: the caller folds them before they can overflow), issuing an
 /// L2 prefetch for the lines of `ahead` along the way (x86_64; a no-op

@@ -10,11 +10,12 @@
 use super::minmax::min_max;
 use super::Observer;
 use crate::error::{Error, Result};
+use crate::isa::{env_max_isa, Isa};
 use crate::quant::{QuantDtype, QuantParams};
 use crate::Context;
-use lowp_kernels::scalar::histogram_count::histogram_count_scalar;
+use lowp_kernels::scalar::histogram_count::{histogram_count_scalar, HistogramBlockStats};
 use multiversion::multiversion;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 /// Bins of the histogram.
 pub const BINS: usize = 2048;
@@ -70,11 +71,12 @@ const MAGIC: f32 = 8_388_608.0;
 /// the fork/join and the merge cost more than the shard saves.
 const MIN_SHARD: usize = 1 << 16;
 
-/// Values per block: one fused pass over a block computes its extremes
-/// and its bin indices (into an L2 buffer), then the block is counted
-/// while the next one is prefetched (docs/tuning.md, "The histogram
-/// observer in one pass").
-const BLOCK: usize = 1 << 14;
+/// Values per block: the pass that computes a block's extremes and bin
+/// indices (into an 8 KiB buffer, in L1) also counts the previous block's
+/// indices and prefetches the next block into L2 (docs/tuning.md, "The
+/// histogram observer: index and count in one loop"); 16 Ki-value blocks
+/// were slower.
+const BLOCK: usize = 1 << 11;
 
 /// One call's counters: one u32 table, folded into the observer's bins
 /// before its range grows and at the end of the call.
@@ -120,21 +122,12 @@ impl Counts {
     }
 }
 
-/// Extremes of one block from the fused pass.
-struct BlockStats {
-    lo: f32,
-    hi: f32,
-    /// The largest `|x|` as bits: at least `0x7f80_0000` when the block
-    /// holds an infinity or a NaN.
-    amax_bits: u32,
-}
-
 /// The fused pass over one block: its extremes, and for every value the
 /// bits of `⌊|x|·f⌋ + 2^23` in `idx` (the bin in the low 11 bits when
 /// `|x|·f < 2048`; the caller checks that with the returned extremes and
 /// takes the careful path otherwise).
 #[multiversion(targets("x86_64+avx512f+avx512bw+avx512vl+avx512dq", "x86_64+avx2+fma"))]
-fn index_block(x: &[f32], f: f32, idx: &mut [u32]) -> BlockStats {
+fn index_block(x: &[f32], f: f32, idx: &mut [u32]) -> HistogramBlockStats {
     let mut lo = [f32::INFINITY; 16];
     let mut hi = [f32::NEG_INFINITY; 16];
     let mut mb = [0u32; 16];
@@ -164,7 +157,7 @@ fn index_block(x: &[f32], f: f32, idx: &mut [u32]) -> BlockStats {
         z = if hi[l] > z { hi[l] } else { z };
         m = m.max(mb[l]);
     }
-    BlockStats {
+    HistogramBlockStats {
         lo: a,
         hi: z,
         amax_bits: m,
@@ -187,6 +180,52 @@ fn index_block_careful(x: &[f32], f: f32, idx: &mut [u32]) -> (u64, u64) {
         };
     }
     (nans, infs)
+}
+
+/// `2^(11 − e)`: the factor from `|x|` to bins in `o`'s current range.
+fn range_factor(o: &HistogramObserver) -> f32 {
+    2f32.powi(11 - o.exp.unwrap_or(MIN_EXP))
+}
+
+/// The level [`Observer::observe`] runs at: the best this CPU offers,
+/// capped by `LOWP_MAX_ISA` (an unknown name leaves it uncapped, as
+/// `Context::default` reports that error).
+fn default_isa() -> Isa {
+    static ISA: OnceLock<Isa> = OnceLock::new();
+    *ISA.get_or_init(|| match env_max_isa() {
+        Ok(Some((cap, _))) => Isa::best_up_to(cap),
+        _ => Isa::best(),
+    })
+}
+
+/// Whether `isa` runs the fused AVX-512 index-and-count pass.
+fn fused_pass(isa: Isa) -> bool {
+    cfg!(target_arch = "x86_64") && isa >= Isa::Avx512
+}
+
+/// Indexes `x` into `idx` (see [`index_block`]) and counts `counted`
+/// into `table`: in one AVX-512 loop when `fused` (the kernel's level was
+/// detected), else one after the other, prefetching `x` into L2 while
+/// counting.
+fn index_and_count(
+    fused: bool,
+    x: &[f32],
+    f: f32,
+    idx: &mut [u32],
+    counted: &[u32],
+    table: &mut [u32; BINS],
+    ahead: &[f32],
+) -> HistogramBlockStats {
+    #[cfg(target_arch = "x86_64")]
+    if fused {
+        use lowp_kernels::x86_64::avx512::histogram_index_count::histogram_index_count_avx512;
+        // SAFETY: `fused` only for an available AVX-512 level (F/BW/VL/DQ);
+        // `idx` is as long as `x`.
+        return unsafe { histogram_index_count_avx512(x, f, idx, counted, table, ahead) };
+    }
+    let _ = fused;
+    histogram_count_scalar(counted, table, x);
+    index_block(x, f, idx)
 }
 
 impl HistogramObserver {
@@ -223,7 +262,7 @@ impl HistogramObserver {
     pub fn observe_on(&mut self, ctx: &Context, x: &[f32]) {
         let shards = ctx.num_threads().min(x.len() / MIN_SHARD).max(1);
         if shards <= 1 {
-            return self.observe(x);
+            return self.observe_isa(ctx.isa(), x);
         }
         let len = x.len().div_ceil(shards);
         let parts: Vec<Mutex<HistogramObserver>> = (0..shards)
@@ -231,11 +270,91 @@ impl HistogramObserver {
             .collect();
         ctx.run_parallel(shards, |i| {
             let shard = &x[(i * len).min(x.len())..((i + 1) * len).min(x.len())];
-            parts[i].lock().unwrap_or_else(|e| e.into_inner()).observe(shard);
+            parts[i]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .observe_isa(ctx.isa(), shard);
         });
         for p in parts {
             self.merge(&p.into_inner().unwrap_or_else(|e| e.into_inner()));
         }
+    }
+
+    /// [`Observer::observe`] with the kernels of `isa`. Block `k` is
+    /// indexed in the same pass as block `k − 1` is counted; its extremes
+    /// are settled (range growth, NaN and infinities) before it is counted.
+    fn observe_isa(&mut self, isa: Isa, x: &[f32]) {
+        let fused = fused_pass(isa);
+        let mut counts = Counts::new();
+        let mut bufs = [vec![0u32; BLOCK], vec![0u32; BLOCK]];
+        // Indices waiting in `bufs[0]` to be counted.
+        let mut waiting = 0;
+        for (bi, block) in x.chunks(BLOCK).enumerate() {
+            // The next block, prefetched into L2 by the fused pass.
+            let ahead = &x[((bi + 1) * BLOCK).min(x.len())..((bi + 2) * BLOCK).min(x.len())];
+            let [old, new] = &mut bufs;
+            let idx = &mut new[..block.len()];
+            let f = range_factor(self);
+            let s = index_and_count(fused, block, f, idx, &old[..waiting], &mut counts.table, ahead);
+            counts.pending += waiting;
+            if counts.pending > (1 << 31) {
+                counts.fold(self); // before a u32 counter could wrap
+            }
+            waiting = if self.settle(&mut counts, block, s, idx) {
+                block.len()
+            } else {
+                0
+            };
+            bufs.swap(0, 1);
+        }
+        counts.count(&bufs[0][..waiting], &[]);
+        counts.fold(self);
+    }
+
+    /// Takes in one indexed block's extremes: grows the range (folding
+    /// the counts and re-indexing the block, which is in L2) or, for a
+    /// block with NaN or infinities, re-indexes it the careful way. Returns
+    /// false when the block holds only NaN (nothing to count).
+    fn settle(
+        &mut self,
+        counts: &mut Counts,
+        block: &[f32],
+        s: HistogramBlockStats,
+        idx: &mut [u32],
+    ) -> bool {
+        if s.amax_bits >= 0x7f80_0000 {
+            let (lo, hi) = min_max(block);
+            if lo > hi {
+                return false; // all NaN
+            }
+            self.min = self.min.min(lo);
+            self.max = self.max.max(hi);
+            // The largest finite magnitude sets the range (infinities
+            // saturate).
+            let amax = block
+                .iter()
+                .map(|v| v.abs())
+                .filter(|a| a.is_finite())
+                .fold(0.0, f32::max);
+            let e = exp_above(amax);
+            if self.exp.is_none_or(|cur| e > cur) {
+                counts.fold(self);
+                self.grow_to(e);
+            }
+            let (nans, infs) = index_block_careful(block, range_factor(self), idx);
+            counts.nans += nans;
+            counts.infs += infs;
+            return true;
+        }
+        self.min = self.min.min(s.lo);
+        self.max = self.max.max(s.hi);
+        let e = exp_above(f32::from_bits(s.amax_bits));
+        if self.exp.is_none_or(|cur| e > cur) {
+            counts.fold(self);
+            self.grow_to(e);
+            index_block(block, range_factor(self), idx);
+        }
+        true
     }
 
     /// The bin counts.
@@ -308,56 +427,7 @@ impl HistogramObserver {
 
 impl Observer for HistogramObserver {
     fn observe(&mut self, x: &[f32]) {
-        let mut counts = Counts::new();
-        let mut idx = vec![0u32; BLOCK];
-        for (bi, block) in x.chunks(BLOCK).enumerate() {
-            // The next block, prefetched into L2 while this one is counted.
-            let next = &x[((bi + 1) * BLOCK).min(x.len())..((bi + 2) * BLOCK).min(x.len())];
-            if counts.pending > (1 << 31) {
-                counts.fold(self); // before a u32 counter could wrap
-            }
-            let idx = &mut idx[..block.len()];
-            let f = |o: &HistogramObserver| 2f32.powi(11 - o.exp.unwrap_or(MIN_EXP));
-            let s = index_block(block, f(self), idx);
-            if s.amax_bits >= 0x7f80_0000 {
-                // NaN or infinities: the careful way.
-                let (lo, hi) = min_max(block);
-                if lo > hi {
-                    continue; // all NaN
-                }
-                self.min = self.min.min(lo);
-                self.max = self.max.max(hi);
-                // The largest finite magnitude sets the range (infinities
-                // saturate).
-                let amax = block
-                    .iter()
-                    .map(|v| v.abs())
-                    .filter(|a| a.is_finite())
-                    .fold(0.0, f32::max);
-                let e = exp_above(amax);
-                if self.exp.is_none_or(|cur| e > cur) {
-                    counts.fold(self);
-                    self.grow_to(e);
-                }
-                let (nans, infs) = index_block_careful(block, f(self), idx);
-                counts.nans += nans;
-                counts.infs += infs;
-                counts.count(idx, next);
-                continue;
-            }
-            self.min = self.min.min(s.lo);
-            self.max = self.max.max(s.hi);
-            let e = exp_above(f32::from_bits(s.amax_bits));
-            if self.exp.is_none_or(|cur| e > cur) {
-                // The range grows: recount this block in the new range
-                // (it is in L2).
-                counts.fold(self);
-                self.grow_to(e);
-                index_block(block, f(self), idx);
-            }
-            counts.count(idx, next);
-        }
-        counts.fold(self);
+        self.observe_isa(default_isa(), x);
     }
 
     fn merge(&mut self, other: &Self) {

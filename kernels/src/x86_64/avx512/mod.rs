@@ -17,6 +17,7 @@ pub mod dot_u8s8;
 pub mod gconv_expand_16;
 pub mod gconv_f32_16ch;
 pub mod gconv_f32_3x3g4;
+pub mod histogram_index_count;
 pub mod igemm_pack_a_4rows;
 pub mod igemm_requant_fixed;
 pub mod igemm_store_s32_stream;
