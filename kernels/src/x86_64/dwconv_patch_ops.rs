@@ -42,7 +42,7 @@ pub(crate) trait PatchVec: Copy {
 
 /// [`PatchVec`] for one width, from its intrinsics.
 macro_rules! patch_vec {
-    ($v:ty, $pairs:expr, $mask:ty, $mask_of:expr, $load_pairs:expr, {
+    ($v:ty, $pairs:expr, $mask:ty, $mask_of:ident, $load_pairs:ident, {
         $load:ident, $mask_load:ident, $store:ident, $set1:ident, $unlo8:ident, $unhi8:ident,
         $unlo16:ident, $unhi16:ident, $xor:ident, $dp:ident $(,)?
     }) => {
@@ -112,12 +112,45 @@ macro_rules! patch_vec {
     };
 }
 
+/// The first `valid` (1 to 32) bytes of a ymm.
+#[inline(always)]
+fn mask_256(valid: usize) -> __mmask32 {
+    (u64::MAX >> (64 - valid.min(PATCH_CHANNELS))) as __mmask32
+}
+
+/// A pair's 32 bytes.
+#[inline(always)]
+unsafe fn load_pairs_256(p: *const u8, _: usize) -> __m256i {
+    // SAFETY: the caller's (32 readable bytes at `p`).
+    unsafe { _mm256_loadu_si256(p.cast()) }
+}
+
+/// Every byte of a zmm (two whole pairs), or the first `valid` of one.
+#[inline(always)]
+fn mask_512(valid: usize) -> __mmask64 {
+    if valid >= PATCH_CHANNELS {
+        u64::MAX
+    } else {
+        u64::MAX >> (64 - valid.max(1))
+    }
+}
+
+/// Two pairs' 32 bytes, at `p` and `p + stride`.
+#[inline(always)]
+unsafe fn load_pairs_512(p: *const u8, stride: usize) -> __m512i {
+    // SAFETY: the caller's (32 readable bytes at each).
+    unsafe {
+        let lo = _mm512_castsi256_si512(_mm256_loadu_si256(p.cast()));
+        _mm512_inserti64x4::<1>(lo, _mm256_loadu_si256(p.add(stride).cast()))
+    }
+}
+
 patch_vec!(
     __m256i,
     1,
     __mmask32,
-    |valid: usize| (u64::MAX >> (64 - valid.min(PATCH_CHANNELS))) as __mmask32,
-    |p: *const u8, _| _mm256_loadu_si256(p.cast()),
+    mask_256,
+    load_pairs_256,
     {
         _mm256_loadu_si256,
         _mm256_mask_loadu_epi8,
@@ -136,11 +169,8 @@ patch_vec!(
     __m512i,
     2,
     __mmask64,
-    |valid: usize| if valid >= PATCH_CHANNELS { u64::MAX } else { u64::MAX >> (64 - valid) },
-    |p: *const u8, stride: usize| _mm512_inserti64x4::<1>(
-        _mm512_castsi256_si512(_mm256_loadu_si256(p.cast())),
-        _mm256_loadu_si256(p.add(stride).cast())
-    ),
+    mask_512,
+    load_pairs_512,
     {
         _mm512_loadu_si512,
         _mm512_mask_loadu_epi8,
