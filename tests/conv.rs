@@ -327,6 +327,12 @@ fn depthwise_layers() -> Vec<Layer> {
         dw(2, 13, 27, 37, 1, 3, 3, 2, 1),
         dw(1, 11, 18, 19, 1, 3, 3, 2, 0),
         dw(1, 9, 25, 48, 1, 3, 3, 2, 2),
+        // Whole pairs two to a 64-channel patch (the zmm patch kernels),
+        // then a last whole pair, a partial one, or none: odd widths,
+        // padding 0/1/2.
+        dw(1, 9, 23, 96, 1, 3, 3, 2, 1),
+        dw(2, 7, 15, 136, 1, 3, 3, 2, 0),
+        dw(1, 8, 11, 128, 1, 3, 3, 2, 2),
     ];
     let mut odd = dw(1, 9, 14, 24, 2, 3, 3, 2, 0);
     (odd.pad_lo, odd.pad_hi, odd.dilation) = ([0, 4, 0], [0, 1, 5], [1, 2, 3]);
@@ -792,10 +798,11 @@ fn stacked_depthwise_layer() -> impl Strategy<Value = Layer> {
 
 /// Random 3×3 stride-2 depthwise layers (the INT8 patch path, multiplier
 /// 1, dilation 1): odd widths and heights, channel counts past whole
-/// 16-channel blocks, asymmetric padding 0–3, batch 1–2.
+/// 16-channel blocks and past 64-channel patches, asymmetric padding 0–3,
+/// batch 1–2.
 fn stride2_depthwise_layer() -> impl Strategy<Value = Layer> {
     (
-        (1usize..3, 1usize..14, 1usize..26, 1usize..70),
+        (1usize..3, 1usize..14, 1usize..26, 1usize..140),
         ([0usize..4, 0..4], [0usize..4, 0..4]),
     )
         .prop_map(|((n, h, w, c), (lo, hi))| Layer {

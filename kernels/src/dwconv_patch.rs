@@ -12,6 +12,13 @@
 //! `16 + 4v..` in its high lane, and the row kernel puts the sums back in
 //! channel order as it stores them.
 //!
+//! The `_c64` kernels take two neighbouring whole pairs as one 64-channel
+//! patch of four zmm vectors: vector `v` of pairs `2β, 2β + 1` is the two
+//! pairs' ymm vectors `v` side by side (lane `i` holds channels `4v..4v +
+//! 4` of 16-channel block `i`), laid out as `patches` 256-byte patches
+//! from `dst + β·patches·256` (the bytes of the two pairs' rows), reading
+//! the pairs' weights and start values as they are.
+//!
 //! As for the stacked rows ([`crate::dwconv_stack`]), the activations are
 //! used raw and the padding holds the input zero point, so the caller
 //! starts the sums from `−za·Σw`.

@@ -7,7 +7,8 @@
 //! registers only, shared by both outputs) and `y + 2`, which replaces row
 //! `y` for the next call. The padding holds the zero point
 //! and the sums start from `−za·Σw`: exact, the same bits as every other
-//! path.
+//! path. Whole pairs whose output the kernel stores itself go two to a
+//! 64-channel zmm patch (the `_c64` kernels).
 
 use super::int8::Scratch;
 use super::int8_stack::Q8Out;
@@ -34,6 +35,12 @@ pub(crate) struct DwPatchFns {
     pub(crate) rows: (DwPatchRowFn, &'static str),
     /// The same, requantized to bytes.
     pub(crate) rows_q8: (DwPatchQ8Fn, &'static str),
+    /// Lays out a row of 64-channel patches (two whole pairs each).
+    pub(crate) layout_c64: (DwPatchFn, &'static str),
+    /// `rows` on 64-channel patches.
+    pub(crate) rows_c64: (DwPatchRowFn, &'static str),
+    /// `rows_q8` on 64-channel patches.
+    pub(crate) rows_q8_c64: (DwPatchQ8Fn, &'static str),
 }
 
 /// A layer's weights for the patch path.
@@ -131,11 +138,13 @@ impl PatchWeights {
             sr = sr.div_ceil(2);
         }
         let strips = g.oh.div_ceil(sr);
-        let (layout, rows, rows_q8) = (self.kernels.layout.0, self.kernels.rows.0, self.kernels.rows_q8.0);
+        let k = &self.kernels;
         // Whole pairs whose sums the kernel stores itself go several to a
-        // call, as many as keep their patch rows within 16 KiB.
+        // call, as many as keep their patch rows within 16 KiB but at
+        // least two (a 64-channel patch), an even count to the 64-channel
+        // kernels and a last odd pair to the pair kernels.
         let whole = g.k / pc;
-        let batch = (16 * 1024 / row_bytes).max(1);
+        let batch = (16 * 1024 / row_bytes).max(2);
         let own = whole > 0 && (q8.is_some() || direct(0, 0, 0).is_some());
         let flip = if flip { 0x80 } else { 0 };
         ctx.run_parallel(g.n * strips, |t| {
@@ -181,12 +190,20 @@ impl PatchWeights {
                 let mut b = 0;
                 while b < pairs {
                     let nb = if own && b < whole { batch.min(whole - b) } else { 1 };
+                    let wide = nb >= 2;
+                    let nb = if wide { nb & !1 } else { nb };
+                    let (layout, rows, rows_q8) = if wide {
+                        (k.layout_c64.0, k.rows_c64.0, k.rows_q8_c64.0)
+                    } else {
+                        (k.layout.0, k.rows.0, k.rows_q8.0)
+                    };
                     if y == y0 {
                         let args = patch_row(y, b, nb);
                         // SAFETY: the kernel belongs to the Context's (available) level; each non-null
                         // row is input row `h` of image `n` from channel `32b`, whose `iw` pixels (stride C)
                         // have `valid` channels in each of the `nb` pairs inside `input`; the patch row
-                        // holds `nb · patches · 128` bytes from pair `b`.
+                        // holds `nb · patches · 128` bytes from pair `b`; the 64-channel kernel gets an even
+                        // count of whole pairs.
                         unsafe { layout(&args) };
                     }
                     // The lower row of the last output row replaces the top one, patch by patch.

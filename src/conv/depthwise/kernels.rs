@@ -96,6 +96,18 @@ impl DwConvKernels {
                                 x86_64::avx512vnni::dwconv_u8s8q8_3x3s2_patch,
                                 dwconv_u8s8q8_3x3s2_patch_avx512vnni
                             ),
+                            layout_c64: dw!(
+                                x86_64::avx512::dwconv_u8_patch2x2_c64,
+                                dwconv_u8_patch2x2_c64_avx512
+                            ),
+                            rows_c64: dw!(
+                                x86_64::avx512vnni::dwconv_u8s8s32_3x3s2_patch_c64,
+                                dwconv_u8s8s32_3x3s2_patch_c64_avx512vnni
+                            ),
+                            rows_q8_c64: dw!(
+                                x86_64::avx512vnni::dwconv_u8s8q8_3x3s2_patch_c64,
+                                dwconv_u8s8q8_3x3s2_patch_c64_avx512vnni
+                            ),
                         }),
                     }
                 }
@@ -188,6 +200,9 @@ impl DwConvKernels {
                 ("dwconv_u8_patch2x2", p.layout.1),
                 ("dwconv_u8s8s32_3x3s2_patch", p.rows.1),
                 ("dwconv_u8s8q8_3x3s2_patch", p.rows_q8.1),
+                ("dwconv_u8_patch2x2_c64", p.layout_c64.1),
+                ("dwconv_u8s8s32_3x3s2_patch_c64", p.rows_c64.1),
+                ("dwconv_u8s8q8_3x3s2_patch_c64", p.rows_q8_c64.1),
             ]);
         }
         v.extend(self.direct.names());

@@ -3,7 +3,8 @@
 //! (contract in [`crate::dwconv_patch`]).
 
 use crate::dwconv_patch::DwPatch2x2;
-use crate::x86_64::dwconv_patch_ops::Patches;
+use crate::x86_64::dwconv_patch_ops::lay_out;
+use core::arch::x86_64::__m256i;
 
 with_level! { avx512:
 /// Writes the row of patches `a` describes: see [`DwPatch2x2`].
@@ -15,14 +16,7 @@ with_level! { avx512:
 /// readable (for each of `pairs` pairs, 32 bytes further per pair), and
 /// `pairs · patches · 128` bytes at `dst` writable.
 pub unsafe fn dwconv_u8_patch2x2_avx512(a: &DwPatch2x2) {
-    // SAFETY: the caller's contract, pair by pair.
-    unsafe {
-        for b in 0..a.pairs {
-            let row = Patches::new(a, b);
-            for p in 0..a.patches {
-                row.put(p, &row.get(p));
-            }
-        }
-    }
+    // SAFETY: the caller's contract.
+    unsafe { lay_out::<__m256i>(a) }
 }
 }

@@ -58,6 +58,7 @@ pub mod dwconv_f32_5x5;
 pub mod dwconv_f32_5x5_direct;
 pub mod dwconv_f32_rxs;
 pub mod dwconv_u8_patch2x2;
+pub mod dwconv_u8_patch2x2_c64;
 pub mod dwconv_u8_stack4;
 pub mod dwconv_u8_stack4_pair;
 pub mod dwconv_u8s8s32_3x3;

@@ -6,8 +6,8 @@
 
 use crate::dwconv_patch::DwPatch3x3S2;
 use crate::dwconv_stack::DwStackQ8;
-use crate::x86_64::dwconv_patch_ops::patch_rows;
-use crate::x86_64::dwconv_patch_store::StoreQ8;
+use crate::x86_64::dwconv_patch_store::patch_rows_q8;
+use core::arch::x86_64::__m256i;
 
 with_level! { avx512vnni:
 /// Computes the row `a` describes (see [`DwPatch3x3S2`]), requantized as
@@ -26,15 +26,6 @@ with_level! { avx512vnni:
 /// [`dwconv_u8s8s32_3x3s2_patch_avx512vnni`]: crate::x86_64::avx512vnni::dwconv_u8s8s32_3x3s2_patch::dwconv_u8s8s32_3x3s2_patch_avx512vnni
 pub unsafe fn dwconv_u8s8q8_3x3s2_patch_avx512vnni(a: &DwPatch3x3S2<u8>, q: &DwStackQ8) {
     // SAFETY: the caller's contract.
-    unsafe {
-        // `hi` on the bytes when no scale of the call can leave i32's range.
-        let small = StoreQ8::<true, true>::small_scales(q, a.lay.pairs);
-        match (q.hi <= 127, small) {
-            (true, true) => patch_rows(a, &StoreQ8::<true, false>::new(q)),
-            (true, false) => patch_rows(a, &StoreQ8::<true, true>::new(q)),
-            (false, true) => patch_rows(a, &StoreQ8::<false, false>::new(q)),
-            (false, false) => patch_rows(a, &StoreQ8::<false, true>::new(q)),
-        }
-    }
+    unsafe { patch_rows_q8::<__m256i>(a, q) }
 }
 }

@@ -8,6 +8,7 @@
 use crate::dwconv_patch::DwPatch3x3S2;
 use crate::x86_64::dwconv_patch_ops::patch_rows;
 use crate::x86_64::dwconv_patch_store::StoreS32;
+use core::arch::x86_64::__m256i;
 
 with_level! { avx512vnni:
 /// Computes the row `a` describes: see [`DwPatch3x3S2`].
@@ -24,6 +25,6 @@ with_level! { avx512vnni:
 /// [`dwconv_u8_patch2x2_avx512`]: crate::x86_64::avx512::dwconv_u8_patch2x2::dwconv_u8_patch2x2_avx512
 pub unsafe fn dwconv_u8s8s32_3x3s2_patch_avx512vnni(a: &DwPatch3x3S2) {
     // SAFETY: the caller's contract.
-    unsafe { patch_rows(a, &StoreS32) }
+    unsafe { patch_rows::<__m256i, _>(a, &StoreS32) }
 }
 }
