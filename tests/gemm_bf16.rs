@@ -408,3 +408,66 @@ fn subnormal_inputs_read_as_zero_in_place_and_packed() {
         }
     }
 }
+
+/// `alpha = 1`, `beta = 0` (the tile stores its sums without the multiply
+/// by alpha) and its neighbours, which must not take that store: `alpha = 1`
+/// with `beta ≠ 0`, `alpha ≠ 1` with `beta = 0`. Full 14-row tiles with A
+/// read in place (256³), A packed (odd K, padded rows, column-major), C
+/// with padded rows or column-major; B packed per call and prepacked. C
+/// starts as NaN, which `beta = 0` must not read.
+#[test]
+fn alpha_one_beta_zero_and_its_neighbours_match_the_oracle() {
+    let gen = |len: usize, s: u32| -> Vec<bf16> {
+        (0..len as u32)
+            .map(|i| bf16::from_f32(((i.wrapping_mul(2654435761) ^ s) % 2001) as f32 / 97.0 - 10.0))
+            .collect()
+    };
+    // (m, k, n, A layout, C layout): layouts as `strides` takes them.
+    for &(m, k, n, la, lc) in &[
+        (256, 256, 256, (true, 0), (true, 0)),
+        (45, 301, 70, (true, 0), (true, 3)),
+        (29, 64, 97, (true, 5), (false, 0)),
+        (30, 33, 64, (false, 1), (true, 1)),
+    ] {
+        let lb = (true, 0);
+        for &(alpha, beta) in &[(1.0f32, 0.0f32), (1.0, 1.0), (1.0, -2.0), (-1.0, 0.0), (2.0, 0.0)] {
+            let c0 = if beta == 0.0 { f32::NAN } else { 0.75 };
+            let p = Problem {
+                m,
+                k,
+                n,
+                la,
+                lb,
+                lc,
+                a: gen(len(la, m, k), 5),
+                b: gen(len(lb, k, n), 6),
+                c: vec![c0; len(lc, m, n)],
+                alpha,
+                beta,
+            };
+            let want = p.want();
+            // Every element of C finite (the padding between rows may not be).
+            assert!(
+                want.iter().filter(|x| x.is_finite()).count() >= m * n,
+                "{m}x{k}x{n}"
+            );
+            for (isa, t, ctx) in contexts() {
+                let packed = PackedB::<bf16>::new(&ctx, p.b()).unwrap();
+                let mut got = p.c.clone();
+                gemm_bf16(&ctx, alpha, p.a(), p.b(), beta, p.c(&mut got)).unwrap();
+                assert_eq!(
+                    bits(&got),
+                    bits(&want),
+                    "{isa}/{t}t {m}x{k}x{n} α={alpha} β={beta}"
+                );
+                let mut got = p.c.clone();
+                gemm_bf16_packed(&ctx, alpha, p.a(), &packed, beta, p.c(&mut got)).unwrap();
+                assert_eq!(
+                    bits(&got),
+                    bits(&want),
+                    "{isa}/{t}t {m}x{k}x{n} α={alpha} β={beta} packed"
+                );
+            }
+        }
+    }
+}
