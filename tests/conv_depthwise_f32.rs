@@ -117,6 +117,11 @@ fn layers() -> Vec<Dw> {
         (1, 10, 9, 40, 3, (2, 2), (1, 1), (0, 0, 1, 1)),
         (2, 12, 11, 16, 3, (2, 2), (1, 1), (2, 1, 0, 1)),
         (1, 9, 5, 16, 3, (1, 1), (2, 1), (2, 1, 2, 1)),
+        // Rows of 43 KiB in and out: strips of about ten output rows with
+        // a 2 MiB L2 (input and output rows within half of it), so one
+        // thread runs several strips, at stride 1 and 2.
+        (1, 40, 112, 96, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
+        (1, 41, 112, 96, 3, (2, 2), (1, 1), (1, 1, 1, 1)),
     ]
 }
 
@@ -142,6 +147,7 @@ fn in_place_results_do_not_depend_on_the_thread_count() {
         (1, 7, 7, 200, 5, (1, 1), (1, 1), (2, 2, 2, 2)),
         (1, 9, 7, 48, 3, (1, 1), (1, 1), (0, 1, 0, 1)),
         (1, 13, 16, 40, 3, (2, 2), (1, 1), (1, 1, 1, 1)),
+        (1, 40, 112, 96, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
     ] {
         let p = params(&l);
         let mut g = SplitMix(7);

@@ -174,6 +174,28 @@ fn requantized_depthwise_layers_match_the_oracle() {
     check_layers(1, &layers, 17, 71);
 }
 
+/// Wider channel counts on the stacked path: 64-channel multiples with a
+/// single whole block, a pair or a partial block after them, many pairs to
+/// a call and a call's batch split (wide rows), widths 1–3 (pixels that
+/// are all padding), odd heights, padding on one side only, batch 2; one
+/// and three threads.
+#[test]
+fn requantized_depthwise_wide_channel_layers_match_the_oracle() {
+    let layers: [Spec; 9] = [
+        (1, 5, 6, 64, 1, [1, 1, 1, 1]),
+        (1, 7, 9, 144, 1, [1, 1, 1, 1]),
+        (2, 4, 5, 96, 1, [1, 1, 1, 1]),
+        (1, 6, 7, 200, 1, [0, 1, 1, 0]),
+        (1, 5, 12, 512, 1, [1, 1, 1, 1]),
+        (1, 3, 260, 256, 1, [1, 1, 1, 1]),
+        (1, 4, 1, 80, 1, [1, 1, 1, 1]),
+        (1, 5, 2, 192, 1, [1, 0, 1, 2]),
+        (1, 3, 3, 128, 1, [2, 1, 0, 1]),
+    ];
+    check_layers(1, &layers, 61, 67);
+    check_layers(3, &layers[..4], 73, 79);
+}
+
 /// Each layer with u8 and s8 activations (seeds from `su`, `ss`) on every
 /// level with `threads` threads.
 fn check_layers(threads: usize, layers: &[Spec], su: u64, ss: u64) {
