@@ -944,3 +944,79 @@ fn check_scan<Q: QuantType>(x: &[f32], scale: f32, zp_pick: u64, ctxs: &[Context
         }
     }
 }
+
+/// Long runs split into tasks on 2 and 3 threads with streaming stores and
+/// the input prefetched ahead: lengths around the task boundaries, output
+/// offsets within a line and unaligned inputs, every element bit-exact.
+#[test]
+fn streamed_tasks_on_threads_any_offset() {
+    const CHUNK: usize = 1 << 16;
+    let tiny = CacheSizes {
+        l1d: 1 << 10,
+        l2: 2 << 10,
+        l3: 4 << 10,
+    };
+    let best = *Isa::available().last().unwrap();
+    let ctxs: Vec<Context> = [2, 3]
+        .iter()
+        .map(|&t| {
+            Context::builder()
+                .max_isa(best)
+                .threads(t)
+                .cache_sizes(tiny)
+                .ignore_env()
+                .build()
+                .unwrap()
+        })
+        .collect();
+    let n_max = 3 * CHUNK + 200;
+    let mut rng = Rng(4242);
+    let x: Vec<f32> = (0..n_max + 16).map(|_| rng.value(0.05)).collect();
+    let v: Vec<i32> = (0..n_max + 16)
+        .map(|_| (rng.next() % 200_001) as i32 - 100_000)
+        .collect();
+    let pq = params_for::<u8>(0.05, 2);
+    let (lo, hi) = pq.range();
+    let rq = Requantize::new(Scale::PerTensor(0.01), 7);
+    for len in [
+        2 * CHUNK - 1,
+        2 * CHUNK,
+        2 * CHUNK + 1,
+        2 * CHUNK + 63,
+        2 * CHUNK + 64,
+        3 * CHUNK + 129,
+        n_max,
+    ] {
+        for (src_off, dst_off) in [(0, 0), (1, 1), (3, 17), (0, 63), (5, 32), (2, 15)] {
+            let xs = &x[src_off..src_off + len];
+            let vs = &v[src_off..src_off + len];
+            for c in &ctxs {
+                let what = format!(
+                    "len={len} src+{src_off} dst+{dst_off} threads={}",
+                    c.num_threads()
+                );
+                let mut q = vec![0u8; len + 64];
+                let qd = &mut q[dst_off..dst_off + len];
+                quantize(c, xs, qd, &pq).unwrap();
+                for (i, (&xi, &qi)) in xs.iter().zip(qd.iter()).enumerate() {
+                    let w = oracle::quantize_one(xi, 0.05, pq.zero_point(0), lo, hi);
+                    assert_eq!(qi as i32, w, "quantize i={i} {what}");
+                }
+                let mut y = vec![0f32; len + 16];
+                let yd = &mut y[dst_off % 16..dst_off % 16 + len];
+                dequantize(c, &q[dst_off..dst_off + len], yd, &pq).unwrap();
+                for (i, (&qi, &yi)) in q[dst_off..dst_off + len].iter().zip(yd.iter()).enumerate() {
+                    let w = oracle::dequantize_one(qi as i32, 0.05, pq.zero_point(0));
+                    assert_eq!(yi.to_bits(), w.to_bits(), "dequantize i={i} {what}");
+                }
+                let mut r = vec![0i8; len + 64];
+                let rd = &mut r[dst_off..dst_off + len];
+                requantize(c, vs, rd, &rq).unwrap();
+                for (i, (&vi, &ri)) in vs.iter().zip(rd.iter()).enumerate() {
+                    let w = ref_igemm::requantize_one(vi, i, &rq, -128, 127);
+                    assert_eq!(ri as i32, w, "requantize i={i} {what}");
+                }
+            }
+        }
+    }
+}

@@ -9,6 +9,12 @@ use crate::Context;
 /// four threads share a 4 MiB buffer.
 const CHUNK: usize = 1 << 16;
 
+/// Stream past this many bytes even when the reported LLC is larger: a
+/// socket-wide L3 (260 MiB on a 2-vCPU Emerald Rapids VM) is shared with
+/// every other core, and 80 MiB ran at memory speed there with normal stores
+/// (docs/tuning.md, "streaming rule and input prefetch").
+const STREAM_ABOVE: usize = 32 << 20;
+
 /// A matrix walk in the orientation the kernels see: `rows` runs of `cols`
 /// contiguous elements, run `i` starting at element `i·src_rs` (`i·dst_rs`).
 #[derive(Clone, Copy, Debug)]
@@ -74,10 +80,10 @@ impl Walk {
         if total == 0 {
             return;
         }
-        // Input and output together past the LLC: the output's lines are
-        // gone before anyone reads them, so write them without first reading
-        // them in (docs/tuning.md, "Quantization toolkit").
-        let stream = total * elem_bytes > ctx.cache_sizes().l3;
+        // Input and output together past the LLC (or `STREAM_ABOVE`): the
+        // output's lines are gone before anyone reads them, so write them
+        // without first reading them in (docs/tuning.md, "Quantization toolkit").
+        let stream = total * elem_bytes > ctx.cache_sizes().l3.min(STREAM_ABOVE);
         let per_row = self.cols.div_ceil(CHUNK);
         let tasks = self.rows * per_row;
         if tasks <= 1 || ctx.num_threads() <= 1 || total < 2 * CHUNK {

@@ -17,7 +17,7 @@ pub unsafe fn dequantize_q8_f32_avx512(src: *const u8, signed: bool, dst: *mut f
     unsafe {
         let sc = _mm512_set1_ps(*a.scale);
         let zp = _mm512_set1_epi32(*a.zp);
-        drive_f32(dst, n, a.stream, |i, m| {
+        drive_f32(src, dst, n, a.stream, |i, m| {
             let b = _mm_maskz_loadu_epi8(m, src.add(i).cast());
             let q = if signed {
                 _mm512_cvtepi8_epi32(b)

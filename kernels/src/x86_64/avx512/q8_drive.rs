@@ -5,6 +5,19 @@
 
 use core::arch::x86_64::*;
 
+/// How far ahead of the streaming loops' reads the input is prefetched, in
+/// bytes (docs/tuning.md, "streaming rule and input prefetch").
+const PREFETCH_BYTES: usize = 4096;
+
+/// Prefetches the `lines` cache lines from `p` into L1.
+#[inline(always)]
+fn prefetch_lines(p: *const u8, lines: usize) {
+    for l in 0..lines {
+        // SAFETY: a prefetch never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64 * l).cast()) };
+    }
+}
+
 /// The low `n` lanes (`n ≤ 16`).
 #[inline(always)]
 pub(crate) fn mask16(n: usize) -> __mmask16 {
@@ -39,6 +52,7 @@ fn narrow4(v: [__m512i; 4], unsigned: bool) -> __m512i {
 /// Calls `f(i, mask)` for lanes `i..i+16` of `n` (i32 results already
 /// within the output range) and stores their low bytes at `dst + i`
 /// (masked lanes only); `unsigned` when the range is within [0, 255].
+/// `src` is the input, `src_bytes` bytes per element (prefetched only).
 ///
 /// # Safety
 /// The CPU must have AVX-512 F/BW/VL/DQ; `dst` writable for `n` bytes; `f`
@@ -46,6 +60,8 @@ fn narrow4(v: [__m512i; 4], unsigned: bool) -> __m512i {
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 pub(crate) unsafe fn drive_bytes<F: FnMut(usize, __mmask16) -> __m512i>(
+    src: *const u8,
+    src_bytes: usize,
     dst: *mut u8,
     n: usize,
     stream: bool,
@@ -85,6 +101,7 @@ pub(crate) unsafe fn drive_bytes<F: FnMut(usize, __mmask16) -> __m512i>(
             let half = (n - i) / 128 * 64;
             for k in (0..half).step_by(64) {
                 for j in [i + k, i + half + k] {
+                    prefetch_lines(src.wrapping_add(j * src_bytes + PREFETCH_BYTES), src_bytes);
                     _mm512_stream_si512(dst.add(j).cast(), line(j));
                 }
             }
@@ -111,13 +128,15 @@ pub(crate) unsafe fn drive_bytes<F: FnMut(usize, __mmask16) -> __m512i>(
 }
 
 /// Calls `f(i, mask)` for lanes `i..i+16` of `n` and stores the 16 f32 it
-/// returns at `dst + i` (masked lanes only).
+/// returns at `dst + i` (masked lanes only); `src` is the input, one byte
+/// per element (prefetched only).
 ///
 /// # Safety
 /// As [`drive_bytes`], with `dst` writable for `n` f32.
 #[inline]
 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512dq")]
 pub(crate) unsafe fn drive_f32<F: FnMut(usize, __mmask16) -> __m512>(
+    src: *const u8,
     dst: *mut f32,
     n: usize,
     stream: bool,
@@ -133,6 +152,14 @@ pub(crate) unsafe fn drive_f32<F: FnMut(usize, __mmask16) -> __m512>(
                 let m = mask16(head);
                 _mm512_mask_storeu_ps(dst, m, f(0, m));
                 i = head;
+            }
+            // One input line (64 elements) per step, prefetched ahead.
+            while i + 64 <= n {
+                prefetch_lines(src.wrapping_add(i + PREFETCH_BYTES), 1);
+                for v in (0..64).step_by(16) {
+                    _mm512_stream_ps(dst.add(i + v), f(i + v, 0xffff));
+                }
+                i += 64;
             }
             while i + 16 <= n {
                 _mm512_stream_ps(dst.add(i), f(i, 0xffff));

@@ -24,7 +24,7 @@ pub unsafe fn quantize_f32_q8_avx512(src: *const f32, dst: *mut u8, n: usize, a:
         let inv = _mm512_set1_ps(s);
         let zp = _mm512_set1_epi32(z);
         let (lo, hi) = (_mm512_set1_epi32(a.lo), _mm512_set1_epi32(a.hi));
-        drive_bytes(dst, n, a.stream, a.lo >= 0, |i, m| {
+        drive_bytes(src.cast(), 4, dst, n, a.stream, a.lo >= 0, |i, m| {
             let s = param_f32(a.scale, a.scale_per_element, inv, i, m);
             let z = param_i32(a.zp, a.zp_per_element, zp, i, m);
             let y = _mm512_div_ps(_mm512_maskz_loadu_ps(m, src.add(i)), s);
@@ -55,7 +55,7 @@ unsafe fn quantize_per_tensor(src: *const f32, dst: *mut u8, n: usize, a: &Q8Arg
     let (r, sv, zp) = (_mm512_set1_ps(1.0 / s), _mm512_set1_ps(s), _mm512_set1_epi32(z));
     // SAFETY: as in `quantize_f32_q8_avx512`.
     unsafe {
-        drive_bytes(dst, n, a.stream, a.lo >= 0, |i, m| {
+        drive_bytes(src.cast(), 4, dst, n, a.stream, a.lo >= 0, |i, m| {
             let x = _mm512_maskz_loadu_ps(m, src.add(i));
             let ord = _mm512_cmp_ps_mask::<_CMP_ORD_Q>(x, x);
             // Operand order keeps NaN (vmaxps returns its second operand on NaN).

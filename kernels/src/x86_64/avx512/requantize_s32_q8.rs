@@ -38,14 +38,14 @@ pub unsafe fn requantize_s32_q8_avx512(
                 _mm512_set1_ps((a.lo - z) as f32),
                 _mm512_set1_ps((a.hi - z) as f32),
             );
-            return drive_bytes(dst, n, a.stream, a.lo >= 0, |i, m| {
+            return drive_bytes(src.cast(), 4, dst, n, a.stream, a.lo >= 0, |i, m| {
                 let v = _mm512_maskz_loadu_epi32(m, src.add(i));
                 let y = _mm512_mul_ps(_mm512_cvtepi32_ps(v), sc);
                 let y = _mm512_min_ps(_mm512_max_ps(y, ylo), yhi);
                 _mm512_add_epi32(_mm512_cvtps_epi32(y), zp)
             });
         }
-        drive_bytes(dst, n, a.stream, a.lo >= 0, |i, m| {
+        drive_bytes(src.cast(), 4, dst, n, a.stream, a.lo >= 0, |i, m| {
             let mut v = _mm512_maskz_loadu_epi32(m, src.add(i));
             v = _mm512_add_epi32(v, param_i32(bias, !bias.is_null(), zero, i, m));
             let y = _mm512_mul_ps(
