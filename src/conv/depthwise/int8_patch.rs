@@ -199,11 +199,10 @@ impl PatchWeights {
                     };
                     if y == y0 {
                         let args = patch_row(y, b, nb);
-                        // SAFETY: the kernel belongs to the Context's (available) level; each non-null
-                        // row is input row `h` of image `n` from channel `32b`, whose `iw` pixels (stride C)
-                        // have `valid` channels in each of the `nb` pairs inside `input`; the patch row
-                        // holds `nb · patches · 128` bytes from pair `b`; the 64-channel kernel gets an even
-                        // count of whole pairs.
+                        // SAFETY: the kernel is of the Context's (available) level; each non-null row is
+                        // input row `h` of image `n` from channel `32b`, `iw` pixels (stride C) with `valid`
+                        // channels in each of the `nb` pairs inside `input`; the patch row holds `nb ·
+                        // patches · 128` bytes from pair `b`; the 64-channel kernel gets whole pairs, evenly.
                         unsafe { layout(&args) };
                     }
                     // The lower row of the last output row replaces the top one, patch by patch.
