@@ -7,7 +7,8 @@
 //! of 4 and 2 over 3 panels), a partial last
 //! panel, channel tails, padding rows leading, trailing and inside a tile,
 //! every start (zero, bias, C) and output stage, streaming stores on
-//! aligned and unaligned output.
+//! aligned and unaligned output, blocks small and large enough for the
+//! 7-row tiles to prefetch their weights.
 
 use crate::sconv_ukernel::{SconvStrip, SconvTile, PAD};
 use crate::sgemm_check::{bits, skip, values};
@@ -166,6 +167,8 @@ fn sconv_f32_7x64_strip_avx512_matches_a_twin_and_its_tiles() {
             (2, 3, 64, 17),
             (1, 2, 1, 16),
             (6, 3, 40, 3),
+            // 3·48·64 weight floats a panel: past the prefetch threshold.
+            (2, 2, 50, 48),
         ] {
             for (aligned, stream) in [(true, false), (true, true), (false, true)] {
                 for (x, &(first, bias)) in starts.iter().enumerate() {
@@ -209,5 +212,5 @@ fn sconv_f32_7x64_strip_avx512_matches_a_twin_and_its_tiles() {
             }
         }
     }
-    assert_eq!(cases, 7 * 5 * 3 * 3);
+    assert_eq!(cases, 7 * 6 * 3 * 3);
 }
