@@ -8,7 +8,7 @@
 
 use lowp::conv::{Conv2dParams, ConvAlgorithm, ConvF32, ConvWeights, Padding2d};
 use lowp::igemm::Activation;
-use lowp::Context;
+use lowp::{AlignedBuffer, Context};
 use lowp_reference::conv as oracle;
 use proptest::prelude::*;
 
@@ -54,9 +54,11 @@ fn run(
 ) -> Vec<f32> {
     let conv = ConvF32::new(ctx, p, ConvWeights::ohwi(w)).unwrap();
     assert_eq!(conv.algorithm(), ConvAlgorithm::Depthwise, "{p:?}");
-    let mut got = vec![f32::NAN; p.output_len().unwrap()];
+    // Line aligned, so layers past the L2 take the streaming stores.
+    let mut got = AlignedBuffer::<f32>::zeroed(p.output_len().unwrap());
+    got.fill(f32::NAN);
     conv.run(ctx, x, bias, act, &mut got).unwrap();
-    got
+    got.to_vec()
 }
 
 /// Checks `l` on every level against the oracle, within `(R·S + 2)·ε` of
@@ -122,6 +124,9 @@ fn layers() -> Vec<Dw> {
         // thread runs several strips, at stride 1 and 2.
         (1, 40, 112, 96, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
         (1, 41, 112, 96, 3, (2, 2), (1, 1), (1, 1, 1, 1)),
+        // Input and output past a 2 MiB L2 (2.8 MB each): streamed stores
+        // (stride 1, the output line aligned).
+        (2, 48, 112, 64, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
     ]
 }
 
@@ -148,6 +153,8 @@ fn in_place_results_do_not_depend_on_the_thread_count() {
         (1, 9, 7, 48, 3, (1, 1), (1, 1), (0, 1, 0, 1)),
         (1, 13, 16, 40, 3, (2, 2), (1, 1), (1, 1, 1, 1)),
         (1, 40, 112, 96, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
+        // Streamed at 1 and 2 threads, stored at 3 and 4 (2 MiB L2s).
+        (2, 48, 112, 64, 3, (1, 1), (1, 1), (1, 1, 1, 1)),
     ] {
         let p = params(&l);
         let mut g = SplitMix(7);

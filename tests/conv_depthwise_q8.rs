@@ -282,7 +282,12 @@ fn check_s32<A: FromByte>(ctx: &Context, spec: &Spec, seed: u64) -> Vec<i32> {
 
 #[test]
 fn depthwise_s32_sums_match_the_oracle_on_one_and_three_threads() {
-    let layers: [Spec; 8] = [
+    let layers: [Spec; 11] = [
+        // Whole blocks stored pixel by pixel in runs of 8, 4, 2, 1: rows
+        // of 27 (8·3 + 2 + 1), of 3 and of 1.
+        (1, 6, 27, 32, 1, [1, 1, 1, 1]),
+        (1, 5, 3, 64, 1, [1, 1, 1, 1]),
+        (2, 3, 1, 48, 1, [1, 1, 1, 1]),
         // MobileNet's last stride-1 layer: 30 pairs.
         (1, 7, 7, 960, 1, [1, 1, 1, 1]),
         // Four pairs and a ninth whole block (56×56×144's split).

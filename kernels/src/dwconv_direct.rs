@@ -46,6 +46,10 @@ pub struct DwDirectF32 {
     pub out_stride: usize,
     /// Elements between neighbouring output rows.
     pub out_row: usize,
+    /// Store the outputs non-temporally (streaming): then `out` and every
+    /// output pixel's block lie on 64-byte boundaries, and the caller
+    /// fences (`sfence`) before another thread reads them.
+    pub stream: bool,
     /// Output columns.
     pub ow: usize,
     /// First output row.

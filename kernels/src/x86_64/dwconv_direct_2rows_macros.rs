@@ -96,7 +96,11 @@ macro_rules! dwconv_f32_direct_2rows_kernel {
                                 let o = out.add(r * a.out_row + b * l);
                                 for (p, s) in row.iter().enumerate().take(n) {
                                     let y = if a.clamp { v::min(v::max(*s, lo), hi) } else { *s };
-                                    v::store(o.add((x + p) * a.out_stride), y);
+                                    if a.stream {
+                                        v::stream(o.add((x + p) * a.out_stride), y);
+                                    } else {
+                                        v::store(o.add((x + p) * a.out_stride), y);
+                                    }
                                 }
                             }
                             x += n;

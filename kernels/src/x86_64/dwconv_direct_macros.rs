@@ -114,7 +114,11 @@ macro_rules! dwconv_f32_direct_kernel {
                         let n = P.min(a.ow - x);
                         for (p, s) in acc.iter().enumerate().take(n) {
                             let y = if a.clamp { v::min(v::max(*s, lo), hi) } else { *s };
-                            v::store(out.add((x + p) * a.out_stride), y);
+                            if a.stream {
+                                v::stream(out.add((x + p) * a.out_stride), y);
+                            } else {
+                                v::store(out.add((x + p) * a.out_stride), y);
+                            }
                         }
                         x += n;
                     }

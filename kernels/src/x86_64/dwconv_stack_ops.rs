@@ -44,6 +44,73 @@ pub(crate) unsafe fn stack_rows<S: StackStore>(a: &DwStack3x3<S::Out>, ep: impl 
     }
 }
 
+/// As [`stack_rows`], but runs of 8 outputs (then 4, 2, 1) outer and the
+/// blocks inner, so the blocks of a pixel are stored one after another
+/// (its neighbouring lines written together, not a whole row apart).
+#[inline(always)]
+pub(crate) unsafe fn stack_rows_by_pixels<S: StackStore>(
+    a: &DwStack3x3<S::Out>,
+    ep: impl Fn(usize) -> S::Ep,
+) {
+    // SAFETY: as for `stack_rows`.
+    unsafe {
+        match (a.stride, a.out1.is_null()) {
+            (1, false) => by_pixels::<S, 1, true>(a, ep),
+            (1, true) => by_pixels::<S, 1, false>(a, ep),
+            (_, false) => by_pixels::<S, 2, true>(a, ep),
+            (_, true) => by_pixels::<S, 2, false>(a, ep),
+        }
+    }
+}
+
+#[inline(always)]
+unsafe fn by_pixels<S: StackStore, const ST: usize, const TWO: bool>(
+    a: &DwStack3x3<S::Out>,
+    ep: impl Fn(usize) -> S::Ep,
+) {
+    let pixels = (a.ow - 1) * a.stride + 3;
+    // SAFETY: as for `stack_rows`.
+    unsafe {
+        let mut x = 0;
+        while x < a.ow {
+            let n = if x + 8 <= a.ow {
+                8
+            } else if x + 4 <= a.ow {
+                4
+            } else if x + 2 <= a.ow {
+                2
+            } else {
+                1
+            };
+            for b in 0..a.blocks {
+                let a = &DwStack3x3 {
+                    src: a.src.add(b * pixels * STACK_BYTES),
+                    weights: a.weights.add(b * 6 * STACK_BYTES),
+                    init: a.init.add(b * 16),
+                    out0: a.out0.add(b * 16),
+                    out1: if a.out1.is_null() {
+                        a.out1
+                    } else {
+                        a.out1.add(b * 16)
+                    },
+                    ..*a
+                };
+                let w: [__m512i; 6] =
+                    core::array::from_fn(|i| _mm512_loadu_si512(a.weights.add(64 * i).cast()));
+                let init = _mm512_loadu_si512(a.init.cast());
+                let e = ep(b);
+                match n {
+                    8 => block::<S, 8, ST, TWO>(a, &w, init, x, e),
+                    4 => block::<S, 4, ST, TWO>(a, &w, init, x, e),
+                    2 => block::<S, 2, ST, TWO>(a, &w, init, x, e),
+                    _ => block::<S, 1, ST, TWO>(a, &w, init, x, e),
+                }
+            }
+            x += n;
+        }
+    }
+}
+
 #[inline(always)]
 unsafe fn row<S: StackStore, const ST: usize, const TWO: bool>(a: &DwStack3x3<S::Out>, ep: S::Ep) {
     // SAFETY: as for `stack_rows`.

@@ -163,18 +163,45 @@ impl DwGeo {
     pub(crate) fn run_direct(&self, ctx: &Context, d: &DirectRun<'_>, input: &[f32], output: &mut [f32]) {
         let (sr, group) = self.direct_blocking(ctx);
         let (strips, groups) = (self.oh.div_ceil(sr), self.blocks.div_ceil(group));
+        // (Stride 2 reads four times the input it writes: measured apart.)
+        let stream = self.sh == 1 && self.sw == 1 && Self::worth_streaming(ctx, input, output, self.k);
         let out = OutPtr(output.as_mut_ptr());
         ctx.run_parallel(self.n * strips * groups, |t| {
             let (n, blocks, (y0, y1)) = self.task(t, (strips, sr), (groups, group));
             // The full blocks in one call, a partial last one apart.
             let full = self.k / self.lanes;
             if blocks.start < full.min(blocks.end) {
-                self.direct_call(d, input, out, n, blocks.start..full.min(blocks.end), y0, y1);
+                self.direct_call(
+                    d,
+                    input,
+                    out,
+                    n,
+                    blocks.start..full.min(blocks.end),
+                    (y0, y1),
+                    stream,
+                );
             }
             if blocks.end > full {
-                self.direct_call(d, input, out, n, full..full + 1, y0, y1);
+                self.direct_call(d, input, out, n, full..full + 1, (y0, y1), false);
+            }
+            #[cfg(target_arch = "x86_64")]
+            if stream {
+                lowp_kernels::x86_64::stream::store_fence();
             }
         });
+    }
+
+    /// Whether the output is worth streaming stores: with the input it
+    /// outgrows the L2 of the threads (so its lines would go to L3 and come
+    /// back for the next write: the input, read three times, is what should
+    /// stay), and every output pixel's channel blocks start on a 64-byte
+    /// boundary (`K` a multiple of 16 floats, the output line aligned).
+    fn worth_streaming(ctx: &Context, input: &[f32], output: &[f32], k: usize) -> bool {
+        cfg!(target_arch = "x86_64")
+            && (output.as_ptr() as usize).is_multiple_of(64)
+            && k.is_multiple_of(16)
+            && (input.len() + output.len()) * std::mem::size_of::<f32>()
+                >= ctx.cache_sizes().l2 * ctx.num_threads()
     }
 
     /// Task `t` of `strips` strips of `sr` rows × `groups` groups of
@@ -195,8 +222,8 @@ impl DwGeo {
         )
     }
 
-    /// Output rows `y0..y1` of image `n`, channel blocks `bs`: full ones,
-    /// or the partial last one alone.
+    /// Output rows `y0..y1` of image `n`, channel blocks `bs`: full ones
+    /// (streamed out when `stream`), or the partial last one alone.
     #[allow(clippy::too_many_arguments)]
     fn direct_call(
         &self,
@@ -205,8 +232,8 @@ impl DwGeo {
         out: OutPtr<f32>,
         n: usize,
         bs: std::ops::Range<usize>,
-        y0: usize,
-        y1: usize,
+        (y0, y1): (usize, usize),
+        stream: bool,
     ) {
         let b = bs.start;
         let (l, taps) = (self.lanes, self.r * self.s);
@@ -229,6 +256,7 @@ impl DwGeo {
             out: dst,
             out_stride: self.k,
             out_row: self.ow * self.k,
+            stream,
             ow: self.ow,
             y0,
             rows: y1 - y0,
@@ -257,7 +285,7 @@ impl DwGeo {
         let mut tile = vec![0.0f32; (y1 - y0) * self.ow * l];
         a.input = lanes.as_ptr().wrapping_sub(h0 * self.iw * l);
         a.in_stride = l;
-        (a.out, a.out_stride, a.out_row) = (tile.as_mut_ptr(), l, self.ow * l);
+        (a.out, a.out_stride, a.out_row, a.stream) = (tile.as_mut_ptr(), l, self.ow * l, false);
         // SAFETY: as above, the input rows `h0..h1` (all the call reads) and the output
         // rows in buffers of `L` lanes a pixel.
         unsafe { (d.kern)(&a) };

@@ -4,7 +4,7 @@
 //! horizontal tap and output row; s32 sums out.
 
 use crate::dwconv_stack::DwStack3x3;
-use crate::x86_64::dwconv_stack_ops::stack_rows;
+use crate::x86_64::dwconv_stack_ops::{stack_rows, stack_rows_by_pixels};
 use crate::x86_64::dwconv_stack_store::StoreS32;
 
 with_level! { avx512vnni:
@@ -19,6 +19,15 @@ with_level! { avx512vnni:
 /// for every `x < ow` (each advanced by `β` blocks: see [`DwStack3x3`]).
 pub unsafe fn dwconv_u8s8s32_3x3_stack_avx512vnni(a: &DwStack3x3) {
     // SAFETY: the caller's contract.
-    unsafe { stack_rows::<StoreS32>(a, |_| ()) }
+    // A call that covers whole output pixels writes each pixel's lines one
+    // after another; one that covers part of each pixel goes block by block
+    // (by pixels measured slower there: docs/tuning.md, `dws1g`).
+    unsafe {
+        if a.out_stride == 16 * a.blocks {
+            stack_rows_by_pixels::<StoreS32>(a, |_| ())
+        } else {
+            stack_rows::<StoreS32>(a, |_| ())
+        }
+    }
 }
 }
