@@ -516,6 +516,34 @@ fn int8_layers_over_full_weight_panels_match_the_oracle_on_every_isa() {
     }
 }
 
+/// Output rows cut into 14-pixel tiles whose taps step 64–512 input bytes
+/// per pixel (the indirect kernel's constant-step rows, run as strips):
+/// interior and border tiles, padding of one row and of two at a tile's
+/// end, rows of 28 (two tiles), 27 (14 + 13) and 14 pixels, stride 2,
+/// dilation 2, batch 2; INT8 against the oracle on every level, 1 and 2
+/// threads.
+#[test]
+fn int8_layers_of_14_pixel_tiles_match_the_oracle_on_every_isa() {
+    let mut dilated = Layer::d2(1, 5, 28, 64, 32, 3, 3, 1, 2);
+    dilated.dilation = [1, 2, 2];
+    let layers = [
+        Layer::d2(2, 4, 28, 64, 32, 3, 3, 1, 1),
+        Layer::d2(1, 3, 27, 128, 32, 3, 3, 1, 1),
+        Layer::d2(1, 3, 26, 64, 32, 3, 3, 1, 2),
+        Layer::d2(1, 5, 28, 64, 32, 3, 3, 2, 1),
+        Layer::d2(1, 3, 14, 256, 32, 3, 3, 1, 1),
+        Layer::d2(1, 2, 14, 512, 32, 3, 3, 1, 1),
+        dilated,
+    ];
+    for ctx in contexts(1).into_iter().chain(contexts(2)) {
+        for (i, l) in layers.iter().enumerate() {
+            assert!(l.valid(), "{l:?}");
+            check_int8::<u8, i8>(&ctx, l, 600 + i as u64);
+            check_int8::<i8, i8>(&ctx, l, 700 + i as u64);
+        }
+    }
+}
+
 /// A layer large enough that threads split it: 1, 2 and 3 threads give the
 /// same bits (f32 and every INT8 output).
 #[test]

@@ -30,11 +30,31 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
     // `even`: every tap's real rows are consecutive pixels (one output
     // row's), padding rows first and last: the kernel may step from the
     // first real row (`row_step`).
-    let shapes = [(1, 1), (1, 16), (3, 5), (9, 2), (9, 16), (27, 8)];
-    for (taps, groups, even) in shapes.iter().flat_map(|&(t, g)| [(t, g, false), (t, g, true)]) {
+    // Even rows are also run at a pixel width of 64–512 bytes (a full
+    // tile's step as a constant); the last two shapes reach 256 and 512.
+    let shapes = [
+        (1, 1),
+        (1, 16),
+        (3, 5),
+        (9, 2),
+        (9, 16),
+        (27, 8),
+        (5, 60),
+        (3, 120),
+    ];
+    let pow2 = |cg: usize| (cg + 5).next_power_of_two().max(64);
+    let cases = shapes.iter().flat_map(|&(t, g)| {
+        let cg = 4 * g;
+        [
+            (t, g, false, cg + 5),
+            (t, g, true, cg + 5),
+            (t, g, true, pow2(cg)),
+        ]
+    });
+    for (case, (taps, groups, even, cw)) in cases.enumerate() {
         let cg = 4 * groups;
         // Pixels of `cw` channels; the runs start at channel 3.
-        let (pixels, cw, c0) = (23, cg + 5, 3);
+        let (pixels, c0) = (23, 3);
         let input = rng.bytes(pixels * cw, |x| x);
         let zero = vec![rng.next() as u8; cg];
         // Per tap: padding rows scattered, first, last, or every row.
@@ -56,8 +76,17 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
             }
         }
         for t in (0..taps).filter(|_| even) {
-            let lo = (rng.next() % (mr as u64 / 2 + 1)) as usize;
-            let hi = lo + (rng.next() % (mr - lo + 1) as u64) as usize;
+            // No padding row, one first, one last, both, or drawn.
+            let (lo, hi) = match (t + case) % 5 {
+                0 => (0, mr),
+                1 => (1, mr),
+                2 => (0, mr - 1),
+                3 => (1, mr - 1),
+                _ => {
+                    let lo = (rng.next() % (mr as u64 / 2 + 1)) as usize;
+                    (lo, lo + (rng.next() % (mr - lo + 1) as u64) as usize)
+                }
+            };
             let start = (rng.next() % (pixels - mr) as u64) as usize;
             for r in 0..mr {
                 offsets[r * taps + t] = if (lo..hi).contains(&r) {
@@ -117,7 +146,7 @@ pub(crate) fn check_iconv(k: &IconvUkernelInfo) {
                 panel: &panel,
                 kg,
                 b: &b,
-                case: format!("taps = {taps}, groups = {groups}, skip {skip}, even {even}"),
+                case: format!("taps = {taps}, groups = {groups}, skip {skip}, even {even}, step {cw}"),
             };
             // SAFETY: every run of `a` lies in `input` (or is `zero`), cg
             // bytes; the CPU has the kernel's features (above).

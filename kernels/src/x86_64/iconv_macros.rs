@@ -193,6 +193,24 @@ macro_rules! iconv_tile_body {
                             }
                         }
                     }
+                }
+                // A full tile whose real rows are a common channel count
+                // apart (64–512 bytes, one padding row at most at an end):
+                // the step as a constant, so every row is a displacement
+                // from one pointer, not one of MR pointers.
+                if M == MR && $a.row_step != 0 {
+                    let p0 = p[0];
+                    let done = match (lo, M - hi) {
+                        (0, 0) => iconv_step_groups!($Step, $ahead, $pf_rows, $a, accs, gb, groups, full, p0, r => true),
+                        (1, 0) => iconv_step_groups!($Step, $ahead, $pf_rows, $a, accs, gb, groups, full, p0, r => r >= 1),
+                        (0, 1) => iconv_step_groups!($Step, $ahead, $pf_rows, $a, accs, gb, groups, full, p0, r => r + 1 < M),
+                        _ => false,
+                    };
+                    if done {
+                        continue;
+                    }
+                }
+                if lo > 0 || hi < M {
                     for g in 0..groups {
                         let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
                         for r in 0..M {
@@ -207,39 +225,85 @@ macro_rules! iconv_tile_body {
                     }
                     continue;
                 }
-                let mut g = 0;
-                while g < full {
-                    for s in 0..S {
-                        if M >= $pf_rows {
-                            for line in 0..NR * 4 / 64 {
-                                _mm_prefetch::<_MM_HINT_T0>(gb.wrapping_add($ahead + 64 * line));
-                            }
-                        }
-                        let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
-                        for r in 0..M {
-                            let av = V::bcast(p[r].add(4 * (g + s)));
-                            for v in 0..NV {
-                                accs[s][r][v] = <$Step as DotStep>::dot(accs[s][r][v], av, bv[v]);
-                            }
-                        }
-                        gb = gb.add(NR * 4);
-                    }
-                    g += S;
-                }
-                // The tap's groups left over, into the first set.
-                while g < groups {
-                    let bv: [V; NV] = core::array::from_fn(|v| V::load(gb.add(v * <V as I32Vec>::BYTES)));
-                    for r in 0..M {
-                        let av = V::bcast(p[r].add(4 * g));
-                        for v in 0..NV {
-                            accs[0][r][v] = <$Step as DotStep>::dot(accs[0][r][v], av, bv[v]);
-                        }
-                    }
-                    gb = gb.add(NR * 4);
-                    g += 1;
-                }
+                iconv_tap_groups!($Step, $ahead, $pf_rows, accs, gb, groups, full, r, g, true => p[r].add(4 * g));
             }
             tile_finish!(accs, fix_ptrs, $c, $ldc, $ep);
+        }
+    };
+}
+
+/// One tap's k-groups of a tile (`S` sets over the whole sets of groups,
+/// the rest into the first) on the rows `$r` where `$keep` holds (a
+/// constant per row), row `$r`'s 4 bytes of group `$g` at `$at`; advances
+/// `$gb` past the tap's weights. Part of `iconv_tile_body!` (its names,
+/// its unsafe block).
+macro_rules! iconv_tap_groups {
+    ($Step:ty, $ahead:literal, $pf_rows:literal, $accs:ident, $gb:ident, $groups:ident, $full:ident,
+     $r:ident, $g:ident, $keep:expr => $at:expr) => {{
+        let mut gg = 0;
+        while gg < $full {
+            for s in 0..S {
+                if M >= $pf_rows {
+                    for line in 0..NR * 4 / 64 {
+                        _mm_prefetch::<_MM_HINT_T0>($gb.wrapping_add($ahead + 64 * line));
+                    }
+                }
+                let bv: [V; NV] = core::array::from_fn(|v| V::load($gb.add(v * <V as I32Vec>::BYTES)));
+                let $g = gg + s;
+                for $r in 0..M {
+                    if $keep {
+                        let av = V::bcast($at);
+                        for v in 0..NV {
+                            $accs[s][$r][v] = <$Step as DotStep>::dot($accs[s][$r][v], av, bv[v]);
+                        }
+                    }
+                }
+                $gb = $gb.add(NR * 4);
+            }
+            gg += S;
+        }
+        // The tap's groups left over, into the first set.
+        while gg < $groups {
+            let bv: [V; NV] = core::array::from_fn(|v| V::load($gb.add(v * <V as I32Vec>::BYTES)));
+            let $g = gg;
+            for $r in 0..M {
+                if $keep {
+                    let av = V::bcast($at);
+                    for v in 0..NV {
+                        $accs[0][$r][v] = <$Step as DotStep>::dot($accs[0][$r][v], av, bv[v]);
+                    }
+                }
+            }
+            $gb = $gb.add(NR * 4);
+            gg += 1;
+        }
+    }};
+}
+
+/// [`iconv_tap_groups!`] with rows `$p0 + r·step` for a tap's `row_step`
+/// of 64, 128, 256 or 512 bytes, the step a constant (`true`); `false`,
+/// nothing done, for another step.
+macro_rules! iconv_step_groups {
+    ($Step:ty, $ahead:literal, $pf_rows:literal, $a:ident, $accs:ident, $gb:ident, $groups:ident, $full:ident,
+     $p0:ident, $r:ident => $keep:expr) => {
+        match $a.row_step {
+            64 => {
+                iconv_tap_groups!($Step, $ahead, $pf_rows, $accs, $gb, $groups, $full, $r, g, $keep => $p0.wrapping_add($r * 64 + 4 * g));
+                true
+            }
+            128 => {
+                iconv_tap_groups!($Step, $ahead, $pf_rows, $accs, $gb, $groups, $full, $r, g, $keep => $p0.wrapping_add($r * 128 + 4 * g));
+                true
+            }
+            256 => {
+                iconv_tap_groups!($Step, $ahead, $pf_rows, $accs, $gb, $groups, $full, $r, g, $keep => $p0.wrapping_add($r * 256 + 4 * g));
+                true
+            }
+            512 => {
+                iconv_tap_groups!($Step, $ahead, $pf_rows, $accs, $gb, $groups, $full, $r, g, $keep => $p0.wrapping_add($r * 512 + 4 * g));
+                true
+            }
+            _ => false,
         }
     };
 }

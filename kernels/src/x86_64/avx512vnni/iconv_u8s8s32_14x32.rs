@@ -29,9 +29,9 @@ iconv_dot_kernel! {
     // Output rows are cut into balanced tiles of up to 14 rows: with two
     // `vpdpbusd` ports a 7-row tile's tap (16 k-groups at 64 channels) is
     // too short for its set-up (docs/tuning.md, `small7`). Tiles of 4 to 7
-    // rows (7-wide layers) run as strips (no spilled row pointers; a strip
-    // of 14-row tiles spilled, docs/tuning.md); other heights a tile call
-    // each.
+    // rows (7-wide layers) run as strips; other heights a tile call each
+    // (a strip of 14-row tiles measured slower, with or without the
+    // constant-step rows: docs/tuning.md, `conv3i`).
     strip: {
         mr: 14,
         rows: [4 => 2, 5 => 1, 6 => 1, 7 => 1],
