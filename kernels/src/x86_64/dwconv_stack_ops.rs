@@ -12,6 +12,30 @@ use crate::dwconv_stack::{DwStack3x3, STACK_BYTES};
 use crate::x86_64::dwconv_stack_store::StackStore;
 use core::arch::x86_64::*;
 
+/// Block `b`'s view of `a` (a row of `pixels` stacked pixels a block).
+///
+/// # Safety
+/// `b < a.blocks`, with `a` valid per the kernel's contract.
+#[inline(always)]
+unsafe fn block_view<O>(a: &DwStack3x3<O>, b: usize, pixels: usize) -> DwStack3x3<O> {
+    // SAFETY: every block's stack, weights, start values and outputs lie
+    // inside the buffers the caller vouches for.
+    unsafe {
+        DwStack3x3 {
+            src: a.src.add(b * pixels * STACK_BYTES),
+            weights: a.weights.add(b * 6 * STACK_BYTES),
+            init: a.init.add(b * 16),
+            out0: a.out0.add(b * 16),
+            out1: if a.out1.is_null() {
+                a.out1
+            } else {
+                a.out1.add(b * 16)
+            },
+            ..*a
+        }
+    }
+}
+
 /// Both rows (or the upper alone) of each block `b` (its store's values
 /// `ep(b)`) at stride 1 or 2: blocks of 8 outputs, then 4, 2, 1.
 #[inline(always)]
@@ -21,18 +45,7 @@ pub(crate) unsafe fn stack_rows<S: StackStore>(a: &DwStack3x3<S::Out>, ep: impl 
     // row count chosen.
     unsafe {
         for b in 0..a.blocks {
-            let a = &DwStack3x3 {
-                src: a.src.add(b * pixels * STACK_BYTES),
-                weights: a.weights.add(b * 6 * STACK_BYTES),
-                init: a.init.add(b * 16),
-                out0: a.out0.add(b * 16),
-                out1: if a.out1.is_null() {
-                    a.out1
-                } else {
-                    a.out1.add(b * 16)
-                },
-                ..*a
-            };
+            let a = &block_view(a, b, pixels);
             let ep = ep(b);
             match (a.stride, a.out1.is_null()) {
                 (1, false) => row::<S, 1, true>(a, ep),
@@ -83,18 +96,7 @@ unsafe fn by_pixels<S: StackStore, const ST: usize, const TWO: bool>(
                 1
             };
             for b in 0..a.blocks {
-                let a = &DwStack3x3 {
-                    src: a.src.add(b * pixels * STACK_BYTES),
-                    weights: a.weights.add(b * 6 * STACK_BYTES),
-                    init: a.init.add(b * 16),
-                    out0: a.out0.add(b * 16),
-                    out1: if a.out1.is_null() {
-                        a.out1
-                    } else {
-                        a.out1.add(b * 16)
-                    },
-                    ..*a
-                };
+                let a = &block_view(a, b, pixels);
                 let w: [__m512i; 6] =
                     core::array::from_fn(|i| _mm512_loadu_si512(a.weights.add(64 * i).cast()));
                 let init = _mm512_loadu_si512(a.init.cast());
