@@ -320,6 +320,49 @@ fn depthwise_s32_sums_match_the_oracle_on_one_and_three_threads() {
     }
 }
 
+/// The s32 kernel that prefetches its output lines for writing (stride 1,
+/// input and output past 3/4 of the threads' L2): with a 4 KiB L2 every
+/// layer here takes it, at its row ends and image ends too (prefetches past
+/// the output), beside the tile of a partial block; 112×112×32 and
+/// 56×56×144 with the machine's own caches. One, two and three threads.
+#[test]
+fn depthwise_s32_sums_with_output_prefetch_match_the_oracle() {
+    let tiny = lowp::CacheSizes {
+        l1d: 4096,
+        l2: 4096,
+        l3: 65536,
+    };
+    let small: [Spec; 8] = [
+        (1, 6, 27, 32, 1, [1, 1, 1, 1]),
+        (2, 5, 3, 64, 1, [1, 1, 1, 1]),
+        (2, 7, 2, 48, 1, [0, 1, 1, 0]),
+        (1, 9, 1, 144, 1, [1, 1, 1, 1]),
+        (2, 6, 9, 48, 1, [1, 1, 1, 1]),
+        (1, 5, 8, 72, 1, [1, 1, 1, 1]),
+        (1, 4, 6, 96, 1, [2, 3, 2, 0]),
+        (1, 7, 10, 37, 1, [0, 0, 0, 0]),
+    ];
+    let big: [Spec; 2] = [
+        (1, 112, 112, 32, 1, [1, 1, 1, 1]),
+        (1, 56, 56, 144, 1, [1, 1, 1, 1]),
+    ];
+    for threads in 1..=3 {
+        for isa in lowp::Isa::available() {
+            let b = || Context::builder().max_isa(isa).threads(threads).ignore_env();
+            let small_l2 = b().cache_sizes(tiny).build().unwrap();
+            let own = b().build().unwrap();
+            for (i, spec) in small.iter().enumerate() {
+                let seed = 211 + i as u64;
+                check_s32::<u8>(&small_l2, spec, seed);
+                check_s32::<i8>(&small_l2, spec, seed ^ 1);
+            }
+            for (i, spec) in big.iter().enumerate() {
+                check_s32::<u8>(&own, spec, 307 + i as u64);
+            }
+        }
+    }
+}
+
 /// Stride 2 (the patch path's requantizing kernel on AVX-512 VNNI): whole
 /// 32-channel pairs several to a call and a call's batch split (256
 /// channels of wide rows), a pair with a single or partial block after it,

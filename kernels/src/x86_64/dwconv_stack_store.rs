@@ -8,6 +8,7 @@
 #![allow(clippy::missing_safety_doc)]
 
 use crate::x86_64::avx512::igemm_store_s32_to_q8::Narrow;
+use crate::x86_64::prefetch::prefetch_w;
 use core::arch::x86_64::*;
 
 /// How a block's accumulators reach the output.
@@ -28,10 +29,17 @@ pub(crate) trait StackStore {
     );
 }
 
-/// s32 sums, one vector a pixel.
-pub(crate) struct StoreS32;
+/// s32 sums, one vector a pixel; when `PREFETCH_W`, each store first
+/// prefetches for writing the lines [`PREFETCH_W_AHEAD`] pixels further on
+/// (an output that does not stay in L2: its stores would each wait for the
+/// line's read for ownership from L3, one after another).
+pub(crate) struct StoreS32<const PREFETCH_W: bool>;
 
-impl StackStore for StoreS32 {
+/// How many output pixels ahead [`StoreS32`] prefetches (1, 2 and 4
+/// measured alike, 8 and more lower: docs/tuning.md, `dwi2`).
+const PREFETCH_W_AHEAD: usize = 2;
+
+impl<const PREFETCH_W: bool> StackStore for StoreS32<PREFETCH_W> {
     type Out = i32;
     type Ep = ();
     #[inline(always)]
@@ -43,6 +51,14 @@ impl StackStore for StoreS32 {
         lo: &[__m512i; N],
         _: (),
     ) {
+        if PREFETCH_W {
+            for o in 0..N {
+                prefetch_w(out0.wrapping_add((o + PREFETCH_W_AHEAD) * stride));
+                if TWO {
+                    prefetch_w(out1.wrapping_add((o + PREFETCH_W_AHEAD) * stride));
+                }
+            }
+        }
         // SAFETY: the caller's (avx512f, 16 writable i32 a pixel and row).
         unsafe {
             for o in 0..N {

@@ -10,6 +10,20 @@ pub(crate) fn prefetch_t0(p: *const f32) {
     unsafe { _mm_prefetch::<_MM_HINT_T0>(p.cast()) }
 }
 
+/// Prefetches the cache line holding `p` for writing (`prefetchw`: the
+/// line arrives owned, so a store to it does not wait for its read for
+/// ownership). Inline assembly because `_MM_HINT_ET0` becomes `prefetcht0`
+/// without the `prfchw` target feature; every CPU with AVX-512 executes it
+/// (and older ones decode `0F 0D` as a no-op).
+#[inline(always)]
+pub(crate) fn prefetch_w<T>(p: *const T) {
+    // SAFETY: a prefetch is a hint; it never faults, whatever the address,
+    // and touches no register, flag or stack.
+    unsafe {
+        core::arch::asm!("prefetchw [{0}]", in(reg) p, options(nostack, preserves_flags, readonly));
+    }
+}
+
 /// Prefetches the cache line holding `p` into L2 (not L1).
 #[inline(always)]
 pub(crate) fn prefetch_l2(p: *const f32) {

@@ -43,6 +43,9 @@ pub(crate) struct DwStackFns {
     pub(crate) layout: (DwStack4Fn, &'static str),
     /// One or two 3×3 output rows from them.
     pub(crate) rows: (DwStack3x3Fn, &'static str),
+    /// The same, prefetching the output lines for writing (an output
+    /// past the L2).
+    pub(crate) rows_prefetch_w: (DwStack3x3Fn, &'static str),
     /// The same, requantized to bytes.
     pub(crate) rows_q8: (DwStackQ8Fn, &'static str),
     /// Lays out two blocks at a time (cheaper than one by one).
@@ -143,6 +146,7 @@ impl StackWeights {
         }
         let strips = units.div_ceil(su);
         let (layout, rows3, rows_q8) = (self.kernels.layout.0, self.kernels.rows.0, self.kernels.rows_q8.0);
+        let rows3_w = self.kernels.rows_prefetch_w.0;
         let (layout_pair, rows_q8_pair) = (self.kernels.layout_pair.0, self.kernels.rows_q8_pair.0);
         // Whole blocks whose sums the kernels store themselves go several
         // to a call, as many as keep their stacked rows within 16 KiB.
@@ -155,6 +159,12 @@ impl StackWeights {
         // stores its outputs itself (bytes: the requantizing pair kernel).
         let pair_blocks = if own { whole / 2 * 2 } else { 0 };
         let flip = if flip { 0x80 } else { 0 };
+        // s32 sums written in place prefetch their lines for writing when
+        // input and output pass 3/4 of the threads' L2 (their lines then
+        // come back from L3 on each write; the rest of the L2 holds the
+        // stacked rows and weights). Measured at stride 1 only.
+        let out_bytes = g.n * g.oh * g.ow * g.k * std::mem::size_of::<i32>();
+        let prefetch_w = g.sh == 1 && 4 * (input.len() + out_bytes) >= 3 * ctx.cache_sizes().l2 * threads;
         ctx.run_parallel(g.n * strips, |t| {
             let (n, st) = (t / strips, t % strips);
             let mut stacked = buffers::take::<u8>(buffers::SLOT_A, batch.max(2) * pixels * STACK_BYTES);
@@ -245,6 +255,8 @@ impl StackWeights {
                         stride: g.sw,
                         blocks: nb,
                     };
+                    // (Not for the tile, which stays in L1.)
+                    let rows3 = if prefetch_w && d.is_some() { rows3_w } else { rows3 };
                     // SAFETY: the kernel belongs to the Context's level; `stacked` holds `nb` blocks of
                     // `(ow − 1)·sw + 3` pixels, the weights their `384·nb` bytes, `inits` `16·nb` values
                     // from `k0`; the outputs are the tile (`2·ow·16` i32, one block) or this task's own

@@ -73,6 +73,10 @@ impl DwConvKernels {
                                 x86_64::avx512vnni::dwconv_u8s8s32_3x3_stack,
                                 dwconv_u8s8s32_3x3_stack_avx512vnni
                             ),
+                            rows_prefetch_w: dw!(
+                                x86_64::avx512vnni::dwconv_u8s8s32_3x3_stack_prefetchw,
+                                dwconv_u8s8s32_3x3_stack_prefetchw_avx512vnni
+                            ),
                             rows_q8: dw!(
                                 x86_64::avx512vnni::dwconv_u8s8q8_3x3_stack,
                                 dwconv_u8s8q8_3x3_stack_avx512vnni
@@ -190,6 +194,7 @@ impl DwConvKernels {
             v.extend([
                 ("dwconv_u8_stack4", st.layout.1),
                 ("dwconv_u8s8s32_3x3_stack", st.rows.1),
+                ("dwconv_u8s8s32_3x3_stack_prefetchw", st.rows_prefetch_w.1),
                 ("dwconv_u8s8q8_3x3_stack", st.rows_q8.1),
                 ("dwconv_u8_stack4_pair", st.layout_pair.1),
                 ("dwconv_u8s8q8_3x3_stack_pair", st.rows_q8_pair.1),

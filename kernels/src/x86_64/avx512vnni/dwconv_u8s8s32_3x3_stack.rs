@@ -24,9 +24,9 @@ pub unsafe fn dwconv_u8s8s32_3x3_stack_avx512vnni(a: &DwStack3x3) {
     // (by pixels measured slower there: docs/tuning.md, `dws1g`).
     unsafe {
         if a.out_stride == 16 * a.blocks {
-            stack_rows_by_pixels::<StoreS32>(a, |_| ())
+            stack_rows_by_pixels::<StoreS32<false>>(a, |_| ())
         } else {
-            stack_rows::<StoreS32>(a, |_| ())
+            stack_rows::<StoreS32<false>>(a, |_| ())
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod dwconv_u8s8q8_3x3s2_patch;
 pub mod dwconv_u8s8q8_3x3s2_patch_c64;
 pub mod dwconv_u8s8s32_3x3;
 pub mod dwconv_u8s8s32_3x3_stack;
+pub mod dwconv_u8s8s32_3x3_stack_prefetchw;
 pub mod dwconv_u8s8s32_3x3s2_patch;
 pub mod dwconv_u8s8s32_3x3s2_patch_c64;
 pub mod dwconv_u8s8s32_5x5;
