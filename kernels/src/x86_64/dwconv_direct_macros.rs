@@ -112,13 +112,17 @@ macro_rules! dwconv_f32_direct_kernel {
                             block::<SW, true>(a, &w, bias, &rp, x)
                         };
                         let n = P.min(a.ow - x);
-                        for (p, s) in acc.iter().enumerate().take(n) {
+                        // One add a pixel, not an `imul` (the loads below step
+                        // the same way).
+                        let mut o = out.add(x * a.out_stride);
+                        for s in acc.iter().take(n) {
                             let y = if a.clamp { v::min(v::max(*s, lo), hi) } else { *s };
                             if a.stream {
-                                v::stream(out.add((x + p) * a.out_stride), y);
+                                v::stream(o, y);
                             } else {
-                                v::store(out.add((x + p) * a.out_stride), y);
+                                v::store(o, y);
                             }
+                            o = o.wrapping_add(a.out_stride);
                         }
                         x += n;
                     }
@@ -144,12 +148,18 @@ macro_rules! dwconv_f32_direct_kernel {
             dw_unroll!(i < R => {
                 let (row, wi) = (rp[i], &w[i]);
                 if !row.is_null() {
+                    // Column `c0 + q` at `src`, stepped one pixel a column:
+                    // an add per load instead of an `imul` and a `lea`.
+                    let mut src = row.wrapping_add(c0.wrapping_mul(a.in_stride));
                     dw_unroll!(q < (P - 1) * SW + S => {
+                        if q > 0 {
+                            src = src.wrapping_add(a.in_stride);
+                        }
                         let c = c0.wrapping_add(q);
                         if !CHECK || c < a.iw {
                             // SAFETY: column `c` lies inside this input row
                             // (tested, or inside by the block's place).
-                            let t = unsafe { v::load(row.wrapping_add(c * a.in_stride)) };
+                            let t = unsafe { v::load(src) };
                             for (j, wij) in wi.iter().enumerate() {
                                 if q >= j && (q - j) % SW == 0 && (q - j) / SW < P {
                                     let p = (q - j) / SW;
