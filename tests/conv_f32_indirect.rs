@@ -1,8 +1,8 @@
 //! The FP32 indirect convolution kernel (`ConvAlgorithm::IndirectKernel`,
 //! AVX-512 levels) against the oracle `lowp_reference::conv` on every ISA
 //! level: layers whose groups fill its 64-column panels (52 or more output
-//! channels a group), with padding taps that lead, trail or sit inside a
-//! tile, stride, dilation, groups, batch, 3-D, 1×1, K split into several
+//! channels a group), on the 7×64 tile (rows under 14 pixels) and the 14×32
+//! one, with padding taps that lead, trail or sit inside a tile, stride, dilation, groups, batch, 3-D, 1×1, K split into several
 //! blocks (whole taps, and channel slices of one tap), a partial last
 //! panel; every activation with and without a bias; results bit-identical
 //! for every thread count.
@@ -124,6 +124,37 @@ fn hand_picked_layers_match_the_oracle_on_every_isa() {
     }
 }
 
+/// Output rows of 14 pixels or more: the 14×32 tile, cut at output rows
+/// (full tiles, and a short last one where the width is not a multiple of
+/// 14), 32-column panels with a partial last one (K 120 and 60), stride,
+/// dilation, batch, 1×1, on 1 and 2 threads.
+#[test]
+fn wide_rows_take_the_tall_tile_and_match_the_oracle() {
+    let layers = [
+        // Rows of 56: four full tiles, padding leading the first, trailing the last.
+        d2(1, 4, 56, 16, 64, 3, 3).with_padding(pad2(1, 1, 1, 1)),
+        // Rows of 30: tiles of 14, 14 and 2; 120 columns: 4 panels, the last of 24.
+        d2(2, 5, 30, 24, 120, 3, 3).with_padding(pad2(1, 1, 1, 1)),
+        // Stride 2, rows of 16: tiles of 14 and 2.
+        d2(1, 31, 31, 16, 64, 3, 3)
+            .with_padding(pad2(1, 1, 1, 1))
+            .with_stride(1, 2, 2),
+        // Dilation 2, rows of 20, 60 columns (the last panel 28).
+        d2(1, 9, 20, 8, 60, 3, 3)
+            .with_padding(pad2(2, 2, 2, 2))
+            .with_dilation(1, 2, 2),
+        // Asymmetric padding wider than the kernel, rows of 17.
+        d2(1, 3, 14, 5, 56, 3, 3).with_padding(pad2(0, 3, 2, 2)),
+        // 1×1 rows of 28, batch 2.
+        d2(2, 3, 28, 24, 64, 1, 1),
+    ];
+    for (i, p) in layers.iter().enumerate() {
+        for threads in [1, 2] {
+            check(p, threads, 100 + i as u64);
+        }
+    }
+}
+
 #[test]
 fn two_d_plans_take_the_kernel_and_match_the_oracle() {
     let p = Conv2dParams::new(1, 14, 14, 32, 64, 3, 3).with_padding(Padding2d::uniform(1));
@@ -184,7 +215,7 @@ fn results_do_not_depend_on_the_thread_count() {
 /// plan streams its line-aligned rows past the cache. Output slices at a
 /// 64-byte boundary and one float past it, 1 and 3 threads, every level:
 /// within the bound of the oracle, and bit-identical for every thread count
-/// and placement. Rows of 64 pixels: tiles of 7 and a last one of 1.
+/// and placement. Rows of 64 pixels: tiles of 14 and a last one of 8.
 #[test]
 fn large_outputs_stream_and_match_the_oracle() {
     let p = d2(1, 64, 64, 16, 256, 1, 1);

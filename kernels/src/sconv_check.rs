@@ -3,16 +3,16 @@
 //! tile by tile and panel by panel: exact (bound: 0 ulp; each output is one
 //! FMA chain from its start value over the taps in order, and a padding
 //! row adds exactly +0 to a sum that is never -0 here), with what it must
-//! not touch. Tile heights 1–7, several tiles and panels (6 tiles: blocks
-//! of 4 and 2 over 3 panels), a partial last
+//! not touch. Both kernels (7×64, 14×32), every tile height, several tiles
+//! and panels (6 tiles: blocks of 4 and 2 over 3 panels), a partial last
 //! panel, channel tails, padding rows leading, trailing and inside a tile,
 //! every start (zero, bias, C) and output stage, streaming stores on
 //! aligned and unaligned output, blocks small and large enough for the
-//! 7-row tiles to prefetch their weights.
+//! full tiles to prefetch their weights.
 
-use crate::sconv_ukernel::{SconvStrip, SconvTile, PAD};
+use crate::sconv_ukernel::{SconvStrip, SconvTile, SconvUkernelInfo, PAD};
 use crate::sgemm_check::{bits, skip, values};
-use crate::x86_64::avx512::sconv_f32_7x64::{sconv_f32_7x64_avx512, sconv_f32_7x64_strip_avx512, NR};
+use crate::x86_64::avx512::{sconv_f32_14x32, sconv_f32_7x64};
 
 /// A value no kernel computes here: marks what must stay untouched.
 const UNTOUCHED: f32 = -7.0e30;
@@ -31,13 +31,25 @@ struct Case {
     c0: usize,
     ldc: usize,
     m: usize,
+    /// The kernel's panel width.
+    nr: usize,
     strip: SconvStrip,
     n: usize,
     zero: Vec<f32>,
 }
 
 impl Case {
-    fn new(m: usize, tiles: usize, panels: usize, n: usize, kc: usize, aligned: bool, stream: bool) -> Case {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        m: usize,
+        nr: usize,
+        tiles: usize,
+        panels: usize,
+        n: usize,
+        kc: usize,
+        aligned: bool,
+        stream: bool,
+    ) -> Case {
         let (taps, ld, stride, rows_in) = (3, 4, kc + 3, 23);
         let rows = m * tiles;
         // Row r's tap u: an input row, or padding (the first row of every
@@ -54,14 +66,14 @@ impl Case {
                 }
             })
             .collect();
-        let b_step = taps * kc * NR + 32;
-        let ldc = panels * NR + 16;
+        let b_step = taps * kc * nr + 32;
+        let ldc = panels * nr + 16;
         let len = rows * ldc + 64;
         let mut c = vec![UNTOUCHED; len + 16];
         let c0 = c.as_ptr().align_offset(64) + usize::from(!aligned);
         let before = values(len, 5 + kc as u32);
         for (i, v) in c[c0..c0 + len].iter_mut().enumerate() {
-            if i % ldc < (panels - 1) * NR + n {
+            if i % ldc < (panels - 1) * nr + n {
                 *v = before[i];
             }
         }
@@ -72,11 +84,12 @@ impl Case {
             taps,
             kc,
             w: values(panels * b_step, 3 * kc as u32 + 1),
-            bias: values(panels * NR, 7),
+            bias: values(panels * nr, 7),
             c,
             c0,
             ldc,
             m,
+            nr,
             strip: SconvStrip {
                 tiles,
                 panels,
@@ -120,15 +133,15 @@ impl Case {
 
     /// The contract, element by element, into `self.c`.
     fn twin(&mut self, t: &SconvTile) {
-        let s = self.strip;
+        let (s, nr) = (self.strip, self.nr);
         for row in 0..self.m * s.tiles {
             for q in 0..s.panels {
-                let n = if q + 1 == s.panels { self.n } else { NR };
+                let n = if q + 1 == s.panels { self.n } else { nr };
                 for j in 0..n {
-                    let at = self.c0 + row * self.ldc + q * NR + j;
+                    let at = self.c0 + row * self.ldc + q * nr + j;
                     let mut acc = match (t.first, t.bias.is_null()) {
                         (true, true) => 0.0,
-                        (true, false) => self.bias[q * NR + j],
+                        (true, false) => self.bias[q * nr + j],
                         (false, _) => self.c[at],
                     };
                     for u in 0..self.taps {
@@ -137,7 +150,7 @@ impl Case {
                             continue;
                         }
                         for ch in 0..self.kc {
-                            let w = self.w[q * s.b_step + (u * self.kc + ch) * NR + j];
+                            let w = self.w[q * s.b_step + (u * self.kc + ch) * nr + j];
                             acc = self.src[o + ch].mul_add(w, acc);
                         }
                     }
@@ -151,54 +164,58 @@ impl Case {
     }
 }
 
-#[test]
-fn sconv_f32_7x64_strip_avx512_matches_a_twin_and_its_tiles() {
-    let name = "sconv_f32_7x64_strip_avx512";
+/// The kernel's strip entry against the twin and against its tile entry
+/// run tile by tile, panel by panel.
+fn strip_matches_a_twin_and_its_tiles(k: &SconvUkernelInfo, name: &str) {
     if skip(name, crate::level::AVX512) {
         return;
     }
+    let (mr, nr) = (k.mr, k.nr);
     let starts = [(true, false), (true, true), (false, false)];
     let stages = [None, Some((0.0, f32::INFINITY)), Some((-0.3, 0.4))];
     let mut cases = 0;
-    for m in 1..=7 {
+    for m in 1..=mr {
         for (tiles, panels, n, kc) in [
             (1, 1, 64, 1),
             (3, 2, 23, 5),
             (2, 3, 64, 17),
             (1, 2, 1, 16),
             (6, 3, 40, 3),
-            // 3·48·64 weight floats a panel: past the prefetch threshold.
-            (2, 2, 50, 48),
+            (2, 2, 20, 48),
+            // 3·96·32 weight floats a panel at least: past the prefetch threshold.
+            (2, 2, 50, 96),
         ] {
+            let n = n.min(nr);
             for (aligned, stream) in [(true, false), (true, true), (false, true)] {
                 for (x, &(first, bias)) in starts.iter().enumerate() {
                     let last = x != 1 || m % 2 == 0;
                     let clamp = stages[(m + x) % 3];
-                    let mut twin = Case::new(m, tiles, panels, n, kc, aligned, stream);
+                    let new = || Case::new(m, nr, tiles, panels, n, kc, aligned, stream);
+                    let mut twin = new();
                     let t = twin.tile(first, bias, last, clamp);
                     twin.twin(&t);
-                    let mut strip = Case::new(m, tiles, panels, n, kc, aligned, stream);
+                    let mut strip = new();
                     let t = strip.tile(first, bias, last, clamp);
                     // SAFETY: the CPU has the level; `t` and the strip describe the case's buffers: m·tiles
                     // rows of offsets (3 taps, ld 4), kc floats behind each non-PAD one, panels·b_step weights,
-                    // panels·64 bias floats, rows·ldc output floats from c0.
-                    unsafe { sconv_f32_7x64_strip_avx512(m, &t, &strip.strip) };
-                    let mut tiled = Case::new(m, tiles, panels, n, kc, aligned, stream);
+                    // panels·nr bias floats, rows·ldc output floats from c0.
+                    unsafe { (k.strip)(m, &t, &strip.strip) };
+                    let mut tiled = new();
                     let t = tiled.tile(first, bias, last, clamp);
                     for s in 0..tiles {
                         for q in 0..panels {
                             let one = SconvTile {
                                 offsets: t.offsets.wrapping_add(s * m * t.ld),
                                 b: t.b.wrapping_add(q * tiled.strip.b_step),
-                                c: t.c.wrapping_add(s * m * t.ldc + q * NR),
-                                n: if q + 1 == panels { n } else { NR },
-                                bias: if bias { t.bias.wrapping_add(q * NR) } else { t.bias },
+                                c: t.c.wrapping_add(s * m * t.ldc + q * nr),
+                                n: if q + 1 == panels { n } else { nr },
+                                bias: if bias { t.bias.wrapping_add(q * nr) } else { t.bias },
                                 ..t
                             };
                             // SAFETY: tile s, panel q of the same strip: its
                             // rows, weights, bias and columns lie inside the
                             // case's buffers, as above.
-                            unsafe { sconv_f32_7x64_avx512(m, &one) };
+                            unsafe { (k.f)(m, &one) };
                         }
                     }
                     let what = format!(
@@ -212,5 +229,17 @@ fn sconv_f32_7x64_strip_avx512_matches_a_twin_and_its_tiles() {
             }
         }
     }
-    assert_eq!(cases, 7 * 6 * 3 * 3);
+    assert_eq!(cases, mr * 7 * 3 * 3);
+}
+
+#[test]
+fn sconv_f32_7x64_strip_avx512_matches_a_twin_and_its_tiles() {
+    assert_eq!(sconv_f32_7x64::INFO.name, "sconv_f32_7x64_avx512");
+    strip_matches_a_twin_and_its_tiles(&sconv_f32_7x64::INFO, "sconv_f32_7x64_strip_avx512");
+}
+
+#[test]
+fn sconv_f32_14x32_strip_avx512_matches_a_twin_and_its_tiles() {
+    assert_eq!(sconv_f32_14x32::INFO.name, "sconv_f32_14x32_avx512");
+    strip_matches_a_twin_and_its_tiles(&sconv_f32_14x32::INFO, "sconv_f32_14x32_strip_avx512");
 }

@@ -52,21 +52,31 @@ impl IndirectF32 {
     /// Whether [`IndirectF32::new`] plans `layer` on this level: the level
     /// has the kernel and the layer's groups fill its panels well enough.
     pub(crate) fn takes(ctx: &Context, layer: &Layer) -> bool {
-        let Some(kern) = ctx.kernels().conv.f32_indirect else {
-            return false;
-        };
+        Self::kernel(ctx, layer).is_some()
+    }
+
+    /// The level's kernel for `layer`, where the layer's groups fill its
+    /// 64-column panels well enough: the tall one where output rows hold a
+    /// full tall tile (its narrower panels waste no more columns), else the
+    /// other.
+    fn kernel(ctx: &Context, layer: &Layer) -> Option<&'static SconvUkernelInfo> {
+        let conv = &ctx.kernels().conv;
+        let kern = conv.f32_indirect?;
         let (cg, kg, nr) = (layer.cg, layer.kg, kern.nr);
-        cg > 0 && kg > 0 && kg.next_multiple_of(nr) * 4 <= kg * 5
+        if !(cg > 0 && kg > 0 && kg.next_multiple_of(nr) * 4 <= kg * 5) {
+            return None;
+        }
+        Some(match conv.f32_indirect_tall {
+            Some(tall) if layer.geo.output[2] >= tall.mr && nr.is_multiple_of(tall.nr) => tall,
+            _ => kern,
+        })
     }
 
     /// The plan, when the level has the kernel and the layer's groups fill
     /// its panels well enough (`kg` columns padded to whole panels waste
     /// at most a fifth); `ohwi` the layer's weights.
     pub(crate) fn new(ctx: &Context, layer: &Layer, ohwi: &[f32]) -> Option<IndirectF32> {
-        let kern = ctx.kernels().conv.f32_indirect?;
-        if !Self::takes(ctx, layer) {
-            return None;
-        }
+        let kern = Self::kernel(ctx, layer)?;
         let (mr, nr) = (kern.mr, kern.nr);
         let (taps, cg, kg) = (layer.taps, layer.cg, layer.kg);
         let panels = kg.div_ceil(nr);

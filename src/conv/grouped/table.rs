@@ -80,6 +80,9 @@ pub struct ConvKernels {
     pub(crate) u8s8q8_g4: Option<Kern<G4Q8Fn>>,
     /// The FP32 indirect (implicit-GEMM) kernel, any group width.
     pub(crate) f32_indirect: Option<&'static lowp_kernels::sconv_ukernel::SconvUkernelInfo>,
+    /// Its taller, narrower twin, for output rows of at least its `mr`
+    /// pixels (fewer weight loads per FMA).
+    pub(crate) f32_indirect_tall: Option<&'static lowp_kernels::sconv_ukernel::SconvUkernelInfo>,
 }
 
 /// `kern!(module::fn_name)`: the kernel and its name.
@@ -119,6 +122,7 @@ impl ConvKernels {
                     _ => None,
                 },
                 f32_indirect: Some(&avx512::sconv_f32_7x64::INFO),
+                f32_indirect_tall: Some(&avx512::sconv_f32_14x32::INFO),
             },
             _ => ConvKernels::default(),
         }
@@ -135,6 +139,7 @@ impl ConvKernels {
         v.extend(self.u8s8_g4.map(|k| ("conv_grouped_u8s8s32_3x3g4", k.name)));
         v.extend(self.u8s8q8_g4.map(|k| ("conv_grouped_u8s8q8_3x3g4", k.name)));
         v.extend(self.f32_indirect.map(|k| ("conv_f32_indirect", k.name)));
+        v.extend(self.f32_indirect_tall.map(|k| ("conv_f32_indirect_tall", k.name)));
         v
     }
 }

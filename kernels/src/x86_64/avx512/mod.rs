@@ -34,6 +34,7 @@ mod requant_fixed_screen;
 pub mod requantize_s32_q8;
 pub mod scan_f32_ip;
 pub mod scan_s8_ip;
+pub mod sconv_f32_14x32;
 pub mod sconv_f32_7x64;
 pub mod stream_store_16;
 pub mod sum_u64;

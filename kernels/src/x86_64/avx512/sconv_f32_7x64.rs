@@ -12,18 +12,16 @@ use core::arch::x86_64::*;
 pub const MR: usize = 7;
 /// Columns of a tile (the packed weight panel width).
 pub const NR: usize = 64;
-/// Weight rows (of `NR` floats) a k step prefetches ahead into L1 when the
-/// block's weights outgrow it: a 3×3 layer's panel (147 KiB at 64
-/// channels) is read from L2 by every tile, and the hardware prefetch alone
-/// leaves the FMAs waiting on it.
-const PF_ROWS: usize = 16;
+/// Weight floats a k step prefetches ahead into L1 when the block's weights
+/// outgrow it (16 rows of a 64-column panel): a 3×3 layer's panel (147 KiB
+/// at 64 channels) is read from L2 by every tile, and the hardware prefetch
+/// alone leaves the FMAs waiting on it.
+const PF_AHEAD: usize = 1024;
 /// Block weights (floats) above which a tile prefetches them: 32 KiB, with
 /// the tile's input rows beside them in a 48 KiB L1. Smaller blocks (1×1
 /// layers: 16 KiB) stay in L1 across tiles; prefetching them only costs
 /// load slots.
 const PF_MIN: usize = 8192;
-/// Vectors per tile row.
-const NV: usize = NR / 16;
 
 /// Tiles a strip runs over one panel before the next: the panel's weights
 /// (16 KiB at K = 64) stay in L1 across them, the tiles' A rows (7 KiB of
@@ -39,21 +37,24 @@ pub const INFO: SconvUkernelInfo = SconvUkernelInfo {
     strip: sconv_f32_7x64_strip_avx512,
 };
 
-/// Whether a full tile of `t`'s block prefetches the weights (see [`PF_MIN`]).
-fn prefetches(t: &SconvTile) -> bool {
-    t.taps * t.kc * NR > PF_MIN
+/// Whether a full tile of `t`'s block, `nr` columns wide, prefetches the
+/// weights (see [`PF_MIN`]).
+pub(crate) fn prefetches(t: &SconvTile, nr: usize) -> bool {
+    t.taps * t.kc * nr > PF_MIN
 }
 
 with_level! { avx512:
-/// One tile of `M` rows (see the public entry); `STREAM`: the last
+/// One tile of `M` rows × `16·NV` columns (see the public entries of this
+/// kernel and of `sconv_f32_14x32_avx512`); `STREAM`: the last
 /// block's full vectors at 64-byte boundaries stored non-temporally; `PF`:
-/// the weights prefetched [`PF_ROWS`] ahead.
+/// the weights prefetched [`PF_AHEAD`] floats ahead.
 /// Never inlined: inlined into the strip's loop, LLVM kept the 28
 /// accumulators on the stack.
 #[inline(never)]
-unsafe fn tile<const M: usize, const STREAM: bool, const PF: bool>(t: &SconvTile) {
+pub(crate) unsafe fn tile<const M: usize, const NV: usize, const STREAM: bool, const PF: bool>(t: &SconvTile) {
+    let nr = 16 * NV;
     // SAFETY: every offset read is among the `M·ld` of the table, every
-    // run among the caller's `kc` floats, `b` within `taps·kc·NR`, the C
+    // run among the caller's `kc` floats, `b` within `taps·kc·nr`, the C
     // accesses within the tile's `M` rows of `n` columns (masked).
     unsafe {
         let masks: [__mmask16; NV] = core::array::from_fn(|v| {
@@ -70,7 +71,7 @@ unsafe fn tile<const M: usize, const STREAM: bool, const PF: bool>(t: &SconvTile
                 core::array::from_fn(|v| _mm512_maskz_loadu_ps(masks[v], t.c.add(r * t.ldc + 16 * v)))
             }),
         };
-        let step = t.kc * NR;
+        let step = t.kc * nr;
         let mut b = t.b;
         // A broadcast the compiler cannot merge with the same load for the
         // other half of the columns: merged, the 7 broadcasts would stay live
@@ -88,17 +89,17 @@ unsafe fn tile<const M: usize, const STREAM: bool, const PF: bool>(t: &SconvTile
             }};
         }
         // Rows `lo..M - hi` of one tap (the others pad or read the zero
-        // row), 32 columns at a time: 28 accumulators, 2 weight vectors, a
-        // broadcast.
+        // row), 32 columns at a time: 2·M accumulators (28 at most), 2
+        // weight vectors, a broadcast.
         macro_rules! tap {
             ($p:ident, $lo:literal, $hi:literal) => {
                 for c in 0..t.kc {
-                    let bp = b.add(c * NR);
+                    let bp = b.add(c * nr);
                     // Past the block's end this touches other memory (or
                     // none): a hint, it never faults.
                     if PF {
                         for l in 0..NV {
-                            _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PF_ROWS * NR + 16 * l) as *const i8);
+                            _mm_prefetch::<_MM_HINT_T0>(bp.wrapping_add(PF_AHEAD + 16 * l) as *const i8);
                         }
                     }
                     for h in 0..NV / 2 {
@@ -146,14 +147,14 @@ unsafe fn tile<const M: usize, const STREAM: bool, const PF: bool>(t: &SconvTile
             }
         }
         // Whole rows at 64-byte boundaries stream: every vector a line.
-        let stream = STREAM && t.last && t.n == NR && (t.c as usize).is_multiple_of(64) && t.ldc.is_multiple_of(16);
+        let stream = STREAM && t.last && t.n == nr && (t.c as usize).is_multiple_of(64) && t.ldc.is_multiple_of(16);
         for (r, row) in acc.iter().enumerate() {
             let cr = t.c.add(r * t.ldc);
             if stream {
                 for (v, x) in row.iter().enumerate() {
                     _mm512_stream_ps(cr.add(16 * v), *x);
                 }
-            } else if t.n == NR {
+            } else if t.n == nr {
                 for (v, x) in row.iter().enumerate() {
                     _mm512_storeu_ps(cr.add(16 * v), *x);
                 }
@@ -185,24 +186,28 @@ unsafe fn tile<const M: usize, const STREAM: bool, const PF: bool>(t: &SconvTile
 pub unsafe fn sconv_f32_7x64_avx512(m: usize, t: &SconvTile) {
     // SAFETY: the caller's contract is the tile's, with M = m.
     unsafe {
-        match (m, prefetches(t)) {
-            (1, _) => tile::<1, false, false>(t),
-            (2, _) => tile::<2, false, false>(t),
-            (3, _) => tile::<3, false, false>(t),
-            (4, _) => tile::<4, false, false>(t),
-            (5, _) => tile::<5, false, false>(t),
-            (6, _) => tile::<6, false, false>(t),
-            (7, false) => tile::<7, false, false>(t),
-            (7, true) => tile::<7, false, true>(t),
+        match (m, prefetches(t, NR)) {
+            (1, _) => tile::<1, 4, false, false>(t),
+            (2, _) => tile::<2, 4, false, false>(t),
+            (3, _) => tile::<3, 4, false, false>(t),
+            (4, _) => tile::<4, 4, false, false>(t),
+            (5, _) => tile::<5, 4, false, false>(t),
+            (6, _) => tile::<6, 4, false, false>(t),
+            (7, false) => tile::<7, 4, false, false>(t),
+            (7, true) => tile::<7, 4, false, true>(t),
             _ => {}
         }
     }
 }
 
-/// The strip of `s.tiles` tiles of `M` rows × `s.panels` panels, in
-/// blocks of [`BLOCK`] tiles, each block panel by panel.
+/// The strip of `s.tiles` tiles of `M` rows × `s.panels` panels of
+/// `16·NV` columns, in blocks of [`BLOCK`] tiles, each block panel by panel.
 #[inline]
-unsafe fn strip<const M: usize, const STREAM: bool, const PF: bool>(t: &SconvTile, s: &SconvStrip) {
+pub(crate) unsafe fn strip<const M: usize, const NV: usize, const STREAM: bool, const PF: bool>(
+    t: &SconvTile,
+    s: &SconvStrip,
+) {
+    let nr = 16 * NV;
     for i0 in (0..s.tiles).step_by(BLOCK) {
         for q in 0..s.panels {
             for i in i0..(i0 + BLOCK).min(s.tiles) {
@@ -213,12 +218,12 @@ unsafe fn strip<const M: usize, const STREAM: bool, const PF: bool>(t: &SconvTil
                     let one = SconvTile {
                         offsets: t.offsets.add(i * M * t.ld),
                         b: t.b.add(q * s.b_step),
-                        c: t.c.add(i * M * t.ldc + q * NR),
-                        n: if q + 1 == s.panels { t.n } else { NR },
-                        bias: if t.bias.is_null() { t.bias } else { t.bias.add(q * NR) },
+                        c: t.c.add(i * M * t.ldc + q * nr),
+                        n: if q + 1 == s.panels { t.n } else { nr },
+                        bias: if t.bias.is_null() { t.bias } else { t.bias.add(q * nr) },
                         ..*t
                     };
-                    tile::<M, STREAM, PF>(&one);
+                    tile::<M, NV, STREAM, PF>(&one);
                 }
             }
         }
@@ -236,17 +241,17 @@ unsafe fn strip<const M: usize, const STREAM: bool, const PF: bool>(t: &SconvTil
 pub unsafe fn sconv_f32_7x64_strip_avx512(m: usize, t: &SconvTile, s: &SconvStrip) {
     // SAFETY: the caller's contract is the strip's, with M = m.
     unsafe {
-        match (m, s.stream, prefetches(t)) {
-            (7, false, false) => strip::<7, false, false>(t, s),
-            (7, true, false) => strip::<7, true, false>(t, s),
-            (7, false, true) => strip::<7, false, true>(t, s),
-            (7, true, true) => strip::<7, true, true>(t, s),
-            (6, ..) => strip::<6, false, false>(t, s),
-            (5, ..) => strip::<5, false, false>(t, s),
-            (4, ..) => strip::<4, false, false>(t, s),
-            (3, ..) => strip::<3, false, false>(t, s),
-            (2, ..) => strip::<2, false, false>(t, s),
-            (1, ..) => strip::<1, false, false>(t, s),
+        match (m, s.stream, prefetches(t, NR)) {
+            (7, false, false) => strip::<7, 4, false, false>(t, s),
+            (7, true, false) => strip::<7, 4, true, false>(t, s),
+            (7, false, true) => strip::<7, 4, false, true>(t, s),
+            (7, true, true) => strip::<7, 4, true, true>(t, s),
+            (6, ..) => strip::<6, 4, false, false>(t, s),
+            (5, ..) => strip::<5, 4, false, false>(t, s),
+            (4, ..) => strip::<4, 4, false, false>(t, s),
+            (3, ..) => strip::<3, 4, false, false>(t, s),
+            (2, ..) => strip::<2, 4, false, false>(t, s),
+            (1, ..) => strip::<1, 4, false, false>(t, s),
             _ => {}
         }
     }
