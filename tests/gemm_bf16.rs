@@ -279,6 +279,42 @@ fn deep_k_and_large_shapes_match_the_oracle() {
     }
 }
 
+/// Two threads split M (the 2 × 1 grid) and each thread's rows pass one A
+/// block at K = 1024 (the classic order, two A blocks a thread; the second
+/// thread ends on a 2-row tile): B per call and prepacked, bit for bit.
+#[test]
+fn two_threads_with_several_a_blocks_each_match_the_oracle() {
+    let (m, k, n) = (1026, 1024, 96);
+    let gen = |len: usize, s: u32| -> Vec<bf16> {
+        (0..len as u32)
+            .map(|i| bf16::from_f32(((i.wrapping_mul(2654435761) ^ s) % 1999) as f32 / 89.0 - 11.0))
+            .collect()
+    };
+    let (a, b) = (gen(m * k, 3), gen(k * n, 4));
+    let a = MatRef::row_major(&a, m, k).unwrap();
+    let b = MatRef::row_major(&b, k, n).unwrap();
+    let mut want = vec![1.0f32; m * n];
+    reference::gemm_bf16::gemm_bf16(1.0, a, b, 0.0, MatMut::row_major(&mut want, m, n).unwrap()).unwrap();
+    for isa in Isa::available() {
+        let ctx = Context::builder().max_isa(isa).threads(2).build().unwrap();
+        let packed = PackedB::<bf16>::new(&ctx, b).unwrap();
+        let mut got = vec![f32::NAN; m * n];
+        gemm_bf16(&ctx, 1.0, a, b, 0.0, MatMut::row_major(&mut got, m, n).unwrap()).unwrap();
+        assert_eq!(bits(&got), bits(&want), "{isa}/2t per call");
+        let mut got = vec![f32::NAN; m * n];
+        gemm_bf16_packed(
+            &ctx,
+            1.0,
+            a,
+            &packed,
+            0.0,
+            MatMut::row_major(&mut got, m, n).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(bits(&got), bits(&want), "{isa}/2t prepacked");
+    }
+}
+
 #[test]
 fn errors_name_the_argument() {
     let ctx = Context::builder().threads(1).build().unwrap();
