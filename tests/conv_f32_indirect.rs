@@ -2,10 +2,11 @@
 //! AVX-512 levels) against the oracle `lowp_reference::conv` on every ISA
 //! level: layers whose groups fill its 64-column panels (52 or more output
 //! channels a group), on the 7×64 tile (rows under 14 pixels) and the 14×32
-//! one, with padding taps that lead, trail or sit inside a tile, stride, dilation, groups, batch, 3-D, 1×1, K split into several
-//! blocks (whole taps, and channel slices of one tap), a partial last
-//! panel; every activation with and without a bias; results bit-identical
-//! for every thread count.
+//! one, with padding taps that lead, trail or sit inside a tile, stride,
+//! dilation, groups, batch, 3-D, 1×1, K split into several blocks (whole
+//! taps, and channel slices of one tap), a partial last panel; every
+//! activation with and without a bias; results bit-identical for every
+//! thread count.
 //!
 //! f32 bound: `(depth + 2)·ε·(Σ|x||w| + |bias|)`, the GEMM's (a skipped
 //! padding tap adds exactly 0, so skipping changes only the order in which

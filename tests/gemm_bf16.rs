@@ -132,6 +132,14 @@ fn problem((m, k, n): (usize, usize, usize)) -> impl Strategy<Value = Problem> {
 }
 
 /// Bits, every NaN the same.
+/// `len` bf16 values in [−10, 10.6], spread by a multiplicative hash of the
+/// index and `seed` (large shapes, where proptest would be slow).
+fn hashed(len: usize, seed: u32) -> Vec<bf16> {
+    (0..len as u32)
+        .map(|i| bf16::from_f32(((i.wrapping_mul(2654435761) ^ seed) % 2001) as f32 / 97.0 - 10.0))
+        .collect()
+}
+
 fn bits(x: &[f32]) -> Vec<u32> {
     x.iter()
         .map(|v| if v.is_nan() { 0x7fc0_0000 } else { v.to_bits() })
@@ -261,12 +269,7 @@ fn deep_k_and_large_shapes_match_the_oracle() {
         (30, 1000, 1100),
         (128, 256, 96),
     ] {
-        let gen = |len: usize, s: u32| -> Vec<bf16> {
-            (0..len as u32)
-                .map(|i| bf16::from_f32(((i.wrapping_mul(2654435761) ^ s) % 2001) as f32 / 97.0 - 10.0))
-                .collect()
-        };
-        let (a, b) = (gen(m * k, 1), gen(k * n, 2));
+        let (a, b) = (hashed(m * k, 1), hashed(k * n, 2));
         let a = MatRef::row_major(&a, m, k).unwrap();
         let b = MatRef::row_major(&b, k, n).unwrap();
         let mut want = vec![1.0f32; m * n];
@@ -285,12 +288,7 @@ fn deep_k_and_large_shapes_match_the_oracle() {
 #[test]
 fn two_threads_with_several_a_blocks_each_match_the_oracle() {
     let (m, k, n) = (1026, 1024, 96);
-    let gen = |len: usize, s: u32| -> Vec<bf16> {
-        (0..len as u32)
-            .map(|i| bf16::from_f32(((i.wrapping_mul(2654435761) ^ s) % 1999) as f32 / 89.0 - 11.0))
-            .collect()
-    };
-    let (a, b) = (gen(m * k, 3), gen(k * n, 4));
+    let (a, b) = (hashed(m * k, 3), hashed(k * n, 4));
     let a = MatRef::row_major(&a, m, k).unwrap();
     let b = MatRef::row_major(&b, k, n).unwrap();
     let mut want = vec![1.0f32; m * n];
